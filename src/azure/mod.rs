@@ -1,0 +1,108 @@
+//! The ARM-shaped Azure model that back ends print, and the decisions that
+//! record every choice made on the way.
+
+mod expr;
+pub use expr::{AzExpr, AzKey, Interp};
+
+/// A Bicep/ARM parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AzParam {
+    pub name: String,
+    pub ty: String,
+    pub default: Option<AzExpr>,
+    pub description: Option<String>,
+    pub allowed: Vec<AzExpr>,
+    pub min_length: Option<i64>,
+    pub max_length: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub secure: bool,
+    /// The user must supply a value (no default): listed in the report.
+    pub required_reason: Option<String>,
+}
+
+impl AzParam {
+    pub fn new(name: impl Into<String>, ty: &str) -> Self {
+        AzParam {
+            name: name.into(),
+            ty: ty.into(),
+            default: None,
+            description: None,
+            allowed: Vec::new(),
+            min_length: None,
+            max_length: None,
+            min_value: None,
+            max_value: None,
+            secure: false,
+            required_reason: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AzVar {
+    pub name: String,
+    pub value: AzExpr,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AzOutput {
+    pub name: String,
+    pub ty: String,
+    pub value: AzExpr,
+    pub description: Option<String>,
+}
+
+/// One Azure resource, ARM-shaped.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AzResource {
+    pub symbol: String,
+    pub ty: String,
+    pub api: String,
+    pub parent: Option<String>,
+    pub name: AzExpr,
+    pub location: Option<AzExpr>,
+    pub tags: Option<AzExpr>,
+    /// Top-level members other than name/location/tags (sku, kind, identity, properties, scope…).
+    pub body: Vec<(String, AzExpr)>,
+    pub condition: Option<AzExpr>,
+    /// `for <var> in <collection>`.
+    pub for_each: Option<(String, AzExpr)>,
+    pub depends_on: Vec<String>,
+    /// Comment lines printed above the resource.
+    pub comments: Vec<String>,
+    /// Logical id of the AWS resource it came from (empty for shared resources).
+    pub source: String,
+}
+
+/// The whole translated template, ready for a back end.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AzModule {
+    pub header: Vec<String>,
+    pub params: Vec<AzParam>,
+    pub vars: Vec<AzVar>,
+    pub resources: Vec<AzResource>,
+    pub outputs: Vec<AzOutput>,
+}
+
+/// Where a decision applies: a logical id and its place in the source.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Affected {
+    pub id: String,
+    pub file: String,
+    pub line: usize,
+}
+
+/// A recorded choice, rendered as an ADR-style section of the report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// Stable: `<rule>:<file>#<logical id>` or `<rule>:<file>` for template-wide ones.
+    pub id: String,
+    pub rule: String,
+    pub title: String,
+    pub context: String,
+    pub decision: String,
+    pub consequences: String,
+    pub resources: Vec<Affected>,
+}

@@ -1,0 +1,244 @@
+//! Prints an [`AzModule`] as Bicep: two-space indents, one property per line,
+//! a blank line between declarations, decorators above their parameter.
+
+use crate::azure::{AzExpr, AzKey, AzModule, AzParam, AzResource, Interp};
+
+struct Out {
+    buf: String,
+}
+
+impl Out {
+    fn line(&mut self, indent: usize, s: &str) {
+        for _ in 0..indent {
+            self.buf.push_str("  ");
+        }
+        self.buf.push_str(s);
+        self.buf.push('\n');
+    }
+}
+
+pub fn print_module(m: &AzModule) -> String {
+    let mut o = Out { buf: String::new() };
+    for h in &m.header {
+        o.line(0, &comment(h));
+    }
+    if !m.header.is_empty() {
+        o.buf.push('\n');
+    }
+    for p in &m.params {
+        print_param(&mut o, p);
+        o.buf.push('\n');
+    }
+    for v in &m.vars {
+        if let Some(c) = &v.comment {
+            o.line(0, &comment(c));
+        }
+        let value = expr(&v.value, 0);
+        o.line(0, &format!("var {} = {}", v.name, value));
+        o.buf.push('\n');
+    }
+    for r in &m.resources {
+        print_resource(&mut o, r);
+        o.buf.push('\n');
+    }
+    for out in &m.outputs {
+        if let Some(d) = &out.description {
+            o.line(0, &format!("@description({})", string_lit(d)));
+        }
+        o.line(0, &format!("output {} {} = {}", out.name, out.ty, expr(&out.value, 0)));
+        o.buf.push('\n');
+    }
+    while o.buf.ends_with("\n\n") {
+        o.buf.pop();
+    }
+    o.buf
+}
+
+fn comment(s: &str) -> String {
+    if s.is_empty() { "//".into() } else { format!("// {}", s.replace('\n', " ")) }
+}
+
+fn print_param(o: &mut Out, p: &AzParam) {
+    if let Some(d) = &p.description {
+        o.line(0, &format!("@description({})", string_lit(d)));
+    }
+    if p.secure {
+        o.line(0, "@secure()");
+    }
+    if !p.allowed.is_empty() {
+        o.line(0, &format!("@allowed({})", expr(&AzExpr::Array(p.allowed.clone()), 0)));
+    }
+    for (name, v) in [
+        ("minLength", p.min_length),
+        ("maxLength", p.max_length),
+        ("minValue", p.min_value),
+        ("maxValue", p.max_value),
+    ] {
+        if let Some(v) = v {
+            o.line(0, &format!("@{name}({v})"));
+        }
+    }
+    match &p.default {
+        Some(d) => o.line(0, &format!("param {} {} = {}", p.name, p.ty, expr(d, 0))),
+        None => o.line(0, &format!("param {} {}", p.name, p.ty)),
+    }
+}
+
+fn print_resource(o: &mut Out, r: &AzResource) {
+    for c in &r.comments {
+        o.line(0, &comment(c));
+    }
+    let head = format!("resource {} '{}@{}' =", r.symbol, r.ty, r.api);
+    let mut members: Vec<(String, AzExpr)> = Vec::new();
+    if let Some(p) = &r.parent {
+        members.push(("parent".into(), AzExpr::ident(p)));
+    }
+    members.push(("name".into(), r.name.clone()));
+    if let Some(l) = &r.location {
+        members.push(("location".into(), l.clone()));
+    }
+    if let Some(t) = &r.tags {
+        members.push(("tags".into(), t.clone()));
+    }
+    members.extend(r.body.iter().cloned());
+    if !r.depends_on.is_empty() {
+        members.push(("dependsOn".into(), AzExpr::Array(r.depends_on.iter().map(AzExpr::ident).collect())));
+    }
+    let body = AzExpr::Object(members.into_iter().map(|(k, v)| (AzKey::Name(k), v)).collect());
+    let (prefix, suffix) = match (&r.for_each, &r.condition) {
+        (Some((var, coll)), Some(c)) => (format!("[for {var} in {}: if ({})", expr(coll, 0), expr(c, 0)), "]"),
+        (Some((var, coll)), None) => (format!("[for {var} in {}:", expr(coll, 0)), "]"),
+        (None, Some(c)) => (format!("if ({})", expr(c, 0)), ""),
+        (None, None) => (String::new(), ""),
+    };
+    let sep = if prefix.is_empty() { "" } else { " " };
+    o.line(0, &format!("{head} {prefix}{sep}{}{suffix}", expr(&body, 0)));
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_') && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+}
+
+/// A Bicep string literal, with `'''` multi-line form for text with newlines.
+pub fn string_lit(s: &str) -> String {
+    if s.contains('\n') && !s.contains("'''") && !s.starts_with('\n') && !s.contains('\r') {
+        return format!("'''\n{s}'''");
+    }
+    format!("'{}'", escape(s))
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn pad(indent: usize) -> String {
+    "  ".repeat(indent)
+}
+
+/// Prints an expression at an indentation level (for multi-line objects and arrays).
+pub fn print_expr(e: &AzExpr) -> String {
+    expr(e, 0)
+}
+
+fn expr(e: &AzExpr, indent: usize) -> String {
+    match e {
+        AzExpr::Null => "null".into(),
+        AzExpr::Bool(b) => b.to_string(),
+        AzExpr::Int(i) if *i < 0 => format!("-{}", i.unsigned_abs()),
+        AzExpr::Int(i) => i.to_string(),
+        AzExpr::Num(n) => string_lit(n),
+        AzExpr::Str(s) => string_lit(s),
+        AzExpr::Ident(i) => i.clone(),
+        AzExpr::Member(b, m) => {
+            if is_ident(m) {
+                format!("{}.{m}", operand(b, indent))
+            } else {
+                format!("{}[{}]", operand(b, indent), string_lit(m))
+            }
+        }
+        AzExpr::Index(b, i) => format!("{}[{}]", operand(b, indent), expr(i, indent)),
+        AzExpr::Call(f, args) => {
+            let a: Vec<String> = args.iter().map(|x| expr(x, indent)).collect();
+            format!("{f}({})", a.join(", "))
+        }
+        AzExpr::Interp(parts) => {
+            let mut s = String::from("'");
+            for p in parts {
+                match p {
+                    Interp::Lit(l) => s.push_str(&escape(l)),
+                    Interp::Expr(x) => {
+                        s.push_str("${");
+                        s.push_str(&expr(x, indent));
+                        s.push('}');
+                    }
+                }
+            }
+            s.push('\'');
+            s
+        }
+        AzExpr::Cond(c, a, b) => format!("{} ? {} : {}", operand(c, indent), operand(a, indent), operand(b, indent)),
+        AzExpr::Bin(op, a, b) => format!("{} {op} {}", operand(a, indent), operand(b, indent)),
+        AzExpr::Not(a) => format!("!{}", operand(a, indent)),
+        AzExpr::For(v, c, b) => format!("[for {v} in {}: {}]", expr(c, indent), expr(b, indent)),
+        AzExpr::Array(items) if items.is_empty() => "[]".into(),
+        AzExpr::Array(items) => {
+            let mut s = String::from("[\n");
+            for i in items {
+                s.push_str(&pad(indent + 1));
+                s.push_str(&expr(i, indent + 1));
+                s.push('\n');
+            }
+            s.push_str(&pad(indent));
+            s.push(']');
+            s
+        }
+        AzExpr::Object(m) if m.is_empty() => "{}".into(),
+        AzExpr::Object(m) => {
+            let mut s = String::from("{\n");
+            for (k, v) in m {
+                s.push_str(&pad(indent + 1));
+                match k {
+                    AzKey::Name(n) if is_ident(n) => s.push_str(n),
+                    AzKey::Name(n) => s.push_str(&string_lit(n)),
+                    AzKey::Expr(x) => s.push_str(&key_expr(x, indent + 1)),
+                }
+                s.push_str(": ");
+                s.push_str(&expr(v, indent + 1));
+                s.push('\n');
+            }
+            s.push_str(&pad(indent));
+            s.push('}');
+            s
+        }
+    }
+}
+
+fn key_expr(x: &AzExpr, indent: usize) -> String {
+    match x {
+        AzExpr::Interp(_) | AzExpr::Str(_) => expr(x, indent),
+        other => format!("'${{{}}}'", expr(other, indent)),
+    }
+}
+
+/// Parenthesises compound expressions used as operands.
+fn operand(e: &AzExpr, indent: usize) -> String {
+    match e {
+        AzExpr::Cond(..) | AzExpr::Bin(..) => format!("({})", expr(e, indent)),
+        _ => expr(e, indent),
+    }
+}

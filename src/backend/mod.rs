@@ -1,0 +1,3 @@
+//! Back ends: print the Azure model.
+
+pub mod bicep;

@@ -1,0 +1,39 @@
+//! Every diagnostic code, with its default severity and what it means.
+//! Codes are stable: never renumber or reuse one.
+
+use super::Severity;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Code {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+}
+
+macro_rules! codes {
+    ($($name:ident = $id:literal, $sev:ident, $summary:literal;)*) => {
+        $(pub const $name: Code = Code { id: $id, severity: Severity::$sev, summary: $summary };)*
+        /// The full list, in declaration order.
+        pub const CODES: &[Code] = &[$($name),*];
+    };
+}
+
+codes! {
+    IO_READ = "io::read", Error, "an input file could not be read";
+    IO_WRITE = "io::write", Error, "an output file could not be written";
+    OUT_FOREIGN = "out::foreign-file", Error, "the output folder holds a file aws2azure did not write";
+    USAGE_NO_TEMPLATE = "usage::no-template", Error, "no CloudFormation template was found under the given paths";
+    USAGE_PATH = "usage::path", Error, "a path given on the command line does not exist";
+    USAGE_TARGET = "usage::target", Error, "the requested output language is not supported yet";
+    MAP_TABLE = "map::invalid-table", Error, "a mapping table is not valid";
+    MAP_UNUSED = "map::unused-override", Warning, "a --mappings entry matched no resource";
+    CFN_SYNTAX = "cfn::syntax", Error, "the file is not valid JSON or YAML";
+    CFN_STRUCTURE = "cfn::structure", Error, "the template does not have the shape of a CloudFormation template";
+    CFN_DUPLICATE_KEY = "cfn::duplicate-key", Warning, "a key occurs twice in one mapping; the last one is used";
+    CFN_UNKNOWN_INTRINSIC = "cfn::unknown-intrinsic", Error, "an Fn:: function or tag is not a CloudFormation intrinsic";
+    CFN_ARITY = "cfn::arity", Error, "an intrinsic function has the wrong number or kind of arguments";
+    CFN_UNDEFINED = "cfn::undefined-reference", Error, "a reference names no parameter, resource, condition or mapping";
+    CFN_CYCLE = "cfn::cycle", Error, "resources depend on each other in a circle";
+    CFN_SUB = "cfn::sub-syntax", Error, "an Fn::Sub string is malformed";
+    CFN_MACRO = "cfn::macro", Warning, "a macro or transform is not expanded; the rest of the template converts";
+}

@@ -1,0 +1,124 @@
+//! The SAM transform, as far as translation needs it: `Globals` merged into
+//! resources, and the resources SAM creates implicitly made known by name.
+
+use super::intrinsics::Lower;
+use crate::frontend::node::Node;
+use crate::model::expr::{Expr, ExprKind, SubPart};
+use crate::model::template::{Resource, Template};
+use crate::source::Span;
+
+/// Which `Globals` section applies to which SAM resource type.
+const GLOBAL_SECTIONS: &[(&str, &str)] = &[
+    ("Function", "AWS::Serverless::Function"),
+    ("Api", "AWS::Serverless::Api"),
+    ("HttpApi", "AWS::Serverless::HttpApi"),
+    ("SimpleTable", "AWS::Serverless::SimpleTable"),
+    ("StateMachine", "AWS::Serverless::StateMachine"),
+    ("LayerVersion", "AWS::Serverless::LayerVersion"),
+];
+
+pub fn expand(t: &mut Template, globals: Option<&Node>, lower: &mut Lower) {
+    if let Some(g) = globals {
+        for (section, ty) in GLOBAL_SECTIONS {
+            let Some(node) = g.get(section) else { continue };
+            let defaults = lower.expr(node);
+            for r in t.resources.iter_mut().filter(|r| r.ty == *ty) {
+                r.properties = merge(&defaults, &r.properties);
+            }
+        }
+    }
+    add_implicit(t);
+}
+
+/// Resource properties over global defaults; nested mappings merge key by key.
+fn merge(defaults: &Expr, own: &Expr) -> Expr {
+    let (ExprKind::Object(d), ExprKind::Object(o)) = (&defaults.kind, &own.kind) else {
+        return own.clone();
+    };
+    let mut out = d.clone();
+    for (k, s, v) in o {
+        match out.iter_mut().find(|(dk, _, _)| dk == k) {
+            Some(slot) => slot.2 = merge(&slot.2, v),
+            None => out.push((k.clone(), *s, v.clone())),
+        }
+    }
+    Expr::new(ExprKind::Object(out), own.span)
+}
+
+fn referenced_names(t: &Template) -> Vec<(String, Span)> {
+    let mut names = Vec::new();
+    let mut visit = |e: &Expr| match &e.kind {
+        ExprKind::Ref(n) => names.push((n.clone(), e.span)),
+        ExprKind::GetAtt { resource, .. } => names.push((resource.clone(), e.span)),
+        ExprKind::Sub(parts) => {
+            for p in parts {
+                if let SubPart::Expr(x) = p {
+                    if let ExprKind::Ref(n) = &x.kind {
+                        names.push((n.clone(), x.span))
+                    }
+                }
+            }
+        }
+        _ => {}
+    };
+    for r in &t.resources {
+        r.properties.walk(&mut visit);
+    }
+    for o in &t.outputs {
+        o.value.walk(&mut visit);
+    }
+    names
+}
+
+/// Makes the names SAM generates resolvable: the implicit APIs become
+/// resources; `<Fn>Role`, versions, aliases, stages and deployments become
+/// aliases of the resource they belong to.
+fn add_implicit(t: &mut Template) {
+    let has_event = |kind: &str, api_key: &str| {
+        t.resources.iter().filter(|r| r.ty == "AWS::Serverless::Function").any(|r| {
+            r.properties.get("Events").and_then(|e| match &e.kind {
+                ExprKind::Object(m) => Some(m.iter().any(|(_, _, ev)| {
+                    ev.get("Type").and_then(|x| x.as_str()) == Some(kind)
+                        && ev.path(&format!("Properties.{api_key}")).is_none()
+                })),
+                _ => None,
+            }) == Some(true)
+        })
+    };
+    let implicit = [
+        ("ServerlessRestApi", "AWS::Serverless::Api", has_event("Api", "RestApiId")),
+        ("ServerlessHttpApi", "AWS::Serverless::HttpApi", has_event("HttpApi", "ApiId")),
+    ];
+    for (id, ty, needed) in implicit {
+        if needed && t.resource(id).is_none() {
+            let span = t.resources.first().map(|r| r.span).unwrap_or_default();
+            t.resources.push(Resource {
+                id: id.into(),
+                span,
+                ty: ty.into(),
+                properties: Expr::new(ExprKind::Object(Vec::new()), span),
+                depends_on: Vec::new(),
+                condition: None,
+                deletion_policy: None,
+                for_each: None,
+                implicit: true,
+            });
+        }
+    }
+    let serverless: Vec<(String, String)> =
+        t.resources.iter().filter(|r| r.ty.starts_with("AWS::Serverless::")).map(|r| (r.id.clone(), r.ty.clone())).collect();
+    for (name, _) in referenced_names(t) {
+        if t.resource(&name).is_some() || t.aliases.iter().any(|(a, _)| *a == name) {
+            continue;
+        }
+        // The longest SAM resource id that prefixes the name owns it.
+        let owner = serverless
+            .iter()
+            .filter(|(id, _)| name.len() > id.len() && name.starts_with(id.as_str()))
+            .max_by_key(|(id, _)| id.len());
+        if let Some((id, _)) = owner {
+            t.aliases.push((name, id.clone()));
+        }
+    }
+    t.aliases.sort();
+}

@@ -1,0 +1,1014 @@
+//! Applies the mapping tables to one template: the Azure module, a report
+//! entry per AWS resource, and the decisions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_yaml::Value;
+
+use super::names::{Symbols, kebab, lower_camel};
+use super::table::{DecisionSpec, Entry, ResourceSpec, Tables, When};
+use super::transforms;
+use crate::azure::*;
+use crate::diag::Diagnostic;
+use crate::model::expr::{Expr, ExprKind};
+use crate::model::graph::ResourceGraph;
+use crate::model::template::{Resource, Template};
+use crate::source::{SourceMap, Span};
+
+/// Report data for one AWS resource.
+#[derive(Clone, Debug)]
+pub struct ResourceReport {
+    pub id: String,
+    pub ty: String,
+    pub line: usize,
+    pub status: String,
+    pub service: String,
+    pub azure: Vec<(String, String)>,
+    pub decisions: Vec<String>,
+    pub implicit: bool,
+}
+
+pub struct StackResult {
+    pub module: AzModule,
+    pub resources: Vec<ResourceReport>,
+    pub decisions: Vec<Decision>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Type keys of the tables this template used (for unused-override warnings).
+    pub used_types: BTreeSet<String>,
+}
+
+/// Per-resource state prepared before any resource is emitted, so references
+/// can point forward.
+pub struct Prepared {
+    pub entry: Option<Entry>,
+    /// Spec symbol template (`{sym}Plan`) → allocated symbol.
+    pub symbols: BTreeMap<String, String>,
+    pub sym: String,
+}
+
+pub struct Ctx<'a> {
+    pub t: &'a Template,
+    pub tables: &'a Tables,
+    pub sources: &'a SourceMap,
+    pub syms: Symbols,
+    pub module: AzModule,
+    pub prepared: Vec<Prepared>,
+    pub shared: BTreeMap<String, String>,
+    pub shared_emitted: BTreeSet<String>,
+    pub decisions: Vec<Decision>,
+    pub reports: Vec<ResourceReport>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub param_syms: BTreeMap<String, String>,
+    pub condition_syms: BTreeMap<String, String>,
+    pub mapping_syms: BTreeMap<String, String>,
+    /// Index of the resource being mapped, for decisions raised while translating it.
+    pub current: Option<usize>,
+    pub current_decisions: Vec<String>,
+    pub current_status_floor: Option<String>,
+    pub loop_var: Option<(String, String)>,
+    pub needs_suffix: bool,
+    pub used_types: BTreeSet<String>,
+}
+
+fn status_rank(s: &str) -> u8 {
+    match s {
+        "not-needed" => 0,
+        "translated" => 1,
+        "partial" => 2,
+        _ => 3,
+    }
+}
+
+impl<'a> Ctx<'a> {
+    pub fn file(&self) -> &str {
+        &self.sources.get(self.t.file).path
+    }
+
+    pub fn line(&self, span: Span) -> usize {
+        self.sources.locate(span).1
+    }
+
+    fn affected(&self, id: &str, span: Span) -> Affected {
+        Affected { id: id.to_string(), file: self.file().to_string(), line: self.line(span) }
+    }
+
+    /// Records a decision. Per-resource when `id` is given, else template-wide;
+    /// a second record with the same id adds its resource to the first.
+    pub fn decide(&mut self, rule: &str, resource: Option<(&str, Span)>, title: &str, context: &str, decision: &str, consequences: &str) -> String {
+        let id = match resource {
+            Some((rid, _)) => format!("{rule}:{}#{rid}", self.file()),
+            None => format!("{rule}:{}", self.file()),
+        };
+        let aff = resource.map(|(rid, span)| self.affected(rid, span));
+        match self.decisions.iter_mut().find(|d| d.id == id) {
+            Some(d) => {
+                if let Some(a) = aff {
+                    if !d.resources.contains(&a) {
+                        d.resources.push(a);
+                    }
+                }
+            }
+            None => self.decisions.push(Decision {
+                id: id.clone(),
+                rule: rule.to_string(),
+                title: title.to_string(),
+                context: context.to_string(),
+                decision: decision.to_string(),
+                consequences: consequences.to_string(),
+                resources: aff.into_iter().collect(),
+            }),
+        }
+        if !self.current_decisions.contains(&id) && self.current.is_some() {
+            self.current_decisions.push(id.clone());
+        }
+        id
+    }
+
+    /// A template-wide decision, noting the current resource (or the span's place) as affected.
+    pub fn template_decision(&mut self, rule: &str, title: &str, context: &str, decision: &str, consequences: &str, span: Span) {
+        let id = format!("{rule}:{}", self.file());
+        let who = match self.current {
+            Some(i) => self.t.resources[i].id.clone(),
+            None => "(template)".to_string(),
+        };
+        let aff = self.affected(&who, span);
+        match self.decisions.iter_mut().find(|d| d.id == id) {
+            Some(d) => {
+                if !d.resources.contains(&aff) {
+                    d.resources.push(aff);
+                }
+            }
+            None => self.decisions.push(Decision {
+                id: id.clone(),
+                rule: rule.into(),
+                title: title.into(),
+                context: context.into(),
+                decision: decision.into(),
+                consequences: consequences.into(),
+                resources: vec![aff],
+            }),
+        }
+        if self.current.is_some() && !self.current_decisions.contains(&id) {
+            self.current_decisions.push(id);
+        }
+    }
+
+    /// Lowers the current resource's status to at least `s`.
+    pub fn floor_status(&mut self, s: &str) {
+        let cur = self.current_status_floor.clone().unwrap_or_else(|| "translated".into());
+        if status_rank(s) > status_rank(&cur) {
+            self.current_status_floor = Some(s.to_string());
+        }
+    }
+
+    /// A parameter created by the converter, keyed by a stable name; created once.
+    pub fn param_for(&mut self, key: &str, ty: &str, init: impl FnOnce(&mut AzParam)) -> String {
+        if let Some(s) = self.param_syms.get(&format!("#{key}")) {
+            return s.clone();
+        }
+        let sym = self.syms.alloc(&camel_from_kebab(key));
+        let mut p = AzParam::new(sym.clone(), ty);
+        init(&mut p);
+        self.module.params.push(p);
+        self.param_syms.insert(format!("#{key}"), sym.clone());
+        sym
+    }
+
+    /// A stand-in for a value with no Azure translation: a typed parameter plus a decision.
+    pub fn placeholder(&mut self, key: &str, what: &str, span: Span) -> AzExpr {
+        let p = self.param_for(key, "string", |p| {
+            p.description = Some(format!("Stands in for {what}, which has no Azure translation. Supply the Azure value."));
+            p.required_reason = Some(format!("stands in for {what}"));
+        });
+        self.floor_status("partial");
+        self.template_decision(
+            "placeholder",
+            "Values with no Azure equivalent become parameters",
+            "Some values refer to AWS resources that are not translated, or to attributes with no Azure counterpart.",
+            "Each such value is a parameter named after what it stood for, so the Bicep stays valid and the gap is visible.",
+            "Supply each parameter at deployment, or edit the Bicep to reference the Azure resource that replaces it.",
+            span,
+        );
+        AzExpr::ident(p)
+    }
+
+    pub fn condition_ref(&mut self, name: &str) -> AzExpr {
+        match self.condition_syms.get(name) {
+            Some(s) => AzExpr::ident(s),
+            None => AzExpr::Bool(false),
+        }
+    }
+
+    pub fn mapping_var(&mut self, name: &str) -> AzExpr {
+        match self.mapping_syms.get(name) {
+            Some(s) => AzExpr::ident(s),
+            None => AzExpr::Object(Vec::new()),
+        }
+    }
+
+    pub fn note_zones(&mut self, span: Span) {
+        self.template_decision(
+            "availability-zones",
+            "Availability Zones become zone numbers",
+            "AWS subnets and instances name an Availability Zone (`Fn::GetAZs`); Azure subnets span every zone, and zone numbers are logical per subscription.",
+            "`!Select [i, !GetAZs '']` becomes zone `i+1`; subnets drop the zone, zonal resources keep it.",
+            "Confirm the region has zones; in a region without zones remove the zone settings.",
+            span,
+        );
+    }
+
+    pub fn tr_ref(&mut self, name: &str, span: Span) -> AzExpr {
+        if let Some((ident, var)) = &self.loop_var {
+            if ident == name {
+                return AzExpr::ident(var);
+            }
+        }
+        if let Some(p) = self.param_syms.get(name) {
+            return AzExpr::ident(p);
+        }
+        if let Some(e) = self.pseudo(name, span) {
+            return e;
+        }
+        let target = self.t.resolve(name).to_string();
+        match self.t.resources.iter().position(|r| r.id == target) {
+            Some(i) => {
+                let spec = self.prepared[i].entry.as_ref().and_then(|e| e.ref_.clone());
+                match spec {
+                    Some(s) => self.reference_expr(i, &s),
+                    None => self.placeholder(&format!("{}-ref", kebab(&target)), &format!("Ref {target} ({})", self.t.resources[i].ty), span),
+                }
+            }
+            None => self.placeholder(&format!("{}-ref", kebab(name)), &format!("Ref {name}"), span),
+        }
+    }
+
+    pub fn tr_getatt(&mut self, resource: &str, attribute: &str, span: Span) -> AzExpr {
+        let target = self.t.resolve(resource).to_string();
+        match self.t.resources.iter().position(|r| r.id == target) {
+            Some(i) => {
+                let spec = self.prepared[i].entry.as_ref().and_then(|e| e.attributes.get(attribute).cloned());
+                match spec {
+                    Some(s) => self.reference_expr(i, &s),
+                    None => {
+                        let key = format!("{}-{}", kebab(&target), kebab(&attribute.replace('.', "-")));
+                        self.placeholder(&key, &format!("GetAtt {target}.{attribute} ({})", self.t.resources[i].ty), span)
+                    }
+                }
+            }
+            None => self.placeholder(&format!("{}-{}", kebab(resource), kebab(attribute)), &format!("GetAtt {resource}.{attribute}"), span),
+        }
+    }
+
+    /// A reference spec of resource `i`: `{sym}.id`, `{sym}Plan.name`, or an
+    /// interpolation `'https://${{sym}.name}.example'`.
+    pub fn reference_expr(&mut self, i: usize, spec: &str) -> AzExpr {
+        if spec.contains("${") {
+            let mut parts = Vec::new();
+            for p in super::super::frontend::cfn::sub::parse(spec) {
+                match p {
+                    crate::frontend::cfn::sub::Piece::Lit(l) => parts.push(Interp::Lit(l)),
+                    crate::frontend::cfn::sub::Piece::Var(v) => parts.push(Interp::Expr(self.path_expr(i, &v.replace('@', "{sym}")))),
+                }
+            }
+            return super::exprs::interp(parts);
+        }
+        self.path_expr(i, &spec.replace('@', "{sym}"))
+    }
+
+    fn path_expr(&self, i: usize, spec: &str) -> AzExpr {
+        let (root, rest) = spec.split_once('.').unwrap_or((spec, ""));
+        let sym = self.resolve_symbol(i, root);
+        let mut e = AzExpr::ident(sym);
+        for seg in rest.split('.').filter(|s| !s.is_empty()) {
+            match seg.strip_suffix(']').and_then(|s| s.split_once('[')) {
+                Some((m, idx)) => {
+                    if !m.is_empty() {
+                        e = e.member(m);
+                    }
+                    e = AzExpr::Index(Box::new(e), Box::new(AzExpr::Int(idx.parse().unwrap_or(0))));
+                }
+                None => e = e.member(seg),
+            }
+        }
+        e
+    }
+
+    /// A symbol template of resource `i` (`{sym}`, `{sym}Plan`) or a shared symbol.
+    pub fn resolve_symbol(&self, i: usize, template: &str) -> String {
+        if let Some(s) = self.prepared[i].symbols.get(template) {
+            return s.clone();
+        }
+        if let Some(s) = self.shared.get(template) {
+            return s.clone();
+        }
+        template.replace("{sym}", &self.prepared[i].sym)
+    }
+
+    fn pseudo(&mut self, name: &str, span: Span) -> Option<AzExpr> {
+        let (e, note) = match name {
+            "AWS::Region" => (AzExpr::ident("location"), "`AWS::Region` → the `location` parameter (default: the resource group's region)"),
+            "AWS::AccountId" => (AzExpr::path("subscription()", "subscriptionId"), "`AWS::AccountId` → `subscription().subscriptionId`"),
+            "AWS::StackName" => (AzExpr::path("deployment()", "name"), "`AWS::StackName` → `deployment().name`"),
+            "AWS::StackId" => (AzExpr::path("deployment()", "name"), "`AWS::StackId` → `deployment().name`"),
+            "AWS::Partition" => (AzExpr::path("environment()", "name"), "`AWS::Partition` → `environment().name` (the Azure cloud, e.g. AzureCloud); ARNs built with it have no Azure meaning"),
+            "AWS::URLSuffix" => (AzExpr::path("environment()", "suffixes.storage"), "`AWS::URLSuffix` → `environment().suffixes.storage`; endpoints built with it must be reviewed"),
+            "AWS::NotificationARNs" => (AzExpr::Array(Vec::new()), "`AWS::NotificationARNs` → an empty list (Azure deployments have no notification topics)"),
+            "AWS::NoValue" => return Some(AzExpr::Null),
+            _ => return None,
+        };
+        self.template_decision(
+            &format!("pseudo-{}", kebab(name.trim_start_matches("AWS::"))),
+            &format!("Pseudo parameter {name}"),
+            "CloudFormation pseudo parameters describe the stack's account, region and partition; an Azure deployment has a subscription, resource group and cloud instead.",
+            note,
+            "Names and strings built from it change; anything that parsed ARNs must be reviewed.",
+            span,
+        );
+        Some(e)
+    }
+}
+
+fn camel_from_kebab(s: &str) -> String {
+    let mut out = String::new();
+    let mut up = false;
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            if up && !out.is_empty() {
+                out.push(c.to_ascii_uppercase());
+            } else {
+                out.push(c);
+            }
+            up = false;
+        } else {
+            up = true;
+        }
+    }
+    if out.is_empty() { "value".into() } else { out }
+}
+
+/// Evaluates a `when` against literal property values.
+pub fn holds(w: &When, r: &Resource, http_invoked: bool) -> bool {
+    if let Some(h) = w.http_invoked {
+        if h != http_invoked {
+            return false;
+        }
+    }
+    let Some(prop) = &w.prop else { return true };
+    let v = r.properties.path(prop).filter(|v| !v.is_null());
+    if let Some(p) = w.present {
+        if v.is_some() != p {
+            return false;
+        }
+    }
+    let text = v.and_then(|v| v.literal_text());
+    if let Some(eq) = &w.equals {
+        let want = match eq {
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
+        if !text.as_ref().is_some_and(|t| t.eq_ignore_ascii_case(&want)) {
+            return false;
+        }
+    }
+    if !w.matches.is_empty() {
+        let Some(t) = &text else { return false };
+        let t = t.to_ascii_lowercase();
+        let ok = w.matches.iter().any(|m| match m.strip_suffix('*') {
+            Some(prefix) => t.starts_with(&prefix.to_ascii_lowercase()),
+            None => t == m.to_ascii_lowercase(),
+        });
+        if !ok {
+            return false;
+        }
+    }
+    if let Some(a) = w.above {
+        if !text.and_then(|t| t.parse::<f64>().ok()).is_some_and(|x| x > a) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Maps a parsed template.
+pub fn map_template(t: &Template, graph: &ResourceGraph, tables: &Tables, sources: &SourceMap) -> StackResult {
+    let _ = graph;
+    let mut cx = Ctx {
+        t,
+        tables,
+        sources,
+        syms: Symbols::default(),
+        module: AzModule::default(),
+        prepared: Vec::new(),
+        shared: BTreeMap::new(),
+        shared_emitted: BTreeSet::new(),
+        decisions: Vec::new(),
+        reports: Vec::new(),
+        diagnostics: Vec::new(),
+        param_syms: BTreeMap::new(),
+        condition_syms: BTreeMap::new(),
+        mapping_syms: BTreeMap::new(),
+        current: None,
+        current_decisions: Vec::new(),
+        current_status_floor: None,
+        loop_var: None,
+        needs_suffix: false,
+        used_types: BTreeSet::new(),
+    };
+    cx.syms.reserve("location");
+    cx.syms.reserve("nameSuffix");
+    cx.module.params.push(AzParam {
+        default: Some(AzExpr::path("resourceGroup()", "location")),
+        description: Some("Azure region of every regional resource (was the stack's region, AWS::Region).".into()),
+        ..AzParam::new("location", "string")
+    });
+    super::params::declare(&mut cx);
+    cx.prepare();
+    super::params::conditions_and_mappings(&mut cx);
+    for i in 0..t.resources.len() {
+        cx.map_resource(i);
+    }
+    super::network::finish(&mut cx);
+    super::params::outputs(&mut cx);
+    if cx.needs_suffix {
+        cx.module.vars.insert(
+            0,
+            AzVar {
+                name: "nameSuffix".into(),
+                value: AzExpr::call("uniqueString", vec![AzExpr::path("resourceGroup()", "id")]),
+                comment: Some("Makes globally unique names (storage, Key Vault, Service Bus, sites) deterministic per resource group.".into()),
+            },
+        );
+    }
+    let file = cx.file().to_string();
+    cx.module.header = vec![
+        format!("Translated from {file} (AWS CloudFormation) by aws2azure."),
+        "Decisions are recorded in MIGRATION.md and migration-report.json at the root of the output.".into(),
+    ];
+    cx.decisions.sort_by(|a, b| a.id.cmp(&b.id));
+    StackResult { module: cx.module, resources: cx.reports, decisions: cx.decisions, diagnostics: cx.diagnostics, used_types: cx.used_types }
+}
+
+impl Ctx<'_> {
+    fn http_invoked(&self, i: usize) -> bool {
+        let r = &self.t.resources[i];
+        let via_event = r.properties.get("Events").is_some_and(|e| match &e.kind {
+            ExprKind::Object(m) => m.iter().any(|(_, _, ev)| matches!(ev.get("Type").and_then(|t| t.as_str()), Some("Api" | "HttpApi"))),
+            _ => false,
+        });
+        let via_permission = self.t.resources.iter().any(|p| {
+            p.ty == "AWS::Lambda::Permission"
+                && p.properties.get("Principal").and_then(|x| x.as_str()).is_some_and(|s| s.starts_with("apigateway"))
+                && p.properties.get("FunctionName").is_some_and(|f| refers_to(f, &r.id))
+        });
+        via_event || via_permission
+    }
+
+    /// Chooses each resource's entry (variant applied) and allocates its symbols.
+    fn prepare(&mut self) {
+        for i in 0..self.t.resources.len() {
+            let r = &self.t.resources[i];
+            let http = self.http_invoked(i);
+            let entry = self.tables.types.get(&r.ty).map(|e| match e.variants.iter().find(|v| holds(&v.when, r, http)) {
+                Some(v) => e.with(v),
+                None => e.clone(),
+            });
+            if entry.is_some() {
+                self.used_types.insert(r.ty.clone());
+            }
+            let base = r.id.replace("${", "").replace("&{", "").replace('}', "");
+            let mut symbols = BTreeMap::new();
+            let sym_wanted = if r.for_each.is_some() { format!("{base}Items") } else { base.clone() };
+            let sym = self.syms.alloc(&sym_wanted);
+            symbols.insert("{sym}".to_string(), sym.clone());
+            if let Some(e) = &entry {
+                for spec in &e.resources {
+                    if spec.symbol != "{sym}" && !symbols.contains_key(&spec.symbol) {
+                        let wanted = spec.symbol.replace("{sym}", &sym);
+                        symbols.insert(spec.symbol.clone(), self.syms.alloc(&wanted));
+                    }
+                }
+                for spec in &e.shared {
+                    if !self.shared.contains_key(&spec.symbol) {
+                        let s = self.syms.alloc(&spec.symbol);
+                        self.shared.insert(spec.symbol.clone(), s);
+                    }
+                }
+            }
+            self.prepared.push(Prepared { entry, symbols, sym });
+        }
+    }
+
+    fn map_resource(&mut self, i: usize) {
+        let r = &self.t.resources[i];
+        self.current = Some(i);
+        self.current_decisions.clear();
+        self.current_status_floor = None;
+        self.loop_var = r.for_each.as_ref().map(|f| (f.ident.clone(), lower_camel(&f.ident)));
+        let line = self.line(r.span);
+        let mut azure = Vec::new();
+        let (status, service) = match self.prepared[i].entry.clone() {
+            None => self.unmapped(i),
+            Some(entry) => {
+                let mut consumed = BTreeSet::new();
+                let http = self.http_invoked(i);
+                for spec in entry.shared.clone() {
+                    if self.shared_emitted.insert(spec.symbol.clone()) {
+                        if let Some(res) = self.emit(i, &spec, true, &mut consumed) {
+                            azure.push((res.ty.clone(), res.symbol.clone()));
+                            self.module.resources.push(res);
+                        }
+                    } else if let Some(s) = self.shared.get(&spec.symbol) {
+                        azure.push((spec.ty.clone(), s.clone()));
+                    }
+                }
+                for spec in entry.resources.clone() {
+                    if spec.when.as_ref().is_some_and(|w| !holds(w, r, http)) {
+                        continue;
+                    }
+                    if let Some(res) = self.emit(i, &spec, false, &mut consumed) {
+                        azure.push((res.ty.clone(), res.symbol.clone()));
+                        self.module.resources.push(res);
+                    }
+                }
+                for d in entry.decisions.clone() {
+                    if d.when.as_ref().is_none_or(|w| holds(w, r, http)) {
+                        self.table_decision(i, &d);
+                    }
+                }
+                self.unconsumed(i, &entry, &consumed);
+                (entry.status.clone(), entry.service.clone())
+            }
+        };
+        let mut status = status;
+        if let Some(f) = &self.current_status_floor {
+            if status_rank(f) > status_rank(&status) && status != "not-needed" {
+                status = f.clone();
+            }
+        }
+        if let Some((policy, span)) = &r.deletion_policy {
+            if policy != "Delete" && status != "not-needed" {
+                self.decide(
+                    "deletion-policy",
+                    Some((&r.id, *span)),
+                    &format!("DeletionPolicy {policy} of {}", r.id),
+                    &format!("`DeletionPolicy: {policy}` keeps (or snapshots) the resource when the stack deletes it."),
+                    "Azure deployments never delete resources they no longer declare (incremental mode); nothing replaces the policy in the Bicep.",
+                    "To guard against deletion add a `CanNotDelete` resource lock; for Snapshot, take a backup before deleting.",
+                );
+            }
+        }
+        let decisions = self.current_decisions.clone();
+        self.reports.push(ResourceReport {
+            id: r.id.clone(),
+            ty: r.ty.clone(),
+            line,
+            status,
+            service,
+            azure,
+            decisions,
+            implicit: r.implicit,
+        });
+        self.current = None;
+        self.loop_var = None;
+    }
+
+    fn unmapped(&mut self, i: usize) -> (String, String) {
+        let r = &self.t.resources[i];
+        let hint = self.tables.service_hint(&r.ty).cloned();
+        let (service, arm, note) = match &hint {
+            Some(h) => (h.service.clone(), h.arm.join(", "), h.note.clone().unwrap_or_default()),
+            None => ("no direct Azure equivalent known".to_string(), String::new(), String::new()),
+        };
+        let decision = if arm.is_empty() {
+            format!("Not translated. Consider: {service}. {note}")
+        } else {
+            format!("Not translated. Consider: {service} ({arm}). {note}")
+        };
+        self.decide(
+            "manual",
+            Some((&r.id, r.span)),
+            &format!("{} ({}) needs a manual translation", r.id, r.ty),
+            &format!("aws2azure has no mapping for `{}`.", r.ty),
+            decision.trim(),
+            "Nothing is generated for this resource; references to it become parameters.",
+        );
+        ("manual".into(), service)
+    }
+
+    fn table_decision(&mut self, i: usize, d: &DecisionSpec) {
+        let r = &self.t.resources[i];
+        let fill = |s: &str| fill_text(s, r);
+        let per_resource = [&d.title, &d.context, &d.decision, &d.consequences].iter().any(|s| s.contains('{'));
+        let (title, context, decision, consequences) = (fill(&d.title), fill(&d.context), fill(&d.decision), fill(&d.consequences));
+        if per_resource {
+            self.decide(&d.rule, Some((&r.id, r.span)), &title, &context, &decision, &consequences);
+        } else {
+            let id = format!("{}:{}", d.rule, self.file());
+            let aff = self.affected(&r.id, r.span);
+            match self.decisions.iter_mut().find(|x| x.id == id) {
+                Some(x) => x.resources.push(aff),
+                None => self.decisions.push(Decision { id: id.clone(), rule: d.rule.clone(), title, context, decision, consequences, resources: vec![aff] }),
+            }
+            self.current_decisions.push(id);
+        }
+        if let Some(s) = &d.status {
+            self.floor_status(s);
+        }
+    }
+
+    fn unconsumed(&mut self, i: usize, entry: &Entry, consumed: &BTreeSet<String>) {
+        let r = &self.t.resources[i];
+        let ExprKind::Object(props) = &r.properties.kind else { return };
+        let mut missing = Vec::new();
+        let mut ignored = Vec::new();
+        for (k, span, v) in props {
+            if consumed.contains(k) || v.is_null() {
+                continue;
+            }
+            match entry.ignored.get(k) {
+                Some(reason) => ignored.push(format!("`{k}`: {reason}")),
+                None => missing.push((k.clone(), *span)),
+            }
+        }
+        if !ignored.is_empty() {
+            self.decide(
+                "ignored-properties",
+                Some((&r.id, r.span)),
+                &format!("Properties of {} with no Azure counterpart", r.id),
+                &format!("{} sets properties that Azure handles differently or not at all.", r.id),
+                &ignored.join("; "),
+                "Review that each difference is acceptable.",
+            );
+        }
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|(k, s)| format!("`{k}` (line {})", self.line(*s))).collect();
+            self.decide(
+                "untranslated-properties",
+                Some((&r.id, r.span)),
+                &format!("Properties of {} not translated", r.id),
+                &format!("The mapping for {} does not cover every property this template sets.", r.ty),
+                &format!("Not carried over: {}.", names.join(", ")),
+                "Set the equivalent Azure settings by hand, or extend the mapping table with `--mappings`.",
+            );
+            self.floor_status("partial");
+        }
+    }
+
+    /// Builds one Azure resource from a spec.
+    fn emit(&mut self, i: usize, spec: &ResourceSpec, shared: bool, consumed: &mut BTreeSet<String>) -> Option<AzResource> {
+        let r = &self.t.resources[i];
+        let symbol = if shared { self.shared.get(&spec.symbol).cloned()? } else { self.resolve_symbol(i, &spec.symbol) };
+        let parent = match &spec.parent {
+            None => None,
+            Some(Value::String(p)) => Some(self.resolve_symbol(i, p)),
+            Some(v) => {
+                let prop = v.get("$prop").and_then(|p| p.as_str()).unwrap_or("");
+                consumed.insert(prop.split('.').next().unwrap_or(prop).to_string());
+                r.properties.path(prop).and_then(|e| self.referenced_resource(e)).and_then(|j| {
+                    let first = self.prepared[j].entry.as_ref()?.resources.first()?.symbol.clone();
+                    Some(self.resolve_symbol(j, &first))
+                })
+            }
+        };
+        if spec.parent.is_some() && parent.is_none() {
+            // The parent is not a resource of this template: say so and skip.
+            self.decide(
+                "external-parent",
+                Some((&r.id, r.span)),
+                &format!("{} belongs to a resource outside this template", r.id),
+                &format!("{} ({}) attaches to a resource this template does not declare.", r.id, r.ty),
+                &format!("No `{}` is generated; add it to the template that holds its parent.", spec.ty),
+                "Until then the Azure side lacks this child resource.",
+            );
+            self.floor_status("partial");
+            return None;
+        }
+        let name = self.eval(i, &spec.name, consumed).unwrap_or_else(|| AzExpr::str(kebab(&r.id)));
+        let name = if r.for_each.is_some() && !shared && !mentions_loop_var(&name, self.loop_var.as_ref()) {
+            let var = self.loop_var.as_ref().map(|(_, v)| v.clone()).unwrap_or_default();
+            super::exprs::interp(vec![Interp::Expr(name), Interp::Lit("-".into()), Interp::Expr(AzExpr::ident(var))])
+        } else {
+            name
+        };
+        let location = match &spec.location {
+            None | Some(Value::Bool(false)) => None,
+            Some(Value::Bool(true)) => Some(AzExpr::ident("location")),
+            Some(v) => self.eval(i, v, consumed),
+        };
+        let tags = if spec.tags { self.tags(i, consumed) } else { None };
+        let mut body = Vec::new();
+        for (k, v) in &spec.body {
+            if let Some(x) = self.eval(i, v, consumed) {
+                body.push((k.clone(), x));
+            }
+        }
+        let condition = r.condition.as_ref().map(|(c, _)| self.condition_ref(c));
+        let for_each = match (&r.for_each, shared) {
+            (Some(f), false) => Some((lower_camel(&f.ident), self.tr(&f.collection))),
+            _ => None,
+        };
+        let mut depends_on = Vec::new();
+        if !shared {
+            for (d, _) in &r.depends_on {
+                if let Some(j) = self.t.resources.iter().position(|x| x.id == self.t.resolve(d)) {
+                    if let Some(e) = &self.prepared[j].entry {
+                        if let Some(first) = e.resources.first() {
+                            if first.when.is_none() {
+                                let s = self.resolve_symbol(j, &first.symbol);
+                                if s != symbol && !depends_on.contains(&s) {
+                                    depends_on.push(s);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let comments = match (&spec.comment, shared) {
+            (_, true) => spec.comment.iter().map(|c| fill_text(c, r)).collect(),
+            (Some(c), false) => vec![fill_text(c, r)],
+            (None, false) if spec.symbol == "{sym}" => vec![format!("Was {} ({}).", r.id, r.ty)],
+            _ => Vec::new(),
+        };
+        Some(AzResource {
+            symbol,
+            ty: spec.ty.clone(),
+            api: spec.api.clone(),
+            parent,
+            name,
+            location,
+            tags,
+            body,
+            condition: if shared { None } else { condition },
+            for_each,
+            depends_on,
+            comments,
+            source: if shared { String::new() } else { r.id.clone() },
+        })
+    }
+
+    fn tags(&mut self, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+        let r = &self.t.resources[i];
+        let tags = r.properties.get("Tags")?.clone();
+        consumed.insert("Tags".into());
+        let mut out = Vec::new();
+        match &tags.kind {
+            ExprKind::List(items) => {
+                for it in items {
+                    let (Some(k), Some(v)) = (it.get("Key"), it.get("Value")) else { continue };
+                    let key = match self.tr(k) {
+                        AzExpr::Str(s) => AzKey::Name(s),
+                        other => AzKey::Expr(other),
+                    };
+                    let v = self.tr(v);
+                    out.push((key, v));
+                }
+            }
+            ExprKind::Object(m) => {
+                for (k, _, v) in m {
+                    let v = self.tr(v);
+                    out.push((AzKey::Name(k.clone()), v));
+                }
+            }
+            _ => return Some(self.tr(&tags)),
+        }
+        if out.len() > 50 {
+            self.decide("tag-limit", Some((&r.id, r.span)), "More than 50 tags", "Azure allows at most 50 tags per resource.", "The first 50 tags are kept.", "Merge or drop the rest.");
+            out.truncate(50);
+        }
+        Some(AzExpr::Object(out))
+    }
+
+    /// Evaluates a spec value from the table against resource `i`.
+    pub fn eval(&mut self, i: usize, v: &Value, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+        match v {
+            Value::Null => None,
+            Value::Bool(b) => Some(AzExpr::Bool(*b)),
+            Value::Number(n) => Some(match n.as_i64() {
+                Some(x) => AzExpr::Int(x),
+                None => AzExpr::Num(n.to_string()),
+            }),
+            Value::String(s) => Some(self.template_string(i, s)),
+            Value::Sequence(items) => Some(AzExpr::Array(items.iter().filter_map(|x| self.eval(i, x, consumed)).collect())),
+            Value::Mapping(m) => {
+                if m.keys().any(|k| k.as_str().is_some_and(|s| s.starts_with('$'))) {
+                    return self.directive(i, m, consumed);
+                }
+                let mut out = Vec::new();
+                let literal_empty = m.is_empty();
+                for (k, x) in m {
+                    let key = k.as_str().map(str::to_string).unwrap_or_else(|| format!("{k:?}"));
+                    if let Some(val) = self.eval(i, x, consumed) {
+                        out.push((AzKey::Name(key), val));
+                    }
+                }
+                if out.is_empty() && !literal_empty { None } else { Some(AzExpr::Object(out)) }
+            }
+            Value::Tagged(t) => self.eval(i, &t.value, consumed),
+        }
+    }
+
+    /// `{kebab}`, `{id}`, `{suffix}` and `{sym}` in a literal from a table.
+    fn template_string(&mut self, i: usize, s: &str) -> AzExpr {
+        if !s.contains('{') {
+            return AzExpr::str(s);
+        }
+        let r = &self.t.resources[i];
+        let mut parts = Vec::new();
+        let mut rest = s;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else { break };
+            let token = &rest[start + 1..start + len];
+            let value = match token {
+                "kebab" => Some(Interp::Lit(kebab(&r.id))),
+                "id" => Some(Interp::Lit(r.id.clone())),
+                "lower" => Some(Interp::Lit(r.id.to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect())),
+                "suffix" => {
+                    self.needs_suffix = true;
+                    Some(Interp::Expr(AzExpr::ident("nameSuffix")))
+                }
+                "sym" => Some(Interp::Lit(self.prepared[i].sym.clone())),
+                _ => None,
+            };
+            match value {
+                Some(v) => {
+                    parts.push(Interp::Lit(rest[..start].to_string()));
+                    parts.push(v);
+                }
+                None => parts.push(Interp::Lit(rest[..start + len + 1].to_string())),
+            }
+            rest = &rest[start + len + 1..];
+        }
+        parts.push(Interp::Lit(rest.to_string()));
+        super::exprs::interp(parts)
+    }
+
+    fn directive(&mut self, i: usize, m: &serde_yaml::Mapping, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+        let get = |k: &str| m.get(Value::String(k.into()));
+        let r = &self.t.resources[i];
+        if let Some(Value::String(e)) = get("$expr") {
+            return Some(self.reference_expr(i, e));
+        }
+        if let Some(Value::Sequence(parts)) = get("$interp") {
+            let mut out = Vec::new();
+            for p in parts {
+                match p {
+                    Value::String(s) if !s.contains('{') => out.push(Interp::Lit(s.clone())),
+                    other => match self.eval(i, other, consumed)? {
+                        AzExpr::Str(s) => out.push(Interp::Lit(s)),
+                        e => out.push(Interp::Expr(e)),
+                    },
+                }
+            }
+            return Some(super::exprs::interp(out));
+        }
+        if let Some(Value::String(key)) = get("$param") {
+            let ty = get("$type").and_then(|t| t.as_str()).unwrap_or("string").to_string();
+            let desc = get("$description").and_then(|t| t.as_str()).map(|d| fill_text(d, r));
+            let default = get("$default").and_then(|d| self.eval(i, d, consumed));
+            let secure = get("$secure").and_then(|b| b.as_bool()).unwrap_or(false);
+            let key = match self.template_string(i, key) {
+                AzExpr::Str(k) => k,
+                _ => key.clone(),
+            };
+            let sym = self.param_for(&key, &ty, |p| {
+                p.required_reason = if default.is_none() { desc.clone() } else { None };
+                p.description = desc;
+                p.default = default;
+                p.secure = secure;
+            });
+            return Some(AzExpr::ident(sym));
+        }
+        if let Some(Value::String(f)) = get("$call") {
+            let args = match get("$args") {
+                Some(Value::Sequence(a)) => a.iter().filter_map(|x| self.eval(i, x, consumed)).collect(),
+                _ => Vec::new(),
+            };
+            return Some(AzExpr::call(f, args));
+        }
+        let transform = get("$transform").and_then(|t| t.as_str()).map(str::to_string);
+        let prop = get("$prop").and_then(|p| p.as_str()).map(str::to_string);
+        let src: Option<Expr> = match &prop {
+            Some(p) => {
+                consumed.insert(p.split('.').next().unwrap_or(p).to_string());
+                r.properties.path(p).filter(|v| !v.is_null()).cloned()
+            }
+            None => None,
+        };
+        if prop.is_some() && src.is_none() && transform.as_deref().is_none_or(|t| !transforms::WHOLE.contains(&t)) {
+            return get("$default").and_then(|d| self.eval(i, d, consumed));
+        }
+        if let Some(t) = transform {
+            let args = get("$args").cloned().unwrap_or(Value::Null);
+            let out = transforms::apply(self, i, &t, src.as_ref(), &args, consumed);
+            return match out {
+                Some(x) => Some(x),
+                None => get("$default").and_then(|d| self.eval(i, d, consumed)),
+            };
+        }
+        let src = src?;
+        if let Some(Value::Mapping(table)) = get("$map") {
+            return match self.map_values(i, &src, table, get("$default"), consumed) {
+                AzExpr::Null => None,
+                v => Some(v),
+            };
+        }
+        if get("$ref").is_some() || get("$attr").is_some() {
+            let attr = get("$attr").and_then(|a| a.as_str()).unwrap_or("id").to_string();
+            if let Some(j) = self.referenced_resource(&src) {
+                if self.prepared[j].entry.as_ref().is_some_and(|e| !e.resources.is_empty()) {
+                    return Some(self.reference_expr(j, &format!("{{sym}}.{attr}")).clone());
+                }
+            }
+        }
+        Some(self.tr(&src))
+    }
+
+    /// Literal values through a table; expressions through a conditional or a lookup.
+    fn map_values(&mut self, i: usize, src: &Expr, table: &serde_yaml::Mapping, default: Option<&Value>, consumed: &mut BTreeSet<String>) -> AzExpr {
+        let lookup = |t: &str| {
+            table.iter().find(|(k, _)| {
+                let ks = match k {
+                    Value::String(s) => s.clone(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => String::new(),
+                };
+                ks.eq_ignore_ascii_case(t)
+            })
+        };
+        if let Some(t) = src.literal_text() {
+            return match lookup(&t) {
+                Some((_, v)) => self.eval(i, v, consumed).unwrap_or(AzExpr::Null),
+                None => default.and_then(|d| self.eval(i, d, consumed)).unwrap_or(AzExpr::Str(t)),
+            };
+        }
+        if let ExprKind::If { cond, then, other } = &src.kind {
+            let c = self.condition_ref(cond);
+            let a = self.map_values(i, then, table, default, consumed);
+            let b = self.map_values(i, other, table, default, consumed);
+            return AzExpr::Cond(Box::new(c), Box::new(a), Box::new(b));
+        }
+        // An expression: index an object built from the table.
+        let mut entries = Vec::new();
+        for (k, v) in table {
+            let key = match k {
+                Value::String(s) => s.clone(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            if let Some(val) = self.eval(i, v, consumed) {
+                entries.push((AzKey::Name(key), val));
+            }
+        }
+        let key = self.tr(src);
+        let key = match key {
+            AzExpr::Bool(_) | AzExpr::Cond(..) | AzExpr::Bin(..) => AzExpr::call("string", vec![key]),
+            other => other,
+        };
+        AzExpr::Index(Box::new(AzExpr::Object(entries)), Box::new(key))
+    }
+
+    /// The template resource a `Ref`/`GetAtt` value points at.
+    pub fn referenced_resource(&self, e: &Expr) -> Option<usize> {
+        let name = match &e.kind {
+            ExprKind::Ref(n) => n,
+            ExprKind::GetAtt { resource, .. } => resource,
+            _ => return None,
+        };
+        let target = self.t.resolve(name);
+        self.t.resources.iter().position(|r| r.id == target)
+    }
+}
+
+fn mentions_loop_var(e: &AzExpr, lv: Option<&(String, String)>) -> bool {
+    let Some((_, v)) = lv else { return true };
+    let mut ids = Vec::new();
+    e.idents(&mut ids);
+    ids.iter().any(|x| x == v)
+}
+
+fn refers_to(e: &Expr, id: &str) -> bool {
+    let mut found = false;
+    e.walk(&mut |x| match &x.kind {
+        ExprKind::Ref(n) if n == id => found = true,
+        ExprKind::GetAtt { resource, .. } if resource == id => found = true,
+        _ => {}
+    });
+    found
+}
+
+/// `{id}` and `{prop:Path}` in decision text from a table.
+fn fill_text(s: &str, r: &Resource) -> String {
+    let mut out = s.replace("{id}", &r.id);
+    while let Some(start) = out.find("{prop:") {
+        let Some(len) = out[start..].find('}') else { break };
+        let path = &out[start + 6..start + len];
+        let v = r.properties.path(path).and_then(|v| v.literal_text()).unwrap_or_else(|| "(an expression)".into());
+        out.replace_range(start..start + len + 1, &v);
+    }
+    out
+}

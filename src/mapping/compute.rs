@@ -1,0 +1,247 @@
+//! Compute transforms: function apps (from Lambda and SAM functions) and VMs.
+
+use std::collections::BTreeSet;
+
+use super::apply::Ctx;
+use super::names::kebab;
+use crate::azure::{AzExpr, AzKey, Interp};
+use crate::model::expr::{Expr, ExprKind};
+
+/// Environment variables → `appSettings`, after the host storage settings.
+pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    consumed.insert("Environment".into());
+    let r = cx.t.resources[i].clone();
+    let storage = cx.shared.get("functionStorage").cloned().unwrap_or_else(|| "functionStorage".into());
+    let mut out = vec![
+        setting("AzureWebJobsStorage__accountName", AzExpr::path(&storage, "name")),
+        setting("AzureWebJobsStorage__credential", AzExpr::str("managedidentity")),
+    ];
+    if let Some(ExprKind::Object(vars)) = r.properties.path("Environment.Variables").map(|v| &v.kind) {
+        for (k, _, v) in vars {
+            if v.is_null() {
+                continue;
+            }
+            let value = match cx.tr(v) {
+                AzExpr::Int(n) => AzExpr::Str(n.to_string()),
+                AzExpr::Bool(b) => AzExpr::Str(b.to_string()),
+                x @ (AzExpr::Str(_) | AzExpr::Interp(_)) => x,
+                other => AzExpr::call("string", vec![other]),
+            };
+            out.push(setting(k, value));
+        }
+    }
+    AzExpr::Array(out)
+}
+
+fn setting(name: &str, value: AzExpr) -> AzExpr {
+    AzExpr::obj(vec![("name", AzExpr::str(name)), ("value", value)])
+}
+
+/// System-assigned identity for host storage, plus the role's user-assigned identity.
+pub fn function_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    consumed.insert("Role".into());
+    consumed.insert("Policies".into());
+    let r = cx.t.resources[i].clone();
+    let role = r.properties.get("Role").and_then(|x| cx.referenced_resource(x)).filter(|j| cx.t.resources[*j].ty == "AWS::IAM::Role");
+    if r.properties.get("Policies").is_some() {
+        cx.decide(
+            "function-policies",
+            Some((&r.id, r.span)),
+            &format!("{}: SAM policies become role assignments to choose", r.id),
+            "SAM `Policies` (policy templates and statements) grant the function's role AWS permissions.",
+            "The function app gets a system-assigned identity; grant it Azure RBAC roles on the resources it uses (e.g. Storage Blob Data Contributor, Azure Service Bus Data Sender).",
+            "Until the role assignments exist, calls to other Azure resources are refused.",
+        );
+        cx.floor_status("partial");
+    }
+    match role {
+        Some(j) => {
+            let id = cx.reference_expr(j, "{sym}.id");
+            AzExpr::obj(vec![
+                ("type", AzExpr::str("SystemAssigned, UserAssigned")),
+                ("userAssignedIdentities", AzExpr::Object(vec![(AzKey::Expr(id), AzExpr::Object(Vec::new()))])),
+            ])
+        }
+        None => AzExpr::obj(vec![("type", AzExpr::str("SystemAssigned"))]),
+    }
+}
+
+/// Lambda runtime → Flex Consumption runtime `{ name, version }`.
+pub fn runtime(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    consumed.insert("Runtime".into());
+    consumed.insert("Handler".into());
+    consumed.insert("PackageType".into());
+    let r = cx.t.resources[i].clone();
+    let rt = r.properties.get("Runtime").and_then(|x| x.literal_text());
+    let image = r.properties.get("PackageType").and_then(|x| x.as_str()) == Some("Image");
+    let found = rt.as_ref().and_then(|k| {
+        Some((
+            cx.tables.lookup_str("lambda-runtimes", k, "name")?,
+            cx.tables.lookup_str("lambda-runtimes", k, "version")?,
+            cx.tables.lookup_str("lambda-runtimes", k, "exact").is_none_or(|e| e == "true"),
+        ))
+    });
+    let (name, version, exact) = found.unwrap_or_else(|| ("custom".into(), "1.0".into(), false));
+    if !exact || image {
+        let what = if image {
+            "a container image".to_string()
+        } else {
+            match &rt {
+                Some(k) => format!("runtime `{k}`"),
+                None => "a runtime given by an expression".to_string(),
+            }
+        };
+        cx.decide(
+            "function-runtime",
+            Some((&r.id, r.span)),
+            &format!("{}: {what} → {name} {version}", r.id),
+            &format!("The function uses {what}; Flex Consumption supports a fixed set of language versions."),
+            &format!("The app runs `{name}` {version}."),
+            "Test the code on this version; `custom` means a custom handler (an executable that speaks HTTP to the host).",
+        );
+        cx.floor_status("partial");
+    }
+    AzExpr::obj(vec![("name", AzExpr::Str(name)), ("version", AzExpr::Str(version))])
+}
+
+/// `MemorySize` (MB) → a Flex Consumption instance size (512, 2048 or 4096 MB).
+pub fn memory(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    consumed.insert("MemorySize".into());
+    let mb = cx.t.resources[i].properties.get("MemorySize").and_then(|m| m.literal_i64()).unwrap_or(128);
+    AzExpr::Int(match mb {
+        0..=512 => 512,
+        513..=2048 => 2048,
+        _ => 4096,
+    })
+}
+
+/// `ImageId` → an image reference: from the user's `images` table, else a parameter.
+pub fn vm_image(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    consumed.insert("ImageId".into());
+    let r = cx.t.resources[i].clone();
+    let src = r.properties.get("ImageId").cloned();
+    let key = match src.as_ref().map(|s| &s.kind) {
+        Some(ExprKind::Str(s)) => s.clone(),
+        Some(ExprKind::Ref(p)) => cx
+            .t
+            .parameter(p)
+            .and_then(|p| p.default.as_ref().and_then(|d| d.literal_text()))
+            .unwrap_or_else(|| p.clone()),
+        Some(ExprKind::FindInMap { map, .. }) => format!("map-{map}"),
+        _ => "image".into(),
+    };
+    if let Some(entry) = cx.tables.lookup("images", &key).cloned() {
+        let get = |f: &str| entry.get(f).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        return AzExpr::obj(vec![
+            ("publisher", AzExpr::Str(get("publisher"))),
+            ("offer", AzExpr::Str(get("offer"))),
+            ("sku", AzExpr::Str(get("sku"))),
+            ("version", AzExpr::Str(if get("version").is_empty() { "latest".into() } else { get("version") })),
+        ]);
+    }
+    let pkey = format!("image-reference-{}", kebab(&key.replace('/', "-")).chars().take(40).collect::<String>());
+    let p = cx.param_for(&pkey, "object", |p| {
+        p.description = Some(format!(
+            "Image of the VM: {{ publisher, offer, sku, version }} or {{ id }} of a Compute Gallery image. Was the AMI `{key}`."
+        ));
+        p.required_reason = Some(format!("AMI `{key}` has no Azure equivalent"));
+    });
+    cx.decide(
+        "ami-image",
+        Some((&r.id, r.span)),
+        &format!("{}: the AMI becomes an image parameter", r.id),
+        &format!("AMI ids are regional AWS images (here `{key}`); nothing identifies the equivalent Azure image."),
+        &format!("The image is the parameter `{p}`; no image is guessed. A `--mappings` table `images` (key: the AMI id or SSM path) can supply it."),
+        "Choose a Marketplace or Compute Gallery image with the same OS; user data and agents may need changes.",
+    );
+    cx.floor_status("partial");
+    AzExpr::ident(p)
+}
+
+/// OS profile: administrator, SSH key (was the key pair) and user data.
+pub fn vm_os_profile(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    consumed.insert("KeyName".into());
+    consumed.insert("UserData".into());
+    let r = cx.t.resources[i].clone();
+    let user = cx.param_for("admin-username", "string", |p| {
+        p.default = Some(AzExpr::str("azureuser"));
+        p.description = Some("Administrator user of the VMs (EC2 images ship a fixed user; Azure needs one).".into());
+    });
+    let key = cx.param_for("admin-ssh-public-key", "string", |p| {
+        p.description = Some("SSH public key of the administrator (EC2 key pairs cannot be read outside AWS).".into());
+        p.required_reason = Some("EC2 key pairs cannot be exported".into());
+    });
+    cx.template_decision(
+        "key-pair",
+        "EC2 key pairs become an SSH public key parameter",
+        "Instances name an EC2 key pair; its public key stays in AWS.",
+        &format!("VMs use `{user}` with the public key `{key}`; password login is disabled."),
+        "Supply the public key of the same key pair to keep the same private key.",
+        r.span,
+    );
+    let mut profile = vec![
+        ("computerName", AzExpr::Str(kebab(&r.id).chars().take(15).collect::<String>().trim_end_matches('-').to_string())),
+        ("adminUsername", AzExpr::ident(&user)),
+    ];
+    if let Some(ud) = r.properties.get("UserData") {
+        let data = match &ud.kind {
+            ExprKind::Base64(inner) => {
+                let v = cx.tr(inner);
+                AzExpr::call("base64", vec![v])
+            }
+            _ => cx.tr(ud),
+        };
+        profile.push(("customData", data));
+        cx.decide(
+            "user-data",
+            Some((&r.id, ud.span)),
+            &format!("{}: user data becomes custom data", r.id),
+            "EC2 user data runs at first boot through cloud-init (Linux) or EC2Launch (Windows).",
+            "It becomes `customData`, which cloud-init runs on Azure Linux images.",
+            "Scripts that call the EC2 metadata service, the AWS CLI or cfn-init must be rewritten.",
+        );
+        cx.floor_status("partial");
+    }
+    let keys = AzExpr::Array(vec![AzExpr::obj(vec![
+        ("path", AzExpr::Interp(vec![Interp::Lit("/home/".into()), Interp::Expr(AzExpr::ident(&user)), Interp::Lit("/.ssh/authorized_keys".into())])),
+        ("keyData", AzExpr::ident(&key)),
+    ])]);
+    profile.push((
+        "linuxConfiguration",
+        AzExpr::obj(vec![("disablePasswordAuthentication", AzExpr::Bool(true)), ("ssh", AzExpr::obj(vec![("publicKeys", keys)]))]),
+    ));
+    AzExpr::obj(profile)
+}
+
+/// `IamInstanceProfile` → the user-assigned identity of the profile's role.
+pub fn instance_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+    consumed.insert("IamInstanceProfile".into());
+    let r = cx.t.resources[i].clone();
+    let profile = r.properties.get("IamInstanceProfile")?;
+    let role = cx
+        .referenced_resource(profile)
+        .and_then(|p| cx.t.resources[p].properties.get("Roles").and_then(|l| l.as_list()).and_then(|l| l.first().cloned()))
+        .and_then(|role: Expr| cx.referenced_resource(&role))
+        .filter(|j| cx.t.resources[*j].ty == "AWS::IAM::Role");
+    match role {
+        Some(j) => {
+            let id = cx.reference_expr(j, "{sym}.id");
+            Some(AzExpr::obj(vec![
+                ("type", AzExpr::str("UserAssigned")),
+                ("userAssignedIdentities", AzExpr::Object(vec![(AzKey::Expr(id), AzExpr::Object(Vec::new()))])),
+            ]))
+        }
+        None => {
+            cx.decide(
+                "instance-profile-external",
+                Some((&r.id, r.span)),
+                &format!("{}: instance profile outside the template", r.id),
+                "The instance profile (and its role) is not declared in this template.",
+                "The VM gets no managed identity; attach the identity that replaces the role by hand.",
+                "Calls the instance made with its role's credentials fail until then.",
+            );
+            cx.floor_status("partial");
+            None
+        }
+    }
+}

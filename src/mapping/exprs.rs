@@ -1,0 +1,249 @@
+//! CloudFormation expressions → Azure expressions, in the context of one template.
+
+use super::apply::Ctx;
+use crate::azure::{AzExpr, AzParam, Interp};
+use crate::model::expr::{Dynamic, Expr, ExprKind, SubPart};
+use crate::source::Span;
+
+fn bx(e: AzExpr) -> Box<AzExpr> {
+    Box::new(e)
+}
+
+impl Ctx<'_> {
+    /// Translates a value. Constructs with no Azure meaning become a parameter
+    /// plus a decision, so the output stays valid Bicep.
+    pub fn tr(&mut self, e: &Expr) -> AzExpr {
+        match &e.kind {
+            ExprKind::Null => AzExpr::Null,
+            ExprKind::Bool(b) => AzExpr::Bool(*b),
+            ExprKind::Number(n) => match n.parse::<i64>() {
+                Ok(i) => AzExpr::Int(i),
+                Err(_) => AzExpr::Num(n.clone()),
+            },
+            ExprKind::Str(s) => AzExpr::Str(s.clone()),
+            ExprKind::List(items) => AzExpr::Array(items.iter().filter(|i| !i.is_null() || matches!(i.kind, ExprKind::Null)).map(|i| self.tr(i)).collect()),
+            ExprKind::Object(m) => AzExpr::Object(
+                m.iter()
+                    .filter(|(_, _, v)| !v.is_null())
+                    .map(|(k, _, v)| (crate::azure::AzKey::Name(k.clone()), self.tr(v)))
+                    .collect(),
+            ),
+            ExprKind::Ref(name) => self.tr_ref(name, e.span),
+            ExprKind::GetAtt { resource, attribute } => self.tr_getatt(resource, attribute, e.span),
+            ExprKind::Sub(parts) => {
+                let mut out = Vec::new();
+                for p in parts {
+                    match p {
+                        SubPart::Lit(l) => out.push(Interp::Lit(l.clone())),
+                        SubPart::Expr(x) => match self.tr(x) {
+                            AzExpr::Str(s) => out.push(Interp::Lit(s)),
+                            other => out.push(Interp::Expr(other)),
+                        },
+                    }
+                }
+                interp(out)
+            }
+            ExprKind::Join { sep, items } => {
+                let sep_az = self.tr(sep);
+                match (&items.kind, sep_az.as_str()) {
+                    (ExprKind::List(list), Some(sep_lit)) => {
+                        let mut out = Vec::new();
+                        for (i, it) in list.iter().enumerate() {
+                            if i > 0 && !sep_lit.is_empty() {
+                                out.push(Interp::Lit(sep_lit.to_string()));
+                            }
+                            match self.tr(it) {
+                                AzExpr::Str(s) => out.push(Interp::Lit(s)),
+                                AzExpr::Int(n) => out.push(Interp::Lit(n.to_string())),
+                                other => out.push(Interp::Expr(other)),
+                            }
+                        }
+                        interp(out)
+                    }
+                    _ => {
+                        let items = self.tr(items);
+                        AzExpr::call("join", vec![items, sep_az])
+                    }
+                }
+            }
+            ExprKind::Select { index, list } => self.tr_select(index, list),
+            ExprKind::Split { sep, source } => {
+                let s = self.tr(source);
+                let d = self.tr(sep);
+                AzExpr::call("split", vec![s, d])
+            }
+            ExprKind::If { cond, then, other } => {
+                let c = self.condition_ref(cond);
+                let a = self.tr(then);
+                let b = self.tr(other);
+                AzExpr::Cond(bx(c), bx(a), bx(b))
+            }
+            ExprKind::Equals(a, b) => {
+                let (a, b) = (self.tr(a), self.tr(b));
+                AzExpr::Bin("==", bx(a), bx(b))
+            }
+            ExprKind::And(items) | ExprKind::Or(items) => {
+                let op = if matches!(e.kind, ExprKind::And(_)) { "&&" } else { "||" };
+                let mut it = items.iter().map(|i| self.tr(i)).collect::<Vec<_>>().into_iter();
+                let first = it.next().unwrap_or(AzExpr::Bool(true));
+                it.fold(first, |acc, x| AzExpr::Bin(op, bx(acc), bx(x)))
+            }
+            ExprKind::Not(a) => AzExpr::Not(bx(self.tr(a))),
+            ExprKind::Condition(c) => self.condition_ref(c),
+            ExprKind::FindInMap { map, top, second, .. } => {
+                let m = self.mapping_var(map);
+                let (a, b) = (self.tr(top), self.tr(second));
+                AzExpr::Index(bx(AzExpr::Index(bx(m), bx(a))), bx(b))
+            }
+            ExprKind::ImportValue(x) => self.import_value(x, e.span),
+            ExprKind::GetAZs(_) => self.zones(),
+            ExprKind::Base64(x) => {
+                let v = self.tr(x);
+                AzExpr::call("base64", vec![v])
+            }
+            ExprKind::Cidr { block, count, bits } => {
+                let b = self.tr(block);
+                let c = self.tr(count);
+                let prefix = self.prefix_len(bits);
+                let body = AzExpr::call("cidrSubnet", vec![b, prefix, AzExpr::ident("i")]);
+                AzExpr::For("i".into(), bx(AzExpr::call("range", vec![AzExpr::Int(0), c])), bx(body))
+            }
+            ExprKind::Length(x) => {
+                let v = self.tr(x);
+                AzExpr::call("length", vec![v])
+            }
+            ExprKind::ToJsonString(x) => {
+                let v = self.tr(x);
+                AzExpr::call("string", vec![v])
+            }
+            ExprKind::Dynamic(d) => self.dynamic(d, e.span),
+            ExprKind::Opaque(what) => self.placeholder(&format!("opaque {what}"), what, e.span),
+        }
+    }
+
+    fn prefix_len(&mut self, bits: &Expr) -> AzExpr {
+        match bits.literal_i64() {
+            Some(b) => AzExpr::Int(32 - b),
+            None => {
+                let b = self.tr(bits);
+                AzExpr::Bin("-", bx(AzExpr::Int(32)), bx(AzExpr::call("int", vec![b])))
+            }
+        }
+    }
+
+    fn tr_select(&mut self, index: &Expr, list: &Expr) -> AzExpr {
+        match (&list.kind, index.literal_i64()) {
+            (ExprKind::GetAZs(_), Some(i)) => {
+                self.note_zones(list.span);
+                AzExpr::Str((i + 1).to_string())
+            }
+            (ExprKind::Cidr { block, bits, .. }, Some(i)) => {
+                let b = self.tr(block);
+                let p = self.prefix_len(bits);
+                AzExpr::call("cidrSubnet", vec![b, p, AzExpr::Int(i)])
+            }
+            (ExprKind::List(items), Some(i)) if (i as usize) < items.len() => self.tr(&items[i as usize]),
+            _ => {
+                let l = self.tr(list);
+                let i = self.tr(index);
+                let i = match i {
+                    AzExpr::Int(_) => i,
+                    other => AzExpr::call("int", vec![other]),
+                };
+                AzExpr::Index(bx(l), bx(i))
+            }
+        }
+    }
+
+    fn zones(&mut self) -> AzExpr {
+        AzExpr::call(
+            "pickZones",
+            vec![AzExpr::str("Microsoft.Compute"), AzExpr::str("virtualMachines"), AzExpr::ident("location"), AzExpr::Int(3)],
+        )
+    }
+
+    fn import_value(&mut self, x: &Expr, span: Span) -> AzExpr {
+        let label = match &x.kind {
+            ExprKind::Str(s) => s.clone(),
+            ExprKind::Sub(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    SubPart::Lit(l) => l.clone(),
+                    SubPart::Expr(e) => match &e.kind {
+                        ExprKind::Ref(r) => r.replace("AWS::", ""),
+                        _ => "x".into(),
+                    },
+                })
+                .collect(),
+            _ => "import".into(),
+        };
+        let name = format!("import-{label}");
+        let p = self.param_for(&name, "string", |p| {
+            p.description = Some(format!("Value of the CloudFormation export `{label}` (was Fn::ImportValue). Pass the producing deployment's output."));
+            p.required_reason = Some(format!("was Fn::ImportValue {label}"));
+        });
+        self.template_decision(
+            "import-value",
+            "Cross-stack imports become parameters",
+            "Fn::ImportValue reads an export of another CloudFormation stack. Azure deployments have no export registry.",
+            &format!("Each imported value is a parameter (here `{p}`); pass the producing deployment's output, or declare the resource `existing`."),
+            "Azure does not stop a producer from being deleted while a consumer still uses its value.",
+            span,
+        );
+        AzExpr::ident(p)
+    }
+
+    fn dynamic(&mut self, d: &Dynamic, span: Span) -> AzExpr {
+        let secure = d.service != "ssm";
+        let clean: String = d.reference.split(':').next().unwrap_or("").chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        let name = format!("{}-{}", if secure { "secret" } else { "ssm" }, clean);
+        let p = self.param_for(&name, "string", |p| {
+            p.secure = secure;
+            p.description = Some(format!("Was the dynamic reference {{{{resolve:{}:{}}}}}.", d.service, d.reference));
+            p.required_reason = Some(format!("was {{{{resolve:{}:…}}}}", d.service));
+        });
+        let (title, what) = if secure {
+            ("Secret dynamic references become secure parameters", "a `@secure()` parameter; at deployment, pass it from Key Vault (a parameters-file `reference` to a Key Vault secret)")
+        } else {
+            ("SSM parameter references become parameters", "a parameter; copy the value from Parameter Store, or keep it in Azure App Configuration")
+        };
+        self.template_decision(
+            &format!("dynamic-reference-{}", if secure { "secret" } else { "ssm" }),
+            title,
+            "`{{resolve:…}}` reads SSM Parameter Store or Secrets Manager when the stack deploys; Azure Resource Manager cannot read them.",
+            &format!("Each reference is {what}. Here: `{p}`."),
+            "The value must exist in Azure before deployment; rotation in AWS no longer reaches it.",
+            span,
+        );
+        AzExpr::ident(p)
+    }
+}
+
+/// Folds interpolation parts: a lone expression stays itself; all-literal becomes a string.
+pub fn interp(parts: Vec<Interp>) -> AzExpr {
+    let mut merged: Vec<Interp> = Vec::new();
+    for p in parts {
+        match (merged.last_mut(), p) {
+            (Some(Interp::Lit(prev)), Interp::Lit(l)) => prev.push_str(&l),
+            (_, Interp::Lit(l)) if l.is_empty() => {}
+            (_, p) => merged.push(p),
+        }
+    }
+    match merged.as_slice() {
+        [] => AzExpr::str(""),
+        [Interp::Lit(l)] => AzExpr::Str(l.clone()),
+        [Interp::Expr(e)] if is_stringy(e) => e.clone(),
+        _ => AzExpr::Interp(merged),
+    }
+}
+
+fn is_stringy(e: &AzExpr) -> bool {
+    matches!(e, AzExpr::Interp(_) | AzExpr::Str(_))
+}
+
+impl AzParam {
+    pub fn with_description(mut self, d: impl Into<String>) -> Self {
+        self.description = Some(d.into());
+        self
+    }
+}

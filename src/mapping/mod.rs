@@ -1,0 +1,14 @@
+//! Mapping: AWS model + tables → Azure model + decisions.
+
+mod apply;
+mod compute;
+mod data;
+mod exprs;
+mod names;
+mod params;
+mod network;
+pub mod table;
+pub mod transforms;
+
+pub use apply::{ResourceReport, StackResult, map_template};
+pub use table::Tables;

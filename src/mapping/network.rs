@@ -1,0 +1,384 @@
+//! Network semantics that need more than a table: security group rules as NSG
+//! rules that never widen access, NIC configuration, and route-table and NAT
+//! associations patched onto subnets.
+
+use std::collections::BTreeSet;
+
+use super::apply::Ctx;
+use crate::azure::{AzExpr, AzResource, Interp};
+use crate::model::expr::{Expr, ExprKind};
+
+const NET_API: &str = "2025-09-01";
+
+fn protocol(e: Option<&Expr>) -> Option<&'static str> {
+    let t = e.and_then(|x| x.literal_text()).unwrap_or_else(|| "-1".into()).to_ascii_lowercase();
+    match t.as_str() {
+        "-1" | "all" => Some("*"),
+        "tcp" | "6" => Some("Tcp"),
+        "udp" | "17" => Some("Udp"),
+        "icmp" | "1" | "icmpv6" | "58" => Some("Icmp"),
+        _ => None,
+    }
+}
+
+fn port_range(cx: &mut Ctx, rule: &Expr, proto: &str) -> AzExpr {
+    if proto == "*" || proto == "Icmp" {
+        return AzExpr::str("*");
+    }
+    let (from, to) = (rule.get("FromPort"), rule.get("ToPort"));
+    match (from.and_then(|f| f.literal_i64()), to.and_then(|t| t.literal_i64())) {
+        (Some(-1), _) | (None, None) => AzExpr::str("*"),
+        (Some(0), Some(65535)) => AzExpr::str("*"),
+        (Some(a), Some(b)) if a == b => AzExpr::Str(a.to_string()),
+        (Some(a), Some(b)) => AzExpr::Str(format!("{a}-{b}")),
+        (Some(a), None) => AzExpr::Str(a.to_string()),
+        _ => {
+            let f = from.map(|x| cx.tr(x)).unwrap_or(AzExpr::str("*"));
+            let t = to.map(|x| cx.tr(x)).unwrap_or(AzExpr::str("*"));
+            if f == t {
+                AzExpr::call("string", vec![f])
+            } else {
+                AzExpr::Interp(vec![Interp::Expr(f), Interp::Lit("-".into()), Interp::Expr(t)])
+            }
+        }
+    }
+}
+
+/// The ASG that stands for security group `j` as a rule source, created once.
+fn asg_for(cx: &mut Ctx, j: usize) -> String {
+    let key = format!("asg#{}", cx.t.resources[j].id);
+    if let Some(s) = cx.shared.get(&key) {
+        return s.clone();
+    }
+    let sym = cx.syms.alloc(&format!("{}Asg", cx.prepared[j].sym));
+    cx.shared.insert(key, sym.clone());
+    let r = &cx.t.resources[j];
+    cx.module.resources.push(AzResource {
+        symbol: sym.clone(),
+        ty: "Microsoft.Network/applicationSecurityGroups".into(),
+        api: NET_API.into(),
+        parent: None,
+        name: AzExpr::Str(format!("asg-{}", super::names::kebab(&r.id))),
+        location: Some(AzExpr::ident("location")),
+        tags: None,
+        body: Vec::new(),
+        condition: None,
+        for_each: None,
+        depends_on: Vec::new(),
+        comments: vec![format!("Members of {} (a security group used as a rule source); VM NICs join it.", r.id)],
+        source: r.id.clone(),
+    });
+    sym
+}
+
+/// Security group `j` is some rule's source or destination.
+fn used_as_peer(cx: &Ctx, j: usize) -> bool {
+    let id = &cx.t.resources[j].id;
+    let mut found = false;
+    for r in &cx.t.resources {
+        r.properties.walk(&mut |e| {
+            if let ExprKind::Object(m) = &e.kind {
+                for (k, _, v) in m {
+                    if (k == "SourceSecurityGroupId" || k == "DestinationSecurityGroupId") && refers(v, id) {
+                        found = true;
+                    }
+                }
+            }
+        });
+    }
+    found
+}
+
+fn refers(e: &Expr, id: &str) -> bool {
+    match &e.kind {
+        ExprKind::Ref(n) => n == id,
+        ExprKind::GetAtt { resource, .. } => resource == id,
+        _ => false,
+    }
+}
+
+struct RuleCx {
+    inbound: bool,
+    priority: i64,
+    names: BTreeSet<String>,
+}
+
+fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr> {
+    let id = cx.t.resources[owner].id.clone();
+    let Some(proto) = protocol(e.get("IpProtocol")) else {
+        let p = e.get("IpProtocol").and_then(|x| x.literal_text()).unwrap_or_default();
+        cx.decide(
+            "nsg-protocol",
+            Some((&id, e.span)),
+            &format!("{id}: protocol {p} has no NSG equivalent"),
+            "NSG rules match TCP, UDP, ICMP, ESP, AH or any protocol.",
+            &format!("The rule for protocol {p} is left out, which narrows access rather than widening it."),
+            "Traffic of that protocol is denied until a rule is added by hand.",
+        );
+        cx.floor_status("partial");
+        return None;
+    };
+    let (peer_cidr, peer_cidr6, peer_sg, peer_list) = if rc.inbound {
+        ("CidrIp", "CidrIpv6", "SourceSecurityGroupId", "SourcePrefixListId")
+    } else {
+        ("CidrIp", "CidrIpv6", "DestinationSecurityGroupId", "DestinationPrefixListId")
+    };
+    let mut peer: Vec<(&str, AzExpr)> = Vec::new();
+    let prefix_key = if rc.inbound { "sourceAddressPrefix" } else { "destinationAddressPrefix" };
+    let asg_key = if rc.inbound { "sourceApplicationSecurityGroups" } else { "destinationApplicationSecurityGroups" };
+    if let Some(c) = e.get(peer_cidr).or(e.get(peer_cidr6)) {
+        let v = match cx.tr(c) {
+            AzExpr::Str(s) if s == "0.0.0.0/0" || s == "::/0" => AzExpr::str("*"),
+            other => other,
+        };
+        peer.push((prefix_key, v));
+    } else if let Some(sg) = e.get(peer_sg).or(e.get("SourceSecurityGroupName")) {
+        match cx.referenced_resource(sg).filter(|j| cx.t.resources[*j].ty == "AWS::EC2::SecurityGroup") {
+            Some(j) => {
+                let asg = asg_for(cx, j);
+                peer.push((asg_key, AzExpr::Array(vec![AzExpr::obj(vec![("id", AzExpr::path(&asg, "id"))])])));
+                cx.decide(
+                    "nsg-sg-reference",
+                    Some((&id, e.span)),
+                    &format!("{id}: a rule admits members of {}", cx.t.resources[j].id),
+                    "Security group rules can name another group as the peer; NSG rules name application security groups (ASGs), which only VM network interfaces can join.",
+                    &format!("The peer becomes the application security group `{asg}`; VM NICs of {} join it.", cx.t.resources[j].id),
+                    "PaaS services (functions, databases) cannot join an ASG: give them a subnet and use its prefix instead.",
+                );
+            }
+            None => {
+                let what = format!("security group {}", sg.literal_text().unwrap_or_else(|| "from outside the template".into()));
+                cx.decide(
+                    "nsg-external-peer",
+                    Some((&id, e.span)),
+                    &format!("{id}: a rule names a security group outside the template"),
+                    &format!("The rule's peer is {what}, which this template does not declare."),
+                    "The rule is left out, which narrows access rather than widening it.",
+                    "Add a rule with the peer's address prefix or application security group by hand.",
+                );
+                cx.floor_status("partial");
+                return None;
+            }
+        }
+    } else if e.get(peer_list).is_some() {
+        cx.decide(
+            "nsg-prefix-list",
+            Some((&id, e.span)),
+            &format!("{id}: a rule uses a managed prefix list"),
+            "AWS managed prefix lists have no NSG equivalent; Azure uses service tags for Microsoft services.",
+            "The rule is left out, which narrows access rather than widening it.",
+            "Add a rule with the matching service tag (e.g. `Storage`) or address prefixes.",
+        );
+        cx.floor_status("partial");
+        return None;
+    } else {
+        return None;
+    }
+    let port = port_range(cx, e, proto);
+    if proto == "Icmp" && e.get("FromPort").and_then(|f| f.literal_i64()).is_some_and(|f| f != -1) {
+        cx.decide(
+            "nsg-icmp-type",
+            Some((&id, e.span)),
+            &format!("{id}: ICMP type filter"),
+            "Security groups can admit single ICMP types; NSG rules match all ICMP.",
+            "The rule admits all ICMP from the same peer.",
+            "ICMP messages other than the listed type are admitted too.",
+        );
+        cx.floor_status("partial");
+    }
+    let dir = if rc.inbound { "inbound" } else { "outbound" };
+    let port_label = match &port {
+        AzExpr::Str(s) if s != "*" => s.clone(),
+        _ => "any".into(),
+    };
+    let base = format!("allow-{}-{port_label}-{dir}", proto.to_ascii_lowercase().replace('*', "all"));
+    let mut name = base.clone();
+    let mut n = 2;
+    while !rc.names.insert(name.clone()) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    let mut props = vec![
+        ("priority", AzExpr::Int(rc.priority)),
+        ("direction", AzExpr::str(if rc.inbound { "Inbound" } else { "Outbound" })),
+        ("access", AzExpr::str("Allow")),
+        ("protocol", AzExpr::str(proto)),
+    ];
+    rc.priority += 10;
+    if rc.inbound {
+        props.extend(peer);
+        props.push(("sourcePortRange", AzExpr::str("*")));
+        props.push(("destinationAddressPrefix", AzExpr::str("*")));
+        props.push(("destinationPortRange", port));
+    } else {
+        props.push(("sourceAddressPrefix", AzExpr::str("*")));
+        props.push(("sourcePortRange", AzExpr::str("*")));
+        props.extend(peer);
+        props.push(("destinationPortRange", port));
+    }
+    if let Some(d) = e.get("Description") {
+        let d = cx.tr(d);
+        props.push(("description", d));
+    }
+    Some(AzExpr::obj(vec![("name", AzExpr::Str(name)), ("properties", AzExpr::obj(props))]))
+}
+
+fn deny(name: &str, inbound: bool) -> AzExpr {
+    let props = vec![
+        ("priority", AzExpr::Int(4096)),
+        ("direction", AzExpr::str(if inbound { "Inbound" } else { "Outbound" })),
+        ("access", AzExpr::str("Deny")),
+        ("protocol", AzExpr::str("*")),
+        ("sourceAddressPrefix", AzExpr::str(if inbound { "VirtualNetwork" } else { "*" })),
+        ("sourcePortRange", AzExpr::str("*")),
+        ("destinationAddressPrefix", AzExpr::str("*")),
+        ("destinationPortRange", AzExpr::str("*")),
+    ];
+    AzExpr::obj(vec![("name", AzExpr::str(name)), ("properties", AzExpr::obj(props))])
+}
+
+fn rule_list(e: Option<&Expr>) -> Vec<Expr> {
+    match e.map(|x| &x.kind) {
+        Some(ExprKind::List(l)) => l.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// Standalone ingress/egress resources that attach to group `i`.
+fn standalone(cx: &Ctx, i: usize, ty: &str) -> Vec<Expr> {
+    let id = &cx.t.resources[i].id;
+    cx.t.resources
+        .iter()
+        .filter(|r| r.ty == ty && r.properties.get("GroupId").is_some_and(|g| refers(g, id)))
+        .map(|r| r.properties.clone())
+        .collect()
+}
+
+fn is_allow_all_egress(rules: &[Expr]) -> bool {
+    rules.len() == 1
+        && protocol(rules[0].get("IpProtocol")) == Some("*")
+        && rules[0].get("CidrIp").and_then(|c| c.as_str()) == Some("0.0.0.0/0")
+}
+
+/// `SecurityGroupIngress`/`Egress` (inline and standalone) → NSG `securityRules`,
+/// with an explicit deny of VNet-internal inbound traffic at priority 4096.
+pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    consumed.insert("SecurityGroupIngress".into());
+    consumed.insert("SecurityGroupEgress".into());
+    let r = cx.t.resources[i].clone();
+    let mut ingress = rule_list(r.properties.get("SecurityGroupIngress"));
+    ingress.extend(standalone(cx, i, "AWS::EC2::SecurityGroupIngress"));
+    let mut egress = rule_list(r.properties.get("SecurityGroupEgress"));
+    egress.extend(standalone(cx, i, "AWS::EC2::SecurityGroupEgress"));
+    let mut out = Vec::new();
+    let mut rc = RuleCx { inbound: true, priority: 100, names: BTreeSet::new() };
+    for e in &ingress {
+        out.extend(rule(cx, i, e, &mut rc));
+    }
+    out.push(deny("deny-vnet-inbound", true));
+    if !egress.is_empty() && !is_allow_all_egress(&egress) {
+        let mut rc = RuleCx { inbound: false, priority: 100, names: rc.names };
+        for e in &egress {
+            out.extend(rule(cx, i, e, &mut rc));
+        }
+        out.push(deny("deny-all-outbound", false));
+    }
+    cx.decide(
+        "nsg-vnet-deny",
+        Some((&r.id, r.span)),
+        &format!("{}: NSG keeps the security group's implicit deny", r.id),
+        "A security group admits only the traffic its rules list, including traffic from inside the VPC. Every NSG has a default rule `AllowVnetInBound` (65000) that admits all traffic from the virtual network.",
+        "Allow rules from priority 100 in steps of 10, then `deny-vnet-inbound` at 4096 (the last custom priority) so VNet traffic is denied unless a rule admits it. Restricted egress ends with `deny-all-outbound` at 4096.",
+        "No access is widened. `AllowAzureLoadBalancerInBound` (65001) still admits Azure Load Balancer health probes.",
+    );
+    AzExpr::Array(out)
+}
+
+/// A VM NIC's IP configuration: its subnet, and the ASGs of its security groups.
+pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    let r = cx.t.resources[i].clone();
+    consumed.insert("SubnetId".into());
+    consumed.insert("NetworkInterfaces".into());
+    let first_nic = r.properties.get("NetworkInterfaces").and_then(|n| n.as_list()).and_then(|l| l.first().cloned());
+    let subnet = r.properties.get("SubnetId").cloned().or_else(|| first_nic.as_ref().and_then(|n| n.get("SubnetId").cloned()));
+    let subnet_id = match &subnet {
+        Some(s) => match cx.referenced_resource(s) {
+            Some(j) if cx.prepared[j].entry.as_ref().is_some_and(|e| !e.resources.is_empty()) => cx.reference_expr(j, "{sym}.id"),
+            _ => cx.tr(s),
+        },
+        None => {
+            let p = cx.param_for("subnet-id", "string", |p| {
+                p.description = Some("Resource id of the subnet for VMs whose instance named no subnet (EC2 used the default VPC).".into());
+                p.required_reason = Some("EC2 instances without a subnet used the default VPC".into());
+            });
+            cx.decide(
+                "default-vpc",
+                Some((&r.id, r.span)),
+                &format!("{} ran in the default VPC", r.id),
+                "The instance names no subnet, so EC2 placed it in the account's default VPC.",
+                &format!("The NIC takes its subnet from the parameter `{p}`."),
+                "Create or choose a VNet and subnet first.",
+            );
+            AzExpr::ident(p)
+        }
+    };
+    let mut sgs: Vec<Expr> = rule_list(r.properties.get("SecurityGroupIds"));
+    sgs.extend(rule_list(r.properties.get("SecurityGroups")));
+    if let Some(n) = &first_nic {
+        sgs.extend(rule_list(n.get("GroupSet")));
+    }
+    let mut asgs = Vec::new();
+    for sg in &sgs {
+        if let Some(j) = cx.referenced_resource(sg) {
+            if used_as_peer(cx, j) {
+                let a = asg_for(cx, j);
+                asgs.push(AzExpr::obj(vec![("id", AzExpr::path(&a, "id"))]));
+            }
+        }
+    }
+    let mut props = vec![("privateIPAllocationMethod", AzExpr::str("Dynamic")), ("subnet", AzExpr::obj(vec![("id", subnet_id)]))];
+    if !asgs.is_empty() {
+        props.push(("applicationSecurityGroups", AzExpr::Array(asgs)));
+    }
+    AzExpr::Array(vec![AzExpr::obj(vec![("name", AzExpr::str("ipconfig1")), ("properties", AzExpr::obj(props))])])
+}
+
+fn set_property(cx: &mut Ctx, symbol: &str, key: &str, value: AzExpr) {
+    if let Some(res) = cx.module.resources.iter_mut().find(|r| r.symbol == symbol) {
+        match res.body.iter_mut().find(|(k, _)| k == "properties") {
+            Some((_, props)) => props.set(key, value),
+            None => res.body.push(("properties".into(), AzExpr::obj(vec![(key, value)]))),
+        }
+    }
+}
+
+/// Route-table associations and NAT routes become subnet properties.
+pub fn finish(cx: &mut Ctx) {
+    let t = cx.t;
+    let symbol_of = |cx: &Ctx, e: Option<&Expr>| -> Option<(usize, String)> {
+        let j = cx.referenced_resource(e?)?;
+        let entry = cx.prepared[j].entry.as_ref()?;
+        let spec = entry.resources.first()?;
+        Some((j, cx.resolve_symbol(j, &spec.symbol)))
+    };
+    for r in &t.resources {
+        if r.ty != "AWS::EC2::SubnetRouteTableAssociation" {
+            continue;
+        }
+        let (Some((_, subnet)), Some((rt_idx, rt))) =
+            (symbol_of(cx, r.properties.get("SubnetId")), symbol_of(cx, r.properties.get("RouteTableId")))
+        else {
+            continue;
+        };
+        set_property(cx, &subnet, "routeTable", AzExpr::obj(vec![("id", AzExpr::path(&rt, "id"))]));
+        let rt_id = &t.resources[rt_idx].id;
+        for route in &t.resources {
+            if route.ty != "AWS::EC2::Route" || !route.properties.get("RouteTableId").is_some_and(|x| refers(x, rt_id)) {
+                continue;
+            }
+            if let Some((_, nat)) = symbol_of(cx, route.properties.get("NatGatewayId")) {
+                set_property(cx, &subnet, "natGateway", AzExpr::obj(vec![("id", AzExpr::path(&nat, "id"))]));
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Template-level translation: parameters, conditions, mappings and outputs.
+
+use super::apply::Ctx;
+use crate::azure::{AzExpr, AzOutput, AzParam, AzVar};
+use crate::model::expr::{Expr, ExprKind};
+
+fn bicep_type(cfn: &str, default: Option<&Expr>) -> &'static str {
+    if cfn.starts_with("List<") || cfn == "CommaDelimitedList" || cfn.starts_with("AWS::SSM::Parameter::Value<List<") || cfn.starts_with("AWS::SSM::Parameter::Value<CommaDelimitedList") {
+        return "array";
+    }
+    if cfn == "Number" {
+        let integral = default.is_none_or(|d| d.literal_text().is_some_and(|t| t.trim().parse::<i64>().is_ok()));
+        return if integral { "int" } else { "string" };
+    }
+    "string"
+}
+
+fn value_as(ty: &str, e: &Expr) -> AzExpr {
+    let text = e.literal_text().unwrap_or_default();
+    match ty {
+        "int" => text.trim().parse::<i64>().map(AzExpr::Int).unwrap_or(AzExpr::Str(text)),
+        "array" => match &e.kind {
+            ExprKind::List(items) => AzExpr::Array(items.iter().map(|i| AzExpr::Str(i.literal_text().unwrap_or_default())).collect()),
+            _ if text.is_empty() => AzExpr::Array(Vec::new()),
+            _ => AzExpr::Array(text.split(',').map(|s| AzExpr::str(s.trim())).collect()),
+        },
+        _ => AzExpr::Str(text),
+    }
+}
+
+/// `Parameters` → `param`s with decorators.
+pub fn declare(cx: &mut Ctx) {
+    for p in &cx.t.parameters {
+        let sym = cx.syms.alloc(&p.name);
+        cx.param_syms.insert(p.name.clone(), sym.clone());
+        let ty = bicep_type(&p.ty, p.default.as_ref());
+        let mut ap = AzParam::new(sym.clone(), ty);
+        ap.default = p.default.as_ref().map(|d| value_as(ty, d));
+        ap.allowed = p.allowed_values.iter().map(|v| value_as(if ty == "array" { "string" } else { ty }, v)).collect();
+        if ty == "string" {
+            ap.min_length = p.min_length;
+            ap.max_length = p.max_length;
+        }
+        if ty == "int" {
+            ap.min_value = p.min_value;
+            ap.max_value = p.max_value;
+        }
+        ap.secure = p.no_echo;
+        let mut desc = p.description.clone().unwrap_or_default().trim().to_string();
+        if let Some(pat) = &p.allowed_pattern {
+            if !desc.is_empty() && !desc.ends_with('.') {
+                desc.push('.');
+            }
+            desc = format!("{desc} Must match {pat}").trim().to_string();
+            cx.template_decision(
+                "allowed-pattern",
+                "AllowedPattern is not enforced by Bicep",
+                "CloudFormation checks a parameter against `AllowedPattern` before deploying; Bicep has no pattern decorator.",
+                "The pattern moves into the parameter's description.",
+                "Validate the value in the pipeline that deploys, or accept any string.",
+                p.span,
+            );
+        }
+        if p.ty != "String" && p.ty != "Number" && p.ty != "CommaDelimitedList" && !p.ty.starts_with("List<Number") {
+            desc = format!("{desc} (was {})", p.ty).trim().to_string();
+            special_type_decision(cx, &p.ty, p.span);
+        }
+        if !desc.is_empty() {
+            ap.description = Some(desc);
+        }
+        if p.default.is_none() {
+            ap.required_reason = Some(format!("template parameter {} has no default", p.name));
+        }
+        if p.no_echo {
+            cx.template_decision(
+                "secure-parameters",
+                "NoEcho parameters become secure parameters",
+                "`NoEcho` hides a parameter's value in CloudFormation's console and API.",
+                "Each becomes a `@secure()` parameter: Azure keeps it out of logs and deployment history. Its value never appears in this report.",
+                "Pass the value from Key Vault (a parameters-file reference) rather than on the command line.",
+                p.span,
+            );
+        }
+        cx.module.params.push(ap);
+    }
+}
+
+fn special_type_decision(cx: &mut Ctx, ty: &str, span: crate::source::Span) {
+    if ty.starts_with("AWS::SSM::Parameter::Value") {
+        cx.template_decision(
+            "ssm-parameter-types",
+            "SSM parameter types become plain parameters",
+            "`AWS::SSM::Parameter::Value<…>` parameters hold a Parameter Store path whose value CloudFormation reads at deployment.",
+            "The parameter now takes the value itself; its former default (a Parameter Store path) is kept only as a hint and must be replaced.",
+            "Copy the current value from Parameter Store, or keep it in Azure App Configuration and pass it in.",
+            span,
+        );
+    } else if ty.starts_with("AWS::EC2::") || ty.starts_with("List<AWS::EC2::") || ty.starts_with("AWS::Route53::") {
+        cx.template_decision(
+            "aws-specific-parameter-types",
+            "AWS-specific parameter types become strings",
+            "Parameters typed `AWS::EC2::…` (VPC, subnet, security group, key pair, image ids) hold AWS identifiers that CloudFormation validates.",
+            "They become plain strings or arrays; pass the Azure resource ids (VNet, subnet, NSG) or values that replace them.",
+            "Nothing checks the values before deployment; a wrong id fails at deployment time.",
+            span,
+        );
+    }
+}
+
+/// `Conditions` → boolean `var`s; `Mappings` → object `var`s.
+pub fn conditions_and_mappings(cx: &mut Ctx) {
+    for c in &cx.t.conditions {
+        let sym = cx.syms.alloc(&c.name);
+        cx.condition_syms.insert(c.name.clone(), sym);
+    }
+    for m in &cx.t.mappings {
+        let sym = cx.syms.alloc(&m.name);
+        cx.mapping_syms.insert(m.name.clone(), sym);
+    }
+    for m in &cx.t.mappings {
+        let value = cx.tr(&m.value);
+        let name = cx.mapping_syms[&m.name].clone();
+        cx.module.vars.push(AzVar { name, value, comment: Some(format!("Was Mappings.{}.", m.name)) });
+    }
+    for c in &cx.t.conditions {
+        let value = cx.tr(&c.value);
+        let name = cx.condition_syms[&c.name].clone();
+        cx.module.vars.push(AzVar { name, value, comment: Some(format!("Was Conditions.{}.", c.name)) });
+    }
+}
+
+fn output_type(e: &AzExpr) -> &'static str {
+    match e {
+        AzExpr::Bool(_) | AzExpr::Bin("==" | "!=" | "&&" | "||", ..) | AzExpr::Not(_) => "bool",
+        AzExpr::Int(_) => "int",
+        AzExpr::Array(_) | AzExpr::For(..) => "array",
+        AzExpr::Object(_) => "object",
+        AzExpr::Cond(_, a, _) => output_type(a),
+        AzExpr::Str(_) | AzExpr::Interp(_) => "string",
+        AzExpr::Call(f, _) if f == "split" || f == "pickZones" => "array",
+        AzExpr::Call(f, _) if f == "length" => "int",
+        _ => "string",
+    }
+}
+
+/// `Outputs` → `output`s; exports recorded as a decision.
+pub fn outputs(cx: &mut Ctx) {
+    for o in &cx.t.outputs {
+        let value = cx.tr(&o.value);
+        let ty = output_type(&value);
+        let value = match &o.condition {
+            Some(c) => {
+                let zero = match ty {
+                    "bool" => AzExpr::Bool(false),
+                    "int" => AzExpr::Int(0),
+                    "array" => AzExpr::Array(Vec::new()),
+                    "object" => AzExpr::Object(Vec::new()),
+                    _ => AzExpr::str(""),
+                };
+                AzExpr::Cond(Box::new(cx.condition_ref(c)), Box::new(value), Box::new(zero))
+            }
+            None => value,
+        };
+        let mut desc = o.description.clone().unwrap_or_default();
+        if let Some(export) = &o.export {
+            let name = match &export.kind {
+                ExprKind::Str(s) => s.clone(),
+                _ => "a computed name".into(),
+            };
+            desc = format!("{desc} Was exported as {name}.").trim().to_string();
+            cx.template_decision(
+                "exports",
+                "Stack exports become deployment outputs",
+                "CloudFormation exports let other stacks read a value with Fn::ImportValue and block deleting it while in use.",
+                "Each export is a Bicep `output`; consumers read the deployment output or declare the resource `existing`.",
+                "Azure does not stop deleting a resource another deployment reads.",
+                o.span,
+            );
+        }
+        let name = cx.syms.alloc(&o.name);
+        cx.module.outputs.push(AzOutput { name, ty: ty.into(), value, description: if desc.is_empty() { None } else { Some(desc) } });
+    }
+}

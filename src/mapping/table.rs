@@ -1,0 +1,338 @@
+//! Mapping tables: YAML parsed into raw structs (unknown keys rejected), then
+//! checked into [`Tables`]. Every error points into the YAML file.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_yaml::Value;
+
+use crate::diag::{Diagnostic, codes};
+use crate::source::{FileId, SourceMap, Span};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_mappings.rs"));
+
+pub const STATUSES: &[&str] = &["translated", "partial", "not-needed", "manual"];
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    pub prop: Option<String>,
+    pub present: Option<bool>,
+    pub equals: Option<Value>,
+    #[serde(default)]
+    pub matches: Vec<String>,
+    pub above: Option<f64>,
+    /// True when the template uses the SAM transform with an HTTP event, or a
+    /// Lambda permission for API Gateway names this function.
+    pub http_invoked: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSpec {
+    pub symbol: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub api: String,
+    pub parent: Option<Value>,
+    pub name: Value,
+    #[serde(default)]
+    pub location: Option<Value>,
+    #[serde(default)]
+    pub tags: bool,
+    #[serde(default)]
+    pub body: BTreeMap<String, Value>,
+    /// Emitted only when this holds.
+    pub when: Option<When>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionSpec {
+    pub rule: String,
+    pub when: Option<When>,
+    pub title: String,
+    pub context: String,
+    pub decision: String,
+    pub consequences: String,
+    /// Lowers the resource's status (`partial`, `manual`).
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub when: When,
+    pub service: Option<String>,
+    pub status: Option<String>,
+    pub shared: Option<Vec<ResourceSpec>>,
+    pub resources: Option<Vec<ResourceSpec>>,
+    #[serde(rename = "ref")]
+    pub ref_: Option<String>,
+    pub attributes: Option<BTreeMap<String, String>>,
+    pub ignored: Option<BTreeMap<String, String>>,
+    pub decisions: Option<Vec<DecisionSpec>>,
+}
+
+/// What one AWS resource type becomes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub service: String,
+    pub status: String,
+    #[serde(default)]
+    pub shared: Vec<ResourceSpec>,
+    #[serde(default)]
+    pub resources: Vec<ResourceSpec>,
+    /// What `Ref` gives, as a reference expression (`{sym}.id`).
+    #[serde(rename = "ref")]
+    pub ref_: Option<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// Properties deliberately not carried over, each with the reason the report gives.
+    #[serde(default)]
+    pub ignored: BTreeMap<String, String>,
+    #[serde(default)]
+    pub decisions: Vec<DecisionSpec>,
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+}
+
+impl Entry {
+    /// This entry with a variant's fields laid over it.
+    pub fn with(&self, v: &Variant) -> Entry {
+        let mut e = self.clone();
+        e.variants.clear();
+        if let Some(s) = &v.service {
+            e.service = s.clone();
+        }
+        if let Some(s) = &v.status {
+            e.status = s.clone();
+        }
+        if let Some(s) = &v.shared {
+            e.shared = s.clone();
+        }
+        if let Some(s) = &v.resources {
+            e.resources = s.clone();
+        }
+        if let Some(s) = &v.ref_ {
+            e.ref_ = Some(s.clone());
+        }
+        if let Some(s) = &v.attributes {
+            e.attributes = s.clone();
+        }
+        if let Some(s) = &v.ignored {
+            e.ignored.extend(s.clone());
+        }
+        if let Some(s) = &v.decisions {
+            e.decisions = s.clone();
+        }
+        e
+    }
+}
+
+/// A fallback for types with no entry: the Azure service to consider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceHint {
+    pub service: String,
+    #[serde(default)]
+    pub arm: Vec<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLookup {
+    table: String,
+    key: String,
+    entries: BTreeMap<String, BTreeMap<String, Value>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServices {
+    services: BTreeMap<String, ServiceHint>,
+}
+
+/// Every table of a run, validated.
+#[derive(Debug, Default)]
+pub struct Tables {
+    pub types: BTreeMap<String, Entry>,
+    /// Where each type entry was defined (for "unused override" warnings).
+    pub type_origin: BTreeMap<String, (FileId, bool)>,
+    pub services: BTreeMap<String, ServiceHint>,
+    pub lookups: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
+}
+
+impl Tables {
+    pub fn lookup(&self, table: &str, key: &str) -> Option<&BTreeMap<String, Value>> {
+        self.lookups.get(table)?.get(key)
+    }
+
+    pub fn lookup_str(&self, table: &str, key: &str, field: &str) -> Option<String> {
+        match self.lookup(table, key)?.get(field)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The hint for a type: the longest `AWS::Service` or `AWS::Service::Type` prefix.
+    pub fn service_hint(&self, ty: &str) -> Option<&ServiceHint> {
+        if let Some(h) = self.services.get(ty) {
+            return Some(h);
+        }
+        let service: String = ty.split("::").take(2).collect::<Vec<_>>().join("::");
+        self.services.get(&service)
+    }
+}
+
+fn yaml_error(sources: &mut SourceMap, path: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
+    let file = sources.add(path.to_string(), Arc::from(text));
+    let (line, col) = e.location().map_or((0, 0), |l| (l.line().saturating_sub(1), l.column().saturating_sub(1)));
+    let offset = sources.get(file).offset_of(line, col);
+    let msg = e.to_string();
+    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    Diagnostic::new(codes::MAP_TABLE, Span::new(file, offset, offset + 1), format!("invalid mapping table: {msg}"), "here")
+        .help("see mappings/README.md for the table format; unknown keys are rejected")
+}
+
+fn key_span(sources: &mut SourceMap, path: &str, text: &str, needle: &str) -> Span {
+    let file = sources.add(path.to_string(), Arc::from(text));
+    let at = text.find(needle).unwrap_or(0);
+    Span::new(file, at, at + needle.len().max(1))
+}
+
+/// Loads one YAML file into `tables`. `user` marks `--mappings` files.
+pub fn load_file(tables: &mut Tables, sources: &mut SourceMap, path: &str, text: &str, user: bool) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if path.contains("tables/") || text.trim_start().starts_with("table:") || text.contains("\ntable:") {
+        match serde_yaml::from_str::<RawLookup>(text) {
+            Ok(raw) => {
+                let _ = raw.key;
+                tables.lookups.entry(raw.table).or_default().extend(raw.entries);
+            }
+            Err(e) => diags.push(yaml_error(sources, path, text, &e)),
+        }
+        return diags;
+    }
+    if name == "services.yaml" {
+        match serde_yaml::from_str::<RawServices>(text) {
+            Ok(raw) => tables.services.extend(raw.services),
+            Err(e) => diags.push(yaml_error(sources, path, text, &e)),
+        }
+        return diags;
+    }
+    let raw: BTreeMap<String, Entry> = match serde_yaml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            diags.push(yaml_error(sources, path, text, &e));
+            return diags;
+        }
+    };
+    let mut file_id = None;
+    for (ty, entry) in raw {
+        if let Some(d) = validate(&ty, &entry) {
+            let span = key_span(sources, path, text, &d.0);
+            diags.push(Diagnostic::new(codes::MAP_TABLE, span, format!("invalid mapping for {ty}: {}", d.1), "here").help(d.2));
+            continue;
+        }
+        let fid = *file_id.get_or_insert_with(|| sources.add(path.to_string(), Arc::from(text)));
+        tables.type_origin.insert(ty.clone(), (fid, user));
+        tables.types.insert(ty, entry);
+    }
+    diags
+}
+
+/// Checks what serde cannot: statuses, transforms, reference expressions.
+/// Returns (text to point at, message, help).
+fn validate(ty: &str, e: &Entry) -> Option<(String, String, String)> {
+    if !ty.starts_with("AWS::") && !ty.starts_with("Custom::") {
+        return Some((ty.into(), "a type key must be a CloudFormation type such as AWS::S3::Bucket".into(), "write the key as `AWS::<service>::<resource>`".into()));
+    }
+    let statuses = std::iter::once(&e.status)
+        .chain(e.variants.iter().filter_map(|v| v.status.as_ref()))
+        .chain(e.decisions.iter().filter_map(|d| d.status.as_ref()));
+    for s in statuses {
+        if !STATUSES.contains(&s.as_str()) {
+            return Some((format!("status: {s}"), format!("unknown status `{s}`"), format!("use one of {}", STATUSES.join(", "))));
+        }
+    }
+    let specs = e.resources.iter().chain(e.shared.iter()).chain(e.variants.iter().flat_map(|v| v.resources.iter().flatten()));
+    for r in specs {
+        if !r.ty.contains('/') {
+            return Some((r.ty.clone(), format!("`{}` is not an ARM resource type", r.ty), "write the type as `Microsoft.<Provider>/<type>`".into()));
+        }
+        if let Some(t) = find_unknown_transform(&r.body) {
+            return Some((t.clone(), format!("unknown transform `{t}`"), format!("use one of {}", super::transforms::NAMES.join(", "))));
+        }
+    }
+    None
+}
+
+fn find_unknown_transform(body: &BTreeMap<String, Value>) -> Option<String> {
+    fn walk(v: &Value) -> Option<String> {
+        match v {
+            Value::Mapping(m) => {
+                for (k, x) in m {
+                    if k.as_str() == Some("$transform") {
+                        if let Some(t) = x.as_str() {
+                            if !super::transforms::NAMES.contains(&t) {
+                                return Some(t.to_string());
+                            }
+                        }
+                    }
+                    if let Some(t) = walk(x) {
+                        return Some(t);
+                    }
+                }
+                None
+            }
+            Value::Sequence(s) => s.iter().find_map(walk),
+            _ => None,
+        }
+    }
+    body.values().find_map(walk)
+}
+
+/// The embedded tables, then the user's `--mappings` folder over them.
+pub fn load(sources: &mut SourceMap, user_dir: Option<&std::path::Path>) -> (Tables, Vec<Diagnostic>) {
+    let mut tables = Tables::default();
+    let mut diags = Vec::new();
+    for (path, text) in EMBEDDED {
+        diags.extend(load_file(&mut tables, sources, path, text, false));
+    }
+    if let Some(dir) = user_dir {
+        let mut files = Vec::new();
+        collect_yaml(dir, &mut files);
+        files.sort();
+        if files.is_empty() {
+            diags.push(Diagnostic::global(codes::MAP_TABLE, format!("--mappings {}: no .yaml files in this folder", dir.display())));
+        }
+        for f in files {
+            let rel = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+            match std::fs::read_to_string(&f) {
+                Ok(text) => diags.extend(load_file(&mut tables, sources, &format!("mappings/{rel}"), &text, true)),
+                Err(e) => diags.push(Diagnostic::global(codes::MAP_TABLE, format!("cannot read {}: {e}", f.display()))),
+            }
+        }
+    }
+    (tables, diags)
+}
+
+fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_yaml(&p, out);
+        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            out.push(p);
+        }
+    }
+}

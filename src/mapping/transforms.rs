@@ -1,0 +1,330 @@
+//! Named transforms a mapping table can call (`$transform: name`). Each takes
+//! the source value (or the whole resource) and returns the Azure value.
+
+use std::collections::BTreeSet;
+
+use serde_yaml::Value;
+
+use super::apply::Ctx;
+use super::names::{key_vault_object_name, storage_account_name};
+use crate::azure::{AzExpr, AzKey, Interp};
+use crate::model::expr::{Expr, ExprKind};
+
+pub const NAMES: &[&str] = &[
+    "iso_seconds", "lock_duration", "storage_name", "kv_name", "lookup", "clamp", "major_version", "flex_storage_gb",
+    "partition_key", "nsg_rules", "app_settings", "function_identity", "secret_value", "admin_password", "vm_image",
+    "vm_os_profile", "nic_ip_configs", "runtime", "cosmos_throughput", "id_list", "lambda_memory", "first_id", "instance_identity",
+];
+
+/// Transforms that run even when their `$prop` is absent (they read the whole resource).
+pub const WHOLE: &[&str] = &[
+    "storage_name", "nsg_rules", "app_settings", "function_identity", "secret_value", "admin_password", "vm_image",
+    "vm_os_profile", "nic_ip_configs", "runtime", "partition_key", "cosmos_throughput", "lambda_memory", "instance_identity",
+];
+
+fn arg<'v>(args: &'v Value, k: &str) -> Option<&'v Value> {
+    args.get(k)
+}
+
+fn arg_str(args: &Value, k: &str) -> Option<String> {
+    arg(args, k).and_then(|v| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+pub fn apply(cx: &mut Ctx, i: usize, name: &str, src: Option<&Expr>, args: &Value, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+    match name {
+        "iso_seconds" => Some(iso_seconds(cx, src?, None)),
+        "lock_duration" => Some(iso_seconds(cx, src?, Some(300))),
+        "storage_name" => Some(storage_name(cx, i, src)),
+        "kv_name" => Some(match src?.literal_text() {
+            Some(t) => AzExpr::Str(key_vault_object_name(&t)),
+            None => {
+                let v = cx.tr(src?);
+                AzExpr::call("replace", vec![v, AzExpr::str("/"), AzExpr::str("-")])
+            }
+        }),
+        "lookup" => lookup(cx, i, src?, args),
+        "clamp" => Some(clamp(cx, i, src?, args)),
+        "major_version" => Some(match src?.literal_text() {
+            Some(t) => AzExpr::Str(t.split('.').next().unwrap_or(&t).to_string()),
+            None => {
+                let v = cx.tr(src?);
+                AzExpr::Index(Box::new(AzExpr::call("split", vec![v, AzExpr::str(".")])), Box::new(AzExpr::Int(0)))
+            }
+        }),
+        "flex_storage_gb" => Some(flex_storage(cx, i, src?)),
+        "partition_key" => Some(partition_key(cx, i)),
+        "nsg_rules" => Some(super::network::nsg_rules(cx, i, consumed)),
+        "app_settings" => Some(super::compute::app_settings(cx, i, consumed)),
+        "function_identity" => Some(super::compute::function_identity(cx, i, consumed)),
+        "runtime" => Some(super::compute::runtime(cx, i, consumed)),
+        "lambda_memory" => Some(super::compute::memory(cx, i, consumed)),
+        "secret_value" => super::data::secret_value(cx, i, consumed),
+        "admin_password" => Some(super::data::admin_password(cx, i, consumed)),
+        "cosmos_throughput" => super::data::cosmos_throughput(cx, i, consumed),
+        "vm_image" => Some(super::compute::vm_image(cx, i, consumed)),
+        "vm_os_profile" => Some(super::compute::vm_os_profile(cx, i, consumed)),
+        "nic_ip_configs" => Some(super::network::nic_ip_configs(cx, i, consumed)),
+        "id_list" => Some(id_list(cx, src?)),
+        "first_id" => match id_list(cx, src?) {
+            AzExpr::Array(mut a) if !a.is_empty() => Some(a.remove(0)),
+            _ => None,
+        },
+        "instance_identity" => super::compute::instance_identity(cx, i, consumed),
+        _ => None,
+    }
+}
+
+fn iso_literal(secs: i64) -> String {
+    if secs > 0 && secs % 86400 == 0 {
+        return format!("P{}D", secs / 86400);
+    }
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    let mut out = String::from("PT");
+    if h > 0 {
+        out.push_str(&format!("{h}H"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}M"));
+    }
+    if s > 0 || out == "PT" {
+        out.push_str(&format!("{s}S"));
+    }
+    out
+}
+
+/// Seconds → ISO 8601 duration, optionally capped (with a decision).
+fn iso_seconds(cx: &mut Ctx, src: &Expr, cap: Option<i64>) -> AzExpr {
+    match src.literal_i64() {
+        Some(s) => {
+            let s = match cap {
+                Some(c) if s > c => {
+                    let r = &cx.t.resources[cx.current.unwrap_or(0)];
+                    cx.decide(
+                        "duration-capped",
+                        Some((&r.id.clone(), src.span)),
+                        &format!("{} exceeds the Azure maximum", r.id),
+                        &format!("The source sets {s} seconds; the Azure setting allows at most {c} seconds."),
+                        &format!("Set to the maximum, {}.", iso_literal(c)),
+                        "Work that needs longer must renew its lock or lease while it runs.",
+                    );
+                    cx.floor_status("partial");
+                    c
+                }
+                _ => s,
+            };
+            AzExpr::Str(iso_literal(s.max(1)))
+        }
+        None => {
+            let v = cx.tr(src);
+            AzExpr::Interp(vec![Interp::Lit("PT".into()), Interp::Expr(v), Interp::Lit("S".into())])
+        }
+    }
+}
+
+fn storage_name(cx: &mut Ctx, i: usize, src: Option<&Expr>) -> AzExpr {
+    let r = &cx.t.resources[i];
+    let (id, span) = (r.id.clone(), r.span);
+    if let Some(lit) = src.and_then(|s| s.literal_text()) {
+        let name = storage_account_name(&lit);
+        if name != lit {
+            cx.decide(
+                "storage-account-name",
+                Some((&id, span)),
+                &format!("Storage account name for {id}"),
+                &format!("The bucket is named `{lit}`; storage account names are 3–24 lowercase letters and digits, globally unique."),
+                &format!("The account is named `{name}` (the bucket name with other characters removed, cut to 24)."),
+                "The name changes: update anything that addressed the bucket by name. If the name is taken, choose another.",
+            );
+        }
+        return AzExpr::Str(name);
+    }
+    cx.needs_suffix = true;
+    let prefix: String = id.to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(11).collect();
+    let what = if src.is_some() { "is computed at deployment" } else { "is chosen by CloudFormation" };
+    cx.decide(
+        "storage-account-name",
+        Some((&id, span)),
+        &format!("Storage account name for {id}"),
+        &format!("The bucket name {what}; storage account names are 3–24 lowercase letters and digits, globally unique."),
+        &format!("The account is named `{prefix}` + `uniqueString(resourceGroup().id)`: deterministic per resource group, at most 24 characters."),
+        "The name differs from the bucket's; record the mapping for clients and data migration.",
+    );
+    AzExpr::Interp(vec![Interp::Lit(prefix), Interp::Expr(AzExpr::ident("nameSuffix"))])
+}
+
+fn yaml_to_az(v: &Value) -> AzExpr {
+    match v {
+        Value::String(s) => AzExpr::Str(s.clone()),
+        Value::Number(n) => n.as_i64().map(AzExpr::Int).unwrap_or(AzExpr::Num(n.to_string())),
+        Value::Bool(b) => AzExpr::Bool(*b),
+        _ => AzExpr::Null,
+    }
+}
+
+/// A value through a lookup table (`$args: {table, field}`). A parameter with
+/// allowed values becomes an index into an object of those values.
+fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
+    let table = arg_str(args, "table")?;
+    let field = arg_str(args, "field")?;
+    let fallback = arg(args, "default").map(yaml_to_az);
+    let r = &cx.t.resources[i];
+    let (id, span) = (r.id.clone(), src.span);
+    if let Some(key) = src.literal_text() {
+        return match cx.tables.lookup(&table, &key).and_then(|e| e.get(&field)) {
+            Some(v) => Some(yaml_to_az(v)),
+            None => {
+                cx.decide(
+                    &format!("lookup-{table}"),
+                    Some((&id, span)),
+                    &format!("`{key}` has no entry in {table}"),
+                    &format!("{id} uses `{key}`, which the `{table}` table does not list."),
+                    "The table's default is used; choose the Azure value by hand.",
+                    "Sizing may differ from the source until reviewed.",
+                );
+                cx.floor_status("partial");
+                fallback
+            }
+        };
+    }
+    // A parameter: map its allowed values (or its default) through the table.
+    if let ExprKind::Ref(p) = &src.kind {
+        if let Some(param) = cx.t.parameter(p).cloned() {
+            let keys: Vec<String> = if param.allowed_values.is_empty() {
+                param.default.iter().filter_map(|d| d.literal_text()).collect()
+            } else {
+                param.allowed_values.iter().filter_map(|v| v.literal_text()).collect()
+            };
+            let mut entries = Vec::new();
+            for k in &keys {
+                let v = cx.tables.lookup(&table, k).and_then(|e| e.get(&field)).map(yaml_to_az).or(fallback.clone());
+                if let Some(v) = v {
+                    entries.push((AzKey::Name(k.clone()), v));
+                }
+            }
+            if !param.allowed_values.is_empty() && !entries.is_empty() {
+                let key = cx.tr(src);
+                return Some(AzExpr::Index(Box::new(AzExpr::Object(entries)), Box::new(key)));
+            }
+            let default = entries.first().map(|(_, v)| v.clone()).or(fallback);
+            let sym = cx.param_for(&format!("{}-{field}", super::names::kebab(&id)), "string", |ap| {
+                ap.default = default;
+                ap.description = Some(format!("Azure value for {id} (was {p} through the {table} table)."));
+            });
+            cx.decide(
+                &format!("lookup-{table}"),
+                Some((&id, span)),
+                &format!("{id}: `{p}` becomes an Azure value"),
+                &format!("`{p}` takes any value, so it cannot be mapped through `{table}` in the Bicep."),
+                &format!("A new parameter `{sym}` carries the Azure value, defaulting to the mapping of `{p}`'s default."),
+                "Pass the Azure value when deploying.",
+            );
+            return Some(AzExpr::ident(sym));
+        }
+    }
+    cx.decide(
+        &format!("lookup-{table}"),
+        Some((&id, span)),
+        &format!("{id}: computed value cannot be mapped"),
+        &format!("{id} computes this value; the `{table}` table needs a literal."),
+        "The table's default is used.",
+        "Review the chosen value.",
+    );
+    cx.floor_status("partial");
+    fallback
+}
+
+fn clamp(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> AzExpr {
+    let min = arg(args, "min").and_then(|v| v.as_i64());
+    let max = arg(args, "max").and_then(|v| v.as_i64());
+    let what = arg_str(args, "what").unwrap_or_else(|| "value".into());
+    match src.literal_i64() {
+        Some(v) => {
+            let c = v.max(min.unwrap_or(i64::MIN)).min(max.unwrap_or(i64::MAX));
+            if c != v {
+                let id = cx.t.resources[i].id.clone();
+                cx.decide(
+                    &format!("clamped-{}", super::names::kebab(&what.replace(' ', "-"))),
+                    Some((&id, src.span)),
+                    &format!("{id}: {what} {v} is outside Azure's range"),
+                    &format!("Azure accepts {what} from {} to {}.", min.map_or("-".into(), |m| m.to_string()), max.map_or("-".into(), |m| m.to_string())),
+                    &format!("Set to {c}."),
+                    "Cost and behaviour follow the new value.",
+                );
+            }
+            AzExpr::Int(c)
+        }
+        None => {
+            let mut v = cx.tr(src);
+            if let Some(m) = min {
+                v = AzExpr::call("max", vec![v, AzExpr::Int(m)]);
+            }
+            if let Some(m) = max {
+                v = AzExpr::call("min", vec![v, AzExpr::Int(m)]);
+            }
+            v
+        }
+    }
+}
+
+const FLEX_SIZES: &[i64] = &[32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767];
+
+fn flex_storage(cx: &mut Ctx, i: usize, src: &Expr) -> AzExpr {
+    match src.literal_i64() {
+        Some(gb) => {
+            let size = FLEX_SIZES.iter().copied().find(|s| *s >= gb).unwrap_or(32767);
+            if size != gb {
+                let id = cx.t.resources[i].id.clone();
+                cx.decide(
+                    "flexible-server-storage",
+                    Some((&id, src.span)),
+                    &format!("{id}: storage {gb} GiB → {size} GiB"),
+                    "Flexible servers offer fixed storage sizes (32 GiB to 32 TiB in powers of two).",
+                    &format!("The next size up, {size} GiB."),
+                    "Storage can grow later but never shrink.",
+                );
+            }
+            AzExpr::Int(size)
+        }
+        None => AzExpr::Int(128),
+    }
+}
+
+fn partition_key(cx: &mut Ctx, i: usize) -> AzExpr {
+    let r = &cx.t.resources[i];
+    let _ = r;
+    let from_schema = r.properties.get("KeySchema").and_then(|k| k.as_list()).and_then(|l| {
+        l.iter().find(|k| k.get("KeyType").and_then(|t| t.as_str()) == Some("HASH")).and_then(|k| k.get("AttributeName")).cloned()
+    });
+    let from_sam = r.properties.path("PrimaryKey.Name").cloned();
+    match from_schema.or(from_sam) {
+        Some(e) => match cx.tr(&e) {
+            AzExpr::Str(s) => AzExpr::Str(format!("/{s}")),
+            other => AzExpr::Interp(vec![Interp::Lit("/".into()), Interp::Expr(other)]),
+        },
+        None => AzExpr::str("/id"),
+    }
+}
+
+/// One or more references → `[{ id: x.id }, …]`.
+fn id_list(cx: &mut Ctx, src: &Expr) -> AzExpr {
+    let items: Vec<&Expr> = match &src.kind {
+        ExprKind::List(l) => l.iter().collect(),
+        _ => vec![src],
+    };
+    AzExpr::Array(
+        items
+            .into_iter()
+            .map(|e| {
+                let id = match cx.referenced_resource(e) {
+                    Some(j) if cx.prepared[j].entry.as_ref().is_some_and(|en| !en.resources.is_empty()) => cx.reference_expr(j, "{sym}.id"),
+                    _ => cx.tr(e),
+                };
+                AzExpr::obj(vec![("id", id)])
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,155 @@
+//! Expression trees: every value of a template, with its span.
+
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SubPart {
+    Lit(String),
+    Expr(Expr),
+}
+
+/// A dynamic reference `{{resolve:service:reference}}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dynamic {
+    /// `ssm`, `ssm-secure` or `secretsmanager`.
+    pub service: String,
+    pub reference: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Null,
+    Bool(bool),
+    Number(String),
+    Str(String),
+    List(Vec<Expr>),
+    Object(Vec<(String, Span, Expr)>),
+    /// `Ref`: a parameter, a resource, a pseudo parameter or a loop identifier.
+    Ref(String),
+    GetAtt { resource: String, attribute: String },
+    /// `Fn::Sub` with its variables already resolved into parts.
+    Sub(Vec<SubPart>),
+    Join { sep: Box<Expr>, items: Box<Expr> },
+    Select { index: Box<Expr>, list: Box<Expr> },
+    Split { sep: Box<Expr>, source: Box<Expr> },
+    If { cond: String, then: Box<Expr>, other: Box<Expr> },
+    Equals(Box<Expr>, Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    Condition(String),
+    FindInMap { map: String, top: Box<Expr>, second: Box<Expr>, default: Option<Box<Expr>> },
+    ImportValue(Box<Expr>),
+    GetAZs(Box<Expr>),
+    Base64(Box<Expr>),
+    Cidr { block: Box<Expr>, count: Box<Expr>, bits: Box<Expr> },
+    Length(Box<Expr>),
+    ToJsonString(Box<Expr>),
+    Dynamic(Dynamic),
+    /// A construct with no translation (e.g. `Fn::Transform`); named for the decision.
+    Opaque(String),
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Self {
+        Expr { kind, span }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ExprKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A literal scalar as text.
+    pub fn literal_text(&self) -> Option<String> {
+        match &self.kind {
+            ExprKind::Str(s) | ExprKind::Number(s) => Some(s.clone()),
+            ExprKind::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn literal_i64(&self) -> Option<i64> {
+        self.literal_text()?.parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| f as i64)
+    }
+
+    pub fn literal_bool(&self) -> Option<bool> {
+        match &self.kind {
+            ExprKind::Bool(b) => Some(*b),
+            ExprKind::Str(s) => match s.to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Expr> {
+        match &self.kind {
+            ExprKind::Object(m) => m.iter().rev().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Follows a dotted path through objects (`RedrivePolicy.maxReceiveCount`).
+    pub fn path(&self, path: &str) -> Option<&Expr> {
+        path.split('.').try_fold(self, |e, k| e.get(k))
+    }
+
+    pub fn as_list(&self) -> Option<&[Expr]> {
+        match &self.kind {
+            ExprKind::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, ExprKind::Null) || matches!(&self.kind, ExprKind::Ref(r) if r == "AWS::NoValue")
+    }
+
+    /// Calls `f` on this node and every node below it.
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        f(self);
+        use ExprKind::*;
+        match &self.kind {
+            List(l) | And(l) | Or(l) => l.iter().for_each(|e| e.walk(f)),
+            Object(m) => m.iter().for_each(|(_, _, e)| e.walk(f)),
+            Sub(parts) => parts.iter().for_each(|p| {
+                if let SubPart::Expr(e) = p {
+                    e.walk(f)
+                }
+            }),
+            Join { sep: a, items: b } | Select { index: a, list: b } | Split { sep: a, source: b } | Equals(a, b) => {
+                a.walk(f);
+                b.walk(f)
+            }
+            If { then, other, .. } => {
+                then.walk(f);
+                other.walk(f)
+            }
+            Not(a) | ImportValue(a) | GetAZs(a) | Base64(a) | Length(a) | ToJsonString(a) => a.walk(f),
+            FindInMap { top, second, default, .. } => {
+                top.walk(f);
+                second.walk(f);
+                if let Some(d) = default {
+                    d.walk(f)
+                }
+            }
+            Cidr { block, count, bits } => {
+                block.walk(f);
+                count.walk(f);
+                bits.walk(f)
+            }
+            Null | Bool(_) | Number(_) | Str(_) | Ref(_) | GetAtt { .. } | Condition(_) | Dynamic(_) | Opaque(_) => {}
+        }
+    }
+}

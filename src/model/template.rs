@@ -1,0 +1,117 @@
+//! The AWS model of one CloudFormation template, in CloudFormation's vocabulary.
+
+use super::expr::Expr;
+use crate::source::{FileId, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "cloudformation-json",
+            Format::Yaml => "cloudformation-yaml",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Template {
+    pub file: FileId,
+    pub format: Format,
+    pub description: Option<String>,
+    pub transforms: Vec<String>,
+    pub parameters: Vec<Parameter>,
+    pub mappings: Vec<Mapping>,
+    pub conditions: Vec<Condition>,
+    pub resources: Vec<Resource>,
+    pub outputs: Vec<Output>,
+    /// Span of each top-level section, for the report.
+    pub sections: Vec<(String, Span)>,
+    /// Names SAM generates (`MyFunctionVersion`, `MyApiProdStage`) → the resource they stand for.
+    pub aliases: Vec<(String, String)>,
+}
+
+impl Template {
+    pub fn is_sam(&self) -> bool {
+        self.transforms.iter().any(|t| t.starts_with("AWS::Serverless"))
+    }
+
+    pub fn resource(&self, id: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.id == id)
+    }
+
+    /// The logical id a name stands for: itself, or the resource a SAM alias names.
+    pub fn resolve<'a>(&'a self, name: &'a str) -> &'a str {
+        self.aliases.iter().find(|(a, _)| a == name).map_or(name, |(_, t)| t.as_str())
+    }
+
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    pub name: String,
+    pub span: Span,
+    pub ty: String,
+    pub default: Option<Expr>,
+    pub allowed_values: Vec<Expr>,
+    pub allowed_pattern: Option<String>,
+    pub min_length: Option<i64>,
+    pub max_length: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub no_echo: bool,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    pub name: String,
+    pub span: Span,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub name: String,
+    pub span: Span,
+    pub value: Expr,
+}
+
+/// `Fn::ForEach` around a resource: `for ident in collection`.
+#[derive(Debug, Clone)]
+pub struct ForEach {
+    pub loop_name: String,
+    pub ident: String,
+    pub collection: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub id: String,
+    pub span: Span,
+    pub ty: String,
+    pub properties: Expr,
+    pub depends_on: Vec<(String, Span)>,
+    pub condition: Option<(String, Span)>,
+    pub deletion_policy: Option<(String, Span)>,
+    pub for_each: Option<ForEach>,
+    /// Set on resources SAM creates implicitly (`ServerlessRestApi`, `<Function>Role`).
+    pub implicit: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub span: Span,
+    pub value: Expr,
+    pub description: Option<String>,
+    pub export: Option<Expr>,
+    pub condition: Option<String>,
+}

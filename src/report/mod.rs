@@ -1,0 +1,151 @@
+//! The migration report: a serialisable model rendered as JSON for machines
+//! and, through a minijinja template, as MIGRATION.md for people.
+
+mod plan;
+
+use serde::Serialize;
+
+pub use plan::{data_stores, kpis};
+
+#[derive(Serialize, Debug, Clone)]
+pub struct AzureRef {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub name: String,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ResourceOut {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub file: String,
+    pub line: usize,
+    pub status: String,
+    pub service: String,
+    pub azure: Vec<AzureRef>,
+    pub decisions: Vec<String>,
+    pub implicit: bool,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ParamOut {
+    pub stack: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub secure: bool,
+    pub reason: String,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct DataStore {
+    pub id: String,
+    pub kind: String,
+    pub line: usize,
+    pub target: String,
+    pub tool: String,
+    pub mode: String,
+    pub steps: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Kpi {
+    pub source: String,
+    pub aws: String,
+    pub azure: String,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct StackOut {
+    pub source: String,
+    pub format: String,
+    /// The generated file, relative to OUT (absent when the template had errors).
+    pub output: Option<String>,
+    pub outputs: Vec<String>,
+    pub resources: Vec<ResourceOut>,
+    /// Logical ids in waves: delete the first wave first.
+    pub decommission: Vec<Vec<String>>,
+    pub data_stores: Vec<DataStore>,
+    pub kpis: Vec<Kpi>,
+    pub parameters: Vec<ParamOut>,
+    pub errors: usize,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct DecisionOut {
+    pub id: String,
+    pub rule: String,
+    pub title: String,
+    pub context: String,
+    pub decision: String,
+    pub consequences: String,
+    pub resources: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct DiagOut {
+    pub code: String,
+    pub severity: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+#[derive(Serialize, Debug, Clone, Default)]
+pub struct Summary {
+    pub templates: usize,
+    pub converted: usize,
+    pub failed: usize,
+    pub skipped_files: usize,
+    pub resources: usize,
+    pub translated: usize,
+    pub partial: usize,
+    pub not_needed: usize,
+    pub manual: usize,
+    /// Percentage of resources accounted for (translated, partial or not needed).
+    pub coverage: String,
+    pub azure_resources: usize,
+    pub decisions: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Report {
+    pub version: u32,
+    pub summary: Summary,
+    pub stacks: Vec<StackOut>,
+    pub decisions: Vec<DecisionOut>,
+    pub diagnostics: Vec<DiagOut>,
+    pub parameters: Vec<ParamOut>,
+}
+
+impl Report {
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build() {
+            env.set_syntax(syntax);
+        }
+        env.add_filter("cell", |s: String| s.replace('|', "\\|").replace('\n', " "));
+        if let Err(e) = env.add_template("migration.md", include_str!("migration.md.j2")) {
+            return format!("report template error: {e}\n");
+        }
+        match env.get_template("migration.md").and_then(|t| t.render(minijinja::context! { r => minijinja::Value::from(minijinja::value::Serde(self)) })) {
+            Ok(s) => {
+                let mut s = s.trim_end().to_string();
+                s.push('\n');
+                s
+            }
+            Err(e) => format!("report rendering error: {e}\n"),
+        }
+    }
+}

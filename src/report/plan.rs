@@ -1,0 +1,144 @@
+//! The execute and evaluate phases: data migration per data store, and the KPIs to baseline.
+
+use super::{DataStore, Kpi};
+use crate::model::expr::ExprKind;
+use crate::model::template::Template;
+use crate::source::SourceMap;
+
+fn lit(t: &Template, id: usize, prop: &str) -> Option<String> {
+    t.resources[id].properties.path(prop).and_then(|v| v.literal_text())
+}
+
+/// One migration plan per data store in the template.
+pub fn data_stores(t: &Template, sources: &SourceMap) -> Vec<DataStore> {
+    let mut out = Vec::new();
+    for (i, r) in t.resources.iter().enumerate() {
+        let line = sources.locate(r.span).1;
+        let store = match r.ty.as_str() {
+            "AWS::S3::Bucket" => {
+                let name = lit(t, i, "BucketName").unwrap_or_else(|| format!("<{} bucket name>", r.id));
+                DataStore {
+                    id: r.id.clone(),
+                    kind: "S3 bucket".into(),
+                    line,
+                    target: "Blob Storage container".into(),
+                    tool: "AzCopy (service-to-service copy); Azure Data Factory for scheduled or very large copies".into(),
+                    mode: "bulk copy, then incremental passes until cutover".into(),
+                    steps: vec![
+                        format!("azcopy copy 'https://{name}.s3.amazonaws.com/' 'https://<account>.blob.core.windows.net/<container>' --recursive=true"),
+                        "azcopy sync passes (or `--overwrite=ifSourceNewer`) until writes are frozen".into(),
+                        "Restore Glacier/Deep Archive objects first; only current versions are copied".into(),
+                    ],
+                }
+            }
+            "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" => {
+                let engine = lit(t, i, "Engine").unwrap_or_else(|| "unknown".into());
+                let (target, tool, dump) = match engine.as_str() {
+                    e if e.contains("postgres") => ("Azure Database for PostgreSQL flexible server", "Azure Database Migration Service / PostgreSQL migration service (online), or pg_dump/pg_restore (offline)", "pg_dump -Fd -j 4 … | pg_restore -Fd -j 4 --no-owner …"),
+                    e if e.contains("mysql") || e.contains("mariadb") || e.starts_with("aurora") => ("Azure Database for MySQL flexible server", "Azure Database Migration Service (online), or mysqldump/mydumper (offline)", "mydumper … && myloader …"),
+                    e if e.starts_with("sqlserver") => ("Azure SQL Database", "Azure Database Migration Service, or a BACPAC export/import", "SqlPackage /Action:Export … then /Action:Import …"),
+                    _ => ("the engine's Azure target (see the decisions)", "the engine's native dump and restore tools", "native dump/restore"),
+                };
+                DataStore {
+                    id: r.id.clone(),
+                    kind: format!("RDS {engine}"),
+                    line,
+                    target: target.into(),
+                    tool: tool.into(),
+                    mode: "online replication until cutover, or dump/restore in a maintenance window".into(),
+                    steps: vec![
+                        "Open a network path from the VPC to the VNet (site-to-site VPN) for online migration".into(),
+                        format!("Offline alternative: {dump}"),
+                        "Recreate logins and roles; compare row counts before cutover".into(),
+                    ],
+                }
+            }
+            "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => DataStore {
+                id: r.id.clone(),
+                kind: "DynamoDB table".into(),
+                line,
+                target: "Cosmos DB for NoSQL container".into(),
+                tool: "Azure Data Factory (copy activity from a DynamoDB export in S3)".into(),
+                mode: "full export, then incremental exports until cutover".into(),
+                steps: vec![
+                    "Enable point-in-time recovery and export the table to S3".into(),
+                    "Copy with Data Factory; convert DynamoDB JSON (`{\"S\": …}`) to plain JSON and set `id`".into(),
+                    "Freeze writes for the final delta".into(),
+                ],
+            },
+            _ => continue,
+        };
+        out.push(store);
+    }
+    out
+}
+
+/// `(AWS namespace, metric)` → Azure Monitor metric.
+const METRICS: &[(&str, &str, &str)] = &[
+    ("AWS/EC2", "CPUUtilization", "Microsoft.Compute/virtualMachines `Percentage CPU`"),
+    ("AWS/EC2", "NetworkIn", "Microsoft.Compute/virtualMachines `Network In Total`"),
+    ("AWS/EC2", "NetworkOut", "Microsoft.Compute/virtualMachines `Network Out Total`"),
+    ("AWS/EC2", "StatusCheckFailed", "Microsoft.Compute/virtualMachines `VmAvailabilityMetric`"),
+    ("AWS/RDS", "CPUUtilization", "flexible server `cpu_percent`"),
+    ("AWS/RDS", "FreeStorageSpace", "flexible server `storage_percent`"),
+    ("AWS/RDS", "DatabaseConnections", "flexible server `active_connections`"),
+    ("AWS/Lambda", "Errors", "Application Insights `requests/failed`"),
+    ("AWS/Lambda", "Invocations", "Application Insights `requests/count`"),
+    ("AWS/Lambda", "Duration", "Application Insights `requests/duration`"),
+    ("AWS/Lambda", "Throttles", "Microsoft.Web/sites `Http429`"),
+    ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Microsoft.ServiceBus/namespaces `ActiveMessages`"),
+    ("AWS/SQS", "ApproximateAgeOfOldestMessage", "Microsoft.ServiceBus/namespaces `ActiveMessages` (no age metric; alert on count)"),
+    ("AWS/DynamoDB", "ConsumedReadCapacityUnits", "Microsoft.DocumentDB/databaseAccounts `TotalRequestUnits`"),
+    ("AWS/DynamoDB", "ConsumedWriteCapacityUnits", "Microsoft.DocumentDB/databaseAccounts `TotalRequestUnits`"),
+    ("AWS/DynamoDB", "ThrottledRequests", "Microsoft.DocumentDB/databaseAccounts `TotalRequests` with StatusCode 429"),
+    ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Microsoft.Network/applicationGateways `BackendResponseStatus` (5xx)"),
+    ("AWS/ApplicationELB", "TargetResponseTime", "Microsoft.Network/applicationGateways `BackendLastByteResponseTime`"),
+    ("AWS/ApiGateway", "5XXError", "Microsoft.ApiManagement/service `Requests` (5xx)"),
+    ("AWS/ApiGateway", "Latency", "Microsoft.ApiManagement/service `Duration`"),
+    ("AWS/S3", "BucketSizeBytes", "Microsoft.Storage/storageAccounts `UsedCapacity`"),
+    ("AWS/S3", "NumberOfObjects", "Microsoft.Storage/storageAccounts/blobServices `BlobCount`"),
+];
+
+/// CloudWatch alarms in the template, and baseline metrics of the services it uses.
+pub fn kpis(t: &Template) -> Vec<Kpi> {
+    let mut out = Vec::new();
+    for r in &t.resources {
+        if r.ty != "AWS::CloudWatch::Alarm" {
+            continue;
+        }
+        let ns = r.properties.get("Namespace").and_then(|x| x.literal_text()).unwrap_or_else(|| "(computed)".into());
+        let metric = r.properties.get("MetricName").and_then(|x| x.literal_text()).unwrap_or_else(|| {
+            if r.properties.get("Metrics").is_some() { "(metric math)".into() } else { "(computed)".into() }
+        });
+        let azure = METRICS
+            .iter()
+            .find(|(n, m, _)| *n == ns && *m == metric)
+            .map(|(_, _, a)| a.to_string())
+            .unwrap_or_else(|| "choose the equivalent Azure Monitor metric of the translated resource".into());
+        out.push(Kpi { source: format!("alarm {}", r.id), aws: format!("{ns} `{metric}`"), azure });
+    }
+    let mut services: Vec<&str> = Vec::new();
+    for r in &t.resources {
+        let ns = match r.ty.as_str() {
+            "AWS::EC2::Instance" => "AWS/EC2",
+            "AWS::RDS::DBInstance" => "AWS/RDS",
+            "AWS::Lambda::Function" | "AWS::Serverless::Function" => "AWS/Lambda",
+            "AWS::SQS::Queue" => "AWS/SQS",
+            "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => "AWS/DynamoDB",
+            "AWS::S3::Bucket" => "AWS/S3",
+            _ => continue,
+        };
+        if !services.contains(&ns) {
+            services.push(ns);
+        }
+    }
+    for ns in services {
+        for (n, m, a) in METRICS.iter().filter(|(n, _, _)| *n == ns) {
+            if !out.iter().any(|k| k.aws == format!("{n} `{m}`")) {
+                out.push(Kpi { source: "baseline".into(), aws: format!("{n} `{m}`"), azure: a.to_string() });
+            }
+        }
+    }
+    let _ = ExprKind::Null;
+    out
+}
