@@ -5,7 +5,7 @@
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::expr::{Expr, ExprKind, SubPart};
+use super::expr::{Expr, ExprKind};
 use super::template::Template;
 use crate::diag::{Diagnostic, codes};
 use crate::source::Span;
@@ -89,11 +89,6 @@ pub fn references(e: &Expr, out: &mut Vec<(String, bool, Span)>) {
     e.walk(&mut |x| match &x.kind {
         ExprKind::Ref(n) => out.push((n.clone(), false, x.span)),
         ExprKind::GetAtt { resource, .. } => out.push((resource.clone(), true, x.span)),
-        ExprKind::Sub(parts) => {
-            for p in parts {
-                if let SubPart::Expr(_) = p {}
-            }
-        }
         _ => {}
     });
 }
@@ -108,12 +103,27 @@ pub fn build(t: &Template, diags: &mut Vec<Diagnostic>) -> ResourceGraph {
     for (i, r) in t.resources.iter().enumerate() {
         let mut refs = Vec::new();
         references(&r.properties, &mut refs);
+        // SAM moves a function's events into resources of their own (permissions,
+        // rules), so references inside `Events` do not make the function depend on them.
+        let expanded: &[&str] = match r.ty.as_str() {
+            "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => &["Events"],
+            "AWS::Serverless::GraphQLApi" => &["Resolvers", "Functions"],
+            _ => &[],
+        };
+        let mut event_refs: Vec<(String, bool, Span)> = Vec::new();
+        for key in expanded {
+            if let Some(ev) = r.properties.get(key) {
+                references(ev, &mut event_refs);
+            }
+        }
         let loop_ident = r.for_each.as_ref().map(|f| f.ident.as_str());
         for (name, getatt, span) in refs {
             if Some(name.as_str()) == loop_ident {
                 continue;
             }
             match index_of(&name) {
+                Some(j) if j == i && t.resolve(&name) != name => {}
+                Some(_) if event_refs.iter().any(|(_, _, s)| *s == span) => {}
                 Some(j) => {
                     if graph.find_edge(NodeIndex::new(i), NodeIndex::new(j)).is_none() {
                         graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), span);
@@ -124,6 +134,7 @@ pub fn build(t: &Template, diags: &mut Vec<Diagnostic>) -> ResourceGraph {
         }
         for (d, span) in &r.depends_on {
             match index_of(d) {
+                Some(j) if j == i => {}
                 Some(j) => {
                     if graph.find_edge(NodeIndex::new(i), NodeIndex::new(j)).is_none() {
                         graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), *span);

@@ -171,7 +171,10 @@ fn expr(e: &AzExpr, indent: usize) -> String {
                 format!("{}[{}]", operand(b, indent), string_lit(m))
             }
         }
-        AzExpr::Index(b, i) => format!("{}[{}]", operand(b, indent), expr(i, indent)),
+        AzExpr::Index(b, i) => match i.as_ref() {
+            AzExpr::Str(k) if is_ident(k) => format!("{}.{k}", operand(b, indent)),
+            _ => format!("{}[{}]", operand(b, indent), expr(i, indent)),
+        },
         AzExpr::Call(f, args) => {
             let a: Vec<String> = args.iter().map(|x| expr(x, indent)).collect();
             format!("{f}({})", a.join(", "))
@@ -200,7 +203,12 @@ fn expr(e: &AzExpr, indent: usize) -> String {
             let mut s = String::from("[\n");
             for i in items {
                 s.push_str(&pad(indent + 1));
-                s.push_str(&expr(i, indent + 1));
+                // An item ending in `[…]` would read as two items; parenthesise it.
+                if ends_with_index(i) {
+                    s.push_str(&format!("({})", expr(i, indent + 1)));
+                } else {
+                    s.push_str(&expr(i, indent + 1));
+                }
                 s.push('\n');
             }
             s.push_str(&pad(indent));
@@ -225,6 +233,17 @@ fn expr(e: &AzExpr, indent: usize) -> String {
             s.push('}');
             s
         }
+    }
+}
+
+fn ends_with_index(e: &AzExpr) -> bool {
+    match e {
+        AzExpr::Index(_, k) => !matches!(k.as_ref(), AzExpr::Str(s) if is_ident(s)),
+        AzExpr::Member(b, m) if !is_ident(m) => {
+            let _ = b;
+            true
+        }
+        _ => false,
     }
 }
 

@@ -71,6 +71,9 @@ impl Lower<'_> {
                     if let Some(f) = function_name(&k.name) {
                         return self.call(f, v, n.span, k.span);
                     }
+                    if let Some(tool) = preprocessor(&k.name) {
+                        return self.macro_value(&k.name, tool, k.span);
+                    }
                 }
                 let items = self.entries(entries);
                 let obj = items.into_iter().map(|(k, v)| (k.name.clone(), k.span, self.expr(v))).collect();
@@ -98,6 +101,9 @@ impl Lower<'_> {
                 return self.call(f, &untagged, n.span, n.span);
             }
         }
+        if let Some(tool) = preprocessor(tag) {
+            return self.macro_value(&format!("!{tag}"), tool, n.span);
+        }
         self.diags.push(
             Diagnostic::new(
                 codes::CFN_UNKNOWN_INTRINSIC,
@@ -108,6 +114,15 @@ impl Lower<'_> {
             .help("use one of !Ref, !Sub, !GetAtt, !Join, !Select, !Split, !If, !Equals, !And, !Or, !Not, !FindInMap, !ImportValue, !GetAZs, !Base64, !Cidr, !Condition; pre-processor tags (e.g. Rain) must be expanded first"),
         );
         Expr::new(ExprKind::Opaque(format!("!{tag}")), n.span)
+    }
+
+    /// A pre-processor construct (Rain): a warning, and an opaque value.
+    pub fn macro_value(&mut self, what: &str, tool: &str, span: Span) -> Expr {
+        self.diags.push(
+            Diagnostic::new(codes::CFN_MACRO, span, format!("`{what}` is a {tool} pre-processor directive, not CloudFormation"), "not expanded")
+                .help(format!("run `{}` first and convert the template it produces; the rest of this template still converts", if tool == "Rain" { "rain pkg" } else { tool })),
+        );
+        Expr::new(ExprKind::Opaque(what.to_string()), span)
     }
 
     fn call(&mut self, f: &str, arg: &Node, span: Span, name_span: Span) -> Expr {
@@ -237,6 +252,11 @@ impl Lower<'_> {
     }
 
     fn sub(&mut self, arg: &Node, span: Span) -> Expr {
+        if let Some([(k, _)]) = arg.as_map() {
+            if let Some(tool) = preprocessor(&k.name) {
+                return self.macro_value(&k.name, tool, k.span);
+            }
+        }
         let (text, text_span, vars) = match (&arg.kind, arg.as_seq()) {
             (NodeKind::Scalar(_), _) => (arg.scalar_text().unwrap_or_default(), arg.span, None),
             (_, Some([t, m])) if t.scalar_text().is_some() && m.as_map().is_some() => {
@@ -281,6 +301,11 @@ impl Lower<'_> {
             span,
         )
     }
+}
+
+/// The pre-processor a tag or key belongs to (`Rain::Embed` → Rain).
+pub fn preprocessor(name: &str) -> Option<&'static str> {
+    if name.starts_with("Rain::") { Some("Rain") } else { None }
 }
 
 /// `Ref`, `Condition` and `Fn::*` keys of a one-entry mapping.

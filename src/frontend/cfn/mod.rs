@@ -102,12 +102,21 @@ fn read_template(root: &Node, file: FileId, format: Format, diags: &mut Vec<Diag
             "Conditions" => t.conditions = read_named(&mut lower, v).into_iter().map(|(name, span, value)| Condition { name, span, value }).collect(),
             "Resources" => {
                 saw_resources = true;
-                read_resources(&mut lower, v, &mut t.resources);
+                if !matches!(v.kind, NodeKind::Scalar(Scalar::Null)) {
+                    read_resources(&mut lower, v, &mut t.resources);
+                }
             }
             "Outputs" => t.outputs = read_outputs(&mut lower, v),
             "Globals" => globals = Some(v.clone()),
             _ => {}
         }
+    }
+    if saw_resources && t.resources.is_empty() && !lower.diags.iter().any(|d| d.is_error()) {
+        let span = t.sections.iter().find(|(n, _)| n == "Resources").map_or(root.span, |(_, s)| *s);
+        lower.diags.push(
+            Diagnostic::new(codes::CFN_EMPTY, span, "the template declares no resources", "empty `Resources`")
+                .help("CloudFormation rejects a template without resources; the Bicep file holds only parameters and outputs"),
+        );
     }
     if !saw_resources {
         lower.diags.push(structure(
@@ -121,6 +130,7 @@ fn read_template(root: &Node, file: FileId, format: Format, diags: &mut Vec<Diag
     if t.is_sam() {
         sam::expand(&mut t, globals.as_ref(), &mut lower);
     }
+    sam::add_expansion_aliases(&mut t);
     Some(t)
 }
 
@@ -189,6 +199,16 @@ fn read_resource(lower: &mut Lower, id: &str, span: Span, r: &Node) -> Option<Re
     lower.entries(rm);
     let ty = match r.get("Type") {
         Some(t) if matches!(t.kind, NodeKind::Scalar(Scalar::Str(_))) && t.tag.is_none() => t.scalar_text().unwrap_or_default(),
+        Some(t) if t.tag.as_deref().and_then(intrinsics::preprocessor).is_some() => {
+            let tag = t.tag.clone().unwrap_or_default();
+            lower.macro_value(&format!("!{tag}"), "Rain", t.span);
+            tag
+        }
+        Some(t) if t.as_map().is_some_and(|m| m.len() == 1 && intrinsics::preprocessor(&m[0].0.name).is_some()) => {
+            let key = t.as_map().map(|m| m[0].0.name.clone()).unwrap_or_default();
+            lower.macro_value(&key, "Rain", t.span);
+            key
+        }
         Some(t) => {
             lower.diags.push(structure(t.span, format!("the Type of `{id}` must be a literal string"), "not a literal type name", "write the resource type literally, e.g. `Type: AWS::S3::Bucket`"));
             return None;

@@ -45,6 +45,43 @@ fn merge(defaults: &Expr, own: &Expr) -> Expr {
     Expr::new(ExprKind::Object(out), own.span)
 }
 
+/// Names that only exist after a pre-processor or loop expands: `NetworkVPC`
+/// from a Rain module `Network`, `TopicA` from `Fn::ForEach` over `Topic${Name}`.
+pub fn add_expansion_aliases(t: &mut Template) {
+    let modules: Vec<String> = t.resources.iter().filter(|r| r.ty.starts_with("Rain::")).map(|r| r.id.clone()).collect();
+    let loops: Vec<(String, String, String)> = t
+        .resources
+        .iter()
+        .filter(|r| r.for_each.is_some())
+        .filter_map(|r| {
+            let id = r.id.replace("&{", "${");
+            let start = id.find("${")?;
+            let end = id[start..].find('}')? + start;
+            Some((id[..start].to_string(), id[end + 1..].to_string(), r.id.clone()))
+        })
+        .collect();
+    for (name, _) in referenced_names(t) {
+        if t.resource(&name).is_some() || t.parameter(&name).is_some() || t.aliases.iter().any(|(a, _)| *a == name) {
+            continue;
+        }
+        let owner = modules
+            .iter()
+            .filter(|m| name.len() > m.len() && name.starts_with(m.as_str()))
+            .max_by_key(|m| m.len())
+            .cloned()
+            .or_else(|| {
+                loops
+                    .iter()
+                    .find(|(pre, post, _)| name.len() > pre.len() + post.len() && name.starts_with(pre.as_str()) && name.ends_with(post.as_str()))
+                    .map(|(_, _, id)| id.clone())
+            });
+        if let Some(o) = owner {
+            t.aliases.push((name, o));
+        }
+    }
+    t.aliases.sort();
+}
+
 fn referenced_names(t: &Template) -> Vec<(String, Span)> {
     let mut names = Vec::new();
     let mut visit = |e: &Expr| match &e.kind {
@@ -66,6 +103,9 @@ fn referenced_names(t: &Template) -> Vec<(String, Span)> {
     }
     for o in &t.outputs {
         o.value.walk(&mut visit);
+    }
+    for r in &t.resources {
+        names.extend(r.depends_on.iter().cloned());
     }
     names
 }
@@ -108,7 +148,7 @@ fn add_implicit(t: &mut Template) {
     let serverless: Vec<(String, String)> =
         t.resources.iter().filter(|r| r.ty.starts_with("AWS::Serverless::")).map(|r| (r.id.clone(), r.ty.clone())).collect();
     for (name, _) in referenced_names(t) {
-        if t.resource(&name).is_some() || t.aliases.iter().any(|(a, _)| *a == name) {
+        if t.resource(&name).is_some() || t.parameter(&name).is_some() || t.aliases.iter().any(|(a, _)| *a == name) {
             continue;
         }
         // The longest SAM resource id that prefixes the name owns it.
