@@ -63,6 +63,8 @@ pub struct Ctx<'a> {
     pub mapping_syms: BTreeMap<String, String>,
     /// Index of the resource being mapped, for decisions raised while translating it.
     pub current: Option<usize>,
+    /// What a template-level decision is about when no resource is current (a parameter, an output).
+    pub subject: Option<String>,
     pub current_decisions: Vec<String>,
     pub current_status_floor: Option<String>,
     pub loop_var: Option<(String, String)>,
@@ -129,7 +131,7 @@ impl<'a> Ctx<'a> {
         let id = format!("{rule}:{}", self.file());
         let who = match self.current {
             Some(i) => self.t.resources[i].id.clone(),
-            None => "(template)".to_string(),
+            None => self.subject.clone().unwrap_or_else(|| "(template)".to_string()),
         };
         let aff = self.affected(&who, span);
         match self.decisions.iter_mut().find(|d| d.id == id) {
@@ -234,6 +236,7 @@ impl<'a> Ctx<'a> {
             Some(i) => {
                 let spec = self.prepared[i].entry.as_ref().and_then(|e| e.ref_.clone());
                 match spec {
+                    Some(s) if self.t.resources[i].for_each.is_some() => self.loop_reference(i, name, &s, span),
                     Some(s) => self.reference_expr(i, &s),
                     None => self.placeholder(&format!("{}-ref", kebab(&target)), &format!("Ref {target} ({})", self.t.resources[i].ty), span),
                 }
@@ -248,6 +251,7 @@ impl<'a> Ctx<'a> {
             Some(i) => {
                 let spec = self.prepared[i].entry.as_ref().and_then(|e| e.attributes.get(attribute).cloned());
                 match spec {
+                    Some(s) if self.t.resources[i].for_each.is_some() => self.loop_reference(i, resource, &s, span),
                     Some(s) => self.reference_expr(i, &s),
                     None => {
                         let key = format!("{}-{}", kebab(&target), kebab(&attribute.replace('.', "-")));
@@ -256,6 +260,39 @@ impl<'a> Ctx<'a> {
                 }
             }
             None => self.placeholder(&format!("{}-{}", kebab(resource), kebab(attribute)), &format!("GetAtt {resource}.{attribute}"), span),
+        }
+    }
+
+    /// A reference to one copy of a `Fn::ForEach` resource (`OrdersQueue` of
+    /// `${Name}Queue`): the loop's element whose value the name spells, when the
+    /// collection is known; inside the loop, the current element.
+    fn loop_reference(&mut self, i: usize, name: &str, spec: &str, span: Span) -> AzExpr {
+        let r = &self.t.resources[i];
+        let Some(fe) = r.for_each.clone() else { return self.reference_expr(i, spec) };
+        if self.current == Some(i) {
+            return self.reference_expr(i, spec);
+        }
+        let values: Vec<String> = match &fe.collection.kind {
+            ExprKind::List(items) => items.iter().filter_map(|x| x.literal_text()).collect(),
+            ExprKind::Ref(p) => self
+                .t
+                .parameter(p)
+                .and_then(|p| p.default.as_ref())
+                .and_then(|d| d.literal_text())
+                .map(|d| d.split(',').map(|s| s.trim().to_string()).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let pattern = r.id.replace("&{", "${").replace(&format!("${{{}}}", fe.ident), "\u{0}");
+        let (pre, post) = pattern.split_once('\u{0}').unwrap_or((&pattern, ""));
+        let wanted = name.strip_prefix(pre).and_then(|n| n.strip_suffix(post)).unwrap_or("");
+        match values.iter().position(|v| v == wanted || v.replace(|c: char| !c.is_ascii_alphanumeric(), "") == wanted) {
+            Some(idx) => {
+                let sym = self.prepared[i].sym.clone();
+                let e = self.reference_expr(i, spec);
+                index_symbol(e, &sym, idx as i64)
+            }
+            None => self.placeholder(&format!("{}-ref", kebab(name)), &format!("{name} (a copy made by Fn::ForEach)"), span),
         }
     }
 
@@ -410,6 +447,7 @@ pub fn map_template(t: &Template, graph: &ResourceGraph, tables: &Tables, source
         condition_syms: BTreeMap::new(),
         mapping_syms: BTreeMap::new(),
         current: None,
+        subject: None,
         current_decisions: Vec::new(),
         current_status_floor: None,
         loop_var: None,
@@ -441,6 +479,7 @@ pub fn map_template(t: &Template, graph: &ResourceGraph, tables: &Tables, source
             },
         );
     }
+    prune_parameters(&mut cx);
     let file = cx.file().to_string();
     cx.module.header = vec![
         format!("Translated from {file} (AWS CloudFormation) by aws2azure."),
@@ -628,7 +667,7 @@ impl Ctx<'_> {
                 continue;
             }
             match entry.ignored.get(k) {
-                Some(reason) => ignored.push(format!("`{k}`: {reason}")),
+                Some(reason) => ignored.push(format!("`{k}`: {}", reason.trim_end_matches('.'))),
                 None => missing.push((k.clone(), *span)),
             }
         }
@@ -638,7 +677,7 @@ impl Ctx<'_> {
                 Some((&r.id, r.span)),
                 &format!("Properties of {} with no Azure counterpart", r.id),
                 &format!("{} sets properties that Azure handles differently or not at all.", r.id),
-                &ignored.join("; "),
+                &format!("{}.", ignored.join("; ")),
                 "Review that each difference is acceptable.",
             );
         }
@@ -981,6 +1020,83 @@ impl Ctx<'_> {
         };
         let target = self.t.resolve(name);
         self.t.resources.iter().position(|r| r.id == target)
+    }
+}
+
+/// Drops template parameters nothing uses any more (an AMI id now carried by
+/// an image parameter, a key pair name replaced by an SSH key), with a decision.
+fn prune_parameters(cx: &mut Ctx) {
+    let mut used = Vec::new();
+    for r in &cx.module.resources {
+        r.name.idents(&mut used);
+        for (_, v) in &r.body {
+            v.idents(&mut used);
+        }
+        for e in [&r.location, &r.tags, &r.condition].into_iter().flatten() {
+            e.idents(&mut used);
+        }
+        if let Some((_, c)) = &r.for_each {
+            c.idents(&mut used);
+        }
+    }
+    for v in &cx.module.vars {
+        v.value.idents(&mut used);
+    }
+    for o in &cx.module.outputs {
+        o.value.idents(&mut used);
+    }
+    for p in &cx.module.params {
+        if let Some(d) = &p.default {
+            d.idents(&mut used);
+        }
+    }
+    let template_params: BTreeMap<String, String> = cx.param_syms.iter().filter(|(k, _)| !k.starts_with('#')).map(|(k, v)| (v.clone(), k.clone())).collect();
+    let unused: Vec<String> = cx
+        .module
+        .params
+        .iter()
+        .filter(|p| template_params.contains_key(&p.name) && !used.contains(&p.name))
+        .map(|p| p.name.clone())
+        .collect();
+    if unused.is_empty() {
+        return;
+    }
+    cx.module.params.retain(|p| !unused.contains(&p.name));
+    let names: Vec<String> = unused.iter().map(|u| format!("`{}`", template_params[u])).collect();
+    for u in &unused {
+        let cfn = template_params[u].clone();
+        if let Some(p) = cx.t.parameter(&cfn) {
+            cx.subject = Some(cfn.clone());
+            let span = p.span;
+            cx.template_decision(
+                "unused-parameters",
+                "Parameters with no use in Azure are dropped",
+                "Some template parameters fed only properties that have no Azure counterpart, or were replaced by Azure-specific parameters (an AMI id by an image reference, a key pair name by an SSH public key).",
+                &format!("Dropped: {}.", names.join(", ")),
+                "Deployment scripts must stop passing these parameters.",
+                span,
+            );
+        }
+    }
+    cx.subject = None;
+}
+
+/// Replaces the bare symbol `sym` in `e` with `sym[idx]`.
+fn index_symbol(e: AzExpr, sym: &str, idx: i64) -> AzExpr {
+    match e {
+        AzExpr::Ident(s) if s == sym => AzExpr::Index(Box::new(AzExpr::Ident(s)), Box::new(AzExpr::Int(idx))),
+        AzExpr::Member(b, m) => AzExpr::Member(Box::new(index_symbol(*b, sym, idx)), m),
+        AzExpr::Index(b, k) => AzExpr::Index(Box::new(index_symbol(*b, sym, idx)), k),
+        AzExpr::Interp(parts) => AzExpr::Interp(
+            parts
+                .into_iter()
+                .map(|p| match p {
+                    Interp::Expr(x) => Interp::Expr(index_symbol(x, sym, idx)),
+                    l => l,
+                })
+                .collect(),
+        ),
+        other => other,
     }
 }
 

@@ -25,6 +25,7 @@ pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> 
                 AzExpr::Int(n) => AzExpr::Str(n.to_string()),
                 AzExpr::Bool(b) => AzExpr::Str(b.to_string()),
                 x @ (AzExpr::Str(_) | AzExpr::Interp(_)) => x,
+                x @ AzExpr::Call(..) if matches!(&x, AzExpr::Call(f, _) if f == "string" || f == "join" || f == "base64") => x,
                 other => AzExpr::call("string", vec![other]),
             };
             out.push(setting(k, value));

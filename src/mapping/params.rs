@@ -31,6 +31,7 @@ fn value_as(ty: &str, e: &Expr) -> AzExpr {
 /// `Parameters` → `param`s with decorators.
 pub fn declare(cx: &mut Ctx) {
     for p in &cx.t.parameters {
+        cx.subject = Some(p.name.clone());
         let sym = cx.syms.alloc(&p.name);
         cx.param_syms.insert(p.name.clone(), sym.clone());
         let ty = bicep_type(&p.ty, p.default.as_ref());
@@ -83,6 +84,7 @@ pub fn declare(cx: &mut Ctx) {
         }
         cx.module.params.push(ap);
     }
+    cx.subject = None;
 }
 
 fn special_type_decision(cx: &mut Ctx, ty: &str, span: crate::source::Span) {
@@ -123,10 +125,12 @@ pub fn conditions_and_mappings(cx: &mut Ctx) {
         cx.module.vars.push(AzVar { name, value, comment: Some(format!("Was Mappings.{}.", m.name)) });
     }
     for c in &cx.t.conditions {
+        cx.subject = Some(format!("condition {}", c.name));
         let value = cx.tr(&c.value);
         let name = cx.condition_syms[&c.name].clone();
         cx.module.vars.push(AzVar { name, value, comment: Some(format!("Was Conditions.{}.", c.name)) });
     }
+    cx.subject = None;
 }
 
 fn output_type(e: &AzExpr) -> &'static str {
@@ -146,6 +150,7 @@ fn output_type(e: &AzExpr) -> &'static str {
 /// `Outputs` → `output`s; exports recorded as a decision.
 pub fn outputs(cx: &mut Ctx) {
     for o in &cx.t.outputs {
+        cx.subject = Some(format!("output {}", o.name));
         let value = cx.tr(&o.value);
         let ty = output_type(&value);
         let value = match &o.condition {
@@ -180,4 +185,5 @@ pub fn outputs(cx: &mut Ctx) {
         let name = cx.syms.alloc(&o.name);
         cx.module.outputs.push(AzOutput { name, ty: ty.into(), value, description: if desc.is_empty() { None } else { Some(desc) } });
     }
+    cx.subject = None;
 }

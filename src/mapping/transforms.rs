@@ -207,7 +207,8 @@ fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
             }
             if !param.allowed_values.is_empty() && !entries.is_empty() {
                 let key = cx.tr(src);
-                return Some(AzExpr::Index(Box::new(AzExpr::Object(entries)), Box::new(key)));
+                let var = lookup_var(cx, &format!("{field}-by-{p}"), AzExpr::Object(entries), &format!("{p} → {field} through mappings/tables/{table}.yaml."));
+                return Some(AzExpr::Index(Box::new(AzExpr::ident(var)), Box::new(key)));
             }
             let default = entries.first().map(|(_, v)| v.clone()).or(fallback);
             let sym = cx.param_for(&format!("{}-{field}", super::names::kebab(&id)), "string", |ap| {
@@ -235,6 +236,28 @@ fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
     );
     cx.floor_status("partial");
     fallback
+}
+
+/// A `var` holding a lookup object, created once per key.
+fn lookup_var(cx: &mut Ctx, key: &str, value: AzExpr, comment: &str) -> String {
+    let k = format!("#var:{key}");
+    if let Some(s) = cx.param_syms.get(&k) {
+        return s.clone();
+    }
+    let mut camel = String::new();
+    let mut up = false;
+    for c in key.chars() {
+        if c.is_ascii_alphanumeric() {
+            camel.push(if up { c.to_ascii_uppercase() } else { c });
+            up = false;
+        } else {
+            up = true;
+        }
+    }
+    let sym = cx.syms.alloc(&camel);
+    cx.module.vars.push(crate::azure::AzVar { name: sym.clone(), value, comment: Some(comment.to_string()) });
+    cx.param_syms.insert(k, sym.clone());
+    sym
 }
 
 fn clamp(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> AzExpr {

@@ -93,6 +93,7 @@ fn print_resource(o: &mut Out, r: &AzResource) {
     if let Some(p) = &r.parent {
         members.push(("parent".into(), AzExpr::ident(p)));
     }
+    members.extend(r.body.iter().filter(|(k, _)| k == "scope").cloned());
     members.push(("name".into(), r.name.clone()));
     if let Some(l) = &r.location {
         members.push(("location".into(), l.clone()));
@@ -100,7 +101,11 @@ fn print_resource(o: &mut Out, r: &AzResource) {
     if let Some(t) = &r.tags {
         members.push(("tags".into(), t.clone()));
     }
-    members.extend(r.body.iter().cloned());
+    // The order `bicep` users expect: sku, kind, identity, zones, properties, then the rest.
+    let rank = |k: &str| ["sku", "kind", "identity", "zones", "properties"].iter().position(|x| *x == k).unwrap_or(5);
+    let mut body: Vec<&(String, AzExpr)> = r.body.iter().filter(|(k, _)| k != "scope").collect();
+    body.sort_by_key(|(k, _)| rank(k));
+    members.extend(body.into_iter().cloned());
     if !r.depends_on.is_empty() {
         members.push(("dependsOn".into(), AzExpr::Array(r.depends_on.iter().map(AzExpr::ident).collect())));
     }

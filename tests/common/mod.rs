@@ -1,0 +1,48 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use aws2azure::run::{Options, Outcome, plan};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Converts `paths` in memory (nothing is written).
+pub fn convert(paths: &[&Path]) -> Outcome {
+    plan(&Options {
+        paths: paths.iter().map(|p| p.to_path_buf()).collect(),
+        out: std::env::temp_dir().join("aws2azure-test-unused"),
+        mappings: None,
+        force: false,
+    })
+}
+
+/// Parses Bicep with the tree-sitter grammar; returns the first syntax error.
+pub fn bicep_syntax_error(text: &str) -> Option<String> {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&tree_sitter_bicep::LANGUAGE.into()).expect("bicep grammar");
+    let tree = parser.parse(text, None)?;
+    let root = tree.root_node();
+    if !root.has_error() {
+        return None;
+    }
+    let mut cursor = root.walk();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.is_error() || n.is_missing() {
+            let p = n.start_position();
+            return Some(format!("line {}, column {}: {}", p.row + 1, p.column + 1, n.kind()));
+        }
+        for c in n.children(&mut cursor) {
+            stack.push(c);
+        }
+    }
+    Some("syntax error".into())
+}
+
+/// The shared corpus beside the project, if present.
+pub fn corpus() -> Option<PathBuf> {
+    let c = root().join("../shared/corpus");
+    c.join("MANIFEST.tsv").exists().then_some(c)
+}
