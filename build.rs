@@ -3,7 +3,9 @@
 use std::path::Path;
 
 fn collect(dir: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -20,9 +22,13 @@ fn main() {
     let mut files = Vec::new();
     collect(&root.join("mappings"), &mut files);
     files.sort();
-    let mut code = String::from("/// Embedded mapping tables: (path relative to the crate, contents).\npub const EMBEDDED: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Embedded mapping tables: (path relative to the crate, contents).\npub const EMBEDDED: &[(&str, &str)] = &[\n",
+    );
     for f in &files {
-        let rel = f.strip_prefix(&format!("{}/", root.to_string_lossy().replace('\\', "/"))).unwrap_or(f);
+        let rel = f
+            .strip_prefix(&format!("{}/", root.to_string_lossy().replace('\\', "/")))
+            .unwrap_or(f);
         code.push_str(&format!("    ({rel:?}, include_str!({f:?})),\n"));
         println!("cargo:rerun-if-changed={f}");
     }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "aws2azure", version, about = "Translate AWS CloudFormation (and SAM) to Azure Bicep, with a migration decisions report")]
+#[command(
+    name = "aws2azure",
+    version,
+    about = "Translate AWS CloudFormation (and SAM) to Azure Bicep, with a migration decisions report"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -23,8 +23,15 @@ pub fn walk(roots: &[PathBuf], exclude: Option<&Path>) -> (Vec<Found>, Vec<Strin
     for root in roots {
         match std::fs::metadata(root) {
             Ok(m) if m.is_file() => {
-                let rel = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                out.push(Found { path: root.clone(), rel, explicit: true });
+                let rel = root
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                out.push(Found {
+                    path: root.clone(),
+                    rel,
+                    explicit: true,
+                });
             }
             Ok(m) if m.is_dir() => {
                 let canon = root.canonicalize().unwrap_or_else(|_| root.clone());
@@ -36,15 +43,29 @@ pub fn walk(roots: &[PathBuf], exclude: Option<&Path>) -> (Vec<Found>, Vec<Strin
     (out, missing)
 }
 
-fn walk_dir(dir: &Path, root_canon: &Path, rel: &str, exclude: Option<&Path>, out: &mut Vec<Found>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+fn walk_dir(
+    dir: &Path,
+    root_canon: &Path,
+    rel: &str,
+    exclude: Option<&Path>,
+    out: &mut Vec<Found>,
+) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name().to_string_lossy().into_owned();
         let path = e.path();
-        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
-        let child_rel = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let child_rel = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         if meta.file_type().is_symlink() {
             // Follow a link only when it stays inside the PATH argument, and never into a folder.
             match path.canonicalize() {
@@ -60,8 +81,16 @@ fn walk_dir(dir: &Path, root_canon: &Path, rel: &str, exclude: Option<&Path>, ou
                 continue;
             }
             walk_dir(&path, root_canon, &child_rel, exclude, out);
-        } else if path.extension().and_then(|x| x.to_str()).is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str())) {
-            out.push(Found { path, rel: child_rel, explicit: false });
+        } else if path
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+        {
+            out.push(Found {
+                path,
+                rel: child_rel,
+                explicit: false,
+            });
         }
     }
 }
@@ -73,7 +102,10 @@ pub fn mentions_cloudformation(text: &str) -> bool {
         let mut found = false;
         while let Some(i) = rest.find("AWS::") {
             let after = &rest[i + 5..];
-            let svc: String = after.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            let svc: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
             if !svc.is_empty() && after[svc.len()..].starts_with("::") {
                 found = true;
                 break;
@@ -91,13 +123,24 @@ pub fn output_dirs(rels: &[String]) -> Vec<String> {
         Some((s, _)) if !s.ends_with('/') && !s.is_empty() => s.to_string(),
         _ => r.to_string(),
     };
-    rels.iter()
+    let mut out: Vec<String> = rels
+        .iter()
         .map(|r| {
             let s = stem(r);
-            let clash = rels.iter().filter(|o| stem(o) == s).count() > 1;
+            let clash = rels.iter().any(|o| o != r && stem(o) == s);
             if clash { r.replace('.', "-") } else { s }
         })
-        .collect()
+        .collect();
+    // The same relative path under two PATH arguments: number the later ones.
+    for i in 1..out.len() {
+        let mut n = 2;
+        let base = out[i].clone();
+        while out[..i].contains(&out[i]) {
+            out[i] = format!("{base}-{n}");
+            n += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -106,8 +149,14 @@ mod tests {
 
     #[test]
     fn collisions_get_distinct_folders() {
-        let rels = vec!["a/x.json".to_string(), "a/x.yaml".to_string(), "b.yaml".to_string()];
+        let rels = vec![
+            "a/x.json".to_string(),
+            "a/x.yaml".to_string(),
+            "b.yaml".to_string(),
+        ];
         assert_eq!(output_dirs(&rels), vec!["a/x-json", "a/x-yaml", "b"]);
+        let same = vec!["t.yaml".to_string(), "t.yaml".to_string()];
+        assert_eq!(output_dirs(&same), vec!["t", "t-2"]);
         assert!(mentions_cloudformation("Type: AWS::S3::Bucket"));
         assert!(!mentions_cloudformation("AWS::"));
     }

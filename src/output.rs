@@ -10,20 +10,33 @@ pub const MANIFEST: &str = ".aws2azure-manifest";
 /// Files in `out` (relative, forward slashes) that aws2azure did not write.
 pub fn foreign_files(out: &Path) -> Vec<String> {
     let listed: BTreeSet<String> = std::fs::read_to_string(out.join(MANIFEST))
-        .map(|s| s.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).map(str::to_string).collect())
+        .map(|s| {
+            s.lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let mut all = Vec::new();
     list(out, "", &mut all);
-    all.into_iter().filter(|f| f != MANIFEST && !listed.contains(f)).collect()
+    all.into_iter()
+        .filter(|f| f != MANIFEST && !listed.contains(f))
+        .collect()
 }
 
 fn list(dir: &Path, rel: &str, out: &mut Vec<String>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name().to_string_lossy().into_owned();
-        let r = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let r = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         if e.file_type().is_ok_and(|t| t.is_dir()) {
             list(&e.path(), &r, out);
         } else {
@@ -36,7 +49,12 @@ fn list(dir: &Path, rel: &str, out: &mut Vec<String>) {
 /// previous run wrote that this run does not, and rewrites the manifest.
 pub fn write_all(out: &Path, files: &[(String, String)]) -> std::io::Result<()> {
     let previous: BTreeSet<String> = std::fs::read_to_string(out.join(MANIFEST))
-        .map(|s| s.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).map(str::to_string).collect())
+        .map(|s| {
+            s.lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     std::fs::create_dir_all(out)?;
     let now: BTreeSet<String> = files.iter().map(|(p, _)| p.clone()).collect();
@@ -52,7 +70,8 @@ pub fn write_all(out: &Path, files: &[(String, String)]) -> std::io::Result<()> 
         }
         std::fs::write(&path, text)?;
     }
-    let mut manifest = String::from("# Files written by aws2azure; it may overwrite or delete exactly these.\n");
+    let mut manifest =
+        String::from("# Files written by aws2azure; it may overwrite or delete exactly these.\n");
     for p in &now {
         manifest.push_str(p);
         manifest.push('\n');

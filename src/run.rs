@@ -29,15 +29,25 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn rendered(&self, color: bool) -> Vec<String> {
-        self.diagnostics.iter().map(|d| render(d, &self.sources, color)).collect()
+        self.diagnostics
+            .iter()
+            .map(|d| render(d, &self.sources, color))
+            .collect()
     }
 
     pub fn summary_line(&self) -> String {
         match &self.report {
             Some(r) => format!(
                 "aws2azure: {} template(s) converted, {} with errors, {} file(s) skipped; {} resources ({} translated, {} partial, {} not needed, {} manual); {} decisions",
-                r.summary.converted, r.summary.failed, r.summary.skipped_files, r.summary.resources, r.summary.translated,
-                r.summary.partial, r.summary.not_needed, r.summary.manual, r.summary.decisions
+                r.summary.converted,
+                r.summary.failed,
+                r.summary.skipped_files,
+                r.summary.resources,
+                r.summary.translated,
+                r.summary.partial,
+                r.summary.not_needed,
+                r.summary.manual,
+                r.summary.decisions
             ),
             None => "aws2azure: nothing written".into(),
         }
@@ -72,7 +82,13 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
     };
     let Some(t) = parsed.template else {
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-        return Converted { stack: empty(errors), bicep: None, decisions: Vec::new(), diagnostics, used_types: Default::default() };
+        return Converted {
+            stack: empty(errors),
+            bicep: None,
+            decisions: Vec::new(),
+            diagnostics,
+            used_types: Default::default(),
+        };
     };
     let g = graph::build(&t, &mut diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -89,12 +105,23 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
             line: r.line,
             status: r.status.clone(),
             service: r.service.clone(),
-            azure: r.azure.iter().map(|(ty, name)| AzureRef { ty: ty.clone(), name: name.clone() }).collect(),
+            azure: r
+                .azure
+                .iter()
+                .map(|(ty, name)| AzureRef {
+                    ty: ty.clone(),
+                    name: name.clone(),
+                })
+                .collect(),
             decisions: r.decisions.clone(),
             implicit: r.implicit,
         })
         .collect();
-    let decommission = g.decommission_waves().into_iter().map(|w| w.into_iter().map(|i| t.resources[i].id.clone()).collect()).collect();
+    let decommission = g
+        .decommission_waves()
+        .into_iter()
+        .map(|w| w.into_iter().map(|i| t.resources[i].id.clone()).collect())
+        .collect();
     let parameters = mapped
         .module
         .params
@@ -105,14 +132,22 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
             name: p.name.clone(),
             ty: p.ty.clone(),
             secure: p.secure,
-            reason: p.required_reason.clone().unwrap_or_else(|| "no default".into()),
+            reason: p
+                .required_reason
+                .clone()
+                .unwrap_or_else(|| "no default".into()),
         })
         .collect();
     let stack = StackOut {
         source: source.clone(),
         format: t.format.name().into(),
         output: (errors == 0).then(|| output.to_string()),
-        outputs: mapped.module.outputs.iter().map(|o| o.name.clone()).collect(),
+        outputs: mapped
+            .module
+            .outputs
+            .iter()
+            .map(|o| o.name.clone())
+            .collect(),
         resources,
         decommission,
         data_stores: report::data_stores(&t, sources),
@@ -121,7 +156,13 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
         errors,
     };
     let bicep = (errors == 0).then(|| crate::backend::bicep::print_module(&mapped.module));
-    Converted { stack, bicep, decisions: mapped.decisions, diagnostics, used_types: mapped.used_types }
+    Converted {
+        stack,
+        bicep,
+        decisions: mapped.decisions,
+        diagnostics,
+        used_types: mapped.used_types,
+    }
 }
 
 fn diag_out(d: &Diagnostic, sources: &SourceMap) -> DiagOut {
@@ -132,11 +173,23 @@ fn diag_out(d: &Diagnostic, sources: &SourceMap) -> DiagOut {
         }
         None => (String::new(), 0, 0),
     };
-    DiagOut { code: d.code.id.into(), severity: d.severity.name().into(), file, line, column, message: d.message.clone() }
+    DiagOut {
+        code: d.code.id.into(),
+        severity: d.severity.name().into(),
+        file,
+        line,
+        column,
+        message: d.message.clone(),
+    }
 }
 
 /// Builds the run report from converted templates.
-pub fn build_report(converted: &[Converted], diagnostics: &[Diagnostic], sources: &SourceMap, skipped: usize) -> Report {
+pub fn build_report(
+    converted: &[Converted],
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    skipped: usize,
+) -> Report {
     let mut decisions: Vec<DecisionOut> = converted
         .iter()
         .flat_map(|c| c.decisions.iter())
@@ -147,12 +200,20 @@ pub fn build_report(converted: &[Converted], diagnostics: &[Diagnostic], sources
             context: d.context.clone(),
             decision: d.decision.clone(),
             consequences: d.consequences.clone(),
-            resources: d.resources.iter().map(|a| format!("{} ({}:{})", a.id, a.file, a.line)).collect(),
+            resources: d
+                .resources
+                .iter()
+                .map(|a| format!("{} ({}:{})", a.id, a.file, a.line))
+                .collect(),
         })
         .collect();
     decisions.sort_by(|a, b| a.id.cmp(&b.id));
     let stacks: Vec<StackOut> = converted.iter().map(|c| c.stack.clone()).collect();
-    let mut s = Summary { templates: stacks.len(), skipped_files: skipped, ..Default::default() };
+    let mut s = Summary {
+        templates: stacks.len(),
+        skipped_files: skipped,
+        ..Default::default()
+    };
     for st in &stacks {
         if st.errors > 0 {
             s.failed += 1;
@@ -171,11 +232,18 @@ pub fn build_report(converted: &[Converted], diagnostics: &[Diagnostic], sources
         }
     }
     let covered = s.translated + s.partial + s.not_needed;
-    s.coverage = if s.resources == 0 { "100".into() } else { format!("{:.1}", covered as f64 * 100.0 / s.resources as f64) };
+    s.coverage = if s.resources == 0 {
+        "100".into()
+    } else {
+        format!("{:.1}", covered as f64 * 100.0 / s.resources as f64)
+    };
     s.decisions = decisions.len();
     s.errors = diagnostics.iter().filter(|d| d.is_error()).count();
     s.warnings = diagnostics.len() - s.errors;
-    let parameters = stacks.iter().flat_map(|st| st.parameters.iter().cloned()).collect();
+    let parameters = stacks
+        .iter()
+        .flat_map(|st| st.parameters.iter().cloned())
+        .collect();
     Report {
         version: 1,
         summary: s,
@@ -186,10 +254,21 @@ pub fn build_report(converted: &[Converted], diagnostics: &[Diagnostic], sources
     }
 }
 
-fn usage(code: crate::diag::Code, msg: String, sources: SourceMap, diagnostics: Vec<Diagnostic>) -> Outcome {
+fn usage(
+    code: crate::diag::Code,
+    msg: String,
+    sources: SourceMap,
+    diagnostics: Vec<Diagnostic>,
+) -> Outcome {
     let mut diagnostics = diagnostics;
     diagnostics.push(Diagnostic::global(code, msg));
-    Outcome { exit_code: 2, diagnostics, sources, report: None, files: Vec::new() }
+    Outcome {
+        exit_code: 2,
+        diagnostics,
+        sources,
+        report: None,
+        files: Vec::new(),
+    }
 }
 
 /// Runs a whole conversion and writes OUT (unless it holds foreign files).
@@ -201,10 +280,22 @@ pub fn run(opts: &Options) -> Outcome {
     if !opts.force {
         let foreign = crate::output::foreign_files(&opts.out);
         if !foreign.is_empty() {
-            let list = foreign.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+            let list = foreign
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
             outcome.diagnostics.push(
-                Diagnostic::global(codes::OUT_FOREIGN, format!("{} holds {} file(s) aws2azure did not write ({list}); nothing was written", opts.out.display(), foreign.len()))
-                    .help("choose an empty output folder, or pass --force to overwrite"),
+                Diagnostic::global(
+                    codes::OUT_FOREIGN,
+                    format!(
+                        "{} holds {} file(s) aws2azure did not write ({list}); nothing was written",
+                        opts.out.display(),
+                        foreign.len()
+                    ),
+                )
+                .help("choose an empty output folder, or pass --force to overwrite"),
             );
             outcome.exit_code = 1;
             outcome.report = None;
@@ -212,7 +303,10 @@ pub fn run(opts: &Options) -> Outcome {
         }
     }
     if let Err(e) = crate::output::write_all(&opts.out, &outcome.files) {
-        outcome.diagnostics.push(Diagnostic::global(codes::IO_WRITE, format!("cannot write {}: {e}", opts.out.display())));
+        outcome.diagnostics.push(Diagnostic::global(
+            codes::IO_WRITE,
+            format!("cannot write {}: {e}", opts.out.display()),
+        ));
         outcome.exit_code = 1;
     }
     outcome
@@ -223,12 +317,23 @@ pub fn plan(opts: &Options) -> Outcome {
     let mut sources = SourceMap::default();
     let (tables, table_diags) = crate::mapping::table::load(&mut sources, opts.mappings.as_deref());
     if table_diags.iter().any(|d| d.is_error()) {
-        return Outcome { exit_code: 2, diagnostics: table_diags, sources, report: None, files: Vec::new() };
+        return Outcome {
+            exit_code: 2,
+            diagnostics: table_diags,
+            sources,
+            report: None,
+            files: Vec::new(),
+        };
     }
     let mut diagnostics = table_diags;
     let (found, missing) = discover::walk(&opts.paths, Some(&opts.out));
     if !missing.is_empty() {
-        return usage(codes::USAGE_PATH, format!("no such file or folder: {}", missing.join(", ")), sources, diagnostics);
+        return usage(
+            codes::USAGE_PATH,
+            format!("no such file or folder: {}", missing.join(", ")),
+            sources,
+            diagnostics,
+        );
     }
     let mut templates: Vec<(FileId, String)> = Vec::new();
     let mut skipped = 0;
@@ -236,11 +341,17 @@ pub fn plan(opts: &Options) -> Outcome {
         let text = match std::fs::read(&f.path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => {
-                diagnostics.push(Diagnostic::global(codes::IO_READ, format!("cannot read {}: {e}", f.path.display())));
+                diagnostics.push(Diagnostic::global(
+                    codes::IO_READ,
+                    format!("cannot read {}: {e}", f.path.display()),
+                ));
                 continue;
             }
         };
-        let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+        let text = text
+            .strip_prefix('\u{feff}')
+            .map(str::to_string)
+            .unwrap_or(text);
         let id = sources.add(f.rel.clone(), Arc::from(text.as_str()));
         let is_template = match cfn::parse_node(&sources, id) {
             Ok((node, _)) => looks_like_template(&node),
@@ -253,8 +364,18 @@ pub fn plan(opts: &Options) -> Outcome {
         }
     }
     if templates.is_empty() {
-        return usage(codes::USAGE_NO_TEMPLATE, "no CloudFormation template found under the given paths".into(), sources, diagnostics);
+        return usage(
+            codes::USAGE_NO_TEMPLATE,
+            "no CloudFormation template found under the given paths".into(),
+            sources,
+            diagnostics,
+        );
     }
+    // Same order whatever the order of the arguments or of the directory listing.
+    templates.sort_by(|a, b| {
+        a.1.cmp(&b.1)
+            .then_with(|| sources.get(a.0).text.cmp(&sources.get(b.0).text))
+    });
     let rels: Vec<String> = templates.iter().map(|(_, r)| r.clone()).collect();
     let dirs = discover::output_dirs(&rels);
     let mut converted = Vec::new();
@@ -274,21 +395,46 @@ pub fn plan(opts: &Options) -> Outcome {
         if *user && !used.contains(ty) {
             let text = &sources.get(*fid).text;
             let at = text.find(ty.as_str()).unwrap_or(0);
-            diagnostics.push(Diagnostic::new(codes::MAP_UNUSED, crate::source::Span::new(*fid, at, at + ty.len()), format!("the --mappings entry for {ty} matched no resource"), "unused entry").help("check the type name, or remove the entry"));
+            diagnostics.push(
+                Diagnostic::new(
+                    codes::MAP_UNUSED,
+                    crate::source::Span::new(*fid, at, at + ty.len()),
+                    format!("the --mappings entry for {ty} matched no resource"),
+                    "unused entry",
+                )
+                .help("check the type name, or remove the entry"),
+            );
         }
     }
     let report = build_report(&converted, &diagnostics, &sources, skipped);
     files.push(("MIGRATION.md".into(), report.to_markdown()));
     files.push(("migration-report.json".into(), report.to_json()));
-    let exit_code = if diagnostics.iter().any(|d| d.is_error()) { 1 } else { 0 };
-    Outcome { exit_code, diagnostics, sources, report: Some(report), files }
+    let exit_code = if diagnostics.iter().any(|d| d.is_error()) {
+        1
+    } else {
+        0
+    };
+    Outcome {
+        exit_code,
+        diagnostics,
+        sources,
+        report: Some(report),
+        files,
+    }
 }
 
 fn looks_like_template(n: &crate::frontend::node::Node) -> bool {
     if n.get("AWSTemplateFormatVersion").is_some() {
         return true;
     }
-    n.get("Resources").and_then(|r| r.as_map()).is_some_and(|m| {
-        m.iter().any(|(k, v)| k.name.starts_with("Fn::ForEach") || v.get("Type").and_then(|t| t.as_str()).is_some_and(|t| t.starts_with("AWS::")))
-    })
+    n.get("Resources")
+        .and_then(|r| r.as_map())
+        .is_some_and(|m| {
+            m.iter().any(|(k, v)| {
+                k.name.starts_with("Fn::ForEach")
+                    || v.get("Type")
+                        .and_then(|t| t.as_str())
+                        .is_some_and(|t| t.starts_with("AWS::"))
+            })
+        })
 }

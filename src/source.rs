@@ -16,7 +16,11 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Span { file, start: start as u32, end: end.max(start) as u32 }
+        Span {
+            file,
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
     }
 }
 
@@ -32,7 +36,11 @@ impl SourceFile {
     pub fn new(path: String, text: Arc<str>) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { path, text, line_starts }
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -40,15 +48,22 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
     /// Byte offset of a 0-based line and character column, as YAML parsers report them.
     pub fn offset_of(&self, line: usize, col: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line) else { return self.text.len() };
+        let Some(&start) = self.line_starts.get(line) else {
+            return self.text.len();
+        };
         let rest = &self.text[start..];
-        rest.char_indices().nth(col).map_or(self.text.len().min(start + rest.len()), |(i, _)| start + i)
+        rest.char_indices()
+            .nth(col)
+            .map_or(self.text.len().min(start + rest.len()), |(i, _)| start + i)
     }
 }
 

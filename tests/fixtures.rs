@@ -16,19 +16,32 @@ fn run_case(dir: &Path) {
         assert!(errors > 0, "{name}: expected an error diagnostic");
         assert_eq!(outcome.exit_code, 1, "{name}: errors exit 1");
         for d in outcome.diagnostics.iter().filter(|d| d.is_error()) {
-            assert!(d.span.is_some(), "{name}: error without a location: {}", d.message);
-            assert!(d.help.is_some(), "{name}: error without help: {}", d.message);
+            assert!(
+                d.span.is_some(),
+                "{name}: error without a location: {}",
+                d.message
+            );
+            assert!(
+                d.help.is_some(),
+                "{name}: error without help: {}",
+                d.message
+            );
         }
     } else {
-        assert_eq!(errors, 0, "{name}: unexpected errors:\n{}", rendered.join("\n"));
+        assert_eq!(
+            errors,
+            0,
+            "{name}: unexpected errors:\n{}",
+            rendered.join("\n")
+        );
         assert_eq!(outcome.exit_code, 0);
     }
     // Invariants on every case: each Bicep file parses; each resource is in the report once.
     for (path, text) in &outcome.files {
-        if path.ends_with(".bicep") {
-            if let Some(e) = common::bicep_syntax_error(text) {
-                panic!("{name}: {path} is not valid Bicep: {e}\n{text}");
-            }
+        if path.ends_with(".bicep")
+            && let Some(e) = common::bicep_syntax_error(text)
+        {
+            panic!("{name}: {path} is not valid Bicep: {e}\n{text}");
         }
     }
     for s in &report.stacks {
@@ -48,7 +61,12 @@ fn run_case(dir: &Path) {
                 insta::assert_snapshot!("main.bicep", text);
             }
         }
-        let md = outcome.files.iter().find(|(p, _)| p == "MIGRATION.md").map(|(_, t)| t.as_str()).unwrap_or("");
+        let md = outcome
+            .files
+            .iter()
+            .find(|(p, _)| p == "MIGRATION.md")
+            .map(|(_, t)| t.as_str())
+            .unwrap_or("");
         insta::assert_snapshot!("MIGRATION.md", md);
         if !rendered.is_empty() {
             insta::assert_snapshot!("diagnostics", rendered.join("\n"));
@@ -59,16 +77,34 @@ fn run_case(dir: &Path) {
 #[test]
 fn fixtures() {
     let root = common::root().join("fixtures");
-    let mut cases: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 50, "fixture folders missing");
     let mut failures = Vec::new();
     for case in &cases {
         let result = std::panic::catch_unwind(|| run_case(case));
         if let Err(e) = result {
-            let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-            failures.push(format!("{}: {}", case.display(), msg.lines().take(15).collect::<Vec<_>>().join("\n")));
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failures.push(format!(
+                "{}: {}",
+                case.display(),
+                msg.lines().take(15).collect::<Vec<_>>().join("\n")
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

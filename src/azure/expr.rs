@@ -51,7 +51,9 @@ impl AzExpr {
 
     /// `a.b.c` from a dotted path.
     pub fn path(root: &str, path: &str) -> Self {
-        path.split('.').filter(|p| !p.is_empty()).fold(AzExpr::ident(root), |e, m| e.member(m))
+        path.split('.')
+            .filter(|p| !p.is_empty())
+            .fold(AzExpr::ident(root), |e, m| e.member(m))
     }
 
     pub fn call(f: &str, args: Vec<AzExpr>) -> Self {
@@ -59,7 +61,12 @@ impl AzExpr {
     }
 
     pub fn obj(entries: Vec<(&str, AzExpr)>) -> Self {
-        AzExpr::Object(entries.into_iter().map(|(k, v)| (AzKey::Name(k.to_string()), v)).collect())
+        AzExpr::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (AzKey::Name(k.to_string()), v))
+                .collect(),
+        )
     }
 
     /// Text when this is a literal string.
@@ -72,7 +79,10 @@ impl AzExpr {
 
     pub fn get(&self, key: &str) -> Option<&AzExpr> {
         match self {
-            AzExpr::Object(m) => m.iter().find(|(k, _)| matches!(k, AzKey::Name(n) if n == key)).map(|(_, v)| v),
+            AzExpr::Object(m) => m
+                .iter()
+                .find(|(k, _)| matches!(k, AzKey::Name(n) if n == key))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -80,7 +90,10 @@ impl AzExpr {
     /// Sets `key` in an object, replacing an existing entry.
     pub fn set(&mut self, key: &str, value: AzExpr) {
         if let AzExpr::Object(m) = self {
-            match m.iter_mut().find(|(k, _)| matches!(k, AzKey::Name(n) if n == key)) {
+            match m
+                .iter_mut()
+                .find(|(k, _)| matches!(k, AzKey::Name(n) if n == key))
+            {
                 Some(slot) => slot.1 = value,
                 None => m.push((AzKey::Name(key.to_string()), value)),
             }

@@ -74,6 +74,8 @@ pub struct AzResource {
     pub comments: Vec<String>,
     /// Logical id of the AWS resource it came from (empty for shared resources).
     pub source: String,
+    /// A reference to a resource declared elsewhere (`existing`): only parent and name are printed.
+    pub existing: bool,
 }
 
 /// The whole translated template, ready for a back end.

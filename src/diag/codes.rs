@@ -34,7 +34,6 @@ codes! {
     CFN_ARITY = "cfn::arity", Error, "an intrinsic function has the wrong number or kind of arguments";
     CFN_UNDEFINED = "cfn::undefined-reference", Error, "a reference names no parameter, resource, condition or mapping";
     CFN_CYCLE = "cfn::cycle", Error, "resources depend on each other in a circle";
-    CFN_SUB = "cfn::sub-syntax", Error, "an Fn::Sub string is malformed";
     CFN_MACRO = "cfn::macro", Warning, "a macro or transform is not expanded; the rest of the template converts";
     CFN_EMPTY = "cfn::empty", Warning, "the template declares no resources";
 }

@@ -3,7 +3,7 @@
 pub mod codes;
 mod render;
 
-pub use codes::{Code, CODES};
+pub use codes::{CODES, Code};
 pub use render::{render, render_plain};
 
 use crate::source::Span;
@@ -38,7 +38,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(code: Code, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
+    pub fn new(
+        code: Code,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: code.severity,
             code,

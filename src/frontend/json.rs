@@ -5,7 +5,13 @@ use super::node::{Key, Node, NodeKind, Scalar, SyntaxError};
 use crate::source::{FileId, Span};
 
 pub fn parse(text: &str, file: FileId) -> Result<Node, SyntaxError> {
-    let mut p = Parser { s: text.as_bytes(), text, i: 0, file, depth: 0 };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+        file,
+        depth: 0,
+    };
     p.ws();
     let v = p.value()?;
     p.ws();
@@ -25,7 +31,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, m: &str) -> SyntaxError {
-        SyntaxError { offset: self.i, message: m.to_string() }
+        SyntaxError {
+            offset: self.i,
+            message: m.to_string(),
+        }
     }
 
     fn ws(&mut self) {
@@ -39,7 +48,11 @@ impl Parser<'_> {
     }
 
     fn node(&self, kind: NodeKind, start: usize) -> Node {
-        Node { kind, tag: None, span: Span::new(self.file, start, self.i) }
+        Node {
+            kind,
+            tag: None,
+            span: Span::new(self.file, start, self.i),
+        }
     }
 
     fn value(&mut self) -> Result<Node, SyntaxError> {
@@ -115,7 +128,10 @@ impl Parser<'_> {
     }
 
     fn escape(&mut self, out: &mut String) -> Result<(), SyntaxError> {
-        let c = *self.s.get(self.i).ok_or_else(|| self.err("unterminated escape"))?;
+        let c = *self
+            .s
+            .get(self.i)
+            .ok_or_else(|| self.err("unterminated escape"))?;
         self.i += 1;
         match c {
             b'"' => out.push('"'),
@@ -131,7 +147,9 @@ impl Parser<'_> {
                 let ch = if (0xD800..0xDC00).contains(&hi) && self.s[self.i..].starts_with(b"\\u") {
                     self.i += 2;
                     let lo = self.hex4()?;
-                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF))
+                    char::from_u32(
+                        0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF),
+                    )
                 } else {
                     char::from_u32(hi)
                 };
@@ -146,7 +164,10 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, SyntaxError> {
-        let h = self.text.get(self.i..self.i + 4).ok_or_else(|| self.err("truncated \\u escape"))?;
+        let h = self
+            .text
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| self.err("truncated \\u escape"))?;
         let v = u32::from_str_radix(h, 16).map_err(|_| self.err("invalid \\u escape"))?;
         self.i += 4;
         Ok(v)
@@ -154,7 +175,11 @@ impl Parser<'_> {
 
     fn enter(&mut self) -> Result<(), SyntaxError> {
         self.depth += 1;
-        if self.depth > 256 { Err(self.err("nesting deeper than 256 levels")) } else { Ok(()) }
+        if self.depth > 256 {
+            Err(self.err("nesting deeper than 256 levels"))
+        } else {
+            Ok(())
+        }
     }
 
     fn object(&mut self) -> Result<Node, SyntaxError> {
@@ -175,7 +200,10 @@ impl Parser<'_> {
             }
             let ks = self.i;
             let name = self.string()?;
-            let key = Key { name, span: Span::new(self.file, ks, self.i) };
+            let key = Key {
+                name,
+                span: Span::new(self.file, ks, self.i),
+            };
             self.ws();
             if self.s.get(self.i) != Some(&b':') {
                 return Err(self.err("expected ':' after the key"));

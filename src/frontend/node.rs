@@ -45,7 +45,9 @@ impl Node {
     /// A scalar as text: strings, numbers and booleans alike.
     pub fn scalar_text(&self) -> Option<String> {
         match &self.kind {
-            NodeKind::Scalar(Scalar::Str(s)) | NodeKind::Scalar(Scalar::Number(s)) => Some(s.clone()),
+            NodeKind::Scalar(Scalar::Str(s)) | NodeKind::Scalar(Scalar::Number(s)) => {
+                Some(s.clone())
+            }
             NodeKind::Scalar(Scalar::Bool(b)) => Some(b.to_string()),
             _ => None,
         }
@@ -67,11 +69,19 @@ impl Node {
 
     /// The last entry named `key` (CloudFormation keeps the last of duplicates).
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?.iter().rev().find(|(k, _)| k.name == key).map(|(_, v)| v)
+        self.as_map()?
+            .iter()
+            .rev()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, v)| v)
     }
 
     pub fn get_entry(&self, key: &str) -> Option<(&Key, &Node)> {
-        self.as_map()?.iter().rev().find(|(k, _)| k.name == key).map(|(k, v)| (k, v))
+        self.as_map()?
+            .iter()
+            .rev()
+            .find(|(k, _)| k.name == key)
+            .map(|(k, v)| (k, v))
     }
 }
 

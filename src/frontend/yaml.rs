@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
 
-use unsafe_libyaml as y;
+use unsafe_libyaml as unsafe_ly;
 
 use super::node::{Key, Node, NodeKind, Scalar, SyntaxError};
 use crate::source::{FileId, SourceFile, Span};
@@ -14,13 +14,22 @@ use crate::source::{FileId, SourceFile, Span};
 /// Parse the first document of `file`.
 pub fn parse(file: &SourceFile, id: FileId) -> Result<Node, SyntaxError> {
     let mut events = EventReader::new(&file.text);
-    let mut b = Builder { file, id, anchors: HashMap::new(), depth: 0 };
+    let mut b = Builder {
+        file,
+        id,
+        anchors: HashMap::new(),
+        depth: 0,
+    };
     loop {
         let ev = events.next()?;
         match ev.kind {
             EvKind::StreamStart | EvKind::DocStart => continue,
             EvKind::StreamEnd => {
-                return Ok(Node { kind: NodeKind::Scalar(Scalar::Null), tag: None, span: Span::new(id, 0, 0) });
+                return Ok(Node {
+                    kind: NodeKind::Scalar(Scalar::Null),
+                    tag: None,
+                    span: Span::new(id, 0, 0),
+                });
             }
             _ => return b.node(ev, &mut events),
         }
@@ -50,7 +59,7 @@ struct Event {
 }
 
 struct EventReader {
-    parser: Box<MaybeUninit<y::yaml_parser_t>>,
+    parser: Box<MaybeUninit<unsafe_ly::yaml_parser_t>>,
     // Kept alive for the parser, which reads from it.
     _input: Box<[u8]>,
     done: bool,
@@ -59,33 +68,40 @@ struct EventReader {
 impl EventReader {
     fn new(text: &str) -> Self {
         let input: Box<[u8]> = text.as_bytes().into();
-        let mut parser = Box::new(MaybeUninit::<y::yaml_parser_t>::uninit());
+        let mut parser = Box::new(MaybeUninit::<unsafe_ly::yaml_parser_t>::uninit());
         // SAFETY: initialise, then point the parser at `input`, which lives as long as `self`.
         unsafe {
             let p = parser.as_mut_ptr();
-            if y::yaml_parser_initialize(p).fail {
+            if unsafe_ly::yaml_parser_initialize(p).fail {
                 panic!("libyaml could not allocate a parser");
             }
-            y::yaml_parser_set_input_string(p, input.as_ptr(), input.len() as u64);
+            unsafe_ly::yaml_parser_set_input_string(p, input.as_ptr(), input.len() as u64);
         }
-        EventReader { parser, _input: input, done: false }
+        EventReader {
+            parser,
+            _input: input,
+            done: false,
+        }
     }
 
     fn next(&mut self) -> Result<Event, SyntaxError> {
         if self.done {
-            return Err(SyntaxError { offset: 0, message: "unexpected end of the YAML stream".into() });
+            return Err(SyntaxError {
+                offset: 0,
+                message: "unexpected end of the YAML stream".into(),
+            });
         }
-        let mut ev = MaybeUninit::<y::yaml_event_t>::uninit();
+        let mut ev = MaybeUninit::<unsafe_ly::yaml_event_t>::uninit();
         // SAFETY: the parser was initialised in `new`; the event is deleted below after copying out.
         unsafe {
             let p = self.parser.as_mut_ptr();
-            if y::yaml_parser_parse(p, ev.as_mut_ptr()).fail {
+            if unsafe_ly::yaml_parser_parse(p, ev.as_mut_ptr()).fail {
                 self.done = true;
                 return Err(parser_error(&*p));
             }
             let e = ev.assume_init_mut();
             let out = convert(e);
-            y::yaml_event_delete(e);
+            unsafe_ly::yaml_event_delete(e);
             if matches!(out.kind, EvKind::StreamEnd) {
                 self.done = true;
             }
@@ -97,7 +113,7 @@ impl EventReader {
 impl Drop for EventReader {
     fn drop(&mut self) {
         // SAFETY: the parser was initialised in `new` and is deleted once.
-        unsafe { y::yaml_parser_delete(self.parser.as_mut_ptr()) }
+        unsafe { unsafe_ly::yaml_parser_delete(self.parser.as_mut_ptr()) }
     }
 }
 
@@ -106,50 +122,62 @@ unsafe fn cstr(p: *const u8) -> Option<String> {
         None
     } else {
         // SAFETY: libyaml strings are NUL-terminated.
-        Some(unsafe { CStr::from_ptr(p as *const std::ffi::c_char) }.to_string_lossy().into_owned())
+        Some(
+            unsafe { CStr::from_ptr(p as *const std::ffi::c_char) }
+                .to_string_lossy()
+                .into_owned(),
+        )
     }
 }
 
-unsafe fn convert(e: &y::yaml_event_t) -> Event {
-    let mark = |m: y::yaml_mark_t| (m.line as usize, m.column as usize);
+unsafe fn convert(e: &unsafe_ly::yaml_event_t) -> Event {
+    let mark = |m: unsafe_ly::yaml_mark_t| (m.line as usize, m.column as usize);
     let (mut tag, mut anchor) = (None, None);
     // SAFETY: each union field is read only for the event type that defines it.
     let kind = unsafe {
         match e.type_ {
-            y::YAML_STREAM_START_EVENT => EvKind::StreamStart,
-            y::YAML_STREAM_END_EVENT | y::YAML_NO_EVENT => EvKind::StreamEnd,
-            y::YAML_DOCUMENT_START_EVENT => EvKind::DocStart,
-            y::YAML_DOCUMENT_END_EVENT => EvKind::DocEnd,
-            y::YAML_ALIAS_EVENT => EvKind::Alias(cstr(e.data.alias.anchor).unwrap_or_default()),
-            y::YAML_SCALAR_EVENT => {
+            unsafe_ly::YAML_STREAM_START_EVENT => EvKind::StreamStart,
+            unsafe_ly::YAML_STREAM_END_EVENT | unsafe_ly::YAML_NO_EVENT => EvKind::StreamEnd,
+            unsafe_ly::YAML_DOCUMENT_START_EVENT => EvKind::DocStart,
+            unsafe_ly::YAML_DOCUMENT_END_EVENT => EvKind::DocEnd,
+            unsafe_ly::YAML_ALIAS_EVENT => {
+                EvKind::Alias(cstr(e.data.alias.anchor).unwrap_or_default())
+            }
+            unsafe_ly::YAML_SCALAR_EVENT => {
                 let s = e.data.scalar;
                 tag = cstr(s.tag);
                 anchor = cstr(s.anchor);
                 let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
                 EvKind::Scalar {
                     value: String::from_utf8_lossy(bytes).into_owned(),
-                    plain: s.style == y::YAML_PLAIN_SCALAR_STYLE,
+                    plain: s.style == unsafe_ly::YAML_PLAIN_SCALAR_STYLE,
                 }
             }
-            y::YAML_SEQUENCE_START_EVENT => {
+            unsafe_ly::YAML_SEQUENCE_START_EVENT => {
                 tag = cstr(e.data.sequence_start.tag);
                 anchor = cstr(e.data.sequence_start.anchor);
                 EvKind::SeqStart
             }
-            y::YAML_SEQUENCE_END_EVENT => EvKind::SeqEnd,
-            y::YAML_MAPPING_START_EVENT => {
+            unsafe_ly::YAML_SEQUENCE_END_EVENT => EvKind::SeqEnd,
+            unsafe_ly::YAML_MAPPING_START_EVENT => {
                 tag = cstr(e.data.mapping_start.tag);
                 anchor = cstr(e.data.mapping_start.anchor);
                 EvKind::MapStart
             }
-            y::YAML_MAPPING_END_EVENT => EvKind::MapEnd,
+            unsafe_ly::YAML_MAPPING_END_EVENT => EvKind::MapEnd,
             _ => EvKind::StreamEnd,
         }
     };
-    Event { kind, tag, anchor, start: mark(e.start_mark), end: mark(e.end_mark) }
+    Event {
+        kind,
+        tag,
+        anchor,
+        start: mark(e.start_mark),
+        end: mark(e.end_mark),
+    }
 }
 
-fn parser_error(p: &y::yaml_parser_t) -> SyntaxError {
+fn parser_error(p: &unsafe_ly::yaml_parser_t) -> SyntaxError {
     // SAFETY: problem and context are NUL-terminated static strings or null.
     let problem = unsafe { cstr(p.problem as *const u8) }.unwrap_or_else(|| "invalid YAML".into());
     let context = unsafe { cstr(p.context as *const u8) };
@@ -159,7 +187,10 @@ fn parser_error(p: &y::yaml_parser_t) -> SyntaxError {
         None => problem,
     };
     // Offsets are resolved by the caller from line/column; encode them here.
-    SyntaxError { offset: encode(m.line as usize, m.column as usize), message }
+    SyntaxError {
+        offset: encode(m.line as usize, m.column as usize),
+        message,
+    }
 }
 
 /// Line and column packed into the offset field, decoded by [`decode`].
@@ -187,7 +218,10 @@ impl Builder<'_> {
     }
 
     fn err(&self, at: (usize, usize), message: &str) -> SyntaxError {
-        SyntaxError { offset: encode(at.0, at.1), message: message.into() }
+        SyntaxError {
+            offset: encode(at.0, at.1),
+            message: message.into(),
+        }
     }
 
     fn node(&mut self, ev: Event, events: &mut EventReader) -> Result<Node, SyntaxError> {
@@ -199,12 +233,19 @@ impl Builder<'_> {
         let anchor = ev.anchor.clone();
         let node = match ev.kind {
             EvKind::Alias(ref name) => match self.anchors.get(name) {
-                Some(n) => Node { span: self.span(&ev, ev.end), ..n.clone() },
+                Some(n) => Node {
+                    span: self.span(&ev, ev.end),
+                    ..n.clone()
+                },
                 None => return Err(self.err(ev.start, &format!("unknown alias *{name}"))),
             },
             EvKind::Scalar { ref value, plain } => {
                 let sc = resolve_scalar(value, plain && tag.is_none(), std_tag.as_deref());
-                Node { kind: NodeKind::Scalar(sc), tag, span: self.span(&ev, ev.end) }
+                Node {
+                    kind: NodeKind::Scalar(sc),
+                    tag,
+                    span: self.span(&ev, ev.end),
+                }
             }
             EvKind::SeqStart => {
                 let mut items = Vec::new();
@@ -215,7 +256,11 @@ impl Builder<'_> {
                     }
                     items.push(self.node(e, events)?);
                 };
-                Node { kind: NodeKind::Seq(items), tag, span: self.span(&ev, end) }
+                Node {
+                    kind: NodeKind::Seq(items),
+                    tag,
+                    span: self.span(&ev, end),
+                }
             }
             EvKind::MapStart => {
                 let mut entries = Vec::new();
@@ -228,7 +273,11 @@ impl Builder<'_> {
                     let v = events.next()?;
                     entries.push((key, self.node(v, events)?));
                 };
-                Node { kind: NodeKind::Map(entries), tag, span: self.span(&ev, end) }
+                Node {
+                    kind: NodeKind::Map(entries),
+                    tag,
+                    span: self.span(&ev, end),
+                }
             }
             _ => return Err(self.err(ev.start, "unexpected YAML event")),
         };
@@ -244,8 +293,14 @@ impl Builder<'_> {
         let n = self.node(ev, events)?;
         match n.scalar_text() {
             Some(name) => Ok(Key { name, span: n.span }),
-            None if matches!(n.kind, NodeKind::Scalar(Scalar::Null)) => Ok(Key { name: String::new(), span: n.span }),
-            None => Err(self.err(at, "a mapping key must be a plain value, not a list or a mapping")),
+            None if matches!(n.kind, NodeKind::Scalar(Scalar::Null)) => Ok(Key {
+                name: String::new(),
+                span: n.span,
+            }),
+            None => Err(self.err(
+                at,
+                "a mapping key must be a plain value, not a list or a mapping",
+            )),
         }
     }
 }
@@ -282,7 +337,9 @@ fn resolve_scalar(v: &str, plain: bool, std_tag: Option<&str>) -> Scalar {
 
 fn is_number(v: &str) -> bool {
     let b = v.strip_prefix(['-', '+']).unwrap_or(v).as_bytes();
-    if b.is_empty() || !(b[0].is_ascii_digit() || (b[0] == b'.' && b.len() > 1 && b[1].is_ascii_digit())) {
+    if b.is_empty()
+        || !(b[0].is_ascii_digit() || (b[0] == b'.' && b.len() > 1 && b[1].is_ascii_digit()))
+    {
         return false;
     }
     // Leading zeros ("0123", e.g. account ids) stay strings, as CloudFormation treats them.

@@ -91,12 +91,24 @@ impl<'a> Ctx<'a> {
     }
 
     fn affected(&self, id: &str, span: Span) -> Affected {
-        Affected { id: id.to_string(), file: self.file().to_string(), line: self.line(span) }
+        Affected {
+            id: id.to_string(),
+            file: self.file().to_string(),
+            line: self.line(span),
+        }
     }
 
     /// Records a decision. Per-resource when `id` is given, else template-wide;
     /// a second record with the same id adds its resource to the first.
-    pub fn decide(&mut self, rule: &str, resource: Option<(&str, Span)>, title: &str, context: &str, decision: &str, consequences: &str) -> String {
+    pub fn decide(
+        &mut self,
+        rule: &str,
+        resource: Option<(&str, Span)>,
+        title: &str,
+        context: &str,
+        decision: &str,
+        consequences: &str,
+    ) -> String {
         let id = match resource {
             Some((rid, _)) => format!("{rule}:{}#{rid}", self.file()),
             None => format!("{rule}:{}", self.file()),
@@ -104,10 +116,10 @@ impl<'a> Ctx<'a> {
         let aff = resource.map(|(rid, span)| self.affected(rid, span));
         match self.decisions.iter_mut().find(|d| d.id == id) {
             Some(d) => {
-                if let Some(a) = aff {
-                    if !d.resources.contains(&a) {
-                        d.resources.push(a);
-                    }
+                if let Some(a) = aff
+                    && !d.resources.contains(&a)
+                {
+                    d.resources.push(a);
                 }
             }
             None => self.decisions.push(Decision {
@@ -127,11 +139,22 @@ impl<'a> Ctx<'a> {
     }
 
     /// A template-wide decision, noting the current resource (or the span's place) as affected.
-    pub fn template_decision(&mut self, rule: &str, title: &str, context: &str, decision: &str, consequences: &str, span: Span) {
+    pub fn template_decision(
+        &mut self,
+        rule: &str,
+        title: &str,
+        context: &str,
+        decision: &str,
+        consequences: &str,
+        span: Span,
+    ) {
         let id = format!("{rule}:{}", self.file());
         let who = match self.current {
             Some(i) => self.t.resources[i].id.clone(),
-            None => self.subject.clone().unwrap_or_else(|| "(template)".to_string()),
+            None => self
+                .subject
+                .clone()
+                .unwrap_or_else(|| "(template)".to_string()),
         };
         let aff = self.affected(&who, span);
         match self.decisions.iter_mut().find(|d| d.id == id) {
@@ -157,7 +180,10 @@ impl<'a> Ctx<'a> {
 
     /// Lowers the current resource's status to at least `s`.
     pub fn floor_status(&mut self, s: &str) {
-        let cur = self.current_status_floor.clone().unwrap_or_else(|| "translated".into());
+        let cur = self
+            .current_status_floor
+            .clone()
+            .unwrap_or_else(|| "translated".into());
         if status_rank(s) > status_rank(&cur) {
             self.current_status_floor = Some(s.to_string());
         }
@@ -179,7 +205,9 @@ impl<'a> Ctx<'a> {
     /// A stand-in for a value with no Azure translation: a typed parameter plus a decision.
     pub fn placeholder(&mut self, key: &str, what: &str, span: Span) -> AzExpr {
         let p = self.param_for(key, "string", |p| {
-            p.description = Some(format!("Stands in for {what}, which has no Azure translation. Supply the Azure value."));
+            p.description = Some(format!(
+                "Stands in for {what}, which has no Azure translation. Supply the Azure value."
+            ));
             p.required_reason = Some(format!("stands in for {what}"));
         });
         self.floor_status("partial");
@@ -220,10 +248,10 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn tr_ref(&mut self, name: &str, span: Span) -> AzExpr {
-        if let Some((ident, var)) = &self.loop_var {
-            if ident == name {
-                return AzExpr::ident(var);
-            }
+        if let Some((ident, var)) = &self.loop_var
+            && ident == name
+        {
+            return AzExpr::ident(var);
         }
         if let Some(p) = self.param_syms.get(name) {
             return AzExpr::ident(p);
@@ -236,12 +264,22 @@ impl<'a> Ctx<'a> {
             Some(i) => {
                 let spec = self.prepared[i].entry.as_ref().and_then(|e| e.ref_.clone());
                 match spec {
-                    Some(s) if self.t.resources[i].for_each.is_some() => self.loop_reference(i, name, &s, span),
+                    Some(s) if self.t.resources[i].for_each.is_some() => {
+                        self.loop_reference(i, name, &s, span)
+                    }
                     Some(s) => self.reference_expr(i, &s),
-                    None => self.placeholder(&format!("{}-ref", kebab(&target)), &format!("Ref {target} ({})", self.t.resources[i].ty), span),
+                    None => self.placeholder(
+                        &format!("{}-ref", kebab(&target)),
+                        &format!("Ref {target} ({})", self.t.resources[i].ty),
+                        span,
+                    ),
                 }
             }
-            None => self.placeholder(&format!("{}-ref", kebab(name)), &format!("Ref {name}"), span),
+            None => self.placeholder(
+                &format!("{}-ref", kebab(name)),
+                &format!("Ref {name}"),
+                span,
+            ),
         }
     }
 
@@ -249,17 +287,31 @@ impl<'a> Ctx<'a> {
         let target = self.t.resolve(resource).to_string();
         match self.t.resources.iter().position(|r| r.id == target) {
             Some(i) => {
-                let spec = self.prepared[i].entry.as_ref().and_then(|e| e.attributes.get(attribute).cloned());
+                let spec = self.prepared[i]
+                    .entry
+                    .as_ref()
+                    .and_then(|e| e.attributes.get(attribute).cloned());
                 match spec {
-                    Some(s) if self.t.resources[i].for_each.is_some() => self.loop_reference(i, resource, &s, span),
+                    Some(s) if self.t.resources[i].for_each.is_some() => {
+                        self.loop_reference(i, resource, &s, span)
+                    }
                     Some(s) => self.reference_expr(i, &s),
                     None => {
-                        let key = format!("{}-{}", kebab(&target), kebab(&attribute.replace('.', "-")));
-                        self.placeholder(&key, &format!("GetAtt {target}.{attribute} ({})", self.t.resources[i].ty), span)
+                        let key =
+                            format!("{}-{}", kebab(&target), kebab(&attribute.replace('.', "-")));
+                        self.placeholder(
+                            &key,
+                            &format!("GetAtt {target}.{attribute} ({})", self.t.resources[i].ty),
+                            span,
+                        )
                     }
                 }
             }
-            None => self.placeholder(&format!("{}-{}", kebab(resource), kebab(attribute)), &format!("GetAtt {resource}.{attribute}"), span),
+            None => self.placeholder(
+                &format!("{}-{}", kebab(resource), kebab(attribute)),
+                &format!("GetAtt {resource}.{attribute}"),
+                span,
+            ),
         }
     }
 
@@ -268,7 +320,9 @@ impl<'a> Ctx<'a> {
     /// collection is known; inside the loop, the current element.
     fn loop_reference(&mut self, i: usize, name: &str, spec: &str, span: Span) -> AzExpr {
         let r = &self.t.resources[i];
-        let Some(fe) = r.for_each.clone() else { return self.reference_expr(i, spec) };
+        let Some(fe) = r.for_each.clone() else {
+            return self.reference_expr(i, spec);
+        };
         if self.current == Some(i) {
             return self.reference_expr(i, spec);
         }
@@ -283,16 +337,27 @@ impl<'a> Ctx<'a> {
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
-        let pattern = r.id.replace("&{", "${").replace(&format!("${{{}}}", fe.ident), "\u{0}");
+        let pattern =
+            r.id.replace("&{", "${")
+                .replace(&format!("${{{}}}", fe.ident), "\u{0}");
         let (pre, post) = pattern.split_once('\u{0}').unwrap_or((&pattern, ""));
-        let wanted = name.strip_prefix(pre).and_then(|n| n.strip_suffix(post)).unwrap_or("");
-        match values.iter().position(|v| v == wanted || v.replace(|c: char| !c.is_ascii_alphanumeric(), "") == wanted) {
+        let wanted = name
+            .strip_prefix(pre)
+            .and_then(|n| n.strip_suffix(post))
+            .unwrap_or("");
+        match values.iter().position(|v| {
+            v == wanted || v.replace(|c: char| !c.is_ascii_alphanumeric(), "") == wanted
+        }) {
             Some(idx) => {
                 let sym = self.prepared[i].sym.clone();
                 let e = self.reference_expr(i, spec);
                 index_symbol(e, &sym, idx as i64)
             }
-            None => self.placeholder(&format!("{}-ref", kebab(name)), &format!("{name} (a copy made by Fn::ForEach)"), span),
+            None => self.placeholder(
+                &format!("{}-ref", kebab(name)),
+                &format!("{name} (a copy made by Fn::ForEach)"),
+                span,
+            ),
         }
     }
 
@@ -304,7 +369,9 @@ impl<'a> Ctx<'a> {
             for p in super::super::frontend::cfn::sub::parse(spec) {
                 match p {
                     crate::frontend::cfn::sub::Piece::Lit(l) => parts.push(Interp::Lit(l)),
-                    crate::frontend::cfn::sub::Piece::Var(v) => parts.push(Interp::Expr(self.path_expr(i, &v.replace('@', "{sym}")))),
+                    crate::frontend::cfn::sub::Piece::Var(v) => {
+                        parts.push(Interp::Expr(self.path_expr(i, &v.replace('@', "{sym}"))))
+                    }
                 }
             }
             return super::exprs::interp(parts);
@@ -343,13 +410,34 @@ impl<'a> Ctx<'a> {
 
     fn pseudo(&mut self, name: &str, span: Span) -> Option<AzExpr> {
         let (e, note) = match name {
-            "AWS::Region" => (AzExpr::ident("location"), "`AWS::Region` → the `location` parameter (default: the resource group's region)"),
-            "AWS::AccountId" => (AzExpr::path("subscription()", "subscriptionId"), "`AWS::AccountId` → `subscription().subscriptionId`"),
-            "AWS::StackName" => (AzExpr::path("deployment()", "name"), "`AWS::StackName` → `deployment().name`"),
-            "AWS::StackId" => (AzExpr::path("deployment()", "name"), "`AWS::StackId` → `deployment().name`"),
-            "AWS::Partition" => (AzExpr::path("environment()", "name"), "`AWS::Partition` → `environment().name` (the Azure cloud, e.g. AzureCloud); ARNs built with it have no Azure meaning"),
-            "AWS::URLSuffix" => (AzExpr::path("environment()", "suffixes.storage"), "`AWS::URLSuffix` → `environment().suffixes.storage`; endpoints built with it must be reviewed"),
-            "AWS::NotificationARNs" => (AzExpr::Array(Vec::new()), "`AWS::NotificationARNs` → an empty list (Azure deployments have no notification topics)"),
+            "AWS::Region" => (
+                AzExpr::ident("location"),
+                "`AWS::Region` → the `location` parameter (default: the resource group's region)",
+            ),
+            "AWS::AccountId" => (
+                AzExpr::path("subscription()", "subscriptionId"),
+                "`AWS::AccountId` → `subscription().subscriptionId`",
+            ),
+            "AWS::StackName" => (
+                AzExpr::path("deployment()", "name"),
+                "`AWS::StackName` → `deployment().name`",
+            ),
+            "AWS::StackId" => (
+                AzExpr::path("deployment()", "name"),
+                "`AWS::StackId` → `deployment().name`",
+            ),
+            "AWS::Partition" => (
+                AzExpr::path("environment()", "name"),
+                "`AWS::Partition` → `environment().name` (the Azure cloud, e.g. AzureCloud); ARNs built with it have no Azure meaning",
+            ),
+            "AWS::URLSuffix" => (
+                AzExpr::path("environment()", "suffixes.storage"),
+                "`AWS::URLSuffix` → `environment().suffixes.storage`; endpoints built with it must be reviewed",
+            ),
+            "AWS::NotificationARNs" => (
+                AzExpr::Array(Vec::new()),
+                "`AWS::NotificationARNs` → an empty list (Azure deployments have no notification topics)",
+            ),
             "AWS::NoValue" => return Some(AzExpr::Null),
             _ => return None,
         };
@@ -385,17 +473,17 @@ fn camel_from_kebab(s: &str) -> String {
 
 /// Evaluates a `when` against literal property values.
 pub fn holds(w: &When, r: &Resource, http_invoked: bool) -> bool {
-    if let Some(h) = w.http_invoked {
-        if h != http_invoked {
-            return false;
-        }
+    if let Some(h) = w.http_invoked
+        && h != http_invoked
+    {
+        return false;
     }
     let Some(prop) = &w.prop else { return true };
     let v = r.properties.path(prop).filter(|v| !v.is_null());
-    if let Some(p) = w.present {
-        if v.is_some() != p {
-            return false;
-        }
+    if let Some(p) = w.present
+        && v.is_some() != p
+    {
+        return false;
     }
     let text = v.and_then(|v| v.literal_text());
     if let Some(eq) = &w.equals {
@@ -420,16 +508,23 @@ pub fn holds(w: &When, r: &Resource, http_invoked: bool) -> bool {
             return false;
         }
     }
-    if let Some(a) = w.above {
-        if !text.and_then(|t| t.parse::<f64>().ok()).is_some_and(|x| x > a) {
-            return false;
-        }
+    if let Some(a) = w.above
+        && !text
+            .and_then(|t| t.parse::<f64>().ok())
+            .is_some_and(|x| x > a)
+    {
+        return false;
     }
     true
 }
 
 /// Maps a parsed template.
-pub fn map_template(t: &Template, graph: &ResourceGraph, tables: &Tables, sources: &SourceMap) -> StackResult {
+pub fn map_template(
+    t: &Template,
+    graph: &ResourceGraph,
+    tables: &Tables,
+    sources: &SourceMap,
+) -> StackResult {
     let _ = graph;
     let mut cx = Ctx {
         t,
@@ -458,7 +553,9 @@ pub fn map_template(t: &Template, graph: &ResourceGraph, tables: &Tables, source
     cx.syms.reserve("nameSuffix");
     cx.module.params.push(AzParam {
         default: Some(AzExpr::path("resourceGroup()", "location")),
-        description: Some("Azure region of every regional resource (was the stack's region, AWS::Region).".into()),
+        description: Some(
+            "Azure region of every regional resource (was the stack's region, AWS::Region).".into(),
+        ),
         ..AzParam::new("location", "string")
     });
     super::params::declare(&mut cx);
@@ -468,6 +565,7 @@ pub fn map_template(t: &Template, graph: &ResourceGraph, tables: &Tables, source
         cx.map_resource(i);
     }
     super::network::finish(&mut cx);
+    super::network::inline_children(&mut cx);
     super::params::outputs(&mut cx);
     if cx.needs_suffix {
         cx.module.vars.insert(
@@ -486,20 +584,36 @@ pub fn map_template(t: &Template, graph: &ResourceGraph, tables: &Tables, source
         "Decisions are recorded in MIGRATION.md and migration-report.json at the root of the output.".into(),
     ];
     cx.decisions.sort_by(|a, b| a.id.cmp(&b.id));
-    StackResult { module: cx.module, resources: cx.reports, decisions: cx.decisions, diagnostics: cx.diagnostics, used_types: cx.used_types }
+    StackResult {
+        module: cx.module,
+        resources: cx.reports,
+        decisions: cx.decisions,
+        diagnostics: cx.diagnostics,
+        used_types: cx.used_types,
+    }
 }
 
 impl Ctx<'_> {
     fn http_invoked(&self, i: usize) -> bool {
         let r = &self.t.resources[i];
         let via_event = r.properties.get("Events").is_some_and(|e| match &e.kind {
-            ExprKind::Object(m) => m.iter().any(|(_, _, ev)| matches!(ev.get("Type").and_then(|t| t.as_str()), Some("Api" | "HttpApi"))),
+            ExprKind::Object(m) => m.iter().any(|(_, _, ev)| {
+                matches!(
+                    ev.get("Type").and_then(|t| t.as_str()),
+                    Some("Api" | "HttpApi")
+                )
+            }),
             _ => false,
         });
         let via_permission = self.t.resources.iter().any(|p| {
             p.ty == "AWS::Lambda::Permission"
-                && p.properties.get("Principal").and_then(|x| x.as_str()).is_some_and(|s| s.starts_with("apigateway"))
-                && p.properties.get("FunctionName").is_some_and(|f| refers_to(f, &r.id))
+                && p.properties
+                    .get("Principal")
+                    .and_then(|x| x.as_str())
+                    .is_some_and(|s| s.starts_with("apigateway"))
+                && p.properties
+                    .get("FunctionName")
+                    .is_some_and(|f| refers_to(f, &r.id))
         });
         via_event || via_permission
     }
@@ -509,16 +623,22 @@ impl Ctx<'_> {
         for i in 0..self.t.resources.len() {
             let r = &self.t.resources[i];
             let http = self.http_invoked(i);
-            let entry = self.tables.types.get(&r.ty).map(|e| match e.variants.iter().find(|v| holds(&v.when, r, http)) {
-                Some(v) => e.with(v),
-                None => e.clone(),
+            let entry = self.tables.types.get(&r.ty).map(|e| {
+                match e.variants.iter().find(|v| holds(&v.when, r, http)) {
+                    Some(v) => e.with(v),
+                    None => e.clone(),
+                }
             });
             if entry.is_some() {
                 self.used_types.insert(r.ty.clone());
             }
             let base = r.id.replace("${", "").replace("&{", "").replace('}', "");
             let mut symbols = BTreeMap::new();
-            let sym_wanted = if r.for_each.is_some() { format!("{base}Items") } else { base.clone() };
+            let sym_wanted = if r.for_each.is_some() {
+                format!("{base}Items")
+            } else {
+                base.clone()
+            };
             let sym = self.syms.alloc(&sym_wanted);
             symbols.insert("{sym}".to_string(), sym.clone());
             if let Some(e) = &entry {
@@ -535,7 +655,11 @@ impl Ctx<'_> {
                     }
                 }
             }
-            self.prepared.push(Prepared { entry, symbols, sym });
+            self.prepared.push(Prepared {
+                entry,
+                symbols,
+                sym,
+            });
         }
     }
 
@@ -544,7 +668,10 @@ impl Ctx<'_> {
         self.current = Some(i);
         self.current_decisions.clear();
         self.current_status_floor = None;
-        self.loop_var = r.for_each.as_ref().map(|f| (f.ident.clone(), lower_camel(&f.ident)));
+        self.loop_var = r
+            .for_each
+            .as_ref()
+            .map(|f| (f.ident.clone(), lower_camel(&f.ident)));
         let line = self.line(r.span);
         let mut azure = Vec::new();
         let (status, service) = match self.prepared[i].entry.clone() {
@@ -581,14 +708,17 @@ impl Ctx<'_> {
             }
         };
         let mut status = status;
-        if let Some(f) = &self.current_status_floor {
-            if status_rank(f) > status_rank(&status) && status != "not-needed" {
-                status = f.clone();
-            }
+        if let Some(f) = &self.current_status_floor
+            && status_rank(f) > status_rank(&status)
+            && status != "not-needed"
+        {
+            status = f.clone();
         }
-        if let Some((policy, span)) = &r.deletion_policy {
-            if policy != "Delete" && status != "not-needed" {
-                self.decide(
+        if let Some((policy, span)) = &r.deletion_policy
+            && policy != "Delete"
+            && status != "not-needed"
+        {
+            self.decide(
                     "deletion-policy",
                     Some((&r.id, *span)),
                     &format!("DeletionPolicy {policy} of {}", r.id),
@@ -596,7 +726,6 @@ impl Ctx<'_> {
                     "Azure deployments never delete resources they no longer declare (incremental mode); nothing replaces the policy in the Bicep.",
                     "To guard against deletion add a `CanNotDelete` resource lock; for Snapshot, take a backup before deleting.",
                 );
-            }
         }
         let decisions = self.current_decisions.clone();
         self.reports.push(ResourceReport {
@@ -617,8 +746,16 @@ impl Ctx<'_> {
         let r = &self.t.resources[i];
         let hint = self.tables.service_hint(&r.ty).cloned();
         let (service, arm, note) = match &hint {
-            Some(h) => (h.service.clone(), h.arm.join(", "), h.note.clone().unwrap_or_default()),
-            None => ("no direct Azure equivalent known".to_string(), String::new(), String::new()),
+            Some(h) => (
+                h.service.clone(),
+                h.arm.join(", "),
+                h.note.clone().unwrap_or_default(),
+            ),
+            None => (
+                "no direct Azure equivalent known".to_string(),
+                String::new(),
+                String::new(),
+            ),
         };
         let decision = if arm.is_empty() {
             format!("Not translated. Consider: {service}. {note}")
@@ -639,16 +776,38 @@ impl Ctx<'_> {
     fn table_decision(&mut self, i: usize, d: &DecisionSpec) {
         let r = &self.t.resources[i];
         let fill = |s: &str| fill_text(s, r);
-        let per_resource = [&d.title, &d.context, &d.decision, &d.consequences].iter().any(|s| s.contains('{'));
-        let (title, context, decision, consequences) = (fill(&d.title), fill(&d.context), fill(&d.decision), fill(&d.consequences));
+        let per_resource = [&d.title, &d.context, &d.decision, &d.consequences]
+            .iter()
+            .any(|s| s.contains('{'));
+        let (title, context, decision, consequences) = (
+            fill(&d.title),
+            fill(&d.context),
+            fill(&d.decision),
+            fill(&d.consequences),
+        );
         if per_resource {
-            self.decide(&d.rule, Some((&r.id, r.span)), &title, &context, &decision, &consequences);
+            self.decide(
+                &d.rule,
+                Some((&r.id, r.span)),
+                &title,
+                &context,
+                &decision,
+                &consequences,
+            );
         } else {
             let id = format!("{}:{}", d.rule, self.file());
             let aff = self.affected(&r.id, r.span);
             match self.decisions.iter_mut().find(|x| x.id == id) {
                 Some(x) => x.resources.push(aff),
-                None => self.decisions.push(Decision { id: id.clone(), rule: d.rule.clone(), title, context, decision, consequences, resources: vec![aff] }),
+                None => self.decisions.push(Decision {
+                    id: id.clone(),
+                    rule: d.rule.clone(),
+                    title,
+                    context,
+                    decision,
+                    consequences,
+                    resources: vec![aff],
+                }),
             }
             self.current_decisions.push(id);
         }
@@ -659,7 +818,9 @@ impl Ctx<'_> {
 
     fn unconsumed(&mut self, i: usize, entry: &Entry, consumed: &BTreeSet<String>) {
         let r = &self.t.resources[i];
-        let ExprKind::Object(props) = &r.properties.kind else { return };
+        let ExprKind::Object(props) = &r.properties.kind else {
+            return;
+        };
         let mut missing = Vec::new();
         let mut ignored = Vec::new();
         for (k, span, v) in props {
@@ -676,13 +837,19 @@ impl Ctx<'_> {
                 "ignored-properties",
                 Some((&r.id, r.span)),
                 &format!("Properties of {} with no Azure counterpart", r.id),
-                &format!("{} sets properties that Azure handles differently or not at all.", r.id),
+                &format!(
+                    "{} sets properties that Azure handles differently or not at all.",
+                    r.id
+                ),
                 &format!("{}.", ignored.join("; ")),
                 "Review that each difference is acceptable.",
             );
         }
         if !missing.is_empty() {
-            let names: Vec<String> = missing.iter().map(|(k, s)| format!("`{k}` (line {})", self.line(*s))).collect();
+            let names: Vec<String> = missing
+                .iter()
+                .map(|(k, s)| format!("`{k}` (line {})", self.line(*s)))
+                .collect();
             self.decide(
                 "untranslated-properties",
                 Some((&r.id, r.span)),
@@ -696,19 +863,38 @@ impl Ctx<'_> {
     }
 
     /// Builds one Azure resource from a spec.
-    fn emit(&mut self, i: usize, spec: &ResourceSpec, shared: bool, consumed: &mut BTreeSet<String>) -> Option<AzResource> {
+    fn emit(
+        &mut self,
+        i: usize,
+        spec: &ResourceSpec,
+        shared: bool,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzResource> {
         let r = &self.t.resources[i];
-        let symbol = if shared { self.shared.get(&spec.symbol).cloned()? } else { self.resolve_symbol(i, &spec.symbol) };
+        let symbol = if shared {
+            self.shared.get(&spec.symbol).cloned()?
+        } else {
+            self.resolve_symbol(i, &spec.symbol)
+        };
         let parent = match &spec.parent {
             None => None,
             Some(Value::String(p)) => Some(self.resolve_symbol(i, p)),
             Some(v) => {
                 let prop = v.get("$prop").and_then(|p| p.as_str()).unwrap_or("");
                 consumed.insert(prop.split('.').next().unwrap_or(prop).to_string());
-                r.properties.path(prop).and_then(|e| self.referenced_resource(e)).and_then(|j| {
-                    let first = self.prepared[j].entry.as_ref()?.resources.first()?.symbol.clone();
-                    Some(self.resolve_symbol(j, &first))
-                })
+                r.properties
+                    .path(prop)
+                    .and_then(|e| self.referenced_resource(e))
+                    .and_then(|j| {
+                        let first = self.prepared[j]
+                            .entry
+                            .as_ref()?
+                            .resources
+                            .first()?
+                            .symbol
+                            .clone();
+                        Some(self.resolve_symbol(j, &first))
+                    })
             }
         };
         if spec.parent.is_some() && parent.is_none() {
@@ -717,26 +903,48 @@ impl Ctx<'_> {
                 "external-parent",
                 Some((&r.id, r.span)),
                 &format!("{} belongs to a resource outside this template", r.id),
-                &format!("{} ({}) attaches to a resource this template does not declare.", r.id, r.ty),
-                &format!("No `{}` is generated; add it to the template that holds its parent.", spec.ty),
+                &format!(
+                    "{} ({}) attaches to a resource this template does not declare.",
+                    r.id, r.ty
+                ),
+                &format!(
+                    "No `{}` is generated; add it to the template that holds its parent.",
+                    spec.ty
+                ),
                 "Until then the Azure side lacks this child resource.",
             );
             self.floor_status("partial");
             return None;
         }
-        let name = self.eval(i, &spec.name, consumed).unwrap_or_else(|| AzExpr::str(kebab(&r.id)));
-        let name = if r.for_each.is_some() && !shared && !mentions_loop_var(&name, self.loop_var.as_ref()) {
-            let var = self.loop_var.as_ref().map(|(_, v)| v.clone()).unwrap_or_default();
-            super::exprs::interp(vec![Interp::Expr(name), Interp::Lit("-".into()), Interp::Expr(AzExpr::ident(var))])
-        } else {
-            name
-        };
+        let name = self
+            .eval(i, &spec.name, consumed)
+            .unwrap_or_else(|| AzExpr::str(kebab(&r.id)));
+        let name =
+            if r.for_each.is_some() && !shared && !mentions_loop_var(&name, self.loop_var.as_ref())
+            {
+                let var = self
+                    .loop_var
+                    .as_ref()
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                super::exprs::interp(vec![
+                    Interp::Expr(name),
+                    Interp::Lit("-".into()),
+                    Interp::Expr(AzExpr::ident(var)),
+                ])
+            } else {
+                name
+            };
         let location = match &spec.location {
             None | Some(Value::Bool(false)) => None,
             Some(Value::Bool(true)) => Some(AzExpr::ident("location")),
             Some(v) => self.eval(i, v, consumed),
         };
-        let tags = if spec.tags { self.tags(i, consumed) } else { None };
+        let tags = if spec.tags {
+            self.tags(i, consumed)
+        } else {
+            None
+        };
         let mut body = Vec::new();
         for (k, v) in &spec.body {
             if let Some(x) = self.eval(i, v, consumed) {
@@ -751,16 +959,18 @@ impl Ctx<'_> {
         let mut depends_on = Vec::new();
         if !shared {
             for (d, _) in &r.depends_on {
-                if let Some(j) = self.t.resources.iter().position(|x| x.id == self.t.resolve(d)) {
-                    if let Some(e) = &self.prepared[j].entry {
-                        if let Some(first) = e.resources.first() {
-                            if first.when.is_none() {
-                                let s = self.resolve_symbol(j, &first.symbol);
-                                if s != symbol && !depends_on.contains(&s) {
-                                    depends_on.push(s);
-                                }
-                            }
-                        }
+                if let Some(j) = self
+                    .t
+                    .resources
+                    .iter()
+                    .position(|x| x.id == self.t.resolve(d))
+                    && let Some(e) = &self.prepared[j].entry
+                    && let Some(first) = e.resources.first()
+                    && first.when.is_none()
+                {
+                    let s = self.resolve_symbol(j, &first.symbol);
+                    if s != symbol && !depends_on.contains(&s) {
+                        depends_on.push(s);
                     }
                 }
             }
@@ -785,6 +995,7 @@ impl Ctx<'_> {
             depends_on,
             comments,
             source: if shared { String::new() } else { r.id.clone() },
+            existing: false,
         })
     }
 
@@ -796,7 +1007,9 @@ impl Ctx<'_> {
         match &tags.kind {
             ExprKind::List(items) => {
                 for it in items {
-                    let (Some(k), Some(v)) = (it.get("Key"), it.get("Value")) else { continue };
+                    let (Some(k), Some(v)) = (it.get("Key"), it.get("Value")) else {
+                        continue;
+                    };
                     let key = match self.tr(k) {
                         AzExpr::Str(s) => AzKey::Name(s),
                         other => AzKey::Expr(other),
@@ -814,7 +1027,14 @@ impl Ctx<'_> {
             _ => return Some(self.tr(&tags)),
         }
         if out.len() > 50 {
-            self.decide("tag-limit", Some((&r.id, r.span)), "More than 50 tags", "Azure allows at most 50 tags per resource.", "The first 50 tags are kept.", "Merge or drop the rest.");
+            self.decide(
+                "tag-limit",
+                Some((&r.id, r.span)),
+                "More than 50 tags",
+                "Azure allows at most 50 tags per resource.",
+                "The first 50 tags are kept.",
+                "Merge or drop the rest.",
+            );
             out.truncate(50);
         }
         Some(AzExpr::Object(out))
@@ -830,20 +1050,34 @@ impl Ctx<'_> {
                 None => AzExpr::Num(n.to_string()),
             }),
             Value::String(s) => Some(self.template_string(i, s)),
-            Value::Sequence(items) => Some(AzExpr::Array(items.iter().filter_map(|x| self.eval(i, x, consumed)).collect())),
+            Value::Sequence(items) => Some(AzExpr::Array(
+                items
+                    .iter()
+                    .filter_map(|x| self.eval(i, x, consumed))
+                    .collect(),
+            )),
             Value::Mapping(m) => {
-                if m.keys().any(|k| k.as_str().is_some_and(|s| s.starts_with('$'))) {
+                if m.keys()
+                    .any(|k| k.as_str().is_some_and(|s| s.starts_with('$')))
+                {
                     return self.directive(i, m, consumed);
                 }
                 let mut out = Vec::new();
                 let literal_empty = m.is_empty();
                 for (k, x) in m {
-                    let key = k.as_str().map(str::to_string).unwrap_or_else(|| format!("{k:?}"));
+                    let key = k
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("{k:?}"));
                     if let Some(val) = self.eval(i, x, consumed) {
                         out.push((AzKey::Name(key), val));
                     }
                 }
-                if out.is_empty() && !literal_empty { None } else { Some(AzExpr::Object(out)) }
+                if out.is_empty() && !literal_empty {
+                    None
+                } else {
+                    Some(AzExpr::Object(out))
+                }
             }
             Value::Tagged(t) => self.eval(i, &t.value, consumed),
         }
@@ -858,12 +1092,19 @@ impl Ctx<'_> {
         let mut parts = Vec::new();
         let mut rest = s;
         while let Some(start) = rest.find('{') {
-            let Some(len) = rest[start..].find('}') else { break };
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
             let token = &rest[start + 1..start + len];
             let value = match token {
                 "kebab" => Some(Interp::Lit(kebab(&r.id))),
                 "id" => Some(Interp::Lit(r.id.clone())),
-                "lower" => Some(Interp::Lit(r.id.to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect())),
+                "lower" => Some(Interp::Lit(
+                    r.id.to_ascii_lowercase()
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric())
+                        .collect(),
+                )),
                 "suffix" => {
                     self.needs_suffix = true;
                     Some(Interp::Expr(AzExpr::ident("nameSuffix")))
@@ -884,7 +1125,12 @@ impl Ctx<'_> {
         super::exprs::interp(parts)
     }
 
-    fn directive(&mut self, i: usize, m: &serde_yaml::Mapping, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+    fn directive(
+        &mut self,
+        i: usize,
+        m: &serde_yaml::Mapping,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzExpr> {
         let get = |k: &str| m.get(Value::String(k.into()));
         let r = &self.t.resources[i];
         if let Some(Value::String(e)) = get("$expr") {
@@ -904,8 +1150,13 @@ impl Ctx<'_> {
             return Some(super::exprs::interp(out));
         }
         if let Some(Value::String(key)) = get("$param") {
-            let ty = get("$type").and_then(|t| t.as_str()).unwrap_or("string").to_string();
-            let desc = get("$description").and_then(|t| t.as_str()).map(|d| fill_text(d, r));
+            let ty = get("$type")
+                .and_then(|t| t.as_str())
+                .unwrap_or("string")
+                .to_string();
+            let desc = get("$description")
+                .and_then(|t| t.as_str())
+                .map(|d| fill_text(d, r));
             let default = get("$default").and_then(|d| self.eval(i, d, consumed));
             let secure = get("$secure").and_then(|b| b.as_bool()).unwrap_or(false);
             let key = match self.template_string(i, key) {
@@ -913,7 +1164,11 @@ impl Ctx<'_> {
                 _ => key.clone(),
             };
             let sym = self.param_for(&key, &ty, |p| {
-                p.required_reason = if default.is_none() { desc.clone() } else { None };
+                p.required_reason = if default.is_none() {
+                    desc.clone()
+                } else {
+                    None
+                };
                 p.description = desc;
                 p.default = default;
                 p.secure = secure;
@@ -922,12 +1177,16 @@ impl Ctx<'_> {
         }
         if let Some(Value::String(f)) = get("$call") {
             let args = match get("$args") {
-                Some(Value::Sequence(a)) => a.iter().filter_map(|x| self.eval(i, x, consumed)).collect(),
+                Some(Value::Sequence(a)) => {
+                    a.iter().filter_map(|x| self.eval(i, x, consumed)).collect()
+                }
                 _ => Vec::new(),
             };
             return Some(AzExpr::call(f, args));
         }
-        let transform = get("$transform").and_then(|t| t.as_str()).map(str::to_string);
+        let transform = get("$transform")
+            .and_then(|t| t.as_str())
+            .map(str::to_string);
         let prop = get("$prop").and_then(|p| p.as_str()).map(str::to_string);
         let src: Option<Expr> = match &prop {
             Some(p) => {
@@ -936,11 +1195,35 @@ impl Ctx<'_> {
             }
             None => None,
         };
-        if prop.is_some() && src.is_none() && transform.as_deref().is_none_or(|t| !transforms::WHOLE.contains(&t)) {
+        if prop.is_some()
+            && src.is_none()
+            && transform
+                .as_deref()
+                .is_none_or(|t| !transforms::WHOLE.contains(&t))
+        {
             return get("$default").and_then(|d| self.eval(i, d, consumed));
         }
         if let Some(t) = transform {
             let args = get("$args").cloned().unwrap_or(Value::Null);
+            if let Some(s) = src
+                .as_ref()
+                .filter(|_| !transforms::WHOLE.contains(&t.as_str()))
+            {
+                let label = args
+                    .get("field")
+                    .and_then(|f| f.as_str())
+                    .unwrap_or(&t)
+                    .to_string();
+                let distributed = self.distribute(
+                    s,
+                    &label,
+                    &mut |cx, v, consumed| transforms::apply(cx, i, &t, Some(v), &args, consumed),
+                    consumed,
+                );
+                if distributed.is_some() {
+                    return distributed;
+                }
+            }
             let out = transforms::apply(self, i, &t, src.as_ref(), &args, consumed);
             return match out {
                 Some(x) => Some(x),
@@ -949,24 +1232,112 @@ impl Ctx<'_> {
         }
         let src = src?;
         if let Some(Value::Mapping(table)) = get("$map") {
+            if matches!(src.kind, ExprKind::FindInMap { .. }) {
+                let label = format!(
+                    "{}-values",
+                    prop.as_deref()
+                        .unwrap_or("")
+                        .rsplit('.')
+                        .next()
+                        .unwrap_or("")
+                );
+                let default = get("$default");
+                let d = self.distribute(
+                    &src,
+                    &label,
+                    &mut |cx, v, consumed| Some(cx.map_values(i, v, table, default, consumed)),
+                    consumed,
+                );
+                if d.is_some() {
+                    return d;
+                }
+            }
             return match self.map_values(i, &src, table, get("$default"), consumed) {
                 AzExpr::Null => None,
                 v => Some(v),
             };
         }
         if get("$ref").is_some() || get("$attr").is_some() {
-            let attr = get("$attr").and_then(|a| a.as_str()).unwrap_or("id").to_string();
-            if let Some(j) = self.referenced_resource(&src) {
-                if self.prepared[j].entry.as_ref().is_some_and(|e| !e.resources.is_empty()) {
-                    return Some(self.reference_expr(j, &format!("{{sym}}.{attr}")).clone());
-                }
+            let attr = get("$attr")
+                .and_then(|a| a.as_str())
+                .unwrap_or("id")
+                .to_string();
+            if let Some(j) = self.referenced_resource(&src)
+                && self.prepared[j]
+                    .entry
+                    .as_ref()
+                    .is_some_and(|e| !e.resources.is_empty())
+            {
+                return Some(self.reference_expr(j, &format!("{{sym}}.{attr}")).clone());
             }
         }
         Some(self.tr(&src))
     }
 
+    /// Applies `f` to each literal a value can take when it is `Fn::If` over
+    /// values or `Fn::FindInMap` into literal mapping values: a conditional, or
+    /// a lookup object indexed like the mapping.
+    #[allow(clippy::type_complexity)]
+    fn distribute(
+        &mut self,
+        src: &Expr,
+        label: &str,
+        f: &mut dyn FnMut(&mut Ctx, &Expr, &mut BTreeSet<String>) -> Option<AzExpr>,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzExpr> {
+        match &src.kind {
+            ExprKind::If { cond, then, other } => {
+                let a = self
+                    .distribute(then, label, f, consumed)
+                    .or_else(|| f(self, then, consumed))?;
+                let b = self
+                    .distribute(other, label, f, consumed)
+                    .or_else(|| f(self, other, consumed))?;
+                let c = self.condition_ref(cond);
+                Some(AzExpr::Cond(Box::new(c), Box::new(a), Box::new(b)))
+            }
+            ExprKind::FindInMap {
+                map, top, second, ..
+            } => {
+                let key2 = second.literal_text()?;
+                let mapping = self
+                    .t
+                    .mappings
+                    .iter()
+                    .find(|m| &m.name == map)?
+                    .value
+                    .clone();
+                let ExprKind::Object(tops) = &mapping.kind else {
+                    return None;
+                };
+                let mut entries = Vec::new();
+                for (k, _, v) in tops {
+                    let lit = v.get(&key2)?;
+                    lit.literal_text()?;
+                    entries.push((AzKey::Name(k.clone()), f(self, lit, consumed)?));
+                }
+                let var = super::transforms::lookup_var(
+                    self,
+                    &format!("{map}-{key2}-{label}"),
+                    AzExpr::Object(entries),
+                    &format!("Mappings.{map}.*.{key2} translated for Azure."),
+                );
+                let key = self.tr(top);
+                Some(AzExpr::Index(Box::new(AzExpr::ident(var)), Box::new(key)))
+            }
+            _ => None,
+        }
+    }
+
     /// Literal values through a table; expressions through a conditional or a lookup.
-    fn map_values(&mut self, i: usize, src: &Expr, table: &serde_yaml::Mapping, default: Option<&Value>, consumed: &mut BTreeSet<String>) -> AzExpr {
+    fn map_values(
+        &mut self,
+        i: usize,
+        src: &Expr,
+        table: &serde_yaml::Mapping,
+        default: Option<&Value>,
+        consumed: &mut BTreeSet<String>,
+    ) -> AzExpr {
         let lookup = |t: &str| {
             table.iter().find(|(k, _)| {
                 let ks = match k {
@@ -981,7 +1352,9 @@ impl Ctx<'_> {
         if let Some(t) = src.literal_text() {
             return match lookup(&t) {
                 Some((_, v)) => self.eval(i, v, consumed).unwrap_or(AzExpr::Null),
-                None => default.and_then(|d| self.eval(i, d, consumed)).unwrap_or(AzExpr::Str(t)),
+                None => default
+                    .and_then(|d| self.eval(i, d, consumed))
+                    .unwrap_or(AzExpr::Str(t)),
             };
         }
         if let ExprKind::If { cond, then, other } = &src.kind {
@@ -1005,7 +1378,9 @@ impl Ctx<'_> {
         }
         let key = self.tr(src);
         let key = match key {
-            AzExpr::Bool(_) | AzExpr::Cond(..) | AzExpr::Bin(..) => AzExpr::call("string", vec![key]),
+            AzExpr::Bool(_) | AzExpr::Cond(..) | AzExpr::Bin(..) => {
+                AzExpr::call("string", vec![key])
+            }
             other => other,
         };
         AzExpr::Index(Box::new(AzExpr::Object(entries)), Box::new(key))
@@ -1026,31 +1401,56 @@ impl Ctx<'_> {
 /// Drops template parameters nothing uses any more (an AMI id now carried by
 /// an image parameter, a key pair name replaced by an SSH key), with a decision.
 fn prune_parameters(cx: &mut Ctx) {
+    // Variables first: a mapping whose values were all translated into lookups is no longer read.
+    loop {
+        let mut used = Vec::new();
+        collect_used(&cx.module, &mut used);
+        let before = cx.module.vars.len();
+        cx.module
+            .vars
+            .retain(|v| v.name == "nameSuffix" || used.contains(&v.name));
+        if cx.module.vars.len() == before {
+            break;
+        }
+    }
     let mut used = Vec::new();
-    for r in &cx.module.resources {
-        r.name.idents(&mut used);
+    collect_used(&cx.module, &mut used);
+    prune_unused_params(cx, used);
+}
+
+fn collect_used(m: &AzModule, used: &mut Vec<String>) {
+    for r in &m.resources {
+        r.name.idents(used);
         for (_, v) in &r.body {
-            v.idents(&mut used);
+            v.idents(used);
         }
         for e in [&r.location, &r.tags, &r.condition].into_iter().flatten() {
-            e.idents(&mut used);
+            e.idents(used);
         }
         if let Some((_, c)) = &r.for_each {
-            c.idents(&mut used);
+            c.idents(used);
         }
     }
-    for v in &cx.module.vars {
-        v.value.idents(&mut used);
+    for v in &m.vars {
+        v.value.idents(used);
     }
-    for o in &cx.module.outputs {
-        o.value.idents(&mut used);
+    for o in &m.outputs {
+        o.value.idents(used);
     }
-    for p in &cx.module.params {
+    for p in &m.params {
         if let Some(d) = &p.default {
-            d.idents(&mut used);
+            d.idents(used);
         }
     }
-    let template_params: BTreeMap<String, String> = cx.param_syms.iter().filter(|(k, _)| !k.starts_with('#')).map(|(k, v)| (v.clone(), k.clone())).collect();
+}
+
+fn prune_unused_params(cx: &mut Ctx, used: Vec<String>) {
+    let template_params: BTreeMap<String, String> = cx
+        .param_syms
+        .iter()
+        .filter(|(k, _)| !k.starts_with('#'))
+        .map(|(k, v)| (v.clone(), k.clone()))
+        .collect();
     let unused: Vec<String> = cx
         .module
         .params
@@ -1062,7 +1462,10 @@ fn prune_parameters(cx: &mut Ctx) {
         return;
     }
     cx.module.params.retain(|p| !unused.contains(&p.name));
-    let names: Vec<String> = unused.iter().map(|u| format!("`{}`", template_params[u])).collect();
+    let names: Vec<String> = unused
+        .iter()
+        .map(|u| format!("`{}`", template_params[u]))
+        .collect();
     for u in &unused {
         let cfn = template_params[u].clone();
         if let Some(p) = cx.t.parameter(&cfn) {
@@ -1084,7 +1487,9 @@ fn prune_parameters(cx: &mut Ctx) {
 /// Replaces the bare symbol `sym` in `e` with `sym[idx]`.
 fn index_symbol(e: AzExpr, sym: &str, idx: i64) -> AzExpr {
     match e {
-        AzExpr::Ident(s) if s == sym => AzExpr::Index(Box::new(AzExpr::Ident(s)), Box::new(AzExpr::Int(idx))),
+        AzExpr::Ident(s) if s == sym => {
+            AzExpr::Index(Box::new(AzExpr::Ident(s)), Box::new(AzExpr::Int(idx)))
+        }
         AzExpr::Member(b, m) => AzExpr::Member(Box::new(index_symbol(*b, sym, idx)), m),
         AzExpr::Index(b, k) => AzExpr::Index(Box::new(index_symbol(*b, sym, idx)), k),
         AzExpr::Interp(parts) => AzExpr::Interp(
@@ -1121,9 +1526,15 @@ fn refers_to(e: &Expr, id: &str) -> bool {
 fn fill_text(s: &str, r: &Resource) -> String {
     let mut out = s.replace("{id}", &r.id);
     while let Some(start) = out.find("{prop:") {
-        let Some(len) = out[start..].find('}') else { break };
+        let Some(len) = out[start..].find('}') else {
+            break;
+        };
         let path = &out[start + 6..start + len];
-        let v = r.properties.path(path).and_then(|v| v.literal_text()).unwrap_or_else(|| "(an expression)".into());
+        let v = r
+            .properties
+            .path(path)
+            .and_then(|v| v.literal_text())
+            .unwrap_or_else(|| "(an expression)".into());
         out.replace_range(start..start + len + 1, &v);
     }
     out

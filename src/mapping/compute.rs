@@ -11,22 +11,37 @@ use crate::model::expr::{Expr, ExprKind};
 pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("Environment".into());
     let r = cx.t.resources[i].clone();
-    let storage = cx.shared.get("functionStorage").cloned().unwrap_or_else(|| "functionStorage".into());
+    let storage = cx
+        .shared
+        .get("functionStorage")
+        .cloned()
+        .unwrap_or_else(|| "functionStorage".into());
     let mut out = vec![
-        setting("AzureWebJobsStorage__accountName", AzExpr::path(&storage, "name")),
-        setting("AzureWebJobsStorage__credential", AzExpr::str("managedidentity")),
+        setting(
+            "AzureWebJobsStorage__accountName",
+            AzExpr::path(&storage, "name"),
+        ),
+        setting(
+            "AzureWebJobsStorage__credential",
+            AzExpr::str("managedidentity"),
+        ),
     ];
-    if let Some(ExprKind::Object(vars)) = r.properties.path("Environment.Variables").map(|v| &v.kind) {
+    if let Some(ExprKind::Object(vars)) =
+        r.properties.path("Environment.Variables").map(|v| &v.kind)
+    {
         for (k, _, v) in vars {
             if v.is_null() {
                 continue;
             }
+            // App settings are strings: literals become text, structured values JSON.
             let value = match cx.tr(v) {
                 AzExpr::Int(n) => AzExpr::Str(n.to_string()),
                 AzExpr::Bool(b) => AzExpr::Str(b.to_string()),
-                x @ (AzExpr::Str(_) | AzExpr::Interp(_)) => x,
-                x @ AzExpr::Call(..) if matches!(&x, AzExpr::Call(f, _) if f == "string" || f == "join" || f == "base64") => x,
-                other => AzExpr::call("string", vec![other]),
+                AzExpr::Null => AzExpr::str(""),
+                x @ (AzExpr::Array(_) | AzExpr::Object(_) | AzExpr::For(..)) => {
+                    AzExpr::call("string", vec![x])
+                }
+                other => other,
             };
             out.push(setting(k, value));
         }
@@ -43,7 +58,11 @@ pub fn function_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>
     consumed.insert("Role".into());
     consumed.insert("Policies".into());
     let r = cx.t.resources[i].clone();
-    let role = r.properties.get("Role").and_then(|x| cx.referenced_resource(x)).filter(|j| cx.t.resources[*j].ty == "AWS::IAM::Role");
+    let role = r
+        .properties
+        .get("Role")
+        .and_then(|x| cx.referenced_resource(x))
+        .filter(|j| cx.t.resources[*j].ty == "AWS::IAM::Role");
     if r.properties.get("Policies").is_some() {
         cx.decide(
             "function-policies",
@@ -60,7 +79,10 @@ pub fn function_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>
             let id = cx.reference_expr(j, "{sym}.id");
             AzExpr::obj(vec![
                 ("type", AzExpr::str("SystemAssigned, UserAssigned")),
-                ("userAssignedIdentities", AzExpr::Object(vec![(AzKey::Expr(id), AzExpr::Object(Vec::new()))])),
+                (
+                    "userAssignedIdentities",
+                    AzExpr::Object(vec![(AzKey::Expr(id), AzExpr::Object(Vec::new()))]),
+                ),
             ])
         }
         None => AzExpr::obj(vec![("type", AzExpr::str("SystemAssigned"))]),
@@ -79,7 +101,9 @@ pub fn runtime(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExp
         Some((
             cx.tables.lookup_str("lambda-runtimes", k, "name")?,
             cx.tables.lookup_str("lambda-runtimes", k, "version")?,
-            cx.tables.lookup_str("lambda-runtimes", k, "exact").is_none_or(|e| e == "true"),
+            cx.tables
+                .lookup_str("lambda-runtimes", k, "exact")
+                .is_none_or(|e| e == "true"),
         ))
     });
     let (name, version, exact) = found.unwrap_or_else(|| ("custom".into(), "1.0".into(), false));
@@ -102,13 +126,20 @@ pub fn runtime(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExp
         );
         cx.floor_status("partial");
     }
-    AzExpr::obj(vec![("name", AzExpr::Str(name)), ("version", AzExpr::Str(version))])
+    AzExpr::obj(vec![
+        ("name", AzExpr::Str(name)),
+        ("version", AzExpr::Str(version)),
+    ])
 }
 
 /// `MemorySize` (MB) → a Flex Consumption instance size (512, 2048 or 4096 MB).
 pub fn memory(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("MemorySize".into());
-    let mb = cx.t.resources[i].properties.get("MemorySize").and_then(|m| m.literal_i64()).unwrap_or(128);
+    let mb = cx.t.resources[i]
+        .properties
+        .get("MemorySize")
+        .and_then(|m| m.literal_i64())
+        .unwrap_or(128);
     AzExpr::Int(match mb {
         0..=512 => 512,
         513..=2048 => 2048,
@@ -123,24 +154,43 @@ pub fn vm_image(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzEx
     let src = r.properties.get("ImageId").cloned();
     let key = match src.as_ref().map(|s| &s.kind) {
         Some(ExprKind::Str(s)) => s.clone(),
-        Some(ExprKind::Ref(p)) => cx
-            .t
-            .parameter(p)
-            .and_then(|p| p.default.as_ref().and_then(|d| d.literal_text()))
-            .unwrap_or_else(|| p.clone()),
+        Some(ExprKind::Ref(p)) => {
+            cx.t.parameter(p)
+                .and_then(|p| p.default.as_ref().and_then(|d| d.literal_text()))
+                .unwrap_or_else(|| p.clone())
+        }
         Some(ExprKind::FindInMap { map, .. }) => format!("map-{map}"),
         _ => "image".into(),
     };
     if let Some(entry) = cx.tables.lookup("images", &key).cloned() {
-        let get = |f: &str| entry.get(f).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let get = |f: &str| {
+            entry
+                .get(f)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
         return AzExpr::obj(vec![
             ("publisher", AzExpr::Str(get("publisher"))),
             ("offer", AzExpr::Str(get("offer"))),
             ("sku", AzExpr::Str(get("sku"))),
-            ("version", AzExpr::Str(if get("version").is_empty() { "latest".into() } else { get("version") })),
+            (
+                "version",
+                AzExpr::Str(if get("version").is_empty() {
+                    "latest".into()
+                } else {
+                    get("version")
+                }),
+            ),
         ]);
     }
-    let pkey = format!("image-reference-{}", kebab(&key.replace('/', "-")).chars().take(40).collect::<String>());
+    let pkey = format!(
+        "image-reference-{}",
+        kebab(&key.replace('/', "-"))
+            .chars()
+            .take(40)
+            .collect::<String>()
+    );
     let p = cx.param_for(&pkey, "object", |p| {
         p.description = Some(format!(
             "Image of the VM: {{ publisher, offer, sku, version }} or {{ id }} of a Compute Gallery image. Was the AMI `{key}`."
@@ -166,10 +216,15 @@ pub fn vm_os_profile(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) ->
     let r = cx.t.resources[i].clone();
     let user = cx.param_for("admin-username", "string", |p| {
         p.default = Some(AzExpr::str("azureuser"));
-        p.description = Some("Administrator user of the VMs (EC2 images ship a fixed user; Azure needs one).".into());
+        p.description = Some(
+            "Administrator user of the VMs (EC2 images ship a fixed user; Azure needs one).".into(),
+        );
     });
     let key = cx.param_for("admin-ssh-public-key", "string", |p| {
-        p.description = Some("SSH public key of the administrator (EC2 key pairs cannot be read outside AWS).".into());
+        p.description = Some(
+            "SSH public key of the administrator (EC2 key pairs cannot be read outside AWS)."
+                .into(),
+        );
         p.required_reason = Some("EC2 key pairs cannot be exported".into());
     });
     cx.template_decision(
@@ -181,7 +236,17 @@ pub fn vm_os_profile(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) ->
         r.span,
     );
     let mut profile = vec![
-        ("computerName", AzExpr::Str(kebab(&r.id).chars().take(15).collect::<String>().trim_end_matches('-').to_string())),
+        (
+            "computerName",
+            AzExpr::Str(
+                kebab(&r.id)
+                    .chars()
+                    .take(15)
+                    .collect::<String>()
+                    .trim_end_matches('-')
+                    .to_string(),
+            ),
+        ),
         ("adminUsername", AzExpr::ident(&user)),
     ];
     if let Some(ud) = r.properties.get("UserData") {
@@ -204,24 +269,44 @@ pub fn vm_os_profile(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) ->
         cx.floor_status("partial");
     }
     let keys = AzExpr::Array(vec![AzExpr::obj(vec![
-        ("path", AzExpr::Interp(vec![Interp::Lit("/home/".into()), Interp::Expr(AzExpr::ident(&user)), Interp::Lit("/.ssh/authorized_keys".into())])),
+        (
+            "path",
+            AzExpr::Interp(vec![
+                Interp::Lit("/home/".into()),
+                Interp::Expr(AzExpr::ident(&user)),
+                Interp::Lit("/.ssh/authorized_keys".into()),
+            ]),
+        ),
         ("keyData", AzExpr::ident(&key)),
     ])]);
     profile.push((
         "linuxConfiguration",
-        AzExpr::obj(vec![("disablePasswordAuthentication", AzExpr::Bool(true)), ("ssh", AzExpr::obj(vec![("publicKeys", keys)]))]),
+        AzExpr::obj(vec![
+            ("disablePasswordAuthentication", AzExpr::Bool(true)),
+            ("ssh", AzExpr::obj(vec![("publicKeys", keys)])),
+        ]),
     ));
     AzExpr::obj(profile)
 }
 
 /// `IamInstanceProfile` → the user-assigned identity of the profile's role.
-pub fn instance_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+pub fn instance_identity(
+    cx: &mut Ctx,
+    i: usize,
+    consumed: &mut BTreeSet<String>,
+) -> Option<AzExpr> {
     consumed.insert("IamInstanceProfile".into());
     let r = cx.t.resources[i].clone();
     let profile = r.properties.get("IamInstanceProfile")?;
     let role = cx
         .referenced_resource(profile)
-        .and_then(|p| cx.t.resources[p].properties.get("Roles").and_then(|l| l.as_list()).and_then(|l| l.first().cloned()))
+        .and_then(|p| {
+            cx.t.resources[p]
+                .properties
+                .get("Roles")
+                .and_then(|l| l.as_list())
+                .and_then(|l| l.first().cloned())
+        })
         .and_then(|role: Expr| cx.referenced_resource(&role))
         .filter(|j| cx.t.resources[*j].ty == "AWS::IAM::Role");
     match role {
@@ -229,7 +314,10 @@ pub fn instance_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>
             let id = cx.reference_expr(j, "{sym}.id");
             Some(AzExpr::obj(vec![
                 ("type", AzExpr::str("UserAssigned")),
-                ("userAssignedIdentities", AzExpr::Object(vec![(AzKey::Expr(id), AzExpr::Object(Vec::new()))])),
+                (
+                    "userAssignedIdentities",
+                    AzExpr::Object(vec![(AzKey::Expr(id), AzExpr::Object(Vec::new()))]),
+                ),
             ]))
         }
         None => {

@@ -17,7 +17,10 @@ pub fn secret_value(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> 
     }
     let p = cx.param_for(&format!("{}-value", kebab(&r.id)), "string", |p| {
         p.secure = true;
-        p.description = Some(format!("Value of the secret {} (Secrets Manager generated it; generate one and pass it in).", r.id));
+        p.description = Some(format!(
+            "Value of the secret {} (Secrets Manager generated it; generate one and pass it in).",
+            r.id
+        ));
         p.required_reason = Some("Secrets Manager generated this secret".into());
     });
     if r.properties.get("GenerateSecretString").is_some() {
@@ -44,7 +47,10 @@ pub fn admin_password(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
     }
     let p = cx.param_for(&format!("{}-admin-password", kebab(&r.id)), "string", |p| {
         p.secure = true;
-        p.description = Some(format!("Administrator password of the server that replaces {}.", r.id));
+        p.description = Some(format!(
+            "Administrator password of the server that replaces {}.",
+            r.id
+        ));
         p.required_reason = Some("the database had no password in the template".into());
     });
     cx.decide(
@@ -59,19 +65,32 @@ pub fn admin_password(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
 }
 
 /// Billing mode and capacity → Cosmos DB container throughput options.
-pub fn cosmos_throughput(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+pub fn cosmos_throughput(
+    cx: &mut Ctx,
+    i: usize,
+    consumed: &mut BTreeSet<String>,
+) -> Option<AzExpr> {
     consumed.insert("BillingMode".into());
     consumed.insert("ProvisionedThroughput".into());
     let r = cx.t.resources[i].clone();
-    let rcu = r.properties.path("ProvisionedThroughput.ReadCapacityUnits").and_then(|x| x.literal_i64());
-    let wcu = r.properties.path("ProvisionedThroughput.WriteCapacityUnits").and_then(|x| x.literal_i64());
+    let rcu = r
+        .properties
+        .path("ProvisionedThroughput.ReadCapacityUnits")
+        .and_then(|x| x.literal_i64());
+    let wcu = r
+        .properties
+        .path("ProvisionedThroughput.WriteCapacityUnits")
+        .and_then(|x| x.literal_i64());
     let max = match (rcu, wcu) {
         (Some(rd), Some(wr)) => ((rd + 5 * wr + 999) / 1000 * 1000).max(1000),
         _ => 1000,
     };
     let how = match (rcu, wcu) {
-        (Some(rd), Some(wr)) => format!("{rd} RCU and {wr} WCU are estimated at {max} RU/s (1 RU per read unit, 5 per write unit, rounded up to 1000)"),
-        _ => "on-demand (or computed) capacity starts at autoscale with a 1000 RU/s maximum".to_string(),
+        (Some(rd), Some(wr)) => format!(
+            "{rd} RCU and {wr} WCU are estimated at {max} RU/s (1 RU per read unit, 5 per write unit, rounded up to 1000)"
+        ),
+        _ => "on-demand (or computed) capacity starts at autoscale with a 1000 RU/s maximum"
+            .to_string(),
     };
     cx.decide(
         "cosmos-throughput",
@@ -81,5 +100,8 @@ pub fn cosmos_throughput(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>
         &format!("Autoscale throughput: {how}."),
         "The estimate must be checked against measured RU consumption after the data migration.",
     );
-    Some(AzExpr::obj(vec![("autoscaleSettings", AzExpr::obj(vec![("maxThroughput", AzExpr::Int(max))]))]))
+    Some(AzExpr::obj(vec![(
+        "autoscaleSettings",
+        AzExpr::obj(vec![("maxThroughput", AzExpr::Int(max))]),
+    )]))
 }

@@ -21,7 +21,13 @@ impl Ctx<'_> {
                 Err(_) => AzExpr::Num(n.clone()),
             },
             ExprKind::Str(s) => AzExpr::Str(s.clone()),
-            ExprKind::List(items) => AzExpr::Array(items.iter().filter(|i| !i.is_null() || matches!(i.kind, ExprKind::Null)).map(|i| self.tr(i)).collect()),
+            ExprKind::List(items) => AzExpr::Array(
+                items
+                    .iter()
+                    .filter(|i| !i.is_null() || matches!(i.kind, ExprKind::Null))
+                    .map(|i| self.tr(i))
+                    .collect(),
+            ),
             ExprKind::Object(m) => AzExpr::Object(
                 m.iter()
                     .filter(|(_, _, v)| !v.is_null())
@@ -29,7 +35,10 @@ impl Ctx<'_> {
                     .collect(),
             ),
             ExprKind::Ref(name) => self.tr_ref(name, e.span),
-            ExprKind::GetAtt { resource, attribute } => self.tr_getatt(resource, attribute, e.span),
+            ExprKind::GetAtt {
+                resource,
+                attribute,
+            } => self.tr_getatt(resource, attribute, e.span),
             ExprKind::Sub(parts) => {
                 let mut out = Vec::new();
                 for p in parts {
@@ -83,14 +92,24 @@ impl Ctx<'_> {
                 AzExpr::Bin("==", bx(a), bx(b))
             }
             ExprKind::And(items) | ExprKind::Or(items) => {
-                let op = if matches!(e.kind, ExprKind::And(_)) { "&&" } else { "||" };
-                let mut it = items.iter().map(|i| self.tr(i)).collect::<Vec<_>>().into_iter();
+                let op = if matches!(e.kind, ExprKind::And(_)) {
+                    "&&"
+                } else {
+                    "||"
+                };
+                let mut it = items
+                    .iter()
+                    .map(|i| self.tr(i))
+                    .collect::<Vec<_>>()
+                    .into_iter();
                 let first = it.next().unwrap_or(AzExpr::Bool(true));
                 it.fold(first, |acc, x| AzExpr::Bin(op, bx(acc), bx(x)))
             }
             ExprKind::Not(a) => AzExpr::Not(bx(self.tr(a))),
             ExprKind::Condition(c) => self.condition_ref(c),
-            ExprKind::FindInMap { map, top, second, .. } => {
+            ExprKind::FindInMap {
+                map, top, second, ..
+            } => {
                 let m = self.mapping_var(map);
                 let (a, b) = (self.tr(top), self.tr(second));
                 AzExpr::Index(bx(AzExpr::Index(bx(m), bx(a))), bx(b))
@@ -106,7 +125,11 @@ impl Ctx<'_> {
                 let c = self.tr(count);
                 let prefix = self.prefix_len(bits);
                 let body = AzExpr::call("cidrSubnet", vec![b, prefix, AzExpr::ident("i")]);
-                AzExpr::For("i".into(), bx(AzExpr::call("range", vec![AzExpr::Int(0), c])), bx(body))
+                AzExpr::For(
+                    "i".into(),
+                    bx(AzExpr::call("range", vec![AzExpr::Int(0), c])),
+                    bx(body),
+                )
             }
             ExprKind::Length(x) => {
                 let v = self.tr(x);
@@ -142,7 +165,9 @@ impl Ctx<'_> {
                 let p = self.prefix_len(bits);
                 AzExpr::call("cidrSubnet", vec![b, p, AzExpr::Int(i)])
             }
-            (ExprKind::List(items), Some(i)) if (i as usize) < items.len() => self.tr(&items[i as usize]),
+            (ExprKind::List(items), Some(i)) if (i as usize) < items.len() => {
+                self.tr(&items[i as usize])
+            }
             _ => {
                 let l = self.tr(list);
                 let i = self.tr(index);
@@ -158,7 +183,12 @@ impl Ctx<'_> {
     fn zones(&mut self) -> AzExpr {
         AzExpr::call(
             "pickZones",
-            vec![AzExpr::str("Microsoft.Compute"), AzExpr::str("virtualMachines"), AzExpr::ident("location"), AzExpr::Int(3)],
+            vec![
+                AzExpr::str("Microsoft.Compute"),
+                AzExpr::str("virtualMachines"),
+                AzExpr::ident("location"),
+                AzExpr::Int(3),
+            ],
         )
     }
 
@@ -195,17 +225,33 @@ impl Ctx<'_> {
 
     fn dynamic(&mut self, d: &Dynamic, span: Span) -> AzExpr {
         let secure = d.service != "ssm";
-        let clean: String = d.reference.split(':').next().unwrap_or("").chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        let clean: String = d
+            .reference
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
         let name = format!("{}-{}", if secure { "secret" } else { "ssm" }, clean);
         let p = self.param_for(&name, "string", |p| {
             p.secure = secure;
-            p.description = Some(format!("Was the dynamic reference {{{{resolve:{}:{}}}}}.", d.service, d.reference));
+            p.description = Some(format!(
+                "Was the dynamic reference {{{{resolve:{}:{}}}}}.",
+                d.service, d.reference
+            ));
             p.required_reason = Some(format!("was {{{{resolve:{}:…}}}}", d.service));
         });
         let (title, what) = if secure {
-            ("Secret dynamic references become secure parameters", "a `@secure()` parameter; at deployment, pass it from Key Vault (a parameters-file `reference` to a Key Vault secret)")
+            (
+                "Secret dynamic references become secure parameters",
+                "a `@secure()` parameter; at deployment, pass it from Key Vault (a parameters-file `reference` to a Key Vault secret)",
+            )
         } else {
-            ("SSM parameter references become parameters", "a parameter; copy the value from Parameter Store, or keep it in Azure App Configuration")
+            (
+                "SSM parameter references become parameters",
+                "a parameter; copy the value from Parameter Store, or keep it in Azure App Configuration",
+            )
         };
         self.template_decision(
             &format!("dynamic-reference-{}", if secure { "secret" } else { "ssm" }),
@@ -222,6 +268,11 @@ impl Ctx<'_> {
 /// Folds interpolation parts: a lone expression stays itself; all-literal becomes a string.
 pub fn interp(parts: Vec<Interp>) -> AzExpr {
     let mut merged: Vec<Interp> = Vec::new();
+    // An interpolation inside an interpolation is spliced in.
+    let parts = parts.into_iter().flat_map(|p| match p {
+        Interp::Expr(AzExpr::Interp(inner)) => inner,
+        other => vec![other],
+    });
     for p in parts {
         match (merged.last_mut(), p) {
             (Some(Interp::Lit(prev)), Interp::Lit(l)) => prev.push_str(&l),

@@ -5,8 +5,8 @@ mod compute;
 mod data;
 mod exprs;
 mod names;
-mod params;
 mod network;
+mod params;
 pub mod table;
 pub mod transforms;
 

@@ -4,17 +4,73 @@ use std::collections::BTreeSet;
 
 /// Words a Bicep symbol must not take: keywords and the functions output uses.
 const RESERVED: &[&str] = &[
-    "targetScope", "param", "var", "resource", "module", "output", "existing", "if", "for", "in", "true", "false",
-    "null", "import", "metadata", "type", "func", "with", "as", "using", "extends", "extension", "location",
-    "nameSuffix", "resourceGroup", "subscription", "deployment", "tenant", "environment", "uniqueString", "base64",
-    "join", "split", "cidrSubnet", "string", "length", "range", "take", "toLower", "replace", "guid", "pickZones",
-    "subscriptionResourceId", "resourceId", "json", "contains", "union", "sys", "az", "tags", "int", "bool",
-    "array", "object", "concat", "format", "empty", "first", "last",
+    "targetScope",
+    "param",
+    "var",
+    "resource",
+    "module",
+    "output",
+    "existing",
+    "if",
+    "for",
+    "in",
+    "true",
+    "false",
+    "null",
+    "import",
+    "metadata",
+    "type",
+    "func",
+    "with",
+    "as",
+    "using",
+    "extends",
+    "extension",
+    "location",
+    "nameSuffix",
+    "resourceGroup",
+    "subscription",
+    "deployment",
+    "tenant",
+    "environment",
+    "uniqueString",
+    "base64",
+    "join",
+    "split",
+    "cidrSubnet",
+    "string",
+    "length",
+    "range",
+    "take",
+    "toLower",
+    "replace",
+    "guid",
+    "pickZones",
+    "subscriptionResourceId",
+    "resourceId",
+    "json",
+    "contains",
+    "union",
+    "sys",
+    "az",
+    "tags",
+    "int",
+    "bool",
+    "array",
+    "object",
+    "concat",
+    "format",
+    "empty",
+    "first",
+    "last",
 ];
 
 /// `MyBucket` → `myBucket`; anything not alphanumeric dropped.
 pub fn lower_camel(id: &str) -> String {
-    let clean: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let clean: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     let mut chars = clean.chars();
     let mut out = match chars.next() {
         Some(c) if c.is_ascii_digit() => format!("r{c}"),
@@ -24,7 +80,10 @@ pub fn lower_camel(id: &str) -> String {
     // Lower a leading run of capitals as a word: `VPCMain` → `vpcMain`.
     let rest: Vec<char> = chars.collect();
     let mut i = 0;
-    while i < rest.len() && rest[i].is_ascii_uppercase() && rest.get(i + 1).is_none_or(|n| n.is_ascii_uppercase()) {
+    while i < rest.len()
+        && rest[i].is_ascii_uppercase()
+        && rest.get(i + 1).is_none_or(|n| n.is_ascii_uppercase())
+    {
         out.push(rest[i].to_ascii_lowercase());
         i += 1;
     }
@@ -38,7 +97,8 @@ pub fn kebab(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
     for (i, c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
             if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_ascii_uppercase())) {
                 out.push('-');
@@ -80,7 +140,11 @@ impl Symbols {
 /// A storage account name from a literal bucket name: lowercase letters and
 /// digits only, 3–24 characters.
 pub fn storage_account_name(bucket: &str) -> String {
-    let mut s: String = bucket.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    let mut s: String = bucket
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
     s.truncate(24);
     while s.len() < 3 {
         s.push('0');
@@ -90,7 +154,10 @@ pub fn storage_account_name(bucket: &str) -> String {
 
 /// A Key Vault object name: letters, digits and hyphens, 1–127 characters.
 pub fn key_vault_object_name(name: &str) -> String {
-    let mut s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let mut s: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
     while s.contains("--") {
         s = s.replace("--", "-");
     }
@@ -109,8 +176,14 @@ mod tests {
         assert_eq!(lower_camel("VPCMain"), "vpcMain");
         assert_eq!(lower_camel("VPC"), "vpc");
         assert_eq!(kebab("MyVPCMain2"), "my-vpc-main2");
-        assert_eq!(storage_account_name("My.Company-Logs-2024"), "mycompanylogs2024");
-        assert_eq!(key_vault_object_name("prod/app/db_creds"), "prod-app-db-creds");
+        assert_eq!(
+            storage_account_name("My.Company-Logs-2024"),
+            "mycompanylogs2024"
+        );
+        assert_eq!(
+            key_vault_object_name("prod/app/db_creds"),
+            "prod-app-db-creds"
+        );
         let mut s = Symbols::default();
         assert_eq!(s.alloc("Location"), "location2");
         assert_eq!(s.alloc("Bucket"), "bucket");

@@ -11,7 +11,10 @@ use crate::model::expr::{Expr, ExprKind};
 const NET_API: &str = "2025-09-01";
 
 fn protocol(e: Option<&Expr>) -> Option<&'static str> {
-    let t = e.and_then(|x| x.literal_text()).unwrap_or_else(|| "-1".into()).to_ascii_lowercase();
+    let t = e
+        .and_then(|x| x.literal_text())
+        .unwrap_or_else(|| "-1".into())
+        .to_ascii_lowercase();
     match t.as_str() {
         "-1" | "all" => Some("*"),
         "tcp" | "6" => Some("Tcp"),
@@ -26,7 +29,10 @@ fn port_range(cx: &mut Ctx, rule: &Expr, proto: &str) -> AzExpr {
         return AzExpr::str("*");
     }
     let (from, to) = (rule.get("FromPort"), rule.get("ToPort"));
-    match (from.and_then(|f| f.literal_i64()), to.and_then(|t| t.literal_i64())) {
+    match (
+        from.and_then(|f| f.literal_i64()),
+        to.and_then(|t| t.literal_i64()),
+    ) {
         (Some(-1), _) | (None, None) => AzExpr::str("*"),
         (Some(0), Some(65535)) => AzExpr::str("*"),
         (Some(a), Some(b)) if a == b => AzExpr::Str(a.to_string()),
@@ -38,7 +44,11 @@ fn port_range(cx: &mut Ctx, rule: &Expr, proto: &str) -> AzExpr {
             if f == t {
                 AzExpr::call("string", vec![f])
             } else {
-                AzExpr::Interp(vec![Interp::Expr(f), Interp::Lit("-".into()), Interp::Expr(t)])
+                AzExpr::Interp(vec![
+                    Interp::Expr(f),
+                    Interp::Lit("-".into()),
+                    Interp::Expr(t),
+                ])
             }
         }
     }
@@ -65,8 +75,12 @@ fn asg_for(cx: &mut Ctx, j: usize) -> String {
         condition: None,
         for_each: None,
         depends_on: Vec::new(),
-        comments: vec![format!("Members of {} (a security group used as a rule source); VM NICs join it.", r.id)],
+        comments: vec![format!(
+            "Members of {} (a security group used as a rule source); VM NICs join it.",
+            r.id
+        )],
         source: r.id.clone(),
+        existing: false,
     });
     sym
 }
@@ -79,7 +93,9 @@ fn used_as_peer(cx: &Ctx, j: usize) -> bool {
         r.properties.walk(&mut |e| {
             if let ExprKind::Object(m) = &e.kind {
                 for (k, _, v) in m {
-                    if (k == "SourceSecurityGroupId" || k == "DestinationSecurityGroupId") && refers(v, id) {
+                    if (k == "SourceSecurityGroupId" || k == "DestinationSecurityGroupId")
+                        && refers(v, id)
+                    {
                         found = true;
                     }
                 }
@@ -106,7 +122,10 @@ struct RuleCx {
 fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr> {
     let id = cx.t.resources[owner].id.clone();
     let Some(proto) = protocol(e.get("IpProtocol")) else {
-        let p = e.get("IpProtocol").and_then(|x| x.literal_text()).unwrap_or_default();
+        let p = e
+            .get("IpProtocol")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_default();
         cx.decide(
             "nsg-protocol",
             Some((&id, e.span)),
@@ -119,13 +138,31 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
         return None;
     };
     let (peer_cidr, peer_cidr6, peer_sg, peer_list) = if rc.inbound {
-        ("CidrIp", "CidrIpv6", "SourceSecurityGroupId", "SourcePrefixListId")
+        (
+            "CidrIp",
+            "CidrIpv6",
+            "SourceSecurityGroupId",
+            "SourcePrefixListId",
+        )
     } else {
-        ("CidrIp", "CidrIpv6", "DestinationSecurityGroupId", "DestinationPrefixListId")
+        (
+            "CidrIp",
+            "CidrIpv6",
+            "DestinationSecurityGroupId",
+            "DestinationPrefixListId",
+        )
     };
     let mut peer: Vec<(&str, AzExpr)> = Vec::new();
-    let prefix_key = if rc.inbound { "sourceAddressPrefix" } else { "destinationAddressPrefix" };
-    let asg_key = if rc.inbound { "sourceApplicationSecurityGroups" } else { "destinationApplicationSecurityGroups" };
+    let prefix_key = if rc.inbound {
+        "sourceAddressPrefix"
+    } else {
+        "destinationAddressPrefix"
+    };
+    let asg_key = if rc.inbound {
+        "sourceApplicationSecurityGroups"
+    } else {
+        "destinationApplicationSecurityGroups"
+    };
     if let Some(c) = e.get(peer_cidr).or(e.get(peer_cidr6)) {
         let v = match cx.tr(c) {
             AzExpr::Str(s) if s == "0.0.0.0/0" || s == "::/0" => AzExpr::str("*"),
@@ -133,10 +170,16 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
         };
         peer.push((prefix_key, v));
     } else if let Some(sg) = e.get(peer_sg).or(e.get("SourceSecurityGroupName")) {
-        match cx.referenced_resource(sg).filter(|j| cx.t.resources[*j].ty == "AWS::EC2::SecurityGroup") {
+        match cx
+            .referenced_resource(sg)
+            .filter(|j| cx.t.resources[*j].ty == "AWS::EC2::SecurityGroup")
+        {
             Some(j) => {
                 let asg = asg_for(cx, j);
-                peer.push((asg_key, AzExpr::Array(vec![AzExpr::obj(vec![("id", AzExpr::path(&asg, "id"))])])));
+                peer.push((
+                    asg_key,
+                    AzExpr::Array(vec![AzExpr::obj(vec![("id", AzExpr::path(&asg, "id"))])]),
+                ));
                 cx.decide(
                     "nsg-sg-reference",
                     Some((&id, e.span)),
@@ -147,7 +190,11 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
                 );
             }
             None => {
-                let what = format!("security group {}", sg.literal_text().unwrap_or_else(|| "from outside the template".into()));
+                let what = format!(
+                    "security group {}",
+                    sg.literal_text()
+                        .unwrap_or_else(|| "from outside the template".into())
+                );
                 cx.decide(
                     "nsg-external-peer",
                     Some((&id, e.span)),
@@ -175,7 +222,11 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
         return None;
     }
     let port = port_range(cx, e, proto);
-    if proto == "Icmp" && e.get("FromPort").and_then(|f| f.literal_i64()).is_some_and(|f| f != -1) {
+    if proto == "Icmp"
+        && e.get("FromPort")
+            .and_then(|f| f.literal_i64())
+            .is_some_and(|f| f != -1)
+    {
         cx.decide(
             "nsg-icmp-type",
             Some((&id, e.span)),
@@ -191,7 +242,10 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
         AzExpr::Str(s) if s != "*" => s.clone(),
         _ => "any".into(),
     };
-    let base = format!("allow-{}-{port_label}-{dir}", proto.to_ascii_lowercase().replace('*', "all"));
+    let base = format!(
+        "allow-{}-{port_label}-{dir}",
+        proto.to_ascii_lowercase().replace('*', "all")
+    );
     let mut name = base.clone();
     let mut n = 2;
     while !rc.names.insert(name.clone()) {
@@ -200,7 +254,10 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
     }
     let mut props = vec![
         ("priority", AzExpr::Int(rc.priority)),
-        ("direction", AzExpr::str(if rc.inbound { "Inbound" } else { "Outbound" })),
+        (
+            "direction",
+            AzExpr::str(if rc.inbound { "Inbound" } else { "Outbound" }),
+        ),
         ("access", AzExpr::str("Allow")),
         ("protocol", AzExpr::str(proto)),
     ];
@@ -220,21 +277,33 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
         let d = cx.tr(d);
         props.push(("description", d));
     }
-    Some(AzExpr::obj(vec![("name", AzExpr::Str(name)), ("properties", AzExpr::obj(props))]))
+    Some(AzExpr::obj(vec![
+        ("name", AzExpr::Str(name)),
+        ("properties", AzExpr::obj(props)),
+    ]))
 }
 
 fn deny(name: &str, inbound: bool) -> AzExpr {
     let props = vec![
         ("priority", AzExpr::Int(4096)),
-        ("direction", AzExpr::str(if inbound { "Inbound" } else { "Outbound" })),
+        (
+            "direction",
+            AzExpr::str(if inbound { "Inbound" } else { "Outbound" }),
+        ),
         ("access", AzExpr::str("Deny")),
         ("protocol", AzExpr::str("*")),
-        ("sourceAddressPrefix", AzExpr::str(if inbound { "VirtualNetwork" } else { "*" })),
+        (
+            "sourceAddressPrefix",
+            AzExpr::str(if inbound { "VirtualNetwork" } else { "*" }),
+        ),
         ("sourcePortRange", AzExpr::str("*")),
         ("destinationAddressPrefix", AzExpr::str("*")),
         ("destinationPortRange", AzExpr::str("*")),
     ];
-    AzExpr::obj(vec![("name", AzExpr::str(name)), ("properties", AzExpr::obj(props))])
+    AzExpr::obj(vec![
+        ("name", AzExpr::str(name)),
+        ("properties", AzExpr::obj(props)),
+    ])
 }
 
 fn rule_list(e: Option<&Expr>) -> Vec<Expr> {
@@ -271,13 +340,21 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
     let mut egress = rule_list(r.properties.get("SecurityGroupEgress"));
     egress.extend(standalone(cx, i, "AWS::EC2::SecurityGroupEgress"));
     let mut out = Vec::new();
-    let mut rc = RuleCx { inbound: true, priority: 100, names: BTreeSet::new() };
+    let mut rc = RuleCx {
+        inbound: true,
+        priority: 100,
+        names: BTreeSet::new(),
+    };
     for e in &ingress {
         out.extend(rule(cx, i, e, &mut rc));
     }
     out.push(deny("deny-vnet-inbound", true));
     if !egress.is_empty() && !is_allow_all_egress(&egress) {
-        let mut rc = RuleCx { inbound: false, priority: 100, names: rc.names };
+        let mut rc = RuleCx {
+            inbound: false,
+            priority: 100,
+            names: rc.names,
+        };
         for e in &egress {
             out.extend(rule(cx, i, e, &mut rc));
         }
@@ -299,11 +376,26 @@ pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
     let r = cx.t.resources[i].clone();
     consumed.insert("SubnetId".into());
     consumed.insert("NetworkInterfaces".into());
-    let first_nic = r.properties.get("NetworkInterfaces").and_then(|n| n.as_list()).and_then(|l| l.first().cloned());
-    let subnet = r.properties.get("SubnetId").cloned().or_else(|| first_nic.as_ref().and_then(|n| n.get("SubnetId").cloned()));
+    let first_nic = r
+        .properties
+        .get("NetworkInterfaces")
+        .and_then(|n| n.as_list())
+        .and_then(|l| l.first().cloned());
+    let subnet = r
+        .properties
+        .get("SubnetId")
+        .cloned()
+        .or_else(|| first_nic.as_ref().and_then(|n| n.get("SubnetId").cloned()));
     let subnet_id = match &subnet {
         Some(s) => match cx.referenced_resource(s) {
-            Some(j) if cx.prepared[j].entry.as_ref().is_some_and(|e| !e.resources.is_empty()) => cx.reference_expr(j, "{sym}.id"),
+            Some(j)
+                if cx.prepared[j]
+                    .entry
+                    .as_ref()
+                    .is_some_and(|e| !e.resources.is_empty()) =>
+            {
+                cx.reference_expr(j, "{sym}.id")
+            }
             _ => cx.tr(s),
         },
         None => {
@@ -329,25 +421,33 @@ pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
     }
     let mut asgs = Vec::new();
     for sg in &sgs {
-        if let Some(j) = cx.referenced_resource(sg) {
-            if used_as_peer(cx, j) {
-                let a = asg_for(cx, j);
-                asgs.push(AzExpr::obj(vec![("id", AzExpr::path(&a, "id"))]));
-            }
+        if let Some(j) = cx.referenced_resource(sg)
+            && used_as_peer(cx, j)
+        {
+            let a = asg_for(cx, j);
+            asgs.push(AzExpr::obj(vec![("id", AzExpr::path(&a, "id"))]));
         }
     }
-    let mut props = vec![("privateIPAllocationMethod", AzExpr::str("Dynamic")), ("subnet", AzExpr::obj(vec![("id", subnet_id)]))];
+    let mut props = vec![
+        ("privateIPAllocationMethod", AzExpr::str("Dynamic")),
+        ("subnet", AzExpr::obj(vec![("id", subnet_id)])),
+    ];
     if !asgs.is_empty() {
         props.push(("applicationSecurityGroups", AzExpr::Array(asgs)));
     }
-    AzExpr::Array(vec![AzExpr::obj(vec![("name", AzExpr::str("ipconfig1")), ("properties", AzExpr::obj(props))])])
+    AzExpr::Array(vec![AzExpr::obj(vec![
+        ("name", AzExpr::str("ipconfig1")),
+        ("properties", AzExpr::obj(props)),
+    ])])
 }
 
 fn set_property(cx: &mut Ctx, symbol: &str, key: &str, value: AzExpr) {
     if let Some(res) = cx.module.resources.iter_mut().find(|r| r.symbol == symbol) {
         match res.body.iter_mut().find(|(k, _)| k == "properties") {
             Some((_, props)) => props.set(key, value),
-            None => res.body.push(("properties".into(), AzExpr::obj(vec![(key, value)]))),
+            None => res
+                .body
+                .push(("properties".into(), AzExpr::obj(vec![(key, value)]))),
         }
     }
 }
@@ -365,20 +465,180 @@ pub fn finish(cx: &mut Ctx) {
         if r.ty != "AWS::EC2::SubnetRouteTableAssociation" {
             continue;
         }
-        let (Some((_, subnet)), Some((rt_idx, rt))) =
-            (symbol_of(cx, r.properties.get("SubnetId")), symbol_of(cx, r.properties.get("RouteTableId")))
-        else {
+        let (Some((_, subnet)), Some((rt_idx, rt))) = (
+            symbol_of(cx, r.properties.get("SubnetId")),
+            symbol_of(cx, r.properties.get("RouteTableId")),
+        ) else {
             continue;
         };
-        set_property(cx, &subnet, "routeTable", AzExpr::obj(vec![("id", AzExpr::path(&rt, "id"))]));
+        set_property(
+            cx,
+            &subnet,
+            "routeTable",
+            AzExpr::obj(vec![("id", AzExpr::path(&rt, "id"))]),
+        );
         let rt_id = &t.resources[rt_idx].id;
         for route in &t.resources {
-            if route.ty != "AWS::EC2::Route" || !route.properties.get("RouteTableId").is_some_and(|x| refers(x, rt_id)) {
+            if route.ty != "AWS::EC2::Route"
+                || !route
+                    .properties
+                    .get("RouteTableId")
+                    .is_some_and(|x| refers(x, rt_id))
+            {
                 continue;
             }
             if let Some((_, nat)) = symbol_of(cx, route.properties.get("NatGatewayId")) {
-                set_property(cx, &subnet, "natGateway", AzExpr::obj(vec![("id", AzExpr::path(&nat, "id"))]));
+                set_property(
+                    cx,
+                    &subnet,
+                    "natGateway",
+                    AzExpr::obj(vec![("id", AzExpr::path(&nat, "id"))]),
+                );
             }
         }
     }
+}
+
+/// Child resources that ARM also lists in their parent (subnets of a virtual
+/// network, routes of a route table) move into the parent's array: redeploying
+/// a parent that omits them would delete them. An `existing` declaration keeps
+/// the child's symbol usable for references.
+pub fn inline_children(cx: &mut Ctx) {
+    const INLINE: &[(&str, &str)] = &[
+        ("Microsoft.Network/virtualNetworks/subnets", "subnets"),
+        ("Microsoft.Network/routeTables/routes", "routes"),
+    ];
+    let mut moves = Vec::new();
+    for (i, r) in cx.module.resources.iter().enumerate() {
+        let Some((_, array)) = INLINE.iter().find(|(t, _)| *t == r.ty) else {
+            continue;
+        };
+        let Some(parent) = &r.parent else { continue };
+        let Some(p) = cx
+            .module
+            .resources
+            .iter()
+            .position(|x| &x.symbol == parent && !x.existing)
+        else {
+            continue;
+        };
+        if r.condition.is_some()
+            || r.for_each.is_some()
+            || cx.module.resources[p].for_each.is_some()
+            || cx.module.resources[p].condition.is_some()
+        {
+            continue;
+        }
+        moves.push((i, p, *array));
+    }
+    for (i, p, array) in moves {
+        let child = cx.module.resources[i].clone();
+        let props = child
+            .body
+            .iter()
+            .find(|(k, _)| k == "properties")
+            .map(|(_, v)| v.clone())
+            .unwrap_or(AzExpr::Object(Vec::new()));
+        let mut comment_item = vec![("name", child.name.clone())];
+        comment_item.push(("properties", props));
+        let parent_sym = cx.module.resources[p].symbol.clone();
+        let parent_body = AzExpr::Object(
+            cx.module.resources[p]
+                .body
+                .iter()
+                .map(|(k, v)| (crate::azure::AzKey::Name(k.clone()), v.clone()))
+                .collect(),
+        );
+        let item = resolve_self(AzExpr::obj(comment_item), &parent_sym, &parent_body);
+        let parent = &mut cx.module.resources[p];
+        match parent.body.iter_mut().find(|(k, _)| k == "properties") {
+            Some((_, pp)) => {
+                let mut list = match pp.get(array) {
+                    Some(AzExpr::Array(a)) => a.clone(),
+                    _ => Vec::new(),
+                };
+                list.push(item);
+                pp.set(array, AzExpr::Array(list));
+            }
+            None => parent.body.push((
+                "properties".into(),
+                AzExpr::obj(vec![(array, AzExpr::Array(vec![item]))]),
+            )),
+        }
+        let c = &mut cx.module.resources[i];
+        c.existing = true;
+        c.body.clear();
+        c.depends_on.clear();
+        c.comments = vec![format!(
+            "Declared inside {} (an array of its parent, so redeploying never drops it); referenced from here.",
+            child.parent.clone().unwrap_or_default()
+        )];
+    }
+}
+
+/// Inside its parent, `parent.properties.x[0]` must be the value itself (a
+/// resource cannot reference its own properties).
+fn resolve_self(e: AzExpr, sym: &str, body: &AzExpr) -> AzExpr {
+    if let Some(v) = self_path(&e, sym).and_then(|path| lookup_path(body, &path)) {
+        return v;
+    }
+    let r = |x: AzExpr| resolve_self(x, sym, body);
+    match e {
+        AzExpr::Array(a) => AzExpr::Array(a.into_iter().map(r).collect()),
+        AzExpr::Object(m) => AzExpr::Object(m.into_iter().map(|(k, v)| (k, r(v))).collect()),
+        AzExpr::Call(f, a) => AzExpr::Call(f, a.into_iter().map(r).collect()),
+        AzExpr::Interp(parts) => AzExpr::Interp(
+            parts
+                .into_iter()
+                .map(|p| match p {
+                    Interp::Expr(x) => Interp::Expr(r(x)),
+                    l => l,
+                })
+                .collect(),
+        ),
+        AzExpr::Cond(a, b, c) => AzExpr::Cond(Box::new(r(*a)), Box::new(r(*b)), Box::new(r(*c))),
+        AzExpr::Bin(op, a, b) => AzExpr::Bin(op, Box::new(r(*a)), Box::new(r(*b))),
+        other => other,
+    }
+}
+
+enum Step {
+    Key(String),
+    Idx(i64),
+}
+
+fn self_path(e: &AzExpr, sym: &str) -> Option<Vec<Step>> {
+    match e {
+        AzExpr::Ident(s) if s == sym => Some(Vec::new()),
+        AzExpr::Member(b, m) => {
+            let mut p = self_path(b, sym)?;
+            p.push(Step::Key(m.clone()));
+            Some(p)
+        }
+        AzExpr::Index(b, i) => {
+            let mut p = self_path(b, sym)?;
+            match i.as_ref() {
+                AzExpr::Int(n) => p.push(Step::Idx(*n)),
+                AzExpr::Str(k) => p.push(Step::Key(k.clone())),
+                _ => return None,
+            }
+            Some(p)
+        }
+        _ => None,
+    }
+}
+
+fn lookup_path(body: &AzExpr, path: &[Step]) -> Option<AzExpr> {
+    if path.is_empty() {
+        return None;
+    }
+    let mut cur = body;
+    for s in path {
+        cur = match (s, cur) {
+            (Step::Key(k), AzExpr::Object(_)) => cur.get(k)?,
+            (Step::Idx(i), AzExpr::Array(a)) => a.get(*i as usize)?,
+            _ => return None,
+        };
+    }
+    Some(cur.clone())
 }

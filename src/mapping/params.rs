@@ -5,11 +5,18 @@ use crate::azure::{AzExpr, AzOutput, AzParam, AzVar};
 use crate::model::expr::{Expr, ExprKind};
 
 fn bicep_type(cfn: &str, default: Option<&Expr>) -> &'static str {
-    if cfn.starts_with("List<") || cfn == "CommaDelimitedList" || cfn.starts_with("AWS::SSM::Parameter::Value<List<") || cfn.starts_with("AWS::SSM::Parameter::Value<CommaDelimitedList") {
+    if cfn.starts_with("List<")
+        || cfn == "CommaDelimitedList"
+        || cfn.starts_with("AWS::SSM::Parameter::Value<List<")
+        || cfn.starts_with("AWS::SSM::Parameter::Value<CommaDelimitedList")
+    {
         return "array";
     }
     if cfn == "Number" {
-        let integral = default.is_none_or(|d| d.literal_text().is_some_and(|t| t.trim().parse::<i64>().is_ok()));
+        let integral = default.is_none_or(|d| {
+            d.literal_text()
+                .is_some_and(|t| t.trim().parse::<i64>().is_ok())
+        });
         return if integral { "int" } else { "string" };
     }
     "string"
@@ -18,9 +25,18 @@ fn bicep_type(cfn: &str, default: Option<&Expr>) -> &'static str {
 fn value_as(ty: &str, e: &Expr) -> AzExpr {
     let text = e.literal_text().unwrap_or_default();
     match ty {
-        "int" => text.trim().parse::<i64>().map(AzExpr::Int).unwrap_or(AzExpr::Str(text)),
+        "int" => text
+            .trim()
+            .parse::<i64>()
+            .map(AzExpr::Int)
+            .unwrap_or(AzExpr::Str(text)),
         "array" => match &e.kind {
-            ExprKind::List(items) => AzExpr::Array(items.iter().map(|i| AzExpr::Str(i.literal_text().unwrap_or_default())).collect()),
+            ExprKind::List(items) => AzExpr::Array(
+                items
+                    .iter()
+                    .map(|i| AzExpr::Str(i.literal_text().unwrap_or_default()))
+                    .collect(),
+            ),
             _ if text.is_empty() => AzExpr::Array(Vec::new()),
             _ => AzExpr::Array(text.split(',').map(|s| AzExpr::str(s.trim())).collect()),
         },
@@ -37,7 +53,11 @@ pub fn declare(cx: &mut Ctx) {
         let ty = bicep_type(&p.ty, p.default.as_ref());
         let mut ap = AzParam::new(sym.clone(), ty);
         ap.default = p.default.as_ref().map(|d| value_as(ty, d));
-        ap.allowed = p.allowed_values.iter().map(|v| value_as(if ty == "array" { "string" } else { ty }, v)).collect();
+        ap.allowed = p
+            .allowed_values
+            .iter()
+            .map(|v| value_as(if ty == "array" { "string" } else { ty }, v))
+            .collect();
         if ty == "string" {
             ap.min_length = p.min_length;
             ap.max_length = p.max_length;
@@ -62,7 +82,11 @@ pub fn declare(cx: &mut Ctx) {
                 p.span,
             );
         }
-        if p.ty != "String" && p.ty != "Number" && p.ty != "CommaDelimitedList" && !p.ty.starts_with("List<Number") {
+        if p.ty != "String"
+            && p.ty != "Number"
+            && p.ty != "CommaDelimitedList"
+            && !p.ty.starts_with("List<Number")
+        {
             desc = format!("{desc} (was {})", p.ty).trim().to_string();
             special_type_decision(cx, &p.ty, p.span);
         }
@@ -97,7 +121,10 @@ fn special_type_decision(cx: &mut Ctx, ty: &str, span: crate::source::Span) {
             "Copy the current value from Parameter Store, or keep it in Azure App Configuration and pass it in.",
             span,
         );
-    } else if ty.starts_with("AWS::EC2::") || ty.starts_with("List<AWS::EC2::") || ty.starts_with("AWS::Route53::") {
+    } else if ty.starts_with("AWS::EC2::")
+        || ty.starts_with("List<AWS::EC2::")
+        || ty.starts_with("AWS::Route53::")
+    {
         cx.template_decision(
             "aws-specific-parameter-types",
             "AWS-specific parameter types become strings",
@@ -122,13 +149,21 @@ pub fn conditions_and_mappings(cx: &mut Ctx) {
     for m in &cx.t.mappings {
         let value = cx.tr(&m.value);
         let name = cx.mapping_syms[&m.name].clone();
-        cx.module.vars.push(AzVar { name, value, comment: Some(format!("Was Mappings.{}.", m.name)) });
+        cx.module.vars.push(AzVar {
+            name,
+            value,
+            comment: Some(format!("Was Mappings.{}.", m.name)),
+        });
     }
     for c in &cx.t.conditions {
         cx.subject = Some(format!("condition {}", c.name));
         let value = cx.tr(&c.value);
         let name = cx.condition_syms[&c.name].clone();
-        cx.module.vars.push(AzVar { name, value, comment: Some(format!("Was Conditions.{}.", c.name)) });
+        cx.module.vars.push(AzVar {
+            name,
+            value,
+            comment: Some(format!("Was Conditions.{}.", c.name)),
+        });
     }
     cx.subject = None;
 }
@@ -162,7 +197,11 @@ pub fn outputs(cx: &mut Ctx) {
                     "object" => AzExpr::Object(Vec::new()),
                     _ => AzExpr::str(""),
                 };
-                AzExpr::Cond(Box::new(cx.condition_ref(c)), Box::new(value), Box::new(zero))
+                AzExpr::Cond(
+                    Box::new(cx.condition_ref(c)),
+                    Box::new(value),
+                    Box::new(zero),
+                )
             }
             None => value,
         };
@@ -170,6 +209,20 @@ pub fn outputs(cx: &mut Ctx) {
         if let Some(export) = &o.export {
             let name = match &export.kind {
                 ExprKind::Str(s) => s.clone(),
+                ExprKind::Sub(parts) => parts
+                    .iter()
+                    .map(|p| match p {
+                        crate::model::SubPart::Lit(l) => l.clone(),
+                        crate::model::SubPart::Expr(e) => match &e.kind {
+                            ExprKind::Ref(r) => format!("${{{r}}}"),
+                            ExprKind::GetAtt {
+                                resource,
+                                attribute,
+                            } => format!("${{{resource}.{attribute}}}"),
+                            _ => "${…}".into(),
+                        },
+                    })
+                    .collect(),
                 _ => "a computed name".into(),
             };
             desc = format!("{desc} Was exported as {name}.").trim().to_string();
@@ -183,7 +236,12 @@ pub fn outputs(cx: &mut Ctx) {
             );
         }
         let name = cx.syms.alloc(&o.name);
-        cx.module.outputs.push(AzOutput { name, ty: ty.into(), value, description: if desc.is_empty() { None } else { Some(desc) } });
+        cx.module.outputs.push(AzOutput {
+            name,
+            ty: ty.into(),
+            value,
+            description: if desc.is_empty() { None } else { Some(desc) },
+        });
     }
     cx.subject = None;
 }

@@ -191,14 +191,26 @@ impl Tables {
     }
 }
 
-fn yaml_error(sources: &mut SourceMap, path: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
+fn yaml_error(
+    sources: &mut SourceMap,
+    path: &str,
+    text: &str,
+    e: &serde_yaml::Error,
+) -> Diagnostic {
     let file = sources.add(path.to_string(), Arc::from(text));
-    let (line, col) = e.location().map_or((0, 0), |l| (l.line().saturating_sub(1), l.column().saturating_sub(1)));
+    let (line, col) = e.location().map_or((0, 0), |l| {
+        (l.line().saturating_sub(1), l.column().saturating_sub(1))
+    });
     let offset = sources.get(file).offset_of(line, col);
     let msg = e.to_string();
     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    Diagnostic::new(codes::MAP_TABLE, Span::new(file, offset, offset + 1), format!("invalid mapping table: {msg}"), "here")
-        .help("see mappings/README.md for the table format; unknown keys are rejected")
+    Diagnostic::new(
+        codes::MAP_TABLE,
+        Span::new(file, offset, offset + 1),
+        format!("invalid mapping table: {msg}"),
+        "here",
+    )
+    .help("see mappings/README.md for the table format; unknown keys are rejected")
 }
 
 fn key_span(sources: &mut SourceMap, path: &str, text: &str, needle: &str) -> Span {
@@ -208,14 +220,27 @@ fn key_span(sources: &mut SourceMap, path: &str, text: &str, needle: &str) -> Sp
 }
 
 /// Loads one YAML file into `tables`. `user` marks `--mappings` files.
-pub fn load_file(tables: &mut Tables, sources: &mut SourceMap, path: &str, text: &str, user: bool) -> Vec<Diagnostic> {
+pub fn load_file(
+    tables: &mut Tables,
+    sources: &mut SourceMap,
+    path: &str,
+    text: &str,
+    user: bool,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let name = path.rsplit('/').next().unwrap_or(path);
-    if path.contains("tables/") || text.trim_start().starts_with("table:") || text.contains("\ntable:") {
+    if path.contains("tables/")
+        || text.trim_start().starts_with("table:")
+        || text.contains("\ntable:")
+    {
         match serde_yaml::from_str::<RawLookup>(text) {
             Ok(raw) => {
                 let _ = raw.key;
-                tables.lookups.entry(raw.table).or_default().extend(raw.entries);
+                tables
+                    .lookups
+                    .entry(raw.table)
+                    .or_default()
+                    .extend(raw.entries);
             }
             Err(e) => diags.push(yaml_error(sources, path, text, &e)),
         }
@@ -239,7 +264,15 @@ pub fn load_file(tables: &mut Tables, sources: &mut SourceMap, path: &str, text:
     for (ty, entry) in raw {
         if let Some(d) = validate(&ty, &entry) {
             let span = key_span(sources, path, text, &d.0);
-            diags.push(Diagnostic::new(codes::MAP_TABLE, span, format!("invalid mapping for {ty}: {}", d.1), "here").help(d.2));
+            diags.push(
+                Diagnostic::new(
+                    codes::MAP_TABLE,
+                    span,
+                    format!("invalid mapping for {ty}: {}", d.1),
+                    "here",
+                )
+                .help(d.2),
+            );
             continue;
         }
         let fid = *file_id.get_or_insert_with(|| sources.add(path.to_string(), Arc::from(text)));
@@ -253,23 +286,43 @@ pub fn load_file(tables: &mut Tables, sources: &mut SourceMap, path: &str, text:
 /// Returns (text to point at, message, help).
 fn validate(ty: &str, e: &Entry) -> Option<(String, String, String)> {
     if !ty.starts_with("AWS::") && !ty.starts_with("Custom::") {
-        return Some((ty.into(), "a type key must be a CloudFormation type such as AWS::S3::Bucket".into(), "write the key as `AWS::<service>::<resource>`".into()));
+        return Some((
+            ty.into(),
+            "a type key must be a CloudFormation type such as AWS::S3::Bucket".into(),
+            "write the key as `AWS::<service>::<resource>`".into(),
+        ));
     }
     let statuses = std::iter::once(&e.status)
         .chain(e.variants.iter().filter_map(|v| v.status.as_ref()))
         .chain(e.decisions.iter().filter_map(|d| d.status.as_ref()));
     for s in statuses {
         if !STATUSES.contains(&s.as_str()) {
-            return Some((format!("status: {s}"), format!("unknown status `{s}`"), format!("use one of {}", STATUSES.join(", "))));
+            return Some((
+                format!("status: {s}"),
+                format!("unknown status `{s}`"),
+                format!("use one of {}", STATUSES.join(", ")),
+            ));
         }
     }
-    let specs = e.resources.iter().chain(e.shared.iter()).chain(e.variants.iter().flat_map(|v| v.resources.iter().flatten()));
+    let specs = e
+        .resources
+        .iter()
+        .chain(e.shared.iter())
+        .chain(e.variants.iter().flat_map(|v| v.resources.iter().flatten()));
     for r in specs {
         if !r.ty.contains('/') {
-            return Some((r.ty.clone(), format!("`{}` is not an ARM resource type", r.ty), "write the type as `Microsoft.<Provider>/<type>`".into()));
+            return Some((
+                r.ty.clone(),
+                format!("`{}` is not an ARM resource type", r.ty),
+                "write the type as `Microsoft.<Provider>/<type>`".into(),
+            ));
         }
         if let Some(t) = find_unknown_transform(&r.body) {
-            return Some((t.clone(), format!("unknown transform `{t}`"), format!("use one of {}", super::transforms::NAMES.join(", "))));
+            return Some((
+                t.clone(),
+                format!("unknown transform `{t}`"),
+                format!("use one of {}", super::transforms::NAMES.join(", ")),
+            ));
         }
     }
     None
@@ -280,12 +333,11 @@ fn find_unknown_transform(body: &BTreeMap<String, Value>) -> Option<String> {
         match v {
             Value::Mapping(m) => {
                 for (k, x) in m {
-                    if k.as_str() == Some("$transform") {
-                        if let Some(t) = x.as_str() {
-                            if !super::transforms::NAMES.contains(&t) {
-                                return Some(t.to_string());
-                            }
-                        }
+                    if k.as_str() == Some("$transform")
+                        && let Some(t) = x.as_str()
+                        && !super::transforms::NAMES.contains(&t)
+                    {
+                        return Some(t.to_string());
                     }
                     if let Some(t) = walk(x) {
                         return Some(t);
@@ -301,7 +353,10 @@ fn find_unknown_transform(body: &BTreeMap<String, Value>) -> Option<String> {
 }
 
 /// The embedded tables, then the user's `--mappings` folder over them.
-pub fn load(sources: &mut SourceMap, user_dir: Option<&std::path::Path>) -> (Tables, Vec<Diagnostic>) {
+pub fn load(
+    sources: &mut SourceMap,
+    user_dir: Option<&std::path::Path>,
+) -> (Tables, Vec<Diagnostic>) {
     let mut tables = Tables::default();
     let mut diags = Vec::new();
     for (path, text) in EMBEDDED {
@@ -312,13 +367,32 @@ pub fn load(sources: &mut SourceMap, user_dir: Option<&std::path::Path>) -> (Tab
         collect_yaml(dir, &mut files);
         files.sort();
         if files.is_empty() {
-            diags.push(Diagnostic::global(codes::MAP_TABLE, format!("--mappings {}: no .yaml files in this folder", dir.display())));
+            diags.push(Diagnostic::global(
+                codes::MAP_TABLE,
+                format!(
+                    "--mappings {}: no .yaml files in this folder",
+                    dir.display()
+                ),
+            ));
         }
         for f in files {
-            let rel = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+            let rel = f
+                .strip_prefix(dir)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .replace('\\', "/");
             match std::fs::read_to_string(&f) {
-                Ok(text) => diags.extend(load_file(&mut tables, sources, &format!("mappings/{rel}"), &text, true)),
-                Err(e) => diags.push(Diagnostic::global(codes::MAP_TABLE, format!("cannot read {}: {e}", f.display()))),
+                Ok(text) => diags.extend(load_file(
+                    &mut tables,
+                    sources,
+                    &format!("mappings/{rel}"),
+                    &text,
+                    true,
+                )),
+                Err(e) => diags.push(Diagnostic::global(
+                    codes::MAP_TABLE,
+                    format!("cannot read {}: {e}", f.display()),
+                )),
             }
         }
     }
@@ -326,7 +400,9 @@ pub fn load(sources: &mut SourceMap, user_dir: Option<&std::path::Path>) -> (Tab
 }
 
 fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {

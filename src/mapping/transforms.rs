@@ -11,15 +11,47 @@ use crate::azure::{AzExpr, AzKey, Interp};
 use crate::model::expr::{Expr, ExprKind};
 
 pub const NAMES: &[&str] = &[
-    "iso_seconds", "lock_duration", "storage_name", "kv_name", "lookup", "clamp", "major_version", "flex_storage_gb",
-    "partition_key", "nsg_rules", "app_settings", "function_identity", "secret_value", "admin_password", "vm_image",
-    "vm_os_profile", "nic_ip_configs", "runtime", "cosmos_throughput", "id_list", "lambda_memory", "first_id", "instance_identity",
+    "iso_seconds",
+    "lock_duration",
+    "storage_name",
+    "kv_name",
+    "lookup",
+    "clamp",
+    "major_version",
+    "flex_storage_gb",
+    "partition_key",
+    "nsg_rules",
+    "app_settings",
+    "function_identity",
+    "secret_value",
+    "admin_password",
+    "vm_image",
+    "vm_os_profile",
+    "nic_ip_configs",
+    "runtime",
+    "cosmos_throughput",
+    "id_list",
+    "lambda_memory",
+    "first_id",
+    "instance_identity",
 ];
 
 /// Transforms that run even when their `$prop` is absent (they read the whole resource).
 pub const WHOLE: &[&str] = &[
-    "storage_name", "nsg_rules", "app_settings", "function_identity", "secret_value", "admin_password", "vm_image",
-    "vm_os_profile", "nic_ip_configs", "runtime", "partition_key", "cosmos_throughput", "lambda_memory", "instance_identity",
+    "storage_name",
+    "nsg_rules",
+    "app_settings",
+    "function_identity",
+    "secret_value",
+    "admin_password",
+    "vm_image",
+    "vm_os_profile",
+    "nic_ip_configs",
+    "runtime",
+    "partition_key",
+    "cosmos_throughput",
+    "lambda_memory",
+    "instance_identity",
 ];
 
 fn arg<'v>(args: &'v Value, k: &str) -> Option<&'v Value> {
@@ -34,7 +66,14 @@ fn arg_str(args: &Value, k: &str) -> Option<String> {
     })
 }
 
-pub fn apply(cx: &mut Ctx, i: usize, name: &str, src: Option<&Expr>, args: &Value, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+pub fn apply(
+    cx: &mut Ctx,
+    i: usize,
+    name: &str,
+    src: Option<&Expr>,
+    args: &Value,
+    consumed: &mut BTreeSet<String>,
+) -> Option<AzExpr> {
     match name {
         "iso_seconds" => Some(iso_seconds(cx, src?, None)),
         "lock_duration" => Some(iso_seconds(cx, src?, Some(300))),
@@ -52,7 +91,10 @@ pub fn apply(cx: &mut Ctx, i: usize, name: &str, src: Option<&Expr>, args: &Valu
             Some(t) => AzExpr::Str(t.split('.').next().unwrap_or(&t).to_string()),
             None => {
                 let v = cx.tr(src?);
-                AzExpr::Index(Box::new(AzExpr::call("split", vec![v, AzExpr::str(".")])), Box::new(AzExpr::Int(0)))
+                AzExpr::Index(
+                    Box::new(AzExpr::call("split", vec![v, AzExpr::str(".")])),
+                    Box::new(AzExpr::Int(0)),
+                )
             }
         }),
         "flex_storage_gb" => Some(flex_storage(cx, i, src?)),
@@ -120,7 +162,11 @@ fn iso_seconds(cx: &mut Ctx, src: &Expr, cap: Option<i64>) -> AzExpr {
         }
         None => {
             let v = cx.tr(src);
-            AzExpr::Interp(vec![Interp::Lit("PT".into()), Interp::Expr(v), Interp::Lit("S".into())])
+            AzExpr::Interp(vec![
+                Interp::Lit("PT".into()),
+                Interp::Expr(v),
+                Interp::Lit("S".into()),
+            ])
         }
     }
 }
@@ -143,8 +189,17 @@ fn storage_name(cx: &mut Ctx, i: usize, src: Option<&Expr>) -> AzExpr {
         return AzExpr::Str(name);
     }
     cx.needs_suffix = true;
-    let prefix: String = id.to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(11).collect();
-    let what = if src.is_some() { "is computed at deployment" } else { "is chosen by CloudFormation" };
+    let prefix: String = id
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(11)
+        .collect();
+    let what = if src.is_some() {
+        "is computed at deployment"
+    } else {
+        "is chosen by CloudFormation"
+    };
     cx.decide(
         "storage-account-name",
         Some((&id, span)),
@@ -153,13 +208,19 @@ fn storage_name(cx: &mut Ctx, i: usize, src: Option<&Expr>) -> AzExpr {
         &format!("The account is named `{prefix}` + `uniqueString(resourceGroup().id)`: deterministic per resource group, at most 24 characters."),
         "The name differs from the bucket's; record the mapping for clients and data migration.",
     );
-    AzExpr::Interp(vec![Interp::Lit(prefix), Interp::Expr(AzExpr::ident("nameSuffix"))])
+    AzExpr::Interp(vec![
+        Interp::Lit(prefix),
+        Interp::Expr(AzExpr::ident("nameSuffix")),
+    ])
 }
 
 fn yaml_to_az(v: &Value) -> AzExpr {
     match v {
         Value::String(s) => AzExpr::Str(s.clone()),
-        Value::Number(n) => n.as_i64().map(AzExpr::Int).unwrap_or(AzExpr::Num(n.to_string())),
+        Value::Number(n) => n
+            .as_i64()
+            .map(AzExpr::Int)
+            .unwrap_or(AzExpr::Num(n.to_string())),
         Value::Bool(b) => AzExpr::Bool(*b),
         _ => AzExpr::Null,
     }
@@ -191,31 +252,56 @@ fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
         };
     }
     // A parameter: map its allowed values (or its default) through the table.
-    if let ExprKind::Ref(p) = &src.kind {
-        if let Some(param) = cx.t.parameter(p).cloned() {
-            let keys: Vec<String> = if param.allowed_values.is_empty() {
-                param.default.iter().filter_map(|d| d.literal_text()).collect()
-            } else {
-                param.allowed_values.iter().filter_map(|v| v.literal_text()).collect()
-            };
-            let mut entries = Vec::new();
-            for k in &keys {
-                let v = cx.tables.lookup(&table, k).and_then(|e| e.get(&field)).map(yaml_to_az).or(fallback.clone());
-                if let Some(v) = v {
-                    entries.push((AzKey::Name(k.clone()), v));
-                }
+    if let ExprKind::Ref(p) = &src.kind
+        && let Some(param) = cx.t.parameter(p).cloned()
+    {
+        let keys: Vec<String> = if param.allowed_values.is_empty() {
+            param
+                .default
+                .iter()
+                .filter_map(|d| d.literal_text())
+                .collect()
+        } else {
+            param
+                .allowed_values
+                .iter()
+                .filter_map(|v| v.literal_text())
+                .collect()
+        };
+        let mut entries = Vec::new();
+        for k in &keys {
+            let v = cx
+                .tables
+                .lookup(&table, k)
+                .and_then(|e| e.get(&field))
+                .map(yaml_to_az)
+                .or(fallback.clone());
+            if let Some(v) = v {
+                entries.push((AzKey::Name(k.clone()), v));
             }
-            if !param.allowed_values.is_empty() && !entries.is_empty() {
-                let key = cx.tr(src);
-                let var = lookup_var(cx, &format!("{field}-by-{p}"), AzExpr::Object(entries), &format!("{p} → {field} through mappings/tables/{table}.yaml."));
-                return Some(AzExpr::Index(Box::new(AzExpr::ident(var)), Box::new(key)));
-            }
-            let default = entries.first().map(|(_, v)| v.clone()).or(fallback);
-            let sym = cx.param_for(&format!("{}-{field}", super::names::kebab(&id)), "string", |ap| {
+        }
+        if !param.allowed_values.is_empty() && !entries.is_empty() {
+            let key = cx.tr(src);
+            let var = lookup_var(
+                cx,
+                &format!("{field}-by-{p}"),
+                AzExpr::Object(entries),
+                &format!("{p} → {field} through mappings/tables/{table}.yaml."),
+            );
+            return Some(AzExpr::Index(Box::new(AzExpr::ident(var)), Box::new(key)));
+        }
+        let default = entries.first().map(|(_, v)| v.clone()).or(fallback);
+        let sym = cx.param_for(
+            &format!("{}-{field}", super::names::kebab(&id)),
+            "string",
+            |ap| {
                 ap.default = default;
-                ap.description = Some(format!("Azure value for {id} (was {p} through the {table} table)."));
-            });
-            cx.decide(
+                ap.description = Some(format!(
+                    "Azure value for {id} (was {p} through the {table} table)."
+                ));
+            },
+        );
+        cx.decide(
                 &format!("lookup-{table}"),
                 Some((&id, span)),
                 &format!("{id}: `{p}` becomes an Azure value"),
@@ -223,8 +309,7 @@ fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
                 &format!("A new parameter `{sym}` carries the Azure value, defaulting to the mapping of `{p}`'s default."),
                 "Pass the Azure value when deploying.",
             );
-            return Some(AzExpr::ident(sym));
-        }
+        return Some(AzExpr::ident(sym));
     }
     cx.decide(
         &format!("lookup-{table}"),
@@ -239,7 +324,7 @@ fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
 }
 
 /// A `var` holding a lookup object, created once per key.
-fn lookup_var(cx: &mut Ctx, key: &str, value: AzExpr, comment: &str) -> String {
+pub(super) fn lookup_var(cx: &mut Ctx, key: &str, value: AzExpr, comment: &str) -> String {
     let k = format!("#var:{key}");
     if let Some(s) = cx.param_syms.get(&k) {
         return s.clone();
@@ -255,7 +340,11 @@ fn lookup_var(cx: &mut Ctx, key: &str, value: AzExpr, comment: &str) -> String {
         }
     }
     let sym = cx.syms.alloc(&camel);
-    cx.module.vars.push(crate::azure::AzVar { name: sym.clone(), value, comment: Some(comment.to_string()) });
+    cx.module.vars.push(crate::azure::AzVar {
+        name: sym.clone(),
+        value,
+        comment: Some(comment.to_string()),
+    });
     cx.param_syms.insert(k, sym.clone());
     sym
 }
@@ -273,7 +362,11 @@ fn clamp(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> AzExpr {
                     &format!("clamped-{}", super::names::kebab(&what.replace(' ', "-"))),
                     Some((&id, src.span)),
                     &format!("{id}: {what} {v} is outside Azure's range"),
-                    &format!("Azure accepts {what} from {} to {}.", min.map_or("-".into(), |m| m.to_string()), max.map_or("-".into(), |m| m.to_string())),
+                    &format!(
+                        "Azure accepts {what} from {} to {}.",
+                        min.map_or("-".into(), |m| m.to_string()),
+                        max.map_or("-".into(), |m| m.to_string())
+                    ),
                     &format!("Set to {c}."),
                     "Cost and behaviour follow the new value.",
                 );
@@ -298,7 +391,11 @@ const FLEX_SIZES: &[i64] = &[32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 1638
 fn flex_storage(cx: &mut Ctx, i: usize, src: &Expr) -> AzExpr {
     match src.literal_i64() {
         Some(gb) => {
-            let size = FLEX_SIZES.iter().copied().find(|s| *s >= gb).unwrap_or(32767);
+            let size = FLEX_SIZES
+                .iter()
+                .copied()
+                .find(|s| *s >= gb)
+                .unwrap_or(32767);
             if size != gb {
                 let id = cx.t.resources[i].id.clone();
                 cx.decide(
@@ -319,9 +416,16 @@ fn flex_storage(cx: &mut Ctx, i: usize, src: &Expr) -> AzExpr {
 fn partition_key(cx: &mut Ctx, i: usize) -> AzExpr {
     let r = &cx.t.resources[i];
     let _ = r;
-    let from_schema = r.properties.get("KeySchema").and_then(|k| k.as_list()).and_then(|l| {
-        l.iter().find(|k| k.get("KeyType").and_then(|t| t.as_str()) == Some("HASH")).and_then(|k| k.get("AttributeName")).cloned()
-    });
+    let from_schema = r
+        .properties
+        .get("KeySchema")
+        .and_then(|k| k.as_list())
+        .and_then(|l| {
+            l.iter()
+                .find(|k| k.get("KeyType").and_then(|t| t.as_str()) == Some("HASH"))
+                .and_then(|k| k.get("AttributeName"))
+                .cloned()
+        });
     let from_sam = r.properties.path("PrimaryKey.Name").cloned();
     match from_schema.or(from_sam) {
         Some(e) => match cx.tr(&e) {
@@ -343,7 +447,14 @@ fn id_list(cx: &mut Ctx, src: &Expr) -> AzExpr {
             .into_iter()
             .map(|e| {
                 let id = match cx.referenced_resource(e) {
-                    Some(j) if cx.prepared[j].entry.as_ref().is_some_and(|en| !en.resources.is_empty()) => cx.reference_expr(j, "{sym}.id"),
+                    Some(j)
+                        if cx.prepared[j]
+                            .entry
+                            .as_ref()
+                            .is_some_and(|en| !en.resources.is_empty()) =>
+                    {
+                        cx.reference_expr(j, "{sym}.id")
+                    }
                     _ => cx.tr(e),
                 };
                 AzExpr::obj(vec![("id", id)])

@@ -32,23 +32,48 @@ pub enum ExprKind {
     Object(Vec<(String, Span, Expr)>),
     /// `Ref`: a parameter, a resource, a pseudo parameter or a loop identifier.
     Ref(String),
-    GetAtt { resource: String, attribute: String },
+    GetAtt {
+        resource: String,
+        attribute: String,
+    },
     /// `Fn::Sub` with its variables already resolved into parts.
     Sub(Vec<SubPart>),
-    Join { sep: Box<Expr>, items: Box<Expr> },
-    Select { index: Box<Expr>, list: Box<Expr> },
-    Split { sep: Box<Expr>, source: Box<Expr> },
-    If { cond: String, then: Box<Expr>, other: Box<Expr> },
+    Join {
+        sep: Box<Expr>,
+        items: Box<Expr>,
+    },
+    Select {
+        index: Box<Expr>,
+        list: Box<Expr>,
+    },
+    Split {
+        sep: Box<Expr>,
+        source: Box<Expr>,
+    },
+    If {
+        cond: String,
+        then: Box<Expr>,
+        other: Box<Expr>,
+    },
     Equals(Box<Expr>, Box<Expr>),
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
     Condition(String),
-    FindInMap { map: String, top: Box<Expr>, second: Box<Expr>, default: Option<Box<Expr>> },
+    FindInMap {
+        map: String,
+        top: Box<Expr>,
+        second: Box<Expr>,
+        default: Option<Box<Expr>>,
+    },
     ImportValue(Box<Expr>),
     GetAZs(Box<Expr>),
     Base64(Box<Expr>),
-    Cidr { block: Box<Expr>, count: Box<Expr>, bits: Box<Expr> },
+    Cidr {
+        block: Box<Expr>,
+        count: Box<Expr>,
+        bits: Box<Expr>,
+    },
     Length(Box<Expr>),
     ToJsonString(Box<Expr>),
     Dynamic(Dynamic),
@@ -78,7 +103,11 @@ impl Expr {
     }
 
     pub fn literal_i64(&self) -> Option<i64> {
-        self.literal_text()?.parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| f as i64)
+        self.literal_text()?
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.fract() == 0.0)
+            .map(|f| f as i64)
     }
 
     pub fn literal_bool(&self) -> Option<bool> {
@@ -113,7 +142,8 @@ impl Expr {
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(&self.kind, ExprKind::Null) || matches!(&self.kind, ExprKind::Ref(r) if r == "AWS::NoValue")
+        matches!(&self.kind, ExprKind::Null)
+            || matches!(&self.kind, ExprKind::Ref(r) if r == "AWS::NoValue")
     }
 
     /// Calls `f` on this node and every node below it.
@@ -128,7 +158,10 @@ impl Expr {
                     e.walk(f)
                 }
             }),
-            Join { sep: a, items: b } | Select { index: a, list: b } | Split { sep: a, source: b } | Equals(a, b) => {
+            Join { sep: a, items: b }
+            | Select { index: a, list: b }
+            | Split { sep: a, source: b }
+            | Equals(a, b) => {
                 a.walk(f);
                 b.walk(f)
             }
@@ -136,8 +169,15 @@ impl Expr {
                 then.walk(f);
                 other.walk(f)
             }
-            Not(a) | ImportValue(a) | GetAZs(a) | Base64(a) | Length(a) | ToJsonString(a) => a.walk(f),
-            FindInMap { top, second, default, .. } => {
+            Not(a) | ImportValue(a) | GetAZs(a) | Base64(a) | Length(a) | ToJsonString(a) => {
+                a.walk(f)
+            }
+            FindInMap {
+                top,
+                second,
+                default,
+                ..
+            } => {
                 top.walk(f);
                 second.walk(f);
                 if let Some(d) = default {
@@ -149,7 +189,15 @@ impl Expr {
                 count.walk(f);
                 bits.walk(f)
             }
-            Null | Bool(_) | Number(_) | Str(_) | Ref(_) | GetAtt { .. } | Condition(_) | Dynamic(_) | Opaque(_) => {}
+            Null
+            | Bool(_)
+            | Number(_)
+            | Str(_)
+            | Ref(_)
+            | GetAtt { .. }
+            | Condition(_)
+            | Dynamic(_)
+            | Opaque(_) => {}
         }
     }
 }

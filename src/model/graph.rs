@@ -11,8 +11,14 @@ use crate::diag::{Diagnostic, codes};
 use crate::source::Span;
 
 pub const PSEUDO: &[&str] = &[
-    "AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::StackId",
-    "AWS::StackName", "AWS::URLSuffix",
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::NoValue",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
 ];
 
 /// Edge `a → b`: resource `a` depends on resource `b`, first seen at `span`.
@@ -27,7 +33,11 @@ impl ResourceGraph {
 
     /// Indices of the resources `i` depends on.
     pub fn dependencies(&self, i: usize) -> Vec<usize> {
-        let mut v: Vec<usize> = self.graph.neighbors(self.node(i)).map(|n| n.index()).collect();
+        let mut v: Vec<usize> = self
+            .graph
+            .neighbors(self.node(i))
+            .map(|n| n.index())
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -61,7 +71,11 @@ impl ResourceGraph {
     fn topo_dependents_first(&self) -> Vec<usize> {
         let n = self.graph.node_count();
         let mut indeg: Vec<usize> = (0..n)
-            .map(|i| self.graph.neighbors_directed(self.node(i), petgraph::Direction::Incoming).count())
+            .map(|i| {
+                self.graph
+                    .neighbors_directed(self.node(i), petgraph::Direction::Incoming)
+                    .count()
+            })
             .collect();
         let mut ready: Vec<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
         let mut out = Vec::with_capacity(n);
@@ -125,7 +139,10 @@ pub fn build(t: &Template, diags: &mut Vec<Diagnostic>) -> ResourceGraph {
                 Some(j) if j == i && t.resolve(&name) != name => {}
                 Some(_) if event_refs.iter().any(|(_, _, s)| *s == span) => {}
                 Some(j) => {
-                    if graph.find_edge(NodeIndex::new(i), NodeIndex::new(j)).is_none() {
+                    if graph
+                        .find_edge(NodeIndex::new(i), NodeIndex::new(j))
+                        .is_none()
+                    {
                         graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), span);
                     }
                 }
@@ -136,18 +153,29 @@ pub fn build(t: &Template, diags: &mut Vec<Diagnostic>) -> ResourceGraph {
             match index_of(d) {
                 Some(j) if j == i => {}
                 Some(j) => {
-                    if graph.find_edge(NodeIndex::new(i), NodeIndex::new(j)).is_none() {
+                    if graph
+                        .find_edge(NodeIndex::new(i), NodeIndex::new(j))
+                        .is_none()
+                    {
                         graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), *span);
                     }
                 }
-                None => diags.push(undefined(*span, d, "DependsOn names no resource of this template")),
+                None => diags.push(undefined(
+                    *span,
+                    d,
+                    "DependsOn names no resource of this template",
+                )),
             }
         }
         check_conditions(t, &r.properties, diags);
-        if let Some((c, span)) = &r.condition {
-            if !t.conditions.iter().any(|x| &x.name == c) {
-                diags.push(undefined(*span, c, "no condition of this name in `Conditions`"));
-            }
+        if let Some((c, span)) = &r.condition
+            && !t.conditions.iter().any(|x| &x.name == c)
+        {
+            diags.push(undefined(
+                *span,
+                c,
+                "no condition of this name in `Conditions`",
+            ));
         }
     }
     for o in &t.outputs {
@@ -179,20 +207,35 @@ pub fn build(t: &Template, diags: &mut Vec<Diagnostic>) -> ResourceGraph {
 }
 
 fn undefined(span: Span, name: &str, label: &str) -> Diagnostic {
-    Diagnostic::new(codes::CFN_UNDEFINED, span, format!("`{name}` is not defined in this template"), label)
-        .help("declare it under Parameters or Resources, or correct the spelling")
+    Diagnostic::new(
+        codes::CFN_UNDEFINED,
+        span,
+        format!("`{name}` is not defined in this template"),
+        label,
+    )
+    .help("declare it under Parameters or Resources, or correct the spelling")
 }
 
 fn check_name(t: &Template, name: &str, getatt: bool, span: Span, diags: &mut Vec<Diagnostic>) {
     if getatt {
-        diags.push(undefined(span, name, "Fn::GetAtt names no resource of this template"));
+        diags.push(undefined(
+            span,
+            name,
+            "Fn::GetAtt names no resource of this template",
+        ));
         return;
     }
     let known = PSEUDO.contains(&name)
         || t.parameter(name).is_some()
-        || t.resources.iter().any(|r| r.for_each.as_ref().is_some_and(|f| f.ident == name));
+        || t.resources
+            .iter()
+            .any(|r| r.for_each.as_ref().is_some_and(|f| f.ident == name));
     if !known {
-        diags.push(undefined(span, name, "no parameter or resource of this name"));
+        diags.push(undefined(
+            span,
+            name,
+            "no parameter or resource of this name",
+        ));
     }
 }
 
@@ -203,14 +246,22 @@ fn check_conditions(t: &Template, e: &Expr, diags: &mut Vec<Diagnostic>) {
             ExprKind::Condition(c) => (c, "Condition"),
             ExprKind::FindInMap { map, .. } => {
                 if !t.mappings.iter().any(|m| &m.name == map) {
-                    diags.push(undefined(x.span, map, "Fn::FindInMap names no entry of `Mappings`"));
+                    diags.push(undefined(
+                        x.span,
+                        map,
+                        "Fn::FindInMap names no entry of `Mappings`",
+                    ));
                 }
                 return;
             }
             _ => return,
         };
         if !t.conditions.iter().any(|c| &c.name == name) {
-            diags.push(undefined(x.span, name, &format!("{what} names no entry of `Conditions`")));
+            diags.push(undefined(
+                x.span,
+                name,
+                &format!("{what} names no entry of `Conditions`"),
+            ));
         }
     });
 }
@@ -224,7 +275,10 @@ fn report_cycles(t: &Template, g: &ResourceGraph, diags: &mut Vec<Diagnostic>) {
         if !cyclic {
             continue;
         }
-        let names: Vec<&str> = scc.iter().map(|n| t.resources[n.index()].id.as_str()).collect();
+        let names: Vec<&str> = scc
+            .iter()
+            .map(|n| t.resources[n.index()].id.as_str())
+            .collect();
         let first = scc[0];
         let mut d = Diagnostic::new(
             codes::CFN_CYCLE,
@@ -237,7 +291,11 @@ fn report_cycles(t: &Template, g: &ResourceGraph, diags: &mut Vec<Diagnostic>) {
             for e in g.graph.edges(*n) {
                 use petgraph::visit::EdgeRef;
                 if scc.contains(&e.target()) {
-                    let label = format!("{} refers to {}", t.resources[n.index()].id, t.resources[e.target().index()].id);
+                    let label = format!(
+                        "{} refers to {}",
+                        t.resources[n.index()].id,
+                        t.resources[e.target().index()].id
+                    );
                     d = d.related(*e.weight(), label);
                 }
             }

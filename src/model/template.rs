@@ -37,7 +37,9 @@ pub struct Template {
 
 impl Template {
     pub fn is_sam(&self) -> bool {
-        self.transforms.iter().any(|t| t.starts_with("AWS::Serverless"))
+        self.transforms
+            .iter()
+            .any(|t| t.starts_with("AWS::Serverless"))
     }
 
     pub fn resource(&self, id: &str) -> Option<&Resource> {
@@ -46,7 +48,10 @@ impl Template {
 
     /// The logical id a name stands for: itself, or the resource a SAM alias names.
     pub fn resolve<'a>(&'a self, name: &'a str) -> &'a str {
-        self.aliases.iter().find(|(a, _)| a == name).map_or(name, |(_, t)| t.as_str())
+        self.aliases
+            .iter()
+            .find(|(a, _)| a == name)
+            .map_or(name, |(_, t)| t.as_str())
     }
 
     pub fn parameter(&self, name: &str) -> Option<&Parameter> {

@@ -132,14 +132,22 @@ impl Report {
     pub fn to_markdown(&self) -> String {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build() {
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+        {
             env.set_syntax(syntax);
         }
         env.add_filter("cell", |s: String| s.replace('|', "\\|").replace('\n', " "));
         if let Err(e) = env.add_template("migration.md", include_str!("migration.md.j2")) {
             return format!("report template error: {e}\n");
         }
-        match env.get_template("migration.md").and_then(|t| t.render(minijinja::context! { r => minijinja::Value::from(minijinja::value::Serde(self)) })) {
+        match env.get_template("migration.md").and_then(|t| {
+            t.render(
+                minijinja::context! { r => minijinja::Value::from(minijinja::value::Serde(self)) },
+            )
+        }) {
             Ok(s) => {
                 let mut s = s.trim_end().to_string();
                 s.push('\n');

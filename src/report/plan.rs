@@ -6,7 +6,10 @@ use crate::model::template::Template;
 use crate::source::SourceMap;
 
 fn lit(t: &Template, id: usize, prop: &str) -> Option<String> {
-    t.resources[id].properties.path(prop).and_then(|v| v.literal_text())
+    t.resources[id]
+        .properties
+        .path(prop)
+        .and_then(|v| v.literal_text())
 }
 
 /// One migration plan per data store in the template.
@@ -75,28 +78,108 @@ pub fn data_stores(t: &Template, sources: &SourceMap) -> Vec<DataStore> {
 
 /// `(AWS namespace, metric)` → Azure Monitor metric.
 const METRICS: &[(&str, &str, &str)] = &[
-    ("AWS/EC2", "CPUUtilization", "Microsoft.Compute/virtualMachines `Percentage CPU`"),
-    ("AWS/EC2", "NetworkIn", "Microsoft.Compute/virtualMachines `Network In Total`"),
-    ("AWS/EC2", "NetworkOut", "Microsoft.Compute/virtualMachines `Network Out Total`"),
-    ("AWS/EC2", "StatusCheckFailed", "Microsoft.Compute/virtualMachines `VmAvailabilityMetric`"),
+    (
+        "AWS/EC2",
+        "CPUUtilization",
+        "Microsoft.Compute/virtualMachines `Percentage CPU`",
+    ),
+    (
+        "AWS/EC2",
+        "NetworkIn",
+        "Microsoft.Compute/virtualMachines `Network In Total`",
+    ),
+    (
+        "AWS/EC2",
+        "NetworkOut",
+        "Microsoft.Compute/virtualMachines `Network Out Total`",
+    ),
+    (
+        "AWS/EC2",
+        "StatusCheckFailed",
+        "Microsoft.Compute/virtualMachines `VmAvailabilityMetric`",
+    ),
     ("AWS/RDS", "CPUUtilization", "flexible server `cpu_percent`"),
-    ("AWS/RDS", "FreeStorageSpace", "flexible server `storage_percent`"),
-    ("AWS/RDS", "DatabaseConnections", "flexible server `active_connections`"),
-    ("AWS/Lambda", "Errors", "Application Insights `requests/failed`"),
-    ("AWS/Lambda", "Invocations", "Application Insights `requests/count`"),
-    ("AWS/Lambda", "Duration", "Application Insights `requests/duration`"),
+    (
+        "AWS/RDS",
+        "FreeStorageSpace",
+        "flexible server `storage_percent`",
+    ),
+    (
+        "AWS/RDS",
+        "DatabaseConnections",
+        "flexible server `active_connections`",
+    ),
+    (
+        "AWS/Lambda",
+        "Errors",
+        "Application Insights `requests/failed`",
+    ),
+    (
+        "AWS/Lambda",
+        "Invocations",
+        "Application Insights `requests/count`",
+    ),
+    (
+        "AWS/Lambda",
+        "Duration",
+        "Application Insights `requests/duration`",
+    ),
     ("AWS/Lambda", "Throttles", "Microsoft.Web/sites `Http429`"),
-    ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Microsoft.ServiceBus/namespaces `ActiveMessages`"),
-    ("AWS/SQS", "ApproximateAgeOfOldestMessage", "Microsoft.ServiceBus/namespaces `ActiveMessages` (no age metric; alert on count)"),
-    ("AWS/DynamoDB", "ConsumedReadCapacityUnits", "Microsoft.DocumentDB/databaseAccounts `TotalRequestUnits`"),
-    ("AWS/DynamoDB", "ConsumedWriteCapacityUnits", "Microsoft.DocumentDB/databaseAccounts `TotalRequestUnits`"),
-    ("AWS/DynamoDB", "ThrottledRequests", "Microsoft.DocumentDB/databaseAccounts `TotalRequests` with StatusCode 429"),
-    ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Microsoft.Network/applicationGateways `BackendResponseStatus` (5xx)"),
-    ("AWS/ApplicationELB", "TargetResponseTime", "Microsoft.Network/applicationGateways `BackendLastByteResponseTime`"),
-    ("AWS/ApiGateway", "5XXError", "Microsoft.ApiManagement/service `Requests` (5xx)"),
-    ("AWS/ApiGateway", "Latency", "Microsoft.ApiManagement/service `Duration`"),
-    ("AWS/S3", "BucketSizeBytes", "Microsoft.Storage/storageAccounts `UsedCapacity`"),
-    ("AWS/S3", "NumberOfObjects", "Microsoft.Storage/storageAccounts/blobServices `BlobCount`"),
+    (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "Microsoft.ServiceBus/namespaces `ActiveMessages`",
+    ),
+    (
+        "AWS/SQS",
+        "ApproximateAgeOfOldestMessage",
+        "Microsoft.ServiceBus/namespaces `ActiveMessages` (no age metric; alert on count)",
+    ),
+    (
+        "AWS/DynamoDB",
+        "ConsumedReadCapacityUnits",
+        "Microsoft.DocumentDB/databaseAccounts `TotalRequestUnits`",
+    ),
+    (
+        "AWS/DynamoDB",
+        "ConsumedWriteCapacityUnits",
+        "Microsoft.DocumentDB/databaseAccounts `TotalRequestUnits`",
+    ),
+    (
+        "AWS/DynamoDB",
+        "ThrottledRequests",
+        "Microsoft.DocumentDB/databaseAccounts `TotalRequests` with StatusCode 429",
+    ),
+    (
+        "AWS/ApplicationELB",
+        "HTTPCode_Target_5XX_Count",
+        "Microsoft.Network/applicationGateways `BackendResponseStatus` (5xx)",
+    ),
+    (
+        "AWS/ApplicationELB",
+        "TargetResponseTime",
+        "Microsoft.Network/applicationGateways `BackendLastByteResponseTime`",
+    ),
+    (
+        "AWS/ApiGateway",
+        "5XXError",
+        "Microsoft.ApiManagement/service `Requests` (5xx)",
+    ),
+    (
+        "AWS/ApiGateway",
+        "Latency",
+        "Microsoft.ApiManagement/service `Duration`",
+    ),
+    (
+        "AWS/S3",
+        "BucketSizeBytes",
+        "Microsoft.Storage/storageAccounts `UsedCapacity`",
+    ),
+    (
+        "AWS/S3",
+        "NumberOfObjects",
+        "Microsoft.Storage/storageAccounts/blobServices `BlobCount`",
+    ),
 ];
 
 /// CloudWatch alarms in the template, and baseline metrics of the services it uses.
@@ -106,16 +189,34 @@ pub fn kpis(t: &Template) -> Vec<Kpi> {
         if r.ty != "AWS::CloudWatch::Alarm" {
             continue;
         }
-        let ns = r.properties.get("Namespace").and_then(|x| x.literal_text()).unwrap_or_else(|| "(computed)".into());
-        let metric = r.properties.get("MetricName").and_then(|x| x.literal_text()).unwrap_or_else(|| {
-            if r.properties.get("Metrics").is_some() { "(metric math)".into() } else { "(computed)".into() }
-        });
+        let ns = r
+            .properties
+            .get("Namespace")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_else(|| "(computed)".into());
+        let metric = r
+            .properties
+            .get("MetricName")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_else(|| {
+                if r.properties.get("Metrics").is_some() {
+                    "(metric math)".into()
+                } else {
+                    "(computed)".into()
+                }
+            });
         let azure = METRICS
             .iter()
             .find(|(n, m, _)| *n == ns && *m == metric)
             .map(|(_, _, a)| a.to_string())
-            .unwrap_or_else(|| "choose the equivalent Azure Monitor metric of the translated resource".into());
-        out.push(Kpi { source: format!("alarm {}", r.id), aws: format!("{ns} `{metric}`"), azure });
+            .unwrap_or_else(|| {
+                "choose the equivalent Azure Monitor metric of the translated resource".into()
+            });
+        out.push(Kpi {
+            source: format!("alarm {}", r.id),
+            aws: format!("{ns} `{metric}`"),
+            azure,
+        });
     }
     let mut services: Vec<&str> = Vec::new();
     for r in &t.resources {
@@ -135,7 +236,11 @@ pub fn kpis(t: &Template) -> Vec<Kpi> {
     for ns in services {
         for (n, m, a) in METRICS.iter().filter(|(n, _, _)| *n == ns) {
             if !out.iter().any(|k| k.aws == format!("{n} `{m}`")) {
-                out.push(Kpi { source: "baseline".into(), aws: format!("{n} `{m}`"), azure: a.to_string() });
+                out.push(Kpi {
+                    source: "baseline".into(),
+                    aws: format!("{n} `{m}`"),
+                    azure: a.to_string(),
+                });
             }
         }
     }

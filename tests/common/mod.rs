@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +22,9 @@ pub fn convert(paths: &[&Path]) -> Outcome {
 /// Parses Bicep with the tree-sitter grammar; returns the first syntax error.
 pub fn bicep_syntax_error(text: &str) -> Option<String> {
     let mut parser = tree_sitter::Parser::new();
-    parser.set_language(&tree_sitter_bicep::LANGUAGE.into()).expect("bicep grammar");
+    parser
+        .set_language(&tree_sitter_bicep::LANGUAGE.into())
+        .expect("bicep grammar");
     let tree = parser.parse(text, None)?;
     let root = tree.root_node();
     if !root.has_error() {
@@ -32,7 +35,12 @@ pub fn bicep_syntax_error(text: &str) -> Option<String> {
     while let Some(n) = stack.pop() {
         if n.is_error() || n.is_missing() {
             let p = n.start_position();
-            return Some(format!("line {}, column {}: {}", p.row + 1, p.column + 1, n.kind()));
+            return Some(format!(
+                "line {}, column {}: {}",
+                p.row + 1,
+                p.column + 1,
+                n.kind()
+            ));
         }
         for c in n.children(&mut cursor) {
             stack.push(c);

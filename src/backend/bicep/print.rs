@@ -45,7 +45,10 @@ pub fn print_module(m: &AzModule) -> String {
         if let Some(d) = &out.description {
             o.line(0, &format!("@description({})", string_lit(d)));
         }
-        o.line(0, &format!("output {} {} = {}", out.name, out.ty, expr(&out.value, 0)));
+        o.line(
+            0,
+            &format!("output {} {} = {}", out.name, out.ty, expr(&out.value, 0)),
+        );
         o.buf.push('\n');
     }
     while o.buf.ends_with("\n\n") {
@@ -55,7 +58,11 @@ pub fn print_module(m: &AzModule) -> String {
 }
 
 fn comment(s: &str) -> String {
-    if s.is_empty() { "//".into() } else { format!("// {}", s.replace('\n', " ")) }
+    if s.is_empty() {
+        "//".into()
+    } else {
+        format!("// {}", s.replace('\n', " "))
+    }
 }
 
 fn print_param(o: &mut Out, p: &AzParam) {
@@ -66,7 +73,10 @@ fn print_param(o: &mut Out, p: &AzParam) {
         o.line(0, "@secure()");
     }
     if !p.allowed.is_empty() {
-        o.line(0, &format!("@allowed({})", expr(&AzExpr::Array(p.allowed.clone()), 0)));
+        o.line(
+            0,
+            &format!("@allowed({})", expr(&AzExpr::Array(p.allowed.clone()), 0)),
+        );
     }
     for (name, v) in [
         ("minLength", p.min_length),
@@ -88,6 +98,24 @@ fn print_resource(o: &mut Out, r: &AzResource) {
     for c in &r.comments {
         o.line(0, &comment(c));
     }
+    if r.existing {
+        let mut members = Vec::new();
+        if let Some(p) = &r.parent {
+            members.push((AzKey::Name("parent".into()), AzExpr::ident(p)));
+        }
+        members.push((AzKey::Name("name".into()), r.name.clone()));
+        o.line(
+            0,
+            &format!(
+                "resource {} '{}@{}' existing = {}",
+                r.symbol,
+                r.ty,
+                r.api,
+                expr(&AzExpr::Object(members), 0)
+            ),
+        );
+        return;
+    }
     let head = format!("resource {} '{}@{}' =", r.symbol, r.ty, r.api);
     let mut members: Vec<(String, AzExpr)> = Vec::new();
     if let Some(p) = &r.parent {
@@ -102,27 +130,47 @@ fn print_resource(o: &mut Out, r: &AzResource) {
         members.push(("tags".into(), t.clone()));
     }
     // The order `bicep` users expect: sku, kind, identity, zones, properties, then the rest.
-    let rank = |k: &str| ["sku", "kind", "identity", "zones", "properties"].iter().position(|x| *x == k).unwrap_or(5);
+    let rank = |k: &str| {
+        ["sku", "kind", "identity", "zones", "properties"]
+            .iter()
+            .position(|x| *x == k)
+            .unwrap_or(5)
+    };
     let mut body: Vec<&(String, AzExpr)> = r.body.iter().filter(|(k, _)| k != "scope").collect();
     body.sort_by_key(|(k, _)| rank(k));
     members.extend(body.into_iter().cloned());
     if !r.depends_on.is_empty() {
-        members.push(("dependsOn".into(), AzExpr::Array(r.depends_on.iter().map(AzExpr::ident).collect())));
+        members.push((
+            "dependsOn".into(),
+            AzExpr::Array(r.depends_on.iter().map(AzExpr::ident).collect()),
+        ));
     }
-    let body = AzExpr::Object(members.into_iter().map(|(k, v)| (AzKey::Name(k), v)).collect());
+    let body = AzExpr::Object(
+        members
+            .into_iter()
+            .map(|(k, v)| (AzKey::Name(k), v))
+            .collect(),
+    );
     let (prefix, suffix) = match (&r.for_each, &r.condition) {
-        (Some((var, coll)), Some(c)) => (format!("[for {var} in {}: if ({})", expr(coll, 0), expr(c, 0)), "]"),
+        (Some((var, coll)), Some(c)) => (
+            format!("[for {var} in {}: if ({})", expr(coll, 0), expr(c, 0)),
+            "]",
+        ),
         (Some((var, coll)), None) => (format!("[for {var} in {}:", expr(coll, 0)), "]"),
         (None, Some(c)) => (format!("if ({})", expr(c, 0)), ""),
         (None, None) => (String::new(), ""),
     };
     let sep = if prefix.is_empty() { "" } else { " " };
-    o.line(0, &format!("{head} {prefix}{sep}{}{suffix}", expr(&body, 0)));
+    o.line(
+        0,
+        &format!("{head} {prefix}{sep}{}{suffix}", expr(&body, 0)),
+    );
 }
 
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
-    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_') && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
+        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
 /// A Bicep string literal, with `'''` multi-line form for text with newlines.
@@ -199,7 +247,12 @@ fn expr(e: &AzExpr, indent: usize) -> String {
             s.push('\'');
             s
         }
-        AzExpr::Cond(c, a, b) => format!("{} ? {} : {}", operand(c, indent), operand(a, indent), operand(b, indent)),
+        AzExpr::Cond(c, a, b) => format!(
+            "{} ? {} : {}",
+            operand(c, indent),
+            operand(a, indent),
+            operand(b, indent)
+        ),
         AzExpr::Bin(op, a, b) => format!("{} {op} {}", operand(a, indent), operand(b, indent)),
         AzExpr::Not(a) => format!("!{}", operand(a, indent)),
         AzExpr::For(v, c, b) => format!("[for {v} in {}: {}]", expr(c, indent), expr(b, indent)),

@@ -12,8 +12,27 @@ pub struct Lower<'d> {
 }
 
 const INTRINSICS: &[&str] = &[
-    "Ref", "Sub", "GetAtt", "Join", "Select", "Split", "If", "Equals", "And", "Or", "Not", "FindInMap",
-    "ImportValue", "GetAZs", "Base64", "Cidr", "Condition", "Transform", "Length", "ToJsonString", "GetParam",
+    "Ref",
+    "Sub",
+    "GetAtt",
+    "Join",
+    "Select",
+    "Split",
+    "If",
+    "Equals",
+    "And",
+    "Or",
+    "Not",
+    "FindInMap",
+    "ImportValue",
+    "GetAZs",
+    "Base64",
+    "Cidr",
+    "Condition",
+    "Transform",
+    "Length",
+    "ToJsonString",
+    "GetParam",
 ];
 
 fn boxed(e: Expr) -> Box<Expr> {
@@ -32,7 +51,10 @@ impl Lower<'_> {
                     Diagnostic::new(
                         codes::CFN_DUPLICATE_KEY,
                         e.0.span,
-                        format!("`{}` is defined twice; CloudFormation uses the last definition", e.0.name),
+                        format!(
+                            "`{}` is defined twice; CloudFormation uses the last definition",
+                            e.0.name
+                        ),
                         "this definition is used",
                     )
                     .related(first.0.span, "this earlier definition is ignored")
@@ -52,7 +74,9 @@ impl Lower<'_> {
                 format!("Fn::{name} takes {expected}"),
                 format!("wrong arguments for Fn::{name}"),
             )
-            .help(format!("write Fn::{name} with {expected}, as in the CloudFormation reference")),
+            .help(format!(
+                "write Fn::{name} with {expected}, as in the CloudFormation reference"
+            )),
         );
         Expr::new(ExprKind::Null, span)
     }
@@ -64,7 +88,10 @@ impl Lower<'_> {
         }
         match &n.kind {
             NodeKind::Scalar(s) => self.scalar(s, n.span),
-            NodeKind::Seq(items) => Expr::new(ExprKind::List(items.iter().map(|i| self.expr(i)).collect()), n.span),
+            NodeKind::Seq(items) => Expr::new(
+                ExprKind::List(items.iter().map(|i| self.expr(i)).collect()),
+                n.span,
+            ),
             NodeKind::Map(entries) => {
                 if entries.len() == 1 {
                     let (k, v) = &entries[0];
@@ -76,7 +103,10 @@ impl Lower<'_> {
                     }
                 }
                 let items = self.entries(entries);
-                let obj = items.into_iter().map(|(k, v)| (k.name.clone(), k.span, self.expr(v))).collect();
+                let obj = items
+                    .into_iter()
+                    .map(|(k, v)| (k.name.clone(), k.span, self.expr(v)))
+                    .collect();
                 Expr::new(ExprKind::Object(obj), n.span)
             }
         }
@@ -92,14 +122,17 @@ impl Lower<'_> {
     }
 
     fn tagged(&mut self, tag: &str, n: &Node) -> Expr {
-        let untagged = Node { tag: None, ..n.clone() };
+        let untagged = Node {
+            tag: None,
+            ..n.clone()
+        };
         if INTRINSICS.contains(&tag) {
             return self.call(tag, &untagged, n.span, n.span);
         }
-        if let Some(f) = tag.strip_prefix("Fn::") {
-            if INTRINSICS.contains(&f) {
-                return self.call(f, &untagged, n.span, n.span);
-            }
+        if let Some(f) = tag.strip_prefix("Fn::")
+            && INTRINSICS.contains(&f)
+        {
+            return self.call(f, &untagged, n.span, n.span);
         }
         if let Some(tool) = preprocessor(tag) {
             return self.macro_value(&format!("!{tag}"), tool, n.span);
@@ -140,31 +173,56 @@ impl Lower<'_> {
             "Join" => match self.args(arg, 2) {
                 Some(mut a) => {
                     let items = a.pop().unwrap();
-                    ExprKind::Join { sep: boxed(a.pop().unwrap()), items: boxed(items) }
+                    ExprKind::Join {
+                        sep: boxed(a.pop().unwrap()),
+                        items: boxed(items),
+                    }
                 }
-                None => return self.arity(span, "Join", "a list of two: a delimiter and a list of values"),
+                None => {
+                    return self.arity(
+                        span,
+                        "Join",
+                        "a list of two: a delimiter and a list of values",
+                    );
+                }
             },
             "Select" => match self.args(arg, 2) {
                 Some(mut a) => {
                     let list = a.pop().unwrap();
-                    ExprKind::Select { index: boxed(a.pop().unwrap()), list: boxed(list) }
+                    ExprKind::Select {
+                        index: boxed(a.pop().unwrap()),
+                        list: boxed(list),
+                    }
                 }
                 None => return self.arity(span, "Select", "a list of two: an index and a list"),
             },
             "Split" => match self.args(arg, 2) {
                 Some(mut a) => {
                     let source = a.pop().unwrap();
-                    ExprKind::Split { sep: boxed(a.pop().unwrap()), source: boxed(source) }
+                    ExprKind::Split {
+                        sep: boxed(a.pop().unwrap()),
+                        source: boxed(source),
+                    }
                 }
-                None => return self.arity(span, "Split", "a list of two: a delimiter and a string"),
+                None => {
+                    return self.arity(span, "Split", "a list of two: a delimiter and a string");
+                }
             },
             "If" => {
                 let items = arg.as_seq().filter(|s| s.len() == 3);
                 match items.and_then(|s| s[0].scalar_text().map(|c| (c, s))) {
-                    Some((cond, s)) => {
-                        ExprKind::If { cond, then: boxed(self.expr(&s[1])), other: boxed(self.expr(&s[2])) }
+                    Some((cond, s)) => ExprKind::If {
+                        cond,
+                        then: boxed(self.expr(&s[1])),
+                        other: boxed(self.expr(&s[2])),
+                    },
+                    None => {
+                        return self.arity(
+                            span,
+                            "If",
+                            "a list of three: a condition name and two values",
+                        );
                     }
-                    None => return self.arity(span, "If", "a list of three: a condition name and two values"),
                 }
             }
             "Equals" => match self.args(arg, 2) {
@@ -177,7 +235,11 @@ impl Lower<'_> {
             "And" | "Or" => match arg.as_seq().filter(|s| (2..=10).contains(&s.len())) {
                 Some(s) => {
                     let v = s.iter().map(|i| self.expr(i)).collect();
-                    if f == "And" { ExprKind::And(v) } else { ExprKind::Or(v) }
+                    if f == "And" {
+                        ExprKind::And(v)
+                    } else {
+                        ExprKind::Or(v)
+                    }
                 }
                 None => return self.arity(span, f, "a list of 2 to 10 conditions"),
             },
@@ -195,12 +257,25 @@ impl Lower<'_> {
                 Some(mut a) => {
                     let bits = a.pop().unwrap();
                     let count = a.pop().unwrap();
-                    ExprKind::Cidr { block: boxed(a.pop().unwrap()), count: boxed(count), bits: boxed(bits) }
+                    ExprKind::Cidr {
+                        block: boxed(a.pop().unwrap()),
+                        count: boxed(count),
+                        bits: boxed(bits),
+                    }
                 }
-                None => return self.arity(span, "Cidr", "a list of three: an address block, a count and a size"),
+                None => {
+                    return self.arity(
+                        span,
+                        "Cidr",
+                        "a list of three: an address block, a count and a size",
+                    );
+                }
             },
             "Transform" => {
-                let name = arg.get("Name").and_then(|n| n.scalar_text()).unwrap_or_else(|| "a macro".into());
+                let name = arg
+                    .get("Name")
+                    .and_then(|n| n.scalar_text())
+                    .unwrap_or_else(|| "a macro".into());
                 self.diags.push(
                     Diagnostic::new(
                         codes::CFN_MACRO,
@@ -208,7 +283,9 @@ impl Lower<'_> {
                         format!("Fn::Transform ({name}) is not expanded"),
                         "this value is left for a person to translate",
                     )
-                    .help("expand the macro (for AWS::Include: inline the snippet) and convert again"),
+                    .help(
+                        "expand the macro (for AWS::Include: inline the snippet) and convert again",
+                    ),
                 );
                 ExprKind::Opaque(format!("Fn::Transform {name}"))
             }
@@ -236,7 +313,9 @@ impl Lower<'_> {
 
     fn getatt(&mut self, arg: &Node, span: Span) -> Expr {
         let parts = match (&arg.kind, arg.as_seq()) {
-            (NodeKind::Scalar(Scalar::Str(s)), _) => s.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())),
+            (NodeKind::Scalar(Scalar::Str(s)), _) => s
+                .split_once('.')
+                .map(|(a, b)| (a.to_string(), b.to_string())),
             (_, Some([a, b])) => match (a.scalar_text(), b.scalar_text()) {
                 (Some(a), Some(b)) => Some((a, b)),
                 // An attribute computed by Ref (allowed by CloudFormation) keeps its resource.
@@ -246,26 +325,46 @@ impl Lower<'_> {
             _ => None,
         };
         match parts {
-            Some((resource, attribute)) => Expr::new(ExprKind::GetAtt { resource, attribute }, span),
-            None => self.arity(span, "GetAtt", "`Resource.Attribute` or a list of two: a resource and an attribute"),
+            Some((resource, attribute)) => Expr::new(
+                ExprKind::GetAtt {
+                    resource,
+                    attribute,
+                },
+                span,
+            ),
+            None => self.arity(
+                span,
+                "GetAtt",
+                "`Resource.Attribute` or a list of two: a resource and an attribute",
+            ),
         }
     }
 
     fn sub(&mut self, arg: &Node, span: Span) -> Expr {
-        if let Some([(k, _)]) = arg.as_map() {
-            if let Some(tool) = preprocessor(&k.name) {
-                return self.macro_value(&k.name, tool, k.span);
-            }
+        if let Some([(k, _)]) = arg.as_map()
+            && let Some(tool) = preprocessor(&k.name)
+        {
+            return self.macro_value(&k.name, tool, k.span);
         }
         let (text, text_span, vars) = match (&arg.kind, arg.as_seq()) {
             (NodeKind::Scalar(_), _) => (arg.scalar_text().unwrap_or_default(), arg.span, None),
             (_, Some([t, m])) if t.scalar_text().is_some() && m.as_map().is_some() => {
                 (t.scalar_text().unwrap_or_default(), t.span, m.as_map())
             }
-            _ => return self.arity(span, "Sub", "a string, or a list of two: a string and a map of variables"),
+            _ => {
+                return self.arity(
+                    span,
+                    "Sub",
+                    "a string, or a list of two: a string and a map of variables",
+                );
+            }
         };
         let vars: Vec<(String, Expr)> = match vars {
-            Some(m) => self.entries(m).into_iter().map(|(k, v)| (k.name.clone(), self.expr(v))).collect(),
+            Some(m) => self
+                .entries(m)
+                .into_iter()
+                .map(|(k, v)| (k.name.clone(), self.expr(v)))
+                .collect(),
             None => Vec::new(),
         };
         let mut parts = Vec::new();
@@ -276,7 +375,13 @@ impl Lower<'_> {
                     let e = match vars.iter().rev().find(|(k, _)| *k == v) {
                         Some((_, e)) => e.clone(),
                         None => match v.split_once('.') {
-                            Some((r, a)) => Expr::new(ExprKind::GetAtt { resource: r.into(), attribute: a.into() }, text_span),
+                            Some((r, a)) => Expr::new(
+                                ExprKind::GetAtt {
+                                    resource: r.into(),
+                                    attribute: a.into(),
+                                },
+                                text_span,
+                            ),
                             None => Expr::new(ExprKind::Ref(v), text_span),
                         },
                     };
@@ -289,15 +394,33 @@ impl Lower<'_> {
 
     fn find_in_map(&mut self, arg: &Node, span: Span) -> Expr {
         let Some(s) = arg.as_seq().filter(|s| s.len() == 3 || s.len() == 4) else {
-            return self.arity(span, "FindInMap", "a list of three: a map name, a top-level key and a second-level key");
+            return self.arity(
+                span,
+                "FindInMap",
+                "a list of three: a map name, a top-level key and a second-level key",
+            );
         };
         let map = match (&s[0].tag, s[0].scalar_text()) {
             (None, Some(m)) => m,
-            _ => return self.arity(span, "FindInMap", "a literal map name as its first argument"),
+            _ => {
+                return self.arity(
+                    span,
+                    "FindInMap",
+                    "a literal map name as its first argument",
+                );
+            }
         };
-        let default = s.get(3).and_then(|d| d.get("DefaultValue")).map(|d| boxed(self.expr(d)));
+        let default = s
+            .get(3)
+            .and_then(|d| d.get("DefaultValue"))
+            .map(|d| boxed(self.expr(d)));
         Expr::new(
-            ExprKind::FindInMap { map, top: boxed(self.expr(&s[1])), second: boxed(self.expr(&s[2])), default },
+            ExprKind::FindInMap {
+                map,
+                top: boxed(self.expr(&s[1])),
+                second: boxed(self.expr(&s[2])),
+                default,
+            },
             span,
         )
     }
@@ -305,7 +428,11 @@ impl Lower<'_> {
 
 /// The pre-processor a tag or key belongs to (`Rain::Embed` → Rain).
 pub fn preprocessor(name: &str) -> Option<&'static str> {
-    if name.starts_with("Rain::") { Some("Rain") } else { None }
+    if name.starts_with("Rain::") {
+        Some("Rain")
+    } else {
+        None
+    }
 }
 
 /// `Ref`, `Condition` and `Fn::*` keys of a one-entry mapping.
@@ -315,7 +442,11 @@ fn function_name(key: &str) -> Option<&str> {
     }
     let f = key.strip_prefix("Fn::")?;
     // `Fn::ForEach::Name` is a loop, handled where resources are read.
-    if f.starts_with("ForEach") { None } else { Some(f) }
+    if f.starts_with("ForEach") {
+        None
+    } else {
+        Some(f)
+    }
 }
 
 /// A plain string, split where it embeds `{{resolve:…}}` dynamic references.
@@ -334,14 +465,19 @@ fn string_expr(t: &str, span: Span) -> Expr {
 fn push_dynamic_parts(parts: &mut Vec<SubPart>, text: &str, span: Span) {
     let mut rest = text;
     while let Some(i) = rest.find("{{resolve:") {
-        let Some(end) = rest[i..].find("}}") else { break };
+        let Some(end) = rest[i..].find("}}") else {
+            break;
+        };
         if i > 0 {
             parts.push(SubPart::Lit(rest[..i].to_string()));
         }
         let body = &rest[i + "{{resolve:".len()..i + end];
         let (service, reference) = body.split_once(':').unwrap_or((body, ""));
         parts.push(SubPart::Expr(Expr::new(
-            ExprKind::Dynamic(Dynamic { service: service.to_string(), reference: reference.to_string() }),
+            ExprKind::Dynamic(Dynamic {
+                service: service.to_string(),
+                reference: reference.to_string(),
+            }),
             span,
         )));
         rest = &rest[i + end + 2..];

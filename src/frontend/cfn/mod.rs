@@ -21,7 +21,7 @@ pub struct ParseReturn {
 }
 
 /// Parses the data tree only (used by discovery to recognise templates).
-pub fn parse_node(sources: &SourceMap, file: FileId) -> Result<(Node, Format), Diagnostic> {
+pub fn parse_node(sources: &SourceMap, file: FileId) -> Result<(Node, Format), Box<Diagnostic>> {
     let f = sources.get(file);
     let text = &*f.text;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
@@ -35,13 +35,17 @@ pub fn parse_node(sources: &SourceMap, file: FileId) -> Result<(Node, Format), D
         Ok(n) => Ok((n, if is_json { Format::Json } else { Format::Yaml })),
         Err((offset, message)) => {
             let kind = if is_json { "JSON" } else { "YAML" };
-            Err(Diagnostic::new(
-                codes::CFN_SYNTAX,
-                Span::new(file, offset, (offset + 1).min(text.len())),
-                format!("invalid {kind}: {message}"),
-                "the parser stopped here",
-            )
-            .help(format!("fix the {kind} syntax at this position; the rest of the run still converts")))
+            Err(Box::new(
+                Diagnostic::new(
+                    codes::CFN_SYNTAX,
+                    Span::new(file, offset, (offset + 1).min(text.len())),
+                    format!("invalid {kind}: {message}"),
+                    "the parser stopped here",
+                )
+                .help(format!(
+                    "fix the {kind} syntax at this position; the rest of the run still converts"
+                )),
+            ))
         }
     }
 }
@@ -51,17 +55,30 @@ pub fn parse(sources: &SourceMap, file: FileId) -> ParseReturn {
     let mut diagnostics = Vec::new();
     let (root, format) = match parse_node(sources, file) {
         Ok(r) => r,
-        Err(d) => return ParseReturn { template: None, diagnostics: vec![d] },
+        Err(d) => {
+            return ParseReturn {
+                template: None,
+                diagnostics: vec![*d],
+            };
+        }
     };
     let template = read_template(&root, file, format, &mut diagnostics);
-    ParseReturn { template, diagnostics }
+    ParseReturn {
+        template,
+        diagnostics,
+    }
 }
 
 fn structure(span: Span, message: impl Into<String>, label: &str, help: &str) -> Diagnostic {
     Diagnostic::new(codes::CFN_STRUCTURE, span, message, label).help(help)
 }
 
-fn read_template(root: &Node, file: FileId, format: Format, diags: &mut Vec<Diagnostic>) -> Option<Template> {
+fn read_template(
+    root: &Node,
+    file: FileId,
+    format: Format,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Template> {
     let Some(entries) = root.as_map() else {
         diags.push(structure(
             root.span,
@@ -93,13 +110,29 @@ fn read_template(root: &Node, file: FileId, format: Format, diags: &mut Vec<Diag
         match k.name.as_str() {
             "Description" => t.description = v.scalar_text(),
             "Transform" => match &v.kind {
-                NodeKind::Seq(items) => t.transforms.extend(items.iter().filter_map(|i| i.scalar_text())),
+                NodeKind::Seq(items) => t
+                    .transforms
+                    .extend(items.iter().filter_map(|i| i.scalar_text())),
                 NodeKind::Scalar(_) => t.transforms.extend(v.scalar_text()),
-                NodeKind::Map(_) => t.transforms.push(v.get("Name").and_then(|n| n.scalar_text()).unwrap_or_default()),
+                NodeKind::Map(_) => t.transforms.push(
+                    v.get("Name")
+                        .and_then(|n| n.scalar_text())
+                        .unwrap_or_default(),
+                ),
             },
             "Parameters" => t.parameters = read_parameters(&mut lower, v),
-            "Mappings" => t.mappings = read_named(&mut lower, v).into_iter().map(|(name, span, value)| Mapping { name, span, value }).collect(),
-            "Conditions" => t.conditions = read_named(&mut lower, v).into_iter().map(|(name, span, value)| Condition { name, span, value }).collect(),
+            "Mappings" => {
+                t.mappings = read_named(&mut lower, v)
+                    .into_iter()
+                    .map(|(name, span, value)| Mapping { name, span, value })
+                    .collect()
+            }
+            "Conditions" => {
+                t.conditions = read_named(&mut lower, v)
+                    .into_iter()
+                    .map(|(name, span, value)| Condition { name, span, value })
+                    .collect()
+            }
             "Resources" => {
                 saw_resources = true;
                 if !matches!(v.kind, NodeKind::Scalar(Scalar::Null)) {
@@ -112,7 +145,11 @@ fn read_template(root: &Node, file: FileId, format: Format, diags: &mut Vec<Diag
         }
     }
     if saw_resources && t.resources.is_empty() && !lower.diags.iter().any(|d| d.is_error()) {
-        let span = t.sections.iter().find(|(n, _)| n == "Resources").map_or(root.span, |(_, s)| *s);
+        let span = t
+            .sections
+            .iter()
+            .find(|(n, _)| n == "Resources")
+            .map_or(root.span, |(_, s)| *s);
         lower.diags.push(
             Diagnostic::new(codes::CFN_EMPTY, span, "the template declares no resources", "empty `Resources`")
                 .help("CloudFormation rejects a template without resources; the Bicep file holds only parameters and outputs"),
@@ -138,15 +175,25 @@ fn read_named(lower: &mut Lower, v: &Node) -> Vec<(String, Span, Expr)> {
     let Some(m) = v.as_map() else {
         return Vec::new();
     };
-    lower.entries(m).into_iter().map(|(k, n)| (k.name.clone(), k.span, lower.expr(n))).collect()
+    lower
+        .entries(m)
+        .into_iter()
+        .map(|(k, n)| (k.name.clone(), k.span, lower.expr(n)))
+        .collect()
 }
 
 fn int(n: Option<&Node>) -> Option<i64> {
-    n?.scalar_text()?.trim().parse::<f64>().ok().map(|f| f as i64)
+    n?.scalar_text()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|f| f as i64)
 }
 
 fn read_parameters(lower: &mut Lower, v: &Node) -> Vec<Parameter> {
-    let Some(m) = v.as_map() else { return Vec::new() };
+    let Some(m) = v.as_map() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (k, p) in lower.entries(m) {
         if let Some(pm) = p.as_map() {
@@ -155,15 +202,25 @@ fn read_parameters(lower: &mut Lower, v: &Node) -> Vec<Parameter> {
         out.push(Parameter {
             name: k.name.clone(),
             span: k.span,
-            ty: p.get("Type").and_then(|t| t.scalar_text()).unwrap_or_else(|| "String".into()),
+            ty: p
+                .get("Type")
+                .and_then(|t| t.scalar_text())
+                .unwrap_or_else(|| "String".into()),
             default: p.get("Default").map(|d| lower.expr(d)),
-            allowed_values: p.get("AllowedValues").and_then(|a| a.as_seq()).map(|s| s.iter().map(|i| lower.expr(i)).collect()).unwrap_or_default(),
+            allowed_values: p
+                .get("AllowedValues")
+                .and_then(|a| a.as_seq())
+                .map(|s| s.iter().map(|i| lower.expr(i)).collect())
+                .unwrap_or_default(),
             allowed_pattern: p.get("AllowedPattern").and_then(|a| a.scalar_text()),
             min_length: int(p.get("MinLength")),
             max_length: int(p.get("MaxLength")),
             min_value: int(p.get("MinValue")),
             max_value: int(p.get("MaxValue")),
-            no_echo: p.get("NoEcho").and_then(|n| n.scalar_text()).is_some_and(|s| s.eq_ignore_ascii_case("true")),
+            no_echo: p
+                .get("NoEcho")
+                .and_then(|n| n.scalar_text())
+                .is_some_and(|s| s.eq_ignore_ascii_case("true")),
             description: p.get("Description").and_then(|d| d.scalar_text()),
         });
     }
@@ -193,28 +250,54 @@ fn read_resources(lower: &mut Lower, v: &Node, out: &mut Vec<Resource>) {
 
 fn read_resource(lower: &mut Lower, id: &str, span: Span, r: &Node) -> Option<Resource> {
     let Some(rm) = r.as_map() else {
-        lower.diags.push(structure(span, format!("resource `{id}` is not a mapping"), "expected `Type:` and `Properties:` here", "write the resource as a mapping with at least a `Type`"));
+        lower.diags.push(structure(
+            span,
+            format!("resource `{id}` is not a mapping"),
+            "expected `Type:` and `Properties:` here",
+            "write the resource as a mapping with at least a `Type`",
+        ));
         return None;
     };
     lower.entries(rm);
     let ty = match r.get("Type") {
-        Some(t) if matches!(t.kind, NodeKind::Scalar(Scalar::Str(_))) && t.tag.is_none() => t.scalar_text().unwrap_or_default(),
-        Some(t) if t.tag.as_deref().and_then(intrinsics::preprocessor).is_some() => {
+        Some(t) if matches!(t.kind, NodeKind::Scalar(Scalar::Str(_))) && t.tag.is_none() => {
+            t.scalar_text().unwrap_or_default()
+        }
+        Some(t)
+            if t.tag
+                .as_deref()
+                .and_then(intrinsics::preprocessor)
+                .is_some() =>
+        {
             let tag = t.tag.clone().unwrap_or_default();
             lower.macro_value(&format!("!{tag}"), "Rain", t.span);
             tag
         }
-        Some(t) if t.as_map().is_some_and(|m| m.len() == 1 && intrinsics::preprocessor(&m[0].0.name).is_some()) => {
+        Some(t)
+            if t.as_map().is_some_and(|m| {
+                m.len() == 1 && intrinsics::preprocessor(&m[0].0.name).is_some()
+            }) =>
+        {
             let key = t.as_map().map(|m| m[0].0.name.clone()).unwrap_or_default();
             lower.macro_value(&key, "Rain", t.span);
             key
         }
         Some(t) => {
-            lower.diags.push(structure(t.span, format!("the Type of `{id}` must be a literal string"), "not a literal type name", "write the resource type literally, e.g. `Type: AWS::S3::Bucket`"));
+            lower.diags.push(structure(
+                t.span,
+                format!("the Type of `{id}` must be a literal string"),
+                "not a literal type name",
+                "write the resource type literally, e.g. `Type: AWS::S3::Bucket`",
+            ));
             return None;
         }
         None => {
-            lower.diags.push(structure(span, format!("resource `{id}` has no Type"), "no `Type` in this resource", "add `Type: AWS::<service>::<resource>`"));
+            lower.diags.push(structure(
+                span,
+                format!("resource `{id}` has no Type"),
+                "no `Type` in this resource",
+                "add `Type: AWS::<service>::<resource>`",
+            ));
             return None;
         }
     };
@@ -224,12 +307,21 @@ fn read_resource(lower: &mut Lower, id: &str, span: Span, r: &Node) -> Option<Re
     };
     let depends_on = match r.get("DependsOn") {
         Some(d) => match &d.kind {
-            NodeKind::Seq(items) => items.iter().filter_map(|i| i.scalar_text().map(|s| (s, i.span))).collect(),
-            _ => d.scalar_text().map(|s| vec![(s, d.span)]).unwrap_or_default(),
+            NodeKind::Seq(items) => items
+                .iter()
+                .filter_map(|i| i.scalar_text().map(|s| (s, i.span)))
+                .collect(),
+            _ => d
+                .scalar_text()
+                .map(|s| vec![(s, d.span)])
+                .unwrap_or_default(),
         },
         None => Vec::new(),
     };
-    let named = |key: &str| r.get(key).and_then(|c| c.scalar_text().map(|s| (s, c.span)));
+    let named = |key: &str| {
+        r.get(key)
+            .and_then(|c| c.scalar_text().map(|s| (s, c.span)))
+    };
     Some(Resource {
         id: id.to_string(),
         span,
@@ -243,35 +335,59 @@ fn read_resource(lower: &mut Lower, id: &str, span: Span, r: &Node) -> Option<Re
     })
 }
 
-fn read_for_each(lower: &mut Lower, loop_name: &str, span: Span, v: &Node, out: &mut Vec<Resource>) {
+fn read_for_each(
+    lower: &mut Lower,
+    loop_name: &str,
+    span: Span,
+    v: &Node,
+    out: &mut Vec<Resource>,
+) {
     let items = v.as_seq().filter(|s| s.len() == 3);
     let Some([ident, collection, body]) = items else {
         lower.diags.push(
-            Diagnostic::new(codes::CFN_ARITY, span, "Fn::ForEach takes a list of three: an identifier, a collection and a template", "wrong arguments for Fn::ForEach")
-                .help("write `Fn::ForEach::Name: [Identifier, [a, b], {'Key${Identifier}': {...}}]`"),
+            Diagnostic::new(
+                codes::CFN_ARITY,
+                span,
+                "Fn::ForEach takes a list of three: an identifier, a collection and a template",
+                "wrong arguments for Fn::ForEach",
+            )
+            .help("write `Fn::ForEach::Name: [Identifier, [a, b], {'Key${Identifier}': {...}}]`"),
         );
         return;
     };
-    let Some(ident) = ident.scalar_text() else { return };
+    let Some(ident) = ident.scalar_text() else {
+        return;
+    };
     let collection = lower.expr(collection);
     let Some(bm) = body.as_map() else { return };
     for (k, r) in lower.entries(bm) {
         if let Some(mut res) = read_resource(lower, &k.name, k.span, r) {
-            res.for_each = Some(ForEach { loop_name: loop_name.to_string(), ident: ident.clone(), collection: collection.clone() });
+            res.for_each = Some(ForEach {
+                loop_name: loop_name.to_string(),
+                ident: ident.clone(),
+                collection: collection.clone(),
+            });
             out.push(res);
         }
     }
 }
 
 fn read_outputs(lower: &mut Lower, v: &Node) -> Vec<Output> {
-    let Some(m) = v.as_map() else { return Vec::new() };
+    let Some(m) = v.as_map() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (k, o) in lower.entries(m) {
         if let Some(om) = o.as_map() {
             lower.entries(om);
         }
         let Some(value) = o.get("Value") else {
-            lower.diags.push(structure(k.span, format!("output `{}` has no Value", k.name), "no `Value` here", "give every output a `Value`"));
+            lower.diags.push(structure(
+                k.span,
+                format!("output `{}` has no Value", k.name),
+                "no `Value` here",
+                "give every output a `Value`",
+            ));
             continue;
         };
         out.push(Output {
@@ -279,7 +395,10 @@ fn read_outputs(lower: &mut Lower, v: &Node) -> Vec<Output> {
             span: k.span,
             value: lower.expr(value),
             description: o.get("Description").and_then(|d| d.scalar_text()),
-            export: o.get("Export").and_then(|e| e.get("Name")).map(|n| lower.expr(n)),
+            export: o
+                .get("Export")
+                .and_then(|e| e.get("Name"))
+                .map(|n| lower.expr(n)),
             condition: o.get("Condition").and_then(|c| c.scalar_text()),
         });
     }

@@ -48,7 +48,12 @@ fn merge(defaults: &Expr, own: &Expr) -> Expr {
 /// Names that only exist after a pre-processor or loop expands: `NetworkVPC`
 /// from a Rain module `Network`, `TopicA` from `Fn::ForEach` over `Topic${Name}`.
 pub fn add_expansion_aliases(t: &mut Template) {
-    let modules: Vec<String> = t.resources.iter().filter(|r| r.ty.starts_with("Rain::")).map(|r| r.id.clone()).collect();
+    let modules: Vec<String> = t
+        .resources
+        .iter()
+        .filter(|r| r.ty.starts_with("Rain::"))
+        .map(|r| r.id.clone())
+        .collect();
     let loops: Vec<(String, String, String)> = t
         .resources
         .iter()
@@ -57,11 +62,18 @@ pub fn add_expansion_aliases(t: &mut Template) {
             let id = r.id.replace("&{", "${");
             let start = id.find("${")?;
             let end = id[start..].find('}')? + start;
-            Some((id[..start].to_string(), id[end + 1..].to_string(), r.id.clone()))
+            Some((
+                id[..start].to_string(),
+                id[end + 1..].to_string(),
+                r.id.clone(),
+            ))
         })
         .collect();
     for (name, _) in referenced_names(t) {
-        if t.resource(&name).is_some() || t.parameter(&name).is_some() || t.aliases.iter().any(|(a, _)| *a == name) {
+        if t.resource(&name).is_some()
+            || t.parameter(&name).is_some()
+            || t.aliases.iter().any(|(a, _)| *a == name)
+        {
             continue;
         }
         let owner = modules
@@ -72,7 +84,11 @@ pub fn add_expansion_aliases(t: &mut Template) {
             .or_else(|| {
                 loops
                     .iter()
-                    .find(|(pre, post, _)| name.len() > pre.len() + post.len() && name.starts_with(pre.as_str()) && name.ends_with(post.as_str()))
+                    .find(|(pre, post, _)| {
+                        name.len() > pre.len() + post.len()
+                            && name.starts_with(pre.as_str())
+                            && name.ends_with(post.as_str())
+                    })
                     .map(|(_, _, id)| id.clone())
             });
         if let Some(o) = owner {
@@ -89,10 +105,10 @@ fn referenced_names(t: &Template) -> Vec<(String, Span)> {
         ExprKind::GetAtt { resource, .. } => names.push((resource.clone(), e.span)),
         ExprKind::Sub(parts) => {
             for p in parts {
-                if let SubPart::Expr(x) = p {
-                    if let ExprKind::Ref(n) = &x.kind {
-                        names.push((n.clone(), x.span))
-                    }
+                if let SubPart::Expr(x) = p
+                    && let ExprKind::Ref(n) = &x.kind
+                {
+                    names.push((n.clone(), x.span))
                 }
             }
         }
@@ -115,19 +131,30 @@ fn referenced_names(t: &Template) -> Vec<(String, Span)> {
 /// aliases of the resource they belong to.
 fn add_implicit(t: &mut Template) {
     let has_event = |kind: &str, api_key: &str| {
-        t.resources.iter().filter(|r| r.ty == "AWS::Serverless::Function").any(|r| {
-            r.properties.get("Events").and_then(|e| match &e.kind {
-                ExprKind::Object(m) => Some(m.iter().any(|(_, _, ev)| {
-                    ev.get("Type").and_then(|x| x.as_str()) == Some(kind)
-                        && ev.path(&format!("Properties.{api_key}")).is_none()
-                })),
-                _ => None,
-            }) == Some(true)
-        })
+        t.resources
+            .iter()
+            .filter(|r| r.ty == "AWS::Serverless::Function")
+            .any(|r| {
+                r.properties.get("Events").and_then(|e| match &e.kind {
+                    ExprKind::Object(m) => Some(m.iter().any(|(_, _, ev)| {
+                        ev.get("Type").and_then(|x| x.as_str()) == Some(kind)
+                            && ev.path(&format!("Properties.{api_key}")).is_none()
+                    })),
+                    _ => None,
+                }) == Some(true)
+            })
     };
     let implicit = [
-        ("ServerlessRestApi", "AWS::Serverless::Api", has_event("Api", "RestApiId")),
-        ("ServerlessHttpApi", "AWS::Serverless::HttpApi", has_event("HttpApi", "ApiId")),
+        (
+            "ServerlessRestApi",
+            "AWS::Serverless::Api",
+            has_event("Api", "RestApiId"),
+        ),
+        (
+            "ServerlessHttpApi",
+            "AWS::Serverless::HttpApi",
+            has_event("HttpApi", "ApiId"),
+        ),
     ];
     for (id, ty, needed) in implicit {
         if needed && t.resource(id).is_none() {
@@ -145,10 +172,17 @@ fn add_implicit(t: &mut Template) {
             });
         }
     }
-    let serverless: Vec<(String, String)> =
-        t.resources.iter().filter(|r| r.ty.starts_with("AWS::Serverless::")).map(|r| (r.id.clone(), r.ty.clone())).collect();
+    let serverless: Vec<(String, String)> = t
+        .resources
+        .iter()
+        .filter(|r| r.ty.starts_with("AWS::Serverless::"))
+        .map(|r| (r.id.clone(), r.ty.clone()))
+        .collect();
     for (name, _) in referenced_names(t) {
-        if t.resource(&name).is_some() || t.parameter(&name).is_some() || t.aliases.iter().any(|(a, _)| *a == name) {
+        if t.resource(&name).is_some()
+            || t.parameter(&name).is_some()
+            || t.aliases.iter().any(|(a, _)| *a == name)
+        {
             continue;
         }
         // The longest SAM resource id that prefixes the name owns it.

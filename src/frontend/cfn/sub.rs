@@ -23,7 +23,10 @@ enum Raw<'a> {
 
 fn raw(i: &str) -> IResult<&str, Raw<'_>> {
     alt((
-        map(delimited(tag("${!"), take_until("}"), tag("}")), Raw::Escaped),
+        map(
+            delimited(tag("${!"), take_until("}"), tag("}")),
+            Raw::Escaped,
+        ),
         map(delimited(tag("${"), take_until("}"), tag("}")), Raw::Var),
         map(take_until1("${"), Raw::Lit),
         // A `${` that never closes is literal text, as are the characters after it.
@@ -68,7 +71,12 @@ mod tests {
     fn pieces() {
         assert_eq!(
             parse("a-${B}-${C.D}"),
-            vec![lit("a-"), Piece::Var("B".into()), lit("-"), Piece::Var("C.D".into())]
+            vec![
+                lit("a-"),
+                Piece::Var("B".into()),
+                lit("-"),
+                Piece::Var("C.D".into())
+            ]
         );
         assert_eq!(parse("${!Lit}x"), vec![lit("${Lit}x")]);
         assert_eq!(parse("open ${ only"), vec![lit("open ${ only")]);

@@ -1,0 +1,233 @@
+//! The binary end to end: exit codes, what is written, what is never overwritten.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_aws2azure"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("aws2azure-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn convert(args: &[&Path], out: &Path, extra: &[&str]) -> (i32, String) {
+    let mut c = bin();
+    c.arg("convert");
+    for a in args {
+        c.arg(a);
+    }
+    c.arg("-o").arg(out).args(extra);
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn fixture(name: &str) -> PathBuf {
+    common::root().join("fixtures").join(name)
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(d: &Path, base: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            if e.path().is_dir() {
+                walk(&e.path(), base, out);
+            } else {
+                out.push(
+                    e.path()
+                        .strip_prefix(base)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn converts_and_writes_the_report() {
+    let out = tmp("ok").join("out");
+    let (code, err) = convert(&[&fixture("sqs-queue-dlq")], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        files(&out),
+        vec![
+            ".aws2azure-manifest",
+            "MIGRATION.md",
+            "migration-report.json",
+            "template/main.bicep"
+        ]
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("migration-report.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["version"], 1);
+    let r = &json["stacks"][0]["resources"][0];
+    for k in ["id", "type", "file", "line", "status", "azure", "decisions"] {
+        assert!(!r[k].is_null(), "resource field {k} missing");
+    }
+    assert_eq!(r["file"], "template.yaml");
+    // A second run recognises its own files and rewrites them.
+    let (code, err) = convert(&[&fixture("sqs-queue-dlq")], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn never_overwrites_a_foreign_file() {
+    let out = tmp("foreign");
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let (code, err) = convert(&[&fixture("s3-bucket")], &out, &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("out::foreign-file"), "{err}");
+    assert_eq!(files(&out), vec!["notes.txt"], "nothing may be written");
+    let (code, _) = convert(&[&fixture("s3-bucket")], &out, &["--force"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = tmp("det-a");
+    let b = tmp("det-b");
+    let (f1, f2) = (fixture("ec2-security-group"), fixture("lambda-function"));
+    assert_eq!(convert(&[&f1, &f2], &a, &[]).0, 0);
+    assert_eq!(convert(&[&f2, &f1], &b, &[]).0, 0);
+    for f in files(&a) {
+        assert_eq!(
+            std::fs::read(a.join(&f)).unwrap(),
+            std::fs::read(b.join(&f)).unwrap(),
+            "{f} differs between runs"
+        );
+    }
+}
+
+#[test]
+fn colliding_templates_get_distinct_folders_and_other_files_are_skipped() {
+    let input = tmp("collide");
+    let text = std::fs::read_to_string(fixture("sqs-fifo").join("template.yaml")).unwrap();
+    std::fs::write(input.join("x.yaml"), &text).unwrap();
+    std::fs::write(
+        input.join("x.json"),
+        std::fs::read_to_string(fixture("json-template").join("template.json")).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("package.json"),
+        "{\"name\": \"not-cloudformation\"}",
+    )
+    .unwrap();
+    std::fs::create_dir_all(input.join("node_modules/dep")).unwrap();
+    std::fs::write(input.join("node_modules/dep/t.yaml"), &text).unwrap();
+    let out = input.join("out");
+    let (code, err) = convert(&[&input], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let f = files(&out);
+    assert!(
+        f.contains(&"x-json/main.bicep".to_string())
+            && f.contains(&"x-yaml/main.bicep".to_string()),
+        "{f:?}"
+    );
+    assert!(!f.iter().any(|p| p.contains("node_modules")));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("migration-report.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["summary"]["skipped_files"], 1);
+}
+
+#[test]
+fn errors_in_one_template_do_not_stop_the_others() {
+    let out = tmp("mixed").join("out");
+    let (code, err) = convert(
+        &[&fixture("error-undefined-ref"), &fixture("sqs-fifo")],
+        &out,
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("cfn::undefined-reference"), "{err}");
+    assert!(out.join("template-2/main.bicep").exists() || out.join("template/main.bicep").exists());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("migration-report.json")).unwrap())
+            .unwrap();
+    let d = &json["diagnostics"][0];
+    assert!(d["line"].as_u64().unwrap() > 0 && d["column"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = tmp("usage");
+    let empty = tmp("empty");
+    assert_eq!(
+        convert(&[&empty], &out.join("o"), &[]).0,
+        2,
+        "no template found"
+    );
+    assert_eq!(
+        convert(&[&empty.join("missing")], &out.join("o"), &[]).0,
+        2,
+        "missing path"
+    );
+    assert_eq!(
+        convert(
+            &[&fixture("s3-bucket")],
+            &out.join("o"),
+            &["--to", "terraform"]
+        )
+        .0,
+        2
+    );
+    let bad = tmp("badmap");
+    std::fs::write(
+        bad.join("sqs.yaml"),
+        "AWS::SQS::Queue:\n  service: x\n  status: nope\n",
+    )
+    .unwrap();
+    let (code, err) = convert(
+        &[&fixture("s3-bucket")],
+        &out.join("o"),
+        &["--mappings", bad.to_str().unwrap()],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("map::invalid-table") && err.contains("sqs.yaml:3"),
+        "{err}"
+    );
+    let o = bin().arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("aws2azure "));
+}
+
+#[test]
+fn user_mappings_supply_an_image() {
+    let maps = tmp("maps");
+    std::fs::write(
+        maps.join("images.yaml"),
+        "table: images\nkey: ImageId\nentries:\n  ami-0c55b159cbfafe1f0: {publisher: Canonical, offer: ubuntu-24_04-lts, sku: server, version: latest}\n",
+    )
+    .unwrap();
+    let out = tmp("maps-out");
+    let (code, err) = convert(
+        &[&fixture("ec2-instance")],
+        &out,
+        &["--mappings", maps.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let bicep = std::fs::read_to_string(out.join("template/main.bicep")).unwrap();
+    assert!(
+        bicep.contains("publisher: 'Canonical'") && !bicep.contains("param imageReference"),
+        "{bicep}"
+    );
+}

@@ -1,0 +1,87 @@
+//! The mapping tables and diagnostic codes as reviewable snapshots, and their invariants.
+
+use std::collections::BTreeSet;
+
+use aws2azure::diag::CODES;
+use aws2azure::mapping::table;
+use aws2azure::source::SourceMap;
+
+#[test]
+fn diagnostic_codes_are_unique_and_listed() {
+    let mut seen = BTreeSet::new();
+    for c in CODES {
+        assert!(seen.insert(c.id), "duplicate code {}", c.id);
+    }
+    let list: Vec<String> = CODES
+        .iter()
+        .map(|c| format!("{:<24} {:<8} {}", c.id, c.severity.name(), c.summary))
+        .collect();
+    insta::assert_snapshot!("diagnostic_codes", list.join("\n"));
+}
+
+#[test]
+fn embedded_tables_load_and_summarise() {
+    let mut sources = SourceMap::default();
+    let (tables, diags) = table::load(&mut sources, None);
+    assert!(
+        diags.is_empty(),
+        "embedded tables have problems: {:?}",
+        diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
+    let mut lines = Vec::new();
+    for (ty, e) in &tables.types {
+        let mut arm: Vec<String> = e
+            .shared
+            .iter()
+            .chain(e.resources.iter())
+            .map(|r| format!("{}@{}", r.ty, r.api))
+            .collect();
+        for v in &e.variants {
+            arm.extend(
+                v.resources
+                    .iter()
+                    .flatten()
+                    .map(|r| format!("{}@{}", r.ty, r.api)),
+            );
+        }
+        arm.dedup();
+        lines.push(format!(
+            "{ty} [{}] {} → {}",
+            e.status,
+            e.service,
+            if arm.is_empty() {
+                "—".into()
+            } else {
+                arm.join(", ")
+            }
+        ));
+    }
+    insta::assert_snapshot!("mapping_table_summary", lines.join("\n"));
+    for t in [
+        "ec2-instance-types",
+        "rds-instance-classes",
+        "regions",
+        "lambda-runtimes",
+    ] {
+        assert!(
+            tables.lookups.get(t).is_some_and(|l| !l.is_empty()),
+            "lookup table {t} missing"
+        );
+    }
+    assert!(tables.services.len() > 50);
+}
+
+#[test]
+fn invalid_user_table_points_into_the_yaml() {
+    let mut sources = SourceMap::default();
+    let mut tables = table::Tables::default();
+    let text = "AWS::SQS::Queue:\n  service: x\n  status: translated\n  bogus: 1\n";
+    let diags = table::load_file(&mut tables, &mut sources, "mappings/bad.yaml", text, true);
+    assert_eq!(diags.len(), 1);
+    let (file, line, _) = sources.locate(diags[0].span.unwrap());
+    assert_eq!((file, line), ("mappings/bad.yaml", 4));
+    assert!(diags[0].message.contains("bogus"), "{}", diags[0].message);
+    let text = "AWS::SQS::Queue:\n  service: x\n  status: finished\n";
+    let diags = table::load_file(&mut tables, &mut sources, "mappings/bad2.yaml", text, true);
+    assert_eq!(sources.locate(diags[0].span.unwrap()).1, 3);
+}
