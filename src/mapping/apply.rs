@@ -559,6 +559,26 @@ pub fn map_template(
         ..AzParam::new("location", "string")
     });
     super::params::declare(&mut cx);
+    for tr in &t.transforms {
+        if tr != "AWS::Serverless-2016-10-31" && tr != "AWS::LanguageExtensions" {
+            let span = t
+                .sections
+                .iter()
+                .find(|(n, _)| n == "Transform")
+                .map(|(_, s)| *s)
+                .unwrap_or_default();
+            cx.subject = Some(format!("Transform {tr}"));
+            cx.template_decision(
+                "macro-not-expanded",
+                "Macros are not expanded",
+                &format!("The template names the transform `{tr}`; CloudFormation runs it at deployment and deploys what it returns."),
+                "The template is converted as written; resources or properties the macro would add or change are missing.",
+                "Convert the processed template instead (`aws cloudformation get-template --template-stage Processed`).",
+                span,
+            );
+            cx.subject = None;
+        }
+    }
     cx.prepare();
     super::params::conditions_and_mappings(&mut cx);
     for i in 0..t.resources.len() {

@@ -40,6 +40,9 @@ impl Ctx<'_> {
                 attribute,
             } => self.tr_getatt(resource, attribute, e.span),
             ExprKind::Sub(parts) => {
+                if let Some(url) = self.api_gateway_url(parts, e.span) {
+                    return url;
+                }
                 let mut out = Vec::new();
                 for p in parts {
                     match p {
@@ -142,6 +145,61 @@ impl Ctx<'_> {
             ExprKind::Dynamic(d) => self.dynamic(d, e.span),
             ExprKind::Opaque(what) => self.placeholder(&format!("opaque {what}"), what, e.span),
         }
+    }
+
+    /// `https://${Api}.execute-api.${AWS::Region}.amazonaws.com/Stage/path` →
+    /// the API Management gateway URL of the API, with the path kept.
+    fn api_gateway_url(&mut self, parts: &[SubPart], span: Span) -> Option<AzExpr> {
+        let text: String = parts
+            .iter()
+            .filter_map(|p| {
+                if let SubPart::Lit(l) = p {
+                    Some(l.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if !text.contains(".execute-api.") {
+            return None;
+        }
+        let api = parts.iter().find_map(|p| match p {
+            SubPart::Expr(x) => match &x.kind {
+                ExprKind::Ref(n) => {
+                    let id = self.t.resolve(n);
+                    self.t.resources.iter().position(|r| {
+                        r.id == id
+                            && matches!(
+                                r.ty.as_str(),
+                                "AWS::Serverless::Api" | "AWS::Serverless::HttpApi"
+                            )
+                    })
+                }
+                _ => None,
+            },
+            _ => None,
+        })?;
+        // The path after the host and stage, e.g. `/Prod/items` → `/items`.
+        let last = match parts.last() {
+            Some(SubPart::Lit(l)) => l.clone(),
+            _ => String::new(),
+        };
+        let after_host = last.split_once(".com").map(|(_, p)| p).unwrap_or("");
+        let path: String = after_host
+            .trim_start_matches('/')
+            .split_once('/')
+            .map(|(_, rest)| format!("/{rest}"))
+            .unwrap_or_default();
+        let base = self.reference_expr(api, "@.properties.gatewayUrl");
+        self.template_decision(
+            "api-gateway-url",
+            "API Gateway URLs become API Management gateway URLs",
+            "The template builds `https://<api>.execute-api.<region>.amazonaws.com/<stage>/…` URLs.",
+            "They become the API Management gateway URL of the API that replaces it, with the path after the stage kept; import the API's operations under the root path.",
+            "Clients must switch to the new host name (and subscription keys if the API requires them).",
+            span,
+        );
+        Some(interp(vec![Interp::Expr(base), Interp::Lit(path)]))
     }
 
     fn prefix_len(&mut self, bits: &Expr) -> AzExpr {

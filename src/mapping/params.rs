@@ -148,6 +148,7 @@ pub fn conditions_and_mappings(cx: &mut Ctx) {
     }
     for m in &cx.t.mappings {
         let value = cx.tr(&m.value);
+        let value = regions_to_locations(cx, &m.name, m.span, value);
         let name = cx.mapping_syms[&m.name].clone();
         cx.module.vars.push(AzVar {
             name,
@@ -166,6 +167,64 @@ pub fn conditions_and_mappings(cx: &mut Ctx) {
         });
     }
     cx.subject = None;
+}
+
+/// A mapping keyed by AWS regions (looked up with `AWS::Region`) is re-keyed
+/// by the Azure locations of `mappings/tables/regions.yaml`, since `location`
+/// now holds an Azure location.
+fn regions_to_locations(
+    cx: &mut Ctx,
+    name: &str,
+    span: crate::source::Span,
+    value: AzExpr,
+) -> AzExpr {
+    let AzExpr::Object(entries) = value else {
+        return value;
+    };
+    let is_region = |k: &crate::azure::AzKey| matches!(k, crate::azure::AzKey::Name(n) if cx.tables.lookup("regions", n).is_some());
+    if entries.is_empty() || !entries.iter().all(|(k, _)| is_region(k)) {
+        return AzExpr::Object(entries);
+    }
+    let mut out: Vec<(crate::azure::AzKey, AzExpr)> = Vec::new();
+    let mut renamed = Vec::new();
+    let mut dropped = Vec::new();
+    for (k, v) in entries {
+        let crate::azure::AzKey::Name(aws) = &k else {
+            continue;
+        };
+        let loc = cx
+            .tables
+            .lookup_str("regions", aws, "location")
+            .unwrap_or_else(|| aws.clone());
+        if out
+            .iter()
+            .any(|(k2, _)| matches!(k2, crate::azure::AzKey::Name(n) if *n == loc))
+        {
+            dropped.push(format!("{aws} (→ {loc}, already taken)"));
+            continue;
+        }
+        renamed.push(format!("{aws} → {loc}"));
+        out.push((crate::azure::AzKey::Name(loc), v));
+    }
+    cx.subject = Some(format!("Mappings.{name}"));
+    let dropped_text = if dropped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Dropped, as their Azure region is already listed: {}.",
+            dropped.join(", ")
+        )
+    };
+    cx.template_decision(
+        &format!("region-keyed-mapping-{}", super::names::kebab(name)),
+        &format!("Mappings.{name} is keyed by Azure regions"),
+        &format!("Mappings.{name} is keyed by AWS region and read with `AWS::Region`, which is now the Azure `location`."),
+        &format!("Keys follow mappings/tables/regions.yaml: {}.{dropped_text}", renamed.join(", ")),
+        "Values such as AMI ids stay AWS-specific and are translated where they are used; deploying to a location with no key fails.",
+        span,
+    );
+    cx.subject = None;
+    AzExpr::Object(out)
 }
 
 fn output_type(e: &AzExpr) -> &'static str {

@@ -35,6 +35,12 @@ pub fn parse_node(sources: &SourceMap, file: FileId) -> Result<(Node, Format), B
         Ok(n) => Ok((n, if is_json { Format::Json } else { Format::Yaml })),
         Err((offset, message)) => {
             let kind = if is_json { "JSON" } else { "YAML" };
+            // At the end of the input, point at the last character there is.
+            let offset = if offset >= text.trim_end().len() {
+                text.trim_end().len().saturating_sub(1)
+            } else {
+                offset
+            };
             Err(Box::new(
                 Diagnostic::new(
                     codes::CFN_SYNTAX,
@@ -164,11 +170,47 @@ fn read_template(
         ));
         return None;
     }
+    for (name, span) in transform_spans(root) {
+        if !KNOWN_TRANSFORMS.contains(&name.as_str()) {
+            lower.diags.push(
+                Diagnostic::new(codes::CFN_MACRO, span, format!("the template-level transform `{name}` is not expanded"), "macro")
+                    .help("deploy the template once and convert the processed template (`aws cloudformation get-template --template-stage Processed`)"),
+            );
+        }
+    }
     if t.is_sam() {
         sam::expand(&mut t, globals.as_ref(), &mut lower);
     }
     sam::add_expansion_aliases(&mut t);
     Some(t)
+}
+
+/// Transforms aws2azure applies itself.
+const KNOWN_TRANSFORMS: &[&str] = &["AWS::Serverless-2016-10-31", "AWS::LanguageExtensions"];
+
+fn transform_spans(root: &Node) -> Vec<(String, Span)> {
+    let Some(v) = root.get("Transform") else {
+        return Vec::new();
+    };
+    match &v.kind {
+        NodeKind::Seq(items) => items
+            .iter()
+            .filter_map(|i| {
+                i.scalar_text()
+                    .or_else(|| i.get("Name").and_then(|n| n.scalar_text()))
+                    .map(|n| (n, i.span))
+            })
+            .collect(),
+        NodeKind::Map(_) => v
+            .get("Name")
+            .and_then(|n| n.scalar_text())
+            .map(|n| vec![(n, v.span)])
+            .unwrap_or_default(),
+        NodeKind::Scalar(_) => v
+            .scalar_text()
+            .map(|n| vec![(n, v.span)])
+            .unwrap_or_default(),
+    }
 }
 
 fn read_named(lower: &mut Lower, v: &Node) -> Vec<(String, Span, Expr)> {

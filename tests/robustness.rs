@@ -1,0 +1,75 @@
+//! No input makes the converter panic: every fixture cut short at many points
+//! and with characters replaced by YAML/JSON punctuation still yields either a
+//! conversion or diagnostics with a location.
+
+mod common;
+
+use std::sync::Arc;
+
+use aws2azure::mapping::table;
+use aws2azure::run::convert_file;
+use aws2azure::source::SourceMap;
+
+fn variants(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    let n = bounds.len();
+    for k in 1..24 {
+        let cut = bounds[n * k / 24];
+        out.push(text[..cut].to_string());
+    }
+    for (k, junk) in ["{", "[", ":", "!", "\"", "'", "- ", "\t", "${", "}}"]
+        .iter()
+        .enumerate()
+    {
+        let at = bounds[(n * (k + 1) * 7 / 80).min(n - 1)];
+        let mut t = text.to_string();
+        t.insert_str(at, junk);
+        out.push(t);
+    }
+    out
+}
+
+#[test]
+fn mangled_fixtures_never_panic() {
+    let mut sources = SourceMap::default();
+    let (tables, _) = table::load(&mut sources, None);
+    let root = common::root().join("fixtures");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    cases.sort();
+    let mut runs = 0;
+    for case in cases {
+        for name in ["template.yaml", "template.json"] {
+            let Ok(text) = std::fs::read_to_string(case.join(name)) else {
+                continue;
+            };
+            for (k, v) in variants(&text).into_iter().enumerate() {
+                let path = format!("{}#{k}/{name}", case.file_name().unwrap().to_string_lossy());
+                let id = sources.add(path.clone(), Arc::from(v.as_str()));
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    convert_file(&sources, id, &tables, "main.bicep")
+                }));
+                let c = r.unwrap_or_else(|_| panic!("panicked on {path}:\n{v}"));
+                for d in c.diagnostics.iter().filter(|d| d.is_error()) {
+                    assert!(
+                        d.span.is_some(),
+                        "{path}: error without location: {}",
+                        d.message
+                    );
+                }
+                if let Some(b) = &c.bicep {
+                    assert!(
+                        common::bicep_syntax_error(b).is_none(),
+                        "{path}: invalid Bicep\n{b}"
+                    );
+                }
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 1000, "only {runs} variants ran");
+}
