@@ -7,6 +7,7 @@ mod exprs;
 mod names;
 mod network;
 mod params;
+mod storage;
 pub mod table;
 pub mod transforms;
 

@@ -452,8 +452,46 @@ fn set_property(cx: &mut Ctx, symbol: &str, key: &str, value: AzExpr) {
     }
 }
 
+/// Standalone rules whose group is not in the template cannot be folded.
+fn orphan_rules(cx: &mut Ctx) {
+    for (i, r) in cx.t.resources.iter().enumerate() {
+        if r.ty != "AWS::EC2::SecurityGroupIngress" && r.ty != "AWS::EC2::SecurityGroupEgress" {
+            continue;
+        }
+        let group = r
+            .properties
+            .get("GroupId")
+            .and_then(|g| cx.referenced_resource(g))
+            .filter(|j| cx.t.resources[*j].ty == "AWS::EC2::SecurityGroup");
+        if let Some(j) = group {
+            let sym = cx.prepared[j].sym.clone();
+            if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
+                rep.azure
+                    .push(("Microsoft.Network/networkSecurityGroups".into(), sym));
+            }
+            continue;
+        }
+        cx.current = Some(i);
+        cx.current_decisions.clear();
+        let id = cx.decide(
+            "nsg-rule-external-group",
+            Some((&r.id, r.span)),
+            &format!("{}: rule for a security group outside the template", r.id),
+            "The rule adds to a security group this template does not declare (its id is a parameter or a literal).",
+            "No rule is generated: add it to the NSG that replaces that group, after its allow rules and before the deny at 4096.",
+            "Until then the traffic this rule admitted is denied.",
+        );
+        cx.current = None;
+        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
+            rep.status = "partial".into();
+            rep.decisions.push(id);
+        }
+    }
+}
+
 /// Route-table associations and NAT routes become subnet properties.
 pub fn finish(cx: &mut Ctx) {
+    orphan_rules(cx);
     let t = cx.t;
     let symbol_of = |cx: &Ctx, e: Option<&Expr>| -> Option<(usize, String)> {
         let j = cx.referenced_resource(e?)?;

@@ -34,6 +34,8 @@ pub const NAMES: &[&str] = &[
     "lambda_memory",
     "first_id",
     "instance_identity",
+    "lifecycle_rules",
+    "storage_sku",
 ];
 
 /// Transforms that run even when their `$prop` is absent (they read the whole resource).
@@ -52,6 +54,8 @@ pub const WHOLE: &[&str] = &[
     "cosmos_throughput",
     "lambda_memory",
     "instance_identity",
+    "lifecycle_rules",
+    "storage_sku",
 ];
 
 fn arg<'v>(args: &'v Value, k: &str) -> Option<&'v Value> {
@@ -111,6 +115,13 @@ pub fn apply(
         "vm_os_profile" => Some(super::compute::vm_os_profile(cx, i, consumed)),
         "nic_ip_configs" => Some(super::network::nic_ip_configs(cx, i, consumed)),
         "id_list" => Some(id_list(cx, src?)),
+        "storage_sku" => Some(super::storage::storage_sku(cx, i)),
+        "lifecycle_rules" => super::storage::lifecycle_rules(
+            cx,
+            i,
+            consumed,
+            &arg_str(args, "container").unwrap_or_else(|| "data".into()),
+        ),
         "first_id" => match id_list(cx, src?) {
             AzExpr::Array(mut a) if !a.is_empty() => Some(a.remove(0)),
             _ => None,
