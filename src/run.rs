@@ -75,6 +75,7 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
         outputs: Vec::new(),
         resources: Vec::new(),
         decommission: Vec::new(),
+        deployment: Vec::new(),
         data_stores: Vec::new(),
         kpis: Vec::new(),
         parameters: Vec::new(),
@@ -117,11 +118,14 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
             implicit: r.implicit,
         })
         .collect();
-    let decommission = g
-        .decommission_waves()
-        .into_iter()
-        .map(|w| w.into_iter().map(|i| t.resources[i].id.clone()).collect())
-        .collect();
+    let ids = |waves: Vec<Vec<usize>>| -> Vec<Vec<String>> {
+        waves
+            .into_iter()
+            .map(|w| w.into_iter().map(|i| t.resources[i].id.clone()).collect())
+            .collect()
+    };
+    let decommission = ids(g.decommission_waves());
+    let deployment = ids(g.deployment_waves());
     let parameters = mapped
         .module
         .params
@@ -150,6 +154,7 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
             .collect(),
         resources,
         decommission,
+        deployment,
         data_stores: report::data_stores(&t, sources),
         kpis: report::kpis(&t),
         parameters,

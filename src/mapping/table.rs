@@ -187,7 +187,9 @@ impl Tables {
             return Some(h);
         }
         let service: String = ty.split("::").take(2).collect::<Vec<_>>().join("::");
-        self.services.get(&service)
+        self.services
+            .get(&service)
+            .or_else(|| self.services.get(ty.split("::").next().unwrap_or(ty)))
     }
 }
 

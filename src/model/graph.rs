@@ -67,6 +67,30 @@ impl ResourceGraph {
         out
     }
 
+    /// Deployment waves: first the resources that depend on nothing, then those
+    /// that depend only on earlier waves.
+    pub fn deployment_waves(&self) -> Vec<Vec<usize>> {
+        let n = self.graph.node_count();
+        let mut wave = vec![0usize; n];
+        let mut order = self.topo_dependents_first();
+        order.reverse();
+        for &i in &order {
+            wave[i] = self
+                .dependencies(i)
+                .iter()
+                .filter(|&&d| d != i)
+                .map(|&d| wave[d] + 1)
+                .max()
+                .unwrap_or(0);
+        }
+        let max = wave.iter().copied().max().map_or(0, |m| m + 1);
+        let mut out = vec![Vec::new(); max];
+        for (i, w) in wave.into_iter().enumerate() {
+            out[w].push(i);
+        }
+        out
+    }
+
     /// Nodes ordered so that every dependent comes before what it depends on.
     fn topo_dependents_first(&self) -> Vec<usize> {
         let n = self.graph.node_count();

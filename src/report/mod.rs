@@ -66,6 +66,8 @@ pub struct StackOut {
     pub resources: Vec<ResourceOut>,
     /// Logical ids in waves: delete the first wave first.
     pub decommission: Vec<Vec<String>>,
+    /// Logical ids in waves: what can be created first.
+    pub deployment: Vec<Vec<String>>,
     pub data_stores: Vec<DataStore>,
     pub kpis: Vec<Kpi>,
     pub parameters: Vec<ParamOut>,
