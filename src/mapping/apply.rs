@@ -70,6 +70,8 @@ pub struct Ctx<'a> {
     pub loop_var: Option<(String, String)>,
     pub needs_suffix: bool,
     pub used_types: BTreeSet<String>,
+    /// Azure resources a transform created for the current resource (a public IP, an ASG).
+    pub extra_azure: Vec<(String, String)>,
 }
 
 fn status_rank(s: &str) -> u8 {
@@ -364,6 +366,9 @@ impl<'a> Ctx<'a> {
     /// A reference spec of resource `i`: `{sym}.id`, `{sym}Plan.name`, or an
     /// interpolation `'https://${{sym}.name}.example'`.
     pub fn reference_expr(&mut self, i: usize, spec: &str) -> AzExpr {
+        if let Some(lit) = spec.strip_prefix('=') {
+            return AzExpr::str(lit);
+        }
         if spec.contains("${") {
             let mut parts = Vec::new();
             for p in super::super::frontend::cfn::sub::parse(spec) {
@@ -548,6 +553,7 @@ pub fn map_template(
         loop_var: None,
         needs_suffix: false,
         used_types: BTreeSet::new(),
+        extra_azure: Vec::new(),
     };
     cx.syms.reserve("location");
     cx.syms.reserve("nameSuffix");
@@ -724,13 +730,21 @@ impl Ctx<'_> {
                     }
                 }
                 self.unconsumed(i, &entry, &consumed);
-                (entry.status.clone(), entry.service.clone())
+                let emitted_own = azure
+                    .iter()
+                    .any(|(_, s)| !self.shared.values().any(|x| x == s));
+                if !entry.resources.is_empty() && !emitted_own {
+                    ("manual".to_string(), entry.service.clone())
+                } else {
+                    (entry.status.clone(), entry.service.clone())
+                }
             }
         };
         let mut status = status;
         if let Some(f) = &self.current_status_floor
             && status_rank(f) > status_rank(&status)
             && status != "not-needed"
+            && status != "manual"
         {
             status = f.clone();
         }
@@ -747,6 +761,7 @@ impl Ctx<'_> {
                     "To guard against deletion add a `CanNotDelete` resource lock; for Snapshot, take a backup before deleting.",
                 );
         }
+        azure.append(&mut self.extra_azure);
         let decisions = self.current_decisions.clone();
         self.reports.push(ResourceReport {
             id: r.id.clone(),
@@ -917,25 +932,10 @@ impl Ctx<'_> {
                     })
             }
         };
-        if spec.parent.is_some() && parent.is_none() {
-            // The parent is not a resource of this template: say so and skip.
-            self.decide(
-                "external-parent",
-                Some((&r.id, r.span)),
-                &format!("{} belongs to a resource outside this template", r.id),
-                &format!(
-                    "{} ({}) attaches to a resource this template does not declare.",
-                    r.id, r.ty
-                ),
-                &format!(
-                    "No `{}` is generated; add it to the template that holds its parent.",
-                    spec.ty
-                ),
-                "Until then the Azure side lacks this child resource.",
-            );
-            self.floor_status("partial");
-            return None;
-        }
+        let parent = match (&spec.parent, parent) {
+            (Some(v), None) => Some(self.existing_parent(i, v, spec)),
+            (_, p) => p,
+        };
         let name = self
             .eval(i, &spec.name, consumed)
             .unwrap_or_else(|| AzExpr::str(kebab(&r.id)));
@@ -1019,6 +1019,86 @@ impl Ctx<'_> {
         })
     }
 
+    /// A parent outside the template (its id is a parameter or a literal)
+    /// becomes an `existing` resource whose name is a new parameter.
+    fn existing_parent(&mut self, i: usize, v: &Value, spec: &ResourceSpec) -> String {
+        let r = &self.t.resources[i];
+        let prop = v.get("$prop").and_then(|p| p.as_str()).unwrap_or("");
+        let src = r.properties.path(prop);
+        let origin = match src.map(|e| &e.kind) {
+            Some(ExprKind::Ref(p)) => p.clone(),
+            Some(ExprKind::ImportValue(_)) => format!("{}Import", r.id),
+            Some(ExprKind::Str(s)) => s.clone(),
+            _ => format!("{}{}", r.id, prop),
+        };
+        let parent_ty = spec
+            .ty
+            .rsplit_once('/')
+            .map_or(spec.ty.clone(), |(p, _)| p.to_string());
+        let kind = parent_ty
+            .rsplit('/')
+            .next()
+            .unwrap_or("resource")
+            .to_string();
+        let key = format!("existing#{parent_ty}#{origin}");
+        if let Some(s) = self.shared.get(&key) {
+            return s.clone();
+        }
+        let sym = self
+            .syms
+            .alloc(&format!("{}Existing", lower_camel(&origin)));
+        let depth = parent_ty.matches('/').count();
+        let hint = if depth > 1 {
+            " (its full name, parent segments separated by `/`)"
+        } else {
+            ""
+        };
+        let param = self.param_for(
+            &format!("{}-{}-name", kebab(&origin), kebab(&kind)),
+            "string",
+            |p| {
+                p.description = Some(format!(
+                    "Name of the existing {kind} that replaces `{origin}`{hint}."
+                ));
+                p.required_reason = Some(format!(
+                    "{} belongs to `{origin}`, which is not in this template",
+                    r.id
+                ));
+            },
+        );
+        self.shared.insert(key, sym.clone());
+        self.module.resources.push(AzResource {
+            symbol: sym.clone(),
+            ty: parent_ty.clone(),
+            api: spec.api.clone(),
+            parent: None,
+            name: AzExpr::ident(&param),
+            location: None,
+            tags: None,
+            body: Vec::new(),
+            condition: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            comments: vec![format!(
+                "The {kind} that replaces `{origin}`, declared outside this template."
+            )],
+            source: String::new(),
+            existing: true,
+        });
+        let rid = r.id.clone();
+        let span = r.span;
+        self.decide(
+            "external-parent",
+            Some((&rid, span)),
+            &format!("{rid} belongs to a resource outside this template"),
+            &format!("{rid} attaches to `{origin}`, which this template does not declare (a parameter, an import or a literal id)."),
+            &format!("The parent is an `existing` {parent_ty} named by the parameter `{param}`."),
+            "Deploy the template that creates the parent first and pass its name.",
+        );
+        self.floor_status("partial");
+        sym
+    }
+
     fn tags(&mut self, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
         let r = &self.t.resources[i];
         let tags = r.properties.get("Tags")?.clone();
@@ -1044,7 +1124,18 @@ impl Ctx<'_> {
                     out.push((AzKey::Name(k.clone()), v));
                 }
             }
-            _ => return Some(self.tr(&tags)),
+            _ => {
+                self.decide(
+                    "tags-computed",
+                    Some((&r.id, tags.span)),
+                    &format!("{}: tags computed by a macro or function", r.id),
+                    "The tags are not a list of Key/Value pairs in the template (a macro or intrinsic computes them).",
+                    "No tags are set on the Azure resource.",
+                    "Add the tags by hand once the macro's output is known.",
+                );
+                self.floor_status("partial");
+                return None;
+            }
         }
         if out.len() > 50 {
             self.decide(
@@ -1307,12 +1398,19 @@ impl Ctx<'_> {
     ) -> Option<AzExpr> {
         match &src.kind {
             ExprKind::If { cond, then, other } => {
-                let a = self
-                    .distribute(then, label, f, consumed)
-                    .or_else(|| f(self, then, consumed))?;
-                let b = self
-                    .distribute(other, label, f, consumed)
-                    .or_else(|| f(self, other, consumed))?;
+                // `AWS::NoValue` leaves the property unset: null in Bicep.
+                let a = if then.is_null() {
+                    AzExpr::Null
+                } else {
+                    self.distribute(then, label, f, consumed)
+                        .or_else(|| f(self, then, consumed))?
+                };
+                let b = if other.is_null() {
+                    AzExpr::Null
+                } else {
+                    self.distribute(other, label, f, consumed)
+                        .or_else(|| f(self, other, consumed))?
+                };
                 let c = self.condition_ref(cond);
                 Some(AzExpr::Cond(Box::new(c), Box::new(a), Box::new(b)))
             }
@@ -1554,7 +1652,7 @@ fn fill_text(s: &str, r: &Resource) -> String {
             .properties
             .path(path)
             .and_then(|v| v.literal_text())
-            .unwrap_or_else(|| "(an expression)".into());
+            .unwrap_or_else(|| "a computed value".into());
         out.replace_range(start..start + len + 1, &v);
     }
     out

@@ -105,3 +105,91 @@ pub fn cosmos_throughput(
         AzExpr::obj(vec![("maxThroughput", AzExpr::Int(max))]),
     )]))
 }
+
+/// Secondary indexes with a sort key → composite indexes on the container.
+pub fn cosmos_indexing(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
+    let r = cx.t.resources[i].clone();
+    let mut composites = Vec::new();
+    for key in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
+        for idx in r
+            .properties
+            .get(key)
+            .and_then(|x| x.as_list())
+            .unwrap_or(&[])
+        {
+            let schema = idx
+                .get("KeySchema")
+                .and_then(|k| k.as_list())
+                .unwrap_or(&[]);
+            let attr = |kind: &str| {
+                schema
+                    .iter()
+                    .find(|k| k.get("KeyType").and_then(|t| t.as_str()) == Some(kind))
+                    .and_then(|k| k.get("AttributeName"))
+                    .and_then(|a| a.literal_text())
+            };
+            if let (Some(h), Some(s)) = (attr("HASH"), attr("RANGE")) {
+                let path = |p: String| {
+                    AzExpr::obj(vec![
+                        ("path", AzExpr::Str(format!("/{p}"))),
+                        ("order", AzExpr::str("ascending")),
+                    ])
+                };
+                composites.push(AzExpr::Array(vec![path(h), path(s)]));
+            }
+        }
+    }
+    if composites.is_empty() {
+        return None;
+    }
+    Some(AzExpr::obj(vec![
+        ("indexingMode", AzExpr::str("consistent")),
+        ("automatic", AzExpr::Bool(true)),
+        (
+            "includedPaths",
+            AzExpr::Array(vec![AzExpr::obj(vec![("path", AzExpr::str("/*"))])]),
+        ),
+        ("compositeIndexes", AzExpr::Array(composites)),
+    ]))
+}
+
+/// Burstable flexible-server sizes have no high availability: where MultiAZ can
+/// be true, the General Purpose size with the same vCPUs (at least 2) is used.
+pub fn flex_sku(cx: &mut Ctx, i: usize, class: &str, field: &str) -> Option<AzExpr> {
+    let r = cx.t.resources[i].clone();
+    let sku = cx
+        .tables
+        .lookup_str("rds-instance-classes", class, "flexible_sku");
+    let tier = cx
+        .tables
+        .lookup_str("rds-instance-classes", class, "flexible_tier");
+    let (Some(mut sku), Some(mut tier)) = (sku, tier) else {
+        return None;
+    };
+    let multi_az = r.properties.get("MultiAZ").filter(|m| !m.is_null());
+    let may_be_ha = multi_az.is_some_and(|m| m.literal_bool() != Some(false));
+    if may_be_ha && tier == "Burstable" {
+        let vcpus: String = sku
+            .trim_start_matches("Standard_B")
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        let n = vcpus.parse::<u32>().unwrap_or(2).max(2);
+        let upgraded = format!("Standard_D{n}ads_v5");
+        cx.decide(
+            "flexible-server-ha-tier",
+            Some((&r.id, r.span)),
+            &format!("{}: {class} moves to General Purpose for high availability", r.id),
+            &format!("MultiAZ asks for a standby; Azure flexible servers offer zone-redundant high availability only on General Purpose and Memory Optimized tiers, and {class} maps to the Burstable {sku}."),
+            &format!("The server uses {upgraded} (General Purpose) so the standby can be enabled."),
+            "Compute cost rises compared with the Burstable size; choose Burstable without HA if the standby is not needed.",
+        );
+        sku = upgraded;
+        tier = "GeneralPurpose".into();
+    }
+    Some(AzExpr::Str(if field == "flexible_tier" {
+        tier
+    } else {
+        sku
+    }))
+}

@@ -43,6 +43,9 @@ impl Ctx<'_> {
                 if let Some(url) = self.api_gateway_url(parts, e.span) {
                     return url;
                 }
+                if let Some(id) = self.arn_to_id(parts, e.span) {
+                    return id;
+                }
                 let mut out = Vec::new();
                 for p in parts {
                     match p {
@@ -202,6 +205,49 @@ impl Ctx<'_> {
         Some(interp(vec![Interp::Expr(base), Interp::Lit(path)]))
     }
 
+    /// `arn:${AWS::Partition}:sqs:…:${Queue.QueueName}` and similar ARNs built by
+    /// hand from one resource of the template → that resource's Azure id.
+    fn arn_to_id(&mut self, parts: &[SubPart], span: Span) -> Option<AzExpr> {
+        match parts.first() {
+            Some(SubPart::Lit(l)) if l.starts_with("arn:") => {}
+            _ => return None,
+        }
+        let mut targets = Vec::new();
+        for p in parts {
+            if let SubPart::Expr(x) = p {
+                match &x.kind {
+                    ExprKind::Ref(n) | ExprKind::GetAtt { resource: n, .. } => {
+                        let id = self.t.resolve(n);
+                        if let Some(j) = self.t.resources.iter().position(|r| r.id == id) {
+                            if !targets.contains(&j) {
+                                targets.push(j);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let [j] = targets[..] else { return None };
+        let has_azure = self.prepared[j]
+            .entry
+            .as_ref()
+            .is_some_and(|e| !e.resources.is_empty());
+        if !has_azure || self.t.resources[j].for_each.is_some() {
+            return None;
+        }
+        let id = self.reference_expr(j, "@.id");
+        self.template_decision(
+            "arn-to-resource-id",
+            "Hand-built ARNs become Azure resource ids",
+            "The template builds ARNs from a resource's name (`arn:${AWS::Partition}:service:…:name`).",
+            "Each becomes the Azure resource id of the resource that replaces it; a path after the name (`/*`, `/index/*`) is dropped.",
+            "Consumers that parsed ARNs must use resource ids or names instead.",
+            span,
+        );
+        Some(id)
+    }
+
     fn prefix_len(&mut self, bits: &Expr) -> AzExpr {
         match bits.literal_i64() {
             Some(b) => AzExpr::Int(32 - b),
@@ -283,11 +329,10 @@ impl Ctx<'_> {
 
     fn dynamic(&mut self, d: &Dynamic, span: Span) -> AzExpr {
         let secure = d.service != "ssm";
-        let clean: String = d
-            .reference
-            .split(':')
-            .next()
-            .unwrap_or("")
+        // The whole reference (secret, JSON key, version) names the parameter: two keys of one secret stay two values.
+        let reference = d.reference.replace(":SecretString:", ":");
+        let clean: String = reference
+            .trim_end_matches(':')
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();

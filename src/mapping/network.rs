@@ -337,7 +337,11 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
     let r = cx.t.resources[i].clone();
     let mut ingress = rule_list(r.properties.get("SecurityGroupIngress"));
     ingress.extend(standalone(cx, i, "AWS::EC2::SecurityGroupIngress"));
-    let mut egress = rule_list(r.properties.get("SecurityGroupEgress"));
+    // Inline egress rules replace the group's default allow-all egress; standalone
+    // egress rules only add to it.
+    let inline_egress = rule_list(r.properties.get("SecurityGroupEgress"));
+    let restricted = !inline_egress.is_empty() && !is_allow_all_egress(&inline_egress);
+    let mut egress = inline_egress;
     egress.extend(standalone(cx, i, "AWS::EC2::SecurityGroupEgress"));
     let mut out = Vec::new();
     let mut rc = RuleCx {
@@ -349,7 +353,7 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
         out.extend(rule(cx, i, e, &mut rc));
     }
     out.push(deny("deny-vnet-inbound", true));
-    if !egress.is_empty() && !is_allow_all_egress(&egress) {
+    if restricted {
         let mut rc = RuleCx {
             inbound: false,
             priority: 100,
@@ -360,13 +364,18 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
         }
         out.push(deny("deny-all-outbound", false));
     }
+    let egress_text = if restricted {
+        " The group's egress rules replace its allow-all egress, so outbound rules end with `deny-all-outbound` at 4096."
+    } else {
+        " Outbound traffic stays open (the NSG default rules), like the group's allow-all egress."
+    };
     cx.decide(
         "nsg-vnet-deny",
         Some((&r.id, r.span)),
         &format!("{}: NSG keeps the security group's implicit deny", r.id),
         "A security group admits only the traffic its rules list, including traffic from inside the VPC. Every NSG has a default rule `AllowVnetInBound` (65000) that admits all traffic from the virtual network.",
-        "Allow rules from priority 100 in steps of 10, then `deny-vnet-inbound` at 4096 (the last custom priority) so VNet traffic is denied unless a rule admits it. Restricted egress ends with `deny-all-outbound` at 4096.",
-        "No access is widened. `AllowAzureLoadBalancerInBound` (65001) still admits Azure Load Balancer health probes.",
+        &format!("Allow rules from priority 100 in steps of 10, then `deny-vnet-inbound` at 4096 (the last custom priority) so VNet traffic is denied unless a rule admits it.{egress_text}"),
+        "VNet-internal traffic is not widened; where another decision says a rule was approximated (ICMP types), that rule admits more. `AllowAzureLoadBalancerInBound` (65001) still admits Azure Load Balancer health probes.",
     );
     AzExpr::Array(out)
 }
@@ -428,12 +437,31 @@ pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
             asgs.push(AzExpr::obj(vec![("id", AzExpr::path(&a, "id"))]));
         }
     }
+    let public = first_nic
+        .as_ref()
+        .and_then(|n| n.get("AssociatePublicIpAddress"))
+        .and_then(|a| a.literal_bool())
+        .or_else(|| {
+            let j = cx.referenced_resource(subnet.as_ref()?)?;
+            cx.t.resources[j]
+                .properties
+                .get("MapPublicIpOnLaunch")?
+                .literal_bool()
+        })
+        .unwrap_or(false);
+    let public_ip = public.then(|| public_ip_for(cx, i));
     let mut props = vec![
         ("privateIPAllocationMethod", AzExpr::str("Dynamic")),
         ("subnet", AzExpr::obj(vec![("id", subnet_id)])),
     ];
     if !asgs.is_empty() {
         props.push(("applicationSecurityGroups", AzExpr::Array(asgs)));
+    }
+    if let Some(pip) = public_ip {
+        props.push((
+            "publicIPAddress",
+            AzExpr::obj(vec![("id", AzExpr::path(&pip, "id"))]),
+        ));
     }
     AzExpr::Array(vec![AzExpr::obj(vec![
         ("name", AzExpr::str("ipconfig1")),
@@ -489,9 +517,65 @@ fn orphan_rules(cx: &mut Ctx) {
     }
 }
 
+/// An NSG is only attached to VM network interfaces; groups that protected
+/// other services (databases, functions, load balancers) need a subnet association.
+fn unattached_groups(cx: &mut Ctx) {
+    for (j, g) in cx.t.resources.iter().enumerate() {
+        if g.ty != "AWS::EC2::SecurityGroup" || cx.prepared[j].entry.is_none() {
+            continue;
+        }
+        let mut on_vm = false;
+        let mut others = Vec::new();
+        for r in &cx.t.resources {
+            let mut uses = false;
+            r.properties.walk(&mut |e| {
+                if refers(e, &g.id) {
+                    uses = true;
+                }
+            });
+            if !uses || r.id == g.id {
+                continue;
+            }
+            match r.ty.as_str() {
+                "AWS::EC2::Instance" => on_vm = true,
+                "AWS::EC2::SecurityGroup"
+                | "AWS::EC2::SecurityGroupIngress"
+                | "AWS::EC2::SecurityGroupEgress" => {}
+                _ => others.push(format!("{} ({})", r.id, r.ty)),
+            }
+        }
+        if on_vm {
+            continue;
+        }
+        let used_by = if others.is_empty() {
+            "nothing in this template".to_string()
+        } else {
+            others.join(", ")
+        };
+        cx.current = Some(j);
+        cx.current_decisions.clear();
+        let id = cx.decide(
+            "nsg-unattached",
+            Some((&g.id, g.span)),
+            &format!("{}: the NSG is not attached yet", g.id),
+            &format!("The security group protected {used_by}. Azure attaches an NSG to a subnet or to a VM's network interface; managed services (databases, function apps) are reached through a delegated subnet or a private endpoint."),
+            "The NSG is created with the translated rules but associated with nothing.",
+            "Associate it with the subnet that hosts the service (its delegated subnet or private endpoint subnet); until then its rules have no effect.",
+        );
+        cx.current = None;
+        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == g.id) {
+            if rep.status == "translated" {
+                rep.status = "partial".into();
+            }
+            rep.decisions.push(id);
+        }
+    }
+}
+
 /// Route-table associations and NAT routes become subnet properties.
 pub fn finish(cx: &mut Ctx) {
     orphan_rules(cx);
+    unattached_groups(cx);
     let t = cx.t;
     let symbol_of = |cx: &Ctx, e: Option<&Expr>| -> Option<(usize, String)> {
         let j = cx.referenced_resource(e?)?;
@@ -679,4 +763,52 @@ fn lookup_path(body: &AzExpr, path: &[Step]) -> Option<AzExpr> {
         };
     }
     Some(cur.clone())
+}
+
+/// A Standard public IP for an instance that EC2 gave a public address.
+fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
+    let r = cx.t.resources[i].clone();
+    let sym = cx.syms.alloc(&format!("{}PublicIp", cx.prepared[i].sym));
+    cx.module.resources.push(AzResource {
+        symbol: sym.clone(),
+        ty: "Microsoft.Network/publicIPAddresses".into(),
+        api: NET_API.into(),
+        parent: None,
+        name: AzExpr::Str(format!("pip-{}", super::names::kebab(&r.id))),
+        location: Some(AzExpr::ident("location")),
+        tags: None,
+        body: vec![
+            (
+                "sku".into(),
+                AzExpr::obj(vec![("name", AzExpr::str("Standard"))]),
+            ),
+            (
+                "properties".into(),
+                AzExpr::obj(vec![
+                    ("publicIPAllocationMethod", AzExpr::str("Static")),
+                    ("publicIPAddressVersion", AzExpr::str("IPv4")),
+                ]),
+            ),
+        ],
+        condition: None,
+        for_each: None,
+        depends_on: Vec::new(),
+        comments: vec![format!(
+            "Public address of {} (its subnet maps public IPs on launch).",
+            r.id
+        )],
+        source: r.id.clone(),
+        existing: false,
+    });
+    cx.extra_azure
+        .push(("Microsoft.Network/publicIPAddresses".into(), sym.clone()));
+    cx.decide(
+        "instance-public-ip",
+        Some((&r.id, r.span)),
+        &format!("{}: public address becomes a Standard public IP", r.id),
+        "EC2 gave the instance a public IPv4 address (MapPublicIpOnLaunch or AssociatePublicIpAddress); Azure VMs get one only through a public IP resource on the NIC.",
+        "A Standard, static public IP on the NIC's IP configuration; it also gives the VM outbound Internet access.",
+        "The address changes; update DNS records. Standard public IPs are closed to inbound traffic unless the NSG allows it.",
+    );
+    sym
 }

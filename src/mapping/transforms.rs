@@ -36,6 +36,8 @@ pub const NAMES: &[&str] = &[
     "instance_identity",
     "lifecycle_rules",
     "storage_sku",
+    "cosmos_indexing",
+    "flex_sku",
 ];
 
 /// Transforms that run even when their `$prop` is absent (they read the whole resource).
@@ -56,6 +58,7 @@ pub const WHOLE: &[&str] = &[
     "instance_identity",
     "lifecycle_rules",
     "storage_sku",
+    "cosmos_indexing",
 ];
 
 fn arg<'v>(args: &'v Value, k: &str) -> Option<&'v Value> {
@@ -85,8 +88,12 @@ pub fn apply(
         "kv_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(key_vault_object_name(&t)),
             None => {
-                let v = cx.tr(src?);
-                AzExpr::call("replace", vec![v, AzExpr::str("/"), AzExpr::str("-")])
+                // Key Vault names allow letters, digits and hyphens: replace what secret names commonly use.
+                let mut v = cx.tr(src?);
+                for c in ["/", "_", ".", "+", "=", "@", "(", ")", " "] {
+                    v = AzExpr::call("replace", vec![v, AzExpr::str(c), AzExpr::str("-")]);
+                }
+                v
             }
         }),
         "lookup" => lookup(cx, i, src?, args),
@@ -115,6 +122,15 @@ pub fn apply(
         "vm_os_profile" => Some(super::compute::vm_os_profile(cx, i, consumed)),
         "nic_ip_configs" => Some(super::network::nic_ip_configs(cx, i, consumed)),
         "id_list" => Some(id_list(cx, src?)),
+        "cosmos_indexing" => super::data::cosmos_indexing(cx, i),
+        "flex_sku" => {
+            let field = arg_str(args, "field").unwrap_or_else(|| "flexible_sku".into());
+            match src?.literal_text() {
+                Some(class) => super::data::flex_sku(cx, i, &class, &field)
+                    .or_else(|| lookup(cx, i, src?, args)),
+                None => lookup(cx, i, src?, args),
+            }
+        }
         "storage_sku" => Some(super::storage::storage_sku(cx, i)),
         "lifecycle_rules" => super::storage::lifecycle_rules(
             cx,
@@ -172,7 +188,19 @@ fn iso_seconds(cx: &mut Ctx, src: &Expr, cap: Option<i64>) -> AzExpr {
             AzExpr::Str(iso_literal(s.max(1)))
         }
         None => {
-            let v = cx.tr(src);
+            let mut v = cx.tr(src);
+            if let Some(c) = cap {
+                v = AzExpr::call("min", vec![v, AzExpr::Int(c)]);
+                let r = &cx.t.resources[cx.current.unwrap_or(0)];
+                cx.decide(
+                    "duration-capped",
+                    Some((&r.id.clone(), src.span)),
+                    &format!("{} may exceed the Azure maximum", r.id),
+                    &format!("The duration is computed at deployment; the Azure setting allows at most {c} seconds."),
+                    &format!("The value is capped with `min(…, {c})`."),
+                    "Work that needs longer must renew its lock or lease while it runs.",
+                );
+            }
             AzExpr::Interp(vec![
                 Interp::Lit("PT".into()),
                 Interp::Expr(v),
