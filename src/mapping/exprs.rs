@@ -218,10 +218,10 @@ impl Ctx<'_> {
                 match &x.kind {
                     ExprKind::Ref(n) | ExprKind::GetAtt { resource: n, .. } => {
                         let id = self.t.resolve(n);
-                        if let Some(j) = self.t.resources.iter().position(|r| r.id == id) {
-                            if !targets.contains(&j) {
-                                targets.push(j);
-                            }
+                        if let Some(j) = self.t.resources.iter().position(|r| r.id == id)
+                            && !targets.contains(&j)
+                        {
+                            targets.push(j);
                         }
                     }
                     _ => {}
