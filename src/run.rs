@@ -80,6 +80,7 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
         kpis: Vec::new(),
         parameters: Vec::new(),
         errors,
+        template_items: Vec::new(),
     };
     let Some(t) = parsed.template else {
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -116,6 +117,11 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
                 .collect(),
             decisions: r.decisions.clone(),
             implicit: r.implicit,
+            rules: r
+                .decisions
+                .iter()
+                .map(|d| d.split(':').next().unwrap_or(d).to_string())
+                .collect(),
         })
         .collect();
     let ids = |waves: Vec<Vec<usize>>| -> Vec<Vec<String>> {
@@ -124,7 +130,17 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
             .map(|w| w.into_iter().map(|i| t.resources[i].id.clone()).collect())
             .collect()
     };
-    let decommission = ids(g.decommission_waves());
+    let decommission: Vec<Vec<String>> = ids(g.decommission_waves())
+        .into_iter()
+        .map(|w| {
+            w.into_iter()
+                .map(|id| match report::decommission_note(&t, &id) {
+                    Some(n) => format!("{id} ({n})"),
+                    None => id,
+                })
+                .collect()
+        })
+        .collect();
     let deployment = ids(g.deployment_waves());
     let parameters = mapped
         .module
@@ -156,9 +172,10 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
         decommission,
         deployment,
         data_stores: report::data_stores(&t, sources),
-        kpis: report::kpis(&t),
+        kpis: report::kpis(&t, tables),
         parameters,
         errors,
+        template_items: template_items(&t, sources, &mapped.module),
     };
     let bicep = (errors == 0).then(|| crate::backend::bicep::print_module(&mapped.module));
     Converted {
@@ -168,6 +185,60 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
         diagnostics,
         used_types: mapped.used_types,
     }
+}
+
+/// Parameters, Mappings, Conditions and Outputs with their lines and what they became.
+fn template_items(
+    t: &crate::model::Template,
+    sources: &SourceMap,
+    m: &crate::azure::AzModule,
+) -> Vec<String> {
+    let line = |name: &str| {
+        t.sections
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| sources.locate(*s).1)
+    };
+    let mut out = Vec::new();
+    let mut item = |name: &str, n: usize, became: String| {
+        if n > 0 {
+            if let Some(l) = line(name) {
+                out.push(format!("`{name}` (line {l}): {n} → {became}"));
+            }
+        }
+    };
+    let secure = t.parameters.iter().filter(|p| p.no_echo).count();
+    let kept = m
+        .params
+        .iter()
+        .filter(|p| {
+            t.parameters
+                .iter()
+                .any(|q| crate::mapping::names::lower_camel(&q.name) == p.name)
+        })
+        .count();
+    item(
+        "Parameters",
+        t.parameters.len(),
+        format!("`param`s ({kept} kept, {secure} `@secure()`; the rest had no use in Azure)"),
+    );
+    item(
+        "Mappings",
+        t.mappings.len(),
+        "`var` objects (or lookups translated for Azure)".into(),
+    );
+    item(
+        "Conditions",
+        t.conditions.len(),
+        "boolean `var`s and `if (…)` on resources".into(),
+    );
+    let exported = t.outputs.iter().filter(|o| o.export.is_some()).count();
+    item(
+        "Outputs",
+        t.outputs.len(),
+        format!("`output`s ({exported} were exports)"),
+    );
+    out
 }
 
 fn diag_out(d: &Diagnostic, sources: &SourceMap) -> DiagOut {
@@ -205,6 +276,7 @@ pub fn build_report(
             context: d.context.clone(),
             decision: d.decision.clone(),
             consequences: d.consequences.clone(),
+            high_risk: report::HIGH_RISK_RULES.contains(&d.rule.as_str()),
             resources: d
                 .resources
                 .iter()

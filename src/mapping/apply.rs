@@ -734,6 +734,15 @@ impl Ctx<'_> {
                     .iter()
                     .any(|(_, s)| !self.shared.values().any(|x| x == s));
                 if !entry.resources.is_empty() && !emitted_own {
+                    let (rid, span, ty) = (r.id.clone(), r.span, r.ty.clone());
+                    self.decide(
+                        "not-translated",
+                        Some((&rid, span)),
+                        &format!("{rid} ({ty}) is not translated"),
+                        &format!("The mapping to {} needs values this resource does not provide in a form Azure can use (a metric with no Azure equivalent, a dimension or parent outside the template, a computed setting).", entry.service),
+                        "Nothing is generated; build the Azure resource by hand from the decisions above.",
+                        "References to it become parameters.",
+                    );
                     ("manual".to_string(), entry.service.clone())
                 } else {
                     (entry.status.clone(), entry.service.clone())
@@ -969,6 +978,8 @@ impl Ctx<'_> {
         for (k, v) in &spec.body {
             if let Some(x) = self.eval(i, v, consumed) {
                 body.push((k.clone(), x));
+            } else if spec.required.contains(k) {
+                return None;
             }
         }
         let condition = r.condition.as_ref().map(|(c, _)| self.condition_ref(c));

@@ -26,6 +26,12 @@ pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> 
             AzExpr::str("managedidentity"),
         ),
     ];
+    if let Some(ai) = cx.shared.get("functionInsights").cloned() {
+        out.push(setting(
+            "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            AzExpr::path(&ai, "properties.ConnectionString"),
+        ));
+    }
     if let Some(ExprKind::Object(vars)) =
         r.properties.path("Environment.Variables").map(|v| &v.kind)
     {
@@ -333,4 +339,200 @@ pub fn instance_identity(
             None
         }
     }
+}
+
+const WINDOWS: &[(i64, &str)] = &[
+    (60, "PT1M"),
+    (300, "PT5M"),
+    (600, "PT10M"),
+    (900, "PT15M"),
+    (1800, "PT30M"),
+    (3600, "PT1H"),
+    (21600, "PT6H"),
+    (43200, "PT12H"),
+    (86400, "PT24H"),
+];
+const FREQUENCIES: &[(i64, &str)] = &[
+    (60, "PT1M"),
+    (300, "PT5M"),
+    (900, "PT15M"),
+    (1800, "PT30M"),
+    (3600, "PT1H"),
+];
+
+/// `AWS::CloudWatch::Alarm` → metric alert properties, when the metric maps and
+/// its dimension names a translated resource; `None` otherwise (no alert).
+pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+    for k in [
+        "Namespace",
+        "MetricName",
+        "Dimensions",
+        "Statistic",
+        "Period",
+        "EvaluationPeriods",
+        "Threshold",
+        "ComparisonOperator",
+        "AlarmActions",
+        "AlarmDescription",
+        "DatapointsToAlarm",
+        "TreatMissingData",
+        "AlarmName",
+        "Unit",
+        "OKActions",
+        "InsufficientDataActions",
+        "ActionsEnabled",
+    ] {
+        consumed.insert(k.into());
+    }
+    let r = cx.t.resources[i].clone();
+    let p = &r.properties;
+    let ns = p.get("Namespace")?.literal_text()?;
+    let metric = p.get("MetricName")?.literal_text()?;
+    let key = format!("{ns}:{metric}");
+    let azure_type = cx
+        .tables
+        .lookup_str("cloudwatch-metrics", &key, "azure_type")?;
+    let azure_metric = cx.tables.lookup_str("cloudwatch-metrics", &key, "metric")?;
+    // The scope: the Azure resource of that type made from the dimension's resource.
+    let mut scope = None;
+    for d in p.get("Dimensions").and_then(|d| d.as_list()).unwrap_or(&[]) {
+        let Some(j) = d.get("Value").and_then(|v| cx.referenced_resource(v)) else {
+            continue;
+        };
+        let Some(entry) = cx.prepared[j].entry.clone() else {
+            continue;
+        };
+        for spec in entry.resources.iter().chain(entry.shared.iter()) {
+            if spec.ty.eq_ignore_ascii_case(&azure_type) {
+                scope = Some(cx.resolve_symbol(j, &spec.symbol));
+            }
+        }
+    }
+    let scope = scope?;
+    let aggregation = match p.get("Statistic").and_then(|s| s.literal_text()).as_deref() {
+        Some("Sum") => "Total",
+        Some("Minimum") => "Minimum",
+        Some("Maximum") => "Maximum",
+        Some("SampleCount") => "Count",
+        _ => "Average",
+    };
+    let operator = match p
+        .get("ComparisonOperator")
+        .and_then(|s| s.literal_text())
+        .as_deref()
+    {
+        Some("GreaterThanOrEqualToThreshold") => "GreaterThanOrEqual",
+        Some("LessThanThreshold") => "LessThan",
+        Some("LessThanOrEqualToThreshold") => "LessThanOrEqual",
+        Some("GreaterThanThreshold") => "GreaterThan",
+        _ => return None,
+    };
+    let period = p.get("Period").and_then(|x| x.literal_i64()).unwrap_or(300);
+    let evaluations = p
+        .get("EvaluationPeriods")
+        .and_then(|x| x.literal_i64())
+        .unwrap_or(1);
+    let window_secs = period * evaluations;
+    let window = WINDOWS
+        .iter()
+        .find(|(s, _)| *s >= window_secs)
+        .map_or("PT24H", |(_, w)| w);
+    let frequency = FREQUENCIES
+        .iter()
+        .rev()
+        .find(|(s, _)| *s <= period.max(60))
+        .map_or("PT1M", |(_, f)| f);
+    let threshold = match p.get("Threshold") {
+        Some(t) => match t.literal_text().and_then(|x| x.parse::<f64>().ok()) {
+            Some(v) if v.fract() == 0.0 => AzExpr::Int(v as i64),
+            Some(_) => AzExpr::Num(t.literal_text().unwrap_or_default()),
+            None => cx.tr(t),
+        },
+        None => return None,
+    };
+    let mut actions = Vec::new();
+    let mut unresolved = Vec::new();
+    for a in p
+        .get("AlarmActions")
+        .and_then(|x| x.as_list())
+        .unwrap_or(&[])
+    {
+        let group = cx.referenced_resource(a).and_then(|topic| {
+            let topic_id = cx.t.resources[topic].id.clone();
+            cx.t.resources.iter().position(|s| {
+                s.ty == "AWS::SNS::Subscription"
+                    && s.properties
+                        .get("Protocol")
+                        .and_then(|x| x.as_str())
+                        .is_some_and(|p| p.starts_with("email"))
+                    && s.properties
+                        .get("TopicArn")
+                        .and_then(|x| cx.referenced_resource(x))
+                        == cx.t.resources.iter().position(|x| x.id == topic_id)
+            })
+        });
+        match group {
+            Some(g) => actions.push(AzExpr::obj(vec![(
+                "actionGroupId",
+                cx.reference_expr(g, "@.id"),
+            )])),
+            None => unresolved.push(a.literal_text().unwrap_or_else(|| "an action".into())),
+        }
+    }
+    let window_note = if window_secs == 0 {
+        String::new()
+    } else {
+        format!(" over {window} (was {evaluations} × {period} s)")
+    };
+    cx.decide(
+        "cloudwatch-metric-alert",
+        Some((&r.id, r.span)),
+        &format!("{}: {ns} {metric} → metric alert on {azure_metric}", r.id),
+        "A CloudWatch alarm fires after N consecutive periods breach; an Azure metric alert evaluates one aggregated window at a fixed frequency and has a severity.",
+        &format!("A metric alert on `{azure_metric}` ({aggregation} {operator} the threshold){window_note}, evaluated every {frequency}, severity 2; e-mail actions go to the action group of the topic's e-mail subscription."),
+        "A short spike can trip the averaged window where consecutive periods would not: tune after the baseline.",
+    );
+    if !unresolved.is_empty() {
+        cx.decide(
+            "alarm-actions",
+            Some((&r.id, r.span)),
+            &format!("{}: alarm actions without an action group", r.id),
+            "Some alarm actions notify SNS topics without e-mail subscriptions, Auto Scaling or EC2 actions.",
+            "They are not translated; add action group receivers (webhook, function, Logic App) for them.",
+            "The alert fires without notifying those targets.",
+        );
+        cx.floor_status("partial");
+    }
+    let mut props = Vec::new();
+    if let Some(d) = p.get("AlarmDescription") {
+        props.push(("description", cx.tr(d)));
+    }
+    let criterion = AzExpr::obj(vec![
+        ("name", AzExpr::str("condition1")),
+        ("criterionType", AzExpr::str("StaticThresholdCriterion")),
+        ("metricNamespace", AzExpr::Str(azure_type.clone())),
+        ("metricName", AzExpr::Str(azure_metric)),
+        ("operator", AzExpr::str(operator)),
+        ("threshold", threshold),
+        ("timeAggregation", AzExpr::str(aggregation)),
+    ]);
+    props.extend([
+        ("severity", AzExpr::Int(2)),
+        ("enabled", AzExpr::Bool(true)),
+        ("scopes", AzExpr::Array(vec![AzExpr::path(&scope, "id")])),
+        ("evaluationFrequency", AzExpr::str(frequency)),
+        ("windowSize", AzExpr::str(window)),
+        (
+            "criteria",
+            AzExpr::Object(vec![
+                (
+                    AzKey::Name("odata.type".into()),
+                    AzExpr::str("Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"),
+                ),
+                (AzKey::Name("allOf".into()), AzExpr::Array(vec![criterion])),
+            ]),
+        ),
+        ("actions", AzExpr::Array(actions)),
+    ]);
+    Some(AzExpr::obj(props))
 }

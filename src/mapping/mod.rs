@@ -4,7 +4,7 @@ mod apply;
 mod compute;
 mod data;
 mod exprs;
-mod names;
+pub mod names;
 mod network;
 mod params;
 mod storage;

@@ -45,6 +45,9 @@ pub struct ResourceSpec {
     pub body: BTreeMap<String, Value>,
     /// Emitted only when this holds.
     pub when: Option<When>,
+    /// Body members that must evaluate to a value, or the resource is not emitted.
+    #[serde(default)]
+    pub required: Vec<String>,
     pub comment: Option<String>,
 }
 

@@ -38,6 +38,7 @@ pub const NAMES: &[&str] = &[
     "storage_sku",
     "cosmos_indexing",
     "flex_sku",
+    "alarm_properties",
 ];
 
 /// Transforms that run even when their `$prop` is absent (they read the whole resource).
@@ -59,6 +60,7 @@ pub const WHOLE: &[&str] = &[
     "lifecycle_rules",
     "storage_sku",
     "cosmos_indexing",
+    "alarm_properties",
 ];
 
 fn arg<'v>(args: &'v Value, k: &str) -> Option<&'v Value> {
@@ -122,6 +124,7 @@ pub fn apply(
         "vm_os_profile" => Some(super::compute::vm_os_profile(cx, i, consumed)),
         "nic_ip_configs" => Some(super::network::nic_ip_configs(cx, i, consumed)),
         "id_list" => Some(id_list(cx, src?)),
+        "alarm_properties" => super::compute::alarm_properties(cx, i, consumed),
         "cosmos_indexing" => super::data::cosmos_indexing(cx, i),
         "flex_sku" => {
             let field = arg_str(args, "field").unwrap_or_else(|| "flexible_sku".into());

@@ -5,7 +5,7 @@ mod plan;
 
 use serde::Serialize;
 
-pub use plan::{data_stores, kpis};
+pub use plan::{data_stores, decommission_note, kpis};
 
 #[derive(Serialize, Debug, Clone)]
 pub struct AzureRef {
@@ -26,6 +26,8 @@ pub struct ResourceOut {
     pub azure: Vec<AzureRef>,
     pub decisions: Vec<String>,
     pub implicit: bool,
+    /// The rules of `decisions`, for the inventory table.
+    pub rules: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -72,6 +74,8 @@ pub struct StackOut {
     pub kpis: Vec<Kpi>,
     pub parameters: Vec<ParamOut>,
     pub errors: usize,
+    /// Template sections other than resources, with what they became (`Parameters (line 4): 6 → param`).
+    pub template_items: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -83,6 +87,8 @@ pub struct DecisionOut {
     pub decision: String,
     pub consequences: String,
     pub resources: Vec<String>,
+    /// Listed first in the report: a person must act or behaviour changes notably.
+    pub high_risk: bool,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -113,6 +119,33 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
 }
+
+/// Rules whose decisions need a person before go-live.
+pub const HIGH_RISK_RULES: &[&str] = &[
+    "manual",
+    "lambda-functions",
+    "function-http-timeout",
+    "step-functions-logic-apps",
+    "dynamodb-indexes",
+    "nsg-unattached",
+    "nsg-rule-external-group",
+    "nsg-external-peer",
+    "nsg-sg-reference",
+    "external-parent",
+    "ami-image",
+    "rds-flexible-server",
+    "rds-sql-database",
+    "rds-engine-unknown",
+    "sqs-fifo",
+    "deletion-policy",
+    "iam-role-identity",
+    "s3-bucket-policy",
+    "macro-not-expanded",
+    "placeholder",
+    "untranslated-properties",
+    "generated-secret",
+    "kms-key-vault",
+];
 
 #[derive(Serialize, Debug, Clone)]
 pub struct Report {

@@ -1,7 +1,6 @@
 //! The execute and evaluate phases: data migration per data store, and the KPIs to baseline.
 
 use super::{DataStore, Kpi};
-use crate::model::expr::ExprKind;
 use crate::model::template::Template;
 use crate::source::SourceMap;
 
@@ -76,114 +75,42 @@ pub fn data_stores(t: &Template, sources: &SourceMap) -> Vec<DataStore> {
     out
 }
 
-/// `(AWS namespace, metric)` → Azure Monitor metric.
-const METRICS: &[(&str, &str, &str)] = &[
-    (
-        "AWS/EC2",
-        "CPUUtilization",
-        "Microsoft.Compute/virtualMachines `Percentage CPU`",
-    ),
-    (
-        "AWS/EC2",
-        "NetworkIn",
-        "Microsoft.Compute/virtualMachines `Network In Total`",
-    ),
-    (
-        "AWS/EC2",
-        "NetworkOut",
-        "Microsoft.Compute/virtualMachines `Network Out Total`",
-    ),
-    (
-        "AWS/EC2",
-        "StatusCheckFailed",
-        "Microsoft.Compute/virtualMachines `VmAvailabilityMetric`",
-    ),
-    ("AWS/RDS", "CPUUtilization", "flexible server `cpu_percent`"),
-    (
-        "AWS/RDS",
-        "FreeStorageSpace",
-        "flexible server `storage_percent`",
-    ),
-    (
-        "AWS/RDS",
-        "DatabaseConnections",
-        "flexible server `active_connections`",
-    ),
-    (
-        "AWS/Lambda",
-        "Errors",
-        "Application Insights `requests/failed`",
-    ),
-    (
-        "AWS/Lambda",
-        "Invocations",
-        "Application Insights `requests/count`",
-    ),
-    (
-        "AWS/Lambda",
-        "Duration",
-        "Application Insights `requests/duration`",
-    ),
-    ("AWS/Lambda", "Throttles", "Microsoft.Web/sites `Http429`"),
-    (
-        "AWS/SQS",
-        "ApproximateNumberOfMessagesVisible",
-        "Microsoft.ServiceBus/namespaces `ActiveMessages`",
-    ),
-    (
-        "AWS/SQS",
-        "ApproximateAgeOfOldestMessage",
-        "Microsoft.ServiceBus/namespaces `ActiveMessages` (no age metric; alert on count)",
-    ),
-    (
-        "AWS/DynamoDB",
-        "ConsumedReadCapacityUnits",
-        "Microsoft.DocumentDB/databaseAccounts `TotalRequestUnits`",
-    ),
-    (
-        "AWS/DynamoDB",
-        "ConsumedWriteCapacityUnits",
-        "Microsoft.DocumentDB/databaseAccounts `TotalRequestUnits`",
-    ),
-    (
-        "AWS/DynamoDB",
-        "ThrottledRequests",
-        "Microsoft.DocumentDB/databaseAccounts `TotalRequests` with StatusCode 429",
-    ),
-    (
-        "AWS/ApplicationELB",
-        "HTTPCode_Target_5XX_Count",
-        "Microsoft.Network/applicationGateways `BackendResponseStatus` (5xx)",
-    ),
-    (
-        "AWS/ApplicationELB",
-        "TargetResponseTime",
-        "Microsoft.Network/applicationGateways `BackendLastByteResponseTime`",
-    ),
-    (
-        "AWS/ApiGateway",
-        "5XXError",
-        "Microsoft.ApiManagement/service `Requests` (5xx)",
-    ),
-    (
-        "AWS/ApiGateway",
-        "Latency",
-        "Microsoft.ApiManagement/service `Duration`",
-    ),
-    (
-        "AWS/S3",
-        "BucketSizeBytes",
-        "Microsoft.Storage/storageAccounts `UsedCapacity`",
-    ),
-    (
-        "AWS/S3",
-        "NumberOfObjects",
-        "Microsoft.Storage/storageAccounts/blobServices `BlobCount`",
-    ),
-];
+/// What must happen before a resource is deleted, for the decommission list.
+pub fn decommission_note(t: &Template, id: &str) -> Option<&'static str> {
+    let r = t.resource(id)?;
+    let policy = r.deletion_policy.as_ref().map(|(p, _)| p.as_str());
+    let versioned = r
+        .properties
+        .path("VersioningConfiguration.Status")
+        .and_then(|v| v.as_str())
+        == Some("Enabled");
+    match (r.ty.as_str(), policy) {
+        (_, Some("Snapshot")) => Some("take a final snapshot first"),
+        (_, Some("Retain")) | (_, Some("RetainExceptOnCreate")) => {
+            Some("retained by its DeletionPolicy: delete by hand once no longer needed")
+        }
+        ("AWS::S3::Bucket", _) if versioned => Some("delete every object version first"),
+        ("AWS::S3::Bucket", _) => Some("empty the bucket first"),
+        ("AWS::KMS::Key", _) => {
+            Some("schedule deletion only when nothing encrypted with it is needed")
+        }
+        ("AWS::SecretsManager::Secret", _) => Some("recovery window applies"),
+        _ => None,
+    }
+}
 
 /// CloudWatch alarms in the template, and baseline metrics of the services it uses.
-pub fn kpis(t: &Template) -> Vec<Kpi> {
+pub fn kpis(t: &Template, tables: &crate::mapping::Tables) -> Vec<Kpi> {
+    let metric = |ns: &str, m: &str| {
+        let key = format!("{ns}:{m}");
+        let ty = tables.lookup_str("cloudwatch-metrics", &key, "azure_type")?;
+        let name = tables.lookup_str("cloudwatch-metrics", &key, "metric")?;
+        let note = tables
+            .lookup_str("cloudwatch-metrics", &key, "note")
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        Some(format!("{ty} `{name}`{note}"))
+    };
     let mut out = Vec::new();
     for r in &t.resources {
         if r.ty != "AWS::CloudWatch::Alarm" {
@@ -194,7 +121,7 @@ pub fn kpis(t: &Template) -> Vec<Kpi> {
             .get("Namespace")
             .and_then(|x| x.literal_text())
             .unwrap_or_else(|| "(computed)".into());
-        let metric = r
+        let metric_name = r
             .properties
             .get("MetricName")
             .and_then(|x| x.literal_text())
@@ -205,16 +132,12 @@ pub fn kpis(t: &Template) -> Vec<Kpi> {
                     "(computed)".into()
                 }
             });
-        let azure = METRICS
-            .iter()
-            .find(|(n, m, _)| *n == ns && *m == metric)
-            .map(|(_, _, a)| a.to_string())
-            .unwrap_or_else(|| {
-                "choose the equivalent Azure Monitor metric of the translated resource".into()
-            });
+        let azure = metric(&ns, &metric_name).unwrap_or_else(|| {
+            "choose the equivalent Azure Monitor metric of the translated resource".into()
+        });
         out.push(Kpi {
             source: format!("alarm {}", r.id),
-            aws: format!("{ns} `{metric}`"),
+            aws: format!("{ns} `{metric_name}`"),
             azure,
         });
     }
@@ -234,16 +157,29 @@ pub fn kpis(t: &Template) -> Vec<Kpi> {
         }
     }
     for ns in services {
-        for (n, m, a) in METRICS.iter().filter(|(n, _, _)| *n == ns) {
-            if !out.iter().any(|k| k.aws == format!("{n} `{m}`")) {
+        let prefix = format!("{ns}:");
+        let keys: Vec<String> = tables
+            .lookups
+            .get("cloudwatch-metrics")
+            .map(|t| {
+                t.keys()
+                    .filter(|k| k.starts_with(&prefix))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        for key in keys {
+            let m = &key[prefix.len()..];
+            let aws = format!("{ns} `{m}`");
+            if !out.iter().any(|k| k.aws == aws) {
+                let azure = metric(ns, m).unwrap_or_default();
                 out.push(Kpi {
                     source: "baseline".into(),
-                    aws: format!("{n} `{m}`"),
-                    azure: a.to_string(),
+                    aws,
+                    azure,
                 });
             }
         }
     }
-    let _ = ExprKind::Null;
     out
 }
