@@ -201,10 +201,10 @@ fn template_items(
     };
     let mut out = Vec::new();
     let mut item = |name: &str, n: usize, became: String| {
-        if n > 0 {
-            if let Some(l) = line(name) {
-                out.push(format!("`{name}` (line {l}): {n} → {became}"));
-            }
+        if n > 0
+            && let Some(l) = line(name)
+        {
+            out.push(format!("`{name}` (line {l}): {n} → {became}"));
         }
     };
     let secure = t.parameters.iter().filter(|p| p.no_echo).count();
