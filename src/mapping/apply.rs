@@ -591,6 +591,7 @@ pub fn map_template(
         cx.map_resource(i);
     }
     super::network::finish(&mut cx);
+    super::access::emit(&mut cx);
     super::network::inline_children(&mut cx);
     super::params::outputs(&mut cx);
     if cx.needs_suffix {

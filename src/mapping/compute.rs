@@ -69,17 +69,6 @@ pub fn function_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>
         .get("Role")
         .and_then(|x| cx.referenced_resource(x))
         .filter(|j| cx.t.resources[*j].ty == "AWS::IAM::Role");
-    if r.properties.get("Policies").is_some() {
-        cx.decide(
-            "function-policies",
-            Some((&r.id, r.span)),
-            &format!("{}: SAM policies become role assignments to choose", r.id),
-            "SAM `Policies` (policy templates and statements) grant the function's role AWS permissions.",
-            "The function app gets a system-assigned identity; grant it Azure RBAC roles on the resources it uses (e.g. Storage Blob Data Contributor, Azure Service Bus Data Sender).",
-            "Until the role assignments exist, calls to other Azure resources are refused.",
-        );
-        cx.floor_status("partial");
-    }
     match role {
         Some(j) => {
             let id = cx.reference_expr(j, "{sym}.id");

@@ -1,5 +1,6 @@
 //! Mapping: AWS model + tables → Azure model + decisions.
 
+mod access;
 mod apply;
 mod compute;
 mod data;

@@ -1,0 +1,340 @@
+//! Data access: SAM policy templates and connectors become Azure role
+//! assignments for the function's managed identity on the translated resource.
+
+use super::apply::Ctx;
+use crate::azure::{AzExpr, AzResource, Interp};
+use crate::model::expr::{Expr, ExprKind};
+
+/// One grant: principal resource, target resource, `read` or `write`.
+#[derive(PartialEq, Eq, PartialOrd, Ord, Clone)]
+struct Grant {
+    principal: usize,
+    target: usize,
+    access: String,
+    /// The resource that asked for it (the function, or the connector).
+    origin: usize,
+}
+
+fn principal_ok(ty: &str) -> bool {
+    matches!(
+        ty,
+        "AWS::Serverless::Function" | "AWS::Lambda::Function" | "AWS::Serverless::StateMachine"
+    )
+}
+
+fn policy_items(p: &Expr) -> Vec<Expr> {
+    match &p.kind {
+        ExprKind::List(l) => l.clone(),
+        _ => vec![p.clone()],
+    }
+}
+
+/// Collects the grants of SAM `Policies` and `AWS::Serverless::Connector`s, and
+/// reports the policies that stay manual.
+fn grants(cx: &mut Ctx) -> Vec<Grant> {
+    let mut out = Vec::new();
+    for (i, r) in cx.t.resources.iter().enumerate() {
+        if r.ty == "AWS::Serverless::Function" {
+            let Some(policies) = r.properties.get("Policies") else {
+                continue;
+            };
+            let mut manual = Vec::new();
+            for item in policy_items(policies) {
+                let translated = match &item.kind {
+                    ExprKind::Object(m) if m.len() == 1 => {
+                        let (name, _, args) = &m[0];
+                        let prop = cx.tables.lookup_str("sam-policies", name, "prop");
+                        let access = cx.tables.lookup_str("sam-policies", name, "access");
+                        match (prop, access) {
+                            (Some(prop), Some(access)) => {
+                                match args.get(&prop).and_then(|v| cx.referenced_resource(v)) {
+                                    Some(j) => {
+                                        out.push(Grant {
+                                            principal: i,
+                                            target: j,
+                                            access,
+                                            origin: i,
+                                        });
+                                        true
+                                    }
+                                    None => false,
+                                }
+                            }
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                };
+                if !translated {
+                    manual.push(describe_policy(&item));
+                }
+            }
+            if !manual.is_empty() {
+                cx.current = Some(i);
+                let (id, span) = (r.id.clone(), r.span);
+                let dec = cx.decide(
+                    "function-policies",
+                    Some((&id, span)),
+                    &format!("{id}: policies without an automatic role"),
+                    "SAM `Policies` grant the function's role AWS permissions. Policy templates on resources of this template become role assignments; the rest cannot be mapped automatically.",
+                    &format!("Not translated: {}. Grant the function's system-assigned identity the matching Azure roles by hand.", manual.join(", ")),
+                    "Until then those calls are refused.",
+                );
+                cx.current = None;
+                if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
+                    if rep.status == "translated" {
+                        rep.status = "partial".into();
+                    }
+                    if !rep.decisions.contains(&dec) {
+                        rep.decisions.push(dec);
+                    }
+                }
+            }
+        }
+        if r.ty == "AWS::Serverless::Connector" {
+            let source = r
+                .properties
+                .path("Source.Id")
+                .and_then(|x| x.literal_text());
+            let mut dests: Vec<String> = r
+                .properties
+                .path("Destination.Id")
+                .and_then(|x| x.literal_text())
+                .into_iter()
+                .collect();
+            if let Some(list) = r.properties.get("Destinations").and_then(|d| d.as_list()) {
+                dests.extend(
+                    list.iter()
+                        .filter_map(|d| d.get("Id").and_then(|x| x.literal_text())),
+                );
+            }
+            let perms: Vec<String> = r
+                .properties
+                .get("Permissions")
+                .and_then(|p| p.as_list())
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|p| p.literal_text())
+                .collect();
+            let access = if perms.iter().any(|p| p == "Write") {
+                "write"
+            } else {
+                "read"
+            };
+            let Some(p) = source.and_then(|s| cx.t.resources.iter().position(|x| x.id == s)) else {
+                continue;
+            };
+            for d in dests {
+                if let Some(j) = cx.t.resources.iter().position(|x| x.id == d) {
+                    out.push(Grant {
+                        principal: p,
+                        target: j,
+                        access: access.into(),
+                        origin: i,
+                    });
+                }
+            }
+        }
+    }
+    out.sort();
+    // Write includes read: drop read grants a write grant covers.
+    let writes: Vec<(usize, usize)> = out
+        .iter()
+        .filter(|g| g.access == "write")
+        .map(|g| (g.principal, g.target))
+        .collect();
+    out.retain(|g| g.access == "write" || !writes.contains(&(g.principal, g.target)));
+    out.dedup_by(|a, b| a.principal == b.principal && a.target == b.target && a.access == b.access);
+    out
+}
+
+fn describe_policy(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Str(s) => format!("`{s}`"),
+        ExprKind::Object(m) if m.len() == 1 => format!("`{}`", m[0].0),
+        ExprKind::Object(_) => "an inline policy statement".into(),
+        _ => "a computed policy".into(),
+    }
+}
+
+fn primary_symbol(cx: &Ctx, j: usize) -> Option<String> {
+    let spec = cx.prepared[j]
+        .entry
+        .as_ref()?
+        .resources
+        .iter()
+        .find(|s| s.symbol == "{sym}")?
+        .symbol
+        .clone();
+    Some(cx.resolve_symbol(j, &spec))
+}
+
+/// Emits the role assignments and records them on the resources they serve.
+pub fn emit(cx: &mut Ctx) {
+    for g in grants(cx) {
+        let (p, j) = (g.principal, g.target);
+        if !principal_ok(&cx.t.resources[p].ty)
+            || cx.t.resources[p].for_each.is_some()
+            || cx.t.resources[j].for_each.is_some()
+        {
+            continue;
+        }
+        let key = format!("{}:{}", cx.t.resources[j].ty, g.access);
+        let role = cx.tables.lookup_str("access-roles", &key, "role");
+        let cosmos_role = cx.tables.lookup_str("access-roles", &key, "cosmos_role");
+        let role_name = cx
+            .tables
+            .lookup_str("access-roles", &key, "name")
+            .unwrap_or_default();
+        let (Some(principal), Some(target)) = (primary_symbol(cx, p), primary_symbol(cx, j)) else {
+            continue;
+        };
+        let principal_id = AzExpr::path(&principal, "identity.principalId");
+        let sym = cx.syms.alloc(&format!(
+            "{principal}{}{}",
+            capital(&target),
+            if g.access == "write" {
+                "Writer"
+            } else {
+                "Reader"
+            }
+        ));
+        let condition = cx.t.resources[p]
+            .condition
+            .as_ref()
+            .map(|(c, _)| c.clone())
+            .map(|c| cx.condition_ref(&c));
+        let res = match (role, cosmos_role) {
+            (Some(role), _) => AzResource {
+                symbol: sym.clone(),
+                ty: "Microsoft.Authorization/roleAssignments".into(),
+                api: "2022-04-01".into(),
+                parent: None,
+                name: AzExpr::call(
+                    "guid",
+                    vec![
+                        AzExpr::path(&target, "id"),
+                        AzExpr::path(&principal, "id"),
+                        AzExpr::Str(role.clone()),
+                    ],
+                ),
+                location: None,
+                tags: None,
+                body: vec![
+                    ("scope".into(), AzExpr::ident(&target)),
+                    (
+                        "properties".into(),
+                        AzExpr::obj(vec![
+                            (
+                                "roleDefinitionId",
+                                AzExpr::call(
+                                    "subscriptionResourceId",
+                                    vec![
+                                        AzExpr::str("Microsoft.Authorization/roleDefinitions"),
+                                        AzExpr::Str(role),
+                                    ],
+                                ),
+                            ),
+                            ("principalId", principal_id),
+                            ("principalType", AzExpr::str("ServicePrincipal")),
+                        ]),
+                    ),
+                ],
+                condition,
+                for_each: None,
+                depends_on: Vec::new(),
+                comments: vec![format!(
+                    "{role_name} for {} on {} ({} access).",
+                    cx.t.resources[p].id, cx.t.resources[j].id, g.access
+                )],
+                source: cx.t.resources[g.origin].id.clone(),
+                existing: false,
+            },
+            (None, Some(role)) => {
+                let (Some(account), Some(database)) = (
+                    cx.shared.get("cosmos").cloned(),
+                    cx.shared.get("cosmosDatabase").cloned(),
+                ) else {
+                    continue;
+                };
+                AzResource {
+                    symbol: sym.clone(),
+                    ty: "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments".into(),
+                    api: "2026-03-15".into(),
+                    parent: Some(account.clone()),
+                    name: AzExpr::call(
+                        "guid",
+                        vec![
+                            AzExpr::path(&target, "id"),
+                            AzExpr::path(&principal, "id"),
+                            AzExpr::Str(role.clone()),
+                        ],
+                    ),
+                    location: None,
+                    tags: None,
+                    body: vec![(
+                        "properties".into(),
+                        AzExpr::obj(vec![
+                            (
+                                "roleDefinitionId",
+                                AzExpr::Interp(vec![
+                                    Interp::Expr(AzExpr::path(&account, "id")),
+                                    Interp::Lit(format!("/sqlRoleDefinitions/{role}")),
+                                ]),
+                            ),
+                            ("principalId", principal_id),
+                            (
+                                "scope",
+                                AzExpr::Interp(vec![
+                                    Interp::Expr(AzExpr::path(&account, "id")),
+                                    Interp::Lit("/dbs/".into()),
+                                    Interp::Expr(AzExpr::path(&database, "name")),
+                                    Interp::Lit("/colls/".into()),
+                                    Interp::Expr(AzExpr::path(&target, "name")),
+                                ]),
+                            ),
+                        ]),
+                    )],
+                    condition,
+                    for_each: None,
+                    depends_on: Vec::new(),
+                    comments: vec![format!(
+                        "{role_name} for {} on {} ({} access).",
+                        cx.t.resources[p].id, cx.t.resources[j].id, g.access
+                    )],
+                    source: cx.t.resources[g.origin].id.clone(),
+                    existing: false,
+                }
+            }
+            _ => continue,
+        };
+        let ty = res.ty.clone();
+        cx.module.resources.push(res);
+        let origin = cx.t.resources[g.origin].id.clone();
+        let span = cx.t.resources[g.origin].span;
+        cx.current = Some(g.origin);
+        let dec = cx.decide(
+            "access-role-assignments",
+            Some((&origin, span)),
+            &format!("{origin}: permissions become role assignments"),
+            "SAM policy templates and connectors grant a function access to another resource of the template.",
+            "Each grant becomes a role assignment for the function's system-assigned identity on the resource that replaces the target: read → reader roles (Storage Blob Data Reader, Azure Service Bus Data Receiver, Cosmos DB Built-in Data Reader, Key Vault Secrets User); write → contributor or sender roles.",
+            "Role assignments take a few minutes to apply after deployment. Write roles also allow delete, as the SAM CRUD policies do.",
+        );
+        cx.current = None;
+        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == origin) {
+            rep.azure.push((ty, sym));
+            if !rep.decisions.contains(&dec) {
+                rep.decisions.push(dec);
+            }
+        }
+    }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
