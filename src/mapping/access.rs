@@ -15,11 +15,144 @@ struct Grant {
     origin: usize,
 }
 
-fn principal_ok(ty: &str) -> bool {
-    matches!(
-        ty,
-        "AWS::Serverless::Function" | "AWS::Lambda::Function" | "AWS::Serverless::StateMachine"
-    )
+/// The expression of a principal's object id: a function's or workflow's
+/// system-assigned identity, or the user-assigned identity of an IAM role.
+fn principal_id(ty: &str, sym: &str) -> Option<AzExpr> {
+    match ty {
+        "AWS::Serverless::Function" | "AWS::Lambda::Function" | "AWS::Serverless::StateMachine" => {
+            Some(AzExpr::path(sym, "identity.principalId"))
+        }
+        "AWS::IAM::Role" => Some(AzExpr::path(sym, "properties.principalId")),
+        _ => None,
+    }
+}
+
+/// `service:Action` of an IAM statement → (CloudFormation type, read or write).
+fn action_access(action: &str) -> Option<(&'static str, bool)> {
+    let (service, verb) = action.split_once(':')?;
+    let reads = |prefixes: &[&str]| prefixes.iter().any(|p| verb.starts_with(p)) && verb != "*";
+    match service {
+        "dynamodb" => Some((
+            "AWS::DynamoDB::Table",
+            reads(&[
+                "Get",
+                "BatchGet",
+                "Query",
+                "Scan",
+                "Describe",
+                "List",
+                "ConditionCheck",
+            ]),
+        )),
+        "s3" => Some(("AWS::S3::Bucket", reads(&["Get", "List", "Head"]))),
+        "sqs" => Some((
+            "AWS::SQS::Queue",
+            reads(&[
+                "Receive",
+                "Delete",
+                "ChangeMessageVisibility",
+                "Get",
+                "List",
+            ]),
+        )),
+        "sns" => Some(("AWS::SNS::Topic", reads(&["Get", "List", "Subscribe"]))),
+        "secretsmanager" => Some((
+            "AWS::SecretsManager::Secret",
+            reads(&["Get", "Describe", "List"]),
+        )),
+        _ => None,
+    }
+}
+
+/// Template resources an IAM statement's `Resource` names (Ref, GetAtt or a Sub around one).
+fn statement_targets(cx: &Ctx, resource: &Expr) -> Vec<usize> {
+    let items = match &resource.kind {
+        ExprKind::List(l) => l.clone(),
+        _ => vec![resource.clone()],
+    };
+    let mut out = Vec::new();
+    for it in items {
+        let mut refs = Vec::new();
+        it.walk(&mut |e| {
+            if let Some(j) = cx.referenced_resource(e) {
+                refs.push(j);
+            }
+        });
+        refs.sort();
+        refs.dedup();
+        if let [j] = refs[..]
+            && !out.contains(&j)
+        {
+            out.push(j);
+        }
+    }
+    out
+}
+
+/// Allow statements of an IAM role's inline policies on resources of the template.
+fn role_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
+    let r = &cx.t.resources[i];
+    for policy in r
+        .properties
+        .get("Policies")
+        .and_then(|p| p.as_list())
+        .unwrap_or(&[])
+    {
+        let statements = match policy.path("PolicyDocument.Statement").map(|s| &s.kind) {
+            Some(ExprKind::List(l)) => l.clone(),
+            Some(_) => policy
+                .path("PolicyDocument.Statement")
+                .cloned()
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        };
+        for st in statements {
+            if st.get("Effect").and_then(|e| e.as_str()) != Some("Allow") {
+                continue;
+            }
+            let actions: Vec<String> = match st.get("Action").map(|a| &a.kind) {
+                Some(ExprKind::List(l)) => l.iter().filter_map(|a| a.literal_text()).collect(),
+                Some(_) => st
+                    .get("Action")
+                    .and_then(|a| a.literal_text())
+                    .into_iter()
+                    .collect(),
+                None => Vec::new(),
+            };
+            let Some(resource) = st.get("Resource") else {
+                continue;
+            };
+            for j in statement_targets(cx, resource) {
+                let target_ty = cx.t.resources[j].ty.as_str();
+                let target_ty = if target_ty == "AWS::Serverless::SimpleTable" {
+                    "AWS::DynamoDB::Table"
+                } else {
+                    target_ty
+                };
+                let relevant: Vec<bool> = actions
+                    .iter()
+                    .filter_map(|a| action_access(a))
+                    .filter(|(t, _)| *t == target_ty)
+                    .map(|(_, read)| read)
+                    .collect();
+                if relevant.is_empty() {
+                    continue;
+                }
+                let access = if relevant.iter().all(|r| *r) {
+                    "read"
+                } else {
+                    "write"
+                };
+                out.push(Grant {
+                    principal: i,
+                    target: j,
+                    access: access.into(),
+                    origin: i,
+                });
+            }
+        }
+    }
 }
 
 fn policy_items(p: &Expr) -> Vec<Expr> {
@@ -34,6 +167,9 @@ fn policy_items(p: &Expr) -> Vec<Expr> {
 fn grants(cx: &mut Ctx) -> Vec<Grant> {
     let mut out = Vec::new();
     for (i, r) in cx.t.resources.iter().enumerate() {
+        if r.ty == "AWS::IAM::Role" {
+            role_grants(cx, i, &mut out);
+        }
         if r.ty == "AWS::Serverless::Function" {
             let Some(policies) = r.properties.get("Policies") else {
                 continue;
@@ -173,10 +309,7 @@ fn primary_symbol(cx: &Ctx, j: usize) -> Option<String> {
 pub fn emit(cx: &mut Ctx) {
     for g in grants(cx) {
         let (p, j) = (g.principal, g.target);
-        if !principal_ok(&cx.t.resources[p].ty)
-            || cx.t.resources[p].for_each.is_some()
-            || cx.t.resources[j].for_each.is_some()
-        {
+        if cx.t.resources[p].for_each.is_some() || cx.t.resources[j].for_each.is_some() {
             continue;
         }
         let key = format!("{}:{}", cx.t.resources[j].ty, g.access);
@@ -189,7 +322,9 @@ pub fn emit(cx: &mut Ctx) {
         let (Some(principal), Some(target)) = (primary_symbol(cx, p), primary_symbol(cx, j)) else {
             continue;
         };
-        let principal_id = AzExpr::path(&principal, "identity.principalId");
+        let Some(principal_id) = principal_id(&cx.t.resources[p].ty, &principal) else {
+            continue;
+        };
         let sym = cx.syms.alloc(&format!(
             "{principal}{}{}",
             capital(&target),
@@ -317,8 +452,8 @@ pub fn emit(cx: &mut Ctx) {
             "access-role-assignments",
             Some((&origin, span)),
             &format!("{origin}: permissions become role assignments"),
-            "SAM policy templates and connectors grant a function access to another resource of the template.",
-            "Each grant becomes a role assignment for the function's system-assigned identity on the resource that replaces the target: read → reader roles (Storage Blob Data Reader, Azure Service Bus Data Receiver, Cosmos DB Built-in Data Reader, Key Vault Secrets User); write → contributor or sender roles.",
+            "IAM role policies, SAM policy templates and connectors grant access to another resource of the template.",
+            "Each grant becomes a role assignment for the identity that replaces the principal (the role's user-assigned identity, or the function's system-assigned identity) on the resource that replaces the target: read → reader roles (Storage Blob Data Reader, Azure Service Bus Data Receiver, Cosmos DB Built-in Data Reader, Key Vault Secrets User); write → contributor or sender roles.",
             "Role assignments take a few minutes to apply after deployment. Write roles also allow delete, as the SAM CRUD policies do.",
         );
         cx.current = None;

@@ -284,7 +284,14 @@ pub fn outputs(cx: &mut Ctx) {
                     .collect(),
                 _ => "a computed name".into(),
             };
-            desc = format!("{desc} Was exported as {name}.").trim().to_string();
+            let sep = if desc.is_empty() || desc.ends_with('.') {
+                ""
+            } else {
+                "."
+            };
+            desc = format!("{desc}{sep} Was exported as {name}.")
+                .trim()
+                .to_string();
             cx.template_decision(
                 "exports",
                 "Stack exports become deployment outputs",
