@@ -12,8 +12,9 @@ pub enum AzKey {
     Expr(AzExpr),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum AzExpr {
+    #[default]
     Null,
     Bool(bool),
     Int(i64),

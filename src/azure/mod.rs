@@ -55,7 +55,7 @@ pub struct AzOutput {
 }
 
 /// One Azure resource, ARM-shaped.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AzResource {
     pub symbol: String,
     pub ty: String,

@@ -344,7 +344,6 @@ pub fn emit(cx: &mut Ctx) {
                 symbol: sym.clone(),
                 ty: "Microsoft.Authorization/roleAssignments".into(),
                 api: "2022-04-01".into(),
-                parent: None,
                 name: AzExpr::call(
                     "guid",
                     vec![
@@ -353,8 +352,6 @@ pub fn emit(cx: &mut Ctx) {
                         AzExpr::Str(role.clone()),
                     ],
                 ),
-                location: None,
-                tags: None,
                 body: vec![
                     ("scope".into(), AzExpr::ident(&target)),
                     (
@@ -376,14 +373,12 @@ pub fn emit(cx: &mut Ctx) {
                     ),
                 ],
                 condition,
-                for_each: None,
-                depends_on: Vec::new(),
                 comments: vec![format!(
                     "{role_name} for {} on {} ({} access).",
                     cx.t.resources[p].id, cx.t.resources[j].id, g.access
                 )],
                 source: cx.t.resources[g.origin].id.clone(),
-                existing: false,
+                ..Default::default()
             },
             (None, Some(role)) => {
                 let (Some(account), Some(database)) = (
@@ -405,8 +400,6 @@ pub fn emit(cx: &mut Ctx) {
                             AzExpr::Str(role.clone()),
                         ],
                     ),
-                    location: None,
-                    tags: None,
                     body: vec![(
                         "properties".into(),
                         AzExpr::obj(vec![
@@ -431,14 +424,12 @@ pub fn emit(cx: &mut Ctx) {
                         ]),
                     )],
                     condition,
-                    for_each: None,
-                    depends_on: Vec::new(),
                     comments: vec![format!(
                         "{role_name} for {} on {} ({} access).",
                         cx.t.resources[p].id, cx.t.resources[j].id, g.access
                     )],
                     source: cx.t.resources[g.origin].id.clone(),
-                    existing: false,
+                    ..Default::default()
                 }
             }
             _ => continue,

@@ -116,31 +116,20 @@ impl<'a> Ctx<'a> {
             None => format!("{rule}:{}", self.file()),
         };
         let aff = resource.map(|(rid, span)| self.affected(rid, span));
-        match self.decisions.iter_mut().find(|d| d.id == id) {
-            Some(d) => {
-                if let Some(a) = aff
-                    && !d.resources.contains(&a)
-                {
-                    d.resources.push(a);
-                }
-            }
-            None => self.decisions.push(Decision {
-                id: id.clone(),
-                rule: rule.to_string(),
-                title: title.to_string(),
-                context: context.to_string(),
-                decision: decision.to_string(),
-                consequences: consequences.to_string(),
-                resources: aff.into_iter().collect(),
-            }),
-        }
-        if !self.current_decisions.contains(&id) && self.current.is_some() {
-            self.current_decisions.push(id.clone());
-        }
+        self.record(Decision {
+            id: id.clone(),
+            rule: rule.to_string(),
+            title: title.to_string(),
+            context: context.to_string(),
+            decision: decision.to_string(),
+            consequences: consequences.to_string(),
+            resources: aff.into_iter().collect(),
+        });
         id
     }
 
-    /// A template-wide decision, noting the current resource (or the span's place) as affected.
+    /// A template-wide decision, noting the current resource (or the subject, a
+    /// parameter or output) at `span` as affected.
     pub fn template_decision(
         &mut self,
         rule: &str,
@@ -150,7 +139,6 @@ impl<'a> Ctx<'a> {
         consequences: &str,
         span: Span,
     ) {
-        let id = format!("{rule}:{}", self.file());
         let who = match self.current {
             Some(i) => self.t.resources[i].id.clone(),
             None => self
@@ -159,21 +147,29 @@ impl<'a> Ctx<'a> {
                 .unwrap_or_else(|| "(template)".to_string()),
         };
         let aff = self.affected(&who, span);
-        match self.decisions.iter_mut().find(|d| d.id == id) {
-            Some(d) => {
-                if !d.resources.contains(&aff) {
-                    d.resources.push(aff);
+        self.record(Decision {
+            id: format!("{rule}:{}", self.file()),
+            rule: rule.into(),
+            title: title.into(),
+            context: context.into(),
+            decision: decision.into(),
+            consequences: consequences.into(),
+            resources: vec![aff],
+        });
+    }
+
+    /// Adds a decision, or its affected resources to the decision with the same id.
+    fn record(&mut self, d: Decision) {
+        let id = d.id.clone();
+        match self.decisions.iter_mut().find(|x| x.id == id) {
+            Some(x) => {
+                for a in d.resources {
+                    if !x.resources.contains(&a) {
+                        x.resources.push(a);
+                    }
                 }
             }
-            None => self.decisions.push(Decision {
-                id: id.clone(),
-                rule: rule.into(),
-                title: title.into(),
-                context: context.into(),
-                decision: decision.into(),
-                consequences: consequences.into(),
-                resources: vec![aff],
-            }),
+            None => self.decisions.push(d),
         }
         if self.current.is_some() && !self.current_decisions.contains(&id) {
             self.current_decisions.push(id);
@@ -840,21 +836,16 @@ impl Ctx<'_> {
                 &consequences,
             );
         } else {
-            let id = format!("{}:{}", d.rule, self.file());
             let aff = self.affected(&r.id, r.span);
-            match self.decisions.iter_mut().find(|x| x.id == id) {
-                Some(x) => x.resources.push(aff),
-                None => self.decisions.push(Decision {
-                    id: id.clone(),
-                    rule: d.rule.clone(),
-                    title,
-                    context,
-                    decision,
-                    consequences,
-                    resources: vec![aff],
-                }),
-            }
-            self.current_decisions.push(id);
+            self.record(Decision {
+                id: format!("{}:{}", d.rule, self.file()),
+                rule: d.rule.clone(),
+                title,
+                context,
+                decision,
+                consequences,
+                resources: vec![aff],
+            });
         }
         if let Some(s) = &d.status {
             self.floor_status(s);
@@ -1027,7 +1018,7 @@ impl Ctx<'_> {
             depends_on,
             comments,
             source: if shared { String::new() } else { r.id.clone() },
-            existing: false,
+            ..Default::default()
         })
     }
 
@@ -1083,19 +1074,12 @@ impl Ctx<'_> {
             symbol: sym.clone(),
             ty: parent_ty.clone(),
             api: spec.api.clone(),
-            parent: None,
             name: AzExpr::ident(&param),
-            location: None,
-            tags: None,
-            body: Vec::new(),
-            condition: None,
-            for_each: None,
-            depends_on: Vec::new(),
             comments: vec![format!(
                 "The {kind} that replaces `{origin}`, declared outside this template."
             )],
-            source: String::new(),
             existing: true,
+            ..Default::default()
         });
         let rid = r.id.clone();
         let span = r.span;

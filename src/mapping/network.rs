@@ -67,20 +67,14 @@ fn asg_for(cx: &mut Ctx, j: usize) -> String {
         symbol: sym.clone(),
         ty: "Microsoft.Network/applicationSecurityGroups".into(),
         api: NET_API.into(),
-        parent: None,
         name: AzExpr::Str(format!("asg-{}", super::names::kebab(&r.id))),
         location: Some(AzExpr::ident("location")),
-        tags: None,
-        body: Vec::new(),
-        condition: None,
-        for_each: None,
-        depends_on: Vec::new(),
         comments: vec![format!(
             "Members of {} (a security group used as a rule source); VM NICs join it.",
             r.id
         )],
         source: r.id.clone(),
-        existing: false,
+        ..Default::default()
     });
     sym
 }
@@ -773,10 +767,8 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
         symbol: sym.clone(),
         ty: "Microsoft.Network/publicIPAddresses".into(),
         api: NET_API.into(),
-        parent: None,
         name: AzExpr::Str(format!("pip-{}", super::names::kebab(&r.id))),
         location: Some(AzExpr::ident("location")),
-        tags: None,
         body: vec![
             (
                 "sku".into(),
@@ -790,15 +782,12 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
                 ]),
             ),
         ],
-        condition: None,
-        for_each: None,
-        depends_on: Vec::new(),
         comments: vec![format!(
             "Public address of {} (its subnet maps public IPs on launch).",
             r.id
         )],
         source: r.id.clone(),
-        existing: false,
+        ..Default::default()
     });
     cx.extra_azure
         .push(("Microsoft.Network/publicIPAddresses".into(), sym.clone()));

@@ -45,13 +45,17 @@ fn merge(defaults: &Expr, own: &Expr) -> Expr {
     Expr::new(ExprKind::Object(out), own.span)
 }
 
-/// Names that only exist after a pre-processor or loop expands: `NetworkVPC`
-/// from a Rain module `Network`, `TopicA` from `Fn::ForEach` over `Topic${Name}`.
+/// Names that only exist after a pre-processor, SAM or a loop expands:
+/// `NetworkVPC` from a Rain module `Network`, `MyFunctionRole` from a SAM
+/// function, `TopicA` from `Fn::ForEach` over `Topic${Name}`.
 pub fn add_expansion_aliases(t: &mut Template) {
+    // Names that start with a Rain module's id, or a SAM resource's id
+    // (`MyFunctionRole`, `MyApiProdStage`), belong to that resource.
+    let sam = t.is_sam();
     let modules: Vec<String> = t
         .resources
         .iter()
-        .filter(|r| r.ty.starts_with("Rain::"))
+        .filter(|r| r.ty.starts_with("Rain::") || (sam && r.ty.starts_with("AWS::Serverless::")))
         .map(|r| r.id.clone())
         .collect();
     let loops: Vec<(String, String, String)> = t
@@ -126,9 +130,7 @@ fn referenced_names(t: &Template) -> Vec<(String, Span)> {
     names
 }
 
-/// Makes the names SAM generates resolvable: the implicit APIs become
-/// resources; `<Fn>Role`, versions, aliases, stages and deployments become
-/// aliases of the resource they belong to.
+/// The implicit APIs SAM creates for `Api`/`HttpApi` events become resources.
 fn add_implicit(t: &mut Template) {
     let has_event = |kind: &str, api_key: &str| {
         t.resources
@@ -172,27 +174,4 @@ fn add_implicit(t: &mut Template) {
             });
         }
     }
-    let serverless: Vec<(String, String)> = t
-        .resources
-        .iter()
-        .filter(|r| r.ty.starts_with("AWS::Serverless::"))
-        .map(|r| (r.id.clone(), r.ty.clone()))
-        .collect();
-    for (name, _) in referenced_names(t) {
-        if t.resource(&name).is_some()
-            || t.parameter(&name).is_some()
-            || t.aliases.iter().any(|(a, _)| *a == name)
-        {
-            continue;
-        }
-        // The longest SAM resource id that prefixes the name owns it.
-        let owner = serverless
-            .iter()
-            .filter(|(id, _)| name.len() > id.len() && name.starts_with(id.as_str()))
-            .max_by_key(|(id, _)| id.len());
-        if let Some((id, _)) = owner {
-            t.aliases.push((name, id.clone()));
-        }
-    }
-    t.aliases.sort();
 }
