@@ -453,6 +453,18 @@ pub fn plan(opts: &Options) -> Outcome {
         a.1.cmp(&b.1)
             .then_with(|| sources.get(a.0).text.cmp(&sources.get(b.0).text))
     });
+    // Two inputs with one relative path (file arguments from different folders):
+    // the later ones are labelled `path~2`, `path~3` in diagnostics and the report.
+    for k in 1..templates.len() {
+        let same = templates[..k]
+            .iter()
+            .filter(|(_, r)| *r == templates[k].1)
+            .count();
+        if same > 0 {
+            let label = format!("{}~{}", templates[k].1, same + 1);
+            sources.rename(templates[k].0, label);
+        }
+    }
     let rels: Vec<String> = templates.iter().map(|(_, r)| r.clone()).collect();
     let dirs = discover::output_dirs(&rels);
     let mut converted = Vec::new();

@@ -79,6 +79,11 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// Changes a file's display path (to tell apart two inputs with the same relative path).
+    pub fn rename(&mut self, id: FileId, path: String) {
+        self.files[id.0 as usize].path = path;
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

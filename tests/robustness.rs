@@ -18,6 +18,21 @@ fn variants(text: &str) -> Vec<String> {
         let cut = bounds[n * k / 24];
         out.push(text[..cut].to_string());
     }
+    // Every number made huge: arithmetic on user values must not overflow.
+    let mut huge = String::new();
+    let mut in_digits = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                huge.push_str("9223372036854775807");
+            }
+            in_digits = true;
+        } else {
+            in_digits = false;
+            huge.push(c);
+        }
+    }
+    out.push(huge);
     for (k, junk) in ["{", "[", ":", "!", "\"", "'", "- ", "\t", "${", "}}"]
         .iter()
         .enumerate()

@@ -52,6 +52,8 @@ pub struct AzOutput {
     pub ty: String,
     pub value: AzExpr,
     pub description: Option<String>,
+    /// Derived from a secure parameter: kept out of deployment history.
+    pub secure: bool,
 }
 
 /// One Azure resource, ARM-shaped.

@@ -75,14 +75,6 @@ impl Node {
             .find(|(k, _)| k.name == key)
             .map(|(_, v)| v)
     }
-
-    pub fn get_entry(&self, key: &str) -> Option<(&Key, &Node)> {
-        self.as_map()?
-            .iter()
-            .rev()
-            .find(|(k, _)| k.name == key)
-            .map(|(k, v)| (k, v))
-    }
 }
 
 /// A parse failure: where, and what the parser said.

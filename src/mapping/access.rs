@@ -273,13 +273,18 @@ fn grants(cx: &mut Ctx) -> Vec<Grant> {
         }
     }
     out.sort();
-    // Write includes read: drop read grants a write grant covers.
+    // Write includes read, except on Service Bus, where sending and receiving are separate roles.
     let writes: Vec<(usize, usize)> = out
         .iter()
         .filter(|g| g.access == "write")
         .map(|g| (g.principal, g.target))
         .collect();
-    out.retain(|g| g.access == "write" || !writes.contains(&(g.principal, g.target)));
+    let separate = |ty: &str| matches!(ty, "AWS::SQS::Queue" | "AWS::SNS::Topic");
+    out.retain(|g| {
+        g.access == "write"
+            || separate(&cx.t.resources[g.target].ty)
+            || !writes.contains(&(g.principal, g.target))
+    });
     out.dedup_by(|a, b| a.principal == b.principal && a.target == b.target && a.access == b.access);
     out
 }
@@ -334,11 +339,21 @@ pub fn emit(cx: &mut Ctx) {
                 "Reader"
             }
         ));
-        let condition = cx.t.resources[p]
-            .condition
-            .as_ref()
-            .map(|(c, _)| c.clone())
-            .map(|c| cx.condition_ref(&c));
+        let conds: Vec<String> = [p, j]
+            .iter()
+            .filter_map(|&k| cx.t.resources[k].condition.as_ref().map(|(c, _)| c.clone()))
+            .collect();
+        let condition = match conds.as_slice() {
+            [] => None,
+            [c] => Some(cx.condition_ref(c)),
+            [a, b] if a == b => Some(cx.condition_ref(a)),
+            [a, b] => Some(AzExpr::Bin(
+                "&&",
+                Box::new(cx.condition_ref(a)),
+                Box::new(cx.condition_ref(b)),
+            )),
+            _ => None,
+        };
         let res = match (role, cosmos_role) {
             (Some(role), _) => AzResource {
                 symbol: sym.clone(),
@@ -432,7 +447,24 @@ pub fn emit(cx: &mut Ctx) {
                     ..Default::default()
                 }
             }
-            _ => continue,
+            _ => {
+                let (origin, span) = (
+                    cx.t.resources[g.origin].id.clone(),
+                    cx.t.resources[g.origin].span,
+                );
+                let what = format!("{} access to {}", g.access, cx.t.resources[j].id);
+                cx.current = Some(g.origin);
+                cx.decide(
+                    "access-unmapped",
+                    Some((&origin, span)),
+                    &format!("{origin}: {what} has no built-in role"),
+                    &format!("The permissions grant {what} ({}), for which aws2azure knows no Azure built-in role.", cx.t.resources[j].ty),
+                    "No role assignment is generated; grant the identity a suitable role by hand.",
+                    "Until then those calls are refused.",
+                );
+                cx.current = None;
+                continue;
+            }
         };
         let ty = res.ty.clone();
         cx.module.resources.push(res);

@@ -192,7 +192,7 @@ impl<'a> Ctx<'a> {
         if let Some(s) = self.param_syms.get(&format!("#{key}")) {
             return s.clone();
         }
-        let sym = self.syms.alloc(&camel_from_kebab(key));
+        let sym = self.syms.alloc(&super::names::camel_from_words(key));
         let mut p = AzParam::new(sym.clone(), ty);
         init(&mut p);
         self.module.params.push(p);
@@ -454,24 +454,6 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn camel_from_kebab(s: &str) -> String {
-    let mut out = String::new();
-    let mut up = false;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            if up && !out.is_empty() {
-                out.push(c.to_ascii_uppercase());
-            } else {
-                out.push(c);
-            }
-            up = false;
-        } else {
-            up = true;
-        }
-    }
-    if out.is_empty() { "value".into() } else { out }
-}
-
 /// Evaluates a `when` against literal property values.
 pub fn holds(w: &When, r: &Resource, http_invoked: bool) -> bool {
     if let Some(h) = w.http_invoked
@@ -589,6 +571,7 @@ pub fn map_template(
     super::network::finish(&mut cx);
     super::access::emit(&mut cx);
     super::network::inline_children(&mut cx);
+    super::network::prune_depends_on(&mut cx);
     super::params::outputs(&mut cx);
     if cx.needs_suffix {
         cx.module.vars.insert(
@@ -600,6 +583,7 @@ pub fn map_template(
             },
         );
     }
+    replace_missing_symbols(&mut cx);
     prune_parameters(&mut cx);
     let file = cx.file().to_string();
     cx.module.header = vec![
@@ -1110,13 +1094,13 @@ impl Ctx<'_> {
                         AzExpr::Str(s) => AzKey::Name(s),
                         other => AzKey::Expr(other),
                     };
-                    let v = self.tr(v);
+                    let v = tag_value(self.tr(v));
                     out.push((key, v));
                 }
             }
             ExprKind::Object(m) => {
                 for (k, _, v) in m {
-                    let v = self.tr(v);
+                    let v = tag_value(self.tr(v));
                     out.push((AzKey::Name(k.clone()), v));
                 }
             }
@@ -1232,7 +1216,26 @@ impl Ctx<'_> {
         super::exprs::interp(parts)
     }
 
+    /// A directive's value, coerced to `$type` (`bool`, `int`) when the table asks.
     fn directive(
+        &mut self,
+        i: usize,
+        m: &serde_yaml::Mapping,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzExpr> {
+        let ty = m
+            .get(Value::String("$type".into()))
+            .and_then(|t| t.as_str())
+            .map(str::to_string);
+        let v = self.directive_value(i, m, consumed)?;
+        Some(match ty.as_deref() {
+            Some("bool") => coerce(v, "bool"),
+            Some("int") => coerce(v, "int"),
+            _ => v,
+        })
+    }
+
+    fn directive_value(
         &mut self,
         i: usize,
         m: &serde_yaml::Mapping,
@@ -1512,6 +1515,108 @@ impl Ctx<'_> {
     }
 }
 
+/// References to resources that were not generated after all (a mapping that
+/// needed a value the resource did not provide) become placeholder parameters.
+fn replace_missing_symbols(cx: &mut Ctx) {
+    let declared: BTreeSet<String> = cx
+        .module
+        .resources
+        .iter()
+        .map(|r| r.symbol.clone())
+        .collect();
+    let mut candidates: Vec<(String, String)> = Vec::new();
+    for (i, p) in cx.prepared.iter().enumerate() {
+        for s in p.symbols.values() {
+            if !declared.contains(s) {
+                candidates.push((s.clone(), cx.t.resources[i].id.clone()));
+            }
+        }
+    }
+    for (sym, id) in cx.shared.clone() {
+        if !declared.contains(&id) && !id.contains('#') {
+            candidates.push((id, sym));
+        }
+    }
+    let mut used = Vec::new();
+    collect_used(&cx.module, &mut used);
+    for (sym, origin) in candidates {
+        if !used.contains(&sym) {
+            continue;
+        }
+        let param = cx.param_for(&format!("{}-ref", kebab(&origin)), "string", |p| {
+            p.description = Some(format!(
+                "Stands in for {origin}, which was not translated. Supply the Azure value."
+            ));
+            p.required_reason = Some(format!("stands in for {origin}, which was not translated"));
+        });
+        cx.subject = Some(origin.clone());
+        cx.template_decision(
+            "placeholder",
+            "Values with no Azure equivalent become parameters",
+            "Some values refer to AWS resources that are not translated, or to attributes with no Azure counterpart.",
+            "Each such value is a parameter named after what it stood for, so the Bicep stays valid and the gap is visible.",
+            "Supply each parameter at deployment, or edit the Bicep to reference the Azure resource that replaces it.",
+            cx.t.resource(&origin).map_or_else(|| cx.t.sections.first().map(|(_, s)| *s).unwrap_or_default(), |r| r.span),
+        );
+        cx.subject = None;
+        let replace = |e: &mut AzExpr| replace_chain(e, &sym, &param);
+        for r in cx.module.resources.iter_mut() {
+            replace(&mut r.name);
+            for (_, v) in r.body.iter_mut() {
+                replace(v);
+            }
+        }
+        for v in cx.module.vars.iter_mut() {
+            replace(&mut v.value);
+        }
+        for o in cx.module.outputs.iter_mut() {
+            replace(&mut o.value);
+        }
+    }
+}
+
+/// Replaces every access chain rooted at `sym` (`sym.name`, `sym[0].id`) by `param`.
+fn replace_chain(e: &mut AzExpr, sym: &str, param: &str) {
+    fn rooted(e: &AzExpr, sym: &str) -> bool {
+        match e {
+            AzExpr::Ident(s) => s == sym,
+            AzExpr::Member(b, _) | AzExpr::Index(b, _) => rooted(b, sym),
+            _ => false,
+        }
+    }
+    if rooted(e, sym) {
+        *e = AzExpr::ident(param);
+        return;
+    }
+    match e {
+        AzExpr::Array(a) | AzExpr::Call(_, a) => {
+            a.iter_mut().for_each(|x| replace_chain(x, sym, param))
+        }
+        AzExpr::Object(m) => m.iter_mut().for_each(|(k, v)| {
+            if let AzKey::Expr(x) = k {
+                replace_chain(x, sym, param);
+            }
+            replace_chain(v, sym, param)
+        }),
+        AzExpr::Member(b, _) | AzExpr::Not(b) => replace_chain(b, sym, param),
+        AzExpr::Index(a, b) | AzExpr::Bin(_, a, b) | AzExpr::For(_, a, b) => {
+            replace_chain(a, sym, param);
+            replace_chain(b, sym, param)
+        }
+        AzExpr::Cond(a, b, c) => {
+            replace_chain(a, sym, param);
+            replace_chain(b, sym, param);
+            replace_chain(c, sym, param)
+        }
+        AzExpr::Interp(parts) => parts.iter_mut().for_each(|p| {
+            if let Interp::Expr(x) = p {
+                replace_chain(x, sym, param)
+            }
+        }),
+        _ => {}
+    }
+}
+
 /// Drops template parameters nothing uses any more (an AMI id now carried by
 /// an image parameter, a key pair name replaced by an SSH key), with a decision.
 fn prune_parameters(cx: &mut Ctx) {
@@ -1596,6 +1701,37 @@ fn prune_unused_params(cx: &mut Ctx, used: Vec<String>) {
         }
     }
     cx.subject = None;
+}
+
+/// Tag values are strings.
+fn tag_value(v: AzExpr) -> AzExpr {
+    match v {
+        AzExpr::Bool(b) => AzExpr::Str(b.to_string()),
+        AzExpr::Int(n) => AzExpr::Str(n.to_string()),
+        AzExpr::Num(n) => AzExpr::Str(n),
+        other => other,
+    }
+}
+
+/// A literal string to the wanted type; expressions through `bool()` or `int()`.
+pub fn coerce(v: AzExpr, ty: &str) -> AzExpr {
+    match (ty, v) {
+        ("bool", AzExpr::Str(s)) if s.eq_ignore_ascii_case("true") => AzExpr::Bool(true),
+        ("bool", AzExpr::Str(s)) if s.eq_ignore_ascii_case("false") => AzExpr::Bool(false),
+        ("int", AzExpr::Str(s)) if s.trim().parse::<i64>().is_ok() => {
+            AzExpr::Int(s.trim().parse().unwrap_or(0))
+        }
+        (
+            "bool",
+            v @ (AzExpr::Bool(_)
+            | AzExpr::Cond(..)
+            | AzExpr::Bin(..)
+            | AzExpr::Not(_)
+            | AzExpr::Null),
+        ) => v,
+        ("int", v @ (AzExpr::Int(_) | AzExpr::Cond(..) | AzExpr::Null | AzExpr::Call(..))) => v,
+        (t, v) => AzExpr::call(t, vec![v]),
+    }
 }
 
 /// Replaces the bare symbol `sym` in `e` with `sym[idx]`.

@@ -26,6 +26,19 @@ pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> 
             AzExpr::str("managedidentity"),
         ),
     ];
+    // With a user-assigned identity (the former execution role), SDKs and
+    // triggers must be told which identity to use.
+    let role = r
+        .properties
+        .get("Role")
+        .and_then(|x| cx.referenced_resource(x))
+        .filter(|j| cx.t.resources[*j].ty == "AWS::IAM::Role");
+    if let Some(j) = role {
+        out.push(setting(
+            "AZURE_CLIENT_ID",
+            cx.reference_expr(j, "@.properties.clientId"),
+        ));
+    }
     if let Some(ai) = cx.shared.get("functionInsights").cloned() {
         out.push(setting(
             "APPLICATIONINSIGHTS_CONNECTION_STRING",
@@ -46,6 +59,15 @@ pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> 
                 AzExpr::Null => AzExpr::str(""),
                 x @ (AzExpr::Array(_) | AzExpr::Object(_) | AzExpr::For(..)) => {
                     AzExpr::call("string", vec![x])
+                }
+                AzExpr::Ident(n)
+                    if cx
+                        .module
+                        .params
+                        .iter()
+                        .any(|p| p.name == n && p.ty != "string") =>
+                {
+                    AzExpr::call("string", vec![AzExpr::Ident(n)])
                 }
                 other => other,
             };
@@ -155,6 +177,7 @@ pub fn vm_image(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzEx
                 .unwrap_or_else(|| p.clone())
         }
         Some(ExprKind::FindInMap { map, .. }) => format!("map-{map}"),
+        Some(ExprKind::Dynamic(d)) => d.reference.clone(),
         _ => "image".into(),
     };
     if let Some(entry) = cx.tables.lookup("images", &key).cloned() {
@@ -382,6 +405,14 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
         .tables
         .lookup_str("cloudwatch-metrics", &key, "azure_type")?;
     let azure_metric = cx.tables.lookup_str("cloudwatch-metrics", &key, "metric")?;
+    // A note means the Azure metric differs in unit or needs a filter: not automatic.
+    if cx
+        .tables
+        .lookup_str("cloudwatch-metrics", &key, "note")
+        .is_some()
+    {
+        return None;
+    }
     // The scope: the Azure resource of that type made from the dimension's resource.
     let mut scope = None;
     for d in p.get("Dimensions").and_then(|d| d.as_list()).unwrap_or(&[]) {
@@ -421,7 +452,7 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
         .get("EvaluationPeriods")
         .and_then(|x| x.literal_i64())
         .unwrap_or(1);
-    let window_secs = period * evaluations;
+    let window_secs = period.saturating_mul(evaluations);
     let window = WINDOWS
         .iter()
         .find(|(s, _)| *s >= window_secs)
@@ -524,4 +555,18 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
         ("actions", AzExpr::Array(actions)),
     ]);
     Some(AzExpr::obj(props))
+}
+
+/// The size of the root volume (`/dev/xvda`, `/dev/sda1`) in `BlockDeviceMappings`.
+pub fn root_disk_gb(cx: &mut Ctx, src: &Expr) -> Option<AzExpr> {
+    let root = src.as_list()?.iter().find(|m| {
+        m.get("DeviceName")
+            .and_then(|d| d.as_str())
+            .is_some_and(|d| matches!(d, "/dev/xvda" | "/dev/sda1" | "/dev/sda"))
+    })?;
+    let size = root.path("Ebs.VolumeSize")?;
+    Some(match size.literal_i64() {
+        Some(n) => AzExpr::Int(n.clamp(1, 4095)),
+        None => super::apply::coerce(cx.tr(size), "int"),
+    })
 }

@@ -82,7 +82,10 @@ pub fn cosmos_throughput(
         .path("ProvisionedThroughput.WriteCapacityUnits")
         .and_then(|x| x.literal_i64());
     let max = match (rcu, wcu) {
-        (Some(rd), Some(wr)) => ((rd + 5 * wr + 999) / 1000 * 1000).max(1000),
+        (Some(rd), Some(wr)) => (rd.saturating_add(wr.saturating_mul(5)).saturating_add(999)
+            / 1000)
+            .saturating_mul(1000)
+            .clamp(1000, 1_000_000),
         _ => 1000,
     };
     let how = match (rcu, wcu) {

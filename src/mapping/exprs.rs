@@ -1,7 +1,7 @@
 //! CloudFormation expressions → Azure expressions, in the context of one template.
 
 use super::apply::Ctx;
-use crate::azure::{AzExpr, AzParam, Interp};
+use crate::azure::{AzExpr, Interp};
 use crate::model::expr::{Dynamic, Expr, ExprKind, SubPart};
 use crate::source::Span;
 
@@ -46,6 +46,9 @@ impl Ctx<'_> {
                 if let Some(id) = self.arn_to_id(parts, e.span) {
                     return id;
                 }
+                if let Some(d) = split_dynamic(parts) {
+                    return self.dynamic(&d, e.span);
+                }
                 let mut out = Vec::new();
                 for p in parts {
                     match p {
@@ -59,6 +62,21 @@ impl Ctx<'_> {
                 interp(out)
             }
             ExprKind::Join { sep, items } => {
+                if let (ExprKind::List(list), Some(sep_lit)) = (&items.kind, sep.literal_text()) {
+                    let mut parts = Vec::new();
+                    for (k, it) in list.iter().enumerate() {
+                        if k > 0 && !sep_lit.is_empty() {
+                            parts.push(SubPart::Lit(sep_lit.clone()));
+                        }
+                        match it.literal_text() {
+                            Some(t) => parts.push(SubPart::Lit(t)),
+                            None => parts.push(SubPart::Expr(it.clone())),
+                        }
+                    }
+                    if let Some(d) = split_dynamic(&parts) {
+                        return self.dynamic(&d, e.span);
+                    }
+                }
                 let sep_az = self.tr(sep);
                 match (&items.kind, sep_az.as_str()) {
                     (ExprKind::List(list), Some(sep_lit)) => {
@@ -94,7 +112,7 @@ impl Ctx<'_> {
                 AzExpr::Cond(bx(c), bx(a), bx(b))
             }
             ExprKind::Equals(a, b) => {
-                let (a, b) = (self.tr(a), self.tr(b));
+                let (a, b) = (self.region_literal(a, b), self.region_literal(b, a));
                 AzExpr::Bin("==", bx(a), bx(b))
             }
             ExprKind::And(items) | ExprKind::Or(items) => {
@@ -148,6 +166,26 @@ impl Ctx<'_> {
             ExprKind::Dynamic(d) => self.dynamic(d, e.span),
             ExprKind::Opaque(what) => self.placeholder(&format!("opaque {what}"), what, e.span),
         }
+    }
+
+    /// One side of `Fn::Equals`: an AWS region literal compared with
+    /// `AWS::Region` becomes the Azure location of the regions table.
+    fn region_literal(&mut self, e: &Expr, other: &Expr) -> AzExpr {
+        if matches!(&other.kind, ExprKind::Ref(r) if r == "AWS::Region")
+            && let Some(region) = e.as_str()
+            && let Some(loc) = self.tables.lookup_str("regions", region, "location")
+        {
+            self.template_decision(
+                "region-comparison",
+                "Region comparisons use Azure locations",
+                "Conditions compare `AWS::Region` with AWS region names; `AWS::Region` is now the Azure `location`.",
+                "Each region name in such a comparison becomes its Azure location from mappings/tables/regions.yaml.",
+                "Several AWS regions map to one Azure location in a few places; check conditions that tell such regions apart.",
+                e.span,
+            );
+            return AzExpr::Str(loc);
+        }
+        self.tr(e)
     }
 
     /// `https://${Api}.execute-api.${AWS::Region}.amazonaws.com/Stage/path` →
@@ -250,7 +288,7 @@ impl Ctx<'_> {
 
     fn prefix_len(&mut self, bits: &Expr) -> AzExpr {
         match bits.literal_i64() {
-            Some(b) => AzExpr::Int(32 - b),
+            Some(b) => AzExpr::Int(32i64.saturating_sub(b)),
             None => {
                 let b = self.tr(bits);
                 AzExpr::Bin("-", bx(AzExpr::Int(32)), bx(AzExpr::call("int", vec![b])))
@@ -262,7 +300,7 @@ impl Ctx<'_> {
         match (&list.kind, index.literal_i64()) {
             (ExprKind::GetAZs(_), Some(i)) => {
                 self.note_zones(list.span);
-                AzExpr::Str((i + 1).to_string())
+                AzExpr::Str(i.saturating_add(1).to_string())
             }
             (ExprKind::Cidr { block, bits, .. }, Some(i)) => {
                 let b = self.tr(block);
@@ -368,6 +406,41 @@ impl Ctx<'_> {
     }
 }
 
+/// A `{{resolve:…}}` reference assembled from several pieces
+/// (`{{resolve:secretsmanager:${Secret}:SecretString:password}}`): the value is
+/// read at deployment, so the whole string stands for one dynamic reference.
+fn split_dynamic(parts: &[SubPart]) -> Option<Dynamic> {
+    if !parts
+        .iter()
+        .any(|p| matches!(p, SubPart::Lit(l) if l.contains("{{resolve:")))
+    {
+        return None;
+    }
+    let text: String = parts
+        .iter()
+        .map(|p| match p {
+            SubPart::Lit(l) => l.clone(),
+            SubPart::Expr(e) => match &e.kind {
+                ExprKind::Ref(n) => format!("${{{n}}}"),
+                ExprKind::GetAtt {
+                    resource,
+                    attribute,
+                } => format!("${{{resource}.{attribute}}}"),
+                ExprKind::Dynamic(d) => format!("{{{{resolve:{}:{}}}}}", d.service, d.reference),
+                _ => "${…}".into(),
+            },
+        })
+        .collect();
+    let start = text.find("{{resolve:")? + "{{resolve:".len();
+    let body = &text[start..];
+    let body = &body[..body.find("}}").unwrap_or(body.len())];
+    let (service, reference) = body.split_once(':').unwrap_or((body, ""));
+    Some(Dynamic {
+        service: service.to_string(),
+        reference: reference.to_string(),
+    })
+}
+
 /// Folds interpolation parts: a lone expression stays itself; all-literal becomes a string.
 pub fn interp(parts: Vec<Interp>) -> AzExpr {
     let mut merged: Vec<Interp> = Vec::new();
@@ -393,11 +466,4 @@ pub fn interp(parts: Vec<Interp>) -> AzExpr {
 
 fn is_stringy(e: &AzExpr) -> bool {
     matches!(e, AzExpr::Interp(_) | AzExpr::Str(_))
-}
-
-impl AzParam {
-    pub fn with_description(mut self, d: impl Into<String>) -> Self {
-        self.description = Some(d.into());
-        self
-    }
 }

@@ -81,14 +81,35 @@ pub fn lower_camel(id: &str) -> String {
     let rest: Vec<char> = chars.collect();
     let mut i = 0;
     while i < rest.len()
-        && rest[i].is_ascii_uppercase()
-        && rest.get(i + 1).is_none_or(|n| n.is_ascii_uppercase())
+        && (rest[i].is_ascii_uppercase() || (i > 0 && rest[i].is_ascii_digit()))
+        && rest
+            .get(i + 1)
+            .is_none_or(|n| n.is_ascii_uppercase() || n.is_ascii_digit())
     {
         out.push(rest[i].to_ascii_lowercase());
         i += 1;
     }
     out.extend(&rest[i..]);
     out
+}
+
+/// `image-reference-ami` → `imageReferenceAmi` (any non-alphanumeric separates words).
+pub fn camel_from_words(s: &str) -> String {
+    let mut out = String::new();
+    let mut up = false;
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(if up && !out.is_empty() {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            });
+            up = false;
+        } else {
+            up = true;
+        }
+    }
+    if out.is_empty() { "value".into() } else { out }
 }
 
 /// `MyBucketName` → `my-bucket-name`.
@@ -175,6 +196,9 @@ mod tests {
         assert_eq!(lower_camel("MyBucket"), "myBucket");
         assert_eq!(lower_camel("VPCMain"), "vpcMain");
         assert_eq!(lower_camel("VPC"), "vpc");
+        assert_eq!(lower_camel("EC2Instance"), "ec2Instance");
+        assert_eq!(lower_camel("DBEC2SecurityGroup"), "dbec2SecurityGroup");
+        assert_eq!(camel_from_words("image-reference-ami"), "imageReferenceAmi");
         assert_eq!(kebab("MyVPCMain2"), "my-vpc-main2");
         assert_eq!(
             storage_account_name("My.Company-Logs-2024"),

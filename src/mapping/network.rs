@@ -587,12 +587,21 @@ pub fn finish(cx: &mut Ctx) {
         ) else {
             continue;
         };
-        set_property(
+        // A conditional association, table, route or NAT gateway makes the property conditional.
+        let mut conds: Vec<&str> = Vec::new();
+        conds.extend(r.condition.as_ref().map(|(c, _)| c.as_str()));
+        conds.extend(
+            t.resources[rt_idx]
+                .condition
+                .as_ref()
+                .map(|(c, _)| c.as_str()),
+        );
+        let value = guarded(
             cx,
-            &subnet,
-            "routeTable",
+            &conds,
             AzExpr::obj(vec![("id", AzExpr::path(&rt, "id"))]),
         );
+        set_property(cx, &subnet, "routeTable", value);
         let rt_id = &t.resources[rt_idx].id;
         for route in &t.resources {
             if route.ty != "AWS::EC2::Route"
@@ -603,15 +612,83 @@ pub fn finish(cx: &mut Ctx) {
             {
                 continue;
             }
-            if let Some((_, nat)) = symbol_of(cx, route.properties.get("NatGatewayId")) {
-                set_property(
-                    cx,
-                    &subnet,
-                    "natGateway",
-                    AzExpr::obj(vec![("id", AzExpr::path(&nat, "id"))]),
+            if let Some((nat_idx, nat)) = symbol_of(cx, route.properties.get("NatGatewayId")) {
+                let mut c = conds.clone();
+                c.extend(route.condition.as_ref().map(|(x, _)| x.as_str()));
+                c.extend(
+                    t.resources[nat_idx]
+                        .condition
+                        .as_ref()
+                        .map(|(x, _)| x.as_str()),
                 );
+                let value = guarded(cx, &c, AzExpr::obj(vec![("id", AzExpr::path(&nat, "id"))]));
+                set_property(cx, &subnet, "natGateway", value);
             }
         }
+    }
+}
+
+/// `value`, or `cond1 && cond2 ? value : null` when conditions apply.
+pub fn guarded(cx: &mut Ctx, conds: &[&str], value: AzExpr) -> AzExpr {
+    let mut unique: Vec<&str> = conds.to_vec();
+    unique.sort();
+    unique.dedup();
+    let mut it = unique.into_iter().map(|c| cx.condition_ref(c));
+    let Some(first) = it.next() else { return value };
+    let test = it.fold(first, |a, b| AzExpr::Bin("&&", Box::new(a), Box::new(b)));
+    AzExpr::Cond(Box::new(test), Box::new(value), Box::new(AzExpr::Null))
+}
+
+/// Explicit `dependsOn` entries that a reference already implies, or that
+/// point at a resource which now references this one (subnets folded into a
+/// network that a route table depended on), are dropped.
+pub fn prune_depends_on(cx: &mut Ctx) {
+    let idents: Vec<(String, Vec<String>)> = cx
+        .module
+        .resources
+        .iter()
+        .map(|r| {
+            let mut v = Vec::new();
+            r.name.idents(&mut v);
+            for (_, b) in &r.body {
+                b.idents(&mut v);
+            }
+            (r.symbol.clone(), v)
+        })
+        .collect();
+    // An `existing` child (a folded subnet) stands for its parent in dependsOn.
+    let existing: Vec<(String, Option<String>)> = cx
+        .module
+        .resources
+        .iter()
+        .filter(|r| r.existing)
+        .map(|r| (r.symbol.clone(), r.parent.clone()))
+        .collect();
+    for r in cx.module.resources.iter_mut() {
+        for d in r.depends_on.iter_mut() {
+            if let Some((_, Some(p))) = existing.iter().find(|(s, _)| s == d) {
+                *d = p.clone();
+            }
+        }
+        let mut seen = Vec::new();
+        r.depends_on.retain(|d| {
+            let fresh = !seen.contains(d) && *d != r.symbol;
+            seen.push(d.clone());
+            fresh
+        });
+        let mine = idents
+            .iter()
+            .find(|(s, _)| *s == r.symbol)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        r.depends_on.retain(|d| {
+            let theirs = idents
+                .iter()
+                .find(|(s, _)| s == d)
+                .map(|(_, v)| v.as_slice())
+                .unwrap_or(&[]);
+            !mine.contains(d) && !theirs.contains(&r.symbol)
+        });
     }
 }
 

@@ -302,11 +302,19 @@ pub fn outputs(cx: &mut Ctx) {
             );
         }
         let name = cx.syms.alloc(&o.name);
+        let mut used = Vec::new();
+        value.idents(&mut used);
+        let secure = cx
+            .module
+            .params
+            .iter()
+            .any(|p| p.secure && used.contains(&p.name));
         cx.module.outputs.push(AzOutput {
             name,
             ty: ty.into(),
             value,
             description: if desc.is_empty() { None } else { Some(desc) },
+            secure,
         });
     }
     cx.subject = None;

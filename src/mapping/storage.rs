@@ -19,7 +19,7 @@ fn tier_action(class: &str) -> Option<&'static str> {
 fn days(cx: &mut Ctx, e: &Expr) -> AzExpr {
     match e.literal_i64() {
         Some(d) => AzExpr::Int(d),
-        None => cx.tr(e),
+        None => super::apply::coerce(cx.tr(e), "int"),
     }
 }
 

@@ -39,6 +39,7 @@ pub const NAMES: &[&str] = &[
     "cosmos_indexing",
     "flex_sku",
     "alarm_properties",
+    "root_disk_gb",
 ];
 
 /// Transforms that run even when their `$prop` is absent (they read the whole resource).
@@ -124,6 +125,7 @@ pub fn apply(
         "vm_os_profile" => Some(super::compute::vm_os_profile(cx, i, consumed)),
         "nic_ip_configs" => Some(super::network::nic_ip_configs(cx, i, consumed)),
         "id_list" => Some(id_list(cx, src?)),
+        "root_disk_gb" => super::compute::root_disk_gb(cx, src?),
         "alarm_properties" => super::compute::alarm_properties(cx, i, consumed),
         "cosmos_indexing" => super::data::cosmos_indexing(cx, i),
         "flex_sku" => {
@@ -141,6 +143,14 @@ pub fn apply(
             consumed,
             &arg_str(args, "container").unwrap_or_else(|| "data".into()),
         ),
+        "first_id" if matches!(&src?.kind, ExprKind::Ref(p) if cx.t.parameter(p).is_some_and(|p| p.ty.contains("List"))) =>
+        {
+            let v = cx.tr(src?);
+            Some(AzExpr::obj(vec![(
+                "id",
+                AzExpr::Index(Box::new(v), Box::new(AzExpr::Int(0))),
+            )]))
+        }
         "first_id" => match id_list(cx, src?) {
             AzExpr::Array(mut a) if !a.is_empty() => Some(a.remove(0)),
             _ => None,
@@ -311,16 +321,30 @@ fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
                 .collect()
         };
         let mut entries = Vec::new();
+        let mut missing = Vec::new();
         for k in &keys {
-            let v = cx
+            let found = cx
                 .tables
                 .lookup(&table, k)
                 .and_then(|e| e.get(&field))
-                .map(yaml_to_az)
-                .or(fallback.clone());
-            if let Some(v) = v {
+                .map(yaml_to_az);
+            if found.is_none() {
+                missing.push(format!("`{k}`"));
+            }
+            if let Some(v) = found.or(fallback.clone()) {
                 entries.push((AzKey::Name(k.clone()), v));
             }
+        }
+        if !missing.is_empty() {
+            cx.decide(
+                &format!("lookup-{table}"),
+                Some((&id, span)),
+                &format!("{id}: values of `{p}` without an entry in {table}"),
+                &format!("`{p}` allows {} that mappings/tables/{table}.yaml does not list.", missing.join(", ")),
+                &format!("They get the table's default ({}); choose the Azure value by hand or add them with `--mappings`.", fallback.as_ref().and_then(|f| f.as_str()).unwrap_or("none")),
+                "Sizing for those values may differ widely from the source.",
+            );
+            cx.floor_status("partial");
         }
         if !param.allowed_values.is_empty() && !entries.is_empty() {
             let key = cx.tr(src);
@@ -371,16 +395,7 @@ pub(super) fn lookup_var(cx: &mut Ctx, key: &str, value: AzExpr, comment: &str) 
     if let Some(s) = cx.param_syms.get(&k) {
         return s.clone();
     }
-    let mut camel = String::new();
-    let mut up = false;
-    for c in key.chars() {
-        if c.is_ascii_alphanumeric() {
-            camel.push(if up { c.to_ascii_uppercase() } else { c });
-            up = false;
-        } else {
-            up = true;
-        }
-    }
+    let camel = super::names::camel_from_words(key);
     let sym = cx.syms.alloc(&camel);
     cx.module.vars.push(crate::azure::AzVar {
         name: sym.clone(),

@@ -45,6 +45,9 @@ pub fn print_module(m: &AzModule) -> String {
         if let Some(d) = &out.description {
             o.line(0, &format!("@description({})", string_lit(d)));
         }
+        if out.secure {
+            o.line(0, "@secure()");
+        }
         o.line(
             0,
             &format!("output {} {} = {}", out.name, out.ty, expr(&out.value, 0)),

@@ -234,7 +234,7 @@ impl Lower<'_> {
             },
             "And" | "Or" => match arg.as_seq().filter(|s| (2..=10).contains(&s.len())) {
                 Some(s) => {
-                    let v = s.iter().map(|i| self.expr(i)).collect();
+                    let v = s.iter().map(|i| self.condition_item(i)).collect();
                     if f == "And" {
                         ExprKind::And(v)
                     } else {
@@ -243,9 +243,9 @@ impl Lower<'_> {
                 }
                 None => return self.arity(span, f, "a list of 2 to 10 conditions"),
             },
-            "Not" => match self.args(arg, 1) {
-                Some(mut a) => ExprKind::Not(boxed(a.pop().unwrap())),
-                None => return self.arity(span, "Not", "a list of one condition"),
+            "Not" => match arg.as_seq() {
+                Some([c]) => ExprKind::Not(boxed(self.condition_item(c))),
+                _ => return self.arity(span, "Not", "a list of one condition"),
             },
             "FindInMap" => return self.find_in_map(arg, span),
             "ImportValue" => ExprKind::ImportValue(boxed(self.expr(arg))),
@@ -304,6 +304,18 @@ impl Lower<'_> {
             }
         };
         Expr::new(kind, span)
+    }
+
+    /// An operand of Fn::And/Or/Not: `{Condition: Name}` names another condition.
+    fn condition_item(&mut self, n: &Node) -> Expr {
+        if n.tag.is_none()
+            && let Some([(k, v)]) = n.as_map()
+            && k.name == "Condition"
+            && let Some(name) = v.scalar_text()
+        {
+            return Expr::new(ExprKind::Condition(name), n.span);
+        }
+        self.expr(n)
     }
 
     fn args(&mut self, arg: &Node, n: usize) -> Option<Vec<Expr>> {

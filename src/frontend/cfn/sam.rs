@@ -160,7 +160,10 @@ fn add_implicit(t: &mut Template) {
     ];
     for (id, ty, needed) in implicit {
         if needed && t.resource(id).is_none() {
-            let span = t.resources.first().map(|r| r.span).unwrap_or_default();
+            let span = t
+                .resources
+                .first()
+                .map_or(Span::new(t.file, 0, 0), |r| r.span);
             t.resources.push(Resource {
                 id: id.into(),
                 span,
