@@ -40,7 +40,7 @@ pub struct StackResult {
 /// Per-resource state prepared before any resource is emitted, so references
 /// can point forward.
 pub struct Prepared {
-    pub entry: Option<Entry>,
+    pub entry: Option<std::sync::Arc<Entry>>,
     /// Spec symbol template (`{sym}Plan`) → allocated symbol.
     pub symbols: BTreeMap<String, String>,
     pub sym: String,
@@ -72,6 +72,8 @@ pub struct Ctx<'a> {
     pub used_types: BTreeSet<String>,
     /// Azure resources a transform created for the current resource (a public IP, an ASG).
     pub extra_azure: Vec<(String, String)>,
+    /// Entries with a variant applied, shared by the resources that chose it.
+    pub variants: BTreeMap<(String, usize), std::sync::Arc<Entry>>,
 }
 
 fn status_rank(s: &str) -> u8 {
@@ -532,6 +534,7 @@ pub fn map_template(
         needs_suffix: false,
         used_types: BTreeSet::new(),
         extra_azure: Vec::new(),
+        variants: BTreeMap::new(),
     };
     cx.syms.reserve("location");
     cx.syms.reserve("nameSuffix");
@@ -631,8 +634,12 @@ impl Ctx<'_> {
             let r = &self.t.resources[i];
             let http = self.http_invoked(i);
             let entry = self.tables.types.get(&r.ty).map(|e| {
-                match e.variants.iter().find(|v| holds(&v.when, r, http)) {
-                    Some(v) => e.with(v),
+                match e.variants.iter().position(|v| holds(&v.when, r, http)) {
+                    Some(k) => self
+                        .variants
+                        .entry((r.ty.clone(), k))
+                        .or_insert_with(|| std::sync::Arc::new(e.with(&e.variants[k])))
+                        .clone(),
                     None => e.clone(),
                 }
             });
@@ -686,9 +693,9 @@ impl Ctx<'_> {
             Some(entry) => {
                 let mut consumed = BTreeSet::new();
                 let http = self.http_invoked(i);
-                for spec in entry.shared.clone() {
+                for spec in entry.shared.iter() {
                     if self.shared_emitted.insert(spec.symbol.clone()) {
-                        if let Some(res) = self.emit(i, &spec, true, &mut consumed) {
+                        if let Some(res) = self.emit(i, spec, true, &mut consumed) {
                             azure.push((res.ty.clone(), res.symbol.clone()));
                             self.module.resources.push(res);
                         }
@@ -696,18 +703,18 @@ impl Ctx<'_> {
                         azure.push((spec.ty.clone(), s.clone()));
                     }
                 }
-                for spec in entry.resources.clone() {
+                for spec in entry.resources.iter() {
                     if spec.when.as_ref().is_some_and(|w| !holds(w, r, http)) {
                         continue;
                     }
-                    if let Some(res) = self.emit(i, &spec, false, &mut consumed) {
+                    if let Some(res) = self.emit(i, spec, false, &mut consumed) {
                         azure.push((res.ty.clone(), res.symbol.clone()));
                         self.module.resources.push(res);
                     }
                 }
-                for d in entry.decisions.clone() {
+                for d in entry.decisions.iter() {
                     if d.when.as_ref().is_none_or(|w| holds(w, r, http)) {
-                        self.table_decision(i, &d);
+                        self.table_decision(i, d);
                     }
                 }
                 self.unconsumed(i, &entry, &consumed);

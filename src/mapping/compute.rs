@@ -10,7 +10,8 @@ use crate::model::expr::{Expr, ExprKind};
 /// Environment variables → `appSettings`, after the host storage settings.
 pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("Environment".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let storage = cx
         .shared
         .get("functionStorage")
@@ -85,7 +86,8 @@ fn setting(name: &str, value: AzExpr) -> AzExpr {
 pub fn function_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("Role".into());
     consumed.insert("Policies".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let role = r
         .properties
         .get("Role")
@@ -111,7 +113,8 @@ pub fn runtime(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExp
     consumed.insert("Runtime".into());
     consumed.insert("Handler".into());
     consumed.insert("PackageType".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let rt = r.properties.get("Runtime").and_then(|x| x.literal_text());
     let image = r.properties.get("PackageType").and_then(|x| x.as_str()) == Some("Image");
     let found = rt.as_ref().and_then(|k| {
@@ -167,7 +170,8 @@ pub fn memory(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr
 /// `ImageId` → an image reference: from the user's `images` table, else a parameter.
 pub fn vm_image(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("ImageId".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let src = r.properties.get("ImageId").cloned();
     let key = match src.as_ref().map(|s| &s.kind) {
         Some(ExprKind::Str(s)) => s.clone(),
@@ -231,7 +235,8 @@ pub fn vm_image(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzEx
 pub fn vm_os_profile(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("KeyName".into());
     consumed.insert("UserData".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let user = cx.param_for("admin-username", "string", |p| {
         p.default = Some(AzExpr::str("azureuser"));
         p.description = Some(
@@ -314,7 +319,8 @@ pub fn instance_identity(
     consumed: &mut BTreeSet<String>,
 ) -> Option<AzExpr> {
     consumed.insert("IamInstanceProfile".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let profile = r.properties.get("IamInstanceProfile")?;
     let role = cx
         .referenced_resource(profile)
@@ -396,7 +402,8 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
     ] {
         consumed.insert(k.into());
     }
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let p = &r.properties;
     let ns = p.get("Namespace")?.literal_text()?;
     let metric = p.get("MetricName")?.literal_text()?;

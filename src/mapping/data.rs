@@ -11,7 +11,8 @@ use crate::azure::AzExpr;
 pub fn secret_value(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
     consumed.insert("SecretString".into());
     consumed.insert("GenerateSecretString".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     if let Some(s) = r.properties.get("SecretString") {
         return Some(cx.tr(s));
     }
@@ -41,7 +42,8 @@ pub fn secret_value(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> 
 pub fn admin_password(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("MasterUserPassword".into());
     consumed.insert("ManageMasterUserPassword".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     if let Some(p) = r.properties.get("MasterUserPassword") {
         return cx.tr(p);
     }
@@ -72,7 +74,8 @@ pub fn cosmos_throughput(
 ) -> Option<AzExpr> {
     consumed.insert("BillingMode".into());
     consumed.insert("ProvisionedThroughput".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let rcu = r
         .properties
         .path("ProvisionedThroughput.ReadCapacityUnits")
@@ -111,7 +114,8 @@ pub fn cosmos_throughput(
 
 /// Secondary indexes with a sort key → composite indexes on the container.
 pub fn cosmos_indexing(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let mut composites = Vec::new();
     for key in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
         for idx in r
@@ -159,7 +163,8 @@ pub fn cosmos_indexing(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
 /// Burstable flexible-server sizes have no high availability: where MultiAZ can
 /// be true, the General Purpose size with the same vCPUs (at least 2) is used.
 pub fn flex_sku(cx: &mut Ctx, i: usize, class: &str, field: &str) -> Option<AzExpr> {
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let sku = cx
         .tables
         .lookup_str("rds-instance-classes", class, "flexible_sku");

@@ -328,7 +328,8 @@ fn is_allow_all_egress(rules: &[Expr]) -> bool {
 pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("SecurityGroupIngress".into());
     consumed.insert("SecurityGroupEgress".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let mut ingress = rule_list(r.properties.get("SecurityGroupIngress"));
     ingress.extend(standalone(cx, i, "AWS::EC2::SecurityGroupIngress"));
     // Inline egress rules replace the group's default allow-all egress; standalone
@@ -376,7 +377,8 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
 
 /// A VM NIC's IP configuration: its subnet, and the ASGs of its security groups.
 pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     consumed.insert("SubnetId".into());
     consumed.insert("NetworkInterfaces".into());
     let first_nic = r
@@ -838,7 +840,8 @@ fn lookup_path(body: &AzExpr, path: &[Step]) -> Option<AzExpr> {
 
 /// A Standard public IP for an instance that EC2 gave a public address.
 fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let sym = cx.syms.alloc(&format!("{}PublicIp", cx.prepared[i].sym));
     cx.module.resources.push(AzResource {
         symbol: sym.clone(),

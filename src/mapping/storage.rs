@@ -31,7 +31,8 @@ pub fn lifecycle_rules(
     container: &str,
 ) -> Option<AzExpr> {
     consumed.insert("LifecycleConfiguration".into());
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let rules = r
         .properties
         .path("LifecycleConfiguration.Rules")?
@@ -156,7 +157,8 @@ pub fn lifecycle_rules(
 /// Zone-redundant like S3, unless lifecycle rules need the Archive tier, which
 /// zone-redundant accounts do not offer.
 pub fn storage_sku(cx: &mut Ctx, i: usize) -> AzExpr {
-    let r = cx.t.resources[i].clone();
+    let t = cx.t;
+    let r = &t.resources[i];
     let mut archive = false;
     if let Some(rules) = r
         .properties

@@ -163,7 +163,7 @@ struct RawServices {
 /// Every table of a run, validated.
 #[derive(Debug, Default)]
 pub struct Tables {
-    pub types: BTreeMap<String, Entry>,
+    pub types: BTreeMap<String, Arc<Entry>>,
     /// Where each type entry was defined (for "unused override" warnings).
     pub type_origin: BTreeMap<String, (FileId, bool)>,
     pub services: BTreeMap<String, ServiceHint>,
@@ -282,7 +282,7 @@ pub fn load_file(
         }
         let fid = *file_id.get_or_insert_with(|| sources.add(path.to_string(), Arc::from(text)));
         tables.type_origin.insert(ty.clone(), (fid, user));
-        tables.types.insert(ty, entry);
+        tables.types.insert(ty, Arc::new(entry));
     }
     diags
 }
