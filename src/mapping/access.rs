@@ -311,8 +311,23 @@ fn primary_symbol(cx: &Ctx, j: usize) -> Option<String> {
 }
 
 /// Emits the role assignments and records them on the resources they serve.
-pub fn emit(cx: &mut Ctx) {
-    for g in grants(cx) {
+pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
+    let mut all = grants(cx);
+    for (p, j) in triggers {
+        if !all
+            .iter()
+            .any(|g| g.principal == p && g.target == j && g.access == "read")
+        {
+            all.push(Grant {
+                principal: p,
+                target: j,
+                access: "read".into(),
+                origin: p,
+            });
+        }
+    }
+    all.sort();
+    for g in all {
         let (p, j) = (g.principal, g.target);
         if cx.t.resources[p].for_each.is_some() || cx.t.resources[j].for_each.is_some() {
             continue;

@@ -572,7 +572,8 @@ pub fn map_template(
         cx.map_resource(i);
     }
     super::network::finish(&mut cx);
-    super::access::emit(&mut cx);
+    let triggers = super::events::wire(&mut cx);
+    super::access::emit(&mut cx, triggers);
     super::network::inline_children(&mut cx);
     super::network::prune_depends_on(&mut cx);
     super::params::outputs(&mut cx);

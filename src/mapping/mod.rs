@@ -4,6 +4,7 @@ mod access;
 mod apply;
 mod compute;
 mod data;
+mod events;
 mod exprs;
 pub mod names;
 mod network;

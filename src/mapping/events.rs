@@ -1,0 +1,262 @@
+//! SAM function events → what the Azure Functions trigger needs: identity-based
+//! connection settings, the Service Bus subscription an SNS event implies, and
+//! NCRONTAB schedules. The grants the triggers need are returned for
+//! `access` to turn into role assignments.
+
+use super::apply::Ctx;
+use super::names::kebab;
+use crate::azure::{AzExpr, AzResource, Interp};
+use crate::model::expr::ExprKind;
+
+/// A trigger's read access to a resource: `(function, resource)`.
+pub type TriggerGrant = (usize, usize);
+
+/// `rate(5 minutes)` / `cron(0 12 * * ? *)` → a six-field NCRONTAB expression.
+pub fn ncrontab(expr: &str) -> Option<String> {
+    if let Some(r) = expr.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
+        let (n, unit) = r.trim().split_once(' ')?;
+        let n: u32 = n.parse().ok()?;
+        return Some(match unit.trim_end_matches('s') {
+            "minute" => format!("0 */{n} * * * *"),
+            "hour" => format!("0 0 */{n} * * *"),
+            "day" => format!("0 0 0 */{n} * *"),
+            _ => return None,
+        });
+    }
+    let c = expr
+        .strip_prefix("cron(")
+        .and_then(|c| c.strip_suffix(')'))?;
+    let f: Vec<&str> = c.split_whitespace().collect();
+    // AWS: minutes hours day-of-month month day-of-week year; `?` means "any".
+    let [min, hour, dom, month, dow, _year] = f[..] else {
+        return None;
+    };
+    let any = |s: &str| {
+        if s == "?" {
+            "*".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if dow.contains('#') || dow.contains('L') || dom.contains('L') || dom.contains('W') {
+        return None;
+    }
+    Some(format!("0 {min} {hour} {} {month} {}", any(dom), any(dow)))
+}
+
+fn setting(name: String, value: AzExpr) -> AzExpr {
+    AzExpr::obj(vec![("name", AzExpr::Str(name)), ("value", value)])
+}
+
+/// Wires the events of every SAM function; returns the read grants they need.
+pub fn wire(cx: &mut Ctx) -> Vec<TriggerGrant> {
+    let mut grants = Vec::new();
+    let t = cx.t;
+    for (i, r) in t.resources.iter().enumerate() {
+        if r.ty != "AWS::Serverless::Function"
+            || r.for_each.is_some()
+            || cx.prepared[i].entry.is_none()
+        {
+            continue;
+        }
+        let Some(ExprKind::Object(events)) = r.properties.get("Events").map(|e| &e.kind) else {
+            continue;
+        };
+        let site = cx.prepared[i].sym.clone();
+        let mut settings = Vec::new();
+        let mut notes = Vec::new();
+        for (name, _, ev) in events {
+            let kind = ev.get("Type").and_then(|t| t.as_str()).unwrap_or("");
+            let prop = |k: &str| ev.path(&format!("Properties.{k}"));
+            let target = |k: &str| prop(k).and_then(|v| cx.referenced_resource(v));
+            match kind {
+                "SQS" | "SNS" => {
+                    let Some(j) = target(if kind == "SQS" { "Queue" } else { "Topic" }) else {
+                        continue;
+                    };
+                    let Some(ns) = cx.shared.get("serviceBus").cloned() else {
+                        continue;
+                    };
+                    let entity = cx.prepared[j].sym.clone();
+                    settings.push(setting(
+                        format!("{name}Connection__fullyQualifiedNamespace"),
+                        AzExpr::Interp(vec![
+                            Interp::Expr(AzExpr::path(&ns, "name")),
+                            Interp::Lit(".servicebus.windows.net".into()),
+                        ]),
+                    ));
+                    let entity_key = if kind == "SQS" { "QUEUE" } else { "TOPIC" };
+                    settings.push(setting(
+                        format!("{name}_{entity_key}"),
+                        AzExpr::path(&entity, "name"),
+                    ));
+                    if kind == "SNS" {
+                        let sub = subscription_for(cx, i, j, &entity);
+                        settings.push(setting(
+                            format!("{name}_SUBSCRIPTION"),
+                            AzExpr::path(&sub, "name"),
+                        ));
+                    }
+                    grants.push((i, j));
+                    notes.push(format!(
+                        "`{name}` ({kind}): Service Bus {} trigger, connection `{name}Connection`",
+                        if kind == "SQS" {
+                            "queue"
+                        } else {
+                            "topic subscription"
+                        }
+                    ));
+                }
+                "Schedule" | "ScheduleV2" => {
+                    let expr = prop("Schedule")
+                        .or_else(|| prop("ScheduleExpression"))
+                        .and_then(|e| e.literal_text())
+                        .unwrap_or_default();
+                    match ncrontab(&expr) {
+                        Some(cron) => {
+                            settings.push(setting(format!("{name}_SCHEDULE"), AzExpr::Str(cron.clone())));
+                            notes.push(format!("`{name}` ({expr}): timer trigger on `%{name}_SCHEDULE%` = `{cron}` (UTC)"));
+                        }
+                        None => notes.push(format!("`{name}` ({expr}): timer trigger; write the NCRONTAB expression by hand")),
+                    }
+                }
+                "DynamoDB" => {
+                    let Some(j) = target("Stream") else { continue };
+                    let (Some(account), Some(db)) = (
+                        cx.shared.get("cosmos").cloned(),
+                        cx.shared.get("cosmosDatabase").cloned(),
+                    ) else {
+                        continue;
+                    };
+                    let container = cx.prepared[j].sym.clone();
+                    settings.push(setting(
+                        format!("{name}Connection__accountEndpoint"),
+                        AzExpr::path(&account, "properties.documentEndpoint"),
+                    ));
+                    settings.push(setting(
+                        format!("{name}_DATABASE"),
+                        AzExpr::path(&db, "name"),
+                    ));
+                    settings.push(setting(
+                        format!("{name}_CONTAINER"),
+                        AzExpr::path(&container, "name"),
+                    ));
+                    grants.push((i, j));
+                    notes.push(format!("`{name}` (DynamoDB stream): Cosmos DB change feed trigger on the container; it needs a lease container"));
+                }
+                _ => {}
+            }
+        }
+        if settings.is_empty() && notes.is_empty() {
+            continue;
+        }
+        append_settings(cx, &site, settings);
+        cx.current = Some(i);
+        let dec = cx.decide(
+            "function-trigger-settings",
+            Some((&r.id, r.span)),
+            &format!("{}: event sources wired for the Functions triggers", r.id),
+            "Azure Functions declares triggers in code; the app needs the connection settings and the identity needs data access.",
+            &format!("{}. Connections use the app's managed identity (`__fullyQualifiedNamespace`, `__accountEndpoint`).", notes.join("; ")),
+            "The trigger attributes in the code must name these settings; batch sizes and starting positions move to host.json.",
+        );
+        cx.current = None;
+        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id)
+            && !rep.decisions.contains(&dec)
+        {
+            rep.decisions.push(dec);
+        }
+    }
+    grants
+}
+
+/// The Service Bus subscription through which function `i` receives topic `j`.
+fn subscription_for(cx: &mut Ctx, i: usize, j: usize, topic: &str) -> String {
+    let target = &cx.prepared[j].sym;
+    let capital: String = target
+        .chars()
+        .take(1)
+        .flat_map(char::to_uppercase)
+        .chain(target.chars().skip(1))
+        .collect();
+    let sym = cx
+        .syms
+        .alloc(&format!("{}{capital}Subscription", cx.prepared[i].sym));
+    let res = AzResource {
+        symbol: sym.clone(),
+        ty: "Microsoft.ServiceBus/namespaces/topics/subscriptions".into(),
+        api: "2026-01-01".into(),
+        parent: Some(topic.to_string()),
+        name: AzExpr::Str(kebab(&cx.t.resources[i].id)),
+        body: vec![(
+            "properties".into(),
+            AzExpr::obj(vec![
+                ("maxDeliveryCount", AzExpr::Int(10)),
+                ("deadLetteringOnMessageExpiration", AzExpr::Bool(true)),
+            ]),
+        )],
+        comments: vec![format!(
+            "Delivers {} to {} (was the SNS event's subscription).",
+            cx.t.resources[j].id, cx.t.resources[i].id
+        )],
+        source: cx.t.resources[i].id.clone(),
+        ..Default::default()
+    };
+    cx.module.resources.push(res);
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == cx.t.resources[i].id) {
+        rep.azure.push((
+            "Microsoft.ServiceBus/namespaces/topics/subscriptions".into(),
+            sym.clone(),
+        ));
+    }
+    sym
+}
+
+/// Adds app settings to a function app's `siteConfig.appSettings`.
+fn append_settings(cx: &mut Ctx, site: &str, extra: Vec<AzExpr>) {
+    let Some(res) = cx
+        .module
+        .resources
+        .iter_mut()
+        .find(|r| r.symbol == site && r.ty == "Microsoft.Web/sites")
+    else {
+        return;
+    };
+    let Some((_, props)) = res.body.iter_mut().find(|(k, _)| k == "properties") else {
+        return;
+    };
+    let mut site_config = props
+        .get("siteConfig")
+        .cloned()
+        .unwrap_or(AzExpr::Object(Vec::new()));
+    let mut list = match site_config.get("appSettings") {
+        Some(AzExpr::Array(a)) => a.clone(),
+        _ => Vec::new(),
+    };
+    list.extend(extra);
+    site_config.set("appSettings", AzExpr::Array(list));
+    props.set("siteConfig", site_config);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ncrontab;
+
+    #[test]
+    fn schedules() {
+        assert_eq!(
+            ncrontab("rate(5 minutes)").as_deref(),
+            Some("0 */5 * * * *")
+        );
+        assert_eq!(ncrontab("rate(1 hour)").as_deref(), Some("0 0 */1 * * *"));
+        assert_eq!(
+            ncrontab("cron(0 12 * * ? *)").as_deref(),
+            Some("0 0 12 * * *")
+        );
+        assert_eq!(
+            ncrontab("cron(15 10 ? * MON-FRI *)").as_deref(),
+            Some("0 15 10 * * MON-FRI")
+        );
+        assert_eq!(ncrontab("cron(0 10 L * ? *)"), None);
+    }
+}
