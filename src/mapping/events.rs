@@ -53,19 +53,22 @@ pub fn wire(cx: &mut Ctx) -> Vec<TriggerGrant> {
     let mut grants = Vec::new();
     let t = cx.t;
     for (i, r) in t.resources.iter().enumerate() {
-        if r.ty != "AWS::Serverless::Function"
-            || r.for_each.is_some()
+        if !matches!(
+            r.ty.as_str(),
+            "AWS::Serverless::Function" | "AWS::Lambda::Function"
+        ) || r.for_each.is_some()
             || cx.prepared[i].entry.is_none()
         {
             continue;
         }
-        let Some(ExprKind::Object(events)) = r.properties.get("Events").map(|e| &e.kind) else {
+        let events = events_of(cx, i);
+        if events.is_empty() {
             continue;
-        };
+        }
         let site = cx.prepared[i].sym.clone();
         let mut settings = Vec::new();
         let mut notes = Vec::new();
-        for (name, _, ev) in events {
+        for (name, ev) in &events {
             let kind = ev.get("Type").and_then(|t| t.as_str()).unwrap_or("");
             let prop = |k: &str| ev.path(&format!("Properties.{k}"));
             let target = |k: &str| prop(k).and_then(|v| cx.referenced_resource(v));
@@ -168,6 +171,56 @@ pub fn wire(cx: &mut Ctx) -> Vec<TriggerGrant> {
         }
     }
     grants
+}
+
+/// SAM `Events` of function `i`, and `AWS::Lambda::EventSourceMapping`s that
+/// name it, as `(name, event)` with SAM's `{Type, Properties}` shape.
+fn events_of(cx: &Ctx, i: usize) -> Vec<(String, crate::model::expr::Expr)> {
+    use crate::model::expr::Expr;
+    let r = &cx.t.resources[i];
+    let mut out: Vec<(String, Expr)> = match r.properties.get("Events").map(|e| &e.kind) {
+        Some(ExprKind::Object(m)) => m.iter().map(|(k, _, v)| (k.clone(), v.clone())).collect(),
+        _ => Vec::new(),
+    };
+    for m in &cx.t.resources {
+        if m.ty != "AWS::Lambda::EventSourceMapping"
+            || m.properties
+                .get("FunctionName")
+                .and_then(|f| cx.referenced_resource(f))
+                != Some(i)
+        {
+            continue;
+        }
+        let Some(source) = m.properties.get("EventSourceArn") else {
+            continue;
+        };
+        let Some(j) = cx.referenced_resource(source) else {
+            continue;
+        };
+        let (kind, key) = match cx.t.resources[j].ty.as_str() {
+            "AWS::SQS::Queue" => ("SQS", "Queue"),
+            "AWS::DynamoDB::Table" => ("DynamoDB", "Stream"),
+            _ => continue,
+        };
+        let span = m.span;
+        let props = Expr::new(
+            ExprKind::Object(vec![(key.to_string(), span, source.clone())]),
+            span,
+        );
+        let ev = Expr::new(
+            ExprKind::Object(vec![
+                (
+                    "Type".into(),
+                    span,
+                    Expr::new(ExprKind::Str(kind.into()), span),
+                ),
+                ("Properties".into(), span, props),
+            ]),
+            span,
+        );
+        out.push((m.id.clone(), ev));
+    }
+    out
 }
 
 /// The Service Bus subscription through which function `i` receives topic `j`.
