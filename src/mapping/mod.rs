@@ -4,6 +4,7 @@ mod access;
 mod apply;
 mod compute;
 mod data;
+mod database;
 mod events;
 mod exprs;
 pub mod names;

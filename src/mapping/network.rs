@@ -515,9 +515,12 @@ fn orphan_rules(cx: &mut Ctx) {
 
 /// An NSG is only attached to VM network interfaces; groups that protected
 /// other services (databases, functions, load balancers) need a subnet association.
-fn unattached_groups(cx: &mut Ctx) {
+fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
     for (j, g) in cx.t.resources.iter().enumerate() {
-        if g.ty != "AWS::EC2::SecurityGroup" || cx.prepared[j].entry.is_none() {
+        if g.ty != "AWS::EC2::SecurityGroup"
+            || cx.prepared[j].entry.is_none()
+            || attached.contains(&j)
+        {
             continue;
         }
         let mut on_vm = false;
@@ -571,7 +574,8 @@ fn unattached_groups(cx: &mut Ctx) {
 /// Route-table associations and NAT routes become subnet properties.
 pub fn finish(cx: &mut Ctx) {
     orphan_rules(cx);
-    unattached_groups(cx);
+    let on_databases = super::database::wire(cx);
+    unattached_groups(cx, &on_databases);
     let t = cx.t;
     let symbol_of = |cx: &Ctx, e: Option<&Expr>| -> Option<(usize, String)> {
         let j = cx.referenced_resource(e?)?;
@@ -773,7 +777,7 @@ pub fn inline_children(cx: &mut Ctx) {
 
 /// Inside its parent, `parent.properties.x[0]` must be the value itself (a
 /// resource cannot reference its own properties).
-fn resolve_self(e: AzExpr, sym: &str, body: &AzExpr) -> AzExpr {
+pub(super) fn resolve_self(e: AzExpr, sym: &str, body: &AzExpr) -> AzExpr {
     if let Some(v) = self_path(&e, sym).and_then(|path| lookup_path(body, &path)) {
         return v;
     }

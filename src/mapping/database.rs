@@ -1,0 +1,303 @@
+//! Private networking of flexible servers: an RDS instance in a DB subnet
+//! group becomes a server in a subnet delegated to it, resolved through a
+//! private DNS zone linked to the network, behind the NSG of its security group.
+
+use super::apply::Ctx;
+use super::names::kebab;
+use crate::azure::{AzExpr, AzResource};
+
+/// `(server type, DNS zone suffix)` for the flexible-server kinds.
+fn flexible(ty: &str) -> Option<&'static str> {
+    match ty {
+        "Microsoft.DBforPostgreSQL/flexibleServers" => Some("private.postgres.database.azure.com"),
+        "Microsoft.DBforMySQL/flexibleServers" => Some("private.mysql.database.azure.com"),
+        _ => None,
+    }
+}
+
+fn set(cx: &mut Ctx, symbol: &str, path: &[&str], value: AzExpr) {
+    let Some(res) = cx
+        .module
+        .resources
+        .iter_mut()
+        .find(|r| r.symbol == symbol && !r.existing)
+    else {
+        return;
+    };
+    let (first, rest) = match path.split_first() {
+        Some(p) => p,
+        None => return,
+    };
+    let slot = match res.body.iter_mut().find(|(k, _)| k == first) {
+        Some((_, v)) => v,
+        None => {
+            res.body
+                .push((first.to_string(), AzExpr::Object(Vec::new())));
+            &mut res.body.last_mut().expect("just pushed").1
+        }
+    };
+    let mut cur = slot;
+    for (n, key) in rest.iter().enumerate() {
+        if n + 1 == rest.len() {
+            cur.set(key, value);
+            return;
+        }
+        if cur.get(key).is_none() {
+            cur.set(key, AzExpr::Object(Vec::new()));
+        }
+        let AzExpr::Object(m) = cur else { return };
+        let Some((_, next)) = m
+            .iter_mut()
+            .find(|(k, _)| matches!(k, crate::azure::AzKey::Name(n) if n == key))
+        else {
+            return;
+        };
+        cur = next;
+    }
+}
+
+/// Security groups whose NSG this pass attached to a database subnet.
+pub fn wire(cx: &mut Ctx) -> Vec<usize> {
+    let mut attached = Vec::new();
+    let t = cx.t;
+    for (i, r) in t.resources.iter().enumerate() {
+        if r.ty != "AWS::RDS::DBInstance" || r.condition.is_some() {
+            continue;
+        }
+        let server = cx.prepared[i].sym.clone();
+        let Some(server_ty) = cx
+            .module
+            .resources
+            .iter()
+            .find(|x| x.symbol == server)
+            .map(|x| x.ty.clone())
+        else {
+            continue;
+        };
+        let Some(zone_suffix) = flexible(&server_ty) else {
+            continue;
+        };
+        // The subnet group's first subnet of this template becomes the delegated subnet.
+        let Some(group) = r
+            .properties
+            .get("DBSubnetGroupName")
+            .and_then(|g| cx.referenced_resource(g))
+        else {
+            continue;
+        };
+        let subnets = t.resources[group]
+            .properties
+            .get("SubnetIds")
+            .and_then(|s| s.as_list())
+            .unwrap_or(&[]);
+        let Some(subnet_idx) = subnets
+            .iter()
+            .find_map(|s| cx.referenced_resource(s))
+            .filter(|j| t.resources[*j].ty == "AWS::EC2::Subnet")
+        else {
+            continue;
+        };
+        let subnet = cx.prepared[subnet_idx].sym.clone();
+        let Some(vnet) = cx
+            .module
+            .resources
+            .iter()
+            .find(|x| x.symbol == subnet)
+            .and_then(|x| x.parent.clone())
+        else {
+            continue;
+        };
+        set(
+            cx,
+            &subnet,
+            &["properties", "delegations"],
+            AzExpr::Array(vec![AzExpr::obj(vec![
+                ("name", AzExpr::str("flexible-server")),
+                (
+                    "properties",
+                    AzExpr::obj(vec![("serviceName", AzExpr::Str(server_ty.clone()))]),
+                ),
+            ])]),
+        );
+        if let Some(sg) = r
+            .properties
+            .get("VPCSecurityGroups")
+            .and_then(|l| l.as_list())
+            .and_then(|l| l.first())
+            .and_then(|g| cx.referenced_resource(g))
+            && t.resources[sg].ty == "AWS::EC2::SecurityGroup"
+        {
+            let nsg = cx.prepared[sg].sym.clone();
+            set(
+                cx,
+                &subnet,
+                &["properties", "networkSecurityGroup"],
+                AzExpr::obj(vec![("id", AzExpr::path(&nsg, "id"))]),
+            );
+            allow_within_subnet(cx, &nsg, &subnet);
+            attached.push(sg);
+        }
+        let zone = cx.syms.alloc(&format!("{server}DnsZone"));
+        let link = cx.syms.alloc(&format!("{server}DnsLink"));
+        cx.module.resources.push(AzResource {
+            symbol: zone.clone(),
+            ty: "Microsoft.Network/privateDnsZones".into(),
+            api: "2024-06-01".into(),
+            name: AzExpr::Str(format!("{}.{zone_suffix}", kebab(&r.id))),
+            location: Some(AzExpr::str("global")),
+            comments: vec![format!(
+                "Private DNS zone through which clients resolve {} inside the network.",
+                r.id
+            )],
+            source: r.id.clone(),
+            ..Default::default()
+        });
+        cx.module.resources.push(AzResource {
+            symbol: link.clone(),
+            ty: "Microsoft.Network/privateDnsZones/virtualNetworkLinks".into(),
+            api: "2024-06-01".into(),
+            parent: Some(zone.clone()),
+            name: AzExpr::Interp(vec![
+                crate::azure::Interp::Lit("link-".into()),
+                crate::azure::Interp::Expr(AzExpr::path(&vnet, "name")),
+            ]),
+            location: Some(AzExpr::str("global")),
+            body: vec![(
+                "properties".into(),
+                AzExpr::obj(vec![
+                    ("registrationEnabled", AzExpr::Bool(false)),
+                    (
+                        "virtualNetwork",
+                        AzExpr::obj(vec![("id", AzExpr::path(&vnet, "id"))]),
+                    ),
+                ]),
+            )],
+            source: r.id.clone(),
+            ..Default::default()
+        });
+        set(
+            cx,
+            &server,
+            &["properties", "network", "delegatedSubnetResourceId"],
+            AzExpr::path(&subnet, "id"),
+        );
+        set(
+            cx,
+            &server,
+            &["properties", "network", "privateDnsZoneArmResourceId"],
+            AzExpr::path(&zone, "id"),
+        );
+        if let Some(s) = cx.module.resources.iter_mut().find(|x| x.symbol == server) {
+            s.depends_on.push(link.clone());
+        }
+        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
+            rep.azure
+                .push(("Microsoft.Network/privateDnsZones".into(), zone.clone()));
+            rep.azure.push((
+                "Microsoft.Network/privateDnsZones/virtualNetworkLinks".into(),
+                link.clone(),
+            ));
+        }
+        cx.current = Some(i);
+        let rid = r.id.clone();
+        let dec = cx.decide(
+            "flexible-server-private-access",
+            Some((&rid, r.span)),
+            &format!("{rid}: private access through a delegated subnet"),
+            &format!("{rid} runs in the subnets of {} and is reached inside the VPC. A flexible server with private access lives in one subnet delegated to it and is resolved through a private DNS zone.", t.resources[group].id),
+            &format!("The subnet `{subnet}` is delegated to {server_ty}; a private DNS zone linked to the network resolves the server; public access stays disabled. The subnet carries the NSG of the instance's first security group."),
+            "A delegated subnet holds nothing but flexible servers: move other workloads out of it. The other subnets of the group only keep the address plan.",
+        );
+        cx.current = None;
+        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == rid)
+            && !rep.decisions.contains(&dec)
+        {
+            rep.decisions.push(dec);
+        }
+    }
+    attached
+}
+
+/// The server's own subnet must reach itself (high-availability standby,
+/// replication) before the NSG's explicit VNet deny.
+fn allow_within_subnet(cx: &mut Ctx, nsg: &str, subnet: &str) {
+    let prefix = cx
+        .module
+        .resources
+        .iter()
+        .find(|r| r.symbol == subnet)
+        .and_then(|r| r.body.iter().find(|(k, _)| k == "properties"))
+        .and_then(|(_, p)| p.get("addressPrefix").cloned());
+    let Some(prefix) = prefix else { return };
+    // Read through the network's own address space: the network will reference this NSG.
+    let vnet = cx
+        .module
+        .resources
+        .iter()
+        .find(|r| r.symbol == subnet)
+        .and_then(|r| r.parent.clone());
+    let prefix = match vnet.and_then(|v| cx.module.resources.iter().find(|r| r.symbol == v)) {
+        Some(v) => {
+            let body = AzExpr::Object(
+                v.body
+                    .iter()
+                    .map(|(k, e)| (crate::azure::AzKey::Name(k.clone()), e.clone()))
+                    .collect(),
+            );
+            super::network::resolve_self(prefix, &v.symbol, &body)
+        }
+        None => prefix,
+    };
+    let Some(res) = cx.module.resources.iter_mut().find(|r| r.symbol == nsg) else {
+        return;
+    };
+    let Some((_, props)) = res.body.iter_mut().find(|(k, _)| k == "properties") else {
+        return;
+    };
+    let Some(AzExpr::Array(rules)) = props.get("securityRules").cloned() else {
+        return;
+    };
+    let rule = AzExpr::obj(vec![
+        ("name", AzExpr::str("allow-within-database-subnet")),
+        (
+            "properties",
+            AzExpr::obj(vec![
+                ("priority", AzExpr::Int(4000)),
+                ("direction", AzExpr::str("Inbound")),
+                ("access", AzExpr::str("Allow")),
+                ("protocol", AzExpr::str("*")),
+                ("sourceAddressPrefix", prefix.clone()),
+                ("sourcePortRange", AzExpr::str("*")),
+                ("destinationAddressPrefix", prefix),
+                ("destinationPortRange", AzExpr::str("*")),
+                (
+                    "description",
+                    AzExpr::str(
+                        "Traffic inside the delegated subnet (high-availability standby, replication).",
+                    ),
+                ),
+            ]),
+        ),
+    ]);
+    let mut rules = rules;
+    if rules
+        .iter()
+        .any(|r| r.get("name") == Some(&AzExpr::str("allow-within-database-subnet")))
+    {
+        return;
+    }
+    let at = rules.len().saturating_sub(
+        rules
+            .iter()
+            .rev()
+            .take_while(|r| {
+                matches!(
+                    r.get("properties").and_then(|p| p.get("priority")),
+                    Some(AzExpr::Int(4096))
+                )
+            })
+            .count(),
+    );
+    rules.insert(at, rule);
+    props.set("securityRules", AzExpr::Array(rules));
+}
