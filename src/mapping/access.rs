@@ -206,25 +206,16 @@ fn grants(cx: &mut Ctx) -> Vec<Grant> {
                 }
             }
             if !manual.is_empty() {
-                cx.current = Some(i);
-                let (id, span) = (r.id.clone(), r.span);
-                let dec = cx.decide(
+                let id = &r.id;
+                cx.decide_later(
+                    i,
                     "function-policies",
-                    Some((&id, span)),
                     &format!("{id}: policies without an automatic role"),
                     "SAM `Policies` grant the function's role AWS permissions. Policy templates on resources of this template become role assignments; the rest cannot be mapped automatically.",
                     &format!("Not translated: {}. Grant the function's system-assigned identity the matching Azure roles by hand.", manual.join(", ")),
                     "Until then those calls are refused.",
+                    Some("partial"),
                 );
-                cx.current = None;
-                if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
-                    if rep.status == "translated" {
-                        rep.status = "partial".into();
-                    }
-                    if !rep.decisions.contains(&dec) {
-                        rep.decisions.push(dec);
-                    }
-                }
             }
         }
         if r.ty == "AWS::Serverless::Connector" {
@@ -463,43 +454,34 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
                 }
             }
             _ => {
-                let (origin, span) = (
-                    cx.t.resources[g.origin].id.clone(),
-                    cx.t.resources[g.origin].span,
-                );
+                let origin = &cx.t.resources[g.origin].id;
                 let what = format!("{} access to {}", g.access, cx.t.resources[j].id);
-                cx.current = Some(g.origin);
-                cx.decide(
+                cx.decide_later(
+                    g.origin,
                     "access-unmapped",
-                    Some((&origin, span)),
                     &format!("{origin}: {what} has no built-in role"),
                     &format!("The permissions grant {what} ({}), for which aws2azure knows no Azure built-in role.", cx.t.resources[j].ty),
                     "No role assignment is generated; grant the identity a suitable role by hand.",
                     "Until then those calls are refused.",
+                    Some("partial"),
                 );
-                cx.current = None;
                 continue;
             }
         };
         let ty = res.ty.clone();
         cx.module.resources.push(res);
         let origin = cx.t.resources[g.origin].id.clone();
-        let span = cx.t.resources[g.origin].span;
-        cx.current = Some(g.origin);
-        let dec = cx.decide(
+        cx.decide_later(
+            g.origin,
             "access-role-assignments",
-            Some((&origin, span)),
             &format!("{origin}: permissions become role assignments"),
             "IAM role policies, SAM policy templates and connectors grant access to another resource of the template.",
             "Each grant becomes a role assignment for the identity that replaces the principal (the role's user-assigned identity, or the function's system-assigned identity) on the resource that replaces the target: read → reader roles (Storage Blob Data Reader, Azure Service Bus Data Receiver, Cosmos DB Built-in Data Reader, Key Vault Secrets User); write → contributor or sender roles.",
             "Role assignments take a few minutes to apply after deployment. Write roles also allow delete, as the SAM CRUD policies do.",
+            None,
         );
-        cx.current = None;
         if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == origin) {
             rep.azure.push((ty, sym));
-            if !rep.decisions.contains(&dec) {
-                rep.decisions.push(dec);
-            }
         }
     }
 }

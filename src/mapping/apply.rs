@@ -178,6 +178,48 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A decision about resource `i` taken by a later pass: recorded, added to
+    /// its report entry, and its status lowered to `floor` when given.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide_later(
+        &mut self,
+        i: usize,
+        rule: &str,
+        title: &str,
+        context: &str,
+        decision: &str,
+        consequences: &str,
+        floor: Option<&str>,
+    ) -> String {
+        let (rid, span) = (self.t.resources[i].id.clone(), self.t.resources[i].span);
+        let saved = (
+            self.current.take(),
+            std::mem::take(&mut self.current_decisions),
+        );
+        let id = self.decide(
+            rule,
+            Some((&rid, span)),
+            title,
+            context,
+            decision,
+            consequences,
+        );
+        (self.current, self.current_decisions) = saved;
+        if let Some(rep) = self.reports.iter_mut().find(|x| x.id == rid) {
+            if !rep.decisions.contains(&id) {
+                rep.decisions.push(id.clone());
+            }
+            if let Some(f) = floor
+                && status_rank(f) > status_rank(&rep.status)
+                && rep.status != "not-needed"
+                && rep.status != "manual"
+            {
+                rep.status = f.to_string();
+            }
+        }
+        id
+    }
+
     /// Lowers the current resource's status to at least `s`.
     pub fn floor_status(&mut self, s: &str) {
         let cur = self

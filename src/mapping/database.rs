@@ -198,22 +198,16 @@ pub fn wire(cx: &mut Ctx) -> Vec<usize> {
                 link.clone(),
             ));
         }
-        cx.current = Some(i);
-        let rid = r.id.clone();
-        let dec = cx.decide(
+        let rid = &r.id;
+        cx.decide_later(
+            i,
             "flexible-server-private-access",
-            Some((&rid, r.span)),
             &format!("{rid}: private access through a delegated subnet"),
             &format!("{rid} runs in the subnets of {} and is reached inside the VPC. A flexible server with private access lives in one subnet delegated to it and is resolved through a private DNS zone.", t.resources[group].id),
             &format!("The subnet `{subnet}` is delegated to {server_ty}; a private DNS zone linked to the network resolves the server; public access stays disabled. The subnet carries the NSG of the instance's first security group."),
             "A delegated subnet holds nothing but flexible servers: move other workloads out of it. The other subnets of the group only keep the address plan.",
+            None,
         );
-        cx.current = None;
-        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == rid)
-            && !rep.decisions.contains(&dec)
-        {
-            rep.decisions.push(dec);
-        }
     }
     attached
 }

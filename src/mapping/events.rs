@@ -154,21 +154,15 @@ pub fn wire(cx: &mut Ctx) -> Vec<TriggerGrant> {
             continue;
         }
         append_settings(cx, &site, settings);
-        cx.current = Some(i);
-        let dec = cx.decide(
+        cx.decide_later(
+            i,
             "function-trigger-settings",
-            Some((&r.id, r.span)),
             &format!("{}: event sources wired for the Functions triggers", r.id),
             "Azure Functions declares triggers in code; the app needs the connection settings and the identity needs data access.",
             &format!("{}. Connections use the app's managed identity (`__fullyQualifiedNamespace`, `__accountEndpoint`).", notes.join("; ")),
             "The trigger attributes in the code must name these settings; batch sizes and starting positions move to host.json.",
+            None,
         );
-        cx.current = None;
-        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id)
-            && !rep.decisions.contains(&dec)
-        {
-            rep.decisions.push(dec);
-        }
     }
     grants
 }

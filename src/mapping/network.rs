@@ -495,21 +495,15 @@ fn orphan_rules(cx: &mut Ctx) {
             }
             continue;
         }
-        cx.current = Some(i);
-        cx.current_decisions.clear();
-        let id = cx.decide(
+        cx.decide_later(
+            i,
             "nsg-rule-external-group",
-            Some((&r.id, r.span)),
             &format!("{}: rule for a security group outside the template", r.id),
             "The rule adds to a security group this template does not declare (its id is a parameter or a literal).",
             "No rule is generated: add it to the NSG that replaces that group, after its allow rules and before the deny at 4096.",
             "Until then the traffic this rule admitted is denied.",
+            Some("partial"),
         );
-        cx.current = None;
-        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
-            rep.status = "partial".into();
-            rep.decisions.push(id);
-        }
     }
 }
 
@@ -551,23 +545,15 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
         } else {
             others.join(", ")
         };
-        cx.current = Some(j);
-        cx.current_decisions.clear();
-        let id = cx.decide(
+        cx.decide_later(
+            j,
             "nsg-unattached",
-            Some((&g.id, g.span)),
             &format!("{}: the NSG is not attached yet", g.id),
             &format!("The security group protected {used_by}. Azure attaches an NSG to a subnet or to a VM's network interface; managed services (databases, function apps) are reached through a delegated subnet or a private endpoint."),
             "The NSG is created with the translated rules but associated with nothing.",
             "Associate it with the subnet that hosts the service (its delegated subnet or private endpoint subnet); until then its rules have no effect.",
+            Some("partial"),
         );
-        cx.current = None;
-        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == g.id) {
-            if rep.status == "translated" {
-                rep.status = "partial".into();
-            }
-            rep.decisions.push(id);
-        }
     }
 }
 
