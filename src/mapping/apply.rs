@@ -499,7 +499,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// Evaluates a `when` against literal property values.
-pub fn holds(w: &When, r: &Resource, http_invoked: bool) -> bool {
+pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
     if let Some(h) = w.http_invoked
         && h != http_invoked
     {
@@ -507,6 +507,24 @@ pub fn holds(w: &When, r: &Resource, http_invoked: bool) -> bool {
     }
     let Some(prop) = &w.prop else { return true };
     let v = r.properties.path(prop).filter(|v| !v.is_null());
+    if !w.ref_engine.is_empty() {
+        let source = v.and_then(|e| match &e.kind {
+            ExprKind::Ref(n) | ExprKind::GetAtt { resource: n, .. } => t.resource(t.resolve(n)),
+            _ => None,
+        });
+        let engine = source
+            .and_then(|s| s.properties.get("Engine"))
+            .and_then(|e| e.literal_text())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let ok = w.ref_engine.iter().any(|m| match m.strip_suffix('*') {
+            Some(p) => engine.starts_with(&p.to_ascii_lowercase()),
+            None => engine == m.to_ascii_lowercase(),
+        });
+        if !ok {
+            return false;
+        }
+    }
     if let Some(p) = w.present
         && v.is_some() != p
     {
@@ -677,7 +695,11 @@ impl Ctx<'_> {
             let r = &self.t.resources[i];
             let http = self.http_invoked(i);
             let entry = self.tables.types.get(&r.ty).map(|e| {
-                match e.variants.iter().position(|v| holds(&v.when, r, http)) {
+                match e
+                    .variants
+                    .iter()
+                    .position(|v| holds(&v.when, self.t, r, http))
+                {
                     Some(k) => self
                         .variants
                         .entry((r.ty.clone(), k))
@@ -747,7 +769,11 @@ impl Ctx<'_> {
                     }
                 }
                 for spec in entry.resources.iter() {
-                    if spec.when.as_ref().is_some_and(|w| !holds(w, r, http)) {
+                    if spec
+                        .when
+                        .as_ref()
+                        .is_some_and(|w| !holds(w, self.t, r, http))
+                    {
                         continue;
                     }
                     if let Some(res) = self.emit(i, spec, false, &mut consumed) {
@@ -756,7 +782,7 @@ impl Ctx<'_> {
                     }
                 }
                 for d in entry.decisions.iter() {
-                    if d.when.as_ref().is_none_or(|w| holds(w, r, http)) {
+                    if d.when.as_ref().is_none_or(|w| holds(w, self.t, r, http)) {
                         self.table_decision(i, d);
                     }
                 }

@@ -26,6 +26,10 @@ pub struct When {
     /// True when the template uses the SAM transform with an HTTP event, or a
     /// Lambda permission for API Gateway names this function.
     pub http_invoked: Option<bool>,
+    /// The template resource that `prop` references has an `Engine` matching one
+    /// of these (`postgres*`): read replicas inherit their source's engine.
+    #[serde(default)]
+    pub ref_engine: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
