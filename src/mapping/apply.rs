@@ -74,6 +74,8 @@ pub struct Ctx<'a> {
     pub extra_azure: Vec<(String, String)>,
     /// Entries with a variant applied, shared by the resources that chose it.
     pub variants: BTreeMap<(String, usize), std::sync::Arc<Entry>>,
+    /// Ignored properties per AWS type (property → reason) and the resources that set them.
+    pub ignored_by_type: BTreeMap<String, (BTreeMap<String, String>, Vec<Affected>)>,
 }
 
 fn status_rank(s: &str) -> u8 {
@@ -595,6 +597,7 @@ pub fn map_template(
         used_types: BTreeSet::new(),
         extra_azure: Vec::new(),
         variants: BTreeMap::new(),
+        ignored_by_type: BTreeMap::new(),
     };
     cx.syms.reserve("location");
     cx.syms.reserve("nameSuffix");
@@ -646,6 +649,26 @@ pub fn map_template(
                 comment: Some("Makes globally unique names (storage, Key Vault, Service Bus, sites) deterministic per resource group.".into()),
             },
         );
+    }
+    for (ty, (props, affected)) in std::mem::take(&mut cx.ignored_by_type) {
+        let list: Vec<String> = props
+            .iter()
+            .map(|(k, why)| format!("`{k}`: {why}"))
+            .collect();
+        let id = format!(
+            "ignored-properties-{}:{}",
+            kebab(&ty.replace("::", "-")),
+            cx.file()
+        );
+        cx.decisions.push(Decision {
+            id,
+            rule: format!("ignored-properties-{}", kebab(&ty.replace("::", "-"))),
+            title: format!("{ty}: properties Azure handles differently"),
+            context: format!("Resources of type {ty} set properties that have no Azure setting of their own, or that Azure handles another way."),
+            decision: format!("{}.", list.join("; ")),
+            consequences: "Review that each difference is acceptable for the workload.".into(),
+            resources: affected,
+        });
     }
     replace_missing_symbols(&mut cx);
     prune_parameters(&mut cx);
@@ -924,22 +947,26 @@ impl Ctx<'_> {
                 continue;
             }
             match entry.ignored.get(k) {
-                Some(reason) => ignored.push(format!("`{k}`: {}", reason.trim_end_matches('.'))),
+                Some(reason) => ignored.push((k.clone(), reason.trim_end_matches('.').to_string())),
                 None => missing.push((k.clone(), *span)),
             }
         }
         if !ignored.is_empty() {
-            self.decide(
-                "ignored-properties",
-                Some((&r.id, r.span)),
-                &format!("Properties of {} with no Azure counterpart", r.id),
-                &format!(
-                    "{} sets properties that Azure handles differently or not at all.",
-                    r.id
-                ),
-                &format!("{}.", ignored.join("; ")),
-                "Review that each difference is acceptable.",
+            // One decision per type and template: the properties with their reasons, and every resource that set them.
+            let id = format!(
+                "ignored-properties-{}:{}",
+                kebab(&r.ty.replace("::", "-")),
+                self.file()
             );
+            let aff = self.affected(&r.id, r.span);
+            let slot = self.ignored_by_type.entry(r.ty.clone()).or_default();
+            slot.0.extend(ignored);
+            if !slot.1.contains(&aff) {
+                slot.1.push(aff);
+            }
+            if !self.current_decisions.contains(&id) {
+                self.current_decisions.push(id);
+            }
         }
         if !missing.is_empty() {
             let names: Vec<String> = missing
