@@ -171,7 +171,12 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
         resources,
         decommission,
         deployment,
-        data_stores: report::data_stores(&t, sources),
+        data_stores: report::data_stores(&t, sources, &|id: &str, ty: &str| {
+            let r = mapped.resources.iter().find(|r| r.id == id)?;
+            let (_, sym) = r.azure.iter().find(|(t, _)| t == ty)?;
+            let res = mapped.module.resources.iter().find(|m| &m.symbol == sym)?;
+            Some(command_text(&res.name))
+        }),
         kpis: report::kpis(&t, tables),
         parameters,
         errors,
@@ -239,6 +244,22 @@ fn template_items(
         format!("`output`s ({exported} were exports)"),
     );
     out
+}
+
+/// A Bicep name expression as command-line text: `'uploads${nameSuffix}'` → `uploads<nameSuffix>`.
+fn command_text(e: &crate::azure::AzExpr) -> String {
+    use crate::azure::{AzExpr, Interp};
+    match e {
+        AzExpr::Str(s) => s.clone(),
+        AzExpr::Interp(parts) => parts
+            .iter()
+            .map(|p| match p {
+                Interp::Lit(l) => l.clone(),
+                Interp::Expr(x) => format!("<{}>", crate::backend::bicep::print_expr(x)),
+            })
+            .collect(),
+        other => format!("<{}>", crate::backend::bicep::print_expr(other)),
+    }
 }
 
 fn diag_out(d: &Diagnostic, sources: &SourceMap) -> DiagOut {

@@ -12,13 +12,21 @@ fn lit(t: &Template, id: usize, prop: &str) -> Option<String> {
 }
 
 /// One migration plan per data store in the template.
-pub fn data_stores(t: &Template, sources: &SourceMap) -> Vec<DataStore> {
+/// `name` of the Azure resource of type `ty` made from logical id `id`, as text
+/// for a command line (`uploads${nameSuffix}` → `uploads<nameSuffix>`).
+pub type AzureName<'a> = &'a dyn Fn(&str, &str) -> Option<String>;
+
+pub fn data_stores(t: &Template, sources: &SourceMap, azure_name: AzureName) -> Vec<DataStore> {
     let mut out = Vec::new();
     for (i, r) in t.resources.iter().enumerate() {
         let line = sources.locate(r.span).1;
         let store = match r.ty.as_str() {
             "AWS::S3::Bucket" => {
-                let name = lit(t, i, "BucketName").unwrap_or_else(|| format!("<{} bucket name>", r.id));
+                let name = r
+                    .properties
+                    .get("BucketName")
+                    .map(cfn_text)
+                    .unwrap_or_else(|| format!("<{} bucket name>", r.id));
                 DataStore {
                     id: r.id.clone(),
                     kind: "S3 bucket".into(),
@@ -27,7 +35,10 @@ pub fn data_stores(t: &Template, sources: &SourceMap) -> Vec<DataStore> {
                     tool: "AzCopy (service-to-service copy); Azure Data Factory for scheduled or very large copies".into(),
                     mode: "bulk copy, then incremental passes until cutover".into(),
                     steps: vec![
-                        format!("azcopy copy 'https://{name}.s3.amazonaws.com/' 'https://<account>.blob.core.windows.net/<container>' --recursive=true"),
+                        format!(
+                            "azcopy copy 'https://{name}.s3.amazonaws.com/' 'https://{}.blob.core.windows.net/data' --recursive=true",
+                            azure_name(&r.id, "Microsoft.Storage/storageAccounts").unwrap_or_else(|| "<account>".into())
+                        ),
                         "azcopy sync passes (or `--overwrite=ifSourceNewer`) until writes are frozen".into(),
                         "Restore Glacier/Deep Archive objects first; only current versions are copied".into(),
                     ],
@@ -36,10 +47,31 @@ pub fn data_stores(t: &Template, sources: &SourceMap) -> Vec<DataStore> {
             "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" => {
                 let engine = lit(t, i, "Engine").unwrap_or_else(|| "unknown".into());
                 let (target, tool, dump) = match engine.as_str() {
-                    e if e.contains("postgres") => ("Azure Database for PostgreSQL flexible server", "Azure Database Migration Service / PostgreSQL migration service (online), or pg_dump/pg_restore (offline)", "pg_dump -Fd -j 4 … | pg_restore -Fd -j 4 --no-owner …"),
-                    e if e.contains("mysql") || e.contains("mariadb") || e.starts_with("aurora") => ("Azure Database for MySQL flexible server", "Azure Database Migration Service (online), or mysqldump/mydumper (offline)", "mydumper … && myloader …"),
-                    e if e.starts_with("sqlserver") => ("Azure SQL Database", "Azure Database Migration Service, or a BACPAC export/import", "SqlPackage /Action:Export … then /Action:Import …"),
-                    _ => ("the engine's Azure target (see the decisions)", "the engine's native dump and restore tools", "native dump/restore"),
+                    e if e.contains("postgres") => (
+                        "Azure Database for PostgreSQL flexible server",
+                        "Azure Database Migration Service / PostgreSQL migration service (online), or pg_dump/pg_restore (offline)",
+                        "pg_dump -Fd -j 4 … | pg_restore -Fd -j 4 --no-owner …",
+                    ),
+                    e if e.contains("mysql")
+                        || e.contains("mariadb")
+                        || e.starts_with("aurora") =>
+                    {
+                        (
+                            "Azure Database for MySQL flexible server",
+                            "Azure Database Migration Service (online), or mysqldump/mydumper (offline)",
+                            "mydumper … && myloader …",
+                        )
+                    }
+                    e if e.starts_with("sqlserver") => (
+                        "Azure SQL Database",
+                        "Azure Database Migration Service, or a BACPAC export/import",
+                        "SqlPackage /Action:Export … then /Action:Import …",
+                    ),
+                    _ => (
+                        "the engine's Azure target (see the decisions)",
+                        "the engine's native dump and restore tools",
+                        "native dump/restore",
+                    ),
                 };
                 DataStore {
                     id: r.id.clone(),
@@ -51,6 +83,13 @@ pub fn data_stores(t: &Template, sources: &SourceMap) -> Vec<DataStore> {
                     steps: vec![
                         "Open a network path from the VPC to the VNet (site-to-site VPN) for online migration".into(),
                         format!("Offline alternative: {dump}"),
+                        format!(
+                            "Target server: `{}`",
+                            ["Microsoft.DBforPostgreSQL/flexibleServers", "Microsoft.DBforMySQL/flexibleServers", "Microsoft.Sql/servers"]
+                                .iter()
+                                .find_map(|ty| azure_name(&r.id, ty))
+                                .unwrap_or_else(|| "see the inventory".into())
+                        ),
                         "Recreate logins and roles; compare row counts before cutover".into(),
                     ],
                 }
@@ -64,7 +103,14 @@ pub fn data_stores(t: &Template, sources: &SourceMap) -> Vec<DataStore> {
                 mode: "full export, then incremental exports until cutover".into(),
                 steps: vec![
                     "Enable point-in-time recovery and export the table to S3".into(),
-                    "Copy with Data Factory; convert DynamoDB JSON (`{\"S\": …}`) to plain JSON and set `id`".into(),
+                    format!(
+                        "Copy with Data Factory into container `{}`; convert DynamoDB JSON (`{{\"S\": …}}`) to plain JSON and set `id`",
+                        azure_name(
+                            &r.id,
+                            "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers"
+                        )
+                        .unwrap_or_else(|| "?".into())
+                    ),
                     "Freeze writes for the final delta".into(),
                 ],
             },
@@ -73,6 +119,27 @@ pub fn data_stores(t: &Template, sources: &SourceMap) -> Vec<DataStore> {
         out.push(store);
     }
     out
+}
+
+/// A CloudFormation string value as text for a command line: `${Stage}-logs` → `<Stage>-logs`.
+fn cfn_text(e: &crate::model::expr::Expr) -> String {
+    use crate::model::expr::{ExprKind, SubPart};
+    match &e.kind {
+        ExprKind::Str(s) | ExprKind::Number(s) => s.clone(),
+        ExprKind::Ref(n) => format!("<{n}>"),
+        ExprKind::GetAtt {
+            resource,
+            attribute,
+        } => format!("<{resource}.{attribute}>"),
+        ExprKind::Sub(parts) => parts
+            .iter()
+            .map(|p| match p {
+                SubPart::Lit(l) => l.clone(),
+                SubPart::Expr(x) => cfn_text(x),
+            })
+            .collect(),
+        _ => "<computed>".into(),
+    }
 }
 
 /// What must happen before a resource is deleted, for the decommission list.
