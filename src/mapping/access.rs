@@ -1,7 +1,7 @@
 //! Data access: SAM policy templates and connectors become Azure role
 //! assignments for the function's managed identity on the translated resource.
 
-use super::apply::Ctx;
+use super::context::Ctx;
 use crate::azure::{AzExpr, AzResource, Interp};
 use crate::model::expr::{Expr, ExprKind};
 

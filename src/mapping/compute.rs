@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::apply::Ctx;
+use super::context::Ctx;
 use super::names::kebab;
 use crate::azure::{AzExpr, AzKey, Interp};
 use crate::model::expr::{Expr, ExprKind};
@@ -574,6 +574,6 @@ pub fn root_disk_gb(cx: &mut Ctx, src: &Expr) -> Option<AzExpr> {
     let size = root.path("Ebs.VolumeSize")?;
     Some(match size.literal_i64() {
         Some(n) => AzExpr::Int(n.clamp(1, 4095)),
-        None => super::apply::coerce(cx.tr(size), "int"),
+        None => super::emit::coerce(cx.tr(size), "int"),
     })
 }

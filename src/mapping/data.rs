@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::apply::Ctx;
+use super::context::Ctx;
 use super::names::kebab;
 use crate::azure::AzExpr;
 

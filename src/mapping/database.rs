@@ -2,7 +2,7 @@
 //! group becomes a server in a subnet delegated to it, resolved through a
 //! private DNS zone linked to the network, behind the NSG of its security group.
 
-use super::apply::Ctx;
+use super::context::Ctx;
 use super::names::kebab;
 use crate::azure::{AzExpr, AzResource};
 

@@ -3,7 +3,7 @@
 //! NCRONTAB schedules. The grants the triggers need are returned for
 //! `access` to turn into role assignments.
 
-use super::apply::Ctx;
+use super::context::Ctx;
 use super::names::kebab;
 use crate::azure::{AzExpr, AzResource, Interp};
 use crate::model::expr::ExprKind;

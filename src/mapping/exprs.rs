@@ -1,6 +1,6 @@
 //! CloudFormation expressions → Azure expressions, in the context of one template.
 
-use super::apply::Ctx;
+use super::context::Ctx;
 use crate::azure::{AzExpr, Interp};
 use crate::model::expr::{Dynamic, Expr, ExprKind, SubPart};
 use crate::source::Span;

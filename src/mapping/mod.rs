@@ -3,16 +3,20 @@
 mod access;
 mod apply;
 mod compute;
+mod context;
 mod data;
 mod database;
+mod emit;
 mod events;
 mod exprs;
 pub mod names;
 mod network;
 mod params;
+mod prune;
 mod storage;
 pub mod table;
 pub mod transforms;
 
-pub use apply::{ResourceReport, StackResult, map_template};
+pub use apply::map_template;
+pub use context::{ResourceReport, StackResult};
 pub use table::Tables;

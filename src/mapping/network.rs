@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::apply::Ctx;
+use super::context::Ctx;
 use crate::azure::{AzExpr, AzResource, Interp};
 use crate::model::expr::{Expr, ExprKind};
 

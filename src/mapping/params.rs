@@ -1,6 +1,6 @@
 //! Template-level translation: parameters, conditions, mappings and outputs.
 
-use super::apply::Ctx;
+use super::context::Ctx;
 use crate::azure::{AzExpr, AzOutput, AzParam, AzVar};
 use crate::model::expr::{Expr, ExprKind};
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::apply::Ctx;
+use super::context::Ctx;
 use crate::azure::{AzExpr, Interp};
 use crate::model::expr::Expr;
 
@@ -19,7 +19,7 @@ fn tier_action(class: &str) -> Option<&'static str> {
 fn days(cx: &mut Ctx, e: &Expr) -> AzExpr {
     match e.literal_i64() {
         Some(d) => AzExpr::Int(d),
-        None => super::apply::coerce(cx.tr(e), "int"),
+        None => super::emit::coerce(cx.tr(e), "int"),
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_yaml::Value;
 
-use super::apply::Ctx;
+use super::context::Ctx;
 use super::names::{key_vault_object_name, storage_account_name};
 use crate::azure::{AzExpr, AzKey, Interp};
 use crate::model::expr::{Expr, ExprKind};

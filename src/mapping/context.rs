@@ -1,0 +1,535 @@
+//! The mapping context: state shared by the passes, decisions, parameters,
+//! and how references to template resources become Azure expressions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::names::{Symbols, kebab};
+use super::table::{Entry, Tables};
+use crate::azure::*;
+use crate::diag::Diagnostic;
+use crate::model::expr::{Expr, ExprKind};
+use crate::model::template::Template;
+use crate::source::{SourceMap, Span};
+
+/// Report data for one AWS resource.
+#[derive(Clone, Debug)]
+pub struct ResourceReport {
+    pub id: String,
+    pub ty: String,
+    pub line: usize,
+    pub status: String,
+    pub service: String,
+    pub azure: Vec<(String, String)>,
+    pub decisions: Vec<String>,
+    pub implicit: bool,
+}
+
+pub struct StackResult {
+    pub module: AzModule,
+    pub resources: Vec<ResourceReport>,
+    pub decisions: Vec<Decision>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Type keys of the tables this template used (for unused-override warnings).
+    pub used_types: BTreeSet<String>,
+}
+
+/// Per-resource state prepared before any resource is emitted, so references
+/// can point forward.
+pub struct Prepared {
+    pub entry: Option<std::sync::Arc<Entry>>,
+    /// Spec symbol template (`{sym}Plan`) → allocated symbol.
+    pub symbols: BTreeMap<String, String>,
+    pub sym: String,
+}
+
+pub struct Ctx<'a> {
+    pub t: &'a Template,
+    pub tables: &'a Tables,
+    pub sources: &'a SourceMap,
+    pub syms: Symbols,
+    pub module: AzModule,
+    pub prepared: Vec<Prepared>,
+    pub shared: BTreeMap<String, String>,
+    pub shared_emitted: BTreeSet<String>,
+    pub decisions: Vec<Decision>,
+    pub reports: Vec<ResourceReport>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub param_syms: BTreeMap<String, String>,
+    pub condition_syms: BTreeMap<String, String>,
+    pub mapping_syms: BTreeMap<String, String>,
+    /// Index of the resource being mapped, for decisions raised while translating it.
+    pub current: Option<usize>,
+    /// What a template-level decision is about when no resource is current (a parameter, an output).
+    pub subject: Option<String>,
+    pub current_decisions: Vec<String>,
+    pub current_status_floor: Option<String>,
+    pub loop_var: Option<(String, String)>,
+    pub needs_suffix: bool,
+    pub used_types: BTreeSet<String>,
+    /// Azure resources a transform created for the current resource (a public IP, an ASG).
+    pub extra_azure: Vec<(String, String)>,
+    /// Entries with a variant applied, shared by the resources that chose it.
+    pub variants: BTreeMap<(String, usize), std::sync::Arc<Entry>>,
+    /// Ignored properties per AWS type (property → reason) and the resources that set them.
+    pub ignored_by_type: BTreeMap<String, (BTreeMap<String, String>, Vec<Affected>)>,
+}
+
+pub(super) fn status_rank(s: &str) -> u8 {
+    match s {
+        "not-needed" => 0,
+        "translated" => 1,
+        "partial" => 2,
+        _ => 3,
+    }
+}
+
+impl<'a> Ctx<'a> {
+    pub fn file(&self) -> &str {
+        &self.sources.get(self.t.file).path
+    }
+
+    pub fn line(&self, span: Span) -> usize {
+        self.sources.locate(span).1
+    }
+
+    pub(super) fn affected(&self, id: &str, span: Span) -> Affected {
+        Affected {
+            id: id.to_string(),
+            file: self.file().to_string(),
+            line: self.line(span),
+        }
+    }
+
+    /// Records a decision. Per-resource when `id` is given, else template-wide;
+    /// a second record with the same id adds its resource to the first.
+    pub fn decide(
+        &mut self,
+        rule: &str,
+        resource: Option<(&str, Span)>,
+        title: &str,
+        context: &str,
+        decision: &str,
+        consequences: &str,
+    ) -> String {
+        let id = match resource {
+            Some((rid, _)) => format!("{rule}:{}#{rid}", self.file()),
+            None => format!("{rule}:{}", self.file()),
+        };
+        let aff = resource.map(|(rid, span)| self.affected(rid, span));
+        self.record(Decision {
+            id: id.clone(),
+            rule: rule.to_string(),
+            title: title.to_string(),
+            context: context.to_string(),
+            decision: decision.to_string(),
+            consequences: consequences.to_string(),
+            resources: aff.into_iter().collect(),
+        });
+        id
+    }
+
+    /// A template-wide decision, noting the current resource (or the subject, a
+    /// parameter or output) at `span` as affected.
+    pub fn template_decision(
+        &mut self,
+        rule: &str,
+        title: &str,
+        context: &str,
+        decision: &str,
+        consequences: &str,
+        span: Span,
+    ) {
+        let who = match self.current {
+            Some(i) => self.t.resources[i].id.clone(),
+            None => self
+                .subject
+                .clone()
+                .unwrap_or_else(|| "(template)".to_string()),
+        };
+        let aff = self.affected(&who, span);
+        self.record(Decision {
+            id: format!("{rule}:{}", self.file()),
+            rule: rule.into(),
+            title: title.into(),
+            context: context.into(),
+            decision: decision.into(),
+            consequences: consequences.into(),
+            resources: vec![aff],
+        });
+    }
+
+    /// Adds a decision, or its affected resources to the decision with the same id.
+    pub(super) fn record(&mut self, d: Decision) {
+        let id = d.id.clone();
+        match self.decisions.iter_mut().find(|x| x.id == id) {
+            Some(x) => {
+                for a in d.resources {
+                    if !x.resources.contains(&a) {
+                        x.resources.push(a);
+                    }
+                }
+            }
+            None => self.decisions.push(d),
+        }
+        if self.current.is_some() && !self.current_decisions.contains(&id) {
+            self.current_decisions.push(id);
+        }
+    }
+
+    /// A decision about resource `i` taken by a later pass: recorded, added to
+    /// its report entry, and its status lowered to `floor` when given.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide_later(
+        &mut self,
+        i: usize,
+        rule: &str,
+        title: &str,
+        context: &str,
+        decision: &str,
+        consequences: &str,
+        floor: Option<&str>,
+    ) -> String {
+        let (rid, span) = (self.t.resources[i].id.clone(), self.t.resources[i].span);
+        let saved = (
+            self.current.take(),
+            std::mem::take(&mut self.current_decisions),
+        );
+        let id = self.decide(
+            rule,
+            Some((&rid, span)),
+            title,
+            context,
+            decision,
+            consequences,
+        );
+        (self.current, self.current_decisions) = saved;
+        if let Some(rep) = self.reports.iter_mut().find(|x| x.id == rid) {
+            if !rep.decisions.contains(&id) {
+                rep.decisions.push(id.clone());
+            }
+            if let Some(f) = floor
+                && status_rank(f) > status_rank(&rep.status)
+                && rep.status != "not-needed"
+                && rep.status != "manual"
+            {
+                rep.status = f.to_string();
+            }
+        }
+        id
+    }
+
+    /// Lowers the current resource's status to at least `s`.
+    pub fn floor_status(&mut self, s: &str) {
+        let cur = self
+            .current_status_floor
+            .clone()
+            .unwrap_or_else(|| "translated".into());
+        if status_rank(s) > status_rank(&cur) {
+            self.current_status_floor = Some(s.to_string());
+        }
+    }
+
+    /// A parameter created by the converter, keyed by a stable name; created once.
+    pub fn param_for(&mut self, key: &str, ty: &str, init: impl FnOnce(&mut AzParam)) -> String {
+        if let Some(s) = self.param_syms.get(&format!("#{key}")) {
+            return s.clone();
+        }
+        let sym = self.syms.alloc(&super::names::camel_from_words(key));
+        let mut p = AzParam::new(sym.clone(), ty);
+        init(&mut p);
+        self.module.params.push(p);
+        self.param_syms.insert(format!("#{key}"), sym.clone());
+        sym
+    }
+
+    /// A stand-in for a value with no Azure translation: a typed parameter plus a decision.
+    pub fn placeholder(&mut self, key: &str, what: &str, span: Span) -> AzExpr {
+        let p = self.param_for(key, "string", |p| {
+            p.description = Some(format!(
+                "Stands in for {what}, which has no Azure translation. Supply the Azure value."
+            ));
+            p.required_reason = Some(format!("stands in for {what}"));
+        });
+        self.floor_status("partial");
+        self.template_decision(
+            "placeholder",
+            "Values with no Azure equivalent become parameters",
+            "Some values refer to AWS resources that are not translated, or to attributes with no Azure counterpart.",
+            "Each such value is a parameter named after what it stood for, so the Bicep stays valid and the gap is visible.",
+            "Supply each parameter at deployment, or edit the Bicep to reference the Azure resource that replaces it.",
+            span,
+        );
+        AzExpr::ident(p)
+    }
+
+    pub fn condition_ref(&mut self, name: &str) -> AzExpr {
+        match self.condition_syms.get(name) {
+            Some(s) => AzExpr::ident(s),
+            None => AzExpr::Bool(false),
+        }
+    }
+
+    pub fn mapping_var(&mut self, name: &str) -> AzExpr {
+        match self.mapping_syms.get(name) {
+            Some(s) => AzExpr::ident(s),
+            None => AzExpr::Object(Vec::new()),
+        }
+    }
+
+    pub fn note_zones(&mut self, span: Span) {
+        self.template_decision(
+            "availability-zones",
+            "Availability Zones become zone numbers",
+            "AWS subnets and instances name an Availability Zone (`Fn::GetAZs`); Azure subnets span every zone, and zone numbers are logical per subscription.",
+            "`!Select [i, !GetAZs '']` becomes zone `i+1`; subnets drop the zone, zonal resources keep it.",
+            "Confirm the region has zones; in a region without zones remove the zone settings.",
+            span,
+        );
+    }
+
+    pub fn tr_ref(&mut self, name: &str, span: Span) -> AzExpr {
+        if let Some((ident, var)) = &self.loop_var
+            && ident == name
+        {
+            return AzExpr::ident(var);
+        }
+        if let Some(p) = self.param_syms.get(name) {
+            return AzExpr::ident(p);
+        }
+        if let Some(e) = self.pseudo(name, span) {
+            return e;
+        }
+        let target = self.t.resolve(name).to_string();
+        match self.t.resources.iter().position(|r| r.id == target) {
+            Some(i) => {
+                let spec = self.prepared[i].entry.as_ref().and_then(|e| e.ref_.clone());
+                match spec {
+                    Some(s) if self.t.resources[i].for_each.is_some() => {
+                        self.loop_reference(i, name, &s, span)
+                    }
+                    Some(s) => self.reference_expr(i, &s),
+                    None => self.placeholder(
+                        &format!("{}-ref", kebab(&target)),
+                        &format!("Ref {target} ({})", self.t.resources[i].ty),
+                        span,
+                    ),
+                }
+            }
+            None => self.placeholder(
+                &format!("{}-ref", kebab(name)),
+                &format!("Ref {name}"),
+                span,
+            ),
+        }
+    }
+
+    pub fn tr_getatt(&mut self, resource: &str, attribute: &str, span: Span) -> AzExpr {
+        let target = self.t.resolve(resource).to_string();
+        match self.t.resources.iter().position(|r| r.id == target) {
+            Some(i) => {
+                let spec = self.prepared[i]
+                    .entry
+                    .as_ref()
+                    .and_then(|e| e.attributes.get(attribute).cloned());
+                match spec {
+                    Some(s) if self.t.resources[i].for_each.is_some() => {
+                        self.loop_reference(i, resource, &s, span)
+                    }
+                    Some(s) => self.reference_expr(i, &s),
+                    None => {
+                        let key =
+                            format!("{}-{}", kebab(&target), kebab(&attribute.replace('.', "-")));
+                        self.placeholder(
+                            &key,
+                            &format!("GetAtt {target}.{attribute} ({})", self.t.resources[i].ty),
+                            span,
+                        )
+                    }
+                }
+            }
+            None => self.placeholder(
+                &format!("{}-{}", kebab(resource), kebab(attribute)),
+                &format!("GetAtt {resource}.{attribute}"),
+                span,
+            ),
+        }
+    }
+
+    /// A reference to one copy of a `Fn::ForEach` resource (`OrdersQueue` of
+    /// `${Name}Queue`): the loop's element whose value the name spells, when the
+    /// collection is known; inside the loop, the current element.
+    pub(super) fn loop_reference(
+        &mut self,
+        i: usize,
+        name: &str,
+        spec: &str,
+        span: Span,
+    ) -> AzExpr {
+        let r = &self.t.resources[i];
+        let Some(fe) = r.for_each.clone() else {
+            return self.reference_expr(i, spec);
+        };
+        if self.current == Some(i) {
+            return self.reference_expr(i, spec);
+        }
+        let values: Vec<String> = match &fe.collection.kind {
+            ExprKind::List(items) => items.iter().filter_map(|x| x.literal_text()).collect(),
+            ExprKind::Ref(p) => self
+                .t
+                .parameter(p)
+                .and_then(|p| p.default.as_ref())
+                .and_then(|d| d.literal_text())
+                .map(|d| d.split(',').map(|s| s.trim().to_string()).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let pattern =
+            r.id.replace("&{", "${")
+                .replace(&format!("${{{}}}", fe.ident), "\u{0}");
+        let (pre, post) = pattern.split_once('\u{0}').unwrap_or((&pattern, ""));
+        let wanted = name
+            .strip_prefix(pre)
+            .and_then(|n| n.strip_suffix(post))
+            .unwrap_or("");
+        match values.iter().position(|v| {
+            v == wanted || v.replace(|c: char| !c.is_ascii_alphanumeric(), "") == wanted
+        }) {
+            Some(idx) => {
+                let sym = self.prepared[i].sym.clone();
+                let e = self.reference_expr(i, spec);
+                index_symbol(e, &sym, idx as i64)
+            }
+            None => self.placeholder(
+                &format!("{}-ref", kebab(name)),
+                &format!("{name} (a copy made by Fn::ForEach)"),
+                span,
+            ),
+        }
+    }
+
+    /// A reference spec of resource `i`: `{sym}.id`, `{sym}Plan.name`, or an
+    /// interpolation `'https://${{sym}.name}.example'`.
+    pub fn reference_expr(&mut self, i: usize, spec: &str) -> AzExpr {
+        if let Some(lit) = spec.strip_prefix('=') {
+            return AzExpr::str(lit);
+        }
+        if spec.contains("${") {
+            let mut parts = Vec::new();
+            for p in super::super::frontend::cfn::sub::parse(spec) {
+                match p {
+                    crate::frontend::cfn::sub::Piece::Lit(l) => parts.push(Interp::Lit(l)),
+                    crate::frontend::cfn::sub::Piece::Var(v) => {
+                        parts.push(Interp::Expr(self.path_expr(i, &v.replace('@', "{sym}"))))
+                    }
+                }
+            }
+            return super::exprs::interp(parts);
+        }
+        self.path_expr(i, &spec.replace('@', "{sym}"))
+    }
+
+    pub(super) fn path_expr(&self, i: usize, spec: &str) -> AzExpr {
+        let (root, rest) = spec.split_once('.').unwrap_or((spec, ""));
+        let sym = self.resolve_symbol(i, root);
+        let mut e = AzExpr::ident(sym);
+        for seg in rest.split('.').filter(|s| !s.is_empty()) {
+            match seg.strip_suffix(']').and_then(|s| s.split_once('[')) {
+                Some((m, idx)) => {
+                    if !m.is_empty() {
+                        e = e.member(m);
+                    }
+                    e = AzExpr::Index(Box::new(e), Box::new(AzExpr::Int(idx.parse().unwrap_or(0))));
+                }
+                None => e = e.member(seg),
+            }
+        }
+        e
+    }
+
+    /// A symbol template of resource `i` (`{sym}`, `{sym}Plan`) or a shared symbol.
+    pub fn resolve_symbol(&self, i: usize, template: &str) -> String {
+        if let Some(s) = self.prepared[i].symbols.get(template) {
+            return s.clone();
+        }
+        if let Some(s) = self.shared.get(template) {
+            return s.clone();
+        }
+        template.replace("{sym}", &self.prepared[i].sym)
+    }
+
+    pub(super) fn pseudo(&mut self, name: &str, span: Span) -> Option<AzExpr> {
+        let (e, note) = match name {
+            "AWS::Region" => (
+                AzExpr::ident("location"),
+                "`AWS::Region` → the `location` parameter (default: the resource group's region)",
+            ),
+            "AWS::AccountId" => (
+                AzExpr::path("subscription()", "subscriptionId"),
+                "`AWS::AccountId` → `subscription().subscriptionId`",
+            ),
+            "AWS::StackName" => (
+                AzExpr::path("deployment()", "name"),
+                "`AWS::StackName` → `deployment().name`",
+            ),
+            "AWS::StackId" => (
+                AzExpr::path("deployment()", "name"),
+                "`AWS::StackId` → `deployment().name`",
+            ),
+            "AWS::Partition" => (
+                AzExpr::path("environment()", "name"),
+                "`AWS::Partition` → `environment().name` (the Azure cloud, e.g. AzureCloud); ARNs built with it have no Azure meaning",
+            ),
+            "AWS::URLSuffix" => (
+                AzExpr::path("environment()", "suffixes.storage"),
+                "`AWS::URLSuffix` → `environment().suffixes.storage`; endpoints built with it must be reviewed",
+            ),
+            "AWS::NotificationARNs" => (
+                AzExpr::Array(Vec::new()),
+                "`AWS::NotificationARNs` → an empty list (Azure deployments have no notification topics)",
+            ),
+            "AWS::NoValue" => return Some(AzExpr::Null),
+            _ => return None,
+        };
+        self.template_decision(
+            &format!("pseudo-{}", kebab(name.trim_start_matches("AWS::"))),
+            &format!("Pseudo parameter {name}"),
+            "CloudFormation pseudo parameters describe the stack's account, region and partition; an Azure deployment has a subscription, resource group and cloud instead.",
+            note,
+            "Names and strings built from it change; anything that parsed ARNs must be reviewed.",
+            span,
+        );
+        Some(e)
+    }
+
+    /// The template resource a `Ref`/`GetAtt` value points at.
+    pub fn referenced_resource(&self, e: &Expr) -> Option<usize> {
+        let name = match &e.kind {
+            ExprKind::Ref(n) => n,
+            ExprKind::GetAtt { resource, .. } => resource,
+            _ => return None,
+        };
+        let target = self.t.resolve(name);
+        self.t.resources.iter().position(|r| r.id == target)
+    }
+}
+
+/// Replaces the bare symbol `sym` in `e` with `sym[idx]`.
+pub(super) fn index_symbol(e: AzExpr, sym: &str, idx: i64) -> AzExpr {
+    match e {
+        AzExpr::Ident(s) if s == sym => {
+            AzExpr::Index(Box::new(AzExpr::Ident(s)), Box::new(AzExpr::Int(idx)))
+        }
+        AzExpr::Member(b, m) => AzExpr::Member(Box::new(index_symbol(*b, sym, idx)), m),
+        AzExpr::Index(b, k) => AzExpr::Index(Box::new(index_symbol(*b, sym, idx)), k),
+        AzExpr::Interp(parts) => AzExpr::Interp(
+            parts
+                .into_iter()
+                .map(|p| match p {
+                    Interp::Expr(x) => Interp::Expr(index_symbol(x, sym, idx)),
+                    l => l,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}

@@ -1,0 +1,676 @@
+//! Emitting Azure resources from a table entry: names, parents, tags, and the
+//! values and directives of a resource body.
+
+use std::collections::BTreeSet;
+
+use serde_yaml::Value;
+
+use super::names::{kebab, lower_camel};
+use super::table::ResourceSpec;
+use super::transforms;
+use crate::azure::*;
+use crate::model::expr::{Expr, ExprKind};
+
+use super::apply::fill_text;
+use super::context::Ctx;
+
+impl Ctx<'_> {
+    /// Builds one Azure resource from a spec.
+    pub(super) fn emit(
+        &mut self,
+        i: usize,
+        spec: &ResourceSpec,
+        shared: bool,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzResource> {
+        let r = &self.t.resources[i];
+        let symbol = if shared {
+            self.shared.get(&spec.symbol).cloned()?
+        } else {
+            self.resolve_symbol(i, &spec.symbol)
+        };
+        let parent = match &spec.parent {
+            None => None,
+            Some(Value::String(p)) => Some(self.resolve_symbol(i, p)),
+            Some(v) => {
+                let prop = v.get("$prop").and_then(|p| p.as_str()).unwrap_or("");
+                consumed.insert(prop.split('.').next().unwrap_or(prop).to_string());
+                r.properties
+                    .path(prop)
+                    .and_then(|e| self.referenced_resource(e))
+                    .and_then(|j| {
+                        let first = self.prepared[j]
+                            .entry
+                            .as_ref()?
+                            .resources
+                            .first()?
+                            .symbol
+                            .clone();
+                        Some(self.resolve_symbol(j, &first))
+                    })
+            }
+        };
+        let parent = match (&spec.parent, parent) {
+            (Some(v), None) => Some(self.existing_parent(i, v, spec)),
+            (_, p) => p,
+        };
+        let name = self
+            .eval(i, &spec.name, consumed)
+            .unwrap_or_else(|| AzExpr::str(kebab(&r.id)));
+        let name =
+            if r.for_each.is_some() && !shared && !mentions_loop_var(&name, self.loop_var.as_ref())
+            {
+                let var = self
+                    .loop_var
+                    .as_ref()
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                super::exprs::interp(vec![
+                    Interp::Expr(name),
+                    Interp::Lit("-".into()),
+                    Interp::Expr(AzExpr::ident(var)),
+                ])
+            } else {
+                name
+            };
+        let location = match &spec.location {
+            None | Some(Value::Bool(false)) => None,
+            Some(Value::Bool(true)) => Some(AzExpr::ident("location")),
+            Some(v) => self.eval(i, v, consumed),
+        };
+        let tags = if spec.tags {
+            self.tags(i, consumed)
+        } else {
+            None
+        };
+        let mut body = Vec::new();
+        for (k, v) in &spec.body {
+            if let Some(x) = self.eval(i, v, consumed) {
+                body.push((k.clone(), x));
+            } else if spec.required.contains(k) {
+                return None;
+            }
+        }
+        let condition = r.condition.as_ref().map(|(c, _)| self.condition_ref(c));
+        let for_each = match (&r.for_each, shared) {
+            (Some(f), false) => Some((lower_camel(&f.ident), self.tr(&f.collection))),
+            _ => None,
+        };
+        let mut depends_on = Vec::new();
+        if !shared {
+            for (d, _) in &r.depends_on {
+                if let Some(j) = self
+                    .t
+                    .resources
+                    .iter()
+                    .position(|x| x.id == self.t.resolve(d))
+                    && let Some(e) = &self.prepared[j].entry
+                    && let Some(first) = e.resources.first()
+                    && first.when.is_none()
+                {
+                    let s = self.resolve_symbol(j, &first.symbol);
+                    if s != symbol && !depends_on.contains(&s) {
+                        depends_on.push(s);
+                    }
+                }
+            }
+        }
+        let comments = match (&spec.comment, shared) {
+            (_, true) => spec.comment.iter().map(|c| fill_text(c, r)).collect(),
+            (Some(c), false) => vec![fill_text(c, r)],
+            (None, false) if spec.symbol == "{sym}" => vec![format!("Was {} ({}).", r.id, r.ty)],
+            _ => Vec::new(),
+        };
+        Some(AzResource {
+            symbol,
+            ty: spec.ty.clone(),
+            api: spec.api.clone(),
+            parent,
+            name,
+            location,
+            tags,
+            body,
+            condition: if shared { None } else { condition },
+            for_each,
+            depends_on,
+            comments,
+            source: if shared { String::new() } else { r.id.clone() },
+            ..Default::default()
+        })
+    }
+
+    /// A parent outside the template (its id is a parameter or a literal)
+    /// becomes an `existing` resource whose name is a new parameter.
+    pub(super) fn existing_parent(&mut self, i: usize, v: &Value, spec: &ResourceSpec) -> String {
+        let r = &self.t.resources[i];
+        let prop = v.get("$prop").and_then(|p| p.as_str()).unwrap_or("");
+        let src = r.properties.path(prop);
+        let origin = match src.map(|e| &e.kind) {
+            Some(ExprKind::Ref(p)) => p.clone(),
+            Some(ExprKind::ImportValue(_)) => format!("{}Import", r.id),
+            Some(ExprKind::Str(s)) => s.clone(),
+            _ => format!("{}{}", r.id, prop),
+        };
+        let parent_ty = spec
+            .ty
+            .rsplit_once('/')
+            .map_or(spec.ty.clone(), |(p, _)| p.to_string());
+        let kind = parent_ty
+            .rsplit('/')
+            .next()
+            .unwrap_or("resource")
+            .to_string();
+        let key = format!("existing#{parent_ty}#{origin}");
+        if let Some(s) = self.shared.get(&key) {
+            return s.clone();
+        }
+        let sym = self
+            .syms
+            .alloc(&format!("{}Existing", lower_camel(&origin)));
+        let depth = parent_ty.matches('/').count();
+        let hint = if depth > 1 {
+            " (its full name, parent segments separated by `/`)"
+        } else {
+            ""
+        };
+        let param = self.param_for(
+            &format!("{}-{}-name", kebab(&origin), kebab(&kind)),
+            "string",
+            |p| {
+                p.description = Some(format!(
+                    "Name of the existing {kind} that replaces `{origin}`{hint}."
+                ));
+                p.required_reason = Some(format!(
+                    "{} belongs to `{origin}`, which is not in this template",
+                    r.id
+                ));
+            },
+        );
+        self.shared.insert(key, sym.clone());
+        self.module.resources.push(AzResource {
+            symbol: sym.clone(),
+            ty: parent_ty.clone(),
+            api: spec.api.clone(),
+            name: AzExpr::ident(&param),
+            comments: vec![format!(
+                "The {kind} that replaces `{origin}`, declared outside this template."
+            )],
+            existing: true,
+            ..Default::default()
+        });
+        let rid = r.id.clone();
+        let span = r.span;
+        self.decide(
+            "external-parent",
+            Some((&rid, span)),
+            &format!("{rid} belongs to a resource outside this template"),
+            &format!("{rid} attaches to `{origin}`, which this template does not declare (a parameter, an import or a literal id)."),
+            &format!("The parent is an `existing` {parent_ty} named by the parameter `{param}`."),
+            "Deploy the template that creates the parent first and pass its name.",
+        );
+        self.floor_status("partial");
+        sym
+    }
+
+    pub(super) fn tags(&mut self, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+        let r = &self.t.resources[i];
+        let tags = r.properties.get("Tags")?.clone();
+        consumed.insert("Tags".into());
+        let mut out = Vec::new();
+        match &tags.kind {
+            ExprKind::List(items) => {
+                for it in items {
+                    let (Some(k), Some(v)) = (it.get("Key"), it.get("Value")) else {
+                        continue;
+                    };
+                    let key = match self.tr(k) {
+                        AzExpr::Str(s) => AzKey::Name(s),
+                        other => AzKey::Expr(other),
+                    };
+                    let v = tag_value(self.tr(v));
+                    out.push((key, v));
+                }
+            }
+            ExprKind::Object(m) => {
+                for (k, _, v) in m {
+                    let v = tag_value(self.tr(v));
+                    out.push((AzKey::Name(k.clone()), v));
+                }
+            }
+            _ => {
+                self.decide(
+                    "tags-computed",
+                    Some((&r.id, tags.span)),
+                    &format!("{}: tags computed by a macro or function", r.id),
+                    "The tags are not a list of Key/Value pairs in the template (a macro or intrinsic computes them).",
+                    "No tags are set on the Azure resource.",
+                    "Add the tags by hand once the macro's output is known.",
+                );
+                self.floor_status("partial");
+                return None;
+            }
+        }
+        if out.len() > 50 {
+            self.decide(
+                "tag-limit",
+                Some((&r.id, r.span)),
+                "More than 50 tags",
+                "Azure allows at most 50 tags per resource.",
+                "The first 50 tags are kept.",
+                "Merge or drop the rest.",
+            );
+            out.truncate(50);
+        }
+        Some(AzExpr::Object(out))
+    }
+
+    /// Evaluates a spec value from the table against resource `i`.
+    pub fn eval(&mut self, i: usize, v: &Value, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+        match v {
+            Value::Null => None,
+            Value::Bool(b) => Some(AzExpr::Bool(*b)),
+            Value::Number(n) => Some(match n.as_i64() {
+                Some(x) => AzExpr::Int(x),
+                None => AzExpr::Num(n.to_string()),
+            }),
+            Value::String(s) => Some(self.template_string(i, s)),
+            Value::Sequence(items) => Some(AzExpr::Array(
+                items
+                    .iter()
+                    .filter_map(|x| self.eval(i, x, consumed))
+                    .collect(),
+            )),
+            Value::Mapping(m) => {
+                if m.keys()
+                    .any(|k| k.as_str().is_some_and(|s| s.starts_with('$')))
+                {
+                    return self.directive(i, m, consumed);
+                }
+                let mut out = Vec::new();
+                let literal_empty = m.is_empty();
+                for (k, x) in m {
+                    let key = k
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("{k:?}"));
+                    if let Some(val) = self.eval(i, x, consumed) {
+                        out.push((AzKey::Name(key), val));
+                    }
+                }
+                if out.is_empty() && !literal_empty {
+                    None
+                } else {
+                    Some(AzExpr::Object(out))
+                }
+            }
+            Value::Tagged(t) => self.eval(i, &t.value, consumed),
+        }
+    }
+
+    /// `{kebab}`, `{id}`, `{suffix}` and `{sym}` in a literal from a table.
+    pub(super) fn template_string(&mut self, i: usize, s: &str) -> AzExpr {
+        if !s.contains('{') {
+            return AzExpr::str(s);
+        }
+        let r = &self.t.resources[i];
+        let mut parts = Vec::new();
+        let mut rest = s;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
+            let token = &rest[start + 1..start + len];
+            let value = match token {
+                "kebab" => Some(Interp::Lit(kebab(&r.id))),
+                "id" => Some(Interp::Lit(r.id.clone())),
+                "lower" => Some(Interp::Lit(
+                    r.id.to_ascii_lowercase()
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric())
+                        .collect(),
+                )),
+                "suffix" => {
+                    self.needs_suffix = true;
+                    Some(Interp::Expr(AzExpr::ident("nameSuffix")))
+                }
+                "sym" => Some(Interp::Lit(self.prepared[i].sym.clone())),
+                _ => None,
+            };
+            match value {
+                Some(v) => {
+                    parts.push(Interp::Lit(rest[..start].to_string()));
+                    parts.push(v);
+                }
+                None => parts.push(Interp::Lit(rest[..start + len + 1].to_string())),
+            }
+            rest = &rest[start + len + 1..];
+        }
+        parts.push(Interp::Lit(rest.to_string()));
+        super::exprs::interp(parts)
+    }
+
+    /// A directive's value, coerced to `$type` (`bool`, `int`) when the table asks.
+    pub(super) fn directive(
+        &mut self,
+        i: usize,
+        m: &serde_yaml::Mapping,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzExpr> {
+        let ty = m
+            .get(Value::String("$type".into()))
+            .and_then(|t| t.as_str())
+            .map(str::to_string);
+        let v = self.directive_value(i, m, consumed)?;
+        Some(match ty.as_deref() {
+            Some("bool") => coerce(v, "bool"),
+            Some("int") => coerce(v, "int"),
+            _ => v,
+        })
+    }
+
+    pub(super) fn directive_value(
+        &mut self,
+        i: usize,
+        m: &serde_yaml::Mapping,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzExpr> {
+        let get = |k: &str| m.get(Value::String(k.into()));
+        let r = &self.t.resources[i];
+        if let Some(Value::String(e)) = get("$expr") {
+            return Some(self.reference_expr(i, e));
+        }
+        if let Some(Value::Sequence(parts)) = get("$interp") {
+            let mut out = Vec::new();
+            for p in parts {
+                match p {
+                    Value::String(s) if !s.contains('{') => out.push(Interp::Lit(s.clone())),
+                    other => match self.eval(i, other, consumed)? {
+                        AzExpr::Str(s) => out.push(Interp::Lit(s)),
+                        e => out.push(Interp::Expr(e)),
+                    },
+                }
+            }
+            return Some(super::exprs::interp(out));
+        }
+        if let Some(Value::String(key)) = get("$param") {
+            let ty = get("$type")
+                .and_then(|t| t.as_str())
+                .unwrap_or("string")
+                .to_string();
+            let desc = get("$description")
+                .and_then(|t| t.as_str())
+                .map(|d| fill_text(d, r));
+            let default = get("$default").and_then(|d| self.eval(i, d, consumed));
+            let secure = get("$secure").and_then(|b| b.as_bool()).unwrap_or(false);
+            let key = match self.template_string(i, key) {
+                AzExpr::Str(k) => k,
+                _ => key.clone(),
+            };
+            let sym = self.param_for(&key, &ty, |p| {
+                p.required_reason = if default.is_none() {
+                    desc.clone()
+                } else {
+                    None
+                };
+                p.description = desc;
+                p.default = default;
+                p.secure = secure;
+            });
+            return Some(AzExpr::ident(sym));
+        }
+        if let Some(Value::String(f)) = get("$call") {
+            let args = match get("$args") {
+                Some(Value::Sequence(a)) => {
+                    a.iter().filter_map(|x| self.eval(i, x, consumed)).collect()
+                }
+                _ => Vec::new(),
+            };
+            return Some(AzExpr::call(f, args));
+        }
+        let transform = get("$transform")
+            .and_then(|t| t.as_str())
+            .map(str::to_string);
+        let prop = get("$prop").and_then(|p| p.as_str()).map(str::to_string);
+        let src: Option<Expr> = match &prop {
+            Some(p) => {
+                consumed.insert(p.split('.').next().unwrap_or(p).to_string());
+                r.properties.path(p).filter(|v| !v.is_null()).cloned()
+            }
+            None => None,
+        };
+        if prop.is_some()
+            && src.is_none()
+            && transform
+                .as_deref()
+                .is_none_or(|t| !transforms::WHOLE.contains(&t))
+        {
+            return get("$default").and_then(|d| self.eval(i, d, consumed));
+        }
+        if let Some(t) = transform {
+            let args = get("$args").cloned().unwrap_or(Value::Null);
+            if let Some(s) = src
+                .as_ref()
+                .filter(|_| !transforms::WHOLE.contains(&t.as_str()))
+            {
+                let label = args
+                    .get("field")
+                    .and_then(|f| f.as_str())
+                    .unwrap_or(&t)
+                    .to_string();
+                let distributed = self.distribute(
+                    s,
+                    &label,
+                    &mut |cx, v, consumed| transforms::apply(cx, i, &t, Some(v), &args, consumed),
+                    consumed,
+                );
+                if distributed.is_some() {
+                    return distributed;
+                }
+            }
+            let out = transforms::apply(self, i, &t, src.as_ref(), &args, consumed);
+            return match out {
+                Some(x) => Some(x),
+                None => get("$default").and_then(|d| self.eval(i, d, consumed)),
+            };
+        }
+        let src = src?;
+        if let Some(Value::Mapping(table)) = get("$map") {
+            if matches!(src.kind, ExprKind::FindInMap { .. }) {
+                let label = format!(
+                    "{}-values",
+                    prop.as_deref()
+                        .unwrap_or("")
+                        .rsplit('.')
+                        .next()
+                        .unwrap_or("")
+                );
+                let default = get("$default");
+                let d = self.distribute(
+                    &src,
+                    &label,
+                    &mut |cx, v, consumed| Some(cx.map_values(i, v, table, default, consumed)),
+                    consumed,
+                );
+                if d.is_some() {
+                    return d;
+                }
+            }
+            return match self.map_values(i, &src, table, get("$default"), consumed) {
+                AzExpr::Null => None,
+                v => Some(v),
+            };
+        }
+        if get("$ref").is_some() || get("$attr").is_some() {
+            let attr = get("$attr")
+                .and_then(|a| a.as_str())
+                .unwrap_or("id")
+                .to_string();
+            if let Some(j) = self.referenced_resource(&src)
+                && self.prepared[j]
+                    .entry
+                    .as_ref()
+                    .is_some_and(|e| !e.resources.is_empty())
+            {
+                return Some(self.reference_expr(j, &format!("{{sym}}.{attr}")).clone());
+            }
+        }
+        Some(self.tr(&src))
+    }
+
+    /// Applies `f` to each literal a value can take when it is `Fn::If` over
+    /// values or `Fn::FindInMap` into literal mapping values: a conditional, or
+    /// a lookup object indexed like the mapping.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn distribute(
+        &mut self,
+        src: &Expr,
+        label: &str,
+        f: &mut dyn FnMut(&mut Ctx, &Expr, &mut BTreeSet<String>) -> Option<AzExpr>,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzExpr> {
+        match &src.kind {
+            ExprKind::If { cond, then, other } => {
+                // `AWS::NoValue` leaves the property unset: null in Bicep.
+                let a = if then.is_null() {
+                    AzExpr::Null
+                } else {
+                    self.distribute(then, label, f, consumed)
+                        .or_else(|| f(self, then, consumed))?
+                };
+                let b = if other.is_null() {
+                    AzExpr::Null
+                } else {
+                    self.distribute(other, label, f, consumed)
+                        .or_else(|| f(self, other, consumed))?
+                };
+                let c = self.condition_ref(cond);
+                Some(AzExpr::Cond(Box::new(c), Box::new(a), Box::new(b)))
+            }
+            ExprKind::FindInMap {
+                map, top, second, ..
+            } => {
+                let key2 = second.literal_text()?;
+                let mapping = self
+                    .t
+                    .mappings
+                    .iter()
+                    .find(|m| &m.name == map)?
+                    .value
+                    .clone();
+                let ExprKind::Object(tops) = &mapping.kind else {
+                    return None;
+                };
+                let mut entries = Vec::new();
+                for (k, _, v) in tops {
+                    let lit = v.get(&key2)?;
+                    lit.literal_text()?;
+                    entries.push((AzKey::Name(k.clone()), f(self, lit, consumed)?));
+                }
+                let var = super::transforms::lookup_var(
+                    self,
+                    &format!("{map}-{key2}-{label}"),
+                    AzExpr::Object(entries),
+                    &format!("Mappings.{map}.*.{key2} translated for Azure."),
+                );
+                let key = self.tr(top);
+                Some(AzExpr::Index(Box::new(AzExpr::ident(var)), Box::new(key)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Literal values through a table; expressions through a conditional or a lookup.
+    pub(super) fn map_values(
+        &mut self,
+        i: usize,
+        src: &Expr,
+        table: &serde_yaml::Mapping,
+        default: Option<&Value>,
+        consumed: &mut BTreeSet<String>,
+    ) -> AzExpr {
+        let lookup = |t: &str| {
+            table.iter().find(|(k, _)| {
+                let ks = match k {
+                    Value::String(s) => s.clone(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => String::new(),
+                };
+                ks.eq_ignore_ascii_case(t)
+            })
+        };
+        if let Some(t) = src.literal_text() {
+            return match lookup(&t) {
+                Some((_, v)) => self.eval(i, v, consumed).unwrap_or(AzExpr::Null),
+                None => default
+                    .and_then(|d| self.eval(i, d, consumed))
+                    .unwrap_or(AzExpr::Str(t)),
+            };
+        }
+        if let ExprKind::If { cond, then, other } = &src.kind {
+            let c = self.condition_ref(cond);
+            let a = self.map_values(i, then, table, default, consumed);
+            let b = self.map_values(i, other, table, default, consumed);
+            return AzExpr::Cond(Box::new(c), Box::new(a), Box::new(b));
+        }
+        // An expression: index an object built from the table.
+        let mut entries = Vec::new();
+        for (k, v) in table {
+            let key = match k {
+                Value::String(s) => s.clone(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            if let Some(val) = self.eval(i, v, consumed) {
+                entries.push((AzKey::Name(key), val));
+            }
+        }
+        let key = self.tr(src);
+        let key = match key {
+            AzExpr::Bool(_) | AzExpr::Cond(..) | AzExpr::Bin(..) => {
+                AzExpr::call("string", vec![key])
+            }
+            other => other,
+        };
+        AzExpr::Index(Box::new(AzExpr::Object(entries)), Box::new(key))
+    }
+}
+
+/// Tag values are strings.
+pub(super) fn tag_value(v: AzExpr) -> AzExpr {
+    match v {
+        AzExpr::Bool(b) => AzExpr::Str(b.to_string()),
+        AzExpr::Int(n) => AzExpr::Str(n.to_string()),
+        AzExpr::Num(n) => AzExpr::Str(n),
+        other => other,
+    }
+}
+
+/// A literal string to the wanted type; expressions through `bool()` or `int()`.
+pub fn coerce(v: AzExpr, ty: &str) -> AzExpr {
+    match (ty, v) {
+        ("bool", AzExpr::Str(s)) if s.eq_ignore_ascii_case("true") => AzExpr::Bool(true),
+        ("bool", AzExpr::Str(s)) if s.eq_ignore_ascii_case("false") => AzExpr::Bool(false),
+        ("int", AzExpr::Str(s)) if s.trim().parse::<i64>().is_ok() => {
+            AzExpr::Int(s.trim().parse().unwrap_or(0))
+        }
+        (
+            "bool",
+            v @ (AzExpr::Bool(_)
+            | AzExpr::Cond(..)
+            | AzExpr::Bin(..)
+            | AzExpr::Not(_)
+            | AzExpr::Null),
+        ) => v,
+        ("int", v @ (AzExpr::Int(_) | AzExpr::Cond(..) | AzExpr::Null | AzExpr::Call(..))) => v,
+        (t, v) => AzExpr::call(t, vec![v]),
+    }
+}
+
+pub(super) fn mentions_loop_var(e: &AzExpr, lv: Option<&(String, String)>) -> bool {
+    let Some((_, v)) = lv else { return true };
+    let mut ids = Vec::new();
+    e.idents(&mut ids);
+    ids.iter().any(|x| x == v)
+}

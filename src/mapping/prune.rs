@@ -1,0 +1,197 @@
+//! Passes after mapping: references to resources that were not generated, and
+//! parameters and variables nothing uses any more.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::names::kebab;
+use crate::azure::*;
+
+use super::context::Ctx;
+
+/// References to resources that were not generated after all (a mapping that
+/// needed a value the resource did not provide) become placeholder parameters.
+pub(super) fn replace_missing_symbols(cx: &mut Ctx) {
+    let declared: BTreeSet<String> = cx
+        .module
+        .resources
+        .iter()
+        .map(|r| r.symbol.clone())
+        .collect();
+    let mut candidates: Vec<(String, String)> = Vec::new();
+    for (i, p) in cx.prepared.iter().enumerate() {
+        for s in p.symbols.values() {
+            if !declared.contains(s) {
+                candidates.push((s.clone(), cx.t.resources[i].id.clone()));
+            }
+        }
+    }
+    for (sym, id) in cx.shared.clone() {
+        if !declared.contains(&id) && !id.contains('#') {
+            candidates.push((id, sym));
+        }
+    }
+    let mut used = Vec::new();
+    collect_used(&cx.module, &mut used);
+    for (sym, origin) in candidates {
+        if !used.contains(&sym) {
+            continue;
+        }
+        let param = cx.param_for(&format!("{}-ref", kebab(&origin)), "string", |p| {
+            p.description = Some(format!(
+                "Stands in for {origin}, which was not translated. Supply the Azure value."
+            ));
+            p.required_reason = Some(format!("stands in for {origin}, which was not translated"));
+        });
+        cx.subject = Some(origin.clone());
+        cx.template_decision(
+            "placeholder",
+            "Values with no Azure equivalent become parameters",
+            "Some values refer to AWS resources that are not translated, or to attributes with no Azure counterpart.",
+            "Each such value is a parameter named after what it stood for, so the Bicep stays valid and the gap is visible.",
+            "Supply each parameter at deployment, or edit the Bicep to reference the Azure resource that replaces it.",
+            cx.t.resource(&origin).map_or_else(|| cx.t.sections.first().map(|(_, s)| *s).unwrap_or_default(), |r| r.span),
+        );
+        cx.subject = None;
+        let replace = |e: &mut AzExpr| replace_chain(e, &sym, &param);
+        for r in cx.module.resources.iter_mut() {
+            replace(&mut r.name);
+            for (_, v) in r.body.iter_mut() {
+                replace(v);
+            }
+        }
+        for v in cx.module.vars.iter_mut() {
+            replace(&mut v.value);
+        }
+        for o in cx.module.outputs.iter_mut() {
+            replace(&mut o.value);
+        }
+    }
+}
+
+/// Replaces every access chain rooted at `sym` (`sym.name`, `sym[0].id`) by `param`.
+pub(super) fn replace_chain(e: &mut AzExpr, sym: &str, param: &str) {
+    pub(super) fn rooted(e: &AzExpr, sym: &str) -> bool {
+        match e {
+            AzExpr::Ident(s) => s == sym,
+            AzExpr::Member(b, _) | AzExpr::Index(b, _) => rooted(b, sym),
+            _ => false,
+        }
+    }
+    if rooted(e, sym) {
+        *e = AzExpr::ident(param);
+        return;
+    }
+    match e {
+        AzExpr::Array(a) | AzExpr::Call(_, a) => {
+            a.iter_mut().for_each(|x| replace_chain(x, sym, param))
+        }
+        AzExpr::Object(m) => m.iter_mut().for_each(|(k, v)| {
+            if let AzKey::Expr(x) = k {
+                replace_chain(x, sym, param);
+            }
+            replace_chain(v, sym, param)
+        }),
+        AzExpr::Member(b, _) | AzExpr::Not(b) => replace_chain(b, sym, param),
+        AzExpr::Index(a, b) | AzExpr::Bin(_, a, b) | AzExpr::For(_, a, b) => {
+            replace_chain(a, sym, param);
+            replace_chain(b, sym, param)
+        }
+        AzExpr::Cond(a, b, c) => {
+            replace_chain(a, sym, param);
+            replace_chain(b, sym, param);
+            replace_chain(c, sym, param)
+        }
+        AzExpr::Interp(parts) => parts.iter_mut().for_each(|p| {
+            if let Interp::Expr(x) = p {
+                replace_chain(x, sym, param)
+            }
+        }),
+        _ => {}
+    }
+}
+
+/// Drops template parameters nothing uses any more (an AMI id now carried by
+/// an image parameter, a key pair name replaced by an SSH key), with a decision.
+pub(super) fn prune_parameters(cx: &mut Ctx) {
+    // Variables first: a mapping whose values were all translated into lookups is no longer read.
+    loop {
+        let mut used = Vec::new();
+        collect_used(&cx.module, &mut used);
+        let before = cx.module.vars.len();
+        cx.module
+            .vars
+            .retain(|v| v.name == "nameSuffix" || used.contains(&v.name));
+        if cx.module.vars.len() == before {
+            break;
+        }
+    }
+    let mut used = Vec::new();
+    collect_used(&cx.module, &mut used);
+    prune_unused_params(cx, used);
+}
+
+pub(super) fn collect_used(m: &AzModule, used: &mut Vec<String>) {
+    for r in &m.resources {
+        r.name.idents(used);
+        for (_, v) in &r.body {
+            v.idents(used);
+        }
+        for e in [&r.location, &r.tags, &r.condition].into_iter().flatten() {
+            e.idents(used);
+        }
+        if let Some((_, c)) = &r.for_each {
+            c.idents(used);
+        }
+    }
+    for v in &m.vars {
+        v.value.idents(used);
+    }
+    for o in &m.outputs {
+        o.value.idents(used);
+    }
+    for p in &m.params {
+        if let Some(d) = &p.default {
+            d.idents(used);
+        }
+    }
+}
+
+pub(super) fn prune_unused_params(cx: &mut Ctx, used: Vec<String>) {
+    let template_params: BTreeMap<String, String> = cx
+        .param_syms
+        .iter()
+        .filter(|(k, _)| !k.starts_with('#'))
+        .map(|(k, v)| (v.clone(), k.clone()))
+        .collect();
+    let unused: Vec<String> = cx
+        .module
+        .params
+        .iter()
+        .filter(|p| template_params.contains_key(&p.name) && !used.contains(&p.name))
+        .map(|p| p.name.clone())
+        .collect();
+    if unused.is_empty() {
+        return;
+    }
+    cx.module.params.retain(|p| !unused.contains(&p.name));
+    let names: Vec<String> = unused
+        .iter()
+        .map(|u| format!("`{}`", template_params[u]))
+        .collect();
+    for u in &unused {
+        let cfn = template_params[u].clone();
+        if let Some(p) = cx.t.parameter(&cfn) {
+            cx.subject = Some(cfn.clone());
+            let span = p.span;
+            cx.template_decision(
+                "unused-parameters",
+                "Parameters with no use in Azure are dropped",
+                "Some template parameters fed only properties that have no Azure counterpart, or were replaced by Azure-specific parameters (an AMI id by an image reference, a key pair name by an SSH public key).",
+                &format!("Dropped: {}.", names.join(", ")),
+                "Deployment scripts must stop passing these parameters.",
+                span,
+            );
+        }
+    }
+    cx.subject = None;
+}
