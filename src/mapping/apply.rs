@@ -266,6 +266,20 @@ impl Ctx<'_> {
                         symbols.insert(spec.symbol.clone(), self.syms.alloc(&wanted));
                     }
                 }
+                // Symbols that reference specs name (`@PublicIp`) but a transform creates.
+                let specs = e.ref_.iter().chain(e.attributes.values());
+                for spec in specs {
+                    for part in spec.split('@').skip(1) {
+                        let suffix: String = part
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric())
+                            .collect();
+                        let key = format!("{{sym}}{suffix}");
+                        if !suffix.is_empty() && !symbols.contains_key(&key) {
+                            symbols.insert(key, self.syms.alloc(&format!("{sym}{suffix}")));
+                        }
+                    }
+                }
                 for spec in &e.shared {
                     if !self.shared.contains_key(&spec.symbol) {
                         let s = self.syms.alloc(&spec.symbol);

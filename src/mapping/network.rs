@@ -832,7 +832,8 @@ fn lookup_path(body: &AzExpr, path: &[Step]) -> Option<AzExpr> {
 fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
     let t = cx.t;
     let r = &t.resources[i];
-    let sym = cx.syms.alloc(&format!("{}PublicIp", cx.prepared[i].sym));
+    let sym = cx.resolve_symbol(i, "{sym}PublicIp");
+    cx.needs_suffix = true;
     cx.module.resources.push(AzResource {
         symbol: sym.clone(),
         ty: "Microsoft.Network/publicIPAddresses".into(),
@@ -849,6 +850,19 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
                 AzExpr::obj(vec![
                     ("publicIPAllocationMethod", AzExpr::str("Static")),
                     ("publicIPAddressVersion", AzExpr::str("IPv4")),
+                    (
+                        "dnsSettings",
+                        AzExpr::obj(vec![(
+                            "domainNameLabel",
+                            AzExpr::Interp(vec![
+                                crate::azure::Interp::Lit(format!(
+                                    "{}-",
+                                    super::names::kebab(&r.id)
+                                )),
+                                crate::azure::Interp::Expr(AzExpr::ident("nameSuffix")),
+                            ]),
+                        )]),
+                    ),
                 ]),
             ),
         ],
