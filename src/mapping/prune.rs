@@ -17,30 +17,38 @@ pub(super) fn replace_missing_symbols(cx: &mut Ctx) {
         .iter()
         .map(|r| r.symbol.clone())
         .collect();
-    let mut candidates: Vec<(String, String)> = Vec::new();
+    // (missing symbol, what it stood for, logical id)
+    let mut candidates: Vec<(String, String, String)> = Vec::new();
     for (i, p) in cx.prepared.iter().enumerate() {
-        for s in p.symbols.values() {
+        let id = cx.t.resources[i].id.clone();
+        for (template, s) in &p.symbols {
             if !declared.contains(s) {
-                candidates.push((s.clone(), cx.t.resources[i].id.clone()));
+                let part = template.trim_start_matches("{sym}");
+                let what = if part.is_empty() {
+                    id.clone()
+                } else {
+                    format!("{id}{part}")
+                };
+                candidates.push((s.clone(), what, id.clone()));
             }
         }
     }
-    for (sym, id) in cx.shared.clone() {
-        if !declared.contains(&id) && !id.contains('#') {
-            candidates.push((id, sym));
+    for (key, sym) in cx.shared.clone() {
+        if !declared.contains(&sym) && !key.contains('#') {
+            candidates.push((sym, key.clone(), key));
         }
     }
     let mut used = Vec::new();
     collect_used(&cx.module, &mut used);
-    for (sym, origin) in candidates {
+    for (sym, what, origin) in candidates {
         if !used.contains(&sym) {
             continue;
         }
-        let param = cx.param_for(&format!("{}-ref", kebab(&origin)), "string", |p| {
+        let param = cx.param_for(&format!("{}-ref", kebab(&what)), "string", |p| {
             p.description = Some(format!(
-                "Stands in for {origin}, which was not translated. Supply the Azure value."
+                "Stands in for {what}, which this conversion did not generate. Supply the Azure value."
             ));
-            p.required_reason = Some(format!("stands in for {origin}, which was not translated"));
+            p.required_reason = Some(format!("stands in for {what}, which was not generated"));
         });
         cx.subject = Some(origin.clone());
         cx.template_decision(
