@@ -560,6 +560,7 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
 /// Route-table associations and NAT routes become subnet properties.
 pub fn finish(cx: &mut Ctx) {
     orphan_rules(cx);
+    associate_elastic_ips(cx);
     let on_databases = super::database::wire(cx);
     unattached_groups(cx, &on_databases);
     let t = cx.t;
@@ -884,4 +885,64 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
         "The address changes; update DNS records. Standard public IPs are closed to inbound traffic unless the NSG allows it.",
     );
     sym
+}
+
+/// An Elastic IP given to an instance (`InstanceId`) becomes the public IP of
+/// the VM's network interface, replacing the one its subnet would have given.
+fn associate_elastic_ips(cx: &mut Ctx) {
+    let t = cx.t;
+    for (e, r) in t.resources.iter().enumerate() {
+        if r.ty != "AWS::EC2::EIP" || cx.prepared[e].entry.is_none() {
+            continue;
+        }
+        let Some(i) = r
+            .properties
+            .get("InstanceId")
+            .and_then(|x| cx.referenced_resource(x))
+        else {
+            continue;
+        };
+        if t.resources[i].ty != "AWS::EC2::Instance" {
+            continue;
+        }
+        let eip = cx.prepared[e].sym.clone();
+        let nic = cx.resolve_symbol(i, "{sym}Nic");
+        let own_pip = cx.resolve_symbol(i, "{sym}PublicIp");
+        let Some(res) = cx.module.resources.iter_mut().find(|x| x.symbol == nic) else {
+            continue;
+        };
+        let Some((_, props)) = res.body.iter_mut().find(|(k, _)| k == "properties") else {
+            continue;
+        };
+        let Some(AzExpr::Array(mut configs)) = props.get("ipConfigurations").cloned() else {
+            continue;
+        };
+        let Some(first) = configs.first_mut() else {
+            continue;
+        };
+        let mut p = first
+            .get("properties")
+            .cloned()
+            .unwrap_or(AzExpr::Object(Vec::new()));
+        p.set(
+            "publicIPAddress",
+            AzExpr::obj(vec![("id", AzExpr::path(&eip, "id"))]),
+        );
+        first.set("properties", p);
+        props.set("ipConfigurations", AzExpr::Array(configs));
+        // The VM's own public IP (from its subnet) is no longer needed.
+        cx.module.resources.retain(|x| x.symbol != own_pip);
+        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == t.resources[i].id) {
+            rep.azure.retain(|(_, s)| *s != own_pip);
+        }
+        cx.decide_later(
+            e,
+            "elastic-ip-association",
+            &format!("{}: Elastic IP attached to {}", r.id, t.resources[i].id),
+            "The Elastic IP is associated with an instance; in Azure a public IP is attached to the VM's network interface.",
+            &format!("The public IP is set on the IP configuration of `{nic}`."),
+            "The address changes when the Standard public IP is created; update DNS records.",
+            None,
+        );
+    }
 }
