@@ -318,6 +318,7 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
         }
     }
     all.sort();
+    let mut cosmos_settings: Vec<usize> = Vec::new();
     for g in all {
         let (p, j) = (g.principal, g.target);
         if cx.t.resources[p].for_each.is_some() || cx.t.resources[j].for_each.is_some() {
@@ -402,6 +403,31 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
                 ..Default::default()
             },
             (None, Some(role)) => {
+                // A function that reads or writes a Cosmos DB container needs the account endpoint and database.
+                if matches!(
+                    cx.t.resources[p].ty.as_str(),
+                    "AWS::Serverless::Function" | "AWS::Lambda::Function"
+                ) && let (Some(account), Some(database)) = (
+                    cx.shared.get("cosmos").cloned(),
+                    cx.shared.get("cosmosDatabase").cloned(),
+                ) && !cosmos_settings.contains(&p)
+                {
+                    cosmos_settings.push(p);
+                    let setting = |n: &str, v: AzExpr| {
+                        AzExpr::obj(vec![("name", AzExpr::str(n)), ("value", v)])
+                    };
+                    super::events::append_settings(
+                        cx,
+                        &principal,
+                        vec![
+                            setting(
+                                "COSMOS_ENDPOINT",
+                                AzExpr::path(&account, "properties.documentEndpoint"),
+                            ),
+                            setting("COSMOS_DATABASE", AzExpr::path(&database, "name")),
+                        ],
+                    );
+                }
                 let (Some(account), Some(database)) = (
                     cx.shared.get("cosmos").cloned(),
                     cx.shared.get("cosmosDatabase").cloned(),

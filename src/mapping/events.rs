@@ -275,7 +275,7 @@ fn subscription_for(cx: &mut Ctx, i: usize, j: usize, topic: &str) -> String {
 }
 
 /// Adds app settings to a function app's `siteConfig.appSettings`.
-fn append_settings(cx: &mut Ctx, site: &str, extra: Vec<AzExpr>) {
+pub(super) fn append_settings(cx: &mut Ctx, site: &str, extra: Vec<AzExpr>) {
     let Some(res) = cx
         .module
         .resources
