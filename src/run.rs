@@ -94,7 +94,7 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
     };
     let g = graph::build(&t, &mut diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let mapped = mapping::map_template(&t, &g, tables, sources);
+    let mapped = mapping::map_template(&t, tables, sources);
     diagnostics.extend(mapped.diagnostics);
     let file_path = &sources.get(file).path;
     let resources = mapped

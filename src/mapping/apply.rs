@@ -9,7 +9,6 @@ use super::names::{Symbols, kebab, lower_camel};
 use super::table::{DecisionSpec, Entry, Tables, When};
 use crate::azure::*;
 use crate::model::expr::{Expr, ExprKind};
-use crate::model::graph::ResourceGraph;
 use crate::model::template::{Resource, Template};
 use crate::source::SourceMap;
 
@@ -82,13 +81,7 @@ pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
 }
 
 /// Maps a parsed template.
-pub fn map_template(
-    t: &Template,
-    graph: &ResourceGraph,
-    tables: &Tables,
-    sources: &SourceMap,
-) -> StackResult {
-    let _ = graph;
+pub fn map_template(t: &Template, tables: &Tables, sources: &SourceMap) -> StackResult {
     let mut cx = Ctx {
         t,
         tables,

@@ -154,7 +154,9 @@ pub struct ServiceHint {
 #[serde(deny_unknown_fields)]
 struct RawLookup {
     table: String,
-    key: String,
+    /// What the keys are, for people reading the file.
+    #[serde(rename = "key")]
+    _key: String,
     entries: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
@@ -244,7 +246,6 @@ pub fn load_file(
     {
         match serde_yaml::from_str::<RawLookup>(text) {
             Ok(raw) => {
-                let _ = raw.key;
                 tables
                     .lookups
                     .entry(raw.table)

@@ -472,7 +472,6 @@ fn flex_storage(cx: &mut Ctx, i: usize, src: &Expr) -> AzExpr {
 
 fn partition_key(cx: &mut Ctx, i: usize) -> AzExpr {
     let r = &cx.t.resources[i];
-    let _ = r;
     let from_schema = r
         .properties
         .get("KeySchema")

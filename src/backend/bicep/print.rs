@@ -300,10 +300,7 @@ fn expr(e: &AzExpr, indent: usize) -> String {
 fn ends_with_index(e: &AzExpr) -> bool {
     match e {
         AzExpr::Index(_, k) => !matches!(k.as_ref(), AzExpr::Str(s) if is_ident(s)),
-        AzExpr::Member(b, m) if !is_ident(m) => {
-            let _ = b;
-            true
-        }
+        AzExpr::Member(_, m) => !is_ident(m),
         _ => false,
     }
 }
