@@ -231,3 +231,29 @@ fn user_mappings_supply_an_image() {
         "{bicep}"
     );
 }
+
+#[test]
+fn secrets_never_reach_the_report() {
+    let input = tmp("secrets");
+    std::fs::write(
+        input.join("template.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  DbPassword:\n    Type: String\n    NoEcho: true\n    Default: s3cr3t-Default-Value\nResources:\n  AppSecret:\n    Type: AWS::SecretsManager::Secret\n    Properties:\n      Name: app/literal\n      SecretString: literal-secret-value-42\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: postgres\n      DBInstanceClass: db.t3.micro\n      AllocatedStorage: '20'\n      MasterUsername: admin\n      MasterUserPassword: !Ref DbPassword\n",
+    )
+    .unwrap();
+    let out = input.join("out");
+    let (code, err) = convert(&[&input], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    for f in ["MIGRATION.md", "migration-report.json"] {
+        let text = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(
+            !text.contains("s3cr3t-Default-Value") && !text.contains("literal-secret-value-42"),
+            "{f} leaks a secret"
+        );
+    }
+    let bicep = std::fs::read_to_string(out.join("template/main.bicep")).unwrap();
+    assert!(
+        bicep.contains("@secure()\nparam dbPassword string\n"),
+        "secure parameter without its default:\n{bicep}"
+    );
+    assert!(!bicep.contains("s3cr3t-Default-Value"));
+}

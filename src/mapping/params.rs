@@ -67,6 +67,8 @@ pub fn declare(cx: &mut Ctx) {
             ap.max_value = p.max_value;
         }
         ap.secure = p.no_echo;
+        // A secret's default would sit in the Bicep file and the deployment history.
+        let dropped_secret_default = p.no_echo && ap.default.take().is_some();
         let mut desc = p.description.clone().unwrap_or_default().trim().to_string();
         if let Some(pat) = &p.allowed_pattern {
             if !desc.is_empty() && !desc.ends_with('.') {
@@ -93,7 +95,12 @@ pub fn declare(cx: &mut Ctx) {
         if !desc.is_empty() {
             ap.description = Some(desc);
         }
-        if p.default.is_none() {
+        if dropped_secret_default {
+            ap.required_reason = Some(format!(
+                "NoEcho parameter {} (its default is not carried over)",
+                p.name
+            ));
+        } else if p.default.is_none() {
             ap.required_reason = Some(format!("template parameter {} has no default", p.name));
         }
         if p.no_echo {
@@ -101,7 +108,7 @@ pub fn declare(cx: &mut Ctx) {
                 "secure-parameters",
                 "NoEcho parameters become secure parameters",
                 "`NoEcho` hides a parameter's value in CloudFormation's console and API.",
-                "Each becomes a `@secure()` parameter: Azure keeps it out of logs and deployment history. Its value never appears in this report.",
+                "Each becomes a `@secure()` parameter without a default (a default would be stored in the Bicep file): Azure keeps it out of logs and deployment history. Its value never appears in this report.",
                 "Pass the value from Key Vault (a parameters-file reference) rather than on the command line.",
                 p.span,
             );
