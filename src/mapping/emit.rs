@@ -442,7 +442,7 @@ impl Ctx<'_> {
             && src.is_none()
             && transform
                 .as_deref()
-                .is_none_or(|t| !transforms::WHOLE.contains(&t))
+                .is_none_or(|t| !transforms::reads_whole_resource(t))
         {
             return get("$default").and_then(|d| self.eval(i, d, consumed));
         }
@@ -450,7 +450,7 @@ impl Ctx<'_> {
             let args = get("$args").cloned().unwrap_or(Value::Null);
             if let Some(s) = src
                 .as_ref()
-                .filter(|_| !transforms::WHOLE.contains(&t.as_str()))
+                .filter(|_| !transforms::reads_whole_resource(&t))
             {
                 let label = args
                     .get("field")

@@ -331,7 +331,10 @@ fn validate(ty: &str, e: &Entry) -> Option<(String, String, String)> {
             return Some((
                 t.clone(),
                 format!("unknown transform `{t}`"),
-                format!("use one of {}", super::transforms::NAMES.join(", ")),
+                format!(
+                    "use one of {}",
+                    super::transforms::names().collect::<Vec<_>>().join(", ")
+                ),
             ));
         }
     }
@@ -345,7 +348,7 @@ fn find_unknown_transform(body: &BTreeMap<String, Value>) -> Option<String> {
                 for (k, x) in m {
                     if k.as_str() == Some("$transform")
                         && let Some(t) = x.as_str()
-                        && !super::transforms::NAMES.contains(&t)
+                        && !super::transforms::names().any(|n| n == t)
                     {
                         return Some(t.to_string());
                     }

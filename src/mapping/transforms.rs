@@ -10,59 +10,49 @@ use super::names::{key_vault_object_name, storage_account_name};
 use crate::azure::{AzExpr, AzKey, Interp};
 use crate::model::expr::{Expr, ExprKind};
 
-pub const NAMES: &[&str] = &[
-    "iso_seconds",
-    "lock_duration",
-    "storage_name",
-    "kv_name",
-    "lookup",
-    "clamp",
-    "major_version",
-    "flex_storage_gb",
-    "partition_key",
-    "nsg_rules",
-    "app_settings",
-    "function_identity",
-    "secret_value",
-    "admin_password",
-    "vm_image",
-    "vm_os_profile",
-    "nic_ip_configs",
-    "runtime",
-    "cosmos_throughput",
-    "id_list",
-    "lambda_memory",
-    "first_id",
-    "instance_identity",
-    "lifecycle_rules",
-    "storage_sku",
-    "cosmos_indexing",
-    "flex_sku",
-    "alarm_properties",
-    "root_disk_gb",
+/// Every transform a table can name, and whether it runs when its `$prop` is
+/// absent (it reads the whole resource rather than one value).
+const TRANSFORMS: &[(&str, bool)] = &[
+    ("iso_seconds", false),
+    ("lock_duration", false),
+    ("storage_name", true),
+    ("kv_name", false),
+    ("lookup", false),
+    ("clamp", false),
+    ("major_version", false),
+    ("flex_storage_gb", false),
+    ("partition_key", true),
+    ("nsg_rules", true),
+    ("app_settings", true),
+    ("function_identity", true),
+    ("secret_value", true),
+    ("admin_password", true),
+    ("vm_image", true),
+    ("vm_os_profile", true),
+    ("nic_ip_configs", true),
+    ("runtime", true),
+    ("cosmos_throughput", true),
+    ("id_list", false),
+    ("lambda_memory", true),
+    ("first_id", false),
+    ("instance_identity", true),
+    ("lifecycle_rules", true),
+    ("storage_sku", true),
+    ("cosmos_indexing", true),
+    ("flex_sku", false),
+    ("alarm_properties", true),
+    ("root_disk_gb", false),
 ];
 
-/// Transforms that run even when their `$prop` is absent (they read the whole resource).
-pub const WHOLE: &[&str] = &[
-    "storage_name",
-    "nsg_rules",
-    "app_settings",
-    "function_identity",
-    "secret_value",
-    "admin_password",
-    "vm_image",
-    "vm_os_profile",
-    "nic_ip_configs",
-    "runtime",
-    "partition_key",
-    "cosmos_throughput",
-    "lambda_memory",
-    "instance_identity",
-    "lifecycle_rules",
-    "storage_sku",
-    "cosmos_indexing",
-    "alarm_properties",
-];
+/// The names tables may use, for validation and help text.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    TRANSFORMS.iter().map(|(n, _)| *n)
+}
+
+/// Whether transform `name` runs without a value (it reads the whole resource).
+pub fn reads_whole_resource(name: &str) -> bool {
+    TRANSFORMS.iter().any(|(n, whole)| *n == name && *whole)
+}
 
 fn arg<'v>(args: &'v Value, k: &str) -> Option<&'v Value> {
     args.get(k)
