@@ -339,41 +339,67 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
         };
         let sym = cx.syms.alloc(&format!(
             "{principal}{}{}",
-            capital(&target),
+            super::names::capital(&target),
             if g.access == "write" {
                 "Writer"
             } else {
                 "Reader"
             }
         ));
-        let conds: Vec<String> = [p, j]
+        let conds: Vec<&str> = [p, j]
             .iter()
-            .filter_map(|&k| cx.t.resources[k].condition.as_ref().map(|(c, _)| c.clone()))
+            .filter_map(|&k| {
+                cx.t.resources[k]
+                    .condition
+                    .as_ref()
+                    .map(|(c, _)| c.as_str())
+            })
             .collect();
-        let condition = match conds.as_slice() {
-            [] => None,
-            [c] => Some(cx.condition_ref(c)),
-            [a, b] if a == b => Some(cx.condition_ref(a)),
-            [a, b] => Some(AzExpr::Bin(
-                "&&",
-                Box::new(cx.condition_ref(a)),
-                Box::new(cx.condition_ref(b)),
-            )),
+        let condition = match super::network::guarded(cx, &conds, AzExpr::Bool(true)) {
+            AzExpr::Cond(c, _, _) => Some(*c),
             _ => None,
         };
-        let res = match (role, cosmos_role) {
-            (Some(role), _) => AzResource {
-                symbol: sym.clone(),
+        let cosmos = cx
+            .shared
+            .get("cosmos")
+            .cloned()
+            .zip(cx.shared.get("cosmosDatabase").cloned());
+        let Some(role_id) = role.clone().or(cosmos_role.filter(|_| cosmos.is_some())) else {
+            let origin = &cx.t.resources[g.origin].id;
+            let what = format!("{} access to {}", g.access, cx.t.resources[j].id);
+            cx.decide_later(
+                g.origin,
+                "access-unmapped",
+                &format!("{origin}: {what} has no built-in role"),
+                &format!("The permissions grant {what} ({}), for which aws2azure knows no Azure built-in role.", cx.t.resources[j].ty),
+                "No role assignment is generated; grant the identity a suitable role by hand.",
+                "Until then those calls are refused.",
+                Some("partial"),
+            );
+            continue;
+        };
+        let base = AzResource {
+            symbol: sym.clone(),
+            name: AzExpr::call(
+                "guid",
+                vec![
+                    AzExpr::path(&target, "id"),
+                    AzExpr::path(&principal, "id"),
+                    AzExpr::Str(role_id.clone()),
+                ],
+            ),
+            condition,
+            comments: vec![format!(
+                "{role_name} for {} on {} ({} access).",
+                cx.t.resources[p].id, cx.t.resources[j].id, g.access
+            )],
+            source: cx.t.resources[g.origin].id.clone(),
+            ..Default::default()
+        };
+        let res = match (role.is_some(), cosmos) {
+            (true, _) | (false, None) => AzResource {
                 ty: "Microsoft.Authorization/roleAssignments".into(),
                 api: "2022-04-01".into(),
-                name: AzExpr::call(
-                    "guid",
-                    vec![
-                        AzExpr::path(&target, "id"),
-                        AzExpr::path(&principal, "id"),
-                        AzExpr::Str(role.clone()),
-                    ],
-                ),
                 body: vec![
                     ("scope".into(), AzExpr::ident(&target)),
                     (
@@ -385,7 +411,7 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
                                     "subscriptionResourceId",
                                     vec![
                                         AzExpr::str("Microsoft.Authorization/roleDefinitions"),
-                                        AzExpr::Str(role),
+                                        AzExpr::Str(role_id),
                                     ],
                                 ),
                             ),
@@ -394,22 +420,13 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
                         ]),
                     ),
                 ],
-                condition,
-                comments: vec![format!(
-                    "{role_name} for {} on {} ({} access).",
-                    cx.t.resources[p].id, cx.t.resources[j].id, g.access
-                )],
-                source: cx.t.resources[g.origin].id.clone(),
-                ..Default::default()
+                ..base
             },
-            (None, Some(role)) => {
+            (false, Some((account, database))) => {
                 // A function that reads or writes a Cosmos DB container needs the account endpoint and database.
                 if matches!(
                     cx.t.resources[p].ty.as_str(),
                     "AWS::Serverless::Function" | "AWS::Lambda::Function"
-                ) && let (Some(account), Some(database)) = (
-                    cx.shared.get("cosmos").cloned(),
-                    cx.shared.get("cosmosDatabase").cloned(),
                 ) && !cosmos_settings.contains(&p)
                 {
                     cosmos_settings.push(p);
@@ -428,40 +445,26 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
                         ],
                     );
                 }
-                let (Some(account), Some(database)) = (
-                    cx.shared.get("cosmos").cloned(),
-                    cx.shared.get("cosmosDatabase").cloned(),
-                ) else {
-                    continue;
-                };
+                let account_id = || Interp::Expr(AzExpr::path(&account, "id"));
                 AzResource {
-                    symbol: sym.clone(),
                     ty: "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments".into(),
                     api: "2026-03-15".into(),
                     parent: Some(account.clone()),
-                    name: AzExpr::call(
-                        "guid",
-                        vec![
-                            AzExpr::path(&target, "id"),
-                            AzExpr::path(&principal, "id"),
-                            AzExpr::Str(role.clone()),
-                        ],
-                    ),
                     body: vec![(
                         "properties".into(),
                         AzExpr::obj(vec![
                             (
                                 "roleDefinitionId",
                                 AzExpr::Interp(vec![
-                                    Interp::Expr(AzExpr::path(&account, "id")),
-                                    Interp::Lit(format!("/sqlRoleDefinitions/{role}")),
+                                    account_id(),
+                                    Interp::Lit(format!("/sqlRoleDefinitions/{role_id}")),
                                 ]),
                             ),
                             ("principalId", principal_id),
                             (
                                 "scope",
                                 AzExpr::Interp(vec![
-                                    Interp::Expr(AzExpr::path(&account, "id")),
+                                    account_id(),
                                     Interp::Lit("/dbs/".into()),
                                     Interp::Expr(AzExpr::path(&database, "name")),
                                     Interp::Lit("/colls/".into()),
@@ -470,28 +473,8 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
                             ),
                         ]),
                     )],
-                    condition,
-                    comments: vec![format!(
-                        "{role_name} for {} on {} ({} access).",
-                        cx.t.resources[p].id, cx.t.resources[j].id, g.access
-                    )],
-                    source: cx.t.resources[g.origin].id.clone(),
-                    ..Default::default()
+                    ..base
                 }
-            }
-            _ => {
-                let origin = &cx.t.resources[g.origin].id;
-                let what = format!("{} access to {}", g.access, cx.t.resources[j].id);
-                cx.decide_later(
-                    g.origin,
-                    "access-unmapped",
-                    &format!("{origin}: {what} has no built-in role"),
-                    &format!("The permissions grant {what} ({}), for which aws2azure knows no Azure built-in role.", cx.t.resources[j].ty),
-                    "No role assignment is generated; grant the identity a suitable role by hand.",
-                    "Until then those calls are refused.",
-                    Some("partial"),
-                );
-                continue;
             }
         };
         let ty = res.ty.clone();
@@ -509,13 +492,5 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
         if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == origin) {
             rep.azure.push((ty, sym));
         }
-    }
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-        None => String::new(),
     }
 }

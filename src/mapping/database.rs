@@ -15,7 +15,8 @@ fn flexible(ty: &str) -> Option<&'static str> {
     }
 }
 
-fn set(cx: &mut Ctx, symbol: &str, path: &[&str], value: AzExpr) {
+/// Sets `path` (e.g. `properties.network.x`) in the body of resource `symbol`, creating objects on the way.
+pub(super) fn set(cx: &mut Ctx, symbol: &str, path: &[&str], value: AzExpr) {
     let Some(res) = cx
         .module
         .resources

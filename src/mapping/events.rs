@@ -219,13 +219,7 @@ fn events_of(cx: &Ctx, i: usize) -> Vec<(String, crate::model::expr::Expr)> {
 
 /// The Service Bus subscription through which function `i` receives topic `j`.
 fn subscription_for(cx: &mut Ctx, i: usize, j: usize, topic: &str) -> String {
-    let target = &cx.prepared[j].sym;
-    let capital: String = target
-        .chars()
-        .take(1)
-        .flat_map(char::to_uppercase)
-        .chain(target.chars().skip(1))
-        .collect();
+    let capital = super::names::capital(&cx.prepared[j].sym);
     let sym = cx
         .syms
         .alloc(&format!("{}{capital}Subscription", cx.prepared[i].sym));

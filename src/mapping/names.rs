@@ -112,6 +112,15 @@ pub fn camel_from_words(s: &str) -> String {
     if out.is_empty() { "value".into() } else { out }
 }
 
+/// `notificationsTopic` → `NotificationsTopic`.
+pub fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 /// `MyBucketName` → `my-bucket-name`.
 pub fn kebab(id: &str) -> String {
     let mut out = String::new();

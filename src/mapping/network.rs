@@ -465,17 +465,6 @@ pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
     ])])
 }
 
-fn set_property(cx: &mut Ctx, symbol: &str, key: &str, value: AzExpr) {
-    if let Some(res) = cx.module.resources.iter_mut().find(|r| r.symbol == symbol) {
-        match res.body.iter_mut().find(|(k, _)| k == "properties") {
-            Some((_, props)) => props.set(key, value),
-            None => res
-                .body
-                .push(("properties".into(), AzExpr::obj(vec![(key, value)]))),
-        }
-    }
-}
-
 /// Standalone rules whose group is not in the template cannot be folded.
 fn orphan_rules(cx: &mut Ctx) {
     for (i, r) in cx.t.resources.iter().enumerate() {
@@ -594,7 +583,7 @@ pub fn finish(cx: &mut Ctx) {
             &conds,
             AzExpr::obj(vec![("id", AzExpr::path(&rt, "id"))]),
         );
-        set_property(cx, &subnet, "routeTable", value);
+        super::database::set(cx, &subnet, &["properties", "routeTable"], value);
         let rt_id = &t.resources[rt_idx].id;
         for route in &t.resources {
             if route.ty != "AWS::EC2::Route"
@@ -615,7 +604,7 @@ pub fn finish(cx: &mut Ctx) {
                         .map(|(x, _)| x.as_str()),
                 );
                 let value = guarded(cx, &c, AzExpr::obj(vec![("id", AzExpr::path(&nat, "id"))]));
-                set_property(cx, &subnet, "natGateway", value);
+                super::database::set(cx, &subnet, &["properties", "natGateway"], value);
             }
         }
     }
