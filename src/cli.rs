@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "aws2azure",
     version,
-    about = "Translate AWS CloudFormation (and SAM) to Azure Bicep, with a migration decisions report"
+    about = "Translate AWS CloudFormation, SAM and Terraform to Azure Bicep or Terraform (azurerm), with a migration decisions report"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -25,15 +25,15 @@ pub enum Target {
 pub enum Command {
     /// Convert templates (files or folders) into OUT.
     Convert {
-        /// Templates or folders to convert.
+        /// Templates, Terraform modules or folders to convert.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Output folder.
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
-        /// Output language.
-        #[arg(long = "to", value_enum, default_value = "bicep")]
-        to: Target,
+        /// Output language (default: like for like, CloudFormation → Bicep, Terraform → Terraform).
+        #[arg(long = "to", value_enum)]
+        to: Option<Target>,
         /// Folder of mapping tables that add to or override the built-in ones.
         #[arg(long = "mappings")]
         mappings: Option<PathBuf>,

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 const SKIP_DIRS: &[&str] = &[".git", ".terraform", ".aws-sam", "cdk.out", "node_modules"];
-const EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template"];
+const EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template", "tf", "tfvars"];
 
 /// A file found under a PATH argument.
 #[derive(Debug, Clone)]
@@ -13,6 +13,8 @@ pub struct Found {
     pub rel: String,
     /// Named on the command line (not found by walking).
     pub explicit: bool,
+    /// The PATH argument it was found under.
+    pub root: PathBuf,
 }
 
 /// Files to consider, in a deterministic order. `exclude` (the output folder) is never walked.
@@ -31,11 +33,16 @@ pub fn walk(roots: &[PathBuf], exclude: Option<&Path>) -> (Vec<Found>, Vec<Strin
                     path: root.clone(),
                     rel,
                     explicit: true,
+                    root: root.parent().map(Path::to_path_buf).unwrap_or_default(),
                 });
             }
             Ok(m) if m.is_dir() => {
                 let canon = root.canonicalize().unwrap_or_else(|_| root.clone());
+                let start = out.len();
                 walk_dir(root, &canon, "", exclude.as_deref(), &mut out);
+                for f in &mut out[start..] {
+                    f.root = root.clone();
+                }
             }
             _ => missing.push(root.display().to_string()),
         }
@@ -90,6 +97,7 @@ fn walk_dir(
                 path,
                 rel: child_rel,
                 explicit: false,
+                root: PathBuf::new(),
             });
         }
     }

@@ -20,16 +20,16 @@ fn main() {
         mappings,
         force,
     } = args.command;
-    if to == cli::Target::Terraform {
-        eprintln!("error[usage::target]: --to terraform is not supported yet; use --to bicep");
-        std::process::exit(2);
-    }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let opts = aws2azure::run::Options {
         paths,
         out,
         mappings,
         force,
+        to: to.map(|t| match t {
+            cli::Target::Bicep => aws2azure::run::Target::Bicep,
+            cli::Target::Terraform => aws2azure::run::Target::Terraform,
+        }),
     };
     let outcome = aws2azure::run::run(&opts);
     for d in &outcome.rendered(color) {

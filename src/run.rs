@@ -16,6 +16,14 @@ pub struct Options {
     pub out: PathBuf,
     pub mappings: Option<PathBuf>,
     pub force: bool,
+    /// `None`: like for like (CloudFormation → Bicep, Terraform → Terraform).
+    pub to: Option<Target>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Bicep,
+    Terraform,
 }
 
 pub struct Outcome {
@@ -57,6 +65,8 @@ impl Outcome {
 /// A template converted in memory.
 pub struct Converted {
     pub stack: StackOut,
+    /// Generated files, relative to OUT.
+    pub files: Vec<(String, String)>,
     pub bicep: Option<String>,
     pub decisions: Vec<crate::azure::Decision>,
     pub diagnostics: Vec<Diagnostic>,
@@ -66,11 +76,25 @@ pub struct Converted {
 /// Converts one registered file. `output` is the Bicep path relative to OUT.
 pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: &str) -> Converted {
     let parsed = cfn::parse(sources, file);
-    let mut diagnostics = parsed.diagnostics;
     let source = sources.get(file).path.clone();
+    convert_parsed(sources, parsed, source, "cloudformation", tables, output, Target::Bicep)
+}
+
+/// Converts a parsed template or module. `output` is the Bicep file or the Terraform
+/// folder relative to OUT; `source` names the input in the report.
+pub fn convert_parsed(
+    sources: &SourceMap,
+    parsed: cfn::ParseReturn,
+    source: String,
+    format: &str,
+    tables: &Tables,
+    output: &str,
+    target: Target,
+) -> Converted {
+    let mut diagnostics = parsed.diagnostics;
     let empty = |errors| StackOut {
         source: source.clone(),
-        format: "cloudformation".into(),
+        format: format.into(),
         output: None,
         outputs: Vec::new(),
         resources: Vec::new(),
@@ -86,6 +110,7 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         return Converted {
             stack: empty(errors),
+            files: Vec::new(),
             bicep: None,
             decisions: Vec::new(),
             diagnostics,
@@ -94,9 +119,9 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
     };
     let g = graph::build(&t, &mut diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let mapped = mapping::map_template(&t, tables, sources);
+    let mapped = mapping::map_template(&t, tables, sources, target == Target::Terraform);
     diagnostics.extend(mapped.diagnostics);
-    let file_path = &sources.get(file).path;
+    let file_path = &sources.get(t.file).path;
     let resources = mapped
         .resources
         .iter()
@@ -182,11 +207,27 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
         errors,
         template_items: template_items(&t, sources, &mapped.module),
     };
+    let mut decisions = mapped.decisions;
+    let mut files = Vec::new();
     let bicep = (errors == 0).then(|| crate::backend::bicep::print_module(&mapped.module));
+    if errors == 0 {
+        match target {
+            Target::Bicep => files.push((output.to_string(), bicep.clone().unwrap_or_default())),
+            Target::Terraform => {
+                let (tf_files, tf_decisions) =
+                    crate::backend::terraform::emit(&mapped.module, &t, tables, sources);
+                for (name, text) in tf_files {
+                    files.push((format!("{output}/{name}"), text));
+                }
+                decisions.extend(tf_decisions);
+            }
+        }
+    }
     Converted {
         stack,
+        files,
         bicep,
-        decisions: mapped.decisions,
+        decisions,
         diagnostics,
         used_types: mapped.used_types,
     }
@@ -434,8 +475,18 @@ pub fn plan(opts: &Options) -> Outcome {
         );
     }
     let mut templates: Vec<(FileId, String)> = Vec::new();
+    // Terraform modules: folder → (.tf files, .tfvars files, PATH argument).
+    let mut modules: std::collections::BTreeMap<String, (Vec<FileId>, Vec<FileId>, PathBuf)> =
+        Default::default();
     let mut skipped = 0;
     for f in found {
+        let lower = f.rel.to_ascii_lowercase();
+        let is_tf = lower.ends_with(".tf");
+        let is_tfvars = lower.ends_with("terraform.tfvars") || lower.ends_with(".auto.tfvars");
+        if lower.ends_with(".tfvars") && !is_tfvars {
+            skipped += 1;
+            continue;
+        }
         let text = match std::fs::read(&f.path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => {
@@ -451,6 +502,18 @@ pub fn plan(opts: &Options) -> Outcome {
             .map(str::to_string)
             .unwrap_or(text);
         let id = sources.add(f.rel.clone(), Arc::from(text.as_str()));
+        if is_tf || is_tfvars {
+            let dir = f.rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+            let entry = modules
+                .entry(dir)
+                .or_insert_with(|| (Vec::new(), Vec::new(), f.root.clone()));
+            if is_tf {
+                entry.0.push(id);
+            } else {
+                entry.1.push(id);
+            }
+            continue;
+        }
         let is_template = match cfn::parse_node(&sources, id) {
             Ok((node, _)) => looks_like_template(&node),
             Err(_) => discover::mentions_cloudformation(&text),
@@ -461,10 +524,11 @@ pub fn plan(opts: &Options) -> Outcome {
             skipped += 1;
         }
     }
-    if templates.is_empty() {
+    modules.retain(|_, (tf, _, _)| !tf.is_empty());
+    if templates.is_empty() && modules.is_empty() {
         return usage(
             codes::USAGE_NO_TEMPLATE,
-            "no CloudFormation template found under the given paths".into(),
+            "no CloudFormation template or Terraform module found under the given paths".into(),
             sources,
             diagnostics,
         );
@@ -491,12 +555,52 @@ pub fn plan(opts: &Options) -> Outcome {
     let mut converted = Vec::new();
     let mut files = Vec::new();
     let mut used = std::collections::BTreeSet::new();
+    let cfn_target = opts.to.unwrap_or(Target::Bicep);
     for ((id, _), dir) in templates.iter().zip(&dirs) {
-        let out = format!("{dir}/main.bicep");
-        let c = convert_file(&sources, *id, &tables, &out);
-        if let Some(b) = &c.bicep {
-            files.push((out, b.clone()));
+        let out = match cfn_target {
+            Target::Bicep => format!("{dir}/main.bicep"),
+            Target::Terraform => dir.clone(),
+        };
+        let parsed = cfn::parse(&sources, *id);
+        let source = sources.get(*id).path.clone();
+        let c = convert_parsed(&sources, parsed, source, "cloudformation", &tables, &out, cfn_target);
+        files.extend(c.files.iter().cloned());
+        used.extend(c.used_types.iter().cloned());
+        diagnostics.extend(c.diagnostics.iter().cloned());
+        converted.push(c);
+    }
+    let tf_target = opts.to.unwrap_or(Target::Terraform);
+    for (dir, (tf, tfvars, root)) in &modules {
+        let mut tf = tf.clone();
+        tf.sort_by(|a, b| sources.get(*a).path.cmp(&sources.get(*b).path));
+        let out = match tf_target {
+            Target::Bicep if dir.is_empty() => "main.bicep".to_string(),
+            Target::Bicep => format!("{dir}/main.bicep"),
+            Target::Terraform => dir.clone(),
+        };
+        let mut parsed = crate::frontend::terraform::parse_module(&sources, &tf, tfvars, dir, &tables);
+        if let Some(t) = &parsed.template
+            && let Some(info) = &t.tf
+        {
+            for call in &info.modules {
+                if let Some(local) = &call.local_dir
+                    && !root.join(local).is_dir()
+                {
+                    parsed.diagnostics.push(
+                        Diagnostic::new(
+                            codes::TF_MODULE_SOURCE,
+                            call.source_span,
+                            format!("module `{}`: the folder `{}` does not exist", call.name, call.source),
+                            "no such folder",
+                        )
+                        .help("fix the relative path; it is resolved from the calling module's folder"),
+                    );
+                }
+            }
         }
+        let source = if dir.is_empty() { ".".to_string() } else { dir.clone() };
+        let c = convert_parsed(&sources, parsed, source, "terraform", &tables, &out, tf_target);
+        files.extend(c.files.iter().cloned());
         used.extend(c.used_types.iter().cloned());
         diagnostics.extend(c.diagnostics.iter().cloned());
         converted.push(c);

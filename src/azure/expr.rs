@@ -35,6 +35,8 @@ pub enum AzExpr {
     Not(Box<AzExpr>),
     /// `[for x in coll: body]`.
     For(String, Box<AzExpr>, Box<AzExpr>),
+    /// Terraform text kept as written (a reference to a passthrough resource).
+    Raw(String),
 }
 
 impl AzExpr {
@@ -131,7 +133,12 @@ impl AzExpr {
                 c.idents(out);
                 b.idents(out)
             }
-            AzExpr::Null | AzExpr::Bool(_) | AzExpr::Int(_) | AzExpr::Num(_) | AzExpr::Str(_) => {}
+            AzExpr::Null
+            | AzExpr::Bool(_)
+            | AzExpr::Int(_)
+            | AzExpr::Num(_)
+            | AzExpr::Str(_)
+            | AzExpr::Raw(_) => {}
         }
     }
 }

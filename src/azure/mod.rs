@@ -80,6 +80,36 @@ pub struct AzResource {
     pub existing: bool,
 }
 
+/// A call of another converted module (Terraform `module` block).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AzCall {
+    pub symbol: String,
+    /// Terraform source as written (`../modules/x`) or a registry/git source.
+    pub source: String,
+    pub local: bool,
+    pub params: Vec<(String, AzExpr)>,
+    pub condition: Option<AzExpr>,
+    /// `count` (a number) or `for_each` (a collection), as written.
+    pub count: Option<AzExpr>,
+    pub for_each: Option<AzExpr>,
+}
+
+/// A Terraform block of a provider other than AWS, kept for Terraform output.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AzPassItem {
+    Attr(String, AzExpr),
+    Block(String, Vec<String>, Vec<AzPassItem>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AzPass {
+    pub ty: String,
+    pub name: String,
+    pub items: Vec<AzPassItem>,
+    pub count: Option<AzExpr>,
+    pub for_each: Option<AzExpr>,
+}
+
 /// The whole translated template, ready for a back end.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AzModule {
@@ -88,6 +118,8 @@ pub struct AzModule {
     pub vars: Vec<AzVar>,
     pub resources: Vec<AzResource>,
     pub outputs: Vec<AzOutput>,
+    pub calls: Vec<AzCall>,
+    pub passthrough: Vec<AzPass>,
 }
 
 /// Where a decision applies: a logical id and its place in the source.

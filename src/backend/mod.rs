@@ -1,3 +1,4 @@
 //! Back ends: print the Azure model.
 
 pub mod bicep;
+pub mod terraform;

@@ -36,4 +36,10 @@ codes! {
     CFN_CYCLE = "cfn::cycle", Error, "resources depend on each other in a circle";
     CFN_MACRO = "cfn::macro", Warning, "a macro or transform is not expanded; the rest of the template converts";
     CFN_EMPTY = "cfn::empty", Warning, "the template declares no resources";
+    TF_SYNTAX = "tf::syntax", Error, "a .tf file is not valid HCL";
+    TF_STRUCTURE = "tf::structure", Error, "a block does not have the shape Terraform expects";
+    TF_UNDEFINED = "tf::undefined-reference", Error, "a reference names no variable, local, resource, data source or module";
+    TF_DUPLICATE = "tf::duplicate", Error, "a block that must be unique is declared twice";
+    TF_MODULE_SOURCE = "tf::module-source", Error, "a local module source does not exist";
+    TF_CYCLE = "tf::cycle", Error, "locals or resources depend on each other in a circle";
 }

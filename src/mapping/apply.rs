@@ -81,7 +81,12 @@ pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
 }
 
 /// Maps a parsed template.
-pub fn map_template(t: &Template, tables: &Tables, sources: &SourceMap) -> StackResult {
+pub fn map_template(
+    t: &Template,
+    tables: &Tables,
+    sources: &SourceMap,
+    target_terraform: bool,
+) -> StackResult {
     let mut cx = Ctx {
         t,
         tables,
@@ -97,6 +102,8 @@ pub fn map_template(t: &Template, tables: &Tables, sources: &SourceMap) -> Stack
         param_syms: BTreeMap::new(),
         condition_syms: BTreeMap::new(),
         mapping_syms: BTreeMap::new(),
+        local_syms: BTreeMap::new(),
+        target_terraform,
         current: None,
         subject: None,
         current_decisions: Vec::new(),
@@ -139,6 +146,7 @@ pub fn map_template(t: &Template, tables: &Tables, sources: &SourceMap) -> Stack
         }
     }
     cx.prepare();
+    super::terraform::declare_locals(&mut cx);
     super::params::conditions_and_mappings(&mut cx);
     for i in 0..t.resources.len() {
         cx.map_resource(i);
@@ -149,6 +157,7 @@ pub fn map_template(t: &Template, tables: &Tables, sources: &SourceMap) -> Stack
     super::network::inline_children(&mut cx);
     super::network::prune_depends_on(&mut cx);
     super::params::outputs(&mut cx);
+    super::terraform::calls_and_passthrough(&mut cx);
     if cx.needs_suffix {
         cx.module.vars.insert(
             0,
@@ -183,7 +192,13 @@ pub fn map_template(t: &Template, tables: &Tables, sources: &SourceMap) -> Stack
     prune_parameters(&mut cx);
     let file = cx.file().to_string();
     cx.module.header = vec![
-        format!("Translated from {file} (AWS CloudFormation) by aws2azure."),
+        match &t.tf {
+            Some(info) => format!(
+                "Translated from the Terraform module {} by aws2azure.",
+                if info.dir.is_empty() { "." } else { &info.dir }
+            ),
+            None => format!("Translated from {file} (AWS CloudFormation) by aws2azure."),
+        },
         "Decisions are recorded in MIGRATION.md and migration-report.json at the root of the output.".into(),
     ];
     cx.decisions.sort_by(|a, b| a.id.cmp(&b.id));

@@ -57,6 +57,10 @@ pub struct Ctx<'a> {
     pub param_syms: BTreeMap<String, String>,
     pub condition_syms: BTreeMap<String, String>,
     pub mapping_syms: BTreeMap<String, String>,
+    /// Terraform locals → their variable symbols.
+    pub local_syms: BTreeMap<String, String>,
+    /// The output is Terraform: Terraform-only references may stay raw.
+    pub target_terraform: bool,
     /// Index of the resource being mapped, for decisions raised while translating it.
     pub current: Option<usize>,
     /// What a template-level decision is about when no resource is current (a parameter, an output).

@@ -165,6 +165,7 @@ impl Ctx<'_> {
             }
             ExprKind::Dynamic(d) => self.dynamic(d, e.span),
             ExprKind::Opaque(what) => self.placeholder(&format!("opaque {what}"), what, e.span),
+            _ => self.tr_tf(e),
         }
     }
 

@@ -15,6 +15,8 @@ mod params;
 mod prune;
 mod storage;
 pub mod table;
+mod terraform;
+mod tf_exprs;
 pub mod transforms;
 
 pub use apply::map_template;

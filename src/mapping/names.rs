@@ -223,3 +223,8 @@ mod tests {
         assert_eq!(s.alloc("bucket"), "bucket2");
     }
 }
+
+/// `api_gateway` → `ApiGateway` (any non-alphanumeric separates words).
+pub fn pascal(s: &str) -> String {
+    capital(&camel_from_words(s))
+}

@@ -174,6 +174,10 @@ pub struct Tables {
     pub type_origin: BTreeMap<String, (FileId, bool)>,
     pub services: BTreeMap<String, ServiceHint>,
     pub lookups: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
+    /// `mappings/terraform/`: Terraform `aws_*` → CloudFormation vocabulary.
+    pub lift: crate::frontend::terraform::table::LiftTables,
+    /// `mappings/azurerm/`: ARM types → azurerm resources.
+    pub azurerm: crate::backend::terraform::table::AzurermTables,
 }
 
 impl Tables {
@@ -240,6 +244,27 @@ pub fn load_file(
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let name = path.rsplit('/').next().unwrap_or(path);
+    if path.contains("terraform/") {
+        if name == "prefixes.yaml" {
+            match serde_yaml::from_str::<BTreeMap<String, String>>(text) {
+                Ok(raw) => tables.lift.prefixes.extend(raw),
+                Err(e) => diags.push(yaml_error(sources, path, text, &e)),
+            }
+            return diags;
+        }
+        match serde_yaml::from_str::<BTreeMap<String, crate::frontend::terraform::table::LiftEntry>>(text) {
+            Ok(raw) => tables.lift.entries.extend(raw),
+            Err(e) => diags.push(yaml_error(sources, path, text, &e)),
+        }
+        return diags;
+    }
+    if path.contains("azurerm/") {
+        match serde_yaml::from_str::<BTreeMap<String, Vec<crate::backend::terraform::table::Variant>>>(text) {
+            Ok(raw) => tables.azurerm.types.extend(raw),
+            Err(e) => diags.push(yaml_error(sources, path, text, &e)),
+        }
+        return diags;
+    }
     if path.contains("tables/")
         || text.trim_start().starts_with("table:")
         || text.contains("\ntable:")

@@ -79,6 +79,41 @@ pub enum ExprKind {
     Dynamic(Dynamic),
     /// A construct with no translation (e.g. `Fn::Transform`); named for the decision.
     Opaque(String),
+    /// Terraform `local.name`.
+    Local(String),
+    /// A Terraform iteration variable: `each`, `count`, a `for` or `dynamic` iterator.
+    LoopVar(String),
+    /// A Terraform function call (`join(",", x)`).
+    Call(String, Vec<Expr>),
+    /// `cond ? a : b` on a boolean expression.
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A binary operator (`+ - * / % == != < <= > >= && ||`).
+    BinOp(String, Box<Expr>, Box<Expr>),
+    /// Unary minus.
+    Neg(Box<Expr>),
+    /// `x[i]`.
+    Index(Box<Expr>, Box<Expr>),
+    /// `x.name` on a value that is not a resource reference.
+    Attr(Box<Expr>, String),
+    /// `[for k, v in coll : body if cond]` or `{for k, v in coll : key => body}`.
+    For(Box<ForExpr>),
+    /// `module.name.output`.
+    ModuleOutput { module: String, output: String },
+    /// A reference to a Terraform resource that is not lifted into the AWS model
+    /// (`random_pet.this.id`): kept for Terraform output.
+    TfRef { ty: String, name: String, path: Vec<String> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForExpr {
+    pub key_var: Option<String>,
+    pub value_var: String,
+    pub collection: Expr,
+    /// Set for object `for` expressions.
+    pub key: Option<Expr>,
+    pub value: Expr,
+    pub cond: Option<Expr>,
+    pub grouping: bool,
 }
 
 impl Expr {
@@ -169,8 +204,27 @@ impl Expr {
                 then.walk(f);
                 other.walk(f)
             }
-            Not(a) | ImportValue(a) | GetAZs(a) | Base64(a) | Length(a) | ToJsonString(a) => {
-                a.walk(f)
+            Not(a) | ImportValue(a) | GetAZs(a) | Base64(a) | Length(a) | ToJsonString(a)
+            | Neg(a) | Attr(a, _) => a.walk(f),
+            Call(_, l) => l.iter().for_each(|e| e.walk(f)),
+            Cond(a, b, c) => {
+                a.walk(f);
+                b.walk(f);
+                c.walk(f)
+            }
+            BinOp(_, a, b) | Index(a, b) => {
+                a.walk(f);
+                b.walk(f)
+            }
+            For(fe) => {
+                fe.collection.walk(f);
+                if let Some(k) = &fe.key {
+                    k.walk(f)
+                }
+                fe.value.walk(f);
+                if let Some(c) = &fe.cond {
+                    c.walk(f)
+                }
             }
             FindInMap {
                 top,
@@ -197,7 +251,11 @@ impl Expr {
             | GetAtt { .. }
             | Condition(_)
             | Dynamic(_)
-            | Opaque(_) => {}
+            | Opaque(_)
+            | Local(_)
+            | LoopVar(_)
+            | ModuleOutput { .. }
+            | TfRef { .. } => {}
         }
     }
 }

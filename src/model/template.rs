@@ -7,6 +7,7 @@ use crate::source::{FileId, Span};
 pub enum Format {
     Json,
     Yaml,
+    Terraform,
 }
 
 impl Format {
@@ -14,6 +15,7 @@ impl Format {
         match self {
             Format::Json => "cloudformation-json",
             Format::Yaml => "cloudformation-yaml",
+            Format::Terraform => "terraform",
         }
     }
 }
@@ -33,6 +35,17 @@ pub struct Template {
     pub sections: Vec<(String, Span)>,
     /// Names SAM generates (`MyFunctionVersion`, `MyApiProdStage`) → the resource they stand for.
     pub aliases: Vec<(String, String)>,
+    /// Terraform `locals`, in dependency order.
+    pub locals: Vec<Local>,
+    /// What only a Terraform module has: module calls, providers, state.
+    pub tf: Option<Box<crate::frontend::terraform::TfInfo>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub name: String,
+    pub span: Span,
+    pub value: Expr,
 }
 
 impl Template {

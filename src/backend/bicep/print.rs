@@ -219,7 +219,7 @@ fn expr(e: &AzExpr, indent: usize) -> String {
         AzExpr::Int(i) => i.to_string(),
         AzExpr::Num(n) => string_lit(n),
         AzExpr::Str(s) => string_lit(s),
-        AzExpr::Ident(i) => i.clone(),
+        AzExpr::Ident(i) | AzExpr::Raw(i) => i.clone(),
         AzExpr::Member(b, m) => {
             if is_ident(m) {
                 format!("{}.{m}", operand(b, indent))

@@ -108,6 +108,8 @@ fn read_template(
         outputs: Vec::new(),
         sections: Vec::new(),
         aliases: Vec::new(),
+        locals: Vec::new(),
+        tf: None,
     };
     let mut globals = None;
     let mut saw_resources = false;

@@ -1,0 +1,1 @@
+pub fn emit(_m: &crate::azure::AzModule, _t: &crate::model::Template, _tables: &crate::mapping::Tables, _s: &crate::source::SourceMap) -> (Vec<(String, String)>, Vec<crate::azure::Decision>) { (Vec::new(), Vec::new()) }

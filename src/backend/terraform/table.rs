@@ -1,0 +1,87 @@
+//! The lowering tables (`mappings/azurerm/*.yaml`): ARM types → azurerm resources.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Cond {
+    pub path: String,
+    #[serde(default)]
+    pub equals: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub present: Option<bool>,
+}
+
+/// One rule: an argument or a nested block.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    #[serde(default)]
+    pub arg: Option<String>,
+    #[serde(default)]
+    pub block: Option<String>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub value: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub default: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub map: Option<BTreeMap<String, serde_yaml::Value>>,
+    #[serde(default)]
+    pub transform: Option<String>,
+    #[serde(default)]
+    pub sep: Option<String>,
+    #[serde(default)]
+    pub index: Option<usize>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub each: bool,
+    #[serde(default)]
+    pub args: Vec<Rule>,
+    #[serde(default)]
+    pub when: Option<Cond>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn name_default() -> Option<String> {
+    Some("name".into())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    #[serde(default)]
+    pub resource: Option<String>,
+    #[serde(default)]
+    pub data: Option<String>,
+    #[serde(default)]
+    pub when: Option<Cond>,
+    #[serde(default = "name_default")]
+    pub name: Option<String>,
+    #[serde(default = "yes")]
+    pub resource_group: bool,
+    #[serde(default)]
+    pub location: Option<bool>,
+    #[serde(default)]
+    pub tags: Option<bool>,
+    #[serde(default)]
+    pub args: Vec<Rule>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub into_parent: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct AzurermTables {
+    pub types: BTreeMap<String, Vec<Variant>>,
+}

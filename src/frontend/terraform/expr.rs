@@ -1,0 +1,513 @@
+//! HCL expressions (hcl-edit, with spans) → the model's expression trees.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::template::{Directive, Element, Template};
+
+use crate::diag::{Diagnostic, codes};
+use crate::model::expr::{Expr, ExprKind, ForExpr, SubPart};
+use crate::source::{FileId, Span};
+
+/// What a name in the module stands for.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A lifted AWS resource: its logical id and Terraform type.
+    Aws { id: String, tf_type: String },
+    /// A resource kept as Terraform (random, null, …).
+    Passthrough,
+    /// A resource of a provider with no translation.
+    Foreign,
+}
+
+/// Names declared in a module, for resolving references.
+#[derive(Default)]
+pub struct Scope {
+    pub vars: BTreeSet<String>,
+    pub locals: BTreeSet<String>,
+    pub modules: BTreeSet<String>,
+    /// (type, name) → target.
+    pub resources: BTreeMap<(String, String), Target>,
+    /// (type, name) of data sources.
+    pub data: BTreeSet<(String, String)>,
+    /// Policy documents of `data.aws_iam_policy_document` blocks, by name.
+    pub policy_docs: BTreeMap<String, Expr>,
+    /// Terraform attribute → CloudFormation `Ref`/attribute, per lifted Terraform type.
+    pub attributes: BTreeMap<String, BTreeMap<String, String>>,
+    /// Data sources used, for decisions: (type, name, span).
+    pub data_used: Vec<(String, String, Span)>,
+}
+
+pub struct Conv<'a> {
+    pub file: FileId,
+    pub scope: &'a Scope,
+    pub loops: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub data_used: Vec<(String, String, Span)>,
+}
+
+pub fn span_of(file: FileId, r: Option<std::ops::Range<usize>>) -> Span {
+    r.map(|r| Span::new(file, r.start, r.end))
+        .unwrap_or(Span::new(file, 0, 0))
+}
+
+fn bx(e: Expr) -> Box<Expr> {
+    Box::new(e)
+}
+
+impl Conv<'_> {
+    pub fn sp(&self, r: Option<std::ops::Range<usize>>) -> Span {
+        span_of(self.file, r)
+    }
+
+    pub fn expr(&mut self, e: &Expression) -> Expr {
+        let span = self.sp(e.span());
+        let kind = match e {
+            Expression::Null(_) => ExprKind::Null,
+            Expression::Bool(b) => ExprKind::Bool(*b.value()),
+            Expression::Number(n) => ExprKind::Number(n.value().to_string()),
+            Expression::String(s) => ExprKind::Str(s.value().to_string()),
+            Expression::Array(a) => ExprKind::List(a.iter().map(|x| self.expr(x)).collect()),
+            Expression::Object(o) => {
+                let mut out = Vec::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.value().to_string(),
+                        ObjectKey::Expression(x) => match self.expr(x).kind {
+                            ExprKind::Str(s) => s,
+                            _ => {
+                                // Computed keys: kept as an opaque entry.
+                                return Expr::new(
+                                    ExprKind::Opaque("object with computed keys".into()),
+                                    span,
+                                );
+                            }
+                        },
+                    };
+                    let ks = self.sp(k.span());
+                    out.push((key, ks, self.expr(v.expr())));
+                }
+                ExprKind::Object(out)
+            }
+            Expression::StringTemplate(t) => return self.template(t, span, None),
+            Expression::HeredocTemplate(h) => {
+                return self.template(&h.template, span, h.indent());
+            }
+            Expression::Parenthesis(p) => return self.expr(p.inner()),
+            Expression::Variable(v) => return self.variable(v.value().as_str(), &[], span),
+            Expression::Conditional(c) => ExprKind::Cond(
+                bx(self.expr(&c.cond_expr)),
+                bx(self.expr(&c.true_expr)),
+                bx(self.expr(&c.false_expr)),
+            ),
+            Expression::FuncCall(f) => {
+                let name = if f.name.namespace.is_empty() {
+                    f.name.name.value().to_string()
+                } else {
+                    let mut n: Vec<String> = f
+                        .name
+                        .namespace
+                        .iter()
+                        .map(|x| x.value().to_string())
+                        .collect();
+                    n.push(f.name.name.value().to_string());
+                    n.join("::")
+                };
+                let args = f.args.iter().map(|a| self.expr(a)).collect();
+                ExprKind::Call(name, args)
+            }
+            Expression::Traversal(t) => return self.traversal(&t.expr, &t.operators, span),
+            Expression::UnaryOp(u) => {
+                let x = self.expr(&u.expr);
+                match u.operator.value() {
+                    UnaryOperator::Neg => ExprKind::Neg(bx(x)),
+                    UnaryOperator::Not => ExprKind::Not(bx(x)),
+                }
+            }
+            Expression::BinaryOp(b) => {
+                let op = match b.operator.value() {
+                    BinaryOperator::Eq => "==",
+                    BinaryOperator::NotEq => "!=",
+                    BinaryOperator::LessEq => "<=",
+                    BinaryOperator::GreaterEq => ">=",
+                    BinaryOperator::Less => "<",
+                    BinaryOperator::Greater => ">",
+                    BinaryOperator::Plus => "+",
+                    BinaryOperator::Minus => "-",
+                    BinaryOperator::Mul => "*",
+                    BinaryOperator::Div => "/",
+                    BinaryOperator::Mod => "%",
+                    BinaryOperator::And => "&&",
+                    BinaryOperator::Or => "||",
+                };
+                ExprKind::BinOp(
+                    op.into(),
+                    bx(self.expr(&b.lhs_expr)),
+                    bx(self.expr(&b.rhs_expr)),
+                )
+            }
+            Expression::ForExpr(f) => {
+                let collection = self.expr(&f.intro.collection_expr);
+                let key_var = f.intro.key_var.as_ref().map(|k| k.value().to_string());
+                let value_var = f.intro.value_var.value().to_string();
+                let pushed = 1 + usize::from(key_var.is_some());
+                if let Some(k) = &key_var {
+                    self.loops.push(k.clone());
+                }
+                self.loops.push(value_var.clone());
+                let key = f.key_expr.as_ref().map(|k| self.expr(k));
+                let value = self.expr(&f.value_expr);
+                let cond = f.cond.as_ref().map(|c| self.expr(&c.expr));
+                for _ in 0..pushed {
+                    self.loops.pop();
+                }
+                ExprKind::For(Box::new(ForExpr {
+                    key_var,
+                    value_var,
+                    collection,
+                    key,
+                    value,
+                    cond,
+                    grouping: f.grouping,
+                }))
+            }
+        };
+        Expr::new(kind, span)
+    }
+
+    fn template(&mut self, t: &Template, span: Span, indent: Option<usize>) -> Expr {
+        let mut parts: Vec<SubPart> = Vec::new();
+        let mut at_line_start = true;
+        for el in t.iter() {
+            match el {
+                Element::Literal(l) => {
+                    let mut text = l.value().to_string();
+                    if let Some(n) = indent {
+                        text = dedent(&text, n, at_line_start);
+                    }
+                    at_line_start = text.ends_with('\n');
+                    push_lit(&mut parts, &text);
+                }
+                Element::Interpolation(i) => {
+                    at_line_start = false;
+                    let x = self.expr(&i.expr);
+                    match x.kind {
+                        ExprKind::Str(s) => push_lit(&mut parts, &s),
+                        _ => parts.push(SubPart::Expr(x)),
+                    }
+                }
+                Element::Directive(d) => {
+                    at_line_start = false;
+                    let what = match d.as_ref() {
+                        Directive::If(_) => "template %{if} directive",
+                        Directive::For(_) => "template %{for} directive",
+                    };
+                    parts.push(SubPart::Expr(Expr::new(ExprKind::Opaque(what.into()), span)));
+                }
+            }
+        }
+        match parts.as_slice() {
+            [] => Expr::new(ExprKind::Str(String::new()), span),
+            [SubPart::Lit(s)] => Expr::new(ExprKind::Str(s.clone()), span),
+            [SubPart::Expr(x)] => x.clone(),
+            _ => Expr::new(ExprKind::Sub(parts), span),
+        }
+    }
+
+    fn traversal(&mut self, root: &Expression, ops: &[hcl_edit::Decorated<TraversalOperator>], span: Span) -> Expr {
+        if let Expression::Variable(v) = root {
+            return self.variable(v.value().as_str(), ops, span);
+        }
+        let base = self.expr(root);
+        self.apply_ops(base, ops, span)
+    }
+
+    fn apply_ops(&mut self, mut base: Expr, ops: &[hcl_edit::Decorated<TraversalOperator>], span: Span) -> Expr {
+        let mut i = 0;
+        while i < ops.len() {
+            match ops[i].value() {
+                TraversalOperator::GetAttr(a) => {
+                    base = Expr::new(ExprKind::Attr(bx(base), a.value().to_string()), span);
+                }
+                TraversalOperator::Index(x) => {
+                    let ix = self.expr(x);
+                    base = Expr::new(ExprKind::Index(bx(base), bx(ix)), span);
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    let ix = Expr::new(ExprKind::Number(n.value().to_string()), span);
+                    base = Expr::new(ExprKind::Index(bx(base), bx(ix)), span);
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    // `x[*].a.b` → `[for v in x : v.a.b]`.
+                    let var = "__splat".to_string();
+                    let mut body = Expr::new(ExprKind::LoopVar(var.clone()), span);
+                    body = self.apply_ops(body, &ops[i + 1..], span);
+                    return Expr::new(
+                        ExprKind::For(Box::new(ForExpr {
+                            key_var: None,
+                            value_var: var,
+                            collection: base,
+                            key: None,
+                            value: body,
+                            cond: None,
+                            grouping: false,
+                        })),
+                        span,
+                    );
+                }
+            }
+            i += 1;
+        }
+        base
+    }
+
+    fn attr_at(ops: &[hcl_edit::Decorated<TraversalOperator>], i: usize) -> Option<String> {
+        match ops.get(i).map(|o| o.value()) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.value().to_string()),
+            _ => None,
+        }
+    }
+
+    fn undefined(&mut self, what: String, span: Span, help: &str) -> Expr {
+        self.diagnostics.push(
+            Diagnostic::new(codes::TF_UNDEFINED, span, what, "not declared in this module")
+                .help(help.to_string()),
+        );
+        Expr::new(ExprKind::Null, span)
+    }
+
+    /// A traversal from a root name: `var.x`, `local.x`, `aws_s3_bucket.b.arn`, `data.…`, `module.m.out`.
+    fn variable(&mut self, root: &str, ops: &[hcl_edit::Decorated<TraversalOperator>], span: Span) -> Expr {
+        if self.loops.iter().any(|l| l == root) || matches!(root, "each" | "count" | "self") {
+            let base = Expr::new(ExprKind::LoopVar(root.to_string()), span);
+            return self.apply_ops(base, ops, span);
+        }
+        if root == "resource" {
+            // `resource.TYPE.NAME`: the explicit form of a resource reference.
+            if let Some(ty) = Self::attr_at(ops, 0) {
+                return self.variable_resource(&ty, &ops[1..], span);
+            }
+        }
+        let first = Self::attr_at(ops, 0);
+        match root {
+            "var" => {
+                let Some(name) = first else {
+                    return Expr::new(ExprKind::Opaque("var".into()), span);
+                };
+                if !self.scope.vars.contains(&name) {
+                    return self.undefined(
+                        format!("unknown variable `var.{name}`"),
+                        span,
+                        "declare it with a `variable` block, or fix the name",
+                    );
+                }
+                let base = Expr::new(ExprKind::Ref(name), span);
+                self.apply_ops(base, &ops[1..], span)
+            }
+            "local" => {
+                let Some(name) = first else {
+                    return Expr::new(ExprKind::Opaque("local".into()), span);
+                };
+                if !self.scope.locals.contains(&name) {
+                    return self.undefined(
+                        format!("unknown local value `local.{name}`"),
+                        span,
+                        "declare it in a `locals` block, or fix the name",
+                    );
+                }
+                let base = Expr::new(ExprKind::Local(name), span);
+                self.apply_ops(base, &ops[1..], span)
+            }
+            "module" => {
+                let Some(name) = first else {
+                    return Expr::new(ExprKind::Opaque("module".into()), span);
+                };
+                if !self.scope.modules.contains(&name) {
+                    return self.undefined(
+                        format!("unknown module `module.{name}`"),
+                        span,
+                        "declare it with a `module` block, or fix the name",
+                    );
+                }
+                // module.m[0].out / module.m["k"].out: the index is dropped with the call's loop.
+                let mut k = 1;
+                while matches!(
+                    ops.get(k).map(|o| o.value()),
+                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
+                ) {
+                    k += 1;
+                }
+                match Self::attr_at(ops, k) {
+                    Some(output) => {
+                        let base = Expr::new(ExprKind::ModuleOutput { module: name, output }, span);
+                        self.apply_ops(base, &ops[k + 1..], span)
+                    }
+                    None => Expr::new(ExprKind::Opaque(format!("module.{name}")), span),
+                }
+            }
+            "data" => {
+                let (Some(ty), Some(name)) = (first, Self::attr_at(ops, 1)) else {
+                    return Expr::new(ExprKind::Opaque("data".into()), span);
+                };
+                if !self.scope.data.contains(&(ty.clone(), name.clone())) {
+                    return self.undefined(
+                        format!("unknown data source `data.{ty}.{name}`"),
+                        span,
+                        "declare it with a `data` block, or fix the name",
+                    );
+                }
+                let mut k = 2;
+                while matches!(
+                    ops.get(k).map(|o| o.value()),
+                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
+                ) {
+                    k += 1;
+                }
+                let attr = Self::attr_at(ops, k).unwrap_or_default();
+                self.data_used.push((ty.clone(), name.clone(), span));
+                let base = self.data_value(&ty, &name, &attr, span);
+                self.apply_ops(base, &ops[(k + 1).min(ops.len())..], span)
+            }
+            "path" | "terraform" => {
+                let what = format!("{root}.{}", first.unwrap_or_default());
+                Expr::new(ExprKind::Opaque(what), span)
+            }
+            ty => self.variable_resource(ty, ops, span),
+        }
+    }
+
+    fn variable_resource(&mut self, ty: &str, ops: &[hcl_edit::Decorated<TraversalOperator>], span: Span) -> Expr {
+        let first = Self::attr_at(ops, 0);
+        {
+            {
+                let Some(name) = first else {
+                    return self.undefined(
+                        format!("unknown name `{ty}`"),
+                        span,
+                        "use var., local., module., data. or a resource type",
+                    );
+                };
+                let Some(target) = self.scope.resources.get(&(ty.to_string(), name.clone())) else {
+                    return self.undefined(
+                        format!("reference to undeclared resource `{ty}.{name}`"),
+                        span,
+                        "declare the resource in this module, or fix the reference",
+                    );
+                };
+                let mut k = 1;
+                let mut index: Option<Expr> = None;
+                let mut splat = false;
+                while let Some(op) = ops.get(k).map(|o| o.value()) {
+                    match op {
+                        TraversalOperator::Index(x) => index = Some(self.expr(x)),
+                        TraversalOperator::LegacyIndex(_) => {}
+                        TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                            splat = true
+                        }
+                        _ => break,
+                    }
+                    k += 1;
+                }
+                let _ = (index, splat);
+                match target.clone() {
+                    Target::Aws { id, tf_type } => {
+                        let attr = Self::attr_at(ops, k);
+                        let Some(attr) = attr else {
+                            return Expr::new(ExprKind::Ref(id), span);
+                        };
+                        let lifted = self
+                            .scope
+                            .attributes
+                            .get(&tf_type)
+                            .and_then(|m| m.get(&attr))
+                            .cloned();
+                        let base = match lifted.as_deref() {
+                            Some("Ref") => Expr::new(ExprKind::Ref(id), span),
+                            Some(a) => Expr::new(
+                                ExprKind::GetAtt {
+                                    resource: id,
+                                    attribute: a.to_string(),
+                                },
+                                span,
+                            ),
+                            None if attr == "id" => Expr::new(ExprKind::Ref(id), span),
+                            None => Expr::new(
+                                ExprKind::GetAtt {
+                                    resource: id,
+                                    attribute: attr.clone(),
+                                },
+                                span,
+                            ),
+                        };
+                        self.apply_ops(base, &ops[k + 1..], span)
+                    }
+                    Target::Passthrough => {
+                        let path = ops[k..]
+                            .iter()
+                            .map_while(|o| match o.value() {
+                                TraversalOperator::GetAttr(a) => Some(a.value().to_string()),
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>();
+                        let n = path.len();
+                        let base = Expr::new(
+                            ExprKind::TfRef {
+                                ty: ty.to_string(),
+                                name,
+                                path,
+                            },
+                            span,
+                        );
+                        self.apply_ops(base, &ops[k + n..], span)
+                    }
+                    Target::Foreign => Expr::new(ExprKind::Opaque(format!("{ty}.{name}")), span),
+                }
+            }
+        }
+    }
+
+    /// `data.TYPE.NAME.attr`: the built-in AWS data sources, else an opaque value.
+    fn data_value(&mut self, ty: &str, name: &str, attr: &str, span: Span) -> Expr {
+        let pseudo = |p: &str| Expr::new(ExprKind::Ref(p.into()), span);
+        match (ty, attr) {
+            ("aws_caller_identity", "account_id" | "id") => pseudo("AWS::AccountId"),
+            ("aws_region", "name" | "id" | "region") => pseudo("AWS::Region"),
+            ("aws_partition", "partition" | "id") => pseudo("AWS::Partition"),
+            ("aws_partition", "dns_suffix") => pseudo("AWS::URLSuffix"),
+            ("aws_availability_zones", "names" | "zone_ids") => Expr::new(
+                ExprKind::GetAZs(bx(Expr::new(ExprKind::Str(String::new()), span))),
+                span,
+            ),
+            ("aws_iam_policy_document", "json" | "minified_json") => {
+                match self.scope.policy_docs.get(name) {
+                    Some(doc) => Expr::new(ExprKind::ToJsonString(bx(doc.clone())), span),
+                    None => Expr::new(ExprKind::Opaque(format!("data.{ty}.{name}")), span),
+                }
+            }
+            _ => Expr::new(ExprKind::Opaque(format!("data.{ty}.{name}.{attr}")), span),
+        }
+    }
+}
+
+fn push_lit(parts: &mut Vec<SubPart>, s: &str) {
+    if let Some(SubPart::Lit(l)) = parts.last_mut() {
+        l.push_str(s);
+    } else if !s.is_empty() {
+        parts.push(SubPart::Lit(s.to_string()));
+    }
+}
+
+/// Removes up to `n` leading spaces from each line of a `<<-` heredoc literal.
+fn dedent(text: &str, n: usize, at_line_start: bool) -> String {
+    let mut out = String::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i > 0 || at_line_start {
+            let strip = line.len() - line.trim_start_matches(' ').len();
+            out.push_str(&line[strip.min(n)..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}

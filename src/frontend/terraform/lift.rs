@@ -1,0 +1,813 @@
+//! Lifting `aws_*` resources into CloudFormation's vocabulary, and folding split
+//! resources (`aws_s3_bucket_versioning`, `aws_security_group_rule`, …) into their parent.
+
+use std::collections::BTreeMap;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, Body, Structure};
+
+use super::expr::{Conv, Target};
+use super::table::{Append, ArgRule, LiftEntry};
+use super::{Note, PassItem, PassResource, TfInfo, attr, label};
+use crate::mapping::Tables;
+use crate::model::expr::{Expr, ExprKind, ForExpr, SubPart};
+use crate::model::template::{Condition, ForEach, Resource, Template};
+use crate::source::Span;
+
+const META: &[&str] = &["count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"];
+
+type Props = Vec<(String, Span, Expr)>;
+
+fn obj(props: Props, span: Span) -> Expr {
+    Expr::new(ExprKind::Object(props), span)
+}
+
+/// Sets `path` (dotted) in an object tree, merging objects on the way.
+fn set_path(props: &mut Props, path: &str, span: Span, value: Expr) {
+    let (head, rest) = match path.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    let pos = props.iter().position(|(k, _, _)| k == head);
+    match rest {
+        None => match pos {
+            Some(i) => {
+                // Merge two objects (a fold adding keys), else replace.
+                if let (ExprKind::Object(old), ExprKind::Object(new)) = (&mut props[i].2.kind, &value.kind) {
+                    for (k, s, v) in new.clone() {
+                        set_path(old, &k, s, v);
+                    }
+                } else {
+                    props[i].2 = value;
+                }
+            }
+            None => props.push((head.to_string(), span, value)),
+        },
+        Some(rest) => {
+            let i = match pos {
+                Some(i) => i,
+                None => {
+                    props.push((head.to_string(), span, obj(Vec::new(), span)));
+                    props.len() - 1
+                }
+            };
+            if !matches!(props[i].2.kind, ExprKind::Object(_)) {
+                props[i].2 = obj(Vec::new(), span);
+            }
+            if let ExprKind::Object(inner) = &mut props[i].2.kind {
+                set_path(inner, rest, span, value);
+            }
+        }
+    }
+}
+
+/// Appends to the list at `path`, creating it.
+fn push_path(props: &mut Props, path: &str, span: Span, value: Expr) {
+    let (head, rest) = match path.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (path, None),
+    };
+    let i = match props.iter().position(|(k, _, _)| k == head) {
+        Some(i) => i,
+        None => {
+            let init = if rest.is_some() { obj(Vec::new(), span) } else { Expr::new(ExprKind::List(Vec::new()), span) };
+            props.push((head.to_string(), span, init));
+            props.len() - 1
+        }
+    };
+    match rest {
+        Some(r) => {
+            if let ExprKind::Object(inner) = &mut props[i].2.kind {
+                push_path(inner, r, span, value);
+            }
+        }
+        None => match &mut props[i].2.kind {
+            ExprKind::List(l) => l.push(value),
+            _ => {
+                let old = props[i].2.clone();
+                props[i].2 = Expr::new(ExprKind::List(vec![old, value]), span);
+            }
+        },
+    }
+}
+
+fn map_value(v: Expr, map: &BTreeMap<String, serde_yaml::Value>) -> Expr {
+    if map.is_empty() {
+        return v;
+    }
+    let Some(text) = v.literal_text() else { return v };
+    match map.get(&text) {
+        Some(serde_yaml::Value::String(s)) => Expr::new(ExprKind::Str(s.clone()), v.span),
+        Some(serde_yaml::Value::Bool(b)) => Expr::new(ExprKind::Bool(*b), v.span),
+        Some(serde_yaml::Value::Number(n)) => Expr::new(ExprKind::Number(n.to_string()), v.span),
+        _ => v,
+    }
+}
+
+/// Applies a lift transform to a value.
+fn transform(name: &str, v: Expr) -> Expr {
+    let span = v.span;
+    match name {
+        "tags" => match v.kind {
+            ExprKind::Object(m) => Expr::new(
+                ExprKind::List(
+                    m.into_iter()
+                        .map(|(k, ks, val)| {
+                            obj(
+                                vec![
+                                    ("Key".into(), ks, Expr::new(ExprKind::Str(k), ks)),
+                                    ("Value".into(), val.span, val),
+                                ],
+                                ks,
+                            )
+                        })
+                        .collect(),
+                ),
+                span,
+            ),
+            kind => Expr::new(kind, span),
+        },
+        "json" => json_value(v),
+        "list" => match v.kind {
+            ExprKind::List(_) => v,
+            _ => Expr::new(ExprKind::List(vec![v]), span),
+        },
+        _ => v,
+    }
+}
+
+/// A JSON policy given as `jsonencode(x)`, a policy document, or a (heredoc) JSON string → the object.
+pub fn json_value(v: Expr) -> Expr {
+    let span = v.span;
+    match v.kind {
+        ExprKind::Call(ref f, ref args) if f == "jsonencode" && args.len() == 1 => args[0].clone(),
+        ExprKind::ToJsonString(x) => *x,
+        ExprKind::Str(ref s) => match serde_json::from_str::<serde_json::Value>(s) {
+            Ok(j) => from_json(&j, span, &[]),
+            Err(_) => v,
+        },
+        ExprKind::Sub(ref parts) => {
+            // Interpolations become markers, the JSON is parsed, the markers put back.
+            let mut text = String::new();
+            let mut exprs = Vec::new();
+            let mut in_string = false;
+            for p in parts {
+                match p {
+                    SubPart::Lit(l) => {
+                        let mut prev = '\0';
+                        for c in l.chars() {
+                            if c == '"' && prev != '\\' {
+                                in_string = !in_string;
+                            }
+                            prev = if prev == '\\' && c == '\\' { '\0' } else { c };
+                        }
+                        text.push_str(l);
+                    }
+                    SubPart::Expr(x) => {
+                        let marker = format!("\u{1}{}\u{1}", exprs.len());
+                        exprs.push(x.clone());
+                        if in_string {
+                            text.push_str(&marker);
+                        } else {
+                            text.push('"');
+                            text.push_str(&marker);
+                            text.push('"');
+                        }
+                    }
+                }
+            }
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(j) => from_json(&j, span, &exprs),
+                Err(_) => v,
+            }
+        }
+        _ => v,
+    }
+}
+
+fn from_json(j: &serde_json::Value, span: Span, exprs: &[Expr]) -> Expr {
+    let kind = match j {
+        serde_json::Value::Null => ExprKind::Null,
+        serde_json::Value::Bool(b) => ExprKind::Bool(*b),
+        serde_json::Value::Number(n) => ExprKind::Number(n.to_string()),
+        serde_json::Value::String(s) => return unmark(s, span, exprs),
+        serde_json::Value::Array(a) => ExprKind::List(a.iter().map(|x| from_json(x, span, exprs)).collect()),
+        serde_json::Value::Object(m) => {
+            ExprKind::Object(m.iter().map(|(k, v)| (k.clone(), span, from_json(v, span, exprs))).collect())
+        }
+    };
+    Expr::new(kind, span)
+}
+
+fn unmark(s: &str, span: Span, exprs: &[Expr]) -> Expr {
+    if !s.contains('\u{1}') {
+        return Expr::new(ExprKind::Str(s.to_string()), span);
+    }
+    let mut parts = Vec::new();
+    for (i, piece) in s.split('\u{1}').enumerate() {
+        if i % 2 == 1 {
+            if let Some(x) = piece.parse::<usize>().ok().and_then(|n| exprs.get(n)) {
+                parts.push(SubPart::Expr(x.clone()));
+            }
+        } else if !piece.is_empty() {
+            parts.push(SubPart::Lit(piece.to_string()));
+        }
+    }
+    match parts.as_slice() {
+        [SubPart::Expr(x)] => x.clone(),
+        _ => Expr::new(ExprKind::Sub(parts), span),
+    }
+}
+
+struct Lifter<'c, 'a> {
+    conv: &'c mut Conv<'a>,
+    /// Terraform arguments with no rule: kept under their own name so the report lists them.
+    unknown: Vec<String>,
+    ignored: Vec<(String, String)>,
+    /// The argument that names a folded resource's parent: not a property of the parent.
+    skip: Option<String>,
+}
+
+impl Lifter<'_, '_> {
+    fn body(
+        &mut self,
+        body: &Body,
+        args: &BTreeMap<String, ArgRule>,
+        blocks: &BTreeMap<String, ArgRule>,
+        ignored: &BTreeMap<String, String>,
+        top: bool,
+    ) -> Props {
+        let mut props = Props::new();
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let key = a.key.value().to_string();
+                    if top && (META.contains(&key.as_str()) || self.skip.as_deref() == Some(key.as_str())) {
+                        continue;
+                    }
+                    let v = self.conv.expr(&a.value);
+                    if let Some(reason) = ignored.get(&key) {
+                        self.ignored.push((key, reason.clone()));
+                        continue;
+                    }
+                    match args.get(&key) {
+                        Some(rule) => {
+                            let r = rule.full();
+                            let mut v = map_value(v, &r.map);
+                            if let Some(t) = &r.transform {
+                                v = transform(t, v);
+                            }
+                            set_path(&mut props, &r.prop, v.span, v);
+                        }
+                        None => {
+                            self.unknown.push(key.clone());
+                            props.push((key, v.span, v));
+                        }
+                    }
+                }
+                Structure::Block(b) => {
+                    let kind = b.ident.value().to_string();
+                    if top && META.contains(&kind.as_str()) {
+                        continue;
+                    }
+                    let span = self.conv.sp(b.span());
+                    if kind == "dynamic" {
+                        self.dynamic(b, blocks, ignored, &mut props, span);
+                        continue;
+                    }
+                    if let Some(reason) = ignored.get(&kind) {
+                        self.ignored.push((kind, reason.clone()));
+                        continue;
+                    }
+                    match blocks.get(&kind) {
+                        Some(rule) => {
+                            let r = rule.full();
+                            let inner = self.body(&b.body, &r.args, &r.blocks, &BTreeMap::new(), false);
+                            for el in expand(inner, &r.args, span) {
+                                if r.list {
+                                    push_path(&mut props, &r.prop, span, el);
+                                } else {
+                                    set_path(&mut props, &r.prop, span, el);
+                                }
+                            }
+                        }
+                        None => {
+                            self.unknown.push(kind.clone());
+                            let inner = self.body(&b.body, &BTreeMap::new(), &BTreeMap::new(), &BTreeMap::new(), false);
+                            push_path(&mut props, &kind, span, obj(inner, span));
+                        }
+                    }
+                }
+            }
+        }
+        props
+    }
+
+    /// `dynamic "x" { for_each = c; content { … } }` → a `for` expression producing the list.
+    fn dynamic(
+        &mut self,
+        b: &Block,
+        blocks: &BTreeMap<String, ArgRule>,
+        ignored: &BTreeMap<String, String>,
+        props: &mut Props,
+        span: Span,
+    ) {
+        let name = b.labels.first().map(label).unwrap_or_default();
+        if ignored.contains_key(&name) {
+            self.ignored.push((name.clone(), ignored[&name].clone()));
+            return;
+        }
+        let iterator = attr(&b.body, "iterator")
+            .and_then(|e| match e {
+                Expression::Variable(v) => Some(v.value().to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| name.clone());
+        let coll = attr(&b.body, "for_each")
+            .map(|e| self.conv.expr(e))
+            .unwrap_or(Expr::new(ExprKind::List(Vec::new()), span));
+        let content = b.body.iter().find_map(|s| match s {
+            Structure::Block(c) if c.ident.value().as_str() == "content" => Some(c),
+            _ => None,
+        });
+        self.conv.loops.push(iterator.clone());
+        let rule = blocks.get(&name).map(|r| r.full());
+        let inner = match (content, &rule) {
+            (Some(c), Some(r)) => self.body(&c.body, &r.args, &r.blocks, &BTreeMap::new(), false),
+            (Some(c), None) => self.body(&c.body, &BTreeMap::new(), &BTreeMap::new(), &BTreeMap::new(), false),
+            (None, _) => Props::new(),
+        };
+        self.conv.loops.pop();
+        // `iterator.value` is the element; `iterator.key` its key or index.
+        let value = obj(inner, span);
+        let fe = Expr::new(
+            ExprKind::For(Box::new(ForExpr {
+                key_var: None,
+                value_var: iterator,
+                collection: coll,
+                key: None,
+                value,
+                cond: None,
+                grouping: false,
+            })),
+            span,
+        );
+        match rule {
+            Some(r) => set_path(props, &r.prop, span, fe),
+            None => {
+                self.unknown.push(name.clone());
+                set_path(props, &name, span, fe);
+            }
+        }
+    }
+}
+
+/// A list block with a `cidr_list`-style rule: one element per CIDR (or group).
+fn expand(inner: Props, args: &BTreeMap<String, ArgRule>, span: Span) -> Vec<Expr> {
+    for (_, rule) in args.iter() {
+        let r = rule.full();
+        let Some(t) = r.transform.as_deref() else { continue };
+        if !matches!(t, "cidr_list" | "cidr_list_v6" | "sg_list") {
+            continue;
+        }
+        let Some(pos) = inner.iter().position(|(k, _, _)| *k == r.prop) else { continue };
+        let ExprKind::List(items) = &inner[pos].2.kind else { continue };
+        let items = items.clone();
+        let mut out = Vec::new();
+        for it in items {
+            let mut copy = inner.clone();
+            copy[pos].2 = it;
+            out.extend(expand(copy, args, span));
+        }
+        if out.is_empty() {
+            let mut copy = inner.clone();
+            copy.remove(pos);
+            if copy.is_empty() {
+                return Vec::new();
+            }
+            // Other expansions may still apply.
+            let mut others = args.clone();
+            others.retain(|_, x| x.full().prop != r.prop);
+            let rest = expand(copy, &others, span);
+            return rest;
+        }
+        return out;
+    }
+    vec![obj(inner, span)]
+}
+
+/// `data "aws_iam_policy_document"` → the IAM policy document object.
+pub fn policy_document(conv: &mut Conv, b: &Block) -> Expr {
+    let span = conv.sp(b.span());
+    let mut statements = Vec::new();
+    for s in b.body.iter() {
+        let Structure::Block(st) = s else { continue };
+        let (body, dynamic_coll, iter) = match st.ident.value().as_str() {
+            "statement" => (&st.body, None, None),
+            "dynamic" if st.labels.first().map(label).as_deref() == Some("statement") => {
+                let Some(content) = st.body.iter().find_map(|s| match s {
+                    Structure::Block(c) if c.ident.value().as_str() == "content" => Some(c),
+                    _ => None,
+                }) else {
+                    continue;
+                };
+                let coll = attr(&st.body, "for_each").map(|e| conv.expr(e));
+                (&content.body, coll, Some("statement".to_string()))
+            }
+            _ => continue,
+        };
+        if let Some(i) = &iter {
+            conv.loops.push(i.clone());
+        }
+        let ss = conv.sp(st.span());
+        let mut p = Props::new();
+        let mut effect = Expr::new(ExprKind::Str("Allow".into()), ss);
+        for item in body.iter() {
+            match item {
+                Structure::Attribute(a) => {
+                    let v = conv.expr(&a.value);
+                    let key = match a.key.value().as_str() {
+                        "sid" => "Sid",
+                        "effect" => {
+                            effect = v;
+                            continue;
+                        }
+                        "actions" => "Action",
+                        "not_actions" => "NotAction",
+                        "resources" => "Resource",
+                        "not_resources" => "NotResource",
+                        _ => continue,
+                    };
+                    p.push((key.into(), v.span, v));
+                }
+                Structure::Block(inner) => {
+                    let kind = inner.ident.value().to_string();
+                    match kind.as_str() {
+                        "principals" | "not_principals" => {
+                            let ty = attr(&inner.body, "type").map(|e| conv.expr(e));
+                            let ids = attr(&inner.body, "identifiers").map(|e| conv.expr(e));
+                            if let (Some(t), Some(ids)) = (ty.and_then(|t| t.literal_text()), ids) {
+                                let key = if kind == "principals" { "Principal" } else { "NotPrincipal" };
+                                let path = format!("{key}.{t}");
+                                set_path(&mut p, &path, ids.span, ids);
+                            }
+                        }
+                        "condition" => {
+                            let test = attr(&inner.body, "test").map(|e| conv.expr(e)).and_then(|t| t.literal_text());
+                            let var = attr(&inner.body, "variable").map(|e| conv.expr(e)).and_then(|t| t.literal_text());
+                            let vals = attr(&inner.body, "values").map(|e| conv.expr(e));
+                            if let (Some(t), Some(v), Some(vals)) = (test, var, vals) {
+                                let cs = vals.span;
+                                let entry = obj(vec![(v, cs, vals)], cs);
+                                set_path(&mut p, &format!("Condition.{t}"), cs, entry);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        p.insert(0, ("Effect".into(), effect.span, effect));
+        if iter.is_some() {
+            conv.loops.pop();
+        }
+        let stmt = obj(p, ss);
+        match (dynamic_coll, iter) {
+            (Some(coll), Some(var)) => statements.push(Expr::new(
+                ExprKind::For(Box::new(ForExpr {
+                    key_var: None,
+                    value_var: var,
+                    collection: coll,
+                    key: None,
+                    value: stmt,
+                    cond: None,
+                    grouping: false,
+                })),
+                ss,
+            )),
+            _ => statements.push(stmt),
+        }
+    }
+    obj(
+        vec![
+            ("Version".into(), span, Expr::new(ExprKind::Str("2012-10-17".into()), span)),
+            ("Statement".into(), span, Expr::new(ExprKind::List(statements), span)),
+        ],
+        span,
+    )
+}
+
+/// The logical id a `by` argument references (`aws_s3_bucket.b.id` → `B`).
+fn referenced_id(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Ref(id) => Some(id.clone()),
+        ExprKind::GetAtt { resource, .. } => Some(resource.clone()),
+        _ => None,
+    }
+}
+
+/// The condition a `count = c ? 1 : 0` stands for, as a named template condition.
+fn count_condition(count: &Expr, t: &mut Template, id: &str) -> Option<String> {
+    let ExprKind::Cond(c, a, b) = &count.kind else { return None };
+    let (a, b) = (a.literal_i64()?, b.literal_i64()?);
+    let cond = match (a, b) {
+        (1, 0) => (**c).clone(),
+        (0, 1) => Expr::new(ExprKind::Not(c.clone()), c.span),
+        _ => return None,
+    };
+    let name = match &cond.kind {
+        ExprKind::Ref(v) | ExprKind::Local(v) => crate::mapping::names::pascal(v),
+        _ => format!("{id}Enabled"),
+    };
+    if let Some(existing) = t.conditions.iter().find(|x| x.name == name) {
+        if existing.value == cond || existing.value.kind == cond.kind {
+            return Some(name);
+        }
+        let n = format!("{id}Enabled");
+        t.conditions.push(Condition { name: n.clone(), span: cond.span, value: cond });
+        return Some(n);
+    }
+    t.conditions.push(Condition { name: name.clone(), span: cond.span, value: cond });
+    Some(name)
+}
+
+pub fn resources(
+    conv: &mut Conv,
+    blocks: &[(crate::source::FileId, &Block)],
+    tables: &Tables,
+    t: &mut Template,
+    info: &mut TfInfo,
+) {
+    struct Pending {
+        idx: usize,
+        fold: super::table::Fold,
+        by: Option<Expr>,
+        select: Option<String>,
+        props: Props,
+        span: Span,
+        id: String,
+        tf: String,
+    }
+    let mut folds: Vec<Pending> = Vec::new();
+    let mut ignored_notes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for (f, b) in blocks {
+        conv.file = *f;
+        let ty = label(&b.labels[0]);
+        let name = label(&b.labels[1]);
+        let span = conv.sp(b.span());
+        let target = conv.scope.resources.get(&(ty.clone(), name.clone())).cloned();
+        let count = attr(&b.body, "count").map(|e| conv.expr(e));
+        let for_each = attr(&b.body, "for_each").map(|e| conv.expr(e));
+        let depends_on: Vec<(String, Span)> = match attr(&b.body, "depends_on") {
+            Some(Expression::Array(a)) => a
+                .iter()
+                .filter_map(|x| {
+                    let e = conv.expr(x);
+                    referenced_id(&e).map(|id| (id, e.span))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        match target {
+            Some(Target::Aws { id, .. }) => {
+                let empty = LiftEntry {
+                    ty: None,
+                    fold: None,
+                    attributes: BTreeMap::new(),
+                    args: BTreeMap::new(),
+                    blocks: BTreeMap::new(),
+                    ignored: BTreeMap::new(),
+                };
+                let entry = tables.lift.entries.get(&ty).unwrap_or(&empty);
+                let looped = count.as_ref().is_some_and(|c| !matches!(c.kind, ExprKind::Cond(..))) || for_each.is_some();
+                if looped {
+                    conv.loops.push("each".into());
+                    conv.loops.push("count".into());
+                }
+                let mut l = Lifter {
+                    conv,
+                    unknown: Vec::new(),
+                    ignored: Vec::new(),
+                    skip: None,
+                };
+                l.skip = entry.fold.as_ref().map(|f| f.by.clone());
+                let props = l.body(&b.body, &entry.args, &entry.blocks, &entry.ignored, true);
+                let ignored = std::mem::take(&mut l.ignored);
+                if looped {
+                    conv.loops.pop();
+                    conv.loops.pop();
+                }
+                if !ignored.is_empty() {
+                    ignored_notes.entry(ty.clone()).or_default().extend(ignored);
+                }
+                if let Some(fold) = &entry.fold {
+                    let by = attr(&b.body, &fold.by).map(|e| conv.expr(e));
+                    let select = fold
+                        .select
+                        .as_ref()
+                        .and_then(|s| attr(&b.body, s))
+                        .and_then(|e| conv.expr(e).literal_text());
+                    if count.is_none() && for_each.is_none() {
+                        folds.push(Pending {
+                            idx: usize::MAX,
+                            fold: fold.clone(),
+                            by,
+                            select,
+                            props,
+                            span,
+                            id: id.clone(),
+                            tf: ty.clone(),
+                        });
+                        continue;
+                    }
+                    let _ = by;
+                }
+                let condition = count.as_ref().and_then(|c| count_condition(c, t, &id));
+                let for_each_model = match (&count, &for_each, &condition) {
+                    (_, Some(fe), _) => Some(ForEach {
+                        loop_name: "for_each".into(),
+                        ident: "each".into(),
+                        // A set or list iterates its elements; a map its entries (`each.key`, `each.value`).
+                        collection: match &fe.kind {
+                            ExprKind::List(_) => fe.clone(),
+                            ExprKind::Call(n, a) if (n == "toset" || n == "tolist") && a.len() == 1 => a[0].clone(),
+                            _ => Expr::new(ExprKind::Call("__items".into(), vec![fe.clone()]), fe.span),
+                        },
+                    }),
+                    (Some(c), None, None) => Some(ForEach {
+                        loop_name: "count".into(),
+                        ident: "count".into(),
+                        collection: Expr::new(ExprKind::Call("range".into(), vec![c.clone()]), c.span),
+                    }),
+                    _ => None,
+                };
+                let cfn_type = tables.lift.cfn_type(&ty);
+                t.resources.push(Resource {
+                    id: id.clone(),
+                    span,
+                    ty: cfn_type,
+                    properties: obj(props, span),
+                    depends_on,
+                    condition: condition.map(|c| (c, span)),
+                    deletion_policy: None,
+                    for_each: for_each_model,
+                    implicit: false,
+                });
+            }
+            Some(Target::Passthrough) => {
+                let provider = ty.split('_').next().unwrap_or("");
+                let kubernetes = super::KUBERNETES.contains(&provider);
+                conv.loops.push("each".into());
+                conv.loops.push("count".into());
+                let body = pass_body(conv, &b.body, true);
+                conv.loops.pop();
+                conv.loops.pop();
+                info.passthrough.push(PassResource {
+                    ty: ty.clone(),
+                    name: name.clone(),
+                    span,
+                    body,
+                    count,
+                    for_each,
+                    kubernetes,
+                });
+            }
+            _ => {
+                info.notes.push(Note {
+                    rule: "tf-foreign-provider".into(),
+                    id: Some(format!("{ty}.{name}")),
+                    span,
+                    title: format!("{ty}.{name}: provider with no translation"),
+                    context: format!("`{ty}` belongs to a provider that is neither AWS nor one aws2azure passes through."),
+                    decision: "The resource is not carried over.".into(),
+                    consequences: "Decide whether the workload on Azure still needs it, and add it by hand.".into(),
+                });
+            }
+        }
+    }
+    // Folds: into the parent the `by` argument references, else on their own.
+    for p in folds {
+        let _ = p.idx;
+        let parent = p.by.as_ref().and_then(referenced_id).and_then(|id| {
+            let into = &p.fold.into;
+            let pos = t.resources.iter().position(|r| r.id == id)?;
+            (info.tf_names.get(&id).map(|(ty, _)| ty) == Some(into)).then_some(pos)
+        });
+        match parent {
+            Some(pos) => {
+                let r = &mut t.resources[pos];
+                let ExprKind::Object(props) = &mut r.properties.kind else { continue };
+                let element = match &p.fold.value {
+                    Some(arg) => p
+                        .props
+                        .iter()
+                        .find(|(k, _, _)| k == arg)
+                        .map(|(_, _, v)| v.clone())
+                        .or_else(|| {
+                            // The argument may have been lifted to a property name.
+                            (p.props.len() == 1).then(|| p.props[0].2.clone())
+                        }),
+                    None => Some(obj(p.props.clone(), p.span)),
+                };
+                let Some(element) = element else { continue };
+                match &p.fold.append {
+                    Some(Append::One(prop)) => push_path(props, prop, p.span, element),
+                    Some(Append::BySelect(m)) => {
+                        let key = p.select.clone().unwrap_or_default();
+                        if let Some(prop) = m.get(&key) {
+                            let mut el = element;
+                            if let ExprKind::Object(fields) = &mut el.kind {
+                                fields.retain(|(k, _, _)| k != "type");
+                            }
+                            for e in expand_el(el, tables, &p.tf) {
+                                push_path(props, prop, p.span, e);
+                            }
+                        }
+                    }
+                    None => {
+                        if let ExprKind::Object(fields) = element.kind {
+                            for (k, s, v) in fields {
+                                set_path(props, &k, s, v);
+                            }
+                        }
+                    }
+                }
+                info.tf_names.entry(p.id.clone()).or_default();
+                t.aliases.push((p.id.clone(), r.id.clone()));
+            }
+            None => {
+                info.notes.push(Note {
+                    rule: "tf-fold-parent-outside".into(),
+                    id: Some(p.id.clone()),
+                    span: p.span,
+                    title: format!("{}: parent {} is not in this module", p.id, p.fold.into),
+                    context: format!(
+                        "`{}` configures a `{}` through `{}`, which does not reference a resource of this module (a variable or a data source).",
+                        p.tf, p.fold.into, p.fold.by
+                    ),
+                    decision: "The settings are not carried over: they belong to a resource managed elsewhere.".into(),
+                    consequences: "Apply the same settings to the Azure resource where its parent is converted.".into(),
+                });
+            }
+        }
+    }
+    for (ty, list) in ignored_notes {
+        let mut names: Vec<String> = list.iter().map(|(k, why)| format!("`{k}`: {why}")).collect();
+        names.sort();
+        names.dedup();
+        info.notes.push(Note {
+            rule: format!("tf-ignored-{}", ty.replace('_', "-")),
+            id: None,
+            span: t.resources.first().map(|r| r.span).unwrap_or_default(),
+            title: format!("{ty}: Terraform-only arguments"),
+            context: format!("Resources of type `{ty}` set arguments that only steer Terraform or AWS."),
+            decision: format!("{}.", names.join("; ")),
+            consequences: "Nothing to carry over; review that none of them matters to the workload.".into(),
+        });
+    }
+}
+
+/// A folded rule element with `cidr_list` rules expanded.
+fn expand_el(el: Expr, tables: &Tables, tf: &str) -> Vec<Expr> {
+    let span = el.span;
+    let Some(entry) = tables.lift.entries.get(tf) else { return vec![el] };
+    match el.kind {
+        ExprKind::Object(props) => expand(props, &entry.args, span),
+        kind => vec![Expr::new(kind, span)],
+    }
+}
+
+fn pass_body(conv: &mut Conv, body: &Body, top: bool) -> Vec<PassItem> {
+    let mut out = Vec::new();
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                let key = a.key.value().to_string();
+                if top && matches!(key.as_str(), "count" | "for_each" | "depends_on" | "provider") {
+                    continue;
+                }
+                out.push(PassItem::Attr(key, conv.expr(&a.value)));
+            }
+            Structure::Block(b) => {
+                let kind = b.ident.value().to_string();
+                if top && matches!(kind.as_str(), "lifecycle" | "provisioner" | "connection") {
+                    continue;
+                }
+                let labels = b.labels.iter().map(label).collect();
+                let pushed = if kind == "dynamic" {
+                    let it = b.labels.first().map(label).unwrap_or_default();
+                    conv.loops.push(it);
+                    true
+                } else {
+                    false
+                };
+                out.push(PassItem::Block(kind, labels, pass_body(conv, &b.body, false)));
+                if pushed {
+                    conv.loops.pop();
+                }
+            }
+        }
+    }
+    out
+}

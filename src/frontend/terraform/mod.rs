@@ -1,0 +1,696 @@
+//! Terraform front end: the `.tf` files of one module folder → the AWS model.
+//!
+//! Files are parsed with hcl-edit (every node keeps its byte span), blocks are
+//! collected and checked (duplicates, undeclared names), and `aws_*` resources are
+//! lifted into CloudFormation's vocabulary through `mappings/terraform/`, split
+//! resources folded into their parent. What only Terraform has (module calls,
+//! providers, passthrough resources, state) travels in [`TfInfo`].
+
+pub mod expr;
+mod lift;
+pub mod table;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
+
+use crate::diag::{Diagnostic, codes};
+use crate::frontend::cfn::ParseReturn;
+use crate::mapping::Tables;
+use crate::model::expr::{Expr, ExprKind};
+use crate::model::template::{Format, Local, Output, Parameter, Template};
+use crate::source::{FileId, SourceMap, Span};
+use expr::{Conv, Scope, Target, span_of};
+
+/// Providers whose resources are copied unchanged into Terraform output.
+pub const PASSTHROUGH: &[&str] = &["random", "null", "local", "tls", "archive", "time"];
+/// Providers copied with a decision: they now target AKS.
+pub const KUBERNETES: &[&str] = &["kubernetes", "helm", "kubectl"];
+
+#[derive(Debug, Clone)]
+pub struct ModuleCall {
+    pub name: String,
+    pub span: Span,
+    pub source: String,
+    pub source_span: Span,
+    /// The called folder, relative to the run's root, when the source is a local path.
+    pub local_dir: Option<String>,
+    pub inputs: Vec<(String, Expr)>,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum PassItem {
+    Attr(String, Expr),
+    Block(String, Vec<String>, Vec<PassItem>),
+}
+
+/// A resource of a provider that is not AWS, kept as written.
+#[derive(Debug, Clone)]
+pub struct PassResource {
+    pub ty: String,
+    pub name: String,
+    pub span: Span,
+    pub body: Vec<PassItem>,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub kubernetes: bool,
+}
+
+/// A decision the front end records (fold failures, Terraform-only constructs).
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub rule: String,
+    pub id: Option<String>,
+    pub span: Span,
+    pub title: String,
+    pub context: String,
+    pub decision: String,
+    pub consequences: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TfInfo {
+    /// The module folder, relative to the run's root.
+    pub dir: String,
+    pub providers: Vec<(String, Option<String>, Span)>,
+    pub required_providers: Vec<(String, String)>,
+    pub backend: Option<(String, Span)>,
+    pub modules: Vec<ModuleCall>,
+    pub passthrough: Vec<PassResource>,
+    pub data_used: Vec<(String, String, Span)>,
+    pub notes: Vec<Note>,
+    pub moved: Vec<Span>,
+    pub imports: Vec<Span>,
+    /// Values from `terraform.tfvars` and `*.auto.tfvars`.
+    pub tfvars: Vec<(String, Expr)>,
+    /// Terraform resource type and name of each lifted resource, by logical id.
+    pub tf_names: BTreeMap<String, (String, String)>,
+    /// Variables declared `sensitive`.
+    pub sensitive: BTreeSet<String>,
+}
+
+/// Parses the files of one module. `files` are `.tf` files; `tfvars` files carry values.
+pub fn parse_module(
+    sources: &SourceMap,
+    files: &[FileId],
+    tfvars: &[FileId],
+    dir: &str,
+    tables: &Tables,
+) -> ParseReturn {
+    let mut diagnostics = Vec::new();
+    let mut bodies: Vec<(FileId, Body)> = Vec::new();
+    for &f in files {
+        let text = &sources.get(f).text;
+        match hcl_edit::parser::parse_body(text) {
+            Ok(b) => bodies.push((f, b)),
+            Err(e) => diagnostics.push(syntax_error(sources, f, &e)),
+        }
+    }
+    let mut var_values = Vec::new();
+    for &f in tfvars {
+        let text = &sources.get(f).text;
+        match hcl_edit::parser::parse_body(text) {
+            Ok(b) => var_values.push((f, b)),
+            Err(e) => diagnostics.push(syntax_error(sources, f, &e)),
+        }
+    }
+    if diagnostics.iter().any(|d| d.is_error()) {
+        return ParseReturn {
+            template: None,
+            diagnostics,
+        };
+    }
+    let first = files.first().copied().unwrap_or_default();
+    let mut m = Module::default();
+    for (f, b) in &bodies {
+        m.collect(*f, b, &mut diagnostics);
+    }
+    let mut info = TfInfo {
+        dir: dir.to_string(),
+        ..Default::default()
+    };
+    let mut scope = m.scope(tables, &mut info);
+    // Policy documents first: resources reference them.
+    let mut docs = BTreeMap::new();
+    {
+        let mut c0 = Conv {
+            file: first,
+            scope: &scope,
+            loops: Vec::new(),
+            diagnostics: Vec::new(),
+            data_used: Vec::new(),
+        };
+        for (f, b) in &m.data {
+            if b.labels.first().map(label).as_deref() == Some("aws_iam_policy_document") {
+                c0.file = *f;
+                let name = b.labels.get(1).map(label).unwrap_or_default();
+                docs.insert(name, lift::policy_document(&mut c0, b));
+            }
+        }
+        diagnostics.append(&mut c0.diagnostics);
+    }
+    scope.policy_docs = docs;
+    let mut conv = Conv {
+        file: first,
+        scope: &scope,
+        loops: Vec::new(),
+        diagnostics: Vec::new(),
+        data_used: Vec::new(),
+    };
+    let mut t = Template {
+        file: first,
+        format: Format::Terraform,
+        description: None,
+        transforms: Vec::new(),
+        parameters: Vec::new(),
+        mappings: Vec::new(),
+        conditions: Vec::new(),
+        resources: Vec::new(),
+        outputs: Vec::new(),
+        sections: Vec::new(),
+        aliases: Vec::new(),
+        locals: Vec::new(),
+        tf: None,
+    };
+    for (f, b) in &m.variables {
+        conv.file = *f;
+        t.parameters.push(variable(&mut conv, b, &mut info));
+    }
+    for (f, name, span, value) in &m.locals {
+        conv.file = *f;
+        let v = conv.expr(value);
+        t.locals.push(Local {
+            name: name.clone(),
+            span: *span,
+            value: v,
+        });
+    }
+    for (f, b) in &m.outputs {
+        conv.file = *f;
+        let name = b.labels.first().map(label).unwrap_or_default();
+        let span = span_of(*f, b.span());
+        let value = attr(&b.body, "value")
+            .map(|e| conv.expr(e))
+            .unwrap_or(Expr::new(ExprKind::Null, span));
+        let description = attr(&b.body, "description").and_then(|e| conv.expr(e).literal_text());
+        t.outputs.push(Output {
+            name,
+            span,
+            value,
+            description,
+            export: None,
+            condition: None,
+        });
+    }
+    for (f, b) in &m.modules {
+        conv.file = *f;
+        info.modules.push(module_call(&mut conv, b, sources, dir, &mut diagnostics));
+    }
+    lift::resources(&mut conv, &m.resources, tables, &mut t, &mut info);
+    for (f, b) in &var_values {
+        conv.file = *f;
+        for s in b.iter() {
+            if let Structure::Attribute(a) = s {
+                let v = conv.expr(&a.value);
+                info.tfvars.push((a.key.value().to_string(), v));
+            }
+        }
+    }
+    info.providers = m.providers.clone();
+    info.required_providers = m.required_providers.clone();
+    info.backend = m.backend.clone();
+    info.moved = m.moved.clone();
+    info.imports = m.imports.clone();
+    let mut used = std::mem::take(&mut conv.data_used);
+    used.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    used.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    info.data_used = used;
+    diagnostics.append(&mut conv.diagnostics);
+    let (first_text_len, _) = (sources.get(first).text.len(), ());
+    t.sections.push(("Resources".into(), Span::new(first, 0, first_text_len.min(1))));
+    t.tf = Some(Box::new(info));
+    ParseReturn {
+        template: Some(t),
+        diagnostics,
+    }
+}
+
+fn syntax_error(sources: &SourceMap, f: FileId, e: &hcl_edit::parser::Error) -> Diagnostic {
+    let loc = e.location();
+    let file = sources.get(f);
+    let off = file
+        .offset_of(loc.line().saturating_sub(1), loc.column().saturating_sub(1))
+        .min(file.text.len());
+    let end = (off + 1).min(file.text.len()).max(off);
+    Diagnostic::new(
+        codes::TF_SYNTAX,
+        Span::new(f, off, end),
+        format!("invalid HCL: {}", e.message()),
+        "here",
+    )
+    .help("fix the syntax (`terraform validate` shows the same error); other modules still convert")
+}
+
+pub fn label(l: &BlockLabel) -> String {
+    match l {
+        BlockLabel::String(s) => s.value().to_string(),
+        BlockLabel::Ident(i) => i.value().to_string(),
+    }
+}
+
+pub fn attr<'a>(body: &'a Body, name: &str) -> Option<&'a Expression> {
+    body.iter().find_map(|s| match s {
+        Structure::Attribute(a) if a.key.value().as_str() == name => Some(&a.value),
+        _ => None,
+    })
+}
+
+/// Blocks of a module, gathered from all of its files.
+#[derive(Default)]
+struct Module<'a> {
+    variables: Vec<(FileId, &'a Block)>,
+    outputs: Vec<(FileId, &'a Block)>,
+    resources: Vec<(FileId, &'a Block)>,
+    data: Vec<(FileId, &'a Block)>,
+    modules: Vec<(FileId, &'a Block)>,
+    locals: Vec<(FileId, String, Span, &'a Expression)>,
+    providers: Vec<(String, Option<String>, Span)>,
+    required_providers: Vec<(String, String)>,
+    backend: Option<(String, Span)>,
+    moved: Vec<Span>,
+    imports: Vec<Span>,
+    seen: BTreeMap<String, Span>,
+}
+
+impl<'a> Module<'a> {
+    fn unique(&mut self, key: String, span: Span, what: &str, diags: &mut Vec<Diagnostic>) -> bool {
+        if let Some(prev) = self.seen.get(&key) {
+            diags.push(
+                Diagnostic::new(
+                    codes::TF_DUPLICATE,
+                    span,
+                    format!("{what} is declared twice"),
+                    "second declaration",
+                )
+                .related(*prev, "first declared here")
+                .help("remove or rename one of the two blocks"),
+            );
+            return false;
+        }
+        self.seen.insert(key, span);
+        true
+    }
+
+    fn collect(&mut self, f: FileId, body: &'a Body, diags: &mut Vec<Diagnostic>) {
+        for s in body.iter() {
+            let Structure::Block(b) = s else {
+                if let Structure::Attribute(a) = s {
+                    diags.push(
+                        Diagnostic::new(
+                            codes::TF_STRUCTURE,
+                            span_of(f, a.span()),
+                            format!("unexpected attribute `{}` at the top level", a.key.value()),
+                            "not inside a block",
+                        )
+                        .help("top-level attributes belong in .tfvars files, not .tf files"),
+                    );
+                }
+                continue;
+            };
+            let span = span_of(f, b.span());
+            let kind = b.ident.value().to_string();
+            let labels: Vec<String> = b.labels.iter().map(label).collect();
+            let want = match kind.as_str() {
+                "variable" | "output" | "module" | "provider" => 1,
+                "resource" | "data" => 2,
+                "locals" | "terraform" | "moved" | "import" | "removed" | "check" => 0,
+                _ => usize::MAX,
+            };
+            if want == usize::MAX {
+                diags.push(
+                    Diagnostic::new(
+                        codes::TF_STRUCTURE,
+                        span_of(f, b.ident.span()),
+                        format!("unknown top-level block `{kind}`"),
+                        "not a Terraform block",
+                    )
+                    .help("top-level blocks are terraform, provider, variable, locals, resource, data, module, output, moved, import"),
+                );
+                continue;
+            }
+            if labels.len() != want && !(kind == "check" && labels.len() == 1) {
+                diags.push(
+                    Diagnostic::new(
+                        codes::TF_STRUCTURE,
+                        span_of(f, b.ident.span()),
+                        format!(
+                            "a `{kind}` block takes {want} label(s), this one has {}",
+                            labels.len()
+                        ),
+                        "wrong number of labels",
+                    )
+                    .help(match want {
+                        2 => "write it as `resource \"TYPE\" \"NAME\" { … }`",
+                        1 => "write it as `variable \"NAME\" { … }`",
+                        _ => "this block takes no labels",
+                    }),
+                );
+                continue;
+            }
+            match kind.as_str() {
+                "variable" => {
+                    if self.unique(format!("var.{}", labels[0]), span, &format!("variable `{}`", labels[0]), diags) {
+                        self.variables.push((f, b));
+                    }
+                }
+                "output" => {
+                    if self.unique(format!("output.{}", labels[0]), span, &format!("output `{}`", labels[0]), diags) {
+                        self.outputs.push((f, b));
+                    }
+                }
+                "module" => {
+                    if self.unique(format!("module.{}", labels[0]), span, &format!("module `{}`", labels[0]), diags) {
+                        self.modules.push((f, b));
+                    }
+                }
+                "resource" => {
+                    let key = format!("{}.{}", labels[0], labels[1]);
+                    if self.unique(key.clone(), span, &format!("resource `{key}`"), diags) {
+                        self.resources.push((f, b));
+                    }
+                }
+                "data" => {
+                    let key = format!("data.{}.{}", labels[0], labels[1]);
+                    if self.unique(key.clone(), span, &format!("data source `{key}`"), diags) {
+                        self.data.push((f, b));
+                    }
+                }
+                "locals" => {
+                    for s in b.body.iter() {
+                        if let Structure::Attribute(a) = s {
+                            let name = a.key.value().to_string();
+                            let sp = span_of(f, a.span());
+                            if self.unique(format!("local.{name}"), sp, &format!("local value `{name}`"), diags) {
+                                self.locals.push((f, name, sp, &a.value));
+                            }
+                        }
+                    }
+                }
+                "provider" => {
+                    let alias = attr(&b.body, "alias").and_then(|e| match e {
+                        Expression::String(s) => Some(s.value().to_string()),
+                        _ => None,
+                    });
+                    let key = format!("provider.{}.{}", labels[0], alias.clone().unwrap_or_default());
+                    if self.unique(key, span, &format!("provider `{}` configuration", labels[0]), diags) {
+                        self.providers.push((labels[0].clone(), alias, span));
+                    }
+                }
+                "terraform" => {
+                    for s in b.body.iter() {
+                        let Structure::Block(inner) = s else { continue };
+                        match inner.ident.value().as_str() {
+                            "required_providers" => {
+                                for p in inner.body.iter() {
+                                    if let Structure::Attribute(a) = p {
+                                        let source = match &a.value {
+                                            Expression::Object(o) => o
+                                                .iter()
+                                                .find(|(k, _)| {
+                                                    k.as_ident().map(|i| i.as_str()) == Some("source")
+                                                })
+                                                .and_then(|(_, v)| match v.expr() {
+                                                    Expression::String(s) => Some(s.value().to_string()),
+                                                    _ => None,
+                                                })
+                                                .unwrap_or_default(),
+                                            Expression::String(s) => s.value().to_string(),
+                                            _ => String::new(),
+                                        };
+                                        self.required_providers.push((a.key.value().to_string(), source));
+                                    }
+                                }
+                            }
+                            "backend" | "cloud" => {
+                                let name = inner.labels.first().map(label).unwrap_or_else(|| "cloud".into());
+                                let sp = span_of(f, inner.span());
+                                if let Some((_, prev)) = &self.backend {
+                                    diags.push(
+                                        Diagnostic::new(codes::TF_DUPLICATE, sp, "the module declares two backends".to_string(), "second backend")
+                                            .related(*prev, "first declared here")
+                                            .help("a module has at most one backend"),
+                                    );
+                                } else {
+                                    self.backend = Some((name, sp));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                "moved" => self.moved.push(span),
+                "import" => self.imports.push(span),
+                _ => {}
+            }
+        }
+    }
+
+    fn scope(&self, tables: &Tables, info: &mut TfInfo) -> Scope {
+        let mut s = Scope::default();
+        for (_, b) in &self.variables {
+            s.vars.insert(label(&b.labels[0]));
+        }
+        for (_, n, _, _) in &self.locals {
+            s.locals.insert(n.clone());
+        }
+        for (_, b) in &self.modules {
+            s.modules.insert(label(&b.labels[0]));
+        }
+        for (_, b) in &self.data {
+            s.data.insert((label(&b.labels[0]), label(&b.labels[1])));
+        }
+        // Logical ids: the resource name in PascalCase; names used twice get the type in front.
+        let mut count: BTreeMap<String, usize> = BTreeMap::new();
+        for (_, b) in &self.resources {
+            *count.entry(crate::mapping::names::pascal(&label(&b.labels[1]))).or_default() += 1;
+        }
+        let reserved: BTreeSet<String> = s
+            .vars
+            .iter()
+            .chain(s.locals.iter())
+            .map(|v| crate::mapping::names::pascal(v))
+            .collect();
+        let mut used = BTreeSet::new();
+        for (_, b) in &self.resources {
+            let ty = label(&b.labels[0]);
+            let name = label(&b.labels[1]);
+            let provider = ty.split('_').next().unwrap_or("").to_string();
+            let target = if provider == "aws" {
+                let base = crate::mapping::names::pascal(&name);
+                let mut id = if count[&base] > 1 || reserved.contains(&base) {
+                    let short = ty.strip_prefix("aws_").unwrap_or(&ty);
+                    format!("{}{}", crate::mapping::names::pascal(short), base)
+                } else {
+                    base
+                };
+                while !used.insert(id.clone()) {
+                    id.push('2');
+                }
+                info.tf_names.insert(id.clone(), (ty.clone(), name.clone()));
+                if let Some(e) = tables.lift.entries.get(&ty) {
+                    s.attributes.insert(ty.clone(), e.attributes.clone());
+                }
+                Target::Aws { id, tf_type: ty.clone() }
+            } else if PASSTHROUGH.contains(&provider.as_str()) || KUBERNETES.contains(&provider.as_str()) {
+                Target::Passthrough
+            } else {
+                Target::Foreign
+            };
+            s.resources.insert((ty, name), target);
+        }
+        s
+    }
+}
+
+fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
+    let name = label(&b.labels[0]);
+    let span = conv.sp(b.span());
+    let default = attr(&b.body, "default").map(|e| conv.expr(e));
+    let ty = match attr(&b.body, "type") {
+        Some(e) => tf_type(e),
+        None => match default.as_ref().map(|d| &d.kind) {
+            Some(ExprKind::Number(_)) => "Number".into(),
+            Some(ExprKind::Bool(_)) => "Bool".into(),
+            Some(ExprKind::List(_)) => "List<String>".into(),
+            Some(ExprKind::Object(_)) => "Object".into(),
+            _ => "String".into(),
+        },
+    };
+    let sensitive = attr(&b.body, "sensitive").is_some_and(|e| matches!(e, Expression::Bool(v) if *v.value()));
+    if sensitive {
+        info.sensitive.insert(name.clone());
+    }
+    let description = attr(&b.body, "description").and_then(|e| conv.expr(e).literal_text());
+    let mut allowed_values = Vec::new();
+    for s in b.body.iter() {
+        if let Structure::Block(v) = s
+            && v.ident.value().as_str() == "validation"
+            && let Some(cond) = attr(&v.body, "condition")
+        {
+            let c = conv.expr(cond);
+            // `contains(["a", "b"], var.x)` is an allowed-values list.
+            if let ExprKind::Call(f, args) = &c.kind
+                && f == "contains"
+                && let Some(ExprKind::List(items)) = args.first().map(|a| &a.kind)
+                && items.iter().all(|i| i.literal_text().is_some())
+            {
+                allowed_values = items.clone();
+            } else {
+                info.notes.push(Note {
+                    rule: "tf-variable-validation".into(),
+                    id: None,
+                    span: c.span,
+                    title: "Variable validations need review".into(),
+                    context: format!("Variable `{name}` has a `validation` block whose condition is an expression."),
+                    decision: "Terraform output keeps the variable; Bicep output keeps only allowed-value lists (`@allowed`).".into(),
+                    consequences: "Re-create the check where the target language cannot express it (pipeline or policy).".into(),
+                });
+            }
+        }
+    }
+    Parameter {
+        name,
+        span,
+        ty,
+        default,
+        allowed_values,
+        allowed_pattern: None,
+        min_length: None,
+        max_length: None,
+        min_value: None,
+        max_value: None,
+        no_echo: sensitive,
+        description,
+    }
+}
+
+/// A Terraform type constraint → the model's parameter type.
+fn tf_type(e: &Expression) -> String {
+    match e {
+        Expression::Variable(v) => match v.value().as_str() {
+            "string" => "String".into(),
+            "number" => "Number".into(),
+            "bool" => "Bool".into(),
+            _ => "Object".into(),
+        },
+        Expression::FuncCall(f) => match f.name.name.value().as_str() {
+            "list" | "set" | "tuple" => "List<String>".into(),
+            _ => "Object".into(),
+        },
+        _ => "Object".into(),
+    }
+}
+
+fn module_call(
+    conv: &mut Conv,
+    b: &Block,
+    sources: &SourceMap,
+    dir: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> ModuleCall {
+    let name = label(&b.labels[0]);
+    let span = conv.sp(b.span());
+    let (source, source_span) = match attr(&b.body, "source") {
+        Some(e) => {
+            let x = conv.expr(e);
+            (x.literal_text().unwrap_or_default(), x.span)
+        }
+        None => {
+            diags.push(
+                Diagnostic::new(codes::TF_STRUCTURE, span, format!("module `{name}` has no `source`"), "no source")
+                    .help("every module block needs `source = \"…\"`"),
+            );
+            (String::new(), span)
+        }
+    };
+    let local_dir = if source.starts_with("./") || source.starts_with("../") || source == "." || source == ".." {
+        Some(join_rel(dir, &source))
+    } else {
+        None
+    };
+    let _ = sources;
+    let mut inputs = Vec::new();
+    let mut count = None;
+    let mut for_each = None;
+    let mut depends_on = Vec::new();
+    for s in b.body.iter() {
+        if let Structure::Attribute(a) = s {
+            let key = a.key.value().to_string();
+            match key.as_str() {
+                "source" | "version" | "providers" => {}
+                "count" => count = Some(conv.expr(&a.value)),
+                "for_each" => {
+                    for_each = Some(conv.expr(&a.value));
+                }
+                "depends_on" => {
+                    if let Expression::Array(arr) = &a.value {
+                        for x in arr.iter() {
+                            depends_on.push(x.to_string().trim().to_string());
+                        }
+                    }
+                }
+                _ => {
+                    if for_each.is_some() || count.is_some() {
+                        conv.loops.push("each".into());
+                        conv.loops.push("count".into());
+                    }
+                    let v = conv.expr(&a.value);
+                    if for_each.is_some() || count.is_some() {
+                        conv.loops.pop();
+                        conv.loops.pop();
+                    }
+                    inputs.push((key, v));
+                }
+            }
+        }
+    }
+    ModuleCall {
+        name,
+        span,
+        source,
+        source_span,
+        local_dir,
+        inputs,
+        count,
+        for_each,
+        depends_on,
+    }
+}
+
+/// `a/b` + `../c` → `a/c`; `..` above the root stays as `..` segments.
+pub fn join_rel(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<String> = dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .map(str::to_string)
+        .collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|p| p != "..") {
+                    parts.pop();
+                } else {
+                    parts.push("..".into());
+                }
+            }
+            s => parts.push(s.to_string()),
+        }
+    }
+    parts.join("/")
+}

@@ -1,0 +1,118 @@
+//! The lifting tables (`mappings/terraform/*.yaml`): Terraform `aws_*` types and
+//! arguments → CloudFormation types and properties.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// One argument rule: a property path, or a path with a value map or transform.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ArgRule {
+    Path(String),
+    Full(FullRule),
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FullRule {
+    pub prop: String,
+    #[serde(default)]
+    pub map: BTreeMap<String, serde_yaml::Value>,
+    #[serde(default)]
+    pub transform: Option<String>,
+    #[serde(default)]
+    pub list: bool,
+    #[serde(default)]
+    pub args: BTreeMap<String, ArgRule>,
+    #[serde(default)]
+    pub blocks: BTreeMap<String, ArgRule>,
+}
+
+impl ArgRule {
+    pub fn full(&self) -> FullRule {
+        match self {
+            ArgRule::Path(p) => FullRule {
+                prop: p.clone(),
+                ..Default::default()
+            },
+            ArgRule::Full(f) => f.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Append {
+    One(String),
+    BySelect(BTreeMap<String, String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fold {
+    pub into: String,
+    pub by: String,
+    #[serde(default)]
+    pub append: Option<Append>,
+    #[serde(default)]
+    pub select: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiftEntry {
+    #[serde(default, rename = "type")]
+    pub ty: Option<String>,
+    #[serde(default)]
+    pub fold: Option<Fold>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub args: BTreeMap<String, ArgRule>,
+    #[serde(default)]
+    pub blocks: BTreeMap<String, ArgRule>,
+    #[serde(default)]
+    pub ignored: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default)]
+pub struct LiftTables {
+    pub entries: BTreeMap<String, LiftEntry>,
+    /// Terraform type prefix (`aws_api_gateway_`) → CloudFormation namespace (`AWS::ApiGateway`),
+    /// for types with no entry.
+    pub prefixes: BTreeMap<String, String>,
+}
+
+impl LiftTables {
+    /// The CloudFormation type a Terraform type stands for: its entry's, or one named
+    /// after the service prefix (`aws_ecs_service` → `AWS::ECS::Service`).
+    pub fn cfn_type(&self, tf: &str) -> String {
+        if let Some(t) = self.entries.get(tf).and_then(|e| e.ty.clone()) {
+            return t;
+        }
+        let best = self
+            .prefixes
+            .iter()
+            .filter(|(p, _)| tf.starts_with(p.as_str()))
+            .max_by_key(|(p, _)| p.len());
+        match best {
+            Some((p, ns)) => {
+                let rest = &tf[p.len()..];
+                let rest = if rest.is_empty() { "Resource" } else { rest };
+                format!("{ns}::{}", crate::mapping::names::pascal(rest))
+            }
+            None => {
+                let rest = tf.strip_prefix("aws_").unwrap_or(tf);
+                let (svc, ty) = rest.split_once('_').unwrap_or((rest, "Resource"));
+                format!(
+                    "AWS::{}::{}",
+                    crate::mapping::names::pascal(svc),
+                    crate::mapping::names::pascal(ty)
+                )
+            }
+        }
+    }
+}
