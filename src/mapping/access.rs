@@ -92,12 +92,32 @@ fn statement_targets(cx: &Ctx, resource: &Expr) -> Vec<usize> {
 /// Allow statements of an IAM role's inline policies on resources of the template.
 fn role_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
     let r = &cx.t.resources[i];
-    for policy in r
+    let policies = r
         .properties
         .get("Policies")
         .and_then(|p| p.as_list())
-        .unwrap_or(&[])
-    {
+        .unwrap_or(&[]);
+    policy_grants(cx, i, i, policies, out);
+}
+
+/// `AWS::IAM::Policy` and `AWS::IAM::ManagedPolicy` (Terraform role policies kept apart):
+/// their statements are grants of every template role in `Roles`.
+fn attached_policy_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
+    let r = &cx.t.resources[i];
+    let Some(roles) = r.properties.get("Roles").and_then(|p| p.as_list()) else {
+        return;
+    };
+    for role in roles {
+        if let Some(j) = cx.referenced_resource(role)
+            && cx.t.resources[j].ty == "AWS::IAM::Role"
+        {
+            policy_grants(cx, j, j, std::slice::from_ref(&r.properties), out);
+        }
+    }
+}
+
+fn policy_grants(cx: &Ctx, i: usize, origin: usize, policies: &[Expr], out: &mut Vec<Grant>) {
+    for policy in policies {
         let statements = match policy.path("PolicyDocument.Statement").map(|s| &s.kind) {
             Some(ExprKind::List(l)) => l.clone(),
             Some(_) => policy
@@ -148,7 +168,7 @@ fn role_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
                     principal: i,
                     target: j,
                     access: access.into(),
-                    origin: i,
+                    origin,
                 });
             }
         }
@@ -169,6 +189,9 @@ fn grants(cx: &mut Ctx) -> Vec<Grant> {
     for (i, r) in cx.t.resources.iter().enumerate() {
         if r.ty == "AWS::IAM::Role" {
             role_grants(cx, i, &mut out);
+        }
+        if r.ty == "AWS::IAM::Policy" || r.ty == "AWS::IAM::ManagedPolicy" {
+            attached_policy_grants(cx, i, &mut out);
         }
         if r.ty == "AWS::Serverless::Function" {
             let Some(policies) = r.properties.get("Policies") else {

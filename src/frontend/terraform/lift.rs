@@ -694,6 +694,76 @@ pub fn resources(
             let pos = t.resources.iter().position(|r| r.id == id)?;
             (info.tf_names.get(&id).map(|(ty, _)| ty) == Some(into)).then_some(pos)
         });
+        // An attachment of the module's own policy: the role joins the policy's `Roles`.
+        if let (Some(pos), Some(rev), Some(arg)) = (parent, &p.fold.reverse, &p.fold.value) {
+            let target = p
+                .props
+                .iter()
+                .find(|(k, _, _)| k == arg)
+                .or_else(|| (p.props.len() == 1).then(|| &p.props[0]))
+                .and_then(|(_, _, v)| referenced_id(v))
+                .and_then(|id| t.resources.iter().position(|r| r.id == id));
+            if let Some(tp) = target {
+                let role = Expr::new(ExprKind::Ref(t.resources[pos].id.clone()), p.span);
+                if let ExprKind::Object(props) = &mut t.resources[tp].properties.kind {
+                    push_path(props, rev, p.span, role);
+                }
+                t.aliases.push((p.id.clone(), t.resources[tp].id.clone()));
+                continue;
+            }
+        }
+        // Folding must not make the parent depend on itself.
+        let cycle = parent.is_some_and(|pos| {
+            let pid = t.resources[pos].id.clone();
+            let mut refs = Vec::new();
+            for (_, _, v) in &p.props {
+                collect_refs(v, &mut refs);
+            }
+            refs.iter().any(|r| t.resolve(r) == pid || reaches(t, r, &pid))
+        });
+        if cycle && let (Some(st), Some(by)) = (&p.fold.standalone, &p.by) {
+            let ty = match st {
+                Append::One(ty) => Some(ty.clone()),
+                Append::BySelect(m) => p.select.as_ref().and_then(|s| m.get(s)).cloned(),
+            };
+            if let Some(ty) = ty {
+                let mut props = p.props.clone();
+                props.retain(|(k, _, _)| k != "type");
+                if let Some(prop) = &p.fold.standalone_by {
+                    match prop.strip_suffix("[]") {
+                        Some(list) => push_path(&mut props, list, by.span, by.clone()),
+                        None => set_path(&mut props, prop, by.span, by.clone()),
+                    }
+                }
+                t.resources.push(Resource {
+                    id: p.id.clone(),
+                    span: p.span,
+                    ty,
+                    properties: obj(props, p.span),
+                    depends_on: Vec::new(),
+                    condition: None,
+                    deletion_policy: None,
+                    for_each: None,
+                    implicit: false,
+                });
+                continue;
+            }
+        }
+        if cycle {
+            info.notes.push(Note {
+                rule: "tf-fold-cycle".into(),
+                id: Some(p.id.clone()),
+                span: p.span,
+                title: format!("{}: kept apart from its {}", p.id, p.fold.into),
+                context: format!(
+                    "`{}` configures a `{}` with values that depend on that same resource (through other resources); folded into it, the resource would depend on itself.",
+                    p.tf, p.fold.into
+                ),
+                decision: "The settings are not carried over automatically.".into(),
+                consequences: "Apply them to the Azure resource by hand (for storage notifications: an Event Grid subscription).".into(),
+            });
+            continue;
+        }
         match parent {
             Some(pos) => {
                 let r = &mut t.resources[pos];
@@ -766,6 +836,35 @@ pub fn resources(
             consequences: "Nothing to carry over; review that none of them matters to the workload.".into(),
         });
     }
+}
+
+fn collect_refs(e: &Expr, out: &mut Vec<String>) {
+    e.walk(&mut |x| match &x.kind {
+        ExprKind::Ref(id) => out.push(id.clone()),
+        ExprKind::GetAtt { resource, .. } => out.push(resource.clone()),
+        _ => {}
+    });
+}
+
+/// Does resource `from` reference `to`, directly or through other resources?
+fn reaches(t: &Template, from: &str, to: &str) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![t.resolve(from).to_string()];
+    while let Some(id) = stack.pop() {
+        if id == to {
+            return true;
+        }
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        if let Some(r) = t.resource(&id) {
+            let mut refs = Vec::new();
+            collect_refs(&r.properties, &mut refs);
+            refs.extend(r.depends_on.iter().map(|(d, _)| d.clone()));
+            stack.extend(refs.iter().map(|x| t.resolve(x).to_string()));
+        }
+    }
+    false
 }
 
 /// A folded rule element with `cidr_list` rules expanded.

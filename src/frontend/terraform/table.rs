@@ -59,6 +59,17 @@ pub struct Fold {
     pub select: Option<String>,
     #[serde(default)]
     pub value: Option<String>,
+    /// When `value` references a resource of the module, the parent is appended to
+    /// that resource's property instead (an attachment of a module's own policy).
+    #[serde(default)]
+    pub reverse: Option<String>,
+    /// When folding would make the parent depend on itself, the resource stays on its
+    /// own as this CloudFormation type (per `select` value)…
+    #[serde(default)]
+    pub standalone: Option<Append>,
+    /// …with the parent reference under this property (`Roles[]`: a one-element list).
+    #[serde(default)]
+    pub standalone_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
