@@ -162,9 +162,35 @@ pub(super) fn collect_used(m: &AzModule, used: &mut Vec<String>) {
             d.idents(used);
         }
     }
+    for c in &m.calls {
+        for (_, v) in &c.params {
+            v.idents(used);
+        }
+        for e in [&c.count, &c.for_each, &c.condition].into_iter().flatten() {
+            e.idents(used);
+        }
+    }
+    fn pass(items: &[crate::azure::AzPassItem], used: &mut Vec<String>) {
+        for i in items {
+            match i {
+                crate::azure::AzPassItem::Attr(_, v) => v.idents(used),
+                crate::azure::AzPassItem::Block(_, _, b) => pass(b, used),
+            }
+        }
+    }
+    for p in &m.passthrough {
+        pass(&p.items, used);
+        for e in [&p.count, &p.for_each].into_iter().flatten() {
+            e.idents(used);
+        }
+    }
 }
 
-pub(super) fn prune_unused_params(cx: &mut Ctx, used: Vec<String>) {
+pub(super) fn prune_unused_params(cx: &mut Ctx, mut used: Vec<String>) {
+    // A Terraform module's variables are its interface: callers set them.
+    if cx.t.tf.is_some() {
+        used.extend(cx.param_syms.values().cloned());
+    }
     let template_params: BTreeMap<String, String> = cx
         .param_syms
         .iter()

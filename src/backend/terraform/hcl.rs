@@ -253,6 +253,11 @@ pub fn expr(e: &TfExpr, indent: usize) -> String {
         TfExpr::Bool(b) => b.to_string(),
         TfExpr::Num(n) => n.clone(),
         TfExpr::Str(s) => quote(s),
+        TfExpr::Template(parts) if matches!(parts.as_slice(), [Part::Expr(_)]) => match &parts[0] {
+            // `terraform fmt` unwraps `"${x}"` to `x`.
+            Part::Expr(x) => expr(x, indent),
+            Part::Lit(_) => unreachable!(),
+        },
         TfExpr::Template(parts) => {
             let mut out = String::from("\"");
             for p in parts {
@@ -271,7 +276,24 @@ pub fn expr(e: &TfExpr, indent: usize) -> String {
         TfExpr::Ref(r) => r.clone(),
         TfExpr::Call(f, args) => {
             let rendered: Vec<String> = args.iter().map(|a| expr(a, indent)).collect();
-            format!("{f}({})", rendered.join(", "))
+            let multi = rendered.iter().filter(|r| r.contains('\n')).count();
+            let last_only = multi == 1 && rendered.last().is_some_and(|r| r.contains('\n'));
+            if multi == 0 || last_only {
+                return format!("{f}({})", rendered.join(", "));
+            }
+            // Several multi-line arguments: one argument per line.
+            let mut out = format!("{f}(\n");
+            for (i, a) in args.iter().enumerate() {
+                out.push_str(&pad(indent + 1));
+                out.push_str(&expr(a, indent + 1));
+                if i + 1 < args.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            out.push_str(&pad(indent));
+            out.push(')');
+            out
         }
         TfExpr::Array(items) => {
             if items.is_empty() {

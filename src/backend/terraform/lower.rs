@@ -1,1 +1,1432 @@
-pub fn emit(_m: &crate::azure::AzModule, _t: &crate::model::Template, _tables: &crate::mapping::Tables, _s: &crate::source::SourceMap) -> (Vec<(String, String)>, Vec<crate::azure::Decision>) { (Vec::new(), Vec::new()) }
+//! Lowering the ARM-shaped Azure model to Terraform: azurerm resources through
+//! `mappings/azurerm/`, `azapi_resource` with the ARM body where a table cannot
+//! read every value or a reference has no azurerm attribute.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::hcl::{Block, Item, Part, TfExpr, print_file};
+use super::table::{Cond, Rule, Variant};
+use crate::azure::{AzExpr, AzKey, AzModule, AzPassItem, AzResource, Decision, Interp};
+use crate::mapping::Tables;
+use crate::model::Template;
+use crate::model::expr::{Expr, ExprKind};
+use crate::source::SourceMap;
+
+/// azurerm release the output is checked against; the lowest 4.x with every resource emitted.
+pub const AZURERM_VERSION: &str = ">= 4.55.0, < 5.0.0";
+pub const AZAPI_VERSION: &str = ">= 2.0.0, < 3.0.0";
+
+/// `dataBucketBlob` → `data_bucket_blob`.
+pub fn snake(s: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev_lower = i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if i > 0 && (prev_lower || (prev_upper && next_lower)) && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let out = out.trim_matches('_').to_string();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("r_{out}")
+    } else {
+        out
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Form {
+    /// azurerm resource (or data source): type, variant index.
+    Azurerm { ty: String, variant: usize, data: bool },
+    Azapi { data: bool },
+    /// Written as a block of its parent's azurerm resource.
+    Merged { parent: String, block: String, variant: usize },
+}
+
+struct Lower<'a> {
+    m: &'a AzModule,
+    tables: &'a Tables,
+    forms: BTreeMap<String, Form>,
+    /// Symbols forced to azapi, with the reason.
+    forced: BTreeMap<String, String>,
+    /// Azurerm references with no attribute: symbol → path.
+    missing: BTreeMap<String, String>,
+    exports: BTreeMap<String, BTreeSet<String>>,
+    params: BTreeMap<String, (String, bool)>,
+    /// Module variables (locals) → their unique snake_case names.
+    vars: BTreeMap<String, String>,
+    /// Loop variable → its Terraform expression, while lowering a looped resource.
+    loop_vars: Vec<(String, TfExpr)>,
+    needs_rg: bool,
+    needs_client: bool,
+    needs_subscription: bool,
+    azapi_used: bool,
+}
+
+fn yaml_to_tf(v: &serde_yaml::Value) -> TfExpr {
+    match v {
+        serde_yaml::Value::Null => TfExpr::Null,
+        serde_yaml::Value::Bool(b) => TfExpr::Bool(*b),
+        serde_yaml::Value::Number(n) => TfExpr::Num(n.to_string()),
+        serde_yaml::Value::String(s) => TfExpr::Str(s.clone()),
+        serde_yaml::Value::Sequence(s) => TfExpr::Array(s.iter().map(yaml_to_tf).collect()),
+        serde_yaml::Value::Mapping(m) => TfExpr::Object(
+            m.iter()
+                .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), yaml_to_tf(v)))
+                .collect(),
+        ),
+        serde_yaml::Value::Tagged(t) => yaml_to_tf(&t.value),
+    }
+}
+
+fn literal_text(e: &AzExpr) -> Option<String> {
+    match e {
+        AzExpr::Str(s) | AzExpr::Num(s) => Some(s.clone()),
+        AzExpr::Int(i) => Some(i.to_string()),
+        AzExpr::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn yaml_text(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The ARM resource as one object: name, location, tags and the body members.
+fn view(r: &AzResource) -> AzExpr {
+    let mut m = vec![(AzKey::Name("name".into()), r.name.clone())];
+    if let Some(l) = &r.location {
+        m.push((AzKey::Name("location".into()), l.clone()));
+    }
+    if let Some(t) = &r.tags {
+        m.push((AzKey::Name("tags".into()), t.clone()));
+    }
+    for (k, v) in &r.body {
+        m.push((AzKey::Name(k.clone()), v.clone()));
+    }
+    AzExpr::Object(m)
+}
+
+fn get<'e>(base: &'e AzExpr, path: &str) -> Option<&'e AzExpr> {
+    if path.is_empty() {
+        return Some(base);
+    }
+    path.split('.').try_fold(base, |e, k| e.get(k))
+}
+
+/// Leaf paths of an object (arrays and non-objects are leaves).
+fn leaves(e: &AzExpr, prefix: &str, out: &mut Vec<String>) {
+    match e {
+        AzExpr::Object(m) if !m.is_empty() => {
+            for (k, v) in m {
+                let key = match k {
+                    AzKey::Name(n) => n.clone(),
+                    AzKey::Expr(_) => "*".into(),
+                };
+                let p = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
+                leaves(v, &p, out);
+            }
+        }
+        AzExpr::Null => {}
+        _ => out.push(prefix.to_string()),
+    }
+}
+
+fn covered(leaf: &str, consumed: &BTreeSet<String>) -> bool {
+    consumed
+        .iter()
+        .any(|c| leaf == c || leaf.starts_with(&format!("{c}.")) || c.is_empty())
+}
+
+fn join(prefix: &str, p: &str) -> String {
+    match (prefix.is_empty(), p.is_empty()) {
+        (true, _) => p.to_string(),
+        (_, true) => prefix.to_string(),
+        _ => format!("{prefix}.{p}"),
+    }
+}
+
+fn cond_holds(c: &Cond, base: &AzExpr) -> bool {
+    let v = get(base, &c.path);
+    if let Some(p) = c.present
+        && v.is_some_and(|x| !matches!(x, AzExpr::Null)) != p
+    {
+        return false;
+    }
+    if let Some(eq) = &c.equals {
+        return v.and_then(literal_text) == yaml_text(eq);
+    }
+    true
+}
+
+impl<'a> Lower<'a> {
+    fn resource(&self, sym: &str) -> Option<&'a AzResource> {
+        self.m.resources.iter().find(|r| r.symbol == sym)
+    }
+
+    fn variant(&self, r: &AzResource) -> Option<(usize, &'a Variant)> {
+        let list = self.tables.azurerm.types.get(&r.ty)?;
+        let v = view(r);
+        list.iter()
+            .enumerate()
+            .find(|(_, x)| x.when.as_ref().is_none_or(|c| cond_holds(c, &v)))
+    }
+
+    fn tf_name(&self, sym: &str) -> String {
+        snake(sym)
+    }
+
+    /// `azurerm_subnet.app`, `data.azapi_resource.vnet` …
+    fn address(&self, sym: &str) -> Option<String> {
+        let name = self.tf_name(sym);
+        Some(match self.forms.get(sym)? {
+            Form::Azurerm { ty, data: false, .. } => format!("{ty}.{name}"),
+            Form::Azurerm { ty, data: true, .. } => format!("data.{ty}.{name}"),
+            Form::Azapi { data: false } => format!("azapi_resource.{name}"),
+            Form::Azapi { data: true } => format!("data.azapi_resource.{name}"),
+            Form::Merged { .. } => return None,
+        })
+    }
+
+    /// The address with `[0]` for resources behind `count`.
+    fn instance(&self, sym: &str) -> Option<String> {
+        let a = self.address(sym)?;
+        let r = self.resource(sym)?;
+        if r.condition.is_some() && r.for_each.is_none() {
+            Some(format!("{a}[0]"))
+        } else {
+            Some(a)
+        }
+    }
+
+    /// A reference to a resource attribute (`path` after the symbol: `id`, `properties.x`).
+    fn resource_ref(&mut self, sym: &str, path: &str, index: Option<TfExpr>) -> TfExpr {
+        let path = if path.is_empty() { "id" } else { path };
+        let form = self.forms.get(sym).cloned();
+        let base = match (&index, form.as_ref()) {
+            (Some(ix), Some(_)) => match self.address(sym) {
+                Some(a) => format!("{a}[{}]", super::hcl::inline(ix)),
+                None => String::new(),
+            },
+            _ => self.instance(sym).unwrap_or_default(),
+        };
+        match form {
+            Some(Form::Azurerm { variant, .. }) => {
+                let r = self.resource(sym).cloned().unwrap_or_default();
+                let v = &self.tables.azurerm.types[&r.ty][variant];
+                let attr = v.attributes.get(path).cloned().or_else(|| match path {
+                    "id" | "name" => Some(path.to_string()),
+                    "location" if v.location != Some(false) => Some("location".into()),
+                    _ => None,
+                });
+                match attr {
+                    Some(a) => TfExpr::r(format!("{base}.{a}")),
+                    None => {
+                        self.missing.entry(sym.to_string()).or_insert_with(|| path.to_string());
+                        TfExpr::r(format!("{base}.id"))
+                    }
+                }
+            }
+            Some(Form::Azapi { .. }) => match path {
+                "id" | "name" | "location" => TfExpr::r(format!("{base}.{path}")),
+                _ => {
+                    let clean = path.replace("[0]", "");
+                    self.exports.entry(sym.to_string()).or_default().insert(clean);
+                    let mut out = format!("{base}.output");
+                    for seg in path.split('.') {
+                        if is_ident(seg.trim_end_matches("[0]")) {
+                            out.push('.');
+                            out.push_str(seg);
+                        } else {
+                            out.push_str(&format!("[{}]", super::hcl::quote(seg)));
+                        }
+                    }
+                    TfExpr::r(out)
+                }
+            },
+            Some(Form::Merged { parent, .. }) => {
+                // A block of its parent: the parent's id stands for it.
+                self.missing.entry(sym.to_string()).or_insert_with(|| path.to_string());
+                self.resource_ref(&parent, "id", None)
+            }
+            None => TfExpr::Null,
+        }
+    }
+
+    fn rg(&mut self, attr: &str) -> TfExpr {
+        self.needs_rg = true;
+        TfExpr::r(format!("data.azurerm_resource_group.main.{attr}"))
+    }
+
+    /// A chain `sym.a.b[0]` → (root ident, path, index of the root).
+    fn chain(e: &AzExpr) -> Option<(String, String, Option<AzExpr>)> {
+        match e {
+            AzExpr::Ident(i) => Some((i.clone(), String::new(), None)),
+            AzExpr::Member(b, m) => {
+                let (root, path, ix) = Self::chain(b)?;
+                Some((root, join(&path, m), ix))
+            }
+            AzExpr::Index(b, i) => {
+                let (root, path, ix) = Self::chain(b)?;
+                match (path.is_empty(), ix.is_none(), i.as_ref()) {
+                    (true, true, _) => Some((root, path, Some((**i).clone()))),
+                    (false, _, AzExpr::Int(n)) => Some((root, format!("{path}[{n}]"), ix)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Bicep-flavoured expression → Terraform.
+    fn expr(&mut self, e: &AzExpr) -> TfExpr {
+        let bx = Box::new;
+        // Resource, parameter and built-in references first.
+        if let Some((root, path, ix)) = Self::chain(e) {
+            if let Some(t) = self.builtin(&root, &path) {
+                return t;
+            }
+            if let Some(out) = path.strip_prefix("outputs.")
+                && ix.is_none()
+                && self.m.calls.iter().any(|c| c.symbol == root)
+            {
+                return TfExpr::r(format!("module.{}.{out}", snake(&root)));
+            }
+            if self.forms.contains_key(&root) {
+                let ix = ix.map(|i| self.expr(&i));
+                // `sym.properties.x[0]` with no attribute for the indexed path: index the list.
+                return self.resource_ref(&root, &path, ix);
+            }
+            if let Some((_, t)) = self.loop_vars.iter().rev().find(|(v, _)| *v == root).cloned() {
+                let mut out = t;
+                if let Some(i) = ix {
+                    out = TfExpr::Index(bx(out), bx(self.expr(&i)));
+                }
+                for seg in path.split('.').filter(|s| !s.is_empty()) {
+                    out = TfExpr::Member(bx(out), seg.to_string());
+                }
+                return out;
+            }
+        }
+        match e {
+            AzExpr::Null => TfExpr::Null,
+            AzExpr::Bool(b) => TfExpr::Bool(*b),
+            AzExpr::Int(i) => TfExpr::Num(i.to_string()),
+            AzExpr::Num(n) => TfExpr::Num(n.clone()),
+            AzExpr::Str(s) => TfExpr::Str(s.clone()),
+            AzExpr::Raw(r) => TfExpr::r(r.clone()),
+            AzExpr::Array(a) => TfExpr::Array(a.iter().map(|x| self.expr(x)).collect()),
+            AzExpr::Object(m) => {
+                if m.iter().all(|(k, _)| matches!(k, AzKey::Name(_))) {
+                    TfExpr::Object(
+                        m.iter()
+                            .map(|(k, v)| match k {
+                                AzKey::Name(n) => (n.clone(), self.expr(v)),
+                                AzKey::Expr(_) => unreachable!(),
+                            })
+                            .collect(),
+                    )
+                } else {
+                    TfExpr::ObjectExprKeys(
+                        m.iter()
+                            .map(|(k, v)| {
+                                let key = match k {
+                                    AzKey::Name(n) => TfExpr::Str(n.clone()),
+                                    AzKey::Expr(x) => self.expr(x),
+                                };
+                                (key, self.expr(v))
+                            })
+                            .collect(),
+                    )
+                }
+            }
+            AzExpr::Ident(i) => {
+                if let Some((name, via_local)) = self.params.get(i).cloned() {
+                    return TfExpr::r(if via_local { format!("local.{name}") } else { format!("var.{name}") });
+                }
+                if let Some(n) = self.vars.get(i) {
+                    return TfExpr::r(format!("local.{n}"));
+                }
+                TfExpr::r(snake(i))
+            }
+            AzExpr::Member(b, m) => {
+                let base = self.expr(b);
+                TfExpr::Member(bx(base), m.clone())
+            }
+            AzExpr::Index(b, i) => {
+                let (b, i) = (self.expr(b), self.expr(i));
+                TfExpr::Index(bx(b), bx(i))
+            }
+            AzExpr::Interp(parts) => TfExpr::Template(
+                parts
+                    .iter()
+                    .map(|p| match p {
+                        Interp::Lit(l) => Part::Lit(l.clone()),
+                        Interp::Expr(x) => Part::Expr(self.expr(x)),
+                    })
+                    .collect(),
+            ),
+            AzExpr::Cond(c, a, b) => {
+                let (c, a, b) = (self.expr(c), self.expr(a), self.expr(b));
+                TfExpr::Cond(bx(c), bx(a), bx(b))
+            }
+            AzExpr::Bin("??", a, b) => {
+                let (a, b) = (self.expr(a), self.expr(b));
+                TfExpr::call("try", vec![a, b])
+            }
+            AzExpr::Bin(op, a, b) => {
+                let (a, b) = (self.expr(a), self.expr(b));
+                TfExpr::Bin(op.to_string(), bx(a), bx(b))
+            }
+            AzExpr::Not(a) => TfExpr::Not(bx(self.expr(a))),
+            AzExpr::For(v, c, b) => {
+                let coll = self.expr(c);
+                let var = snake(v);
+                self.loop_vars.push((v.clone(), TfExpr::r(var.clone())));
+                let body = self.expr(b);
+                self.loop_vars.pop();
+                TfExpr::For {
+                    key_var: None,
+                    var,
+                    coll: bx(coll),
+                    key: None,
+                    body: bx(body),
+                }
+            }
+            AzExpr::Call(f, args) => self.call(f, args),
+        }
+    }
+
+    /// `resourceGroup().location`, `subscription().subscriptionId`, …
+    fn builtin(&mut self, root: &str, path: &str) -> Option<TfExpr> {
+        Some(match (root, path) {
+            ("resourceGroup()", "location") => self.rg("location"),
+            ("resourceGroup()", "id") => self.rg("id"),
+            ("resourceGroup()", "name") => self.rg("name"),
+            ("subscription()", "subscriptionId") => {
+                self.needs_client = true;
+                TfExpr::r("data.azurerm_client_config.current.subscription_id")
+            }
+            ("subscription()" | "tenant()", "tenantId") => {
+                self.needs_client = true;
+                TfExpr::r("data.azurerm_client_config.current.tenant_id")
+            }
+            ("subscription()", "id") => {
+                self.needs_subscription = true;
+                TfExpr::r("data.azurerm_subscription.current.id")
+            }
+            ("deployment()", "name") => TfExpr::r("path.module"),
+            ("environment()", "name") => TfExpr::s("AzureCloud"),
+            ("environment()", "suffixes.storage") => TfExpr::s("core.windows.net"),
+            _ => return None,
+        })
+    }
+
+    fn call(&mut self, f: &str, args: &[AzExpr]) -> TfExpr {
+        let a: Vec<TfExpr> = args.iter().map(|x| self.expr(x)).collect();
+        let arg = |i: usize| a.get(i).cloned().unwrap_or(TfExpr::Null);
+        let c = TfExpr::call;
+        match f {
+            "uniqueString" => c(
+                "substr",
+                vec![
+                    c("sha1", vec![c("join", vec![TfExpr::s("-"), TfExpr::Array(a.clone())])]),
+                    TfExpr::Num("0".into()),
+                    TfExpr::Num("13".into()),
+                ],
+            ),
+            "guid" => c("uuidv5", vec![TfExpr::s("url"), c("join", vec![TfExpr::s("/"), TfExpr::Array(a.clone())])]),
+            "toLower" => c("lower", a),
+            "toUpper" => c("upper", a),
+            "trim" => c("trimspace", a),
+            "join" => c("join", vec![arg(1), arg(0)]),
+            "split" => c("split", vec![arg(1), arg(0)]),
+            "substring" => c("substr", a),
+            "take" => c("substr", vec![arg(0), TfExpr::Num("0".into()), arg(1)]),
+            "string" => match args.first() {
+                Some(AzExpr::Object(_) | AzExpr::Array(_)) => c("jsonencode", a),
+                _ => c("tostring", a),
+            },
+            "int" => c("tonumber", a),
+            "bool" => c("tobool", a),
+            "json" => c("jsondecode", a),
+            "base64" => c("base64encode", a),
+            "base64ToString" => c("base64decode", a),
+            "objectKeys" => c("keys", a),
+            "empty" => TfExpr::Bin("==".into(), Box::new(c("length", a)), Box::new(TfExpr::Num("0".into()))),
+            "first" => TfExpr::Index(Box::new(arg(0)), Box::new(TfExpr::Num("0".into()))),
+            "last" => c("element", vec![arg(0), TfExpr::Num("-1".into())]),
+            "union" => {
+                if args.iter().any(|x| matches!(x, AzExpr::Array(_))) {
+                    c("distinct", vec![c("concat", a)])
+                } else {
+                    c("merge", a)
+                }
+            }
+            "intersection" => c("setintersection", a),
+            "indexOf" => c("index", a),
+            "uriComponent" => c("urlencode", a),
+            "startsWith" => c("startswith", a),
+            "endsWith" => c("endswith", a),
+            "items" => {
+                // `items(map)` → a list of {key, value} objects.
+                let m = arg(0);
+                TfExpr::For {
+                    key_var: Some("k".into()),
+                    var: "v".into(),
+                    coll: Box::new(m),
+                    key: None,
+                    body: Box::new(TfExpr::Object(vec![
+                        ("key".into(), TfExpr::r("k")),
+                        ("value".into(), TfExpr::r("v")),
+                    ])),
+                }
+            }
+            "range" => c("range", vec![arg(0), TfExpr::Bin("+".into(), Box::new(arg(0)), Box::new(arg(1)))]),
+            "cidrSubnet" => {
+                // cidrSubnet(net, newPrefixLength, i) → cidrsubnet(net, newbits, i).
+                let bits = match (args.first(), args.get(1)) {
+                    (Some(AzExpr::Str(net)), Some(AzExpr::Int(len))) => net
+                        .split('/')
+                        .nth(1)
+                        .and_then(|p| p.parse::<i64>().ok())
+                        .map(|p| TfExpr::Num((len - p).to_string())),
+                    _ => None,
+                };
+                let bits = bits.unwrap_or_else(|| {
+                    TfExpr::Bin(
+                        "-".into(),
+                        Box::new(arg(1)),
+                        Box::new(c("tonumber", vec![TfExpr::Index(Box::new(c("split", vec![TfExpr::s("/"), arg(0)])), Box::new(TfExpr::Num("1".into())))])),
+                    )
+                });
+                c("cidrsubnet", vec![arg(0), bits, arg(2)])
+            }
+            "subscriptionResourceId" => {
+                self.needs_subscription = true;
+                let mut parts = vec![Part::Expr(TfExpr::r("data.azurerm_subscription.current.id")), Part::Lit("/providers/".into())];
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        parts.push(Part::Lit("/".into()));
+                    }
+                    match x {
+                        TfExpr::Str(s) => parts.push(Part::Lit(s.clone())),
+                        other => parts.push(Part::Expr(other.clone())),
+                    }
+                }
+                TfExpr::Template(parts)
+            }
+            "resourceId" => {
+                let rg = self.rg("id");
+                let mut parts = vec![Part::Expr(rg), Part::Lit("/providers/".into())];
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        parts.push(Part::Lit("/".into()));
+                    }
+                    match x {
+                        TfExpr::Str(s) => parts.push(Part::Lit(s.clone())),
+                        other => parts.push(Part::Expr(other.clone())),
+                    }
+                }
+                TfExpr::Template(parts)
+            }
+            "format" => match args.first() {
+                Some(AzExpr::Str(fmt)) => {
+                    let mut s = String::new();
+                    let mut chars = fmt.chars().peekable();
+                    while let Some(ch) = chars.next() {
+                        if ch == '{' {
+                            while let Some(d) = chars.next() {
+                                if d == '}' {
+                                    break;
+                                }
+                            }
+                            s.push_str("%v");
+                        } else if ch == '%' {
+                            s.push_str("%%");
+                        } else {
+                            s.push(ch);
+                        }
+                    }
+                    let mut v = vec![TfExpr::Str(s)];
+                    v.extend(a.into_iter().skip(1));
+                    c("format", v)
+                }
+                _ => c("format", a),
+            },
+            // Same name and meaning in both languages.
+            "concat" | "length" | "contains" | "replace" | "coalesce" | "min" | "max" | "flatten" => c(f, a),
+            other => c(&other.to_ascii_lowercase(), a),
+        }
+    }
+
+    /// Applies the rules of a variant at `base` (an object), writing items into `out`.
+    /// `prefix` is the base's path from the resource root, for coverage.
+    fn rules(
+        &mut self,
+        r: &AzResource,
+        rules: &[Rule],
+        root: &AzExpr,
+        base: &AzExpr,
+        prefix: &str,
+        consumed: &mut BTreeSet<String>,
+        out: &mut Vec<Item>,
+    ) -> Result<(), String> {
+        let mut blocks = Vec::new();
+        for rule in rules {
+            if let Some(c) = &rule.when
+                && !cond_holds(c, base)
+            {
+                continue;
+            }
+            if let Some(name) = &rule.block {
+                let (inner_base, inner_prefix) = match &rule.from {
+                    Some(p) => (get(base, p).cloned(), join(prefix, p)),
+                    None => (Some(base.clone()), prefix.to_string()),
+                };
+                let Some(inner) = inner_base else { continue };
+                if matches!(inner, AzExpr::Null) {
+                    continue;
+                }
+                if rule.each {
+                    let AzExpr::Array(items) = &inner else {
+                        return Err(format!("{inner_prefix} is not a literal list"));
+                    };
+                    for it in items {
+                        let mut local = BTreeSet::new();
+                        let mut b = Block::new(name, &[]);
+                        self.rules(r, &rule.args, root, it, "", &mut local, &mut b.items)?;
+                        let mut lv = Vec::new();
+                        leaves(it, "", &mut lv);
+                        if let Some(l) = lv.iter().find(|l| !covered(l, &local)) {
+                            return Err(join(&inner_prefix, l));
+                        }
+                        blocks.push(Item::Block(b));
+                    }
+                    consumed.insert(inner_prefix);
+                } else {
+                    let mut b = Block::new(name, &[]);
+                    self.rules(r, &rule.args, root, &inner, &inner_prefix, consumed, &mut b.items)?;
+                    blocks.push(Item::Block(b));
+                }
+                continue;
+            }
+            let Some(arg) = &rule.arg else { continue };
+            let value: Option<TfExpr> = match (&rule.value, &rule.from) {
+                (Some(v), _) => Some(yaml_to_tf(v)),
+                (None, Some(p)) if p.starts_with("parent.") => {
+                    let mut sym = r.symbol.clone();
+                    let mut rest = p.as_str();
+                    while let Some(x) = rest.strip_prefix("parent.") {
+                        sym = self.resource(&sym).and_then(|x| x.parent.clone()).unwrap_or_default();
+                        rest = x;
+                    }
+                    if sym.is_empty() {
+                        None
+                    } else {
+                        Some(self.resource_ref(&sym, rest, None))
+                    }
+                }
+                (None, Some(p)) => {
+                    let v = get(base, p).filter(|v| !matches!(v, AzExpr::Null));
+                    if v.is_some() {
+                        consumed.insert(join(prefix, p));
+                    }
+                    match v {
+                        None => None,
+                        Some(v) => Some(self.value(rule, v, &join(prefix, p))?),
+                    }
+                }
+                (None, None) => None,
+            };
+            let value = match (value, &rule.default) {
+                (Some(v), _) => v,
+                (None, Some(d)) => yaml_to_tf(d),
+                (None, None) if rule.required => {
+                    return Err(format!("{} (required by {arg})", rule.from.clone().unwrap_or_default()));
+                }
+                (None, None) => continue,
+            };
+            out.push(Item::Attr(arg.clone(), value));
+        }
+        let _ = root;
+        out.extend(blocks);
+        Ok(())
+    }
+
+    fn value(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        if let Some(map) = &rule.map {
+            let text = literal_text(v).ok_or_else(|| format!("{path} is an expression"))?;
+            return map
+                .get(&text)
+                .map(yaml_to_tf)
+                .ok_or_else(|| format!("{path} = {text} has no azurerm value"));
+        }
+        match rule.transform.as_deref() {
+            None => Ok(self.expr(v)),
+            Some("split") => {
+                let text = literal_text(v).ok_or_else(|| format!("{path} is an expression"))?;
+                let sep = rule.sep.clone().unwrap_or_else(|| "_".into());
+                text.split(sep.as_str())
+                    .nth(rule.index.unwrap_or(0))
+                    .map(|s| TfExpr::Str(s.to_string()))
+                    .ok_or_else(|| format!("{path} = {text} cannot be split"))
+            }
+            Some("name_value_map") => match v {
+                AzExpr::Array(items) => {
+                    let mut out = Vec::new();
+                    for it in items {
+                        let (Some(AzExpr::Str(n)), Some(val)) = (it.get("name"), it.get("value")) else {
+                            return Err(format!("{path} holds an entry without a literal name"));
+                        };
+                        out.push((n.clone(), self.expr(val)));
+                    }
+                    Ok(TfExpr::Object(out))
+                }
+                _ => Err(format!("{path} is not a literal list")),
+            },
+            Some("bool_string") => match literal_text(v).as_deref() {
+                Some("true") => Ok(TfExpr::Bool(true)),
+                Some("false") => Ok(TfExpr::Bool(false)),
+                _ => Err(format!("{path} is not a literal boolean")),
+            },
+            Some("first") => match v {
+                AzExpr::Array(items) if !items.is_empty() => Ok(self.expr(&items[0])),
+                _ => Err(format!("{path} is not a literal list")),
+            },
+            Some("list") => match v {
+                AzExpr::Array(_) => Ok(self.expr(v)),
+                _ => Ok(TfExpr::Array(vec![self.expr(v)])),
+            },
+            Some("ids") => match v {
+                AzExpr::Array(items) => {
+                    let mut out = Vec::new();
+                    for it in items {
+                        match it.get("id") {
+                            Some(id) if matches!(it, AzExpr::Object(m) if m.len() == 1) => out.push(self.expr(id)),
+                            _ => return Err(format!("{path} holds an entry other than {{id}}")),
+                        }
+                    }
+                    Ok(TfExpr::Array(out))
+                }
+                _ => Err(format!("{path} is not a literal list")),
+            },
+            Some("keys") => match v {
+                AzExpr::Object(m) => Ok(TfExpr::Array(
+                    m.iter()
+                        .map(|(k, _)| match k {
+                            AzKey::Name(n) => TfExpr::Str(n.clone()),
+                            AzKey::Expr(x) => self.expr(x),
+                        })
+                        .collect(),
+                )),
+                _ => Err(format!("{path} is not a literal object")),
+            },
+            Some(other) => Err(format!("unknown transform {other}")),
+        }
+    }
+
+    /// The azurerm block of a resource, or the reason it cannot be one.
+    fn azurerm_block(&mut self, r: &AzResource, v: &Variant) -> Result<Vec<Item>, String> {
+        let root = view(r);
+        let mut consumed: BTreeSet<String> = v.ignore.iter().cloned().collect();
+        let mut items = Vec::new();
+        if let Some(n) = &v.name {
+            consumed.insert("name".into());
+            let e = self.expr(&r.name);
+            items.push(Item::Attr(n.clone(), e));
+        }
+        if v.resource_group && v.into_parent.is_none() {
+            let rg = self.rg("name");
+            items.push(Item::Attr("resource_group_name".into(), rg));
+        }
+        if let Some(l) = &r.location
+            && v.location != Some(false)
+        {
+            consumed.insert("location".into());
+            let e = self.expr(l);
+            items.push(Item::Attr("location".into(), e));
+        }
+        self.rules(r, &v.args, &root, &root, "", &mut consumed, &mut items)?;
+        if let Some(t) = &r.tags
+            && v.tags != Some(false)
+        {
+            consumed.insert("tags".into());
+            let e = self.expr(t);
+            items.push(Item::Attr("tags".into(), e));
+        }
+        let mut lv = Vec::new();
+        leaves(&root, "", &mut lv);
+        if let Some(l) = lv.iter().find(|l| !covered(l, &consumed)) {
+            return Err(l.clone());
+        }
+        // Attributes first, then blocks (the order `terraform fmt` users expect).
+        let (attrs, blocks): (Vec<Item>, Vec<Item>) = items.into_iter().partition(|i| matches!(i, Item::Attr(..)));
+        let mut out = attrs;
+        let tags_pos = out.iter().position(|i| matches!(i, Item::Attr(k, _) if k == "tags"));
+        let tags = tags_pos.map(|p| out.remove(p));
+        out.extend(blocks);
+        out.extend(tags);
+        Ok(out)
+    }
+
+    /// Meta-arguments of a resource: `count` for conditions and loops.
+    fn meta(&mut self, r: &AzResource) -> Vec<Item> {
+        let mut out = Vec::new();
+        match (&r.for_each, &r.condition) {
+            (Some((var, coll)), cond) => {
+                let (count, var_expr) = match coll {
+                    AzExpr::Call(f, a) if f == "range" && a.len() == 2 && a[0] == AzExpr::Int(0) => {
+                        (self.expr(&a[1]), TfExpr::r("count.index"))
+                    }
+                    _ => {
+                        let c = self.expr(coll);
+                        let el = TfExpr::Index(Box::new(c.clone()), Box::new(TfExpr::r("count.index")));
+                        (TfExpr::call("length", vec![c]), el)
+                    }
+                };
+                let count = match cond {
+                    Some(c) => {
+                        let c = self.expr(c);
+                        TfExpr::Cond(Box::new(c), Box::new(count), Box::new(TfExpr::Num("0".into())))
+                    }
+                    None => count,
+                };
+                out.push(Item::Attr("count".into(), count));
+                self.loop_vars.push((var.clone(), var_expr));
+            }
+            (None, Some(c)) => {
+                let c = self.expr(c);
+                out.push(Item::Attr(
+                    "count".into(),
+                    TfExpr::Cond(Box::new(c), Box::new(TfExpr::Num("1".into())), Box::new(TfExpr::Num("0".into()))),
+                ));
+            }
+            (None, None) => {}
+        }
+        out
+    }
+
+    fn depends(&mut self, r: &AzResource) -> Option<Item> {
+        let list: Vec<TfExpr> = r
+            .depends_on
+            .iter()
+            .filter_map(|d| self.address(d).map(TfExpr::r))
+            .collect();
+        (!list.is_empty()).then(|| Item::Attr("depends_on".into(), TfExpr::Array(list)))
+    }
+
+    fn parent_id(&mut self, r: &AzResource) -> TfExpr {
+        if let Some((_, scope)) = r.body.iter().find(|(k, _)| k == "scope") {
+            return self.expr(scope);
+        }
+        match &r.parent {
+            Some(p) => self.resource_ref(p, "id", None),
+            None => self.rg("id"),
+        }
+    }
+
+    fn azapi_block(&mut self, r: &AzResource) -> Block {
+        let name = self.tf_name(&r.symbol);
+        let data = r.existing;
+        let mut b = Block::new(if data { "data" } else { "resource" }, &["azapi_resource", &name]);
+        if !data {
+            b.items.extend(self.meta(r));
+        }
+        b.attr("type", TfExpr::s(format!("{}@{}", r.ty, r.api)));
+        let n = self.expr(&r.name);
+        b.attr("name", n);
+        let p = self.parent_id(r);
+        b.attr("parent_id", p);
+        if !data {
+            if let Some(l) = &r.location {
+                let l = self.expr(l);
+                b.attr("location", l);
+            }
+            let mut body = Vec::new();
+            let mut identity = None;
+            for (k, v) in &r.body {
+                if k == "scope" {
+                    continue;
+                }
+                if k == "identity" {
+                    identity = Some(v.clone());
+                    continue;
+                }
+                let e = self.expr(v);
+                body.push((k.clone(), e));
+            }
+            if let Some(id) = identity {
+                let mut ib = Block::new("identity", &[]);
+                let ty = id.get("type").map(|t| self.expr(t)).unwrap_or(TfExpr::s("SystemAssigned"));
+                ib.attr("type", ty);
+                if let Some(AzExpr::Object(m)) = id.get("userAssignedIdentities") {
+                    let ids = m
+                        .iter()
+                        .map(|(k, _)| match k {
+                            AzKey::Name(n) => TfExpr::Str(n.clone()),
+                            AzKey::Expr(x) => self.expr(x),
+                        })
+                        .collect();
+                    ib.attr("identity_ids", TfExpr::Array(ids));
+                }
+                b.block(ib);
+            }
+            if !body.is_empty() {
+                b.attr("body", TfExpr::Object(body));
+            }
+            if let Some(t) = &r.tags {
+                let t = self.expr(t);
+                b.attr("tags", t);
+            }
+            if let Some(d) = self.depends(r) {
+                b.items.push(d);
+            }
+        }
+        b
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_') && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+}
+
+fn tf_type(ty: &str) -> &'static str {
+    match ty {
+        "int" => "number",
+        "bool" => "bool",
+        "array" => "list(any)",
+        "object" => "any",
+        _ => "string",
+    }
+}
+
+fn is_constant(e: &AzExpr) -> bool {
+    match e {
+        AzExpr::Null | AzExpr::Bool(_) | AzExpr::Int(_) | AzExpr::Num(_) | AzExpr::Str(_) => true,
+        AzExpr::Array(a) => a.iter().all(is_constant),
+        AzExpr::Object(m) => m.iter().all(|(k, v)| matches!(k, AzKey::Name(_)) && is_constant(v)),
+        _ => false,
+    }
+}
+
+fn tfvar_value(e: &Expr) -> Option<TfExpr> {
+    Some(match &e.kind {
+        ExprKind::Null => TfExpr::Null,
+        ExprKind::Bool(b) => TfExpr::Bool(*b),
+        ExprKind::Number(n) => TfExpr::Num(n.clone()),
+        ExprKind::Str(s) => TfExpr::Str(s.clone()),
+        ExprKind::List(l) => TfExpr::Array(l.iter().map(tfvar_value).collect::<Option<_>>()?),
+        ExprKind::Object(m) => TfExpr::Object(
+            m.iter()
+                .map(|(k, _, v)| Some((k.clone(), tfvar_value(v)?)))
+                .collect::<Option<_>>()?,
+        ),
+        _ => return None,
+    })
+}
+
+fn pass_items(l: &mut Lower, items: &[AzPassItem]) -> Vec<Item> {
+    items
+        .iter()
+        .map(|i| match i {
+            AzPassItem::Attr(k, v) => Item::Attr(k.clone(), l.expr(v)),
+            AzPassItem::Block(k, labels, b) => Item::Block(Block {
+                ty: k.clone(),
+                labels: labels.clone(),
+                items: pass_items(l, b),
+            }),
+        })
+        .collect()
+}
+
+/// Lowers a module to Terraform files (`main.tf`, `variables.tf`, `outputs.tf`,
+/// `locals.tf`, `providers.tf`, `terraform.tfvars`) and the decisions it took.
+pub fn emit(m: &AzModule, t: &Template, tables: &Tables, sources: &SourceMap) -> (Vec<(String, String)>, Vec<Decision>) {
+    let file = sources.get(t.file).path.clone();
+    let mut forced: BTreeMap<String, String> = BTreeMap::new();
+    let mut result = None;
+    for _ in 0..8 {
+        let mut l = Lower {
+            m,
+            tables,
+            forms: BTreeMap::new(),
+            forced: forced.clone(),
+            missing: BTreeMap::new(),
+            exports: BTreeMap::new(),
+            params: BTreeMap::new(),
+            vars: BTreeMap::new(),
+            loop_vars: Vec::new(),
+            needs_rg: false,
+            needs_client: false,
+            needs_subscription: false,
+            azapi_used: false,
+        };
+        let files = l.run(t);
+        let new: Vec<(String, String)> = l
+            .missing
+            .iter()
+            .filter(|(s, _)| !forced.contains_key(*s))
+            .map(|(s, p)| (s.clone(), format!("no azurerm attribute for `{p}`")))
+            .collect();
+        forced.extend(l.forced.clone());
+        let done = new.is_empty();
+        for (s, why) in new {
+            forced.insert(s, why);
+        }
+        result = Some((files, l.forced.clone(), l.azapi_used));
+        if done {
+            break;
+        }
+    }
+    let (files, reasons, azapi_used) = result.unwrap_or_default();
+    let mut decisions = Vec::new();
+    if azapi_used {
+        let list: Vec<String> = reasons
+            .iter()
+            .filter_map(|(s, why)| {
+                let r = m.resources.iter().find(|r| &r.symbol == s)?;
+                Some(format!("`{}` ({}): {why}", snake(s), r.ty))
+            })
+            .collect();
+        decisions.push(Decision {
+            id: format!("tf-azapi-fallback:{file}"),
+            rule: "tf-azapi-fallback".into(),
+            title: "Resources written with azapi".into(),
+            context: "The Terraform output uses azurerm resources where the lowering table reads every value the Azure model sets; elsewhere azurerm has no equivalent argument, or models the setting as a separate resource.".into(),
+            decision: if list.is_empty() {
+                "Some resources are written as `azapi_resource` with the ARM body (no azurerm entry for their type).".into()
+            } else {
+                format!("Written as `azapi_resource` with the ARM body: {}.", list.join("; "))
+            },
+            consequences: "azapi resources deploy the same ARM properties; plan output shows the ARM body instead of azurerm arguments. Move them to azurerm by hand if your team prefers.".into(),
+            resources: Vec::new(),
+        });
+    }
+    (files, decisions)
+}
+
+impl Lower<'_> {
+    fn decide_forms(&mut self) {
+        for r in &self.m.resources {
+            if let Some(why) = self.forced.get(&r.symbol).cloned() {
+                let _ = why;
+                self.forms.insert(r.symbol.clone(), Form::Azapi { data: r.existing });
+                continue;
+            }
+            let form = match self.variant(r) {
+                Some((i, v)) if r.existing => match &v.data {
+                    Some(d) if r.parent.is_none() => Form::Azurerm { ty: d.clone(), variant: i, data: true },
+                    _ => Form::Azapi { data: true },
+                },
+                Some((i, v)) => match (&v.into_parent, &v.resource, &r.parent) {
+                    (Some(block), _, Some(p)) => Form::Merged {
+                        parent: p.clone(),
+                        block: block.clone(),
+                        variant: i,
+                    },
+                    (None, Some(ty), _) => Form::Azurerm { ty: ty.clone(), variant: i, data: false },
+                    _ => Form::Azapi { data: false },
+                },
+                None => Form::Azapi { data: r.existing },
+            };
+            if matches!(form, Form::Azapi { data: false }) && !self.forced.contains_key(&r.symbol) {
+                self.forced.insert(r.symbol.clone(), format!("no azurerm entry for {}", r.ty));
+            }
+            self.forms.insert(r.symbol.clone(), form);
+        }
+        // A merged child needs its parent in azurerm.
+        let merged: Vec<(String, String)> = self
+            .forms
+            .iter()
+            .filter_map(|(s, f)| match f {
+                Form::Merged { parent, .. } => Some((s.clone(), parent.clone())),
+                _ => None,
+            })
+            .collect();
+        for (s, p) in merged {
+            if !matches!(self.forms.get(&p), Some(Form::Azurerm { data: false, .. })) {
+                self.forms.insert(s.clone(), Form::Azapi { data: false });
+                self.forced.entry(s).or_insert_with(|| "its parent is written with azapi".into());
+            }
+        }
+    }
+
+    fn run(&mut self, t: &Template) -> Vec<(String, String)> {
+        let m = self.m;
+        self.decide_forms();
+        // Parameters: a non-constant default goes through a local. Names stay unique once snake_cased.
+        let mut var_names = BTreeSet::new();
+        let mut local_names = BTreeSet::new();
+        let unique = |set: &mut BTreeSet<String>, base: String| {
+            let mut n = base.clone();
+            let mut k = 2;
+            while !set.insert(n.clone()) {
+                n = format!("{base}_{k}");
+                k += 1;
+            }
+            n
+        };
+        var_names.insert("resource_group_name".to_string());
+        for p in &m.params {
+            let via_local = p.default.as_ref().is_some_and(|d| !is_constant(d));
+            let name = unique(&mut var_names, snake(&p.name));
+            if via_local {
+                local_names.insert(name.clone());
+            }
+            self.params.insert(p.name.clone(), (name, via_local));
+        }
+        for v in &m.vars {
+            let name = unique(&mut local_names, snake(&v.name));
+            self.vars.insert(v.name.clone(), name);
+        }
+        // Resources; a failed azurerm lowering becomes azapi on the next round.
+        let mut main_blocks = Vec::new();
+        let mut merged_blocks: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+        let mut lowered: Vec<(String, Block)> = Vec::new();
+        for r in &m.resources {
+            let form = self.forms[&r.symbol].clone();
+            let name = self.tf_name(&r.symbol);
+            let block = match form {
+                Form::Azurerm { ty, variant, data } => {
+                    let v = &self.tables.azurerm.types[&r.ty][variant];
+                    if data {
+                        let mut b = Block::new("data", &[&ty, &name]);
+                        let n = self.expr(&r.name);
+                        b.attr("name", n);
+                        let rg = self.rg("name");
+                        b.attr("resource_group_name", rg);
+                        b
+                    } else {
+                        let mut b = Block::new("resource", &[&ty, &name]);
+                        b.items.extend(self.meta(r));
+                        match self.azurerm_block(r, v) {
+                            Ok(items) => {
+                                b.items.extend(items);
+                                if let Some(d) = self.depends(r) {
+                                    b.items.push(d);
+                                }
+                            }
+                            Err(why) => {
+                                self.forced.insert(r.symbol.clone(), format!("`{why}` has no azurerm argument"));
+                                self.missing.insert(r.symbol.clone(), why);
+                            }
+                        }
+                        b
+                    }
+                }
+                Form::Merged { parent, block, variant } => {
+                    let v = &self.tables.azurerm.types[&r.ty][variant];
+                    let mut v2 = v.clone();
+                    v2.name = None;
+                    v2.resource_group = false;
+                    v2.location = Some(false);
+                    v2.tags = Some(false);
+                    let mut r2 = r.clone();
+                    r2.name = AzExpr::Null;
+                    match self.azurerm_block(&r2, &v2) {
+                        Ok(items) => {
+                            merged_blocks.entry(parent).or_default().push(Item::Block(Block {
+                                ty: block,
+                                labels: Vec::new(),
+                                items,
+                            }));
+                        }
+                        Err(why) => {
+                            self.forced.insert(r.symbol.clone(), format!("`{why}` has no azurerm argument"));
+                            self.missing.insert(r.symbol.clone(), why);
+                        }
+                    }
+                    self.loop_vars.clear();
+                    continue;
+                }
+                Form::Azapi { .. } => {
+                    self.azapi_used = true;
+                    self.azapi_block(r)
+                }
+            };
+            self.loop_vars.clear();
+            lowered.push((r.symbol.clone(), block));
+        }
+        for (sym, mut b) in lowered {
+            if let Some(extra) = merged_blocks.remove(&sym) {
+                // Blocks go before tags and depends_on.
+                let pos = b
+                    .items
+                    .iter()
+                    .position(|i| matches!(i, Item::Attr(k, _) if k == "tags" || k == "depends_on"))
+                    .unwrap_or(b.items.len());
+                for (k, it) in extra.into_iter().enumerate() {
+                    b.items.insert(pos + k, it);
+                }
+            }
+            // azapi: export the values other resources read.
+            if b.labels.first().map(String::as_str) == Some("azapi_resource")
+                && let Some(ex) = self.exports.get(&sym)
+            {
+                let list = ex.iter().map(|p| TfExpr::Str(p.clone())).collect();
+                let pos = b
+                    .items
+                    .iter()
+                    .position(|i| matches!(i, Item::Attr(k, _) if k == "depends_on"))
+                    .unwrap_or(b.items.len());
+                b.items.insert(pos, Item::Attr("response_export_values".into(), TfExpr::Array(list)));
+            }
+            main_blocks.push(b);
+        }
+        // Module calls and passthrough resources.
+        let mut calls = Vec::new();
+        for c in &m.calls {
+            let mut b = Block::new("module", &[&snake(&c.symbol)]);
+            b.attr("source", TfExpr::s(c.source.clone()));
+            if let Some(n) = &c.count {
+                let e = self.expr(n);
+                b.attr("count", e);
+            }
+            if let Some(n) = &c.for_each {
+                let e = self.expr(n);
+                b.attr("for_each", e);
+            }
+            if !c.local {
+                b.items.insert(0, Item::Comment("Placeholder: this module manages AWS resources; replace its source with an Azure module.".into()));
+            }
+            b.items.push(Item::Blank);
+            for (k, v) in &c.params {
+                let e = self.expr(v);
+                b.attr(k, e);
+            }
+            if matches!(b.items.last(), Some(Item::Blank)) {
+                b.items.pop();
+            }
+            calls.push(b);
+        }
+        let mut pass = Vec::new();
+        let mut providers_used = BTreeSet::new();
+        for p in &m.passthrough {
+            providers_used.insert(p.ty.split('_').next().unwrap_or("").to_string());
+            let mut b = Block::new("resource", &[&p.ty, &p.name]);
+            if let Some(n) = &p.count {
+                let e = self.expr(n);
+                b.attr("count", e);
+            }
+            if let Some(n) = &p.for_each {
+                let e = self.expr(n);
+                b.attr("for_each", e);
+            }
+            let items = pass_items(self, &p.items);
+            b.items.extend(items);
+            pass.push(b);
+        }
+        // Variables.
+        let mut variables = Vec::new();
+        let mut locals = Vec::new();
+        if self.needs_rg || !m.resources.is_empty() {
+            self.needs_rg = true;
+            let mut b = Block::new("variable", &["resource_group_name"]);
+            b.attr("type", TfExpr::r("string"));
+            b.attr("description", TfExpr::s("Name of the existing resource group to deploy into."));
+            variables.push(b);
+        }
+        for p in &m.params {
+            let (name, via_local) = self.params[&p.name].clone();
+            let mut b = Block::new("variable", &[&name]);
+            b.attr("type", TfExpr::r(tf_type(&p.ty)));
+            if let Some(d) = &p.description {
+                b.attr("description", TfExpr::s(d.clone()));
+            }
+            match &p.default {
+                Some(d) if via_local => {
+                    b.attr("default", TfExpr::Null);
+                    let e = self.expr(d);
+                    let v = TfExpr::Cond(
+                        Box::new(TfExpr::Bin("!=".into(), Box::new(TfExpr::r(format!("var.{name}"))), Box::new(TfExpr::Null))),
+                        Box::new(TfExpr::r(format!("var.{name}"))),
+                        Box::new(e),
+                    );
+                    locals.push(Item::Attr(name.clone(), v));
+                }
+                Some(d) => {
+                    let e = self.expr(d);
+                    b.attr("default", e);
+                }
+                None => {}
+            }
+            if p.secure {
+                b.attr("sensitive", TfExpr::Bool(true));
+            }
+            let var = TfExpr::r(format!("var.{name}"));
+            let mut checks: Vec<(TfExpr, String)> = Vec::new();
+            if !p.allowed.is_empty() {
+                let list = TfExpr::Array(p.allowed.iter().map(|a| self.expr(a)).collect());
+                let text: Vec<String> = p.allowed.iter().filter_map(literal_text).collect();
+                checks.push((TfExpr::call("contains", vec![list, var.clone()]), format!("Must be one of: {}.", text.join(", "))));
+            }
+            let len = TfExpr::call("length", vec![var.clone()]);
+            if let Some(n) = p.min_length {
+                checks.push((TfExpr::Bin(">=".into(), Box::new(len.clone()), Box::new(TfExpr::Num(n.to_string()))), format!("Must be at least {n} characters long.")));
+            }
+            if let Some(n) = p.max_length {
+                checks.push((TfExpr::Bin("<=".into(), Box::new(len.clone()), Box::new(TfExpr::Num(n.to_string()))), format!("Must be at most {n} characters long.")));
+            }
+            if let Some(n) = p.min_value {
+                checks.push((TfExpr::Bin(">=".into(), Box::new(var.clone()), Box::new(TfExpr::Num(n.to_string()))), format!("Must be at least {n}.")));
+            }
+            if let Some(n) = p.max_value {
+                checks.push((TfExpr::Bin("<=".into(), Box::new(var.clone()), Box::new(TfExpr::Num(n.to_string()))), format!("Must be at most {n}.")));
+            }
+            for (cond, msg) in checks {
+                // A variable with a null default must pass validation when unset.
+                let cond = if p.default.is_some() && via_local {
+                    TfExpr::Bin("||".into(), Box::new(TfExpr::Bin("==".into(), Box::new(var.clone()), Box::new(TfExpr::Null))), Box::new(cond))
+                } else {
+                    cond
+                };
+                let mut vb = Block::new("validation", &[]);
+                vb.attr("condition", cond);
+                vb.attr("error_message", TfExpr::s(msg));
+                b.block(vb);
+            }
+            variables.push(b);
+        }
+        for v in &m.vars {
+            if let Some(c) = &v.comment {
+                locals.push(Item::Comment(c.clone()));
+            }
+            let e = self.expr(&v.value);
+            locals.push(Item::Attr(self.vars[&v.name].clone(), e));
+        }
+        // Outputs.
+        let mut outputs = Vec::new();
+        for o in &m.outputs {
+            let mut b = Block::new("output", &[&snake(&o.name)]);
+            let e = self.expr(&o.value);
+            b.attr("value", e);
+            if let Some(d) = &o.description {
+                b.attr("description", TfExpr::s(d.clone()));
+            }
+            let mut ids = Vec::new();
+            o.value.idents(&mut ids);
+            let sensitive = o.secure || ids.iter().any(|i| m.params.iter().any(|p| p.secure && &p.name == i));
+            if sensitive {
+                b.attr("sensitive", TfExpr::Bool(true));
+            }
+            outputs.push(b);
+        }
+        // Data sources the expressions needed.
+        let mut data = Vec::new();
+        if self.needs_rg {
+            let mut b = Block::new("data", &["azurerm_resource_group", "main"]);
+            b.attr("name", TfExpr::r("var.resource_group_name"));
+            data.push(b);
+        }
+        if self.needs_client {
+            data.push(Block::new("data", &["azurerm_client_config", "current"]));
+        }
+        if self.needs_subscription {
+            data.push(Block::new("data", &["azurerm_subscription", "current"]));
+        }
+        let mut files = Vec::new();
+        let mut main: Vec<Block> = data;
+        main.extend(main_blocks);
+        main.extend(calls);
+        main.extend(pass);
+        let header: Vec<String> = m.header.clone();
+        files.push(("main.tf".to_string(), print_file(&header, &main)));
+        if !variables.is_empty() {
+            files.push(("variables.tf".to_string(), print_file(&[], &variables)));
+        }
+        if !outputs.is_empty() {
+            files.push(("outputs.tf".to_string(), print_file(&[], &outputs)));
+        }
+        if !locals.is_empty() {
+            let b = Block {
+                ty: "locals".into(),
+                labels: Vec::new(),
+                items: locals,
+            };
+            files.push(("locals.tf".to_string(), print_file(&[], &[b])));
+        }
+        files.push(("providers.tf".to_string(), self.providers(&providers_used)));
+        // Values from terraform.tfvars for variables that survived.
+        if let Some(info) = &t.tf {
+            let mut items = Vec::new();
+            for (k, v) in &info.tfvars {
+                let known = self.params.values().any(|(n, _)| n == k);
+                if let (true, Some(e)) = (known, tfvar_value(v)) {
+                    items.push(Item::Attr(k.clone(), e));
+                }
+            }
+            if !items.is_empty() {
+                let mut text = String::new();
+                let b = Block {
+                    ty: "x".into(),
+                    labels: Vec::new(),
+                    items,
+                };
+                // Top-level attributes: print a block body without the block.
+                let printed = print_file(&[], &[b]);
+                for line in printed.lines().skip(1) {
+                    if line == "}" {
+                        break;
+                    }
+                    text.push_str(line.strip_prefix("  ").unwrap_or(line));
+                    text.push('\n');
+                }
+                files.push(("terraform.tfvars".to_string(), text));
+            }
+        }
+        files
+    }
+
+    fn providers(&self, used: &BTreeSet<String>) -> String {
+        let mut req = Block::new("required_providers", &[]);
+        let entry = |source: &str, version: &str| {
+            TfExpr::Object(vec![("source".into(), TfExpr::s(source)), ("version".into(), TfExpr::s(version))])
+        };
+        req.attr("azurerm", entry("hashicorp/azurerm", AZURERM_VERSION));
+        if self.azapi_used {
+            req.attr("azapi", entry("Azure/azapi", AZAPI_VERSION));
+        }
+        for p in used {
+            let (source, version) = match p.as_str() {
+                "random" => ("hashicorp/random", ">= 3.0.0"),
+                "null" => ("hashicorp/null", ">= 3.0.0"),
+                "local" => ("hashicorp/local", ">= 2.0.0"),
+                "tls" => ("hashicorp/tls", ">= 4.0.0"),
+                "archive" => ("hashicorp/archive", ">= 2.0.0"),
+                "time" => ("hashicorp/time", ">= 0.9.0"),
+                "kubernetes" => ("hashicorp/kubernetes", ">= 2.20.0"),
+                "helm" => ("hashicorp/helm", ">= 2.9.0"),
+                "kubectl" => ("alekc/kubectl", ">= 2.0.0"),
+                _ => continue,
+            };
+            req.attr(p, entry(source, version));
+        }
+        let mut tf = Block::new("terraform", &[]);
+        tf.attr("required_version", TfExpr::s(">= 1.5.0"));
+        tf.items.push(Item::Blank);
+        tf.block(req);
+        let mut prov = Block::new("provider", &["azurerm"]);
+        prov.block(Block::new("features", &[]));
+        let mut blocks = vec![tf, prov];
+        if self.azapi_used {
+            blocks.push(Block::new("provider", &["azapi"]));
+        }
+        print_file(&[], &blocks)
+    }
+}
