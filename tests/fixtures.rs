@@ -1,18 +1,83 @@
-//! One fixture folder = one test case: `fixtures/<case>/template.{yaml,json}`
-//! beside its snapshots. Cases named `error-*` must fail with a diagnostic;
-//! every other case must convert without an error. Invariants run on every case.
+//! One fixture folder = one test case: `fixtures/<case>/template.{yaml,json}` or a
+//! Terraform module (`*.tf`) beside its snapshots. Cases named `error-*` or
+//! `tf-error-*` must fail with a diagnostic; every other case must convert without
+//! an error, like for like and into the other language. Invariants run on every case.
 
 mod common;
 
 use std::path::Path;
 
+use aws2azure::run::Target;
+
+/// Snapshot name of a generated file: the unit's own folder is dropped
+/// (`template/main.tf` → `main.tf`), deeper folders are kept (`modules__storage__main.tf`).
+fn snapshot_name(path: &str, unit_dir: &str) -> String {
+    let rel = if unit_dir.is_empty() {
+        path
+    } else {
+        path.strip_prefix(&format!("{unit_dir}/")).unwrap_or(path)
+    };
+    rel.replace('/', "__")
+}
+
+fn is_code(path: &str) -> bool {
+    path.ends_with(".bicep") || path.ends_with(".tf") || path.ends_with(".tfvars")
+}
+
+/// Checks and snapshots the other language's output of a case.
+fn run_other(dir: &Path, name: &str, terraform_input: bool) {
+    let target = if terraform_input {
+        Target::Bicep
+    } else {
+        Target::Terraform
+    };
+    let outcome = common::convert_to(&[dir], Some(target));
+    let errors = outcome.diagnostics.iter().filter(|d| d.is_error()).count();
+    assert_eq!(errors, 0, "{name}: errors converting to {target:?}");
+    let unit_dir = unit_dir(&outcome, terraform_input);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for (path, text) in &outcome.files {
+            if is_code(path) {
+                if path.ends_with(".bicep")
+                    && let Some(e) = common::bicep_syntax_error(text)
+                {
+                    panic!("{name}: {path} is not valid Bicep: {e}\n{text}");
+                }
+                insta::assert_snapshot!(snapshot_name(path, &unit_dir), text);
+            }
+        }
+    });
+}
+
+/// The folder a CloudFormation case's output goes to (`template`); none for Terraform.
+fn unit_dir(outcome: &aws2azure::run::Outcome, terraform_input: bool) -> String {
+    if terraform_input {
+        return String::new();
+    }
+    outcome
+        .files
+        .iter()
+        .find(|(p, _)| is_code(p))
+        .and_then(|(p, _)| p.split_once('/').map(|(d, _)| d.to_string()))
+        .unwrap_or_default()
+}
+
 fn run_case(dir: &Path) {
     let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let terraform_input = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .any(|e| e.path().extension().is_some_and(|x| x == "tf"));
     let outcome = common::convert(&[dir]);
     let report = outcome.report.as_ref().expect("a report");
     let rendered: Vec<String> = outcome.rendered(false);
     let errors = outcome.diagnostics.iter().filter(|d| d.is_error()).count();
-    if name.starts_with("error-") {
+    let error_case = name.starts_with("error-") || name.starts_with("tf-error-");
+    if error_case {
         assert!(errors > 0, "{name}: expected an error diagnostic");
         assert_eq!(outcome.exit_code, 1, "{name}: errors exit 1");
         for d in outcome.diagnostics.iter().filter(|d| d.is_error()) {
@@ -55,10 +120,11 @@ fn run_case(dir: &Path) {
     settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
+    let unit = unit_dir(&outcome, terraform_input);
     settings.bind(|| {
         for (path, text) in &outcome.files {
-            if path.ends_with(".bicep") {
-                insta::assert_snapshot!("main.bicep", text);
+            if is_code(path) {
+                insta::assert_snapshot!(snapshot_name(path, &unit), text);
             }
         }
         let md = outcome
@@ -72,6 +138,9 @@ fn run_case(dir: &Path) {
             insta::assert_snapshot!("diagnostics", rendered.join("\n"));
         }
     });
+    if !error_case {
+        run_other(dir, &name, terraform_input);
+    }
 }
 
 #[test]

@@ -103,6 +103,31 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
         });
     }
     cx.subject = None;
+    if !cx.target_terraform && !info.passthrough.is_empty() {
+        let list: Vec<String> = info.passthrough.iter().map(|p| format!("`{}.{}`", p.ty, p.name)).collect();
+        cx.template_decision(
+            "tf-passthrough-bicep",
+            "Terraform-only resources have no Bicep form",
+            &format!("The module uses resources of utility providers: {}.", list.join(", ")),
+            "They are not written to Bicep; values read from them become parameters (random names: supply them, or use `uniqueString()`).",
+            "Keep these resources in a Terraform stack, or replace them with Bicep equivalents (`uniqueString`, `newGuid` in a parameter default, deployment scripts).",
+            info.passthrough[0].span,
+        );
+    }
+    if !cx.target_terraform {
+        for call in info.modules.iter().filter(|c| c.local_dir.is_none()) {
+            cx.subject = Some(format!("module.{}", call.name));
+            cx.template_decision(
+                "tf-remote-module-bicep",
+                "Registry modules are not called from Bicep",
+                "The module calls registry or git modules that hold AWS resources.",
+                "The calls are left out of the Bicep; values read from their outputs become parameters.",
+                "Deploy the Azure equivalent of each such module (for example an Azure Verified Module) and pass its outputs in.",
+                call.span,
+            );
+        }
+        cx.subject = None;
+    }
     // State: the Azure configuration starts empty.
     let span = cx.t.resources.first().map(|r| r.span).unwrap_or_default();
     let n = cx.t.resources.len();

@@ -78,9 +78,20 @@ impl Ctx<'_> {
             }
             ExprKind::For(fe) => self.tr_for(fe, e.span),
             ExprKind::Call(f, args) => self.tr_call(f, args, e.span),
-            ExprKind::ModuleOutput { module, output } => AzExpr::ident(lower_camel(module))
-                .member("outputs")
-                .member(output),
+            ExprKind::ModuleOutput { module, output } => {
+                let local = self.t.tf.as_ref().is_some_and(|i| {
+                    i.modules.iter().any(|m| &m.name == module && m.local_dir.is_some())
+                });
+                if local || self.target_terraform {
+                    AzExpr::ident(lower_camel(module)).member("outputs").member(output)
+                } else {
+                    self.placeholder(
+                        &format!("module-{module}-{output}"),
+                        &format!("output `{output}` of the registry module `{module}`"),
+                        e.span,
+                    )
+                }
+            }
             ExprKind::TfRef { ty, name, path } => {
                 if self.target_terraform {
                     let mut s = format!("{ty}.{name}");

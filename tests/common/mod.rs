@@ -3,19 +3,25 @@
 
 use std::path::{Path, PathBuf};
 
-use aws2azure::run::{Options, Outcome, plan};
+use aws2azure::run::{Options, Outcome, Target, plan};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Converts `paths` in memory (nothing is written).
+/// Converts `paths` in memory (nothing is written), like for like.
 pub fn convert(paths: &[&Path]) -> Outcome {
+    convert_to(paths, None)
+}
+
+/// Converts `paths` in memory into the given language (`None`: like for like).
+pub fn convert_to(paths: &[&Path], to: Option<Target>) -> Outcome {
     plan(&Options {
         paths: paths.iter().map(|p| p.to_path_buf()).collect(),
         out: std::env::temp_dir().join("aws2azure-test-unused"),
         mappings: None,
         force: false,
+        to,
     })
 }
 

@@ -41,6 +41,10 @@ pub fn print_module(m: &AzModule) -> String {
         print_resource(&mut o, r);
         o.buf.push('\n');
     }
+    for c in m.calls.iter().filter(|c| c.local) {
+        print_call(&mut o, c);
+        o.buf.push('\n');
+    }
     for out in &m.outputs {
         if let Some(d) = &out.description {
             o.line(0, &format!("@description({})", string_lit(d)));
@@ -58,6 +62,57 @@ pub fn print_module(m: &AzModule) -> String {
         o.buf.pop();
     }
     o.buf
+}
+
+/// A call of a converted local module: `module x './modules/x/main.bicep' = {…}`.
+fn print_call(o: &mut Out, c: &crate::azure::AzCall) {
+    let path = format!("{}/main.bicep", c.source.trim_end_matches('/'));
+    let path = if path.starts_with('.') { path } else { format!("./{path}") };
+    let params = AzExpr::Object(
+        c.params
+            .iter()
+            .map(|(k, v)| (AzKey::Name(crate::mapping::names::lower_camel(k)), v.clone()))
+            .collect(),
+    );
+    let mut members = vec![(AzKey::Name("name".into()), AzExpr::str(c.symbol.clone()))];
+    if !c.params.is_empty() {
+        members.push((AzKey::Name("params".into()), params));
+    }
+    let head = format!("module {} {} =", c.symbol, string_lit(&path));
+    match (&c.for_each, &c.count) {
+        (Some(coll), _) => {
+            members[0].1 = AzExpr::Interp(vec![
+                crate::azure::Interp::Lit(format!("{}-", c.symbol)),
+                crate::azure::Interp::Expr(AzExpr::path("each", "key")),
+            ]);
+            let body = expr(&AzExpr::Object(members), 0);
+            let coll = expr(&AzExpr::call("items", vec![coll.clone()]), 0);
+            o.line(0, &format!("{head} [for each in {coll}: {body}]"));
+        }
+        (None, Some(AzExpr::Cond(cond, a, b))) if **a == AzExpr::Int(1) && **b == AzExpr::Int(0) => {
+            o.line(0, &format!("{head} if ({}) {}", expr(cond, 0), expr(&AzExpr::Object(members), 0)));
+        }
+        (None, Some(n)) => {
+            members[0].1 = AzExpr::Interp(vec![
+                crate::azure::Interp::Lit(format!("{}-", c.symbol)),
+                crate::azure::Interp::Expr(AzExpr::ident("count")),
+            ]);
+            let body = expr(&AzExpr::Object(members), 0);
+            let range = expr(&AzExpr::call("range", vec![AzExpr::Int(0), n.clone()]), 0);
+            o.line(0, &format!("{head} [for count in {range}: {body}]"));
+        }
+        (None, None) => o.line(0, &format!("{head} {}", expr(&AzExpr::Object(members), 0))),
+    }
+}
+
+fn starts_with_call(e: &AzExpr) -> bool {
+    match e {
+        AzExpr::Call(..) => true,
+        AzExpr::Ident(i) => i.ends_with(')'),
+        AzExpr::Member(b, _) | AzExpr::Index(b, _) => starts_with_call(b),
+        AzExpr::Bin(_, a, _) => starts_with_call(a),
+        _ => false,
+    }
 }
 
 fn comment(s: &str) -> String {
@@ -262,10 +317,11 @@ fn expr(e: &AzExpr, indent: usize) -> String {
         AzExpr::Array(items) if items.is_empty() => "[]".into(),
         AzExpr::Array(items) => {
             let mut s = String::from("[\n");
-            for i in items {
+            for (k, i) in items.iter().enumerate() {
                 s.push_str(&pad(indent + 1));
-                // An item ending in `[…]` would read as two items; parenthesise it.
-                if ends_with_index(i) {
+                // An item ending in `[…]` would read as two items, and the tree-sitter grammar
+                // misreads a first item that starts with a call; parenthesise both.
+                if ends_with_index(i) || (k == 0 && starts_with_call(i)) {
                     s.push_str(&format!("({})", expr(i, indent + 1)));
                 } else {
                     s.push_str(&expr(i, indent + 1));
