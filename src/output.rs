@@ -64,6 +64,11 @@ pub fn write_all(out: &Path, files: &[(String, String)]) -> std::io::Result<()> 
         }
     }
     for (rel, text) in files {
+        // Only relative paths below OUT, whatever a caller hands in.
+        let rel = rel.trim_start_matches('/');
+        if rel.is_empty() || rel.split('/').any(|s| s == "..") {
+            continue;
+        }
         let path = out.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;

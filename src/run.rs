@@ -186,7 +186,7 @@ pub fn convert_parsed(
     let stack = StackOut {
         source: source.clone(),
         format: t.format.name().into(),
-        output: (errors == 0).then(|| output.to_string()),
+        output: (errors == 0).then(|| if output.is_empty() { ".".to_string() } else { output.to_string() }),
         outputs: mapped
             .module
             .outputs
@@ -217,7 +217,12 @@ pub fn convert_parsed(
                 let (tf_files, tf_decisions) =
                     crate::backend::terraform::emit(&mapped.module, &t, tables, sources);
                 for (name, text) in tf_files {
-                    files.push((format!("{output}/{name}"), text));
+                    let path = if output.is_empty() {
+                        name
+                    } else {
+                        format!("{output}/{name}")
+                    };
+                    files.push((path, text));
                 }
                 decisions.extend(tf_decisions);
             }

@@ -185,10 +185,11 @@ fn usage_errors_exit_2() {
         convert(
             &[&fixture("s3-bucket")],
             &out.join("o"),
-            &["--to", "terraform"]
+            &["--to", "cobol"]
         )
         .0,
-        2
+        2,
+        "unknown output language"
     );
     let bad = tmp("badmap");
     std::fs::write(

@@ -190,6 +190,7 @@ pub fn parse_module(
             value: v,
         });
     }
+    local_cycles(&t.locals, &mut diagnostics);
     for (f, b) in &m.outputs {
         conv.file = *f;
         let name = b.labels.first().map(label).unwrap_or_default();
@@ -237,6 +238,54 @@ pub fn parse_module(
     ParseReturn {
         template: Some(t),
         diagnostics,
+    }
+}
+
+/// Locals that depend on themselves, directly or through other locals.
+fn local_cycles(locals: &[Local], diags: &mut Vec<Diagnostic>) {
+    let deps: BTreeMap<&str, Vec<String>> = locals
+        .iter()
+        .map(|l| {
+            let mut d = Vec::new();
+            l.value.walk(&mut |x| {
+                if let ExprKind::Local(n) = &x.kind {
+                    d.push(n.clone());
+                }
+            });
+            (l.name.as_str(), d)
+        })
+        .collect();
+    let mut reported: BTreeSet<String> = BTreeSet::new();
+    for l in locals {
+        // Depth-first search for a path back to `l`.
+        let mut stack = vec![(l.name.clone(), vec![l.name.clone()])];
+        let mut seen = BTreeSet::new();
+        while let Some((n, path)) = stack.pop() {
+            for d in deps.get(n.as_str()).into_iter().flatten() {
+                if *d == l.name {
+                    if path.iter().all(|p| !reported.contains(p)) {
+                        reported.extend(path.iter().cloned());
+                        let mut diag = Diagnostic::new(
+                            codes::TF_CYCLE,
+                            l.span,
+                            format!("local values depend on each other in a circle: {} → {}", path.join(" → "), l.name),
+                            "part of the cycle",
+                        )
+                        .help("break the cycle: one of these locals must not reference the others");
+                        for p in path.iter().skip(1) {
+                            if let Some(o) = locals.iter().find(|x| &x.name == p) {
+                                diag = diag.related(o.span, "also in the cycle");
+                            }
+                        }
+                        diags.push(diag);
+                    }
+                } else if seen.insert(d.clone()) {
+                    let mut p = path.clone();
+                    p.push(d.clone());
+                    stack.push((d.clone(), p));
+                }
+            }
+        }
     }
 }
 
