@@ -355,6 +355,7 @@ pub fn build_report(
     let stacks: Vec<StackOut> = converted.iter().map(|c| c.stack.clone()).collect();
     let mut s = Summary {
         templates: stacks.len(),
+        terraform_modules: stacks.iter().filter(|s| s.format == "terraform").count(),
         skipped_files: skipped,
         ..Default::default()
     };

@@ -19,6 +19,10 @@ pub struct AzParam {
     pub secure: bool,
     /// The user must supply a value (no default): listed in the report.
     pub required_reason: Option<String>,
+    /// The Terraform variable it came from: Terraform output keeps that name.
+    pub tf_name: Option<String>,
+    /// Its Terraform type constraint as written.
+    pub tf_type: Option<String>,
 }
 
 impl AzParam {
@@ -35,6 +39,8 @@ impl AzParam {
             max_value: None,
             secure: false,
             required_reason: None,
+            tf_name: None,
+            tf_type: None,
         }
     }
 }
@@ -54,6 +60,8 @@ pub struct AzOutput {
     pub description: Option<String>,
     /// Derived from a secure parameter: kept out of deployment history.
     pub secure: bool,
+    /// The Terraform output it came from: Terraform output keeps that name.
+    pub tf_name: Option<String>,
 }
 
 /// One Azure resource, ARM-shaped.
@@ -86,6 +94,7 @@ pub struct AzCall {
     pub symbol: String,
     /// Terraform source as written (`../modules/x`) or a registry/git source.
     pub source: String,
+    pub version: Option<String>,
     pub local: bool,
     pub params: Vec<(String, AzExpr)>,
     pub condition: Option<AzExpr>,

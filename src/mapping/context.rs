@@ -519,17 +519,20 @@ impl<'a> Ctx<'a> {
 
 /// Replaces the bare symbol `sym` in `e` with `sym[idx]`.
 pub(super) fn index_symbol(e: AzExpr, sym: &str, idx: i64) -> AzExpr {
+    index_symbol_by(e, sym, &AzExpr::Int(idx))
+}
+
+/// `sym.x` → `sym[idx].x` wherever the symbol appears.
+pub(super) fn index_symbol_by(e: AzExpr, sym: &str, idx: &AzExpr) -> AzExpr {
     match e {
-        AzExpr::Ident(s) if s == sym => {
-            AzExpr::Index(Box::new(AzExpr::Ident(s)), Box::new(AzExpr::Int(idx)))
-        }
-        AzExpr::Member(b, m) => AzExpr::Member(Box::new(index_symbol(*b, sym, idx)), m),
-        AzExpr::Index(b, k) => AzExpr::Index(Box::new(index_symbol(*b, sym, idx)), k),
+        AzExpr::Ident(s) if s == sym => AzExpr::Index(Box::new(AzExpr::Ident(s)), Box::new(idx.clone())),
+        AzExpr::Member(b, m) => AzExpr::Member(Box::new(index_symbol_by(*b, sym, idx)), m),
+        AzExpr::Index(b, k) => AzExpr::Index(Box::new(index_symbol_by(*b, sym, idx)), k),
         AzExpr::Interp(parts) => AzExpr::Interp(
             parts
                 .into_iter()
                 .map(|p| match p {
-                    Interp::Expr(x) => Interp::Expr(index_symbol(x, sym, idx)),
+                    Interp::Expr(x) => Interp::Expr(index_symbol_by(x, sym, idx)),
                     l => l,
                 })
                 .collect(),

@@ -237,6 +237,8 @@ impl Ctx<'_> {
                     out.push((AzKey::Name(k.clone()), v));
                 }
             }
+            // Terraform computes tags with functions (`merge(local.tags, {…})`): kept as an expression.
+            _ if self.t.tf.is_some() => return Some(self.tr(&tags)),
             _ => {
                 self.decide(
                     "tags-computed",

@@ -228,3 +228,13 @@ mod tests {
 pub fn pascal(s: &str) -> String {
     capital(&camel_from_words(s))
 }
+
+/// The Bicep parameter a Terraform variable becomes (`environment` is a Bicep function: `environment2`).
+pub fn param_symbol(var: &str) -> String {
+    let base = lower_camel(var);
+    if RESERVED.contains(&base.as_str()) {
+        format!("{base}2")
+    } else {
+        base
+    }
+}

@@ -12,6 +12,11 @@ fn bicep_type(cfn: &str, default: Option<&Expr>) -> &'static str {
     {
         return "array";
     }
+    match cfn {
+        "Bool" => return "bool",
+        "Object" => return "object",
+        _ => {}
+    }
     if cfn == "Number" {
         let integral = default.is_none_or(|d| {
             d.literal_text()
@@ -52,12 +57,20 @@ pub fn declare(cx: &mut Ctx) {
         cx.param_syms.insert(p.name.clone(), sym.clone());
         let ty = bicep_type(&p.ty, p.default.as_ref());
         let mut ap = AzParam::new(sym.clone(), ty);
-        ap.default = p.default.as_ref().map(|d| value_as(ty, d));
-        ap.allowed = p
-            .allowed_values
-            .iter()
-            .map(|v| value_as(if ty == "array" { "string" } else { ty }, v))
-            .collect();
+        if cx.t.tf.is_some() {
+            // Terraform defaults are typed values (lists of objects, maps): translated as they are.
+            ap.tf_name = Some(p.name.clone());
+            ap.tf_type = p.tf_type.clone();
+            ap.default = p.default.as_ref().map(|d| cx.tr(d));
+            ap.allowed = p.allowed_values.iter().map(|v| cx.tr(v)).collect();
+        } else {
+            ap.default = p.default.as_ref().map(|d| value_as(ty, d));
+            ap.allowed = p
+                .allowed_values
+                .iter()
+                .map(|v| value_as(if ty == "array" { "string" } else { ty }, v))
+                .collect();
+        }
         if ty == "string" {
             ap.min_length = p.min_length;
             ap.max_length = p.max_length;
@@ -86,6 +99,8 @@ pub fn declare(cx: &mut Ctx) {
         }
         if p.ty != "String"
             && p.ty != "Number"
+            && p.ty != "Bool"
+            && p.ty != "Object"
             && p.ty != "CommaDelimitedList"
             && !p.ty.starts_with("List<Number")
         {
@@ -322,6 +337,7 @@ pub fn outputs(cx: &mut Ctx) {
             value,
             description: if desc.is_empty() { None } else { Some(desc) },
             secure,
+            tf_name: cx.t.tf.is_some().then(|| o.name.clone()),
         });
     }
     cx.subject = None;

@@ -72,6 +72,7 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
         cx.module.calls.push(AzCall {
             symbol: lower_camel(&call.name),
             source: call.source.clone(),
+            version: call.version.clone(),
             local: call.local_dir.is_some(),
             params,
             condition: None,

@@ -60,6 +60,9 @@ impl Ctx<'_> {
                 AzExpr::Member(bx(b), name.clone())
             }
             ExprKind::Index(base, ix) => {
+                if let Some(r) = self.resource_instance(base, ix) {
+                    return r;
+                }
                 let b = self.tr(base);
                 let i = self.tr(ix);
                 AzExpr::Index(bx(b), bx(i))
@@ -109,6 +112,57 @@ impl Ctx<'_> {
         }
     }
 
+    /// The resource a `Ref`/`GetAtt` names, by index.
+    fn referenced(&self, e: &Expr) -> Option<usize> {
+        let id = match &e.kind {
+            ExprKind::Ref(id) => id,
+            ExprKind::GetAtt { resource, .. } => resource,
+            _ => return None,
+        };
+        let id = self.t.resolve(id);
+        self.t.resources.iter().position(|r| r.id == id)
+    }
+
+    /// `aws_x.y[i].attr`: for a resource behind `count = c ? 1 : 0` the index goes (the
+    /// resource is a conditional one); for a looped one it selects the copy.
+    fn resource_instance(&mut self, base: &Expr, ix: &Expr) -> Option<AzExpr> {
+        let i = self.referenced(base)?;
+        let r = &self.t.resources[i];
+        if r.for_each.is_none() || self.current == Some(i) {
+            return Some(self.tr(base));
+        }
+        let sym = self.prepared[i].sym.clone();
+        let saved = self.current.replace(i);
+        let inner = self.tr(base);
+        self.current = saved;
+        let idx = self.tr(ix);
+        Some(super::context::index_symbol_by(inner, &sym, &idx))
+    }
+
+    /// `aws_x.y[*].attr`: every copy's attribute as a list.
+    fn resource_splat(&mut self, base: &Expr) -> Option<AzExpr> {
+        let i = self.referenced(base)?;
+        let r = &self.t.resources[i];
+        let Some(fe) = r.for_each.clone() else {
+            return Some(AzExpr::Array(vec![self.tr(base)]));
+        };
+        let sym = self.prepared[i].sym.clone();
+        let saved = self.current.replace(i);
+        let inner = self.tr(base);
+        self.current = saved;
+        let coll = self.tr(&fe.collection);
+        let count = match coll {
+            AzExpr::Call(ref f, ref a) if f == "range" && a.len() == 2 => a[1].clone(),
+            other => AzExpr::call("length", vec![other]),
+        };
+        let body = super::context::index_symbol_by(inner, &sym, &AzExpr::ident("i"));
+        Some(AzExpr::For(
+            "i".into(),
+            bx(AzExpr::call("range", vec![AzExpr::Int(0), count])),
+            bx(body),
+        ))
+    }
+
     fn loop_ident(&self, v: &str) -> AzExpr {
         if let Some((ident, var)) = &self.loop_var
             && ident == v
@@ -127,6 +181,16 @@ impl Ctx<'_> {
             .is_some_and(|f| !matches!(&f.collection.kind, ExprKind::Call(n, _) if n == "__items"))
     }
 
+    /// The prefix length of a literal CIDR, or of a variable whose default is one.
+    fn literal_prefix_len(&self, e: &Expr) -> Option<i64> {
+        let text = match &e.kind {
+            ExprKind::Str(s) => s.clone(),
+            ExprKind::Ref(p) => self.t.parameter(p)?.default.as_ref()?.as_str()?.to_string(),
+            _ => return None,
+        };
+        text.split('/').nth(1)?.parse().ok()
+    }
+
     fn tr_for(&mut self, fe: &ForExpr, span: Span) -> AzExpr {
         if fe.key.is_some() || fe.cond.is_some() || fe.key_var.is_some() || fe.grouping {
             return self.placeholder(
@@ -143,6 +207,21 @@ impl Ctx<'_> {
     }
 
     fn tr_call(&mut self, f: &str, args: &[Expr], span: Span) -> AzExpr {
+        if f == "__splat" && args.len() == 1 {
+            if let Some(s) = self.resource_splat(&args[0]) {
+                return s;
+            }
+            return AzExpr::Array(vec![self.tr(&args[0])]);
+        }
+        if f == "cidrsubnet" && args.len() == 3 {
+            // cidrsubnet(prefix, newbits, n) → cidrSubnet(prefix, prefix length + newbits, n).
+            let prefix_len = self.literal_prefix_len(&args[0]);
+            if let (Some(len), Some(bits)) = (prefix_len, args[1].literal_i64()) {
+                let p = self.tr(&args[0]);
+                let n = self.tr(&args[2]);
+                return AzExpr::call("cidrSubnet", vec![p, AzExpr::Int(len + bits), n]);
+            }
+        }
         let a: Vec<AzExpr> = args.iter().map(|x| self.tr(x)).collect();
         let call = |n: &str, v: Vec<AzExpr>| AzExpr::call(n, v);
         let arg = |i: usize| a.get(i).cloned().unwrap_or(AzExpr::Null);
@@ -181,11 +260,7 @@ impl Ctx<'_> {
             ("range", 1) => call("range", vec![AzExpr::Int(0), arg(0)]),
             ("element", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
             ("one", 1) => call("first", a),
-            ("lookup", 3) => AzExpr::Cond(
-                bx(call("contains", vec![arg(0), arg(1)])),
-                bx(AzExpr::Index(bx(arg(0)), bx(arg(1)))),
-                bx(arg(2)),
-            ),
+            ("lookup", 3) => AzExpr::Bin("??", bx(call("tryGet", vec![arg(0), arg(1)])), bx(arg(2))),
             ("lookup", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
             ("try", n) if n >= 1 => a.into_iter().reduce(|x, y| AzExpr::Bin("??", bx(x), bx(y))).unwrap_or_default(),
             ("toset" | "tolist" | "tomap" | "sensitive" | "nonsensitive", 1) => arg(0),

@@ -86,6 +86,8 @@ pub struct Parameter {
     pub max_value: Option<i64>,
     pub no_echo: bool,
     pub description: Option<String>,
+    /// A Terraform variable's type constraint as written (one line), e.g. `map(string)`.
+    pub tf_type: Option<String>,
 }
 
 #[derive(Debug, Clone)]

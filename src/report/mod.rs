@@ -104,6 +104,8 @@ pub struct DiagOut {
 #[derive(Serialize, Debug, Clone, Default)]
 pub struct Summary {
     pub templates: usize,
+    /// Of `templates`: Terraform modules (the rest are CloudFormation templates).
+    pub terraform_modules: usize,
     pub converted: usize,
     pub failed: usize,
     pub skipped_files: usize,

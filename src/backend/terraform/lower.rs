@@ -384,6 +384,11 @@ impl<'a> Lower<'a> {
                 let (c, a, b) = (self.expr(c), self.expr(a), self.expr(b));
                 TfExpr::Cond(bx(c), bx(a), bx(b))
             }
+            AzExpr::Bin("??", a, b) if matches!(a.as_ref(), AzExpr::Call(f, x) if f == "tryGet" && x.len() == 2) => {
+                let AzExpr::Call(_, x) = a.as_ref() else { unreachable!() };
+                let (m, k, d) = (self.expr(&x[0]), self.expr(&x[1]), self.expr(b));
+                TfExpr::call("lookup", vec![m, k, d])
+            }
             AzExpr::Bin("??", a, b) => {
                 let (a, b) = (self.expr(a), self.expr(b));
                 TfExpr::call("try", vec![a, b])
@@ -478,6 +483,7 @@ impl<'a> Lower<'a> {
                 }
             }
             "intersection" => c("setintersection", a),
+            "tryGet" => c("lookup", vec![arg(0), arg(1), TfExpr::Null]),
             "indexOf" => c("index", a),
             "uriComponent" => c("urlencode", a),
             "startsWith" => c("startswith", a),
@@ -1085,7 +1091,7 @@ impl Lower<'_> {
         var_names.insert("resource_group_name".to_string());
         for p in &m.params {
             let via_local = p.default.as_ref().is_some_and(|d| !is_constant(d));
-            let name = unique(&mut var_names, snake(&p.name));
+            let name = unique(&mut var_names, p.tf_name.clone().unwrap_or_else(|| snake(&p.name)));
             if via_local {
                 local_names.insert(name.clone());
             }
@@ -1194,6 +1200,9 @@ impl Lower<'_> {
         for c in &m.calls {
             let mut b = Block::new("module", &[&snake(&c.symbol)]);
             b.attr("source", TfExpr::s(c.source.clone()));
+            if let Some(v) = &c.version {
+                b.attr("version", TfExpr::s(v.clone()));
+            }
             if let Some(n) = &c.count {
                 let e = self.expr(n);
                 b.attr("count", e);
@@ -1206,6 +1215,9 @@ impl Lower<'_> {
                 b.items.insert(0, Item::Comment("Placeholder: this module manages AWS resources; replace its source with an Azure module.".into()));
             }
             b.items.push(Item::Blank);
+            if c.local {
+                b.attr("resource_group_name", TfExpr::r("var.resource_group_name"));
+            }
             for (k, v) in &c.params {
                 let e = self.expr(v);
                 b.attr(k, e);
@@ -1235,8 +1247,8 @@ impl Lower<'_> {
         // Variables.
         let mut variables = Vec::new();
         let mut locals = Vec::new();
-        if self.needs_rg || !m.resources.is_empty() {
-            self.needs_rg = true;
+        {
+            // Every module takes the resource group it deploys into (callers pass theirs on).
             let mut b = Block::new("variable", &["resource_group_name"]);
             b.attr("type", TfExpr::r("string"));
             b.attr("description", TfExpr::s("Name of the existing resource group to deploy into."));
@@ -1245,7 +1257,8 @@ impl Lower<'_> {
         for p in &m.params {
             let (name, via_local) = self.params[&p.name].clone();
             let mut b = Block::new("variable", &[&name]);
-            b.attr("type", TfExpr::r(tf_type(&p.ty)));
+            let ty = p.tf_type.clone().unwrap_or_else(|| tf_type(&p.ty).to_string());
+            b.attr("type", TfExpr::r(ty));
             if let Some(d) = &p.description {
                 b.attr("description", TfExpr::s(d.clone()));
             }
@@ -1313,7 +1326,7 @@ impl Lower<'_> {
         // Outputs.
         let mut outputs = Vec::new();
         for o in &m.outputs {
-            let mut b = Block::new("output", &[&snake(&o.name)]);
+            let mut b = Block::new("output", &[&o.tf_name.clone().unwrap_or_else(|| snake(&o.name))]);
             let e = self.expr(&o.value);
             b.attr("value", e);
             if let Some(d) = &o.description {

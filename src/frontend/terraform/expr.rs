@@ -41,6 +41,7 @@ pub struct Scope {
 
 pub struct Conv<'a> {
     pub file: FileId,
+    pub sources: &'a crate::source::SourceMap,
     pub scope: &'a Scope,
     pub loops: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
@@ -409,7 +410,6 @@ impl Conv<'_> {
                     }
                     k += 1;
                 }
-                let _ = (index, splat);
                 match target.clone() {
                     Target::Aws { id, tf_type } => {
                         let attr = Self::attr_at(ops, k);
@@ -439,6 +439,12 @@ impl Conv<'_> {
                                 },
                                 span,
                             ),
+                        };
+                        // `aws_x.y[i].attr` is the attribute of one instance; `aws_x.y[*].attr` of all.
+                        let base = match (index, splat) {
+                            (_, true) => Expr::new(ExprKind::Call("__splat".into(), vec![base]), span),
+                            (Some(ix), false) => Expr::new(ExprKind::Index(bx(base), bx(ix)), span),
+                            (None, false) => base,
                         };
                         self.apply_ops(base, &ops[k + 1..], span)
                     }

@@ -129,6 +129,7 @@ fn transform(name: &str, v: Expr) -> Expr {
             kind => Expr::new(kind, span),
         },
         "json" => json_value(v),
+        "base64" => Expr::new(ExprKind::Base64(Box::new(v)), span),
         "list" => match v.kind {
             ExprKind::List(_) => v,
             _ => Expr::new(ExprKind::List(vec![v]), span),
@@ -165,7 +166,7 @@ pub fn json_value(v: Expr) -> Expr {
                         text.push_str(l);
                     }
                     SubPart::Expr(x) => {
-                        let marker = format!("\u{1}{}\u{1}", exprs.len());
+                        let marker = format!("\u{e000}{}\u{e000}", exprs.len());
                         exprs.push(x.clone());
                         if in_string {
                             text.push_str(&marker);
@@ -201,11 +202,11 @@ fn from_json(j: &serde_json::Value, span: Span, exprs: &[Expr]) -> Expr {
 }
 
 fn unmark(s: &str, span: Span, exprs: &[Expr]) -> Expr {
-    if !s.contains('\u{1}') {
+    if !s.contains('\u{e000}') {
         return Expr::new(ExprKind::Str(s.to_string()), span);
     }
     let mut parts = Vec::new();
-    for (i, piece) in s.split('\u{1}').enumerate() {
+    for (i, piece) in s.split('\u{e000}').enumerate() {
         if i % 2 == 1 {
             if let Some(x) = piece.parse::<usize>().ok().and_then(|n| exprs.get(n)) {
                 parts.push(SubPart::Expr(x.clone()));
@@ -255,6 +256,20 @@ impl Lifter<'_, '_> {
                         Some(rule) => {
                             let r = rule.full();
                             let mut v = map_value(v, &r.map);
+                            // DynamoDB keys: each key is one element of `KeySchema`.
+                            if let Some(kind @ ("key_hash" | "key_range")) = r.transform.as_deref() {
+                                let key_type = if kind == "key_hash" { "HASH" } else { "RANGE" };
+                                let s = v.span;
+                                let el = obj(
+                                    vec![
+                                        ("AttributeName".into(), s, v),
+                                        ("KeyType".into(), s, Expr::new(ExprKind::Str(key_type.into()), s)),
+                                    ],
+                                    s,
+                                );
+                                push_path(&mut props, &r.prop, s, el);
+                                continue;
+                            }
                             if let Some(t) = &r.transform {
                                 v = transform(t, v);
                             }
@@ -540,7 +555,6 @@ pub fn resources(
     info: &mut TfInfo,
 ) {
     struct Pending {
-        idx: usize,
         fold: super::table::Fold,
         by: Option<Expr>,
         select: Option<String>,
@@ -569,6 +583,7 @@ pub fn resources(
                 .collect(),
             _ => Vec::new(),
         };
+        meta_notes(conv, b, &ty, &name, info);
         match target {
             Some(Target::Aws { id, .. }) => {
                 let empty = LiftEntry {
@@ -608,20 +623,31 @@ pub fn resources(
                         .as_ref()
                         .and_then(|s| attr(&b.body, s))
                         .and_then(|e| conv.expr(e).literal_text());
-                    if count.is_none() && for_each.is_none() {
-                        folds.push(Pending {
-                            idx: usize::MAX,
-                            fold: fold.clone(),
-                            by,
-                            select,
-                            props,
+                    if count.is_some() || for_each.is_some() {
+                        info.notes.push(Note {
+                            rule: "tf-fold-looped".into(),
+                            id: Some(id.clone()),
                             span,
-                            id: id.clone(),
-                            tf: ty.clone(),
+                            title: format!("{id}: repeated {ty} not folded"),
+                            context: format!(
+                                "`{ty}` configures its `{}` with `count` or `for_each`; each copy would fold into a different parent copy.",
+                                fold.into
+                            ),
+                            decision: "The settings are not carried over automatically.".into(),
+                            consequences: "Apply them to the Azure resources the parent became (for a bucket: versioning, lifecycle and access settings of the storage account).".into(),
                         });
                         continue;
                     }
-                    let _ = by;
+                    folds.push(Pending {
+                        fold: fold.clone(),
+                        by,
+                        select,
+                        props,
+                        span,
+                        id: id.clone(),
+                        tf: ty.clone(),
+                    });
+                    continue;
                 }
                 let condition = count.as_ref().and_then(|c| count_condition(c, t, &id));
                 let for_each_model = match (&count, &for_each, &condition) {
@@ -688,7 +714,6 @@ pub fn resources(
     }
     // Folds: into the parent the `by` argument references, else on their own.
     for p in folds {
-        let _ = p.idx;
         let parent = p.by.as_ref().and_then(referenced_id).and_then(|id| {
             let into = &p.fold.into;
             let pos = t.resources.iter().position(|r| r.id == id)?;
@@ -865,6 +890,70 @@ fn reaches(t: &Template, from: &str, to: &str) -> bool {
         }
     }
     false
+}
+
+/// Decisions for what Terraform's meta-arguments ask that Azure handles otherwise.
+fn meta_notes(conv: &mut Conv, b: &Block, ty: &str, name: &str, info: &mut TfInfo) {
+    let id = format!("{ty}.{name}");
+    for s in b.body.iter() {
+        match s {
+            Structure::Block(l) if l.ident.value().as_str() == "lifecycle" => {
+                let keys: Vec<String> = l
+                    .body
+                    .iter()
+                    .filter_map(|x| match x {
+                        Structure::Attribute(a) => Some(format!("`{}`", a.key.value())),
+                        Structure::Block(b) => Some(format!("`{}`", b.ident.value())),
+                    })
+                    .collect();
+                info.notes.push(Note {
+                    rule: "tf-lifecycle".into(),
+                    id: Some(id.clone()),
+                    span: conv.sp(l.span()),
+                    title: format!("{id}: lifecycle settings"),
+                    context: format!("The resource sets {} in a `lifecycle` block.", keys.join(", ")),
+                    decision: "They are not carried over: they name AWS attributes or guard the AWS resource.".into(),
+                    consequences: "For `prevent_destroy`, add a `CanNotDelete` resource lock (or `prevent_destroy` on the Azure resource); re-create `ignore_changes` with azurerm argument names where still needed.".into(),
+                });
+            }
+            Structure::Block(p) if p.ident.value().as_str() == "provisioner" => {
+                info.notes.push(Note {
+                    rule: "tf-provisioner".into(),
+                    id: Some(id.clone()),
+                    span: conv.sp(p.span()),
+                    title: format!("{id}: provisioner"),
+                    context: "The resource runs a provisioner (a script at create or destroy time).".into(),
+                    decision: "Passthrough resources keep it; on lifted AWS resources it is not carried over.".into(),
+                    consequences: "Review what the script does against AWS (CLI calls, endpoints) and rewrite it for Azure.".into(),
+                });
+            }
+            Structure::Attribute(a) if a.key.value().as_str() == "provider" => {
+                let p = conv.sources.get(conv.file).text.get(a.value.span().unwrap_or(0..0)).unwrap_or("").to_string();
+                info.notes.push(Note {
+                    rule: "tf-provider-alias".into(),
+                    id: Some(id.clone()),
+                    span: conv.sp(a.span()),
+                    title: format!("{id}: another provider configuration"),
+                    context: format!("The resource is created with `{p}` (another region or account)."),
+                    decision: "The Azure resource is deployed with the module's `location` like the others.".into(),
+                    consequences: "Deploy it to the matching Azure region (a second module instance with another `location`), or set its location by hand.".into(),
+                });
+            }
+            Structure::Block(d) if d.ident.value().as_str() == "dynamic" => {
+                let label = d.labels.first().map(label).unwrap_or_default();
+                info.notes.push(Note {
+                    rule: "tf-dynamic-block".into(),
+                    id: Some(id.clone()),
+                    span: conv.sp(d.span()),
+                    title: format!("{id}: `dynamic \"{label}\"` blocks"),
+                    context: format!("The `{label}` blocks are generated from a collection at plan time."),
+                    decision: "aws2azure translates written-out blocks; generated ones are carried as a `for` expression only where the Azure property takes the same list, and are otherwise not translated.".into(),
+                    consequences: format!("Check the Azure resource for the settings `{label}` produced; write them out (or as a `dynamic` block in the azurerm resource) where missing."),
+                });
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A folded rule element with `cidr_list` rules expanded.

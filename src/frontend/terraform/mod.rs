@@ -35,6 +35,7 @@ pub struct ModuleCall {
     pub span: Span,
     pub source: String,
     pub source_span: Span,
+    pub version: Option<String>,
     /// The called folder, relative to the run's root, when the source is a local path.
     pub local_dir: Option<String>,
     pub inputs: Vec<(String, Expr)>,
@@ -140,6 +141,7 @@ pub fn parse_module(
     {
         let mut c0 = Conv {
             file: first,
+            sources,
             scope: &scope,
             loops: Vec::new(),
             diagnostics: Vec::new(),
@@ -157,6 +159,7 @@ pub fn parse_module(
     scope.policy_docs = docs;
     let mut conv = Conv {
         file: first,
+        sources,
         scope: &scope,
         loops: Vec::new(),
         diagnostics: Vec::new(),
@@ -570,6 +573,11 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
     let name = label(&b.labels[0]);
     let span = conv.sp(b.span());
     let default = attr(&b.body, "default").map(|e| conv.expr(e));
+    let tf_type_text = attr(&b.body, "type").and_then(|e| {
+        let r = e.span()?;
+        let text = conv_text(conv, r)?;
+        (!text.contains('\n')).then(|| text.split_whitespace().collect::<Vec<_>>().join(" "))
+    });
     let ty = match attr(&b.body, "type") {
         Some(e) => tf_type(e),
         None => match default.as_ref().map(|d| &d.kind) {
@@ -625,7 +633,12 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
         max_value: None,
         no_echo: sensitive,
         description,
+        tf_type: tf_type_text,
     }
+}
+
+fn conv_text(conv: &Conv, r: std::ops::Range<usize>) -> Option<String> {
+    conv.sources.get(conv.file).text.get(r).map(str::to_string)
 }
 
 /// A Terraform type constraint → the model's parameter type.
@@ -677,11 +690,13 @@ fn module_call(
     let mut count = None;
     let mut for_each = None;
     let mut depends_on = Vec::new();
+    let mut version = None;
     for s in b.body.iter() {
         if let Structure::Attribute(a) = s {
             let key = a.key.value().to_string();
             match key.as_str() {
-                "source" | "version" | "providers" => {}
+                "source" | "providers" => {}
+                "version" => version = conv.expr(&a.value).literal_text(),
                 "count" => count = Some(conv.expr(&a.value)),
                 "for_each" => {
                     for_each = Some(conv.expr(&a.value));
@@ -713,6 +728,7 @@ fn module_call(
         span,
         source,
         source_span,
+        version,
         local_dir,
         inputs,
         count,

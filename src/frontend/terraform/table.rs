@@ -104,10 +104,13 @@ impl LiftTables {
         if let Some(t) = self.entries.get(tf).and_then(|e| e.ty.clone()) {
             return t;
         }
+        if let Some(t) = self.prefixes.get(tf).filter(|t| t.matches("::").count() == 2) {
+            return t.clone();
+        }
         let best = self
             .prefixes
             .iter()
-            .filter(|(p, _)| tf.starts_with(p.as_str()))
+            .filter(|(p, ns)| tf.starts_with(p.as_str()) && ns.matches("::").count() == 1)
             .max_by_key(|(p, _)| p.len());
         match best {
             Some((p, ns)) => {
