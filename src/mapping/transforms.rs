@@ -230,7 +230,6 @@ fn storage_name(cx: &mut Ctx, i: usize, src: Option<&Expr>) -> AzExpr {
         }
         return AzExpr::Str(name);
     }
-    cx.needs_suffix = true;
     let prefix: String = id
         .to_ascii_lowercase()
         .chars()
@@ -247,13 +246,25 @@ fn storage_name(cx: &mut Ctx, i: usize, src: Option<&Expr>) -> AzExpr {
         Some((&id, span)),
         &format!("Storage account name for {id}"),
         &format!("The bucket name {what}; storage account names are 3–24 lowercase letters and digits, globally unique."),
-        &format!("The account is named `{prefix}` + `uniqueString(resourceGroup().id)`: deterministic per resource group, at most 24 characters."),
+        &format!("The account is named `{prefix}` + `uniqueString(resourceGroup().id{})`: deterministic per resource group{}, at most 24 characters.", if src.is_some() { ", <bucket name>" } else { "" }, if src.is_some() { " and bucket name" } else { "" }),
         "The name differs from the bucket's; record the mapping for clients and data migration.",
     );
-    AzExpr::Interp(vec![
-        Interp::Lit(prefix),
-        Interp::Expr(AzExpr::ident("nameSuffix")),
-    ])
+    // A computed name (a variable, a module input) takes part in the suffix, so two
+    // buckets named by different values never get the same account name.
+    let suffix = match src {
+        Some(e) => {
+            let v = cx.tr(e);
+            AzExpr::call(
+                "uniqueString",
+                vec![AzExpr::path("resourceGroup()", "id"), v],
+            )
+        }
+        None => {
+            cx.needs_suffix = true;
+            AzExpr::ident("nameSuffix")
+        }
+    };
+    AzExpr::Interp(vec![Interp::Lit(prefix), Interp::Expr(suffix)])
 }
 
 fn yaml_to_az(v: &Value) -> AzExpr {

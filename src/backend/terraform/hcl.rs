@@ -262,7 +262,7 @@ pub fn expr(e: &TfExpr, indent: usize) -> String {
             let mut out = String::from("\"");
             for p in parts {
                 match p {
-                    Part::Lit(l) => out.push_str(&escape(l)),
+                    Part::Lit(l) | Part::Expr(TfExpr::Str(l)) => out.push_str(&escape(l)),
                     Part::Expr(x) => {
                         out.push_str("${");
                         out.push_str(&inline(x));

@@ -610,7 +610,7 @@ impl<'a> Lower<'a> {
                 }
                 if rule.each {
                     let AzExpr::Array(items) = &inner else {
-                        return Err(format!("{inner_prefix} is not a literal list"));
+                        return Err(format!("`{inner_prefix}` is not a literal list"));
                     };
                     for it in items {
                         let mut local = BTreeSet::new();
@@ -619,7 +619,7 @@ impl<'a> Lower<'a> {
                         let mut lv = Vec::new();
                         leaves(it, "", &mut lv);
                         if let Some(l) = lv.iter().find(|l| !covered(l, &local)) {
-                            return Err(join(&inner_prefix, l));
+                            return Err(format!("`{}` has no azurerm argument", join(&inner_prefix, l)));
                         }
                         blocks.push(Item::Block(b));
                     }
@@ -663,7 +663,10 @@ impl<'a> Lower<'a> {
                 (Some(v), _) => v,
                 (None, Some(d)) => yaml_to_tf(d),
                 (None, None) if rule.required => {
-                    return Err(format!("{} (required by {arg})", rule.from.clone().unwrap_or_default()));
+                    return Err(format!(
+                        "`{}` is missing (azurerm requires `{arg}`)",
+                        join(prefix, &rule.from.clone().unwrap_or_default())
+                    ));
                 }
                 (None, None) => continue,
             };
@@ -676,43 +679,43 @@ impl<'a> Lower<'a> {
 
     fn value(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
         if let Some(map) = &rule.map {
-            let text = literal_text(v).ok_or_else(|| format!("{path} is an expression"))?;
+            let text = literal_text(v).ok_or_else(|| format!("`{path}` is an expression"))?;
             return map
                 .get(&text)
                 .map(yaml_to_tf)
-                .ok_or_else(|| format!("{path} = {text} has no azurerm value"));
+                .ok_or_else(|| format!("`{path}` = {text} has no azurerm value"));
         }
         match rule.transform.as_deref() {
             None => Ok(self.expr(v)),
             Some("split") => {
-                let text = literal_text(v).ok_or_else(|| format!("{path} is an expression"))?;
+                let text = literal_text(v).ok_or_else(|| format!("`{path}` is an expression"))?;
                 let sep = rule.sep.clone().unwrap_or_else(|| "_".into());
                 text.split(sep.as_str())
                     .nth(rule.index.unwrap_or(0))
                     .map(|s| TfExpr::Str(s.to_string()))
-                    .ok_or_else(|| format!("{path} = {text} cannot be split"))
+                    .ok_or_else(|| format!("`{path}` = {text} cannot be split"))
             }
             Some("name_value_map") => match v {
                 AzExpr::Array(items) => {
                     let mut out = Vec::new();
                     for it in items {
                         let (Some(AzExpr::Str(n)), Some(val)) = (it.get("name"), it.get("value")) else {
-                            return Err(format!("{path} holds an entry without a literal name"));
+                            return Err(format!("`{path}` holds an entry without a literal name"));
                         };
                         out.push((n.clone(), self.expr(val)));
                     }
                     Ok(TfExpr::Object(out))
                 }
-                _ => Err(format!("{path} is not a literal list")),
+                _ => Err(format!("`{path}` is not a literal list")),
             },
             Some("bool_string") => match literal_text(v).as_deref() {
                 Some("true") => Ok(TfExpr::Bool(true)),
                 Some("false") => Ok(TfExpr::Bool(false)),
-                _ => Err(format!("{path} is not a literal boolean")),
+                _ => Err(format!("`{path}` is not a literal boolean")),
             },
             Some("first") => match v {
                 AzExpr::Array(items) if !items.is_empty() => Ok(self.expr(&items[0])),
-                _ => Err(format!("{path} is not a literal list")),
+                _ => Err(format!("`{path}` is not a literal list")),
             },
             Some("list") => match v {
                 AzExpr::Array(_) => Ok(self.expr(v)),
@@ -724,12 +727,12 @@ impl<'a> Lower<'a> {
                     for it in items {
                         match it.get("id") {
                             Some(id) if matches!(it, AzExpr::Object(m) if m.len() == 1) => out.push(self.expr(id)),
-                            _ => return Err(format!("{path} holds an entry other than {{id}}")),
+                            _ => return Err(format!("`{path}` holds an entry other than {{id}}")),
                         }
                     }
                     Ok(TfExpr::Array(out))
                 }
-                _ => Err(format!("{path} is not a literal list")),
+                _ => Err(format!("`{path}` is not a literal list")),
             },
             Some("keys") => match v {
                 AzExpr::Object(m) => Ok(TfExpr::Array(
@@ -740,7 +743,7 @@ impl<'a> Lower<'a> {
                         })
                         .collect(),
                 )),
-                _ => Err(format!("{path} is not a literal object")),
+                _ => Err(format!("`{path}` is not a literal object")),
             },
             Some(other) => Err(format!("unknown transform {other}")),
         }
@@ -778,7 +781,7 @@ impl<'a> Lower<'a> {
         let mut lv = Vec::new();
         leaves(&root, "", &mut lv);
         if let Some(l) = lv.iter().find(|l| !covered(l, &consumed)) {
-            return Err(l.clone());
+            return Err(format!("`{l}` has no azurerm argument"));
         }
         // Attributes first, then blocks (the order `terraform fmt` users expect).
         let (attrs, blocks): (Vec<Item>, Vec<Item>) = items.into_iter().partition(|i| matches!(i, Item::Attr(..)));
@@ -984,18 +987,23 @@ pub fn emit(m: &AzModule, t: &Template, tables: &Tables, sources: &SourceMap) ->
             azapi_used: false,
         };
         let files = l.run(t);
-        let new: Vec<(String, String)> = l
-            .missing
-            .iter()
-            .filter(|(s, _)| !forced.contains_key(*s))
-            .map(|(s, p)| (s.clone(), format!("no azurerm attribute for `{p}`")))
-            .collect();
-        forced.extend(l.forced.clone());
-        let done = new.is_empty();
-        for (s, why) in new {
-            forced.insert(s, why);
+        // Resources that must be azapi from now on: the table could not read them
+        // (reasons in `l.forced`), or a reference needs an attribute azurerm lacks.
+        let mut changed = false;
+        for (s, why) in &l.forced {
+            if !forced.contains_key(s) {
+                forced.insert(s.clone(), why.clone());
+                changed = true;
+            }
         }
-        result = Some((files, l.forced.clone(), l.azapi_used));
+        for (s, p) in &l.missing {
+            if !forced.contains_key(s) {
+                forced.insert(s.clone(), format!("no azurerm attribute for `{p}`"));
+                changed = true;
+            }
+        }
+        let done = !changed;
+        result = Some((files, forced.clone(), l.azapi_used));
         if done {
             break;
         }
@@ -1129,8 +1137,7 @@ impl Lower<'_> {
                                 }
                             }
                             Err(why) => {
-                                self.forced.insert(r.symbol.clone(), format!("`{why}` has no azurerm argument"));
-                                self.missing.insert(r.symbol.clone(), why);
+                                self.forced.insert(r.symbol.clone(), why);
                             }
                         }
                         b
@@ -1154,8 +1161,7 @@ impl Lower<'_> {
                             }));
                         }
                         Err(why) => {
-                            self.forced.insert(r.symbol.clone(), format!("`{why}` has no azurerm argument"));
-                            self.missing.insert(r.symbol.clone(), why);
+                            self.forced.insert(r.symbol.clone(), why);
                         }
                     }
                     self.loop_vars.clear();
@@ -1377,10 +1383,12 @@ impl Lower<'_> {
         files.push(("providers.tf".to_string(), self.providers(&providers_used)));
         // Values from terraform.tfvars for variables that survived.
         if let Some(info) = &t.tf {
-            let mut items = Vec::new();
+            // `*.auto.tfvars` override `terraform.tfvars`: the last value of a name wins.
+            let mut items: Vec<Item> = Vec::new();
             for (k, v) in &info.tfvars {
                 let known = self.params.values().any(|(n, _)| n == k);
                 if let (true, Some(e)) = (known, tfvar_value(v)) {
+                    items.retain(|i| !matches!(i, Item::Attr(n, _) if n == k));
                     items.push(Item::Attr(k.clone(), e));
                 }
             }

@@ -37,6 +37,9 @@ pub struct Scope {
     pub attributes: BTreeMap<String, BTreeMap<String, String>>,
     /// Data sources used, for decisions: (type, name, span).
     pub data_used: Vec<(String, String, Span)>,
+    /// Arguments of each resource as written, with their file: an attribute that
+    /// repeats an argument (`aws_subnet.x.cidr_block`) is that argument's value.
+    pub args: BTreeMap<(String, String), (FileId, BTreeMap<String, Expression>)>,
 }
 
 pub struct Conv<'a> {
@@ -422,6 +425,12 @@ impl Conv<'_> {
                             .get(&tf_type)
                             .and_then(|m| m.get(&attr))
                             .cloned();
+                        if lifted.is_none()
+                            && attr != "id"
+                            && let Some(v) = self.argument_value(ty, &name, &attr)
+                        {
+                            return self.apply_ops(v, &ops[k + 1..], span);
+                        }
                         let base = match lifted.as_deref() {
                             Some("Ref") => Expr::new(ExprKind::Ref(id), span),
                             Some(a) => Expr::new(
@@ -471,6 +480,26 @@ impl Conv<'_> {
                 }
             }
         }
+    }
+
+    /// The value of a resource's own argument, when it does not depend on its loop.
+    fn argument_value(&mut self, ty: &str, name: &str, attr: &str) -> Option<Expr> {
+        let (file, args) = self.scope.args.get(&(ty.to_string(), name.to_string()))?;
+        let e = args.get(attr)?.clone();
+        let saved = std::mem::replace(&mut self.file, *file);
+        let saved_loops = std::mem::take(&mut self.loops);
+        let n = self.diagnostics.len();
+        let v = self.expr(&e);
+        self.diagnostics.truncate(n);
+        self.loops = saved_loops;
+        self.file = saved;
+        let mut looped = false;
+        v.walk(&mut |x| {
+            if matches!(&x.kind, ExprKind::LoopVar(_)) {
+                looped = true;
+            }
+        });
+        (!looped).then_some(v)
     }
 
     /// `data.TYPE.NAME.attr`: the built-in AWS data sources, else an opaque value.

@@ -113,7 +113,13 @@ pub fn parse_module(
         }
     }
     let mut var_values = Vec::new();
-    for &f in tfvars {
+    // terraform.tfvars first, then *.auto.tfvars in name order: later values win.
+    let mut tfvars: Vec<FileId> = tfvars.to_vec();
+    tfvars.sort_by_key(|f| {
+        let p = &sources.get(*f).path;
+        (p.ends_with(".auto.tfvars"), p.clone())
+    });
+    for &f in &tfvars {
         let text = &sources.get(f).text;
         match hcl_edit::parser::parse_body(text) {
             Ok(b) => var_values.push((f, b)),
@@ -527,9 +533,14 @@ impl<'a> Module<'a> {
             s.data.insert((label(&b.labels[0]), label(&b.labels[1])));
         }
         // Logical ids: the resource name in PascalCase; names used twice get the type in front.
+        // Split resources that fold into their parent (`aws_s3_bucket_versioning.assets`) do not
+        // compete for the name: they always carry their type.
+        let folds = |ty: &str| tables.lift.entries.get(ty).is_some_and(|e| e.fold.is_some());
         let mut count: BTreeMap<String, usize> = BTreeMap::new();
         for (_, b) in &self.resources {
-            *count.entry(crate::mapping::names::pascal(&label(&b.labels[1]))).or_default() += 1;
+            if !folds(&label(&b.labels[0])) {
+                *count.entry(crate::mapping::names::pascal(&label(&b.labels[1]))).or_default() += 1;
+            }
         }
         let reserved: BTreeSet<String> = s
             .vars
@@ -538,13 +549,13 @@ impl<'a> Module<'a> {
             .map(|v| crate::mapping::names::pascal(v))
             .collect();
         let mut used = BTreeSet::new();
-        for (_, b) in &self.resources {
+        for (f, b) in &self.resources {
             let ty = label(&b.labels[0]);
             let name = label(&b.labels[1]);
             let provider = ty.split('_').next().unwrap_or("").to_string();
             let target = if provider == "aws" {
                 let base = crate::mapping::names::pascal(&name);
-                let mut id = if count[&base] > 1 || reserved.contains(&base) {
+                let mut id = if folds(&ty) || count.get(&base).copied().unwrap_or(0) > 1 || reserved.contains(&base) {
                     let short = ty.strip_prefix("aws_").unwrap_or(&ty);
                     format!("{}{}", crate::mapping::names::pascal(short), base)
                 } else {
@@ -563,6 +574,15 @@ impl<'a> Module<'a> {
             } else {
                 Target::Foreign
             };
+            let args = b
+                .body
+                .iter()
+                .filter_map(|x| match x {
+                    Structure::Attribute(a) => Some((a.key.value().to_string(), a.value.clone())),
+                    _ => None,
+                })
+                .collect();
+            s.args.insert((ty.clone(), name.clone()), (*f, args));
             s.resources.insert((ty, name), target);
         }
         s
@@ -576,7 +596,7 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
     let tf_type_text = attr(&b.body, "type").and_then(|e| {
         let r = e.span()?;
         let text = conv_text(conv, r)?;
-        (!text.contains('\n')).then(|| text.split_whitespace().collect::<Vec<_>>().join(" "))
+        (!text.contains('\n')).then(|| legacy_type(&text.split_whitespace().collect::<Vec<_>>().join(" ")))
     });
     let ty = match attr(&b.body, "type") {
         Some(e) => tf_type(e),
@@ -639,6 +659,18 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
 
 fn conv_text(conv: &Conv, r: std::ops::Range<usize>) -> Option<String> {
     conv.sources.get(conv.file).text.get(r).map(str::to_string)
+}
+
+/// Type constraints of Terraform 0.11 as `terraform fmt` rewrites them.
+fn legacy_type(t: &str) -> String {
+    match t {
+        "\"string\"" => "string".into(),
+        "\"list\"" => "list(string)".into(),
+        "\"map\"" => "map(string)".into(),
+        "list" => "list(any)".into(),
+        "map" => "map(any)".into(),
+        other => other.into(),
+    }
 }
 
 /// A Terraform type constraint → the model's parameter type.
