@@ -77,7 +77,15 @@ pub struct Converted {
 pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: &str) -> Converted {
     let parsed = cfn::parse(sources, file);
     let source = sources.get(file).path.clone();
-    convert_parsed(sources, parsed, source, "cloudformation", tables, output, Target::Bicep)
+    convert_parsed(
+        sources,
+        parsed,
+        source,
+        "cloudformation",
+        tables,
+        output,
+        Target::Bicep,
+    )
 }
 
 /// Converts a parsed template or module. `output` is the Bicep file or the Terraform
@@ -186,7 +194,13 @@ pub fn convert_parsed(
     let stack = StackOut {
         source: source.clone(),
         format: t.format.name().into(),
-        output: (errors == 0).then(|| if output.is_empty() { ".".to_string() } else { output.to_string() }),
+        output: (errors == 0).then(|| {
+            if output.is_empty() {
+                ".".to_string()
+            } else {
+                output.to_string()
+            }
+        }),
         outputs: mapped
             .module
             .outputs
@@ -569,7 +583,15 @@ pub fn plan(opts: &Options) -> Outcome {
         };
         let parsed = cfn::parse(&sources, *id);
         let source = sources.get(*id).path.clone();
-        let c = convert_parsed(&sources, parsed, source, "cloudformation", &tables, &out, cfn_target);
+        let c = convert_parsed(
+            &sources,
+            parsed,
+            source,
+            "cloudformation",
+            &tables,
+            &out,
+            cfn_target,
+        );
         files.extend(c.files.iter().cloned());
         used.extend(c.used_types.iter().cloned());
         diagnostics.extend(c.diagnostics.iter().cloned());
@@ -584,7 +606,8 @@ pub fn plan(opts: &Options) -> Outcome {
             Target::Bicep => format!("{dir}/main.bicep"),
             Target::Terraform => dir.clone(),
         };
-        let mut parsed = crate::frontend::terraform::parse_module(&sources, &tf, tfvars, dir, &tables);
+        let mut parsed =
+            crate::frontend::terraform::parse_module(&sources, &tf, tfvars, dir, &tables);
         if let Some(t) = &parsed.template
             && let Some(info) = &t.tf
         {
@@ -604,8 +627,20 @@ pub fn plan(opts: &Options) -> Outcome {
                 }
             }
         }
-        let source = if dir.is_empty() { ".".to_string() } else { dir.clone() };
-        let c = convert_parsed(&sources, parsed, source, "terraform", &tables, &out, tf_target);
+        let source = if dir.is_empty() {
+            ".".to_string()
+        } else {
+            dir.clone()
+        };
+        let c = convert_parsed(
+            &sources,
+            parsed,
+            source,
+            "terraform",
+            &tables,
+            &out,
+            tf_target,
+        );
         files.extend(c.files.iter().cloned());
         used.extend(c.used_types.iter().cloned());
         diagnostics.extend(c.diagnostics.iter().cloned());

@@ -182,12 +182,7 @@ fn usage_errors_exit_2() {
         "missing path"
     );
     assert_eq!(
-        convert(
-            &[&fixture("s3-bucket")],
-            &out.join("o"),
-            &["--to", "cobol"]
-        )
-        .0,
+        convert(&[&fixture("s3-bucket")], &out.join("o"), &["--to", "cobol"]).0,
         2,
         "unknown output language"
     );

@@ -159,3 +159,100 @@ fn corpus_cloudformation() {
 
     assert!(manual.is_empty(), "mapped types left manual: {manual:#?}");
 }
+
+/// Terraform types whose resources must not come out `manual`: the lifting tables
+/// carry them to a CloudFormation type the mapping translates.
+const MAPPED_TF: &[&str] = &[
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::Instance",
+    "AWS::IAM::Role",
+    "AWS::S3::Bucket",
+    "AWS::Lambda::Function",
+    "AWS::SQS::Queue",
+    "AWS::SNS::Topic",
+    "AWS::DynamoDB::Table",
+    "AWS::Logs::LogGroup",
+    "AWS::KMS::Key",
+];
+
+#[test]
+fn corpus_terraform() {
+    let Some(root) = common::corpus() else {
+        eprintln!("notice: ../shared/corpus not found; Terraform corpus test skipped");
+        return;
+    };
+    let mut repos: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "LICENSES"))
+        .collect();
+    repos.sort();
+    let (mut modules, mut ok, mut tf_files, mut bicep_files) = (0, 0, 0, 0);
+    let mut failed = Vec::new();
+    let mut manual: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for repo in &repos {
+        for to in [None, Some(aws2azure::run::Target::Bicep)] {
+            let outcome = std::panic::catch_unwind(|| common::convert_to(&[repo.as_path()], to))
+                .unwrap_or_else(|_| panic!("panicked on {}", repo.display()));
+            let Some(report) = &outcome.report else {
+                continue;
+            };
+            for s in report.stacks.iter().filter(|s| s.format == "terraform") {
+                if to.is_some() {
+                    continue;
+                }
+                modules += 1;
+                if s.errors == 0 {
+                    ok += 1;
+                } else {
+                    failed.push(s.source.clone());
+                }
+                for r in &s.resources {
+                    if MAPPED_TF.contains(&r.ty.as_str()) && r.status == "manual" {
+                        manual
+                            .entry(r.ty.clone())
+                            .or_default()
+                            .push(format!("{}#{}", s.source, r.id));
+                    }
+                }
+            }
+            for (path, text) in &outcome.files {
+                if path.ends_with(".tf") {
+                    tf_files += 1;
+                    assert!(
+                        !text.contains("${\""),
+                        "{path}: a literal inside an interpolation"
+                    );
+                }
+                if path.ends_with(".bicep") && to.is_some() {
+                    bicep_files += 1;
+                    if let Some(e) = common::bicep_syntax_error(text) {
+                        panic!("{}: invalid Bicep {path}: {e}", repo.display());
+                    }
+                }
+            }
+        }
+    }
+    if modules == 0 {
+        eprintln!("notice: no Terraform module in the corpus; test skipped");
+        return;
+    }
+    let rate = ok as f64 / modules as f64;
+    eprintln!(
+        "corpus: {modules} Terraform modules; {ok} without error ({:.1}%); {tf_files} .tf files and {bicep_files} Bicep files written",
+        rate * 100.0
+    );
+    assert!(
+        rate >= 0.95,
+        "only {:.1}% of Terraform modules converted; failures: {failed:#?}",
+        rate * 100.0
+    );
+    assert!(
+        manual.is_empty(),
+        "mapped Terraform types left manual: {manual:#?}"
+    );
+}

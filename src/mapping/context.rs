@@ -525,7 +525,9 @@ pub(super) fn index_symbol(e: AzExpr, sym: &str, idx: i64) -> AzExpr {
 /// `sym.x` → `sym[idx].x` wherever the symbol appears.
 pub(super) fn index_symbol_by(e: AzExpr, sym: &str, idx: &AzExpr) -> AzExpr {
     match e {
-        AzExpr::Ident(s) if s == sym => AzExpr::Index(Box::new(AzExpr::Ident(s)), Box::new(idx.clone())),
+        AzExpr::Ident(s) if s == sym => {
+            AzExpr::Index(Box::new(AzExpr::Ident(s)), Box::new(idx.clone()))
+        }
         AzExpr::Member(b, m) => AzExpr::Member(Box::new(index_symbol_by(*b, sym, idx)), m),
         AzExpr::Index(b, k) => AzExpr::Index(Box::new(index_symbol_by(*b, sym, idx)), k),
         AzExpr::Interp(parts) => AzExpr::Interp(

@@ -196,6 +196,21 @@ pub fn key_vault_object_name(name: &str) -> String {
     if s.is_empty() { "secret".into() } else { s }
 }
 
+/// `api_gateway` → `ApiGateway` (any non-alphanumeric separates words).
+pub fn pascal(s: &str) -> String {
+    capital(&camel_from_words(s))
+}
+
+/// The Bicep parameter a Terraform variable becomes (`environment` is a Bicep function: `environment2`).
+pub fn param_symbol(var: &str) -> String {
+    let base = lower_camel(var);
+    if RESERVED.contains(&base.as_str()) {
+        format!("{base}2")
+    } else {
+        base
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,20 +236,5 @@ mod tests {
         assert_eq!(s.alloc("Location"), "location2");
         assert_eq!(s.alloc("Bucket"), "bucket");
         assert_eq!(s.alloc("bucket"), "bucket2");
-    }
-}
-
-/// `api_gateway` → `ApiGateway` (any non-alphanumeric separates words).
-pub fn pascal(s: &str) -> String {
-    capital(&camel_from_words(s))
-}
-
-/// The Bicep parameter a Terraform variable becomes (`environment` is a Bicep function: `environment2`).
-pub fn param_symbol(var: &str) -> String {
-    let base = lower_camel(var);
-    if RESERVED.contains(&base.as_str()) {
-        format!("{base}2")
-    } else {
-        base
     }
 }

@@ -252,14 +252,18 @@ pub fn load_file(
             }
             return diags;
         }
-        match serde_yaml::from_str::<BTreeMap<String, crate::frontend::terraform::table::LiftEntry>>(text) {
+        match serde_yaml::from_str::<BTreeMap<String, crate::frontend::terraform::table::LiftEntry>>(
+            text,
+        ) {
             Ok(raw) => tables.lift.entries.extend(raw),
             Err(e) => diags.push(yaml_error(sources, path, text, &e)),
         }
         return diags;
     }
     if path.contains("azurerm/") {
-        match serde_yaml::from_str::<BTreeMap<String, Vec<crate::backend::terraform::table::Variant>>>(text) {
+        match serde_yaml::from_str::<BTreeMap<String, Vec<crate::backend::terraform::table::Variant>>>(
+            text,
+        ) {
             Ok(raw) => tables.azurerm.types.extend(raw),
             Err(e) => diags.push(yaml_error(sources, path, text, &e)),
         }

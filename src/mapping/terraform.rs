@@ -39,14 +39,32 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
     let Some(info) = cx.t.tf.as_deref() else {
         return;
     };
-    let dir = if info.dir.is_empty() { "." } else { info.dir.as_str() };
+    let dir = if info.dir.is_empty() {
+        "."
+    } else {
+        info.dir.as_str()
+    };
     for n in &info.notes {
         cx.subject = n.id.clone();
         match &n.id {
             Some(id) => {
-                cx.decide(n.rule.as_str(), Some((id, n.span)), &n.title, &n.context, &n.decision, &n.consequences);
+                cx.decide(
+                    n.rule.as_str(),
+                    Some((id, n.span)),
+                    &n.title,
+                    &n.context,
+                    &n.decision,
+                    &n.consequences,
+                );
             }
-            None => cx.template_decision(&n.rule, &n.title, &n.context, &n.decision, &n.consequences, n.span),
+            None => cx.template_decision(
+                &n.rule,
+                &n.title,
+                &n.context,
+                &n.decision,
+                &n.consequences,
+                n.span,
+            ),
         }
     }
     cx.subject = None;
@@ -105,7 +123,11 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
     }
     cx.subject = None;
     if !cx.target_terraform && !info.passthrough.is_empty() {
-        let list: Vec<String> = info.passthrough.iter().map(|p| format!("`{}.{}`", p.ty, p.name)).collect();
+        let list: Vec<String> = info
+            .passthrough
+            .iter()
+            .map(|p| format!("`{}.{}`", p.ty, p.name))
+            .collect();
         cx.template_decision(
             "tf-passthrough-bicep",
             "Terraform-only resources have no Bicep form",
@@ -160,7 +182,10 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
         let note = if aliases.is_empty() {
             String::new()
         } else {
-            format!(" Aliased providers ({}) deployed to more than one region or account; each becomes its own deployment of the module with another `location`.", aliases.join(", "))
+            format!(
+                " Aliased providers ({}) deployed to more than one region or account; each becomes its own deployment of the module with another `location`.",
+                aliases.join(", ")
+            )
         };
         cx.template_decision(
             "tf-providers",

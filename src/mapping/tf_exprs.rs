@@ -83,10 +83,14 @@ impl Ctx<'_> {
             ExprKind::Call(f, args) => self.tr_call(f, args, e.span),
             ExprKind::ModuleOutput { module, output } => {
                 let local = self.t.tf.as_ref().is_some_and(|i| {
-                    i.modules.iter().any(|m| &m.name == module && m.local_dir.is_some())
+                    i.modules
+                        .iter()
+                        .any(|m| &m.name == module && m.local_dir.is_some())
                 });
                 if local || self.target_terraform {
-                    AzExpr::ident(lower_camel(module)).member("outputs").member(output)
+                    AzExpr::ident(lower_camel(module))
+                        .member("outputs")
+                        .member(output)
                 } else {
                     self.placeholder(
                         &format!("module-{module}-{output}"),
@@ -105,7 +109,11 @@ impl Ctx<'_> {
                     AzExpr::Raw(s)
                 } else {
                     let what = format!("{ty}.{name}");
-                    self.placeholder(&format!("{ty}-{name}"), &format!("the Terraform resource {what}"), e.span)
+                    self.placeholder(
+                        &format!("{ty}-{name}"),
+                        &format!("the Terraform resource {what}"),
+                        e.span,
+                    )
                 }
             }
             _ => AzExpr::Null,
@@ -260,13 +268,22 @@ impl Ctx<'_> {
             ("range", 1) => call("range", vec![AzExpr::Int(0), arg(0)]),
             ("element", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
             ("one", 1) => call("first", a),
-            ("lookup", 3) => AzExpr::Bin("??", bx(call("tryGet", vec![arg(0), arg(1)])), bx(arg(2))),
+            ("lookup", 3) => {
+                AzExpr::Bin("??", bx(call("tryGet", vec![arg(0), arg(1)])), bx(arg(2)))
+            }
             ("lookup", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
-            ("try", n) if n >= 1 => a.into_iter().reduce(|x, y| AzExpr::Bin("??", bx(x), bx(y))).unwrap_or_default(),
+            ("try", n) if n >= 1 => a
+                .into_iter()
+                .reduce(|x, y| AzExpr::Bin("??", bx(x), bx(y)))
+                .unwrap_or_default(),
             ("toset" | "tolist" | "tomap" | "sensitive" | "nonsensitive", 1) => arg(0),
             ("format", n) if n >= 1 => match args[0].as_str() {
                 Some(fmt) => format_interp(fmt, &a[1..]).unwrap_or_else(|| {
-                    self.placeholder("format", "a Terraform `format` call with verbs other than %s and %d", span)
+                    self.placeholder(
+                        "format",
+                        "a Terraform `format` call with verbs other than %s and %d",
+                        span,
+                    )
                 }),
                 None => self.placeholder("format", "a Terraform `format` call", span),
             },

@@ -98,10 +98,17 @@ pub enum ExprKind {
     /// `[for k, v in coll : body if cond]` or `{for k, v in coll : key => body}`.
     For(Box<ForExpr>),
     /// `module.name.output`.
-    ModuleOutput { module: String, output: String },
+    ModuleOutput {
+        module: String,
+        output: String,
+    },
     /// A reference to a Terraform resource that is not lifted into the AWS model
     /// (`random_pet.this.id`): kept for Terraform output.
-    TfRef { ty: String, name: String, path: Vec<String> },
+    TfRef {
+        ty: String,
+        name: String,
+        path: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -204,8 +211,14 @@ impl Expr {
                 then.walk(f);
                 other.walk(f)
             }
-            Not(a) | ImportValue(a) | GetAZs(a) | Base64(a) | Length(a) | ToJsonString(a)
-            | Neg(a) | Attr(a, _) => a.walk(f),
+            Not(a)
+            | ImportValue(a)
+            | GetAZs(a)
+            | Base64(a)
+            | Length(a)
+            | ToJsonString(a)
+            | Neg(a)
+            | Attr(a, _) => a.walk(f),
             Call(_, l) => l.iter().for_each(|e| e.walk(f)),
             Cond(a, b, c) => {
                 a.walk(f);

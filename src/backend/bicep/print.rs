@@ -67,11 +67,20 @@ pub fn print_module(m: &AzModule) -> String {
 /// A call of a converted local module: `module x './modules/x/main.bicep' = {…}`.
 fn print_call(o: &mut Out, c: &crate::azure::AzCall) {
     let path = format!("{}/main.bicep", c.source.trim_end_matches('/'));
-    let path = if path.starts_with('.') { path } else { format!("./{path}") };
+    let path = if path.starts_with('.') {
+        path
+    } else {
+        format!("./{path}")
+    };
     let params = AzExpr::Object(
         c.params
             .iter()
-            .map(|(k, v)| (AzKey::Name(crate::mapping::names::param_symbol(k)), v.clone()))
+            .map(|(k, v)| {
+                (
+                    AzKey::Name(crate::mapping::names::param_symbol(k)),
+                    v.clone(),
+                )
+            })
             .collect(),
     );
     let mut members = vec![(AzKey::Name("name".into()), AzExpr::str(c.symbol.clone()))];
@@ -89,8 +98,17 @@ fn print_call(o: &mut Out, c: &crate::azure::AzCall) {
             let coll = expr(&AzExpr::call("items", vec![coll.clone()]), 0);
             o.line(0, &format!("{head} [for each in {coll}: {body}]"));
         }
-        (None, Some(AzExpr::Cond(cond, a, b))) if **a == AzExpr::Int(1) && **b == AzExpr::Int(0) => {
-            o.line(0, &format!("{head} if ({}) {}", expr(cond, 0), expr(&AzExpr::Object(members), 0)));
+        (None, Some(AzExpr::Cond(cond, a, b)))
+            if **a == AzExpr::Int(1) && **b == AzExpr::Int(0) =>
+        {
+            o.line(
+                0,
+                &format!(
+                    "{head} if ({}) {}",
+                    expr(cond, 0),
+                    expr(&AzExpr::Object(members), 0)
+                ),
+            );
         }
         (None, Some(n)) => {
             members[0].1 = AzExpr::Interp(vec![

@@ -158,8 +158,7 @@ fn print_items(items: &[Item], indent: usize, out: &mut String) {
                     .map(|x| rendered[x].as_ref().map_or(0, |(k, _)| k.chars().count()))
                     .max()
                     .unwrap_or(0);
-                for x in i..j {
-                    let (k, v) = rendered[x].clone().unwrap_or_default();
+                for (k, v) in rendered[i..j].iter().flatten() {
                     let gap = width - k.chars().count();
                     out.push_str(&format!("{}{k}{} = {v}\n", pad(indent), " ".repeat(gap)));
                 }
@@ -183,7 +182,8 @@ fn print_items(items: &[Item], indent: usize, out: &mut String) {
 
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
-    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
         && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == '-')
 }
 
@@ -234,10 +234,18 @@ fn multiline_object(entries: Vec<(String, String)>, indent: usize) -> String {
         while j < entries.len() && !entries[j].1.contains('\n') {
             j += 1;
         }
-        let width = entries[i..j].iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+        let width = entries[i..j]
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
         for (k, v) in &entries[i..j] {
             let gap = width - k.chars().count();
-            out.push_str(&format!("{}{k}{} = {v}\n", pad(indent + 1), " ".repeat(gap)));
+            out.push_str(&format!(
+                "{}{k}{} = {v}\n",
+                pad(indent + 1),
+                " ".repeat(gap)
+            ));
         }
         i = j;
     }
@@ -299,7 +307,12 @@ pub fn expr(e: &TfExpr, indent: usize) -> String {
             if items.is_empty() {
                 return "[]".into();
             }
-            let simple = items.iter().all(|i| !matches!(i, TfExpr::Object(_) | TfExpr::ObjectExprKeys(_) | TfExpr::Array(_)));
+            let simple = items.iter().all(|i| {
+                !matches!(
+                    i,
+                    TfExpr::Object(_) | TfExpr::ObjectExprKeys(_) | TfExpr::Array(_)
+                )
+            });
             let flat: Vec<String> = items.iter().map(inline).collect();
             let len: usize = flat.iter().map(|s| s.len() + 2).sum();
             if simple && len < 100 {
@@ -387,7 +400,12 @@ pub fn inline(e: &TfExpr) -> String {
                 None => var.clone(),
             };
             match key {
-                Some(k) => format!("{{ for {vars} in {} : {} => {} }}", inline(coll), inline(k), inline(body)),
+                Some(k) => format!(
+                    "{{ for {vars} in {} : {} => {} }}",
+                    inline(coll),
+                    inline(k),
+                    inline(body)
+                ),
                 None => format!("[for {vars} in {} : {}]", inline(coll), inline(body)),
             }
         }

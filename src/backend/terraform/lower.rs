@@ -22,7 +22,8 @@ pub fn snake(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
             if i > 0 && (prev_lower || (prev_upper && next_lower)) && !out.ends_with('_') {
@@ -46,10 +47,20 @@ pub fn snake(s: &str) -> String {
 #[derive(Clone, Debug, PartialEq)]
 enum Form {
     /// azurerm resource (or data source): type, variant index.
-    Azurerm { ty: String, variant: usize, data: bool },
-    Azapi { data: bool },
+    Azurerm {
+        ty: String,
+        variant: usize,
+        data: bool,
+    },
+    Azapi {
+        data: bool,
+    },
     /// Written as a block of its parent's azurerm resource.
-    Merged { parent: String, block: String, variant: usize },
+    Merged {
+        parent: String,
+        block: String,
+        variant: usize,
+    },
 }
 
 struct Lower<'a> {
@@ -137,7 +148,11 @@ fn leaves(e: &AzExpr, prefix: &str, out: &mut Vec<String>) {
                     AzKey::Name(n) => n.clone(),
                     AzKey::Expr(_) => "*".into(),
                 };
-                let p = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
+                let p = if prefix.is_empty() {
+                    key
+                } else {
+                    format!("{prefix}.{key}")
+                };
                 leaves(v, &p, out);
             }
         }
@@ -194,7 +209,9 @@ impl<'a> Lower<'a> {
     fn address(&self, sym: &str) -> Option<String> {
         let name = self.tf_name(sym);
         Some(match self.forms.get(sym)? {
-            Form::Azurerm { ty, data: false, .. } => format!("{ty}.{name}"),
+            Form::Azurerm {
+                ty, data: false, ..
+            } => format!("{ty}.{name}"),
             Form::Azurerm { ty, data: true, .. } => format!("data.{ty}.{name}"),
             Form::Azapi { data: false } => format!("azapi_resource.{name}"),
             Form::Azapi { data: true } => format!("data.azapi_resource.{name}"),
@@ -236,7 +253,9 @@ impl<'a> Lower<'a> {
                 match attr {
                     Some(a) => TfExpr::r(format!("{base}.{a}")),
                     None => {
-                        self.missing.entry(sym.to_string()).or_insert_with(|| path.to_string());
+                        self.missing
+                            .entry(sym.to_string())
+                            .or_insert_with(|| path.to_string());
                         TfExpr::r(format!("{base}.id"))
                     }
                 }
@@ -245,7 +264,10 @@ impl<'a> Lower<'a> {
                 "id" | "name" | "location" => TfExpr::r(format!("{base}.{path}")),
                 _ => {
                     let clean = path.replace("[0]", "");
-                    self.exports.entry(sym.to_string()).or_default().insert(clean);
+                    self.exports
+                        .entry(sym.to_string())
+                        .or_default()
+                        .insert(clean);
                     let mut out = format!("{base}.output");
                     for seg in path.split('.') {
                         if is_ident(seg.trim_end_matches("[0]")) {
@@ -260,7 +282,9 @@ impl<'a> Lower<'a> {
             },
             Some(Form::Merged { parent, .. }) => {
                 // A block of its parent: the parent's id stands for it.
-                self.missing.entry(sym.to_string()).or_insert_with(|| path.to_string());
+                self.missing
+                    .entry(sym.to_string())
+                    .or_insert_with(|| path.to_string());
                 self.resource_ref(&parent, "id", None)
             }
             None => TfExpr::Null,
@@ -311,7 +335,13 @@ impl<'a> Lower<'a> {
                 // `sym.properties.x[0]` with no attribute for the indexed path: index the list.
                 return self.resource_ref(&root, &path, ix);
             }
-            if let Some((_, t)) = self.loop_vars.iter().rev().find(|(v, _)| *v == root).cloned() {
+            if let Some((_, t)) = self
+                .loop_vars
+                .iter()
+                .rev()
+                .find(|(v, _)| *v == root)
+                .cloned()
+            {
                 let mut out = t;
                 if let Some(i) = ix {
                     out = TfExpr::Index(bx(out), bx(self.expr(&i)));
@@ -356,7 +386,11 @@ impl<'a> Lower<'a> {
             }
             AzExpr::Ident(i) => {
                 if let Some((name, via_local)) = self.params.get(i).cloned() {
-                    return TfExpr::r(if via_local { format!("local.{name}") } else { format!("var.{name}") });
+                    return TfExpr::r(if via_local {
+                        format!("local.{name}")
+                    } else {
+                        format!("var.{name}")
+                    });
                 }
                 if let Some(n) = self.vars.get(i) {
                     return TfExpr::r(format!("local.{n}"));
@@ -384,8 +418,11 @@ impl<'a> Lower<'a> {
                 let (c, a, b) = (self.expr(c), self.expr(a), self.expr(b));
                 TfExpr::Cond(bx(c), bx(a), bx(b))
             }
-            AzExpr::Bin("??", a, b) if matches!(a.as_ref(), AzExpr::Call(f, x) if f == "tryGet" && x.len() == 2) => {
-                let AzExpr::Call(_, x) = a.as_ref() else { unreachable!() };
+            AzExpr::Bin("??", a, b) if matches!(a.as_ref(), AzExpr::Call(f, x) if f == "tryGet" && x.len() == 2) =>
+            {
+                let AzExpr::Call(_, x) = a.as_ref() else {
+                    unreachable!()
+                };
                 let (m, k, d) = (self.expr(&x[0]), self.expr(&x[1]), self.expr(b));
                 TfExpr::call("lookup", vec![m, k, d])
             }
@@ -449,12 +486,21 @@ impl<'a> Lower<'a> {
             "uniqueString" => c(
                 "substr",
                 vec![
-                    c("sha1", vec![c("join", vec![TfExpr::s("-"), TfExpr::Array(a.clone())])]),
+                    c(
+                        "sha1",
+                        vec![c("join", vec![TfExpr::s("-"), TfExpr::Array(a.clone())])],
+                    ),
                     TfExpr::Num("0".into()),
                     TfExpr::Num("13".into()),
                 ],
             ),
-            "guid" => c("uuidv5", vec![TfExpr::s("url"), c("join", vec![TfExpr::s("/"), TfExpr::Array(a.clone())])]),
+            "guid" => c(
+                "uuidv5",
+                vec![
+                    TfExpr::s("url"),
+                    c("join", vec![TfExpr::s("/"), TfExpr::Array(a.clone())]),
+                ],
+            ),
             "toLower" => c("lower", a),
             "toUpper" => c("upper", a),
             "trim" => c("trimspace", a),
@@ -472,7 +518,11 @@ impl<'a> Lower<'a> {
             "base64" => c("base64encode", a),
             "base64ToString" => c("base64decode", a),
             "objectKeys" => c("keys", a),
-            "empty" => TfExpr::Bin("==".into(), Box::new(c("length", a)), Box::new(TfExpr::Num("0".into()))),
+            "empty" => TfExpr::Bin(
+                "==".into(),
+                Box::new(c("length", a)),
+                Box::new(TfExpr::Num("0".into())),
+            ),
             "first" => TfExpr::Index(Box::new(arg(0)), Box::new(TfExpr::Num("0".into()))),
             "last" => c("element", vec![arg(0), TfExpr::Num("-1".into())]),
             "union" => {
@@ -502,7 +552,13 @@ impl<'a> Lower<'a> {
                     ])),
                 }
             }
-            "range" => c("range", vec![arg(0), TfExpr::Bin("+".into(), Box::new(arg(0)), Box::new(arg(1)))]),
+            "range" => c(
+                "range",
+                vec![
+                    arg(0),
+                    TfExpr::Bin("+".into(), Box::new(arg(0)), Box::new(arg(1))),
+                ],
+            ),
             "cidrSubnet" => {
                 // cidrSubnet(net, newPrefixLength, i) → cidrsubnet(net, newbits, i).
                 let bits = match (args.first(), args.get(1)) {
@@ -517,14 +573,23 @@ impl<'a> Lower<'a> {
                     TfExpr::Bin(
                         "-".into(),
                         Box::new(arg(1)),
-                        Box::new(c("tonumber", vec![TfExpr::Index(Box::new(c("split", vec![TfExpr::s("/"), arg(0)])), Box::new(TfExpr::Num("1".into())))])),
+                        Box::new(c(
+                            "tonumber",
+                            vec![TfExpr::Index(
+                                Box::new(c("split", vec![TfExpr::s("/"), arg(0)])),
+                                Box::new(TfExpr::Num("1".into())),
+                            )],
+                        )),
                     )
                 });
                 c("cidrsubnet", vec![arg(0), bits, arg(2)])
             }
             "subscriptionResourceId" => {
                 self.needs_subscription = true;
-                let mut parts = vec![Part::Expr(TfExpr::r("data.azurerm_subscription.current.id")), Part::Lit("/providers/".into())];
+                let mut parts = vec![
+                    Part::Expr(TfExpr::r("data.azurerm_subscription.current.id")),
+                    Part::Lit("/providers/".into()),
+                ];
                 for (i, x) in a.iter().enumerate() {
                     if i > 0 {
                         parts.push(Part::Lit("/".into()));
@@ -556,7 +621,7 @@ impl<'a> Lower<'a> {
                     let mut chars = fmt.chars().peekable();
                     while let Some(ch) = chars.next() {
                         if ch == '{' {
-                            while let Some(d) = chars.next() {
+                            for d in chars.by_ref() {
                                 if d == '}' {
                                     break;
                                 }
@@ -575,7 +640,8 @@ impl<'a> Lower<'a> {
                 _ => c("format", a),
             },
             // Same name and meaning in both languages.
-            "concat" | "length" | "contains" | "replace" | "coalesce" | "min" | "max" | "flatten" => c(f, a),
+            "concat" | "length" | "contains" | "replace" | "coalesce" | "min" | "max"
+            | "flatten" => c(f, a),
             other => c(&other.to_ascii_lowercase(), a),
         }
     }
@@ -586,7 +652,6 @@ impl<'a> Lower<'a> {
         &mut self,
         r: &AzResource,
         rules: &[Rule],
-        root: &AzExpr,
         base: &AzExpr,
         prefix: &str,
         consumed: &mut BTreeSet<String>,
@@ -615,18 +680,21 @@ impl<'a> Lower<'a> {
                     for it in items {
                         let mut local = BTreeSet::new();
                         let mut b = Block::new(name, &[]);
-                        self.rules(r, &rule.args, root, it, "", &mut local, &mut b.items)?;
+                        self.rules(r, &rule.args, it, "", &mut local, &mut b.items)?;
                         let mut lv = Vec::new();
                         leaves(it, "", &mut lv);
                         if let Some(l) = lv.iter().find(|l| !covered(l, &local)) {
-                            return Err(format!("`{}` has no azurerm argument", join(&inner_prefix, l)));
+                            return Err(format!(
+                                "`{}` has no azurerm argument",
+                                join(&inner_prefix, l)
+                            ));
                         }
                         blocks.push(Item::Block(b));
                     }
                     consumed.insert(inner_prefix);
                 } else {
                     let mut b = Block::new(name, &[]);
-                    self.rules(r, &rule.args, root, &inner, &inner_prefix, consumed, &mut b.items)?;
+                    self.rules(r, &rule.args, &inner, &inner_prefix, consumed, &mut b.items)?;
                     blocks.push(Item::Block(b));
                 }
                 continue;
@@ -638,7 +706,10 @@ impl<'a> Lower<'a> {
                     let mut sym = r.symbol.clone();
                     let mut rest = p.as_str();
                     while let Some(x) = rest.strip_prefix("parent.") {
-                        sym = self.resource(&sym).and_then(|x| x.parent.clone()).unwrap_or_default();
+                        sym = self
+                            .resource(&sym)
+                            .and_then(|x| x.parent.clone())
+                            .unwrap_or_default();
                         rest = x;
                     }
                     if sym.is_empty() {
@@ -672,7 +743,6 @@ impl<'a> Lower<'a> {
             };
             out.push(Item::Attr(arg.clone(), value));
         }
-        let _ = root;
         out.extend(blocks);
         Ok(())
     }
@@ -699,7 +769,8 @@ impl<'a> Lower<'a> {
                 AzExpr::Array(items) => {
                     let mut out = Vec::new();
                     for it in items {
-                        let (Some(AzExpr::Str(n)), Some(val)) = (it.get("name"), it.get("value")) else {
+                        let (Some(AzExpr::Str(n)), Some(val)) = (it.get("name"), it.get("value"))
+                        else {
                             return Err(format!("`{path}` holds an entry without a literal name"));
                         };
                         out.push((n.clone(), self.expr(val)));
@@ -726,7 +797,9 @@ impl<'a> Lower<'a> {
                     let mut out = Vec::new();
                     for it in items {
                         match it.get("id") {
-                            Some(id) if matches!(it, AzExpr::Object(m) if m.len() == 1) => out.push(self.expr(id)),
+                            Some(id) if matches!(it, AzExpr::Object(m) if m.len() == 1) => {
+                                out.push(self.expr(id))
+                            }
                             _ => return Err(format!("`{path}` holds an entry other than {{id}}")),
                         }
                     }
@@ -770,7 +843,7 @@ impl<'a> Lower<'a> {
             let e = self.expr(l);
             items.push(Item::Attr("location".into(), e));
         }
-        self.rules(r, &v.args, &root, &root, "", &mut consumed, &mut items)?;
+        self.rules(r, &v.args, &root, "", &mut consumed, &mut items)?;
         if let Some(t) = &r.tags
             && v.tags != Some(false)
         {
@@ -784,9 +857,12 @@ impl<'a> Lower<'a> {
             return Err(format!("`{l}` has no azurerm argument"));
         }
         // Attributes first, then blocks (the order `terraform fmt` users expect).
-        let (attrs, blocks): (Vec<Item>, Vec<Item>) = items.into_iter().partition(|i| matches!(i, Item::Attr(..)));
+        let (attrs, blocks): (Vec<Item>, Vec<Item>) =
+            items.into_iter().partition(|i| matches!(i, Item::Attr(..)));
         let mut out = attrs;
-        let tags_pos = out.iter().position(|i| matches!(i, Item::Attr(k, _) if k == "tags"));
+        let tags_pos = out
+            .iter()
+            .position(|i| matches!(i, Item::Attr(k, _) if k == "tags"));
         let tags = tags_pos.map(|p| out.remove(p));
         out.extend(blocks);
         out.extend(tags);
@@ -799,19 +875,26 @@ impl<'a> Lower<'a> {
         match (&r.for_each, &r.condition) {
             (Some((var, coll)), cond) => {
                 let (count, var_expr) = match coll {
-                    AzExpr::Call(f, a) if f == "range" && a.len() == 2 && a[0] == AzExpr::Int(0) => {
+                    AzExpr::Call(f, a)
+                        if f == "range" && a.len() == 2 && a[0] == AzExpr::Int(0) =>
+                    {
                         (self.expr(&a[1]), TfExpr::r("count.index"))
                     }
                     _ => {
                         let c = self.expr(coll);
-                        let el = TfExpr::Index(Box::new(c.clone()), Box::new(TfExpr::r("count.index")));
+                        let el =
+                            TfExpr::Index(Box::new(c.clone()), Box::new(TfExpr::r("count.index")));
                         (TfExpr::call("length", vec![c]), el)
                     }
                 };
                 let count = match cond {
                     Some(c) => {
                         let c = self.expr(c);
-                        TfExpr::Cond(Box::new(c), Box::new(count), Box::new(TfExpr::Num("0".into())))
+                        TfExpr::Cond(
+                            Box::new(c),
+                            Box::new(count),
+                            Box::new(TfExpr::Num("0".into())),
+                        )
                     }
                     None => count,
                 };
@@ -822,7 +905,11 @@ impl<'a> Lower<'a> {
                 let c = self.expr(c);
                 out.push(Item::Attr(
                     "count".into(),
-                    TfExpr::Cond(Box::new(c), Box::new(TfExpr::Num("1".into())), Box::new(TfExpr::Num("0".into()))),
+                    TfExpr::Cond(
+                        Box::new(c),
+                        Box::new(TfExpr::Num("1".into())),
+                        Box::new(TfExpr::Num("0".into())),
+                    ),
                 ));
             }
             (None, None) => {}
@@ -852,7 +939,10 @@ impl<'a> Lower<'a> {
     fn azapi_block(&mut self, r: &AzResource) -> Block {
         let name = self.tf_name(&r.symbol);
         let data = r.existing;
-        let mut b = Block::new(if data { "data" } else { "resource" }, &["azapi_resource", &name]);
+        let mut b = Block::new(
+            if data { "data" } else { "resource" },
+            &["azapi_resource", &name],
+        );
         if !data {
             b.items.extend(self.meta(r));
         }
@@ -881,7 +971,10 @@ impl<'a> Lower<'a> {
             }
             if let Some(id) = identity {
                 let mut ib = Block::new("identity", &[]);
-                let ty = id.get("type").map(|t| self.expr(t)).unwrap_or(TfExpr::s("SystemAssigned"));
+                let ty = id
+                    .get("type")
+                    .map(|t| self.expr(t))
+                    .unwrap_or(TfExpr::s("SystemAssigned"));
                 ib.attr("type", ty);
                 if let Some(AzExpr::Object(m)) = id.get("userAssignedIdentities") {
                     let ids = m
@@ -912,7 +1005,9 @@ impl<'a> Lower<'a> {
 
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
-    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_') && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
 }
 
 fn tf_type(ty: &str) -> &'static str {
@@ -929,7 +1024,9 @@ fn is_constant(e: &AzExpr) -> bool {
     match e {
         AzExpr::Null | AzExpr::Bool(_) | AzExpr::Int(_) | AzExpr::Num(_) | AzExpr::Str(_) => true,
         AzExpr::Array(a) => a.iter().all(is_constant),
-        AzExpr::Object(m) => m.iter().all(|(k, v)| matches!(k, AzKey::Name(_)) && is_constant(v)),
+        AzExpr::Object(m) => m
+            .iter()
+            .all(|(k, v)| matches!(k, AzKey::Name(_)) && is_constant(v)),
         _ => false,
     }
 }
@@ -966,7 +1063,12 @@ fn pass_items(l: &mut Lower, items: &[AzPassItem]) -> Vec<Item> {
 
 /// Lowers a module to Terraform files (`main.tf`, `variables.tf`, `outputs.tf`,
 /// `locals.tf`, `providers.tf`, `terraform.tfvars`) and the decisions it took.
-pub fn emit(m: &AzModule, t: &Template, tables: &Tables, sources: &SourceMap) -> (Vec<(String, String)>, Vec<Decision>) {
+pub fn emit(
+    m: &AzModule,
+    t: &Template,
+    tables: &Tables,
+    sources: &SourceMap,
+) -> (Vec<(String, String)>, Vec<Decision>) {
     let file = sources.get(t.file).path.clone();
     let mut forced: BTreeMap<String, String> = BTreeMap::new();
     let mut result = None;
@@ -1040,12 +1142,17 @@ impl Lower<'_> {
         for r in &self.m.resources {
             if let Some(why) = self.forced.get(&r.symbol).cloned() {
                 let _ = why;
-                self.forms.insert(r.symbol.clone(), Form::Azapi { data: r.existing });
+                self.forms
+                    .insert(r.symbol.clone(), Form::Azapi { data: r.existing });
                 continue;
             }
             let form = match self.variant(r) {
                 Some((i, v)) if r.existing => match &v.data {
-                    Some(d) if r.parent.is_none() => Form::Azurerm { ty: d.clone(), variant: i, data: true },
+                    Some(d) if r.parent.is_none() => Form::Azurerm {
+                        ty: d.clone(),
+                        variant: i,
+                        data: true,
+                    },
                     _ => Form::Azapi { data: true },
                 },
                 Some((i, v)) => match (&v.into_parent, &v.resource, &r.parent) {
@@ -1054,13 +1161,18 @@ impl Lower<'_> {
                         block: block.clone(),
                         variant: i,
                     },
-                    (None, Some(ty), _) => Form::Azurerm { ty: ty.clone(), variant: i, data: false },
+                    (None, Some(ty), _) => Form::Azurerm {
+                        ty: ty.clone(),
+                        variant: i,
+                        data: false,
+                    },
                     _ => Form::Azapi { data: false },
                 },
                 None => Form::Azapi { data: r.existing },
             };
             if matches!(form, Form::Azapi { data: false }) && !self.forced.contains_key(&r.symbol) {
-                self.forced.insert(r.symbol.clone(), format!("no azurerm entry for {}", r.ty));
+                self.forced
+                    .insert(r.symbol.clone(), format!("no azurerm entry for {}", r.ty));
             }
             self.forms.insert(r.symbol.clone(), form);
         }
@@ -1076,7 +1188,9 @@ impl Lower<'_> {
         for (s, p) in merged {
             if !matches!(self.forms.get(&p), Some(Form::Azurerm { data: false, .. })) {
                 self.forms.insert(s.clone(), Form::Azapi { data: false });
-                self.forced.entry(s).or_insert_with(|| "its parent is written with azapi".into());
+                self.forced
+                    .entry(s)
+                    .or_insert_with(|| "its parent is written with azapi".into());
             }
         }
     }
@@ -1099,7 +1213,10 @@ impl Lower<'_> {
         var_names.insert("resource_group_name".to_string());
         for p in &m.params {
             let via_local = p.default.as_ref().is_some_and(|d| !is_constant(d));
-            let name = unique(&mut var_names, p.tf_name.clone().unwrap_or_else(|| snake(&p.name)));
+            let name = unique(
+                &mut var_names,
+                p.tf_name.clone().unwrap_or_else(|| snake(&p.name)),
+            );
             if via_local {
                 local_names.insert(name.clone());
             }
@@ -1143,7 +1260,11 @@ impl Lower<'_> {
                         b
                     }
                 }
-                Form::Merged { parent, block, variant } => {
+                Form::Merged {
+                    parent,
+                    block,
+                    variant,
+                } => {
                     let v = &self.tables.azurerm.types[&r.ty][variant];
                     let mut v2 = v.clone();
                     v2.name = None;
@@ -1154,11 +1275,14 @@ impl Lower<'_> {
                     r2.name = AzExpr::Null;
                     match self.azurerm_block(&r2, &v2) {
                         Ok(items) => {
-                            merged_blocks.entry(parent).or_default().push(Item::Block(Block {
-                                ty: block,
-                                labels: Vec::new(),
-                                items,
-                            }));
+                            merged_blocks
+                                .entry(parent)
+                                .or_default()
+                                .push(Item::Block(Block {
+                                    ty: block,
+                                    labels: Vec::new(),
+                                    items,
+                                }));
                         }
                         Err(why) => {
                             self.forced.insert(r.symbol.clone(), why);
@@ -1197,7 +1321,10 @@ impl Lower<'_> {
                     .iter()
                     .position(|i| matches!(i, Item::Attr(k, _) if k == "depends_on"))
                     .unwrap_or(b.items.len());
-                b.items.insert(pos, Item::Attr("response_export_values".into(), TfExpr::Array(list)));
+                b.items.insert(
+                    pos,
+                    Item::Attr("response_export_values".into(), TfExpr::Array(list)),
+                );
             }
             main_blocks.push(b);
         }
@@ -1257,13 +1384,19 @@ impl Lower<'_> {
             // Every module takes the resource group it deploys into (callers pass theirs on).
             let mut b = Block::new("variable", &["resource_group_name"]);
             b.attr("type", TfExpr::r("string"));
-            b.attr("description", TfExpr::s("Name of the existing resource group to deploy into."));
+            b.attr(
+                "description",
+                TfExpr::s("Name of the existing resource group to deploy into."),
+            );
             variables.push(b);
         }
         for p in &m.params {
             let (name, via_local) = self.params[&p.name].clone();
             let mut b = Block::new("variable", &[&name]);
-            let ty = p.tf_type.clone().unwrap_or_else(|| tf_type(&p.ty).to_string());
+            let ty = p
+                .tf_type
+                .clone()
+                .unwrap_or_else(|| tf_type(&p.ty).to_string());
             b.attr("type", TfExpr::r(ty));
             if let Some(d) = &p.description {
                 b.attr("description", TfExpr::s(d.clone()));
@@ -1273,7 +1406,11 @@ impl Lower<'_> {
                     b.attr("default", TfExpr::Null);
                     let e = self.expr(d);
                     let v = TfExpr::Cond(
-                        Box::new(TfExpr::Bin("!=".into(), Box::new(TfExpr::r(format!("var.{name}"))), Box::new(TfExpr::Null))),
+                        Box::new(TfExpr::Bin(
+                            "!=".into(),
+                            Box::new(TfExpr::r(format!("var.{name}"))),
+                            Box::new(TfExpr::Null),
+                        )),
                         Box::new(TfExpr::r(format!("var.{name}"))),
                         Box::new(e),
                     );
@@ -1293,25 +1430,64 @@ impl Lower<'_> {
             if !p.allowed.is_empty() {
                 let list = TfExpr::Array(p.allowed.iter().map(|a| self.expr(a)).collect());
                 let text: Vec<String> = p.allowed.iter().filter_map(literal_text).collect();
-                checks.push((TfExpr::call("contains", vec![list, var.clone()]), format!("Must be one of: {}.", text.join(", "))));
+                checks.push((
+                    TfExpr::call("contains", vec![list, var.clone()]),
+                    format!("Must be one of: {}.", text.join(", ")),
+                ));
             }
             let len = TfExpr::call("length", vec![var.clone()]);
             if let Some(n) = p.min_length {
-                checks.push((TfExpr::Bin(">=".into(), Box::new(len.clone()), Box::new(TfExpr::Num(n.to_string()))), format!("Must be at least {n} characters long.")));
+                checks.push((
+                    TfExpr::Bin(
+                        ">=".into(),
+                        Box::new(len.clone()),
+                        Box::new(TfExpr::Num(n.to_string())),
+                    ),
+                    format!("Must be at least {n} characters long."),
+                ));
             }
             if let Some(n) = p.max_length {
-                checks.push((TfExpr::Bin("<=".into(), Box::new(len.clone()), Box::new(TfExpr::Num(n.to_string()))), format!("Must be at most {n} characters long.")));
+                checks.push((
+                    TfExpr::Bin(
+                        "<=".into(),
+                        Box::new(len.clone()),
+                        Box::new(TfExpr::Num(n.to_string())),
+                    ),
+                    format!("Must be at most {n} characters long."),
+                ));
             }
             if let Some(n) = p.min_value {
-                checks.push((TfExpr::Bin(">=".into(), Box::new(var.clone()), Box::new(TfExpr::Num(n.to_string()))), format!("Must be at least {n}.")));
+                checks.push((
+                    TfExpr::Bin(
+                        ">=".into(),
+                        Box::new(var.clone()),
+                        Box::new(TfExpr::Num(n.to_string())),
+                    ),
+                    format!("Must be at least {n}."),
+                ));
             }
             if let Some(n) = p.max_value {
-                checks.push((TfExpr::Bin("<=".into(), Box::new(var.clone()), Box::new(TfExpr::Num(n.to_string()))), format!("Must be at most {n}.")));
+                checks.push((
+                    TfExpr::Bin(
+                        "<=".into(),
+                        Box::new(var.clone()),
+                        Box::new(TfExpr::Num(n.to_string())),
+                    ),
+                    format!("Must be at most {n}."),
+                ));
             }
             for (cond, msg) in checks {
                 // A variable with a null default must pass validation when unset.
                 let cond = if p.default.is_some() && via_local {
-                    TfExpr::Bin("||".into(), Box::new(TfExpr::Bin("==".into(), Box::new(var.clone()), Box::new(TfExpr::Null))), Box::new(cond))
+                    TfExpr::Bin(
+                        "||".into(),
+                        Box::new(TfExpr::Bin(
+                            "==".into(),
+                            Box::new(var.clone()),
+                            Box::new(TfExpr::Null),
+                        )),
+                        Box::new(cond),
+                    )
                 } else {
                     cond
                 };
@@ -1332,7 +1508,10 @@ impl Lower<'_> {
         // Outputs.
         let mut outputs = Vec::new();
         for o in &m.outputs {
-            let mut b = Block::new("output", &[&o.tf_name.clone().unwrap_or_else(|| snake(&o.name))]);
+            let mut b = Block::new(
+                "output",
+                &[&o.tf_name.clone().unwrap_or_else(|| snake(&o.name))],
+            );
             let e = self.expr(&o.value);
             b.attr("value", e);
             if let Some(d) = &o.description {
@@ -1340,7 +1519,10 @@ impl Lower<'_> {
             }
             let mut ids = Vec::new();
             o.value.idents(&mut ids);
-            let sensitive = o.secure || ids.iter().any(|i| m.params.iter().any(|p| p.secure && &p.name == i));
+            let sensitive = o.secure
+                || ids
+                    .iter()
+                    .any(|i| m.params.iter().any(|p| p.secure && &p.name == i));
             if sensitive {
                 b.attr("sensitive", TfExpr::Bool(true));
             }
@@ -1417,7 +1599,10 @@ impl Lower<'_> {
     fn providers(&self, used: &BTreeSet<String>) -> String {
         let mut req = Block::new("required_providers", &[]);
         let entry = |source: &str, version: &str| {
-            TfExpr::Object(vec![("source".into(), TfExpr::s(source)), ("version".into(), TfExpr::s(version))])
+            TfExpr::Object(vec![
+                ("source".into(), TfExpr::s(source)),
+                ("version".into(), TfExpr::s(version)),
+            ])
         };
         req.attr("azurerm", entry("hashicorp/azurerm", AZURERM_VERSION));
         if self.azapi_used {

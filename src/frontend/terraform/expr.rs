@@ -207,7 +207,10 @@ impl Conv<'_> {
                         Directive::If(_) => "template %{if} directive",
                         Directive::For(_) => "template %{for} directive",
                     };
-                    parts.push(SubPart::Expr(Expr::new(ExprKind::Opaque(what.into()), span)));
+                    parts.push(SubPart::Expr(Expr::new(
+                        ExprKind::Opaque(what.into()),
+                        span,
+                    )));
                 }
             }
         }
@@ -219,7 +222,12 @@ impl Conv<'_> {
         }
     }
 
-    fn traversal(&mut self, root: &Expression, ops: &[hcl_edit::Decorated<TraversalOperator>], span: Span) -> Expr {
+    fn traversal(
+        &mut self,
+        root: &Expression,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Expr {
         if let Expression::Variable(v) = root {
             return self.variable(v.value().as_str(), ops, span);
         }
@@ -227,7 +235,12 @@ impl Conv<'_> {
         self.apply_ops(base, ops, span)
     }
 
-    fn apply_ops(&mut self, mut base: Expr, ops: &[hcl_edit::Decorated<TraversalOperator>], span: Span) -> Expr {
+    fn apply_ops(
+        &mut self,
+        mut base: Expr,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Expr {
         let mut i = 0;
         while i < ops.len() {
             match ops[i].value() {
@@ -275,14 +288,24 @@ impl Conv<'_> {
 
     fn undefined(&mut self, what: String, span: Span, help: &str) -> Expr {
         self.diagnostics.push(
-            Diagnostic::new(codes::TF_UNDEFINED, span, what, "not declared in this module")
-                .help(help.to_string()),
+            Diagnostic::new(
+                codes::TF_UNDEFINED,
+                span,
+                what,
+                "not declared in this module",
+            )
+            .help(help.to_string()),
         );
         Expr::new(ExprKind::Null, span)
     }
 
     /// A traversal from a root name: `var.x`, `local.x`, `aws_s3_bucket.b.arn`, `data.…`, `module.m.out`.
-    fn variable(&mut self, root: &str, ops: &[hcl_edit::Decorated<TraversalOperator>], span: Span) -> Expr {
+    fn variable(
+        &mut self,
+        root: &str,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Expr {
         if self.loops.iter().any(|l| l == root) || matches!(root, "each" | "count" | "self") {
             let base = Expr::new(ExprKind::LoopVar(root.to_string()), span);
             return self.apply_ops(base, ops, span);
@@ -344,7 +367,13 @@ impl Conv<'_> {
                 }
                 match Self::attr_at(ops, k) {
                     Some(output) => {
-                        let base = Expr::new(ExprKind::ModuleOutput { module: name, output }, span);
+                        let base = Expr::new(
+                            ExprKind::ModuleOutput {
+                                module: name,
+                                output,
+                            },
+                            span,
+                        );
                         self.apply_ops(base, &ops[k + 1..], span)
                     }
                     None => Expr::new(ExprKind::Opaque(format!("module.{name}")), span),
@@ -381,7 +410,12 @@ impl Conv<'_> {
         }
     }
 
-    fn variable_resource(&mut self, ty: &str, ops: &[hcl_edit::Decorated<TraversalOperator>], span: Span) -> Expr {
+    fn variable_resource(
+        &mut self,
+        ty: &str,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Expr {
         let first = Self::attr_at(ops, 0);
         {
             {
@@ -451,7 +485,9 @@ impl Conv<'_> {
                         };
                         // `aws_x.y[i].attr` is the attribute of one instance; `aws_x.y[*].attr` of all.
                         let base = match (index, splat) {
-                            (_, true) => Expr::new(ExprKind::Call("__splat".into(), vec![base]), span),
+                            (_, true) => {
+                                Expr::new(ExprKind::Call("__splat".into(), vec![base]), span)
+                            }
                             (Some(ix), false) => Expr::new(ExprKind::Index(bx(base), bx(ix)), span),
                             (None, false) => base,
                         };

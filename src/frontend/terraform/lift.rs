@@ -15,7 +15,15 @@ use crate::model::expr::{Expr, ExprKind, ForExpr, SubPart};
 use crate::model::template::{Condition, ForEach, Resource, Template};
 use crate::source::Span;
 
-const META: &[&str] = &["count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"];
+const META: &[&str] = &[
+    "count",
+    "for_each",
+    "depends_on",
+    "provider",
+    "lifecycle",
+    "provisioner",
+    "connection",
+];
 
 type Props = Vec<(String, Span, Expr)>;
 
@@ -34,7 +42,9 @@ fn set_path(props: &mut Props, path: &str, span: Span, value: Expr) {
         None => match pos {
             Some(i) => {
                 // Merge two objects (a fold adding keys), else replace.
-                if let (ExprKind::Object(old), ExprKind::Object(new)) = (&mut props[i].2.kind, &value.kind) {
+                if let (ExprKind::Object(old), ExprKind::Object(new)) =
+                    (&mut props[i].2.kind, &value.kind)
+                {
                     for (k, s, v) in new.clone() {
                         set_path(old, &k, s, v);
                     }
@@ -71,7 +81,11 @@ fn push_path(props: &mut Props, path: &str, span: Span, value: Expr) {
     let i = match props.iter().position(|(k, _, _)| k == head) {
         Some(i) => i,
         None => {
-            let init = if rest.is_some() { obj(Vec::new(), span) } else { Expr::new(ExprKind::List(Vec::new()), span) };
+            let init = if rest.is_some() {
+                obj(Vec::new(), span)
+            } else {
+                Expr::new(ExprKind::List(Vec::new()), span)
+            };
             props.push((head.to_string(), span, init));
             props.len() - 1
         }
@@ -96,7 +110,9 @@ fn map_value(v: Expr, map: &BTreeMap<String, serde_yaml::Value>) -> Expr {
     if map.is_empty() {
         return v;
     }
-    let Some(text) = v.literal_text() else { return v };
+    let Some(text) = v.literal_text() else {
+        return v;
+    };
     match map.get(&text) {
         Some(serde_yaml::Value::String(s)) => Expr::new(ExprKind::Str(s.clone()), v.span),
         Some(serde_yaml::Value::Bool(b)) => Expr::new(ExprKind::Bool(*b), v.span),
@@ -193,10 +209,14 @@ fn from_json(j: &serde_json::Value, span: Span, exprs: &[Expr]) -> Expr {
         serde_json::Value::Bool(b) => ExprKind::Bool(*b),
         serde_json::Value::Number(n) => ExprKind::Number(n.to_string()),
         serde_json::Value::String(s) => return unmark(s, span, exprs),
-        serde_json::Value::Array(a) => ExprKind::List(a.iter().map(|x| from_json(x, span, exprs)).collect()),
-        serde_json::Value::Object(m) => {
-            ExprKind::Object(m.iter().map(|(k, v)| (k.clone(), span, from_json(v, span, exprs))).collect())
+        serde_json::Value::Array(a) => {
+            ExprKind::List(a.iter().map(|x| from_json(x, span, exprs)).collect())
         }
+        serde_json::Value::Object(m) => ExprKind::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), span, from_json(v, span, exprs)))
+                .collect(),
+        ),
     };
     Expr::new(kind, span)
 }
@@ -244,7 +264,10 @@ impl Lifter<'_, '_> {
             match s {
                 Structure::Attribute(a) => {
                     let key = a.key.value().to_string();
-                    if top && (META.contains(&key.as_str()) || self.skip.as_deref() == Some(key.as_str())) {
+                    if top
+                        && (META.contains(&key.as_str())
+                            || self.skip.as_deref() == Some(key.as_str()))
+                    {
                         continue;
                     }
                     let v = self.conv.expr(&a.value);
@@ -257,13 +280,18 @@ impl Lifter<'_, '_> {
                             let r = rule.full();
                             let mut v = map_value(v, &r.map);
                             // DynamoDB keys: each key is one element of `KeySchema`.
-                            if let Some(kind @ ("key_hash" | "key_range")) = r.transform.as_deref() {
+                            if let Some(kind @ ("key_hash" | "key_range")) = r.transform.as_deref()
+                            {
                                 let key_type = if kind == "key_hash" { "HASH" } else { "RANGE" };
                                 let s = v.span;
                                 let el = obj(
                                     vec![
                                         ("AttributeName".into(), s, v),
-                                        ("KeyType".into(), s, Expr::new(ExprKind::Str(key_type.into()), s)),
+                                        (
+                                            "KeyType".into(),
+                                            s,
+                                            Expr::new(ExprKind::Str(key_type.into()), s),
+                                        ),
                                     ],
                                     s,
                                 );
@@ -298,7 +326,8 @@ impl Lifter<'_, '_> {
                     match blocks.get(&kind) {
                         Some(rule) => {
                             let r = rule.full();
-                            let inner = self.body(&b.body, &r.args, &r.blocks, &BTreeMap::new(), false);
+                            let inner =
+                                self.body(&b.body, &r.args, &r.blocks, &BTreeMap::new(), false);
                             for el in expand(inner, &r.args, span) {
                                 if r.list {
                                     push_path(&mut props, &r.prop, span, el);
@@ -309,7 +338,13 @@ impl Lifter<'_, '_> {
                         }
                         None => {
                             self.unknown.push(kind.clone());
-                            let inner = self.body(&b.body, &BTreeMap::new(), &BTreeMap::new(), &BTreeMap::new(), false);
+                            let inner = self.body(
+                                &b.body,
+                                &BTreeMap::new(),
+                                &BTreeMap::new(),
+                                &BTreeMap::new(),
+                                false,
+                            );
                             push_path(&mut props, &kind, span, obj(inner, span));
                         }
                     }
@@ -350,7 +385,13 @@ impl Lifter<'_, '_> {
         let rule = blocks.get(&name).map(|r| r.full());
         let inner = match (content, &rule) {
             (Some(c), Some(r)) => self.body(&c.body, &r.args, &r.blocks, &BTreeMap::new(), false),
-            (Some(c), None) => self.body(&c.body, &BTreeMap::new(), &BTreeMap::new(), &BTreeMap::new(), false),
+            (Some(c), None) => self.body(
+                &c.body,
+                &BTreeMap::new(),
+                &BTreeMap::new(),
+                &BTreeMap::new(),
+                false,
+            ),
             (None, _) => Props::new(),
         };
         self.conv.loops.pop();
@@ -382,12 +423,18 @@ impl Lifter<'_, '_> {
 fn expand(inner: Props, args: &BTreeMap<String, ArgRule>, span: Span) -> Vec<Expr> {
     for (_, rule) in args.iter() {
         let r = rule.full();
-        let Some(t) = r.transform.as_deref() else { continue };
+        let Some(t) = r.transform.as_deref() else {
+            continue;
+        };
         if !matches!(t, "cidr_list" | "cidr_list_v6" | "sg_list") {
             continue;
         }
-        let Some(pos) = inner.iter().position(|(k, _, _)| *k == r.prop) else { continue };
-        let ExprKind::List(items) = &inner[pos].2.kind else { continue };
+        let Some(pos) = inner.iter().position(|(k, _, _)| *k == r.prop) else {
+            continue;
+        };
+        let ExprKind::List(items) = &inner[pos].2.kind else {
+            continue;
+        };
         let items = items.clone();
         let mut out = Vec::new();
         for it in items {
@@ -463,14 +510,22 @@ pub fn policy_document(conv: &mut Conv, b: &Block) -> Expr {
                             let ty = attr(&inner.body, "type").map(|e| conv.expr(e));
                             let ids = attr(&inner.body, "identifiers").map(|e| conv.expr(e));
                             if let (Some(t), Some(ids)) = (ty.and_then(|t| t.literal_text()), ids) {
-                                let key = if kind == "principals" { "Principal" } else { "NotPrincipal" };
+                                let key = if kind == "principals" {
+                                    "Principal"
+                                } else {
+                                    "NotPrincipal"
+                                };
                                 let path = format!("{key}.{t}");
                                 set_path(&mut p, &path, ids.span, ids);
                             }
                         }
                         "condition" => {
-                            let test = attr(&inner.body, "test").map(|e| conv.expr(e)).and_then(|t| t.literal_text());
-                            let var = attr(&inner.body, "variable").map(|e| conv.expr(e)).and_then(|t| t.literal_text());
+                            let test = attr(&inner.body, "test")
+                                .map(|e| conv.expr(e))
+                                .and_then(|t| t.literal_text());
+                            let var = attr(&inner.body, "variable")
+                                .map(|e| conv.expr(e))
+                                .and_then(|t| t.literal_text());
                             let vals = attr(&inner.body, "values").map(|e| conv.expr(e));
                             if let (Some(t), Some(v), Some(vals)) = (test, var, vals) {
                                 let cs = vals.span;
@@ -506,8 +561,16 @@ pub fn policy_document(conv: &mut Conv, b: &Block) -> Expr {
     }
     obj(
         vec![
-            ("Version".into(), span, Expr::new(ExprKind::Str("2012-10-17".into()), span)),
-            ("Statement".into(), span, Expr::new(ExprKind::List(statements), span)),
+            (
+                "Version".into(),
+                span,
+                Expr::new(ExprKind::Str("2012-10-17".into()), span),
+            ),
+            (
+                "Statement".into(),
+                span,
+                Expr::new(ExprKind::List(statements), span),
+            ),
         ],
         span,
     )
@@ -518,13 +581,17 @@ fn referenced_id(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Ref(id) => Some(id.clone()),
         ExprKind::GetAtt { resource, .. } => Some(resource.clone()),
+        // `aws_s3_bucket.this[0].id`, `aws_s3_bucket.this[each.key].id`
+        ExprKind::Index(b, _) => referenced_id(b),
         _ => None,
     }
 }
 
 /// The condition a `count = c ? 1 : 0` stands for, as a named template condition.
 fn count_condition(count: &Expr, t: &mut Template, id: &str) -> Option<String> {
-    let ExprKind::Cond(c, a, b) = &count.kind else { return None };
+    let ExprKind::Cond(c, a, b) = &count.kind else {
+        return None;
+    };
     let (a, b) = (a.literal_i64()?, b.literal_i64()?);
     let cond = match (a, b) {
         (1, 0) => (**c).clone(),
@@ -540,10 +607,18 @@ fn count_condition(count: &Expr, t: &mut Template, id: &str) -> Option<String> {
             return Some(name);
         }
         let n = format!("{id}Enabled");
-        t.conditions.push(Condition { name: n.clone(), span: cond.span, value: cond });
+        t.conditions.push(Condition {
+            name: n.clone(),
+            span: cond.span,
+            value: cond,
+        });
         return Some(n);
     }
-    t.conditions.push(Condition { name: name.clone(), span: cond.span, value: cond });
+    t.conditions.push(Condition {
+        name: name.clone(),
+        span: cond.span,
+        value: cond,
+    });
     Some(name)
 }
 
@@ -570,7 +645,11 @@ pub fn resources(
         let ty = label(&b.labels[0]);
         let name = label(&b.labels[1]);
         let span = conv.sp(b.span());
-        let target = conv.scope.resources.get(&(ty.clone(), name.clone())).cloned();
+        let target = conv
+            .scope
+            .resources
+            .get(&(ty.clone(), name.clone()))
+            .cloned();
         let count = attr(&b.body, "count").map(|e| conv.expr(e));
         let for_each = attr(&b.body, "for_each").map(|e| conv.expr(e));
         let depends_on: Vec<(String, Span)> = match attr(&b.body, "depends_on") {
@@ -595,7 +674,10 @@ pub fn resources(
                     ignored: BTreeMap::new(),
                 };
                 let entry = tables.lift.entries.get(&ty).unwrap_or(&empty);
-                let looped = count.as_ref().is_some_and(|c| !matches!(c.kind, ExprKind::Cond(..))) || for_each.is_some();
+                let looped = count
+                    .as_ref()
+                    .is_some_and(|c| !matches!(c.kind, ExprKind::Cond(..)))
+                    || for_each.is_some();
                 if looped {
                     conv.loops.push("each".into());
                     conv.loops.push("count".into());
@@ -624,6 +706,26 @@ pub fn resources(
                         .and_then(|s| attr(&b.body, s))
                         .and_then(|e| conv.expr(e).literal_text());
                     if count.is_some() || for_each.is_some() {
+                        // References to it stand for the parent, when the parent is known.
+                        // `for_each = aws_s3_bucket.this` with `bucket = each.value.id` names it too.
+                        let parent = by
+                            .as_ref()
+                            .and_then(referenced_id)
+                            .or_else(|| for_each.as_ref().and_then(referenced_id));
+                        match parent {
+                            Some(p) => t.aliases.push((id.clone(), p)),
+                            None => t.resources.push(Resource {
+                                id: id.clone(),
+                                span,
+                                ty: tables.lift.cfn_type(&ty),
+                                properties: obj(props.clone(), span),
+                                depends_on: Vec::new(),
+                                condition: None,
+                                deletion_policy: None,
+                                for_each: None,
+                                implicit: false,
+                            }),
+                        }
                         info.notes.push(Note {
                             rule: "tf-fold-looped".into(),
                             id: Some(id.clone()),
@@ -657,14 +759,24 @@ pub fn resources(
                         // A set or list iterates its elements; a map its entries (`each.key`, `each.value`).
                         collection: match &fe.kind {
                             ExprKind::List(_) => fe.clone(),
-                            ExprKind::Call(n, a) if (n == "toset" || n == "tolist") && a.len() == 1 => a[0].clone(),
-                            _ => Expr::new(ExprKind::Call("__items".into(), vec![fe.clone()]), fe.span),
+                            ExprKind::Call(n, a)
+                                if (n == "toset" || n == "tolist") && a.len() == 1 =>
+                            {
+                                a[0].clone()
+                            }
+                            _ => Expr::new(
+                                ExprKind::Call("__items".into(), vec![fe.clone()]),
+                                fe.span,
+                            ),
                         },
                     }),
                     (Some(c), None, None) => Some(ForEach {
                         loop_name: "count".into(),
                         ident: "count".into(),
-                        collection: Expr::new(ExprKind::Call("range".into(), vec![c.clone()]), c.span),
+                        collection: Expr::new(
+                            ExprKind::Call("range".into(), vec![c.clone()]),
+                            c.span,
+                        ),
                     }),
                     _ => None,
                 };
@@ -744,7 +856,8 @@ pub fn resources(
             for (_, _, v) in &p.props {
                 collect_refs(v, &mut refs);
             }
-            refs.iter().any(|r| t.resolve(r) == pid || reaches(t, r, &pid))
+            refs.iter()
+                .any(|r| t.resolve(r) == pid || reaches(t, r, &pid))
         });
         if cycle && let (Some(st), Some(by)) = (&p.fold.standalone, &p.by) {
             let ty = match st {
@@ -787,12 +900,17 @@ pub fn resources(
                 decision: "The settings are not carried over automatically.".into(),
                 consequences: "Apply them to the Azure resource by hand (for storage notifications: an Event Grid subscription).".into(),
             });
+            if let Some(pos) = parent {
+                t.aliases.push((p.id.clone(), t.resources[pos].id.clone()));
+            }
             continue;
         }
         match parent {
             Some(pos) => {
                 let r = &mut t.resources[pos];
-                let ExprKind::Object(props) = &mut r.properties.kind else { continue };
+                let ExprKind::Object(props) = &mut r.properties.kind else {
+                    continue;
+                };
                 let element = match &p.fold.value {
                     Some(arg) => p
                         .props
@@ -832,6 +950,18 @@ pub fn resources(
                 t.aliases.push((p.id.clone(), r.id.clone()));
             }
             None => {
+                // Keep a stand-in so references to it still resolve; it is reported as manual.
+                t.resources.push(Resource {
+                    id: p.id.clone(),
+                    span: p.span,
+                    ty: tables.lift.cfn_type(&p.tf),
+                    properties: obj(p.props.clone(), p.span),
+                    depends_on: Vec::new(),
+                    condition: None,
+                    deletion_policy: None,
+                    for_each: None,
+                    implicit: false,
+                });
                 info.notes.push(Note {
                     rule: "tf-fold-parent-outside".into(),
                     id: Some(p.id.clone()),
@@ -841,14 +971,17 @@ pub fn resources(
                         "`{}` configures a `{}` through `{}`, which does not reference a resource of this module (a variable or a data source).",
                         p.tf, p.fold.into, p.fold.by
                     ),
-                    decision: "The settings are not carried over: they belong to a resource managed elsewhere.".into(),
+                    decision: "The settings are not carried over: they belong to a resource managed elsewhere; the resource is listed as manual.".into(),
                     consequences: "Apply the same settings to the Azure resource where its parent is converted.".into(),
                 });
             }
         }
     }
     for (ty, list) in ignored_notes {
-        let mut names: Vec<String> = list.iter().map(|(k, why)| format!("`{k}`: {why}")).collect();
+        let mut names: Vec<String> = list
+            .iter()
+            .map(|(k, why)| format!("`{k}`: {why}"))
+            .collect();
         names.sort();
         names.dedup();
         info.notes.push(Note {
@@ -856,9 +989,12 @@ pub fn resources(
             id: None,
             span: t.resources.first().map(|r| r.span).unwrap_or_default(),
             title: format!("{ty}: Terraform-only arguments"),
-            context: format!("Resources of type `{ty}` set arguments that only steer Terraform or AWS."),
+            context: format!(
+                "Resources of type `{ty}` set arguments that only steer Terraform or AWS."
+            ),
             decision: format!("{}.", names.join("; ")),
-            consequences: "Nothing to carry over; review that none of them matters to the workload.".into(),
+            consequences:
+                "Nothing to carry over; review that none of them matters to the workload.".into(),
         });
     }
 }
@@ -901,9 +1037,9 @@ fn meta_notes(conv: &mut Conv, b: &Block, ty: &str, name: &str, info: &mut TfInf
                 let keys: Vec<String> = l
                     .body
                     .iter()
-                    .filter_map(|x| match x {
-                        Structure::Attribute(a) => Some(format!("`{}`", a.key.value())),
-                        Structure::Block(b) => Some(format!("`{}`", b.ident.value())),
+                    .map(|x| match x {
+                        Structure::Attribute(a) => format!("`{}`", a.key.value()),
+                        Structure::Block(b) => format!("`{}`", b.ident.value()),
                     })
                     .collect();
                 info.notes.push(Note {
@@ -928,7 +1064,13 @@ fn meta_notes(conv: &mut Conv, b: &Block, ty: &str, name: &str, info: &mut TfInf
                 });
             }
             Structure::Attribute(a) if a.key.value().as_str() == "provider" => {
-                let p = conv.sources.get(conv.file).text.get(a.value.span().unwrap_or(0..0)).unwrap_or("").to_string();
+                let p = conv
+                    .sources
+                    .get(conv.file)
+                    .text
+                    .get(a.value.span().unwrap_or(0..0))
+                    .unwrap_or("")
+                    .to_string();
                 info.notes.push(Note {
                     rule: "tf-provider-alias".into(),
                     id: Some(id.clone()),
@@ -959,7 +1101,9 @@ fn meta_notes(conv: &mut Conv, b: &Block, ty: &str, name: &str, info: &mut TfInf
 /// A folded rule element with `cidr_list` rules expanded.
 fn expand_el(el: Expr, tables: &Tables, tf: &str) -> Vec<Expr> {
     let span = el.span;
-    let Some(entry) = tables.lift.entries.get(tf) else { return vec![el] };
+    let Some(entry) = tables.lift.entries.get(tf) else {
+        return vec![el];
+    };
     match el.kind {
         ExprKind::Object(props) => expand(props, &entry.args, span),
         kind => vec![Expr::new(kind, span)],
@@ -972,7 +1116,12 @@ fn pass_body(conv: &mut Conv, body: &Body, top: bool) -> Vec<PassItem> {
         match s {
             Structure::Attribute(a) => {
                 let key = a.key.value().to_string();
-                if top && matches!(key.as_str(), "count" | "for_each" | "depends_on" | "provider") {
+                if top
+                    && matches!(
+                        key.as_str(),
+                        "count" | "for_each" | "depends_on" | "provider"
+                    )
+                {
                     continue;
                 }
                 out.push(PassItem::Attr(key, conv.expr(&a.value)));
@@ -990,7 +1139,11 @@ fn pass_body(conv: &mut Conv, body: &Body, top: bool) -> Vec<PassItem> {
                 } else {
                     false
                 };
-                out.push(PassItem::Block(kind, labels, pass_body(conv, &b.body, false)));
+                out.push(PassItem::Block(
+                    kind,
+                    labels,
+                    pass_body(conv, &b.body, false),
+                ));
                 if pushed {
                     conv.loops.pop();
                 }

@@ -219,7 +219,8 @@ pub fn parse_module(
     }
     for (f, b) in &m.modules {
         conv.file = *f;
-        info.modules.push(module_call(&mut conv, b, sources, dir, &mut diagnostics));
+        info.modules
+            .push(module_call(&mut conv, b, sources, dir, &mut diagnostics));
     }
     lift::resources(&mut conv, &m.resources, tables, &mut t, &mut info);
     for (f, b) in &var_values {
@@ -242,7 +243,10 @@ pub fn parse_module(
     info.data_used = used;
     diagnostics.append(&mut conv.diagnostics);
     let (first_text_len, _) = (sources.get(first).text.len(), ());
-    t.sections.push(("Resources".into(), Span::new(first, 0, first_text_len.min(1))));
+    t.sections.push((
+        "Resources".into(),
+        Span::new(first, 0, first_text_len.min(1)),
+    ));
     t.tf = Some(Box::new(info));
     ParseReturn {
         template: Some(t),
@@ -277,7 +281,11 @@ fn local_cycles(locals: &[Local], diags: &mut Vec<Diagnostic>) {
                         let mut diag = Diagnostic::new(
                             codes::TF_CYCLE,
                             l.span,
-                            format!("local values depend on each other in a circle: {} → {}", path.join(" → "), l.name),
+                            format!(
+                                "local values depend on each other in a circle: {} → {}",
+                                path.join(" → "),
+                                l.name
+                            ),
                             "part of the cycle",
                         )
                         .help("break the cycle: one of these locals must not reference the others");
@@ -364,6 +372,7 @@ impl<'a> Module<'a> {
         true
     }
 
+    #[allow(clippy::collapsible_match)]
     fn collect(&mut self, f: FileId, body: &'a Body, diags: &mut Vec<Diagnostic>) {
         for s in body.iter() {
             let Structure::Block(b) = s else {
@@ -422,17 +431,32 @@ impl<'a> Module<'a> {
             }
             match kind.as_str() {
                 "variable" => {
-                    if self.unique(format!("var.{}", labels[0]), span, &format!("variable `{}`", labels[0]), diags) {
+                    if self.unique(
+                        format!("var.{}", labels[0]),
+                        span,
+                        &format!("variable `{}`", labels[0]),
+                        diags,
+                    ) {
                         self.variables.push((f, b));
                     }
                 }
                 "output" => {
-                    if self.unique(format!("output.{}", labels[0]), span, &format!("output `{}`", labels[0]), diags) {
+                    if self.unique(
+                        format!("output.{}", labels[0]),
+                        span,
+                        &format!("output `{}`", labels[0]),
+                        diags,
+                    ) {
                         self.outputs.push((f, b));
                     }
                 }
                 "module" => {
-                    if self.unique(format!("module.{}", labels[0]), span, &format!("module `{}`", labels[0]), diags) {
+                    if self.unique(
+                        format!("module.{}", labels[0]),
+                        span,
+                        &format!("module `{}`", labels[0]),
+                        diags,
+                    ) {
                         self.modules.push((f, b));
                     }
                 }
@@ -453,7 +477,12 @@ impl<'a> Module<'a> {
                         if let Structure::Attribute(a) = s {
                             let name = a.key.value().to_string();
                             let sp = span_of(f, a.span());
-                            if self.unique(format!("local.{name}"), sp, &format!("local value `{name}`"), diags) {
+                            if self.unique(
+                                format!("local.{name}"),
+                                sp,
+                                &format!("local value `{name}`"),
+                                diags,
+                            ) {
                                 self.locals.push((f, name, sp, &a.value));
                             }
                         }
@@ -464,8 +493,17 @@ impl<'a> Module<'a> {
                         Expression::String(s) => Some(s.value().to_string()),
                         _ => None,
                     });
-                    let key = format!("provider.{}.{}", labels[0], alias.clone().unwrap_or_default());
-                    if self.unique(key, span, &format!("provider `{}` configuration", labels[0]), diags) {
+                    let key = format!(
+                        "provider.{}.{}",
+                        labels[0],
+                        alias.clone().unwrap_or_default()
+                    );
+                    if self.unique(
+                        key,
+                        span,
+                        &format!("provider `{}` configuration", labels[0]),
+                        diags,
+                    ) {
                         self.providers.push((labels[0].clone(), alias, span));
                     }
                 }
@@ -480,28 +518,41 @@ impl<'a> Module<'a> {
                                             Expression::Object(o) => o
                                                 .iter()
                                                 .find(|(k, _)| {
-                                                    k.as_ident().map(|i| i.as_str()) == Some("source")
+                                                    k.as_ident().map(|i| i.as_str())
+                                                        == Some("source")
                                                 })
                                                 .and_then(|(_, v)| match v.expr() {
-                                                    Expression::String(s) => Some(s.value().to_string()),
+                                                    Expression::String(s) => {
+                                                        Some(s.value().to_string())
+                                                    }
                                                     _ => None,
                                                 })
                                                 .unwrap_or_default(),
                                             Expression::String(s) => s.value().to_string(),
                                             _ => String::new(),
                                         };
-                                        self.required_providers.push((a.key.value().to_string(), source));
+                                        self.required_providers
+                                            .push((a.key.value().to_string(), source));
                                     }
                                 }
                             }
                             "backend" | "cloud" => {
-                                let name = inner.labels.first().map(label).unwrap_or_else(|| "cloud".into());
+                                let name = inner
+                                    .labels
+                                    .first()
+                                    .map(label)
+                                    .unwrap_or_else(|| "cloud".into());
                                 let sp = span_of(f, inner.span());
                                 if let Some((_, prev)) = &self.backend {
                                     diags.push(
-                                        Diagnostic::new(codes::TF_DUPLICATE, sp, "the module declares two backends".to_string(), "second backend")
-                                            .related(*prev, "first declared here")
-                                            .help("a module has at most one backend"),
+                                        Diagnostic::new(
+                                            codes::TF_DUPLICATE,
+                                            sp,
+                                            "the module declares two backends".to_string(),
+                                            "second backend",
+                                        )
+                                        .related(*prev, "first declared here")
+                                        .help("a module has at most one backend"),
                                     );
                                 } else {
                                     self.backend = Some((name, sp));
@@ -535,11 +586,19 @@ impl<'a> Module<'a> {
         // Logical ids: the resource name in PascalCase; names used twice get the type in front.
         // Split resources that fold into their parent (`aws_s3_bucket_versioning.assets`) do not
         // compete for the name: they always carry their type.
-        let folds = |ty: &str| tables.lift.entries.get(ty).is_some_and(|e| e.fold.is_some());
+        let folds = |ty: &str| {
+            tables
+                .lift
+                .entries
+                .get(ty)
+                .is_some_and(|e| e.fold.is_some())
+        };
         let mut count: BTreeMap<String, usize> = BTreeMap::new();
         for (_, b) in &self.resources {
             if !folds(&label(&b.labels[0])) {
-                *count.entry(crate::mapping::names::pascal(&label(&b.labels[1]))).or_default() += 1;
+                *count
+                    .entry(crate::mapping::names::pascal(&label(&b.labels[1])))
+                    .or_default() += 1;
             }
         }
         let reserved: BTreeSet<String> = s
@@ -555,7 +614,10 @@ impl<'a> Module<'a> {
             let provider = ty.split('_').next().unwrap_or("").to_string();
             let target = if provider == "aws" {
                 let base = crate::mapping::names::pascal(&name);
-                let mut id = if folds(&ty) || count.get(&base).copied().unwrap_or(0) > 1 || reserved.contains(&base) {
+                let mut id = if folds(&ty)
+                    || count.get(&base).copied().unwrap_or(0) > 1
+                    || reserved.contains(&base)
+                {
                     let short = ty.strip_prefix("aws_").unwrap_or(&ty);
                     format!("{}{}", crate::mapping::names::pascal(short), base)
                 } else {
@@ -568,8 +630,13 @@ impl<'a> Module<'a> {
                 if let Some(e) = tables.lift.entries.get(&ty) {
                     s.attributes.insert(ty.clone(), e.attributes.clone());
                 }
-                Target::Aws { id, tf_type: ty.clone() }
-            } else if PASSTHROUGH.contains(&provider.as_str()) || KUBERNETES.contains(&provider.as_str()) {
+                Target::Aws {
+                    id,
+                    tf_type: ty.clone(),
+                }
+            } else if PASSTHROUGH.contains(&provider.as_str())
+                || KUBERNETES.contains(&provider.as_str())
+            {
                 Target::Passthrough
             } else {
                 Target::Foreign
@@ -596,7 +663,8 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
     let tf_type_text = attr(&b.body, "type").and_then(|e| {
         let r = e.span()?;
         let text = conv_text(conv, r)?;
-        (!text.contains('\n')).then(|| legacy_type(&text.split_whitespace().collect::<Vec<_>>().join(" ")))
+        (!text.contains('\n'))
+            .then(|| legacy_type(&text.split_whitespace().collect::<Vec<_>>().join(" ")))
     });
     let ty = match attr(&b.body, "type") {
         Some(e) => tf_type(e),
@@ -608,7 +676,8 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
             _ => "String".into(),
         },
     };
-    let sensitive = attr(&b.body, "sensitive").is_some_and(|e| matches!(e, Expression::Bool(v) if *v.value()));
+    let sensitive =
+        attr(&b.body, "sensitive").is_some_and(|e| matches!(e, Expression::Bool(v) if *v.value()));
     if sensitive {
         info.sensitive.insert(name.clone());
     }
@@ -706,17 +775,24 @@ fn module_call(
         }
         None => {
             diags.push(
-                Diagnostic::new(codes::TF_STRUCTURE, span, format!("module `{name}` has no `source`"), "no source")
-                    .help("every module block needs `source = \"…\"`"),
+                Diagnostic::new(
+                    codes::TF_STRUCTURE,
+                    span,
+                    format!("module `{name}` has no `source`"),
+                    "no source",
+                )
+                .help("every module block needs `source = \"…\"`"),
             );
             (String::new(), span)
         }
     };
-    let local_dir = if source.starts_with("./") || source.starts_with("../") || source == "." || source == ".." {
-        Some(join_rel(dir, &source))
-    } else {
-        None
-    };
+    let local_dir =
+        if source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
+        {
+            Some(join_rel(dir, &source))
+        } else {
+            None
+        };
     let _ = sources;
     let mut inputs = Vec::new();
     let mut count = None;

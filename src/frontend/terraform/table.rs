@@ -104,7 +104,11 @@ impl LiftTables {
         if let Some(t) = self.entries.get(tf).and_then(|e| e.ty.clone()) {
             return t;
         }
-        if let Some(t) = self.prefixes.get(tf).filter(|t| t.matches("::").count() == 2) {
+        if let Some(t) = self
+            .prefixes
+            .get(tf)
+            .filter(|t| t.matches("::").count() == 2)
+        {
             return t.clone();
         }
         let best = self
