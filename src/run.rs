@@ -88,6 +88,51 @@ pub fn convert_file(sources: &SourceMap, file: FileId, tables: &Tables, output: 
     )
 }
 
+/// Converts one Terraform module: its `.tf` files and `.tfvars` files, all registered.
+/// `dir` is the module folder relative to `root` (the PATH argument), which resolves
+/// local module sources; `output` is the Terraform folder or Bicep file relative to OUT.
+#[allow(clippy::too_many_arguments)]
+pub fn convert_module(
+    sources: &SourceMap,
+    tf: &[FileId],
+    tfvars: &[FileId],
+    dir: &str,
+    root: Option<&std::path::Path>,
+    tables: &Tables,
+    output: &str,
+    target: Target,
+) -> Converted {
+    let mut parsed = crate::frontend::terraform::parse_module(sources, tf, tfvars, dir, tables);
+    if let (Some(t), Some(root)) = (&parsed.template, root)
+        && let Some(info) = &t.tf
+    {
+        for call in &info.modules {
+            if let Some(local) = &call.local_dir
+                && !root.join(local).is_dir()
+            {
+                parsed.diagnostics.push(
+                    Diagnostic::new(
+                        codes::TF_MODULE_SOURCE,
+                        call.source_span,
+                        format!(
+                            "module `{}`: the folder `{}` does not exist",
+                            call.name, call.source
+                        ),
+                        "no such folder",
+                    )
+                    .help("fix the relative path; it is resolved from the calling module's folder"),
+                );
+            }
+        }
+    }
+    let source = if dir.is_empty() {
+        ".".to_string()
+    } else {
+        dir.to_string()
+    };
+    convert_parsed(sources, parsed, source, "terraform", tables, output, target)
+}
+
 /// Converts a parsed template or module. `output` is the Bicep file or the Terraform
 /// folder relative to OUT; `source` names the input in the report.
 pub fn convert_parsed(
@@ -606,37 +651,12 @@ pub fn plan(opts: &Options) -> Outcome {
             Target::Bicep => format!("{dir}/main.bicep"),
             Target::Terraform => dir.clone(),
         };
-        let mut parsed =
-            crate::frontend::terraform::parse_module(&sources, &tf, tfvars, dir, &tables);
-        if let Some(t) = &parsed.template
-            && let Some(info) = &t.tf
-        {
-            for call in &info.modules {
-                if let Some(local) = &call.local_dir
-                    && !root.join(local).is_dir()
-                {
-                    parsed.diagnostics.push(
-                        Diagnostic::new(
-                            codes::TF_MODULE_SOURCE,
-                            call.source_span,
-                            format!("module `{}`: the folder `{}` does not exist", call.name, call.source),
-                            "no such folder",
-                        )
-                        .help("fix the relative path; it is resolved from the calling module's folder"),
-                    );
-                }
-            }
-        }
-        let source = if dir.is_empty() {
-            ".".to_string()
-        } else {
-            dir.clone()
-        };
-        let c = convert_parsed(
+        let c = convert_module(
             &sources,
-            parsed,
-            source,
-            "terraform",
+            &tf,
+            tfvars,
+            dir,
+            Some(root),
             &tables,
             &out,
             tf_target,

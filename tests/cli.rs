@@ -253,3 +253,66 @@ fn secrets_never_reach_the_report() {
     );
     assert!(!bicep.contains("s3cr3t-Default-Value"));
 }
+
+#[test]
+fn terraform_modules_convert_like_for_like_and_across() {
+    let out = tmp("tf-out");
+    // A module folder as PATH: its files land in OUT itself, never beside it.
+    let (code, err) = convert(&[&fixture("tf-meta-count")], &out.join("o"), &[]);
+    assert_eq!(code, 0, "{err}");
+    for f in [
+        "main.tf",
+        "variables.tf",
+        "outputs.tf",
+        "providers.tf",
+        "MIGRATION.md",
+    ] {
+        assert!(out.join("o").join(f).exists(), "missing {f}");
+    }
+    let entries: Vec<_> = std::fs::read_dir(&out).unwrap().flatten().collect();
+    assert_eq!(entries.len(), 1, "nothing is written outside OUT");
+    let providers = std::fs::read_to_string(out.join("o/providers.tf")).unwrap();
+    assert!(providers.contains("hashicorp/azurerm") && providers.contains("features {}"));
+    // Local modules stay modules, at the same relative place, with the call pointing there.
+    let (code, err) = convert(&[&fixture("tf-modules-local")], &out.join("m"), &[]);
+    assert_eq!(code, 0, "{err}");
+    let main = std::fs::read_to_string(out.join("m/main.tf")).unwrap();
+    assert!(main.contains("source = \"./modules/storage\""), "{main}");
+    assert!(out.join("m/modules/storage/main.tf").exists());
+    // Terraform → Bicep, and CloudFormation → Terraform.
+    let (code, err) = convert(
+        &[&fixture("tf-vpc-routes")],
+        &out.join("b"),
+        &["--to", "bicep"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.join("b/main.bicep").exists());
+    let (code, err) = convert(
+        &[&fixture("sqs-queue-dlq")],
+        &out.join("t"),
+        &["--to", "terraform"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.join("t/template/main.tf").exists());
+}
+
+#[test]
+fn terraform_errors_are_located_and_other_modules_still_convert() {
+    let out = tmp("tf-errors");
+    let input = tmp("tf-errors-in");
+    for case in ["tf-error-unknown-variable", "tf-meta-count"] {
+        let dst = input.join(case);
+        std::fs::create_dir_all(&dst).unwrap();
+        for e in std::fs::read_dir(fixture(case)).unwrap().flatten() {
+            if e.path().extension().is_some_and(|x| x == "tf") {
+                std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let (code, err) = convert(&[&input], &out.join("o"), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("tf::undefined-reference"), "{err}");
+    assert!(err.contains("main.tf:"), "a file:line:col location: {err}");
+    assert!(out.join("o/tf-meta-count/main.tf").exists());
+    assert!(!out.join("o/tf-error-unknown-variable/main.tf").exists());
+}

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use aws2azure::mapping::table;
-use aws2azure::run::convert_file;
+use aws2azure::run::{Target, convert_file, convert_module};
 use aws2azure::source::SourceMap;
 
 fn variants(text: &str) -> Vec<String> {
@@ -33,9 +33,11 @@ fn variants(text: &str) -> Vec<String> {
         }
     }
     out.push(huge);
-    for (k, junk) in ["{", "[", ":", "!", "\"", "'", "- ", "\t", "${", "}}"]
-        .iter()
-        .enumerate()
+    for (k, junk) in [
+        "{", "[", ":", "!", "\"", "'", "- ", "\t", "${", "}}", "=", "<<EOT\n", "%{", "[*]",
+    ]
+    .iter()
+    .enumerate()
     {
         let at = bounds[(n * (k + 1) * 7 / 80).min(n - 1)];
         let mut t = text.to_string();
@@ -87,4 +89,59 @@ fn mangled_fixtures_never_panic() {
         }
     }
     assert!(runs > 1000, "only {runs} variants ran");
+}
+
+#[test]
+fn mangled_terraform_modules_never_panic() {
+    let mut sources = SourceMap::default();
+    let (tables, _) = table::load(&mut sources, None);
+    let root = common::root().join("fixtures");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("tf-"))
+        })
+        .collect();
+    cases.sort();
+    let mut runs = 0;
+    for case in cases {
+        let Some(main) = std::fs::read_to_string(case.join("main.tf")).ok() else {
+            continue;
+        };
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        for (k, v) in variants(&main).into_iter().enumerate() {
+            let path = format!("{name}#{k}/main.tf");
+            let id = sources.add(path.clone(), Arc::from(v.as_str()));
+            for target in [Target::Terraform, Target::Bicep] {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    convert_module(&sources, &[id], &[], &name, None, &tables, &name, target)
+                }));
+                let c = r.unwrap_or_else(|_| panic!("panicked on {path}:\n{v}"));
+                for d in c.diagnostics.iter().filter(|d| d.is_error()) {
+                    assert!(
+                        d.span.is_some(),
+                        "{path}: error without location: {}",
+                        d.message
+                    );
+                    assert!(
+                        d.help.is_some(),
+                        "{path}: error without help: {}",
+                        d.message
+                    );
+                }
+                if let Some(b) = c.files.iter().find(|(p, _)| p.ends_with(".bicep")) {
+                    assert!(
+                        common::bicep_syntax_error(&b.1).is_none(),
+                        "{path}: invalid Bicep\n{}",
+                        b.1
+                    );
+                }
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 500, "only {runs} variants ran");
 }
