@@ -79,7 +79,17 @@ fn main() {
                     .iter()
                     .map(|(p, t)| sources.add(p.clone(), Arc::from(t.as_str())))
                     .collect();
-                let c = convert_module(&sources, &ids, &[], dir, None, &tables, dir, target);
+                let c = convert_module(
+                    &sources,
+                    &ids,
+                    &[],
+                    dir,
+                    None,
+                    &tables,
+                    dir,
+                    target,
+                    &Default::default(),
+                );
                 written += c.files.iter().map(|(_, t)| t.len()).sum::<usize>();
             }
             std::hint::black_box(written);

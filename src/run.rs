@@ -101,8 +101,17 @@ pub fn convert_module(
     tables: &Tables,
     output: &str,
     target: Target,
+    rewrites: &std::collections::BTreeMap<String, String>,
 ) -> Converted {
     let mut parsed = crate::frontend::terraform::parse_module(sources, tf, tfvars, dir, tables);
+    // Calls of modules written elsewhere in OUT point at their new place.
+    if let Some(info) = parsed.template.as_mut().and_then(|t| t.tf.as_mut()) {
+        for call in &mut info.modules {
+            if let Some(new) = call.local_dir.as_ref().and_then(|d| rewrites.get(d)) {
+                call.source = new.clone();
+            }
+        }
+    }
     if let (Some(t), Some(root)) = (&parsed.template, root)
         && let Some(info) = &t.tf
     {
@@ -131,6 +140,124 @@ pub fn convert_module(
         dir.to_string()
     };
     convert_parsed(sources, parsed, source, "terraform", tables, output, target)
+}
+
+/// Where each Terraform module is written, and modules read from outside PATH.
+#[derive(Default)]
+struct Placement {
+    /// (PATH argument, folder) → output folder relative to OUT.
+    out: std::collections::BTreeMap<(PathBuf, String), String>,
+}
+
+impl Placement {
+    fn out_dir(&self, root: &std::path::Path, dir: &str) -> String {
+        self.out
+            .get(&(root.to_path_buf(), dir.to_string()))
+            .cloned()
+            .unwrap_or_else(|| dir.to_string())
+    }
+
+    /// Module folder (relative to PATH) → new `source` for a caller written at `from`.
+    fn rewrites(
+        &self,
+        root: &std::path::Path,
+        from: &str,
+    ) -> std::collections::BTreeMap<String, String> {
+        self.out
+            .iter()
+            .filter(|((r, d), o)| r == root && d != *o)
+            .map(|((_, d), o)| (d.clone(), relative_path(from, o)))
+            .collect()
+    }
+}
+
+/// `a/b` → `_modules/x` is `../../_modules/x`; from the root `./_modules/x`.
+fn relative_path(from: &str, to: &str) -> String {
+    let up = from.split('/').filter(|s| !s.is_empty()).count();
+    if up == 0 {
+        format!("./{to}")
+    } else {
+        format!("{}{to}", "../".repeat(up))
+    }
+}
+
+type ModuleMap = std::collections::BTreeMap<(PathBuf, String), (Vec<FileId>, Vec<FileId>, PathBuf)>;
+
+/// Output folders: each module at its own place; two PATH arguments with the same
+/// folder get `-2`, `-3`; modules called from outside PATH are read and placed under
+/// `_modules/NAME`.
+fn place_modules(modules: &mut ModuleMap, sources: &mut SourceMap, tables: &Tables) -> Placement {
+    let mut p = Placement::default();
+    // Local modules outside PATH (or not walked): read them, transitively.
+    let mut queue: Vec<(PathBuf, String)> = modules.keys().cloned().collect();
+    while let Some((root, dir)) = queue.pop() {
+        let Some((tf, tfvars, _)) = modules.get(&(root.clone(), dir.clone())).cloned() else {
+            continue;
+        };
+        let parsed = crate::frontend::terraform::parse_module(sources, &tf, &tfvars, &dir, tables);
+        let Some(info) = parsed.template.and_then(|t| t.tf) else {
+            continue;
+        };
+        for call in &info.modules {
+            let Some(local) = &call.local_dir else {
+                continue;
+            };
+            let key = (root.clone(), local.clone());
+            if modules.contains_key(&key) {
+                continue;
+            }
+            let folder = root.join(local);
+            let Ok(rd) = std::fs::read_dir(&folder) else {
+                continue;
+            };
+            let mut names: Vec<_> = rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+                .collect();
+            names.sort();
+            let mut ids = Vec::new();
+            for n in names {
+                if let Ok(b) = std::fs::read(&n) {
+                    let text = String::from_utf8_lossy(&b).into_owned();
+                    let label = format!(
+                        "{local}/{}",
+                        n.file_name().unwrap_or_default().to_string_lossy()
+                    );
+                    ids.push(sources.add(label, Arc::from(text.as_str())));
+                }
+            }
+            if ids.is_empty() {
+                continue;
+            }
+            modules.insert(key.clone(), (ids, Vec::new(), root.clone()));
+            queue.push(key);
+        }
+    }
+    let mut taken: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for (root, dir) in modules.keys() {
+        let base = if dir.split('/').any(|s| s == "..") {
+            let name = dir
+                .rsplit('/')
+                .find(|s| !s.is_empty() && *s != "..")
+                .unwrap_or("module");
+            format!("_modules/{name}")
+        } else {
+            dir.clone()
+        };
+        let mut out = base.clone();
+        let mut n = 2;
+        while !taken.insert(out.clone()) {
+            out = match (base.is_empty(), root.file_name()) {
+                (true, Some(name)) if n == 2 => name.to_string_lossy().into_owned(),
+                (true, _) => format!("module-{n}"),
+                _ => format!("{base}-{n}"),
+            };
+            n += 1;
+        }
+        p.out.insert((root.clone(), dir.clone()), out);
+    }
+    p
 }
 
 /// Converts a parsed template or module. `output` is the Bicep file or the Terraform
@@ -540,9 +667,11 @@ pub fn plan(opts: &Options) -> Outcome {
         );
     }
     let mut templates: Vec<(FileId, String)> = Vec::new();
-    // Terraform modules: folder → (.tf files, .tfvars files, PATH argument).
-    let mut modules: std::collections::BTreeMap<String, (Vec<FileId>, Vec<FileId>, PathBuf)> =
-        Default::default();
+    // Terraform modules: (PATH argument, folder) → (.tf files, .tfvars files, PATH argument).
+    let mut modules: std::collections::BTreeMap<
+        (PathBuf, String),
+        (Vec<FileId>, Vec<FileId>, PathBuf),
+    > = Default::default();
     let mut skipped = 0;
     for f in found {
         let lower = f.rel.to_ascii_lowercase();
@@ -570,7 +699,7 @@ pub fn plan(opts: &Options) -> Outcome {
         if is_tf || is_tfvars {
             let dir = f.rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
             let entry = modules
-                .entry(dir)
+                .entry((f.root.clone(), dir))
                 .or_insert_with(|| (Vec::new(), Vec::new(), f.root.clone()));
             if is_tf {
                 entry.0.push(id);
@@ -643,14 +772,17 @@ pub fn plan(opts: &Options) -> Outcome {
         converted.push(c);
     }
     let tf_target = opts.to.unwrap_or(Target::Terraform);
-    for (dir, (tf, tfvars, root)) in &modules {
+    let placed = place_modules(&mut modules, &mut sources, &tables);
+    for ((key_root, dir), (tf, tfvars, root)) in &modules {
         let mut tf = tf.clone();
         tf.sort_by(|a, b| sources.get(*a).path.cmp(&sources.get(*b).path));
+        let out_dir = placed.out_dir(key_root, dir);
         let out = match tf_target {
-            Target::Bicep if dir.is_empty() => "main.bicep".to_string(),
-            Target::Bicep => format!("{dir}/main.bicep"),
-            Target::Terraform => dir.clone(),
+            Target::Bicep if out_dir.is_empty() => "main.bicep".to_string(),
+            Target::Bicep => format!("{out_dir}/main.bicep"),
+            Target::Terraform => out_dir.clone(),
         };
+        let rewrites = placed.rewrites(key_root, &out_dir);
         let c = convert_module(
             &sources,
             &tf,
@@ -660,6 +792,7 @@ pub fn plan(opts: &Options) -> Outcome {
             &tables,
             &out,
             tf_target,
+            &rewrites,
         );
         files.extend(c.files.iter().cloned());
         used.extend(c.used_types.iter().cloned());

@@ -316,3 +316,30 @@ fn terraform_errors_are_located_and_other_modules_still_convert() {
     assert!(out.join("o/tf-meta-count/main.tf").exists());
     assert!(!out.join("o/tf-error-unknown-variable/main.tf").exists());
 }
+
+#[test]
+fn local_modules_outside_path_are_read_and_written_inside_out() {
+    let base = tmp("tf-outside");
+    std::fs::create_dir_all(base.join("app")).unwrap();
+    std::fs::create_dir_all(base.join("lib/bucket")).unwrap();
+    std::fs::write(
+        base.join("app/main.tf"),
+        "module \"logs\" {\n  source = \"../lib/bucket\"\n  name   = \"logs\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        base.join("lib/bucket/main.tf"),
+        "variable \"name\" {\n  type = string\n}\n\nresource \"aws_s3_bucket\" \"this\" {\n  bucket = var.name\n}\n",
+    )
+    .unwrap();
+    let out = base.join("out");
+    let (code, err) = convert(&[&base.join("app")], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let main = std::fs::read_to_string(out.join("main.tf")).unwrap();
+    assert!(main.contains("source = \"./_modules/bucket\""), "{main}");
+    assert!(out.join("_modules/bucket/main.tf").exists());
+    assert!(
+        !base.join("lib/bucket/variables.tf").exists(),
+        "inputs are never written"
+    );
+}

@@ -117,7 +117,17 @@ fn mangled_terraform_modules_never_panic() {
             let id = sources.add(path.clone(), Arc::from(v.as_str()));
             for target in [Target::Terraform, Target::Bicep] {
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    convert_module(&sources, &[id], &[], &name, None, &tables, &name, target)
+                    convert_module(
+                        &sources,
+                        &[id],
+                        &[],
+                        &name,
+                        None,
+                        &tables,
+                        &name,
+                        target,
+                        &Default::default(),
+                    )
                 }));
                 let c = r.unwrap_or_else(|_| panic!("panicked on {path}:\n{v}"));
                 for d in c.diagnostics.iter().filter(|d| d.is_error()) {
