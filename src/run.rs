@@ -668,10 +668,7 @@ pub fn plan(opts: &Options) -> Outcome {
     }
     let mut templates: Vec<(FileId, String)> = Vec::new();
     // Terraform modules: (PATH argument, folder) → (.tf files, .tfvars files, PATH argument).
-    let mut modules: std::collections::BTreeMap<
-        (PathBuf, String),
-        (Vec<FileId>, Vec<FileId>, PathBuf),
-    > = Default::default();
+    let mut modules: ModuleMap = Default::default();
     let mut skipped = 0;
     for f in found {
         let lower = f.rel.to_ascii_lowercase();
