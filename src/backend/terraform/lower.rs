@@ -77,6 +77,8 @@ struct Lower<'a> {
     vars: BTreeMap<String, String>,
     /// Loop variable → its Terraform expression, while lowering a looped resource.
     loop_vars: Vec<(String, TfExpr)>,
+    /// Association resources of the resource being lowered (written after it).
+    extra: Vec<Block>,
     needs_rg: bool,
     needs_client: bool,
     needs_subscription: bool,
@@ -796,10 +798,23 @@ impl<'a> Lower<'a> {
                 AzExpr::Array(items) => {
                     let mut out = Vec::new();
                     for it in items {
+                        // `{id, properties: {deleteOption: Delete}}` (a VM's NICs): Terraform
+                        // deletes what it created anyway, so only the id matters.
+                        let props_ok = match it.get("properties") {
+                            None => true,
+                            Some(AzExpr::Object(p)) => p.iter().all(|(k, v)| {
+                                matches!(k, AzKey::Name(n) if n == "deleteOption")
+                                    && matches!(v, AzExpr::Str(x) if x == "Delete")
+                            }),
+                            Some(_) => false,
+                        };
+                        let keys = match it {
+                            AzExpr::Object(m) => m.len(),
+                            _ => 0,
+                        };
+                        let expected = 1 + usize::from(it.get("properties").is_some());
                         match it.get("id") {
-                            Some(id) if matches!(it, AzExpr::Object(m) if m.len() == 1) => {
-                                out.push(self.expr(id))
-                            }
+                            Some(id) if props_ok && keys == expected => out.push(self.expr(id)),
                             _ => return Err(format!("`{path}` holds an entry other than {{id}}")),
                         }
                     }
@@ -844,6 +859,7 @@ impl<'a> Lower<'a> {
             items.push(Item::Attr("location".into(), e));
         }
         self.rules(r, &v.args, &root, "", &mut consumed, &mut items)?;
+        self.associations(r, v, &root, &mut consumed)?;
         if let Some(t) = &r.tags
             && v.tags != Some(false)
         {
@@ -867,6 +883,59 @@ impl<'a> Lower<'a> {
         out.extend(blocks);
         out.extend(tags);
         Ok(out)
+    }
+
+    /// Settings azurerm keeps in association resources, written beside the resource.
+    fn associations(
+        &mut self,
+        r: &AzResource,
+        v: &Variant,
+        root: &AzExpr,
+        consumed: &mut BTreeSet<String>,
+    ) -> Result<(), String> {
+        for a in &v.associations {
+            let Some(val) = get(root, &a.from).filter(|x| !matches!(x, AzExpr::Null)) else {
+                continue;
+            };
+            if r.for_each.is_some() || r.condition.is_some() {
+                return Err(format!(
+                    "`{}` needs an association resource, and the resource is repeated or conditional",
+                    a.from
+                ));
+            }
+            let values: Vec<AzExpr> = if a.each {
+                let AzExpr::Array(items) = val else {
+                    return Err(format!("`{}` is not a literal list", a.from));
+                };
+                let mut out = Vec::new();
+                for it in items {
+                    match (it, it.get("id")) {
+                        (AzExpr::Object(m), Some(id)) if m.len() == 1 => out.push(id.clone()),
+                        _ => return Err(format!("`{}` holds an entry other than {{id}}", a.from)),
+                    }
+                }
+                out
+            } else {
+                vec![val.clone()]
+            };
+            consumed.insert(a.from.clone());
+            let own = format!("{}.id", self.address(&r.symbol).unwrap_or_default());
+            let base = self.tf_name(&r.symbol);
+            let what = a.value.trim_end_matches("_id");
+            for (k, value) in values.iter().enumerate() {
+                let name = if values.len() > 1 {
+                    format!("{base}_{what}_{k}")
+                } else {
+                    format!("{base}_{what}")
+                };
+                let mut b = Block::new("resource", &[&a.resource, &name]);
+                b.attr(&a.self_arg, TfExpr::r(own.clone()));
+                let e = self.expr(value);
+                b.attr(&a.value, e);
+                self.extra.push(b);
+            }
+        }
+        Ok(())
     }
 
     /// Meta-arguments of a resource: `count` for conditions and loops.
@@ -1083,6 +1152,7 @@ pub fn emit(
             params: BTreeMap::new(),
             vars: BTreeMap::new(),
             loop_vars: Vec::new(),
+            extra: Vec::new(),
             needs_rg: false,
             needs_client: false,
             needs_subscription: false,
@@ -1254,6 +1324,7 @@ impl Lower<'_> {
                                 }
                             }
                             Err(why) => {
+                                self.extra.clear();
                                 self.forced.insert(r.symbol.clone(), why);
                             }
                         }
@@ -1297,7 +1368,11 @@ impl Lower<'_> {
                 }
             };
             self.loop_vars.clear();
+            let extra = std::mem::take(&mut self.extra);
             lowered.push((r.symbol.clone(), block));
+            for b in extra {
+                lowered.push((String::new(), b));
+            }
         }
         for (sym, mut b) in lowered {
             if let Some(extra) = merged_blocks.remove(&sym) {

@@ -54,6 +54,22 @@ fn name_default() -> Option<String> {
     Some("name".into())
 }
 
+/// A setting azurerm models as a resource of its own (`azurerm_subnet_route_table_association`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Association {
+    pub resource: String,
+    /// The ARM path holding the value (an id, or a list of `{id}` with `each`).
+    pub from: String,
+    #[serde(default)]
+    pub each: bool,
+    /// The argument that takes this resource's id.
+    #[serde(rename = "self")]
+    pub self_arg: String,
+    /// The argument that takes the value.
+    pub value: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
@@ -79,6 +95,8 @@ pub struct Variant {
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]
     pub into_parent: Option<String>,
+    #[serde(default)]
+    pub associations: Vec<Association>,
 }
 
 #[derive(Debug, Default)]
