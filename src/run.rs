@@ -147,6 +147,8 @@ pub fn convert_module(
 struct Placement {
     /// (PATH argument, folder) → output folder relative to OUT.
     out: std::collections::BTreeMap<(PathBuf, String), String>,
+    /// Modules read from outside PATH: calls to them get a new `source`.
+    moved: std::collections::BTreeSet<(PathBuf, String)>,
 }
 
 impl Placement {
@@ -165,7 +167,7 @@ impl Placement {
     ) -> std::collections::BTreeMap<String, String> {
         self.out
             .iter()
-            .filter(|((r, d), o)| r == root && d != *o)
+            .filter(|(k, _)| k.0 == root && self.moved.contains(*k))
             .map(|((_, d), o)| (d.clone(), relative_path(from, o)))
             .collect()
     }
@@ -234,27 +236,38 @@ fn place_modules(modules: &mut ModuleMap, sources: &mut SourceMap, tables: &Tabl
             queue.push(key);
         }
     }
-    let mut taken: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    // With several PATH arguments, each one's modules go under a folder named after it.
+    let roots: std::collections::BTreeSet<PathBuf> = modules.keys().map(|(r, _)| r.clone()).collect();
+    let mut root_dir: std::collections::BTreeMap<PathBuf, String> = Default::default();
+    if roots.len() > 1 {
+        let mut used = std::collections::BTreeSet::new();
+        for r in &roots {
+            let base = r
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "module".into());
+            let mut name = base.clone();
+            let mut n = 2;
+            while !used.insert(name.clone()) {
+                name = format!("{base}-{n}");
+                n += 1;
+            }
+            root_dir.insert(r.clone(), name);
+        }
+    }
     for (root, dir) in modules.keys() {
-        let base = if dir.split('/').any(|s| s == "..") {
-            let name = dir
-                .rsplit('/')
-                .find(|s| !s.is_empty() && *s != "..")
-                .unwrap_or("module");
+        let local = if dir.split('/').any(|s| s == "..") {
+            let name = dir.rsplit('/').find(|s| !s.is_empty() && *s != "..").unwrap_or("module");
+            p.moved.insert((root.clone(), dir.clone()));
             format!("_modules/{name}")
         } else {
             dir.clone()
         };
-        let mut out = base.clone();
-        let mut n = 2;
-        while !taken.insert(out.clone()) {
-            out = match (base.is_empty(), root.file_name()) {
-                (true, Some(name)) if n == 2 => name.to_string_lossy().into_owned(),
-                (true, _) => format!("module-{n}"),
-                _ => format!("{base}-{n}"),
-            };
-            n += 1;
-        }
+        let out = match root_dir.get(root) {
+            Some(prefix) if local.is_empty() => prefix.clone(),
+            Some(prefix) => format!("{prefix}/{local}"),
+            None => local,
+        };
         p.out.insert((root.clone(), dir.clone()), out);
     }
     p

@@ -77,6 +77,8 @@ struct Lower<'a> {
     vars: BTreeMap<String, String>,
     /// Loop variable → its Terraform expression, while lowering a looped resource.
     loop_vars: Vec<(String, TfExpr)>,
+    /// A storage account disables shared keys.
+    storage_azuread: bool,
     /// Association resources of the resource being lowered (written after it).
     extra: Vec<Block>,
     needs_rg: bool,
@@ -253,6 +255,8 @@ impl<'a> Lower<'a> {
                     _ => None,
                 });
                 match attr {
+                    // `tolist({}.address_space)[0]`: the attribute wraps the address.
+                    Some(a) if a.contains("{}") => TfExpr::r(a.replace("{}", &base)),
                     Some(a) => TfExpr::r(format!("{base}.{a}")),
                     None => {
                         self.missing
@@ -1072,6 +1076,14 @@ impl<'a> Lower<'a> {
     }
 }
 
+/// Does an azurerm storage account set `shared_access_key_enabled = false`?
+fn main_blocks_shared_key_off(blocks: &[(String, Block)]) -> bool {
+    blocks.iter().any(|(_, b)| {
+        b.labels.first().map(String::as_str) == Some("azurerm_storage_account")
+            && b.get("shared_access_key_enabled") == Some(&TfExpr::Bool(false))
+    })
+}
+
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
     c.next()
@@ -1153,6 +1165,7 @@ pub fn emit(
             vars: BTreeMap::new(),
             loop_vars: Vec::new(),
             extra: Vec::new(),
+            storage_azuread: false,
             needs_rg: false,
             needs_client: false,
             needs_subscription: false,
@@ -1374,6 +1387,7 @@ impl Lower<'_> {
                 lowered.push((String::new(), b));
             }
         }
+        self.storage_azuread = main_blocks_shared_key_off(&lowered);
         for (sym, mut b) in lowered {
             if let Some(extra) = merged_blocks.remove(&sym) {
                 // Blocks go before tags and depends_on.
@@ -1703,6 +1717,10 @@ impl Lower<'_> {
         tf.items.push(Item::Blank);
         tf.block(req);
         let mut prov = Block::new("provider", &["azurerm"]);
+        if self.storage_azuread {
+            // Accounts without shared keys: the provider reaches their data plane with Entra ID.
+            prov.attr("storage_use_azuread", TfExpr::Bool(true));
+        }
         prov.block(Block::new("features", &[]));
         let mut blocks = vec![tf, prov];
         if self.azapi_used {
