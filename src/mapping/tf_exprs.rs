@@ -201,6 +201,20 @@ impl Ctx<'_> {
 
     fn tr_for(&mut self, fe: &ForExpr, span: Span) -> AzExpr {
         if fe.key.is_some() || fe.cond.is_some() || fe.key_var.is_some() || fe.grouping {
+            if self.target_terraform {
+                // Terraform output keeps the expression as written.
+                let var = |v: &str| AzExpr::str(lower_camel(&v.replace("__", "")));
+                let parts = vec![
+                    fe.key_var.as_deref().map(var).unwrap_or(AzExpr::str("")),
+                    var(&fe.value_var),
+                    self.tr(&fe.collection),
+                    fe.key.as_ref().map(|k| self.tr(k)).unwrap_or(AzExpr::Null),
+                    self.tr(&fe.value),
+                    fe.cond.as_ref().map(|c| self.tr(c)).unwrap_or(AzExpr::Null),
+                    AzExpr::Bool(fe.grouping),
+                ];
+                return AzExpr::call("tf:for", parts);
+            }
             return self.placeholder(
                 "for-expression",
                 "a Terraform `for` expression with keys or a filter",
@@ -287,6 +301,8 @@ impl Ctx<'_> {
                 }),
                 None => self.placeholder("format", "a Terraform `format` call", span),
             },
+            // Terraform output keeps Terraform's own functions.
+            _ if self.target_terraform => AzExpr::call(&format!("tf:{f}"), a),
             _ => {
                 let what = format!("the Terraform function {f}()");
                 self.template_decision(

@@ -35,6 +35,8 @@ pub enum TfExpr {
         coll: Box<TfExpr>,
         key: Option<Box<TfExpr>>,
         body: Box<TfExpr>,
+        cond: Option<Box<TfExpr>>,
+        grouping: bool,
     },
 }
 
@@ -386,7 +388,14 @@ pub fn inline(e: &TfExpr) -> String {
         TfExpr::Member(b, m) => format!("{}.{m}", operand(b)),
         TfExpr::Index(b, i) => format!("{}[{}]", operand(b), inline(i)),
         TfExpr::Cond(c, a, b) => format!("{} ? {} : {}", operand(c), operand(a), operand(b)),
-        TfExpr::Bin(o, a, b) => format!("{} {o} {}", operand(a), operand(b)),
+        // `a && b && c`: a left operand with the same associative operator needs no parentheses.
+        TfExpr::Bin(o, a, b) => {
+            let left = match a.as_ref() {
+                TfExpr::Bin(lo, ..) if lo == o && (o == "&&" || o == "||") => inline(a),
+                _ => operand(a),
+            };
+            format!("{left} {o} {}", operand(b))
+        }
         TfExpr::Not(a) => format!("!{}", operand(a)),
         TfExpr::For {
             key_var,
@@ -394,19 +403,28 @@ pub fn inline(e: &TfExpr) -> String {
             coll,
             key,
             body,
+            cond,
+            grouping,
         } => {
             let vars = match key_var {
                 Some(k) => format!("{k}, {var}"),
                 None => var.clone(),
             };
+            // `terraform fmt` writes `if(` when the condition starts with a parenthesis.
+            let cond = match cond.as_ref().map(|c| inline(c)) {
+                Some(c) if c.starts_with('(') => format!(" if{c}"),
+                Some(c) => format!(" if {c}"),
+                None => String::new(),
+            };
+            let dots = if *grouping { "..." } else { "" };
             match key {
                 Some(k) => format!(
-                    "{{ for {vars} in {} : {} => {} }}",
+                    "{{ for {vars} in {} : {} => {}{dots}{cond} }}",
                     inline(coll),
                     inline(k),
                     inline(body)
                 ),
-                None => format!("[for {vars} in {} : {}]", inline(coll), inline(body)),
+                None => format!("[for {vars} in {} : {}{cond}]", inline(coll), inline(body)),
             }
         }
         other => expr(other, 0),

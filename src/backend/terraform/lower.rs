@@ -453,6 +453,8 @@ impl<'a> Lower<'a> {
                     coll: bx(coll),
                     key: None,
                     body: bx(body),
+                    cond: None,
+                    grouping: false,
                 }
             }
             AzExpr::Call(f, args) => self.call(f, args),
@@ -556,6 +558,8 @@ impl<'a> Lower<'a> {
                         ("key".into(), TfExpr::r("k")),
                         ("value".into(), TfExpr::r("v")),
                     ])),
+                    cond: None,
+                    grouping: false,
                 }
             }
             "range" => c(
@@ -621,6 +625,24 @@ impl<'a> Lower<'a> {
                 }
                 TfExpr::Template(parts)
             }
+            // A Terraform `for` kept as written: [key var, value var, coll, key, value, cond, grouping].
+            "tf:for" if a.len() == 7 => {
+                let name = |x: &AzExpr| match x {
+                    AzExpr::Str(s) if !s.is_empty() => Some(snake(s)),
+                    _ => None,
+                };
+                let opt = |x: &TfExpr| (!matches!(x, TfExpr::Null)).then(|| Box::new(x.clone()));
+                TfExpr::For {
+                    key_var: name(&args[0]),
+                    var: name(&args[1]).unwrap_or_else(|| "v".into()),
+                    coll: Box::new(arg(2)),
+                    key: opt(&a[3]),
+                    body: Box::new(arg(4)),
+                    cond: opt(&a[5]),
+                    grouping: args[6] == AzExpr::Bool(true),
+                }
+            }
+            f if f.starts_with("tf:") => c(&f[3..], a),
             "format" => match args.first() {
                 Some(AzExpr::Str(fmt)) => {
                     let mut s = String::new();
