@@ -335,9 +335,15 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
     // Inline egress rules replace the group's default allow-all egress; standalone
     // egress rules only add to it.
     let inline_egress = rule_list(r.properties.get("SecurityGroupEgress"));
-    let restricted = !inline_egress.is_empty() && !is_allow_all_egress(&inline_egress);
+    let mut restricted = !inline_egress.is_empty() && !is_allow_all_egress(&inline_egress);
     let mut egress = inline_egress;
     egress.extend(standalone(cx, i, "AWS::EC2::SecurityGroupEgress"));
+    // Terraform removes the default allow-all egress rule of a group it creates: its
+    // outbound traffic is exactly the egress rules written for it (none: no outbound).
+    let terraform = t.tf.is_some();
+    if terraform {
+        restricted = !is_allow_all_egress(&egress);
+    }
     let mut out = Vec::new();
     let mut rc = RuleCx {
         inbound: true,
@@ -359,7 +365,9 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
         }
         out.push(deny("deny-all-outbound", false));
     }
-    let egress_text = if restricted {
+    let egress_text = if restricted && terraform {
+        " Terraform removed the group's default allow-all egress, so outbound traffic is only what its egress rules allow: outbound rules end with `deny-all-outbound` at 4096."
+    } else if restricted {
         " The group's egress rules replace its allow-all egress, so outbound rules end with `deny-all-outbound` at 4096."
     } else {
         " Outbound traffic stays open (the NSG default rules), like the group's allow-all egress."

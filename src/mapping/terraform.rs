@@ -83,7 +83,7 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
                 Some((&format!("module.{}", call.name), call.span)),
                 &format!("module.{}: registry or git module `{}`", call.name, call.source),
                 &format!("The module `{}` calls `{}`, which is not in the converted folders: it holds AWS resources aws2azure cannot see.", call.name, call.source),
-                "The call is kept with its inputs, pointing at the original source, as a placeholder.",
+                "The call is not written (it would deploy AWS resources); values read from its outputs become parameters to supply.",
                 "Replace the source with an Azure module (for example an Azure Verified Module) or convert the module's code with aws2azure and point the call at the result.",
             );
         }
@@ -136,20 +136,6 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
             "Keep these resources in a Terraform stack, or replace them with Bicep equivalents (`uniqueString`, `newGuid` in a parameter default, deployment scripts).",
             info.passthrough[0].span,
         );
-    }
-    if !cx.target_terraform {
-        for call in info.modules.iter().filter(|c| c.local_dir.is_none()) {
-            cx.subject = Some(format!("module.{}", call.name));
-            cx.template_decision(
-                "tf-remote-module-bicep",
-                "Registry modules are not called from Bicep",
-                "The module calls registry or git modules that hold AWS resources.",
-                "The calls are left out of the Bicep; values read from their outputs become parameters.",
-                "Deploy the Azure equivalent of each such module (for example an Azure Verified Module) and pass its outputs in.",
-                call.span,
-            );
-        }
-        cx.subject = None;
     }
     // State: the Azure configuration starts empty.
     let span = cx.t.resources.first().map(|r| r.span).unwrap_or_default();

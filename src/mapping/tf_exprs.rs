@@ -87,7 +87,7 @@ impl Ctx<'_> {
                         .iter()
                         .any(|m| &m.name == module && m.local_dir.is_some())
                 });
-                if local || self.target_terraform {
+                if local {
                     AzExpr::ident(lower_camel(module))
                         .member("outputs")
                         .member(output)

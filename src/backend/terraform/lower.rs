@@ -79,6 +79,8 @@ struct Lower<'a> {
     loop_vars: Vec<(String, TfExpr)>,
     /// A storage account disables shared keys.
     storage_azuread: bool,
+    /// The loop of the resource being lowered: its collection and the key of one copy.
+    current_loop: Option<(AzExpr, TfExpr)>,
     /// Association resources of the resource being lowered (written after it).
     extra: Vec<Block>,
     needs_rg: bool,
@@ -223,6 +225,13 @@ impl<'a> Lower<'a> {
         })
     }
 
+    fn same_loop(&self, sym: &str) -> bool {
+        match (&self.current_loop, self.resource(sym).and_then(|r| r.for_each.as_ref())) {
+            (Some((c, _)), Some((_, other))) => c == other,
+            _ => false,
+        }
+    }
+
     /// The address with `[0]` for resources behind `count`.
     fn instance(&self, sym: &str) -> Option<String> {
         let a = self.address(sym)?;
@@ -240,9 +249,31 @@ impl<'a> Lower<'a> {
         let form = self.forms.get(sym).cloned();
         let base = match (&index, form.as_ref()) {
             (Some(ix), Some(_)) => match self.address(sym) {
-                Some(a) => format!("{a}[{}]", super::hcl::inline(ix)),
+                Some(a) => {
+                    // A set-based for_each is keyed by the element: position k is `list[k]`.
+                    let key = match (self.resource(sym).and_then(|r| r.for_each.clone()), ix) {
+                        (Some((_, coll)), TfExpr::Num(_)) => match loop_kind(&coll) {
+                            LoopKind::List(AzExpr::Array(items)) => {
+                                let k: usize = super::hcl::inline(ix).parse().unwrap_or(0);
+                                items.get(k).map(|e| self.expr(e)).unwrap_or(ix.clone())
+                            }
+                            LoopKind::List(l) => {
+                                let l = self.expr(&l);
+                                TfExpr::Index(Box::new(TfExpr::call("tolist", vec![l])), Box::new(ix.clone()))
+                            }
+                            _ => ix.clone(),
+                        },
+                        _ => ix.clone(),
+                    };
+                    format!("{a}[{}]", super::hcl::inline(&key))
+                }
                 None => String::new(),
             },
+            // A copy of a resource looped like the current one: the same copy.
+            (None, Some(_)) if self.same_loop(sym) => {
+                let key = self.current_loop.as_ref().map(|(_, k)| super::hcl::inline(k)).unwrap_or_default();
+                format!("{}[{key}]", self.address(sym).unwrap_or_default())
+            }
             _ => self.instance(sym).unwrap_or_default(),
         };
         match form {
@@ -969,32 +1000,40 @@ impl<'a> Lower<'a> {
         let mut out = Vec::new();
         match (&r.for_each, &r.condition) {
             (Some((var, coll)), cond) => {
-                let (count, var_expr) = match coll {
-                    AzExpr::Call(f, a)
-                        if f == "range" && a.len() == 2 && a[0] == AzExpr::Int(0) =>
-                    {
-                        (self.expr(&a[1]), TfExpr::r("count.index"))
-                    }
-                    _ => {
-                        let c = self.expr(coll);
-                        let el =
-                            TfExpr::Index(Box::new(c.clone()), Box::new(TfExpr::r("count.index")));
-                        (TfExpr::call("length", vec![c]), el)
-                    }
-                };
-                let count = match cond {
+                let guard = |l: &mut Self, x: TfExpr, empty: TfExpr| match cond {
                     Some(c) => {
-                        let c = self.expr(c);
-                        TfExpr::Cond(
-                            Box::new(c),
-                            Box::new(count),
-                            Box::new(TfExpr::Num("0".into())),
-                        )
+                        let c = l.expr(c);
+                        TfExpr::Cond(Box::new(c), Box::new(x), Box::new(empty))
                     }
-                    None => count,
+                    None => x,
                 };
-                out.push(Item::Attr("count".into(), count));
-                self.loop_vars.push((var.clone(), var_expr));
+                match loop_kind(coll) {
+                    // `range(0, n)`: count.
+                    LoopKind::Range(n) => {
+                        self.current_loop = Some((coll.clone(), TfExpr::r("count.index")));
+                        let n = self.expr(&n);
+                        let count = guard(self, n, TfExpr::Num("0".into()));
+                        out.push(Item::Attr("count".into(), count));
+                        self.loop_vars.push((var.clone(), TfExpr::r("count.index")));
+                    }
+                    // `items(map)`: for_each over the map, `each.key` / `each.value`.
+                    LoopKind::Map(m) => {
+                        self.current_loop = Some((coll.clone(), TfExpr::r("each.key")));
+                        let m = self.expr(&m);
+                        let fe = guard(self, m, TfExpr::Object(Vec::new()));
+                        out.push(Item::Attr("for_each".into(), fe));
+                        self.loop_vars.push((var.clone(), TfExpr::r("each")));
+                    }
+                    // A list of names: for_each over the set, the element is `each.value`.
+                    LoopKind::List(l) => {
+                        self.current_loop = Some((coll.clone(), TfExpr::r("each.key")));
+                        let l = self.expr(&l);
+                        let set = TfExpr::call("toset", vec![l]);
+                        let fe = guard(self, set, TfExpr::Array(Vec::new()));
+                        out.push(Item::Attr("for_each".into(), fe));
+                        self.loop_vars.push((var.clone(), TfExpr::r("each.value")));
+                    }
+                }
             }
             (None, Some(c)) => {
                 let c = self.expr(c);
@@ -1098,6 +1137,22 @@ impl<'a> Lower<'a> {
     }
 }
 
+enum LoopKind {
+    Range(AzExpr),
+    Map(AzExpr),
+    List(AzExpr),
+}
+
+fn loop_kind(coll: &AzExpr) -> LoopKind {
+    match coll {
+        AzExpr::Call(f, a) if f == "range" && a.len() == 2 && a[0] == AzExpr::Int(0) => {
+            LoopKind::Range(a[1].clone())
+        }
+        AzExpr::Call(f, a) if f == "items" && a.len() == 1 => LoopKind::Map(a[0].clone()),
+        other => LoopKind::List(other.clone()),
+    }
+}
+
 /// Does an azurerm storage account set `shared_access_key_enabled = false`?
 fn main_blocks_shared_key_off(blocks: &[(String, Block)]) -> bool {
     blocks.iter().any(|(_, b)| {
@@ -1188,6 +1243,7 @@ pub fn emit(
             loop_vars: Vec::new(),
             extra: Vec::new(),
             storage_azuread: false,
+            current_loop: None,
             needs_rg: false,
             needs_client: false,
             needs_subscription: false,
@@ -1395,6 +1451,7 @@ impl Lower<'_> {
                         }
                     }
                     self.loop_vars.clear();
+                    self.current_loop = None;
                     continue;
                 }
                 Form::Azapi { .. } => {
@@ -1403,45 +1460,17 @@ impl Lower<'_> {
                 }
             };
             self.loop_vars.clear();
+            self.current_loop = None;
             let extra = std::mem::take(&mut self.extra);
             lowered.push((r.symbol.clone(), block));
             for b in extra {
                 lowered.push((String::new(), b));
             }
         }
-        self.storage_azuread = main_blocks_shared_key_off(&lowered);
-        for (sym, mut b) in lowered {
-            if let Some(extra) = merged_blocks.remove(&sym) {
-                // Blocks go before tags and depends_on.
-                let pos = b
-                    .items
-                    .iter()
-                    .position(|i| matches!(i, Item::Attr(k, _) if k == "tags" || k == "depends_on"))
-                    .unwrap_or(b.items.len());
-                for (k, it) in extra.into_iter().enumerate() {
-                    b.items.insert(pos + k, it);
-                }
-            }
-            // azapi: export the values other resources read.
-            if b.labels.first().map(String::as_str) == Some("azapi_resource")
-                && let Some(ex) = self.exports.get(&sym)
-            {
-                let list = ex.iter().map(|p| TfExpr::Str(p.clone())).collect();
-                let pos = b
-                    .items
-                    .iter()
-                    .position(|i| matches!(i, Item::Attr(k, _) if k == "depends_on"))
-                    .unwrap_or(b.items.len());
-                b.items.insert(
-                    pos,
-                    Item::Attr("response_export_values".into(), TfExpr::Array(list)),
-                );
-            }
-            main_blocks.push(b);
-        }
         // Module calls and passthrough resources.
         let mut calls = Vec::new();
-        for c in &m.calls {
+        // Registry and git modules hold AWS resources: not called (see the decision).
+        for c in m.calls.iter().filter(|c| c.local) {
             let mut b = Block::new("module", &[&snake(&c.symbol)]);
             b.attr("source", TfExpr::s(c.source.clone()));
             if let Some(v) = &c.version {
@@ -1454,9 +1483,6 @@ impl Lower<'_> {
             if let Some(n) = &c.for_each {
                 let e = self.expr(n);
                 b.attr("for_each", e);
-            }
-            if !c.local {
-                b.items.insert(0, Item::Comment("Placeholder: this module manages AWS resources; replace its source with an Azure module.".into()));
             }
             b.items.push(Item::Blank);
             if c.local {
@@ -1638,6 +1664,37 @@ impl Lower<'_> {
                 b.attr("sensitive", TfExpr::Bool(true));
             }
             outputs.push(b);
+        }
+        // Every expression is lowered: azapi resources export what was read from them.
+        self.storage_azuread = main_blocks_shared_key_off(&lowered);
+        for (sym, mut b) in lowered {
+            if let Some(extra) = merged_blocks.remove(&sym) {
+                // Blocks go before tags and depends_on.
+                let pos = b
+                    .items
+                    .iter()
+                    .position(|i| matches!(i, Item::Attr(k, _) if k == "tags" || k == "depends_on"))
+                    .unwrap_or(b.items.len());
+                for (k, it) in extra.into_iter().enumerate() {
+                    b.items.insert(pos + k, it);
+                }
+            }
+            // azapi: export the values other resources read.
+            if b.labels.first().map(String::as_str) == Some("azapi_resource")
+                && let Some(ex) = self.exports.get(&sym)
+            {
+                let list = ex.iter().map(|p| TfExpr::Str(p.clone())).collect();
+                let pos = b
+                    .items
+                    .iter()
+                    .position(|i| matches!(i, Item::Attr(k, _) if k == "depends_on"))
+                    .unwrap_or(b.items.len());
+                b.items.insert(
+                    pos,
+                    Item::Attr("response_export_values".into(), TfExpr::Array(list)),
+                );
+            }
+            main_blocks.push(b);
         }
         // Data sources the expressions needed.
         let mut data = Vec::new();

@@ -659,7 +659,28 @@ impl<'a> Module<'a> {
 fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
     let name = label(&b.labels[0]);
     let span = conv.sp(b.span());
-    let default = attr(&b.body, "default").map(|e| conv.expr(e));
+    let mut default = attr(&b.body, "default").map(|e| conv.expr(e));
+    // A default naming an AWS resource (`subnet-0abc…`, `sg-…`, `vpc-…`) means nothing in Azure.
+    if let Some(d) = &default {
+        let mut aws_id = false;
+        d.walk(&mut |x| {
+            if let Some(s) = x.as_str() {
+                aws_id |= is_aws_id(s);
+            }
+        });
+        if aws_id {
+            info.notes.push(Note {
+                rule: "tf-variable-aws-id".into(),
+                id: None,
+                span: d.span,
+                title: "Variables whose default is an AWS resource id".into(),
+                context: format!("Variable `{}` defaults to the id of an AWS resource.", label(&b.labels[0])),
+                decision: "The default is dropped: the variable must be given the Azure resource's id.".into(),
+                consequences: "Supply the value of the Azure resource that replaces it (a subnet id, a network security group id, an image).".into(),
+            });
+            default = None;
+        }
+    }
     let tf_type_text = attr(&b.body, "type").and_then(|e| {
         let r = e.span()?;
         let text = conv_text(conv, r)?;
@@ -728,6 +749,18 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
 
 fn conv_text(conv: &Conv, r: std::ops::Range<usize>) -> Option<String> {
     conv.sources.get(conv.file).text.get(r).map(str::to_string)
+}
+
+/// `subnet-0123abcd`, `sg-…`, `vpc-…`, `ami-…`: the id of an AWS resource.
+fn is_aws_id(s: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "subnet-", "sg-", "vpc-", "ami-", "igw-", "rtb-", "eni-", "i-", "nat-", "eipalloc-", "vol-",
+        "snap-", "acl-", "pl-", "vpce-", "tgw-", "lt-",
+    ];
+    PREFIXES.iter().any(|p| {
+        s.strip_prefix(p)
+            .is_some_and(|rest| rest.len() >= 8 && rest.chars().all(|c| c.is_ascii_hexdigit()))
+    })
 }
 
 /// Type constraints of Terraform 0.11 as `terraform fmt` rewrites them.
