@@ -64,6 +64,9 @@ pub fn declare(cx: &mut Ctx) {
             ap.default = p.default.as_ref().map(|d| cx.tr(d));
             ap.allowed = p.allowed_values.iter().map(|v| cx.tr(v)).collect();
         } else {
+            // Terraform output names the variable after the parameter, not the Bicep symbol
+            // (`Environment` → `environment`, not `environment2`).
+            ap.tf_name = Some(crate::backend::terraform::snake(&p.name));
             ap.default = p.default.as_ref().map(|d| value_as(ty, d));
             ap.allowed = p
                 .allowed_values

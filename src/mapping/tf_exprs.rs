@@ -189,16 +189,6 @@ impl Ctx<'_> {
             .is_some_and(|f| !matches!(&f.collection.kind, ExprKind::Call(n, _) if n == "__items"))
     }
 
-    /// The prefix length of a literal CIDR, or of a variable whose default is one.
-    fn literal_prefix_len(&self, e: &Expr) -> Option<i64> {
-        let text = match &e.kind {
-            ExprKind::Str(s) => s.clone(),
-            ExprKind::Ref(p) => self.t.parameter(p)?.default.as_ref()?.as_str()?.to_string(),
-            _ => return None,
-        };
-        text.split('/').nth(1)?.parse().ok()
-    }
-
     fn tr_for(&mut self, fe: &ForExpr, span: Span) -> AzExpr {
         if fe.key.is_some() || fe.cond.is_some() || fe.key_var.is_some() || fe.grouping {
             if self.target_terraform {
@@ -237,12 +227,20 @@ impl Ctx<'_> {
         }
         if f == "cidrsubnet" && args.len() == 3 {
             // cidrsubnet(prefix, newbits, n) → cidrSubnet(prefix, prefix length + newbits, n).
-            let prefix_len = self.literal_prefix_len(&args[0]);
-            if let (Some(len), Some(bits)) = (prefix_len, args[1].literal_i64()) {
-                let p = self.tr(&args[0]);
-                let n = self.tr(&args[2]);
-                return AzExpr::call("cidrSubnet", vec![p, AzExpr::Int(len + bits), n]);
-            }
+            let p = self.tr(&args[0]);
+            let n = self.tr(&args[2]);
+            let bits = self.tr(&args[1]);
+            let len = match (args[0].as_str().and_then(|t| t.split('/').nth(1)?.parse::<i64>().ok()), &bits) {
+                (Some(l), AzExpr::Int(b)) => AzExpr::Int(l + b),
+                _ => {
+                    let plen = AzExpr::call(
+                        "int",
+                        vec![AzExpr::Index(bx(AzExpr::call("split", vec![p.clone(), AzExpr::str("/")])), bx(AzExpr::Int(1)))],
+                    );
+                    AzExpr::Bin("+", bx(plen), bx(bits))
+                }
+            };
+            return AzExpr::call("cidrSubnet", vec![p, len, n]);
         }
         let a: Vec<AzExpr> = args.iter().map(|x| self.tr(x)).collect();
         let call = |n: &str, v: Vec<AzExpr>| AzExpr::call(n, v);

@@ -601,13 +601,16 @@ impl<'a> Lower<'a> {
                 ],
             ),
             "cidrSubnet" => {
-                // cidrSubnet(net, newPrefixLength, i) → cidrsubnet(net, newbits, i).
+                // cidrSubnet(net, newPrefixLength, i) → cidrsubnet(net, newbits, i); a length
+                // written as `prefix length + bits` gives the bits back.
+                let plen_of = |x: &AzExpr| matches!(x, AzExpr::Call(f, _) if f == "int");
                 let bits = match (args.first(), args.get(1)) {
                     (Some(AzExpr::Str(net)), Some(AzExpr::Int(len))) => net
                         .split('/')
                         .nth(1)
                         .and_then(|p| p.parse::<i64>().ok())
                         .map(|p| TfExpr::Num((len - p).to_string())),
+                    (_, Some(AzExpr::Bin("+", l, b))) if plen_of(l) => Some(self.expr(b)),
                     _ => None,
                 };
                 let bits = bits.unwrap_or_else(|| {
@@ -1730,7 +1733,15 @@ impl Lower<'_> {
             };
             files.push(("locals.tf".to_string(), print_file(&[], &[b])));
         }
-        files.push(("providers.tf".to_string(), self.providers(&providers_used)));
+        let declared = t
+            .tf
+            .as_ref()
+            .map(|i| i.required_providers.clone())
+            .unwrap_or_default();
+        files.push((
+            "providers.tf".to_string(),
+            self.providers(&providers_used, &declared),
+        ));
         // Values from terraform.tfvars for variables that survived.
         if let Some(info) = &t.tf {
             // `*.auto.tfvars` override `terraform.tfvars`: the last value of a name wins.
@@ -1764,7 +1775,11 @@ impl Lower<'_> {
         files
     }
 
-    fn providers(&self, used: &BTreeSet<String>) -> String {
+    fn providers(
+        &self,
+        used: &BTreeSet<String>,
+        declared: &[(String, String, Option<String>)],
+    ) -> String {
         let mut req = Block::new("required_providers", &[]);
         let entry = |source: &str, version: &str| {
             TfExpr::Object(vec![
@@ -1789,7 +1804,11 @@ impl Lower<'_> {
                 "kubectl" => ("alekc/kubectl", ">= 2.0.0"),
                 _ => continue,
             };
-            req.attr(p, entry(source, version));
+            // The module's own constraint for a provider it keeps, when it gave one.
+            match declared.iter().find(|(n, _, _)| n == p) {
+                Some((_, s, Some(v))) if !s.is_empty() => req.attr(p, entry(s, v)),
+                _ => req.attr(p, entry(source, version)),
+            };
         }
         let mut tf = Block::new("terraform", &[]);
         tf.attr("required_version", TfExpr::s(">= 1.5.0"));

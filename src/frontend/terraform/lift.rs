@@ -1128,7 +1128,7 @@ fn pass_body(conv: &mut Conv, body: &Body, top: bool) -> Vec<PassItem> {
             }
             Structure::Block(b) => {
                 let kind = b.ident.value().to_string();
-                if top && matches!(kind.as_str(), "lifecycle" | "provisioner" | "connection") {
+                if top && kind == "lifecycle" {
                     continue;
                 }
                 let labels = b.labels.iter().map(label).collect();

@@ -79,7 +79,8 @@ pub struct TfInfo {
     /// The module folder, relative to the run's root.
     pub dir: String,
     pub providers: Vec<(String, Option<String>, Span)>,
-    pub required_providers: Vec<(String, String)>,
+    /// `required_providers`: name, source, version constraint.
+    pub required_providers: Vec<(String, String, Option<String>)>,
     pub backend: Option<(String, Span)>,
     pub modules: Vec<ModuleCall>,
     pub passthrough: Vec<PassResource>,
@@ -346,7 +347,7 @@ struct Module<'a> {
     modules: Vec<(FileId, &'a Block)>,
     locals: Vec<(FileId, String, Span, &'a Expression)>,
     providers: Vec<(String, Option<String>, Span)>,
-    required_providers: Vec<(String, String)>,
+    required_providers: Vec<(String, String, Option<String>)>,
     backend: Option<(String, Span)>,
     moved: Vec<Span>,
     imports: Vec<Span>,
@@ -514,25 +515,30 @@ impl<'a> Module<'a> {
                             "required_providers" => {
                                 for p in inner.body.iter() {
                                     if let Structure::Attribute(a) = p {
-                                        let source = match &a.value {
+                                        let field = |name: &str| match &a.value {
                                             Expression::Object(o) => o
                                                 .iter()
                                                 .find(|(k, _)| {
-                                                    k.as_ident().map(|i| i.as_str())
-                                                        == Some("source")
+                                                    k.as_ident().map(|i| i.as_str()) == Some(name)
                                                 })
                                                 .and_then(|(_, v)| match v.expr() {
                                                     Expression::String(s) => {
                                                         Some(s.value().to_string())
                                                     }
                                                     _ => None,
-                                                })
-                                                .unwrap_or_default(),
-                                            Expression::String(s) => s.value().to_string(),
-                                            _ => String::new(),
+                                                }),
+                                            Expression::String(s) if name == "version" => {
+                                                Some(s.value().to_string())
+                                            }
+                                            _ => None,
                                         };
-                                        self.required_providers
-                                            .push((a.key.value().to_string(), source));
+                                        let source = field("source").unwrap_or_default();
+                                        let version = field("version");
+                                        self.required_providers.push((
+                                            a.key.value().to_string(),
+                                            source,
+                                            version,
+                                        ));
                                     }
                                 }
                             }
