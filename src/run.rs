@@ -237,7 +237,8 @@ fn place_modules(modules: &mut ModuleMap, sources: &mut SourceMap, tables: &Tabl
         }
     }
     // With several PATH arguments, each one's modules go under a folder named after it.
-    let roots: std::collections::BTreeSet<PathBuf> = modules.keys().map(|(r, _)| r.clone()).collect();
+    let roots: std::collections::BTreeSet<PathBuf> =
+        modules.keys().map(|(r, _)| r.clone()).collect();
     let mut root_dir: std::collections::BTreeMap<PathBuf, String> = Default::default();
     if roots.len() > 1 {
         let mut used = std::collections::BTreeSet::new();
@@ -257,7 +258,10 @@ fn place_modules(modules: &mut ModuleMap, sources: &mut SourceMap, tables: &Tabl
     }
     for (root, dir) in modules.keys() {
         let local = if dir.split('/').any(|s| s == "..") {
-            let name = dir.rsplit('/').find(|s| !s.is_empty() && *s != "..").unwrap_or("module");
+            let name = dir
+                .rsplit('/')
+                .find(|s| !s.is_empty() && *s != "..")
+                .unwrap_or("module");
             p.moved.insert((root.clone(), dir.clone()));
             format!("_modules/{name}")
         } else {

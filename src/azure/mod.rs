@@ -50,6 +50,8 @@ pub struct AzVar {
     pub name: String,
     pub value: AzExpr,
     pub comment: Option<String>,
+    /// The Terraform local it came from: Terraform output keeps that name.
+    pub tf_name: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -165,6 +165,7 @@ pub fn map_template(
                 name: "nameSuffix".into(),
                 value: AzExpr::call("uniqueString", vec![AzExpr::path("resourceGroup()", "id")]),
                 comment: Some("Makes globally unique names (storage, Key Vault, Service Bus, sites) deterministic per resource group.".into()),
+                tf_name: None,
             },
         );
     }

@@ -179,6 +179,7 @@ pub fn conditions_and_mappings(cx: &mut Ctx) {
             name,
             value,
             comment: Some(format!("Was Mappings.{}.", m.name)),
+            tf_name: None,
         });
     }
     for c in &cx.t.conditions {
@@ -189,6 +190,7 @@ pub fn conditions_and_mappings(cx: &mut Ctx) {
             name,
             value,
             comment: Some(format!("Was Conditions.{}.", c.name)),
+            tf_name: None,
         });
     }
     cx.subject = None;

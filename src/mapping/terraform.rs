@@ -20,6 +20,7 @@ pub(super) fn declare_locals(cx: &mut Ctx) {
             name,
             value,
             comment: None,
+            tf_name: Some(l.name.clone()),
         });
     }
     cx.subject = None;

@@ -152,6 +152,11 @@ impl Ctx<'_> {
         let i = self.referenced(base)?;
         let r = &self.t.resources[i];
         let Some(fe) = r.for_each.clone() else {
+            // A conditional resource: in Terraform the splat stays a splat (empty when off).
+            if self.target_terraform && r.condition.is_some() {
+                let x = self.tr(base);
+                return Some(AzExpr::call("__cond_splat", vec![x]));
+            }
             return Some(AzExpr::Array(vec![self.tr(base)]));
         };
         let sym = self.prepared[i].sym.clone();
@@ -225,17 +230,30 @@ impl Ctx<'_> {
             }
             return AzExpr::Array(vec![self.tr(&args[0])]);
         }
+        // Terraform output keeps every Terraform function as written (its arguments translated).
+        if self.target_terraform && !f.starts_with("__") {
+            let a: Vec<AzExpr> = args.iter().map(|x| self.tr(x)).collect();
+            return AzExpr::call(&format!("tf:{f}"), a);
+        }
         if f == "cidrsubnet" && args.len() == 3 {
             // cidrsubnet(prefix, newbits, n) → cidrSubnet(prefix, prefix length + newbits, n).
             let p = self.tr(&args[0]);
             let n = self.tr(&args[2]);
             let bits = self.tr(&args[1]);
-            let len = match (args[0].as_str().and_then(|t| t.split('/').nth(1)?.parse::<i64>().ok()), &bits) {
+            let len = match (
+                args[0]
+                    .as_str()
+                    .and_then(|t| t.split('/').nth(1)?.parse::<i64>().ok()),
+                &bits,
+            ) {
                 (Some(l), AzExpr::Int(b)) => AzExpr::Int(l + b),
                 _ => {
                     let plen = AzExpr::call(
                         "int",
-                        vec![AzExpr::Index(bx(AzExpr::call("split", vec![p.clone(), AzExpr::str("/")])), bx(AzExpr::Int(1)))],
+                        vec![AzExpr::Index(
+                            bx(AzExpr::call("split", vec![p.clone(), AzExpr::str("/")])),
+                            bx(AzExpr::Int(1)),
+                        )],
                     );
                     AzExpr::Bin("+", bx(plen), bx(bits))
                 }
@@ -247,6 +265,7 @@ impl Ctx<'_> {
         let arg = |i: usize| a.get(i).cloned().unwrap_or(AzExpr::Null);
         match (f, a.len()) {
             ("__items", 1) => call("items", a),
+            ("__range", 1) => call("range", vec![AzExpr::Int(0), arg(0)]),
             ("join", 2) => call("join", vec![arg(1), arg(0)]),
             ("split", 2) => call("split", vec![arg(1), arg(0)]),
             ("lower", 1) => call("toLower", a),

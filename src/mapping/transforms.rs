@@ -402,6 +402,7 @@ pub(super) fn lookup_var(cx: &mut Ctx, key: &str, value: AzExpr, comment: &str) 
         name: sym.clone(),
         value,
         comment: Some(comment.to_string()),
+        tf_name: None,
     });
     cx.param_syms.insert(k, sym.clone());
     sym

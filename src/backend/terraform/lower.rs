@@ -226,7 +226,10 @@ impl<'a> Lower<'a> {
     }
 
     fn same_loop(&self, sym: &str) -> bool {
-        match (&self.current_loop, self.resource(sym).and_then(|r| r.for_each.as_ref())) {
+        match (
+            &self.current_loop,
+            self.resource(sym).and_then(|r| r.for_each.as_ref()),
+        ) {
             (Some((c, _)), Some((_, other))) => c == other,
             _ => false,
         }
@@ -259,7 +262,10 @@ impl<'a> Lower<'a> {
                             }
                             LoopKind::List(l) => {
                                 let l = self.expr(&l);
-                                TfExpr::Index(Box::new(TfExpr::call("tolist", vec![l])), Box::new(ix.clone()))
+                                TfExpr::Index(
+                                    Box::new(TfExpr::call("tolist", vec![l])),
+                                    Box::new(ix.clone()),
+                                )
                             }
                             _ => ix.clone(),
                         },
@@ -271,7 +277,11 @@ impl<'a> Lower<'a> {
             },
             // A copy of a resource looped like the current one: the same copy.
             (None, Some(_)) if self.same_loop(sym) => {
-                let key = self.current_loop.as_ref().map(|(_, k)| super::hcl::inline(k)).unwrap_or_default();
+                let key = self
+                    .current_loop
+                    .as_ref()
+                    .map(|(_, k)| super::hcl::inline(k))
+                    .unwrap_or_default();
                 format!("{}[{key}]", self.address(sym).unwrap_or_default())
             }
             _ => self.instance(sym).unwrap_or_default(),
@@ -677,6 +687,11 @@ impl<'a> Lower<'a> {
                 }
             }
             f if f.starts_with("tf:") => c(&f[3..], a),
+            // `azurerm_x.y[0].attr` of a conditional resource → `azurerm_x.y[*].attr`.
+            "__cond_splat" => match arg(0) {
+                TfExpr::Ref(r) if r.contains("[0].") => TfExpr::Ref(r.replacen("[0].", "[*].", 1)),
+                other => TfExpr::Array(vec![other]),
+            },
             "format" => match args.first() {
                 Some(AzExpr::Str(fmt)) => {
                     let mut s = String::new();
@@ -1387,7 +1402,10 @@ impl Lower<'_> {
             self.params.insert(p.name.clone(), (name, via_local));
         }
         for v in &m.vars {
-            let name = unique(&mut local_names, snake(&v.name));
+            let name = unique(
+                &mut local_names,
+                v.tf_name.clone().unwrap_or_else(|| snake(&v.name)),
+            );
             self.vars.insert(v.name.clone(), name);
         }
         // Resources; a failed azurerm lowering becomes azapi on the next round.
@@ -1733,11 +1751,10 @@ impl Lower<'_> {
             };
             files.push(("locals.tf".to_string(), print_file(&[], &[b])));
         }
-        let declared = t
-            .tf
-            .as_ref()
-            .map(|i| i.required_providers.clone())
-            .unwrap_or_default();
+        let declared =
+            t.tf.as_ref()
+                .map(|i| i.required_providers.clone())
+                .unwrap_or_default();
         files.push((
             "providers.tf".to_string(),
             self.providers(&providers_used, &declared),

@@ -774,7 +774,7 @@ pub fn resources(
                         loop_name: "count".into(),
                         ident: "count".into(),
                         collection: Expr::new(
-                            ExprKind::Call("range".into(), vec![c.clone()]),
+                            ExprKind::Call("__range".into(), vec![c.clone()]),
                             c.span,
                         ),
                     }),

@@ -760,8 +760,23 @@ fn conv_text(conv: &Conv, r: std::ops::Range<usize>) -> Option<String> {
 /// `subnet-0123abcd`, `sg-…`, `vpc-…`, `ami-…`: the id of an AWS resource.
 fn is_aws_id(s: &str) -> bool {
     const PREFIXES: &[&str] = &[
-        "subnet-", "sg-", "vpc-", "ami-", "igw-", "rtb-", "eni-", "i-", "nat-", "eipalloc-", "vol-",
-        "snap-", "acl-", "pl-", "vpce-", "tgw-", "lt-",
+        "subnet-",
+        "sg-",
+        "vpc-",
+        "ami-",
+        "igw-",
+        "rtb-",
+        "eni-",
+        "i-",
+        "nat-",
+        "eipalloc-",
+        "vol-",
+        "snap-",
+        "acl-",
+        "pl-",
+        "vpce-",
+        "tgw-",
+        "lt-",
     ];
     PREFIXES.iter().any(|p| {
         s.strip_prefix(p)
