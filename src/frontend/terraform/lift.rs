@@ -708,10 +708,14 @@ pub fn resources(
                     if count.is_some() || for_each.is_some() {
                         // References to it stand for the parent, when the parent is known.
                         // `for_each = aws_s3_bucket.this` with `bucket = each.value.id` names it too.
+                        let is_parent = |id: &String| {
+                            info.tf_names.get(id).map(|(t, _)| t) == Some(&fold.into)
+                        };
                         let parent = by
                             .as_ref()
                             .and_then(referenced_id)
-                            .or_else(|| for_each.as_ref().and_then(referenced_id));
+                            .filter(is_parent)
+                            .or_else(|| for_each.as_ref().and_then(referenced_id).filter(is_parent));
                         match parent {
                             Some(p) => t.aliases.push((id.clone(), p)),
                             None => t.resources.push(Resource {
