@@ -88,6 +88,8 @@ pub struct AzResource {
     pub source: String,
     /// A reference to a resource declared elsewhere (`existing`): only parent and name are printed.
     pub existing: bool,
+    /// Terraform output: `lifecycle { prevent_destroy = true }` (the source kept it on deletion).
+    pub prevent_destroy: bool,
 }
 
 /// A call of another converted module (Terraform `module` block).

@@ -380,7 +380,22 @@ impl Ctx<'_> {
             && policy != "Delete"
             && status != "not-needed"
         {
-            self.decide(
+            if self.target_terraform {
+                // Terraform destroys what leaves the configuration: guard the resources.
+                let id = r.id.clone();
+                for res in self.module.resources.iter_mut().filter(|x| x.source == id) {
+                    res.prevent_destroy = true;
+                }
+                self.decide(
+                    "deletion-policy",
+                    Some((&r.id, *span)),
+                    &format!("{policy} of {}: prevent_destroy", r.id),
+                    &format!("The source protects the resource from deletion (`{policy}`)."),
+                    "Its Azure resources carry `lifecycle { prevent_destroy = true }`: Terraform refuses a plan that destroys them.",
+                    "Remove the setting deliberately before decommissioning; for Snapshot, take a backup first. A `CanNotDelete` lock also guards against deletion outside Terraform.",
+                );
+            } else {
+                self.decide(
                     "deletion-policy",
                     Some((&r.id, *span)),
                     &format!("DeletionPolicy {policy} of {}", r.id),
@@ -388,6 +403,7 @@ impl Ctx<'_> {
                     "Azure deployments never delete resources they no longer declare (incremental mode); nothing replaces the policy in the Bicep.",
                     "To guard against deletion add a `CanNotDelete` resource lock; for Snapshot, take a backup before deleting.",
                 );
+            }
         }
         azure.append(&mut self.extra_azure);
         let decisions = self.current_decisions.clone();

@@ -1689,6 +1689,14 @@ impl Lower<'_> {
         // Every expression is lowered: azapi resources export what was read from them.
         self.storage_azuread = main_blocks_shared_key_off(&lowered);
         for (sym, mut b) in lowered {
+            if self
+                .resource(&sym)
+                .is_some_and(|r| r.prevent_destroy && !r.existing)
+            {
+                let mut l = Block::new("lifecycle", &[]);
+                l.attr("prevent_destroy", TfExpr::Bool(true));
+                b.block(l);
+            }
             if let Some(extra) = merged_blocks.remove(&sym) {
                 // Blocks go before tags and depends_on.
                 let pos = b

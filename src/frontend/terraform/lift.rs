@@ -708,14 +708,15 @@ pub fn resources(
                     if count.is_some() || for_each.is_some() {
                         // References to it stand for the parent, when the parent is known.
                         // `for_each = aws_s3_bucket.this` with `bucket = each.value.id` names it too.
-                        let is_parent = |id: &String| {
-                            info.tf_names.get(id).map(|(t, _)| t) == Some(&fold.into)
-                        };
+                        let is_parent =
+                            |id: &String| info.tf_names.get(id).map(|(t, _)| t) == Some(&fold.into);
                         let parent = by
                             .as_ref()
                             .and_then(referenced_id)
                             .filter(is_parent)
-                            .or_else(|| for_each.as_ref().and_then(referenced_id).filter(is_parent));
+                            .or_else(|| {
+                                for_each.as_ref().and_then(referenced_id).filter(is_parent)
+                            });
                         match parent {
                             Some(p) => t.aliases.push((id.clone(), p)),
                             None => t.resources.push(Resource {
@@ -792,7 +793,8 @@ pub fn resources(
                     properties: obj(props, span),
                     depends_on,
                     condition: condition.map(|c| (c, span)),
-                    deletion_policy: None,
+                    deletion_policy: prevent_destroy(b)
+                        .map(|s| ("Retain".to_string(), conv.sp(Some(s)))),
                     for_each: for_each_model,
                     implicit: false,
                 });
@@ -1030,6 +1032,24 @@ fn reaches(t: &Template, from: &str, to: &str) -> bool {
         }
     }
     false
+}
+
+/// `lifecycle { prevent_destroy = true }`: its span.
+fn prevent_destroy(b: &Block) -> Option<std::ops::Range<usize>> {
+    b.body.iter().find_map(|s| match s {
+        Structure::Block(l) if l.ident.value().as_str() == "lifecycle" => {
+            l.body.iter().find_map(|x| match x {
+                Structure::Attribute(a)
+                    if a.key.value().as_str() == "prevent_destroy"
+                        && matches!(&a.value, Expression::Bool(v) if *v.value()) =>
+                {
+                    a.span()
+                }
+                _ => None,
+            })
+        }
+        _ => None,
+    })
 }
 
 /// Decisions for what Terraform's meta-arguments ask that Azure handles otherwise.
