@@ -1072,8 +1072,8 @@ fn meta_notes(conv: &mut Conv, b: &Block, ty: &str, name: &str, info: &mut TfInf
                     span: conv.sp(l.span()),
                     title: format!("{id}: lifecycle settings"),
                     context: format!("The resource sets {} in a `lifecycle` block.", keys.join(", ")),
-                    decision: "They are not carried over: they name AWS attributes or guard the AWS resource.".into(),
-                    consequences: "For `prevent_destroy`, add a `CanNotDelete` resource lock (or `prevent_destroy` on the Azure resource); re-create `ignore_changes` with azurerm argument names where still needed.".into(),
+                    decision: "`prevent_destroy` carries over to the Azure resources in Terraform output; the other settings name AWS attributes or AWS replacement behaviour and are not carried over.".into(),
+                    consequences: "Re-create `ignore_changes` with azurerm argument names where still needed; in Bicep output, guard against deletion with a `CanNotDelete` lock.".into(),
                 });
             }
             Structure::Block(p) if p.ident.value().as_str() == "provisioner" => {
