@@ -3,7 +3,7 @@
 
 use super::context::Ctx;
 use super::names::lower_camel;
-use crate::azure::{AzCall, AzExpr, AzPass, AzPassItem, AzVar};
+use crate::azure::{AzCall, AzPass, AzPassItem, AzVar};
 use crate::frontend::terraform::PassItem;
 
 /// Locals become variables, in declaration order.
@@ -221,5 +221,4 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
             span,
         );
     }
-    let _ = AzExpr::Null;
 }

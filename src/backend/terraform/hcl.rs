@@ -220,9 +220,7 @@ fn escape(s: &str) -> String {
 }
 
 fn multiline_object(entries: Vec<(String, String)>, indent: usize) -> String {
-    // Render as an attribute body so alignment follows the same rules.
-    let items: Vec<Item> = Vec::new();
-    let _ = items;
+    // The same alignment rules as a block body.
     let mut out = String::from("{\n");
     let mut i = 0;
     while i < entries.len() {

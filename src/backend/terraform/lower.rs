@@ -1319,8 +1319,7 @@ pub fn emit(
 impl Lower<'_> {
     fn decide_forms(&mut self) {
         for r in &self.m.resources {
-            if let Some(why) = self.forced.get(&r.symbol).cloned() {
-                let _ = why;
+            if self.forced.contains_key(&r.symbol) {
                 self.forms
                     .insert(r.symbol.clone(), Form::Azapi { data: r.existing });
                 continue;

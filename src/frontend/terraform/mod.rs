@@ -221,7 +221,7 @@ pub fn parse_module(
     for (f, b) in &m.modules {
         conv.file = *f;
         info.modules
-            .push(module_call(&mut conv, b, sources, dir, &mut diagnostics));
+            .push(module_call(&mut conv, b, dir, &mut diagnostics));
     }
     lift::resources(&mut conv, &m.resources, tables, &mut t, &mut info);
     for (f, b) in &var_values {
@@ -813,13 +813,7 @@ fn tf_type(e: &Expression) -> String {
     }
 }
 
-fn module_call(
-    conv: &mut Conv,
-    b: &Block,
-    sources: &SourceMap,
-    dir: &str,
-    diags: &mut Vec<Diagnostic>,
-) -> ModuleCall {
+fn module_call(conv: &mut Conv, b: &Block, dir: &str, diags: &mut Vec<Diagnostic>) -> ModuleCall {
     let name = label(&b.labels[0]);
     let span = conv.sp(b.span());
     let (source, source_span) = match attr(&b.body, "source") {
@@ -847,7 +841,6 @@ fn module_call(
         } else {
             None
         };
-    let _ = sources;
     let mut inputs = Vec::new();
     let mut count = None;
     let mut for_each = None;
