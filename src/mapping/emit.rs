@@ -57,22 +57,29 @@ impl Ctx<'_> {
         let name = self
             .eval(i, &spec.name, consumed)
             .unwrap_or_else(|| AzExpr::str(kebab(&r.id)));
-        let name =
-            if r.for_each.is_some() && !shared && !mentions_loop_var(&name, self.loop_var.as_ref())
-            {
-                let var = self
-                    .loop_var
-                    .as_ref()
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default();
-                super::exprs::interp(vec![
-                    Interp::Expr(name),
-                    Interp::Lit("-".into()),
-                    Interp::Expr(AzExpr::ident(var)),
-                ])
-            } else {
-                name
-            };
+        // A child of a resource looped with it (a storage account's `default` blob service)
+        // is unique within its parent: its name takes no loop suffix.
+        let child_of_own = parent
+            .as_ref()
+            .is_some_and(|p| self.prepared[i].symbols.values().any(|s| s == p));
+        let name = if r.for_each.is_some()
+            && !shared
+            && !child_of_own
+            && !mentions_loop_var(&name, self.loop_var.as_ref())
+        {
+            let var = self
+                .loop_var
+                .as_ref()
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            super::exprs::interp(vec![
+                Interp::Expr(name),
+                Interp::Lit("-".into()),
+                Interp::Expr(AzExpr::ident(var)),
+            ])
+        } else {
+            name
+        };
         let location = match &spec.location {
             None | Some(Value::Bool(false)) => None,
             Some(Value::Bool(true)) => Some(AzExpr::ident("location")),
