@@ -44,6 +44,8 @@ pub struct ParamOut {
 pub struct DataStore {
     pub id: String,
     pub kind: String,
+    /// The source file (a module's `.tf` file, or the template).
+    pub file: String,
     pub line: usize,
     pub target: String,
     pub tool: String,

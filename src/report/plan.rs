@@ -19,7 +19,8 @@ pub type AzureName<'a> = &'a dyn Fn(&str, &str) -> Option<String>;
 pub fn data_stores(t: &Template, sources: &SourceMap, azure_name: AzureName) -> Vec<DataStore> {
     let mut out = Vec::new();
     for (i, r) in t.resources.iter().enumerate() {
-        let line = sources.locate(r.span).1;
+        let (file, line, _) = sources.locate(r.span);
+        let file = file.to_string();
         let store = match r.ty.as_str() {
             "AWS::S3::Bucket" => {
                 let name = r
@@ -29,6 +30,7 @@ pub fn data_stores(t: &Template, sources: &SourceMap, azure_name: AzureName) -> 
                     .unwrap_or_else(|| format!("<{} bucket name>", r.id));
                 DataStore {
                     id: r.id.clone(),
+                    file: file.clone(),
                     kind: "S3 bucket".into(),
                     line,
                     target: "Blob Storage container".into(),
@@ -75,6 +77,7 @@ pub fn data_stores(t: &Template, sources: &SourceMap, azure_name: AzureName) -> 
                 };
                 DataStore {
                     id: r.id.clone(),
+                    file: file.clone(),
                     kind: format!("RDS {engine}"),
                     line,
                     target: target.into(),
@@ -96,6 +99,7 @@ pub fn data_stores(t: &Template, sources: &SourceMap, azure_name: AzureName) -> 
             }
             "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => DataStore {
                 id: r.id.clone(),
+                file: file.clone(),
                 kind: "DynamoDB table".into(),
                 line,
                 target: "Cosmos DB for NoSQL container".into(),
