@@ -1593,45 +1593,24 @@ impl Lower<'_> {
                 ));
             }
             let len = TfExpr::call("length", vec![var.clone()]);
-            if let Some(n) = p.min_length {
-                checks.push((
-                    TfExpr::Bin(
-                        ">=".into(),
-                        Box::new(len.clone()),
+            let bounds = [
+                (p.min_length, ">=", &len, "at least {n} characters long"),
+                (p.max_length, "<=", &len, "at most {n} characters long"),
+                (p.min_value, ">=", &var, "at least {n}"),
+                (p.max_value, "<=", &var, "at most {n}"),
+            ];
+            for (bound, op, subject, text) in bounds {
+                if let Some(n) = bound {
+                    let cond = TfExpr::Bin(
+                        op.into(),
+                        Box::new(subject.clone()),
                         Box::new(TfExpr::Num(n.to_string())),
-                    ),
-                    format!("Must be at least {n} characters long."),
-                ));
-            }
-            if let Some(n) = p.max_length {
-                checks.push((
-                    TfExpr::Bin(
-                        "<=".into(),
-                        Box::new(len.clone()),
-                        Box::new(TfExpr::Num(n.to_string())),
-                    ),
-                    format!("Must be at most {n} characters long."),
-                ));
-            }
-            if let Some(n) = p.min_value {
-                checks.push((
-                    TfExpr::Bin(
-                        ">=".into(),
-                        Box::new(var.clone()),
-                        Box::new(TfExpr::Num(n.to_string())),
-                    ),
-                    format!("Must be at least {n}."),
-                ));
-            }
-            if let Some(n) = p.max_value {
-                checks.push((
-                    TfExpr::Bin(
-                        "<=".into(),
-                        Box::new(var.clone()),
-                        Box::new(TfExpr::Num(n.to_string())),
-                    ),
-                    format!("Must be at most {n}."),
-                ));
+                    );
+                    checks.push((
+                        cond,
+                        format!("Must be {}.", text.replace("{n}", &n.to_string())),
+                    ));
+                }
             }
             for (cond, msg) in checks {
                 // A variable with a null default must pass validation when unset.

@@ -576,6 +576,21 @@ pub fn policy_document(conv: &mut Conv, b: &Block) -> Expr {
     )
 }
 
+/// A resource with properties only (no meta-arguments): split resources kept on their own.
+fn stand_alone(id: String, span: Span, ty: String, props: Props) -> Resource {
+    Resource {
+        id,
+        span,
+        ty,
+        properties: obj(props, span),
+        depends_on: Vec::new(),
+        condition: None,
+        deletion_policy: None,
+        for_each: None,
+        implicit: false,
+    }
+}
+
 /// The logical id a `by` argument references (`aws_s3_bucket.b.id` → `B`).
 fn referenced_id(e: &Expr) -> Option<String> {
     match &e.kind {
@@ -719,17 +734,12 @@ pub fn resources(
                             });
                         match parent {
                             Some(p) => t.aliases.push((id.clone(), p)),
-                            None => t.resources.push(Resource {
-                                id: id.clone(),
+                            None => t.resources.push(stand_alone(
+                                id.clone(),
                                 span,
-                                ty: tables.lift.cfn_type(&ty),
-                                properties: obj(props.clone(), span),
-                                depends_on: Vec::new(),
-                                condition: None,
-                                deletion_policy: None,
-                                for_each: None,
-                                implicit: false,
-                            }),
+                                tables.lift.cfn_type(&ty),
+                                props.clone(),
+                            )),
                         }
                         info.notes.push(Note {
                             rule: "tf-fold-looped".into(),
@@ -879,17 +889,8 @@ pub fn resources(
                         None => set_path(&mut props, prop, by.span, by.clone()),
                     }
                 }
-                t.resources.push(Resource {
-                    id: p.id.clone(),
-                    span: p.span,
-                    ty,
-                    properties: obj(props, p.span),
-                    depends_on: Vec::new(),
-                    condition: None,
-                    deletion_policy: None,
-                    for_each: None,
-                    implicit: false,
-                });
+                t.resources
+                    .push(stand_alone(p.id.clone(), p.span, ty, props));
                 continue;
             }
         }
@@ -957,17 +958,12 @@ pub fn resources(
             }
             None => {
                 // Keep a stand-in so references to it still resolve; it is reported as manual.
-                t.resources.push(Resource {
-                    id: p.id.clone(),
-                    span: p.span,
-                    ty: tables.lift.cfn_type(&p.tf),
-                    properties: obj(p.props.clone(), p.span),
-                    depends_on: Vec::new(),
-                    condition: None,
-                    deletion_policy: None,
-                    for_each: None,
-                    implicit: false,
-                });
+                t.resources.push(stand_alone(
+                    p.id.clone(),
+                    p.span,
+                    tables.lift.cfn_type(&p.tf),
+                    p.props.clone(),
+                ));
                 info.notes.push(Note {
                     rule: "tf-fold-parent-outside".into(),
                     id: Some(p.id.clone()),
