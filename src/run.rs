@@ -625,39 +625,137 @@ pub fn run(opts: &Options) -> Outcome {
     if outcome.exit_code == 2 || outcome.report.is_none() {
         return outcome;
     }
-    if !opts.force {
-        let foreign = crate::output::foreign_files(&opts.out);
-        if !foreign.is_empty() {
+    match crate::output::write(&opts.out, &outcome.files, opts.force) {
+        Ok(_) => {}
+        Err(problems) => {
+            let mut partly = false;
+            for p in problems {
+                partly |= matches!(p, crate::output::Problem::Io { changed: true, .. });
+                let d = out_diagnostic(&opts.out, p, &mut outcome.sources);
+                outcome.diagnostics.push(d);
+            }
+            outcome.exit_code = 1;
+            if !partly {
+                outcome.report = None;
+            }
+        }
+    }
+    outcome
+}
+
+/// A refusal to write OUT as a diagnostic; manifest entries point into the manifest.
+fn out_diagnostic(
+    out: &std::path::Path,
+    p: crate::output::Problem,
+    sources: &mut SourceMap,
+) -> Diagnostic {
+    use crate::output::Problem;
+    let shown = out.display();
+    let rel = |r: &str| {
+        if r.is_empty() {
+            shown.to_string()
+        } else {
+            format!("{shown}/{r}")
+        }
+    };
+    match p {
+        Problem::NotAFolder => Diagnostic::global(
+            codes::OUT_NOT_FOLDER,
+            format!("{shown} is a file, not a folder; nothing was written"),
+        )
+        .help("give -o a folder (new or one aws2azure wrote before)"),
+        Problem::Link(r) => Diagnostic::global(
+            codes::OUT_LINK,
+            format!(
+                "{} is a symbolic link; aws2azure never writes through links, so nothing was written",
+                rel(&r)
+            ),
+        )
+        .help("remove the link (or give -o a real folder); --force does not override this"),
+        Problem::Special(r) => Diagnostic::global(
+            codes::OUT_KIND,
+            format!(
+                "{} is neither a file nor a folder; nothing was written",
+                rel(&r)
+            ),
+        )
+        .help("remove it from the output folder"),
+        Problem::ManifestEntry {
+            file,
+            line,
+            entry,
+            why,
+        } => {
+            let path = out.join(file);
+            let text = std::fs::read(&path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            let id = sources.add(rel(file), std::sync::Arc::from(text.as_str()));
+            let f = sources.get(id);
+            let start = f.offset_of(line - 1, 0);
+            let len = text[start..].find('\n').unwrap_or(text.len() - start);
+            Diagnostic::new(
+                codes::OUT_MANIFEST,
+                crate::source::Span::new(id, start, start + len),
+                format!(
+                    "the manifest lists `{entry}`, {why}; nothing was written or deleted"
+                ),
+                "not a path inside the output folder",
+            )
+            .help("aws2azure only writes plain relative paths; delete this line (or the manifest) and rerun")
+        }
+        Problem::Kind { rel: r, want_file } => Diagnostic::global(
+            codes::OUT_KIND,
+            if want_file {
+                format!(
+                    "{} is a folder where aws2azure writes a file; nothing was written",
+                    rel(&r)
+                )
+            } else {
+                format!(
+                    "{} is a file where aws2azure needs a folder; nothing was written",
+                    rel(&r)
+                )
+            },
+        )
+        .help("move it out of the output folder, or choose another output folder"),
+        Problem::Foreign(foreign) => {
             let list = foreign
                 .iter()
                 .take(5)
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(", ");
-            outcome.diagnostics.push(
-                Diagnostic::global(
-                    codes::OUT_FOREIGN,
-                    format!(
-                        "{} holds {} file(s) aws2azure did not write ({list}); nothing was written",
-                        opts.out.display(),
-                        foreign.len()
-                    ),
-                )
-                .help("choose an empty output folder, or pass --force to overwrite"),
-            );
-            outcome.exit_code = 1;
-            outcome.report = None;
-            return outcome;
+            Diagnostic::global(
+                codes::OUT_FOREIGN,
+                format!(
+                    "{shown} holds {} file(s) aws2azure did not write ({list}); nothing was written",
+                    foreign.len()
+                ),
+            )
+            .help("choose an empty output folder, or pass --force to overwrite")
         }
-    }
-    if let Err(e) = crate::output::write_all(&opts.out, &outcome.files) {
-        outcome.diagnostics.push(Diagnostic::global(
+        Problem::Locked { pid } => Diagnostic::global(
+            codes::OUT_LOCKED,
+            format!(
+                "another aws2azure run{} is writing {shown}; nothing was written",
+                pid.map(|p| format!(" (process {p})")).unwrap_or_default()
+            ),
+        )
+        .help(format!(
+            "wait for it to finish and rerun; if no run is active, delete {}",
+            rel(crate::output::LOCK)
+        )),
+        Problem::Io { what, changed } => Diagnostic::global(
             codes::IO_WRITE,
-            format!("cannot write {}: {e}", opts.out.display()),
-        ));
-        outcome.exit_code = 1;
+            if changed {
+                format!("cannot write {shown}: {what}; the next run completes the update")
+            } else {
+                format!("cannot write {shown}: {what}; nothing was written")
+            },
+        )
+        .help("check the folder's permissions and free space"),
     }
-    outcome
 }
 
 /// Everything except writing: the files a run would write, in memory.

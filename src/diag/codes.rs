@@ -22,6 +22,11 @@ codes! {
     IO_READ = "io::read", Error, "an input file could not be read";
     IO_WRITE = "io::write", Error, "an output file could not be written";
     OUT_FOREIGN = "out::foreign-file", Error, "the output folder holds a file aws2azure did not write";
+    OUT_LINK = "out::symlink", Error, "the output folder holds a symbolic link; aws2azure never writes through links";
+    OUT_MANIFEST = "out::manifest", Error, "a manifest entry is not a plain relative path inside the output folder";
+    OUT_KIND = "out::kind", Error, "a file aws2azure writes is a folder in OUT, or a folder it needs is a file";
+    OUT_LOCKED = "out::locked", Error, "another aws2azure run is writing the output folder";
+    OUT_NOT_FOLDER = "out::not-a-folder", Error, "the output path exists and is not a folder";
     USAGE_NO_TEMPLATE = "usage::no-template", Error, "no CloudFormation template was found under the given paths";
     USAGE_PATH = "usage::path", Error, "a path given on the command line does not exist";
     USAGE_TARGET = "usage::target", Error, "the requested output language is not supported yet";
