@@ -315,9 +315,10 @@ pub fn convert_parsed(
         };
     };
     let g = graph::build(&t, &mut diagnostics);
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let mapped = mapping::map_template(&t, tables, sources, target == Target::Terraform);
     diagnostics.extend(mapped.diagnostics);
+    // Errors the mapping found (invalid rules, widened access) stop the output too.
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let file_path = &sources.get(t.file).path;
     let resources = mapped
         .resources

@@ -72,6 +72,19 @@ fn manifest(root: &std::path::Path) -> Vec<Row> {
         .collect()
 }
 
+/// Security groups that became an NSG (each one checked by the access check).
+fn nsg_count(s: &aws2azure::report::StackOut) -> usize {
+    s.resources
+        .iter()
+        .filter(|r| {
+            r.ty == "AWS::EC2::SecurityGroup"
+                && r.azure
+                    .iter()
+                    .any(|a| a.ty == "Microsoft.Network/networkSecurityGroups")
+        })
+        .count()
+}
+
 #[test]
 fn corpus_cloudformation() {
     let Some(root) = common::corpus() else {
@@ -86,6 +99,7 @@ fn corpus_cloudformation() {
     let mut failed_samples = Vec::new();
     let mut manual: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut panics = Vec::new();
+    let (mut nsgs, mut widened) = (0, Vec::new());
     for row in &rows {
         let text =
             String::from_utf8_lossy(&std::fs::read(root.join(&row.path)).unwrap()).into_owned();
@@ -98,6 +112,14 @@ fn corpus_cloudformation() {
             continue;
         };
         let errors = c.diagnostics.iter().filter(|d| d.is_error()).count();
+        // The access check ran on every NSG; none may allow what its group denied.
+        nsgs += nsg_count(&c.stack);
+        widened.extend(
+            c.diagnostics
+                .iter()
+                .filter(|d| d.code.id.starts_with("nsg::"))
+                .map(|d| format!("{}: {}", row.path, d.message)),
+        );
         if !row.parse_ok {
             assert!(
                 c.diagnostics.iter().any(|d| d.span.is_some()),
@@ -145,7 +167,12 @@ fn corpus_cloudformation() {
         rate * 100.0,
         bicep_rate * 100.0
     );
+    eprintln!(
+        "corpus: access check over {nsgs} NSGs: {} findings",
+        widened.len()
+    );
     assert!(panics.is_empty(), "panicked on: {panics:?}");
+    assert!(widened.is_empty(), "NSG findings: {widened:#?}");
     assert!(
         rate >= 0.98,
         "only {:.1}% of samples converted; failures: {failed_samples:#?}",
@@ -194,6 +221,7 @@ fn corpus_terraform() {
     let (mut modules, mut ok, mut tf_files, mut bicep_files) = (0, 0, 0, 0);
     let mut failed = Vec::new();
     let mut manual: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let (mut nsgs, mut widened) = (0, Vec::new());
     for repo in &repos {
         for to in [None, Some(aws2azure::run::Target::Bicep)] {
             let outcome = std::panic::catch_unwind(|| common::convert_to(&[repo.as_path()], to))
@@ -201,10 +229,18 @@ fn corpus_terraform() {
             let Some(report) = &outcome.report else {
                 continue;
             };
+            widened.extend(
+                outcome
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.code.id.starts_with("nsg::"))
+                    .map(|d| format!("{}: {}", repo.display(), d.message)),
+            );
             for s in report.stacks.iter().filter(|s| s.format == "terraform") {
                 if to.is_some() {
                     continue;
                 }
+                nsgs += nsg_count(s);
                 modules += 1;
                 if s.errors == 0 {
                     ok += 1;
@@ -242,6 +278,11 @@ fn corpus_terraform() {
         return;
     }
     let rate = ok as f64 / modules as f64;
+    eprintln!(
+        "corpus: access check over {nsgs} Terraform NSGs: {} findings",
+        widened.len()
+    );
+    assert!(widened.is_empty(), "NSG findings: {widened:#?}");
     eprintln!(
         "corpus: {modules} Terraform modules; {ok} without error ({:.1}%); {tf_files} .tf files and {bicep_files} Bicep files written",
         rate * 100.0

@@ -41,6 +41,10 @@ codes! {
     CFN_CYCLE = "cfn::cycle", Error, "resources depend on each other in a circle";
     CFN_MACRO = "cfn::macro", Warning, "a macro or transform is not expanded; the rest of the template converts";
     CFN_EMPTY = "cfn::empty", Warning, "the template declares no resources";
+    NSG_PORT = "nsg::port", Error, "a security group rule has a port, ICMP type or range that EC2 rejects";
+    NSG_CIDR = "nsg::cidr", Error, "a security group rule has an address that is not a CIDR block";
+    NSG_TOO_MANY = "nsg::too-many-rules", Error, "a security group's rules do not fit in one NSG";
+    NSG_WIDENED = "nsg::widened", Error, "a generated NSG allows traffic its security group denied";
     TF_SYNTAX = "tf::syntax", Error, "a .tf file is not valid HCL";
     TF_STRUCTURE = "tf::structure", Error, "a block does not have the shape Terraform expects";
     TF_UNDEFINED = "tf::undefined-reference", Error, "a reference names no variable, local, resource, data source or module";

@@ -9,6 +9,7 @@ mod database;
 mod emit;
 mod events;
 mod exprs;
+pub mod flows;
 pub mod names;
 mod network;
 mod params;

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzResource, Interp};
+use crate::diag::{Diagnostic, codes};
 use crate::model::expr::{Expr, ExprKind};
 
 const NET_API: &str = "2025-09-01";
@@ -29,15 +30,18 @@ fn port_range(cx: &mut Ctx, rule: &Expr, proto: &str) -> AzExpr {
         return AzExpr::str("*");
     }
     let (from, to) = (rule.get("FromPort"), rule.get("ToPort"));
+    if from.is_none() && to.is_none() {
+        return AzExpr::str("*");
+    }
     match (
         from.and_then(|f| f.literal_i64()),
         to.and_then(|t| t.literal_i64()),
     ) {
-        (Some(-1), _) | (None, None) => AzExpr::str("*"),
+        (Some(-1), _) => AzExpr::str("*"),
         (Some(0), Some(65535)) => AzExpr::str("*"),
         (Some(a), Some(b)) if a == b => AzExpr::Str(a.to_string()),
         (Some(a), Some(b)) => AzExpr::Str(format!("{a}-{b}")),
-        (Some(a), None) => AzExpr::Str(a.to_string()),
+        (Some(a), None) if to.is_none() => AzExpr::Str(a.to_string()),
         _ => {
             let f = from.map(|x| cx.tr(x)).unwrap_or(AzExpr::str("*"));
             let t = to.map(|x| cx.tr(x)).unwrap_or(AzExpr::str("*"));
@@ -158,8 +162,11 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
         "destinationApplicationSecurityGroups"
     };
     if let Some(c) = e.get(peer_cidr).or(e.get(peer_cidr6)) {
+        // `*` only where the network has no IPv6: it admits IPv6 as well.
         let v = match cx.tr(c) {
-            AzExpr::Str(s) if s == "0.0.0.0/0" || s == "::/0" => AzExpr::str("*"),
+            AzExpr::Str(s) if s == "0.0.0.0/0" && !super::flows::uses_ipv6(cx.t) => {
+                AzExpr::str("*")
+            }
             other => other,
         };
         peer.push((prefix_key, v));
@@ -215,6 +222,9 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
     } else {
         return None;
     }
+    if !valid_rule(cx, &id, e, proto) {
+        return None;
+    }
     let port = port_range(cx, e, proto);
     if proto == "Icmp"
         && e.get("FromPort")
@@ -225,16 +235,23 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
             "nsg-icmp-type",
             Some((&id, e.span)),
             &format!("{id}: ICMP type filter"),
-            "Security groups can admit single ICMP types; NSG rules match all ICMP.",
-            "The rule admits all ICMP from the same peer.",
-            "ICMP messages other than the listed type are admitted too.",
+            "Security groups can admit single ICMP types; NSG rules match all ICMP types or none.",
+            "The rule is left out, which narrows access rather than widening it (an NSG rule for ICMP would admit every ICMP type from that peer).",
+            "ICMP of the listed type (e.g. echo requests, or \"fragmentation needed\" for path MTU discovery) is denied until an all-ICMP rule is added by hand, if admitting every ICMP type is acceptable.",
         );
         cx.floor_status("partial");
+        return None;
     }
     let dir = if rc.inbound { "inbound" } else { "outbound" };
     let port_label = match &port {
         AzExpr::Str(s) if s != "*" => s.clone(),
-        _ => "any".into(),
+        AzExpr::Str(_) => "any".into(),
+        // A port set at deployment: named after its parameter.
+        AzExpr::Call(_, args) => match args.as_slice() {
+            [AzExpr::Ident(n)] => super::names::kebab(n),
+            _ => "ports".into(),
+        },
+        _ => "ports".into(),
     };
     let base = format!(
         "allow-{}-{port_label}-{dir}",
@@ -276,6 +293,111 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
         ("properties", AzExpr::obj(props)),
     ]))
 }
+
+/// Checks a rule's literal ports and address prefixes; an invalid one is a located
+/// error (AWS would reject it too) and the rule is not translated.
+fn valid_rule(cx: &mut Ctx, id: &str, e: &Expr, proto: &str) -> bool {
+    let mut ok = true;
+    let ports = (e.get("FromPort"), e.get("ToPort"));
+    let lit = |x: Option<&Expr>| x.and_then(|v| v.literal_i64());
+    let (from, to) = (lit(ports.0), lit(ports.1));
+    let bad_port = |p: i64| {
+        if proto == "Icmp" {
+            !(-1..=255).contains(&p)
+        } else {
+            !(-1..=65535).contains(&p)
+        }
+    };
+    let what = if proto == "Icmp" {
+        "an ICMP type or code (0 to 255, or -1 for all)"
+    } else {
+        "a port (0 to 65535, or -1 for all)"
+    };
+    for (x, v) in [(ports.0, from), (ports.1, to)] {
+        if let (Some(x), Some(v)) = (x, v)
+            && bad_port(v)
+        {
+            cx.diagnostics.push(
+                Diagnostic::new(
+                    codes::NSG_PORT,
+                    x.span,
+                    format!("{id}: {v} is not {what}"),
+                    "not a valid port",
+                )
+                .help("fix the rule: EC2 rejects it too"),
+            );
+            ok = false;
+        }
+    }
+    if ok
+        && proto != "Icmp"
+        && proto != "*"
+        && let (Some(a), Some(b)) = (from, to)
+        && a > b
+        && a != -1
+    {
+        cx.diagnostics.push(
+            Diagnostic::new(
+                codes::NSG_PORT,
+                ports.1.map_or(e.span, |x| x.span),
+                format!("{id}: the port range {a}–{b} ends before it starts"),
+                "ToPort is smaller than FromPort",
+            )
+            .help("FromPort is the first port of the range and ToPort the last"),
+        );
+        ok = false;
+    }
+    for key in ["CidrIp", "CidrIpv6"] {
+        let Some(c) = e.get(key) else { continue };
+        let Some(text) = c.as_str() else { continue };
+        let valid = if key == "CidrIp" {
+            super::flows::parse_v4(text).is_some()
+        } else {
+            super::flows::valid_v6(text)
+        };
+        if !valid {
+            cx.diagnostics.push(
+                Diagnostic::new(
+                    codes::NSG_CIDR,
+                    c.span,
+                    format!(
+                        "{id}: `{text}` is not an IPv{} CIDR block",
+                        if key == "CidrIp" { 4 } else { 6 }
+                    ),
+                    "not a CIDR block",
+                )
+                .help(if key == "CidrIp" {
+                    "write an address and a prefix length, e.g. 10.0.0.0/16 or 203.0.113.7/32"
+                } else {
+                    "write an address and a prefix length, e.g. 2001:db8::/32"
+                }),
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// Allow rules keep steps of 10 from 100 while they fit below the deny rules at
+/// 4096, else steps of 1; a direction with more than 3,996 rules does not fit.
+fn number(rules: &mut [AzExpr]) -> bool {
+    let n = rules.len() as i64;
+    let step = if n <= 400 { 10 } else { 1 };
+    if 100 + (n - 1).max(0) * step > 4095 {
+        return false;
+    }
+    for (k, r) in rules.iter_mut().enumerate() {
+        if let Some(AzExpr::Object(_)) = r.get("properties") {
+            let mut props = r.get("properties").cloned().unwrap_or_default();
+            props.set("priority", AzExpr::Int(100 + k as i64 * step));
+            r.set("properties", props);
+        }
+    }
+    true
+}
+
+/// Azure's limit on security rules in one NSG.
+const MAX_RULES: usize = 1000;
 
 fn deny(name: &str, inbound: bool) -> AzExpr {
     let props = vec![
@@ -335,14 +457,17 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
     // Inline egress rules replace the group's default allow-all egress; standalone
     // egress rules only add to it.
     let inline_egress = rule_list(r.properties.get("SecurityGroupEgress"));
-    let mut restricted = !inline_egress.is_empty() && !is_allow_all_egress(&inline_egress);
+    // With IPv6 in the network, an IPv4 allow-all rule is not Azure's open outbound.
+    let ipv6 = super::flows::uses_ipv6(t);
+    let mut restricted =
+        !inline_egress.is_empty() && (ipv6 || !is_allow_all_egress(&inline_egress));
     let mut egress = inline_egress;
     egress.extend(standalone(cx, i, "AWS::EC2::SecurityGroupEgress"));
     // Terraform removes the default allow-all egress rule of a group it creates: its
     // outbound traffic is exactly the egress rules written for it (none: no outbound).
     let terraform = t.tf.is_some();
     if terraform {
-        restricted = !is_allow_all_egress(&egress);
+        restricted = ipv6 || !is_allow_all_egress(&egress);
     }
     let mut out = Vec::new();
     let mut rc = RuleCx {
@@ -350,19 +475,50 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
         priority: 100,
         names: BTreeSet::new(),
     };
+    let mut allow_in = Vec::new();
     for e in &ingress {
-        out.extend(rule(cx, i, e, &mut rc));
+        allow_in.extend(rule(cx, i, e, &mut rc));
     }
-    out.push(deny("deny-vnet-inbound", true));
+    let mut allow_out = Vec::new();
     if restricted {
         let mut rc = RuleCx {
             inbound: false,
             priority: 100,
-            names: rc.names,
+            names: std::mem::take(&mut rc.names),
         };
         for e in &egress {
-            out.extend(rule(cx, i, e, &mut rc));
+            allow_out.extend(rule(cx, i, e, &mut rc));
         }
+    }
+    let total = allow_in.len() + allow_out.len() + 1 + usize::from(restricted);
+    if total > MAX_RULES || !number(&mut allow_in) || !number(&mut allow_out) {
+        cx.diagnostics.push(
+            Diagnostic::new(
+                codes::NSG_TOO_MANY,
+                r.span,
+                format!(
+                    "{}: {} inbound and {} outbound rules do not fit in one NSG (at most {MAX_RULES} rules, priorities 100 to 4096 with the deny rules last)",
+                    r.id,
+                    allow_in.len(),
+                    allow_out.len()
+                ),
+                "too many rules for one NSG",
+            )
+            .help("merge rules with adjacent ports or prefixes, or split the group; the NSG is not generated rather than generated with rules out of order"),
+        );
+        cx.decide(
+            "nsg-too-many-rules",
+            Some((&r.id, r.span)),
+            &format!("{}: the security group's rules do not fit in an NSG", r.id),
+            &format!("An NSG holds at most {MAX_RULES} rules, with allow rules before the deny rules at 4096; this group has {} inbound and {} outbound rules.", allow_in.len(), allow_out.len()),
+            "The conversion stops with an error instead of writing priorities past 4096 or after the deny rules.",
+            "Consolidate the rules (port ranges, larger prefixes, application security groups) or split the group, then convert again.",
+        );
+    }
+    out.extend(allow_in);
+    out.push(deny("deny-vnet-inbound", true));
+    if restricted {
+        out.extend(allow_out);
         out.push(deny("deny-all-outbound", false));
     }
     let egress_text = if restricted && terraform {
