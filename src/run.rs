@@ -302,6 +302,7 @@ pub fn convert_parsed(
         parameters: Vec::new(),
         errors,
         template_items: Vec::new(),
+        exposure: Vec::new(),
     };
     let Some(t) = parsed.template else {
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -410,6 +411,17 @@ pub fn convert_parsed(
         parameters,
         errors,
         template_items: template_items(&t, sources, &mapped.module),
+        exposure: if errors == 0 {
+            let mut owners: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+            for r in &mapped.resources {
+                for (_, sym) in &r.azure {
+                    owners.entry(sym.clone()).or_default().push(r.id.clone());
+                }
+            }
+            report::exposure(&t, &mapped.module, sources, &owners)
+        } else {
+            Vec::new()
+        },
     };
     let mut decisions = mapped.decisions;
     let mut files = Vec::new();

@@ -550,7 +550,7 @@ fn ports(rules: &[&Rule], max: i64) -> Vec<Option<i64>> {
     let mut set = BTreeSet::from([Some(0), Some(max), None]);
     for r in rules {
         if let Ports::Range(a, b) = r.ports {
-            for x in [a - 1, a, b, b + 1] {
+            for x in [a.saturating_sub(1), a, b, b.saturating_add(1)] {
                 if (0..=max).contains(&x) {
                     set.insert(Some(x));
                 }
@@ -865,6 +865,19 @@ mod tests {
         let mut z = vec![rule("otherAsg")];
         z.extend(az(&[deny_vnet()]));
         assert!(!widenings(&a, &azure_rules(&z, true, &asgs), true, true, 5).is_empty());
+    }
+
+    #[test]
+    fn extreme_ports_do_not_overflow() {
+        // Found by the mangled-input test: a port of i64::MAX in a Terraform rule.
+        let a = aws(&[(
+            vec![Proto::Tcp],
+            Ports::Range(i64::MIN, i64::MAX),
+            Peer::V4(0, 0),
+        )]);
+        let z = az(&[("r", 100, "Allow", "Tcp", "*", "9223372036854775807")]);
+        let w = widenings(&a, &azure_rules(&z, true, &BTreeMap::new()), true, true, 5);
+        assert!(w.iter().all(|x| !x.contains("port 22 ")), "{w:?}");
     }
 
     #[test]

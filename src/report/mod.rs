@@ -1,10 +1,12 @@
 //! The migration report: a serialisable model rendered as JSON for machines
 //! and, through a minijinja template, as MIGRATION.md for people.
 
+mod exposure;
 mod plan;
 
 use serde::Serialize;
 
+pub use exposure::{Exposure, exposure};
 pub use plan::{data_stores, decommission_note, kpis};
 
 #[derive(Serialize, Debug, Clone)]
@@ -78,6 +80,8 @@ pub struct StackOut {
     pub errors: usize,
     /// Template sections other than resources, with what they became (`Parameters (line 4): 6 → param`).
     pub template_items: Vec<String>,
+    /// What the output makes reachable from the internet.
+    pub exposure: Vec<Exposure>,
 }
 
 #[derive(Serialize, Debug, Clone)]

@@ -1,0 +1,171 @@
+//! Public exposure: everything the generated output makes reachable from the
+//! internet — public IPs, endpoints open to public networks, NSG rules from any
+//! address — with the AWS resource that justified each.
+
+use serde::Serialize;
+
+use crate::azure::{AzExpr, AzModule, AzResource};
+use crate::model::Template;
+use crate::source::SourceMap;
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Exposure {
+    /// `symbol` (ARM type).
+    pub azure: String,
+    pub what: String,
+    /// `LogicalId (file:line)`.
+    pub source: String,
+}
+
+/// ARM types whose endpoint takes traffic from public networks unless
+/// `publicNetworkAccess` says otherwise.
+const PUBLIC_BY_DEFAULT: &[&str] = &[
+    "Microsoft.Storage/storageAccounts",
+    "Microsoft.DocumentDB/databaseAccounts",
+    "Microsoft.KeyVault/vaults",
+    "Microsoft.ServiceBus/namespaces",
+    "Microsoft.EventHub/namespaces",
+    "Microsoft.Web/sites",
+    "Microsoft.ApiManagement/service",
+    "Microsoft.Sql/servers",
+];
+
+fn props(r: &AzResource) -> Option<&AzExpr> {
+    r.body
+        .iter()
+        .find(|(k, _)| k == "properties")
+        .map(|(_, v)| v)
+}
+
+fn text(e: Option<&AzExpr>) -> Option<String> {
+    match e? {
+        AzExpr::Str(s) => Some(s.clone()),
+        AzExpr::Int(n) => Some(n.to_string()),
+        other => Some(format!(
+            "`{}` (set at deployment)",
+            crate::backend::bicep::print_expr(other)
+        )),
+    }
+}
+
+/// What the output exposes, in the order of the Azure resources. `owners` gives,
+/// per Azure symbol, the AWS resources that it stands for (a shared namespace
+/// stands for every queue in it).
+pub fn exposure(
+    t: &Template,
+    m: &AzModule,
+    sources: &SourceMap,
+    owners: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Vec<Exposure> {
+    let file = &sources.get(t.file).path;
+    let one = |id: &str| match t.resources.iter().find(|r| r.id == id) {
+        Some(r) => format!("{id} ({file}:{})", sources.locate(r.span).1),
+        None => format!("{id} ({file})"),
+    };
+    let source = |r: &AzResource| {
+        let ids: Vec<String> = match owners.get(&r.symbol) {
+            Some(ids) if !ids.is_empty() => ids.clone(),
+            _ if !r.source.is_empty() => vec![r.source.clone()],
+            _ => return format!("({file})"),
+        };
+        ids.iter().map(|i| one(i)).collect::<Vec<_>>().join(", ")
+    };
+    // Public IPs of NAT gateways only carry outbound connections.
+    let mut nat_ips = Vec::new();
+    for r in m
+        .resources
+        .iter()
+        .filter(|r| r.ty == "Microsoft.Network/natGateways")
+    {
+        for (_, v) in &r.body {
+            v.idents(&mut nat_ips);
+        }
+    }
+    let mut out = Vec::new();
+    for r in m.resources.iter().filter(|r| !r.existing) {
+        let azure = format!("`{}` ({})", r.symbol, r.ty);
+        let mut add = |what: String| {
+            out.push(Exposure {
+                azure: azure.clone(),
+                what,
+                source: source(r),
+            })
+        };
+        let p = props(r);
+        let get = |k: &str| p.and_then(|p| p.get(k));
+        if r.ty == "Microsoft.Network/publicIPAddresses" {
+            if nat_ips.contains(&r.symbol) {
+                continue;
+            }
+            add("a public IP address: whatever it is attached to is reachable from the internet, as far as its NSG allows".into());
+            continue;
+        }
+        if r.ty == "Microsoft.Network/networkSecurityGroups" {
+            let Some(AzExpr::Array(rules)) = get("securityRules") else {
+                continue;
+            };
+            for rule in rules {
+                let Some(rp) = rule.get("properties") else {
+                    continue;
+                };
+                let is = |k: &str, v: &str| rp.get(k).and_then(|x| x.as_str()) == Some(v);
+                if !is("direction", "Inbound") || !is("access", "Allow") {
+                    continue;
+                }
+                let from = match rp.get("sourceAddressPrefix") {
+                    Some(AzExpr::Str(s))
+                        if matches!(s.as_str(), "*" | "Internet" | "0.0.0.0/0" | "::/0") =>
+                    {
+                        format!("any address (`{s}`)")
+                    }
+                    // A parameter: its value is the deployer's choice.
+                    Some(other @ AzExpr::Ident(n)) if m.params.iter().any(|p| &p.name == n) => {
+                        format!(
+                            "`{}`, set at deployment (it may be any address)",
+                            crate::backend::bicep::print_expr(other)
+                        )
+                    }
+                    _ => continue,
+                };
+                let proto = text(rp.get("protocol"))
+                    .unwrap_or_else(|| "*".into())
+                    .to_ascii_uppercase();
+                let ports = text(rp.get("destinationPortRange")).unwrap_or_else(|| "*".into());
+                let name = rule.get("name").and_then(|n| n.as_str()).unwrap_or("rule");
+                add(format!(
+                    "rule `{name}` admits {} port {} from {from}, wherever the NSG is attached",
+                    if proto == "*" {
+                        "any protocol".to_string()
+                    } else {
+                        proto
+                    },
+                    if ports == "*" {
+                        "any".to_string()
+                    } else {
+                        ports
+                    }
+                ));
+            }
+            continue;
+        }
+        if r.ty == "Microsoft.Storage/storageAccounts"
+            && get("allowBlobPublicAccess") == Some(&AzExpr::Bool(true))
+        {
+            add("anonymous read access to blobs is allowed on the account".into());
+        }
+        match get("publicNetworkAccess") {
+            Some(AzExpr::Str(s)) if s == "Enabled" => {
+                add("endpoint open to public networks (`publicNetworkAccess: Enabled`); access still needs its keys or Entra ID".into())
+            }
+            None if PUBLIC_BY_DEFAULT.contains(&r.ty.as_str()) => add(
+                "endpoint open to public networks (Azure's default; no `publicNetworkAccess` set); access still needs its keys or Entra ID".into(),
+            ),
+            Some(e @ (AzExpr::Cond(..) | AzExpr::Ident(_))) => add(format!(
+                "endpoint open to public networks when `{}` is `Enabled`",
+                crate::backend::bicep::print_expr(e)
+            )),
+            _ => {}
+        }
+    }
+    out
+}
