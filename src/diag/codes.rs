@@ -21,6 +21,7 @@ macro_rules! codes {
 codes! {
     IO_READ = "io::read", Error, "an input file could not be read";
     IO_WRITE = "io::write", Error, "an output file could not be written";
+    INPUT_ALIAS_LIMIT = "input::alias-limit", Error, "YAML aliases expand past the node budget or the nesting depth";
     OUT_FOREIGN = "out::foreign-file", Error, "the output folder holds a file aws2azure did not write";
     USAGE_NO_TEMPLATE = "usage::no-template", Error, "no CloudFormation template was found under the given paths";
     USAGE_PATH = "usage::path", Error, "a path given on the command line does not exist";
