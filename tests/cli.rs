@@ -499,3 +499,63 @@ fn an_alias_bomb_fails_fast_and_located() {
     );
     assert!(files(&out).iter().any(|p| p.ends_with("main.bicep")));
 }
+
+/// Runs `convert` in `dir` with `--mappings my-tables` given relative to it.
+fn convert_with_tables(dir: &Path, input: &Path) -> (i32, String) {
+    let o = bin()
+        .current_dir(dir)
+        .arg("convert")
+        .arg(input)
+        .args(["-o", "out", "--force", "--mappings", "my-tables"])
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn mappings_errors_name_the_users_file() {
+    let base = tmp("user-tables");
+    for (rel, text) in [
+        (
+            "aws/s3.yaml",
+            "AWS::SQS::Queue:\n  service: x\n  status: nope\n",
+        ),
+        // Still read as a Terraform lift table by its folder, whatever it holds.
+        ("terraform/extra.yaml", "aws_thing:\n  bogus: 1\n"),
+    ] {
+        let p = base.join("my-tables").join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let (code, err) = convert_with_tables(&base, &fixture("sqs-fifo"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("[my-tables/aws/s3.yaml:3:"), "{err}");
+    assert!(err.contains("[my-tables/terraform/extra.yaml:2:"), "{err}");
+    assert!(!err.contains("mappings/aws/s3.yaml"), "{err}");
+}
+
+#[test]
+fn a_user_entry_with_an_unknown_arm_type_or_api_version_is_warned_about() {
+    let base = tmp("user-tables-unchecked");
+    let p = base.join("my-tables/aws/queue.yaml");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(
+        &p,
+        "AWS::SQS::Queue:\n  service: Azure Service Bus\n  status: translated\n  resources:\n    - symbol: \"{sym}\"\n      type: Microsoft.ServiceBus/namespaces/queuez\n      api: \"2024-13-01\"\n      name: \"{kebab}\"\n    - symbol: \"{sym}Ok\"\n      type: Microsoft.ServiceBus/namespaces\n      api: \"2024-01-01-preview\"\n      name: \"{kebab}\"\n",
+    )
+    .unwrap();
+    let (code, err) = convert_with_tables(&base, &fixture("sqs-fifo"));
+    assert_eq!(code, 0, "warnings only: {err}");
+    assert_eq!(err.matches("map::unchecked-type").count(), 2, "{err}");
+    assert!(
+        err.contains("[my-tables/aws/queue.yaml:6:13]") && err.contains("unknown ARM type"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[my-tables/aws/queue.yaml:7:13]") && err.contains("not YYYY-MM-DD"),
+        "{err}"
+    );
+}
