@@ -24,6 +24,7 @@ pub mod backend;
 pub mod diag;
 pub mod discover;
 pub mod frontend;
+pub mod input;
 pub mod mapping;
 pub mod model;
 pub mod output;

@@ -1,11 +1,11 @@
 //! One run of `aws2azure convert`: discover, convert each template, write OUT.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use crate::diag::{Diagnostic, codes, render};
 use crate::discover;
 use crate::frontend::cfn;
+use crate::input::Input;
 use crate::mapping::{self, Tables};
 use crate::model::graph;
 use crate::report::{self, *};
@@ -184,15 +184,25 @@ fn relative_path(from: &str, to: &str) -> String {
 }
 
 type ModuleMap = std::collections::BTreeMap<(PathBuf, String), (Vec<FileId>, Vec<FileId>, PathBuf)>;
+/// Modules that cannot convert (a file too large, not UTF-8 or unreadable), with why.
+type FailedModules = std::collections::BTreeMap<(PathBuf, String), Vec<Diagnostic>>;
 
 /// Output folders: each module at its own place; two PATH arguments with the same
 /// folder get `-2`, `-3`; modules called from outside PATH are read and placed under
-/// `_modules/NAME`.
-fn place_modules(modules: &mut ModuleMap, sources: &mut SourceMap, tables: &Tables) -> Placement {
+/// `_modules/NAME`. A module read here whose files cannot be read is added to `failed`.
+fn place_modules(
+    modules: &mut ModuleMap,
+    failed: &mut FailedModules,
+    sources: &mut SourceMap,
+    tables: &Tables,
+) -> Placement {
     let mut p = Placement::default();
     // Local modules outside PATH (or not walked): read them, transitively.
     let mut queue: Vec<(PathBuf, String)> = modules.keys().cloned().collect();
     while let Some((root, dir)) = queue.pop() {
+        if failed.contains_key(&(root.clone(), dir.clone())) {
+            continue;
+        }
         let Some((tf, tfvars, _)) = modules.get(&(root.clone(), dir.clone())).cloned() else {
             continue;
         };
@@ -220,16 +230,21 @@ fn place_modules(modules: &mut ModuleMap, sources: &mut SourceMap, tables: &Tabl
             names.sort();
             let mut ids = Vec::new();
             for n in names {
-                if let Ok(b) = std::fs::read(&n) {
-                    let text = String::from_utf8_lossy(&b).into_owned();
-                    let label = format!(
-                        "{local}/{}",
-                        n.file_name().unwrap_or_default().to_string_lossy()
-                    );
-                    ids.push(sources.add(label, Arc::from(text.as_str())));
+                let label = format!(
+                    "{local}/{}",
+                    n.file_name().unwrap_or_default().to_string_lossy()
+                );
+                match crate::input::read(sources, &n, &label) {
+                    Ok(Input::Text(id)) => ids.push(id),
+                    Ok(Input::Rejected(id, d)) => {
+                        ids.push(id);
+                        failed.entry(key.clone()).or_default().push(*d);
+                    }
+                    Err(d) => failed.entry(key.clone()).or_default().push(*d),
                 }
             }
             if ids.is_empty() {
+                failed.remove(&key);
                 continue;
             }
             modules.insert(key.clone(), (ids, Vec::new(), root.clone()));
@@ -795,8 +810,11 @@ pub fn plan(opts: &Options) -> Outcome {
         );
     }
     let mut templates: Vec<(FileId, String)> = Vec::new();
+    // Templates that cannot convert (not UTF-8, too large, not parsed), with the error.
+    let mut failed: std::collections::BTreeMap<FileId, Diagnostic> = Default::default();
     // Terraform modules: (PATH argument, folder) → (.tf files, .tfvars files, PATH argument).
     let mut modules: ModuleMap = Default::default();
+    let mut failed_modules: FailedModules = Default::default();
     let mut skipped = 0;
     for f in found {
         let lower = f.rel.to_ascii_lowercase();
@@ -806,44 +824,51 @@ pub fn plan(opts: &Options) -> Outcome {
             skipped += 1;
             continue;
         }
-        let text = match std::fs::read(&f.path) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(e) => {
-                diagnostics.push(Diagnostic::global(
-                    codes::IO_READ,
-                    format!("cannot read {}: {e}", f.path.display()),
-                ));
+        let (id, rejected) = match crate::input::read(&mut sources, &f.path, &f.rel) {
+            Ok(Input::Text(id)) => (id, None),
+            Ok(Input::Rejected(id, d)) => (id, Some(*d)),
+            Err(d) => {
+                diagnostics.push(*d);
                 continue;
             }
         };
-        let text = text
-            .strip_prefix('\u{feff}')
-            .map(str::to_string)
-            .unwrap_or(text);
-        let id = sources.add(f.rel.clone(), Arc::from(text.as_str()));
         if is_tf || is_tfvars {
             let dir = f.rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+            let key = (f.root.clone(), dir);
             let entry = modules
-                .entry((f.root.clone(), dir))
+                .entry(key.clone())
                 .or_insert_with(|| (Vec::new(), Vec::new(), f.root.clone()));
             if is_tf {
                 entry.0.push(id);
             } else {
                 entry.1.push(id);
             }
+            if let Some(d) = rejected {
+                failed_modules.entry(key).or_default().push(d);
+            }
             continue;
         }
-        let is_template = match cfn::parse_node(&sources, id) {
-            Ok((node, _)) => looks_like_template(&node),
-            Err(_) => discover::mentions_cloudformation(&text),
+        // A rejected file is recognised from what could be shown of it.
+        let (is_template, parse_error) = match cfn::parse_node(&sources, id) {
+            Ok((node, _)) => (looks_like_template(&node), None),
+            Err(d) => (
+                discover::mentions_cloudformation(&sources.get(id).text),
+                Some(*d),
+            ),
         };
         if is_template || f.explicit {
+            // The parse error is kept, so a broken template is not parsed twice.
+            if let Some(d) = rejected.or(parse_error) {
+                failed.insert(id, d);
+            }
             templates.push((id, f.rel));
         } else {
             skipped += 1;
         }
     }
+    // `.tfvars` files alone in a folder are no module (and not read further).
     modules.retain(|_, (tf, _, _)| !tf.is_empty());
+    failed_modules.retain(|k, _| modules.contains_key(k));
     if templates.is_empty() && modules.is_empty() {
         return usage(
             codes::USAGE_NO_TEMPLATE,
@@ -880,7 +905,13 @@ pub fn plan(opts: &Options) -> Outcome {
             Target::Bicep => format!("{dir}/main.bicep"),
             Target::Terraform => dir.clone(),
         };
-        let parsed = cfn::parse(&sources, *id);
+        let parsed = match failed.remove(id) {
+            Some(d) => cfn::ParseReturn {
+                template: None,
+                diagnostics: vec![d],
+            },
+            None => cfn::parse(&sources, *id),
+        };
         let source = sources.get(*id).path.clone();
         let c = convert_parsed(
             &sources,
@@ -897,7 +928,7 @@ pub fn plan(opts: &Options) -> Outcome {
         converted.push(c);
     }
     let tf_target = opts.to.unwrap_or(Target::Terraform);
-    let placed = place_modules(&mut modules, &mut sources, &tables);
+    let placed = place_modules(&mut modules, &mut failed_modules, &mut sources, &tables);
     for ((key_root, dir), (tf, tfvars, root)) in &modules {
         let mut tf = tf.clone();
         tf.sort_by(|a, b| sources.get(*a).path.cmp(&sources.get(*b).path));
@@ -908,17 +939,36 @@ pub fn plan(opts: &Options) -> Outcome {
             Target::Terraform => out_dir.clone(),
         };
         let rewrites = placed.rewrites(key_root, &out_dir);
-        let c = convert_module(
-            &sources,
-            &tf,
-            tfvars,
-            dir,
-            Some(root),
-            &tables,
-            &out,
-            tf_target,
-            &rewrites,
-        );
+        let c = match failed_modules.remove(&(key_root.clone(), dir.clone())) {
+            // A file of the module could not be read: the module is not converted.
+            Some(errors) => convert_parsed(
+                &sources,
+                cfn::ParseReturn {
+                    template: None,
+                    diagnostics: errors,
+                },
+                if dir.is_empty() {
+                    ".".into()
+                } else {
+                    dir.clone()
+                },
+                "terraform",
+                &tables,
+                &out,
+                tf_target,
+            ),
+            None => convert_module(
+                &sources,
+                &tf,
+                tfvars,
+                dir,
+                Some(root),
+                &tables,
+                &out,
+                tf_target,
+                &rewrites,
+            ),
+        };
         files.extend(c.files.iter().cloned());
         used.extend(c.used_types.iter().cloned());
         diagnostics.extend(c.diagnostics.iter().cloned());

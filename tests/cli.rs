@@ -343,3 +343,219 @@ fn local_modules_outside_path_are_read_and_written_inside_out() {
         "inputs are never written"
     );
 }
+
+fn report(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("migration-report.json")).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn invalid_utf8_is_located_and_the_other_inputs_still_convert() {
+    let input = tmp("utf8");
+    let good = std::fs::read_to_string(fixture("sqs-fifo").join("template.yaml")).unwrap();
+    std::fs::write(input.join("good.yaml"), &good).unwrap();
+    // A byte-order mark is fine.
+    std::fs::write(input.join("bom.yaml"), format!("\u{feff}{good}")).unwrap();
+    std::fs::write(
+        input.join("bad.yaml"),
+        b"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Logs:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: caf\xE9-logs\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(input.join("tf-bad")).unwrap();
+    std::fs::write(
+        input.join("tf-bad/main.tf"),
+        b"resource \"aws_sqs_queue\" \"q\" {\n  name = \"caf\xE9\"\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(input.join("tf-good")).unwrap();
+    std::fs::copy(
+        fixture("tf-meta-count").join("main.tf"),
+        input.join("tf-good/main.tf"),
+    )
+    .unwrap();
+    let out = tmp("utf8-out");
+    let (code, err) = convert(&[&input], &out, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("input::encoding"), "{err}");
+    assert!(err.contains("[bad.yaml:6:22]"), "{err}");
+    assert!(err.contains("[tf-bad/main.tf:2:14]"), "{err}");
+    assert!(err.contains("save the file as UTF-8"), "{err}");
+    let f = files(&out);
+    for written in ["good/main.bicep", "bom/main.bicep", "tf-good/main.tf"] {
+        assert!(f.contains(&written.to_string()), "{written} missing: {f:?}");
+    }
+    assert!(
+        !f.iter()
+            .any(|p| p.starts_with("bad/") || p.starts_with("tf-bad/")),
+        "{f:?}"
+    );
+    let json = report(&out);
+    let d: Vec<_> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "input::encoding")
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(d, vec![("bad.yaml", 6, 22), ("tf-bad/main.tf", 2, 14)]);
+    assert_eq!(json["summary"]["failed"], 2);
+    assert_eq!(json["summary"]["converted"], 3);
+}
+
+#[test]
+fn modules_read_from_outside_path_are_checked_for_utf8_too() {
+    let base = tmp("tf-outside-utf8");
+    std::fs::create_dir_all(base.join("app")).unwrap();
+    std::fs::create_dir_all(base.join("lib/bucket")).unwrap();
+    std::fs::write(
+        base.join("app/main.tf"),
+        "module \"logs\" {\n  source = \"../lib/bucket\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        base.join("lib/bucket/main.tf"),
+        b"resource \"aws_s3_bucket\" \"this\" {\n  bucket = \"caf\xE9\"\n}\n",
+    )
+    .unwrap();
+    let out = base.join("out");
+    let (code, err) = convert(&[&base.join("app")], &out, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("input::encoding") && err.contains("[../lib/bucket/main.tf:2:16]"),
+        "{err}"
+    );
+    assert!(!out.join("_modules/bucket/main.tf").exists());
+}
+
+#[test]
+fn files_over_the_size_limit_are_refused_and_the_others_convert() {
+    let input = tmp("huge");
+    std::fs::copy(
+        fixture("sqs-fifo").join("template.yaml"),
+        input.join("good.yaml"),
+    )
+    .unwrap();
+    // Sparse files: 33 MiB long, nothing written past the first line.
+    for (name, head) in [
+        ("huge.yaml", "AWSTemplateFormatVersion: '2010-09-09'\n"),
+        ("tf-huge/main.tf", "resource \"aws_sqs_queue\" \"q\" {}\n"),
+    ] {
+        let p = input.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, head).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_len(33 * 1024 * 1024)
+            .unwrap();
+    }
+    let out = tmp("huge-out");
+    let t = std::time::Instant::now();
+    let (code, err) = convert(&[&input], &out, &[]);
+    assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("input::too-large"), "{err}");
+    assert!(
+        err.contains(
+            "huge.yaml is 33 MiB (34603008 bytes), larger than the 32 MiB aws2azure reads"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("[huge.yaml:1:1]") && err.contains("[tf-huge/main.tf:1:1]"),
+        "{err}"
+    );
+    let f = files(&out);
+    assert!(f.contains(&"good/main.bicep".to_string()), "{f:?}");
+    assert!(
+        !f.iter()
+            .any(|p| p.starts_with("huge/") || p.starts_with("tf-huge/")),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn an_alias_bomb_fails_fast_and_located() {
+    let out = tmp("bomb");
+    let t = std::time::Instant::now();
+    let (code, err) = convert(
+        &[&fixture("error-yaml-alias-bomb"), &fixture("sqs-fifo")],
+        &out,
+        &[],
+    );
+    // Well under a second in a release build; a debug build on a busy machine is slower.
+    assert!(t.elapsed().as_secs() < 5, "took {:?}", t.elapsed());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("input::alias-limit") && err.contains("[template.yaml:58:67]"),
+        "{err}"
+    );
+    assert!(files(&out).iter().any(|p| p.ends_with("main.bicep")));
+}
+
+/// Runs `convert` in `dir` with `--mappings my-tables` given relative to it.
+fn convert_with_tables(dir: &Path, input: &Path) -> (i32, String) {
+    let o = bin()
+        .current_dir(dir)
+        .arg("convert")
+        .arg(input)
+        .args(["-o", "out", "--force", "--mappings", "my-tables"])
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn mappings_errors_name_the_users_file() {
+    let base = tmp("user-tables");
+    for (rel, text) in [
+        (
+            "aws/s3.yaml",
+            "AWS::SQS::Queue:\n  service: x\n  status: nope\n",
+        ),
+        // Still read as a Terraform lift table by its folder, whatever it holds.
+        ("terraform/extra.yaml", "aws_thing:\n  bogus: 1\n"),
+    ] {
+        let p = base.join("my-tables").join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let (code, err) = convert_with_tables(&base, &fixture("sqs-fifo"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("[my-tables/aws/s3.yaml:3:"), "{err}");
+    assert!(err.contains("[my-tables/terraform/extra.yaml:2:"), "{err}");
+    assert!(!err.contains("mappings/aws/s3.yaml"), "{err}");
+}
+
+#[test]
+fn a_user_entry_with_an_unknown_arm_type_or_api_version_is_warned_about() {
+    let base = tmp("user-tables-unchecked");
+    let p = base.join("my-tables/aws/queue.yaml");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(
+        &p,
+        "AWS::SQS::Queue:\n  service: Azure Service Bus\n  status: translated\n  resources:\n    - symbol: \"{sym}\"\n      type: Microsoft.ServiceBus/namespaces/queuez\n      api: \"2024-13-01\"\n      name: \"{kebab}\"\n    - symbol: \"{sym}Ok\"\n      type: Microsoft.ServiceBus/namespaces\n      api: \"2024-01-01-preview\"\n      name: \"{kebab}\"\n",
+    )
+    .unwrap();
+    let (code, err) = convert_with_tables(&base, &fixture("sqs-fifo"));
+    assert_eq!(code, 0, "warnings only: {err}");
+    assert_eq!(err.matches("map::unchecked-type").count(), 2, "{err}");
+    assert!(
+        err.contains("[my-tables/aws/queue.yaml:6:13]") && err.contains("unknown ARM type"),
+        "{err}"
+    );
+    assert!(
+        err.contains("[my-tables/aws/queue.yaml:7:13]") && err.contains("not YYYY-MM-DD"),
+        "{err}"
+    );
+}

@@ -155,3 +155,34 @@ fn mangled_terraform_modules_never_panic() {
     }
     assert!(runs > 500, "only {runs} variants ran");
 }
+
+#[test]
+fn an_error_in_a_long_line_renders_a_short_frame_with_the_true_location() {
+    // A 200 KB template on one line, broken near its end. miette used to print the
+    // whole line, and panicked ("Formatting argument out of range") past 65,535 columns.
+    let tags: Vec<String> = (0..6000)
+        .map(|i| format!("{{\"Key\": \"k{i}\", \"Value\": \"v{i}\"}}"))
+        .collect();
+    let text = format!(
+        "{{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {{\"Q\": {{\"Type\": \"AWS::SQS::Queue\", \"Properties\": {{\"Tags\": [{}]}} ,}}}}}}",
+        tags.join(", ")
+    );
+    assert!(text.len() > 200_000 && !text.contains('\n'));
+    let at = text.rfind(" ,").unwrap() + 2;
+    let mut sources = SourceMap::default();
+    let (tables, _) = table::load(&mut sources, None);
+    let id = sources.add("long.json".into(), Arc::from(text.as_str()));
+    let c = convert_file(&sources, id, &tables, "main.bicep");
+    let d = c
+        .diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .expect("a syntax error");
+    assert_eq!(d.span.unwrap().start as usize, at);
+    let (_, line, col) = sources.locate(d.span.unwrap());
+    assert_eq!((line, col), (1, at + 1));
+    let out = aws2azure::diag::render_plain(d, &sources);
+    assert!(out.len() < 2048, "{} bytes:\n{out}", out.len());
+    assert!(out.contains(&format!("[long.json:1:{}]", at + 1)), "{out}");
+    assert!(out.contains("…") && out.contains("\"v5999\"}]}"), "{out}");
+}

@@ -21,6 +21,9 @@ macro_rules! codes {
 codes! {
     IO_READ = "io::read", Error, "an input file could not be read";
     IO_WRITE = "io::write", Error, "an output file could not be written";
+    INPUT_ENCODING = "input::encoding", Error, "an input file is not valid UTF-8";
+    INPUT_TOO_LARGE = "input::too-large", Error, "an input file is larger than aws2azure reads";
+    INPUT_ALIAS_LIMIT = "input::alias-limit", Error, "YAML aliases expand past the node budget or the nesting depth";
     OUT_FOREIGN = "out::foreign-file", Error, "the output folder holds a file aws2azure did not write";
     OUT_LINK = "out::symlink", Error, "the output folder holds a symbolic link; aws2azure never writes through links";
     OUT_MANIFEST = "out::manifest", Error, "a manifest entry is not a plain relative path inside the output folder";
@@ -32,6 +35,7 @@ codes! {
     USAGE_TARGET = "usage::target", Error, "the requested output language is not supported yet";
     MAP_TABLE = "map::invalid-table", Error, "a mapping table is not valid";
     MAP_UNUSED = "map::unused-override", Warning, "a --mappings entry matched no resource";
+    MAP_UNCHECKED = "map::unchecked-type", Warning, "a --mappings entry names an ARM type or API version the built-in tables do not know";
     CFN_SYNTAX = "cfn::syntax", Error, "the file is not valid JSON or YAML";
     CFN_STRUCTURE = "cfn::structure", Error, "the template does not have the shape of a CloudFormation template";
     CFN_DUPLICATE_KEY = "cfn::duplicate-key", Warning, "a key occurs twice in one mapping; the last one is used";

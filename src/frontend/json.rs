@@ -34,6 +34,7 @@ impl Parser<'_> {
         SyntaxError {
             offset: self.i,
             message: m.to_string(),
+            limit: false,
         }
     }
 

@@ -82,4 +82,7 @@ impl Node {
 pub struct SyntaxError {
     pub offset: usize,
     pub message: String,
+    /// The text is valid but passes a limit (YAML aliases expanding past the node
+    /// budget or the nesting depth), rather than breaking the grammar.
+    pub limit: bool,
 }

@@ -1,6 +1,13 @@
 //! YAML with positions: libyaml's event stream (the same grammar serde_yaml
 //! accepts) built into a [`Node`] tree. Local tags (`!Ref`) are kept; anchors
 //! and aliases are expanded; duplicate keys are kept for the caller to judge.
+//!
+//! Expanding aliases copies the anchored tree, so a few lines of anchors aliased
+//! over and over describe billions of nodes. The builder keeps a budget: the nodes
+//! it builds, aliases expanded and the copies kept for aliases included, stay under
+//! [`MAX_NODES`], and the nesting depth, an alias's content included, under
+//! [`MAX_DEPTH`]. Each anchor records its node count and depth, so an alias is
+//! checked before it is copied, in constant time.
 
 use std::collections::HashMap;
 use std::ffi::CStr;
@@ -11,6 +18,12 @@ use unsafe_libyaml as unsafe_ly;
 use super::node::{Key, Node, NodeKind, Scalar, SyntaxError};
 use crate::source::{FileId, SourceFile, Span};
 
+/// The most nodes one YAML file may build, every alias expanded. The biggest
+/// template of the shared corpus builds about 2,300.
+pub const MAX_NODES: usize = 1_000_000;
+/// The deepest nesting, the content of aliases included (as for JSON).
+pub const MAX_DEPTH: usize = 256;
+
 /// Parse the first document of `file`.
 pub fn parse(file: &SourceFile, id: FileId) -> Result<Node, SyntaxError> {
     let mut events = EventReader::new(&file.text);
@@ -19,6 +32,9 @@ pub fn parse(file: &SourceFile, id: FileId) -> Result<Node, SyntaxError> {
         id,
         anchors: HashMap::new(),
         depth: 0,
+        deepest: 0,
+        nodes: 0,
+        kept: 0,
     };
     loop {
         let ev = events.next()?;
@@ -54,8 +70,9 @@ struct Event {
     kind: EvKind,
     tag: Option<String>,
     anchor: Option<String>,
-    start: (usize, usize),
-    end: (usize, usize),
+    /// Byte offsets into the text.
+    start: usize,
+    end: usize,
 }
 
 struct EventReader {
@@ -89,6 +106,7 @@ impl EventReader {
             return Err(SyntaxError {
                 offset: 0,
                 message: "unexpected end of the YAML stream".into(),
+                limit: false,
             });
         }
         let mut ev = MaybeUninit::<unsafe_ly::yaml_event_t>::uninit();
@@ -131,7 +149,9 @@ unsafe fn cstr(p: *const u8) -> Option<String> {
 }
 
 unsafe fn convert(e: &unsafe_ly::yaml_event_t) -> Event {
-    let mark = |m: unsafe_ly::yaml_mark_t| (m.line as usize, m.column as usize);
+    // libyaml's index is the byte offset (it advances by each character's width),
+    // so no line is scanned again to find a column.
+    let mark = |m: unsafe_ly::yaml_mark_t| m.index as usize;
     let (mut tag, mut anchor) = (None, None);
     // SAFETY: each union field is read only for the event type that defines it.
     let kind = unsafe {
@@ -181,64 +201,124 @@ fn parser_error(p: &unsafe_ly::yaml_parser_t) -> SyntaxError {
     // SAFETY: problem and context are NUL-terminated static strings or null.
     let problem = unsafe { cstr(p.problem as *const u8) }.unwrap_or_else(|| "invalid YAML".into());
     let context = unsafe { cstr(p.context as *const u8) };
-    let m = p.problem_mark;
     let message = match context {
         Some(c) => format!("{problem} ({c})"),
         None => problem,
     };
-    // Offsets are resolved by the caller from line/column; encode them here.
     SyntaxError {
-        offset: encode(m.line as usize, m.column as usize),
+        offset: p.problem_mark.index as usize,
         message,
+        limit: false,
     }
 }
 
-/// Line and column packed into the offset field, decoded by [`decode`].
-fn encode(line: usize, col: usize) -> usize {
-    (line << 20) | col.min((1 << 20) - 1)
+/// Byte offset of a syntax error reported by [`parse`], on a character boundary.
+pub fn error_offset(file: &SourceFile, e: &SyntaxError) -> usize {
+    let mut at = e.offset.min(file.text.len());
+    while !file.text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
-/// Byte offset of a syntax error reported by [`parse`].
-pub fn error_offset(file: &SourceFile, e: &SyntaxError) -> usize {
-    file.offset_of(e.offset >> 20, e.offset & ((1 << 20) - 1))
+/// An anchored node, kept for its aliases, with what copying it costs.
+struct Anchor {
+    node: Node,
+    /// Nodes in the tree (aliases inside it expanded).
+    nodes: usize,
+    /// Levels of nesting, the node itself being one.
+    depth: usize,
 }
 
 struct Builder<'a> {
     file: &'a SourceFile,
     id: FileId,
-    anchors: HashMap<String, Node>,
+    anchors: HashMap<String, Anchor>,
+    /// Nesting of the node being built (1 for the document's root).
     depth: usize,
+    /// The deepest level reached inside the node being built.
+    deepest: usize,
+    /// Nodes built so far, aliases expanded.
+    nodes: usize,
+    /// Nodes held in the copies kept for aliases.
+    kept: usize,
 }
 
 impl Builder<'_> {
-    fn span(&self, ev: &Event, end: (usize, usize)) -> Span {
-        let s = self.file.offset_of(ev.start.0, ev.start.1);
-        let e = self.file.offset_of(end.0, end.1);
-        Span::new(self.id, s, e)
+    fn span(&self, ev: &Event, end: usize) -> Span {
+        let len = self.file.text.len();
+        Span::new(self.id, ev.start.min(len), end.min(len))
     }
 
-    fn err(&self, at: (usize, usize), message: &str) -> SyntaxError {
+    fn err(&self, at: usize, message: &str) -> SyntaxError {
         SyntaxError {
-            offset: encode(at.0, at.1),
+            offset: at,
             message: message.into(),
+            limit: false,
         }
+    }
+
+    fn limit(&self, at: usize, message: String) -> SyntaxError {
+        SyntaxError {
+            offset: at,
+            message,
+            limit: true,
+        }
+    }
+
+    /// Takes `n` nodes from the budget, or fails at `at`.
+    fn spend(&mut self, n: usize, at: usize, what: &str) -> Result<(), SyntaxError> {
+        if self.nodes + self.kept + n > MAX_NODES {
+            return Err(self.limit(
+                at,
+                format!(
+                    "{what} would make the document larger than {MAX_NODES} nodes once its aliases are expanded"
+                ),
+            ));
+        }
+        self.nodes += n;
+        Ok(())
     }
 
     fn node(&mut self, ev: Event, events: &mut EventReader) -> Result<Node, SyntaxError> {
         self.depth += 1;
-        if self.depth > 256 {
+        if self.depth > MAX_DEPTH {
             return Err(self.err(ev.start, "nesting deeper than 256 levels"));
         }
+        let outer_deepest = std::mem::replace(&mut self.deepest, self.depth);
+        let first = self.nodes;
         let (tag, std_tag) = split_tag(ev.tag.clone());
         let anchor = ev.anchor.clone();
+        if !matches!(ev.kind, EvKind::Alias(_)) {
+            self.spend(1, ev.start, "this value")?;
+        }
         let node = match ev.kind {
-            EvKind::Alias(ref name) => match self.anchors.get(name) {
-                Some(n) => Node {
+            EvKind::Alias(ref name) => {
+                let Some(a) = self.anchors.get(name) else {
+                    return Err(self.err(ev.start, &format!("unknown alias *{name}")));
+                };
+                let (nodes, depth) = (a.nodes, a.depth);
+                let total = self.depth - 1 + depth;
+                if total > MAX_DEPTH {
+                    return Err(self.limit(
+                        ev.start,
+                        format!(
+                            "the alias *{name} nests its content {total} levels deep, deeper than the {MAX_DEPTH} allowed"
+                        ),
+                    ));
+                }
+                self.spend(
+                    nodes,
+                    ev.start,
+                    &format!("expanding the alias *{name} ({nodes} nodes)"),
+                )?;
+                self.deepest = self.deepest.max(total);
+                let a = &self.anchors[name];
+                Node {
                     span: self.span(&ev, ev.end),
-                    ..n.clone()
-                },
-                None => return Err(self.err(ev.start, &format!("unknown alias *{name}"))),
-            },
+                    ..a.node.clone()
+                }
+            }
             EvKind::Scalar { ref value, plain } => {
                 let sc = resolve_scalar(value, plain && tag.is_none(), std_tag.as_deref());
                 Node {
@@ -281,9 +361,31 @@ impl Builder<'_> {
             }
             _ => return Err(self.err(ev.start, "unexpected YAML event")),
         };
+        let depth = self.deepest - self.depth + 1;
+        let nodes = self.nodes - first;
+        self.deepest = self.deepest.max(outer_deepest);
         self.depth -= 1;
         if let Some(a) = anchor {
-            self.anchors.insert(a, node.clone());
+            // The copy kept for aliases is memory too: it counts against the budget.
+            let replaced = self.anchors.get(&a).map_or(0, |old| old.nodes);
+            self.kept -= replaced;
+            if self.nodes + self.kept + nodes > MAX_NODES {
+                return Err(self.limit(
+                    ev.start,
+                    format!(
+                        "keeping the anchor &{a} ({nodes} nodes) for its aliases would make the document larger than {MAX_NODES} nodes"
+                    ),
+                ));
+            }
+            self.kept += nodes;
+            self.anchors.insert(
+                a,
+                Anchor {
+                    node: node.clone(),
+                    nodes,
+                    depth,
+                },
+            );
         }
         Ok(node)
     }
@@ -365,4 +467,121 @@ fn is_number(v: &str) -> bool {
         i += 1;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn parse_text(text: &str) -> (SourceFile, Result<Node, SyntaxError>) {
+        let f = SourceFile::new("t.yaml".into(), Arc::from(text));
+        let r = parse(&f, FileId(0));
+        (f, r)
+    }
+
+    /// Nine anchors per level, each a list aliasing the nine of the level below.
+    fn bomb(levels: usize) -> String {
+        let mut s = String::from("Resources:\n  Bomb:\n");
+        for i in 0..9 {
+            s.push_str(&format!("    a0_{i}: &a0_{i} x{i}\n"));
+        }
+        for k in 1..=levels {
+            for i in 0..9 {
+                let refs: Vec<String> = (0..9).map(|j| format!("*a{}_{j}", k - 1)).collect();
+                s.push_str(&format!("    a{k}_{i}: &a{k}_{i} [{}]\n", refs.join(", ")));
+            }
+        }
+        s
+    }
+
+    fn located(f: &SourceFile, e: &SyntaxError) -> (usize, usize) {
+        f.line_col(error_offset(f, e))
+    }
+
+    #[test]
+    fn spans_are_byte_offsets_after_wide_characters() {
+        let text = "a: 'é€😀'\nb: [x, ü, z]\n";
+        let (f, r) = parse_text(text);
+        let n = r.unwrap();
+        let b = n.get("b").unwrap().as_seq().unwrap();
+        let z = b[2].span;
+        assert_eq!(&text[z.start as usize..z.end as usize], "z");
+        assert_eq!(f.line_col(z.start as usize), (2, 11));
+        let a = n.get("a").unwrap().span;
+        assert_eq!(&text[a.start as usize..a.end as usize], "'é€😀'");
+    }
+
+    #[test]
+    fn a_long_flow_line_parses_in_linear_time() {
+        let items: Vec<String> = (0..40_000).map(|i| format!("v{i}")).collect();
+        let text = format!("L: [{}]\n", items.join(", "));
+        let t = std::time::Instant::now();
+        let (_, r) = parse_text(&text);
+        assert_eq!(r.unwrap().get("L").unwrap().as_seq().unwrap().len(), 40_000);
+        assert!(t.elapsed().as_millis() < 2000, "took {:?}", t.elapsed());
+    }
+
+    #[test]
+    fn an_alias_bomb_stops_at_the_budget_quickly() {
+        let text = bomb(7);
+        let t = std::time::Instant::now();
+        let (f, r) = parse_text(&text);
+        let e = r.expect_err("the budget must stop it");
+        assert!(t.elapsed().as_millis() < 1000, "took {:?}", t.elapsed());
+        assert!(e.limit, "{}", e.message);
+        assert!(e.message.contains("1000000 nodes"), "{}", e.message);
+        // Level 5 fills the budget: each anchor of it holds 66,430 nodes, kept and copied.
+        let (line, col) = located(&f, &e);
+        let at = &text[f.offset_of(line - 1, col - 1)..];
+        assert!(at.starts_with("*a4_"), "stopped at {line}:{col}: {at:.20}");
+        assert!(text.lines().nth(line - 1).unwrap().contains("&a5_"));
+    }
+
+    #[test]
+    fn aliases_within_the_budget_still_expand() {
+        let (_, r) = parse_text(&bomb(3));
+        let n = r.unwrap();
+        let bomb = n.get("Resources").and_then(|r| r.get("Bomb")).unwrap();
+        let top = bomb.get("a3_8").unwrap().as_seq().unwrap();
+        assert_eq!(top.len(), 9);
+        assert_eq!(
+            top[0].as_seq().unwrap()[8].as_seq().unwrap()[2].as_str(),
+            Some("x2")
+        );
+    }
+
+    #[test]
+    fn an_aliased_subtree_adds_its_depth() {
+        let deep = format!("{}x{}", "[".repeat(200), "]".repeat(200));
+        let text = format!(
+            "a: &deep {deep}\nb: {}*deep{}\n",
+            "[".repeat(60),
+            "]".repeat(60)
+        );
+        let (f, r) = parse_text(&text);
+        let e = r.expect_err("too deep once expanded");
+        assert!(e.limit, "{}", e.message);
+        assert!(e.message.contains("262 levels"), "{}", e.message);
+        assert_eq!(located(&f, &e), (2, 64));
+        // The same alias a little higher up is fine.
+        let text = format!(
+            "a: &deep {deep}\nb: {}*deep{}\n",
+            "[".repeat(50),
+            "]".repeat(50)
+        );
+        assert!(parse_text(&text).1.is_ok());
+    }
+
+    #[test]
+    fn a_redefined_anchor_frees_its_budget() {
+        let list = format!("[{}]", vec!["x"; 900].join(", "));
+        // 600 × 902 nodes, and one kept copy (not 600) for the anchor `a`.
+        let text: String = (0..600).map(|i| format!("k{i}: &a {list}\n")).collect();
+        assert!(parse_text(&text).1.is_ok());
+        // 1,200 lists: 1.08M nodes in the tree, over the budget.
+        let text: String = (0..1200).map(|i| format!("k{i}: &a {list}\n")).collect();
+        assert!(parse_text(&text).1.unwrap_err().limit);
+    }
 }

@@ -1,7 +1,7 @@
 //! Mapping tables: YAML parsed into raw structs (unknown keys rejected), then
 //! checked into [`Tables`]. Every error points into the YAML file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -242,9 +242,25 @@ pub fn load_file(
     text: &str,
     user: bool,
 ) -> Vec<Diagnostic> {
+    load_one(tables, sources, path, path, text, user, None)
+}
+
+/// Loads one YAML file. `rel` (`mappings/aws/s3.yaml`) decides what kind of table it
+/// is; `path` names the file in diagnostics (for `--mappings`, the path the user gave).
+/// With `known` (the ARM types of the built-in tables), type entries naming another
+/// ARM type or an API version that is not a date are warned about.
+fn load_one(
+    tables: &mut Tables,
+    sources: &mut SourceMap,
+    rel: &str,
+    path: &str,
+    text: &str,
+    user: bool,
+    known: Option<&BTreeSet<String>>,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let name = path.rsplit('/').next().unwrap_or(path);
-    if path.contains("terraform/") {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if rel.contains("terraform/") {
         if name == "prefixes.yaml" {
             match serde_yaml::from_str::<BTreeMap<String, String>>(text) {
                 Ok(raw) => tables.lift.prefixes.extend(raw),
@@ -260,7 +276,7 @@ pub fn load_file(
         }
         return diags;
     }
-    if path.contains("azurerm/") {
+    if rel.contains("azurerm/") {
         match serde_yaml::from_str::<BTreeMap<String, Vec<crate::backend::terraform::table::Variant>>>(
             text,
         ) {
@@ -269,7 +285,7 @@ pub fn load_file(
         }
         return diags;
     }
-    if path.contains("tables/")
+    if rel.contains("tables/")
         || text.trim_start().starts_with("table:")
         || text.contains("\ntable:")
     {
@@ -315,6 +331,9 @@ pub fn load_file(
             continue;
         }
         let fid = *file_id.get_or_insert_with(|| sources.add(path.to_string(), Arc::from(text)));
+        if let Some(known) = known {
+            diags.extend(unchecked(fid, text, &ty, &entry, known));
+        }
         tables.type_origin.insert(ty.clone(), (fid, user));
         tables.types.insert(ty, Arc::new(entry));
     }
@@ -370,6 +389,105 @@ fn validate(ty: &str, e: &Entry) -> Option<(String, String, String)> {
     None
 }
 
+/// Every ARM resource an entry can emit.
+fn specs(e: &Entry) -> impl Iterator<Item = &ResourceSpec> {
+    e.resources.iter().chain(e.shared.iter()).chain(
+        e.variants
+            .iter()
+            .flat_map(|v| v.resources.iter().chain(v.shared.iter()).flatten()),
+    )
+}
+
+/// The ARM types the built-in tables emit, lower to azurerm or name as services.
+fn known_arm_types(tables: &Tables) -> BTreeSet<String> {
+    let mut known: BTreeSet<String> = tables
+        .types
+        .values()
+        .flat_map(|e| specs(e).map(|r| r.ty.clone()).collect::<Vec<_>>())
+        .collect();
+    known.extend(tables.azurerm.types.keys().cloned());
+    known.extend(tables.services.values().flat_map(|h| h.arm.iter().cloned()));
+    known
+}
+
+/// `2025-03-01` or `2025-03-01-preview`.
+fn is_api_version(v: &str) -> bool {
+    let date = v.strip_suffix("-preview").unwrap_or(v);
+    let b = date.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+        && matches!(
+            &date[5..7],
+            "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
+        )
+        && (1..=31).contains(&date[8..10].parse::<u8>().unwrap_or(0))
+}
+
+/// Where `field: value` is written in a table (the value), else the value's first place.
+fn field_offset(text: &str, field: &str, value: &str) -> usize {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(f) = line.find(&format!("{field}:"))
+            && let Some(v) = line[f..].find(value)
+        {
+            return at + f + v;
+        }
+        at += line.len();
+    }
+    text.find(value).unwrap_or(0)
+}
+
+/// Warnings for a `--mappings` entry whose ARM types or API versions cannot be checked.
+fn unchecked(
+    file: FileId,
+    text: &str,
+    ty: &str,
+    e: &Entry,
+    known: &BTreeSet<String>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for r in specs(e) {
+        if !known.contains(&r.ty) && seen.insert(("type", r.ty.clone())) {
+            let at = field_offset(text, "type", &r.ty);
+            out.push(
+                Diagnostic::new(
+                    codes::MAP_UNCHECKED,
+                    Span::new(file, at, at + r.ty.len()),
+                    format!(
+                        "the --mappings entry for {ty} emits `{}`, an ARM type no built-in table knows",
+                        r.ty
+                    ),
+                    "unknown ARM type",
+                )
+                .help("check the spelling against the ARM reference (`Microsoft.<Provider>/<type>`); aws2azure cannot check its properties, and Terraform output writes it as `azapi_resource`"),
+            );
+        }
+        if !is_api_version(&r.api) && seen.insert(("api", r.api.clone())) {
+            let at = field_offset(text, "api", &r.api);
+            out.push(
+                Diagnostic::new(
+                    codes::MAP_UNCHECKED,
+                    Span::new(file, at, at + r.api.len().max(1)),
+                    format!(
+                        "the --mappings entry for {ty} gives `{}` the API version `{}`, which is not a date",
+                        r.ty, r.api
+                    ),
+                    "not YYYY-MM-DD",
+                )
+                .help("write the API version as `YYYY-MM-DD` or `YYYY-MM-DD-preview`, quoted, as the ARM reference lists it"),
+            );
+        }
+    }
+    out
+}
+
 fn find_unknown_transform(body: &BTreeMap<String, Value>) -> Option<String> {
     fn walk(v: &Value) -> Option<String> {
         match v {
@@ -405,6 +523,7 @@ pub fn load(
         diags.extend(load_file(&mut tables, sources, path, text, false));
     }
     if let Some(dir) = user_dir {
+        let known = known_arm_types(&tables);
         let mut files = Vec::new();
         collect_yaml(dir, &mut files);
         files.sort();
@@ -423,18 +542,22 @@ pub fn load(
                 .unwrap_or(&f)
                 .to_string_lossy()
                 .replace('\\', "/");
-            match std::fs::read_to_string(&f) {
-                Ok(text) => diags.extend(load_file(
-                    &mut tables,
-                    sources,
-                    &format!("mappings/{rel}"),
-                    &text,
-                    true,
-                )),
-                Err(e) => diags.push(Diagnostic::global(
-                    codes::MAP_TABLE,
-                    format!("cannot read {}: {e}", f.display()),
-                )),
+            // Diagnostics name the file as the user gave it; the layout decides its kind.
+            let shown = f.to_string_lossy().replace('\\', "/");
+            match crate::input::read(sources, &f, &shown) {
+                Ok(crate::input::Input::Text(id)) => {
+                    let text = sources.get(id).text.clone();
+                    diags.extend(load_one(
+                        &mut tables,
+                        sources,
+                        &format!("mappings/{rel}"),
+                        &shown,
+                        &text,
+                        true,
+                        Some(&known),
+                    ))
+                }
+                Ok(crate::input::Input::Rejected(_, d)) | Err(d) => diags.push(*d),
             }
         }
     }
@@ -451,6 +574,42 @@ fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             collect_yaml(&p, out);
         } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
             out.push(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions_are_dates() {
+        for ok in ["2025-03-01", "2024-12-31-preview"] {
+            assert!(is_api_version(ok), "{ok}");
+        }
+        for bad in [
+            "2025-3-01",
+            "2025-13-01",
+            "2025-01-32",
+            "latest",
+            "2025-03-01-beta",
+            "",
+        ] {
+            assert!(!is_api_version(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_builtin_tables_know_their_own_types() {
+        let mut sources = SourceMap::default();
+        let (tables, _) = load(&mut sources, None);
+        let known = known_arm_types(&tables);
+        assert!(known.contains("Microsoft.ServiceBus/namespaces/queues"));
+        assert!(known.contains("Microsoft.Storage/storageAccounts"));
+        for e in tables.types.values() {
+            for r in specs(e) {
+                assert!(is_api_version(&r.api), "{} {}", r.ty, r.api);
+            }
         }
     }
 }

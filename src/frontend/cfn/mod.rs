@@ -27,13 +27,32 @@ pub fn parse_node(sources: &SourceMap, file: FileId) -> Result<(Node, Format), B
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let is_json = trimmed.starts_with('{') || f.path.ends_with(".json");
     let result = if is_json {
-        json::parse(text, file).map_err(|e| (e.offset, e.message))
+        json::parse(text, file).map_err(|e| (e.offset, e.message, e.limit))
     } else {
-        yaml::parse(f, file).map_err(|e| (yaml::error_offset(f, &e), e.message))
+        yaml::parse(f, file).map_err(|e| (yaml::error_offset(f, &e), e.message, e.limit))
     };
     match result {
         Ok(n) => Ok((n, if is_json { Format::Json } else { Format::Yaml })),
-        Err((offset, message)) => {
+        Err((offset, message, true)) => {
+            let end = text[offset..]
+                .find(|c: char| c.is_whitespace() || c == ',' || c == ']' || c == '}')
+                .map_or(text.len(), |n| offset + n)
+                .max((offset + 1).min(text.len()));
+            Err(Box::new(
+                Diagnostic::new(
+                    codes::INPUT_ALIAS_LIMIT,
+                    Span::new(file, offset, end),
+                    message,
+                    "the expansion stops here",
+                )
+                .help(format!(
+                    "an alias copies its anchor's whole content; aws2azure builds at most {} nodes and {} levels per file, aliases expanded. Write the repeated part once (a parameter or a Mappings entry) instead of aliasing aliases",
+                    yaml::MAX_NODES,
+                    yaml::MAX_DEPTH
+                )),
+            ))
+        }
+        Err((offset, message, false)) => {
             let kind = if is_json { "JSON" } else { "YAML" };
             // At the end of the input, point at the last character there is.
             let offset = if offset >= text.trim_end().len() {
