@@ -88,6 +88,9 @@ fn walk_dir(
                 continue;
             }
             walk_dir(&path, root_canon, &child_rel, exclude, out);
+        } else if !meta.file_type().is_symlink() && !meta.is_file() {
+            // A pipe, socket or device: reading it could block forever.
+            continue;
         } else if path
             .extension()
             .and_then(|x| x.to_str())

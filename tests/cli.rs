@@ -559,3 +559,25 @@ fn a_user_entry_with_an_unknown_arm_type_or_api_version_is_warned_about() {
         "{err}"
     );
 }
+
+#[test]
+fn pipes_and_devices_in_path_are_never_read() {
+    // A named pipe that looks like a template: opening it would block forever.
+    let dir = tmp("fifo-in");
+    std::fs::copy(
+        fixture("s3-bucket").join("template.yaml"),
+        dir.join("template.yaml"),
+    )
+    .unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe.yaml"))
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("notice: mkfifo not available; test skipped");
+        return;
+    }
+    let out = tmp("fifo-out");
+    let (code, err) = convert(&[&dir], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.join("template/main.bicep").exists());
+}
