@@ -268,8 +268,33 @@ fn output_type(e: &AzExpr) -> &'static str {
     }
 }
 
-/// `Outputs` → `output`s; exports recorded as a decision.
+/// Secure parameters, and the variables whose value is derived from one.
+fn secret_idents(m: &crate::azure::AzModule) -> std::collections::BTreeSet<String> {
+    let mut out: std::collections::BTreeSet<String> = m
+        .params
+        .iter()
+        .filter(|p| p.secure)
+        .map(|p| p.name.clone())
+        .collect();
+    loop {
+        let before = out.len();
+        for v in &m.vars {
+            let mut ids = Vec::new();
+            v.value.idents(&mut ids);
+            if ids.iter().any(|i| out.contains(i)) {
+                out.insert(v.name.clone());
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
+/// `Outputs` → `output`s; exports recorded as a decision. An output derived from a
+/// secure value (directly or through variables) is secure.
 pub fn outputs(cx: &mut Ctx) {
+    let secret_idents = secret_idents(&cx.module);
     for o in &cx.t.outputs {
         cx.subject = Some(format!("output {}", o.name));
         let value = cx.tr(&o.value);
@@ -331,11 +356,7 @@ pub fn outputs(cx: &mut Ctx) {
         let name = cx.syms.alloc(&o.name);
         let mut used = Vec::new();
         value.idents(&mut used);
-        let secure = cx
-            .module
-            .params
-            .iter()
-            .any(|p| p.secure && used.contains(&p.name));
+        let secure = o.sensitive || used.iter().any(|u| secret_idents.contains(u));
         cx.module.outputs.push(AzOutput {
             name,
             ty: ty.into(),

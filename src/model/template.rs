@@ -134,4 +134,6 @@ pub struct Output {
     pub description: Option<String>,
     pub export: Option<Expr>,
     pub condition: Option<String>,
+    /// Terraform `sensitive = true`: the value is kept out of plans and logs.
+    pub sensitive: bool,
 }

@@ -452,6 +452,7 @@ fn read_outputs(lower: &mut Lower, v: &Node) -> Vec<Output> {
                 .and_then(|e| e.get("Name"))
                 .map(|n| lower.expr(n)),
             condition: o.get("Condition").and_then(|c| c.scalar_text()),
+            sensitive: false,
         });
     }
     out
