@@ -267,6 +267,7 @@ fn read_parameters(lower: &mut Lower, v: &Node) -> Vec<Parameter> {
                 .is_some_and(|s| s.eq_ignore_ascii_case("true")),
             description: p.get("Description").and_then(|d| d.scalar_text()),
             tf_type: None,
+            secret: None,
         });
     }
     out

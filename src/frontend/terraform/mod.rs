@@ -753,6 +753,7 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
         no_echo: sensitive,
         description,
         tf_type: tf_type_text,
+        secret: None,
     }
 }
 
