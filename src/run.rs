@@ -319,7 +319,7 @@ pub fn convert_parsed(
         template_items: Vec::new(),
         exposure: Vec::new(),
     };
-    let Some(t) = parsed.template else {
+    let Some(mut t) = parsed.template else {
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         return Converted {
             stack: empty(errors),
@@ -330,6 +330,8 @@ pub fn convert_parsed(
             used_types: Default::default(),
         };
     };
+    // Literal secrets become secure parameters before anything reads the template.
+    mapping::secrets::extract(&mut t);
     let g = graph::build(&t, &mut diagnostics);
     let mapped = mapping::map_template(&t, tables, sources, target == Target::Terraform);
     diagnostics.extend(mapped.diagnostics);
@@ -489,19 +491,25 @@ fn template_items(
             out.push(format!("`{name}` (line {l}): {n} → {became}"));
         }
     };
-    let secure = t.parameters.iter().filter(|p| p.no_echo).count();
+    // Parameters the converter made for literal secrets were not in the template.
+    let declared: Vec<&crate::model::template::Parameter> = t
+        .parameters
+        .iter()
+        .filter(|p| p.secret.as_ref().is_none_or(|s| s.stands_for.is_none()))
+        .collect();
+    let secure = declared.iter().filter(|p| p.no_echo).count();
     let kept = m
         .params
         .iter()
         .filter(|p| {
-            t.parameters
+            declared
                 .iter()
                 .any(|q| crate::mapping::names::lower_camel(&q.name) == p.name)
         })
         .count();
     item(
         "Parameters",
-        t.parameters.len(),
+        declared.len(),
         format!("`param`s ({kept} kept, {secure} `@secure()`; the rest had no use in Azure)"),
     );
     item(
@@ -987,6 +995,15 @@ pub fn plan(opts: &Options) -> Outcome {
                 )
                 .help("check the type name, or remove the entry"),
             );
+        }
+    }
+    // Code frames of diagnostics show the input: never a literal secret's value.
+    for d in diagnostics
+        .iter()
+        .filter(|d| d.code == codes::SECRET_LITERAL)
+    {
+        for span in d.span.iter().chain(d.related.iter().map(|(s, _)| s)) {
+            sources.redact(*span);
         }
     }
     let report = build_report(&converted, &diagnostics, &sources, skipped);

@@ -113,6 +113,30 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Masks the characters of a span with `*` (a secret's value), keeping byte offsets,
+    /// line breaks and the quotes around it, so code frames never show it.
+    pub fn redact(&mut self, span: Span) {
+        let f = &mut self.files[span.file.0 as usize];
+        let (start, end) = (span.start as usize, span.end as usize);
+        let Some(inner) = f.text.get(start..end) else {
+            return;
+        };
+        let quoted = inner.len() >= 2
+            && (inner.starts_with('"') && inner.ends_with('"')
+                || inner.starts_with('\'') && inner.ends_with('\''));
+        let mut masked = String::with_capacity(inner.len());
+        let last = inner.chars().count().saturating_sub(1);
+        for (i, c) in inner.chars().enumerate() {
+            if c == '\n' || c == '\r' || (quoted && (i == 0 || i == last)) {
+                masked.push(c);
+            } else {
+                masked.extend(std::iter::repeat_n('*', c.len_utf8()));
+            }
+        }
+        let text = format!("{}{masked}{}", &f.text[..start], &f.text[end..]);
+        f.text = Arc::from(text.as_str());
+    }
+
     /// `(path, line, column)` of a span's start.
     pub fn locate(&self, span: Span) -> (&str, usize, usize) {
         let f = self.get(span.file);

@@ -55,4 +55,5 @@ codes! {
     TF_DUPLICATE = "tf::duplicate", Error, "a block that must be unique is declared twice";
     TF_MODULE_SOURCE = "tf::module-source", Error, "a local module source does not exist";
     TF_CYCLE = "tf::cycle", Error, "locals or resources depend on each other in a circle";
+    SECRET_LITERAL = "secret::literal", Warning, "a secret is written as a literal in the input; it is not copied into the output";
 }

@@ -192,6 +192,7 @@ pub fn map_template(
     replace_missing_symbols(&mut cx);
     prune_parameters(&mut cx);
     super::flows::check(&mut cx);
+    super::secrets::record(&mut cx);
     let file = cx.file().to_string();
     cx.module.header = vec![
         match &t.tf {

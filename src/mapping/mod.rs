@@ -14,6 +14,7 @@ pub mod names;
 mod network;
 mod params;
 mod prune;
+pub mod secrets;
 mod storage;
 pub mod table;
 mod terraform;

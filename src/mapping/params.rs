@@ -84,7 +84,10 @@ pub fn declare(cx: &mut Ctx) {
         }
         ap.secure = p.no_echo;
         // A secret's default would sit in the Bicep file and the deployment history.
-        let dropped_secret_default = p.no_echo && ap.default.take().is_some();
+        // (A parameter found to carry a secret keeps only an empty default: its literal
+        // value, if any, was taken out before mapping.)
+        let promoted = p.secret.as_ref().is_some_and(|s| s.promoted);
+        let dropped_secret_default = p.no_echo && !promoted && ap.default.take().is_some();
         let mut desc = p.description.clone().unwrap_or_default().trim().to_string();
         if let Some(pat) = &p.allowed_pattern {
             if !desc.is_empty() && !desc.ends_with('.') {
@@ -113,15 +116,55 @@ pub fn declare(cx: &mut Ctx) {
         if !desc.is_empty() {
             ap.description = Some(desc);
         }
-        if dropped_secret_default {
-            ap.required_reason = Some(format!(
-                "NoEcho parameter {} (its default is not carried over)",
-                p.name
-            ));
-        } else if p.default.is_none() {
-            ap.required_reason = Some(format!("template parameter {} has no default", p.name));
+        let kind = if cx.t.tf.is_some() {
+            "sensitive variable"
+        } else {
+            "secret parameter"
+        };
+        match &p.secret {
+            Some(crate::model::template::SecretOrigin {
+                stands_for: Some((_, what)),
+                ..
+            }) => {
+                ap.required_reason = Some(format!(
+                    "stands in for the literal secret {what} (not copied)"
+                ));
+            }
+            Some(origin) if !origin.literals.is_empty() => {
+                let which: Vec<&str> = origin.literals.iter().map(|(_, w)| w.as_str()).collect();
+                ap.required_reason = Some(format!(
+                    "{kind} {} (its {} is not copied)",
+                    p.name,
+                    which.join(" and ")
+                ));
+            }
+            Some(origin) if origin.dropped_default => {
+                ap.required_reason = Some(format!(
+                    "{kind} {} (its default is not carried over)",
+                    p.name
+                ));
+            }
+            Some(_) if p.default.is_none() => {
+                ap.required_reason = Some(format!("{kind} {} has no default", p.name));
+            }
+            Some(_) => {}
+            None if dropped_secret_default => {
+                ap.required_reason = Some(format!(
+                    "NoEcho parameter {} (its default is not carried over)",
+                    p.name
+                ));
+            }
+            None if p.default.is_none() => {
+                ap.required_reason = Some(format!("template parameter {} has no default", p.name));
+            }
+            None => {}
         }
-        if p.no_echo {
+        // Parameters made for literal secrets, or promoted, have decisions of their own.
+        if p.no_echo
+            && p.secret
+                .as_ref()
+                .is_none_or(|s| !s.promoted && s.stands_for.is_none())
+        {
             cx.template_decision(
                 "secure-parameters",
                 "NoEcho parameters become secure parameters",
@@ -268,8 +311,33 @@ fn output_type(e: &AzExpr) -> &'static str {
     }
 }
 
-/// `Outputs` → `output`s; exports recorded as a decision.
+/// Secure parameters, and the variables whose value is derived from one.
+fn secret_idents(m: &crate::azure::AzModule) -> std::collections::BTreeSet<String> {
+    let mut out: std::collections::BTreeSet<String> = m
+        .params
+        .iter()
+        .filter(|p| p.secure)
+        .map(|p| p.name.clone())
+        .collect();
+    loop {
+        let before = out.len();
+        for v in &m.vars {
+            let mut ids = Vec::new();
+            v.value.idents(&mut ids);
+            if ids.iter().any(|i| out.contains(i)) {
+                out.insert(v.name.clone());
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
+/// `Outputs` → `output`s; exports recorded as a decision. An output derived from a
+/// secure value (directly or through variables) is secure.
 pub fn outputs(cx: &mut Ctx) {
+    let secret_idents = secret_idents(&cx.module);
     for o in &cx.t.outputs {
         cx.subject = Some(format!("output {}", o.name));
         let value = cx.tr(&o.value);
@@ -331,11 +399,7 @@ pub fn outputs(cx: &mut Ctx) {
         let name = cx.syms.alloc(&o.name);
         let mut used = Vec::new();
         value.idents(&mut used);
-        let secure = cx
-            .module
-            .params
-            .iter()
-            .any(|p| p.secure && used.contains(&p.name));
+        let secure = o.sensitive || used.iter().any(|u| secret_idents.contains(u));
         cx.module.outputs.push(AzOutput {
             name,
             ty: ty.into(),

@@ -191,10 +191,16 @@ pub(super) fn prune_unused_params(cx: &mut Ctx, mut used: Vec<String>) {
     if cx.t.tf.is_some() {
         used.extend(cx.param_syms.values().cloned());
     }
+    // Parameters made for literal secrets are dropped by `secrets::record`, with their own note.
+    let made_for_secret = |name: &str| {
+        cx.t.parameter(name)
+            .and_then(|p| p.secret.as_ref())
+            .is_some_and(|s| s.stands_for.is_some())
+    };
     let template_params: BTreeMap<String, String> = cx
         .param_syms
         .iter()
-        .filter(|(k, _)| !k.starts_with('#'))
+        .filter(|(k, _)| !k.starts_with('#') && !made_for_secret(k))
         .map(|(k, v)| (v.clone(), k.clone()))
         .collect();
     let unused: Vec<String> = cx

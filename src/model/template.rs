@@ -88,6 +88,24 @@ pub struct Parameter {
     pub description: Option<String>,
     /// A Terraform variable's type constraint as written (one line), e.g. `map(string)`.
     pub tf_type: Option<String>,
+    /// Set when the parameter carries a secret the input wrote as a literal (see
+    /// `mapping::secrets`): the literal is not copied into the output.
+    pub secret: Option<SecretOrigin>,
+}
+
+/// Why a parameter is secret, and the literal values of it the input held.
+#[derive(Debug, Clone, Default)]
+pub struct SecretOrigin {
+    /// The converter made the parameter for a literal in the input: who held it
+    /// (a logical id, `module.db`, `local.x`) and what it was (`OrdersDb.MasterUserPassword`).
+    pub stands_for: Option<(String, String)>,
+    /// The input did not mark the parameter NoEcho / sensitive: its name or its use shows
+    /// it carries a secret.
+    pub promoted: bool,
+    /// A default that was not a secret's value (a reference written as text) was dropped.
+    pub dropped_default: bool,
+    /// Literal values left out: where each was, and what it was (`default`, `terraform.tfvars value`).
+    pub literals: Vec<(Span, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -134,4 +152,6 @@ pub struct Output {
     pub description: Option<String>,
     pub export: Option<Expr>,
     pub condition: Option<String>,
+    /// Terraform `sensitive = true`: the value is kept out of plans and logs.
+    pub sensitive: bool,
 }

@@ -49,7 +49,8 @@ pub fn print_module(m: &AzModule) -> String {
         if let Some(d) = &out.description {
             o.line(0, &format!("@description({})", string_lit(d)));
         }
-        if out.secure {
+        // Bicep secures string and object outputs only.
+        if out.secure && (out.ty == "string" || out.ty == "object") {
             o.line(0, "@secure()");
         }
         o.line(

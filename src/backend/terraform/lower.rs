@@ -1750,7 +1750,11 @@ impl Lower<'_> {
             // `*.auto.tfvars` override `terraform.tfvars`: the last value of a name wins.
             let mut items: Vec<Item> = Vec::new();
             for (k, v) in &info.tfvars {
-                let known = self.params.values().any(|(n, _)| n == k);
+                // A sensitive variable's value never goes into the output tfvars.
+                let known = m
+                    .params
+                    .iter()
+                    .any(|p| !p.secure && self.params.get(&p.name).is_some_and(|(n, _)| n == k));
                 if let (true, Some(e)) = (known, tfvar_value(v)) {
                     items.retain(|i| !matches!(i, Item::Attr(n, _) if n == k));
                     items.push(Item::Attr(k.clone(), e));

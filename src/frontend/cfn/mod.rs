@@ -286,6 +286,7 @@ fn read_parameters(lower: &mut Lower, v: &Node) -> Vec<Parameter> {
                 .is_some_and(|s| s.eq_ignore_ascii_case("true")),
             description: p.get("Description").and_then(|d| d.scalar_text()),
             tf_type: None,
+            secret: None,
         });
     }
     out
@@ -471,6 +472,7 @@ fn read_outputs(lower: &mut Lower, v: &Node) -> Vec<Output> {
                 .and_then(|e| e.get("Name"))
                 .map(|n| lower.expr(n)),
             condition: o.get("Condition").and_then(|c| c.scalar_text()),
+            sensitive: false,
         });
     }
     out

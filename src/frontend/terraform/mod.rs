@@ -209,6 +209,8 @@ pub fn parse_module(
             .map(|e| conv.expr(e))
             .unwrap_or(Expr::new(ExprKind::Null, span));
         let description = attr(&b.body, "description").and_then(|e| conv.expr(e).literal_text());
+        let sensitive = attr(&b.body, "sensitive")
+            .is_some_and(|e| matches!(e, Expression::Bool(v) if *v.value()));
         t.outputs.push(Output {
             name,
             span,
@@ -216,6 +218,7 @@ pub fn parse_module(
             description,
             export: None,
             condition: None,
+            sensitive,
         });
     }
     for (f, b) in &m.modules {
@@ -750,6 +753,7 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
         no_echo: sensitive,
         description,
         tf_type: tf_type_text,
+        secret: None,
     }
 }
 
