@@ -24,6 +24,8 @@ pub mod backend;
 pub mod diag;
 pub mod discover;
 pub mod frontend;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod mapping;
 pub mod model;

@@ -25,7 +25,7 @@ impl Span {
 }
 
 /// One input file: its display path (relative, forward slashes) and text.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: String,
     pub text: Arc<str>,
@@ -93,7 +93,7 @@ impl SourceFile {
 }
 
 /// Every file of a run, addressed by [`FileId`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

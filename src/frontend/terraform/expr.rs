@@ -49,6 +49,12 @@ pub struct Conv<'a> {
     pub loops: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
     pub data_used: Vec<(String, String, Span)>,
+    /// Resource arguments being read in place of their attribute (type, name, argument):
+    /// one that refers back to itself is left as a reference, for the cycle check.
+    pub expanding: Vec<(String, String, String)>,
+    /// The depth in `expanding` where a cycle was found: every expansion from there in
+    /// keeps its reference, so the cycle check sees each edge of the loop.
+    pub cycle_at: Option<usize>,
 }
 
 pub fn span_of(file: FileId, r: Option<std::ops::Range<usize>>) -> Span {
@@ -526,6 +532,13 @@ impl Conv<'_> {
     fn argument_value(&mut self, ty: &str, name: &str, attr: &str) -> Option<Expr> {
         let (file, args) = self.scope.args.get(&(ty.to_string(), name.to_string()))?;
         let e = args.get(attr)?.clone();
+        let key = (ty.to_string(), name.to_string(), attr.to_string());
+        if let Some(at) = self.expanding.iter().position(|k| *k == key) {
+            self.cycle_at = Some(self.cycle_at.map_or(at, |c| c.min(at)));
+            return None;
+        }
+        let depth = self.expanding.len();
+        self.expanding.push(key);
         let saved = std::mem::replace(&mut self.file, *file);
         let saved_loops = std::mem::take(&mut self.loops);
         let n = self.diagnostics.len();
@@ -533,6 +546,15 @@ impl Conv<'_> {
         self.diagnostics.truncate(n);
         self.loops = saved_loops;
         self.file = saved;
+        self.expanding.pop();
+        if let Some(c) = self.cycle_at
+            && depth >= c
+        {
+            if depth == c {
+                self.cycle_at = None;
+            }
+            return None;
+        }
         let mut looped = false;
         v.walk(&mut |x| {
             if matches!(&x.kind, ExprKind::LoopVar(_)) {

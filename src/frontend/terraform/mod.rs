@@ -153,6 +153,8 @@ pub fn parse_module(
             loops: Vec::new(),
             diagnostics: Vec::new(),
             data_used: Vec::new(),
+            expanding: Vec::new(),
+            cycle_at: None,
         };
         for (f, b) in &m.data {
             if b.labels.first().map(label).as_deref() == Some("aws_iam_policy_document") {
@@ -171,6 +173,8 @@ pub fn parse_module(
         loops: Vec::new(),
         diagnostics: Vec::new(),
         data_used: Vec::new(),
+        expanding: Vec::new(),
+        cycle_at: None,
     };
     let mut t = Template {
         file: first,
