@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use aws2azure::mapping::table;
+use aws2azure::run::Tables;
 use aws2azure::run::{Target, convert_file, convert_module};
 use aws2azure::source::SourceMap;
 
@@ -51,7 +51,7 @@ fn main() {
     for _ in 0..iterations {
         let mut sources = SourceMap::default();
         let load = Instant::now();
-        let (tables, _) = table::load(&mut sources, None);
+        let (tables, _) = Tables::load(&mut sources, None);
         let load_ms = load.elapsed().as_secs_f64() * 1e3;
         let start = Instant::now();
         let mut out_bytes = 0;
@@ -71,7 +71,7 @@ fn main() {
         let mut written = 0;
         for _ in 0..iterations {
             let mut sources = SourceMap::default();
-            let (tables, _) = table::load(&mut sources, None);
+            let (tables, _) = Tables::load(&mut sources, None);
             let start = Instant::now();
             written = 0;
             for (dir, files) in &modules {

@@ -9,9 +9,8 @@ use crate::diag::{Diagnostic, render_plain};
 use crate::frontend::node::{Node, NodeKind, Scalar};
 use crate::frontend::terraform::expr::{Conv, Scope};
 use crate::frontend::{cfn, json, terraform, yaml};
-use crate::mapping::{Tables, table};
 use crate::model::expr::ExprKind;
-use crate::run::{self, Target};
+use crate::run::{self, Tables, Target};
 use crate::source::{FileId, SourceMap, Span};
 
 /// A Bicep syntax checker supplied by the caller (the library has no Bicep parser):
@@ -23,7 +22,7 @@ fn tables() -> &'static (Tables, SourceMap) {
     static T: OnceLock<(Tables, SourceMap)> = OnceLock::new();
     T.get_or_init(|| {
         let mut sources = SourceMap::default();
-        let (tables, diags) = table::load(&mut sources, None);
+        let (tables, diags) = Tables::load(&mut sources, None);
         assert!(diags.iter().all(|d| !d.is_error()), "built-in tables");
         (tables, sources)
     })
@@ -201,7 +200,8 @@ fn tf_files(data: &[u8]) -> (Vec<(String, String)>, usize) {
 pub fn terraform(data: &[u8]) {
     let (files, n_tf) = tf_files(data);
     let (sources, ids) = sources_with(&files);
-    let parsed = terraform::parse_module(&sources, &ids[..n_tf], &ids[n_tf..], "m", &tables().0);
+    let parsed =
+        terraform::parse_module(&sources, &ids[..n_tf], &ids[n_tf..], "m", &tables().0.lift);
     check_diagnostics(&parsed.diagnostics, &sources, true);
     if let Some(t) = &parsed.template {
         for r in &t.resources {
@@ -212,7 +212,7 @@ pub fn terraform(data: &[u8]) {
 
 /// The `Fn::Sub` grammar on its own, then inside a template converted both ways.
 pub fn fn_sub(data: &[u8]) {
-    use cfn::sub::{Piece, parse};
+    use crate::model::sub::{Piece, parse};
     let s = text_of(data);
     let pieces = parse(&s);
     for w in pieces.windows(2) {

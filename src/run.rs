@@ -2,11 +2,13 @@
 
 use std::path::PathBuf;
 
+use crate::backend::terraform::table::AzurermTables;
 use crate::diag::{Diagnostic, codes, render};
 use crate::discover;
 use crate::frontend::cfn;
+use crate::frontend::terraform::table::LiftTables;
 use crate::input::Input;
-use crate::mapping::{self, Tables};
+use crate::mapping::{self, MapTables};
 use crate::model::graph;
 use crate::report::{self, *};
 use crate::source::{FileId, SourceMap};
@@ -62,6 +64,59 @@ impl Outcome {
     }
 }
 
+/// Every table of a run, each stage's own, read from the same files.
+#[derive(Debug, Default)]
+pub struct Tables {
+    /// `mappings/terraform/`: Terraform `aws_*` → CloudFormation vocabulary.
+    pub lift: LiftTables,
+    /// `mappings/aws/`, `services.yaml`, `mappings/tables/`: AWS → ARM.
+    pub mapping: MapTables,
+    /// `mappings/azurerm/`: ARM types → azurerm resources.
+    pub azurerm: AzurermTables,
+}
+
+impl Tables {
+    /// Loads one table file into the stage that owns its kind. With `known`, a
+    /// `--mappings` entry naming an ARM type outside it is warned about.
+    pub fn load_file(
+        &mut self,
+        sources: &mut SourceMap,
+        file: &mut crate::tables::TableFile,
+        known: Option<&std::collections::BTreeSet<String>>,
+    ) -> Vec<Diagnostic> {
+        use crate::tables::Kind;
+        match file.kind {
+            Kind::Lift | Kind::LiftPrefixes => self.lift.load(sources, file),
+            Kind::Azurerm => self.azurerm.load(sources, file),
+            Kind::Lookup | Kind::Services | Kind::Types => {
+                mapping::load_table(&mut self.mapping, sources, file, known)
+            }
+        }
+    }
+
+    /// The embedded tables, then the user's `--mappings` folder over them.
+    pub fn load(
+        sources: &mut SourceMap,
+        user_dir: Option<&std::path::Path>,
+    ) -> (Tables, Vec<Diagnostic>) {
+        let mut tables = Tables::default();
+        let mut diags = Vec::new();
+        for mut f in crate::tables::embedded() {
+            diags.extend(tables.load_file(sources, &mut f, None));
+        }
+        if let Some(dir) = user_dir {
+            let mut known = tables.mapping.arm_types();
+            known.extend(tables.azurerm.types.keys().cloned());
+            let (files, read) = crate::tables::user(sources, dir);
+            diags.extend(read);
+            for mut f in files {
+                diags.extend(tables.load_file(sources, &mut f, Some(&known)));
+            }
+        }
+        (tables, diags)
+    }
+}
+
 /// A template converted in memory.
 pub struct Converted {
     pub stack: StackOut,
@@ -103,7 +158,8 @@ pub fn convert_module(
     target: Target,
     rewrites: &std::collections::BTreeMap<String, String>,
 ) -> Converted {
-    let mut parsed = crate::frontend::terraform::parse_module(sources, tf, tfvars, dir, tables);
+    let mut parsed =
+        crate::frontend::terraform::parse_module(sources, tf, tfvars, dir, &tables.lift);
     // Calls of modules written elsewhere in OUT point at their new place.
     if let Some(info) = parsed.template.as_mut().and_then(|t| t.tf.as_mut()) {
         for call in &mut info.modules {
@@ -206,7 +262,8 @@ fn place_modules(
         let Some((tf, tfvars, _)) = modules.get(&(root.clone(), dir.clone())).cloned() else {
             continue;
         };
-        let parsed = crate::frontend::terraform::parse_module(sources, &tf, &tfvars, &dir, tables);
+        let parsed =
+            crate::frontend::terraform::parse_module(sources, &tf, &tfvars, &dir, &tables.lift);
         let Some(info) = parsed.template.and_then(|t| t.tf) else {
             continue;
         };
@@ -333,7 +390,7 @@ pub fn convert_parsed(
     // Literal secrets become secure parameters before anything reads the template.
     mapping::secrets::extract(&mut t);
     let g = graph::build(&t, &mut diagnostics);
-    let mapped = mapping::map_template(&t, tables, sources, target == Target::Terraform);
+    let mapped = mapping::map_template(&t, &tables.mapping, sources, target == Target::Terraform);
     diagnostics.extend(mapped.diagnostics);
     // Errors the mapping found (invalid rules, widened access) stop the output too.
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -424,7 +481,7 @@ pub fn convert_parsed(
             let res = mapped.module.resources.iter().find(|m| &m.symbol == sym)?;
             Some(command_text(&res.name))
         }),
-        kpis: report::kpis(&t, tables),
+        kpis: report::kpis(&t, &tables.mapping.lookups),
         parameters,
         errors,
         template_items: template_items(&t, sources, &mapped.module),
@@ -448,7 +505,7 @@ pub fn convert_parsed(
             Target::Bicep => files.push((output.to_string(), bicep.clone().unwrap_or_default())),
             Target::Terraform => {
                 let (tf_files, tf_decisions) =
-                    crate::backend::terraform::emit(&mapped.module, &t, tables, sources);
+                    crate::backend::terraform::emit(&mapped.module, &t, &tables.azurerm, sources);
                 for (name, text) in tf_files {
                     let path = if output.is_empty() {
                         name
@@ -504,7 +561,7 @@ fn template_items(
         .filter(|p| {
             declared
                 .iter()
-                .any(|q| crate::mapping::names::lower_camel(&q.name) == p.name)
+                .any(|q| crate::names::lower_camel(&q.name) == p.name)
         })
         .count();
     item(
@@ -797,7 +854,7 @@ fn out_diagnostic(
 /// Everything except writing: the files a run would write, in memory.
 pub fn plan(opts: &Options) -> Outcome {
     let mut sources = SourceMap::default();
-    let (tables, table_diags) = crate::mapping::table::load(&mut sources, opts.mappings.as_deref());
+    let (tables, table_diags) = Tables::load(&mut sources, opts.mappings.as_deref());
     if table_diags.iter().any(|d| d.is_error()) {
         return Outcome {
             exit_code: 2,
@@ -982,7 +1039,7 @@ pub fn plan(opts: &Options) -> Outcome {
         diagnostics.extend(c.diagnostics.iter().cloned());
         converted.push(c);
     }
-    for (ty, (fid, user)) in &tables.type_origin {
+    for (ty, (fid, user)) in &tables.mapping.type_origin {
         if *user && !used.contains(ty) {
             let text = &sources.get(*fid).text;
             let at = text.find(ty.as_str()).unwrap_or(0);

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aws2azure::mapping::table;
+use aws2azure::run::Tables;
 use aws2azure::run::convert_file;
 use aws2azure::source::SourceMap;
 
@@ -93,7 +93,7 @@ fn corpus_cloudformation() {
     };
     let rows = manifest(&root);
     let mut sources = SourceMap::default();
-    let (tables, diags) = table::load(&mut sources, None);
+    let (tables, diags) = Tables::load(&mut sources, None);
     assert!(diags.iter().all(|d| !d.is_error()));
     let (mut samples, mut samples_ok, mut bicep, mut bicep_ok) = (0, 0, 0, 0);
     let mut failed_samples = Vec::new();

@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use aws2azure::mapping::table;
+use aws2azure::run::Tables;
 use aws2azure::run::{Target, convert_file, convert_module};
 use aws2azure::source::SourceMap;
 
@@ -50,7 +50,7 @@ fn variants(text: &str) -> Vec<String> {
 #[test]
 fn mangled_fixtures_never_panic() {
     let mut sources = SourceMap::default();
-    let (tables, _) = table::load(&mut sources, None);
+    let (tables, _) = Tables::load(&mut sources, None);
     let root = common::root().join("fixtures");
     let mut cases: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
@@ -94,7 +94,7 @@ fn mangled_fixtures_never_panic() {
 #[test]
 fn mangled_terraform_modules_never_panic() {
     let mut sources = SourceMap::default();
-    let (tables, _) = table::load(&mut sources, None);
+    let (tables, _) = Tables::load(&mut sources, None);
     let root = common::root().join("fixtures");
     let mut cases: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
@@ -170,7 +170,7 @@ fn an_error_in_a_long_line_renders_a_short_frame_with_the_true_location() {
     assert!(text.len() > 200_000 && !text.contains('\n'));
     let at = text.rfind(" ,").unwrap() + 2;
     let mut sources = SourceMap::default();
-    let (tables, _) = table::load(&mut sources, None);
+    let (tables, _) = Tables::load(&mut sources, None);
     let id = sources.add("long.json".into(), Arc::from(text.as_str()));
     let c = convert_file(&sources, id, &tables, "main.bicep");
     let d = c

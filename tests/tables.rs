@@ -3,8 +3,9 @@
 use std::collections::BTreeSet;
 
 use aws2azure::diag::CODES;
-use aws2azure::mapping::table;
+use aws2azure::run::Tables;
 use aws2azure::source::SourceMap;
+use aws2azure::tables::TableFile;
 
 #[test]
 fn diagnostic_codes_are_unique_and_listed() {
@@ -22,14 +23,14 @@ fn diagnostic_codes_are_unique_and_listed() {
 #[test]
 fn embedded_tables_load_and_summarise() {
     let mut sources = SourceMap::default();
-    let (tables, diags) = table::load(&mut sources, None);
+    let (tables, diags) = Tables::load(&mut sources, None);
     assert!(
         diags.is_empty(),
         "embedded tables have problems: {:?}",
         diags.iter().map(|d| &d.message).collect::<Vec<_>>()
     );
     let mut lines = Vec::new();
-    for (ty, e) in &tables.types {
+    for (ty, e) in &tables.mapping.types {
         let mut arm: Vec<String> = e
             .shared
             .iter()
@@ -64,24 +65,30 @@ fn embedded_tables_load_and_summarise() {
         "lambda-runtimes",
     ] {
         assert!(
-            tables.lookups.get(t).is_some_and(|l| !l.is_empty()),
+            tables
+                .mapping
+                .lookups
+                .table(t)
+                .is_some_and(|l| !l.is_empty()),
             "lookup table {t} missing"
         );
     }
-    assert!(tables.services.len() > 50);
+    assert!(tables.mapping.services.len() > 50);
 }
 
 #[test]
 fn invalid_user_table_points_into_the_yaml() {
     let mut sources = SourceMap::default();
-    let mut tables = table::Tables::default();
+    let mut tables = Tables::default();
     let text = "AWS::SQS::Queue:\n  service: x\n  status: translated\n  bogus: 1\n";
-    let diags = table::load_file(&mut tables, &mut sources, "mappings/bad.yaml", text, true);
+    let mut file = TableFile::from_text("mappings/bad.yaml", text, true);
+    let diags = tables.load_file(&mut sources, &mut file, None);
     assert_eq!(diags.len(), 1);
     let (file, line, _) = sources.locate(diags[0].span.unwrap());
     assert_eq!((file, line), ("mappings/bad.yaml", 4));
     assert!(diags[0].message.contains("bogus"), "{}", diags[0].message);
     let text = "AWS::SQS::Queue:\n  service: x\n  status: finished\n";
-    let diags = table::load_file(&mut tables, &mut sources, "mappings/bad2.yaml", text, true);
+    let mut file = TableFile::from_text("mappings/bad2.yaml", text, true);
+    let diags = tables.load_file(&mut sources, &mut file, None);
     assert_eq!(sources.locate(diags[0].span.unwrap()).1, 3);
 }

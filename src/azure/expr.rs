@@ -142,3 +142,118 @@ impl AzExpr {
         }
     }
 }
+
+/// Folds interpolation parts: a lone expression stays itself; all-literal becomes a string.
+pub fn interp(parts: Vec<Interp>) -> AzExpr {
+    let mut merged: Vec<Interp> = Vec::new();
+    // An interpolation inside an interpolation is spliced in.
+    let parts = parts.into_iter().flat_map(|p| match p {
+        Interp::Expr(AzExpr::Interp(inner)) => inner,
+        other => vec![other],
+    });
+    for p in parts {
+        match (merged.last_mut(), p) {
+            (Some(Interp::Lit(prev)), Interp::Lit(l)) => prev.push_str(&l),
+            (_, Interp::Lit(l)) if l.is_empty() => {}
+            (_, p) => merged.push(p),
+        }
+    }
+    match merged.as_slice() {
+        [] => AzExpr::str(""),
+        [Interp::Lit(l)] => AzExpr::Str(l.clone()),
+        [Interp::Expr(e)] if is_stringy(e) => e.clone(),
+        _ => AzExpr::Interp(merged),
+    }
+}
+
+fn is_stringy(e: &AzExpr) -> bool {
+    matches!(e, AzExpr::Interp(_) | AzExpr::Str(_))
+}
+
+/// A literal string to the wanted type; expressions through `bool()` or `int()`.
+pub fn coerce(v: AzExpr, ty: &str) -> AzExpr {
+    match (ty, v) {
+        ("bool", AzExpr::Str(s)) if s.eq_ignore_ascii_case("true") => AzExpr::Bool(true),
+        ("bool", AzExpr::Str(s)) if s.eq_ignore_ascii_case("false") => AzExpr::Bool(false),
+        ("int", AzExpr::Str(s)) if s.trim().parse::<i64>().is_ok() => {
+            AzExpr::Int(s.trim().parse().unwrap_or(0))
+        }
+        (
+            "bool",
+            v @ (AzExpr::Bool(_)
+            | AzExpr::Cond(..)
+            | AzExpr::Bin(..)
+            | AzExpr::Not(_)
+            | AzExpr::Null),
+        ) => v,
+        ("int", v @ (AzExpr::Int(_) | AzExpr::Cond(..) | AzExpr::Null | AzExpr::Call(..))) => v,
+        (t, v) => AzExpr::call(t, vec![v]),
+    }
+}
+
+/// Inside its parent, `parent.properties.x[0]` must be the value itself (a
+/// resource cannot reference its own properties).
+pub fn resolve_self(e: AzExpr, sym: &str, body: &AzExpr) -> AzExpr {
+    if let Some(v) = self_path(&e, sym).and_then(|path| lookup_path(body, &path)) {
+        return v;
+    }
+    let r = |x: AzExpr| resolve_self(x, sym, body);
+    match e {
+        AzExpr::Array(a) => AzExpr::Array(a.into_iter().map(r).collect()),
+        AzExpr::Object(m) => AzExpr::Object(m.into_iter().map(|(k, v)| (k, r(v))).collect()),
+        AzExpr::Call(f, a) => AzExpr::Call(f, a.into_iter().map(r).collect()),
+        AzExpr::Interp(parts) => AzExpr::Interp(
+            parts
+                .into_iter()
+                .map(|p| match p {
+                    Interp::Expr(x) => Interp::Expr(r(x)),
+                    l => l,
+                })
+                .collect(),
+        ),
+        AzExpr::Cond(a, b, c) => AzExpr::Cond(Box::new(r(*a)), Box::new(r(*b)), Box::new(r(*c))),
+        AzExpr::Bin(op, a, b) => AzExpr::Bin(op, Box::new(r(*a)), Box::new(r(*b))),
+        other => other,
+    }
+}
+
+enum Step {
+    Key(String),
+    Idx(i64),
+}
+
+fn self_path(e: &AzExpr, sym: &str) -> Option<Vec<Step>> {
+    match e {
+        AzExpr::Ident(s) if s == sym => Some(Vec::new()),
+        AzExpr::Member(b, m) => {
+            let mut p = self_path(b, sym)?;
+            p.push(Step::Key(m.clone()));
+            Some(p)
+        }
+        AzExpr::Index(b, i) => {
+            let mut p = self_path(b, sym)?;
+            match i.as_ref() {
+                AzExpr::Int(n) => p.push(Step::Idx(*n)),
+                AzExpr::Str(k) => p.push(Step::Key(k.clone())),
+                _ => return None,
+            }
+            Some(p)
+        }
+        _ => None,
+    }
+}
+
+fn lookup_path(body: &AzExpr, path: &[Step]) -> Option<AzExpr> {
+    if path.is_empty() {
+        return None;
+    }
+    let mut cur = body;
+    for s in path {
+        cur = match (s, cur) {
+            (Step::Key(k), AzExpr::Object(_)) => cur.get(k)?,
+            (Step::Idx(i), AzExpr::Array(a)) => a.get(*i as usize)?,
+            _ => return None,
+        };
+    }
+    Some(cur.clone())
+}

@@ -2,7 +2,7 @@
 //! record every choice made on the way.
 
 mod expr;
-pub use expr::{AzExpr, AzKey, Interp};
+pub use expr::{AzExpr, AzKey, Interp, coerce, interp, resolve_self};
 
 /// A Bicep/ARM parameter.
 #[derive(Clone, Debug, PartialEq)]

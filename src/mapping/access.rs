@@ -362,7 +362,7 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
         };
         let sym = cx.syms.alloc(&format!(
             "{principal}{}{}",
-            super::names::capital(&target),
+            crate::names::capital(&target),
             if g.access == "write" {
                 "Writer"
             } else {
@@ -378,7 +378,7 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
                     .map(|(c, _)| c.as_str())
             })
             .collect();
-        let condition = match super::network::guarded(cx, &conds, AzExpr::Bool(true)) {
+        let condition = match cx.guarded(&conds, AzExpr::Bool(true)) {
             AzExpr::Cond(c, _, _) => Some(*c),
             _ => None,
         };

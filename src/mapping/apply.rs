@@ -5,14 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_yaml::Value;
 
-use super::names::{Symbols, kebab, lower_camel};
-use super::table::{DecisionSpec, Entry, Tables, When};
+use super::table::{DecisionSpec, Entry, MapTables, When};
 use crate::azure::*;
 use crate::model::expr::{Expr, ExprKind};
 use crate::model::template::{Resource, Template};
+use crate::names::{Symbols, kebab, lower_camel};
 use crate::source::SourceMap;
 
-use super::context::{Ctx, Prepared, ResourceReport, StackResult, status_rank};
+use super::context::{Ctx, Prepared, ResourceReport, StackResult, fill_text, status_rank};
 use super::prune::{prune_parameters, replace_missing_symbols};
 
 /// Evaluates a `when` against literal property values.
@@ -83,7 +83,7 @@ pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
 /// Maps a parsed template.
 pub fn map_template(
     t: &Template,
-    tables: &Tables,
+    tables: &MapTables,
     sources: &SourceMap,
     target_terraform: bool,
 ) -> StackResult {
@@ -551,22 +551,4 @@ pub(super) fn refers_to(e: &Expr, id: &str) -> bool {
         _ => {}
     });
     found
-}
-
-/// `{id}` and `{prop:Path}` in decision text from a table.
-pub(super) fn fill_text(s: &str, r: &Resource) -> String {
-    let mut out = s.replace("{id}", &r.id);
-    while let Some(start) = out.find("{prop:") {
-        let Some(len) = out[start..].find('}') else {
-            break;
-        };
-        let path = &out[start + 6..start + len];
-        let v = r
-            .properties
-            .path(path)
-            .and_then(|v| v.literal_text())
-            .unwrap_or_else(|| "a computed value".into());
-        out.replace_range(start..start + len + 1, &v);
-    }
-    out
 }

@@ -3,9 +3,9 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use super::names::kebab;
 use crate::azure::{AzExpr, AzKey, Interp};
 use crate::model::expr::{Expr, ExprKind};
+use crate::names::kebab;
 
 /// Environment variables → `appSettings`, after the host storage settings.
 pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
@@ -574,6 +574,6 @@ pub fn root_disk_gb(cx: &mut Ctx, src: &Expr) -> Option<AzExpr> {
     let size = root.path("Ebs.VolumeSize")?;
     Some(match size.literal_i64() {
         Some(n) => AzExpr::Int(n.clamp(1, 4095)),
-        None => super::emit::coerce(cx.tr(size), "int"),
+        None => crate::azure::coerce(cx.tr(size), "int"),
     })
 }

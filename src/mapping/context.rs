@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::names::{Symbols, kebab};
-use super::table::{Entry, Tables};
+use super::table::{Entry, MapTables};
 use crate::azure::*;
 use crate::diag::Diagnostic;
 use crate::model::expr::{Expr, ExprKind};
 use crate::model::template::Template;
+use crate::names::{Symbols, kebab};
 use crate::source::{SourceMap, Span};
 
 /// Report data for one AWS resource.
@@ -44,7 +44,7 @@ pub struct Prepared {
 
 pub struct Ctx<'a> {
     pub t: &'a Template,
-    pub tables: &'a Tables,
+    pub tables: &'a MapTables,
     pub sources: &'a SourceMap,
     pub syms: Symbols,
     pub module: AzModule,
@@ -238,7 +238,7 @@ impl<'a> Ctx<'a> {
         if let Some(s) = self.param_syms.get(&format!("#{key}")) {
             return s.clone();
         }
-        let sym = self.syms.alloc(&super::names::camel_from_words(key));
+        let sym = self.syms.alloc(&crate::names::camel_from_words(key));
         let mut p = AzParam::new(sym.clone(), ty);
         init(&mut p);
         self.module.params.push(p);
@@ -264,6 +264,59 @@ impl<'a> Ctx<'a> {
             span,
         );
         AzExpr::ident(p)
+    }
+
+    /// Sets `path` (e.g. `properties.network.x`) in the body of resource `symbol`, creating objects on the way.
+    pub fn set_path(&mut self, symbol: &str, path: &[&str], value: AzExpr) {
+        let Some(res) = self
+            .module
+            .resources
+            .iter_mut()
+            .find(|r| r.symbol == symbol && !r.existing)
+        else {
+            return;
+        };
+        let (first, rest) = match path.split_first() {
+            Some(p) => p,
+            None => return,
+        };
+        let slot = match res.body.iter_mut().find(|(k, _)| k == first) {
+            Some((_, v)) => v,
+            None => {
+                res.body
+                    .push((first.to_string(), AzExpr::Object(Vec::new())));
+                &mut res.body.last_mut().expect("just pushed").1
+            }
+        };
+        let mut cur = slot;
+        for (n, key) in rest.iter().enumerate() {
+            if n + 1 == rest.len() {
+                cur.set(key, value);
+                return;
+            }
+            if cur.get(key).is_none() {
+                cur.set(key, AzExpr::Object(Vec::new()));
+            }
+            let AzExpr::Object(m) = cur else { return };
+            let Some((_, next)) = m
+                .iter_mut()
+                .find(|(k, _)| matches!(k, crate::azure::AzKey::Name(n) if n == key))
+            else {
+                return;
+            };
+            cur = next;
+        }
+    }
+
+    /// `value`, or `cond1 && cond2 ? value : null` when conditions apply.
+    pub fn guarded(&mut self, conds: &[&str], value: AzExpr) -> AzExpr {
+        let mut unique: Vec<&str> = conds.to_vec();
+        unique.sort();
+        unique.dedup();
+        let mut it = unique.into_iter().map(|c| self.condition_ref(c));
+        let Some(first) = it.next() else { return value };
+        let test = it.fold(first, |a, b| AzExpr::Bin("&&", Box::new(a), Box::new(b)));
+        AzExpr::Cond(Box::new(test), Box::new(value), Box::new(AzExpr::Null))
     }
 
     pub fn condition_ref(&mut self, name: &str) -> AzExpr {
@@ -419,15 +472,15 @@ impl<'a> Ctx<'a> {
         }
         if spec.contains("${") {
             let mut parts = Vec::new();
-            for p in super::super::frontend::cfn::sub::parse(spec) {
+            for p in crate::model::sub::parse(spec) {
                 match p {
-                    crate::frontend::cfn::sub::Piece::Lit(l) => parts.push(Interp::Lit(l)),
-                    crate::frontend::cfn::sub::Piece::Var(v) => {
+                    crate::model::sub::Piece::Lit(l) => parts.push(Interp::Lit(l)),
+                    crate::model::sub::Piece::Var(v) => {
                         parts.push(Interp::Expr(self.path_expr(i, &v.replace('@', "{sym}"))))
                     }
                 }
             }
-            return super::exprs::interp(parts);
+            return crate::azure::interp(parts);
         }
         self.path_expr(i, &spec.replace('@', "{sym}"))
     }
@@ -541,4 +594,22 @@ pub(super) fn index_symbol_by(e: AzExpr, sym: &str, idx: &AzExpr) -> AzExpr {
         ),
         other => other,
     }
+}
+
+/// `{id}` and `{prop:Path}` in decision text from a table.
+pub fn fill_text(s: &str, r: &crate::model::template::Resource) -> String {
+    let mut out = s.replace("{id}", &r.id);
+    while let Some(start) = out.find("{prop:") {
+        let Some(len) = out[start..].find('}') else {
+            break;
+        };
+        let path = &out[start + 6..start + len];
+        let v = r
+            .properties
+            .path(path)
+            .and_then(|v| v.literal_text())
+            .unwrap_or_else(|| "a computed value".into());
+        out.replace_range(start..start + len + 1, &v);
+    }
+    out
 }

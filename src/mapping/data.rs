@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use super::names::kebab;
 use crate::azure::AzExpr;
+use crate::names::kebab;
 
 /// A Key Vault secret's value: the template's `SecretString`, or a secure
 /// parameter where Secrets Manager generated it.

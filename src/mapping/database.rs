@@ -3,8 +3,8 @@
 //! private DNS zone linked to the network, behind the NSG of its security group.
 
 use super::context::Ctx;
-use super::names::kebab;
 use crate::azure::{AzExpr, AzResource};
+use crate::names::kebab;
 
 /// `(server type, DNS zone suffix)` for the flexible-server kinds.
 fn flexible(ty: &str) -> Option<&'static str> {
@@ -12,48 +12,6 @@ fn flexible(ty: &str) -> Option<&'static str> {
         "Microsoft.DBforPostgreSQL/flexibleServers" => Some("private.postgres.database.azure.com"),
         "Microsoft.DBforMySQL/flexibleServers" => Some("private.mysql.database.azure.com"),
         _ => None,
-    }
-}
-
-/// Sets `path` (e.g. `properties.network.x`) in the body of resource `symbol`, creating objects on the way.
-pub(super) fn set(cx: &mut Ctx, symbol: &str, path: &[&str], value: AzExpr) {
-    let Some(res) = cx
-        .module
-        .resources
-        .iter_mut()
-        .find(|r| r.symbol == symbol && !r.existing)
-    else {
-        return;
-    };
-    let (first, rest) = match path.split_first() {
-        Some(p) => p,
-        None => return,
-    };
-    let slot = match res.body.iter_mut().find(|(k, _)| k == first) {
-        Some((_, v)) => v,
-        None => {
-            res.body
-                .push((first.to_string(), AzExpr::Object(Vec::new())));
-            &mut res.body.last_mut().expect("just pushed").1
-        }
-    };
-    let mut cur = slot;
-    for (n, key) in rest.iter().enumerate() {
-        if n + 1 == rest.len() {
-            cur.set(key, value);
-            return;
-        }
-        if cur.get(key).is_none() {
-            cur.set(key, AzExpr::Object(Vec::new()));
-        }
-        let AzExpr::Object(m) = cur else { return };
-        let Some((_, next)) = m
-            .iter_mut()
-            .find(|(k, _)| matches!(k, crate::azure::AzKey::Name(n) if n == key))
-        else {
-            return;
-        };
-        cur = next;
     }
 }
 
@@ -108,8 +66,7 @@ pub fn wire(cx: &mut Ctx) -> Vec<usize> {
         else {
             continue;
         };
-        set(
-            cx,
+        cx.set_path(
             &subnet,
             &["properties", "delegations"],
             AzExpr::Array(vec![AzExpr::obj(vec![
@@ -129,8 +86,7 @@ pub fn wire(cx: &mut Ctx) -> Vec<usize> {
             && t.resources[sg].ty == "AWS::EC2::SecurityGroup"
         {
             let nsg = cx.prepared[sg].sym.clone();
-            set(
-                cx,
+            cx.set_path(
                 &subnet,
                 &["properties", "networkSecurityGroup"],
                 AzExpr::obj(vec![("id", AzExpr::path(&nsg, "id"))]),
@@ -176,14 +132,12 @@ pub fn wire(cx: &mut Ctx) -> Vec<usize> {
             source: r.id.clone(),
             ..Default::default()
         });
-        set(
-            cx,
+        cx.set_path(
             &server,
             &["properties", "network", "delegatedSubnetResourceId"],
             AzExpr::path(&subnet, "id"),
         );
-        set(
-            cx,
+        cx.set_path(
             &server,
             &["properties", "network", "privateDnsZoneArmResourceId"],
             AzExpr::path(&zone, "id"),
@@ -239,7 +193,7 @@ fn allow_within_subnet(cx: &mut Ctx, nsg: &str, subnet: &str) {
                     .map(|(k, e)| (crate::azure::AzKey::Name(k.clone()), e.clone()))
                     .collect(),
             );
-            super::network::resolve_self(prefix, &v.symbol, &body)
+            crate::azure::resolve_self(prefix, &v.symbol, &body)
         }
         None => prefix,
     };

@@ -5,14 +5,14 @@ use std::collections::BTreeSet;
 
 use serde_yaml::Value;
 
-use super::names::{kebab, lower_camel};
 use super::table::ResourceSpec;
 use super::transforms;
 use crate::azure::*;
 use crate::model::expr::{Expr, ExprKind};
+use crate::names::{kebab, lower_camel};
 
-use super::apply::fill_text;
 use super::context::Ctx;
+use super::context::fill_text;
 
 impl Ctx<'_> {
     /// Builds one Azure resource from a spec.
@@ -72,7 +72,7 @@ impl Ctx<'_> {
                 .as_ref()
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default();
-            super::exprs::interp(vec![
+            interp(vec![
                 Interp::Expr(name),
                 Interp::Lit("-".into()),
                 Interp::Expr(AzExpr::ident(var)),
@@ -355,7 +355,7 @@ impl Ctx<'_> {
             rest = &rest[start + len + 1..];
         }
         parts.push(Interp::Lit(rest.to_string()));
-        super::exprs::interp(parts)
+        interp(parts)
     }
 
     /// A directive's value, coerced to `$type` (`bool`, `int`) when the table asks.
@@ -399,7 +399,7 @@ impl Ctx<'_> {
                     },
                 }
             }
-            return Some(super::exprs::interp(out));
+            return Some(interp(out));
         }
         if let Some(Value::String(key)) = get("$param") {
             let ty = get("$type")
@@ -653,27 +653,6 @@ pub(super) fn tag_value(v: AzExpr) -> AzExpr {
         AzExpr::Int(n) => AzExpr::Str(n.to_string()),
         AzExpr::Num(n) => AzExpr::Str(n),
         other => other,
-    }
-}
-
-/// A literal string to the wanted type; expressions through `bool()` or `int()`.
-pub fn coerce(v: AzExpr, ty: &str) -> AzExpr {
-    match (ty, v) {
-        ("bool", AzExpr::Str(s)) if s.eq_ignore_ascii_case("true") => AzExpr::Bool(true),
-        ("bool", AzExpr::Str(s)) if s.eq_ignore_ascii_case("false") => AzExpr::Bool(false),
-        ("int", AzExpr::Str(s)) if s.trim().parse::<i64>().is_ok() => {
-            AzExpr::Int(s.trim().parse().unwrap_or(0))
-        }
-        (
-            "bool",
-            v @ (AzExpr::Bool(_)
-            | AzExpr::Cond(..)
-            | AzExpr::Bin(..)
-            | AzExpr::Not(_)
-            | AzExpr::Null),
-        ) => v,
-        ("int", v @ (AzExpr::Int(_) | AzExpr::Cond(..) | AzExpr::Null | AzExpr::Call(..))) => v,
-        (t, v) => AzExpr::call(t, vec![v]),
     }
 }
 

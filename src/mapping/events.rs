@@ -4,9 +4,9 @@
 //! `access` to turn into role assignments.
 
 use super::context::Ctx;
-use super::names::kebab;
 use crate::azure::{AzExpr, AzResource, Interp};
 use crate::model::expr::ExprKind;
+use crate::names::kebab;
 
 /// A trigger's read access to a resource: `(function, resource)`.
 pub type TriggerGrant = (usize, usize);
@@ -219,7 +219,7 @@ fn events_of(cx: &Ctx, i: usize) -> Vec<(String, crate::model::expr::Expr)> {
 
 /// The Service Bus subscription through which function `i` receives topic `j`.
 fn subscription_for(cx: &mut Ctx, i: usize, j: usize, topic: &str) -> String {
-    let capital = super::names::capital(&cx.prepared[j].sym);
+    let capital = crate::names::capital(&cx.prepared[j].sym);
     let sym = cx
         .syms
         .alloc(&format!("{}{capital}Subscription", cx.prepared[i].sym));
@@ -246,7 +246,7 @@ fn subscription_for(cx: &mut Ctx, i: usize, j: usize, topic: &str) -> String {
                         .map(|(c, _)| c.as_str())
                 })
                 .collect();
-            match super::network::guarded(cx, &conds, AzExpr::Bool(true)) {
+            match cx.guarded(&conds, AzExpr::Bool(true)) {
                 AzExpr::Cond(c, _, _) => Some(*c),
                 _ => None,
             }

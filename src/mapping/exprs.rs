@@ -1,6 +1,7 @@
 //! CloudFormation expressions → Azure expressions, in the context of one template.
 
 use super::context::Ctx;
+use crate::azure::interp;
 use crate::azure::{AzExpr, Interp};
 use crate::model::expr::{Dynamic, Expr, ExprKind, SubPart};
 use crate::source::Span;
@@ -440,31 +441,4 @@ fn split_dynamic(parts: &[SubPart]) -> Option<Dynamic> {
         service: service.to_string(),
         reference: reference.to_string(),
     })
-}
-
-/// Folds interpolation parts: a lone expression stays itself; all-literal becomes a string.
-pub fn interp(parts: Vec<Interp>) -> AzExpr {
-    let mut merged: Vec<Interp> = Vec::new();
-    // An interpolation inside an interpolation is spliced in.
-    let parts = parts.into_iter().flat_map(|p| match p {
-        Interp::Expr(AzExpr::Interp(inner)) => inner,
-        other => vec![other],
-    });
-    for p in parts {
-        match (merged.last_mut(), p) {
-            (Some(Interp::Lit(prev)), Interp::Lit(l)) => prev.push_str(&l),
-            (_, Interp::Lit(l)) if l.is_empty() => {}
-            (_, p) => merged.push(p),
-        }
-    }
-    match merged.as_slice() {
-        [] => AzExpr::str(""),
-        [Interp::Lit(l)] => AzExpr::Str(l.clone()),
-        [Interp::Expr(e)] if is_stringy(e) => e.clone(),
-        _ => AzExpr::Interp(merged),
-    }
-}
-
-fn is_stringy(e: &AzExpr) -> bool {
-    matches!(e, AzExpr::Interp(_) | AzExpr::Str(_))
 }

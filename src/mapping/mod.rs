@@ -10,7 +10,7 @@ mod emit;
 mod events;
 mod exprs;
 pub mod flows;
-pub mod names;
+
 mod network;
 mod params;
 mod prune;
@@ -23,4 +23,16 @@ pub mod transforms;
 
 pub use apply::map_template;
 pub use context::{ResourceReport, StackResult};
-pub use table::Tables;
+pub use table::MapTables;
+
+/// Loads one table file of the kinds mapping owns into `tables`, checking the
+/// transforms its entries call (see [`MapTables::load`]).
+pub fn load_table(
+    tables: &mut MapTables,
+    sources: &mut crate::source::SourceMap,
+    file: &mut crate::tables::TableFile,
+    known: Option<&std::collections::BTreeSet<String>>,
+) -> Vec<crate::diag::Diagnostic> {
+    let names: Vec<&str> = transforms::names().collect();
+    tables.load(sources, file, &names, known)
+}

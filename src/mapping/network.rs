@@ -71,7 +71,7 @@ fn asg_for(cx: &mut Ctx, j: usize) -> String {
         symbol: sym.clone(),
         ty: "Microsoft.Network/applicationSecurityGroups".into(),
         api: NET_API.into(),
-        name: AzExpr::Str(format!("asg-{}", super::names::kebab(&r.id))),
+        name: AzExpr::Str(format!("asg-{}", crate::names::kebab(&r.id))),
         location: Some(AzExpr::ident("location")),
         comments: vec![format!(
             "Members of {} (a security group used as a rule source); VM NICs join it.",
@@ -248,7 +248,7 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
         AzExpr::Str(_) => "any".into(),
         // A port set at deployment: named after its parameter.
         AzExpr::Call(_, args) => match args.as_slice() {
-            [AzExpr::Ident(n)] => super::names::kebab(n),
+            [AzExpr::Ident(n)] => crate::names::kebab(n),
             _ => "ports".into(),
         },
         _ => "ports".into(),
@@ -742,12 +742,8 @@ pub fn finish(cx: &mut Ctx) {
                 .as_ref()
                 .map(|(c, _)| c.as_str()),
         );
-        let value = guarded(
-            cx,
-            &conds,
-            AzExpr::obj(vec![("id", AzExpr::path(&rt, "id"))]),
-        );
-        super::database::set(cx, &subnet, &["properties", "routeTable"], value);
+        let value = cx.guarded(&conds, AzExpr::obj(vec![("id", AzExpr::path(&rt, "id"))]));
+        cx.set_path(&subnet, &["properties", "routeTable"], value);
         let rt_id = &t.resources[rt_idx].id;
         for route in &t.resources {
             if route.ty != "AWS::EC2::Route"
@@ -767,22 +763,11 @@ pub fn finish(cx: &mut Ctx) {
                         .as_ref()
                         .map(|(x, _)| x.as_str()),
                 );
-                let value = guarded(cx, &c, AzExpr::obj(vec![("id", AzExpr::path(&nat, "id"))]));
-                super::database::set(cx, &subnet, &["properties", "natGateway"], value);
+                let value = cx.guarded(&c, AzExpr::obj(vec![("id", AzExpr::path(&nat, "id"))]));
+                cx.set_path(&subnet, &["properties", "natGateway"], value);
             }
         }
     }
-}
-
-/// `value`, or `cond1 && cond2 ? value : null` when conditions apply.
-pub fn guarded(cx: &mut Ctx, conds: &[&str], value: AzExpr) -> AzExpr {
-    let mut unique: Vec<&str> = conds.to_vec();
-    unique.sort();
-    unique.dedup();
-    let mut it = unique.into_iter().map(|c| cx.condition_ref(c));
-    let Some(first) = it.next() else { return value };
-    let test = it.fold(first, |a, b| AzExpr::Bin("&&", Box::new(a), Box::new(b)));
-    AzExpr::Cond(Box::new(test), Box::new(value), Box::new(AzExpr::Null))
 }
 
 /// Explicit `dependsOn` entries that a reference already implies, or that
@@ -888,7 +873,7 @@ pub fn inline_children(cx: &mut Ctx) {
                 .map(|(k, v)| (crate::azure::AzKey::Name(k.clone()), v.clone()))
                 .collect(),
         );
-        let item = resolve_self(AzExpr::obj(comment_item), &parent_sym, &parent_body);
+        let item = crate::azure::resolve_self(AzExpr::obj(comment_item), &parent_sym, &parent_body);
         let parent = &mut cx.module.resources[p];
         match parent.body.iter_mut().find(|(k, _)| k == "properties") {
             Some((_, pp)) => {
@@ -915,73 +900,6 @@ pub fn inline_children(cx: &mut Ctx) {
     }
 }
 
-/// Inside its parent, `parent.properties.x[0]` must be the value itself (a
-/// resource cannot reference its own properties).
-pub(super) fn resolve_self(e: AzExpr, sym: &str, body: &AzExpr) -> AzExpr {
-    if let Some(v) = self_path(&e, sym).and_then(|path| lookup_path(body, &path)) {
-        return v;
-    }
-    let r = |x: AzExpr| resolve_self(x, sym, body);
-    match e {
-        AzExpr::Array(a) => AzExpr::Array(a.into_iter().map(r).collect()),
-        AzExpr::Object(m) => AzExpr::Object(m.into_iter().map(|(k, v)| (k, r(v))).collect()),
-        AzExpr::Call(f, a) => AzExpr::Call(f, a.into_iter().map(r).collect()),
-        AzExpr::Interp(parts) => AzExpr::Interp(
-            parts
-                .into_iter()
-                .map(|p| match p {
-                    Interp::Expr(x) => Interp::Expr(r(x)),
-                    l => l,
-                })
-                .collect(),
-        ),
-        AzExpr::Cond(a, b, c) => AzExpr::Cond(Box::new(r(*a)), Box::new(r(*b)), Box::new(r(*c))),
-        AzExpr::Bin(op, a, b) => AzExpr::Bin(op, Box::new(r(*a)), Box::new(r(*b))),
-        other => other,
-    }
-}
-
-enum Step {
-    Key(String),
-    Idx(i64),
-}
-
-fn self_path(e: &AzExpr, sym: &str) -> Option<Vec<Step>> {
-    match e {
-        AzExpr::Ident(s) if s == sym => Some(Vec::new()),
-        AzExpr::Member(b, m) => {
-            let mut p = self_path(b, sym)?;
-            p.push(Step::Key(m.clone()));
-            Some(p)
-        }
-        AzExpr::Index(b, i) => {
-            let mut p = self_path(b, sym)?;
-            match i.as_ref() {
-                AzExpr::Int(n) => p.push(Step::Idx(*n)),
-                AzExpr::Str(k) => p.push(Step::Key(k.clone())),
-                _ => return None,
-            }
-            Some(p)
-        }
-        _ => None,
-    }
-}
-
-fn lookup_path(body: &AzExpr, path: &[Step]) -> Option<AzExpr> {
-    if path.is_empty() {
-        return None;
-    }
-    let mut cur = body;
-    for s in path {
-        cur = match (s, cur) {
-            (Step::Key(k), AzExpr::Object(_)) => cur.get(k)?,
-            (Step::Idx(i), AzExpr::Array(a)) => a.get(*i as usize)?,
-            _ => return None,
-        };
-    }
-    Some(cur.clone())
-}
-
 /// A Standard public IP for an instance that EC2 gave a public address.
 fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
     let t = cx.t;
@@ -992,7 +910,7 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
         symbol: sym.clone(),
         ty: "Microsoft.Network/publicIPAddresses".into(),
         api: NET_API.into(),
-        name: AzExpr::Str(format!("pip-{}", super::names::kebab(&r.id))),
+        name: AzExpr::Str(format!("pip-{}", crate::names::kebab(&r.id))),
         location: Some(AzExpr::ident("location")),
         body: vec![
             (
@@ -1011,7 +929,7 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
                             AzExpr::Interp(vec![
                                 crate::azure::Interp::Lit(format!(
                                     "{}-",
-                                    super::names::kebab(&r.id)
+                                    crate::names::kebab(&r.id)
                                 )),
                                 crate::azure::Interp::Expr(AzExpr::ident("nameSuffix")),
                             ]),

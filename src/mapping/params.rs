@@ -66,7 +66,7 @@ pub fn declare(cx: &mut Ctx) {
         } else {
             // Terraform output names the variable after the parameter, not the Bicep symbol
             // (`Environment` → `environment`, not `environment2`).
-            ap.tf_name = Some(crate::backend::terraform::snake(&p.name));
+            ap.tf_name = Some(crate::names::snake(&p.name));
             ap.default = p.default.as_ref().map(|d| value_as(ty, d));
             ap.allowed = p
                 .allowed_values
@@ -286,7 +286,7 @@ fn regions_to_locations(
         )
     };
     cx.template_decision(
-        &format!("region-keyed-mapping-{}", super::names::kebab(name)),
+        &format!("region-keyed-mapping-{}", crate::names::kebab(name)),
         &format!("Mappings.{name} is keyed by Azure regions"),
         &format!("Mappings.{name} is keyed by AWS region and read with `AWS::Region`, which is now the Azure `location`."),
         &format!("Keys follow mappings/tables/regions.yaml: {}.{dropped_text}", renamed.join(", ")),

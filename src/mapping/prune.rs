@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::names::kebab;
 use crate::azure::*;
+use crate::names::kebab;
 
 use super::context::Ctx;
 

@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::Ctx;
 use crate::diag::{Diagnostic, codes};
-use crate::frontend::terraform::PassItem;
 use crate::model::expr::{Expr, ExprKind, SubPart};
 use crate::model::template::{Parameter, SecretOrigin, Template};
+use crate::model::terraform::PassItem;
 use crate::source::Span;
 
 /// The words of a name, lower case: `MasterUserPassword` → master user password,
@@ -407,7 +407,7 @@ impl Finder {
                 .get(owner)
                 .cloned()
                 .unwrap_or_else(|| bare.to_string());
-            let own = crate::backend::terraform::snake(&own);
+            let own = crate::names::snake(&own);
             let tail = words.join("_");
             if tail.is_empty() || own == tail || own.ends_with(&format!("_{tail}")) {
                 own
@@ -415,12 +415,12 @@ impl Finder {
                 format!("{own}_{tail}")
             }
         } else {
-            let tail: String = words.iter().map(|w| super::names::capital(w)).collect();
+            let tail: String = words.iter().map(|w| crate::names::capital(w)).collect();
             let own: String = owner
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric())
                 .collect();
-            let own = super::names::capital(&own);
+            let own = crate::names::capital(&own);
             if own.ends_with(&tail) {
                 own
             } else {

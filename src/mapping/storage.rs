@@ -19,7 +19,7 @@ fn tier_action(class: &str) -> Option<&'static str> {
 fn days(cx: &mut Ctx, e: &Expr) -> AzExpr {
     match e.literal_i64() {
         Some(d) => AzExpr::Int(d),
-        None => super::emit::coerce(cx.tr(e), "int"),
+        None => crate::azure::coerce(cx.tr(e), "int"),
     }
 }
 

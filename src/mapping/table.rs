@@ -1,5 +1,6 @@
-//! Mapping tables: YAML parsed into raw structs (unknown keys rejected), then
-//! checked into [`Tables`]. Every error points into the YAML file.
+//! The AWS → ARM tables (`mappings/aws/`, `services.yaml`, with the lookup tables):
+//! YAML parsed into raw structs (unknown keys rejected), then checked into
+//! [`MapTables`]. Every error points into the YAML file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -9,8 +10,7 @@ use serde_yaml::Value;
 
 use crate::diag::{Diagnostic, codes};
 use crate::source::{FileId, SourceMap, Span};
-
-include!(concat!(env!("OUT_DIR"), "/embedded_mappings.rs"));
+use crate::tables::{Kind, Lookups, TableFile};
 
 pub const STATUSES: &[&str] = &["translated", "partial", "not-needed", "manual"];
 
@@ -152,46 +152,27 @@ pub struct ServiceHint {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawLookup {
-    table: String,
-    /// What the keys are, for people reading the file.
-    #[serde(rename = "key")]
-    _key: String,
-    entries: BTreeMap<String, BTreeMap<String, Value>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawServices {
     services: BTreeMap<String, ServiceHint>,
 }
 
-/// Every table of a run, validated.
+/// The tables mapping reads: AWS type entries, service hints and the lookup tables.
 #[derive(Debug, Default)]
-pub struct Tables {
+pub struct MapTables {
     pub types: BTreeMap<String, Arc<Entry>>,
     /// Where each type entry was defined (for "unused override" warnings).
     pub type_origin: BTreeMap<String, (FileId, bool)>,
     pub services: BTreeMap<String, ServiceHint>,
-    pub lookups: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
-    /// `mappings/terraform/`: Terraform `aws_*` → CloudFormation vocabulary.
-    pub lift: crate::frontend::terraform::table::LiftTables,
-    /// `mappings/azurerm/`: ARM types → azurerm resources.
-    pub azurerm: crate::backend::terraform::table::AzurermTables,
+    pub lookups: Lookups,
 }
 
-impl Tables {
+impl MapTables {
     pub fn lookup(&self, table: &str, key: &str) -> Option<&BTreeMap<String, Value>> {
-        self.lookups.get(table)?.get(key)
+        self.lookups.lookup(table, key)
     }
 
     pub fn lookup_str(&self, table: &str, key: &str, field: &str) -> Option<String> {
-        match self.lookup(table, key)?.get(field)? {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
-        }
+        self.lookups.lookup_str(table, key, field)
     }
 
     /// The hint for a type: the longest `AWS::Service` or `AWS::Service::Type` prefix.
@@ -204,145 +185,83 @@ impl Tables {
             .get(&service)
             .or_else(|| self.services.get(ty.split("::").next().unwrap_or(ty)))
     }
-}
 
-fn yaml_error(
-    sources: &mut SourceMap,
-    path: &str,
-    text: &str,
-    e: &serde_yaml::Error,
-) -> Diagnostic {
-    let file = sources.add(path.to_string(), Arc::from(text));
-    let (line, col) = e.location().map_or((0, 0), |l| {
-        (l.line().saturating_sub(1), l.column().saturating_sub(1))
-    });
-    let offset = sources.get(file).offset_of(line, col);
-    let msg = e.to_string();
-    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    Diagnostic::new(
-        codes::MAP_TABLE,
-        Span::new(file, offset, offset + 1),
-        format!("invalid mapping table: {msg}"),
-        "here",
-    )
-    .help("see mappings/README.md for the table format; unknown keys are rejected")
-}
+    /// Loads one file of a kind mapping owns (type entries, services, lookups); other
+    /// kinds are left to their stage. `transforms` are the names a body may call. With
+    /// `known` (the ARM types of the built-in tables), a `--mappings` entry naming another
+    /// ARM type or an API version that is not a date is warned about.
+    pub fn load(
+        &mut self,
+        sources: &mut SourceMap,
+        file: &mut TableFile,
+        transforms: &[&str],
+        known: Option<&BTreeSet<String>>,
+    ) -> Vec<Diagnostic> {
+        match file.kind {
+            Kind::Lookup => self.lookups.load(sources, file),
+            Kind::Services => match file.parse::<RawServices>(sources) {
+                Ok(raw) => {
+                    self.services.extend(raw.services);
+                    Vec::new()
+                }
+                Err(d) => vec![d],
+            },
+            Kind::Types => self.load_types(sources, file, transforms, known),
+            Kind::Lift | Kind::LiftPrefixes | Kind::Azurerm => Vec::new(),
+        }
+    }
 
-fn key_span(sources: &mut SourceMap, path: &str, text: &str, needle: &str) -> Span {
-    let file = sources.add(path.to_string(), Arc::from(text));
-    let at = text.find(needle).unwrap_or(0);
-    Span::new(file, at, at + needle.len().max(1))
-}
-
-/// Loads one YAML file into `tables`. `user` marks `--mappings` files.
-pub fn load_file(
-    tables: &mut Tables,
-    sources: &mut SourceMap,
-    path: &str,
-    text: &str,
-    user: bool,
-) -> Vec<Diagnostic> {
-    load_one(tables, sources, path, path, text, user, None)
-}
-
-/// Loads one YAML file. `rel` (`mappings/aws/s3.yaml`) decides what kind of table it
-/// is; `path` names the file in diagnostics (for `--mappings`, the path the user gave).
-/// With `known` (the ARM types of the built-in tables), type entries naming another
-/// ARM type or an API version that is not a date are warned about.
-fn load_one(
-    tables: &mut Tables,
-    sources: &mut SourceMap,
-    rel: &str,
-    path: &str,
-    text: &str,
-    user: bool,
-    known: Option<&BTreeSet<String>>,
-) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    if rel.contains("terraform/") {
-        if name == "prefixes.yaml" {
-            match serde_yaml::from_str::<BTreeMap<String, String>>(text) {
-                Ok(raw) => tables.lift.prefixes.extend(raw),
-                Err(e) => diags.push(yaml_error(sources, path, text, &e)),
+    fn load_types(
+        &mut self,
+        sources: &mut SourceMap,
+        file: &mut TableFile,
+        transforms: &[&str],
+        known: Option<&BTreeSet<String>>,
+    ) -> Vec<Diagnostic> {
+        let raw: BTreeMap<String, Entry> = match file.parse(sources) {
+            Ok(r) => r,
+            Err(d) => return vec![d],
+        };
+        let mut diags = Vec::new();
+        for (ty, entry) in raw {
+            if let Some(d) = validate(&ty, &entry, transforms) {
+                let span = file.span_of(sources, &d.0);
+                diags.push(
+                    Diagnostic::new(
+                        codes::MAP_TABLE,
+                        span,
+                        format!("invalid mapping for {ty}: {}", d.1),
+                        "here",
+                    )
+                    .help(d.2),
+                );
+                continue;
             }
-            return diags;
-        }
-        match serde_yaml::from_str::<BTreeMap<String, crate::frontend::terraform::table::LiftEntry>>(
-            text,
-        ) {
-            Ok(raw) => tables.lift.entries.extend(raw),
-            Err(e) => diags.push(yaml_error(sources, path, text, &e)),
-        }
-        return diags;
-    }
-    if rel.contains("azurerm/") {
-        match serde_yaml::from_str::<BTreeMap<String, Vec<crate::backend::terraform::table::Variant>>>(
-            text,
-        ) {
-            Ok(raw) => tables.azurerm.types.extend(raw),
-            Err(e) => diags.push(yaml_error(sources, path, text, &e)),
-        }
-        return diags;
-    }
-    if rel.contains("tables/")
-        || text.trim_start().starts_with("table:")
-        || text.contains("\ntable:")
-    {
-        match serde_yaml::from_str::<RawLookup>(text) {
-            Ok(raw) => {
-                tables
-                    .lookups
-                    .entry(raw.table)
-                    .or_default()
-                    .extend(raw.entries);
+            let fid = file.id(sources);
+            if let Some(known) = known {
+                diags.extend(unchecked(fid, &file.text, &ty, &entry, known));
             }
-            Err(e) => diags.push(yaml_error(sources, path, text, &e)),
+            self.type_origin.insert(ty.clone(), (fid, file.user));
+            self.types.insert(ty, Arc::new(entry));
         }
-        return diags;
+        diags
     }
-    if name == "services.yaml" {
-        match serde_yaml::from_str::<RawServices>(text) {
-            Ok(raw) => tables.services.extend(raw.services),
-            Err(e) => diags.push(yaml_error(sources, path, text, &e)),
-        }
-        return diags;
+
+    /// The ARM types the entries emit or name as services.
+    pub fn arm_types(&self) -> BTreeSet<String> {
+        let mut known: BTreeSet<String> = self
+            .types
+            .values()
+            .flat_map(|e| specs(e).map(|r| r.ty.clone()).collect::<Vec<_>>())
+            .collect();
+        known.extend(self.services.values().flat_map(|h| h.arm.iter().cloned()));
+        known
     }
-    let raw: BTreeMap<String, Entry> = match serde_yaml::from_str(text) {
-        Ok(r) => r,
-        Err(e) => {
-            diags.push(yaml_error(sources, path, text, &e));
-            return diags;
-        }
-    };
-    let mut file_id = None;
-    for (ty, entry) in raw {
-        if let Some(d) = validate(&ty, &entry) {
-            let span = key_span(sources, path, text, &d.0);
-            diags.push(
-                Diagnostic::new(
-                    codes::MAP_TABLE,
-                    span,
-                    format!("invalid mapping for {ty}: {}", d.1),
-                    "here",
-                )
-                .help(d.2),
-            );
-            continue;
-        }
-        let fid = *file_id.get_or_insert_with(|| sources.add(path.to_string(), Arc::from(text)));
-        if let Some(known) = known {
-            diags.extend(unchecked(fid, text, &ty, &entry, known));
-        }
-        tables.type_origin.insert(ty.clone(), (fid, user));
-        tables.types.insert(ty, Arc::new(entry));
-    }
-    diags
 }
 
 /// Checks what serde cannot: statuses, transforms, reference expressions.
 /// Returns (text to point at, message, help).
-fn validate(ty: &str, e: &Entry) -> Option<(String, String, String)> {
+fn validate(ty: &str, e: &Entry, transforms: &[&str]) -> Option<(String, String, String)> {
     if !ty.starts_with("AWS::") && !ty.starts_with("Custom::") {
         return Some((
             ty.into(),
@@ -375,14 +294,11 @@ fn validate(ty: &str, e: &Entry) -> Option<(String, String, String)> {
                 "write the type as `Microsoft.<Provider>/<type>`".into(),
             ));
         }
-        if let Some(t) = find_unknown_transform(&r.body) {
+        if let Some(t) = find_unknown_transform(&r.body, transforms) {
             return Some((
                 t.clone(),
                 format!("unknown transform `{t}`"),
-                format!(
-                    "use one of {}",
-                    super::transforms::names().collect::<Vec<_>>().join(", ")
-                ),
+                format!("use one of {}", transforms.join(", ")),
             ));
         }
     }
@@ -396,18 +312,6 @@ fn specs(e: &Entry) -> impl Iterator<Item = &ResourceSpec> {
             .iter()
             .flat_map(|v| v.resources.iter().chain(v.shared.iter()).flatten()),
     )
-}
-
-/// The ARM types the built-in tables emit, lower to azurerm or name as services.
-fn known_arm_types(tables: &Tables) -> BTreeSet<String> {
-    let mut known: BTreeSet<String> = tables
-        .types
-        .values()
-        .flat_map(|e| specs(e).map(|r| r.ty.clone()).collect::<Vec<_>>())
-        .collect();
-    known.extend(tables.azurerm.types.keys().cloned());
-    known.extend(tables.services.values().flat_map(|h| h.arm.iter().cloned()));
-    known
 }
 
 /// `2025-03-01` or `2025-03-01-preview`.
@@ -488,94 +392,28 @@ fn unchecked(
     out
 }
 
-fn find_unknown_transform(body: &BTreeMap<String, Value>) -> Option<String> {
-    fn walk(v: &Value) -> Option<String> {
+fn find_unknown_transform(body: &BTreeMap<String, Value>, transforms: &[&str]) -> Option<String> {
+    fn walk(v: &Value, transforms: &[&str]) -> Option<String> {
         match v {
             Value::Mapping(m) => {
                 for (k, x) in m {
                     if k.as_str() == Some("$transform")
                         && let Some(t) = x.as_str()
-                        && !super::transforms::names().any(|n| n == t)
+                        && !transforms.contains(&t)
                     {
                         return Some(t.to_string());
                     }
-                    if let Some(t) = walk(x) {
+                    if let Some(t) = walk(x, transforms) {
                         return Some(t);
                     }
                 }
                 None
             }
-            Value::Sequence(s) => s.iter().find_map(walk),
+            Value::Sequence(s) => s.iter().find_map(|x| walk(x, transforms)),
             _ => None,
         }
     }
-    body.values().find_map(walk)
-}
-
-/// The embedded tables, then the user's `--mappings` folder over them.
-pub fn load(
-    sources: &mut SourceMap,
-    user_dir: Option<&std::path::Path>,
-) -> (Tables, Vec<Diagnostic>) {
-    let mut tables = Tables::default();
-    let mut diags = Vec::new();
-    for (path, text) in EMBEDDED {
-        diags.extend(load_file(&mut tables, sources, path, text, false));
-    }
-    if let Some(dir) = user_dir {
-        let known = known_arm_types(&tables);
-        let mut files = Vec::new();
-        collect_yaml(dir, &mut files);
-        files.sort();
-        if files.is_empty() {
-            diags.push(Diagnostic::global(
-                codes::MAP_TABLE,
-                format!(
-                    "--mappings {}: no .yaml files in this folder",
-                    dir.display()
-                ),
-            ));
-        }
-        for f in files {
-            let rel = f
-                .strip_prefix(dir)
-                .unwrap_or(&f)
-                .to_string_lossy()
-                .replace('\\', "/");
-            // Diagnostics name the file as the user gave it; the layout decides its kind.
-            let shown = f.to_string_lossy().replace('\\', "/");
-            match crate::input::read(sources, &f, &shown) {
-                Ok(crate::input::Input::Text(id)) => {
-                    let text = sources.get(id).text.clone();
-                    diags.extend(load_one(
-                        &mut tables,
-                        sources,
-                        &format!("mappings/{rel}"),
-                        &shown,
-                        &text,
-                        true,
-                        Some(&known),
-                    ))
-                }
-                Ok(crate::input::Input::Rejected(_, d)) | Err(d) => diags.push(*d),
-            }
-        }
-    }
-    (tables, diags)
-}
-
-fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect_yaml(&p, out);
-        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-            out.push(p);
-        }
-    }
+    body.values().find_map(|v| walk(v, transforms))
 }
 
 #[cfg(test)]
@@ -602,8 +440,12 @@ mod tests {
     #[test]
     fn the_builtin_tables_know_their_own_types() {
         let mut sources = SourceMap::default();
-        let (tables, _) = load(&mut sources, None);
-        let known = known_arm_types(&tables);
+        let mut tables = MapTables::default();
+        let names: Vec<&str> = super::super::transforms::names().collect();
+        for mut f in crate::tables::embedded() {
+            assert!(tables.load(&mut sources, &mut f, &names, None).is_empty());
+        }
+        let known = tables.arm_types();
         assert!(known.contains("Microsoft.ServiceBus/namespaces/queues"));
         assert!(known.contains("Microsoft.Storage/storageAccounts"));
         for e in tables.types.values() {

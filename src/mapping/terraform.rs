@@ -2,9 +2,9 @@
 //! providers, and the decisions about state, providers and backends.
 
 use super::context::Ctx;
-use super::names::lower_camel;
 use crate::azure::{AzCall, AzPass, AzPassItem, AzVar};
-use crate::frontend::terraform::PassItem;
+use crate::model::terraform::PassItem;
+use crate::names::lower_camel;
 
 /// Locals become variables, in declaration order.
 pub(super) fn declare_locals(cx: &mut Ctx) {

@@ -5,9 +5,9 @@
 //! placeholder parameter and a decision, like any other untranslatable value.
 
 use super::context::Ctx;
-use super::names::lower_camel;
 use crate::azure::{AzExpr, AzKey, Interp};
 use crate::model::expr::{Expr, ExprKind, ForExpr};
+use crate::names::lower_camel;
 use crate::source::Span;
 
 fn bx(e: AzExpr) -> Box<AzExpr> {

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use serde_yaml::Value;
 
 use super::context::Ctx;
-use super::names::{key_vault_object_name, storage_account_name};
 use crate::azure::{AzExpr, AzKey, Interp};
 use crate::model::expr::{Expr, ExprKind};
+use crate::names::{key_vault_object_name, storage_account_name};
 
 /// Every transform a table can name, and whether it runs when its `$prop` is
 /// absent (it reads the whole resource rather than one value).
@@ -359,7 +359,7 @@ fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
         }
         let default = entries.first().map(|(_, v)| v.clone()).or(fallback);
         let sym = cx.param_for(
-            &format!("{}-{field}", super::names::kebab(&id)),
+            &format!("{}-{field}", crate::names::kebab(&id)),
             "string",
             |ap| {
                 ap.default = default;
@@ -396,7 +396,7 @@ pub(super) fn lookup_var(cx: &mut Ctx, key: &str, value: AzExpr, comment: &str) 
     if let Some(s) = cx.param_syms.get(&k) {
         return s.clone();
     }
-    let camel = super::names::camel_from_words(key);
+    let camel = crate::names::camel_from_words(key);
     let sym = cx.syms.alloc(&camel);
     cx.module.vars.push(crate::azure::AzVar {
         name: sym.clone(),
@@ -418,7 +418,7 @@ fn clamp(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> AzExpr {
             if c != v {
                 let id = cx.t.resources[i].id.clone();
                 cx.decide(
-                    &format!("clamped-{}", super::names::kebab(&what.replace(' ', "-"))),
+                    &format!("clamped-{}", crate::names::kebab(&what.replace(' ', "-"))),
                     Some((&id, src.span)),
                     &format!("{id}: {what} {v} is outside Azure's range"),
                     &format!(

@@ -2,7 +2,9 @@
 
 pub mod expr;
 pub mod graph;
+pub mod sub;
 pub mod template;
+pub mod terraform;
 
 pub use expr::{Expr, ExprKind, SubPart};
 pub use template::Template;

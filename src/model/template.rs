@@ -38,7 +38,7 @@ pub struct Template {
     /// Terraform `locals`, in dependency order.
     pub locals: Vec<Local>,
     /// What only a Terraform module has: module calls, providers, state.
-    pub tf: Option<Box<crate::frontend::terraform::TfInfo>>,
+    pub tf: Option<Box<super::terraform::TfInfo>>,
 }
 
 #[derive(Debug, Clone)]

@@ -171,7 +171,7 @@ pub fn decommission_note(t: &Template, id: &str) -> Option<&'static str> {
 }
 
 /// CloudWatch alarms in the template, and baseline metrics of the services it uses.
-pub fn kpis(t: &Template, tables: &crate::mapping::Tables) -> Vec<Kpi> {
+pub fn kpis(t: &Template, tables: &crate::tables::Lookups) -> Vec<Kpi> {
     let metric = |ns: &str, m: &str| {
         let key = format!("{ns}:{m}");
         let ty = tables.lookup_str("cloudwatch-metrics", &key, "azure_type")?;
@@ -230,8 +230,7 @@ pub fn kpis(t: &Template, tables: &crate::mapping::Tables) -> Vec<Kpi> {
     for ns in services {
         let prefix = format!("{ns}:");
         let keys: Vec<String> = tables
-            .lookups
-            .get("cloudwatch-metrics")
+            .table("cloudwatch-metrics")
             .map(|t| {
                 t.keys()
                     .filter(|k| k.starts_with(&prefix))

@@ -76,12 +76,7 @@ fn print_call(o: &mut Out, c: &crate::azure::AzCall) {
     let params = AzExpr::Object(
         c.params
             .iter()
-            .map(|(k, v)| {
-                (
-                    AzKey::Name(crate::mapping::names::param_symbol(k)),
-                    v.clone(),
-                )
-            })
+            .map(|(k, v)| (AzKey::Name(crate::names::param_symbol(k)), v.clone()))
             .collect(),
     );
     let mut members = vec![(AzKey::Name("name".into()), AzExpr::str(c.symbol.clone()))];

@@ -5,44 +5,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::hcl::{Block, Item, Part, TfExpr, print_file};
-use super::table::{Cond, Rule, Variant};
+use super::table::{AzurermTables, Cond, Rule, Variant};
 use crate::azure::{AzExpr, AzKey, AzModule, AzPassItem, AzResource, Decision, Interp};
-use crate::mapping::Tables;
 use crate::model::Template;
 use crate::model::expr::{Expr, ExprKind};
+use crate::names::snake;
 use crate::source::SourceMap;
 
 /// azurerm release the output is checked against; the lowest 4.x with every resource emitted.
 pub const AZURERM_VERSION: &str = ">= 4.55.0, < 5.0.0";
 pub const AZAPI_VERSION: &str = ">= 2.0.0, < 3.0.0";
-
-/// `dataBucketBlob` → `data_bucket_blob`.
-pub fn snake(s: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = s.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
-            if i > 0 && (prev_lower || (prev_upper && next_lower)) && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else if c.is_ascii_alphanumeric() || c == '_' {
-            out.push(c);
-        } else if !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    let out = out.trim_matches('_').to_string();
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("r_{out}")
-    } else {
-        out
-    }
-}
 
 #[derive(Clone, Debug, PartialEq)]
 enum Form {
@@ -65,7 +37,7 @@ enum Form {
 
 struct Lower<'a> {
     m: &'a AzModule,
-    tables: &'a Tables,
+    tables: &'a AzurermTables,
     forms: BTreeMap<String, Form>,
     /// Symbols forced to azapi, with the reason.
     forced: BTreeMap<String, String>,
@@ -200,7 +172,7 @@ impl<'a> Lower<'a> {
     }
 
     fn variant(&self, r: &AzResource) -> Option<(usize, &'a Variant)> {
-        let list = self.tables.azurerm.types.get(&r.ty)?;
+        let list = self.tables.types.get(&r.ty)?;
         let v = view(r);
         list.iter()
             .enumerate()
@@ -289,7 +261,7 @@ impl<'a> Lower<'a> {
         match form {
             Some(Form::Azurerm { variant, .. }) => {
                 let r = self.resource(sym).cloned().unwrap_or_default();
-                let v = &self.tables.azurerm.types[&r.ty][variant];
+                let v = &self.tables.types[&r.ty][variant];
                 let attr = v.attributes.get(path).cloned().or_else(|| match path {
                     "id" | "name" => Some(path.to_string()),
                     "location" if v.location != Some(false) => Some("location".into()),
@@ -1242,7 +1214,7 @@ fn pass_items(l: &mut Lower, items: &[AzPassItem]) -> Vec<Item> {
 pub fn emit(
     m: &AzModule,
     t: &Template,
-    tables: &Tables,
+    tables: &AzurermTables,
     sources: &SourceMap,
 ) -> (Vec<(String, String)>, Vec<Decision>) {
     let file = sources.get(t.file).path.clone();
@@ -1416,7 +1388,7 @@ impl Lower<'_> {
             let name = self.tf_name(&r.symbol);
             let block = match form {
                 Form::Azurerm { ty, variant, data } => {
-                    let v = &self.tables.azurerm.types[&r.ty][variant];
+                    let v = &self.tables.types[&r.ty][variant];
                     if data {
                         let mut b = Block::new("data", &[&ty, &name]);
                         let n = self.expr(&r.name);
@@ -1447,7 +1419,7 @@ impl Lower<'_> {
                     block,
                     variant,
                 } => {
-                    let v = &self.tables.azurerm.types[&r.ty][variant];
+                    let v = &self.tables.types[&r.ty][variant];
                     let mut v2 = v.clone();
                     v2.name = None;
                     v2.resource_group = false;

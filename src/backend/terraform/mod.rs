@@ -5,4 +5,4 @@ pub mod hcl;
 mod lower;
 pub mod table;
 
-pub use lower::{emit, snake};
+pub use lower::emit;

@@ -4,6 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::diag::Diagnostic;
+use crate::source::SourceMap;
+use crate::tables::{Kind, TableFile};
+
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Cond {
@@ -102,4 +106,20 @@ pub struct Variant {
 #[derive(Debug, Default)]
 pub struct AzurermTables {
     pub types: BTreeMap<String, Vec<Variant>>,
+}
+
+impl AzurermTables {
+    /// Loads a lowering table file (other kinds are left to their stage).
+    pub fn load(&mut self, sources: &mut SourceMap, file: &mut TableFile) -> Vec<Diagnostic> {
+        if file.kind != Kind::Azurerm {
+            return Vec::new();
+        }
+        match file.parse::<BTreeMap<String, Vec<Variant>>>(sources) {
+            Ok(raw) => {
+                self.types.extend(raw);
+                Vec::new()
+            }
+            Err(d) => vec![d],
+        }
+    }
 }

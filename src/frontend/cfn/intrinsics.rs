@@ -1,10 +1,10 @@
 //! Node → expression tree: intrinsic functions in long (`Fn::Join`) and short
 //! (`!Join`) form, dynamic references, and duplicate-key warnings.
 
-use super::sub;
 use crate::diag::{Diagnostic, codes};
 use crate::frontend::node::{Key, Node, NodeKind, Scalar};
 use crate::model::expr::{Dynamic, Expr, ExprKind, SubPart};
+use crate::model::sub;
 use crate::source::Span;
 
 pub struct Lower<'d> {

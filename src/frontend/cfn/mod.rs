@@ -2,7 +2,6 @@
 
 mod intrinsics;
 mod sam;
-pub mod sub;
 
 use crate::diag::{Diagnostic, codes};
 use crate::frontend::node::{Node, NodeKind, Scalar};

@@ -8,9 +8,8 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 
 use super::expr::{Conv, Target};
-use super::table::{Append, ArgRule, LiftEntry};
+use super::table::{Append, ArgRule, LiftEntry, LiftTables};
 use super::{Note, PassItem, PassResource, TfInfo, attr, label};
-use crate::mapping::Tables;
 use crate::model::expr::{Expr, ExprKind, ForExpr, SubPart};
 use crate::model::template::{Condition, ForEach, Resource, Template};
 use crate::source::Span;
@@ -614,7 +613,7 @@ fn count_condition(count: &Expr, t: &mut Template, id: &str) -> Option<String> {
         _ => return None,
     };
     let name = match &cond.kind {
-        ExprKind::Ref(v) | ExprKind::Local(v) => crate::mapping::names::pascal(v),
+        ExprKind::Ref(v) | ExprKind::Local(v) => crate::names::pascal(v),
         _ => format!("{id}Enabled"),
     };
     if let Some(existing) = t.conditions.iter().find(|x| x.name == name) {
@@ -640,7 +639,7 @@ fn count_condition(count: &Expr, t: &mut Template, id: &str) -> Option<String> {
 pub fn resources(
     conv: &mut Conv,
     blocks: &[(crate::source::FileId, &Block)],
-    tables: &Tables,
+    tables: &LiftTables,
     t: &mut Template,
     info: &mut TfInfo,
 ) {
@@ -688,7 +687,7 @@ pub fn resources(
                     blocks: BTreeMap::new(),
                     ignored: BTreeMap::new(),
                 };
-                let entry = tables.lift.entries.get(&ty).unwrap_or(&empty);
+                let entry = tables.entries.get(&ty).unwrap_or(&empty);
                 let looped = count
                     .as_ref()
                     .is_some_and(|c| !matches!(c.kind, ExprKind::Cond(..)))
@@ -737,7 +736,7 @@ pub fn resources(
                             None => t.resources.push(stand_alone(
                                 id.clone(),
                                 span,
-                                tables.lift.cfn_type(&ty),
+                                tables.cfn_type(&ty),
                                 props.clone(),
                             )),
                         }
@@ -795,7 +794,7 @@ pub fn resources(
                     }),
                     _ => None,
                 };
-                let cfn_type = tables.lift.cfn_type(&ty);
+                let cfn_type = tables.cfn_type(&ty);
                 t.resources.push(Resource {
                     id: id.clone(),
                     span,
@@ -961,7 +960,7 @@ pub fn resources(
                 t.resources.push(stand_alone(
                     p.id.clone(),
                     p.span,
-                    tables.lift.cfn_type(&p.tf),
+                    tables.cfn_type(&p.tf),
                     p.props.clone(),
                 ));
                 info.notes.push(Note {
@@ -1119,9 +1118,9 @@ fn meta_notes(conv: &mut Conv, b: &Block, ty: &str, name: &str, info: &mut TfInf
 }
 
 /// A folded rule element with `cidr_list` rules expanded.
-fn expand_el(el: Expr, tables: &Tables, tf: &str) -> Vec<Expr> {
+fn expand_el(el: Expr, tables: &LiftTables, tf: &str) -> Vec<Expr> {
     let span = el.span;
-    let Some(entry) = tables.lift.entries.get(tf) else {
+    let Some(entry) = tables.entries.get(tf) else {
         return vec![el];
     };
     match el.kind {

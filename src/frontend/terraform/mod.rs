@@ -18,83 +18,17 @@ use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
 use crate::diag::{Diagnostic, codes};
 use crate::frontend::cfn::ParseReturn;
-use crate::mapping::Tables;
 use crate::model::expr::{Expr, ExprKind};
 use crate::model::template::{Format, Local, Output, Parameter, Template};
+pub use crate::model::terraform::{ModuleCall, Note, PassItem, PassResource, TfInfo};
 use crate::source::{FileId, SourceMap, Span};
 use expr::{Conv, Scope, Target, span_of};
+use table::LiftTables;
 
 /// Providers whose resources are copied unchanged into Terraform output.
 pub const PASSTHROUGH: &[&str] = &["random", "null", "local", "tls", "archive", "time"];
 /// Providers copied with a decision: they now target AKS.
 pub const KUBERNETES: &[&str] = &["kubernetes", "helm", "kubectl"];
-
-#[derive(Debug, Clone)]
-pub struct ModuleCall {
-    pub name: String,
-    pub span: Span,
-    pub source: String,
-    pub source_span: Span,
-    pub version: Option<String>,
-    /// The called folder, relative to the run's root, when the source is a local path.
-    pub local_dir: Option<String>,
-    pub inputs: Vec<(String, Expr)>,
-    pub count: Option<Expr>,
-    pub for_each: Option<Expr>,
-    pub depends_on: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub enum PassItem {
-    Attr(String, Expr),
-    Block(String, Vec<String>, Vec<PassItem>),
-}
-
-/// A resource of a provider that is not AWS, kept as written.
-#[derive(Debug, Clone)]
-pub struct PassResource {
-    pub ty: String,
-    pub name: String,
-    pub span: Span,
-    pub body: Vec<PassItem>,
-    pub count: Option<Expr>,
-    pub for_each: Option<Expr>,
-    pub kubernetes: bool,
-}
-
-/// A decision the front end records (fold failures, Terraform-only constructs).
-#[derive(Debug, Clone)]
-pub struct Note {
-    pub rule: String,
-    pub id: Option<String>,
-    pub span: Span,
-    pub title: String,
-    pub context: String,
-    pub decision: String,
-    pub consequences: String,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct TfInfo {
-    /// The module folder, relative to the run's root.
-    pub dir: String,
-    pub providers: Vec<(String, Option<String>, Span)>,
-    /// `required_providers`: name, source, version constraint.
-    pub required_providers: Vec<(String, String, Option<String>)>,
-    pub backend: Option<(String, Span)>,
-    pub modules: Vec<ModuleCall>,
-    pub passthrough: Vec<PassResource>,
-    pub data_used: Vec<(String, String, Span)>,
-    pub notes: Vec<Note>,
-    pub moved: Vec<Span>,
-    pub imports: Vec<Span>,
-    /// Values from `terraform.tfvars` and `*.auto.tfvars`.
-    pub tfvars: Vec<(String, Expr)>,
-    /// Terraform resource type and name of each lifted resource, by logical id.
-    pub tf_names: BTreeMap<String, (String, String)>,
-    /// Variables declared `sensitive`.
-    pub sensitive: BTreeSet<String>,
-}
 
 /// Parses the files of one module. `files` are `.tf` files; `tfvars` files carry values.
 pub fn parse_module(
@@ -102,7 +36,7 @@ pub fn parse_module(
     files: &[FileId],
     tfvars: &[FileId],
     dir: &str,
-    tables: &Tables,
+    tables: &LiftTables,
 ) -> ParseReturn {
     let mut diagnostics = Vec::new();
     let mut bodies: Vec<(FileId, Body)> = Vec::new();
@@ -582,7 +516,7 @@ impl<'a> Module<'a> {
         }
     }
 
-    fn scope(&self, tables: &Tables, info: &mut TfInfo) -> Scope {
+    fn scope(&self, tables: &LiftTables, info: &mut TfInfo) -> Scope {
         let mut s = Scope::default();
         for (_, b) in &self.variables {
             s.vars.insert(label(&b.labels[0]));
@@ -599,18 +533,12 @@ impl<'a> Module<'a> {
         // Logical ids: the resource name in PascalCase; names used twice get the type in front.
         // Split resources that fold into their parent (`aws_s3_bucket_versioning.assets`) do not
         // compete for the name: they always carry their type.
-        let folds = |ty: &str| {
-            tables
-                .lift
-                .entries
-                .get(ty)
-                .is_some_and(|e| e.fold.is_some())
-        };
+        let folds = |ty: &str| tables.entries.get(ty).is_some_and(|e| e.fold.is_some());
         let mut count: BTreeMap<String, usize> = BTreeMap::new();
         for (_, b) in &self.resources {
             if !folds(&label(&b.labels[0])) {
                 *count
-                    .entry(crate::mapping::names::pascal(&label(&b.labels[1])))
+                    .entry(crate::names::pascal(&label(&b.labels[1])))
                     .or_default() += 1;
             }
         }
@@ -618,7 +546,7 @@ impl<'a> Module<'a> {
             .vars
             .iter()
             .chain(s.locals.iter())
-            .map(|v| crate::mapping::names::pascal(v))
+            .map(|v| crate::names::pascal(v))
             .collect();
         let mut used = BTreeSet::new();
         for (f, b) in &self.resources {
@@ -626,13 +554,13 @@ impl<'a> Module<'a> {
             let name = label(&b.labels[1]);
             let provider = ty.split('_').next().unwrap_or("").to_string();
             let target = if provider == "aws" {
-                let base = crate::mapping::names::pascal(&name);
+                let base = crate::names::pascal(&name);
                 let mut id = if folds(&ty)
                     || count.get(&base).copied().unwrap_or(0) > 1
                     || reserved.contains(&base)
                 {
                     let short = ty.strip_prefix("aws_").unwrap_or(&ty);
-                    format!("{}{}", crate::mapping::names::pascal(short), base)
+                    format!("{}{}", crate::names::pascal(short), base)
                 } else {
                     base
                 };
@@ -640,7 +568,7 @@ impl<'a> Module<'a> {
                     id.push('2');
                 }
                 info.tf_names.insert(id.clone(), (ty.clone(), name.clone()));
-                if let Some(e) = tables.lift.entries.get(&ty) {
+                if let Some(e) = tables.entries.get(&ty) {
                     s.attributes.insert(ty.clone(), e.attributes.clone());
                 }
                 Target::Aws {

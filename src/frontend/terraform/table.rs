@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::diag::Diagnostic;
+use crate::source::SourceMap;
+use crate::tables::{Kind, TableFile};
+
 /// One argument rule: a property path, or a path with a value map or transform.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
@@ -98,6 +102,20 @@ pub struct LiftTables {
 }
 
 impl LiftTables {
+    /// Loads a lifting table file (other kinds are left to their stage).
+    pub fn load(&mut self, sources: &mut SourceMap, file: &mut TableFile) -> Vec<Diagnostic> {
+        let read = match file.kind {
+            Kind::LiftPrefixes => file
+                .parse::<BTreeMap<String, String>>(sources)
+                .map(|raw| self.prefixes.extend(raw)),
+            Kind::Lift => file
+                .parse::<BTreeMap<String, LiftEntry>>(sources)
+                .map(|raw| self.entries.extend(raw)),
+            _ => Ok(()),
+        };
+        read.err().into_iter().collect()
+    }
+
     /// The CloudFormation type a Terraform type stands for: its entry's, or one named
     /// after the service prefix (`aws_ecs_service` → `AWS::ECS::Service`).
     pub fn cfn_type(&self, tf: &str) -> String {
@@ -120,15 +138,15 @@ impl LiftTables {
             Some((p, ns)) => {
                 let rest = &tf[p.len()..];
                 let rest = if rest.is_empty() { "Resource" } else { rest };
-                format!("{ns}::{}", crate::mapping::names::pascal(rest))
+                format!("{ns}::{}", crate::names::pascal(rest))
             }
             None => {
                 let rest = tf.strip_prefix("aws_").unwrap_or(tf);
                 let (svc, ty) = rest.split_once('_').unwrap_or((rest, "Resource"));
                 format!(
                     "AWS::{}::{}",
-                    crate::mapping::names::pascal(svc),
-                    crate::mapping::names::pascal(ty)
+                    crate::names::pascal(svc),
+                    crate::names::pascal(ty)
                 )
             }
         }

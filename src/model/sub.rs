@@ -1,5 +1,7 @@
 //! The `Fn::Sub` string grammar (nom): literal text, `${Name}`, `${Res.Attr}`,
-//! and `${!Literal}`, which stands for the text `${Literal}`.
+//! and `${!Literal}`, which stands for the text `${Literal}`. The CloudFormation front
+//! end reads `Fn::Sub` with it, and the mapping tables write their string templates in
+//! it.
 
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_until, take_until1};

@@ -1,4 +1,4 @@
-//! Symbol and name helpers: Bicep identifiers from logical ids, Azure names.
+//! Names: Bicep symbols, Azure resource names and the case conversions every stage shares.
 
 use std::collections::BTreeSet;
 
@@ -208,6 +208,34 @@ pub fn param_symbol(var: &str) -> String {
         format!("{base}2")
     } else {
         base
+    }
+}
+
+/// `dataBucketBlob` → `data_bucket_blob`.
+pub fn snake(s: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if i > 0 && (prev_lower || (prev_upper && next_lower)) && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let out = out.trim_matches('_').to_string();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("r_{out}")
+    } else {
+        out
     }
 }
 
