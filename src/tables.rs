@@ -95,8 +95,11 @@ impl TableFile {
     }
 
     /// The file read as `T`, or a diagnostic at the place serde names.
-    pub fn parse<T: DeserializeOwned>(&mut self, sources: &mut SourceMap) -> Result<T, Diagnostic> {
-        serde_yaml::from_str(&self.text).map_err(|e| self.yaml_error(sources, &e))
+    pub fn parse<T: DeserializeOwned>(
+        &mut self,
+        sources: &mut SourceMap,
+    ) -> Result<T, Box<Diagnostic>> {
+        serde_yaml::from_str(&self.text).map_err(|e| Box::new(self.yaml_error(sources, &e)))
     }
 
     fn yaml_error(&mut self, sources: &mut SourceMap, e: &serde_yaml::Error) -> Diagnostic {
@@ -221,7 +224,7 @@ impl Lookups {
                     .extend(raw.entries);
                 Vec::new()
             }
-            Err(d) => vec![d],
+            Err(d) => vec![*d],
         }
     }
 

@@ -204,7 +204,7 @@ impl MapTables {
                     self.services.extend(raw.services);
                     Vec::new()
                 }
-                Err(d) => vec![d],
+                Err(d) => vec![*d],
             },
             Kind::Types => self.load_types(sources, file, transforms, known),
             Kind::Lift | Kind::LiftPrefixes | Kind::Azurerm => Vec::new(),
@@ -220,7 +220,7 @@ impl MapTables {
     ) -> Vec<Diagnostic> {
         let raw: BTreeMap<String, Entry> = match file.parse(sources) {
             Ok(r) => r,
-            Err(d) => return vec![d],
+            Err(d) => return vec![*d],
         };
         let mut diags = Vec::new();
         for (ty, entry) in raw {

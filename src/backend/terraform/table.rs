@@ -119,7 +119,7 @@ impl AzurermTables {
                 self.types.extend(raw);
                 Vec::new()
             }
-            Err(d) => vec![d],
+            Err(d) => vec![*d],
         }
     }
 }

@@ -113,7 +113,7 @@ impl LiftTables {
                 .map(|raw| self.entries.extend(raw)),
             _ => Ok(()),
         };
-        read.err().into_iter().collect()
+        read.err().into_iter().map(|d| *d).collect()
     }
 
     /// The CloudFormation type a Terraform type stands for: its entry's, or one named
