@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use aws2azure::run::Target;
@@ -24,8 +25,9 @@ fn is_code(path: &str) -> bool {
     path.ends_with(".bicep") || path.ends_with(".tf") || path.ends_with(".tfvars")
 }
 
-/// Checks and snapshots the other language's output of a case.
-fn run_other(dir: &Path, name: &str, terraform_input: bool) {
+/// Checks and snapshots the other language's output of a case; adds the snapshot
+/// names it asserted to `snaps`.
+fn run_other(dir: &Path, name: &str, terraform_input: bool, snaps: &mut BTreeSet<String>) {
     let target = if terraform_input {
         Target::Bicep
     } else {
@@ -47,7 +49,9 @@ fn run_other(dir: &Path, name: &str, terraform_input: bool) {
                 {
                     panic!("{name}: {path} is not valid Bicep: {e}\n{text}");
                 }
-                insta::assert_snapshot!(snapshot_name(path, &unit_dir), text);
+                let snap = snapshot_name(path, &unit_dir);
+                snaps.insert(snap.clone());
+                insta::assert_snapshot!(snap, text);
             }
         }
     });
@@ -66,7 +70,9 @@ fn unit_dir(outcome: &aws2azure::run::Outcome, terraform_input: bool) -> String 
         .unwrap_or_default()
 }
 
-fn run_case(dir: &Path) {
+/// Runs one case; returns the names of the snapshots it asserted.
+fn run_case(dir: &Path) -> BTreeSet<String> {
+    let mut snaps = BTreeSet::new();
     let name = dir.file_name().unwrap().to_string_lossy().to_string();
     let terraform_input = std::fs::read_dir(dir)
         .unwrap()
@@ -124,7 +130,9 @@ fn run_case(dir: &Path) {
     settings.bind(|| {
         for (path, text) in &outcome.files {
             if is_code(path) {
-                insta::assert_snapshot!(snapshot_name(path, &unit), text);
+                let snap = snapshot_name(path, &unit);
+                snaps.insert(snap.clone());
+                insta::assert_snapshot!(snap, text);
             }
         }
         let md = outcome
@@ -133,14 +141,33 @@ fn run_case(dir: &Path) {
             .find(|(p, _)| p == "MIGRATION.md")
             .map(|(_, t)| t.as_str())
             .unwrap_or("");
+        snaps.insert("MIGRATION.md".into());
         insta::assert_snapshot!("MIGRATION.md", md);
         if !rendered.is_empty() {
+            snaps.insert("diagnostics".into());
             insta::assert_snapshot!("diagnostics", rendered.join("\n"));
         }
     });
     if !error_case {
-        run_other(dir, &name, terraform_input);
+        run_other(dir, &name, terraform_input, &mut snaps);
     }
+    snaps
+}
+
+/// `.snap` files in a case folder that no assertion of the case read: stale output
+/// that reviewers would take for the real thing.
+fn unreferenced(dir: &Path, snaps: &BTreeSet<String>) -> Vec<String> {
+    let mut stale: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|f| {
+            f.strip_suffix(".snap")
+                .is_some_and(|name| !snaps.contains(name))
+        })
+        .collect();
+    stale.sort();
+    stale
 }
 
 #[test]
@@ -157,6 +184,16 @@ fn fixtures() {
     let mut failures = Vec::new();
     for case in &cases {
         let result = std::panic::catch_unwind(|| run_case(case));
+        if let Ok(snaps) = &result {
+            let stale = unreferenced(case, snaps);
+            if !stale.is_empty() {
+                failures.push(format!(
+                    "{}: snapshots no test reads (delete them): {}",
+                    case.display(),
+                    stale.join(", ")
+                ));
+            }
+        }
         if let Err(e) = result {
             let msg = e
                 .downcast_ref::<String>()
