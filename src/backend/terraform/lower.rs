@@ -1346,9 +1346,53 @@ impl Lower<'_> {
     }
 
     fn run(&mut self, t: &Template) -> Vec<(String, String)> {
-        let m = self.m;
         self.decide_forms();
-        // Parameters: a non-constant default goes through a local. Names stay unique once snake_cased.
+        self.name_params_and_vars();
+        let (lowered, merged) = self.lower_resources();
+        let calls = self.module_calls();
+        let (pass, providers_used) = self.passthrough();
+        let (variables, mut locals) = self.variables();
+        locals.extend(self.locals());
+        let outputs = self.outputs();
+        // Every expression is lowered: azapi resources export what was read from them.
+        let main_blocks = self.finish_resources(lowered, merged);
+        let mut main = self.data_sources();
+        main.extend(main_blocks);
+        main.extend(calls);
+        main.extend(pass);
+        let mut files = vec![("main.tf".to_string(), print_file(&self.m.header, &main))];
+        if !variables.is_empty() {
+            files.push(("variables.tf".to_string(), print_file(&[], &variables)));
+        }
+        if !outputs.is_empty() {
+            files.push(("outputs.tf".to_string(), print_file(&[], &outputs)));
+        }
+        if !locals.is_empty() {
+            let b = Block {
+                ty: "locals".into(),
+                labels: Vec::new(),
+                items: locals,
+            };
+            files.push(("locals.tf".to_string(), print_file(&[], &[b])));
+        }
+        let declared =
+            t.tf.as_ref()
+                .map(|i| i.required_providers.clone())
+                .unwrap_or_default();
+        files.push((
+            "providers.tf".to_string(),
+            self.providers(&providers_used, &declared),
+        ));
+        if let Some(text) = t.tf.as_ref().and_then(|info| self.tfvars(info)) {
+            files.push(("terraform.tfvars".to_string(), text));
+        }
+        files
+    }
+
+    /// Variable and local names: snake_case, unique once converted. A parameter with a
+    /// non-constant default goes through a local of the same name.
+    fn name_params_and_vars(&mut self) {
+        let m = self.m;
         let mut var_names = BTreeSet::new();
         let mut local_names = BTreeSet::new();
         let unique = |set: &mut BTreeSet<String>, base: String| {
@@ -1379,90 +1423,106 @@ impl Lower<'_> {
             );
             self.vars.insert(v.name.clone(), name);
         }
-        // Resources; a failed azurerm lowering becomes azapi on the next round.
-        let mut main_blocks = Vec::new();
-        let mut merged_blocks: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+    }
+
+    /// Every resource in its form: (symbol, block) in order, with the blocks a lowering
+    /// added after their resource (symbol empty), and the nested blocks of resources
+    /// merged into a parent, by parent symbol. A failed azurerm lowering is recorded
+    /// in `forced` (azapi on the next round).
+    #[allow(clippy::type_complexity)]
+    fn lower_resources(&mut self) -> (Vec<(String, Block)>, BTreeMap<String, Vec<Item>>) {
+        let mut merged: BTreeMap<String, Vec<Item>> = BTreeMap::new();
         let mut lowered: Vec<(String, Block)> = Vec::new();
-        for r in &m.resources {
+        for r in &self.m.resources {
             let form = self.forms[&r.symbol].clone();
-            let name = self.tf_name(&r.symbol);
             let block = match form {
                 Form::Azurerm { ty, variant, data } => {
-                    let v = &self.tables.types[&r.ty][variant];
-                    if data {
-                        let mut b = Block::new("data", &[&ty, &name]);
-                        let n = self.expr(&r.name);
-                        b.attr("name", n);
-                        let rg = self.rg("name");
-                        b.attr("resource_group_name", rg);
-                        b
-                    } else {
-                        let mut b = Block::new("resource", &[&ty, &name]);
-                        b.items.extend(self.meta(r));
-                        match self.azurerm_block(r, v) {
-                            Ok(items) => {
-                                b.items.extend(items);
-                                if let Some(d) = self.depends(r) {
-                                    b.items.push(d);
-                                }
-                            }
-                            Err(why) => {
-                                self.extra.clear();
-                                self.forced.insert(r.symbol.clone(), why);
-                            }
-                        }
-                        b
-                    }
+                    Some(self.azurerm_resource(r, &ty, variant, data))
                 }
                 Form::Merged {
                     parent,
                     block,
                     variant,
                 } => {
-                    let v = &self.tables.types[&r.ty][variant];
-                    let mut v2 = v.clone();
-                    v2.name = None;
-                    v2.resource_group = false;
-                    v2.location = Some(false);
-                    v2.tags = Some(false);
-                    let mut r2 = r.clone();
-                    r2.name = AzExpr::Null;
-                    match self.azurerm_block(&r2, &v2) {
-                        Ok(items) => {
-                            merged_blocks
-                                .entry(parent)
-                                .or_default()
-                                .push(Item::Block(Block {
-                                    ty: block,
-                                    labels: Vec::new(),
-                                    items,
-                                }));
-                        }
-                        Err(why) => {
-                            self.forced.insert(r.symbol.clone(), why);
-                        }
+                    if let Some(items) = self.merged_resource(r, variant) {
+                        merged.entry(parent).or_default().push(Item::Block(Block {
+                            ty: block,
+                            labels: Vec::new(),
+                            items,
+                        }));
                     }
-                    self.loop_vars.clear();
-                    self.current_loop = None;
-                    continue;
+                    None
                 }
                 Form::Azapi { .. } => {
                     self.azapi_used = true;
-                    self.azapi_block(r)
+                    Some(self.azapi_block(r))
                 }
             };
             self.loop_vars.clear();
             self.current_loop = None;
+            let Some(block) = block else { continue };
             let extra = std::mem::take(&mut self.extra);
             lowered.push((r.symbol.clone(), block));
             for b in extra {
                 lowered.push((String::new(), b));
             }
         }
-        // Module calls and passthrough resources.
+        (lowered, merged)
+    }
+
+    /// An azurerm resource (or data source, for an existing one).
+    fn azurerm_resource(&mut self, r: &AzResource, ty: &str, variant: usize, data: bool) -> Block {
+        let name = self.tf_name(&r.symbol);
+        let v = &self.tables.types[&r.ty][variant];
+        if data {
+            let mut b = Block::new("data", &[ty, &name]);
+            let n = self.expr(&r.name);
+            b.attr("name", n);
+            let rg = self.rg("name");
+            b.attr("resource_group_name", rg);
+            return b;
+        }
+        let mut b = Block::new("resource", &[ty, &name]);
+        b.items.extend(self.meta(r));
+        match self.azurerm_block(r, v) {
+            Ok(items) => {
+                b.items.extend(items);
+                if let Some(d) = self.depends(r) {
+                    b.items.push(d);
+                }
+            }
+            Err(why) => {
+                self.extra.clear();
+                self.forced.insert(r.symbol.clone(), why);
+            }
+        }
+        b
+    }
+
+    /// The items of a resource written as a nested block of its parent (no name,
+    /// resource group, location or tags of its own).
+    fn merged_resource(&mut self, r: &AzResource, variant: usize) -> Option<Vec<Item>> {
+        let mut v = self.tables.types[&r.ty][variant].clone();
+        v.name = None;
+        v.resource_group = false;
+        v.location = Some(false);
+        v.tags = Some(false);
+        let mut r2 = r.clone();
+        r2.name = AzExpr::Null;
+        match self.azurerm_block(&r2, &v) {
+            Ok(items) => Some(items),
+            Err(why) => {
+                self.forced.insert(r.symbol.clone(), why);
+                None
+            }
+        }
+    }
+
+    /// Calls of local modules. Registry and git modules hold AWS resources: not called
+    /// (see the decision).
+    fn module_calls(&mut self) -> Vec<Block> {
         let mut calls = Vec::new();
-        // Registry and git modules hold AWS resources: not called (see the decision).
-        for c in m.calls.iter().filter(|c| c.local) {
+        for c in self.m.calls.iter().filter(|c| c.local) {
             let mut b = Block::new("module", &[&snake(&c.symbol)]);
             b.attr("source", TfExpr::s(c.source.clone()));
             if let Some(v) = &c.version {
@@ -1477,9 +1537,7 @@ impl Lower<'_> {
                 b.attr("for_each", e);
             }
             b.items.push(Item::Blank);
-            if c.local {
-                b.attr("resource_group_name", TfExpr::r("var.resource_group_name"));
-            }
+            b.attr("resource_group_name", TfExpr::r("var.resource_group_name"));
             for (k, v) in &c.params {
                 let e = self.expr(v);
                 b.attr(k, e);
@@ -1489,9 +1547,14 @@ impl Lower<'_> {
             }
             calls.push(b);
         }
+        calls
+    }
+
+    /// Resources of other providers, kept as written, and the providers they use.
+    fn passthrough(&mut self) -> (Vec<Block>, BTreeSet<String>) {
         let mut pass = Vec::new();
         let mut providers_used = BTreeSet::new();
-        for p in &m.passthrough {
+        for p in &self.m.passthrough {
             providers_used.insert(p.ty.split('_').next().unwrap_or("").to_string());
             let mut b = Block::new("resource", &[&p.ty, &p.name]);
             if let Some(n) = &p.count {
@@ -1506,20 +1569,22 @@ impl Lower<'_> {
             b.items.extend(items);
             pass.push(b);
         }
-        // Variables.
+        (pass, providers_used)
+    }
+
+    /// `variable` blocks (the resource group first: callers pass theirs on), and the
+    /// locals that give non-constant defaults.
+    fn variables(&mut self) -> (Vec<Block>, Vec<Item>) {
         let mut variables = Vec::new();
         let mut locals = Vec::new();
-        {
-            // Every module takes the resource group it deploys into (callers pass theirs on).
-            let mut b = Block::new("variable", &["resource_group_name"]);
-            b.attr("type", TfExpr::r("string"));
-            b.attr(
-                "description",
-                TfExpr::s("Name of the existing resource group to deploy into."),
-            );
-            variables.push(b);
-        }
-        for p in &m.params {
+        let mut b = Block::new("variable", &["resource_group_name"]);
+        b.attr("type", TfExpr::r("string"));
+        b.attr(
+            "description",
+            TfExpr::s("Name of the existing resource group to deploy into."),
+        );
+        variables.push(b);
+        for p in &self.m.params {
             let (name, via_local) = self.params[&p.name].clone();
             let mut b = Block::new("variable", &[&name]);
             let ty = p
@@ -1534,15 +1599,9 @@ impl Lower<'_> {
                 Some(d) if via_local => {
                     b.attr("default", TfExpr::Null);
                     let e = self.expr(d);
-                    let v = TfExpr::Cond(
-                        Box::new(TfExpr::Bin(
-                            "!=".into(),
-                            Box::new(TfExpr::r(format!("var.{name}"))),
-                            Box::new(TfExpr::Null),
-                        )),
-                        Box::new(TfExpr::r(format!("var.{name}"))),
-                        Box::new(e),
-                    );
+                    let var = || Box::new(TfExpr::r(format!("var.{name}")));
+                    let test = TfExpr::Bin("!=".into(), var(), Box::new(TfExpr::Null));
+                    let v = TfExpr::Cond(Box::new(test), var(), Box::new(e));
                     locals.push(Item::Attr(name.clone(), v));
                 }
                 Some(d) => {
@@ -1554,66 +1613,84 @@ impl Lower<'_> {
             if p.secure {
                 b.attr("sensitive", TfExpr::Bool(true));
             }
-            let var = TfExpr::r(format!("var.{name}"));
-            let mut checks: Vec<(TfExpr, String)> = Vec::new();
-            if !p.allowed.is_empty() {
-                let list = TfExpr::Array(p.allowed.iter().map(|a| self.expr(a)).collect());
-                let text: Vec<String> = p.allowed.iter().filter_map(literal_text).collect();
-                checks.push((
-                    TfExpr::call("contains", vec![list, var.clone()]),
-                    format!("Must be one of: {}.", text.join(", ")),
-                ));
-            }
-            let len = TfExpr::call("length", vec![var.clone()]);
-            let bounds = [
-                (p.min_length, ">=", &len, "at least {n} characters long"),
-                (p.max_length, "<=", &len, "at most {n} characters long"),
-                (p.min_value, ">=", &var, "at least {n}"),
-                (p.max_value, "<=", &var, "at most {n}"),
-            ];
-            for (bound, op, subject, text) in bounds {
-                if let Some(n) = bound {
-                    let cond = TfExpr::Bin(
-                        op.into(),
-                        Box::new(subject.clone()),
-                        Box::new(TfExpr::Num(n.to_string())),
-                    );
-                    checks.push((
-                        cond,
-                        format!("Must be {}.", text.replace("{n}", &n.to_string())),
-                    ));
-                }
-            }
-            for (cond, msg) in checks {
-                // A variable with a null default must pass validation when unset.
-                let cond = if p.default.is_some() && via_local {
-                    TfExpr::Bin(
-                        "||".into(),
-                        Box::new(TfExpr::Bin(
-                            "==".into(),
-                            Box::new(var.clone()),
-                            Box::new(TfExpr::Null),
-                        )),
-                        Box::new(cond),
-                    )
-                } else {
-                    cond
-                };
-                let mut vb = Block::new("validation", &[]);
-                vb.attr("condition", cond);
-                vb.attr("error_message", TfExpr::s(msg));
+            for vb in self.validations(p, &name, via_local) {
                 b.block(vb);
             }
             variables.push(b);
         }
-        for v in &m.vars {
+        (variables, locals)
+    }
+
+    /// `validation` blocks for a parameter's allowed values and bounds.
+    fn validations(
+        &mut self,
+        p: &crate::azure::AzParam,
+        name: &str,
+        via_local: bool,
+    ) -> Vec<Block> {
+        let var = TfExpr::r(format!("var.{name}"));
+        let mut checks: Vec<(TfExpr, String)> = Vec::new();
+        if !p.allowed.is_empty() {
+            let list = TfExpr::Array(p.allowed.iter().map(|a| self.expr(a)).collect());
+            let text: Vec<String> = p.allowed.iter().filter_map(literal_text).collect();
+            checks.push((
+                TfExpr::call("contains", vec![list, var.clone()]),
+                format!("Must be one of: {}.", text.join(", ")),
+            ));
+        }
+        let len = TfExpr::call("length", vec![var.clone()]);
+        let bounds = [
+            (p.min_length, ">=", &len, "at least {n} characters long"),
+            (p.max_length, "<=", &len, "at most {n} characters long"),
+            (p.min_value, ">=", &var, "at least {n}"),
+            (p.max_value, "<=", &var, "at most {n}"),
+        ];
+        for (bound, op, subject, text) in bounds {
+            if let Some(n) = bound {
+                let cond = TfExpr::Bin(
+                    op.into(),
+                    Box::new(subject.clone()),
+                    Box::new(TfExpr::Num(n.to_string())),
+                );
+                checks.push((
+                    cond,
+                    format!("Must be {}.", text.replace("{n}", &n.to_string())),
+                ));
+            }
+        }
+        let mut blocks = Vec::new();
+        for (cond, msg) in checks {
+            // A variable with a null default must pass validation when unset.
+            let cond = if p.default.is_some() && via_local {
+                let unset = TfExpr::Bin("==".into(), Box::new(var.clone()), Box::new(TfExpr::Null));
+                TfExpr::Bin("||".into(), Box::new(unset), Box::new(cond))
+            } else {
+                cond
+            };
+            let mut vb = Block::new("validation", &[]);
+            vb.attr("condition", cond);
+            vb.attr("error_message", TfExpr::s(msg));
+            blocks.push(vb);
+        }
+        blocks
+    }
+
+    /// The module's own locals, with their comments.
+    fn locals(&mut self) -> Vec<Item> {
+        let mut locals = Vec::new();
+        for v in &self.m.vars {
             if let Some(c) = &v.comment {
                 locals.push(Item::Comment(c.clone()));
             }
             let e = self.expr(&v.value);
             locals.push(Item::Attr(self.vars[&v.name].clone(), e));
         }
-        // Outputs.
+        locals
+    }
+
+    /// `output` blocks; one derived from a secure parameter is sensitive.
+    fn outputs(&mut self) -> Vec<Block> {
+        let m = self.m;
         let mut outputs = Vec::new();
         for o in &m.outputs {
             let mut b = Block::new(
@@ -1636,8 +1713,18 @@ impl Lower<'_> {
             }
             outputs.push(b);
         }
-        // Every expression is lowered: azapi resources export what was read from them.
+        outputs
+    }
+
+    /// Resource blocks completed once every expression is lowered: deletion guards,
+    /// the blocks merged into them, and the values azapi resources export.
+    fn finish_resources(
+        &mut self,
+        lowered: Vec<(String, Block)>,
+        mut merged: BTreeMap<String, Vec<Item>>,
+    ) -> Vec<Block> {
         self.storage_azuread = main_blocks_shared_key_off(&lowered);
+        let mut blocks = Vec::new();
         for (sym, mut b) in lowered {
             if self
                 .resource(&sym)
@@ -1647,7 +1734,7 @@ impl Lower<'_> {
                 l.attr("prevent_destroy", TfExpr::Bool(true));
                 b.block(l);
             }
-            if let Some(extra) = merged_blocks.remove(&sym) {
+            if let Some(extra) = merged.remove(&sym) {
                 // Blocks go before tags and depends_on.
                 let pos = b
                     .items
@@ -1658,7 +1745,6 @@ impl Lower<'_> {
                     b.items.insert(pos + k, it);
                 }
             }
-            // azapi: export the values other resources read.
             if b.labels.first().map(String::as_str) == Some("azapi_resource")
                 && let Some(ex) = self.exports.get(&sym)
             {
@@ -1673,9 +1759,13 @@ impl Lower<'_> {
                     Item::Attr("response_export_values".into(), TfExpr::Array(list)),
                 );
             }
-            main_blocks.push(b);
+            blocks.push(b);
         }
-        // Data sources the expressions needed.
+        blocks
+    }
+
+    /// The data sources the expressions needed.
+    fn data_sources(&self) -> Vec<Block> {
         let mut data = Vec::new();
         if self.needs_rg {
             let mut b = Block::new("data", &["azurerm_resource_group", "main"]);
@@ -1688,70 +1778,42 @@ impl Lower<'_> {
         if self.needs_subscription {
             data.push(Block::new("data", &["azurerm_subscription", "current"]));
         }
-        let mut files = Vec::new();
-        let mut main: Vec<Block> = data;
-        main.extend(main_blocks);
-        main.extend(calls);
-        main.extend(pass);
-        let header: Vec<String> = m.header.clone();
-        files.push(("main.tf".to_string(), print_file(&header, &main)));
-        if !variables.is_empty() {
-            files.push(("variables.tf".to_string(), print_file(&[], &variables)));
-        }
-        if !outputs.is_empty() {
-            files.push(("outputs.tf".to_string(), print_file(&[], &outputs)));
-        }
-        if !locals.is_empty() {
-            let b = Block {
-                ty: "locals".into(),
-                labels: Vec::new(),
-                items: locals,
-            };
-            files.push(("locals.tf".to_string(), print_file(&[], &[b])));
-        }
-        let declared =
-            t.tf.as_ref()
-                .map(|i| i.required_providers.clone())
-                .unwrap_or_default();
-        files.push((
-            "providers.tf".to_string(),
-            self.providers(&providers_used, &declared),
-        ));
-        // Values from terraform.tfvars for variables that survived.
-        if let Some(info) = &t.tf {
-            // `*.auto.tfvars` override `terraform.tfvars`: the last value of a name wins.
-            let mut items: Vec<Item> = Vec::new();
-            for (k, v) in &info.tfvars {
-                // A sensitive variable's value never goes into the output tfvars.
-                let known = m
-                    .params
-                    .iter()
-                    .any(|p| !p.secure && self.params.get(&p.name).is_some_and(|(n, _)| n == k));
-                if let (true, Some(e)) = (known, tfvar_value(v)) {
-                    items.retain(|i| !matches!(i, Item::Attr(n, _) if n == k));
-                    items.push(Item::Attr(k.clone(), e));
-                }
-            }
-            if !items.is_empty() {
-                let mut text = String::new();
-                let b = Block {
-                    ty: "x".into(),
-                    labels: Vec::new(),
-                    items,
-                };
-                // Top-level attributes: print a block body without the block.
-                let printed = print_file(&[], &[b]);
-                for line in printed.lines().skip(1) {
-                    if line == "}" {
-                        break;
-                    }
-                    text.push_str(line.strip_prefix("  ").unwrap_or(line));
-                    text.push('\n');
-                }
-                files.push(("terraform.tfvars".to_string(), text));
+        data
+    }
+
+    /// `terraform.tfvars`: the input's values for variables that survived, never a
+    /// sensitive one. `*.auto.tfvars` override `terraform.tfvars`: the last value wins.
+    fn tfvars(&self, info: &crate::model::terraform::TfInfo) -> Option<String> {
+        let m = self.m;
+        let mut items: Vec<Item> = Vec::new();
+        for (k, v) in &info.tfvars {
+            let known = m
+                .params
+                .iter()
+                .any(|p| !p.secure && self.params.get(&p.name).is_some_and(|(n, _)| n == k));
+            if let (true, Some(e)) = (known, tfvar_value(v)) {
+                items.retain(|i| !matches!(i, Item::Attr(n, _) if n == k));
+                items.push(Item::Attr(k.clone(), e));
             }
         }
-        files
+        if items.is_empty() {
+            return None;
+        }
+        let b = Block {
+            ty: "x".into(),
+            labels: Vec::new(),
+            items,
+        };
+        // Top-level attributes: print a block body without the block.
+        let mut text = String::new();
+        for line in print_file(&[], &[b]).lines().skip(1) {
+            if line == "}" {
+                break;
+            }
+            text.push_str(line.strip_prefix("  ").unwrap_or(line));
+            text.push('\n');
+        }
+        Some(text)
     }
 
     fn providers(
