@@ -73,6 +73,8 @@ pub struct Tables {
     pub mapping: MapTables,
     /// `mappings/azurerm/`: ARM types → azurerm resources.
     pub azurerm: AzurermTables,
+    /// `mappings/report/`: data migration, decommissioning, KPIs, exposure.
+    pub report: crate::report::tables::ReportTables,
 }
 
 impl Tables {
@@ -88,6 +90,7 @@ impl Tables {
         match file.kind {
             Kind::Lift | Kind::LiftPrefixes => self.lift.load(sources, file),
             Kind::Azurerm => self.azurerm.load(sources, file),
+            Kind::Report => self.report.load(sources, file),
             Kind::Lookup | Kind::Services | Kind::Types => {
                 mapping::load_table(&mut self.mapping, sources, file, known)
             }
@@ -432,10 +435,12 @@ pub fn convert_parsed(
         .into_iter()
         .map(|w| {
             w.into_iter()
-                .map(|id| match report::decommission_note(&t, &id) {
-                    Some(n) => format!("{id} ({n})"),
-                    None => id,
-                })
+                .map(
+                    |id| match report::decommission_note(&t, &tables.report, &id) {
+                        Some(n) => format!("{id} ({n})"),
+                        None => id,
+                    },
+                )
                 .collect()
         })
         .collect();
@@ -475,13 +480,13 @@ pub fn convert_parsed(
         resources,
         decommission,
         deployment,
-        data_stores: report::data_stores(&t, sources, &|id: &str, ty: &str| {
+        data_stores: report::data_stores(&t, sources, &tables.report, &|id: &str, ty: &str| {
             let r = mapped.resources.iter().find(|r| r.id == id)?;
             let (_, sym) = r.azure.iter().find(|(t, _)| t == ty)?;
             let res = mapped.module.resources.iter().find(|m| &m.symbol == sym)?;
             Some(command_text(&res.name))
         }),
-        kpis: report::kpis(&t, &tables.mapping.lookups),
+        kpis: report::kpis(&t, &tables.mapping.lookups, &tables.report),
         parameters,
         errors,
         template_items: template_items(&t, sources, &mapped.module),
@@ -492,7 +497,7 @@ pub fn convert_parsed(
                     owners.entry(sym.clone()).or_default().push(r.id.clone());
                 }
             }
-            report::exposure(&t, &mapped.module, sources, &owners)
+            report::exposure(&t, &mapped.module, sources, &owners, &tables.report)
         } else {
             Vec::new()
         },

@@ -3,7 +3,7 @@
 //! turns a YAML error into a located diagnostic and holds the plain lookup tables
 //! (`mappings/tables/`). Each stage parses the kinds it owns: the lifting tables the
 //! Terraform front end, the AWS → ARM entries the mapping, the azurerm tables the
-//! Terraform back end.
+//! Terraform back end, the report tables the report.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,8 @@ pub enum Kind {
     Services,
     /// `aws/*.yaml`: AWS types → ARM resources.
     Types,
+    /// `report/*.yaml`: what the report needs per AWS and ARM type.
+    Report,
 }
 
 impl Kind {
@@ -48,6 +50,8 @@ impl Kind {
             }
         } else if rel.contains("azurerm/") {
             Kind::Azurerm
+        } else if rel.contains("report/") {
+            Kind::Report
         } else if rel.contains("tables/")
             || text.trim_start().starts_with("table:")
             || text.contains("\ntable:")

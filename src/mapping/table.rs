@@ -207,7 +207,7 @@ impl MapTables {
                 Err(d) => vec![*d],
             },
             Kind::Types => self.load_types(sources, file, transforms, known),
-            Kind::Lift | Kind::LiftPrefixes | Kind::Azurerm => Vec::new(),
+            Kind::Lift | Kind::LiftPrefixes | Kind::Azurerm | Kind::Report => Vec::new(),
         }
     }
 

@@ -17,19 +17,6 @@ pub struct Exposure {
     pub source: String,
 }
 
-/// ARM types whose endpoint takes traffic from public networks unless
-/// `publicNetworkAccess` says otherwise.
-const PUBLIC_BY_DEFAULT: &[&str] = &[
-    "Microsoft.Storage/storageAccounts",
-    "Microsoft.DocumentDB/databaseAccounts",
-    "Microsoft.KeyVault/vaults",
-    "Microsoft.ServiceBus/namespaces",
-    "Microsoft.EventHub/namespaces",
-    "Microsoft.Web/sites",
-    "Microsoft.ApiManagement/service",
-    "Microsoft.Sql/servers",
-];
-
 fn props(r: &AzResource) -> Option<&AzExpr> {
     r.body
         .iter()
@@ -56,6 +43,7 @@ pub fn exposure(
     m: &AzModule,
     sources: &SourceMap,
     owners: &std::collections::BTreeMap<String, Vec<String>>,
+    tables: &super::tables::ReportTables,
 ) -> Vec<Exposure> {
     let file = &sources.get(t.file).path;
     let one = |id: &str| match t.resources.iter().find(|r| r.id == id) {
@@ -157,7 +145,7 @@ pub fn exposure(
             Some(AzExpr::Str(s)) if s == "Enabled" => {
                 add("endpoint open to public networks (`publicNetworkAccess: Enabled`); access still needs its keys or Entra ID".into())
             }
-            None if PUBLIC_BY_DEFAULT.contains(&r.ty.as_str()) => add(
+            None if tables.public_by_default(&r.ty) => add(
                 "endpoint open to public networks (Azure's default; no `publicNetworkAccess` set); access still needs its keys or Entra ID".into(),
             ),
             Some(e @ (AzExpr::Cond(..) | AzExpr::Ident(_))) => add(format!(

@@ -3,6 +3,7 @@
 
 mod exposure;
 mod plan;
+pub mod tables;
 
 use serde::Serialize;
 
