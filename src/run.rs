@@ -392,7 +392,7 @@ pub fn convert_parsed(
     };
     // Literal secrets become secure parameters before anything reads the template.
     mapping::secrets::extract(&mut t);
-    let g = graph::build(&t, &mut diagnostics);
+    let g = graph::build(&t, &tables.mapping.lookups, &mut diagnostics);
     let mapped = mapping::map_template(&t, &tables.mapping, sources, target == Target::Terraform);
     diagnostics.extend(mapped.diagnostics);
     // Errors the mapping found (invalid rules, widened access) stop the output too.

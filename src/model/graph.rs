@@ -2,6 +2,7 @@
 //! variable and `DependsOn`. It checks references, finds cycles and gives the
 //! deployment and decommission orders.
 
+use crate::tables::Lookups;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -131,8 +132,10 @@ pub fn references(e: &Expr, out: &mut Vec<(String, bool, Span)>) {
     });
 }
 
-/// Builds the graph and reports undefined names and cycles.
-pub fn build(t: &Template, diags: &mut Vec<Diagnostic>) -> ResourceGraph {
+/// Builds the graph and reports undefined names and cycles. References inside the
+/// properties a transform expands into resources of their own (the lookup table
+/// `sam-expanded-properties`) are not edges.
+pub fn build(t: &Template, tables: &Lookups, diags: &mut Vec<Diagnostic>) -> ResourceGraph {
     let mut graph = DiGraph::new();
     for i in 0..t.resources.len() {
         graph.add_node(i);
@@ -143,11 +146,12 @@ pub fn build(t: &Template, diags: &mut Vec<Diagnostic>) -> ResourceGraph {
         references(&r.properties, &mut refs);
         // SAM moves a function's events into resources of their own (permissions,
         // rules), so references inside `Events` do not make the function depend on them.
-        let expanded: &[&str] = match r.ty.as_str() {
-            "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => &["Events"],
-            "AWS::Serverless::GraphQLApi" => &["Resolvers", "Functions"],
-            _ => &[],
-        };
+        let expanded = tables
+            .lookup("sam-expanded-properties", &r.ty)
+            .and_then(|e| e.get("properties"))
+            .and_then(|p| p.as_sequence())
+            .map(|p| p.iter().filter_map(|k| k.as_str()).collect::<Vec<_>>())
+            .unwrap_or_default();
         let mut event_refs: Vec<(String, bool, Span)> = Vec::new();
         for key in expanded {
             if let Some(ev) = r.properties.get(key) {
