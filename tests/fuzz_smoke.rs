@@ -206,54 +206,45 @@ fn interpolations(seeds: &[Vec<u8>]) -> Vec<Vec<u8>> {
     out
 }
 
-/// Inputs a fuzz target once failed on (`fuzz/regressions/<target>/`), each run again.
-#[test]
-fn fuzz_findings_stay_fixed() {
-    let dir = common::root().join("fuzz/regressions");
-    let targets: [(&str, &dyn Fn(&[u8])); 5] = [
-        ("cfn_json", &fuzzing::cfn_json),
-        ("cfn_yaml", &fuzzing::cfn_yaml),
-        ("terraform", &fuzzing::terraform),
-        ("fn_sub", &fuzzing::fn_sub),
-        ("tf_template", &fuzzing::tf_template),
-    ];
-    let mut ran = 0;
-    for (name, target) in targets {
-        let mut files: Vec<_> = std::fs::read_dir(dir.join(name))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        files.sort();
-        for f in files {
-            let data = std::fs::read(&f).unwrap();
-            if catch_unwind(AssertUnwindSafe(|| target(&data))).is_err() {
-                panic!("{name}: {} fails again", f.display());
-            }
-            ran += 1;
-        }
-    }
-    let check = |b: &str| common::bicep_syntax_error(b);
-    let mut files: Vec<_> = std::fs::read_dir(dir.join("pipeline"))
+/// A fuzz target's entry point.
+type Target<'a> = &'a dyn Fn(&[u8]);
+
+/// The inputs under `fuzz/regressions/<target>/`, in name order.
+fn findings(target: &str) -> Vec<Vec<u8>> {
+    let dir = common::root().join("fuzz/regressions").join(target);
+    let mut files: Vec<_> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.path())
         .collect();
     files.sort();
-    for f in files {
-        let data = std::fs::read(&f).unwrap();
-        if catch_unwind(AssertUnwindSafe(|| fuzzing::pipeline(&data, Some(&check)))).is_err() {
-            panic!("pipeline: {} fails again", f.display());
+    files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+}
+
+/// Inputs a fuzz target once failed on (`fuzz/regressions/<target>/`), each run again.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let check = |b: &str| common::bicep_syntax_error(b);
+    let pipeline = |d: &[u8]| fuzzing::pipeline(d, Some(&check));
+    let targets: [(&str, Target); 6] = [
+        ("cfn_json", &fuzzing::cfn_json),
+        ("cfn_yaml", &fuzzing::cfn_yaml),
+        ("terraform", &fuzzing::terraform),
+        ("fn_sub", &fuzzing::fn_sub),
+        ("tf_template", &fuzzing::tf_template),
+        ("pipeline", &pipeline),
+    ];
+    let mut ran = 0;
+    for (name, target) in targets {
+        for (k, data) in findings(name).iter().enumerate() {
+            if catch_unwind(AssertUnwindSafe(|| target(data))).is_err() {
+                panic!("{name}: finding {k} fails again");
+            }
+            ran += 1;
         }
-        ran += 1;
     }
-    assert!(
-        ran > 0,
-        "no regression inputs found under {}",
-        dir.display()
-    );
+    assert!(ran > 0, "no inputs under fuzz/regressions");
 }
 
 #[test]
