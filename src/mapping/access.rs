@@ -385,27 +385,21 @@ fn emit_grant(cx: &mut Ctx, g: Grant, cosmos_settings: &mut Vec<usize>) {
     if cx.t.resources[p].for_each.is_some() || cx.t.resources[j].for_each.is_some() {
         return;
     }
-    let key = format!("{}:{}", cx.t.resources[j].ty, g.access);
-    let role = cx.tables.lookup_str("access-roles", &key, "role");
-    let cosmos_role = cx.tables.lookup_str("access-roles", &key, "cosmos_role");
-    let role_name = cx
-        .tables
-        .lookup_str("access-roles", &key, "name")
-        .unwrap_or_default();
+    let (role, cosmos_role, role_name) = grant_roles(cx, &g);
     let (Some(principal), Some(target)) = (primary_symbol(cx, p), primary_symbol(cx, j)) else {
         return;
     };
     let Some(principal_id) = principal_id(&cx.t.resources[p].ty, &principal) else {
         return;
     };
+    let role_kind = if g.access == "write" {
+        "Writer"
+    } else {
+        "Reader"
+    };
     let sym = cx.syms.alloc(&format!(
-        "{principal}{}{}",
-        crate::names::capital(&target),
-        if g.access == "write" {
-            "Writer"
-        } else {
-            "Reader"
-        }
+        "{principal}{}{role_kind}",
+        crate::names::capital(&target)
     ));
     let condition = grant_condition(cx, p, j);
     let cosmos = cx
@@ -417,14 +411,42 @@ fn emit_grant(cx: &mut Ctx, g: Grant, cosmos_settings: &mut Vec<usize>) {
         decide_unmapped(cx, &g);
         return;
     };
-    let base = AzResource {
-        symbol: sym.clone(),
+    let a = Assignment {
+        principal,
+        target,
+        principal_id,
+        role_id,
+    };
+    let base = assignment_base(cx, &g, &a, sym.clone(), &role_name, condition);
+    let res = match (role.is_some(), cosmos) {
+        (true, _) | (false, None) => role_assignment(a, base),
+        (false, Some((account, database))) => {
+            cosmos_settings_for(cx, p, &a.principal, &account, &database, cosmos_settings);
+            cosmos_role_assignment(a, &account, &database, base)
+        }
+    };
+    record_assignment(cx, g.origin, res, sym);
+}
+
+/// What every form of a grant's assignment shares: symbol, deterministic name,
+/// condition, comment and source.
+fn assignment_base(
+    cx: &Ctx,
+    g: &Grant,
+    a: &Assignment,
+    sym: String,
+    role_name: &str,
+    condition: Option<AzExpr>,
+) -> AzResource {
+    let (p, j) = (g.principal, g.target);
+    AzResource {
+        symbol: sym,
         name: AzExpr::call(
             "guid",
             vec![
-                AzExpr::path(&target, "id"),
-                AzExpr::path(&principal, "id"),
-                AzExpr::Str(role_id.clone()),
+                AzExpr::path(&a.target, "id"),
+                AzExpr::path(&a.principal, "id"),
+                AzExpr::Str(a.role_id.clone()),
             ],
         ),
         condition,
@@ -434,21 +456,19 @@ fn emit_grant(cx: &mut Ctx, g: Grant, cosmos_settings: &mut Vec<usize>) {
         )],
         source: cx.t.resources[g.origin].id.clone(),
         ..Default::default()
-    };
-    let a = Assignment {
-        principal,
-        target,
-        principal_id,
-        role_id,
-    };
-    let res = match (role.is_some(), cosmos) {
-        (true, _) | (false, None) => role_assignment(a, base),
-        (false, Some((account, database))) => {
-            cosmos_settings_for(cx, p, &a.principal, &account, &database, cosmos_settings);
-            cosmos_role_assignment(a, &account, &database, base)
-        }
-    };
-    record_assignment(cx, g.origin, res, sym);
+    }
+}
+
+/// The built-in role, Cosmos DB role and role name of a grant's target type and access.
+fn grant_roles(cx: &Ctx, g: &Grant) -> (Option<String>, Option<String>, String) {
+    let key = format!("{}:{}", cx.t.resources[g.target].ty, g.access);
+    let role = cx.tables.lookup_str("access-roles", &key, "role");
+    let cosmos_role = cx.tables.lookup_str("access-roles", &key, "cosmos_role");
+    let role_name = cx
+        .tables
+        .lookup_str("access-roles", &key, "name")
+        .unwrap_or_default();
+    (role, cosmos_role, role_name)
 }
 
 /// The condition of an assignment: the conditions of its principal and target.

@@ -379,29 +379,32 @@ const FREQUENCIES: &[(i64, &str)] = &[
     (3600, "PT1H"),
 ];
 
+/// The alarm properties the metric alert accounts for.
+const ALARM_KEYS: &[&str] = &[
+    "Namespace",
+    "MetricName",
+    "Dimensions",
+    "Statistic",
+    "Period",
+    "EvaluationPeriods",
+    "Threshold",
+    "ComparisonOperator",
+    "AlarmActions",
+    "AlarmDescription",
+    "DatapointsToAlarm",
+    "TreatMissingData",
+    "AlarmName",
+    "Unit",
+    "OKActions",
+    "InsufficientDataActions",
+    "ActionsEnabled",
+];
+
 /// `AWS::CloudWatch::Alarm` → metric alert properties, when the metric maps and
 /// its dimension names a translated resource; `None` otherwise (no alert).
 pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
-    for k in [
-        "Namespace",
-        "MetricName",
-        "Dimensions",
-        "Statistic",
-        "Period",
-        "EvaluationPeriods",
-        "Threshold",
-        "ComparisonOperator",
-        "AlarmActions",
-        "AlarmDescription",
-        "DatapointsToAlarm",
-        "TreatMissingData",
-        "AlarmName",
-        "Unit",
-        "OKActions",
-        "InsufficientDataActions",
-        "ActionsEnabled",
-    ] {
-        consumed.insert(k.into());
+    for k in ALARM_KEYS {
+        consumed.insert((*k).into());
     }
     let t = cx.t;
     let r = &t.resources[i];

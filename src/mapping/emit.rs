@@ -9,6 +9,7 @@ use super::table::ResourceSpec;
 use super::transforms;
 use crate::azure::*;
 use crate::model::expr::{Expr, ExprKind};
+use crate::model::template::Resource;
 use crate::names::{kebab, lower_camel};
 
 use super::context::Ctx;
@@ -41,14 +42,7 @@ impl Ctx<'_> {
         } else {
             None
         };
-        let mut body = Vec::new();
-        for (k, v) in &spec.body {
-            if let Some(x) = self.eval(i, v, consumed) {
-                body.push((k.clone(), x));
-            } else if spec.required.contains(k) {
-                return None;
-            }
-        }
+        let body = self.resource_body(i, spec, consumed)?;
         let condition = r.condition.as_ref().map(|(c, _)| self.condition_ref(c));
         let for_each = match (&r.for_each, shared) {
             (Some(f), false) => Some((lower_camel(&f.ident), self.tr(&f.collection))),
@@ -59,12 +53,7 @@ impl Ctx<'_> {
         } else {
             self.resource_depends_on(i, &symbol)
         };
-        let comments = match (&spec.comment, shared) {
-            (_, true) => spec.comment.iter().map(|c| fill_text(c, r)).collect(),
-            (Some(c), false) => vec![fill_text(c, r)],
-            (None, false) if spec.symbol == "{sym}" => vec![format!("Was {} ({}).", r.id, r.ty)],
-            _ => Vec::new(),
-        };
+        let comments = resource_comments(spec, r, shared);
         Some(AzResource {
             symbol,
             ty: spec.ty.clone(),
@@ -81,6 +70,25 @@ impl Ctx<'_> {
             source: if shared { String::new() } else { r.id.clone() },
             ..Default::default()
         })
+    }
+
+    /// The body of a spec's resource: each member with a value; `None` when a required
+    /// member has none.
+    fn resource_body(
+        &mut self,
+        i: usize,
+        spec: &ResourceSpec,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<Vec<(String, AzExpr)>> {
+        let mut body = Vec::new();
+        for (k, v) in &spec.body {
+            if let Some(x) = self.eval(i, v, consumed) {
+                body.push((k.clone(), x));
+            } else if spec.required.contains(k) {
+                return None;
+            }
+        }
+        Some(body)
     }
 
     /// The parent symbol of a spec's resource: a symbol of this resource, the first
@@ -465,21 +473,28 @@ impl Ctx<'_> {
         if let Some(Value::Mapping(table)) = get("$map") {
             return self.directive_map(i, m, table, &src, prop.as_deref(), consumed);
         }
+        Some(self.directive_source(m, &src))
+    }
+
+    /// The `$prop` value itself: with `$ref` or `$attr`, the attribute (`id` by default)
+    /// of the Azure resource made from the resource it references; else translated.
+    fn directive_source(&mut self, m: &serde_yaml::Mapping, src: &Expr) -> AzExpr {
+        let get = |k: &str| m.get(Value::String(k.into()));
         if get("$ref").is_some() || get("$attr").is_some() {
             let attr = get("$attr")
                 .and_then(|a| a.as_str())
                 .unwrap_or("id")
                 .to_string();
-            if let Some(j) = self.referenced_resource(&src)
+            if let Some(j) = self.referenced_resource(src)
                 && self.prepared[j]
                     .entry
                     .as_ref()
                     .is_some_and(|e| !e.resources.is_empty())
             {
-                return Some(self.reference_expr(j, &format!("{{sym}}.{attr}")).clone());
+                return self.reference_expr(j, &format!("{{sym}}.{attr}")).clone();
             }
         }
-        Some(self.tr(&src))
+        self.tr(src)
     }
 
     /// `$interp`: literal parts and evaluated parts joined into one string; `None` when
@@ -726,6 +741,17 @@ impl Ctx<'_> {
             other => other,
         };
         AzExpr::Index(Box::new(AzExpr::Object(entries)), Box::new(key))
+    }
+}
+
+/// The comments of a spec's resource: the spec's (filled in), or what the primary
+/// resource was.
+fn resource_comments(spec: &ResourceSpec, r: &Resource, shared: bool) -> Vec<String> {
+    match (&spec.comment, shared) {
+        (_, true) => spec.comment.iter().map(|c| fill_text(c, r)).collect(),
+        (Some(c), false) => vec![fill_text(c, r)],
+        (None, false) if spec.symbol == "{sym}" => vec![format!("Was {} ({}).", r.id, r.ty)],
+        _ => Vec::new(),
     }
 }
 

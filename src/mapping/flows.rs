@@ -405,25 +405,7 @@ fn custom_rule(r: &AzExpr, inbound: bool, asgs: &BTreeMap<String, String>) -> Ve
         return custom;
     }
     let allow = !az_str(p.get("access")).is_some_and(|a| a.eq_ignore_ascii_case("Deny"));
-    let (peer_key, peers_key, peer_asg, local_key, locals_key, local_asg) = if inbound {
-        (
-            "sourceAddressPrefix",
-            "sourceAddressPrefixes",
-            "sourceApplicationSecurityGroups",
-            "destinationAddressPrefix",
-            "destinationAddressPrefixes",
-            "destinationApplicationSecurityGroups",
-        )
-    } else {
-        (
-            "destinationAddressPrefix",
-            "destinationAddressPrefixes",
-            "destinationApplicationSecurityGroups",
-            "sourceAddressPrefix",
-            "sourceAddressPrefixes",
-            "sourceApplicationSecurityGroups",
-        )
-    };
+    let [peer_key, peers_key, peer_asg, local_key, locals_key, local_asg] = rule_ends(inbound);
     let mut peers = az_peer(p.get(peer_key));
     peers.extend(az_peer(p.get(peers_key)));
     peers.extend(asg_list(p.get(peer_asg), asgs));
@@ -463,6 +445,26 @@ fn custom_rule(r: &AzExpr, inbound: bool, asgs: &BTreeMap<String, String>) -> Ve
         }
     }
     custom
+}
+
+/// The keys of a rule's peer end (prefix, prefixes, ASGs), then of its local end.
+fn rule_ends(inbound: bool) -> [&'static str; 6] {
+    let source = [
+        "sourceAddressPrefix",
+        "sourceAddressPrefixes",
+        "sourceApplicationSecurityGroups",
+    ];
+    let destination = [
+        "destinationAddressPrefix",
+        "destinationAddressPrefixes",
+        "destinationApplicationSecurityGroups",
+    ];
+    let (peer, local) = if inbound {
+        (source, destination)
+    } else {
+        (destination, source)
+    };
+    [peer[0], peer[1], peer[2], local[0], local[1], local[2]]
 }
 
 /// Azure's default rules of an NSG in one direction, with their priorities.

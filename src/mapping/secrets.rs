@@ -1007,15 +1007,22 @@ fn decide_owner(cx: &mut Ctx, words: SecretWords, owner: &str, span: Span, lines
             "Supply the values at deployment from {store}. Rotate the secrets: the input holds them in clear text."
         )
     };
+    decide_secret_literal(cx, owner, span, [&title, &context, &decision, &consequences]);
+}
+
+/// Records an owner's secret-literal decision (title, context, decision, consequences):
+/// on its resource when the owner is one, else template-wide under its name.
+fn decide_secret_literal(cx: &mut Ctx, owner: &str, span: Span, text: [&str; 4]) {
+    let [title, context, decision, consequences] = text;
     match cx.t.resources.iter().position(|r| r.id == owner) {
         Some(i) => {
             cx.decide_later(
                 i,
                 "secret-literal",
-                &title,
-                &context,
-                &decision,
-                &consequences,
+                title,
+                context,
+                decision,
+                consequences,
                 None,
             );
         }
@@ -1023,10 +1030,10 @@ fn decide_owner(cx: &mut Ctx, words: SecretWords, owner: &str, span: Span, lines
             cx.decide(
                 "secret-literal",
                 Some((owner, span)),
-                &title,
-                &context,
-                &decision,
-                &consequences,
+                title,
+                context,
+                decision,
+                consequences,
             );
         }
     }
