@@ -497,7 +497,10 @@ fn decide_unmapped(cx: &mut Ctx, g: &Grant) {
         g.origin,
         "access-unmapped",
         &format!("{origin}: {what} has no built-in role"),
-        &format!("The permissions grant {what} ({}), for which aws2azure knows no Azure built-in role.", cx.t.resources[j].ty),
+        &format!(
+            "The permissions grant {what} ({}), for which aws2azure knows no Azure built-in role.",
+            cx.t.resources[j].ty
+        ),
         "No role assignment is generated; grant the identity a suitable role by hand.",
         "Until then those calls are refused.",
         Some("partial"),

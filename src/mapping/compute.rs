@@ -415,7 +415,14 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
     let window = alarm_window(p);
     let threshold = alarm_threshold(cx, p)?;
     let (actions, unresolved) = alarm_actions(cx, p);
-    decide_alarm(cx, r, &metric, (aggregation, operator), &window, !unresolved.is_empty());
+    decide_alarm(
+        cx,
+        r,
+        &metric,
+        (aggregation, operator),
+        &window,
+        !unresolved.is_empty(),
+    );
     let mut props = Vec::new();
     if let Some(d) = p.get("AlarmDescription") {
         props.push(("description", cx.tr(d)));

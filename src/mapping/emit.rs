@@ -143,7 +143,8 @@ impl Ctx<'_> {
             .unwrap_or_else(|| AzExpr::str(kebab(&r.id)));
         // A child of a resource looped with it (a storage account's `default` blob service)
         // is unique within its parent: its name takes no loop suffix.
-        let child_of_own = parent.is_some_and(|p| self.prepared[i].symbols.values().any(|s| s == p));
+        let child_of_own =
+            parent.is_some_and(|p| self.prepared[i].symbols.values().any(|s| s == p));
         if r.for_each.is_some()
             && !shared
             && !child_of_own

@@ -80,7 +80,9 @@ pub fn wire(cx: &mut Ctx) -> Vec<TriggerGrant> {
                 _ => {}
             }
         }
-        let Wiring { settings, notes, .. } = w;
+        let Wiring {
+            settings, notes, ..
+        } = w;
         if settings.is_empty() && notes.is_empty() {
             continue;
         }
@@ -159,10 +161,17 @@ fn schedule_event(name: &str, ev: &Expr, w: &mut Wiring) {
         .unwrap_or_default();
     match ncrontab(&expr) {
         Some(cron) => {
-            w.settings.push(setting(format!("{name}_SCHEDULE"), AzExpr::Str(cron.clone())));
-            w.notes.push(format!("`{name}` ({expr}): timer trigger on `%{name}_SCHEDULE%` = `{cron}` (UTC)"));
+            w.settings.push(setting(
+                format!("{name}_SCHEDULE"),
+                AzExpr::Str(cron.clone()),
+            ));
+            w.notes.push(format!(
+                "`{name}` ({expr}): timer trigger on `%{name}_SCHEDULE%` = `{cron}` (UTC)"
+            ));
         }
-        None => w.notes.push(format!("`{name}` ({expr}): timer trigger; write the NCRONTAB expression by hand")),
+        None => w.notes.push(format!(
+            "`{name}` ({expr}): timer trigger; write the NCRONTAB expression by hand"
+        )),
     }
 }
 

@@ -405,7 +405,14 @@ fn custom_rule(r: &AzExpr, inbound: bool, asgs: &BTreeMap<String, String>) -> Ve
         return custom;
     }
     let allow = !az_str(p.get("access")).is_some_and(|a| a.eq_ignore_ascii_case("Deny"));
-    let [peer_key, peers_key, peer_asg, local_key, locals_key, local_asg] = rule_ends(inbound);
+    let [
+        peer_key,
+        peers_key,
+        peer_asg,
+        local_key,
+        locals_key,
+        local_asg,
+    ] = rule_ends(inbound);
     let mut peers = az_peer(p.get(peer_key));
     peers.extend(az_peer(p.get(peers_key)));
     peers.extend(asg_list(p.get(peer_asg), asgs));
@@ -415,7 +422,9 @@ fn custom_rule(r: &AzExpr, inbound: bool, asgs: &BTreeMap<String, String>) -> Ve
     let local_any = [local_key, locals_key]
         .iter()
         .any(|k| az_str(p.get(k)).is_some_and(|s| s == "*" || s == "VirtualNetwork"))
-        || (p.get(local_key).is_none() && p.get(locals_key).is_none() && p.get(local_asg).is_none());
+        || (p.get(local_key).is_none()
+            && p.get(locals_key).is_none()
+            && p.get(local_asg).is_none());
     let local_ok = allow || local_any;
     let source_ports_all = az_str(p.get("sourcePortRange")).is_none_or(|s| s == "*");
     let local_ok = local_ok && (allow || source_ports_all);

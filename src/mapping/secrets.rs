@@ -725,8 +725,7 @@ fn secure_parameter(p: &mut Parameter, f: &mut Finder, tfvars: &mut Vec<(String,
         if *k != p.name {
             return true;
         }
-        if scalar_text(v).is_none_or(|s| is_secret_text(&s)) && !matches!(v.kind, ExprKind::Null)
-        {
+        if scalar_text(v).is_none_or(|s| is_secret_text(&s)) && !matches!(v.kind, ExprKind::Null) {
             origin
                 .literals
                 .push((v.span, "terraform.tfvars value".into()));
@@ -1007,7 +1006,12 @@ fn decide_owner(cx: &mut Ctx, words: SecretWords, owner: &str, span: Span, lines
             "Supply the values at deployment from {store}. Rotate the secrets: the input holds them in clear text."
         )
     };
-    decide_secret_literal(cx, owner, span, [&title, &context, &decision, &consequences]);
+    decide_secret_literal(
+        cx,
+        owner,
+        span,
+        [&title, &context, &decision, &consequences],
+    );
 }
 
 /// Records an owner's secret-literal decision (title, context, decision, consequences):

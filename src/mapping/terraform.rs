@@ -4,8 +4,8 @@
 use super::context::Ctx;
 use crate::azure::{AzCall, AzPass, AzPassItem, AzVar};
 use crate::model::terraform::{PassItem, TfInfo};
-use crate::source::Span;
 use crate::names::lower_camel;
+use crate::source::Span;
 
 /// Locals become variables, in declaration order.
 pub(super) fn declare_locals(cx: &mut Ctx) {

@@ -9,8 +9,8 @@ use super::context::Ctx;
 use crate::azure::{AzExpr, AzKey, Interp};
 use crate::model::expr::{Expr, ExprKind};
 use crate::model::template::Parameter;
-use crate::source::Span;
 use crate::names::{key_vault_object_name, storage_account_name};
+use crate::source::Span;
 
 /// Every transform a table can name, and whether it runs when its `$prop` is
 /// absent (it reads the whole resource rather than one value).
