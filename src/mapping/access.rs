@@ -194,98 +194,121 @@ fn grants(cx: &mut Ctx) -> Vec<Grant> {
             attached_policy_grants(cx, i, &mut out);
         }
         if r.ty == "AWS::Serverless::Function" {
-            let Some(policies) = r.properties.get("Policies") else {
-                continue;
-            };
-            let mut manual = Vec::new();
-            for item in policy_items(policies) {
-                let translated = match &item.kind {
-                    ExprKind::Object(m) if m.len() == 1 => {
-                        let (name, _, args) = &m[0];
-                        let prop = cx.tables.lookup_str("sam-policies", name, "prop");
-                        let access = cx.tables.lookup_str("sam-policies", name, "access");
-                        match (prop, access) {
-                            (Some(prop), Some(access)) => {
-                                match args.get(&prop).and_then(|v| cx.referenced_resource(v)) {
-                                    Some(j) => {
-                                        out.push(Grant {
-                                            principal: i,
-                                            target: j,
-                                            access,
-                                            origin: i,
-                                        });
-                                        true
-                                    }
-                                    None => false,
-                                }
-                            }
-                            _ => false,
-                        }
-                    }
-                    _ => false,
-                };
-                if !translated {
-                    manual.push(describe_policy(&item));
-                }
-            }
-            if !manual.is_empty() {
-                let id = &r.id;
-                cx.decide_later(
-                    i,
-                    "function-policies",
-                    &format!("{id}: policies without an automatic role"),
-                    "SAM `Policies` grant the function's role AWS permissions. Policy templates on resources of this template become role assignments; the rest cannot be mapped automatically.",
-                    &format!("Not translated: {}. Grant the function's system-assigned identity the matching Azure roles by hand.", manual.join(", ")),
-                    "Until then those calls are refused.",
-                    Some("partial"),
-                );
-            }
+            sam_policy_grants(cx, i, &mut out);
         }
         if r.ty == "AWS::Serverless::Connector" {
-            let source = r
-                .properties
-                .path("Source.Id")
-                .and_then(|x| x.literal_text());
-            let mut dests: Vec<String> = r
-                .properties
-                .path("Destination.Id")
-                .and_then(|x| x.literal_text())
-                .into_iter()
-                .collect();
-            if let Some(list) = r.properties.get("Destinations").and_then(|d| d.as_list()) {
-                dests.extend(
-                    list.iter()
-                        .filter_map(|d| d.get("Id").and_then(|x| x.literal_text())),
-                );
-            }
-            let perms: Vec<String> = r
-                .properties
-                .get("Permissions")
-                .and_then(|p| p.as_list())
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|p| p.literal_text())
-                .collect();
-            let access = if perms.iter().any(|p| p == "Write") {
-                "write"
-            } else {
-                "read"
-            };
-            let Some(p) = source.and_then(|s| cx.t.resources.iter().position(|x| x.id == s)) else {
-                continue;
-            };
-            for d in dests {
-                if let Some(j) = cx.t.resources.iter().position(|x| x.id == d) {
-                    out.push(Grant {
-                        principal: p,
-                        target: j,
-                        access: access.into(),
-                        origin: i,
-                    });
-                }
-            }
+            connector_grants(cx, i, &mut out);
         }
     }
+    fold_write_grants(cx, &mut out);
+    out
+}
+
+/// The grants of a SAM function's policy templates; a decision lists the policies
+/// that stay manual.
+fn sam_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
+    let r = &cx.t.resources[i];
+    let Some(policies) = r.properties.get("Policies") else {
+        return;
+    };
+    let mut manual = Vec::new();
+    for item in policy_items(policies) {
+        if !sam_policy_grant(cx, i, &item, out) {
+            manual.push(describe_policy(&item));
+        }
+    }
+    if !manual.is_empty() {
+        let id = &r.id;
+        cx.decide_later(
+            i,
+            "function-policies",
+            &format!("{id}: policies without an automatic role"),
+            "SAM `Policies` grant the function's role AWS permissions. Policy templates on resources of this template become role assignments; the rest cannot be mapped automatically.",
+            &format!("Not translated: {}. Grant the function's system-assigned identity the matching Azure roles by hand.", manual.join(", ")),
+            "Until then those calls are refused.",
+            Some("partial"),
+        );
+    }
+}
+
+/// The grant of one SAM policy template on a resource of the template; false when it
+/// has none.
+fn sam_policy_grant(cx: &Ctx, i: usize, item: &Expr, out: &mut Vec<Grant>) -> bool {
+    let ExprKind::Object(m) = &item.kind else {
+        return false;
+    };
+    if m.len() != 1 {
+        return false;
+    }
+    let (name, _, args) = &m[0];
+    let prop = cx.tables.lookup_str("sam-policies", name, "prop");
+    let access = cx.tables.lookup_str("sam-policies", name, "access");
+    let (Some(prop), Some(access)) = (prop, access) else {
+        return false;
+    };
+    match args.get(&prop).and_then(|v| cx.referenced_resource(v)) {
+        Some(j) => {
+            out.push(Grant {
+                principal: i,
+                target: j,
+                access,
+                origin: i,
+            });
+            true
+        }
+        None => false,
+    }
+}
+
+/// The grants of an `AWS::Serverless::Connector`: its source on each destination.
+fn connector_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
+    let r = &cx.t.resources[i];
+    let source = r
+        .properties
+        .path("Source.Id")
+        .and_then(|x| x.literal_text());
+    let mut dests: Vec<String> = r
+        .properties
+        .path("Destination.Id")
+        .and_then(|x| x.literal_text())
+        .into_iter()
+        .collect();
+    if let Some(list) = r.properties.get("Destinations").and_then(|d| d.as_list()) {
+        dests.extend(
+            list.iter()
+                .filter_map(|d| d.get("Id").and_then(|x| x.literal_text())),
+        );
+    }
+    let perms: Vec<String> = r
+        .properties
+        .get("Permissions")
+        .and_then(|p| p.as_list())
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|p| p.literal_text())
+        .collect();
+    let access = if perms.iter().any(|p| p == "Write") {
+        "write"
+    } else {
+        "read"
+    };
+    let Some(p) = source.and_then(|s| cx.t.resources.iter().position(|x| x.id == s)) else {
+        return;
+    };
+    for d in dests {
+        if let Some(j) = cx.t.resources.iter().position(|x| x.id == d) {
+            out.push(Grant {
+                principal: p,
+                target: j,
+                access: access.into(),
+                origin: i,
+            });
+        }
+    }
+}
+
+/// Sorts the grants and drops the reads a write on the same target includes.
+fn fold_write_grants(cx: &Ctx, out: &mut Vec<Grant>) {
     out.sort();
     // Write includes read, except on Service Bus, where sending and receiving are separate roles.
     let writes: Vec<(usize, usize)> = out
@@ -300,7 +323,6 @@ fn grants(cx: &mut Ctx) -> Vec<Grant> {
             || !writes.contains(&(g.principal, g.target))
     });
     out.dedup_by(|a, b| a.principal == b.principal && a.target == b.target && a.access == b.access);
-    out
 }
 
 fn describe_policy(e: &Expr) -> String {
@@ -343,177 +365,264 @@ pub fn emit(cx: &mut Ctx, triggers: Vec<super::events::TriggerGrant>) {
     all.sort();
     let mut cosmos_settings: Vec<usize> = Vec::new();
     for g in all {
-        let (p, j) = (g.principal, g.target);
-        if cx.t.resources[p].for_each.is_some() || cx.t.resources[j].for_each.is_some() {
-            continue;
+        emit_grant(cx, g, &mut cosmos_settings);
+    }
+}
+
+/// What one role assignment is made of, whichever its form.
+struct Assignment {
+    /// The principal's and the target's symbols.
+    principal: String,
+    target: String,
+    principal_id: AzExpr,
+    role_id: String,
+}
+
+/// Emits the role assignment of one grant (or a decision when no role fits) and
+/// records it on the resource that asked for it.
+fn emit_grant(cx: &mut Ctx, g: Grant, cosmos_settings: &mut Vec<usize>) {
+    let (p, j) = (g.principal, g.target);
+    if cx.t.resources[p].for_each.is_some() || cx.t.resources[j].for_each.is_some() {
+        return;
+    }
+    let (role, cosmos_role, role_name) = grant_roles(cx, &g);
+    let (Some(principal), Some(target)) = (primary_symbol(cx, p), primary_symbol(cx, j)) else {
+        return;
+    };
+    let Some(principal_id) = principal_id(&cx.t.resources[p].ty, &principal) else {
+        return;
+    };
+    let role_kind = if g.access == "write" {
+        "Writer"
+    } else {
+        "Reader"
+    };
+    let sym = cx.syms.alloc(&format!(
+        "{principal}{}{role_kind}",
+        crate::names::capital(&target)
+    ));
+    let condition = grant_condition(cx, p, j);
+    let cosmos = cx
+        .shared
+        .get("cosmos")
+        .cloned()
+        .zip(cx.shared.get("cosmosDatabase").cloned());
+    let Some(role_id) = role.clone().or(cosmos_role.filter(|_| cosmos.is_some())) else {
+        decide_unmapped(cx, &g);
+        return;
+    };
+    let a = Assignment {
+        principal,
+        target,
+        principal_id,
+        role_id,
+    };
+    let base = assignment_base(cx, &g, &a, sym.clone(), &role_name, condition);
+    let res = match (role.is_some(), cosmos) {
+        (true, _) | (false, None) => role_assignment(a, base),
+        (false, Some((account, database))) => {
+            cosmos_settings_for(cx, p, &a.principal, &account, &database, cosmos_settings);
+            cosmos_role_assignment(a, &account, &database, base)
         }
-        let key = format!("{}:{}", cx.t.resources[j].ty, g.access);
-        let role = cx.tables.lookup_str("access-roles", &key, "role");
-        let cosmos_role = cx.tables.lookup_str("access-roles", &key, "cosmos_role");
-        let role_name = cx
-            .tables
-            .lookup_str("access-roles", &key, "name")
-            .unwrap_or_default();
-        let (Some(principal), Some(target)) = (primary_symbol(cx, p), primary_symbol(cx, j)) else {
-            continue;
-        };
-        let Some(principal_id) = principal_id(&cx.t.resources[p].ty, &principal) else {
-            continue;
-        };
-        let sym = cx.syms.alloc(&format!(
-            "{principal}{}{}",
-            crate::names::capital(&target),
-            if g.access == "write" {
-                "Writer"
-            } else {
-                "Reader"
-            }
-        ));
-        let conds: Vec<&str> = [p, j]
-            .iter()
-            .filter_map(|&k| {
-                cx.t.resources[k]
-                    .condition
-                    .as_ref()
-                    .map(|(c, _)| c.as_str())
-            })
-            .collect();
-        let condition = match cx.guarded(&conds, AzExpr::Bool(true)) {
-            AzExpr::Cond(c, _, _) => Some(*c),
-            _ => None,
-        };
-        let cosmos = cx
-            .shared
-            .get("cosmos")
-            .cloned()
-            .zip(cx.shared.get("cosmosDatabase").cloned());
-        let Some(role_id) = role.clone().or(cosmos_role.filter(|_| cosmos.is_some())) else {
-            let origin = &cx.t.resources[g.origin].id;
-            let what = format!("{} access to {}", g.access, cx.t.resources[j].id);
-            cx.decide_later(
-                g.origin,
-                "access-unmapped",
-                &format!("{origin}: {what} has no built-in role"),
-                &format!("The permissions grant {what} ({}), for which aws2azure knows no Azure built-in role.", cx.t.resources[j].ty),
-                "No role assignment is generated; grant the identity a suitable role by hand.",
-                "Until then those calls are refused.",
-                Some("partial"),
-            );
-            continue;
-        };
-        let base = AzResource {
-            symbol: sym.clone(),
-            name: AzExpr::call(
-                "guid",
-                vec![
-                    AzExpr::path(&target, "id"),
-                    AzExpr::path(&principal, "id"),
-                    AzExpr::Str(role_id.clone()),
-                ],
-            ),
-            condition,
-            comments: vec![format!(
-                "{role_name} for {} on {} ({} access).",
-                cx.t.resources[p].id, cx.t.resources[j].id, g.access
-            )],
-            source: cx.t.resources[g.origin].id.clone(),
-            ..Default::default()
-        };
-        let res = match (role.is_some(), cosmos) {
-            (true, _) | (false, None) => AzResource {
-                ty: "Microsoft.Authorization/roleAssignments".into(),
-                api: "2022-04-01".into(),
-                body: vec![
-                    ("scope".into(), AzExpr::ident(&target)),
+    };
+    record_assignment(cx, g.origin, res, sym);
+}
+
+/// What every form of a grant's assignment shares: symbol, deterministic name,
+/// condition, comment and source.
+fn assignment_base(
+    cx: &Ctx,
+    g: &Grant,
+    a: &Assignment,
+    sym: String,
+    role_name: &str,
+    condition: Option<AzExpr>,
+) -> AzResource {
+    let (p, j) = (g.principal, g.target);
+    AzResource {
+        symbol: sym,
+        name: AzExpr::call(
+            "guid",
+            vec![
+                AzExpr::path(&a.target, "id"),
+                AzExpr::path(&a.principal, "id"),
+                AzExpr::Str(a.role_id.clone()),
+            ],
+        ),
+        condition,
+        comments: vec![format!(
+            "{role_name} for {} on {} ({} access).",
+            cx.t.resources[p].id, cx.t.resources[j].id, g.access
+        )],
+        source: cx.t.resources[g.origin].id.clone(),
+        ..Default::default()
+    }
+}
+
+/// The built-in role, Cosmos DB role and role name of a grant's target type and access.
+fn grant_roles(cx: &Ctx, g: &Grant) -> (Option<String>, Option<String>, String) {
+    let key = format!("{}:{}", cx.t.resources[g.target].ty, g.access);
+    let role = cx.tables.lookup_str("access-roles", &key, "role");
+    let cosmos_role = cx.tables.lookup_str("access-roles", &key, "cosmos_role");
+    let role_name = cx
+        .tables
+        .lookup_str("access-roles", &key, "name")
+        .unwrap_or_default();
+    (role, cosmos_role, role_name)
+}
+
+/// The condition of an assignment: the conditions of its principal and target.
+fn grant_condition(cx: &mut Ctx, p: usize, j: usize) -> Option<AzExpr> {
+    let conds: Vec<&str> = [p, j]
+        .iter()
+        .filter_map(|&k| {
+            cx.t.resources[k]
+                .condition
+                .as_ref()
+                .map(|(c, _)| c.as_str())
+        })
+        .collect();
+    match cx.guarded(&conds, AzExpr::Bool(true)) {
+        AzExpr::Cond(c, _, _) => Some(*c),
+        _ => None,
+    }
+}
+
+/// The decision for a grant no Azure built-in role covers.
+fn decide_unmapped(cx: &mut Ctx, g: &Grant) {
+    let j = g.target;
+    let origin = &cx.t.resources[g.origin].id;
+    let what = format!("{} access to {}", g.access, cx.t.resources[j].id);
+    cx.decide_later(
+        g.origin,
+        "access-unmapped",
+        &format!("{origin}: {what} has no built-in role"),
+        &format!(
+            "The permissions grant {what} ({}), for which aws2azure knows no Azure built-in role.",
+            cx.t.resources[j].ty
+        ),
+        "No role assignment is generated; grant the identity a suitable role by hand.",
+        "Until then those calls are refused.",
+        Some("partial"),
+    );
+}
+
+/// An Azure RBAC role assignment of a built-in role on the target.
+fn role_assignment(a: Assignment, base: AzResource) -> AzResource {
+    AzResource {
+        ty: "Microsoft.Authorization/roleAssignments".into(),
+        api: "2022-04-01".into(),
+        body: vec![
+            ("scope".into(), AzExpr::ident(&a.target)),
+            (
+                "properties".into(),
+                AzExpr::obj(vec![
                     (
-                        "properties".into(),
-                        AzExpr::obj(vec![
-                            (
-                                "roleDefinitionId",
-                                AzExpr::call(
-                                    "subscriptionResourceId",
-                                    vec![
-                                        AzExpr::str("Microsoft.Authorization/roleDefinitions"),
-                                        AzExpr::Str(role_id),
-                                    ],
-                                ),
-                            ),
-                            ("principalId", principal_id),
-                            ("principalType", AzExpr::str("ServicePrincipal")),
-                        ]),
+                        "roleDefinitionId",
+                        AzExpr::call(
+                            "subscriptionResourceId",
+                            vec![
+                                AzExpr::str("Microsoft.Authorization/roleDefinitions"),
+                                AzExpr::Str(a.role_id),
+                            ],
+                        ),
                     ),
-                ],
-                ..base
-            },
-            (false, Some((account, database))) => {
-                // A function that reads or writes a Cosmos DB container needs the account endpoint and database.
-                if matches!(
-                    cx.t.resources[p].ty.as_str(),
-                    "AWS::Serverless::Function" | "AWS::Lambda::Function"
-                ) && !cosmos_settings.contains(&p)
-                {
-                    cosmos_settings.push(p);
-                    let setting = |n: &str, v: AzExpr| {
-                        AzExpr::obj(vec![("name", AzExpr::str(n)), ("value", v)])
-                    };
-                    super::events::append_settings(
-                        cx,
-                        &principal,
-                        vec![
-                            setting(
-                                "COSMOS_ENDPOINT",
-                                AzExpr::path(&account, "properties.documentEndpoint"),
-                            ),
-                            setting("COSMOS_DATABASE", AzExpr::path(&database, "name")),
-                        ],
-                    );
-                }
-                let account_id = || Interp::Expr(AzExpr::path(&account, "id"));
-                AzResource {
-                    ty: "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments".into(),
-                    api: "2026-03-15".into(),
-                    parent: Some(account.clone()),
-                    body: vec![(
-                        "properties".into(),
-                        AzExpr::obj(vec![
-                            (
-                                "roleDefinitionId",
-                                AzExpr::Interp(vec![
-                                    account_id(),
-                                    Interp::Lit(format!("/sqlRoleDefinitions/{role_id}")),
-                                ]),
-                            ),
-                            ("principalId", principal_id),
-                            (
-                                "scope",
-                                AzExpr::Interp(vec![
-                                    account_id(),
-                                    Interp::Lit("/dbs/".into()),
-                                    Interp::Expr(AzExpr::path(&database, "name")),
-                                    Interp::Lit("/colls/".into()),
-                                    Interp::Expr(AzExpr::path(&target, "name")),
-                                ]),
-                            ),
-                        ]),
-                    )],
-                    ..base
-                }
-            }
-        };
-        let ty = res.ty.clone();
-        cx.module.resources.push(res);
-        let origin = cx.t.resources[g.origin].id.clone();
-        cx.decide_later(
-            g.origin,
-            "access-role-assignments",
-            &format!("{origin}: permissions become role assignments"),
-            "IAM role policies, SAM policy templates and connectors grant access to another resource of the template.",
-            "Each grant becomes a role assignment for the identity that replaces the principal (the role's user-assigned identity, or the function's system-assigned identity) on the resource that replaces the target: read → reader roles (Storage Blob Data Reader, Azure Service Bus Data Receiver, Cosmos DB Built-in Data Reader, Key Vault Secrets User); write → contributor or sender roles.",
-            "Role assignments take a few minutes to apply after deployment. Write roles also allow delete, as the SAM CRUD policies do.",
-            None,
+                    ("principalId", a.principal_id),
+                    ("principalType", AzExpr::str("ServicePrincipal")),
+                ]),
+            ),
+        ],
+        ..base
+    }
+}
+
+/// A function that reads or writes a Cosmos DB container needs the account endpoint
+/// and database: app settings added once per function.
+fn cosmos_settings_for(
+    cx: &mut Ctx,
+    p: usize,
+    principal: &str,
+    account: &str,
+    database: &str,
+    cosmos_settings: &mut Vec<usize>,
+) {
+    if matches!(
+        cx.t.resources[p].ty.as_str(),
+        "AWS::Serverless::Function" | "AWS::Lambda::Function"
+    ) && !cosmos_settings.contains(&p)
+    {
+        cosmos_settings.push(p);
+        let setting =
+            |n: &str, v: AzExpr| AzExpr::obj(vec![("name", AzExpr::str(n)), ("value", v)]);
+        super::events::append_settings(
+            cx,
+            principal,
+            vec![
+                setting(
+                    "COSMOS_ENDPOINT",
+                    AzExpr::path(account, "properties.documentEndpoint"),
+                ),
+                setting("COSMOS_DATABASE", AzExpr::path(database, "name")),
+            ],
         );
-        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == origin) {
-            rep.azure.push((ty, sym));
-        }
+    }
+}
+
+/// A Cosmos DB SQL role assignment on the target container.
+fn cosmos_role_assignment(
+    a: Assignment,
+    account: &str,
+    database: &str,
+    base: AzResource,
+) -> AzResource {
+    let account_id = || Interp::Expr(AzExpr::path(account, "id"));
+    AzResource {
+        ty: "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments".into(),
+        api: "2026-03-15".into(),
+        parent: Some(account.to_string()),
+        body: vec![(
+            "properties".into(),
+            AzExpr::obj(vec![
+                (
+                    "roleDefinitionId",
+                    AzExpr::Interp(vec![
+                        account_id(),
+                        Interp::Lit(format!("/sqlRoleDefinitions/{}", a.role_id)),
+                    ]),
+                ),
+                ("principalId", a.principal_id),
+                (
+                    "scope",
+                    AzExpr::Interp(vec![
+                        account_id(),
+                        Interp::Lit("/dbs/".into()),
+                        Interp::Expr(AzExpr::path(database, "name")),
+                        Interp::Lit("/colls/".into()),
+                        Interp::Expr(AzExpr::path(&a.target, "name")),
+                    ]),
+                ),
+            ]),
+        )],
+        ..base
+    }
+}
+
+/// Adds an assignment to the module, with its decision and its line in the report of
+/// the resource that asked for it.
+fn record_assignment(cx: &mut Ctx, origin_i: usize, res: AzResource, sym: String) {
+    let ty = res.ty.clone();
+    cx.module.resources.push(res);
+    let origin = cx.t.resources[origin_i].id.clone();
+    cx.decide_later(
+        origin_i,
+        "access-role-assignments",
+        &format!("{origin}: permissions become role assignments"),
+        "IAM role policies, SAM policy templates and connectors grant access to another resource of the template.",
+        "Each grant becomes a role assignment for the identity that replaces the principal (the role's user-assigned identity, or the function's system-assigned identity) on the resource that replaces the target: read → reader roles (Storage Blob Data Reader, Azure Service Bus Data Receiver, Cosmos DB Built-in Data Reader, Key Vault Secrets User); write → contributor or sender roles.",
+        "Role assignments take a few minutes to apply after deployment. Write roles also allow delete, as the SAM CRUD policies do.",
+        None,
+    );
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == origin) {
+        rep.azure.push((ty, sym));
     }
 }

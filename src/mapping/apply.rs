@@ -10,7 +10,7 @@ use crate::azure::*;
 use crate::model::expr::{Expr, ExprKind};
 use crate::model::template::{Resource, Template};
 use crate::names::{Symbols, kebab, lower_camel};
-use crate::source::SourceMap;
+use crate::source::{SourceMap, Span};
 
 use super::context::{Ctx, Prepared, ResourceReport, StackResult, fill_text, status_rank};
 use super::prune::{prune_parameters, replace_missing_symbols};
@@ -87,7 +87,66 @@ pub fn map_template(
     sources: &SourceMap,
     target_terraform: bool,
 ) -> StackResult {
-    let mut cx = Ctx {
+    let mut cx = new_ctx(t, tables, sources, target_terraform);
+    cx.syms.reserve("location");
+    cx.syms.reserve("nameSuffix");
+    cx.module.params.push(AzParam {
+        default: Some(AzExpr::path("resourceGroup()", "location")),
+        description: Some(
+            "Azure region of every regional resource (was the stack's region, AWS::Region).".into(),
+        ),
+        ..AzParam::new("location", "string")
+    });
+    super::params::declare(&mut cx);
+    macro_decisions(&mut cx);
+    cx.prepare();
+    super::terraform::declare_locals(&mut cx);
+    super::params::conditions_and_mappings(&mut cx);
+    for i in 0..t.resources.len() {
+        cx.map_resource(i);
+    }
+    super::network::finish(&mut cx);
+    let triggers = super::events::wire(&mut cx);
+    super::access::emit(&mut cx, triggers);
+    super::network::inline_children(&mut cx);
+    super::network::prune_depends_on(&mut cx);
+    super::params::outputs(&mut cx);
+    super::terraform::calls_and_passthrough(&mut cx);
+    if cx.needs_suffix {
+        cx.module.vars.insert(
+            0,
+            AzVar {
+                name: "nameSuffix".into(),
+                value: AzExpr::call("uniqueString", vec![AzExpr::path("resourceGroup()", "id")]),
+                comment: Some("Makes globally unique names (storage, Key Vault, Service Bus, sites) deterministic per resource group.".into()),
+                tf_name: None,
+            },
+        );
+    }
+    ignored_property_decisions(&mut cx);
+    replace_missing_symbols(&mut cx);
+    prune_parameters(&mut cx);
+    super::flows::check(&mut cx);
+    super::secrets::record(&mut cx);
+    cx.module.header = module_header(&cx);
+    cx.decisions.sort_by(|a, b| a.id.cmp(&b.id));
+    StackResult {
+        module: cx.module,
+        resources: cx.reports,
+        decisions: cx.decisions,
+        diagnostics: cx.diagnostics,
+        used_types: cx.used_types,
+    }
+}
+
+/// A fresh mapping context for template `t`.
+fn new_ctx<'a>(
+    t: &'a Template,
+    tables: &'a MapTables,
+    sources: &'a SourceMap,
+    target_terraform: bool,
+) -> Ctx<'a> {
+    Ctx {
         t,
         tables,
         sources,
@@ -114,17 +173,13 @@ pub fn map_template(
         extra_azure: Vec::new(),
         variants: BTreeMap::new(),
         ignored_by_type: BTreeMap::new(),
-    };
-    cx.syms.reserve("location");
-    cx.syms.reserve("nameSuffix");
-    cx.module.params.push(AzParam {
-        default: Some(AzExpr::path("resourceGroup()", "location")),
-        description: Some(
-            "Azure region of every regional resource (was the stack's region, AWS::Region).".into(),
-        ),
-        ..AzParam::new("location", "string")
-    });
-    super::params::declare(&mut cx);
+    }
+}
+
+/// A decision per transform (macro) other than SAM and the language extensions: it
+/// is not expanded.
+fn macro_decisions(cx: &mut Ctx) {
+    let t = cx.t;
     for tr in &t.transforms {
         if tr != "AWS::Serverless-2016-10-31" && tr != "AWS::LanguageExtensions" {
             let span = t
@@ -145,30 +200,10 @@ pub fn map_template(
             cx.subject = None;
         }
     }
-    cx.prepare();
-    super::terraform::declare_locals(&mut cx);
-    super::params::conditions_and_mappings(&mut cx);
-    for i in 0..t.resources.len() {
-        cx.map_resource(i);
-    }
-    super::network::finish(&mut cx);
-    let triggers = super::events::wire(&mut cx);
-    super::access::emit(&mut cx, triggers);
-    super::network::inline_children(&mut cx);
-    super::network::prune_depends_on(&mut cx);
-    super::params::outputs(&mut cx);
-    super::terraform::calls_and_passthrough(&mut cx);
-    if cx.needs_suffix {
-        cx.module.vars.insert(
-            0,
-            AzVar {
-                name: "nameSuffix".into(),
-                value: AzExpr::call("uniqueString", vec![AzExpr::path("resourceGroup()", "id")]),
-                comment: Some("Makes globally unique names (storage, Key Vault, Service Bus, sites) deterministic per resource group.".into()),
-                tf_name: None,
-            },
-        );
-    }
+}
+
+/// A decision per AWS type listing its properties Azure handles differently.
+fn ignored_property_decisions(cx: &mut Ctx) {
     for (ty, (props, affected)) in std::mem::take(&mut cx.ignored_by_type) {
         let list: Vec<String> = props
             .iter()
@@ -189,13 +224,13 @@ pub fn map_template(
             resources: affected,
         });
     }
-    replace_missing_symbols(&mut cx);
-    prune_parameters(&mut cx);
-    super::flows::check(&mut cx);
-    super::secrets::record(&mut cx);
+}
+
+/// The header comment of the output: what it was translated from, where the decisions are.
+fn module_header(cx: &Ctx) -> Vec<String> {
     let file = cx.file().to_string();
-    cx.module.header = vec![
-        match &t.tf {
+    vec![
+        match &cx.t.tf {
             Some(info) => format!(
                 "Translated from the Terraform module {} by aws2azure.",
                 if info.dir.is_empty() { "." } else { &info.dir }
@@ -203,15 +238,7 @@ pub fn map_template(
             None => format!("Translated from {file} (AWS CloudFormation) by aws2azure."),
         },
         "Decisions are recorded in MIGRATION.md and migration-report.json at the root of the output.".into(),
-    ];
-    cx.decisions.sort_by(|a, b| a.id.cmp(&b.id));
-    StackResult {
-        module: cx.module,
-        resources: cx.reports,
-        decisions: cx.decisions,
-        diagnostics: cx.diagnostics,
-        used_types: cx.used_types,
-    }
+    ]
 }
 
 impl Ctx<'_> {
@@ -306,6 +333,7 @@ impl Ctx<'_> {
         }
     }
 
+    /// Maps resource `i`: its Azure resources, decisions and report line.
     pub(super) fn map_resource(&mut self, i: usize) {
         let r = &self.t.resources[i];
         self.current = Some(i);
@@ -319,56 +347,7 @@ impl Ctx<'_> {
         let mut azure = Vec::new();
         let (status, service) = match self.prepared[i].entry.clone() {
             None => self.unmapped(i),
-            Some(entry) => {
-                let mut consumed = BTreeSet::new();
-                let http = self.http_invoked(i);
-                for spec in entry.shared.iter() {
-                    if self.shared_emitted.insert(spec.symbol.clone()) {
-                        if let Some(res) = self.emit(i, spec, true, &mut consumed) {
-                            azure.push((res.ty.clone(), res.symbol.clone()));
-                            self.module.resources.push(res);
-                        }
-                    } else if let Some(s) = self.shared.get(&spec.symbol) {
-                        azure.push((spec.ty.clone(), s.clone()));
-                    }
-                }
-                for spec in entry.resources.iter() {
-                    if spec
-                        .when
-                        .as_ref()
-                        .is_some_and(|w| !holds(w, self.t, r, http))
-                    {
-                        continue;
-                    }
-                    if let Some(res) = self.emit(i, spec, false, &mut consumed) {
-                        azure.push((res.ty.clone(), res.symbol.clone()));
-                        self.module.resources.push(res);
-                    }
-                }
-                for d in entry.decisions.iter() {
-                    if d.when.as_ref().is_none_or(|w| holds(w, self.t, r, http)) {
-                        self.table_decision(i, d);
-                    }
-                }
-                self.unconsumed(i, &entry, &consumed);
-                let emitted_own = azure
-                    .iter()
-                    .any(|(_, s)| !self.shared.values().any(|x| x == s));
-                if !entry.resources.is_empty() && !emitted_own {
-                    let (rid, span, ty) = (r.id.clone(), r.span, r.ty.clone());
-                    self.decide(
-                        "not-translated",
-                        Some((&rid, span)),
-                        &format!("{rid} ({ty}) is not translated"),
-                        &format!("The mapping to {} needs values this resource does not provide in a form Azure can use (a metric with no Azure equivalent, a dimension or parent outside the template, a computed setting).", entry.service),
-                        "Nothing is generated; build the Azure resource by hand from the decisions above.",
-                        "References to it become parameters.",
-                    );
-                    ("manual".to_string(), entry.service.clone())
-                } else {
-                    (entry.status.clone(), entry.service.clone())
-                }
-            }
+            Some(entry) => self.emit_entry(i, &entry, &mut azure),
         };
         let mut status = status;
         if let Some(f) = &self.current_status_floor
@@ -382,30 +361,7 @@ impl Ctx<'_> {
             && policy != "Delete"
             && status != "not-needed"
         {
-            if self.target_terraform {
-                // Terraform destroys what leaves the configuration: guard the resources.
-                let id = r.id.clone();
-                for res in self.module.resources.iter_mut().filter(|x| x.source == id) {
-                    res.prevent_destroy = true;
-                }
-                self.decide(
-                    "deletion-policy",
-                    Some((&r.id, *span)),
-                    &format!("{policy} of {}: prevent_destroy", r.id),
-                    &format!("The source protects the resource from deletion (`{policy}`)."),
-                    "Its Azure resources carry `lifecycle { prevent_destroy = true }`: Terraform refuses a plan that destroys them.",
-                    "Remove the setting deliberately before decommissioning; for Snapshot, take a backup first. A `CanNotDelete` lock also guards against deletion outside Terraform.",
-                );
-            } else {
-                self.decide(
-                    "deletion-policy",
-                    Some((&r.id, *span)),
-                    &format!("DeletionPolicy {policy} of {}", r.id),
-                    &format!("`DeletionPolicy: {policy}` keeps (or snapshots) the resource when the stack deletes it."),
-                    "Azure deployments never delete resources they no longer declare (incremental mode); nothing replaces the policy in the Bicep.",
-                    "To guard against deletion add a `CanNotDelete` resource lock; for Snapshot, take a backup before deleting.",
-                );
-            }
+            self.deletion_policy(i, policy, *span);
         }
         azure.append(&mut self.extra_azure);
         let decisions = self.current_decisions.clone();
@@ -421,6 +377,95 @@ impl Ctx<'_> {
         });
         self.current = None;
         self.loop_var = None;
+    }
+
+    /// Emits the shared and own Azure resources of resource `i`'s entry (adding each to
+    /// `azure`) and its decisions; returns the resource's status and service.
+    fn emit_entry(
+        &mut self,
+        i: usize,
+        entry: &Entry,
+        azure: &mut Vec<(String, String)>,
+    ) -> (String, String) {
+        let r = &self.t.resources[i];
+        let mut consumed = BTreeSet::new();
+        let http = self.http_invoked(i);
+        for spec in entry.shared.iter() {
+            if self.shared_emitted.insert(spec.symbol.clone()) {
+                if let Some(res) = self.emit(i, spec, true, &mut consumed) {
+                    azure.push((res.ty.clone(), res.symbol.clone()));
+                    self.module.resources.push(res);
+                }
+            } else if let Some(s) = self.shared.get(&spec.symbol) {
+                azure.push((spec.ty.clone(), s.clone()));
+            }
+        }
+        for spec in entry.resources.iter() {
+            if spec
+                .when
+                .as_ref()
+                .is_some_and(|w| !holds(w, self.t, r, http))
+            {
+                continue;
+            }
+            if let Some(res) = self.emit(i, spec, false, &mut consumed) {
+                azure.push((res.ty.clone(), res.symbol.clone()));
+                self.module.resources.push(res);
+            }
+        }
+        for d in entry.decisions.iter() {
+            if d.when.as_ref().is_none_or(|w| holds(w, self.t, r, http)) {
+                self.table_decision(i, d);
+            }
+        }
+        self.unconsumed(i, entry, &consumed);
+        let emitted_own = azure
+            .iter()
+            .any(|(_, s)| !self.shared.values().any(|x| x == s));
+        if !entry.resources.is_empty() && !emitted_own {
+            let (rid, span, ty) = (r.id.clone(), r.span, r.ty.clone());
+            self.decide(
+                "not-translated",
+                Some((&rid, span)),
+                &format!("{rid} ({ty}) is not translated"),
+                &format!("The mapping to {} needs values this resource does not provide in a form Azure can use (a metric with no Azure equivalent, a dimension or parent outside the template, a computed setting).", entry.service),
+                "Nothing is generated; build the Azure resource by hand from the decisions above.",
+                "References to it become parameters.",
+            );
+            ("manual".to_string(), entry.service.clone())
+        } else {
+            (entry.status.clone(), entry.service.clone())
+        }
+    }
+
+    /// A `DeletionPolicy` other than Delete: `prevent_destroy` on the Azure resources
+    /// (Terraform output) or a decision that nothing replaces it (Bicep).
+    fn deletion_policy(&mut self, i: usize, policy: &str, span: Span) {
+        let r = &self.t.resources[i];
+        if self.target_terraform {
+            // Terraform destroys what leaves the configuration: guard the resources.
+            let id = r.id.clone();
+            for res in self.module.resources.iter_mut().filter(|x| x.source == id) {
+                res.prevent_destroy = true;
+            }
+            self.decide(
+                "deletion-policy",
+                Some((&r.id, span)),
+                &format!("{policy} of {}: prevent_destroy", r.id),
+                &format!("The source protects the resource from deletion (`{policy}`)."),
+                "Its Azure resources carry `lifecycle { prevent_destroy = true }`: Terraform refuses a plan that destroys them.",
+                "Remove the setting deliberately before decommissioning; for Snapshot, take a backup first. A `CanNotDelete` lock also guards against deletion outside Terraform.",
+            );
+        } else {
+            self.decide(
+                "deletion-policy",
+                Some((&r.id, span)),
+                &format!("DeletionPolicy {policy} of {}", r.id),
+                &format!("`DeletionPolicy: {policy}` keeps (or snapshots) the resource when the stack deletes it."),
+                "Azure deployments never delete resources they no longer declare (incremental mode); nothing replaces the policy in the Bicep.",
+                "To guard against deletion add a `CanNotDelete` resource lock; for Snapshot, take a backup before deleting.",
+            );
+        }
     }
 
     pub(super) fn unmapped(&mut self, i: usize) -> (String, String) {

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzKey, Interp};
 use crate::model::expr::{Expr, ExprKind};
+use crate::model::template::Resource;
 use crate::names::kebab;
 
 /// Environment variables → `appSettings`, after the host storage settings.
@@ -378,33 +379,95 @@ const FREQUENCIES: &[(i64, &str)] = &[
     (3600, "PT1H"),
 ];
 
+/// The alarm properties the metric alert accounts for.
+const ALARM_KEYS: &[&str] = &[
+    "Namespace",
+    "MetricName",
+    "Dimensions",
+    "Statistic",
+    "Period",
+    "EvaluationPeriods",
+    "Threshold",
+    "ComparisonOperator",
+    "AlarmActions",
+    "AlarmDescription",
+    "DatapointsToAlarm",
+    "TreatMissingData",
+    "AlarmName",
+    "Unit",
+    "OKActions",
+    "InsufficientDataActions",
+    "ActionsEnabled",
+];
+
 /// `AWS::CloudWatch::Alarm` → metric alert properties, when the metric maps and
 /// its dimension names a translated resource; `None` otherwise (no alert).
 pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
-    for k in [
-        "Namespace",
-        "MetricName",
-        "Dimensions",
-        "Statistic",
-        "Period",
-        "EvaluationPeriods",
-        "Threshold",
-        "ComparisonOperator",
-        "AlarmActions",
-        "AlarmDescription",
-        "DatapointsToAlarm",
-        "TreatMissingData",
-        "AlarmName",
-        "Unit",
-        "OKActions",
-        "InsufficientDataActions",
-        "ActionsEnabled",
-    ] {
-        consumed.insert(k.into());
+    for k in ALARM_KEYS {
+        consumed.insert((*k).into());
     }
     let t = cx.t;
     let r = &t.resources[i];
     let p = &r.properties;
+    let metric = alarm_metric(cx, p)?;
+    let scope = alarm_scope(cx, p, &metric.azure_type)?;
+    let (aggregation, operator) = alarm_comparison(p)?;
+    let window = alarm_window(p);
+    let threshold = alarm_threshold(cx, p)?;
+    let (actions, unresolved) = alarm_actions(cx, p);
+    decide_alarm(
+        cx,
+        r,
+        &metric,
+        (aggregation, operator),
+        &window,
+        !unresolved.is_empty(),
+    );
+    let mut props = Vec::new();
+    if let Some(d) = p.get("AlarmDescription") {
+        props.push(("description", cx.tr(d)));
+    }
+    let criterion = AzExpr::obj(vec![
+        ("name", AzExpr::str("condition1")),
+        ("criterionType", AzExpr::str("StaticThresholdCriterion")),
+        ("metricNamespace", AzExpr::Str(metric.azure_type.clone())),
+        ("metricName", AzExpr::Str(metric.azure_metric)),
+        ("operator", AzExpr::str(operator)),
+        ("threshold", threshold),
+        ("timeAggregation", AzExpr::str(aggregation)),
+    ]);
+    props.extend([
+        ("severity", AzExpr::Int(2)),
+        ("enabled", AzExpr::Bool(true)),
+        ("scopes", AzExpr::Array(vec![AzExpr::path(&scope, "id")])),
+        ("evaluationFrequency", AzExpr::str(window.frequency)),
+        ("windowSize", AzExpr::str(window.window)),
+        (
+            "criteria",
+            AzExpr::Object(vec![
+                (
+                    AzKey::Name("odata.type".into()),
+                    AzExpr::str("Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"),
+                ),
+                (AzKey::Name("allOf".into()), AzExpr::Array(vec![criterion])),
+            ]),
+        ),
+        ("actions", AzExpr::Array(actions)),
+    ]);
+    Some(AzExpr::obj(props))
+}
+
+/// The CloudWatch metric an alarm watches and the Azure metric it becomes.
+struct AlarmMetric {
+    ns: String,
+    metric: String,
+    azure_type: String,
+    azure_metric: String,
+}
+
+/// The Azure metric of an alarm's namespace and metric name; `None` when it has none,
+/// or when it differs in unit or needs a filter (a note in the table).
+fn alarm_metric(cx: &Ctx, p: &Expr) -> Option<AlarmMetric> {
     let ns = p.get("Namespace")?.literal_text()?;
     let metric = p.get("MetricName")?.literal_text()?;
     let key = format!("{ns}:{metric}");
@@ -420,7 +483,17 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
     {
         return None;
     }
-    // The scope: the Azure resource of that type made from the dimension's resource.
+    Some(AlarmMetric {
+        ns,
+        metric,
+        azure_type,
+        azure_metric,
+    })
+}
+
+/// The alert's scope: the symbol of the Azure resource of `azure_type` made from the
+/// resource a dimension names.
+fn alarm_scope(cx: &Ctx, p: &Expr, azure_type: &str) -> Option<String> {
     let mut scope = None;
     for d in p.get("Dimensions").and_then(|d| d.as_list()).unwrap_or(&[]) {
         let Some(j) = d.get("Value").and_then(|v| cx.referenced_resource(v)) else {
@@ -430,12 +503,16 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
             continue;
         };
         for spec in entry.resources.iter().chain(entry.shared.iter()) {
-            if spec.ty.eq_ignore_ascii_case(&azure_type) {
+            if spec.ty.eq_ignore_ascii_case(azure_type) {
                 scope = Some(cx.resolve_symbol(j, &spec.symbol));
             }
         }
     }
-    let scope = scope?;
+    scope
+}
+
+/// The alert's time aggregation and operator; `None` for an operator without one.
+fn alarm_comparison(p: &Expr) -> Option<(&'static str, &'static str)> {
     let aggregation = match p.get("Statistic").and_then(|s| s.literal_text()).as_deref() {
         Some("Sum") => "Total",
         Some("Minimum") => "Minimum",
@@ -454,6 +531,20 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
         Some("GreaterThanThreshold") => "GreaterThan",
         _ => return None,
     };
+    Some((aggregation, operator))
+}
+
+/// An alarm's periods and the alert window and frequency made from them.
+struct AlarmWindow {
+    period: i64,
+    evaluations: i64,
+    window_secs: i64,
+    window: &'static str,
+    frequency: &'static str,
+}
+
+/// The alert window (periods × evaluations, rounded up) and evaluation frequency.
+fn alarm_window(p: &Expr) -> AlarmWindow {
     let period = p.get("Period").and_then(|x| x.literal_i64()).unwrap_or(300);
     let evaluations = p
         .get("EvaluationPeriods")
@@ -469,14 +560,30 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
         .rev()
         .find(|(s, _)| *s <= period.max(60))
         .map_or("PT1M", |(_, f)| f);
-    let threshold = match p.get("Threshold") {
+    AlarmWindow {
+        period,
+        evaluations,
+        window_secs,
+        window,
+        frequency,
+    }
+}
+
+/// The alert's threshold: a number when literal, else the translated expression.
+fn alarm_threshold(cx: &mut Ctx, p: &Expr) -> Option<AzExpr> {
+    Some(match p.get("Threshold") {
         Some(t) => match t.literal_text().and_then(|x| x.parse::<f64>().ok()) {
             Some(v) if v.fract() == 0.0 => AzExpr::Int(v as i64),
             Some(_) => AzExpr::Num(t.literal_text().unwrap_or_default()),
             None => cx.tr(t),
         },
         None => return None,
-    };
+    })
+}
+
+/// The alert's actions (the action group of each topic's e-mail subscription) and
+/// the alarm actions left without one.
+fn alarm_actions(cx: &mut Ctx, p: &Expr) -> (Vec<AzExpr>, Vec<String>) {
     let mut actions = Vec::new();
     let mut unresolved = Vec::new();
     for a in p
@@ -506,7 +613,26 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
             None => unresolved.push(a.literal_text().unwrap_or_else(|| "an action".into())),
         }
     }
-    let window_note = if window_secs == 0 {
+    (actions, unresolved)
+}
+
+/// The decisions for an alarm's metric alert, and for its actions without an action group.
+fn decide_alarm(
+    cx: &mut Ctx,
+    r: &Resource,
+    m: &AlarmMetric,
+    (aggregation, operator): (&str, &str),
+    w: &AlarmWindow,
+    unresolved: bool,
+) {
+    let AlarmMetric {
+        ns,
+        metric,
+        azure_metric,
+        ..
+    } = m;
+    let (window, frequency, evaluations, period) = (w.window, w.frequency, w.evaluations, w.period);
+    let window_note = if w.window_secs == 0 {
         String::new()
     } else {
         format!(" over {window} (was {evaluations} × {period} s)")
@@ -519,7 +645,7 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
         &format!("A metric alert on `{azure_metric}` ({aggregation} {operator} the threshold){window_note}, evaluated every {frequency}, severity 2; e-mail actions go to the action group of the topic's e-mail subscription."),
         "A short spike can trip the averaged window where consecutive periods would not: tune after the baseline.",
     );
-    if !unresolved.is_empty() {
+    if unresolved {
         cx.decide(
             "alarm-actions",
             Some((&r.id, r.span)),
@@ -530,38 +656,6 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
         );
         cx.floor_status("partial");
     }
-    let mut props = Vec::new();
-    if let Some(d) = p.get("AlarmDescription") {
-        props.push(("description", cx.tr(d)));
-    }
-    let criterion = AzExpr::obj(vec![
-        ("name", AzExpr::str("condition1")),
-        ("criterionType", AzExpr::str("StaticThresholdCriterion")),
-        ("metricNamespace", AzExpr::Str(azure_type.clone())),
-        ("metricName", AzExpr::Str(azure_metric)),
-        ("operator", AzExpr::str(operator)),
-        ("threshold", threshold),
-        ("timeAggregation", AzExpr::str(aggregation)),
-    ]);
-    props.extend([
-        ("severity", AzExpr::Int(2)),
-        ("enabled", AzExpr::Bool(true)),
-        ("scopes", AzExpr::Array(vec![AzExpr::path(&scope, "id")])),
-        ("evaluationFrequency", AzExpr::str(frequency)),
-        ("windowSize", AzExpr::str(window)),
-        (
-            "criteria",
-            AzExpr::Object(vec![
-                (
-                    AzKey::Name("odata.type".into()),
-                    AzExpr::str("Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"),
-                ),
-                (AzKey::Name("allOf".into()), AzExpr::Array(vec![criterion])),
-            ]),
-        ),
-        ("actions", AzExpr::Array(actions)),
-    ]);
-    Some(AzExpr::obj(props))
 }
 
 /// The size of the root volume (`/dev/xvda`, `/dev/sda1`) in `BlockDeviceMappings`.

@@ -4,6 +4,7 @@
 
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzResource};
+use crate::model::template::Resource;
 use crate::names::kebab;
 
 /// `(server type, DNS zone suffix)` for the flexible-server kinds.
@@ -23,148 +24,189 @@ pub fn wire(cx: &mut Ctx) -> Vec<usize> {
         if r.ty != "AWS::RDS::DBInstance" || r.condition.is_some() {
             continue;
         }
-        let server = cx.prepared[i].sym.clone();
-        let Some(server_ty) = cx
-            .module
-            .resources
-            .iter()
-            .find(|x| x.symbol == server)
-            .map(|x| x.ty.clone())
-        else {
-            continue;
-        };
-        let Some(zone_suffix) = flexible(&server_ty) else {
-            continue;
-        };
-        // The subnet group's first subnet of this template becomes the delegated subnet.
-        let Some(group) = r
-            .properties
-            .get("DBSubnetGroupName")
-            .and_then(|g| cx.referenced_resource(g))
-        else {
-            continue;
-        };
-        let subnets = t.resources[group]
-            .properties
-            .get("SubnetIds")
-            .and_then(|s| s.as_list())
-            .unwrap_or(&[]);
-        let Some(subnet_idx) = subnets
-            .iter()
-            .find_map(|s| cx.referenced_resource(s))
-            .filter(|j| t.resources[*j].ty == "AWS::EC2::Subnet")
-        else {
-            continue;
-        };
-        let subnet = cx.prepared[subnet_idx].sym.clone();
-        let Some(vnet) = cx
-            .module
-            .resources
-            .iter()
-            .find(|x| x.symbol == subnet)
-            .and_then(|x| x.parent.clone())
-        else {
+        let Some(w) = private_server(cx, i) else {
             continue;
         };
         cx.set_path(
-            &subnet,
+            &w.subnet,
             &["properties", "delegations"],
             AzExpr::Array(vec![AzExpr::obj(vec![
                 ("name", AzExpr::str("flexible-server")),
                 (
                     "properties",
-                    AzExpr::obj(vec![("serviceName", AzExpr::Str(server_ty.clone()))]),
+                    AzExpr::obj(vec![("serviceName", AzExpr::Str(w.server_ty.clone()))]),
                 ),
             ])]),
         );
-        if let Some(sg) = r
-            .properties
-            .get("VPCSecurityGroups")
-            .and_then(|l| l.as_list())
-            .and_then(|l| l.first())
-            .and_then(|g| cx.referenced_resource(g))
-            && t.resources[sg].ty == "AWS::EC2::SecurityGroup"
-        {
-            let nsg = cx.prepared[sg].sym.clone();
-            cx.set_path(
-                &subnet,
-                &["properties", "networkSecurityGroup"],
-                AzExpr::obj(vec![("id", AzExpr::path(&nsg, "id"))]),
-            );
-            allow_within_subnet(cx, &nsg, &subnet);
+        if let Some(sg) = attach_security_group(cx, r, &w.subnet) {
             attached.push(sg);
         }
-        let zone = cx.syms.alloc(&format!("{server}DnsZone"));
-        let link = cx.syms.alloc(&format!("{server}DnsLink"));
-        cx.module.resources.push(AzResource {
-            symbol: zone.clone(),
-            ty: "Microsoft.Network/privateDnsZones".into(),
-            api: "2024-06-01".into(),
-            name: AzExpr::Str(format!("{}.{zone_suffix}", kebab(&r.id))),
-            location: Some(AzExpr::str("global")),
-            comments: vec![format!(
-                "Private DNS zone through which clients resolve {} inside the network.",
-                r.id
-            )],
-            source: r.id.clone(),
-            ..Default::default()
-        });
-        cx.module.resources.push(AzResource {
-            symbol: link.clone(),
-            ty: "Microsoft.Network/privateDnsZones/virtualNetworkLinks".into(),
-            api: "2024-06-01".into(),
-            parent: Some(zone.clone()),
-            name: AzExpr::Interp(vec![
-                crate::azure::Interp::Lit("link-".into()),
-                crate::azure::Interp::Expr(AzExpr::path(&vnet, "name")),
-            ]),
-            location: Some(AzExpr::str("global")),
-            body: vec![(
-                "properties".into(),
-                AzExpr::obj(vec![
-                    ("registrationEnabled", AzExpr::Bool(false)),
-                    (
-                        "virtualNetwork",
-                        AzExpr::obj(vec![("id", AzExpr::path(&vnet, "id"))]),
-                    ),
-                ]),
-            )],
-            source: r.id.clone(),
-            ..Default::default()
-        });
-        cx.set_path(
-            &server,
-            &["properties", "network", "delegatedSubnetResourceId"],
-            AzExpr::path(&subnet, "id"),
-        );
-        cx.set_path(
-            &server,
-            &["properties", "network", "privateDnsZoneArmResourceId"],
-            AzExpr::path(&zone, "id"),
-        );
-        if let Some(s) = cx.module.resources.iter_mut().find(|x| x.symbol == server) {
-            s.depends_on.push(link.clone());
-        }
-        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
-            rep.azure
-                .push(("Microsoft.Network/privateDnsZones".into(), zone.clone()));
-            rep.azure.push((
-                "Microsoft.Network/privateDnsZones/virtualNetworkLinks".into(),
-                link.clone(),
-            ));
-        }
+        let (zone, link) = private_dns_zone(cx, r, &w);
+        connect_server(cx, r, &w, &zone, &link);
         let rid = &r.id;
+        let (subnet, server_ty) = (&w.subnet, &w.server_ty);
         cx.decide_later(
             i,
             "flexible-server-private-access",
             &format!("{rid}: private access through a delegated subnet"),
-            &format!("{rid} runs in the subnets of {} and is reached inside the VPC. A flexible server with private access lives in one subnet delegated to it and is resolved through a private DNS zone.", t.resources[group].id),
+            &format!("{rid} runs in the subnets of {} and is reached inside the VPC. A flexible server with private access lives in one subnet delegated to it and is resolved through a private DNS zone.", t.resources[w.group].id),
             &format!("The subnet `{subnet}` is delegated to {server_ty}; a private DNS zone linked to the network resolves the server; public access stays disabled. The subnet carries the NSG of the instance's first security group."),
             "A delegated subnet holds nothing but flexible servers: move other workloads out of it. The other subnets of the group only keep the address plan.",
             None,
         );
     }
     attached
+}
+
+/// A flexible server made from an RDS instance, and the network it moves into.
+struct PrivateServer {
+    server: String,
+    server_ty: String,
+    zone_suffix: &'static str,
+    /// The DB subnet group's resource index.
+    group: usize,
+    /// The delegated subnet and its network.
+    subnet: String,
+    vnet: String,
+}
+
+/// The flexible server of RDS instance `i` and the first subnet of its subnet group
+/// (of this template); `None` when it is not a flexible server or has no such subnet.
+fn private_server(cx: &Ctx, i: usize) -> Option<PrivateServer> {
+    let t = cx.t;
+    let r = &t.resources[i];
+    let server = cx.prepared[i].sym.clone();
+    let server_ty = cx
+        .module
+        .resources
+        .iter()
+        .find(|x| x.symbol == server)
+        .map(|x| x.ty.clone())?;
+    let zone_suffix = flexible(&server_ty)?;
+    // The subnet group's first subnet of this template becomes the delegated subnet.
+    let group = r
+        .properties
+        .get("DBSubnetGroupName")
+        .and_then(|g| cx.referenced_resource(g))?;
+    let subnets = t.resources[group]
+        .properties
+        .get("SubnetIds")
+        .and_then(|s| s.as_list())
+        .unwrap_or(&[]);
+    let subnet_idx = subnets
+        .iter()
+        .find_map(|s| cx.referenced_resource(s))
+        .filter(|j| t.resources[*j].ty == "AWS::EC2::Subnet")?;
+    let subnet = cx.prepared[subnet_idx].sym.clone();
+    let vnet = cx
+        .module
+        .resources
+        .iter()
+        .find(|x| x.symbol == subnet)
+        .and_then(|x| x.parent.clone())?;
+    Some(PrivateServer {
+        server,
+        server_ty,
+        zone_suffix,
+        group,
+        subnet,
+        vnet,
+    })
+}
+
+/// Attaches the NSG of the instance's first security group to the subnet; returns
+/// that security group.
+fn attach_security_group(cx: &mut Ctx, r: &Resource, subnet: &str) -> Option<usize> {
+    let t = cx.t;
+    if let Some(sg) = r
+        .properties
+        .get("VPCSecurityGroups")
+        .and_then(|l| l.as_list())
+        .and_then(|l| l.first())
+        .and_then(|g| cx.referenced_resource(g))
+        && t.resources[sg].ty == "AWS::EC2::SecurityGroup"
+    {
+        let nsg = cx.prepared[sg].sym.clone();
+        cx.set_path(
+            subnet,
+            &["properties", "networkSecurityGroup"],
+            AzExpr::obj(vec![("id", AzExpr::path(&nsg, "id"))]),
+        );
+        allow_within_subnet(cx, &nsg, subnet);
+        return Some(sg);
+    }
+    None
+}
+
+/// The private DNS zone of the server and its link to the network; returns their symbols.
+fn private_dns_zone(cx: &mut Ctx, r: &Resource, w: &PrivateServer) -> (String, String) {
+    let (server, vnet) = (&w.server, &w.vnet);
+    let zone = cx.syms.alloc(&format!("{server}DnsZone"));
+    let link = cx.syms.alloc(&format!("{server}DnsLink"));
+    cx.module.resources.push(AzResource {
+        symbol: zone.clone(),
+        ty: "Microsoft.Network/privateDnsZones".into(),
+        api: "2024-06-01".into(),
+        name: AzExpr::Str(format!("{}.{}", kebab(&r.id), w.zone_suffix)),
+        location: Some(AzExpr::str("global")),
+        comments: vec![format!(
+            "Private DNS zone through which clients resolve {} inside the network.",
+            r.id
+        )],
+        source: r.id.clone(),
+        ..Default::default()
+    });
+    cx.module.resources.push(AzResource {
+        symbol: link.clone(),
+        ty: "Microsoft.Network/privateDnsZones/virtualNetworkLinks".into(),
+        api: "2024-06-01".into(),
+        parent: Some(zone.clone()),
+        name: AzExpr::Interp(vec![
+            crate::azure::Interp::Lit("link-".into()),
+            crate::azure::Interp::Expr(AzExpr::path(vnet, "name")),
+        ]),
+        location: Some(AzExpr::str("global")),
+        body: vec![(
+            "properties".into(),
+            AzExpr::obj(vec![
+                ("registrationEnabled", AzExpr::Bool(false)),
+                (
+                    "virtualNetwork",
+                    AzExpr::obj(vec![("id", AzExpr::path(vnet, "id"))]),
+                ),
+            ]),
+        )],
+        source: r.id.clone(),
+        ..Default::default()
+    });
+    (zone, link)
+}
+
+/// Points the server at its subnet and DNS zone, and adds the zone and link to the
+/// instance's report.
+fn connect_server(cx: &mut Ctx, r: &Resource, w: &PrivateServer, zone: &str, link: &str) {
+    let server = &w.server;
+    cx.set_path(
+        server,
+        &["properties", "network", "delegatedSubnetResourceId"],
+        AzExpr::path(&w.subnet, "id"),
+    );
+    cx.set_path(
+        server,
+        &["properties", "network", "privateDnsZoneArmResourceId"],
+        AzExpr::path(zone, "id"),
+    );
+    if let Some(s) = cx.module.resources.iter_mut().find(|x| x.symbol == *server) {
+        s.depends_on.push(link.to_string());
+    }
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
+        rep.azure
+            .push(("Microsoft.Network/privateDnsZones".into(), zone.to_string()));
+        rep.azure.push((
+            "Microsoft.Network/privateDnsZones/virtualNetworkLinks".into(),
+            link.to_string(),
+        ));
+    }
 }
 
 /// The server's own subnet must reach itself (high-availability standby,

@@ -9,6 +9,7 @@ use super::table::ResourceSpec;
 use super::transforms;
 use crate::azure::*;
 use crate::model::expr::{Expr, ExprKind};
+use crate::model::template::Resource;
 use crate::names::{kebab, lower_camel};
 
 use super::context::Ctx;
@@ -29,6 +30,76 @@ impl Ctx<'_> {
         } else {
             self.resolve_symbol(i, &spec.symbol)
         };
+        let parent = self.resource_parent(i, spec, consumed);
+        let name = self.resource_name(i, spec, shared, parent.as_ref(), consumed);
+        let location = match &spec.location {
+            None | Some(Value::Bool(false)) => None,
+            Some(Value::Bool(true)) => Some(AzExpr::ident("location")),
+            Some(v) => self.eval(i, v, consumed),
+        };
+        let tags = if spec.tags {
+            self.tags(i, consumed)
+        } else {
+            None
+        };
+        let body = self.resource_body(i, spec, consumed)?;
+        let condition = r.condition.as_ref().map(|(c, _)| self.condition_ref(c));
+        let for_each = match (&r.for_each, shared) {
+            (Some(f), false) => Some((lower_camel(&f.ident), self.tr(&f.collection))),
+            _ => None,
+        };
+        let depends_on = if shared {
+            Vec::new()
+        } else {
+            self.resource_depends_on(i, &symbol)
+        };
+        let comments = resource_comments(spec, r, shared);
+        Some(AzResource {
+            symbol,
+            ty: spec.ty.clone(),
+            api: spec.api.clone(),
+            parent,
+            name,
+            location,
+            tags,
+            body,
+            condition: if shared { None } else { condition },
+            for_each,
+            depends_on,
+            comments,
+            source: if shared { String::new() } else { r.id.clone() },
+            ..Default::default()
+        })
+    }
+
+    /// The body of a spec's resource: each member with a value; `None` when a required
+    /// member has none.
+    fn resource_body(
+        &mut self,
+        i: usize,
+        spec: &ResourceSpec,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<Vec<(String, AzExpr)>> {
+        let mut body = Vec::new();
+        for (k, v) in &spec.body {
+            if let Some(x) = self.eval(i, v, consumed) {
+                body.push((k.clone(), x));
+            } else if spec.required.contains(k) {
+                return None;
+            }
+        }
+        Some(body)
+    }
+
+    /// The parent symbol of a spec's resource: a symbol of this resource, the first
+    /// resource of the one a property references, or an `existing` parent.
+    fn resource_parent(
+        &mut self,
+        i: usize,
+        spec: &ResourceSpec,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<String> {
+        let r = &self.t.resources[i];
         let parent = match &spec.parent {
             None => None,
             Some(Value::String(p)) => Some(self.resolve_symbol(i, p)),
@@ -50,19 +121,31 @@ impl Ctx<'_> {
                     })
             }
         };
-        let parent = match (&spec.parent, parent) {
+        match (&spec.parent, parent) {
             (Some(v), None) => Some(self.existing_parent(i, v, spec)),
             (_, p) => p,
-        };
+        }
+    }
+
+    /// The resource's name: the spec's, else the id in kebab case; in a loop, suffixed
+    /// with the loop variable unless it already varies with it.
+    fn resource_name(
+        &mut self,
+        i: usize,
+        spec: &ResourceSpec,
+        shared: bool,
+        parent: Option<&String>,
+        consumed: &mut BTreeSet<String>,
+    ) -> AzExpr {
+        let r = &self.t.resources[i];
         let name = self
             .eval(i, &spec.name, consumed)
             .unwrap_or_else(|| AzExpr::str(kebab(&r.id)));
         // A child of a resource looped with it (a storage account's `default` blob service)
         // is unique within its parent: its name takes no loop suffix.
-        let child_of_own = parent
-            .as_ref()
-            .is_some_and(|p| self.prepared[i].symbols.values().any(|s| s == p));
-        let name = if r.for_each.is_some()
+        let child_of_own =
+            parent.is_some_and(|p| self.prepared[i].symbols.values().any(|s| s == p));
+        if r.for_each.is_some()
             && !shared
             && !child_of_own
             && !mentions_loop_var(&name, self.loop_var.as_ref())
@@ -79,71 +162,31 @@ impl Ctx<'_> {
             ])
         } else {
             name
-        };
-        let location = match &spec.location {
-            None | Some(Value::Bool(false)) => None,
-            Some(Value::Bool(true)) => Some(AzExpr::ident("location")),
-            Some(v) => self.eval(i, v, consumed),
-        };
-        let tags = if spec.tags {
-            self.tags(i, consumed)
-        } else {
-            None
-        };
-        let mut body = Vec::new();
-        for (k, v) in &spec.body {
-            if let Some(x) = self.eval(i, v, consumed) {
-                body.push((k.clone(), x));
-            } else if spec.required.contains(k) {
-                return None;
-            }
         }
-        let condition = r.condition.as_ref().map(|(c, _)| self.condition_ref(c));
-        let for_each = match (&r.for_each, shared) {
-            (Some(f), false) => Some((lower_camel(&f.ident), self.tr(&f.collection))),
-            _ => None,
-        };
+    }
+
+    /// The symbols of the resources `DependsOn` names (their first Azure resource),
+    /// without `symbol` itself or repeats.
+    fn resource_depends_on(&self, i: usize, symbol: &str) -> Vec<String> {
+        let r = &self.t.resources[i];
         let mut depends_on = Vec::new();
-        if !shared {
-            for (d, _) in &r.depends_on {
-                if let Some(j) = self
-                    .t
-                    .resources
-                    .iter()
-                    .position(|x| x.id == self.t.resolve(d))
-                    && let Some(e) = &self.prepared[j].entry
-                    && let Some(first) = e.resources.first()
-                    && first.when.is_none()
-                {
-                    let s = self.resolve_symbol(j, &first.symbol);
-                    if s != symbol && !depends_on.contains(&s) {
-                        depends_on.push(s);
-                    }
+        for (d, _) in &r.depends_on {
+            if let Some(j) = self
+                .t
+                .resources
+                .iter()
+                .position(|x| x.id == self.t.resolve(d))
+                && let Some(e) = &self.prepared[j].entry
+                && let Some(first) = e.resources.first()
+                && first.when.is_none()
+            {
+                let s = self.resolve_symbol(j, &first.symbol);
+                if s != symbol && !depends_on.contains(&s) {
+                    depends_on.push(s);
                 }
             }
         }
-        let comments = match (&spec.comment, shared) {
-            (_, true) => spec.comment.iter().map(|c| fill_text(c, r)).collect(),
-            (Some(c), false) => vec![fill_text(c, r)],
-            (None, false) if spec.symbol == "{sym}" => vec![format!("Was {} ({}).", r.id, r.ty)],
-            _ => Vec::new(),
-        };
-        Some(AzResource {
-            symbol,
-            ty: spec.ty.clone(),
-            api: spec.api.clone(),
-            parent,
-            name,
-            location,
-            tags,
-            body,
-            condition: if shared { None } else { condition },
-            for_each,
-            depends_on,
-            comments,
-            source: if shared { String::new() } else { r.id.clone() },
-            ..Default::default()
-        })
+        depends_on
     }
 
     /// A parent outside the template (its id is a parameter or a literal)
@@ -377,6 +420,8 @@ impl Ctx<'_> {
         })
     }
 
+    /// A directive's value before coercion: `$expr`, `$interp`, `$param`, `$call`, or
+    /// the value of `$prop` through `$transform`, `$map` or `$ref`/`$attr`.
     pub(super) fn directive_value(
         &mut self,
         i: usize,
@@ -389,43 +434,10 @@ impl Ctx<'_> {
             return Some(self.reference_expr(i, e));
         }
         if let Some(Value::Sequence(parts)) = get("$interp") {
-            let mut out = Vec::new();
-            for p in parts {
-                match p {
-                    Value::String(s) if !s.contains('{') => out.push(Interp::Lit(s.clone())),
-                    other => match self.eval(i, other, consumed)? {
-                        AzExpr::Str(s) => out.push(Interp::Lit(s)),
-                        e => out.push(Interp::Expr(e)),
-                    },
-                }
-            }
-            return Some(interp(out));
+            return self.directive_interp(i, parts, consumed);
         }
         if let Some(Value::String(key)) = get("$param") {
-            let ty = get("$type")
-                .and_then(|t| t.as_str())
-                .unwrap_or("string")
-                .to_string();
-            let desc = get("$description")
-                .and_then(|t| t.as_str())
-                .map(|d| fill_text(d, r));
-            let default = get("$default").and_then(|d| self.eval(i, d, consumed));
-            let secure = get("$secure").and_then(|b| b.as_bool()).unwrap_or(false);
-            let key = match self.template_string(i, key) {
-                AzExpr::Str(k) => k,
-                _ => key.clone(),
-            };
-            let sym = self.param_for(&key, &ty, |p| {
-                p.required_reason = if default.is_none() {
-                    desc.clone()
-                } else {
-                    None
-                };
-                p.description = desc;
-                p.default = default;
-                p.secure = secure;
-            });
-            return Some(AzExpr::ident(sym));
+            return Some(self.directive_param(i, m, key, consumed));
         }
         if let Some(Value::String(f)) = get("$call") {
             let args = match get("$args") {
@@ -456,74 +468,161 @@ impl Ctx<'_> {
             return get("$default").and_then(|d| self.eval(i, d, consumed));
         }
         if let Some(t) = transform {
-            let args = get("$args").cloned().unwrap_or(Value::Null);
-            if let Some(s) = src
-                .as_ref()
-                .filter(|_| !transforms::reads_whole_resource(&t))
-            {
-                let label = args
-                    .get("field")
-                    .and_then(|f| f.as_str())
-                    .unwrap_or(&t)
-                    .to_string();
-                let distributed = self.distribute(
-                    s,
-                    &label,
-                    &mut |cx, v, consumed| transforms::apply(cx, i, &t, Some(v), &args, consumed),
-                    consumed,
-                );
-                if distributed.is_some() {
-                    return distributed;
-                }
-            }
-            let out = transforms::apply(self, i, &t, src.as_ref(), &args, consumed);
-            return match out {
-                Some(x) => Some(x),
-                None => get("$default").and_then(|d| self.eval(i, d, consumed)),
-            };
+            return self.directive_transform(i, m, &t, src.as_ref(), consumed);
         }
         let src = src?;
         if let Some(Value::Mapping(table)) = get("$map") {
-            if matches!(src.kind, ExprKind::FindInMap { .. }) {
-                let label = format!(
-                    "{}-values",
-                    prop.as_deref()
-                        .unwrap_or("")
-                        .rsplit('.')
-                        .next()
-                        .unwrap_or("")
-                );
-                let default = get("$default");
-                let d = self.distribute(
-                    &src,
-                    &label,
-                    &mut |cx, v, consumed| Some(cx.map_values(i, v, table, default, consumed)),
-                    consumed,
-                );
-                if d.is_some() {
-                    return d;
-                }
-            }
-            return match self.map_values(i, &src, table, get("$default"), consumed) {
-                AzExpr::Null => None,
-                v => Some(v),
-            };
+            return self.directive_map(i, m, table, &src, prop.as_deref(), consumed);
         }
+        Some(self.directive_source(m, &src))
+    }
+
+    /// The `$prop` value itself: with `$ref` or `$attr`, the attribute (`id` by default)
+    /// of the Azure resource made from the resource it references; else translated.
+    fn directive_source(&mut self, m: &serde_yaml::Mapping, src: &Expr) -> AzExpr {
+        let get = |k: &str| m.get(Value::String(k.into()));
         if get("$ref").is_some() || get("$attr").is_some() {
             let attr = get("$attr")
                 .and_then(|a| a.as_str())
                 .unwrap_or("id")
                 .to_string();
-            if let Some(j) = self.referenced_resource(&src)
+            if let Some(j) = self.referenced_resource(src)
                 && self.prepared[j]
                     .entry
                     .as_ref()
                     .is_some_and(|e| !e.resources.is_empty())
             {
-                return Some(self.reference_expr(j, &format!("{{sym}}.{attr}")).clone());
+                return self.reference_expr(j, &format!("{{sym}}.{attr}")).clone();
             }
         }
-        Some(self.tr(&src))
+        self.tr(src)
+    }
+
+    /// `$interp`: literal parts and evaluated parts joined into one string; `None` when
+    /// a part has no value.
+    fn directive_interp(
+        &mut self,
+        i: usize,
+        parts: &[Value],
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzExpr> {
+        let mut out = Vec::new();
+        for p in parts {
+            match p {
+                Value::String(s) if !s.contains('{') => out.push(Interp::Lit(s.clone())),
+                other => match self.eval(i, other, consumed)? {
+                    AzExpr::Str(s) => out.push(Interp::Lit(s)),
+                    e => out.push(Interp::Expr(e)),
+                },
+            }
+        }
+        Some(interp(out))
+    }
+
+    /// `$param`: a reference to the parameter the key names (declared on first use,
+    /// with `$type`, `$description`, `$default` and `$secure`).
+    fn directive_param(
+        &mut self,
+        i: usize,
+        m: &serde_yaml::Mapping,
+        key: &str,
+        consumed: &mut BTreeSet<String>,
+    ) -> AzExpr {
+        let get = |k: &str| m.get(Value::String(k.into()));
+        let r = &self.t.resources[i];
+        let ty = get("$type")
+            .and_then(|t| t.as_str())
+            .unwrap_or("string")
+            .to_string();
+        let desc = get("$description")
+            .and_then(|t| t.as_str())
+            .map(|d| fill_text(d, r));
+        let default = get("$default").and_then(|d| self.eval(i, d, consumed));
+        let secure = get("$secure").and_then(|b| b.as_bool()).unwrap_or(false);
+        let key = match self.template_string(i, key) {
+            AzExpr::Str(k) => k,
+            _ => key.to_string(),
+        };
+        let sym = self.param_for(&key, &ty, |p| {
+            p.required_reason = if default.is_none() {
+                desc.clone()
+            } else {
+                None
+            };
+            p.description = desc;
+            p.default = default;
+            p.secure = secure;
+        });
+        AzExpr::ident(sym)
+    }
+
+    /// `$transform` with its `$args` (distributed over the values of a conditional or
+    /// mapping source when it reads only the property); `$default` when it gives nothing.
+    fn directive_transform(
+        &mut self,
+        i: usize,
+        m: &serde_yaml::Mapping,
+        t: &str,
+        src: Option<&Expr>,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzExpr> {
+        let get = |k: &str| m.get(Value::String(k.into()));
+        let args = get("$args").cloned().unwrap_or(Value::Null);
+        if let Some(s) = src.filter(|_| !transforms::reads_whole_resource(t)) {
+            let label = args
+                .get("field")
+                .and_then(|f| f.as_str())
+                .unwrap_or(t)
+                .to_string();
+            let distributed = self.distribute(
+                s,
+                &label,
+                &mut |cx, v, consumed| transforms::apply(cx, i, t, Some(v), &args, consumed),
+                consumed,
+            );
+            if distributed.is_some() {
+                return distributed;
+            }
+        }
+        let out = transforms::apply(self, i, t, src, &args, consumed);
+        match out {
+            Some(x) => Some(x),
+            None => get("$default").and_then(|d| self.eval(i, d, consumed)),
+        }
+    }
+
+    /// `$map`: the source's value looked up in the table (distributed over a
+    /// `Fn::FindInMap` source's values); `None` when it maps to null.
+    fn directive_map(
+        &mut self,
+        i: usize,
+        m: &serde_yaml::Mapping,
+        table: &serde_yaml::Mapping,
+        src: &Expr,
+        prop: Option<&str>,
+        consumed: &mut BTreeSet<String>,
+    ) -> Option<AzExpr> {
+        let get = |k: &str| m.get(Value::String(k.into()));
+        if matches!(src.kind, ExprKind::FindInMap { .. }) {
+            let label = format!(
+                "{}-values",
+                prop.unwrap_or("").rsplit('.').next().unwrap_or("")
+            );
+            let default = get("$default");
+            let d = self.distribute(
+                src,
+                &label,
+                &mut |cx, v, consumed| Some(cx.map_values(i, v, table, default, consumed)),
+                consumed,
+            );
+            if d.is_some() {
+                return d;
+            }
+        }
+        match self.map_values(i, src, table, get("$default"), consumed) {
+            AzExpr::Null => None,
+            v => Some(v),
+        }
     }
 
     /// Applies `f` to each literal a value can take when it is `Fn::If` over
@@ -643,6 +742,17 @@ impl Ctx<'_> {
             other => other,
         };
         AzExpr::Index(Box::new(AzExpr::Object(entries)), Box::new(key))
+    }
+}
+
+/// The comments of a spec's resource: the spec's (filled in), or what the primary
+/// resource was.
+fn resource_comments(spec: &ResourceSpec, r: &Resource, shared: bool) -> Vec<String> {
+    match (&spec.comment, shared) {
+        (_, true) => spec.comment.iter().map(|c| fill_text(c, r)).collect(),
+        (Some(c), false) => vec![fill_text(c, r)],
+        (None, false) if spec.symbol == "{sym}" => vec![format!("Was {} ({}).", r.id, r.ty)],
+        _ => Vec::new(),
     }
 }
 

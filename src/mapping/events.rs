@@ -5,7 +5,7 @@
 
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzResource, Interp};
-use crate::model::expr::ExprKind;
+use crate::model::expr::{Expr, ExprKind};
 use crate::names::kebab;
 
 /// A trigger's read access to a resource: `(function, resource)`.
@@ -66,90 +66,23 @@ pub fn wire(cx: &mut Ctx) -> Vec<TriggerGrant> {
             continue;
         }
         let site = cx.prepared[i].sym.clone();
-        let mut settings = Vec::new();
-        let mut notes = Vec::new();
+        let mut w = Wiring {
+            settings: Vec::new(),
+            notes: Vec::new(),
+            grants: &mut grants,
+        };
         for (name, ev) in &events {
             let kind = ev.get("Type").and_then(|t| t.as_str()).unwrap_or("");
-            let prop = |k: &str| ev.path(&format!("Properties.{k}"));
-            let target = |k: &str| prop(k).and_then(|v| cx.referenced_resource(v));
             match kind {
-                "SQS" | "SNS" => {
-                    let Some(j) = target(if kind == "SQS" { "Queue" } else { "Topic" }) else {
-                        continue;
-                    };
-                    let Some(ns) = cx.shared.get("serviceBus").cloned() else {
-                        continue;
-                    };
-                    let entity = cx.prepared[j].sym.clone();
-                    settings.push(setting(
-                        format!("{name}Connection__fullyQualifiedNamespace"),
-                        AzExpr::Interp(vec![
-                            Interp::Expr(AzExpr::path(&ns, "name")),
-                            Interp::Lit(".servicebus.windows.net".into()),
-                        ]),
-                    ));
-                    let entity_key = if kind == "SQS" { "QUEUE" } else { "TOPIC" };
-                    settings.push(setting(
-                        format!("{name}_{entity_key}"),
-                        AzExpr::path(&entity, "name"),
-                    ));
-                    if kind == "SNS" {
-                        let sub = subscription_for(cx, i, j, &entity);
-                        settings.push(setting(
-                            format!("{name}_SUBSCRIPTION"),
-                            AzExpr::path(&sub, "name"),
-                        ));
-                    }
-                    grants.push((i, j));
-                    notes.push(format!(
-                        "`{name}` ({kind}): Service Bus {} trigger, connection `{name}Connection`",
-                        if kind == "SQS" {
-                            "queue"
-                        } else {
-                            "topic subscription"
-                        }
-                    ));
-                }
-                "Schedule" | "ScheduleV2" => {
-                    let expr = prop("Schedule")
-                        .or_else(|| prop("ScheduleExpression"))
-                        .and_then(|e| e.literal_text())
-                        .unwrap_or_default();
-                    match ncrontab(&expr) {
-                        Some(cron) => {
-                            settings.push(setting(format!("{name}_SCHEDULE"), AzExpr::Str(cron.clone())));
-                            notes.push(format!("`{name}` ({expr}): timer trigger on `%{name}_SCHEDULE%` = `{cron}` (UTC)"));
-                        }
-                        None => notes.push(format!("`{name}` ({expr}): timer trigger; write the NCRONTAB expression by hand")),
-                    }
-                }
-                "DynamoDB" => {
-                    let Some(j) = target("Stream") else { continue };
-                    let (Some(account), Some(db)) = (
-                        cx.shared.get("cosmos").cloned(),
-                        cx.shared.get("cosmosDatabase").cloned(),
-                    ) else {
-                        continue;
-                    };
-                    let container = cx.prepared[j].sym.clone();
-                    settings.push(setting(
-                        format!("{name}Connection__accountEndpoint"),
-                        AzExpr::path(&account, "properties.documentEndpoint"),
-                    ));
-                    settings.push(setting(
-                        format!("{name}_DATABASE"),
-                        AzExpr::path(&db, "name"),
-                    ));
-                    settings.push(setting(
-                        format!("{name}_CONTAINER"),
-                        AzExpr::path(&container, "name"),
-                    ));
-                    grants.push((i, j));
-                    notes.push(format!("`{name}` (DynamoDB stream): Cosmos DB change feed trigger on the container; it needs a lease container"));
-                }
+                "SQS" | "SNS" => service_bus_event(cx, i, name, ev, kind, &mut w),
+                "Schedule" | "ScheduleV2" => schedule_event(name, ev, &mut w),
+                "DynamoDB" => dynamodb_event(cx, i, name, ev, &mut w),
                 _ => {}
             }
         }
+        let Wiring {
+            settings, notes, ..
+        } = w;
         if settings.is_empty() && notes.is_empty() {
             continue;
         }
@@ -165,6 +98,113 @@ pub fn wire(cx: &mut Ctx) -> Vec<TriggerGrant> {
         );
     }
     grants
+}
+
+/// What a function's events add: app settings, notes for the decision, and the read
+/// grants of all functions so far.
+struct Wiring<'g> {
+    settings: Vec<AzExpr>,
+    notes: Vec<String>,
+    grants: &'g mut Vec<TriggerGrant>,
+}
+
+/// An SQS or SNS event: the Service Bus connection, queue or topic (and the topic's
+/// subscription) settings, and a read grant.
+fn service_bus_event(cx: &mut Ctx, i: usize, name: &str, ev: &Expr, kind: &str, w: &mut Wiring) {
+    let key = if kind == "SQS" { "Queue" } else { "Topic" };
+    let Some(j) = ev
+        .path(&format!("Properties.{key}"))
+        .and_then(|v| cx.referenced_resource(v))
+    else {
+        return;
+    };
+    let Some(ns) = cx.shared.get("serviceBus").cloned() else {
+        return;
+    };
+    let entity = cx.prepared[j].sym.clone();
+    w.settings.push(setting(
+        format!("{name}Connection__fullyQualifiedNamespace"),
+        AzExpr::Interp(vec![
+            Interp::Expr(AzExpr::path(&ns, "name")),
+            Interp::Lit(".servicebus.windows.net".into()),
+        ]),
+    ));
+    let entity_key = if kind == "SQS" { "QUEUE" } else { "TOPIC" };
+    w.settings.push(setting(
+        format!("{name}_{entity_key}"),
+        AzExpr::path(&entity, "name"),
+    ));
+    if kind == "SNS" {
+        let sub = subscription_for(cx, i, j, &entity);
+        w.settings.push(setting(
+            format!("{name}_SUBSCRIPTION"),
+            AzExpr::path(&sub, "name"),
+        ));
+    }
+    w.grants.push((i, j));
+    w.notes.push(format!(
+        "`{name}` ({kind}): Service Bus {} trigger, connection `{name}Connection`",
+        if kind == "SQS" {
+            "queue"
+        } else {
+            "topic subscription"
+        }
+    ));
+}
+
+/// A schedule event: its NCRONTAB expression as a setting, when it converts.
+fn schedule_event(name: &str, ev: &Expr, w: &mut Wiring) {
+    let prop = |k: &str| ev.path(&format!("Properties.{k}"));
+    let expr = prop("Schedule")
+        .or_else(|| prop("ScheduleExpression"))
+        .and_then(|e| e.literal_text())
+        .unwrap_or_default();
+    match ncrontab(&expr) {
+        Some(cron) => {
+            w.settings.push(setting(
+                format!("{name}_SCHEDULE"),
+                AzExpr::Str(cron.clone()),
+            ));
+            w.notes.push(format!(
+                "`{name}` ({expr}): timer trigger on `%{name}_SCHEDULE%` = `{cron}` (UTC)"
+            ));
+        }
+        None => w.notes.push(format!(
+            "`{name}` ({expr}): timer trigger; write the NCRONTAB expression by hand"
+        )),
+    }
+}
+
+/// A DynamoDB stream event: the Cosmos DB endpoint, database and container settings of
+/// the change feed trigger, and a read grant.
+fn dynamodb_event(cx: &mut Ctx, i: usize, name: &str, ev: &Expr, w: &mut Wiring) {
+    let Some(j) = ev
+        .path("Properties.Stream")
+        .and_then(|v| cx.referenced_resource(v))
+    else {
+        return;
+    };
+    let (Some(account), Some(db)) = (
+        cx.shared.get("cosmos").cloned(),
+        cx.shared.get("cosmosDatabase").cloned(),
+    ) else {
+        return;
+    };
+    let container = cx.prepared[j].sym.clone();
+    w.settings.push(setting(
+        format!("{name}Connection__accountEndpoint"),
+        AzExpr::path(&account, "properties.documentEndpoint"),
+    ));
+    w.settings.push(setting(
+        format!("{name}_DATABASE"),
+        AzExpr::path(&db, "name"),
+    ));
+    w.settings.push(setting(
+        format!("{name}_CONTAINER"),
+        AzExpr::path(&container, "name"),
+    ));
+    w.grants.push((i, j));
+    w.notes.push(format!("`{name}` (DynamoDB stream): Cosmos DB change feed trigger on the container; it needs a lease container"));
 }
 
 /// SAM `Events` of function `i`, and `AWS::Lambda::EventSourceMapping`s that

@@ -15,6 +15,43 @@ impl Ctx<'_> {
     /// plus a decision, so the output stays valid Bicep.
     pub fn tr(&mut self, e: &Expr) -> AzExpr {
         match &e.kind {
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Number(_)
+            | ExprKind::Str(_)
+            | ExprKind::List(_)
+            | ExprKind::Object(_) => self.tr_value(e),
+            ExprKind::Ref(name) => self.tr_ref(name, e.span),
+            ExprKind::GetAtt {
+                resource,
+                attribute,
+            } => self.tr_getatt(resource, attribute, e.span),
+            ExprKind::Sub(parts) => self.tr_sub(parts, e.span),
+            ExprKind::Join { sep, items } => self.tr_join(sep, items, e.span),
+            ExprKind::Select { index, list } => self.tr_select(index, list),
+            ExprKind::If { .. }
+            | ExprKind::Equals(..)
+            | ExprKind::And(_)
+            | ExprKind::Or(_)
+            | ExprKind::Not(_)
+            | ExprKind::Condition(_) => self.tr_logic(e),
+            ExprKind::Split { .. }
+            | ExprKind::FindInMap { .. }
+            | ExprKind::ImportValue(_)
+            | ExprKind::GetAZs(_)
+            | ExprKind::Base64(_)
+            | ExprKind::Cidr { .. }
+            | ExprKind::Length(_)
+            | ExprKind::ToJsonString(_) => self.tr_function(e),
+            ExprKind::Dynamic(d) => self.dynamic(d, e.span),
+            ExprKind::Opaque(what) => self.placeholder(&format!("opaque {what}"), what, e.span),
+            _ => self.tr_tf(e),
+        }
+    }
+
+    /// A literal value, list or object (null list items kept, null members dropped).
+    fn tr_value(&mut self, e: &Expr) -> AzExpr {
+        match &e.kind {
             ExprKind::Null => AzExpr::Null,
             ExprKind::Bool(b) => AzExpr::Bool(*b),
             ExprKind::Number(n) => match n.parse::<i64>() {
@@ -35,77 +72,79 @@ impl Ctx<'_> {
                     .map(|(k, _, v)| (crate::azure::AzKey::Name(k.clone()), self.tr(v)))
                     .collect(),
             ),
-            ExprKind::Ref(name) => self.tr_ref(name, e.span),
-            ExprKind::GetAtt {
-                resource,
-                attribute,
-            } => self.tr_getatt(resource, attribute, e.span),
-            ExprKind::Sub(parts) => {
-                if let Some(url) = self.api_gateway_url(parts, e.span) {
-                    return url;
+            _ => self.tr_tf(e),
+        }
+    }
+
+    /// `Fn::Sub`: an API Gateway URL, an ARN that becomes a resource id, a dynamic
+    /// reference, or an interpolated string.
+    fn tr_sub(&mut self, parts: &[SubPart], span: Span) -> AzExpr {
+        if let Some(url) = self.api_gateway_url(parts, span) {
+            return url;
+        }
+        if let Some(id) = self.arn_to_id(parts, span) {
+            return id;
+        }
+        if let Some(d) = split_dynamic(parts) {
+            return self.dynamic(&d, span);
+        }
+        let mut out = Vec::new();
+        for p in parts {
+            match p {
+                SubPart::Lit(l) => out.push(Interp::Lit(l.clone())),
+                SubPart::Expr(x) => match self.tr(x) {
+                    AzExpr::Str(s) => out.push(Interp::Lit(s)),
+                    other => out.push(Interp::Expr(other)),
+                },
+            }
+        }
+        interp(out)
+    }
+
+    /// `Fn::Join`: a dynamic reference, an interpolated string when the separator is
+    /// literal and the items a list, else `join()`.
+    fn tr_join(&mut self, sep: &Expr, items: &Expr, span: Span) -> AzExpr {
+        if let (ExprKind::List(list), Some(sep_lit)) = (&items.kind, sep.literal_text()) {
+            let mut parts = Vec::new();
+            for (k, it) in list.iter().enumerate() {
+                if k > 0 && !sep_lit.is_empty() {
+                    parts.push(SubPart::Lit(sep_lit.clone()));
                 }
-                if let Some(id) = self.arn_to_id(parts, e.span) {
-                    return id;
+                match it.literal_text() {
+                    Some(t) => parts.push(SubPart::Lit(t)),
+                    None => parts.push(SubPart::Expr(it.clone())),
                 }
-                if let Some(d) = split_dynamic(parts) {
-                    return self.dynamic(&d, e.span);
-                }
+            }
+            if let Some(d) = split_dynamic(&parts) {
+                return self.dynamic(&d, span);
+            }
+        }
+        let sep_az = self.tr(sep);
+        match (&items.kind, sep_az.as_str()) {
+            (ExprKind::List(list), Some(sep_lit)) => {
                 let mut out = Vec::new();
-                for p in parts {
-                    match p {
-                        SubPart::Lit(l) => out.push(Interp::Lit(l.clone())),
-                        SubPart::Expr(x) => match self.tr(x) {
-                            AzExpr::Str(s) => out.push(Interp::Lit(s)),
-                            other => out.push(Interp::Expr(other)),
-                        },
+                for (i, it) in list.iter().enumerate() {
+                    if i > 0 && !sep_lit.is_empty() {
+                        out.push(Interp::Lit(sep_lit.to_string()));
+                    }
+                    match self.tr(it) {
+                        AzExpr::Str(s) => out.push(Interp::Lit(s)),
+                        AzExpr::Int(n) => out.push(Interp::Lit(n.to_string())),
+                        other => out.push(Interp::Expr(other)),
                     }
                 }
                 interp(out)
             }
-            ExprKind::Join { sep, items } => {
-                if let (ExprKind::List(list), Some(sep_lit)) = (&items.kind, sep.literal_text()) {
-                    let mut parts = Vec::new();
-                    for (k, it) in list.iter().enumerate() {
-                        if k > 0 && !sep_lit.is_empty() {
-                            parts.push(SubPart::Lit(sep_lit.clone()));
-                        }
-                        match it.literal_text() {
-                            Some(t) => parts.push(SubPart::Lit(t)),
-                            None => parts.push(SubPart::Expr(it.clone())),
-                        }
-                    }
-                    if let Some(d) = split_dynamic(&parts) {
-                        return self.dynamic(&d, e.span);
-                    }
-                }
-                let sep_az = self.tr(sep);
-                match (&items.kind, sep_az.as_str()) {
-                    (ExprKind::List(list), Some(sep_lit)) => {
-                        let mut out = Vec::new();
-                        for (i, it) in list.iter().enumerate() {
-                            if i > 0 && !sep_lit.is_empty() {
-                                out.push(Interp::Lit(sep_lit.to_string()));
-                            }
-                            match self.tr(it) {
-                                AzExpr::Str(s) => out.push(Interp::Lit(s)),
-                                AzExpr::Int(n) => out.push(Interp::Lit(n.to_string())),
-                                other => out.push(Interp::Expr(other)),
-                            }
-                        }
-                        interp(out)
-                    }
-                    _ => {
-                        let items = self.tr(items);
-                        AzExpr::call("join", vec![items, sep_az])
-                    }
-                }
+            _ => {
+                let items = self.tr(items);
+                AzExpr::call("join", vec![items, sep_az])
             }
-            ExprKind::Select { index, list } => self.tr_select(index, list),
-            ExprKind::Split { sep, source } => {
-                let s = self.tr(source);
-                let d = self.tr(sep);
-                AzExpr::call("split", vec![s, d])
-            }
+        }
+    }
+
+    /// Condition functions: `Fn::If`, `Fn::Equals`, `Fn::And`, `Fn::Or`, `Fn::Not`, `Condition`.
+    fn tr_logic(&mut self, e: &Expr) -> AzExpr {
+        match &e.kind {
             ExprKind::If { cond, then, other } => {
                 let c = self.condition_ref(cond);
                 let a = self.tr(then);
@@ -132,6 +171,19 @@ impl Ctx<'_> {
             }
             ExprKind::Not(a) => AzExpr::Not(bx(self.tr(a))),
             ExprKind::Condition(c) => self.condition_ref(c),
+            _ => self.tr_tf(e),
+        }
+    }
+
+    /// The other intrinsic functions: `Fn::Split`, `Fn::FindInMap`, `Fn::ImportValue`,
+    /// `Fn::GetAZs`, `Fn::Base64`, `Fn::Cidr`, `Fn::Length`, `Fn::ToJsonString`.
+    fn tr_function(&mut self, e: &Expr) -> AzExpr {
+        match &e.kind {
+            ExprKind::Split { sep, source } => {
+                let s = self.tr(source);
+                let d = self.tr(sep);
+                AzExpr::call("split", vec![s, d])
+            }
             ExprKind::FindInMap {
                 map, top, second, ..
             } => {
@@ -164,8 +216,6 @@ impl Ctx<'_> {
                 let v = self.tr(x);
                 AzExpr::call("string", vec![v])
             }
-            ExprKind::Dynamic(d) => self.dynamic(d, e.span),
-            ExprKind::Opaque(what) => self.placeholder(&format!("opaque {what}"), what, e.span),
             _ => self.tr_tf(e),
         }
     }

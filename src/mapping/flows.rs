@@ -382,76 +382,102 @@ fn az_protos(e: Option<&AzExpr>) -> Vec<Proto> {
 
 /// The NSG's rules in one direction, in priority order, then Azure's defaults.
 fn azure_rules(rules: &[AzExpr], inbound: bool, asgs: &BTreeMap<String, String>) -> Vec<Rule> {
-    let dir = if inbound { "Inbound" } else { "Outbound" };
     let mut custom: Vec<(i64, Rule)> = Vec::new();
     for r in rules {
-        let Some(p) = r.get("properties") else {
-            continue;
-        };
-        if az_str(p.get("direction")).is_some_and(|d| !d.eq_ignore_ascii_case(dir)) {
-            continue;
-        }
-        let allow = !az_str(p.get("access")).is_some_and(|a| a.eq_ignore_ascii_case("Deny"));
-        let (peer_key, peers_key, peer_asg, local_key, locals_key, local_asg) = if inbound {
-            (
-                "sourceAddressPrefix",
-                "sourceAddressPrefixes",
-                "sourceApplicationSecurityGroups",
-                "destinationAddressPrefix",
-                "destinationAddressPrefixes",
-                "destinationApplicationSecurityGroups",
-            )
-        } else {
-            (
-                "destinationAddressPrefix",
-                "destinationAddressPrefixes",
-                "destinationApplicationSecurityGroups",
-                "sourceAddressPrefix",
-                "sourceAddressPrefixes",
-                "sourceApplicationSecurityGroups",
-            )
-        };
-        let mut peers = az_peer(p.get(peer_key));
-        peers.extend(az_peer(p.get(peers_key)));
-        peers.extend(asg_list(p.get(peer_asg), asgs));
-        // The protected interface's end: an allow rule is assumed to match it
-        // (over-approximating what Azure admits); a deny rule only when it names
-        // every address, so nothing it might miss is counted as denied.
-        let local_any = [local_key, locals_key]
-            .iter()
-            .any(|k| az_str(p.get(k)).is_some_and(|s| s == "*" || s == "VirtualNetwork"))
-            || (p.get(local_key).is_none()
-                && p.get(locals_key).is_none()
-                && p.get(local_asg).is_none());
-        let local_ok = allow || local_any;
-        let source_ports_all = az_str(p.get("sourcePortRange")).is_none_or(|s| s == "*");
-        let local_ok = local_ok && (allow || source_ports_all);
-        let priority = match p.get("priority") {
-            Some(AzExpr::Int(n)) => *n,
-            _ => 100,
-        };
-        let name = az_str(r.get("name")).unwrap_or("rule").to_string();
-        let protos = az_protos(p.get("protocol"));
-        for port in az_ports(p.get("destinationPortRange")).into_iter().chain(
-            az_ports(p.get("destinationPortRanges"))
-                .into_iter()
-                .skip(usize::from(p.get("destinationPortRanges").is_none())),
-        ) {
-            for peer in &peers {
-                custom.push((
-                    priority,
-                    Rule {
-                        protos: protos.clone(),
-                        ports: port.clone(),
-                        peer: peer.clone(),
-                        allow,
-                        local_ok,
-                        name: name.clone(),
-                    },
-                ));
-            }
+        custom.extend(custom_rule(r, inbound, asgs));
+    }
+    custom.extend(default_rules(inbound));
+    // Stable: rules of one priority keep their order (Azure rejects duplicates).
+    custom.sort_by_key(|(p, _)| *p);
+    let out: Vec<Rule> = custom.into_iter().map(|(_, r)| r).collect();
+    out
+}
+
+/// One NSG security rule in direction `inbound` → a rule per destination port range
+/// and peer, with its priority; none for a rule of the other direction.
+fn custom_rule(r: &AzExpr, inbound: bool, asgs: &BTreeMap<String, String>) -> Vec<(i64, Rule)> {
+    let dir = if inbound { "Inbound" } else { "Outbound" };
+    let mut custom = Vec::new();
+    let Some(p) = r.get("properties") else {
+        return custom;
+    };
+    if az_str(p.get("direction")).is_some_and(|d| !d.eq_ignore_ascii_case(dir)) {
+        return custom;
+    }
+    let allow = !az_str(p.get("access")).is_some_and(|a| a.eq_ignore_ascii_case("Deny"));
+    let [
+        peer_key,
+        peers_key,
+        peer_asg,
+        local_key,
+        locals_key,
+        local_asg,
+    ] = rule_ends(inbound);
+    let mut peers = az_peer(p.get(peer_key));
+    peers.extend(az_peer(p.get(peers_key)));
+    peers.extend(asg_list(p.get(peer_asg), asgs));
+    // The protected interface's end: an allow rule is assumed to match it
+    // (over-approximating what Azure admits); a deny rule only when it names
+    // every address, so nothing it might miss is counted as denied.
+    let local_any = [local_key, locals_key]
+        .iter()
+        .any(|k| az_str(p.get(k)).is_some_and(|s| s == "*" || s == "VirtualNetwork"))
+        || (p.get(local_key).is_none()
+            && p.get(locals_key).is_none()
+            && p.get(local_asg).is_none());
+    let local_ok = allow || local_any;
+    let source_ports_all = az_str(p.get("sourcePortRange")).is_none_or(|s| s == "*");
+    let local_ok = local_ok && (allow || source_ports_all);
+    let priority = match p.get("priority") {
+        Some(AzExpr::Int(n)) => *n,
+        _ => 100,
+    };
+    let name = az_str(r.get("name")).unwrap_or("rule").to_string();
+    let protos = az_protos(p.get("protocol"));
+    for port in az_ports(p.get("destinationPortRange")).into_iter().chain(
+        az_ports(p.get("destinationPortRanges"))
+            .into_iter()
+            .skip(usize::from(p.get("destinationPortRanges").is_none())),
+    ) {
+        for peer in &peers {
+            custom.push((
+                priority,
+                Rule {
+                    protos: protos.clone(),
+                    ports: port.clone(),
+                    peer: peer.clone(),
+                    allow,
+                    local_ok,
+                    name: name.clone(),
+                },
+            ));
         }
     }
+    custom
+}
+
+/// The keys of a rule's peer end (prefix, prefixes, ASGs), then of its local end.
+fn rule_ends(inbound: bool) -> [&'static str; 6] {
+    let source = [
+        "sourceAddressPrefix",
+        "sourceAddressPrefixes",
+        "sourceApplicationSecurityGroups",
+    ];
+    let destination = [
+        "destinationAddressPrefix",
+        "destinationAddressPrefixes",
+        "destinationApplicationSecurityGroups",
+    ];
+    let (peer, local) = if inbound {
+        (source, destination)
+    } else {
+        (destination, source)
+    };
+    [peer[0], peer[1], peer[2], local[0], local[1], local[2]]
+}
+
+/// Azure's default rules of an NSG in one direction, with their priorities.
+fn default_rules(inbound: bool) -> Vec<(i64, Rule)> {
     let default = |peer: Peer, allow: bool, name: &str| Rule {
         protos: PROTOS.to_vec(),
         ports: Ports::All,
@@ -461,34 +487,34 @@ fn azure_rules(rules: &[AzExpr], inbound: bool, asgs: &BTreeMap<String, String>)
         name: name.into(),
     };
     if inbound {
-        custom.push((
-            65000,
-            default(Peer::VirtualNetwork, true, "AllowVnetInBound"),
-        ));
-        custom.push((
-            65001,
-            default(
-                Peer::AzureLoadBalancer,
-                true,
-                "AllowAzureLoadBalancerInBound",
+        vec![
+            (
+                65000,
+                default(Peer::VirtualNetwork, true, "AllowVnetInBound"),
             ),
-        ));
-        custom.push((65500, default(Peer::Any, false, "DenyAllInBound")));
+            (
+                65001,
+                default(
+                    Peer::AzureLoadBalancer,
+                    true,
+                    "AllowAzureLoadBalancerInBound",
+                ),
+            ),
+            (65500, default(Peer::Any, false, "DenyAllInBound")),
+        ]
     } else {
-        custom.push((
-            65000,
-            default(Peer::VirtualNetwork, true, "AllowVnetOutBound"),
-        ));
-        custom.push((
-            65001,
-            default(Peer::Internet, true, "AllowInternetOutBound"),
-        ));
-        custom.push((65500, default(Peer::Any, false, "DenyAllOutBound")));
+        vec![
+            (
+                65000,
+                default(Peer::VirtualNetwork, true, "AllowVnetOutBound"),
+            ),
+            (
+                65001,
+                default(Peer::Internet, true, "AllowInternetOutBound"),
+            ),
+            (65500, default(Peer::Any, false, "DenyAllOutBound")),
+        ]
     }
-    // Stable: rules of one priority keep their order (Azure rejects duplicates).
-    custom.sort_by_key(|(p, _)| *p);
-    let out: Vec<Rule> = custom.into_iter().map(|(_, r)| r).collect();
-    out
 }
 
 /// The points at which the two rule sets are compared.

@@ -117,8 +117,53 @@ struct RuleCx {
     names: BTreeSet<String>,
 }
 
+/// One security group rule → an NSG security rule; `None` (with a decision) when it
+/// is left out.
 fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr> {
     let id = cx.t.resources[owner].id.clone();
+    let proto = rule_protocol(cx, &id, e)?;
+    let peer = rule_peer(cx, &id, e, rc.inbound)?;
+    if !valid_rule(cx, &id, e, proto) {
+        return None;
+    }
+    let port = port_range(cx, e, proto);
+    if icmp_type_filter(cx, &id, e, proto) {
+        return None;
+    }
+    let name = rule_name(rc, proto, &port);
+    let mut props = vec![
+        ("priority", AzExpr::Int(rc.priority)),
+        (
+            "direction",
+            AzExpr::str(if rc.inbound { "Inbound" } else { "Outbound" }),
+        ),
+        ("access", AzExpr::str("Allow")),
+        ("protocol", AzExpr::str(proto)),
+    ];
+    rc.priority += 10;
+    if rc.inbound {
+        props.push(peer);
+        props.push(("sourcePortRange", AzExpr::str("*")));
+        props.push(("destinationAddressPrefix", AzExpr::str("*")));
+        props.push(("destinationPortRange", port));
+    } else {
+        props.push(("sourceAddressPrefix", AzExpr::str("*")));
+        props.push(("sourcePortRange", AzExpr::str("*")));
+        props.push(peer);
+        props.push(("destinationPortRange", port));
+    }
+    if let Some(d) = e.get("Description") {
+        let d = cx.tr(d);
+        props.push(("description", d));
+    }
+    Some(AzExpr::obj(vec![
+        ("name", AzExpr::Str(name)),
+        ("properties", AzExpr::obj(props)),
+    ]))
+}
+
+/// The NSG protocol of a rule; `None` (with a decision) for one NSGs cannot match.
+fn rule_protocol(cx: &mut Ctx, id: &str, e: &Expr) -> Option<&'static str> {
     let Some(proto) = protocol(e.get("IpProtocol")) else {
         let p = e
             .get("IpProtocol")
@@ -126,7 +171,7 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
             .unwrap_or_default();
         cx.decide(
             "nsg-protocol",
-            Some((&id, e.span)),
+            Some((id, e.span)),
             &format!("{id}: protocol {p} has no NSG equivalent"),
             "NSG rules match TCP, UDP, ICMP, ESP, AH or any protocol.",
             &format!("The rule for protocol {p} is left out, which narrows access rather than widening it."),
@@ -135,7 +180,13 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
         cx.floor_status("partial");
         return None;
     };
-    let (peer_cidr, peer_cidr6, peer_sg, peer_list) = if rc.inbound {
+    Some(proto)
+}
+
+/// The rule's peer property (address prefix or application security groups); `None`
+/// when the rule is left out (a decision says why, unless it names no peer).
+fn rule_peer(cx: &mut Ctx, id: &str, e: &Expr, inbound: bool) -> Option<(&'static str, AzExpr)> {
+    let (peer_cidr, peer_cidr6, peer_sg, peer_list) = if inbound {
         (
             "CidrIp",
             "CidrIpv6",
@@ -150,13 +201,12 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
             "DestinationPrefixListId",
         )
     };
-    let mut peer: Vec<(&str, AzExpr)> = Vec::new();
-    let prefix_key = if rc.inbound {
+    let prefix_key = if inbound {
         "sourceAddressPrefix"
     } else {
         "destinationAddressPrefix"
     };
-    let asg_key = if rc.inbound {
+    let asg_key = if inbound {
         "sourceApplicationSecurityGroups"
     } else {
         "destinationApplicationSecurityGroups"
@@ -169,63 +219,68 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
             }
             other => other,
         };
-        peer.push((prefix_key, v));
+        Some((prefix_key, v))
     } else if let Some(sg) = e.get(peer_sg).or(e.get("SourceSecurityGroupName")) {
-        match cx
-            .referenced_resource(sg)
-            .filter(|j| cx.t.resources[*j].ty == "AWS::EC2::SecurityGroup")
-        {
-            Some(j) => {
-                let asg = asg_for(cx, j);
-                peer.push((
-                    asg_key,
-                    AzExpr::Array(vec![AzExpr::obj(vec![("id", AzExpr::path(&asg, "id"))])]),
-                ));
-                cx.decide(
-                    "nsg-sg-reference",
-                    Some((&id, e.span)),
-                    &format!("{id}: a rule admits members of {}", cx.t.resources[j].id),
-                    "Security group rules can name another group as the peer; NSG rules name application security groups (ASGs), which only VM network interfaces can join.",
-                    &format!("The peer becomes the application security group `{asg}`; VM NICs of {} join it.", cx.t.resources[j].id),
-                    "PaaS services (functions, databases) cannot join an ASG: give them a subnet and use its prefix instead.",
-                );
-            }
-            None => {
-                let what = format!(
-                    "security group {}",
-                    sg.literal_text()
-                        .unwrap_or_else(|| "from outside the template".into())
-                );
-                cx.decide(
-                    "nsg-external-peer",
-                    Some((&id, e.span)),
-                    &format!("{id}: a rule names a security group outside the template"),
-                    &format!("The rule's peer is {what}, which this template does not declare."),
-                    "The rule is left out, which narrows access rather than widening it.",
-                    "Add a rule with the peer's address prefix or application security group by hand.",
-                );
-                cx.floor_status("partial");
-                return None;
-            }
-        }
+        security_group_peer(cx, id, e, sg).map(|v| (asg_key, v))
     } else if e.get(peer_list).is_some() {
         cx.decide(
             "nsg-prefix-list",
-            Some((&id, e.span)),
+            Some((id, e.span)),
             &format!("{id}: a rule uses a managed prefix list"),
             "AWS managed prefix lists have no NSG equivalent; Azure uses service tags for Microsoft services.",
             "The rule is left out, which narrows access rather than widening it.",
             "Add a rule with the matching service tag (e.g. `Storage`) or address prefixes.",
         );
         cx.floor_status("partial");
-        return None;
+        None
     } else {
-        return None;
+        None
     }
-    if !valid_rule(cx, &id, e, proto) {
-        return None;
+}
+
+/// A peer security group → the list holding its application security group; `None`
+/// (with a decision) for a group outside the template.
+fn security_group_peer(cx: &mut Ctx, id: &str, e: &Expr, sg: &Expr) -> Option<AzExpr> {
+    match cx
+        .referenced_resource(sg)
+        .filter(|j| cx.t.resources[*j].ty == "AWS::EC2::SecurityGroup")
+    {
+        Some(j) => {
+            let asg = asg_for(cx, j);
+            let v = AzExpr::Array(vec![AzExpr::obj(vec![("id", AzExpr::path(&asg, "id"))])]);
+            cx.decide(
+                "nsg-sg-reference",
+                Some((id, e.span)),
+                &format!("{id}: a rule admits members of {}", cx.t.resources[j].id),
+                "Security group rules can name another group as the peer; NSG rules name application security groups (ASGs), which only VM network interfaces can join.",
+                &format!("The peer becomes the application security group `{asg}`; VM NICs of {} join it.", cx.t.resources[j].id),
+                "PaaS services (functions, databases) cannot join an ASG: give them a subnet and use its prefix instead.",
+            );
+            Some(v)
+        }
+        None => {
+            let what = format!(
+                "security group {}",
+                sg.literal_text()
+                    .unwrap_or_else(|| "from outside the template".into())
+            );
+            cx.decide(
+                "nsg-external-peer",
+                Some((id, e.span)),
+                &format!("{id}: a rule names a security group outside the template"),
+                &format!("The rule's peer is {what}, which this template does not declare."),
+                "The rule is left out, which narrows access rather than widening it.",
+                "Add a rule with the peer's address prefix or application security group by hand.",
+            );
+            cx.floor_status("partial");
+            None
+        }
     }
-    let port = port_range(cx, e, proto);
+}
+
+/// True (with a decision) when an ICMP rule admits a single ICMP type, which NSG rules
+/// cannot express: the rule is left out.
+fn icmp_type_filter(cx: &mut Ctx, id: &str, e: &Expr, proto: &str) -> bool {
     if proto == "Icmp"
         && e.get("FromPort")
             .and_then(|f| f.literal_i64())
@@ -233,17 +288,22 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
     {
         cx.decide(
             "nsg-icmp-type",
-            Some((&id, e.span)),
+            Some((id, e.span)),
             &format!("{id}: ICMP type filter"),
             "Security groups can admit single ICMP types; NSG rules match all ICMP types or none.",
             "The rule is left out, which narrows access rather than widening it (an NSG rule for ICMP would admit every ICMP type from that peer).",
             "ICMP of the listed type (e.g. echo requests, or \"fragmentation needed\" for path MTU discovery) is denied until an all-ICMP rule is added by hand, if admitting every ICMP type is acceptable.",
         );
         cx.floor_status("partial");
-        return None;
+        return true;
     }
+    false
+}
+
+/// The rule's name, `allow-{protocol}-{ports}-{direction}`, made unique in its group.
+fn rule_name(rc: &mut RuleCx, proto: &str, port: &AzExpr) -> String {
     let dir = if rc.inbound { "inbound" } else { "outbound" };
-    let port_label = match &port {
+    let port_label = match port {
         AzExpr::Str(s) if s != "*" => s.clone(),
         AzExpr::Str(_) => "any".into(),
         // A port set at deployment: named after its parameter.
@@ -263,35 +323,7 @@ fn rule(cx: &mut Ctx, owner: usize, e: &Expr, rc: &mut RuleCx) -> Option<AzExpr>
         name = format!("{base}-{n}");
         n += 1;
     }
-    let mut props = vec![
-        ("priority", AzExpr::Int(rc.priority)),
-        (
-            "direction",
-            AzExpr::str(if rc.inbound { "Inbound" } else { "Outbound" }),
-        ),
-        ("access", AzExpr::str("Allow")),
-        ("protocol", AzExpr::str(proto)),
-    ];
-    rc.priority += 10;
-    if rc.inbound {
-        props.extend(peer);
-        props.push(("sourcePortRange", AzExpr::str("*")));
-        props.push(("destinationAddressPrefix", AzExpr::str("*")));
-        props.push(("destinationPortRange", port));
-    } else {
-        props.push(("sourceAddressPrefix", AzExpr::str("*")));
-        props.push(("sourcePortRange", AzExpr::str("*")));
-        props.extend(peer);
-        props.push(("destinationPortRange", port));
-    }
-    if let Some(d) = e.get("Description") {
-        let d = cx.tr(d);
-        props.push(("description", d));
-    }
-    Some(AzExpr::obj(vec![
-        ("name", AzExpr::Str(name)),
-        ("properties", AzExpr::obj(props)),
-    ]))
+    name
 }
 
 /// Checks a rule's literal ports and address prefixes; an invalid one is a located

@@ -3,6 +3,7 @@
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzOutput, AzParam, AzVar};
 use crate::model::expr::{Expr, ExprKind};
+use crate::model::template::Parameter;
 
 fn bicep_type(cfn: &str, default: Option<&Expr>) -> &'static str {
     if cfn.starts_with("List<")
@@ -55,109 +56,18 @@ pub fn declare(cx: &mut Ctx) {
         cx.subject = Some(p.name.clone());
         let sym = cx.syms.alloc(&p.name);
         cx.param_syms.insert(p.name.clone(), sym.clone());
-        let ty = bicep_type(&p.ty, p.default.as_ref());
-        let mut ap = AzParam::new(sym.clone(), ty);
-        if cx.t.tf.is_some() {
-            // Terraform defaults are typed values (lists of objects, maps): translated as they are.
-            ap.tf_name = Some(p.name.clone());
-            ap.tf_type = p.tf_type.clone();
-            ap.default = p.default.as_ref().map(|d| cx.tr(d));
-            ap.allowed = p.allowed_values.iter().map(|v| cx.tr(v)).collect();
-        } else {
-            // Terraform output names the variable after the parameter, not the Bicep symbol
-            // (`Environment` → `environment`, not `environment2`).
-            ap.tf_name = Some(crate::names::snake(&p.name));
-            ap.default = p.default.as_ref().map(|d| value_as(ty, d));
-            ap.allowed = p
-                .allowed_values
-                .iter()
-                .map(|v| value_as(if ty == "array" { "string" } else { ty }, v))
-                .collect();
-        }
-        if ty == "string" {
-            ap.min_length = p.min_length;
-            ap.max_length = p.max_length;
-        }
-        if ty == "int" {
-            ap.min_value = p.min_value;
-            ap.max_value = p.max_value;
-        }
-        ap.secure = p.no_echo;
+        let mut ap = param_values(cx, p, sym);
         // A secret's default would sit in the Bicep file and the deployment history.
         // (A parameter found to carry a secret keeps only an empty default: its literal
         // value, if any, was taken out before mapping.)
         let promoted = p.secret.as_ref().is_some_and(|s| s.promoted);
         let dropped_secret_default = p.no_echo && !promoted && ap.default.take().is_some();
-        let mut desc = p.description.clone().unwrap_or_default().trim().to_string();
-        if let Some(pat) = &p.allowed_pattern {
-            if !desc.is_empty() && !desc.ends_with('.') {
-                desc.push('.');
-            }
-            desc = format!("{desc} Must match {pat}").trim().to_string();
-            cx.template_decision(
-                "allowed-pattern",
-                "AllowedPattern is not enforced by Bicep",
-                "CloudFormation checks a parameter against `AllowedPattern` before deploying; Bicep has no pattern decorator.",
-                "The pattern moves into the parameter's description.",
-                "Validate the value in the pipeline that deploys, or accept any string.",
-                p.span,
-            );
-        }
-        if p.ty != "String"
-            && p.ty != "Number"
-            && p.ty != "Bool"
-            && p.ty != "Object"
-            && p.ty != "CommaDelimitedList"
-            && !p.ty.starts_with("List<Number")
-        {
-            desc = format!("{desc} (was {})", p.ty).trim().to_string();
-            special_type_decision(cx, &p.ty, p.span);
-        }
+        let desc = param_description(cx, p);
         if !desc.is_empty() {
             ap.description = Some(desc);
         }
-        let kind = if cx.t.tf.is_some() {
-            "sensitive variable"
-        } else {
-            "secret parameter"
-        };
-        match &p.secret {
-            Some(crate::model::template::SecretOrigin {
-                stands_for: Some((_, what)),
-                ..
-            }) => {
-                ap.required_reason = Some(format!(
-                    "stands in for the literal secret {what} (not copied)"
-                ));
-            }
-            Some(origin) if !origin.literals.is_empty() => {
-                let which: Vec<&str> = origin.literals.iter().map(|(_, w)| w.as_str()).collect();
-                ap.required_reason = Some(format!(
-                    "{kind} {} (its {} is not copied)",
-                    p.name,
-                    which.join(" and ")
-                ));
-            }
-            Some(origin) if origin.dropped_default => {
-                ap.required_reason = Some(format!(
-                    "{kind} {} (its default is not carried over)",
-                    p.name
-                ));
-            }
-            Some(_) if p.default.is_none() => {
-                ap.required_reason = Some(format!("{kind} {} has no default", p.name));
-            }
-            Some(_) => {}
-            None if dropped_secret_default => {
-                ap.required_reason = Some(format!(
-                    "NoEcho parameter {} (its default is not carried over)",
-                    p.name
-                ));
-            }
-            None if p.default.is_none() => {
-                ap.required_reason = Some(format!("template parameter {} has no default", p.name));
-            }
-            None => {}
+        if let Some(reason) = required_reason(cx, p, dropped_secret_default) {
+            ap.required_reason = Some(reason);
         }
         // Parameters made for literal secrets, or promoted, have decisions of their own.
         if p.no_echo
@@ -177,6 +87,109 @@ pub fn declare(cx: &mut Ctx) {
         cx.module.params.push(ap);
     }
     cx.subject = None;
+}
+
+/// The parameter `sym` with its type, default, allowed values, bounds and secure flag.
+fn param_values(cx: &mut Ctx, p: &Parameter, sym: String) -> AzParam {
+    let ty = bicep_type(&p.ty, p.default.as_ref());
+    let mut ap = AzParam::new(sym, ty);
+    if cx.t.tf.is_some() {
+        // Terraform defaults are typed values (lists of objects, maps): translated as they are.
+        ap.tf_name = Some(p.name.clone());
+        ap.tf_type = p.tf_type.clone();
+        ap.default = p.default.as_ref().map(|d| cx.tr(d));
+        ap.allowed = p.allowed_values.iter().map(|v| cx.tr(v)).collect();
+    } else {
+        // Terraform output names the variable after the parameter, not the Bicep symbol
+        // (`Environment` → `environment`, not `environment2`).
+        ap.tf_name = Some(crate::names::snake(&p.name));
+        ap.default = p.default.as_ref().map(|d| value_as(ty, d));
+        ap.allowed = p
+            .allowed_values
+            .iter()
+            .map(|v| value_as(if ty == "array" { "string" } else { ty }, v))
+            .collect();
+    }
+    if ty == "string" {
+        ap.min_length = p.min_length;
+        ap.max_length = p.max_length;
+    }
+    if ty == "int" {
+        ap.min_value = p.min_value;
+        ap.max_value = p.max_value;
+    }
+    ap.secure = p.no_echo;
+    ap
+}
+
+/// The parameter's description, with its `AllowedPattern` and special AWS type (each
+/// with its decision); empty when there is none.
+fn param_description(cx: &mut Ctx, p: &Parameter) -> String {
+    let mut desc = p.description.clone().unwrap_or_default().trim().to_string();
+    if let Some(pat) = &p.allowed_pattern {
+        if !desc.is_empty() && !desc.ends_with('.') {
+            desc.push('.');
+        }
+        desc = format!("{desc} Must match {pat}").trim().to_string();
+        cx.template_decision(
+            "allowed-pattern",
+            "AllowedPattern is not enforced by Bicep",
+            "CloudFormation checks a parameter against `AllowedPattern` before deploying; Bicep has no pattern decorator.",
+            "The pattern moves into the parameter's description.",
+            "Validate the value in the pipeline that deploys, or accept any string.",
+            p.span,
+        );
+    }
+    if p.ty != "String"
+        && p.ty != "Number"
+        && p.ty != "Bool"
+        && p.ty != "Object"
+        && p.ty != "CommaDelimitedList"
+        && !p.ty.starts_with("List<Number")
+    {
+        desc = format!("{desc} (was {})", p.ty).trim().to_string();
+        special_type_decision(cx, &p.ty, p.span);
+    }
+    desc
+}
+
+/// Why the parameter must be supplied (a secret's value left out, no default), if it must.
+fn required_reason(cx: &Ctx, p: &Parameter, dropped_secret_default: bool) -> Option<String> {
+    let kind = if cx.t.tf.is_some() {
+        "sensitive variable"
+    } else {
+        "secret parameter"
+    };
+    match &p.secret {
+        Some(crate::model::template::SecretOrigin {
+            stands_for: Some((_, what)),
+            ..
+        }) => Some(format!(
+            "stands in for the literal secret {what} (not copied)"
+        )),
+        Some(origin) if !origin.literals.is_empty() => {
+            let which: Vec<&str> = origin.literals.iter().map(|(_, w)| w.as_str()).collect();
+            Some(format!(
+                "{kind} {} (its {} is not copied)",
+                p.name,
+                which.join(" and ")
+            ))
+        }
+        Some(origin) if origin.dropped_default => Some(format!(
+            "{kind} {} (its default is not carried over)",
+            p.name
+        )),
+        Some(_) if p.default.is_none() => Some(format!("{kind} {} has no default", p.name)),
+        Some(_) => None,
+        None if dropped_secret_default => Some(format!(
+            "NoEcho parameter {} (its default is not carried over)",
+            p.name
+        )),
+        None if p.default.is_none() => {
+            Some(format!("template parameter {} has no default", p.name))
+        }
+        None => None,
+    }
 }
 
 fn special_type_decision(cx: &mut Ctx, ty: &str, span: crate::source::Span) {

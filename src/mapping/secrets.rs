@@ -566,6 +566,19 @@ fn split_text(s: &str, f: &Finder, span: Span) -> Vec<SubPart> {
 
 /// Replaces the literal secrets of `t` by secure parameters (see the module comment).
 pub fn extract(t: &mut Template) {
+    let mut f = new_finder(t);
+    take_resource_literals(t, &mut f);
+    take_local_and_module_literals(t, &mut f);
+    secure_parameters(t, &mut f);
+    t.parameters.append(&mut f.new_params);
+    if f.texts.is_empty() && f.by_span.is_empty() {
+        return;
+    }
+    scrub_copies(t, &f);
+}
+
+/// A finder that knows the names the template's parameters and resources already use.
+fn new_finder(t: &Template) -> Finder {
     let terraform = t.tf.is_some();
     let mut taken: BTreeSet<String> = BTreeSet::new();
     for p in &t.parameters {
@@ -574,7 +587,7 @@ pub fn extract(t: &mut Template) {
     for r in &t.resources {
         taken.insert(r.id.to_ascii_lowercase());
     }
-    let mut f = Finder {
+    Finder {
         terraform,
         taken,
         by_span: BTreeMap::new(),
@@ -591,7 +604,11 @@ pub fn extract(t: &mut Template) {
                     .collect()
             })
             .unwrap_or_default(),
-    };
+    }
+}
+
+/// Takes the literal secrets out of the resources' properties.
+fn take_resource_literals(t: &mut Template, f: &mut Finder) {
     for r in &mut t.resources {
         let owner = r.id.clone();
         let mut path = Vec::new();
@@ -621,6 +638,10 @@ pub fn extract(t: &mut Template) {
         }
         f.scan(&mut r.properties, &owner, &mut path);
     }
+}
+
+/// Takes the literal secrets out of the locals, the module inputs and the passthrough blocks.
+fn take_local_and_module_literals(t: &mut Template, f: &mut Finder) {
     for l in &mut t.locals {
         let owner = format!("local.{}", l.name);
         if is_secret_name(&l.name) && f.take(&mut l.value, &owner, &[], &l.name.clone()) {
@@ -644,7 +665,11 @@ pub fn extract(t: &mut Template) {
             f.scan_pass(&mut p.body, &owner, &mut Vec::new());
         }
     }
-    // Parameters that carry a secret: their literal values are left out.
+}
+
+/// Parameters that carry a secret: their literal values (default, allowed values,
+/// `terraform.tfvars` value) are left out and each is marked secure.
+fn secure_parameters(t: &mut Template, f: &mut Finder) {
     let mut tfvars =
         t.tf.as_mut()
             .map(|i| std::mem::take(&mut i.tfvars))
@@ -659,97 +684,101 @@ pub fn extract(t: &mut Template) {
         if !(p.no_echo || named || used) {
             continue;
         }
-        let mut origin = SecretOrigin {
-            promoted: !p.no_echo,
-            ..Default::default()
-        };
-        if let Some(d) = p.default.take() {
-            let empty = scalar_text(&d).is_some_and(|s| s.is_empty());
-            if is_constant(&d)
-                && !matches!(d.kind, ExprKind::Null)
-                && scalar_text(&d).is_none_or(|s| is_secret_text(&s))
-            {
-                origin.literals.push((d.span, "default".into()));
-                f.remember_texts(&d, &p.name);
-            } else if !origin.promoted || empty {
-                // Not a secret's value: a NoEcho parameter's default is dropped when it is
-                // declared; `default = ""` keeps an optional secret optional.
-                p.default = Some(d);
-            } else {
-                origin.dropped_default = true;
-            }
-        }
-        p.no_echo = true;
-        if !p.allowed_values.is_empty() {
-            let first = p.allowed_values[0].span;
-            for v in std::mem::take(&mut p.allowed_values) {
-                f.remember_texts(&v, &p.name);
-            }
-            origin.literals.push((first, "allowed values".into()));
-        }
-        tfvars.retain(|(k, v)| {
-            if *k != p.name {
-                return true;
-            }
-            if scalar_text(v).is_none_or(|s| is_secret_text(&s))
-                && !matches!(v.kind, ExprKind::Null)
-            {
-                origin
-                    .literals
-                    .push((v.span, "terraform.tfvars value".into()));
-                f.remember_texts(v, &p.name);
-            }
-            false
-        });
-        if origin.promoted || !origin.literals.is_empty() || origin.dropped_default {
-            p.secret = Some(origin);
-        }
+        secure_parameter(p, f, &mut tfvars);
     }
     if let Some(info) = t.tf.as_mut() {
         info.tfvars = tfvars;
     }
-    t.parameters.append(&mut f.new_params);
-    if f.texts.is_empty() && f.by_span.is_empty() {
-        return;
+}
+
+/// Marks one parameter that carries a secret secure and records where its literals were.
+fn secure_parameter(p: &mut Parameter, f: &mut Finder, tfvars: &mut Vec<(String, Expr)>) {
+    let mut origin = SecretOrigin {
+        promoted: !p.no_echo,
+        ..Default::default()
+    };
+    if let Some(d) = p.default.take() {
+        let empty = scalar_text(&d).is_some_and(|s| s.is_empty());
+        if is_constant(&d)
+            && !matches!(d.kind, ExprKind::Null)
+            && scalar_text(&d).is_none_or(|s| is_secret_text(&s))
+        {
+            origin.literals.push((d.span, "default".into()));
+            f.remember_texts(&d, &p.name);
+        } else if !origin.promoted || empty {
+            // Not a secret's value: a NoEcho parameter's default is dropped when it is
+            // declared; `default = ""` keeps an optional secret optional.
+            p.default = Some(d);
+        } else {
+            origin.dropped_default = true;
+        }
     }
-    // Copies: a Terraform attribute that repeats a secret argument, a SAM global, a
-    // connection string that spells the password out.
+    p.no_echo = true;
+    if !p.allowed_values.is_empty() {
+        let first = p.allowed_values[0].span;
+        for v in std::mem::take(&mut p.allowed_values) {
+            f.remember_texts(&v, &p.name);
+        }
+        origin.literals.push((first, "allowed values".into()));
+    }
+    tfvars.retain(|(k, v)| {
+        if *k != p.name {
+            return true;
+        }
+        if scalar_text(v).is_none_or(|s| is_secret_text(&s)) && !matches!(v.kind, ExprKind::Null) {
+            origin
+                .literals
+                .push((v.span, "terraform.tfvars value".into()));
+            f.remember_texts(v, &p.name);
+        }
+        false
+    });
+    if origin.promoted || !origin.literals.is_empty() || origin.dropped_default {
+        p.secret = Some(origin);
+    }
+}
+
+/// Copies: a Terraform attribute that repeats a secret argument, a SAM global, a
+/// connection string that spells the password out; each is replaced by its parameter.
+fn scrub_copies(t: &mut Template, f: &Finder) {
     for r in &mut t.resources {
-        scrub(&mut r.properties, &f);
+        scrub(&mut r.properties, f);
     }
     for o in &mut t.outputs {
-        scrub(&mut o.value, &f);
+        scrub(&mut o.value, f);
     }
     for l in &mut t.locals {
-        scrub(&mut l.value, &f);
+        scrub(&mut l.value, f);
     }
     for c in &mut t.conditions {
-        scrub(&mut c.value, &f);
+        scrub(&mut c.value, f);
     }
     for p in &mut t.parameters {
         if let Some(d) = &mut p.default {
-            scrub(d, &f);
+            scrub(d, f);
         }
     }
     if let Some(info) = t.tf.as_mut() {
         for call in &mut info.modules {
             for (_, v) in &mut call.inputs {
-                scrub(v, &f);
-            }
-        }
-        fn pass(items: &mut [PassItem], f: &Finder) {
-            for it in items {
-                match it {
-                    PassItem::Attr(_, v) => scrub(v, f),
-                    PassItem::Block(_, _, b) => pass(b, f),
-                }
+                scrub(v, f);
             }
         }
         for p in &mut info.passthrough {
-            pass(&mut p.body, &f);
+            scrub_pass(&mut p.body, f);
         }
         for (_, v) in &mut info.tfvars {
-            scrub(v, &f);
+            scrub(v, f);
+        }
+    }
+}
+
+/// Scrubs the attributes of passthrough blocks, nested blocks included.
+fn scrub_pass(items: &mut [PassItem], f: &Finder) {
+    for it in items {
+        match it {
+            PassItem::Attr(_, v) => scrub(v, f),
+            PassItem::Block(_, _, b) => scrub_pass(b, f),
         }
     }
 }
@@ -760,7 +789,57 @@ pub(super) fn record(cx: &mut Ctx) {
     let t = cx.t;
     let mut used = Vec::new();
     super::prune::collect_used(&cx.module, &mut used);
-    let tf = cx.target_terraform;
+    let words = secret_words(cx.target_terraform);
+    // Owner → (what → parameter) for the decisions, in template order.
+    let mut by_owner: Vec<(String, Span, Vec<String>)> = Vec::new();
+    let mut promoted: Vec<(String, Span)> = Vec::new();
+    for p in &t.parameters {
+        let Some(origin) = &p.secret else { continue };
+        let Some(sym) = cx.param_syms.get(&p.name).cloned() else {
+            continue;
+        };
+        let shown = shown_name(cx, &sym);
+        let mut present = cx.module.params.iter().any(|a| a.name == sym);
+        if origin.stands_for.is_some() && present && !used.contains(&sym) {
+            cx.module.params.retain(|a| a.name != sym);
+            present = false;
+        }
+        let sp = SecretParam {
+            p,
+            origin,
+            shown,
+            present,
+        };
+        match &origin.stands_for {
+            Some((owner, what)) => record_stand_in(cx, words, &sp, owner, what, &mut by_owner),
+            None => record_secret_parameter(cx, words, &sp, &mut promoted),
+        }
+    }
+    for (owner, span, lines) in by_owner {
+        decide_owner(cx, words, &owner, span, &lines);
+    }
+    decide_promoted(cx, words, promoted);
+}
+
+/// How the output words a secure parameter and where its value should be kept.
+#[derive(Clone, Copy)]
+struct SecretWords {
+    secure: &'static str,
+    store: &'static str,
+}
+
+/// A secret-carrying parameter as the record sees it.
+struct SecretParam<'p> {
+    p: &'p Parameter,
+    origin: &'p SecretOrigin,
+    /// The name the output shows for its symbol.
+    shown: String,
+    /// Its secure parameter is still declared.
+    present: bool,
+}
+
+/// The words for a secure parameter and its value's store, for the target.
+fn secret_words(tf: bool) -> SecretWords {
     let (secure, store) = if tf {
         (
             "`sensitive = true` variable",
@@ -772,169 +851,201 @@ pub(super) fn record(cx: &mut Ctx) {
             "Key Vault (a parameters-file `getSecret` reference) or a parameters file kept out of git",
         )
     };
-    // Owner → (what → parameter) for the decisions, in template order.
-    let mut by_owner: Vec<(String, Span, Vec<String>)> = Vec::new();
-    let mut promoted: Vec<(String, Span)> = Vec::new();
-    for p in &t.parameters {
-        let Some(origin) = &p.secret else { continue };
-        let Some(sym) = cx.param_syms.get(&p.name).cloned() else {
-            continue;
-        };
-        let shown = if tf {
-            cx.module
-                .params
-                .iter()
-                .find(|a| a.name == sym)
-                .and_then(|a| a.tf_name.clone())
-                .unwrap_or_else(|| sym.clone())
-        } else {
-            sym.clone()
-        };
-        let mut present = cx.module.params.iter().any(|a| a.name == sym);
-        if origin.stands_for.is_some() && present && !used.contains(&sym) {
-            cx.module.params.retain(|a| a.name != sym);
-            present = false;
-        }
-        match &origin.stands_for {
-            Some((owner, what)) => {
-                let help = if present {
-                    format!(
-                        "it is now the {secure} `{shown}`, with no default: supply the value from Key Vault; rotate the secret, as the input holds it in clear text"
-                    )
-                } else {
-                    "nothing in the output uses it (its resource is not translated); rotate the secret, as the input holds it in clear text".to_string()
-                };
-                for (span, _) in &origin.literals {
-                    cx.diagnostics.push(
-                        Diagnostic::new(
-                            codes::SECRET_LITERAL,
-                            *span,
-                            format!("literal secret {what} is not copied into the output"),
-                            "a secret written as a literal",
-                        )
-                        .help(help.clone()),
-                    );
-                }
-                if present {
-                    let line = format!("{what} → `{shown}`");
-                    match by_owner.iter_mut().find(|(o, _, _)| o == owner) {
-                        Some(slot) => slot.2.push(line),
-                        None => by_owner.push((owner.clone(), p.span, vec![line])),
-                    }
-                }
-            }
-            None => {
-                if origin.promoted {
-                    promoted.push((p.name.clone(), p.span));
-                }
-                let kind = if t.tf.is_some() {
-                    "sensitive variable"
-                } else {
-                    "secret parameter"
-                };
-                for (span, which) in &origin.literals {
-                    cx.diagnostics.push(
-                        Diagnostic::new(
-                            codes::SECRET_LITERAL,
-                            *span,
-                            format!(
-                                "the {which} of the {kind} `{}` is not copied into the output",
-                                p.name
-                            ),
-                            "a secret written as a literal",
-                        )
-                        .help(format!(
-                            "`{shown}` is a {secure} with no default: supply the value from Key Vault; rotate the secret, as the input holds it in clear text"
-                        )),
-                    );
-                }
-                if !origin.literals.is_empty() && present {
-                    let which: Vec<&str> =
-                        origin.literals.iter().map(|(_, w)| w.as_str()).collect();
-                    let file = cx.file().to_string();
-                    cx.decide(
-                        "secret-literal",
-                        Some((&p.name, p.span)),
-                        &format!("{}: the literal secret value is not copied", p.name),
-                        &format!(
-                            "`{}` carries a secret, and the input ({file}) gives it a literal {}; copied, it would sit in the generated files and in source control.",
-                            p.name,
-                            which.join(" and ")
-                        ),
-                        &format!(
-                            "Not copied: `{shown}` is a {secure} with no default{}.",
-                            if tf && t.tf.is_some() {
-                                ", and the output `terraform.tfvars` leaves it out"
-                            } else {
-                                ""
-                            }
-                        ),
-                        &format!("Supply the value at deployment from {store}. Rotate the secret: the input holds it in clear text."),
-                    );
-                }
-            }
-        }
-    }
-    for (owner, span, lines) in by_owner {
-        let one = lines.len() == 1;
-        let whats: Vec<&str> = lines
+    SecretWords { secure, store }
+}
+
+/// The name the output shows for the parameter symbol `sym` (its Terraform name when
+/// the output is Terraform).
+fn shown_name(cx: &Ctx, sym: &str) -> String {
+    if cx.target_terraform {
+        cx.module
+            .params
             .iter()
-            .map(|l| l.split(" → ").next().unwrap_or(l))
-            .collect();
-        let title = if one {
-            format!("{owner}: a literal secret becomes a secure parameter")
-        } else {
-            format!("{owner}: literal secrets become secure parameters")
-        };
-        let context = if one {
-            format!(
-                "The input writes {} as a literal value; copied, it would sit in the generated files, the deployment history and source control.",
-                whats[0]
+            .find(|a| a.name == sym)
+            .and_then(|a| a.tf_name.clone())
+            .unwrap_or_else(|| sym.to_string())
+    } else {
+        sym.to_string()
+    }
+}
+
+/// A parameter made for a literal: a warning per literal, and its line in its owner's decision.
+fn record_stand_in(
+    cx: &mut Ctx,
+    words: SecretWords,
+    sp: &SecretParam,
+    owner: &str,
+    what: &str,
+    by_owner: &mut Vec<(String, Span, Vec<String>)>,
+) {
+    let SecretWords { secure, .. } = words;
+    let shown = &sp.shown;
+    let help = if sp.present {
+        format!(
+            "it is now the {secure} `{shown}`, with no default: supply the value from Key Vault; rotate the secret, as the input holds it in clear text"
+        )
+    } else {
+        "nothing in the output uses it (its resource is not translated); rotate the secret, as the input holds it in clear text".to_string()
+    };
+    for (span, _) in &sp.origin.literals {
+        cx.diagnostics.push(
+            Diagnostic::new(
+                codes::SECRET_LITERAL,
+                *span,
+                format!("literal secret {what} is not copied into the output"),
+                "a secret written as a literal",
             )
-        } else {
-            format!(
-                "The input writes {} as literal values; copied, they would sit in the generated files, the deployment history and source control.",
-                whats.join(", ")
-            )
-        };
-        let decision = format!(
-            "Not copied: {}; {} a {secure} with no default, named after what it stood for.",
-            lines.join(", "),
-            if one { "it is" } else { "each is" }
+            .help(help.clone()),
         );
-        let consequences = if one {
-            format!(
-                "Supply the value at deployment from {store}. Rotate the secret: the input holds it in clear text."
-            )
-        } else {
-            format!(
-                "Supply the values at deployment from {store}. Rotate the secrets: the input holds them in clear text."
-            )
-        };
-        match t.resources.iter().position(|r| r.id == owner) {
-            Some(i) => {
-                cx.decide_later(
-                    i,
-                    "secret-literal",
-                    &title,
-                    &context,
-                    &decision,
-                    &consequences,
-                    None,
-                );
-            }
-            None => {
-                cx.decide(
-                    "secret-literal",
-                    Some((&owner, span)),
-                    &title,
-                    &context,
-                    &decision,
-                    &consequences,
-                );
-            }
+    }
+    if sp.present {
+        let line = format!("{what} → `{shown}`");
+        match by_owner.iter_mut().find(|(o, _, _)| o == owner) {
+            Some(slot) => slot.2.push(line),
+            None => by_owner.push((owner.to_string(), sp.p.span, vec![line])),
         }
     }
+}
+
+/// A parameter of the input that carries a secret: a warning per literal value and a
+/// decision saying it is not copied.
+fn record_secret_parameter(
+    cx: &mut Ctx,
+    words: SecretWords,
+    sp: &SecretParam,
+    promoted: &mut Vec<(String, Span)>,
+) {
+    let SecretWords { secure, store } = words;
+    let (p, origin, shown) = (sp.p, sp.origin, &sp.shown);
+    let t = cx.t;
+    let tf = cx.target_terraform;
+    if origin.promoted {
+        promoted.push((p.name.clone(), p.span));
+    }
+    let kind = if t.tf.is_some() {
+        "sensitive variable"
+    } else {
+        "secret parameter"
+    };
+    for (span, which) in &origin.literals {
+        cx.diagnostics.push(
+            Diagnostic::new(
+                codes::SECRET_LITERAL,
+                *span,
+                format!(
+                    "the {which} of the {kind} `{}` is not copied into the output",
+                    p.name
+                ),
+                "a secret written as a literal",
+            )
+            .help(format!(
+                "`{shown}` is a {secure} with no default: supply the value from Key Vault; rotate the secret, as the input holds it in clear text"
+            )),
+        );
+    }
+    if !origin.literals.is_empty() && sp.present {
+        let which: Vec<&str> = origin.literals.iter().map(|(_, w)| w.as_str()).collect();
+        let file = cx.file().to_string();
+        cx.decide(
+            "secret-literal",
+            Some((&p.name, p.span)),
+            &format!("{}: the literal secret value is not copied", p.name),
+            &format!(
+                "`{}` carries a secret, and the input ({file}) gives it a literal {}; copied, it would sit in the generated files and in source control.",
+                p.name,
+                which.join(" and ")
+            ),
+            &format!(
+                "Not copied: `{shown}` is a {secure} with no default{}.",
+                if tf && t.tf.is_some() {
+                    ", and the output `terraform.tfvars` leaves it out"
+                } else {
+                    ""
+                }
+            ),
+            &format!("Supply the value at deployment from {store}. Rotate the secret: the input holds it in clear text."),
+        );
+    }
+}
+
+/// The decision for one owner whose literal secrets became secure parameters.
+fn decide_owner(cx: &mut Ctx, words: SecretWords, owner: &str, span: Span, lines: &[String]) {
+    let SecretWords { secure, store } = words;
+    let one = lines.len() == 1;
+    let whats: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split(" → ").next().unwrap_or(l))
+        .collect();
+    let title = if one {
+        format!("{owner}: a literal secret becomes a secure parameter")
+    } else {
+        format!("{owner}: literal secrets become secure parameters")
+    };
+    let context = if one {
+        format!(
+            "The input writes {} as a literal value; copied, it would sit in the generated files, the deployment history and source control.",
+            whats[0]
+        )
+    } else {
+        format!(
+            "The input writes {} as literal values; copied, they would sit in the generated files, the deployment history and source control.",
+            whats.join(", ")
+        )
+    };
+    let decision = format!(
+        "Not copied: {}; {} a {secure} with no default, named after what it stood for.",
+        lines.join(", "),
+        if one { "it is" } else { "each is" }
+    );
+    let consequences = if one {
+        format!(
+            "Supply the value at deployment from {store}. Rotate the secret: the input holds it in clear text."
+        )
+    } else {
+        format!(
+            "Supply the values at deployment from {store}. Rotate the secrets: the input holds them in clear text."
+        )
+    };
+    decide_secret_literal(
+        cx,
+        owner,
+        span,
+        [&title, &context, &decision, &consequences],
+    );
+}
+
+/// Records an owner's secret-literal decision (title, context, decision, consequences):
+/// on its resource when the owner is one, else template-wide under its name.
+fn decide_secret_literal(cx: &mut Ctx, owner: &str, span: Span, text: [&str; 4]) {
+    let [title, context, decision, consequences] = text;
+    match cx.t.resources.iter().position(|r| r.id == owner) {
+        Some(i) => {
+            cx.decide_later(
+                i,
+                "secret-literal",
+                title,
+                context,
+                decision,
+                consequences,
+                None,
+            );
+        }
+        None => {
+            cx.decide(
+                "secret-literal",
+                Some((owner, span)),
+                title,
+                context,
+                decision,
+                consequences,
+            );
+        }
+    }
+}
+
+/// The template decision for parameters that carry secrets without saying so.
+fn decide_promoted(cx: &mut Ctx, words: SecretWords, promoted: Vec<(String, Span)>) {
+    let SecretWords { secure, store } = words;
     for (name, span) in promoted {
         cx.subject = Some(name);
         cx.template_decision(

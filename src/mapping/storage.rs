@@ -41,101 +41,9 @@ pub fn lifecycle_rules(
     let mut out = Vec::new();
     let mut lost = Vec::new();
     for (n, rule) in rules.iter().enumerate() {
-        let id = rule
-            .get("Id")
-            .and_then(|x| x.literal_text())
-            .unwrap_or_else(|| format!("rule{}", n + 1));
-        let mut name: String = id.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-        if name.is_empty() {
-            name = format!("rule{}", n + 1);
+        if let Some(x) = lifecycle_rule(cx, n, rule, container, &mut lost) {
+            out.push(x);
         }
-        let enabled = rule.get("Status").and_then(|x| x.as_str()) != Some("Disabled");
-        let mut base: Vec<(String, AzExpr)> = Vec::new();
-        let mut transitions: Vec<Expr> = rule
-            .get("Transitions")
-            .and_then(|t| t.as_list())
-            .map(<[Expr]>::to_vec)
-            .unwrap_or_default();
-        transitions.extend(rule.get("Transition").cloned());
-        for t in &transitions {
-            let class = t
-                .get("StorageClass")
-                .and_then(|x| x.literal_text())
-                .unwrap_or_default();
-            match (tier_action(&class), t.get("TransitionInDays")) {
-                (Some(action), Some(d)) => {
-                    if !base.iter().any(|(a, _)| a == action) {
-                        let d = days(cx, d);
-                        base.push((action.to_string(), AzExpr::obj(vec![("daysAfterModificationGreaterThan", d)])));
-                    }
-                }
-                _ => lost.push(format!("{id}: transition to {class} (only day-based transitions to IA, Glacier and Deep Archive map)")),
-            }
-        }
-        if let Some(d) = rule.get("ExpirationInDays") {
-            let d = days(cx, d);
-            base.push((
-                "delete".into(),
-                AzExpr::obj(vec![("daysAfterModificationGreaterThan", d)]),
-            ));
-        }
-        if rule.get("ExpirationDate").is_some()
-            || rule.get("TagFilters").is_some()
-            || rule.path("Filter.TagFilters").is_some()
-        {
-            lost.push(format!("{id}: expiration dates and tag filters"));
-        }
-        let mut actions = Vec::new();
-        if !base.is_empty() {
-            actions.push((
-                "baseBlob",
-                AzExpr::Object(
-                    base.into_iter()
-                        .map(|(k, v)| (crate::azure::AzKey::Name(k), v))
-                        .collect(),
-                ),
-            ));
-        }
-        let noncurrent = rule
-            .get("NoncurrentVersionExpirationInDays")
-            .or_else(|| rule.path("NoncurrentVersionExpiration.NoncurrentDays"));
-        if let Some(d) = noncurrent {
-            let d = days(cx, d);
-            actions.push((
-                "version",
-                AzExpr::obj(vec![(
-                    "delete",
-                    AzExpr::obj(vec![("daysAfterCreationGreaterThan", d)]),
-                )]),
-            ));
-        }
-        if actions.is_empty() {
-            lost.push(format!("{id}: no action Azure can express"));
-            continue;
-        }
-        let mut filters = vec![("blobTypes", AzExpr::Array(vec![AzExpr::str("blockBlob")]))];
-        if let Some(p) = rule.get("Prefix").or_else(|| rule.path("Filter.Prefix")) {
-            let prefix = match cx.tr(p) {
-                AzExpr::Str(s) => AzExpr::Str(format!("{container}/{s}")),
-                other => AzExpr::Interp(vec![
-                    Interp::Lit(format!("{container}/")),
-                    Interp::Expr(other),
-                ]),
-            };
-            filters.push(("prefixMatch", AzExpr::Array(vec![prefix])));
-        }
-        out.push(AzExpr::obj(vec![
-            ("enabled", AzExpr::Bool(enabled)),
-            ("name", AzExpr::Str(name)),
-            ("type", AzExpr::str("Lifecycle")),
-            (
-                "definition",
-                AzExpr::obj(vec![
-                    ("actions", AzExpr::obj(actions)),
-                    ("filters", AzExpr::obj(filters)),
-                ]),
-            ),
-        ]));
     }
     if !lost.is_empty() {
         cx.decide(
@@ -152,6 +60,130 @@ pub fn lifecycle_rules(
         return None;
     }
     Some(AzExpr::obj(vec![("rules", AzExpr::Array(out))]))
+}
+
+/// One S3 lifecycle rule (the `n`th) → a management policy rule; `None` when no action
+/// maps. What does not map is added to `lost`.
+fn lifecycle_rule(
+    cx: &mut Ctx,
+    n: usize,
+    rule: &Expr,
+    container: &str,
+    lost: &mut Vec<String>,
+) -> Option<AzExpr> {
+    let id = rule
+        .get("Id")
+        .and_then(|x| x.literal_text())
+        .unwrap_or_else(|| format!("rule{}", n + 1));
+    let mut name: String = id.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    if name.is_empty() {
+        name = format!("rule{}", n + 1);
+    }
+    let enabled = rule.get("Status").and_then(|x| x.as_str()) != Some("Disabled");
+    let base = base_blob_actions(cx, rule, &id, lost);
+    let mut actions = Vec::new();
+    if !base.is_empty() {
+        actions.push((
+            "baseBlob",
+            AzExpr::Object(
+                base.into_iter()
+                    .map(|(k, v)| (crate::azure::AzKey::Name(k), v))
+                    .collect(),
+            ),
+        ));
+    }
+    let noncurrent = rule
+        .get("NoncurrentVersionExpirationInDays")
+        .or_else(|| rule.path("NoncurrentVersionExpiration.NoncurrentDays"));
+    if let Some(d) = noncurrent {
+        let d = days(cx, d);
+        actions.push((
+            "version",
+            AzExpr::obj(vec![(
+                "delete",
+                AzExpr::obj(vec![("daysAfterCreationGreaterThan", d)]),
+            )]),
+        ));
+    }
+    if actions.is_empty() {
+        lost.push(format!("{id}: no action Azure can express"));
+        return None;
+    }
+    let filters = lifecycle_filters(cx, rule, container);
+    Some(AzExpr::obj(vec![
+        ("enabled", AzExpr::Bool(enabled)),
+        ("name", AzExpr::Str(name)),
+        ("type", AzExpr::str("Lifecycle")),
+        (
+            "definition",
+            AzExpr::obj(vec![
+                ("actions", AzExpr::obj(actions)),
+                ("filters", AzExpr::obj(filters)),
+            ]),
+        ),
+    ]))
+}
+
+/// The base blob actions of a rule: tier transitions and expiration, by days since
+/// modification. What does not map is added to `lost`.
+fn base_blob_actions(
+    cx: &mut Ctx,
+    rule: &Expr,
+    id: &str,
+    lost: &mut Vec<String>,
+) -> Vec<(String, AzExpr)> {
+    let mut base: Vec<(String, AzExpr)> = Vec::new();
+    let mut transitions: Vec<Expr> = rule
+        .get("Transitions")
+        .and_then(|t| t.as_list())
+        .map(<[Expr]>::to_vec)
+        .unwrap_or_default();
+    transitions.extend(rule.get("Transition").cloned());
+    for t in &transitions {
+        let class = t
+            .get("StorageClass")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_default();
+        match (tier_action(&class), t.get("TransitionInDays")) {
+            (Some(action), Some(d)) => {
+                if !base.iter().any(|(a, _)| a == action) {
+                    let d = days(cx, d);
+                    base.push((action.to_string(), AzExpr::obj(vec![("daysAfterModificationGreaterThan", d)])));
+                }
+            }
+            _ => lost.push(format!("{id}: transition to {class} (only day-based transitions to IA, Glacier and Deep Archive map)")),
+        }
+    }
+    if let Some(d) = rule.get("ExpirationInDays") {
+        let d = days(cx, d);
+        base.push((
+            "delete".into(),
+            AzExpr::obj(vec![("daysAfterModificationGreaterThan", d)]),
+        ));
+    }
+    if rule.get("ExpirationDate").is_some()
+        || rule.get("TagFilters").is_some()
+        || rule.path("Filter.TagFilters").is_some()
+    {
+        lost.push(format!("{id}: expiration dates and tag filters"));
+    }
+    base
+}
+
+/// A rule's filters: block blobs, under the rule's prefix within `container`.
+fn lifecycle_filters(cx: &mut Ctx, rule: &Expr, container: &str) -> Vec<(&'static str, AzExpr)> {
+    let mut filters = vec![("blobTypes", AzExpr::Array(vec![AzExpr::str("blockBlob")]))];
+    if let Some(p) = rule.get("Prefix").or_else(|| rule.path("Filter.Prefix")) {
+        let prefix = match cx.tr(p) {
+            AzExpr::Str(s) => AzExpr::Str(format!("{container}/{s}")),
+            other => AzExpr::Interp(vec![
+                Interp::Lit(format!("{container}/")),
+                Interp::Expr(other),
+            ]),
+        };
+        filters.push(("prefixMatch", AzExpr::Array(vec![prefix])));
+    }
+    filters
 }
 
 /// Zone-redundant like S3, unless lifecycle rules need the Archive tier, which

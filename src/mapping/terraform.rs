@@ -3,8 +3,9 @@
 
 use super::context::Ctx;
 use crate::azure::{AzCall, AzPass, AzPassItem, AzVar};
-use crate::model::terraform::PassItem;
+use crate::model::terraform::{PassItem, TfInfo};
 use crate::names::lower_camel;
+use crate::source::Span;
 
 /// Locals become variables, in declaration order.
 pub(super) fn declare_locals(cx: &mut Ctx) {
@@ -36,15 +37,23 @@ fn pass_items(cx: &mut Ctx, items: &[PassItem]) -> Vec<AzPassItem> {
         .collect()
 }
 
+/// Module calls, resources of other providers and the template decisions about
+/// Terraform state, backend, providers, import and moved blocks and data sources.
 pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
     let Some(info) = cx.t.tf.as_deref() else {
         return;
     };
-    let dir = if info.dir.is_empty() {
-        "."
-    } else {
-        info.dir.as_str()
-    };
+    record_notes(cx, info);
+    module_calls(cx, info);
+    passthrough_resources(cx, info);
+    let span = state_and_backend_decisions(cx, info);
+    provider_decision(cx, info, span);
+    import_and_moved_decisions(cx, info);
+    data_source_decision(cx, info);
+}
+
+/// The decisions the front end noted, per resource or template-wide.
+fn record_notes(cx: &mut Ctx, info: &TfInfo) {
     for n in &info.notes {
         cx.subject = n.id.clone();
         match &n.id {
@@ -69,6 +78,10 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
         }
     }
     cx.subject = None;
+}
+
+/// The module calls, with a decision for each module outside the converted folders.
+fn module_calls(cx: &mut Ctx, info: &TfInfo) {
     for call in &info.modules {
         cx.subject = Some(format!("module.{}", call.name));
         let params = call
@@ -99,6 +112,11 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
             for_each,
         });
     }
+}
+
+/// The resources of other providers, kept as written, and the decision that Bicep
+/// output has no form for them.
+fn passthrough_resources(cx: &mut Ctx, info: &TfInfo) {
     for p in &info.passthrough {
         cx.subject = Some(format!("{}.{}", p.ty, p.name));
         let items = pass_items(cx, &p.body);
@@ -138,6 +156,16 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
             info.passthrough[0].span,
         );
     }
+}
+
+/// The decisions about state and backend; returns the span of the first resource,
+/// where template decisions without a place of their own point.
+fn state_and_backend_decisions(cx: &mut Ctx, info: &TfInfo) -> Span {
+    let dir = if info.dir.is_empty() {
+        "."
+    } else {
+        info.dir.as_str()
+    };
     // State: the Azure configuration starts empty.
     let span = cx.t.resources.first().map(|r| r.span).unwrap_or_default();
     let n = cx.t.resources.len();
@@ -159,6 +187,11 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
             *bspan,
         );
     }
+    span
+}
+
+/// The decision that the aws provider becomes azurerm (aliases included).
+fn provider_decision(cx: &mut Ctx, info: &TfInfo, span: Span) {
     if !info.providers.is_empty() || !info.required_providers.is_empty() {
         let span = info.providers.first().map(|p| p.2).unwrap_or(span);
         let aliases: Vec<String> = info
@@ -183,6 +216,10 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
             span,
         );
     }
+}
+
+/// A decision per `import` block and per `moved` block: neither is carried over.
+fn import_and_moved_decisions(cx: &mut Ctx, info: &TfInfo) {
     for s in &info.imports {
         cx.template_decision(
             "tf-import-blocks",
@@ -203,6 +240,10 @@ pub(super) fn calls_and_passthrough(cx: &mut Ctx) {
             *s,
         );
     }
+}
+
+/// The decision listing the AWS data sources the module reads.
+fn data_source_decision(cx: &mut Ctx, info: &TfInfo) {
     if !info.data_used.is_empty() {
         let list: Vec<String> = info
             .data_used

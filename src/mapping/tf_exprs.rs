@@ -223,6 +223,8 @@ impl Ctx<'_> {
         AzExpr::For(var, bx(coll), bx(body))
     }
 
+    /// A Terraform function call → the Bicep function or expression it becomes (a
+    /// `tf:` call for Terraform output); a parameter when Bicep has none.
     fn tr_call(&mut self, f: &str, args: &[Expr], span: Span) -> AzExpr {
         if f == "__splat" && args.len() == 1 {
             if let Some(s) = self.resource_splat(&args[0]) {
@@ -236,78 +238,14 @@ impl Ctx<'_> {
             return AzExpr::call(&format!("tf:{f}"), a);
         }
         if f == "cidrsubnet" && args.len() == 3 {
-            // cidrsubnet(prefix, newbits, n) → cidrSubnet(prefix, prefix length + newbits, n).
-            let p = self.tr(&args[0]);
-            let n = self.tr(&args[2]);
-            let bits = self.tr(&args[1]);
-            let len = match (
-                args[0]
-                    .as_str()
-                    .and_then(|t| t.split('/').nth(1)?.parse::<i64>().ok()),
-                &bits,
-            ) {
-                (Some(l), AzExpr::Int(b)) => AzExpr::Int(l + b),
-                _ => {
-                    let plen = AzExpr::call(
-                        "int",
-                        vec![AzExpr::Index(
-                            bx(AzExpr::call("split", vec![p.clone(), AzExpr::str("/")])),
-                            bx(AzExpr::Int(1)),
-                        )],
-                    );
-                    AzExpr::Bin("+", bx(plen), bx(bits))
-                }
-            };
-            return AzExpr::call("cidrSubnet", vec![p, len, n]);
+            return self.tr_cidrsubnet(args);
         }
         let a: Vec<AzExpr> = args.iter().map(|x| self.tr(x)).collect();
-        let call = |n: &str, v: Vec<AzExpr>| AzExpr::call(n, v);
-        let arg = |i: usize| a.get(i).cloned().unwrap_or(AzExpr::Null);
+        let a = match bicep_function(f, a) {
+            Ok(x) => return x,
+            Err(a) => a,
+        };
         match (f, a.len()) {
-            ("__items", 1) => call("items", a),
-            ("__range", 1) => call("range", vec![AzExpr::Int(0), arg(0)]),
-            ("join", 2) => call("join", vec![arg(1), arg(0)]),
-            ("split", 2) => call("split", vec![arg(1), arg(0)]),
-            ("lower", 1) => call("toLower", a),
-            ("upper", 1) => call("toUpper", a),
-            ("trimspace" | "chomp", 1) => call("trim", a),
-            ("length", 1) => call("length", a),
-            ("concat", _) if !a.is_empty() => call("concat", a),
-            ("merge", n) if n >= 1 => call("union", a),
-            ("coalesce" | "coalescelist", n) if n >= 1 => call("coalesce", a),
-            ("contains", 2) => call("contains", a),
-            ("keys", 1) => call("objectKeys", a),
-            ("tostring", 1) => call("string", a),
-            ("tonumber", 1) => call("int", a),
-            ("tobool", 1) => call("bool", a),
-            ("jsonencode", 1) => call("string", a),
-            ("jsondecode", 1) => call("json", a),
-            ("base64encode", 1) => call("base64", a),
-            ("base64decode", 1) => call("base64ToString", a),
-            ("replace", 3) => call("replace", a),
-            ("substr", 3) => call("substring", a),
-            ("startswith", 2) => call("startsWith", a),
-            ("endswith", 2) => call("endsWith", a),
-            ("min", n) if n >= 1 => call("min", a),
-            ("max", n) if n >= 1 => call("max", a),
-            ("flatten", 1) => call("flatten", a),
-            ("distinct", 1) => call("union", vec![arg(0), AzExpr::Array(Vec::new())]),
-            ("setunion", n) if n >= 1 => call("union", a),
-            ("setintersection", n) if n >= 1 => call("intersection", a),
-            ("index", 2) => call("indexOf", a),
-            ("urlencode", 1) => call("uriComponent", a),
-            ("range", 1) => call("range", vec![AzExpr::Int(0), arg(0)]),
-            ("element", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
-            ("one", 1) => call("first", a),
-            ("lookup", 3) => {
-                AzExpr::Bin("??", bx(call("tryGet", vec![arg(0), arg(1)])), bx(arg(2)))
-            }
-            ("lookup", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
-            ("try", n) if n >= 1 => a
-                .into_iter()
-                .reduce(|x, y| AzExpr::Bin("??", bx(x), bx(y)))
-                .unwrap_or_default(),
-            ("toset" | "tolist" | "tomap" | "sensitive" | "nonsensitive", 1) => arg(0),
             ("format", n) if n >= 1 => match args[0].as_str() {
                 Some(fmt) => format_interp(fmt, &a[1..]).unwrap_or_else(|| {
                     self.placeholder(
@@ -334,6 +272,84 @@ impl Ctx<'_> {
             }
         }
     }
+
+    /// `cidrsubnet(prefix, newbits, n)` → `cidrSubnet(prefix, prefix length + newbits, n)`.
+    fn tr_cidrsubnet(&mut self, args: &[Expr]) -> AzExpr {
+        let p = self.tr(&args[0]);
+        let n = self.tr(&args[2]);
+        let bits = self.tr(&args[1]);
+        let len = match (
+            args[0]
+                .as_str()
+                .and_then(|t| t.split('/').nth(1)?.parse::<i64>().ok()),
+            &bits,
+        ) {
+            (Some(l), AzExpr::Int(b)) => AzExpr::Int(l + b),
+            _ => {
+                let plen = AzExpr::call(
+                    "int",
+                    vec![AzExpr::Index(
+                        bx(AzExpr::call("split", vec![p.clone(), AzExpr::str("/")])),
+                        bx(AzExpr::Int(1)),
+                    )],
+                );
+                AzExpr::Bin("+", bx(plen), bx(bits))
+            }
+        };
+        AzExpr::call("cidrSubnet", vec![p, len, n])
+    }
+}
+
+/// A Terraform function with a direct Bicep counterpart, on translated arguments `a`;
+/// `Err(a)` when `f` (with that many arguments) has none.
+fn bicep_function(f: &str, a: Vec<AzExpr>) -> Result<AzExpr, Vec<AzExpr>> {
+    let call = |n: &str, v: Vec<AzExpr>| AzExpr::call(n, v);
+    let arg = |i: usize| a.get(i).cloned().unwrap_or(AzExpr::Null);
+    Ok(match (f, a.len()) {
+        ("__items", 1) => call("items", a),
+        ("__range", 1) => call("range", vec![AzExpr::Int(0), arg(0)]),
+        ("join", 2) => call("join", vec![arg(1), arg(0)]),
+        ("split", 2) => call("split", vec![arg(1), arg(0)]),
+        ("lower", 1) => call("toLower", a),
+        ("upper", 1) => call("toUpper", a),
+        ("trimspace" | "chomp", 1) => call("trim", a),
+        ("length", 1) => call("length", a),
+        ("concat", _) if !a.is_empty() => call("concat", a),
+        ("merge", n) if n >= 1 => call("union", a),
+        ("coalesce" | "coalescelist", n) if n >= 1 => call("coalesce", a),
+        ("contains", 2) => call("contains", a),
+        ("keys", 1) => call("objectKeys", a),
+        ("tostring", 1) => call("string", a),
+        ("tonumber", 1) => call("int", a),
+        ("tobool", 1) => call("bool", a),
+        ("jsonencode", 1) => call("string", a),
+        ("jsondecode", 1) => call("json", a),
+        ("base64encode", 1) => call("base64", a),
+        ("base64decode", 1) => call("base64ToString", a),
+        ("replace", 3) => call("replace", a),
+        ("substr", 3) => call("substring", a),
+        ("startswith", 2) => call("startsWith", a),
+        ("endswith", 2) => call("endsWith", a),
+        ("min", n) if n >= 1 => call("min", a),
+        ("max", n) if n >= 1 => call("max", a),
+        ("flatten", 1) => call("flatten", a),
+        ("distinct", 1) => call("union", vec![arg(0), AzExpr::Array(Vec::new())]),
+        ("setunion", n) if n >= 1 => call("union", a),
+        ("setintersection", n) if n >= 1 => call("intersection", a),
+        ("index", 2) => call("indexOf", a),
+        ("urlencode", 1) => call("uriComponent", a),
+        ("range", 1) => call("range", vec![AzExpr::Int(0), arg(0)]),
+        ("element", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
+        ("one", 1) => call("first", a),
+        ("lookup", 3) => AzExpr::Bin("??", bx(call("tryGet", vec![arg(0), arg(1)])), bx(arg(2))),
+        ("lookup", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
+        ("try", n) if n >= 1 => a
+            .into_iter()
+            .reduce(|x, y| AzExpr::Bin("??", bx(x), bx(y)))
+            .unwrap_or_default(),
+        ("toset" | "tolist" | "tomap" | "sensitive" | "nonsensitive", 1) => arg(0),
+        _ => return Err(a),
+    })
 }
 
 /// `format("%s-%s", a, b)` → an interpolation.

@@ -8,7 +8,9 @@ use serde_yaml::Value;
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzKey, Interp};
 use crate::model::expr::{Expr, ExprKind};
+use crate::model::template::Parameter;
 use crate::names::{key_vault_object_name, storage_account_name};
+use crate::source::Span;
 
 /// Every transform a table can name, and whether it runs when its `$prop` is
 /// absent (it reads the whole resource rather than one value).
@@ -286,98 +288,29 @@ fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
     let field = arg_str(args, "field")?;
     let fallback = arg(args, "default").map(yaml_to_az);
     let r = &cx.t.resources[i];
-    let (id, span) = (r.id.clone(), src.span);
+    let l = Lookup {
+        table,
+        field,
+        fallback,
+        id: r.id.clone(),
+        span: src.span,
+    };
     if let Some(key) = src.literal_text() {
-        return match cx.tables.lookup(&table, &key).and_then(|e| e.get(&field)) {
-            Some(v) => Some(yaml_to_az(v)),
-            None => {
-                cx.decide(
-                    &format!("lookup-{table}"),
-                    Some((&id, span)),
-                    &format!("`{key}` has no entry in {table}"),
-                    &format!("{id} uses `{key}`, which the `{table}` table does not list."),
-                    "The table's default is used; choose the Azure value by hand.",
-                    "Sizing may differ from the source until reviewed.",
-                );
-                cx.floor_status("partial");
-                fallback
-            }
-        };
+        return lookup_literal(cx, l, &key);
     }
     // A parameter: map its allowed values (or its default) through the table.
     if let ExprKind::Ref(p) = &src.kind
         && let Some(param) = cx.t.parameter(p).cloned()
     {
-        let keys: Vec<String> = if param.allowed_values.is_empty() {
-            param
-                .default
-                .iter()
-                .filter_map(|d| d.literal_text())
-                .collect()
-        } else {
-            param
-                .allowed_values
-                .iter()
-                .filter_map(|v| v.literal_text())
-                .collect()
-        };
-        let mut entries = Vec::new();
-        let mut missing = Vec::new();
-        for k in &keys {
-            let found = cx
-                .tables
-                .lookup(&table, k)
-                .and_then(|e| e.get(&field))
-                .map(yaml_to_az);
-            if found.is_none() {
-                missing.push(format!("`{k}`"));
-            }
-            if let Some(v) = found.or(fallback.clone()) {
-                entries.push((AzKey::Name(k.clone()), v));
-            }
-        }
-        if !missing.is_empty() {
-            cx.decide(
-                &format!("lookup-{table}"),
-                Some((&id, span)),
-                &format!("{id}: values of `{p}` without an entry in {table}"),
-                &format!("`{p}` allows {} that mappings/tables/{table}.yaml does not list.", missing.join(", ")),
-                &format!("They get the table's default ({}); choose the Azure value by hand or add them with `--mappings`.", fallback.as_ref().and_then(|f| f.as_str()).unwrap_or("none")),
-                "Sizing for those values may differ widely from the source.",
-            );
-            cx.floor_status("partial");
-        }
-        if !param.allowed_values.is_empty() && !entries.is_empty() {
-            let key = cx.tr(src);
-            let var = lookup_var(
-                cx,
-                &format!("{field}-by-{p}"),
-                AzExpr::Object(entries),
-                &format!("{p} → {field} through mappings/tables/{table}.yaml."),
-            );
-            return Some(AzExpr::Index(Box::new(AzExpr::ident(var)), Box::new(key)));
-        }
-        let default = entries.first().map(|(_, v)| v.clone()).or(fallback);
-        let sym = cx.param_for(
-            &format!("{}-{field}", crate::names::kebab(&id)),
-            "string",
-            |ap| {
-                ap.default = default;
-                ap.description = Some(format!(
-                    "Azure value for {id} (was {p} through the {table} table)."
-                ));
-            },
-        );
-        cx.decide(
-                &format!("lookup-{table}"),
-                Some((&id, span)),
-                &format!("{id}: `{p}` becomes an Azure value"),
-                &format!("`{p}` takes any value, so it cannot be mapped through `{table}` in the Bicep."),
-                &format!("A new parameter `{sym}` carries the Azure value, defaulting to the mapping of `{p}`'s default."),
-                "Pass the Azure value when deploying.",
-            );
-        return Some(AzExpr::ident(sym));
+        return Some(lookup_parameter(cx, l, src, p, &param));
     }
+    let Lookup {
+        table,
+        fallback,
+        id,
+        span,
+        ..
+    } = l;
     cx.decide(
         &format!("lookup-{table}"),
         Some((&id, span)),
@@ -388,6 +321,138 @@ fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
     );
     cx.floor_status("partial");
     fallback
+}
+
+/// A lookup: its table and field, the table's default, and the resource and place
+/// of the value.
+struct Lookup {
+    table: String,
+    field: String,
+    fallback: Option<AzExpr>,
+    id: String,
+    span: Span,
+}
+
+/// A literal key through the table; the default (with a decision) when the table
+/// does not list it.
+fn lookup_literal(cx: &mut Ctx, l: Lookup, key: &str) -> Option<AzExpr> {
+    let Lookup {
+        table,
+        field,
+        fallback,
+        id,
+        span,
+    } = l;
+    match cx.tables.lookup(&table, key).and_then(|e| e.get(&field)) {
+        Some(v) => Some(yaml_to_az(v)),
+        None => {
+            cx.decide(
+                &format!("lookup-{table}"),
+                Some((&id, span)),
+                &format!("`{key}` has no entry in {table}"),
+                &format!("{id} uses `{key}`, which the `{table}` table does not list."),
+                "The table's default is used; choose the Azure value by hand.",
+                "Sizing may differ from the source until reviewed.",
+            );
+            cx.floor_status("partial");
+            fallback
+        }
+    }
+}
+
+/// A parameter through the table: an index into an object of its allowed values'
+/// entries, or else a new parameter for the Azure value.
+fn lookup_parameter(cx: &mut Ctx, l: Lookup, src: &Expr, p: &str, param: &Parameter) -> AzExpr {
+    let entries = lookup_entries(cx, &l, p, param);
+    let Lookup {
+        table,
+        field,
+        fallback,
+        id,
+        span,
+    } = l;
+    if !param.allowed_values.is_empty() && !entries.is_empty() {
+        let key = cx.tr(src);
+        let var = lookup_var(
+            cx,
+            &format!("{field}-by-{p}"),
+            AzExpr::Object(entries),
+            &format!("{p} → {field} through mappings/tables/{table}.yaml."),
+        );
+        return AzExpr::Index(Box::new(AzExpr::ident(var)), Box::new(key));
+    }
+    let default = entries.first().map(|(_, v)| v.clone()).or(fallback);
+    let sym = cx.param_for(
+        &format!("{}-{field}", crate::names::kebab(&id)),
+        "string",
+        |ap| {
+            ap.default = default;
+            ap.description = Some(format!(
+                "Azure value for {id} (was {p} through the {table} table)."
+            ));
+        },
+    );
+    cx.decide(
+            &format!("lookup-{table}"),
+            Some((&id, span)),
+            &format!("{id}: `{p}` becomes an Azure value"),
+            &format!("`{p}` takes any value, so it cannot be mapped through `{table}` in the Bicep."),
+            &format!("A new parameter `{sym}` carries the Azure value, defaulting to the mapping of `{p}`'s default."),
+            "Pass the Azure value when deploying.",
+        );
+    AzExpr::ident(sym)
+}
+
+/// The table's entries for a parameter's allowed values (or its default), the table's
+/// default standing in for missing ones (with a decision listing them).
+fn lookup_entries(cx: &mut Ctx, l: &Lookup, p: &str, param: &Parameter) -> Vec<(AzKey, AzExpr)> {
+    let Lookup {
+        table,
+        field,
+        fallback,
+        id,
+        span,
+    } = l;
+    let keys: Vec<String> = if param.allowed_values.is_empty() {
+        param
+            .default
+            .iter()
+            .filter_map(|d| d.literal_text())
+            .collect()
+    } else {
+        param
+            .allowed_values
+            .iter()
+            .filter_map(|v| v.literal_text())
+            .collect()
+    };
+    let mut entries = Vec::new();
+    let mut missing = Vec::new();
+    for k in &keys {
+        let found = cx
+            .tables
+            .lookup(table, k)
+            .and_then(|e| e.get(field))
+            .map(yaml_to_az);
+        if found.is_none() {
+            missing.push(format!("`{k}`"));
+        }
+        if let Some(v) = found.or(fallback.clone()) {
+            entries.push((AzKey::Name(k.clone()), v));
+        }
+    }
+    if !missing.is_empty() {
+        cx.decide(
+            &format!("lookup-{table}"),
+            Some((id, *span)),
+            &format!("{id}: values of `{p}` without an entry in {table}"),
+            &format!("`{p}` allows {} that mappings/tables/{table}.yaml does not list.", missing.join(", ")),
+            &format!("They get the table's default ({}); choose the Azure value by hand or add them with `--mappings`.", fallback.as_ref().and_then(|f| f.as_str()).unwrap_or("none")),
+            "Sizing for those values may differ widely from the source.",
+        );
+        cx.floor_status("partial");
+    }
+    entries
 }
 
 /// A `var` holding a lookup object, created once per key.
