@@ -391,7 +391,7 @@ pub fn convert_parsed(
         };
     };
     // Literal secrets become secure parameters before anything reads the template.
-    mapping::secrets::extract(&mut t);
+    mapping::secrets::extract(&mut t, &tables.mapping);
     let g = graph::build(&t, &tables.mapping.lookups, &mut diagnostics);
     let mapped = mapping::map_template(&t, &tables.mapping, sources, target == Target::Terraform);
     diagnostics.extend(mapped.diagnostics);

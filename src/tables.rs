@@ -245,6 +245,19 @@ impl Lookups {
         }
     }
 
+    /// A field that holds a list of strings (empty when absent).
+    pub fn lookup_list(&self, table: &str, key: &str, field: &str) -> Vec<String> {
+        self.lookup(table, key)
+            .and_then(|e| e.get(field))
+            .and_then(Value::as_sequence)
+            .map(|s| {
+                s.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Every entry of one table, in key order.
     pub fn table(&self, table: &str) -> Option<&BTreeMap<String, BTreeMap<String, Value>>> {
         self.tables.get(table)

@@ -15,53 +15,29 @@ struct Grant {
     origin: usize,
 }
 
-/// The expression of a principal's object id: a function's or workflow's
-/// system-assigned identity, or the user-assigned identity of an IAM role.
-fn principal_id(ty: &str, sym: &str) -> Option<AzExpr> {
-    match ty {
-        "AWS::Serverless::Function" | "AWS::Lambda::Function" | "AWS::Serverless::StateMachine" => {
-            Some(AzExpr::path(sym, "identity.principalId"))
-        }
-        "AWS::IAM::Role" => Some(AzExpr::path(sym, "properties.principalId")),
-        _ => None,
-    }
+/// The expression of a principal's object id (the lookup table `principals`): a
+/// function's or workflow's system-assigned identity, or the user-assigned identity
+/// of an IAM role.
+fn principal_id(cx: &Ctx, ty: &str, sym: &str) -> Option<AzExpr> {
+    let path = cx.tables.lookup_str("principals", ty, "object_id")?;
+    Some(AzExpr::path(sym, &path))
 }
 
-/// `service:Action` of an IAM statement → (CloudFormation type, read or write).
-fn action_access(action: &str) -> Option<(&'static str, bool)> {
+/// `service:Action` of an IAM statement → (the CloudFormation types it acts on, read
+/// or write), from the lookup table `iam-actions`.
+fn action_access(cx: &Ctx, action: &str) -> Option<(Vec<String>, bool)> {
     let (service, verb) = action.split_once(':')?;
-    let reads = |prefixes: &[&str]| prefixes.iter().any(|p| verb.starts_with(p)) && verb != "*";
-    match service {
-        "dynamodb" => Some((
-            "AWS::DynamoDB::Table",
-            reads(&[
-                "Get",
-                "BatchGet",
-                "Query",
-                "Scan",
-                "Describe",
-                "List",
-                "ConditionCheck",
-            ]),
-        )),
-        "s3" => Some(("AWS::S3::Bucket", reads(&["Get", "List", "Head"]))),
-        "sqs" => Some((
-            "AWS::SQS::Queue",
-            reads(&[
-                "Receive",
-                "Delete",
-                "ChangeMessageVisibility",
-                "Get",
-                "List",
-            ]),
-        )),
-        "sns" => Some(("AWS::SNS::Topic", reads(&["Get", "List", "Subscribe"]))),
-        "secretsmanager" => Some((
-            "AWS::SecretsManager::Secret",
-            reads(&["Get", "Describe", "List"]),
-        )),
-        _ => None,
-    }
+    cx.tables.lookup("iam-actions", service)?;
+    let reads = cx
+        .tables
+        .lookup_list("iam-actions", service, "read")
+        .iter()
+        .any(|p| verb.starts_with(p.as_str()))
+        && verb != "*";
+    Some((
+        cx.tables.lookup_list("iam-actions", service, "types"),
+        reads,
+    ))
 }
 
 /// Template resources an IAM statement's `Resource` names (Ref, GetAtt or a Sub around one).
@@ -145,15 +121,10 @@ fn policy_grants(cx: &Ctx, i: usize, origin: usize, policies: &[Expr], out: &mut
             };
             for j in statement_targets(cx, resource) {
                 let target_ty = cx.t.resources[j].ty.as_str();
-                let target_ty = if target_ty == "AWS::Serverless::SimpleTable" {
-                    "AWS::DynamoDB::Table"
-                } else {
-                    target_ty
-                };
                 let relevant: Vec<bool> = actions
                     .iter()
-                    .filter_map(|a| action_access(a))
-                    .filter(|(t, _)| *t == target_ty)
+                    .filter_map(|a| action_access(cx, a))
+                    .filter(|(types, _)| types.iter().any(|t| t == target_ty))
                     .map(|(_, read)| read)
                     .collect();
                 if relevant.is_empty() {
@@ -389,7 +360,7 @@ fn emit_grant(cx: &mut Ctx, g: Grant, cosmos_settings: &mut Vec<usize>) {
     let (Some(principal), Some(target)) = (primary_symbol(cx, p), primary_symbol(cx, j)) else {
         return;
     };
-    let Some(principal_id) = principal_id(&cx.t.resources[p].ty, &principal) else {
+    let Some(principal_id) = principal_id(cx, &cx.t.resources[p].ty, &principal) else {
         return;
     };
     let role_kind = if g.access == "write" {

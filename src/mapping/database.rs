@@ -7,15 +7,6 @@ use crate::azure::{AzExpr, AzResource};
 use crate::model::template::Resource;
 use crate::names::kebab;
 
-/// `(server type, DNS zone suffix)` for the flexible-server kinds.
-fn flexible(ty: &str) -> Option<&'static str> {
-    match ty {
-        "Microsoft.DBforPostgreSQL/flexibleServers" => Some("private.postgres.database.azure.com"),
-        "Microsoft.DBforMySQL/flexibleServers" => Some("private.mysql.database.azure.com"),
-        _ => None,
-    }
-}
-
 /// Security groups whose NSG this pass attached to a database subnet.
 pub fn wire(cx: &mut Ctx) -> Vec<usize> {
     let mut attached = Vec::new();
@@ -62,7 +53,7 @@ pub fn wire(cx: &mut Ctx) -> Vec<usize> {
 struct PrivateServer {
     server: String,
     server_ty: String,
-    zone_suffix: &'static str,
+    zone_suffix: String,
     /// The DB subnet group's resource index.
     group: usize,
     /// The delegated subnet and its network.
@@ -82,7 +73,10 @@ fn private_server(cx: &Ctx, i: usize) -> Option<PrivateServer> {
         .iter()
         .find(|x| x.symbol == server)
         .map(|x| x.ty.clone())?;
-    let zone_suffix = flexible(&server_ty)?;
+    // The private DNS zone of the server's kind (lookup table `private-dns-zones`).
+    let zone_suffix = cx
+        .tables
+        .lookup_str("private-dns-zones", &server_ty, "zone")?;
     // The subnet group's first subnet of this template becomes the delegated subnet.
     let group = r
         .properties

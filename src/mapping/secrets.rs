@@ -14,9 +14,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::Ctx;
+use super::table::{MapTables, When};
 use crate::diag::{Diagnostic, codes};
 use crate::model::expr::{Expr, ExprKind, SubPart};
-use crate::model::template::{Parameter, SecretOrigin, Template};
+use crate::model::template::{Parameter, Resource, SecretOrigin, Template};
 use crate::model::terraform::PassItem;
 use crate::source::Span;
 
@@ -564,10 +565,25 @@ fn split_text(s: &str, f: &Finder, span: Span) -> Vec<SubPart> {
     out
 }
 
+/// The properties of `r` that hold a secret by their place: the type's entry in the
+/// lookup table `secret-properties`, when its `when` holds.
+fn secret_properties(t: &Template, tables: &MapTables, r: &Resource) -> Vec<String> {
+    let Some(entry) = tables.lookup("secret-properties", &r.ty) else {
+        return Vec::new();
+    };
+    let when = entry
+        .get("when")
+        .and_then(|w| serde_yaml::from_value::<When>(w.clone()).ok());
+    if when.is_some_and(|w| !super::apply::holds(&w, t, r, false)) {
+        return Vec::new();
+    }
+    tables.lookup_list("secret-properties", &r.ty, "properties")
+}
+
 /// Replaces the literal secrets of `t` by secure parameters (see the module comment).
-pub fn extract(t: &mut Template) {
+pub fn extract(t: &mut Template, tables: &MapTables) {
     let mut f = new_finder(t);
-    take_resource_literals(t, &mut f);
+    take_resource_literals(t, tables, &mut f);
     take_local_and_module_literals(t, &mut f);
     secure_parameters(t, &mut f);
     t.parameters.append(&mut f.new_params);
@@ -608,27 +624,19 @@ fn new_finder(t: &Template) -> Finder {
 }
 
 /// Takes the literal secrets out of the resources' properties.
-fn take_resource_literals(t: &mut Template, f: &mut Finder) {
-    for r in &mut t.resources {
+fn take_resource_literals(t: &mut Template, tables: &MapTables, f: &mut Finder) {
+    // Values that are secrets whatever their property's name (lookup table `secret-properties`).
+    let keys: Vec<Vec<String>> = t
+        .resources
+        .iter()
+        .map(|r| secret_properties(t, tables, r))
+        .collect();
+    for (r, keys) in t.resources.iter_mut().zip(keys) {
         let owner = r.id.clone();
         let mut path = Vec::new();
-        // Values that are secrets whatever their property's name.
-        let keys: &[&str] = match r.ty.as_str() {
-            "AWS::SecretsManager::Secret" => &["SecretString"],
-            "AWS::ApiGateway::ApiKey" => &["Value"],
-            "AWS::SSM::Parameter"
-                if r.properties
-                    .get("Type")
-                    .and_then(|x| x.as_str())
-                    .is_some_and(|x| x.eq_ignore_ascii_case("SecureString")) =>
-            {
-                &["Value"]
-            }
-            _ => &[],
-        };
         if let ExprKind::Object(m) = &mut r.properties.kind {
             for (k, _, v) in m.iter_mut() {
-                if keys.contains(&k.as_str()) {
+                if keys.contains(k) {
                     path.push(k.clone());
                     let label = k.clone();
                     f.take(v, &owner, &path, &label);

@@ -175,6 +175,10 @@ impl MapTables {
         self.lookups.lookup_str(table, key, field)
     }
 
+    pub fn lookup_list(&self, table: &str, key: &str, field: &str) -> Vec<String> {
+        self.lookups.lookup_list(table, key, field)
+    }
+
     /// The hint for a type: the longest `AWS::Service` or `AWS::Service::Type` prefix.
     pub fn service_hint(&self, ty: &str) -> Option<&ServiceHint> {
         if let Some(h) = self.services.get(ty) {
