@@ -85,7 +85,7 @@ fn attached_policy_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
     };
     for role in roles {
         if let Some(j) = cx.referenced_resource(role)
-            && cx.t.resources[j].ty == "AWS::IAM::Role"
+            && cx.plays(j, "grants", "role")
         {
             policy_grants(cx, j, j, std::slice::from_ref(&r.properties), out);
         }
@@ -157,17 +157,17 @@ fn policy_items(p: &Expr) -> Vec<Expr> {
 /// reports the policies that stay manual.
 fn grants(cx: &mut Ctx) -> Vec<Grant> {
     let mut out = Vec::new();
-    for (i, r) in cx.t.resources.iter().enumerate() {
-        if r.ty == "AWS::IAM::Role" {
+    for i in 0..cx.t.resources.len() {
+        if cx.plays(i, "grants", "role") {
             role_grants(cx, i, &mut out);
         }
-        if r.ty == "AWS::IAM::Policy" || r.ty == "AWS::IAM::ManagedPolicy" {
+        if cx.plays(i, "grants", "policy") {
             attached_policy_grants(cx, i, &mut out);
         }
-        if r.ty == "AWS::Serverless::Function" {
+        if cx.plays(i, "grants", "sam-policies") {
             sam_policy_grants(cx, i, &mut out);
         }
-        if r.ty == "AWS::Serverless::Connector" {
+        if cx.plays(i, "grants", "connector") {
             connector_grants(cx, i, &mut out);
         }
     }
@@ -287,10 +287,9 @@ fn fold_write_grants(cx: &Ctx, out: &mut Vec<Grant>) {
         .filter(|g| g.access == "write")
         .map(|g| (g.principal, g.target))
         .collect();
-    let separate = |ty: &str| matches!(ty, "AWS::SQS::Queue" | "AWS::SNS::Topic");
     out.retain(|g| {
         g.access == "write"
-            || separate(&cx.t.resources[g.target].ty)
+            || cx.plays(g.target, "grants", "separate-send-receive")
             || !writes.contains(&(g.principal, g.target))
     });
     out.dedup_by(|a, b| a.principal == b.principal && a.target == b.target && a.access == b.access);
@@ -517,11 +516,7 @@ fn cosmos_settings_for(
     database: &str,
     cosmos_settings: &mut Vec<usize>,
 ) {
-    if matches!(
-        cx.t.resources[p].ty.as_str(),
-        "AWS::Serverless::Function" | "AWS::Lambda::Function"
-    ) && !cosmos_settings.contains(&p)
-    {
+    if cx.plays(p, "grants", "app-settings") && !cosmos_settings.contains(&p) {
         cosmos_settings.push(p);
         let setting =
             |n: &str, v: AzExpr| AzExpr::obj(vec![("name", AzExpr::str(n)), ("value", v)]);

@@ -254,7 +254,7 @@ impl Ctx<'_> {
             _ => false,
         });
         let via_permission = self.t.resources.iter().any(|p| {
-            p.ty == "AWS::Lambda::Permission"
+            self.tables.plays(&p.ty, "http-invocation", "permission")
                 && p.properties
                     .get("Principal")
                     .and_then(|x| x.as_str())

@@ -34,7 +34,7 @@ pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> 
         .properties
         .get("Role")
         .and_then(|x| cx.referenced_resource(x))
-        .filter(|j| cx.t.resources[*j].ty == "AWS::IAM::Role");
+        .filter(|j| cx.plays(*j, "grants", "role"));
     if let Some(j) = role {
         out.push(setting(
             "AZURE_CLIENT_ID",
@@ -93,7 +93,7 @@ pub fn function_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>
         .properties
         .get("Role")
         .and_then(|x| cx.referenced_resource(x))
-        .filter(|j| cx.t.resources[*j].ty == "AWS::IAM::Role");
+        .filter(|j| cx.plays(*j, "grants", "role"));
     match role {
         Some(j) => {
             let id = cx.reference_expr(j, "{sym}.id");
@@ -333,7 +333,7 @@ pub fn instance_identity(
                 .and_then(|l| l.first().cloned())
         })
         .and_then(|role: Expr| cx.referenced_resource(&role))
-        .filter(|j| cx.t.resources[*j].ty == "AWS::IAM::Role");
+        .filter(|j| cx.plays(*j, "grants", "role"));
     match role {
         Some(j) => {
             let id = cx.reference_expr(j, "{sym}.id");
@@ -594,7 +594,7 @@ fn alarm_actions(cx: &mut Ctx, p: &Expr) -> (Vec<AzExpr>, Vec<String>) {
         let group = cx.referenced_resource(a).and_then(|topic| {
             let topic_id = cx.t.resources[topic].id.clone();
             cx.t.resources.iter().position(|s| {
-                s.ty == "AWS::SNS::Subscription"
+                cx.tables.plays(&s.ty, "alarm-actions", "subscription")
                     && s.properties
                         .get("Protocol")
                         .and_then(|x| x.as_str())

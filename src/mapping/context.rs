@@ -559,6 +559,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// The template resource a `Ref`/`GetAtt` value points at.
+    /// Does template resource `i` play `role` in the pass `pass` (its type's `passes`)?
+    pub fn plays(&self, i: usize, pass: &str, role: &str) -> bool {
+        self.tables.plays(&self.t.resources[i].ty, pass, role)
+    }
+
     pub fn referenced_resource(&self, e: &Expr) -> Option<usize> {
         let name = match &e.kind {
             ExprKind::Ref(n) => n,

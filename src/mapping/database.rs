@@ -12,7 +12,7 @@ pub fn wire(cx: &mut Ctx) -> Vec<usize> {
     let mut attached = Vec::new();
     let t = cx.t;
     for (i, r) in t.resources.iter().enumerate() {
-        if r.ty != "AWS::RDS::DBInstance" || r.condition.is_some() {
+        if !cx.plays(i, "private-networking", "server") || r.condition.is_some() {
             continue;
         }
         let Some(w) = private_server(cx, i) else {
@@ -90,7 +90,7 @@ fn private_server(cx: &Ctx, i: usize) -> Option<PrivateServer> {
     let subnet_idx = subnets
         .iter()
         .find_map(|s| cx.referenced_resource(s))
-        .filter(|j| t.resources[*j].ty == "AWS::EC2::Subnet")?;
+        .filter(|j| cx.plays(*j, "private-networking", "subnet"))?;
     let subnet = cx.prepared[subnet_idx].sym.clone();
     let vnet = cx
         .module
@@ -111,14 +111,13 @@ fn private_server(cx: &Ctx, i: usize) -> Option<PrivateServer> {
 /// Attaches the NSG of the instance's first security group to the subnet; returns
 /// that security group.
 fn attach_security_group(cx: &mut Ctx, r: &Resource, subnet: &str) -> Option<usize> {
-    let t = cx.t;
     if let Some(sg) = r
         .properties
         .get("VPCSecurityGroups")
         .and_then(|l| l.as_list())
         .and_then(|l| l.first())
         .and_then(|g| cx.referenced_resource(g))
-        && t.resources[sg].ty == "AWS::EC2::SecurityGroup"
+        && cx.plays(sg, "security-groups", "group")
     {
         let nsg = cx.prepared[sg].sym.clone();
         cx.set_path(

@@ -53,10 +53,8 @@ pub fn wire(cx: &mut Ctx) -> Vec<TriggerGrant> {
     let mut grants = Vec::new();
     let t = cx.t;
     for (i, r) in t.resources.iter().enumerate() {
-        if !matches!(
-            r.ty.as_str(),
-            "AWS::Serverless::Function" | "AWS::Lambda::Function"
-        ) || r.for_each.is_some()
+        if !cx.plays(i, "events", "function")
+            || r.for_each.is_some()
             || cx.prepared[i].entry.is_none()
         {
             continue;
@@ -217,7 +215,7 @@ fn events_of(cx: &Ctx, i: usize) -> Vec<(String, crate::model::expr::Expr)> {
         _ => Vec::new(),
     };
     for m in &cx.t.resources {
-        if m.ty != "AWS::Lambda::EventSourceMapping"
+        if !cx.tables.plays(&m.ty, "events", "source-mapping")
             || m.properties
                 .get("FunctionName")
                 .and_then(|f| cx.referenced_resource(f))
@@ -231,10 +229,16 @@ fn events_of(cx: &Ctx, i: usize) -> Vec<(String, crate::model::expr::Expr)> {
         let Some(j) = cx.referenced_resource(source) else {
             continue;
         };
-        let (kind, key) = match cx.t.resources[j].ty.as_str() {
-            "AWS::SQS::Queue" => ("SQS", "Queue"),
-            "AWS::DynamoDB::Table" => ("DynamoDB", "Stream"),
-            _ => continue,
+        // The event a mapping of this source stands for (`events: {source: {kind, key}}`).
+        let source_of = |f: &str| {
+            cx.tables
+                .pass(&cx.t.resources[j].ty, "events")?
+                .get("source")?
+                .get(f)?
+                .as_str()
+        };
+        let (Some(kind), Some(key)) = (source_of("kind"), source_of("key")) else {
+            continue;
         };
         let span = m.span;
         let props = Expr::new(

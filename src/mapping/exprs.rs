@@ -260,13 +260,10 @@ impl Ctx<'_> {
             SubPart::Expr(x) => match &x.kind {
                 ExprKind::Ref(n) => {
                     let id = self.t.resolve(n);
-                    self.t.resources.iter().position(|r| {
-                        r.id == id
-                            && matches!(
-                                r.ty.as_str(),
-                                "AWS::Serverless::Api" | "AWS::Serverless::HttpApi"
-                            )
-                    })
+                    self.t
+                        .resources
+                        .iter()
+                        .position(|r| r.id == id && self.tables.plays(&r.ty, "api-urls", "sam-api"))
                 }
                 _ => None,
             },

@@ -19,7 +19,6 @@ use crate::azure::AzExpr;
 use crate::diag::{Diagnostic, codes};
 use crate::model::expr::{Expr, ExprKind};
 
-const SG: &str = "AWS::EC2::SecurityGroup";
 const NSG: &str = "Microsoft.Network/networkSecurityGroups";
 const ASG: &str = "Microsoft.Network/applicationSecurityGroups";
 
@@ -205,9 +204,9 @@ fn aws_rules(cx: &Ctx, i: usize, inbound: bool) -> Vec<Rule> {
     let t = cx.t;
     let g = &t.resources[i];
     let (inline, standalone) = if inbound {
-        ("SecurityGroupIngress", "AWS::EC2::SecurityGroupIngress")
+        ("SecurityGroupIngress", "ingress")
     } else {
-        ("SecurityGroupEgress", "AWS::EC2::SecurityGroupEgress")
+        ("SecurityGroupEgress", "egress")
     };
     let list = |e: Option<&Expr>| match e.map(|x| &x.kind) {
         Some(ExprKind::List(l)) => l.clone(),
@@ -219,7 +218,7 @@ fn aws_rules(cx: &Ctx, i: usize, inbound: bool) -> Vec<Rule> {
         t.resources
             .iter()
             .filter(|r| {
-                r.ty == standalone
+                cx.tables.plays(&r.ty, "security-groups", standalone)
                     && r.properties
                         .get("GroupId")
                         .is_some_and(|x| refers_to(x, &g.id))
@@ -285,7 +284,9 @@ fn aws_rule(cx: &Ctx, e: &Expr, protos: Vec<Proto>, inbound: bool) -> Option<Rul
         None
     }) {
         match cx.referenced_resource(sg) {
-            Some(j) if cx.t.resources[j].ty == SG => Peer::Group(cx.t.resources[j].id.clone()),
+            Some(j) if cx.plays(j, "security-groups", "group") => {
+                Peer::Group(cx.t.resources[j].id.clone())
+            }
             _ => Peer::Nothing,
         }
     } else {
@@ -696,7 +697,7 @@ pub fn check(cx: &mut Ctx) {
     let ipv6 = uses_ipv6(cx.t);
     for i in 0..cx.t.resources.len() {
         let g = &cx.t.resources[i];
-        if g.ty != SG {
+        if !cx.plays(i, "security-groups", "group") {
             continue;
         }
         let Some(nsg) = cx

@@ -13,6 +13,7 @@ pub mod flows;
 
 mod network;
 mod params;
+pub mod passes;
 mod prune;
 pub mod secrets;
 mod storage;

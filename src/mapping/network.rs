@@ -243,7 +243,7 @@ fn rule_peer(cx: &mut Ctx, id: &str, e: &Expr, inbound: bool) -> Option<(&'stati
 fn security_group_peer(cx: &mut Ctx, id: &str, e: &Expr, sg: &Expr) -> Option<AzExpr> {
     match cx
         .referenced_resource(sg)
-        .filter(|j| cx.t.resources[*j].ty == "AWS::EC2::SecurityGroup")
+        .filter(|j| cx.plays(*j, "security-groups", "group"))
     {
         Some(j) => {
             let asg = asg_for(cx, j);
@@ -462,11 +462,14 @@ fn rule_list(e: Option<&Expr>) -> Vec<Expr> {
 }
 
 /// Standalone ingress/egress resources that attach to group `i`.
-fn standalone(cx: &Ctx, i: usize, ty: &str) -> Vec<Expr> {
+fn standalone(cx: &Ctx, i: usize, role: &str) -> Vec<Expr> {
     let id = &cx.t.resources[i].id;
     cx.t.resources
         .iter()
-        .filter(|r| r.ty == ty && r.properties.get("GroupId").is_some_and(|g| refers(g, id)))
+        .filter(|r| {
+            cx.tables.plays(&r.ty, "security-groups", role)
+                && r.properties.get("GroupId").is_some_and(|g| refers(g, id))
+        })
         .map(|r| r.properties.clone())
         .collect()
 }
@@ -485,7 +488,7 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
     let t = cx.t;
     let r = &t.resources[i];
     let mut ingress = rule_list(r.properties.get("SecurityGroupIngress"));
-    ingress.extend(standalone(cx, i, "AWS::EC2::SecurityGroupIngress"));
+    ingress.extend(standalone(cx, i, "ingress"));
     // Inline egress rules replace the group's default allow-all egress; standalone
     // egress rules only add to it.
     let inline_egress = rule_list(r.properties.get("SecurityGroupEgress"));
@@ -494,7 +497,7 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
     let mut restricted =
         !inline_egress.is_empty() && (ipv6 || !is_allow_all_egress(&inline_egress));
     let mut egress = inline_egress;
-    egress.extend(standalone(cx, i, "AWS::EC2::SecurityGroupEgress"));
+    egress.extend(standalone(cx, i, "egress"));
     // Terraform removes the default allow-all egress rule of a group it creates: its
     // outbound traffic is exactly the egress rules written for it (none: no outbound).
     let terraform = t.tf.is_some();
@@ -664,14 +667,14 @@ pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
 /// Standalone rules whose group is not in the template cannot be folded.
 fn orphan_rules(cx: &mut Ctx) {
     for (i, r) in cx.t.resources.iter().enumerate() {
-        if r.ty != "AWS::EC2::SecurityGroupIngress" && r.ty != "AWS::EC2::SecurityGroupEgress" {
+        if !cx.plays(i, "security-groups", "ingress") && !cx.plays(i, "security-groups", "egress") {
             continue;
         }
         let group = r
             .properties
             .get("GroupId")
             .and_then(|g| cx.referenced_resource(g))
-            .filter(|j| cx.t.resources[*j].ty == "AWS::EC2::SecurityGroup");
+            .filter(|j| cx.plays(*j, "security-groups", "group"));
         if let Some(j) = group {
             let sym = cx.prepared[j].sym.clone();
             if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
@@ -696,7 +699,7 @@ fn orphan_rules(cx: &mut Ctx) {
 /// other services (databases, functions, load balancers) need a subnet association.
 fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
     for (j, g) in cx.t.resources.iter().enumerate() {
-        if g.ty != "AWS::EC2::SecurityGroup"
+        if !cx.plays(j, "security-groups", "group")
             || cx.prepared[j].entry.is_none()
             || attached.contains(&j)
         {
@@ -714,12 +717,11 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
             if !uses || r.id == g.id {
                 continue;
             }
-            match r.ty.as_str() {
-                "AWS::EC2::Instance" => on_vm = true,
-                "AWS::EC2::SecurityGroup"
-                | "AWS::EC2::SecurityGroupIngress"
-                | "AWS::EC2::SecurityGroupEgress" => {}
-                _ => others.push(format!("{} ({})", r.id, r.ty)),
+            let plays = |role: &str| cx.tables.plays(&r.ty, "security-groups", role);
+            if plays("vm") {
+                on_vm = true;
+            } else if !(plays("group") || plays("ingress") || plays("egress")) {
+                others.push(format!("{} ({})", r.id, r.ty));
             }
         }
         if on_vm {
@@ -756,7 +758,7 @@ pub fn finish(cx: &mut Ctx) {
         Some((j, cx.resolve_symbol(j, &spec.symbol)))
     };
     for r in &t.resources {
-        if r.ty != "AWS::EC2::SubnetRouteTableAssociation" {
+        if !cx.tables.plays(&r.ty, "routes", "association") {
             continue;
         }
         let (Some((_, subnet)), Some((rt_idx, rt))) = (
@@ -778,7 +780,7 @@ pub fn finish(cx: &mut Ctx) {
         cx.set_path(&subnet, &["properties", "routeTable"], value);
         let rt_id = &t.resources[rt_idx].id;
         for route in &t.resources {
-            if route.ty != "AWS::EC2::Route"
+            if !cx.tables.plays(&route.ty, "routes", "route")
                 || !route
                     .properties
                     .get("RouteTableId")
@@ -995,7 +997,7 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
 fn associate_elastic_ips(cx: &mut Ctx) {
     let t = cx.t;
     for (e, r) in t.resources.iter().enumerate() {
-        if r.ty != "AWS::EC2::EIP" || cx.prepared[e].entry.is_none() {
+        if !cx.plays(e, "elastic-ips", "eip") || cx.prepared[e].entry.is_none() {
             continue;
         }
         let Some(i) = r
@@ -1005,7 +1007,7 @@ fn associate_elastic_ips(cx: &mut Ctx) {
         else {
             continue;
         };
-        if t.resources[i].ty != "AWS::EC2::Instance" {
+        if !cx.plays(i, "elastic-ips", "instance") {
             continue;
         }
         let eip = cx.prepared[e].sym.clone();

@@ -105,6 +105,11 @@ pub struct Entry {
     pub decisions: Vec<DecisionSpec>,
     #[serde(default)]
     pub variants: Vec<Variant>,
+    /// The cross-resource passes that read resources of this type, each with the
+    /// role the type plays in it (a name, a list of names, or a map of names to data);
+    /// see `mappings/README.md`, "Passes".
+    #[serde(default)]
+    pub passes: BTreeMap<String, Value>,
 }
 
 impl Entry {
@@ -148,6 +153,9 @@ pub struct ServiceHint {
     #[serde(default)]
     pub arm: Vec<String>,
     pub note: Option<String>,
+    /// As an entry's `passes`, for a type with no entry (a hint for an exact type only).
+    #[serde(default)]
+    pub passes: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +187,25 @@ impl MapTables {
         self.lookups.lookup_list(table, key, field)
     }
 
+    /// The role data `ty` has in the pass `pass`: its entry's, else its exact hint's.
+    pub fn pass(&self, ty: &str, pass: &str) -> Option<&Value> {
+        match self.types.get(ty) {
+            Some(e) => e.passes.get(pass),
+            None => self.services.get(ty)?.passes.get(pass),
+        }
+    }
+
+    /// Does `ty` play `role` in the pass `pass` (the role named alone, in a list, or as
+    /// a key of a map)?
+    pub fn plays(&self, ty: &str, pass: &str, role: &str) -> bool {
+        match self.pass(ty, pass) {
+            Some(Value::String(s)) => s == role,
+            Some(Value::Sequence(l)) => l.iter().any(|x| x.as_str() == Some(role)),
+            Some(Value::Mapping(m)) => m.contains_key(role),
+            _ => false,
+        }
+    }
+
     /// The hint for a type: the longest `AWS::Service` or `AWS::Service::Type` prefix.
     pub fn service_hint(&self, ty: &str) -> Option<&ServiceHint> {
         if let Some(h) = self.services.get(ty) {
@@ -205,8 +232,16 @@ impl MapTables {
             Kind::Lookup => self.lookups.load(sources, file),
             Kind::Services => match file.parse::<RawServices>(sources) {
                 Ok(raw) => {
-                    self.services.extend(raw.services);
-                    Vec::new()
+                    let mut diags = Vec::new();
+                    for (ty, hint) in raw.services {
+                        match super::passes::check(&hint.passes) {
+                            Some(bad) => diags.push(invalid(sources, file, &ty, bad)),
+                            None => {
+                                self.services.insert(ty, hint);
+                            }
+                        }
+                    }
+                    diags
                 }
                 Err(d) => vec![*d],
             },
@@ -228,17 +263,8 @@ impl MapTables {
         };
         let mut diags = Vec::new();
         for (ty, entry) in raw {
-            if let Some(d) = validate(&ty, &entry, transforms) {
-                let span = file.span_of(sources, &d.0);
-                diags.push(
-                    Diagnostic::new(
-                        codes::MAP_TABLE,
-                        span,
-                        format!("invalid mapping for {ty}: {}", d.1),
-                        "here",
-                    )
-                    .help(d.2),
-                );
+            if let Some(bad) = validate(&ty, &entry, transforms) {
+                diags.push(invalid(sources, file, &ty, bad));
                 continue;
             }
             let fid = file.id(sources);
@@ -263,6 +289,23 @@ impl MapTables {
     }
 }
 
+/// The diagnostic for an entry `validate` (or the pass check) refused.
+fn invalid(
+    sources: &mut SourceMap,
+    file: &mut TableFile,
+    ty: &str,
+    (at, message, help): (String, String, String),
+) -> Diagnostic {
+    let span = file.span_of(sources, &at);
+    Diagnostic::new(
+        codes::MAP_TABLE,
+        span,
+        format!("invalid mapping for {ty}: {message}"),
+        "here",
+    )
+    .help(help)
+}
+
 /// Checks what serde cannot: statuses, transforms, reference expressions.
 /// Returns (text to point at, message, help).
 fn validate(ty: &str, e: &Entry, transforms: &[&str]) -> Option<(String, String, String)> {
@@ -284,6 +327,9 @@ fn validate(ty: &str, e: &Entry, transforms: &[&str]) -> Option<(String, String,
                 format!("use one of {}", STATUSES.join(", ")),
             ));
         }
+    }
+    if let Some(bad) = super::passes::check(&e.passes) {
+        return Some(bad);
     }
     let specs = e
         .resources

@@ -1,0 +1,104 @@
+//! The pass registry: the cross-resource passes a type entry (or an exact service
+//! hint) can name under `passes:`, and the roles a type can play in each. The passes
+//! themselves live in the files named below; they find the resources they join by
+//! role ([`super::context::Ctx::plays`]), never by type name, so a new AWS type joins
+//! a pass with a line of YAML.
+
+/// A pass: its name, the roles a type can play in it, and what it does.
+pub struct Pass {
+    pub name: &'static str,
+    pub roles: &'static [&'static str],
+    pub does: &'static str,
+}
+
+pub const PASSES: &[Pass] = &[
+    Pass {
+        name: "grants",
+        roles: &[
+            "role",
+            "policy",
+            "sam-policies",
+            "connector",
+            "app-settings",
+            "separate-send-receive",
+        ],
+        does: "IAM statements, SAM policy templates and connectors → role assignments on the translated resources (access.rs)",
+    },
+    Pass {
+        name: "events",
+        roles: &["function", "source-mapping", "source"],
+        does: "event sources of functions → trigger settings, Service Bus subscriptions and reader roles (events.rs)",
+    },
+    Pass {
+        name: "security-groups",
+        roles: &["group", "ingress", "egress", "vm"],
+        does: "security groups, their standalone rules and members → NSGs, application security groups and the access check (network.rs, flows.rs)",
+    },
+    Pass {
+        name: "private-networking",
+        roles: &["server", "subnet"],
+        does: "servers in DB subnet groups → delegated subnets and private DNS zones (database.rs)",
+    },
+    Pass {
+        name: "routes",
+        roles: &["route", "association"],
+        does: "routes and route table associations → the subnet's route table and NAT gateway (network.rs)",
+    },
+    Pass {
+        name: "elastic-ips",
+        roles: &["eip", "instance"],
+        does: "Elastic IPs given to instances → the public IP of the VM's network interface (network.rs)",
+    },
+    Pass {
+        name: "alarm-actions",
+        roles: &["subscription"],
+        does: "e-mail subscriptions of alarm topics → action group receivers (compute.rs)",
+    },
+    Pass {
+        name: "http-invocation",
+        roles: &["permission"],
+        does: "Lambda permissions for API Gateway → functions invoked over HTTP (apply.rs)",
+    },
+    Pass {
+        name: "api-urls",
+        roles: &["sam-api"],
+        does: "SAM APIs named in URLs built with Fn::Sub → the API Management gateway URL (exprs.rs)",
+    },
+];
+
+/// Why a `passes:` map is not valid: (the text to point at, message, help).
+pub fn check(
+    passes: &std::collections::BTreeMap<String, serde_yaml::Value>,
+) -> Option<(String, String, String)> {
+    use serde_yaml::Value;
+    for (name, v) in passes {
+        let Some(pass) = PASSES.iter().find(|p| p.name == name) else {
+            let names: Vec<&str> = PASSES.iter().map(|p| p.name).collect();
+            return Some((
+                name.clone(),
+                format!("unknown pass `{name}`"),
+                format!("use one of {}", names.join(", ")),
+            ));
+        };
+        let roles: Vec<String> = match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Sequence(l) => l
+                .iter()
+                .map(|x| x.as_str().unwrap_or("?").to_string())
+                .collect(),
+            Value::Mapping(m) => m
+                .keys()
+                .map(|x| x.as_str().unwrap_or("?").to_string())
+                .collect(),
+            _ => vec!["?".into()],
+        };
+        if let Some(bad) = roles.iter().find(|r| !pass.roles.contains(&r.as_str())) {
+            return Some((
+                name.clone(),
+                format!("`{bad}` is not a role of the pass `{name}`"),
+                format!("use one of {}", pass.roles.join(", ")),
+            ));
+        }
+    }
+    None
+}
