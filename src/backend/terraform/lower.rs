@@ -339,37 +339,8 @@ impl<'a> Lower<'a> {
     fn expr(&mut self, e: &AzExpr) -> TfExpr {
         let bx = Box::new;
         // Resource, parameter and built-in references first.
-        if let Some((root, path, ix)) = Self::chain(e) {
-            if let Some(t) = self.builtin(&root, &path) {
-                return t;
-            }
-            if let Some(out) = path.strip_prefix("outputs.")
-                && ix.is_none()
-                && self.m.calls.iter().any(|c| c.symbol == root)
-            {
-                return TfExpr::r(format!("module.{}.{out}", snake(&root)));
-            }
-            if self.forms.contains_key(&root) {
-                let ix = ix.map(|i| self.expr(&i));
-                // `sym.properties.x[0]` with no attribute for the indexed path: index the list.
-                return self.resource_ref(&root, &path, ix);
-            }
-            if let Some((_, t)) = self
-                .loop_vars
-                .iter()
-                .rev()
-                .find(|(v, _)| *v == root)
-                .cloned()
-            {
-                let mut out = t;
-                if let Some(i) = ix {
-                    out = TfExpr::Index(bx(out), bx(self.expr(&i)));
-                }
-                for seg in path.split('.').filter(|s| !s.is_empty()) {
-                    out = TfExpr::Member(bx(out), seg.to_string());
-                }
-                return out;
-            }
+        if let Some(t) = self.reference(e) {
+            return t;
         }
         match e {
             AzExpr::Null => TfExpr::Null,
@@ -379,43 +350,8 @@ impl<'a> Lower<'a> {
             AzExpr::Str(s) => TfExpr::Str(s.clone()),
             AzExpr::Raw(r) => TfExpr::r(r.clone()),
             AzExpr::Array(a) => TfExpr::Array(a.iter().map(|x| self.expr(x)).collect()),
-            AzExpr::Object(m) => {
-                if m.iter().all(|(k, _)| matches!(k, AzKey::Name(_))) {
-                    TfExpr::Object(
-                        m.iter()
-                            .map(|(k, v)| match k {
-                                AzKey::Name(n) => (n.clone(), self.expr(v)),
-                                AzKey::Expr(_) => unreachable!(),
-                            })
-                            .collect(),
-                    )
-                } else {
-                    TfExpr::ObjectExprKeys(
-                        m.iter()
-                            .map(|(k, v)| {
-                                let key = match k {
-                                    AzKey::Name(n) => TfExpr::Str(n.clone()),
-                                    AzKey::Expr(x) => self.expr(x),
-                                };
-                                (key, self.expr(v))
-                            })
-                            .collect(),
-                    )
-                }
-            }
-            AzExpr::Ident(i) => {
-                if let Some((name, via_local)) = self.params.get(i).cloned() {
-                    return TfExpr::r(if via_local {
-                        format!("local.{name}")
-                    } else {
-                        format!("var.{name}")
-                    });
-                }
-                if let Some(n) = self.vars.get(i) {
-                    return TfExpr::r(format!("local.{n}"));
-                }
-                TfExpr::r(snake(i))
-            }
+            AzExpr::Object(m) => self.object(m),
+            AzExpr::Ident(i) => self.ident(i),
             AzExpr::Member(b, m) => {
                 let base = self.expr(b);
                 TfExpr::Member(bx(base), m.clone())
@@ -454,23 +390,102 @@ impl<'a> Lower<'a> {
                 TfExpr::Bin(op.to_string(), bx(a), bx(b))
             }
             AzExpr::Not(a) => TfExpr::Not(bx(self.expr(a))),
-            AzExpr::For(v, c, b) => {
-                let coll = self.expr(c);
-                let var = snake(v);
-                self.loop_vars.push((v.clone(), TfExpr::r(var.clone())));
-                let body = self.expr(b);
-                self.loop_vars.pop();
-                TfExpr::For {
-                    key_var: None,
-                    var,
-                    coll: bx(coll),
-                    key: None,
-                    body: bx(body),
-                    cond: None,
-                    grouping: false,
-                }
-            }
+            AzExpr::For(v, c, b) => self.for_expr(v, c, b),
             AzExpr::Call(f, args) => self.call(f, args),
+        }
+    }
+
+    /// A chain rooted in a built-in, a module call's outputs, a resource or a loop
+    /// variable → its Terraform reference.
+    fn reference(&mut self, e: &AzExpr) -> Option<TfExpr> {
+        let bx = Box::new;
+        let (root, path, ix) = Self::chain(e)?;
+        if let Some(t) = self.builtin(&root, &path) {
+            return Some(t);
+        }
+        if let Some(out) = path.strip_prefix("outputs.")
+            && ix.is_none()
+            && self.m.calls.iter().any(|c| c.symbol == root)
+        {
+            return Some(TfExpr::r(format!("module.{}.{out}", snake(&root))));
+        }
+        if self.forms.contains_key(&root) {
+            let ix = ix.map(|i| self.expr(&i));
+            // `sym.properties.x[0]` with no attribute for the indexed path: index the list.
+            return Some(self.resource_ref(&root, &path, ix));
+        }
+        let (_, t) = self
+            .loop_vars
+            .iter()
+            .rev()
+            .find(|(v, _)| *v == root)
+            .cloned()?;
+        let mut out = t;
+        if let Some(i) = ix {
+            out = TfExpr::Index(bx(out), bx(self.expr(&i)));
+        }
+        for seg in path.split('.').filter(|s| !s.is_empty()) {
+            out = TfExpr::Member(bx(out), seg.to_string());
+        }
+        Some(out)
+    }
+
+    /// An object: with plain keys, or with computed ones.
+    fn object(&mut self, m: &[(AzKey, AzExpr)]) -> TfExpr {
+        if m.iter().all(|(k, _)| matches!(k, AzKey::Name(_))) {
+            TfExpr::Object(
+                m.iter()
+                    .map(|(k, v)| match k {
+                        AzKey::Name(n) => (n.clone(), self.expr(v)),
+                        AzKey::Expr(_) => unreachable!(),
+                    })
+                    .collect(),
+            )
+        } else {
+            TfExpr::ObjectExprKeys(
+                m.iter()
+                    .map(|(k, v)| {
+                        let key = match k {
+                            AzKey::Name(n) => TfExpr::Str(n.clone()),
+                            AzKey::Expr(x) => self.expr(x),
+                        };
+                        (key, self.expr(v))
+                    })
+                    .collect(),
+            )
+        }
+    }
+
+    /// A bare name: a parameter (`var.`/`local.`), a variable (`local.`), else its snake name.
+    fn ident(&mut self, i: &str) -> TfExpr {
+        if let Some((name, via_local)) = self.params.get(i).cloned() {
+            return TfExpr::r(if via_local {
+                format!("local.{name}")
+            } else {
+                format!("var.{name}")
+            });
+        }
+        if let Some(n) = self.vars.get(i) {
+            return TfExpr::r(format!("local.{n}"));
+        }
+        TfExpr::r(snake(i))
+    }
+
+    /// `[for v in c: b]` → a Terraform `for`, `v` in scope while the body lowers.
+    fn for_expr(&mut self, v: &str, c: &AzExpr, b: &AzExpr) -> TfExpr {
+        let coll = self.expr(c);
+        let var = snake(v);
+        self.loop_vars.push((v.to_string(), TfExpr::r(var.clone())));
+        let body = self.expr(b);
+        self.loop_vars.pop();
+        TfExpr::For {
+            key_var: None,
+            var,
+            coll: Box::new(coll),
+            key: None,
+            body: Box::new(body),
+            cond: None,
+            grouping: false,
         }
     }
 
@@ -501,198 +516,55 @@ impl<'a> Lower<'a> {
 
     fn call(&mut self, f: &str, args: &[AzExpr]) -> TfExpr {
         let a: Vec<TfExpr> = args.iter().map(|x| self.expr(x)).collect();
-        let arg = |i: usize| a.get(i).cloned().unwrap_or(TfExpr::Null);
-        let c = TfExpr::call;
         match f {
-            "uniqueString" => c(
-                "substr",
-                vec![
-                    c(
-                        "sha1",
-                        vec![c("join", vec![TfExpr::s("-"), TfExpr::Array(a.clone())])],
-                    ),
-                    TfExpr::Num("0".into()),
-                    TfExpr::Num("13".into()),
-                ],
-            ),
-            "guid" => c(
-                "uuidv5",
-                vec![
-                    TfExpr::s("url"),
-                    c("join", vec![TfExpr::s("/"), TfExpr::Array(a.clone())]),
-                ],
-            ),
-            "toLower" => c("lower", a),
-            "toUpper" => c("upper", a),
-            "trim" => c("trimspace", a),
-            "join" => c("join", vec![arg(1), arg(0)]),
-            "split" => c("split", vec![arg(1), arg(0)]),
-            "substring" => c("substr", a),
-            "take" => c("substr", vec![arg(0), TfExpr::Num("0".into()), arg(1)]),
-            "string" => match args.first() {
-                Some(AzExpr::Object(_) | AzExpr::Array(_)) => c("jsonencode", a),
-                _ => c("tostring", a),
-            },
-            "int" => c("tonumber", a),
-            "bool" => c("tobool", a),
-            "json" => c("jsondecode", a),
-            "base64" => c("base64encode", a),
-            "base64ToString" => c("base64decode", a),
-            "objectKeys" => c("keys", a),
-            "empty" => TfExpr::Bin(
-                "==".into(),
-                Box::new(c("length", a)),
-                Box::new(TfExpr::Num("0".into())),
-            ),
-            "first" => TfExpr::Index(Box::new(arg(0)), Box::new(TfExpr::Num("0".into()))),
-            "last" => c("element", vec![arg(0), TfExpr::Num("-1".into())]),
-            "union" => {
-                if args.iter().any(|x| matches!(x, AzExpr::Array(_))) {
-                    c("distinct", vec![c("concat", a)])
-                } else {
-                    c("merge", a)
-                }
-            }
-            "intersection" => c("setintersection", a),
-            "tryGet" => c("lookup", vec![arg(0), arg(1), TfExpr::Null]),
-            "indexOf" => c("index", a),
-            "uriComponent" => c("urlencode", a),
-            "startsWith" => c("startswith", a),
-            "endsWith" => c("endswith", a),
-            "items" => {
-                // `items(map)` → a list of {key, value} objects.
-                let m = arg(0);
-                TfExpr::For {
-                    key_var: Some("k".into()),
-                    var: "v".into(),
-                    coll: Box::new(m),
-                    key: None,
-                    body: Box::new(TfExpr::Object(vec![
-                        ("key".into(), TfExpr::r("k")),
-                        ("value".into(), TfExpr::r("v")),
-                    ])),
-                    cond: None,
-                    grouping: false,
-                }
-            }
-            "range" => c(
-                "range",
-                vec![
-                    arg(0),
-                    TfExpr::Bin("+".into(), Box::new(arg(0)), Box::new(arg(1))),
-                ],
-            ),
-            "cidrSubnet" => {
-                // cidrSubnet(net, newPrefixLength, i) → cidrsubnet(net, newbits, i); a length
-                // written as `prefix length + bits` gives the bits back.
-                let plen_of = |x: &AzExpr| matches!(x, AzExpr::Call(f, _) if f == "int");
-                let bits = match (args.first(), args.get(1)) {
-                    (Some(AzExpr::Str(net)), Some(AzExpr::Int(len))) => net
-                        .split('/')
-                        .nth(1)
-                        .and_then(|p| p.parse::<i64>().ok())
-                        .map(|p| TfExpr::Num((len - p).to_string())),
-                    (_, Some(AzExpr::Bin("+", l, b))) if plen_of(l) => Some(self.expr(b)),
-                    _ => None,
-                };
-                let bits = bits.unwrap_or_else(|| {
-                    TfExpr::Bin(
-                        "-".into(),
-                        Box::new(arg(1)),
-                        Box::new(c(
-                            "tonumber",
-                            vec![TfExpr::Index(
-                                Box::new(c("split", vec![TfExpr::s("/"), arg(0)])),
-                                Box::new(TfExpr::Num("1".into())),
-                            )],
-                        )),
-                    )
-                });
-                c("cidrsubnet", vec![arg(0), bits, arg(2)])
-            }
+            "uniqueString" | "guid" => hash_call(f, a),
+            "empty" | "first" | "last" | "union" | "intersection" | "tryGet" | "indexOf"
+            | "items" | "range" => collection_call(f, args, a),
+            "cidrSubnet" => self.cidr_subnet(args, a),
             "subscriptionResourceId" => {
                 self.needs_subscription = true;
-                let mut parts = vec![
-                    Part::Expr(TfExpr::r("data.azurerm_subscription.current.id")),
-                    Part::Lit("/providers/".into()),
-                ];
-                for (i, x) in a.iter().enumerate() {
-                    if i > 0 {
-                        parts.push(Part::Lit("/".into()));
-                    }
-                    match x {
-                        TfExpr::Str(s) => parts.push(Part::Lit(s.clone())),
-                        other => parts.push(Part::Expr(other.clone())),
-                    }
-                }
-                TfExpr::Template(parts)
+                resource_id(TfExpr::r("data.azurerm_subscription.current.id"), &a)
             }
             "resourceId" => {
                 let rg = self.rg("id");
-                let mut parts = vec![Part::Expr(rg), Part::Lit("/providers/".into())];
-                for (i, x) in a.iter().enumerate() {
-                    if i > 0 {
-                        parts.push(Part::Lit("/".into()));
-                    }
-                    match x {
-                        TfExpr::Str(s) => parts.push(Part::Lit(s.clone())),
-                        other => parts.push(Part::Expr(other.clone())),
-                    }
-                }
-                TfExpr::Template(parts)
+                resource_id(rg, &a)
             }
             // A Terraform `for` kept as written: [key var, value var, coll, key, value, cond, grouping].
-            "tf:for" if a.len() == 7 => {
-                let name = |x: &AzExpr| match x {
-                    AzExpr::Str(s) if !s.is_empty() => Some(snake(s)),
-                    _ => None,
-                };
-                let opt = |x: &TfExpr| (!matches!(x, TfExpr::Null)).then(|| Box::new(x.clone()));
-                TfExpr::For {
-                    key_var: name(&args[0]),
-                    var: name(&args[1]).unwrap_or_else(|| "v".into()),
-                    coll: Box::new(arg(2)),
-                    key: opt(&a[3]),
-                    body: Box::new(arg(4)),
-                    cond: opt(&a[5]),
-                    grouping: args[6] == AzExpr::Bool(true),
-                }
-            }
-            f if f.starts_with("tf:") => c(&f[3..], a),
-            // `azurerm_x.y[0].attr` of a conditional resource → `azurerm_x.y[*].attr`.
-            "__cond_splat" => match arg(0) {
-                TfExpr::Ref(r) if r.contains("[0].") => TfExpr::Ref(r.replacen("[0].", "[*].", 1)),
-                other => TfExpr::Array(vec![other]),
-            },
-            "format" => match args.first() {
-                Some(AzExpr::Str(fmt)) => {
-                    let mut s = String::new();
-                    let mut chars = fmt.chars().peekable();
-                    while let Some(ch) = chars.next() {
-                        if ch == '{' {
-                            for d in chars.by_ref() {
-                                if d == '}' {
-                                    break;
-                                }
-                            }
-                            s.push_str("%v");
-                        } else if ch == '%' {
-                            s.push_str("%%");
-                        } else {
-                            s.push(ch);
-                        }
-                    }
-                    let mut v = vec![TfExpr::Str(s)];
-                    v.extend(a.into_iter().skip(1));
-                    c("format", v)
-                }
-                _ => c("format", a),
-            },
-            // Same name and meaning in both languages.
-            "concat" | "length" | "contains" | "replace" | "coalesce" | "min" | "max"
-            | "flatten" => c(f, a),
-            other => c(&other.to_ascii_lowercase(), a),
+            "tf:for" if a.len() == 7 => tf_for(args, &a),
+            "format" => format_call(args, a),
+            _ => renamed_call(f, args, a),
         }
+    }
+
+    /// `cidrSubnet(net, newPrefixLength, i)` → `cidrsubnet(net, newbits, i)`.
+    fn cidr_subnet(&mut self, args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
+        let c = TfExpr::call;
+        // cidrSubnet(net, newPrefixLength, i) → cidrsubnet(net, newbits, i); a length
+        // written as `prefix length + bits` gives the bits back.
+        let plen_of = |x: &AzExpr| matches!(x, AzExpr::Call(f, _) if f == "int");
+        let bits = match (args.first(), args.get(1)) {
+            (Some(AzExpr::Str(net)), Some(AzExpr::Int(len))) => net
+                .split('/')
+                .nth(1)
+                .and_then(|p| p.parse::<i64>().ok())
+                .map(|p| TfExpr::Num((len - p).to_string())),
+            (_, Some(AzExpr::Bin("+", l, b))) if plen_of(l) => Some(self.expr(b)),
+            _ => None,
+        };
+        let bits = bits.unwrap_or_else(|| {
+            TfExpr::Bin(
+                "-".into(),
+                Box::new(arg(&a, 1)),
+                Box::new(c(
+                    "tonumber",
+                    vec![TfExpr::Index(
+                        Box::new(c("split", vec![TfExpr::s("/"), arg(&a, 0)])),
+                        Box::new(TfExpr::Num("1".into())),
+                    )],
+                )),
+            )
+        });
+        c("cidrsubnet", vec![arg(&a, 0), bits, arg(&a, 2)])
     }
 
     /// Applies the rules of a variant at `base` (an object), writing items into `out`.
@@ -1124,6 +996,189 @@ impl<'a> Lower<'a> {
             }
         }
         b
+    }
+}
+
+/// The `i`th lowered argument of a call, `null` when missing.
+fn arg(a: &[TfExpr], i: usize) -> TfExpr {
+    a.get(i).cloned().unwrap_or(TfExpr::Null)
+}
+
+/// `uniqueString(…)` → a 13-character hash prefix; `guid(…)` → a `uuidv5`.
+fn hash_call(f: &str, a: Vec<TfExpr>) -> TfExpr {
+    let c = TfExpr::call;
+    if f == "uniqueString" {
+        c(
+            "substr",
+            vec![
+                c(
+                    "sha1",
+                    vec![c("join", vec![TfExpr::s("-"), TfExpr::Array(a)])],
+                ),
+                TfExpr::Num("0".into()),
+                TfExpr::Num("13".into()),
+            ],
+        )
+    } else {
+        c(
+            "uuidv5",
+            vec![
+                TfExpr::s("url"),
+                c("join", vec![TfExpr::s("/"), TfExpr::Array(a)]),
+            ],
+        )
+    }
+}
+
+/// Bicep's list and map functions (`empty`, `first`, `union`, `items`, `range`, …) in Terraform.
+fn collection_call(f: &str, args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
+    let c = TfExpr::call;
+    match f {
+        "empty" => TfExpr::Bin(
+            "==".into(),
+            Box::new(c("length", a)),
+            Box::new(TfExpr::Num("0".into())),
+        ),
+        "first" => TfExpr::Index(Box::new(arg(&a, 0)), Box::new(TfExpr::Num("0".into()))),
+        "last" => c("element", vec![arg(&a, 0), TfExpr::Num("-1".into())]),
+        "union" => {
+            if args.iter().any(|x| matches!(x, AzExpr::Array(_))) {
+                c("distinct", vec![c("concat", a)])
+            } else {
+                c("merge", a)
+            }
+        }
+        "intersection" => c("setintersection", a),
+        "tryGet" => c("lookup", vec![arg(&a, 0), arg(&a, 1), TfExpr::Null]),
+        "indexOf" => c("index", a),
+        "items" => {
+            // `items(map)` → a list of {key, value} objects.
+            let m = arg(&a, 0);
+            TfExpr::For {
+                key_var: Some("k".into()),
+                var: "v".into(),
+                coll: Box::new(m),
+                key: None,
+                body: Box::new(TfExpr::Object(vec![
+                    ("key".into(), TfExpr::r("k")),
+                    ("value".into(), TfExpr::r("v")),
+                ])),
+                cond: None,
+                grouping: false,
+            }
+        }
+        _ => c(
+            "range",
+            vec![
+                arg(&a, 0),
+                TfExpr::Bin("+".into(), Box::new(arg(&a, 0)), Box::new(arg(&a, 1))),
+            ],
+        ),
+    }
+}
+
+/// A resource id: `base` (a subscription or resource group id), `/providers/`, and the
+/// `/`-joined type and name segments.
+fn resource_id(base: TfExpr, a: &[TfExpr]) -> TfExpr {
+    let mut parts = vec![Part::Expr(base), Part::Lit("/providers/".into())];
+    for (i, x) in a.iter().enumerate() {
+        if i > 0 {
+            parts.push(Part::Lit("/".into()));
+        }
+        match x {
+            TfExpr::Str(s) => parts.push(Part::Lit(s.clone())),
+            other => parts.push(Part::Expr(other.clone())),
+        }
+    }
+    TfExpr::Template(parts)
+}
+
+/// A Terraform `for` kept as written: [key var, value var, coll, key, value, cond, grouping].
+fn tf_for(args: &[AzExpr], a: &[TfExpr]) -> TfExpr {
+    let name = |x: &AzExpr| match x {
+        AzExpr::Str(s) if !s.is_empty() => Some(snake(s)),
+        _ => None,
+    };
+    let opt = |x: &TfExpr| (!matches!(x, TfExpr::Null)).then(|| Box::new(x.clone()));
+    TfExpr::For {
+        key_var: name(&args[0]),
+        var: name(&args[1]).unwrap_or_else(|| "v".into()),
+        coll: Box::new(arg(a, 2)),
+        key: opt(&a[3]),
+        body: Box::new(arg(a, 4)),
+        cond: opt(&a[5]),
+        grouping: args[6] == AzExpr::Bool(true),
+    }
+}
+
+/// `format('{0}-{1}', …)` → `format("%v-%v", …)`.
+fn format_call(args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
+    let c = TfExpr::call;
+    match args.first() {
+        Some(AzExpr::Str(fmt)) => {
+            let mut s = String::new();
+            let mut chars = fmt.chars().peekable();
+            while let Some(ch) = chars.next() {
+                if ch == '{' {
+                    for d in chars.by_ref() {
+                        if d == '}' {
+                            break;
+                        }
+                    }
+                    s.push_str("%v");
+                } else if ch == '%' {
+                    s.push_str("%%");
+                } else {
+                    s.push(ch);
+                }
+            }
+            let mut v = vec![TfExpr::Str(s)];
+            v.extend(a.into_iter().skip(1));
+            c("format", v)
+        }
+        _ => c("format", a),
+    }
+}
+
+/// A Bicep function with a Terraform counterpart of another name (or the same), its
+/// arguments reordered where the two differ.
+fn renamed_call(f: &str, args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
+    let c = TfExpr::call;
+    match f {
+        "toLower" => c("lower", a),
+        "toUpper" => c("upper", a),
+        "trim" => c("trimspace", a),
+        "join" => c("join", vec![arg(&a, 1), arg(&a, 0)]),
+        "split" => c("split", vec![arg(&a, 1), arg(&a, 0)]),
+        "substring" => c("substr", a),
+        "take" => c(
+            "substr",
+            vec![arg(&a, 0), TfExpr::Num("0".into()), arg(&a, 1)],
+        ),
+        "string" => match args.first() {
+            Some(AzExpr::Object(_) | AzExpr::Array(_)) => c("jsonencode", a),
+            _ => c("tostring", a),
+        },
+        "int" => c("tonumber", a),
+        "bool" => c("tobool", a),
+        "json" => c("jsondecode", a),
+        "base64" => c("base64encode", a),
+        "base64ToString" => c("base64decode", a),
+        "objectKeys" => c("keys", a),
+        "uriComponent" => c("urlencode", a),
+        "startsWith" => c("startswith", a),
+        "endsWith" => c("endswith", a),
+        f if f.starts_with("tf:") => c(&f[3..], a),
+        // `azurerm_x.y[0].attr` of a conditional resource → `azurerm_x.y[*].attr`.
+        "__cond_splat" => match arg(&a, 0) {
+            TfExpr::Ref(r) if r.contains("[0].") => TfExpr::Ref(r.replacen("[0].", "[*].", 1)),
+            other => TfExpr::Array(vec![other]),
+        },
+        // Same name and meaning in both languages.
+        "concat" | "length" | "contains" | "replace" | "coalesce" | "min" | "max" | "flatten" => {
+            c(f, a)
+        }
+        other => c(&other.to_ascii_lowercase(), a),
     }
 }
 
