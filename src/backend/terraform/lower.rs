@@ -222,42 +222,7 @@ impl<'a> Lower<'a> {
     fn resource_ref(&mut self, sym: &str, path: &str, index: Option<TfExpr>) -> TfExpr {
         let path = if path.is_empty() { "id" } else { path };
         let form = self.forms.get(sym).cloned();
-        let base = match (&index, form.as_ref()) {
-            (Some(ix), Some(_)) => match self.address(sym) {
-                Some(a) => {
-                    // A set-based for_each is keyed by the element: position k is `list[k]`.
-                    let key = match (self.resource(sym).and_then(|r| r.for_each.clone()), ix) {
-                        (Some((_, coll)), TfExpr::Num(_)) => match loop_kind(&coll) {
-                            LoopKind::List(AzExpr::Array(items)) => {
-                                let k: usize = super::hcl::inline(ix).parse().unwrap_or(0);
-                                items.get(k).map(|e| self.expr(e)).unwrap_or(ix.clone())
-                            }
-                            LoopKind::List(l) => {
-                                let l = self.expr(&l);
-                                TfExpr::Index(
-                                    Box::new(TfExpr::call("tolist", vec![l])),
-                                    Box::new(ix.clone()),
-                                )
-                            }
-                            _ => ix.clone(),
-                        },
-                        _ => ix.clone(),
-                    };
-                    format!("{a}[{}]", super::hcl::inline(&key))
-                }
-                None => String::new(),
-            },
-            // A copy of a resource looped like the current one: the same copy.
-            (None, Some(_)) if self.same_loop(sym) => {
-                let key = self
-                    .current_loop
-                    .as_ref()
-                    .map(|(_, k)| super::hcl::inline(k))
-                    .unwrap_or_default();
-                format!("{}[{key}]", self.address(sym).unwrap_or_default())
-            }
-            _ => self.instance(sym).unwrap_or_default(),
-        };
+        let base = self.ref_base(sym, index.as_ref(), form.is_some());
         match form {
             Some(Form::Azurerm { variant, .. }) => {
                 let r = self.resource(sym).cloned().unwrap_or_default();
@@ -287,16 +252,7 @@ impl<'a> Lower<'a> {
                         .entry(sym.to_string())
                         .or_default()
                         .insert(clean);
-                    let mut out = format!("{base}.output");
-                    for seg in path.split('.') {
-                        if is_ident(seg.trim_end_matches("[0]")) {
-                            out.push('.');
-                            out.push_str(seg);
-                        } else {
-                            out.push_str(&format!("[{}]", super::hcl::quote(seg)));
-                        }
-                    }
-                    TfExpr::r(out)
+                    TfExpr::r(azapi_output(&base, path))
                 }
             },
             Some(Form::Merged { parent, .. }) => {
@@ -307,6 +263,53 @@ impl<'a> Lower<'a> {
                 self.resource_ref(&parent, "id", None)
             }
             None => TfExpr::Null,
+        }
+    }
+
+    /// The address of the instance of `sym` a reference means: the indexed copy, the
+    /// copy of the current loop, or the resource itself.
+    fn ref_base(&mut self, sym: &str, index: Option<&TfExpr>, has_form: bool) -> String {
+        match (index, has_form) {
+            (Some(ix), true) => match self.address(sym) {
+                Some(a) => {
+                    let key = self.copy_key(sym, ix);
+                    format!("{a}[{}]", super::hcl::inline(&key))
+                }
+                None => String::new(),
+            },
+            // A copy of a resource looped like the current one: the same copy.
+            (None, true) if self.same_loop(sym) => {
+                let key = self
+                    .current_loop
+                    .as_ref()
+                    .map(|(_, k)| super::hcl::inline(k))
+                    .unwrap_or_default();
+                format!("{}[{key}]", self.address(sym).unwrap_or_default())
+            }
+            _ => self.instance(sym).unwrap_or_default(),
+        }
+    }
+
+    /// The key of copy `ix` of a looped resource: a set-based `for_each` is keyed by the
+    /// element, so position k is `list[k]`.
+    fn copy_key(&mut self, sym: &str, ix: &TfExpr) -> TfExpr {
+        // A set-based for_each is keyed by the element: position k is `list[k]`.
+        match (self.resource(sym).and_then(|r| r.for_each.clone()), ix) {
+            (Some((_, coll)), TfExpr::Num(_)) => match loop_kind(&coll) {
+                LoopKind::List(AzExpr::Array(items)) => {
+                    let k: usize = super::hcl::inline(ix).parse().unwrap_or(0);
+                    items.get(k).map(|e| self.expr(e)).unwrap_or(ix.clone())
+                }
+                LoopKind::List(l) => {
+                    let l = self.expr(&l);
+                    TfExpr::Index(
+                        Box::new(TfExpr::call("tolist", vec![l])),
+                        Box::new(ix.clone()),
+                    )
+                }
+                _ => ix.clone(),
+            },
+            _ => ix.clone(),
         }
     }
 
@@ -585,72 +588,12 @@ impl<'a> Lower<'a> {
             {
                 continue;
             }
-            if let Some(name) = &rule.block {
-                let (inner_base, inner_prefix) = match &rule.from {
-                    Some(p) => (get(base, p).cloned(), join(prefix, p)),
-                    None => (Some(base.clone()), prefix.to_string()),
-                };
-                let Some(inner) = inner_base else { continue };
-                if matches!(inner, AzExpr::Null) {
-                    continue;
-                }
-                if rule.each {
-                    let AzExpr::Array(items) = &inner else {
-                        return Err(format!("`{inner_prefix}` is not a literal list"));
-                    };
-                    for it in items {
-                        let mut local = BTreeSet::new();
-                        let mut b = Block::new(name, &[]);
-                        self.rules(r, &rule.args, it, "", &mut local, &mut b.items)?;
-                        let mut lv = Vec::new();
-                        leaves(it, "", &mut lv);
-                        if let Some(l) = lv.iter().find(|l| !covered(l, &local)) {
-                            return Err(format!(
-                                "`{}` has no azurerm argument",
-                                join(&inner_prefix, l)
-                            ));
-                        }
-                        blocks.push(Item::Block(b));
-                    }
-                    consumed.insert(inner_prefix);
-                } else {
-                    let mut b = Block::new(name, &[]);
-                    self.rules(r, &rule.args, &inner, &inner_prefix, consumed, &mut b.items)?;
-                    blocks.push(Item::Block(b));
-                }
+            if rule.block.is_some() {
+                blocks.extend(self.block_rule(r, rule, base, prefix, consumed)?);
                 continue;
             }
             let Some(arg) = &rule.arg else { continue };
-            let value: Option<TfExpr> = match (&rule.value, &rule.from) {
-                (Some(v), _) => Some(yaml_to_tf(v)),
-                (None, Some(p)) if p.starts_with("parent.") => {
-                    let mut sym = r.symbol.clone();
-                    let mut rest = p.as_str();
-                    while let Some(x) = rest.strip_prefix("parent.") {
-                        sym = self
-                            .resource(&sym)
-                            .and_then(|x| x.parent.clone())
-                            .unwrap_or_default();
-                        rest = x;
-                    }
-                    if sym.is_empty() {
-                        None
-                    } else {
-                        Some(self.resource_ref(&sym, rest, None))
-                    }
-                }
-                (None, Some(p)) => {
-                    let v = get(base, p).filter(|v| !matches!(v, AzExpr::Null));
-                    if v.is_some() {
-                        consumed.insert(join(prefix, p));
-                    }
-                    match v {
-                        None => None,
-                        Some(v) => Some(self.value(rule, v, &join(prefix, p))?),
-                    }
-                }
-                (None, None) => None,
-            };
+            let value = self.rule_value(r, rule, base, prefix, consumed)?;
             let value = match (value, &rule.default) {
                 (Some(v), _) => v,
                 (None, Some(d)) => yaml_to_tf(d),
@@ -666,6 +609,98 @@ impl<'a> Lower<'a> {
         }
         out.extend(blocks);
         Ok(())
+    }
+
+    /// The blocks a block rule writes: one, or one per element of a literal list (`each`).
+    fn block_rule(
+        &mut self,
+        r: &AzResource,
+        rule: &Rule,
+        base: &AzExpr,
+        prefix: &str,
+        consumed: &mut BTreeSet<String>,
+    ) -> Result<Vec<Item>, String> {
+        let mut blocks = Vec::new();
+        let Some(name) = &rule.block else {
+            return Ok(blocks);
+        };
+        let (inner_base, inner_prefix) = match &rule.from {
+            Some(p) => (get(base, p).cloned(), join(prefix, p)),
+            None => (Some(base.clone()), prefix.to_string()),
+        };
+        let Some(inner) = inner_base else {
+            return Ok(blocks);
+        };
+        if matches!(inner, AzExpr::Null) {
+            return Ok(blocks);
+        }
+        if rule.each {
+            let AzExpr::Array(items) = &inner else {
+                return Err(format!("`{inner_prefix}` is not a literal list"));
+            };
+            for it in items {
+                let mut local = BTreeSet::new();
+                let mut b = Block::new(name, &[]);
+                self.rules(r, &rule.args, it, "", &mut local, &mut b.items)?;
+                let mut lv = Vec::new();
+                leaves(it, "", &mut lv);
+                if let Some(l) = lv.iter().find(|l| !covered(l, &local)) {
+                    return Err(format!(
+                        "`{}` has no azurerm argument",
+                        join(&inner_prefix, l)
+                    ));
+                }
+                blocks.push(Item::Block(b));
+            }
+            consumed.insert(inner_prefix);
+        } else {
+            let mut b = Block::new(name, &[]);
+            self.rules(r, &rule.args, &inner, &inner_prefix, consumed, &mut b.items)?;
+            blocks.push(Item::Block(b));
+        }
+        Ok(blocks)
+    }
+
+    /// The value of an argument rule: its fixed value, a parent's attribute
+    /// (`parent.parent.id`), or the property at `from` (marked consumed).
+    fn rule_value(
+        &mut self,
+        r: &AzResource,
+        rule: &Rule,
+        base: &AzExpr,
+        prefix: &str,
+        consumed: &mut BTreeSet<String>,
+    ) -> Result<Option<TfExpr>, String> {
+        Ok(match (&rule.value, &rule.from) {
+            (Some(v), _) => Some(yaml_to_tf(v)),
+            (None, Some(p)) if p.starts_with("parent.") => {
+                let mut sym = r.symbol.clone();
+                let mut rest = p.as_str();
+                while let Some(x) = rest.strip_prefix("parent.") {
+                    sym = self
+                        .resource(&sym)
+                        .and_then(|x| x.parent.clone())
+                        .unwrap_or_default();
+                    rest = x;
+                }
+                if sym.is_empty() {
+                    None
+                } else {
+                    Some(self.resource_ref(&sym, rest, None))
+                }
+            }
+            (None, Some(p)) => {
+                let v = get(base, p).filter(|v| !matches!(v, AzExpr::Null));
+                if v.is_some() {
+                    consumed.insert(join(prefix, p));
+                }
+                match v {
+                    None => None,
+                    Some(v) => Some(self.value(rule, v, &join(prefix, p))?),
+                }
+            }
+            (None, None) => None,
+        })
     }
 
     fn value(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
@@ -686,20 +721,7 @@ impl<'a> Lower<'a> {
                     .map(|s| TfExpr::Str(s.to_string()))
                     .ok_or_else(|| format!("`{path}` = {text} cannot be split"))
             }
-            Some("name_value_map") => match v {
-                AzExpr::Array(items) => {
-                    let mut out = Vec::new();
-                    for it in items {
-                        let (Some(AzExpr::Str(n)), Some(val)) = (it.get("name"), it.get("value"))
-                        else {
-                            return Err(format!("`{path}` holds an entry without a literal name"));
-                        };
-                        out.push((n.clone(), self.expr(val)));
-                    }
-                    Ok(TfExpr::Object(out))
-                }
-                _ => Err(format!("`{path}` is not a literal list")),
-            },
+            Some("name_value_map") => self.name_value_map(v, path),
             Some("bool_string") => match literal_text(v).as_deref() {
                 Some("true") => Ok(TfExpr::Bool(true)),
                 Some("false") => Ok(TfExpr::Bool(false)),
@@ -713,34 +735,7 @@ impl<'a> Lower<'a> {
                 AzExpr::Array(_) => Ok(self.expr(v)),
                 _ => Ok(TfExpr::Array(vec![self.expr(v)])),
             },
-            Some("ids") => match v {
-                AzExpr::Array(items) => {
-                    let mut out = Vec::new();
-                    for it in items {
-                        // `{id, properties: {deleteOption: Delete}}` (a VM's NICs): Terraform
-                        // deletes what it created anyway, so only the id matters.
-                        let props_ok = match it.get("properties") {
-                            None => true,
-                            Some(AzExpr::Object(p)) => p.iter().all(|(k, v)| {
-                                matches!(k, AzKey::Name(n) if n == "deleteOption")
-                                    && matches!(v, AzExpr::Str(x) if x == "Delete")
-                            }),
-                            Some(_) => false,
-                        };
-                        let keys = match it {
-                            AzExpr::Object(m) => m.len(),
-                            _ => 0,
-                        };
-                        let expected = 1 + usize::from(it.get("properties").is_some());
-                        match it.get("id") {
-                            Some(id) if props_ok && keys == expected => out.push(self.expr(id)),
-                            _ => return Err(format!("`{path}` holds an entry other than {{id}}")),
-                        }
-                    }
-                    Ok(TfExpr::Array(out))
-                }
-                _ => Err(format!("`{path}` is not a literal list")),
-            },
+            Some("ids") => self.ids(v, path),
             Some("keys") => match v {
                 AzExpr::Object(m) => Ok(TfExpr::Array(
                     m.iter()
@@ -753,6 +748,56 @@ impl<'a> Lower<'a> {
                 _ => Err(format!("`{path}` is not a literal object")),
             },
             Some(other) => Err(format!("unknown transform {other}")),
+        }
+    }
+
+    /// `[{name, value}, …]` → an object of the names and values.
+    fn name_value_map(&mut self, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        match v {
+            AzExpr::Array(items) => {
+                let mut out = Vec::new();
+                for it in items {
+                    let (Some(AzExpr::Str(n)), Some(val)) = (it.get("name"), it.get("value"))
+                    else {
+                        return Err(format!("`{path}` holds an entry without a literal name"));
+                    };
+                    out.push((n.clone(), self.expr(val)));
+                }
+                Ok(TfExpr::Object(out))
+            }
+            _ => Err(format!("`{path}` is not a literal list")),
+        }
+    }
+
+    /// `[{id}, …]` → the list of ids.
+    fn ids(&mut self, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        match v {
+            AzExpr::Array(items) => {
+                let mut out = Vec::new();
+                for it in items {
+                    // `{id, properties: {deleteOption: Delete}}` (a VM's NICs): Terraform
+                    // deletes what it created anyway, so only the id matters.
+                    let props_ok = match it.get("properties") {
+                        None => true,
+                        Some(AzExpr::Object(p)) => p.iter().all(|(k, v)| {
+                            matches!(k, AzKey::Name(n) if n == "deleteOption")
+                                && matches!(v, AzExpr::Str(x) if x == "Delete")
+                        }),
+                        Some(_) => false,
+                    };
+                    let keys = match it {
+                        AzExpr::Object(m) => m.len(),
+                        _ => 0,
+                    };
+                    let expected = 1 + usize::from(it.get("properties").is_some());
+                    match it.get("id") {
+                        Some(id) if props_ok && keys == expected => out.push(self.expr(id)),
+                        _ => return Err(format!("`{path}` holds an entry other than {{id}}")),
+                    }
+                }
+                Ok(TfExpr::Array(out))
+            }
+            _ => Err(format!("`{path}` is not a literal list")),
         }
     }
 
@@ -997,6 +1042,20 @@ impl<'a> Lower<'a> {
         }
         b
     }
+}
+
+/// `{base}.output` followed by the path to an azapi resource's exported value.
+fn azapi_output(base: &str, path: &str) -> String {
+    let mut out = format!("{base}.output");
+    for seg in path.split('.') {
+        if is_ident(seg.trim_end_matches("[0]")) {
+            out.push('.');
+            out.push_str(seg);
+        } else {
+            out.push_str(&format!("[{}]", super::hcl::quote(seg)));
+        }
+    }
+    out
 }
 
 /// The `i`th lowered argument of a call, `null` when missing.
