@@ -339,7 +339,45 @@ fn read_resource(lower: &mut Lower, id: &str, span: Span, r: &Node) -> Option<Re
         return None;
     };
     lower.entries(rm);
-    let ty = match r.get("Type") {
+    let ty = resource_type(lower, id, span, r)?;
+    let properties = match r.get("Properties") {
+        Some(p) => lower.expr(p),
+        None => Expr::new(ExprKind::Object(Vec::new()), span),
+    };
+    let depends_on = match r.get("DependsOn") {
+        Some(d) => match &d.kind {
+            NodeKind::Seq(items) => items
+                .iter()
+                .filter_map(|i| i.scalar_text().map(|s| (s, i.span)))
+                .collect(),
+            _ => d
+                .scalar_text()
+                .map(|s| vec![(s, d.span)])
+                .unwrap_or_default(),
+        },
+        None => Vec::new(),
+    };
+    let named = |key: &str| {
+        r.get(key)
+            .and_then(|c| c.scalar_text().map(|s| (s, c.span)))
+    };
+    Some(Resource {
+        id: id.to_string(),
+        span,
+        ty,
+        properties,
+        depends_on,
+        condition: named("Condition"),
+        deletion_policy: named("DeletionPolicy"),
+        for_each: None,
+        implicit: false,
+    })
+}
+
+/// A resource's `Type`: a literal string, or a pre-processor construct (warned about);
+/// `None` (with an error) when missing or not literal.
+fn resource_type(lower: &mut Lower, id: &str, span: Span, r: &Node) -> Option<String> {
+    Some(match r.get("Type") {
         Some(t) if matches!(t.kind, NodeKind::Scalar(Scalar::Str(_))) && t.tag.is_none() => {
             t.scalar_text().unwrap_or_default()
         }
@@ -380,38 +418,6 @@ fn read_resource(lower: &mut Lower, id: &str, span: Span, r: &Node) -> Option<Re
             ));
             return None;
         }
-    };
-    let properties = match r.get("Properties") {
-        Some(p) => lower.expr(p),
-        None => Expr::new(ExprKind::Object(Vec::new()), span),
-    };
-    let depends_on = match r.get("DependsOn") {
-        Some(d) => match &d.kind {
-            NodeKind::Seq(items) => items
-                .iter()
-                .filter_map(|i| i.scalar_text().map(|s| (s, i.span)))
-                .collect(),
-            _ => d
-                .scalar_text()
-                .map(|s| vec![(s, d.span)])
-                .unwrap_or_default(),
-        },
-        None => Vec::new(),
-    };
-    let named = |key: &str| {
-        r.get(key)
-            .and_then(|c| c.scalar_text().map(|s| (s, c.span)))
-    };
-    Some(Resource {
-        id: id.to_string(),
-        span,
-        ty,
-        properties,
-        depends_on,
-        condition: named("Condition"),
-        deletion_policy: named("DeletionPolicy"),
-        for_each: None,
-        implicit: false,
     })
 }
 

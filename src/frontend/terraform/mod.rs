@@ -677,25 +677,10 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
     let span = conv.sp(b.span());
     let mut default = attr(&b.body, "default").map(|e| conv.expr(e));
     // A default naming an AWS resource (`subnet-0abc…`, `sg-…`, `vpc-…`) means nothing in Azure.
-    if let Some(d) = &default {
-        let mut aws_id = false;
-        d.walk(&mut |x| {
-            if let Some(s) = x.as_str() {
-                aws_id |= is_aws_id(s);
-            }
-        });
-        if aws_id {
-            info.notes.push(Note {
-                rule: "tf-variable-aws-id".into(),
-                id: None,
-                span: d.span,
-                title: "Variables whose default is an AWS resource id".into(),
-                context: format!("Variable `{}` defaults to the id of an AWS resource.", label(&b.labels[0])),
-                decision: "The default is dropped: the variable must be given the Azure resource's id.".into(),
-                consequences: "Supply the value of the Azure resource that replaces it (a subnet id, a network security group id, an image).".into(),
-            });
-            default = None;
-        }
+    if let Some(d) = &default
+        && aws_id_default(d, b, info)
+    {
+        default = None;
     }
     let tf_type_text = attr(&b.body, "type").and_then(|e| {
         let r = e.span()?;
@@ -719,6 +704,50 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
         info.sensitive.insert(name.clone());
     }
     let description = attr(&b.body, "description").and_then(|e| conv.expr(e).literal_text());
+    let allowed_values = allowed_values(conv, b, &name, info);
+    Parameter {
+        name,
+        span,
+        ty,
+        default,
+        allowed_values,
+        allowed_pattern: None,
+        min_length: None,
+        max_length: None,
+        min_value: None,
+        max_value: None,
+        no_echo: sensitive,
+        description,
+        tf_type: tf_type_text,
+        secret: None,
+    }
+}
+
+/// Whether a variable's default names an AWS resource (then noted, and to be dropped).
+fn aws_id_default(d: &Expr, b: &Block, info: &mut TfInfo) -> bool {
+    let mut aws_id = false;
+    d.walk(&mut |x| {
+        if let Some(s) = x.as_str() {
+            aws_id |= is_aws_id(s);
+        }
+    });
+    if aws_id {
+        info.notes.push(Note {
+            rule: "tf-variable-aws-id".into(),
+            id: None,
+            span: d.span,
+            title: "Variables whose default is an AWS resource id".into(),
+            context: format!("Variable `{}` defaults to the id of an AWS resource.", label(&b.labels[0])),
+            decision: "The default is dropped: the variable must be given the Azure resource's id.".into(),
+            consequences: "Supply the value of the Azure resource that replaces it (a subnet id, a network security group id, an image).".into(),
+        });
+    }
+    aws_id
+}
+
+/// The allowed values of a variable (from a `contains([…], var.x)` validation); other
+/// validations are noted for review.
+fn allowed_values(conv: &mut Conv, b: &Block, name: &str, info: &mut TfInfo) -> Vec<Expr> {
     let mut allowed_values = Vec::new();
     for s in b.body.iter() {
         if let Structure::Block(v) = s
@@ -746,22 +775,7 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
             }
         }
     }
-    Parameter {
-        name,
-        span,
-        ty,
-        default,
-        allowed_values,
-        allowed_pattern: None,
-        min_length: None,
-        max_length: None,
-        min_value: None,
-        max_value: None,
-        no_echo: sensitive,
-        description,
-        tf_type: tf_type_text,
-        secret: None,
-    }
+    allowed_values
 }
 
 fn conv_text(conv: &Conv, r: std::ops::Range<usize>) -> Option<String> {
