@@ -395,7 +395,6 @@ impl<'a> Module<'a> {
         true
     }
 
-    #[allow(clippy::collapsible_match)]
     fn collect(&mut self, f: FileId, body: &'a Body, diags: &mut Vec<Diagnostic>) {
         for s in body.iter() {
             let Structure::Block(b) = s else {
@@ -452,50 +451,39 @@ impl<'a> Module<'a> {
         span: Span,
         diags: &mut Vec<Diagnostic>,
     ) {
-        match b.ident.value().as_str() {
-            "variable" => {
-                if self.unique(
-                    format!("var.{}", labels[0]),
-                    span,
-                    &format!("variable `{}`", labels[0]),
-                    diags,
-                ) {
-                    self.variables.push((f, b));
-                }
-            }
-            "output" => {
-                if self.unique(
-                    format!("output.{}", labels[0]),
-                    span,
-                    &format!("output `{}`", labels[0]),
-                    diags,
-                ) {
-                    self.outputs.push((f, b));
-                }
-            }
-            "module" => {
-                if self.unique(
-                    format!("module.{}", labels[0]),
-                    span,
-                    &format!("module `{}`", labels[0]),
-                    diags,
-                ) {
-                    self.modules.push((f, b));
-                }
-            }
+        let kind = b.ident.value().as_str();
+        let (key, what) = match kind {
+            "variable" => (
+                format!("var.{}", labels[0]),
+                format!("variable `{}`", labels[0]),
+            ),
+            "output" => (
+                format!("output.{}", labels[0]),
+                format!("output `{}`", labels[0]),
+            ),
+            "module" => (
+                format!("module.{}", labels[0]),
+                format!("module `{}`", labels[0]),
+            ),
             "resource" => {
                 let key = format!("{}.{}", labels[0], labels[1]);
-                if self.unique(key.clone(), span, &format!("resource `{key}`"), diags) {
-                    self.resources.push((f, b));
-                }
+                (key.clone(), format!("resource `{key}`"))
             }
             "data" => {
                 let key = format!("data.{}.{}", labels[0], labels[1]);
-                if self.unique(key.clone(), span, &format!("data source `{key}`"), diags) {
-                    self.data.push((f, b));
-                }
+                (key.clone(), format!("data source `{key}`"))
             }
-            _ => {}
+            _ => return,
+        };
+        if !self.unique(key, span, &what, diags) {
+            return;
+        }
+        match kind {
+            "variable" => self.variables.push((f, b)),
+            "output" => self.outputs.push((f, b)),
+            "module" => self.modules.push((f, b)),
+            "resource" => self.resources.push((f, b)),
+            _ => self.data.push((f, b)),
         }
     }
 
