@@ -319,15 +319,64 @@ fn write_locked(
     if !problems.is_empty() {
         return Err(problems);
     }
+    let recovered = recover(out, &s)?;
+    if recovered || s.dirs.contains(STAGING) {
+        s = Scan::default();
+        scan(out, "", &mut s).map_err(|p| vec![p])?;
+    }
+    let Plan { previous, now } = check(out, &s, files, force)?;
+    // Stage every changed file.
+    let staging = out.join(STAGING);
+    let mut written = Written {
+        recovered,
+        ..Default::default()
+    };
+    match stage(out, &staging, &s, &now) {
+        Ok(n) => {
+            written.written = n;
+            written.unchanged = now.len() - n;
+        }
+        Err(p) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(vec![p]);
+        }
+    }
+    if crash == Some(Stage::Staged) {
+        return Ok(written);
+    }
+    let text = write_journal(out, &staging, &now)?;
+    if crash == Some(Stage::Journaled) {
+        return Ok(written);
+    }
+    let next: BTreeSet<String> = now.keys().map(|k| k.to_string()).collect();
+    if crash == Some(Stage::HalfApplied) {
+        apply_half(out, &staging, &next)?;
+        return Ok(written);
+    }
+    written.deleted = commit(out, &s, &previous, &next, &text).map_err(|p| match p {
+        Problem::Io { what, .. } => vec![Problem::Io {
+            what,
+            changed: true,
+        }],
+        p => vec![p],
+    })?;
+    Ok(written)
+}
+
+/// Completes an earlier run that reached its commit point (true when it did), or
+/// removes the staging folder of one that stopped before it; refuses bad manifest
+/// or journal entries.
+fn recover(out: &Path, s: &Scan) -> Result<bool, Vec<Problem>> {
+    let mut problems = Vec::new();
     let mut recovered = false;
-    let journal = read_own(out, JOURNAL, &s).map_err(|p| vec![p])?;
-    let manifest = read_own(out, MANIFEST, &s).map_err(|p| vec![p])?;
+    let journal = read_own(out, JOURNAL, s).map_err(|p| vec![p])?;
+    let manifest = read_own(out, MANIFEST, s).map_err(|p| vec![p])?;
     let previous = entries(manifest.as_deref().unwrap_or(""), MANIFEST, &mut problems);
     if let Some(j) = &journal {
         let next = entries(j, JOURNAL, &mut problems);
         if problems.is_empty() {
             // An earlier run reached its commit point: finish it.
-            commit(out, &s, &previous, &next, j).map_err(|p| vec![p])?;
+            commit(out, s, &previous, &next, j).map_err(|p| vec![p])?;
             recovered = true;
         }
     } else if s.dirs.contains(STAGING) {
@@ -338,11 +387,27 @@ fn write_locked(
     if !problems.is_empty() {
         return Err(problems);
     }
-    if recovered || s.dirs.contains(STAGING) {
-        s = Scan::default();
-        scan(out, "", &mut s).map_err(|p| vec![p])?;
-    }
-    let previous = match read_own(out, MANIFEST, &s).map_err(|p| vec![p])? {
+    Ok(recovered)
+}
+
+/// What a checked write is about to change.
+struct Plan<'f> {
+    /// The files of the previous run (from the manifest).
+    previous: BTreeSet<String>,
+    /// The files this run writes: relative path → contents.
+    now: BTreeMap<&'f str, &'f str>,
+}
+
+/// The files this run writes and the files of the previous run, once every check
+/// passed: plain paths, no file and folder swapped, no foreign file (unless `force`).
+fn check<'f>(
+    out: &Path,
+    s: &Scan,
+    files: &'f [(String, String)],
+    force: bool,
+) -> Result<Plan<'f>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let previous = match read_own(out, MANIFEST, s).map_err(|p| vec![p])? {
         Some(m) => entries(&m, MANIFEST, &mut problems),
         None => BTreeSet::new(),
     };
@@ -357,6 +422,32 @@ fn write_locked(
             now.insert(rel.as_str(), text.as_str());
         }
     }
+    kind_conflicts(s, &now, &previous, &mut problems);
+    if !force {
+        let foreign: Vec<String> = s
+            .files
+            .iter()
+            .filter(|f| f.as_str() != MANIFEST && !previous.contains(*f))
+            .cloned()
+            .collect();
+        if !foreign.is_empty() {
+            problems.push(Problem::Foreign(foreign));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Plan { previous, now })
+}
+
+/// Records a folder where a file is to be written (or an earlier file now is a folder),
+/// and a file where a folder is needed.
+fn kind_conflicts(
+    s: &Scan,
+    now: &BTreeMap<&str, &str>,
+    previous: &BTreeSet<String>,
+    problems: &mut Vec<Problem>,
+) {
     for rel in now.keys() {
         if s.dirs.contains(*rel) {
             problems.push(Problem::Kind {
@@ -377,7 +468,7 @@ fn write_locked(
             }
         }
     }
-    for rel in &previous {
+    for rel in previous {
         if s.dirs.contains(rel) && !now.contains_key(rel.as_str()) {
             problems.push(Problem::Kind {
                 rel: rel.clone(),
@@ -385,96 +476,70 @@ fn write_locked(
             });
         }
     }
-    if !force {
-        let foreign: Vec<String> = s
-            .files
-            .iter()
-            .filter(|f| f.as_str() != MANIFEST && !previous.contains(*f))
-            .cloned()
-            .collect();
-        if !foreign.is_empty() {
-            problems.push(Problem::Foreign(foreign));
+}
+
+/// Writes every new or changed file into the staging folder; returns how many.
+fn stage(
+    out: &Path,
+    staging: &Path,
+    s: &Scan,
+    now: &BTreeMap<&str, &str>,
+) -> Result<usize, Problem> {
+    std::fs::create_dir(staging).map_err(|e| io(format!("create {STAGING}"), e))?;
+    let mut n = 0;
+    for (rel, text) in now {
+        if s.files.contains(*rel)
+            && std::fs::read(out.join(rel)).is_ok_and(|b| b == text.as_bytes())
+        {
+            continue;
         }
+        let path = make_parents(staging, rel)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| io(format!("create {STAGING}/{rel}"), e))?;
+        f.write_all(text.as_bytes())
+            .map_err(|e| io(format!("write {STAGING}/{rel}"), e))?;
+        n += 1;
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    // Stage every changed file.
-    let staging = out.join(STAGING);
-    let mut written = Written {
-        recovered,
-        ..Default::default()
-    };
-    let stage = || -> Result<usize, Problem> {
-        std::fs::create_dir(&staging).map_err(|e| io(format!("create {STAGING}"), e))?;
-        let mut n = 0;
-        for (rel, text) in &now {
-            if s.files.contains(*rel)
-                && std::fs::read(out.join(rel)).is_ok_and(|b| b == text.as_bytes())
-            {
-                continue;
-            }
-            let path = make_parents(&staging, rel)?;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-                .map_err(|e| io(format!("create {STAGING}/{rel}"), e))?;
-            f.write_all(text.as_bytes())
-                .map_err(|e| io(format!("write {STAGING}/{rel}"), e))?;
-            n += 1;
-        }
-        Ok(n)
-    };
-    match stage() {
-        Ok(n) => {
-            written.written = n;
-            written.unchanged = now.len() - n;
-        }
-        Err(p) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(vec![p]);
-        }
-    }
-    if crash == Some(Stage::Staged) {
-        return Ok(written);
-    }
+    Ok(n)
+}
+
+/// Writes the new manifest as the journal (the commit point); returns its text. On
+/// failure the staging folder is removed and OUT is as it was.
+fn write_journal(
+    out: &Path,
+    staging: &Path,
+    now: &BTreeMap<&str, &str>,
+) -> Result<String, Vec<Problem>> {
     let mut text = String::from(MANIFEST_HEADER);
     for rel in now.keys() {
         text.push_str(rel);
         text.push('\n');
     }
     let journal_tmp = staging.join(JOURNAL);
-    let journal_write = std::fs::create_dir_all(&staging)
+    let journal_write = std::fs::create_dir_all(staging)
         .and_then(|_| std::fs::write(&journal_tmp, &text))
         .and_then(|_| std::fs::rename(&journal_tmp, out.join(JOURNAL)));
     if let Err(e) = journal_write {
-        let _ = std::fs::remove_dir_all(&staging);
+        let _ = std::fs::remove_dir_all(staging);
         return Err(vec![io(format!("write {JOURNAL}"), e)]);
     }
-    if crash == Some(Stage::Journaled) {
-        return Ok(written);
-    }
-    let next: BTreeSet<String> = now.keys().map(|k| k.to_string()).collect();
-    if crash == Some(Stage::HalfApplied) {
-        let half: Vec<&String> = next.iter().take(next.len() / 2).collect();
-        for rel in half {
-            let from = staging.join(rel);
-            if from.is_file() {
-                let to = make_parents(out, rel).map_err(|p| vec![p])?;
-                std::fs::rename(from, to).map_err(|e| vec![io(format!("rename {rel}"), e)])?;
-            }
+    Ok(text)
+}
+
+/// For the `HalfApplied` crash point: renames the first half of the staged files into place.
+fn apply_half(out: &Path, staging: &Path, next: &BTreeSet<String>) -> Result<(), Vec<Problem>> {
+    let half: Vec<&String> = next.iter().take(next.len() / 2).collect();
+    for rel in half {
+        let from = staging.join(rel);
+        if from.is_file() {
+            let to = make_parents(out, rel).map_err(|p| vec![p])?;
+            std::fs::rename(from, to).map_err(|e| vec![io(format!("rename {rel}"), e)])?;
         }
-        return Ok(written);
     }
-    written.deleted = commit(out, &s, &previous, &next, &text).map_err(|p| match p {
-        Problem::Io { what, .. } => vec![Problem::Io {
-            what,
-            changed: true,
-        }],
-        p => vec![p],
-    })?;
-    Ok(written)
+    Ok(())
 }
 
 /// After the commit point: staged files into place, stale files deleted, the

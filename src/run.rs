@@ -256,6 +256,37 @@ fn place_modules(
     tables: &Tables,
 ) -> Placement {
     let mut p = Placement::default();
+    read_called_modules(modules, failed, sources, tables);
+    let root_dir = root_dirs(modules);
+    for (root, dir) in modules.keys() {
+        let local = if dir.split('/').any(|s| s == "..") {
+            let name = dir
+                .rsplit('/')
+                .find(|s| !s.is_empty() && *s != "..")
+                .unwrap_or("module");
+            p.moved.insert((root.clone(), dir.clone()));
+            format!("_modules/{name}")
+        } else {
+            dir.clone()
+        };
+        let out = match root_dir.get(root) {
+            Some(prefix) if local.is_empty() => prefix.clone(),
+            Some(prefix) => format!("{prefix}/{local}"),
+            None => local,
+        };
+        p.out.insert((root.clone(), dir.clone()), out);
+    }
+    p
+}
+
+/// Adds to `modules` the local modules called from outside PATH (or not walked),
+/// read transitively; one whose files cannot be read is added to `failed`.
+fn read_called_modules(
+    modules: &mut ModuleMap,
+    failed: &mut FailedModules,
+    sources: &mut SourceMap,
+    tables: &Tables,
+) {
     // Local modules outside PATH (or not walked): read them, transitively.
     let mut queue: Vec<(PathBuf, String)> = modules.keys().cloned().collect();
     while let Some((root, dir)) = queue.pop() {
@@ -278,31 +309,9 @@ fn place_modules(
             if modules.contains_key(&key) {
                 continue;
             }
-            let folder = root.join(local);
-            let Ok(rd) = std::fs::read_dir(&folder) else {
+            let Some(ids) = read_module_files(&root, local, &key, failed, sources) else {
                 continue;
             };
-            let mut names: Vec<_> = rd
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
-                .collect();
-            names.sort();
-            let mut ids = Vec::new();
-            for n in names {
-                let label = format!(
-                    "{local}/{}",
-                    n.file_name().unwrap_or_default().to_string_lossy()
-                );
-                match crate::input::read(sources, &n, &label) {
-                    Ok(Input::Text(id)) => ids.push(id),
-                    Ok(Input::Rejected(id, d)) => {
-                        ids.push(id);
-                        failed.entry(key.clone()).or_default().push(*d);
-                    }
-                    Err(d) => failed.entry(key.clone()).or_default().push(*d),
-                }
-            }
             if ids.is_empty() {
                 failed.remove(&key);
                 continue;
@@ -311,6 +320,49 @@ fn place_modules(
             queue.push(key);
         }
     }
+}
+
+/// The `.tf` files of the module folder `local` (under `root`), registered in name
+/// order (`None` when the folder cannot be listed); files that cannot be read are
+/// recorded in `failed` under `key`.
+fn read_module_files(
+    root: &std::path::Path,
+    local: &str,
+    key: &(PathBuf, String),
+    failed: &mut FailedModules,
+    sources: &mut SourceMap,
+) -> Option<Vec<FileId>> {
+    let folder = root.join(local);
+    let Ok(rd) = std::fs::read_dir(&folder) else {
+        return None;
+    };
+    let mut names: Vec<_> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+        .collect();
+    names.sort();
+    let mut ids = Vec::new();
+    for n in names {
+        let label = format!(
+            "{local}/{}",
+            n.file_name().unwrap_or_default().to_string_lossy()
+        );
+        match crate::input::read(sources, &n, &label) {
+            Ok(Input::Text(id)) => ids.push(id),
+            Ok(Input::Rejected(id, d)) => {
+                ids.push(id);
+                failed.entry(key.clone()).or_default().push(*d);
+            }
+            Err(d) => failed.entry(key.clone()).or_default().push(*d),
+        }
+    }
+    Some(ids)
+}
+
+/// With several PATH arguments, the folder each one's modules go under (named after it,
+/// `-2`, `-3` for repeats); none with one.
+fn root_dirs(modules: &ModuleMap) -> std::collections::BTreeMap<PathBuf, String> {
     // With several PATH arguments, each one's modules go under a folder named after it.
     let roots: std::collections::BTreeSet<PathBuf> =
         modules.keys().map(|(r, _)| r.clone()).collect();
@@ -331,25 +383,7 @@ fn place_modules(
             root_dir.insert(r.clone(), name);
         }
     }
-    for (root, dir) in modules.keys() {
-        let local = if dir.split('/').any(|s| s == "..") {
-            let name = dir
-                .rsplit('/')
-                .find(|s| !s.is_empty() && *s != "..")
-                .unwrap_or("module");
-            p.moved.insert((root.clone(), dir.clone()));
-            format!("_modules/{name}")
-        } else {
-            dir.clone()
-        };
-        let out = match root_dir.get(root) {
-            Some(prefix) if local.is_empty() => prefix.clone(),
-            Some(prefix) => format!("{prefix}/{local}"),
-            None => local,
-        };
-        p.out.insert((root.clone(), dir.clone()), out);
-    }
-    p
+    root_dir
 }
 
 /// Converts a parsed template or module. `output` is the Bicep file or the Terraform
@@ -364,25 +398,10 @@ pub fn convert_parsed(
     target: Target,
 ) -> Converted {
     let mut diagnostics = parsed.diagnostics;
-    let empty = |errors| StackOut {
-        source: source.clone(),
-        format: format.into(),
-        output: None,
-        outputs: Vec::new(),
-        resources: Vec::new(),
-        decommission: Vec::new(),
-        deployment: Vec::new(),
-        data_stores: Vec::new(),
-        kpis: Vec::new(),
-        parameters: Vec::new(),
-        errors,
-        template_items: Vec::new(),
-        exposure: Vec::new(),
-    };
     let Some(mut t) = parsed.template else {
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         return Converted {
-            stack: empty(errors),
+            stack: empty_stack(&source, format, errors),
             files: Vec::new(),
             bicep: None,
             decisions: Vec::new(),
@@ -393,118 +412,24 @@ pub fn convert_parsed(
     // Literal secrets become secure parameters before anything reads the template.
     mapping::secrets::extract(&mut t, &tables.mapping);
     let g = graph::build(&t, &tables.mapping.lookups, &mut diagnostics);
-    let mapped = mapping::map_template(&t, &tables.mapping, sources, target == Target::Terraform);
-    diagnostics.extend(mapped.diagnostics);
+    let mut mapped =
+        mapping::map_template(&t, &tables.mapping, sources, target == Target::Terraform);
+    diagnostics.append(&mut mapped.diagnostics);
     // Errors the mapping found (invalid rules, widened access) stop the output too.
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let file_path = &sources.get(t.file).path;
-    let resources = mapped
-        .resources
-        .iter()
-        .map(|r| ResourceOut {
-            id: r.id.clone(),
-            ty: r.ty.clone(),
-            file: file_path.clone(),
-            line: r.line,
-            status: r.status.clone(),
-            service: r.service.clone(),
-            azure: r
-                .azure
-                .iter()
-                .map(|(ty, name)| AzureRef {
-                    ty: ty.clone(),
-                    name: name.clone(),
-                })
-                .collect(),
-            decisions: r.decisions.clone(),
-            implicit: r.implicit,
-            rules: r
-                .decisions
-                .iter()
-                .map(|d| d.split(':').next().unwrap_or(d).to_string())
-                .collect(),
-        })
-        .collect();
-    let ids = |waves: Vec<Vec<usize>>| -> Vec<Vec<String>> {
-        waves
-            .into_iter()
-            .map(|w| w.into_iter().map(|i| t.resources[i].id.clone()).collect())
-            .collect()
-    };
-    let decommission: Vec<Vec<String>> = ids(g.decommission_waves())
-        .into_iter()
-        .map(|w| {
-            w.into_iter()
-                .map(
-                    |id| match report::decommission_note(&t, &tables.report, &id) {
-                        Some(n) => format!("{id} ({n})"),
-                        None => id,
-                    },
-                )
-                .collect()
-        })
-        .collect();
-    let deployment = ids(g.deployment_waves());
-    let parameters = mapped
-        .module
-        .params
-        .iter()
-        .filter(|p| p.default.is_none())
-        .map(|p| ParamOut {
-            stack: source.clone(),
-            name: p.name.clone(),
-            ty: p.ty.clone(),
-            secure: p.secure,
-            reason: p
-                .required_reason
-                .clone()
-                .unwrap_or_else(|| "no default".into()),
-        })
-        .collect();
-    let stack = StackOut {
-        source: source.clone(),
-        format: t.format.name().into(),
-        output: (errors == 0).then(|| {
-            if output.is_empty() {
-                ".".to_string()
-            } else {
-                output.to_string()
-            }
-        }),
-        outputs: mapped
-            .module
-            .outputs
-            .iter()
-            .map(|o| o.name.clone())
-            .collect(),
-        resources,
-        decommission,
-        deployment,
-        data_stores: report::data_stores(&t, sources, &tables.report, &|id: &str, ty: &str| {
-            let r = mapped.resources.iter().find(|r| r.id == id)?;
-            let (_, sym) = r.azure.iter().find(|(t, _)| t == ty)?;
-            let res = mapped.module.resources.iter().find(|m| &m.symbol == sym)?;
-            Some(command_text(&res.name))
-        }),
-        kpis: report::kpis(&t, &tables.mapping.lookups, &tables.report),
-        parameters,
+    let cx = StackCx {
+        t: &t,
+        sources,
+        tables,
+        mapped: &mapped,
+        source: &source,
+        output,
         errors,
-        template_items: template_items(&t, sources, &mapped.module),
-        exposure: if errors == 0 {
-            let mut owners: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-            for r in &mapped.resources {
-                for (_, sym) in &r.azure {
-                    owners.entry(sym.clone()).or_default().push(r.id.clone());
-                }
-            }
-            report::exposure(&t, &mapped.module, sources, &owners, &tables.report)
-        } else {
-            Vec::new()
-        },
     };
-    let mut decisions = mapped.decisions;
+    let stack = stack_out(&cx, &g);
     let mut files = Vec::new();
     let bicep = (errors == 0).then(|| crate::backend::bicep::print_module(&mapped.module));
+    let mut decisions = mapped.decisions;
     if errors == 0 {
         match target {
             Target::Bicep => files.push((output.to_string(), bicep.clone().unwrap_or_default())),
@@ -531,6 +456,162 @@ pub fn convert_parsed(
         diagnostics,
         used_types: mapped.used_types,
     }
+}
+
+/// The report entry of an input that did not parse (or could not be read).
+fn empty_stack(source: &str, format: &str, errors: usize) -> StackOut {
+    StackOut {
+        source: source.to_string(),
+        format: format.into(),
+        output: None,
+        outputs: Vec::new(),
+        resources: Vec::new(),
+        decommission: Vec::new(),
+        deployment: Vec::new(),
+        data_stores: Vec::new(),
+        kpis: Vec::new(),
+        parameters: Vec::new(),
+        errors,
+        template_items: Vec::new(),
+        exposure: Vec::new(),
+    }
+}
+
+/// A mapped template with what its report entry is built from.
+struct StackCx<'x> {
+    t: &'x crate::model::Template,
+    sources: &'x SourceMap,
+    tables: &'x Tables,
+    mapped: &'x mapping::StackResult,
+    /// The input's name in the report.
+    source: &'x str,
+    /// The Bicep file or Terraform folder relative to OUT.
+    output: &'x str,
+    errors: usize,
+}
+
+/// The report entry of a mapped template.
+fn stack_out(cx: &StackCx, g: &graph::ResourceGraph) -> StackOut {
+    let (t, mapped, sources, errors) = (cx.t, cx.mapped, cx.sources, cx.errors);
+    let resources = resource_outs(&mapped.resources, &sources.get(t.file).path);
+    let (decommission, deployment) = waves(t, g, &cx.tables.report);
+    let parameters = parameter_outs(&mapped.module, cx.source);
+    StackOut {
+        source: cx.source.to_string(),
+        format: t.format.name().into(),
+        output: (errors == 0).then(|| {
+            if cx.output.is_empty() {
+                ".".to_string()
+            } else {
+                cx.output.to_string()
+            }
+        }),
+        outputs: mapped
+            .module
+            .outputs
+            .iter()
+            .map(|o| o.name.clone())
+            .collect(),
+        resources,
+        decommission,
+        deployment,
+        data_stores: report::data_stores(t, sources, &cx.tables.report, &|id: &str, ty: &str| {
+            let r = mapped.resources.iter().find(|r| r.id == id)?;
+            let (_, sym) = r.azure.iter().find(|(t, _)| t == ty)?;
+            let res = mapped.module.resources.iter().find(|m| &m.symbol == sym)?;
+            Some(command_text(&res.name))
+        }),
+        kpis: report::kpis(t, &cx.tables.mapping.lookups, &cx.tables.report),
+        parameters,
+        errors,
+        template_items: template_items(t, sources, &mapped.module),
+        exposure: if errors == 0 {
+            let mut owners: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+            for r in &mapped.resources {
+                for (_, sym) in &r.azure {
+                    owners.entry(sym.clone()).or_default().push(r.id.clone());
+                }
+            }
+            report::exposure(t, &mapped.module, sources, &owners, &cx.tables.report)
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// The report's resource entries: each AWS resource, its status and what it became.
+fn resource_outs(resources: &[mapping::ResourceReport], file_path: &str) -> Vec<ResourceOut> {
+    resources
+        .iter()
+        .map(|r| ResourceOut {
+            id: r.id.clone(),
+            ty: r.ty.clone(),
+            file: file_path.to_string(),
+            line: r.line,
+            status: r.status.clone(),
+            service: r.service.clone(),
+            azure: r
+                .azure
+                .iter()
+                .map(|(ty, name)| AzureRef {
+                    ty: ty.clone(),
+                    name: name.clone(),
+                })
+                .collect(),
+            decisions: r.decisions.clone(),
+            implicit: r.implicit,
+            rules: r
+                .decisions
+                .iter()
+                .map(|d| d.split(':').next().unwrap_or(d).to_string())
+                .collect(),
+        })
+        .collect()
+}
+
+/// The decommission waves (with their notes) and the deployment waves, by logical id.
+fn waves(
+    t: &crate::model::Template,
+    g: &graph::ResourceGraph,
+    tables: &crate::report::tables::ReportTables,
+) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let ids = |waves: Vec<Vec<usize>>| -> Vec<Vec<String>> {
+        waves
+            .into_iter()
+            .map(|w| w.into_iter().map(|i| t.resources[i].id.clone()).collect())
+            .collect()
+    };
+    let decommission: Vec<Vec<String>> = ids(g.decommission_waves())
+        .into_iter()
+        .map(|w| {
+            w.into_iter()
+                .map(|id| match report::decommission_note(t, tables, &id) {
+                    Some(n) => format!("{id} ({n})"),
+                    None => id,
+                })
+                .collect()
+        })
+        .collect();
+    let deployment = ids(g.deployment_waves());
+    (decommission, deployment)
+}
+
+/// The parameters without a default: what a deployment must be given.
+fn parameter_outs(m: &crate::azure::AzModule, source: &str) -> Vec<ParamOut> {
+    m.params
+        .iter()
+        .filter(|p| p.default.is_none())
+        .map(|p| ParamOut {
+            stack: source.to_string(),
+            name: p.name.clone(),
+            ty: p.ty.clone(),
+            secure: p.secure,
+            reason: p
+                .required_reason
+                .clone()
+                .unwrap_or_else(|| "no default".into()),
+        })
+        .collect()
 }
 
 /// Parameters, Mappings, Conditions and Outputs with their lines and what they became.
@@ -749,13 +830,7 @@ fn out_diagnostic(
 ) -> Diagnostic {
     use crate::output::Problem;
     let shown = out.display();
-    let rel = |r: &str| {
-        if r.is_empty() {
-            shown.to_string()
-        } else {
-            format!("{shown}/{r}")
-        }
-    };
+    let rel = |r: &str| out_rel(out, r);
     match p {
         Problem::NotAFolder => Diagnostic::global(
             codes::OUT_NOT_FOLDER,
@@ -783,56 +858,9 @@ fn out_diagnostic(
             line,
             entry,
             why,
-        } => {
-            let path = out.join(file);
-            let text = std::fs::read(&path)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-            let id = sources.add(rel(file), std::sync::Arc::from(text.as_str()));
-            let f = sources.get(id);
-            let start = f.offset_of(line - 1, 0);
-            let len = text[start..].find('\n').unwrap_or(text.len() - start);
-            Diagnostic::new(
-                codes::OUT_MANIFEST,
-                crate::source::Span::new(id, start, start + len),
-                format!(
-                    "the manifest lists `{entry}`, {why}; nothing was written or deleted"
-                ),
-                "not a path inside the output folder",
-            )
-            .help("aws2azure only writes plain relative paths; delete this line (or the manifest) and rerun")
-        }
-        Problem::Kind { rel: r, want_file } => Diagnostic::global(
-            codes::OUT_KIND,
-            if want_file {
-                format!(
-                    "{} is a folder where aws2azure writes a file; nothing was written",
-                    rel(&r)
-                )
-            } else {
-                format!(
-                    "{} is a file where aws2azure needs a folder; nothing was written",
-                    rel(&r)
-                )
-            },
-        )
-        .help("move it out of the output folder, or choose another output folder"),
-        Problem::Foreign(foreign) => {
-            let list = foreign
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ");
-            Diagnostic::global(
-                codes::OUT_FOREIGN,
-                format!(
-                    "{shown} holds {} file(s) aws2azure did not write ({list}); nothing was written",
-                    foreign.len()
-                ),
-            )
-            .help("choose an empty output folder, or pass --force to overwrite")
-        }
+        } => manifest_diagnostic(out, sources, file, line, &entry, why),
+        Problem::Kind { rel: r, want_file } => kind_diagnostic(out, &r, want_file),
+        Problem::Foreign(foreign) => foreign_diagnostic(out, &foreign),
         Problem::Locked { pid } => Diagnostic::global(
             codes::OUT_LOCKED,
             format!(
@@ -854,6 +882,82 @@ fn out_diagnostic(
         )
         .help("check the folder's permissions and free space"),
     }
+}
+
+/// `r` (relative to OUT) as shown in diagnostics; OUT itself when empty.
+fn out_rel(out: &std::path::Path, r: &str) -> String {
+    let shown = out.display();
+    if r.is_empty() {
+        shown.to_string()
+    } else {
+        format!("{shown}/{r}")
+    }
+}
+
+/// A manifest (or journal) entry that is not a plain relative path, pointing into the file.
+fn manifest_diagnostic(
+    out: &std::path::Path,
+    sources: &mut SourceMap,
+    file: &str,
+    line: usize,
+    entry: &str,
+    why: &str,
+) -> Diagnostic {
+    let path = out.join(file);
+    let text = std::fs::read(&path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let id = sources.add(out_rel(out, file), std::sync::Arc::from(text.as_str()));
+    let f = sources.get(id);
+    let start = f.offset_of(line - 1, 0);
+    let len = text[start..].find('\n').unwrap_or(text.len() - start);
+    Diagnostic::new(
+        codes::OUT_MANIFEST,
+        crate::source::Span::new(id, start, start + len),
+        format!("the manifest lists `{entry}`, {why}; nothing was written or deleted"),
+        "not a path inside the output folder",
+    )
+    .help(
+        "aws2azure only writes plain relative paths; delete this line (or the manifest) and rerun",
+    )
+}
+
+/// A folder where aws2azure writes a file (`want_file`), or a file where it needs a folder.
+fn kind_diagnostic(out: &std::path::Path, r: &str, want_file: bool) -> Diagnostic {
+    Diagnostic::global(
+        codes::OUT_KIND,
+        if want_file {
+            format!(
+                "{} is a folder where aws2azure writes a file; nothing was written",
+                out_rel(out, r)
+            )
+        } else {
+            format!(
+                "{} is a file where aws2azure needs a folder; nothing was written",
+                out_rel(out, r)
+            )
+        },
+    )
+    .help("move it out of the output folder, or choose another output folder")
+}
+
+/// Files in OUT that aws2azure did not write (the first five named).
+fn foreign_diagnostic(out: &std::path::Path, foreign: &[String]) -> Diagnostic {
+    let shown = out.display();
+    let list = foreign
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    Diagnostic::global(
+        codes::OUT_FOREIGN,
+        format!(
+            "{shown} holds {} file(s) aws2azure did not write ({list}); nothing was written",
+            foreign.len()
+        ),
+    )
+    .help("choose an empty output folder, or pass --force to overwrite")
 }
 
 /// Everything except writing: the files a run would write, in memory.
@@ -879,67 +983,15 @@ pub fn plan(opts: &Options) -> Outcome {
             diagnostics,
         );
     }
-    let mut templates: Vec<(FileId, String)> = Vec::new();
-    // Templates that cannot convert (not UTF-8, too large, not parsed), with the error.
-    let mut failed: std::collections::BTreeMap<FileId, Diagnostic> = Default::default();
-    // Terraform modules: (PATH argument, folder) → (.tf files, .tfvars files, PATH argument).
-    let mut modules: ModuleMap = Default::default();
-    let mut failed_modules: FailedModules = Default::default();
-    let mut skipped = 0;
+    let mut inputs = Inputs::default();
     for f in found {
-        let lower = f.rel.to_ascii_lowercase();
-        let is_tf = lower.ends_with(".tf");
-        let is_tfvars = lower.ends_with("terraform.tfvars") || lower.ends_with(".auto.tfvars");
-        if lower.ends_with(".tfvars") && !is_tfvars {
-            skipped += 1;
-            continue;
-        }
-        let (id, rejected) = match crate::input::read(&mut sources, &f.path, &f.rel) {
-            Ok(Input::Text(id)) => (id, None),
-            Ok(Input::Rejected(id, d)) => (id, Some(*d)),
-            Err(d) => {
-                diagnostics.push(*d);
-                continue;
-            }
-        };
-        if is_tf || is_tfvars {
-            let dir = f.rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-            let key = (f.root.clone(), dir);
-            let entry = modules
-                .entry(key.clone())
-                .or_insert_with(|| (Vec::new(), Vec::new(), f.root.clone()));
-            if is_tf {
-                entry.0.push(id);
-            } else {
-                entry.1.push(id);
-            }
-            if let Some(d) = rejected {
-                failed_modules.entry(key).or_default().push(d);
-            }
-            continue;
-        }
-        // A rejected file is recognised from what could be shown of it.
-        let (is_template, parse_error) = match cfn::parse_node(&sources, id) {
-            Ok((node, _)) => (looks_like_template(&node), None),
-            Err(d) => (
-                discover::mentions_cloudformation(&sources.get(id).text),
-                Some(*d),
-            ),
-        };
-        if is_template || f.explicit {
-            // The parse error is kept, so a broken template is not parsed twice.
-            if let Some(d) = rejected.or(parse_error) {
-                failed.insert(id, d);
-            }
-            templates.push((id, f.rel));
-        } else {
-            skipped += 1;
-        }
+        inputs.add(f, &mut sources, &mut diagnostics);
     }
     // `.tfvars` files alone in a folder are no module (and not read further).
-    modules.retain(|_, (tf, _, _)| !tf.is_empty());
-    failed_modules.retain(|k, _| modules.contains_key(k));
-    if templates.is_empty() && modules.is_empty() {
+    inputs.modules.retain(|_, (tf, _, _)| !tf.is_empty());
+    let modules = &inputs.modules;
+    inputs.failed_modules.retain(|k, _| modules.contains_key(k));
+    if inputs.templates.is_empty() && inputs.modules.is_empty() {
         return usage(
             codes::USAGE_NO_TEMPLATE,
             "no CloudFormation template or Terraform module found under the given paths".into(),
@@ -947,118 +999,39 @@ pub fn plan(opts: &Options) -> Outcome {
             diagnostics,
         );
     }
-    // Same order whatever the order of the arguments or of the directory listing.
-    templates.sort_by(|a, b| {
-        a.1.cmp(&b.1)
-            .then_with(|| sources.get(a.0).text.cmp(&sources.get(b.0).text))
-    });
-    // Two inputs with one relative path (file arguments from different folders):
-    // the later ones are labelled `path~2`, `path~3` in diagnostics and the report.
-    for k in 1..templates.len() {
-        let same = templates[..k]
-            .iter()
-            .filter(|(_, r)| *r == templates[k].1)
-            .count();
-        if same > 0 {
-            let label = format!("{}~{}", templates[k].1, same + 1);
-            sources.rename(templates[k].0, label);
-        }
-    }
-    let rels: Vec<String> = templates.iter().map(|(_, r)| r.clone()).collect();
-    let dirs = discover::output_dirs(&rels);
-    let mut converted = Vec::new();
-    let mut files = Vec::new();
-    let mut used = std::collections::BTreeSet::new();
-    let cfn_target = opts.to.unwrap_or(Target::Bicep);
-    for ((id, _), dir) in templates.iter().zip(&dirs) {
-        let out = match cfn_target {
-            Target::Bicep => format!("{dir}/main.bicep"),
-            Target::Terraform => dir.clone(),
-        };
-        let parsed = match failed.remove(id) {
-            Some(d) => cfn::ParseReturn {
-                template: None,
-                diagnostics: vec![d],
-            },
-            None => cfn::parse(&sources, *id),
-        };
-        let source = sources.get(*id).path.clone();
-        let c = convert_parsed(
-            &sources,
-            parsed,
-            source,
-            "cloudformation",
-            &tables,
-            &out,
-            cfn_target,
-        );
-        files.extend(c.files.iter().cloned());
-        used.extend(c.used_types.iter().cloned());
-        diagnostics.extend(c.diagnostics.iter().cloned());
-        converted.push(c);
-    }
+    order_templates(&mut inputs.templates, &mut sources);
+    let mut out = Collected {
+        diagnostics,
+        ..Default::default()
+    };
+    convert_templates(&mut inputs, opts, &sources, &tables, &mut out);
     let tf_target = opts.to.unwrap_or(Target::Terraform);
-    let placed = place_modules(&mut modules, &mut failed_modules, &mut sources, &tables);
-    for ((key_root, dir), (tf, tfvars, root)) in &modules {
-        let mut tf = tf.clone();
-        tf.sort_by(|a, b| sources.get(*a).path.cmp(&sources.get(*b).path));
-        let out_dir = placed.out_dir(key_root, dir);
-        let out = match tf_target {
-            Target::Bicep if out_dir.is_empty() => "main.bicep".to_string(),
-            Target::Bicep => format!("{out_dir}/main.bicep"),
-            Target::Terraform => out_dir.clone(),
-        };
-        let rewrites = placed.rewrites(key_root, &out_dir);
-        let c = match failed_modules.remove(&(key_root.clone(), dir.clone())) {
-            // A file of the module could not be read: the module is not converted.
-            Some(errors) => convert_parsed(
-                &sources,
-                cfn::ParseReturn {
-                    template: None,
-                    diagnostics: errors,
-                },
-                if dir.is_empty() {
-                    ".".into()
-                } else {
-                    dir.clone()
-                },
-                "terraform",
-                &tables,
-                &out,
-                tf_target,
-            ),
-            None => convert_module(
-                &sources,
-                &tf,
-                tfvars,
-                dir,
-                Some(root),
-                &tables,
-                &out,
-                tf_target,
-                &rewrites,
-            ),
-        };
-        files.extend(c.files.iter().cloned());
-        used.extend(c.used_types.iter().cloned());
-        diagnostics.extend(c.diagnostics.iter().cloned());
-        converted.push(c);
-    }
-    for (ty, (fid, user)) in &tables.mapping.type_origin {
-        if *user && !used.contains(ty) {
-            let text = &sources.get(*fid).text;
-            let at = text.find(ty.as_str()).unwrap_or(0);
-            diagnostics.push(
-                Diagnostic::new(
-                    codes::MAP_UNUSED,
-                    crate::source::Span::new(*fid, at, at + ty.len()),
-                    format!("the --mappings entry for {ty} matched no resource"),
-                    "unused entry",
-                )
-                .help("check the type name, or remove the entry"),
-            );
-        }
-    }
+    let placed = place_modules(
+        &mut inputs.modules,
+        &mut inputs.failed_modules,
+        &mut sources,
+        &tables,
+    );
+    convert_modules(&mut inputs, &placed, tf_target, &sources, &tables, &mut out);
+    let Collected {
+        converted,
+        files,
+        used,
+        mut diagnostics,
+    } = out;
+    unused_mappings(&tables, &used, &sources, &mut diagnostics);
+    finish(converted, files, diagnostics, sources, inputs.skipped)
+}
+
+/// The outcome of a run: secrets redacted from the sources, the report built and
+/// added to the files, and the exit code.
+fn finish(
+    converted: Vec<Converted>,
+    mut files: Vec<(String, String)>,
+    diagnostics: Vec<Diagnostic>,
+    mut sources: SourceMap,
+    skipped: usize,
+) -> Outcome {
     // Code frames of diagnostics show the input: never a literal secret's value.
     for d in diagnostics
         .iter()
@@ -1082,6 +1055,237 @@ pub fn plan(opts: &Options) -> Outcome {
         sources,
         report: Some(report),
         files,
+    }
+}
+
+/// The inputs of a run, sorted into templates and Terraform modules.
+#[derive(Default)]
+struct Inputs {
+    templates: Vec<(FileId, String)>,
+    /// Templates that cannot convert (not UTF-8, too large, not parsed), with the error.
+    failed: std::collections::BTreeMap<FileId, Diagnostic>,
+    /// Terraform modules: (PATH argument, folder) → (.tf files, .tfvars files, PATH argument).
+    modules: ModuleMap,
+    failed_modules: FailedModules,
+    skipped: usize,
+}
+
+impl Inputs {
+    /// Reads one found file and files it as a template, a module's file, or skipped.
+    fn add(
+        &mut self,
+        f: discover::Found,
+        sources: &mut SourceMap,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let lower = f.rel.to_ascii_lowercase();
+        let is_tf = lower.ends_with(".tf");
+        let is_tfvars = lower.ends_with("terraform.tfvars") || lower.ends_with(".auto.tfvars");
+        if lower.ends_with(".tfvars") && !is_tfvars {
+            self.skipped += 1;
+            return;
+        }
+        let (id, rejected) = match crate::input::read(sources, &f.path, &f.rel) {
+            Ok(Input::Text(id)) => (id, None),
+            Ok(Input::Rejected(id, d)) => (id, Some(*d)),
+            Err(d) => {
+                diagnostics.push(*d);
+                return;
+            }
+        };
+        if is_tf || is_tfvars {
+            let dir = f.rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+            let key = (f.root.clone(), dir);
+            let entry = self
+                .modules
+                .entry(key.clone())
+                .or_insert_with(|| (Vec::new(), Vec::new(), f.root.clone()));
+            if is_tf {
+                entry.0.push(id);
+            } else {
+                entry.1.push(id);
+            }
+            if let Some(d) = rejected {
+                self.failed_modules.entry(key).or_default().push(d);
+            }
+            return;
+        }
+        // A rejected file is recognised from what could be shown of it.
+        let (is_template, parse_error) = match cfn::parse_node(sources, id) {
+            Ok((node, _)) => (looks_like_template(&node), None),
+            Err(d) => (
+                discover::mentions_cloudformation(&sources.get(id).text),
+                Some(*d),
+            ),
+        };
+        if is_template || f.explicit {
+            // The parse error is kept, so a broken template is not parsed twice.
+            if let Some(d) = rejected.or(parse_error) {
+                self.failed.insert(id, d);
+            }
+            self.templates.push((id, f.rel));
+        } else {
+            self.skipped += 1;
+        }
+    }
+}
+
+/// Sorts the templates by path (then text), and labels later inputs with the same
+/// relative path `path~2`, `path~3`.
+fn order_templates(templates: &mut [(FileId, String)], sources: &mut SourceMap) {
+    // Same order whatever the order of the arguments or of the directory listing.
+    templates.sort_by(|a, b| {
+        a.1.cmp(&b.1)
+            .then_with(|| sources.get(a.0).text.cmp(&sources.get(b.0).text))
+    });
+    // Two inputs with one relative path (file arguments from different folders):
+    // the later ones are labelled `path~2`, `path~3` in diagnostics and the report.
+    for k in 1..templates.len() {
+        let same = templates[..k]
+            .iter()
+            .filter(|(_, r)| *r == templates[k].1)
+            .count();
+        if same > 0 {
+            let label = format!("{}~{}", templates[k].1, same + 1);
+            sources.rename(templates[k].0, label);
+        }
+    }
+}
+
+/// What the conversions of a run produced: the conversions, the files to write, the
+/// ARM types used, and every diagnostic so far.
+#[derive(Default)]
+struct Collected {
+    converted: Vec<Converted>,
+    files: Vec<(String, String)>,
+    used: std::collections::BTreeSet<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Collected {
+    /// Adds one conversion: its files, used types and diagnostics.
+    fn push(&mut self, c: Converted) {
+        self.files.extend(c.files.iter().cloned());
+        self.used.extend(c.used_types.iter().cloned());
+        self.diagnostics.extend(c.diagnostics.iter().cloned());
+        self.converted.push(c);
+    }
+}
+
+/// Converts every CloudFormation template, each into its own output folder.
+fn convert_templates(
+    inputs: &mut Inputs,
+    opts: &Options,
+    sources: &SourceMap,
+    tables: &Tables,
+    out: &mut Collected,
+) {
+    let rels: Vec<String> = inputs.templates.iter().map(|(_, r)| r.clone()).collect();
+    let dirs = discover::output_dirs(&rels);
+    let cfn_target = opts.to.unwrap_or(Target::Bicep);
+    for ((id, _), dir) in inputs.templates.iter().zip(&dirs) {
+        let output = match cfn_target {
+            Target::Bicep => format!("{dir}/main.bicep"),
+            Target::Terraform => dir.clone(),
+        };
+        let parsed = match inputs.failed.remove(id) {
+            Some(d) => cfn::ParseReturn {
+                template: None,
+                diagnostics: vec![d],
+            },
+            None => cfn::parse(sources, *id),
+        };
+        let source = sources.get(*id).path.clone();
+        let c = convert_parsed(
+            sources,
+            parsed,
+            source,
+            "cloudformation",
+            tables,
+            &output,
+            cfn_target,
+        );
+        out.push(c);
+    }
+}
+
+/// Converts every Terraform module at the place `placed` gives it.
+fn convert_modules(
+    inputs: &mut Inputs,
+    placed: &Placement,
+    tf_target: Target,
+    sources: &SourceMap,
+    tables: &Tables,
+    out: &mut Collected,
+) {
+    for ((key_root, dir), (tf, tfvars, root)) in &inputs.modules {
+        let mut tf = tf.clone();
+        tf.sort_by(|a, b| sources.get(*a).path.cmp(&sources.get(*b).path));
+        let out_dir = placed.out_dir(key_root, dir);
+        let output = match tf_target {
+            Target::Bicep if out_dir.is_empty() => "main.bicep".to_string(),
+            Target::Bicep => format!("{out_dir}/main.bicep"),
+            Target::Terraform => out_dir.clone(),
+        };
+        let rewrites = placed.rewrites(key_root, &out_dir);
+        let c = match inputs
+            .failed_modules
+            .remove(&(key_root.clone(), dir.clone()))
+        {
+            // A file of the module could not be read: the module is not converted.
+            Some(errors) => convert_parsed(
+                sources,
+                cfn::ParseReturn {
+                    template: None,
+                    diagnostics: errors,
+                },
+                if dir.is_empty() {
+                    ".".into()
+                } else {
+                    dir.clone()
+                },
+                "terraform",
+                tables,
+                &output,
+                tf_target,
+            ),
+            None => convert_module(
+                sources,
+                &tf,
+                tfvars,
+                dir,
+                Some(root),
+                tables,
+                &output,
+                tf_target,
+                &rewrites,
+            ),
+        };
+        out.push(c);
+    }
+}
+
+/// Warns about `--mappings` entries that matched no resource.
+fn unused_mappings(
+    tables: &Tables,
+    used: &std::collections::BTreeSet<String>,
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (ty, (fid, user)) in &tables.mapping.type_origin {
+        if *user && !used.contains(ty) {
+            let text = &sources.get(*fid).text;
+            let at = text.find(ty.as_str()).unwrap_or(0);
+            diagnostics.push(
+                Diagnostic::new(
+                    codes::MAP_UNUSED,
+                    crate::source::Span::new(*fid, at, at + ty.len()),
+                    format!("the --mappings entry for {ty} matched no resource"),
+                    "unused entry",
+                )
+                .help("check the type name, or remove the entry"),
+            );
+        }
     }
 }
 

@@ -101,15 +101,27 @@ fn unknown_passes_and_roles_point_into_the_yaml() {
     let mut file = TableFile::from_text("mappings/aws/bad.yaml", text, true);
     let diags = tables.load_file(&mut sources, &mut file, None);
     assert_eq!(diags.len(), 1);
-    assert!(diags[0].message.contains("unknown pass `grant`"), "{}", diags[0].message);
+    assert!(
+        diags[0].message.contains("unknown pass `grant`"),
+        "{}",
+        diags[0].message
+    );
     assert_eq!(sources.locate(diags[0].span.unwrap()).1, 4);
-    assert!(diags[0].help.as_deref().unwrap_or("").contains("security-groups"));
+    assert!(
+        diags[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("security-groups")
+    );
     let text = "services:\n  AWS::IAM::Policy:\n    service: x\n    passes: {grants: owner}\n";
     let mut file = TableFile::from_text("mappings/services.yaml", text, true);
     let diags = tables.load_file(&mut sources, &mut file, None);
     assert_eq!(diags.len(), 1);
     assert!(
-        diags[0].message.contains("`owner` is not a role of the pass `grants`"),
+        diags[0]
+            .message
+            .contains("`owner` is not a role of the pass `grants`"),
         "{}",
         diags[0].message
     );

@@ -293,32 +293,7 @@ impl Builder<'_> {
             self.spend(1, ev.start, "this value")?;
         }
         let node = match ev.kind {
-            EvKind::Alias(ref name) => {
-                let Some(a) = self.anchors.get(name) else {
-                    return Err(self.err(ev.start, &format!("unknown alias *{name}")));
-                };
-                let (nodes, depth) = (a.nodes, a.depth);
-                let total = self.depth - 1 + depth;
-                if total > MAX_DEPTH {
-                    return Err(self.limit(
-                        ev.start,
-                        format!(
-                            "the alias *{name} nests its content {total} levels deep, deeper than the {MAX_DEPTH} allowed"
-                        ),
-                    ));
-                }
-                self.spend(
-                    nodes,
-                    ev.start,
-                    &format!("expanding the alias *{name} ({nodes} nodes)"),
-                )?;
-                self.deepest = self.deepest.max(total);
-                let a = &self.anchors[name];
-                Node {
-                    span: self.span(&ev, ev.end),
-                    ..a.node.clone()
-                }
-            }
+            EvKind::Alias(ref name) => self.alias(&ev, name)?,
             EvKind::Scalar { ref value, plain } => {
                 let sc = resolve_scalar(value, plain && tag.is_none(), std_tag.as_deref());
                 Node {
@@ -327,38 +302,8 @@ impl Builder<'_> {
                     span: self.span(&ev, ev.end),
                 }
             }
-            EvKind::SeqStart => {
-                let mut items = Vec::new();
-                let end = loop {
-                    let e = events.next()?;
-                    if let EvKind::SeqEnd = e.kind {
-                        break e.end;
-                    }
-                    items.push(self.node(e, events)?);
-                };
-                Node {
-                    kind: NodeKind::Seq(items),
-                    tag,
-                    span: self.span(&ev, end),
-                }
-            }
-            EvKind::MapStart => {
-                let mut entries = Vec::new();
-                let end = loop {
-                    let k = events.next()?;
-                    if let EvKind::MapEnd = k.kind {
-                        break k.end;
-                    }
-                    let key = self.key(k, events)?;
-                    let v = events.next()?;
-                    entries.push((key, self.node(v, events)?));
-                };
-                Node {
-                    kind: NodeKind::Map(entries),
-                    tag,
-                    span: self.span(&ev, end),
-                }
-            }
+            EvKind::SeqStart => self.seq(&ev, tag, events)?,
+            EvKind::MapStart => self.map(&ev, tag, events)?,
             _ => return Err(self.err(ev.start, "unexpected YAML event")),
         };
         let depth = self.deepest - self.depth + 1;
@@ -366,28 +311,115 @@ impl Builder<'_> {
         self.deepest = self.deepest.max(outer_deepest);
         self.depth -= 1;
         if let Some(a) = anchor {
-            // The copy kept for aliases is memory too: it counts against the budget.
-            let replaced = self.anchors.get(&a).map_or(0, |old| old.nodes);
-            self.kept -= replaced;
-            if self.nodes + self.kept + nodes > MAX_NODES {
-                return Err(self.limit(
-                    ev.start,
-                    format!(
-                        "keeping the anchor &{a} ({nodes} nodes) for its aliases would make the document larger than {MAX_NODES} nodes"
-                    ),
-                ));
-            }
-            self.kept += nodes;
-            self.anchors.insert(
-                a,
-                Anchor {
-                    node: node.clone(),
-                    nodes,
-                    depth,
-                },
-            );
+            self.keep_anchor(a, &node, nodes, depth, ev.start)?;
         }
         Ok(node)
+    }
+
+    /// A copy of the anchored node an alias names, within the depth and size limits.
+    fn alias(&mut self, ev: &Event, name: &str) -> Result<Node, SyntaxError> {
+        let Some(a) = self.anchors.get(name) else {
+            return Err(self.err(ev.start, &format!("unknown alias *{name}")));
+        };
+        let (nodes, depth) = (a.nodes, a.depth);
+        let total = self.depth - 1 + depth;
+        if total > MAX_DEPTH {
+            return Err(self.limit(
+                ev.start,
+                format!(
+                    "the alias *{name} nests its content {total} levels deep, deeper than the {MAX_DEPTH} allowed"
+                ),
+            ));
+        }
+        self.spend(
+            nodes,
+            ev.start,
+            &format!("expanding the alias *{name} ({nodes} nodes)"),
+        )?;
+        self.deepest = self.deepest.max(total);
+        let a = &self.anchors[name];
+        Ok(Node {
+            span: self.span(ev, ev.end),
+            ..a.node.clone()
+        })
+    }
+
+    /// A sequence node: the items up to its end event.
+    fn seq(
+        &mut self,
+        ev: &Event,
+        tag: Option<String>,
+        events: &mut EventReader,
+    ) -> Result<Node, SyntaxError> {
+        let mut items = Vec::new();
+        let end = loop {
+            let e = events.next()?;
+            if let EvKind::SeqEnd = e.kind {
+                break e.end;
+            }
+            items.push(self.node(e, events)?);
+        };
+        Ok(Node {
+            kind: NodeKind::Seq(items),
+            tag,
+            span: self.span(ev, end),
+        })
+    }
+
+    /// A mapping node: the entries up to its end event.
+    fn map(
+        &mut self,
+        ev: &Event,
+        tag: Option<String>,
+        events: &mut EventReader,
+    ) -> Result<Node, SyntaxError> {
+        let mut entries = Vec::new();
+        let end = loop {
+            let k = events.next()?;
+            if let EvKind::MapEnd = k.kind {
+                break k.end;
+            }
+            let key = self.key(k, events)?;
+            let v = events.next()?;
+            entries.push((key, self.node(v, events)?));
+        };
+        Ok(Node {
+            kind: NodeKind::Map(entries),
+            tag,
+            span: self.span(ev, end),
+        })
+    }
+
+    /// Keeps an anchored node for its aliases; the copy counts against the size budget.
+    fn keep_anchor(
+        &mut self,
+        a: String,
+        node: &Node,
+        nodes: usize,
+        depth: usize,
+        at: usize,
+    ) -> Result<(), SyntaxError> {
+        // The copy kept for aliases is memory too: it counts against the budget.
+        let replaced = self.anchors.get(&a).map_or(0, |old| old.nodes);
+        self.kept -= replaced;
+        if self.nodes + self.kept + nodes > MAX_NODES {
+            return Err(self.limit(
+                at,
+                format!(
+                    "keeping the anchor &{a} ({nodes} nodes) for its aliases would make the document larger than {MAX_NODES} nodes"
+                ),
+            ));
+        }
+        self.kept += nodes;
+        self.anchors.insert(
+            a,
+            Anchor {
+                node: node.clone(),
+                nodes,
+                depth,
+            },
+        );
+        Ok(())
     }
 
     fn key(&mut self, ev: Event, events: &mut EventReader) -> Result<Key, SyntaxError> {

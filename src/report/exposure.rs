@@ -58,6 +58,23 @@ pub fn exposure(
         };
         ids.iter().map(|i| one(i)).collect::<Vec<_>>().join(", ")
     };
+    let nat_ips = nat_gateway_ips(m);
+    let mut out = Vec::new();
+    for r in m.resources.iter().filter(|r| !r.existing) {
+        let azure = format!("`{}` ({})", r.symbol, r.ty);
+        for what in resource_exposures(r, m, &nat_ips, tables) {
+            out.push(Exposure {
+                azure: azure.clone(),
+                what,
+                source: source(r),
+            });
+        }
+    }
+    out
+}
+
+/// The symbols NAT gateways reference: their public IPs only carry outbound connections.
+fn nat_gateway_ips(m: &AzModule) -> Vec<String> {
     // Public IPs of NAT gateways only carry outbound connections.
     let mut nat_ips = Vec::new();
     for r in m
@@ -69,91 +86,89 @@ pub fn exposure(
             v.idents(&mut nat_ips);
         }
     }
-    let mut out = Vec::new();
-    for r in m.resources.iter().filter(|r| !r.existing) {
-        let azure = format!("`{}` ({})", r.symbol, r.ty);
-        let mut add = |what: String| {
-            out.push(Exposure {
-                azure: azure.clone(),
-                what,
-                source: source(r),
-            })
+    nat_ips
+}
+
+/// What one Azure resource exposes, one sentence each.
+fn resource_exposures(
+    r: &AzResource,
+    m: &AzModule,
+    nat_ips: &[String],
+    tables: &super::tables::ReportTables,
+) -> Vec<String> {
+    let p = props(r);
+    let get = |k: &str| p.and_then(|p| p.get(k));
+    if r.ty == "Microsoft.Network/publicIPAddresses" {
+        if nat_ips.contains(&r.symbol) {
+            return Vec::new();
+        }
+        return vec!["a public IP address: whatever it is attached to is reachable from the internet, as far as its NSG allows".into()];
+    }
+    if r.ty == "Microsoft.Network/networkSecurityGroups" {
+        let Some(AzExpr::Array(rules)) = get("securityRules") else {
+            return Vec::new();
         };
-        let p = props(r);
-        let get = |k: &str| p.and_then(|p| p.get(k));
-        if r.ty == "Microsoft.Network/publicIPAddresses" {
-            if nat_ips.contains(&r.symbol) {
-                continue;
-            }
-            add("a public IP address: whatever it is attached to is reachable from the internet, as far as its NSG allows".into());
-            continue;
+        return rules.iter().filter_map(|rule| nsg_rule(rule, m)).collect();
+    }
+    let mut out = Vec::new();
+    if r.ty == "Microsoft.Storage/storageAccounts"
+        && get("allowBlobPublicAccess") == Some(&AzExpr::Bool(true))
+    {
+        out.push("anonymous read access to blobs is allowed on the account".into());
+    }
+    match get("publicNetworkAccess") {
+        Some(AzExpr::Str(s)) if s == "Enabled" => {
+            out.push("endpoint open to public networks (`publicNetworkAccess: Enabled`); access still needs its keys or Entra ID".into())
         }
-        if r.ty == "Microsoft.Network/networkSecurityGroups" {
-            let Some(AzExpr::Array(rules)) = get("securityRules") else {
-                continue;
-            };
-            for rule in rules {
-                let Some(rp) = rule.get("properties") else {
-                    continue;
-                };
-                let is = |k: &str, v: &str| rp.get(k).and_then(|x| x.as_str()) == Some(v);
-                if !is("direction", "Inbound") || !is("access", "Allow") {
-                    continue;
-                }
-                let from = match rp.get("sourceAddressPrefix") {
-                    Some(AzExpr::Str(s))
-                        if matches!(s.as_str(), "*" | "Internet" | "0.0.0.0/0" | "::/0") =>
-                    {
-                        format!("any address (`{s}`)")
-                    }
-                    // A parameter: its value is the deployer's choice.
-                    Some(other @ AzExpr::Ident(n)) if m.params.iter().any(|p| &p.name == n) => {
-                        format!(
-                            "`{}`, set at deployment (it may be any address)",
-                            crate::backend::bicep::print_expr(other)
-                        )
-                    }
-                    _ => continue,
-                };
-                let proto = text(rp.get("protocol"))
-                    .unwrap_or_else(|| "*".into())
-                    .to_ascii_uppercase();
-                let ports = text(rp.get("destinationPortRange")).unwrap_or_else(|| "*".into());
-                let name = rule.get("name").and_then(|n| n.as_str()).unwrap_or("rule");
-                add(format!(
-                    "rule `{name}` admits {} port {} from {from}, wherever the NSG is attached",
-                    if proto == "*" {
-                        "any protocol".to_string()
-                    } else {
-                        proto
-                    },
-                    if ports == "*" {
-                        "any".to_string()
-                    } else {
-                        ports
-                    }
-                ));
-            }
-            continue;
-        }
-        if r.ty == "Microsoft.Storage/storageAccounts"
-            && get("allowBlobPublicAccess") == Some(&AzExpr::Bool(true))
-        {
-            add("anonymous read access to blobs is allowed on the account".into());
-        }
-        match get("publicNetworkAccess") {
-            Some(AzExpr::Str(s)) if s == "Enabled" => {
-                add("endpoint open to public networks (`publicNetworkAccess: Enabled`); access still needs its keys or Entra ID".into())
-            }
-            None if tables.public_by_default(&r.ty) => add(
-                "endpoint open to public networks (Azure's default; no `publicNetworkAccess` set); access still needs its keys or Entra ID".into(),
-            ),
-            Some(e @ (AzExpr::Cond(..) | AzExpr::Ident(_))) => add(format!(
-                "endpoint open to public networks when `{}` is `Enabled`",
-                crate::backend::bicep::print_expr(e)
-            )),
-            _ => {}
-        }
+        None if tables.public_by_default(&r.ty) => out.push(
+            "endpoint open to public networks (Azure's default; no `publicNetworkAccess` set); access still needs its keys or Entra ID".into(),
+        ),
+        Some(e @ (AzExpr::Cond(..) | AzExpr::Ident(_))) => out.push(format!(
+            "endpoint open to public networks when `{}` is `Enabled`",
+            crate::backend::bicep::print_expr(e)
+        )),
+        _ => {}
     }
     out
+}
+
+/// What an NSG rule admits, when it allows inbound traffic from any address (or from
+/// one set at deployment).
+fn nsg_rule(rule: &AzExpr, m: &AzModule) -> Option<String> {
+    let rp = rule.get("properties")?;
+    let is = |k: &str, v: &str| rp.get(k).and_then(|x| x.as_str()) == Some(v);
+    if !is("direction", "Inbound") || !is("access", "Allow") {
+        return None;
+    }
+    let from = match rp.get("sourceAddressPrefix") {
+        Some(AzExpr::Str(s)) if matches!(s.as_str(), "*" | "Internet" | "0.0.0.0/0" | "::/0") => {
+            format!("any address (`{s}`)")
+        }
+        // A parameter: its value is the deployer's choice.
+        Some(other @ AzExpr::Ident(n)) if m.params.iter().any(|p| &p.name == n) => {
+            format!(
+                "`{}`, set at deployment (it may be any address)",
+                crate::backend::bicep::print_expr(other)
+            )
+        }
+        _ => return None,
+    };
+    let proto = text(rp.get("protocol"))
+        .unwrap_or_else(|| "*".into())
+        .to_ascii_uppercase();
+    let ports = text(rp.get("destinationPortRange")).unwrap_or_else(|| "*".into());
+    let name = rule.get("name").and_then(|n| n.as_str()).unwrap_or("rule");
+    Some(format!(
+        "rule `{name}` admits {} port {} from {from}, wherever the NSG is attached",
+        if proto == "*" {
+            "any protocol".to_string()
+        } else {
+            proto
+        },
+        if ports == "*" {
+            "any".to_string()
+        } else {
+            ports
+        }
+    ))
 }

@@ -304,21 +304,7 @@ fn expr(e: &AzExpr, indent: usize) -> String {
             let a: Vec<String> = args.iter().map(|x| expr(x, indent)).collect();
             format!("{f}({})", a.join(", "))
         }
-        AzExpr::Interp(parts) => {
-            let mut s = String::from("'");
-            for p in parts {
-                match p {
-                    Interp::Lit(l) => s.push_str(&escape(l)),
-                    Interp::Expr(x) => {
-                        s.push_str("${");
-                        s.push_str(&expr(x, indent));
-                        s.push('}');
-                    }
-                }
-            }
-            s.push('\'');
-            s
-        }
+        AzExpr::Interp(parts) => interp(parts, indent),
         AzExpr::Cond(c, a, b) => format!(
             "{} ? {} : {}",
             operand(c, indent),
@@ -329,42 +315,65 @@ fn expr(e: &AzExpr, indent: usize) -> String {
         AzExpr::Not(a) => format!("!{}", operand(a, indent)),
         AzExpr::For(v, c, b) => format!("[for {v} in {}: {}]", expr(c, indent), expr(b, indent)),
         AzExpr::Array(items) if items.is_empty() => "[]".into(),
-        AzExpr::Array(items) => {
-            let mut s = String::from("[\n");
-            for (k, i) in items.iter().enumerate() {
-                s.push_str(&pad(indent + 1));
-                // An item ending in `[…]` would read as two items, and the tree-sitter grammar
-                // misreads a first item that starts with a call; parenthesise both.
-                if ends_with_index(i) || (k == 0 && starts_with_call(i)) {
-                    s.push_str(&format!("({})", expr(i, indent + 1)));
-                } else {
-                    s.push_str(&expr(i, indent + 1));
-                }
-                s.push('\n');
-            }
-            s.push_str(&pad(indent));
-            s.push(']');
-            s
-        }
+        AzExpr::Array(items) => array(items, indent),
         AzExpr::Object(m) if m.is_empty() => "{}".into(),
-        AzExpr::Object(m) => {
-            let mut s = String::from("{\n");
-            for (k, v) in m {
-                s.push_str(&pad(indent + 1));
-                match k {
-                    AzKey::Name(n) if is_ident(n) => s.push_str(n),
-                    AzKey::Name(n) => s.push_str(&string_lit(n)),
-                    AzKey::Expr(x) => s.push_str(&key_expr(x, indent + 1)),
-                }
-                s.push_str(": ");
-                s.push_str(&expr(v, indent + 1));
-                s.push('\n');
+        AzExpr::Object(m) => object(m, indent),
+    }
+}
+
+/// An interpolated string: `'text ${x}'`.
+fn interp(parts: &[Interp], indent: usize) -> String {
+    let mut s = String::from("'");
+    for p in parts {
+        match p {
+            Interp::Lit(l) => s.push_str(&escape(l)),
+            Interp::Expr(x) => {
+                s.push_str("${");
+                s.push_str(&expr(x, indent));
+                s.push('}');
             }
-            s.push_str(&pad(indent));
-            s.push('}');
-            s
         }
     }
+    s.push('\'');
+    s
+}
+
+/// A non-empty array, one item per line.
+fn array(items: &[AzExpr], indent: usize) -> String {
+    let mut s = String::from("[\n");
+    for (k, i) in items.iter().enumerate() {
+        s.push_str(&pad(indent + 1));
+        // An item ending in `[…]` would read as two items, and the tree-sitter grammar
+        // misreads a first item that starts with a call; parenthesise both.
+        if ends_with_index(i) || (k == 0 && starts_with_call(i)) {
+            s.push_str(&format!("({})", expr(i, indent + 1)));
+        } else {
+            s.push_str(&expr(i, indent + 1));
+        }
+        s.push('\n');
+    }
+    s.push_str(&pad(indent));
+    s.push(']');
+    s
+}
+
+/// A non-empty object, one property per line.
+fn object(m: &[(AzKey, AzExpr)], indent: usize) -> String {
+    let mut s = String::from("{\n");
+    for (k, v) in m {
+        s.push_str(&pad(indent + 1));
+        match k {
+            AzKey::Name(n) if is_ident(n) => s.push_str(n),
+            AzKey::Name(n) => s.push_str(&string_lit(n)),
+            AzKey::Expr(x) => s.push_str(&key_expr(x, indent + 1)),
+        }
+        s.push_str(": ");
+        s.push_str(&expr(v, indent + 1));
+        s.push('\n');
+    }
+    s.push_str(&pad(indent));
+    s.push('}');
+    s
 }
 
 fn ends_with_index(e: &AzExpr) -> bool {

@@ -266,68 +266,10 @@ pub fn expr(e: &TfExpr, indent: usize) -> String {
             Part::Expr(x) => expr(x, indent),
             Part::Lit(_) => unreachable!(),
         },
-        TfExpr::Template(parts) => {
-            let mut out = String::from("\"");
-            for p in parts {
-                match p {
-                    Part::Lit(l) | Part::Expr(TfExpr::Str(l)) => out.push_str(&escape(l)),
-                    Part::Expr(x) => {
-                        out.push_str("${");
-                        out.push_str(&inline(x));
-                        out.push('}');
-                    }
-                }
-            }
-            out.push('"');
-            out
-        }
+        TfExpr::Template(parts) => template(parts),
         TfExpr::Ref(r) => r.clone(),
-        TfExpr::Call(f, args) => {
-            let rendered: Vec<String> = args.iter().map(|a| expr(a, indent)).collect();
-            let multi = rendered.iter().filter(|r| r.contains('\n')).count();
-            let last_only = multi == 1 && rendered.last().is_some_and(|r| r.contains('\n'));
-            if multi == 0 || last_only {
-                return format!("{f}({})", rendered.join(", "));
-            }
-            // Several multi-line arguments: one argument per line.
-            let mut out = format!("{f}(\n");
-            for (i, a) in args.iter().enumerate() {
-                out.push_str(&pad(indent + 1));
-                out.push_str(&expr(a, indent + 1));
-                if i + 1 < args.len() {
-                    out.push(',');
-                }
-                out.push('\n');
-            }
-            out.push_str(&pad(indent));
-            out.push(')');
-            out
-        }
-        TfExpr::Array(items) => {
-            if items.is_empty() {
-                return "[]".into();
-            }
-            let simple = items.iter().all(|i| {
-                !matches!(
-                    i,
-                    TfExpr::Object(_) | TfExpr::ObjectExprKeys(_) | TfExpr::Array(_)
-                )
-            });
-            let flat: Vec<String> = items.iter().map(inline).collect();
-            let len: usize = flat.iter().map(|s| s.len() + 2).sum();
-            if simple && len < 100 {
-                return format!("[{}]", flat.join(", "));
-            }
-            let mut out = String::from("[\n");
-            for it in items {
-                out.push_str(&pad(indent + 1));
-                out.push_str(&expr(it, indent + 1));
-                out.push_str(",\n");
-            }
-            out.push_str(&pad(indent));
-            out.push(']');
-            out
-        }
+        TfExpr::Call(f, args) => call(f, args, indent),
+        TfExpr::Array(items) => array(items, indent),
         TfExpr::Object(entries) => {
             if entries.is_empty() {
                 return "{}".into();
@@ -350,6 +292,73 @@ pub fn expr(e: &TfExpr, indent: usize) -> String {
         }
         _ => inline(e),
     }
+}
+
+/// A string template: `"text ${x}"`.
+fn template(parts: &[Part]) -> String {
+    let mut out = String::from("\"");
+    for p in parts {
+        match p {
+            Part::Lit(l) | Part::Expr(TfExpr::Str(l)) => out.push_str(&escape(l)),
+            Part::Expr(x) => {
+                out.push_str("${");
+                out.push_str(&inline(x));
+                out.push('}');
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A function call: on one line, or one argument per line when several are multi-line.
+fn call(f: &str, args: &[TfExpr], indent: usize) -> String {
+    let rendered: Vec<String> = args.iter().map(|a| expr(a, indent)).collect();
+    let multi = rendered.iter().filter(|r| r.contains('\n')).count();
+    let last_only = multi == 1 && rendered.last().is_some_and(|r| r.contains('\n'));
+    if multi == 0 || last_only {
+        return format!("{f}({})", rendered.join(", "));
+    }
+    // Several multi-line arguments: one argument per line.
+    let mut out = format!("{f}(\n");
+    for (i, a) in args.iter().enumerate() {
+        out.push_str(&pad(indent + 1));
+        out.push_str(&expr(a, indent + 1));
+        if i + 1 < args.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    out.push_str(&pad(indent));
+    out.push(')');
+    out
+}
+
+/// A list: on one line when short and flat, else one element per line.
+fn array(items: &[TfExpr], indent: usize) -> String {
+    if items.is_empty() {
+        return "[]".into();
+    }
+    let simple = items.iter().all(|i| {
+        !matches!(
+            i,
+            TfExpr::Object(_) | TfExpr::ObjectExprKeys(_) | TfExpr::Array(_)
+        )
+    });
+    let flat: Vec<String> = items.iter().map(inline).collect();
+    let len: usize = flat.iter().map(|s| s.len() + 2).sum();
+    if simple && len < 100 {
+        return format!("[{}]", flat.join(", "));
+    }
+    let mut out = String::from("[\n");
+    for it in items {
+        out.push_str(&pad(indent + 1));
+        out.push_str(&expr(it, indent + 1));
+        out.push_str(",\n");
+    }
+    out.push_str(&pad(indent));
+    out.push(']');
+    out
 }
 
 /// An expression on one line (objects as `{ a = 1, b = 2 }`).

@@ -222,42 +222,7 @@ impl<'a> Lower<'a> {
     fn resource_ref(&mut self, sym: &str, path: &str, index: Option<TfExpr>) -> TfExpr {
         let path = if path.is_empty() { "id" } else { path };
         let form = self.forms.get(sym).cloned();
-        let base = match (&index, form.as_ref()) {
-            (Some(ix), Some(_)) => match self.address(sym) {
-                Some(a) => {
-                    // A set-based for_each is keyed by the element: position k is `list[k]`.
-                    let key = match (self.resource(sym).and_then(|r| r.for_each.clone()), ix) {
-                        (Some((_, coll)), TfExpr::Num(_)) => match loop_kind(&coll) {
-                            LoopKind::List(AzExpr::Array(items)) => {
-                                let k: usize = super::hcl::inline(ix).parse().unwrap_or(0);
-                                items.get(k).map(|e| self.expr(e)).unwrap_or(ix.clone())
-                            }
-                            LoopKind::List(l) => {
-                                let l = self.expr(&l);
-                                TfExpr::Index(
-                                    Box::new(TfExpr::call("tolist", vec![l])),
-                                    Box::new(ix.clone()),
-                                )
-                            }
-                            _ => ix.clone(),
-                        },
-                        _ => ix.clone(),
-                    };
-                    format!("{a}[{}]", super::hcl::inline(&key))
-                }
-                None => String::new(),
-            },
-            // A copy of a resource looped like the current one: the same copy.
-            (None, Some(_)) if self.same_loop(sym) => {
-                let key = self
-                    .current_loop
-                    .as_ref()
-                    .map(|(_, k)| super::hcl::inline(k))
-                    .unwrap_or_default();
-                format!("{}[{key}]", self.address(sym).unwrap_or_default())
-            }
-            _ => self.instance(sym).unwrap_or_default(),
-        };
+        let base = self.ref_base(sym, index.as_ref(), form.is_some());
         match form {
             Some(Form::Azurerm { variant, .. }) => {
                 let r = self.resource(sym).cloned().unwrap_or_default();
@@ -287,16 +252,7 @@ impl<'a> Lower<'a> {
                         .entry(sym.to_string())
                         .or_default()
                         .insert(clean);
-                    let mut out = format!("{base}.output");
-                    for seg in path.split('.') {
-                        if is_ident(seg.trim_end_matches("[0]")) {
-                            out.push('.');
-                            out.push_str(seg);
-                        } else {
-                            out.push_str(&format!("[{}]", super::hcl::quote(seg)));
-                        }
-                    }
-                    TfExpr::r(out)
+                    TfExpr::r(azapi_output(&base, path))
                 }
             },
             Some(Form::Merged { parent, .. }) => {
@@ -307,6 +263,53 @@ impl<'a> Lower<'a> {
                 self.resource_ref(&parent, "id", None)
             }
             None => TfExpr::Null,
+        }
+    }
+
+    /// The address of the instance of `sym` a reference means: the indexed copy, the
+    /// copy of the current loop, or the resource itself.
+    fn ref_base(&mut self, sym: &str, index: Option<&TfExpr>, has_form: bool) -> String {
+        match (index, has_form) {
+            (Some(ix), true) => match self.address(sym) {
+                Some(a) => {
+                    let key = self.copy_key(sym, ix);
+                    format!("{a}[{}]", super::hcl::inline(&key))
+                }
+                None => String::new(),
+            },
+            // A copy of a resource looped like the current one: the same copy.
+            (None, true) if self.same_loop(sym) => {
+                let key = self
+                    .current_loop
+                    .as_ref()
+                    .map(|(_, k)| super::hcl::inline(k))
+                    .unwrap_or_default();
+                format!("{}[{key}]", self.address(sym).unwrap_or_default())
+            }
+            _ => self.instance(sym).unwrap_or_default(),
+        }
+    }
+
+    /// The key of copy `ix` of a looped resource: a set-based `for_each` is keyed by the
+    /// element, so position k is `list[k]`.
+    fn copy_key(&mut self, sym: &str, ix: &TfExpr) -> TfExpr {
+        // A set-based for_each is keyed by the element: position k is `list[k]`.
+        match (self.resource(sym).and_then(|r| r.for_each.clone()), ix) {
+            (Some((_, coll)), TfExpr::Num(_)) => match loop_kind(&coll) {
+                LoopKind::List(AzExpr::Array(items)) => {
+                    let k: usize = super::hcl::inline(ix).parse().unwrap_or(0);
+                    items.get(k).map(|e| self.expr(e)).unwrap_or(ix.clone())
+                }
+                LoopKind::List(l) => {
+                    let l = self.expr(&l);
+                    TfExpr::Index(
+                        Box::new(TfExpr::call("tolist", vec![l])),
+                        Box::new(ix.clone()),
+                    )
+                }
+                _ => ix.clone(),
+            },
+            _ => ix.clone(),
         }
     }
 
@@ -339,37 +342,8 @@ impl<'a> Lower<'a> {
     fn expr(&mut self, e: &AzExpr) -> TfExpr {
         let bx = Box::new;
         // Resource, parameter and built-in references first.
-        if let Some((root, path, ix)) = Self::chain(e) {
-            if let Some(t) = self.builtin(&root, &path) {
-                return t;
-            }
-            if let Some(out) = path.strip_prefix("outputs.")
-                && ix.is_none()
-                && self.m.calls.iter().any(|c| c.symbol == root)
-            {
-                return TfExpr::r(format!("module.{}.{out}", snake(&root)));
-            }
-            if self.forms.contains_key(&root) {
-                let ix = ix.map(|i| self.expr(&i));
-                // `sym.properties.x[0]` with no attribute for the indexed path: index the list.
-                return self.resource_ref(&root, &path, ix);
-            }
-            if let Some((_, t)) = self
-                .loop_vars
-                .iter()
-                .rev()
-                .find(|(v, _)| *v == root)
-                .cloned()
-            {
-                let mut out = t;
-                if let Some(i) = ix {
-                    out = TfExpr::Index(bx(out), bx(self.expr(&i)));
-                }
-                for seg in path.split('.').filter(|s| !s.is_empty()) {
-                    out = TfExpr::Member(bx(out), seg.to_string());
-                }
-                return out;
-            }
+        if let Some(t) = self.reference(e) {
+            return t;
         }
         match e {
             AzExpr::Null => TfExpr::Null,
@@ -379,43 +353,8 @@ impl<'a> Lower<'a> {
             AzExpr::Str(s) => TfExpr::Str(s.clone()),
             AzExpr::Raw(r) => TfExpr::r(r.clone()),
             AzExpr::Array(a) => TfExpr::Array(a.iter().map(|x| self.expr(x)).collect()),
-            AzExpr::Object(m) => {
-                if m.iter().all(|(k, _)| matches!(k, AzKey::Name(_))) {
-                    TfExpr::Object(
-                        m.iter()
-                            .map(|(k, v)| match k {
-                                AzKey::Name(n) => (n.clone(), self.expr(v)),
-                                AzKey::Expr(_) => unreachable!(),
-                            })
-                            .collect(),
-                    )
-                } else {
-                    TfExpr::ObjectExprKeys(
-                        m.iter()
-                            .map(|(k, v)| {
-                                let key = match k {
-                                    AzKey::Name(n) => TfExpr::Str(n.clone()),
-                                    AzKey::Expr(x) => self.expr(x),
-                                };
-                                (key, self.expr(v))
-                            })
-                            .collect(),
-                    )
-                }
-            }
-            AzExpr::Ident(i) => {
-                if let Some((name, via_local)) = self.params.get(i).cloned() {
-                    return TfExpr::r(if via_local {
-                        format!("local.{name}")
-                    } else {
-                        format!("var.{name}")
-                    });
-                }
-                if let Some(n) = self.vars.get(i) {
-                    return TfExpr::r(format!("local.{n}"));
-                }
-                TfExpr::r(snake(i))
-            }
+            AzExpr::Object(m) => self.object(m),
+            AzExpr::Ident(i) => self.ident(i),
             AzExpr::Member(b, m) => {
                 let base = self.expr(b);
                 TfExpr::Member(bx(base), m.clone())
@@ -454,23 +393,102 @@ impl<'a> Lower<'a> {
                 TfExpr::Bin(op.to_string(), bx(a), bx(b))
             }
             AzExpr::Not(a) => TfExpr::Not(bx(self.expr(a))),
-            AzExpr::For(v, c, b) => {
-                let coll = self.expr(c);
-                let var = snake(v);
-                self.loop_vars.push((v.clone(), TfExpr::r(var.clone())));
-                let body = self.expr(b);
-                self.loop_vars.pop();
-                TfExpr::For {
-                    key_var: None,
-                    var,
-                    coll: bx(coll),
-                    key: None,
-                    body: bx(body),
-                    cond: None,
-                    grouping: false,
-                }
-            }
+            AzExpr::For(v, c, b) => self.for_expr(v, c, b),
             AzExpr::Call(f, args) => self.call(f, args),
+        }
+    }
+
+    /// A chain rooted in a built-in, a module call's outputs, a resource or a loop
+    /// variable → its Terraform reference.
+    fn reference(&mut self, e: &AzExpr) -> Option<TfExpr> {
+        let bx = Box::new;
+        let (root, path, ix) = Self::chain(e)?;
+        if let Some(t) = self.builtin(&root, &path) {
+            return Some(t);
+        }
+        if let Some(out) = path.strip_prefix("outputs.")
+            && ix.is_none()
+            && self.m.calls.iter().any(|c| c.symbol == root)
+        {
+            return Some(TfExpr::r(format!("module.{}.{out}", snake(&root))));
+        }
+        if self.forms.contains_key(&root) {
+            let ix = ix.map(|i| self.expr(&i));
+            // `sym.properties.x[0]` with no attribute for the indexed path: index the list.
+            return Some(self.resource_ref(&root, &path, ix));
+        }
+        let (_, t) = self
+            .loop_vars
+            .iter()
+            .rev()
+            .find(|(v, _)| *v == root)
+            .cloned()?;
+        let mut out = t;
+        if let Some(i) = ix {
+            out = TfExpr::Index(bx(out), bx(self.expr(&i)));
+        }
+        for seg in path.split('.').filter(|s| !s.is_empty()) {
+            out = TfExpr::Member(bx(out), seg.to_string());
+        }
+        Some(out)
+    }
+
+    /// An object: with plain keys, or with computed ones.
+    fn object(&mut self, m: &[(AzKey, AzExpr)]) -> TfExpr {
+        if m.iter().all(|(k, _)| matches!(k, AzKey::Name(_))) {
+            TfExpr::Object(
+                m.iter()
+                    .map(|(k, v)| match k {
+                        AzKey::Name(n) => (n.clone(), self.expr(v)),
+                        AzKey::Expr(_) => unreachable!(),
+                    })
+                    .collect(),
+            )
+        } else {
+            TfExpr::ObjectExprKeys(
+                m.iter()
+                    .map(|(k, v)| {
+                        let key = match k {
+                            AzKey::Name(n) => TfExpr::Str(n.clone()),
+                            AzKey::Expr(x) => self.expr(x),
+                        };
+                        (key, self.expr(v))
+                    })
+                    .collect(),
+            )
+        }
+    }
+
+    /// A bare name: a parameter (`var.`/`local.`), a variable (`local.`), else its snake name.
+    fn ident(&mut self, i: &str) -> TfExpr {
+        if let Some((name, via_local)) = self.params.get(i).cloned() {
+            return TfExpr::r(if via_local {
+                format!("local.{name}")
+            } else {
+                format!("var.{name}")
+            });
+        }
+        if let Some(n) = self.vars.get(i) {
+            return TfExpr::r(format!("local.{n}"));
+        }
+        TfExpr::r(snake(i))
+    }
+
+    /// `[for v in c: b]` → a Terraform `for`, `v` in scope while the body lowers.
+    fn for_expr(&mut self, v: &str, c: &AzExpr, b: &AzExpr) -> TfExpr {
+        let coll = self.expr(c);
+        let var = snake(v);
+        self.loop_vars.push((v.to_string(), TfExpr::r(var.clone())));
+        let body = self.expr(b);
+        self.loop_vars.pop();
+        TfExpr::For {
+            key_var: None,
+            var,
+            coll: Box::new(coll),
+            key: None,
+            body: Box::new(body),
+            cond: None,
+            grouping: false,
         }
     }
 
@@ -501,198 +519,55 @@ impl<'a> Lower<'a> {
 
     fn call(&mut self, f: &str, args: &[AzExpr]) -> TfExpr {
         let a: Vec<TfExpr> = args.iter().map(|x| self.expr(x)).collect();
-        let arg = |i: usize| a.get(i).cloned().unwrap_or(TfExpr::Null);
-        let c = TfExpr::call;
         match f {
-            "uniqueString" => c(
-                "substr",
-                vec![
-                    c(
-                        "sha1",
-                        vec![c("join", vec![TfExpr::s("-"), TfExpr::Array(a.clone())])],
-                    ),
-                    TfExpr::Num("0".into()),
-                    TfExpr::Num("13".into()),
-                ],
-            ),
-            "guid" => c(
-                "uuidv5",
-                vec![
-                    TfExpr::s("url"),
-                    c("join", vec![TfExpr::s("/"), TfExpr::Array(a.clone())]),
-                ],
-            ),
-            "toLower" => c("lower", a),
-            "toUpper" => c("upper", a),
-            "trim" => c("trimspace", a),
-            "join" => c("join", vec![arg(1), arg(0)]),
-            "split" => c("split", vec![arg(1), arg(0)]),
-            "substring" => c("substr", a),
-            "take" => c("substr", vec![arg(0), TfExpr::Num("0".into()), arg(1)]),
-            "string" => match args.first() {
-                Some(AzExpr::Object(_) | AzExpr::Array(_)) => c("jsonencode", a),
-                _ => c("tostring", a),
-            },
-            "int" => c("tonumber", a),
-            "bool" => c("tobool", a),
-            "json" => c("jsondecode", a),
-            "base64" => c("base64encode", a),
-            "base64ToString" => c("base64decode", a),
-            "objectKeys" => c("keys", a),
-            "empty" => TfExpr::Bin(
-                "==".into(),
-                Box::new(c("length", a)),
-                Box::new(TfExpr::Num("0".into())),
-            ),
-            "first" => TfExpr::Index(Box::new(arg(0)), Box::new(TfExpr::Num("0".into()))),
-            "last" => c("element", vec![arg(0), TfExpr::Num("-1".into())]),
-            "union" => {
-                if args.iter().any(|x| matches!(x, AzExpr::Array(_))) {
-                    c("distinct", vec![c("concat", a)])
-                } else {
-                    c("merge", a)
-                }
-            }
-            "intersection" => c("setintersection", a),
-            "tryGet" => c("lookup", vec![arg(0), arg(1), TfExpr::Null]),
-            "indexOf" => c("index", a),
-            "uriComponent" => c("urlencode", a),
-            "startsWith" => c("startswith", a),
-            "endsWith" => c("endswith", a),
-            "items" => {
-                // `items(map)` → a list of {key, value} objects.
-                let m = arg(0);
-                TfExpr::For {
-                    key_var: Some("k".into()),
-                    var: "v".into(),
-                    coll: Box::new(m),
-                    key: None,
-                    body: Box::new(TfExpr::Object(vec![
-                        ("key".into(), TfExpr::r("k")),
-                        ("value".into(), TfExpr::r("v")),
-                    ])),
-                    cond: None,
-                    grouping: false,
-                }
-            }
-            "range" => c(
-                "range",
-                vec![
-                    arg(0),
-                    TfExpr::Bin("+".into(), Box::new(arg(0)), Box::new(arg(1))),
-                ],
-            ),
-            "cidrSubnet" => {
-                // cidrSubnet(net, newPrefixLength, i) → cidrsubnet(net, newbits, i); a length
-                // written as `prefix length + bits` gives the bits back.
-                let plen_of = |x: &AzExpr| matches!(x, AzExpr::Call(f, _) if f == "int");
-                let bits = match (args.first(), args.get(1)) {
-                    (Some(AzExpr::Str(net)), Some(AzExpr::Int(len))) => net
-                        .split('/')
-                        .nth(1)
-                        .and_then(|p| p.parse::<i64>().ok())
-                        .map(|p| TfExpr::Num((len - p).to_string())),
-                    (_, Some(AzExpr::Bin("+", l, b))) if plen_of(l) => Some(self.expr(b)),
-                    _ => None,
-                };
-                let bits = bits.unwrap_or_else(|| {
-                    TfExpr::Bin(
-                        "-".into(),
-                        Box::new(arg(1)),
-                        Box::new(c(
-                            "tonumber",
-                            vec![TfExpr::Index(
-                                Box::new(c("split", vec![TfExpr::s("/"), arg(0)])),
-                                Box::new(TfExpr::Num("1".into())),
-                            )],
-                        )),
-                    )
-                });
-                c("cidrsubnet", vec![arg(0), bits, arg(2)])
-            }
+            "uniqueString" | "guid" => hash_call(f, a),
+            "empty" | "first" | "last" | "union" | "intersection" | "tryGet" | "indexOf"
+            | "items" | "range" => collection_call(f, args, a),
+            "cidrSubnet" => self.cidr_subnet(args, a),
             "subscriptionResourceId" => {
                 self.needs_subscription = true;
-                let mut parts = vec![
-                    Part::Expr(TfExpr::r("data.azurerm_subscription.current.id")),
-                    Part::Lit("/providers/".into()),
-                ];
-                for (i, x) in a.iter().enumerate() {
-                    if i > 0 {
-                        parts.push(Part::Lit("/".into()));
-                    }
-                    match x {
-                        TfExpr::Str(s) => parts.push(Part::Lit(s.clone())),
-                        other => parts.push(Part::Expr(other.clone())),
-                    }
-                }
-                TfExpr::Template(parts)
+                resource_id(TfExpr::r("data.azurerm_subscription.current.id"), &a)
             }
             "resourceId" => {
                 let rg = self.rg("id");
-                let mut parts = vec![Part::Expr(rg), Part::Lit("/providers/".into())];
-                for (i, x) in a.iter().enumerate() {
-                    if i > 0 {
-                        parts.push(Part::Lit("/".into()));
-                    }
-                    match x {
-                        TfExpr::Str(s) => parts.push(Part::Lit(s.clone())),
-                        other => parts.push(Part::Expr(other.clone())),
-                    }
-                }
-                TfExpr::Template(parts)
+                resource_id(rg, &a)
             }
             // A Terraform `for` kept as written: [key var, value var, coll, key, value, cond, grouping].
-            "tf:for" if a.len() == 7 => {
-                let name = |x: &AzExpr| match x {
-                    AzExpr::Str(s) if !s.is_empty() => Some(snake(s)),
-                    _ => None,
-                };
-                let opt = |x: &TfExpr| (!matches!(x, TfExpr::Null)).then(|| Box::new(x.clone()));
-                TfExpr::For {
-                    key_var: name(&args[0]),
-                    var: name(&args[1]).unwrap_or_else(|| "v".into()),
-                    coll: Box::new(arg(2)),
-                    key: opt(&a[3]),
-                    body: Box::new(arg(4)),
-                    cond: opt(&a[5]),
-                    grouping: args[6] == AzExpr::Bool(true),
-                }
-            }
-            f if f.starts_with("tf:") => c(&f[3..], a),
-            // `azurerm_x.y[0].attr` of a conditional resource → `azurerm_x.y[*].attr`.
-            "__cond_splat" => match arg(0) {
-                TfExpr::Ref(r) if r.contains("[0].") => TfExpr::Ref(r.replacen("[0].", "[*].", 1)),
-                other => TfExpr::Array(vec![other]),
-            },
-            "format" => match args.first() {
-                Some(AzExpr::Str(fmt)) => {
-                    let mut s = String::new();
-                    let mut chars = fmt.chars().peekable();
-                    while let Some(ch) = chars.next() {
-                        if ch == '{' {
-                            for d in chars.by_ref() {
-                                if d == '}' {
-                                    break;
-                                }
-                            }
-                            s.push_str("%v");
-                        } else if ch == '%' {
-                            s.push_str("%%");
-                        } else {
-                            s.push(ch);
-                        }
-                    }
-                    let mut v = vec![TfExpr::Str(s)];
-                    v.extend(a.into_iter().skip(1));
-                    c("format", v)
-                }
-                _ => c("format", a),
-            },
-            // Same name and meaning in both languages.
-            "concat" | "length" | "contains" | "replace" | "coalesce" | "min" | "max"
-            | "flatten" => c(f, a),
-            other => c(&other.to_ascii_lowercase(), a),
+            "tf:for" if a.len() == 7 => tf_for(args, &a),
+            "format" => format_call(args, a),
+            _ => renamed_call(f, args, a),
         }
+    }
+
+    /// `cidrSubnet(net, newPrefixLength, i)` → `cidrsubnet(net, newbits, i)`.
+    fn cidr_subnet(&mut self, args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
+        let c = TfExpr::call;
+        // cidrSubnet(net, newPrefixLength, i) → cidrsubnet(net, newbits, i); a length
+        // written as `prefix length + bits` gives the bits back.
+        let plen_of = |x: &AzExpr| matches!(x, AzExpr::Call(f, _) if f == "int");
+        let bits = match (args.first(), args.get(1)) {
+            (Some(AzExpr::Str(net)), Some(AzExpr::Int(len))) => net
+                .split('/')
+                .nth(1)
+                .and_then(|p| p.parse::<i64>().ok())
+                .map(|p| TfExpr::Num((len - p).to_string())),
+            (_, Some(AzExpr::Bin("+", l, b))) if plen_of(l) => Some(self.expr(b)),
+            _ => None,
+        };
+        let bits = bits.unwrap_or_else(|| {
+            TfExpr::Bin(
+                "-".into(),
+                Box::new(arg(&a, 1)),
+                Box::new(c(
+                    "tonumber",
+                    vec![TfExpr::Index(
+                        Box::new(c("split", vec![TfExpr::s("/"), arg(&a, 0)])),
+                        Box::new(TfExpr::Num("1".into())),
+                    )],
+                )),
+            )
+        });
+        c("cidrsubnet", vec![arg(&a, 0), bits, arg(&a, 2)])
     }
 
     /// Applies the rules of a variant at `base` (an object), writing items into `out`.
@@ -713,72 +588,12 @@ impl<'a> Lower<'a> {
             {
                 continue;
             }
-            if let Some(name) = &rule.block {
-                let (inner_base, inner_prefix) = match &rule.from {
-                    Some(p) => (get(base, p).cloned(), join(prefix, p)),
-                    None => (Some(base.clone()), prefix.to_string()),
-                };
-                let Some(inner) = inner_base else { continue };
-                if matches!(inner, AzExpr::Null) {
-                    continue;
-                }
-                if rule.each {
-                    let AzExpr::Array(items) = &inner else {
-                        return Err(format!("`{inner_prefix}` is not a literal list"));
-                    };
-                    for it in items {
-                        let mut local = BTreeSet::new();
-                        let mut b = Block::new(name, &[]);
-                        self.rules(r, &rule.args, it, "", &mut local, &mut b.items)?;
-                        let mut lv = Vec::new();
-                        leaves(it, "", &mut lv);
-                        if let Some(l) = lv.iter().find(|l| !covered(l, &local)) {
-                            return Err(format!(
-                                "`{}` has no azurerm argument",
-                                join(&inner_prefix, l)
-                            ));
-                        }
-                        blocks.push(Item::Block(b));
-                    }
-                    consumed.insert(inner_prefix);
-                } else {
-                    let mut b = Block::new(name, &[]);
-                    self.rules(r, &rule.args, &inner, &inner_prefix, consumed, &mut b.items)?;
-                    blocks.push(Item::Block(b));
-                }
+            if rule.block.is_some() {
+                blocks.extend(self.block_rule(r, rule, base, prefix, consumed)?);
                 continue;
             }
             let Some(arg) = &rule.arg else { continue };
-            let value: Option<TfExpr> = match (&rule.value, &rule.from) {
-                (Some(v), _) => Some(yaml_to_tf(v)),
-                (None, Some(p)) if p.starts_with("parent.") => {
-                    let mut sym = r.symbol.clone();
-                    let mut rest = p.as_str();
-                    while let Some(x) = rest.strip_prefix("parent.") {
-                        sym = self
-                            .resource(&sym)
-                            .and_then(|x| x.parent.clone())
-                            .unwrap_or_default();
-                        rest = x;
-                    }
-                    if sym.is_empty() {
-                        None
-                    } else {
-                        Some(self.resource_ref(&sym, rest, None))
-                    }
-                }
-                (None, Some(p)) => {
-                    let v = get(base, p).filter(|v| !matches!(v, AzExpr::Null));
-                    if v.is_some() {
-                        consumed.insert(join(prefix, p));
-                    }
-                    match v {
-                        None => None,
-                        Some(v) => Some(self.value(rule, v, &join(prefix, p))?),
-                    }
-                }
-                (None, None) => None,
-            };
+            let value = self.rule_value(r, rule, base, prefix, consumed)?;
             let value = match (value, &rule.default) {
                 (Some(v), _) => v,
                 (None, Some(d)) => yaml_to_tf(d),
@@ -794,6 +609,98 @@ impl<'a> Lower<'a> {
         }
         out.extend(blocks);
         Ok(())
+    }
+
+    /// The blocks a block rule writes: one, or one per element of a literal list (`each`).
+    fn block_rule(
+        &mut self,
+        r: &AzResource,
+        rule: &Rule,
+        base: &AzExpr,
+        prefix: &str,
+        consumed: &mut BTreeSet<String>,
+    ) -> Result<Vec<Item>, String> {
+        let mut blocks = Vec::new();
+        let Some(name) = &rule.block else {
+            return Ok(blocks);
+        };
+        let (inner_base, inner_prefix) = match &rule.from {
+            Some(p) => (get(base, p).cloned(), join(prefix, p)),
+            None => (Some(base.clone()), prefix.to_string()),
+        };
+        let Some(inner) = inner_base else {
+            return Ok(blocks);
+        };
+        if matches!(inner, AzExpr::Null) {
+            return Ok(blocks);
+        }
+        if rule.each {
+            let AzExpr::Array(items) = &inner else {
+                return Err(format!("`{inner_prefix}` is not a literal list"));
+            };
+            for it in items {
+                let mut local = BTreeSet::new();
+                let mut b = Block::new(name, &[]);
+                self.rules(r, &rule.args, it, "", &mut local, &mut b.items)?;
+                let mut lv = Vec::new();
+                leaves(it, "", &mut lv);
+                if let Some(l) = lv.iter().find(|l| !covered(l, &local)) {
+                    return Err(format!(
+                        "`{}` has no azurerm argument",
+                        join(&inner_prefix, l)
+                    ));
+                }
+                blocks.push(Item::Block(b));
+            }
+            consumed.insert(inner_prefix);
+        } else {
+            let mut b = Block::new(name, &[]);
+            self.rules(r, &rule.args, &inner, &inner_prefix, consumed, &mut b.items)?;
+            blocks.push(Item::Block(b));
+        }
+        Ok(blocks)
+    }
+
+    /// The value of an argument rule: its fixed value, a parent's attribute
+    /// (`parent.parent.id`), or the property at `from` (marked consumed).
+    fn rule_value(
+        &mut self,
+        r: &AzResource,
+        rule: &Rule,
+        base: &AzExpr,
+        prefix: &str,
+        consumed: &mut BTreeSet<String>,
+    ) -> Result<Option<TfExpr>, String> {
+        Ok(match (&rule.value, &rule.from) {
+            (Some(v), _) => Some(yaml_to_tf(v)),
+            (None, Some(p)) if p.starts_with("parent.") => {
+                let mut sym = r.symbol.clone();
+                let mut rest = p.as_str();
+                while let Some(x) = rest.strip_prefix("parent.") {
+                    sym = self
+                        .resource(&sym)
+                        .and_then(|x| x.parent.clone())
+                        .unwrap_or_default();
+                    rest = x;
+                }
+                if sym.is_empty() {
+                    None
+                } else {
+                    Some(self.resource_ref(&sym, rest, None))
+                }
+            }
+            (None, Some(p)) => {
+                let v = get(base, p).filter(|v| !matches!(v, AzExpr::Null));
+                if v.is_some() {
+                    consumed.insert(join(prefix, p));
+                }
+                match v {
+                    None => None,
+                    Some(v) => Some(self.value(rule, v, &join(prefix, p))?),
+                }
+            }
+            (None, None) => None,
+        })
     }
 
     fn value(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
@@ -814,20 +721,7 @@ impl<'a> Lower<'a> {
                     .map(|s| TfExpr::Str(s.to_string()))
                     .ok_or_else(|| format!("`{path}` = {text} cannot be split"))
             }
-            Some("name_value_map") => match v {
-                AzExpr::Array(items) => {
-                    let mut out = Vec::new();
-                    for it in items {
-                        let (Some(AzExpr::Str(n)), Some(val)) = (it.get("name"), it.get("value"))
-                        else {
-                            return Err(format!("`{path}` holds an entry without a literal name"));
-                        };
-                        out.push((n.clone(), self.expr(val)));
-                    }
-                    Ok(TfExpr::Object(out))
-                }
-                _ => Err(format!("`{path}` is not a literal list")),
-            },
+            Some("name_value_map") => self.name_value_map(v, path),
             Some("bool_string") => match literal_text(v).as_deref() {
                 Some("true") => Ok(TfExpr::Bool(true)),
                 Some("false") => Ok(TfExpr::Bool(false)),
@@ -841,34 +735,7 @@ impl<'a> Lower<'a> {
                 AzExpr::Array(_) => Ok(self.expr(v)),
                 _ => Ok(TfExpr::Array(vec![self.expr(v)])),
             },
-            Some("ids") => match v {
-                AzExpr::Array(items) => {
-                    let mut out = Vec::new();
-                    for it in items {
-                        // `{id, properties: {deleteOption: Delete}}` (a VM's NICs): Terraform
-                        // deletes what it created anyway, so only the id matters.
-                        let props_ok = match it.get("properties") {
-                            None => true,
-                            Some(AzExpr::Object(p)) => p.iter().all(|(k, v)| {
-                                matches!(k, AzKey::Name(n) if n == "deleteOption")
-                                    && matches!(v, AzExpr::Str(x) if x == "Delete")
-                            }),
-                            Some(_) => false,
-                        };
-                        let keys = match it {
-                            AzExpr::Object(m) => m.len(),
-                            _ => 0,
-                        };
-                        let expected = 1 + usize::from(it.get("properties").is_some());
-                        match it.get("id") {
-                            Some(id) if props_ok && keys == expected => out.push(self.expr(id)),
-                            _ => return Err(format!("`{path}` holds an entry other than {{id}}")),
-                        }
-                    }
-                    Ok(TfExpr::Array(out))
-                }
-                _ => Err(format!("`{path}` is not a literal list")),
-            },
+            Some("ids") => self.ids(v, path),
             Some("keys") => match v {
                 AzExpr::Object(m) => Ok(TfExpr::Array(
                     m.iter()
@@ -881,6 +748,56 @@ impl<'a> Lower<'a> {
                 _ => Err(format!("`{path}` is not a literal object")),
             },
             Some(other) => Err(format!("unknown transform {other}")),
+        }
+    }
+
+    /// `[{name, value}, …]` → an object of the names and values.
+    fn name_value_map(&mut self, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        match v {
+            AzExpr::Array(items) => {
+                let mut out = Vec::new();
+                for it in items {
+                    let (Some(AzExpr::Str(n)), Some(val)) = (it.get("name"), it.get("value"))
+                    else {
+                        return Err(format!("`{path}` holds an entry without a literal name"));
+                    };
+                    out.push((n.clone(), self.expr(val)));
+                }
+                Ok(TfExpr::Object(out))
+            }
+            _ => Err(format!("`{path}` is not a literal list")),
+        }
+    }
+
+    /// `[{id}, …]` → the list of ids.
+    fn ids(&mut self, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        match v {
+            AzExpr::Array(items) => {
+                let mut out = Vec::new();
+                for it in items {
+                    // `{id, properties: {deleteOption: Delete}}` (a VM's NICs): Terraform
+                    // deletes what it created anyway, so only the id matters.
+                    let props_ok = match it.get("properties") {
+                        None => true,
+                        Some(AzExpr::Object(p)) => p.iter().all(|(k, v)| {
+                            matches!(k, AzKey::Name(n) if n == "deleteOption")
+                                && matches!(v, AzExpr::Str(x) if x == "Delete")
+                        }),
+                        Some(_) => false,
+                    };
+                    let keys = match it {
+                        AzExpr::Object(m) => m.len(),
+                        _ => 0,
+                    };
+                    let expected = 1 + usize::from(it.get("properties").is_some());
+                    match it.get("id") {
+                        Some(id) if props_ok && keys == expected => out.push(self.expr(id)),
+                        _ => return Err(format!("`{path}` holds an entry other than {{id}}")),
+                    }
+                }
+                Ok(TfExpr::Array(out))
+            }
+            _ => Err(format!("`{path}` is not a literal list")),
         }
     }
 
@@ -1124,6 +1041,203 @@ impl<'a> Lower<'a> {
             }
         }
         b
+    }
+}
+
+/// `{base}.output` followed by the path to an azapi resource's exported value.
+fn azapi_output(base: &str, path: &str) -> String {
+    let mut out = format!("{base}.output");
+    for seg in path.split('.') {
+        if is_ident(seg.trim_end_matches("[0]")) {
+            out.push('.');
+            out.push_str(seg);
+        } else {
+            out.push_str(&format!("[{}]", super::hcl::quote(seg)));
+        }
+    }
+    out
+}
+
+/// The `i`th lowered argument of a call, `null` when missing.
+fn arg(a: &[TfExpr], i: usize) -> TfExpr {
+    a.get(i).cloned().unwrap_or(TfExpr::Null)
+}
+
+/// `uniqueString(…)` → a 13-character hash prefix; `guid(…)` → a `uuidv5`.
+fn hash_call(f: &str, a: Vec<TfExpr>) -> TfExpr {
+    let c = TfExpr::call;
+    if f == "uniqueString" {
+        c(
+            "substr",
+            vec![
+                c(
+                    "sha1",
+                    vec![c("join", vec![TfExpr::s("-"), TfExpr::Array(a)])],
+                ),
+                TfExpr::Num("0".into()),
+                TfExpr::Num("13".into()),
+            ],
+        )
+    } else {
+        c(
+            "uuidv5",
+            vec![
+                TfExpr::s("url"),
+                c("join", vec![TfExpr::s("/"), TfExpr::Array(a)]),
+            ],
+        )
+    }
+}
+
+/// Bicep's list and map functions (`empty`, `first`, `union`, `items`, `range`, …) in Terraform.
+fn collection_call(f: &str, args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
+    let c = TfExpr::call;
+    match f {
+        "empty" => TfExpr::Bin(
+            "==".into(),
+            Box::new(c("length", a)),
+            Box::new(TfExpr::Num("0".into())),
+        ),
+        "first" => TfExpr::Index(Box::new(arg(&a, 0)), Box::new(TfExpr::Num("0".into()))),
+        "last" => c("element", vec![arg(&a, 0), TfExpr::Num("-1".into())]),
+        "union" => {
+            if args.iter().any(|x| matches!(x, AzExpr::Array(_))) {
+                c("distinct", vec![c("concat", a)])
+            } else {
+                c("merge", a)
+            }
+        }
+        "intersection" => c("setintersection", a),
+        "tryGet" => c("lookup", vec![arg(&a, 0), arg(&a, 1), TfExpr::Null]),
+        "indexOf" => c("index", a),
+        "items" => {
+            // `items(map)` → a list of {key, value} objects.
+            let m = arg(&a, 0);
+            TfExpr::For {
+                key_var: Some("k".into()),
+                var: "v".into(),
+                coll: Box::new(m),
+                key: None,
+                body: Box::new(TfExpr::Object(vec![
+                    ("key".into(), TfExpr::r("k")),
+                    ("value".into(), TfExpr::r("v")),
+                ])),
+                cond: None,
+                grouping: false,
+            }
+        }
+        _ => c(
+            "range",
+            vec![
+                arg(&a, 0),
+                TfExpr::Bin("+".into(), Box::new(arg(&a, 0)), Box::new(arg(&a, 1))),
+            ],
+        ),
+    }
+}
+
+/// A resource id: `base` (a subscription or resource group id), `/providers/`, and the
+/// `/`-joined type and name segments.
+fn resource_id(base: TfExpr, a: &[TfExpr]) -> TfExpr {
+    let mut parts = vec![Part::Expr(base), Part::Lit("/providers/".into())];
+    for (i, x) in a.iter().enumerate() {
+        if i > 0 {
+            parts.push(Part::Lit("/".into()));
+        }
+        match x {
+            TfExpr::Str(s) => parts.push(Part::Lit(s.clone())),
+            other => parts.push(Part::Expr(other.clone())),
+        }
+    }
+    TfExpr::Template(parts)
+}
+
+/// A Terraform `for` kept as written: [key var, value var, coll, key, value, cond, grouping].
+fn tf_for(args: &[AzExpr], a: &[TfExpr]) -> TfExpr {
+    let name = |x: &AzExpr| match x {
+        AzExpr::Str(s) if !s.is_empty() => Some(snake(s)),
+        _ => None,
+    };
+    let opt = |x: &TfExpr| (!matches!(x, TfExpr::Null)).then(|| Box::new(x.clone()));
+    TfExpr::For {
+        key_var: name(&args[0]),
+        var: name(&args[1]).unwrap_or_else(|| "v".into()),
+        coll: Box::new(arg(a, 2)),
+        key: opt(&a[3]),
+        body: Box::new(arg(a, 4)),
+        cond: opt(&a[5]),
+        grouping: args[6] == AzExpr::Bool(true),
+    }
+}
+
+/// `format('{0}-{1}', …)` → `format("%v-%v", …)`.
+fn format_call(args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
+    let c = TfExpr::call;
+    match args.first() {
+        Some(AzExpr::Str(fmt)) => {
+            let mut s = String::new();
+            let mut chars = fmt.chars().peekable();
+            while let Some(ch) = chars.next() {
+                if ch == '{' {
+                    for d in chars.by_ref() {
+                        if d == '}' {
+                            break;
+                        }
+                    }
+                    s.push_str("%v");
+                } else if ch == '%' {
+                    s.push_str("%%");
+                } else {
+                    s.push(ch);
+                }
+            }
+            let mut v = vec![TfExpr::Str(s)];
+            v.extend(a.into_iter().skip(1));
+            c("format", v)
+        }
+        _ => c("format", a),
+    }
+}
+
+/// A Bicep function with a Terraform counterpart of another name (or the same), its
+/// arguments reordered where the two differ.
+fn renamed_call(f: &str, args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
+    let c = TfExpr::call;
+    match f {
+        "toLower" => c("lower", a),
+        "toUpper" => c("upper", a),
+        "trim" => c("trimspace", a),
+        "join" => c("join", vec![arg(&a, 1), arg(&a, 0)]),
+        "split" => c("split", vec![arg(&a, 1), arg(&a, 0)]),
+        "substring" => c("substr", a),
+        "take" => c(
+            "substr",
+            vec![arg(&a, 0), TfExpr::Num("0".into()), arg(&a, 1)],
+        ),
+        "string" => match args.first() {
+            Some(AzExpr::Object(_) | AzExpr::Array(_)) => c("jsonencode", a),
+            _ => c("tostring", a),
+        },
+        "int" => c("tonumber", a),
+        "bool" => c("tobool", a),
+        "json" => c("jsondecode", a),
+        "base64" => c("base64encode", a),
+        "base64ToString" => c("base64decode", a),
+        "objectKeys" => c("keys", a),
+        "uriComponent" => c("urlencode", a),
+        "startsWith" => c("startswith", a),
+        "endsWith" => c("endswith", a),
+        f if f.starts_with("tf:") => c(&f[3..], a),
+        // `azurerm_x.y[0].attr` of a conditional resource → `azurerm_x.y[*].attr`.
+        "__cond_splat" => match arg(&a, 0) {
+            TfExpr::Ref(r) if r.contains("[0].") => TfExpr::Ref(r.replacen("[0].", "[*].", 1)),
+            other => TfExpr::Array(vec![other]),
+        },
+        // Same name and meaning in both languages.
+        "concat" | "length" | "contains" | "replace" | "coalesce" | "min" | "max" | "flatten" => {
+            c(f, a)
+        }
+        other => c(&other.to_ascii_lowercase(), a),
     }
 }
 

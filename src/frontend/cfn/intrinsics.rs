@@ -170,6 +170,36 @@ impl Lower<'_> {
             },
             "GetAtt" => return self.getatt(arg, span),
             "Sub" => return self.sub(arg, span),
+            "Join" | "Select" | "Split" | "Equals" => return self.pair_call(f, arg, span),
+            "If" | "And" | "Or" | "Not" => return self.condition_call(f, arg, span),
+            "FindInMap" => return self.find_in_map(arg, span),
+            "ImportValue" => ExprKind::ImportValue(boxed(self.expr(arg))),
+            "GetAZs" => ExprKind::GetAZs(boxed(self.expr(arg))),
+            "Base64" => ExprKind::Base64(boxed(self.expr(arg))),
+            "Length" => ExprKind::Length(boxed(self.expr(arg))),
+            "ToJsonString" => ExprKind::ToJsonString(boxed(self.expr(arg))),
+            "Cidr" => return self.cidr(arg, span),
+            "Transform" => return self.transform(arg, span, name_span),
+            "GetParam" => ExprKind::Opaque("Fn::GetParam".into()),
+            _ => {
+                self.diags.push(
+                    Diagnostic::new(
+                        codes::CFN_UNKNOWN_INTRINSIC,
+                        name_span,
+                        format!("`Fn::{f}` is not a CloudFormation intrinsic function"),
+                        "unknown function",
+                    )
+                    .help("check the spelling against the intrinsic function reference (Fn::Join, Fn::Sub, …)"),
+                );
+                ExprKind::Opaque(format!("Fn::{f}"))
+            }
+        };
+        Expr::new(kind, span)
+    }
+
+    /// Fn::Join, Fn::Select, Fn::Split or Fn::Equals: a function of a list of two.
+    fn pair_call(&mut self, f: &str, arg: &Node, span: Span) -> Expr {
+        let kind = match f {
             "Join" => match self.args(arg, 2) {
                 Some(mut a) => {
                     let items = a.pop().unwrap();
@@ -208,6 +238,20 @@ impl Lower<'_> {
                     return self.arity(span, "Split", "a list of two: a delimiter and a string");
                 }
             },
+            _ => match self.args(arg, 2) {
+                Some(mut a) => {
+                    let b = a.pop().unwrap();
+                    ExprKind::Equals(boxed(a.pop().unwrap()), boxed(b))
+                }
+                None => return self.arity(span, "Equals", "a list of two values"),
+            },
+        };
+        Expr::new(kind, span)
+    }
+
+    /// Fn::If, Fn::And, Fn::Or or Fn::Not.
+    fn condition_call(&mut self, f: &str, arg: &Node, span: Span) -> Expr {
+        let kind = match f {
             "If" => {
                 let items = arg.as_seq().filter(|s| s.len() == 3);
                 match items.and_then(|s| s[0].scalar_text().map(|c| (c, s))) {
@@ -225,13 +269,6 @@ impl Lower<'_> {
                     }
                 }
             }
-            "Equals" => match self.args(arg, 2) {
-                Some(mut a) => {
-                    let b = a.pop().unwrap();
-                    ExprKind::Equals(boxed(a.pop().unwrap()), boxed(b))
-                }
-                None => return self.arity(span, "Equals", "a list of two values"),
-            },
             "And" | "Or" => match arg.as_seq().filter(|s| (2..=10).contains(&s.len())) {
                 Some(s) => {
                     let v = s.iter().map(|i| self.condition_item(i)).collect();
@@ -243,67 +280,51 @@ impl Lower<'_> {
                 }
                 None => return self.arity(span, f, "a list of 2 to 10 conditions"),
             },
-            "Not" => match arg.as_seq() {
+            _ => match arg.as_seq() {
                 Some([c]) => ExprKind::Not(boxed(self.condition_item(c))),
                 _ => return self.arity(span, "Not", "a list of one condition"),
             },
-            "FindInMap" => return self.find_in_map(arg, span),
-            "ImportValue" => ExprKind::ImportValue(boxed(self.expr(arg))),
-            "GetAZs" => ExprKind::GetAZs(boxed(self.expr(arg))),
-            "Base64" => ExprKind::Base64(boxed(self.expr(arg))),
-            "Length" => ExprKind::Length(boxed(self.expr(arg))),
-            "ToJsonString" => ExprKind::ToJsonString(boxed(self.expr(arg))),
-            "Cidr" => match self.args(arg, 3) {
-                Some(mut a) => {
-                    let bits = a.pop().unwrap();
-                    let count = a.pop().unwrap();
-                    ExprKind::Cidr {
-                        block: boxed(a.pop().unwrap()),
-                        count: boxed(count),
-                        bits: boxed(bits),
-                    }
-                }
-                None => {
-                    return self.arity(
-                        span,
-                        "Cidr",
-                        "a list of three: an address block, a count and a size",
-                    );
-                }
-            },
-            "Transform" => {
-                let name = arg
-                    .get("Name")
-                    .and_then(|n| n.scalar_text())
-                    .unwrap_or_else(|| "a macro".into());
-                self.diags.push(
-                    Diagnostic::new(
-                        codes::CFN_MACRO,
-                        name_span,
-                        format!("Fn::Transform ({name}) is not expanded"),
-                        "this value is left for a person to translate",
-                    )
-                    .help(
-                        "expand the macro (for AWS::Include: inline the snippet) and convert again",
-                    ),
-                );
-                ExprKind::Opaque(format!("Fn::Transform {name}"))
-            }
-            "GetParam" => ExprKind::Opaque("Fn::GetParam".into()),
-            _ => {
-                self.diags.push(
-                    Diagnostic::new(
-                        codes::CFN_UNKNOWN_INTRINSIC,
-                        name_span,
-                        format!("`Fn::{f}` is not a CloudFormation intrinsic function"),
-                        "unknown function",
-                    )
-                    .help("check the spelling against the intrinsic function reference (Fn::Join, Fn::Sub, …)"),
-                );
-                ExprKind::Opaque(format!("Fn::{f}"))
-            }
         };
         Expr::new(kind, span)
+    }
+
+    /// Fn::Cidr: an address block, a count and a size.
+    fn cidr(&mut self, arg: &Node, span: Span) -> Expr {
+        match self.args(arg, 3) {
+            Some(mut a) => {
+                let bits = a.pop().unwrap();
+                let count = a.pop().unwrap();
+                let kind = ExprKind::Cidr {
+                    block: boxed(a.pop().unwrap()),
+                    count: boxed(count),
+                    bits: boxed(bits),
+                };
+                Expr::new(kind, span)
+            }
+            None => self.arity(
+                span,
+                "Cidr",
+                "a list of three: an address block, a count and a size",
+            ),
+        }
+    }
+
+    /// Fn::Transform: a warning that the macro is not expanded, and an opaque value.
+    fn transform(&mut self, arg: &Node, span: Span, name_span: Span) -> Expr {
+        let name = arg
+            .get("Name")
+            .and_then(|n| n.scalar_text())
+            .unwrap_or_else(|| "a macro".into());
+        self.diags.push(
+            Diagnostic::new(
+                codes::CFN_MACRO,
+                name_span,
+                format!("Fn::Transform ({name}) is not expanded"),
+                "this value is left for a person to translate",
+            )
+            .help("expand the macro (for AWS::Include: inline the snippet) and convert again"),
+        );
+        Expr::new(ExprKind::Opaque(format!("Fn::Transform {name}")), span)
     }
 
     /// An operand of Fn::And/Or/Not: `{Condition: Name}` names another condition.

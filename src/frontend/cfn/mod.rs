@@ -4,7 +4,7 @@ mod intrinsics;
 mod sam;
 
 use crate::diag::{Diagnostic, codes};
-use crate::frontend::node::{Node, NodeKind, Scalar};
+use crate::frontend::node::{Key, Node, NodeKind, Scalar};
 use crate::frontend::{json, yaml};
 use crate::model::expr::{Expr, ExprKind};
 use crate::model::template::*;
@@ -114,62 +114,8 @@ fn read_template(
     };
     let mut lower = Lower { diags };
     let top = lower.entries(entries);
-    let mut t = Template {
-        file,
-        format,
-        description: None,
-        transforms: Vec::new(),
-        parameters: Vec::new(),
-        mappings: Vec::new(),
-        conditions: Vec::new(),
-        resources: Vec::new(),
-        outputs: Vec::new(),
-        sections: Vec::new(),
-        aliases: Vec::new(),
-        locals: Vec::new(),
-        tf: None,
-    };
-    let mut globals = None;
-    let mut saw_resources = false;
-    for (k, v) in top {
-        t.sections.push((k.name.clone(), k.span));
-        match k.name.as_str() {
-            "Description" => t.description = v.scalar_text(),
-            "Transform" => match &v.kind {
-                NodeKind::Seq(items) => t
-                    .transforms
-                    .extend(items.iter().filter_map(|i| i.scalar_text())),
-                NodeKind::Scalar(_) => t.transforms.extend(v.scalar_text()),
-                NodeKind::Map(_) => t.transforms.push(
-                    v.get("Name")
-                        .and_then(|n| n.scalar_text())
-                        .unwrap_or_default(),
-                ),
-            },
-            "Parameters" => t.parameters = read_parameters(&mut lower, v),
-            "Mappings" => {
-                t.mappings = read_named(&mut lower, v)
-                    .into_iter()
-                    .map(|(name, span, value)| Mapping { name, span, value })
-                    .collect()
-            }
-            "Conditions" => {
-                t.conditions = read_named(&mut lower, v)
-                    .into_iter()
-                    .map(|(name, span, value)| Condition { name, span, value })
-                    .collect()
-            }
-            "Resources" => {
-                saw_resources = true;
-                if !matches!(v.kind, NodeKind::Scalar(Scalar::Null)) {
-                    read_resources(&mut lower, v, &mut t.resources);
-                }
-            }
-            "Outputs" => t.outputs = read_outputs(&mut lower, v),
-            "Globals" => globals = Some(v.clone()),
-            _ => {}
-        }
-    }
+    let mut t = empty_template(file, format);
+    let (globals, saw_resources) = read_sections(&mut lower, top, &mut t);
     if saw_resources && t.resources.is_empty() && !lower.diags.iter().any(|d| d.is_error()) {
         let span = t
             .sections
@@ -203,6 +149,76 @@ fn read_template(
     }
     sam::add_expansion_aliases(&mut t);
     Some(t)
+}
+
+/// An empty template of `file` in `format`.
+fn empty_template(file: FileId, format: Format) -> Template {
+    Template {
+        file,
+        format,
+        description: None,
+        transforms: Vec::new(),
+        parameters: Vec::new(),
+        mappings: Vec::new(),
+        conditions: Vec::new(),
+        resources: Vec::new(),
+        outputs: Vec::new(),
+        sections: Vec::new(),
+        aliases: Vec::new(),
+        locals: Vec::new(),
+        tf: None,
+    }
+}
+
+/// Reads the top-level sections into `t`; returns the SAM `Globals` section and whether
+/// the template has a `Resources` section.
+fn read_sections(
+    lower: &mut Lower,
+    top: Vec<&(Key, Node)>,
+    t: &mut Template,
+) -> (Option<Node>, bool) {
+    let mut globals = None;
+    let mut saw_resources = false;
+    for (k, v) in top {
+        t.sections.push((k.name.clone(), k.span));
+        match k.name.as_str() {
+            "Description" => t.description = v.scalar_text(),
+            "Transform" => match &v.kind {
+                NodeKind::Seq(items) => t
+                    .transforms
+                    .extend(items.iter().filter_map(|i| i.scalar_text())),
+                NodeKind::Scalar(_) => t.transforms.extend(v.scalar_text()),
+                NodeKind::Map(_) => t.transforms.push(
+                    v.get("Name")
+                        .and_then(|n| n.scalar_text())
+                        .unwrap_or_default(),
+                ),
+            },
+            "Parameters" => t.parameters = read_parameters(lower, v),
+            "Mappings" => {
+                t.mappings = read_named(lower, v)
+                    .into_iter()
+                    .map(|(name, span, value)| Mapping { name, span, value })
+                    .collect()
+            }
+            "Conditions" => {
+                t.conditions = read_named(lower, v)
+                    .into_iter()
+                    .map(|(name, span, value)| Condition { name, span, value })
+                    .collect()
+            }
+            "Resources" => {
+                saw_resources = true;
+                if !matches!(v.kind, NodeKind::Scalar(Scalar::Null)) {
+                    read_resources(lower, v, &mut t.resources);
+                }
+            }
+            "Outputs" => t.outputs = read_outputs(lower, v),
+            "Globals" => globals = Some(v.clone()),
+            _ => {}
+        }
+    }
+    (globals, saw_resources)
 }
 
 /// Transforms aws2azure applies itself.
@@ -323,7 +339,45 @@ fn read_resource(lower: &mut Lower, id: &str, span: Span, r: &Node) -> Option<Re
         return None;
     };
     lower.entries(rm);
-    let ty = match r.get("Type") {
+    let ty = resource_type(lower, id, span, r)?;
+    let properties = match r.get("Properties") {
+        Some(p) => lower.expr(p),
+        None => Expr::new(ExprKind::Object(Vec::new()), span),
+    };
+    let depends_on = match r.get("DependsOn") {
+        Some(d) => match &d.kind {
+            NodeKind::Seq(items) => items
+                .iter()
+                .filter_map(|i| i.scalar_text().map(|s| (s, i.span)))
+                .collect(),
+            _ => d
+                .scalar_text()
+                .map(|s| vec![(s, d.span)])
+                .unwrap_or_default(),
+        },
+        None => Vec::new(),
+    };
+    let named = |key: &str| {
+        r.get(key)
+            .and_then(|c| c.scalar_text().map(|s| (s, c.span)))
+    };
+    Some(Resource {
+        id: id.to_string(),
+        span,
+        ty,
+        properties,
+        depends_on,
+        condition: named("Condition"),
+        deletion_policy: named("DeletionPolicy"),
+        for_each: None,
+        implicit: false,
+    })
+}
+
+/// A resource's `Type`: a literal string, or a pre-processor construct (warned about);
+/// `None` (with an error) when missing or not literal.
+fn resource_type(lower: &mut Lower, id: &str, span: Span, r: &Node) -> Option<String> {
+    Some(match r.get("Type") {
         Some(t) if matches!(t.kind, NodeKind::Scalar(Scalar::Str(_))) && t.tag.is_none() => {
             t.scalar_text().unwrap_or_default()
         }
@@ -364,38 +418,6 @@ fn read_resource(lower: &mut Lower, id: &str, span: Span, r: &Node) -> Option<Re
             ));
             return None;
         }
-    };
-    let properties = match r.get("Properties") {
-        Some(p) => lower.expr(p),
-        None => Expr::new(ExprKind::Object(Vec::new()), span),
-    };
-    let depends_on = match r.get("DependsOn") {
-        Some(d) => match &d.kind {
-            NodeKind::Seq(items) => items
-                .iter()
-                .filter_map(|i| i.scalar_text().map(|s| (s, i.span)))
-                .collect(),
-            _ => d
-                .scalar_text()
-                .map(|s| vec![(s, d.span)])
-                .unwrap_or_default(),
-        },
-        None => Vec::new(),
-    };
-    let named = |key: &str| {
-        r.get(key)
-            .and_then(|c| c.scalar_text().map(|s| (s, c.span)))
-    };
-    Some(Resource {
-        id: id.to_string(),
-        span,
-        ty,
-        properties,
-        depends_on,
-        condition: named("Condition"),
-        deletion_policy: named("DeletionPolicy"),
-        for_each: None,
-        implicit: false,
     })
 }
 

@@ -66,6 +66,83 @@ fn bx(e: Expr) -> Box<Expr> {
     Box::new(e)
 }
 
+/// A function call's name, with its namespace (`provider::p::f`).
+fn func_name(f: &hcl_edit::expr::FuncCall) -> String {
+    if f.name.namespace.is_empty() {
+        f.name.name.value().to_string()
+    } else {
+        let mut n: Vec<String> = f
+            .name
+            .namespace
+            .iter()
+            .map(|x| x.value().to_string())
+            .collect();
+        n.push(f.name.name.value().to_string());
+        n.join("::")
+    }
+}
+
+/// A binary operator's text.
+fn bin_op(op: &BinaryOperator) -> &'static str {
+    match op {
+        BinaryOperator::Eq => "==",
+        BinaryOperator::NotEq => "!=",
+        BinaryOperator::LessEq => "<=",
+        BinaryOperator::GreaterEq => ">=",
+        BinaryOperator::Less => "<",
+        BinaryOperator::Greater => ">",
+        BinaryOperator::Plus => "+",
+        BinaryOperator::Minus => "-",
+        BinaryOperator::Mul => "*",
+        BinaryOperator::Div => "/",
+        BinaryOperator::Mod => "%",
+        BinaryOperator::And => "&&",
+        BinaryOperator::Or => "||",
+    }
+}
+
+/// The instance selection after a resource's name: where its attribute starts, the index
+/// (`aws_x.y[i]`) and whether it is a splat (`aws_x.y[*]`).
+struct Instance {
+    k: usize,
+    index: Option<Expr>,
+    splat: bool,
+}
+
+impl Instance {
+    /// `base` for one instance (indexed) or for all (`__splat`).
+    fn select(self, base: Expr, span: Span) -> Expr {
+        // `aws_x.y[i].attr` is the attribute of one instance; `aws_x.y[*].attr` of all.
+        match (self.index, self.splat) {
+            (_, true) => Expr::new(ExprKind::Call("__splat".into(), vec![base]), span),
+            (Some(ix), false) => Expr::new(ExprKind::Index(bx(base), bx(ix)), span),
+            (None, false) => base,
+        }
+    }
+}
+
+/// A lifted resource's attribute: `Ref` for its id, else `GetAtt` of the lifted (or Terraform) name.
+fn attribute_base(id: String, attr: String, lifted: Option<&str>, span: Span) -> Expr {
+    match lifted {
+        Some("Ref") => Expr::new(ExprKind::Ref(id), span),
+        Some(a) => Expr::new(
+            ExprKind::GetAtt {
+                resource: id,
+                attribute: a.to_string(),
+            },
+            span,
+        ),
+        None if attr == "id" => Expr::new(ExprKind::Ref(id), span),
+        None => Expr::new(
+            ExprKind::GetAtt {
+                resource: id,
+                attribute: attr,
+            },
+            span,
+        ),
+    }
+}
+
 impl Conv<'_> {
     pub fn sp(&self, r: Option<std::ops::Range<usize>>) -> Span {
         span_of(self.file, r)
@@ -79,27 +156,7 @@ impl Conv<'_> {
             Expression::Number(n) => ExprKind::Number(n.value().to_string()),
             Expression::String(s) => ExprKind::Str(s.value().to_string()),
             Expression::Array(a) => ExprKind::List(a.iter().map(|x| self.expr(x)).collect()),
-            Expression::Object(o) => {
-                let mut out = Vec::new();
-                for (k, v) in o.iter() {
-                    let key = match k {
-                        ObjectKey::Ident(i) => i.value().to_string(),
-                        ObjectKey::Expression(x) => match self.expr(x).kind {
-                            ExprKind::Str(s) => s,
-                            _ => {
-                                // Computed keys: kept as an opaque entry.
-                                return Expr::new(
-                                    ExprKind::Opaque("object with computed keys".into()),
-                                    span,
-                                );
-                            }
-                        },
-                    };
-                    let ks = self.sp(k.span());
-                    out.push((key, ks, self.expr(v.expr())));
-                }
-                ExprKind::Object(out)
-            }
+            Expression::Object(o) => return self.object(o, span),
             Expression::StringTemplate(t) => return self.template(t, span, None),
             Expression::HeredocTemplate(h) => {
                 return self.template(&h.template, span, h.indent());
@@ -112,18 +169,7 @@ impl Conv<'_> {
                 bx(self.expr(&c.false_expr)),
             ),
             Expression::FuncCall(f) => {
-                let name = if f.name.namespace.is_empty() {
-                    f.name.name.value().to_string()
-                } else {
-                    let mut n: Vec<String> = f
-                        .name
-                        .namespace
-                        .iter()
-                        .map(|x| x.value().to_string())
-                        .collect();
-                    n.push(f.name.name.value().to_string());
-                    n.join("::")
-                };
+                let name = func_name(f);
                 let args = f.args.iter().map(|a| self.expr(a)).collect();
                 ExprKind::Call(name, args)
             }
@@ -135,55 +181,64 @@ impl Conv<'_> {
                     UnaryOperator::Not => ExprKind::Not(bx(x)),
                 }
             }
-            Expression::BinaryOp(b) => {
-                let op = match b.operator.value() {
-                    BinaryOperator::Eq => "==",
-                    BinaryOperator::NotEq => "!=",
-                    BinaryOperator::LessEq => "<=",
-                    BinaryOperator::GreaterEq => ">=",
-                    BinaryOperator::Less => "<",
-                    BinaryOperator::Greater => ">",
-                    BinaryOperator::Plus => "+",
-                    BinaryOperator::Minus => "-",
-                    BinaryOperator::Mul => "*",
-                    BinaryOperator::Div => "/",
-                    BinaryOperator::Mod => "%",
-                    BinaryOperator::And => "&&",
-                    BinaryOperator::Or => "||",
-                };
-                ExprKind::BinOp(
-                    op.into(),
-                    bx(self.expr(&b.lhs_expr)),
-                    bx(self.expr(&b.rhs_expr)),
-                )
-            }
-            Expression::ForExpr(f) => {
-                let collection = self.expr(&f.intro.collection_expr);
-                let key_var = f.intro.key_var.as_ref().map(|k| k.value().to_string());
-                let value_var = f.intro.value_var.value().to_string();
-                let pushed = 1 + usize::from(key_var.is_some());
-                if let Some(k) = &key_var {
-                    self.loops.push(k.clone());
-                }
-                self.loops.push(value_var.clone());
-                let key = f.key_expr.as_ref().map(|k| self.expr(k));
-                let value = self.expr(&f.value_expr);
-                let cond = f.cond.as_ref().map(|c| self.expr(&c.expr));
-                for _ in 0..pushed {
-                    self.loops.pop();
-                }
-                ExprKind::For(Box::new(ForExpr {
-                    key_var,
-                    value_var,
-                    collection,
-                    key,
-                    value,
-                    cond,
-                    grouping: f.grouping,
-                }))
-            }
+            Expression::BinaryOp(b) => ExprKind::BinOp(
+                bin_op(b.operator.value()).into(),
+                bx(self.expr(&b.lhs_expr)),
+                bx(self.expr(&b.rhs_expr)),
+            ),
+            Expression::ForExpr(f) => self.for_expr(f),
         };
         Expr::new(kind, span)
+    }
+
+    /// An object expression; one with computed keys is kept as an opaque entry.
+    fn object(&mut self, o: &hcl_edit::expr::Object, span: Span) -> Expr {
+        let mut out = Vec::new();
+        for (k, v) in o.iter() {
+            let key = match k {
+                ObjectKey::Ident(i) => i.value().to_string(),
+                ObjectKey::Expression(x) => match self.expr(x).kind {
+                    ExprKind::Str(s) => s,
+                    _ => {
+                        // Computed keys: kept as an opaque entry.
+                        return Expr::new(
+                            ExprKind::Opaque("object with computed keys".into()),
+                            span,
+                        );
+                    }
+                },
+            };
+            let ks = self.sp(k.span());
+            out.push((key, ks, self.expr(v.expr())));
+        }
+        Expr::new(ExprKind::Object(out), span)
+    }
+
+    /// A `for` expression, its variables in scope while its key, value and condition convert.
+    fn for_expr(&mut self, f: &hcl_edit::expr::ForExpr) -> ExprKind {
+        let collection = self.expr(&f.intro.collection_expr);
+        let key_var = f.intro.key_var.as_ref().map(|k| k.value().to_string());
+        let value_var = f.intro.value_var.value().to_string();
+        let pushed = 1 + usize::from(key_var.is_some());
+        if let Some(k) = &key_var {
+            self.loops.push(k.clone());
+        }
+        self.loops.push(value_var.clone());
+        let key = f.key_expr.as_ref().map(|k| self.expr(k));
+        let value = self.expr(&f.value_expr);
+        let cond = f.cond.as_ref().map(|c| self.expr(&c.expr));
+        for _ in 0..pushed {
+            self.loops.pop();
+        }
+        ExprKind::For(Box::new(ForExpr {
+            key_var,
+            value_var,
+            collection,
+            key,
+            value,
+            cond,
+            grouping: f.grouping,
+        }))
     }
 
     fn template(&mut self, t: &Template, span: Span, indent: Option<usize>) -> Expr {
@@ -356,62 +411,8 @@ impl Conv<'_> {
                 let base = Expr::new(ExprKind::Local(name), span);
                 self.apply_ops(base, &ops[1..], span)
             }
-            "module" => {
-                let Some(name) = first else {
-                    return Expr::new(ExprKind::Opaque("module".into()), span);
-                };
-                if !self.scope.modules.contains(&name) {
-                    return self.undefined(
-                        format!("unknown module `module.{name}`"),
-                        span,
-                        "declare it with a `module` block, or fix the name",
-                    );
-                }
-                // module.m[0].out / module.m["k"].out: the index is dropped with the call's loop.
-                let mut k = 1;
-                while matches!(
-                    ops.get(k).map(|o| o.value()),
-                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
-                ) {
-                    k += 1;
-                }
-                match Self::attr_at(ops, k) {
-                    Some(output) => {
-                        let base = Expr::new(
-                            ExprKind::ModuleOutput {
-                                module: name,
-                                output,
-                            },
-                            span,
-                        );
-                        self.apply_ops(base, &ops[k + 1..], span)
-                    }
-                    None => Expr::new(ExprKind::Opaque(format!("module.{name}")), span),
-                }
-            }
-            "data" => {
-                let (Some(ty), Some(name)) = (first, Self::attr_at(ops, 1)) else {
-                    return Expr::new(ExprKind::Opaque("data".into()), span);
-                };
-                if !self.scope.data.contains(&(ty.clone(), name.clone())) {
-                    return self.undefined(
-                        format!("unknown data source `data.{ty}.{name}`"),
-                        span,
-                        "declare it with a `data` block, or fix the name",
-                    );
-                }
-                let mut k = 2;
-                while matches!(
-                    ops.get(k).map(|o| o.value()),
-                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
-                ) {
-                    k += 1;
-                }
-                let attr = Self::attr_at(ops, k).unwrap_or_default();
-                self.data_used.push((ty.clone(), name.clone(), span));
-                let base = self.data_value(&ty, &name, &attr, span);
-                self.apply_ops(base, &ops[(k + 1).min(ops.len())..], span)
-            }
+            "module" => self.variable_module(first, ops, span),
+            "data" => self.variable_data(first, ops, span),
             "path" | "terraform" => {
                 let what = format!("{root}.{}", first.unwrap_or_default());
                 Expr::new(ExprKind::Opaque(what), span)
@@ -420,6 +421,78 @@ impl Conv<'_> {
         }
     }
 
+    /// `module.m.out` (any index after the module name dropped) → the module's output.
+    fn variable_module(
+        &mut self,
+        first: Option<String>,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Expr {
+        let Some(name) = first else {
+            return Expr::new(ExprKind::Opaque("module".into()), span);
+        };
+        if !self.scope.modules.contains(&name) {
+            return self.undefined(
+                format!("unknown module `module.{name}`"),
+                span,
+                "declare it with a `module` block, or fix the name",
+            );
+        }
+        // module.m[0].out / module.m["k"].out: the index is dropped with the call's loop.
+        let mut k = 1;
+        while matches!(
+            ops.get(k).map(|o| o.value()),
+            Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
+        ) {
+            k += 1;
+        }
+        match Self::attr_at(ops, k) {
+            Some(output) => {
+                let base = Expr::new(
+                    ExprKind::ModuleOutput {
+                        module: name,
+                        output,
+                    },
+                    span,
+                );
+                self.apply_ops(base, &ops[k + 1..], span)
+            }
+            None => Expr::new(ExprKind::Opaque(format!("module.{name}")), span),
+        }
+    }
+
+    /// `data.TYPE.NAME.attr` → the data source's value (recorded as used).
+    fn variable_data(
+        &mut self,
+        first: Option<String>,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Expr {
+        let (Some(ty), Some(name)) = (first, Self::attr_at(ops, 1)) else {
+            return Expr::new(ExprKind::Opaque("data".into()), span);
+        };
+        if !self.scope.data.contains(&(ty.clone(), name.clone())) {
+            return self.undefined(
+                format!("unknown data source `data.{ty}.{name}`"),
+                span,
+                "declare it with a `data` block, or fix the name",
+            );
+        }
+        let mut k = 2;
+        while matches!(
+            ops.get(k).map(|o| o.value()),
+            Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
+        ) {
+            k += 1;
+        }
+        let attr = Self::attr_at(ops, k).unwrap_or_default();
+        self.data_used.push((ty.clone(), name.clone(), span));
+        let base = self.data_value(&ty, &name, &attr, span);
+        self.apply_ops(base, &ops[(k + 1).min(ops.len())..], span)
+    }
+
+    /// `TYPE.NAME[…].attr` → the lifted resource's `Ref`/attribute (or the argument's
+    /// value), a passthrough resource's reference, or an opaque foreign one.
     fn variable_resource(
         &mut self,
         ty: &str,
@@ -427,105 +500,83 @@ impl Conv<'_> {
         span: Span,
     ) -> Expr {
         let first = Self::attr_at(ops, 0);
-        {
-            {
-                let Some(name) = first else {
-                    return self.undefined(
-                        format!("unknown name `{ty}`"),
-                        span,
-                        "use var., local., module., data. or a resource type",
-                    );
+        let Some(name) = first else {
+            return self.undefined(
+                format!("unknown name `{ty}`"),
+                span,
+                "use var., local., module., data. or a resource type",
+            );
+        };
+        let Some(target) = self.scope.resources.get(&(ty.to_string(), name.clone())) else {
+            return self.undefined(
+                format!("reference to undeclared resource `{ty}.{name}`"),
+                span,
+                "declare the resource in this module, or fix the reference",
+            );
+        };
+        let inst = self.instance(ops);
+        match target.clone() {
+            Target::Aws { id, tf_type } => {
+                let k = inst.k;
+                let attr = Self::attr_at(ops, k);
+                let Some(attr) = attr else {
+                    return Expr::new(ExprKind::Ref(id), span);
                 };
-                let Some(target) = self.scope.resources.get(&(ty.to_string(), name.clone())) else {
-                    return self.undefined(
-                        format!("reference to undeclared resource `{ty}.{name}`"),
-                        span,
-                        "declare the resource in this module, or fix the reference",
-                    );
-                };
-                let mut k = 1;
-                let mut index: Option<Expr> = None;
-                let mut splat = false;
-                while let Some(op) = ops.get(k).map(|o| o.value()) {
-                    match op {
-                        TraversalOperator::Index(x) => index = Some(self.expr(x)),
-                        TraversalOperator::LegacyIndex(_) => {}
-                        TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
-                            splat = true
-                        }
-                        _ => break,
-                    }
-                    k += 1;
+                let lifted = self
+                    .scope
+                    .attributes
+                    .get(&tf_type)
+                    .and_then(|m| m.get(&attr))
+                    .cloned();
+                if lifted.is_none()
+                    && attr != "id"
+                    && let Some(v) = self.argument_value(ty, &name, &attr)
+                {
+                    return self.apply_ops(v, &ops[k + 1..], span);
                 }
-                match target.clone() {
-                    Target::Aws { id, tf_type } => {
-                        let attr = Self::attr_at(ops, k);
-                        let Some(attr) = attr else {
-                            return Expr::new(ExprKind::Ref(id), span);
-                        };
-                        let lifted = self
-                            .scope
-                            .attributes
-                            .get(&tf_type)
-                            .and_then(|m| m.get(&attr))
-                            .cloned();
-                        if lifted.is_none()
-                            && attr != "id"
-                            && let Some(v) = self.argument_value(ty, &name, &attr)
-                        {
-                            return self.apply_ops(v, &ops[k + 1..], span);
-                        }
-                        let base = match lifted.as_deref() {
-                            Some("Ref") => Expr::new(ExprKind::Ref(id), span),
-                            Some(a) => Expr::new(
-                                ExprKind::GetAtt {
-                                    resource: id,
-                                    attribute: a.to_string(),
-                                },
-                                span,
-                            ),
-                            None if attr == "id" => Expr::new(ExprKind::Ref(id), span),
-                            None => Expr::new(
-                                ExprKind::GetAtt {
-                                    resource: id,
-                                    attribute: attr.clone(),
-                                },
-                                span,
-                            ),
-                        };
-                        // `aws_x.y[i].attr` is the attribute of one instance; `aws_x.y[*].attr` of all.
-                        let base = match (index, splat) {
-                            (_, true) => {
-                                Expr::new(ExprKind::Call("__splat".into(), vec![base]), span)
-                            }
-                            (Some(ix), false) => Expr::new(ExprKind::Index(bx(base), bx(ix)), span),
-                            (None, false) => base,
-                        };
-                        self.apply_ops(base, &ops[k + 1..], span)
-                    }
-                    Target::Passthrough => {
-                        let path = ops[k..]
-                            .iter()
-                            .map_while(|o| match o.value() {
-                                TraversalOperator::GetAttr(a) => Some(a.value().to_string()),
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>();
-                        let n = path.len();
-                        let base = Expr::new(
-                            ExprKind::TfRef {
-                                ty: ty.to_string(),
-                                name,
-                                path,
-                            },
-                            span,
-                        );
-                        self.apply_ops(base, &ops[k + n..], span)
-                    }
-                    Target::Foreign => Expr::new(ExprKind::Opaque(format!("{ty}.{name}")), span),
-                }
+                let base = attribute_base(id, attr, lifted.as_deref(), span);
+                let base = inst.select(base, span);
+                self.apply_ops(base, &ops[k + 1..], span)
             }
+            Target::Passthrough => {
+                let k = inst.k;
+                let path = ops[k..]
+                    .iter()
+                    .map_while(|o| match o.value() {
+                        TraversalOperator::GetAttr(a) => Some(a.value().to_string()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>();
+                let n = path.len();
+                let base = Expr::new(
+                    ExprKind::TfRef {
+                        ty: ty.to_string(),
+                        name,
+                        path,
+                    },
+                    span,
+                );
+                self.apply_ops(base, &ops[k + n..], span)
+            }
+            Target::Foreign => Expr::new(ExprKind::Opaque(format!("{ty}.{name}")), span),
         }
+    }
+
+    /// The index or splat after a resource's name, and where its attribute starts.
+    fn instance(&mut self, ops: &[hcl_edit::Decorated<TraversalOperator>]) -> Instance {
+        let mut k = 1;
+        let mut index: Option<Expr> = None;
+        let mut splat = false;
+        while let Some(op) = ops.get(k).map(|o| o.value()) {
+            match op {
+                TraversalOperator::Index(x) => index = Some(self.expr(x)),
+                TraversalOperator::LegacyIndex(_) => {}
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => splat = true,
+                _ => break,
+            }
+            k += 1;
+        }
+        Instance { k, index, splat }
     }
 
     /// The value of a resource's own argument, when it does not depend on its loop.

@@ -250,6 +250,7 @@ struct Lifter<'c, 'a> {
 }
 
 impl Lifter<'_, '_> {
+    /// The lifted properties of a resource body (or nested block body).
     fn body(
         &mut self,
         body: &Body,
@@ -261,96 +262,111 @@ impl Lifter<'_, '_> {
         let mut props = Props::new();
         for s in body.iter() {
             match s {
-                Structure::Attribute(a) => {
-                    let key = a.key.value().to_string();
-                    if top
-                        && (META.contains(&key.as_str())
-                            || self.skip.as_deref() == Some(key.as_str()))
-                    {
-                        continue;
-                    }
-                    let v = self.conv.expr(&a.value);
-                    if let Some(reason) = ignored.get(&key) {
-                        self.ignored.push((key, reason.clone()));
-                        continue;
-                    }
-                    match args.get(&key) {
-                        Some(rule) => {
-                            let r = rule.full();
-                            let mut v = map_value(v, &r.map);
-                            // DynamoDB keys: each key is one element of `KeySchema`.
-                            if let Some(kind @ ("key_hash" | "key_range")) = r.transform.as_deref()
-                            {
-                                let key_type = if kind == "key_hash" { "HASH" } else { "RANGE" };
-                                let s = v.span;
-                                let el = obj(
-                                    vec![
-                                        ("AttributeName".into(), s, v),
-                                        (
-                                            "KeyType".into(),
-                                            s,
-                                            Expr::new(ExprKind::Str(key_type.into()), s),
-                                        ),
-                                    ],
-                                    s,
-                                );
-                                push_path(&mut props, &r.prop, s, el);
-                                continue;
-                            }
-                            if let Some(t) = &r.transform {
-                                v = transform(t, v);
-                            }
-                            set_path(&mut props, &r.prop, v.span, v);
-                        }
-                        None => {
-                            self.unknown.push(key.clone());
-                            props.push((key, v.span, v));
-                        }
-                    }
-                }
-                Structure::Block(b) => {
-                    let kind = b.ident.value().to_string();
-                    if top && META.contains(&kind.as_str()) {
-                        continue;
-                    }
-                    let span = self.conv.sp(b.span());
-                    if kind == "dynamic" {
-                        self.dynamic(b, blocks, ignored, &mut props, span);
-                        continue;
-                    }
-                    if let Some(reason) = ignored.get(&kind) {
-                        self.ignored.push((kind, reason.clone()));
-                        continue;
-                    }
-                    match blocks.get(&kind) {
-                        Some(rule) => {
-                            let r = rule.full();
-                            let inner =
-                                self.body(&b.body, &r.args, &r.blocks, &BTreeMap::new(), false);
-                            for el in expand(inner, &r.args, span) {
-                                if r.list {
-                                    push_path(&mut props, &r.prop, span, el);
-                                } else {
-                                    set_path(&mut props, &r.prop, span, el);
-                                }
-                            }
-                        }
-                        None => {
-                            self.unknown.push(kind.clone());
-                            let inner = self.body(
-                                &b.body,
-                                &BTreeMap::new(),
-                                &BTreeMap::new(),
-                                &BTreeMap::new(),
-                                false,
-                            );
-                            push_path(&mut props, &kind, span, obj(inner, span));
-                        }
-                    }
-                }
+                Structure::Attribute(a) => self.attribute(a, args, ignored, top, &mut props),
+                Structure::Block(b) => self.block(b, blocks, ignored, top, &mut props),
             }
         }
         props
+    }
+
+    /// Lifts one argument into `props`: under its rule's property, else under its own name.
+    fn attribute(
+        &mut self,
+        a: &hcl_edit::structure::Attribute,
+        args: &BTreeMap<String, ArgRule>,
+        ignored: &BTreeMap<String, String>,
+        top: bool,
+        props: &mut Props,
+    ) {
+        let key = a.key.value().to_string();
+        if top && (META.contains(&key.as_str()) || self.skip.as_deref() == Some(key.as_str())) {
+            return;
+        }
+        let v = self.conv.expr(&a.value);
+        if let Some(reason) = ignored.get(&key) {
+            self.ignored.push((key, reason.clone()));
+            return;
+        }
+        match args.get(&key) {
+            Some(rule) => {
+                let r = rule.full();
+                let mut v = map_value(v, &r.map);
+                // DynamoDB keys: each key is one element of `KeySchema`.
+                if let Some(kind @ ("key_hash" | "key_range")) = r.transform.as_deref() {
+                    let key_type = if kind == "key_hash" { "HASH" } else { "RANGE" };
+                    let s = v.span;
+                    let el = obj(
+                        vec![
+                            ("AttributeName".into(), s, v),
+                            (
+                                "KeyType".into(),
+                                s,
+                                Expr::new(ExprKind::Str(key_type.into()), s),
+                            ),
+                        ],
+                        s,
+                    );
+                    push_path(props, &r.prop, s, el);
+                    return;
+                }
+                if let Some(t) = &r.transform {
+                    v = transform(t, v);
+                }
+                set_path(props, &r.prop, v.span, v);
+            }
+            None => {
+                self.unknown.push(key.clone());
+                props.push((key, v.span, v));
+            }
+        }
+    }
+
+    /// Lifts one nested block into `props`: under its rule's property, else under its own name.
+    fn block(
+        &mut self,
+        b: &Block,
+        blocks: &BTreeMap<String, ArgRule>,
+        ignored: &BTreeMap<String, String>,
+        top: bool,
+        props: &mut Props,
+    ) {
+        let kind = b.ident.value().to_string();
+        if top && META.contains(&kind.as_str()) {
+            return;
+        }
+        let span = self.conv.sp(b.span());
+        if kind == "dynamic" {
+            self.dynamic(b, blocks, ignored, props, span);
+            return;
+        }
+        if let Some(reason) = ignored.get(&kind) {
+            self.ignored.push((kind, reason.clone()));
+            return;
+        }
+        match blocks.get(&kind) {
+            Some(rule) => {
+                let r = rule.full();
+                let inner = self.body(&b.body, &r.args, &r.blocks, &BTreeMap::new(), false);
+                for el in expand(inner, &r.args, span) {
+                    if r.list {
+                        push_path(props, &r.prop, span, el);
+                    } else {
+                        set_path(props, &r.prop, span, el);
+                    }
+                }
+            }
+            None => {
+                self.unknown.push(kind.clone());
+                let inner = self.body(
+                    &b.body,
+                    &BTreeMap::new(),
+                    &BTreeMap::new(),
+                    &BTreeMap::new(),
+                    false,
+                );
+                push_path(props, &kind, span, obj(inner, span));
+            }
+        }
     }
 
     /// `dynamic "x" { for_each = c; content { … } }` → a `for` expression producing the list.
@@ -464,98 +480,8 @@ pub fn policy_document(conv: &mut Conv, b: &Block) -> Expr {
     let mut statements = Vec::new();
     for s in b.body.iter() {
         let Structure::Block(st) = s else { continue };
-        let (body, dynamic_coll, iter) = match st.ident.value().as_str() {
-            "statement" => (&st.body, None, None),
-            "dynamic" if st.labels.first().map(label).as_deref() == Some("statement") => {
-                let Some(content) = st.body.iter().find_map(|s| match s {
-                    Structure::Block(c) if c.ident.value().as_str() == "content" => Some(c),
-                    _ => None,
-                }) else {
-                    continue;
-                };
-                let coll = attr(&st.body, "for_each").map(|e| conv.expr(e));
-                (&content.body, coll, Some("statement".to_string()))
-            }
-            _ => continue,
-        };
-        if let Some(i) = &iter {
-            conv.loops.push(i.clone());
-        }
-        let ss = conv.sp(st.span());
-        let mut p = Props::new();
-        let mut effect = Expr::new(ExprKind::Str("Allow".into()), ss);
-        for item in body.iter() {
-            match item {
-                Structure::Attribute(a) => {
-                    let v = conv.expr(&a.value);
-                    let key = match a.key.value().as_str() {
-                        "sid" => "Sid",
-                        "effect" => {
-                            effect = v;
-                            continue;
-                        }
-                        "actions" => "Action",
-                        "not_actions" => "NotAction",
-                        "resources" => "Resource",
-                        "not_resources" => "NotResource",
-                        _ => continue,
-                    };
-                    p.push((key.into(), v.span, v));
-                }
-                Structure::Block(inner) => {
-                    let kind = inner.ident.value().to_string();
-                    match kind.as_str() {
-                        "principals" | "not_principals" => {
-                            let ty = attr(&inner.body, "type").map(|e| conv.expr(e));
-                            let ids = attr(&inner.body, "identifiers").map(|e| conv.expr(e));
-                            if let (Some(t), Some(ids)) = (ty.and_then(|t| t.literal_text()), ids) {
-                                let key = if kind == "principals" {
-                                    "Principal"
-                                } else {
-                                    "NotPrincipal"
-                                };
-                                let path = format!("{key}.{t}");
-                                set_path(&mut p, &path, ids.span, ids);
-                            }
-                        }
-                        "condition" => {
-                            let test = attr(&inner.body, "test")
-                                .map(|e| conv.expr(e))
-                                .and_then(|t| t.literal_text());
-                            let var = attr(&inner.body, "variable")
-                                .map(|e| conv.expr(e))
-                                .and_then(|t| t.literal_text());
-                            let vals = attr(&inner.body, "values").map(|e| conv.expr(e));
-                            if let (Some(t), Some(v), Some(vals)) = (test, var, vals) {
-                                let cs = vals.span;
-                                let entry = obj(vec![(v, cs, vals)], cs);
-                                set_path(&mut p, &format!("Condition.{t}"), cs, entry);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
-        p.insert(0, ("Effect".into(), effect.span, effect));
-        if iter.is_some() {
-            conv.loops.pop();
-        }
-        let stmt = obj(p, ss);
-        match (dynamic_coll, iter) {
-            (Some(coll), Some(var)) => statements.push(Expr::new(
-                ExprKind::For(Box::new(ForExpr {
-                    key_var: None,
-                    value_var: var,
-                    collection: coll,
-                    key: None,
-                    value: stmt,
-                    cond: None,
-                    grouping: false,
-                })),
-                ss,
-            )),
-            _ => statements.push(stmt),
+        if let Some(stmt) = policy_statement(conv, st) {
+            statements.push(stmt);
         }
     }
     obj(
@@ -573,6 +499,110 @@ pub fn policy_document(conv: &mut Conv, b: &Block) -> Expr {
         ],
         span,
     )
+}
+
+/// One `statement` (or `dynamic "statement"`: a `for` expression) block as a policy statement.
+fn policy_statement(conv: &mut Conv, st: &Block) -> Option<Expr> {
+    let (body, dynamic_coll, iter) = match st.ident.value().as_str() {
+        "statement" => (&st.body, None, None),
+        "dynamic" if st.labels.first().map(label).as_deref() == Some("statement") => {
+            let content = st.body.iter().find_map(|s| match s {
+                Structure::Block(c) if c.ident.value().as_str() == "content" => Some(c),
+                _ => None,
+            })?;
+            let coll = attr(&st.body, "for_each").map(|e| conv.expr(e));
+            (&content.body, coll, Some("statement".to_string()))
+        }
+        _ => return None,
+    };
+    if let Some(i) = &iter {
+        conv.loops.push(i.clone());
+    }
+    let ss = conv.sp(st.span());
+    let p = statement_props(conv, body, ss);
+    if iter.is_some() {
+        conv.loops.pop();
+    }
+    let stmt = obj(p, ss);
+    Some(match (dynamic_coll, iter) {
+        (Some(coll), Some(var)) => Expr::new(
+            ExprKind::For(Box::new(ForExpr {
+                key_var: None,
+                value_var: var,
+                collection: coll,
+                key: None,
+                value: stmt,
+                cond: None,
+                grouping: false,
+            })),
+            ss,
+        ),
+        _ => stmt,
+    })
+}
+
+/// The properties of a policy statement, `Effect` first.
+fn statement_props(conv: &mut Conv, body: &Body, ss: Span) -> Props {
+    let mut p = Props::new();
+    let mut effect = Expr::new(ExprKind::Str("Allow".into()), ss);
+    for item in body.iter() {
+        match item {
+            Structure::Attribute(a) => {
+                let v = conv.expr(&a.value);
+                let key = match a.key.value().as_str() {
+                    "sid" => "Sid",
+                    "effect" => {
+                        effect = v;
+                        continue;
+                    }
+                    "actions" => "Action",
+                    "not_actions" => "NotAction",
+                    "resources" => "Resource",
+                    "not_resources" => "NotResource",
+                    _ => continue,
+                };
+                p.push((key.into(), v.span, v));
+            }
+            Structure::Block(inner) => statement_block(conv, inner, &mut p),
+        }
+    }
+    p.insert(0, ("Effect".into(), effect.span, effect));
+    p
+}
+
+/// Adds a statement's `principals`, `not_principals` or `condition` block to its properties.
+fn statement_block(conv: &mut Conv, inner: &Block, p: &mut Props) {
+    let kind = inner.ident.value().to_string();
+    match kind.as_str() {
+        "principals" | "not_principals" => {
+            let ty = attr(&inner.body, "type").map(|e| conv.expr(e));
+            let ids = attr(&inner.body, "identifiers").map(|e| conv.expr(e));
+            if let (Some(t), Some(ids)) = (ty.and_then(|t| t.literal_text()), ids) {
+                let key = if kind == "principals" {
+                    "Principal"
+                } else {
+                    "NotPrincipal"
+                };
+                let path = format!("{key}.{t}");
+                set_path(p, &path, ids.span, ids);
+            }
+        }
+        "condition" => {
+            let test = attr(&inner.body, "test")
+                .map(|e| conv.expr(e))
+                .and_then(|t| t.literal_text());
+            let var = attr(&inner.body, "variable")
+                .map(|e| conv.expr(e))
+                .and_then(|t| t.literal_text());
+            let vals = attr(&inner.body, "values").map(|e| conv.expr(e));
+            if let (Some(t), Some(v), Some(vals)) = (test, var, vals) {
+                let cs = vals.span;
+                let entry = obj(vec![(v, cs, vals)], cs);
+                set_path(p, &format!("Condition.{t}"), cs, entry);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A resource with properties only (no meta-arguments): split resources kept on their own.
@@ -636,6 +666,38 @@ fn count_condition(count: &Expr, t: &mut Template, id: &str) -> Option<String> {
     Some(name)
 }
 
+/// A split resource waiting to be folded into its parent once every resource is lifted.
+struct Pending {
+    fold: super::table::Fold,
+    by: Option<Expr>,
+    select: Option<String>,
+    props: Props,
+    span: Span,
+    id: String,
+    tf: String,
+}
+
+/// One `resource` block: its labels, span, target and meta-arguments (converted in source order).
+struct Decl<'b> {
+    b: &'b Block,
+    ty: String,
+    name: String,
+    span: Span,
+    target: Option<Target>,
+    count: Option<Expr>,
+    for_each: Option<Expr>,
+    depends_on: Vec<(String, Span)>,
+}
+
+/// What lifting writes into: the template and the Terraform facts, with the lifting tables.
+struct Out<'x> {
+    tables: &'x LiftTables,
+    t: &'x mut Template,
+    info: &'x mut TfInfo,
+}
+
+/// Lifts the `aws_*` resource blocks into the template, folds split resources into their
+/// parent, and keeps passed-through resources and notes in `info`.
 pub fn resources(
     conv: &mut Conv,
     blocks: &[(crate::source::FileId, &Block)],
@@ -643,360 +705,470 @@ pub fn resources(
     t: &mut Template,
     info: &mut TfInfo,
 ) {
-    struct Pending {
-        fold: super::table::Fold,
-        by: Option<Expr>,
-        select: Option<String>,
-        props: Props,
-        span: Span,
-        id: String,
-        tf: String,
-    }
+    let mut out = Out { tables, t, info };
     let mut folds: Vec<Pending> = Vec::new();
     let mut ignored_notes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (f, b) in blocks {
         conv.file = *f;
-        let ty = label(&b.labels[0]);
-        let name = label(&b.labels[1]);
-        let span = conv.sp(b.span());
-        let target = conv
-            .scope
-            .resources
-            .get(&(ty.clone(), name.clone()))
-            .cloned();
-        let count = attr(&b.body, "count").map(|e| conv.expr(e));
-        let for_each = attr(&b.body, "for_each").map(|e| conv.expr(e));
-        let depends_on: Vec<(String, Span)> = match attr(&b.body, "depends_on") {
-            Some(Expression::Array(a)) => a
-                .iter()
-                .filter_map(|x| {
-                    let e = conv.expr(x);
-                    referenced_id(&e).map(|id| (id, e.span))
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        meta_notes(conv, b, &ty, &name, info);
-        match target {
+        let mut d = resource_decl(conv, b);
+        meta_notes(conv, b, &d.ty, &d.name, out.info);
+        match d.target.take() {
             Some(Target::Aws { id, .. }) => {
-                let empty = LiftEntry {
-                    ty: None,
-                    fold: None,
-                    attributes: BTreeMap::new(),
-                    args: BTreeMap::new(),
-                    blocks: BTreeMap::new(),
-                    ignored: BTreeMap::new(),
-                };
-                let entry = tables.entries.get(&ty).unwrap_or(&empty);
-                let looped = count
-                    .as_ref()
-                    .is_some_and(|c| !matches!(c.kind, ExprKind::Cond(..)))
-                    || for_each.is_some();
-                if looped {
-                    conv.loops.push("each".into());
-                    conv.loops.push("count".into());
+                if let Some(p) = lift_aws(conv, d, id, &mut out, &mut ignored_notes) {
+                    folds.push(p);
                 }
-                let mut l = Lifter {
-                    conv,
-                    unknown: Vec::new(),
-                    ignored: Vec::new(),
-                    skip: None,
-                };
-                l.skip = entry.fold.as_ref().map(|f| f.by.clone());
-                let props = l.body(&b.body, &entry.args, &entry.blocks, &entry.ignored, true);
-                let ignored = std::mem::take(&mut l.ignored);
-                if looped {
-                    conv.loops.pop();
-                    conv.loops.pop();
-                }
-                if !ignored.is_empty() {
-                    ignored_notes.entry(ty.clone()).or_default().extend(ignored);
-                }
-                if let Some(fold) = &entry.fold {
-                    let by = attr(&b.body, &fold.by).map(|e| conv.expr(e));
-                    let select = fold
-                        .select
-                        .as_ref()
-                        .and_then(|s| attr(&b.body, s))
-                        .and_then(|e| conv.expr(e).literal_text());
-                    if count.is_some() || for_each.is_some() {
-                        // References to it stand for the parent, when the parent is known.
-                        // `for_each = aws_s3_bucket.this` with `bucket = each.value.id` names it too.
-                        let is_parent =
-                            |id: &String| info.tf_names.get(id).map(|(t, _)| t) == Some(&fold.into);
-                        let parent = by
-                            .as_ref()
-                            .and_then(referenced_id)
-                            .filter(is_parent)
-                            .or_else(|| {
-                                for_each.as_ref().and_then(referenced_id).filter(is_parent)
-                            });
-                        match parent {
-                            Some(p) => t.aliases.push((id.clone(), p)),
-                            None => t.resources.push(stand_alone(
-                                id.clone(),
-                                span,
-                                tables.cfn_type(&ty),
-                                props.clone(),
-                            )),
-                        }
-                        info.notes.push(Note {
-                            rule: "tf-fold-looped".into(),
-                            id: Some(id.clone()),
-                            span,
-                            title: format!("{id}: repeated {ty} not folded"),
-                            context: format!(
-                                "`{ty}` configures its `{}` with `count` or `for_each`; each copy would fold into a different parent copy.",
-                                fold.into
-                            ),
-                            decision: "The settings are not carried over automatically.".into(),
-                            consequences: "Apply them to the Azure resources the parent became (for a bucket: versioning, lifecycle and access settings of the storage account).".into(),
-                        });
-                        continue;
-                    }
-                    folds.push(Pending {
-                        fold: fold.clone(),
-                        by,
-                        select,
-                        props,
-                        span,
-                        id: id.clone(),
-                        tf: ty.clone(),
-                    });
-                    continue;
-                }
-                let condition = count.as_ref().and_then(|c| count_condition(c, t, &id));
-                let for_each_model = match (&count, &for_each, &condition) {
-                    (_, Some(fe), _) => Some(ForEach {
-                        loop_name: "for_each".into(),
-                        ident: "each".into(),
-                        // A set or list iterates its elements; a map its entries (`each.key`, `each.value`).
-                        collection: match &fe.kind {
-                            ExprKind::List(_) => fe.clone(),
-                            ExprKind::Call(n, a)
-                                if (n == "toset" || n == "tolist") && a.len() == 1 =>
-                            {
-                                a[0].clone()
-                            }
-                            _ => Expr::new(
-                                ExprKind::Call("__items".into(), vec![fe.clone()]),
-                                fe.span,
-                            ),
-                        },
-                    }),
-                    (Some(c), None, None) => Some(ForEach {
-                        loop_name: "count".into(),
-                        ident: "count".into(),
-                        collection: Expr::new(
-                            ExprKind::Call("__range".into(), vec![c.clone()]),
-                            c.span,
-                        ),
-                    }),
-                    _ => None,
-                };
-                let cfn_type = tables.cfn_type(&ty);
-                t.resources.push(Resource {
-                    id: id.clone(),
-                    span,
-                    ty: cfn_type,
-                    properties: obj(props, span),
-                    depends_on,
-                    condition: condition.map(|c| (c, span)),
-                    deletion_policy: prevent_destroy(b)
-                        .map(|s| ("Retain".to_string(), conv.sp(Some(s)))),
-                    for_each: for_each_model,
-                    implicit: false,
-                });
             }
             Some(Target::Passthrough) => {
-                let provider = ty.split('_').next().unwrap_or("");
-                let kubernetes = super::KUBERNETES.contains(&provider);
-                conv.loops.push("each".into());
-                conv.loops.push("count".into());
-                let body = pass_body(conv, &b.body, true);
-                conv.loops.pop();
-                conv.loops.pop();
-                info.passthrough.push(PassResource {
-                    ty: ty.clone(),
-                    name: name.clone(),
-                    span,
-                    body,
-                    count,
-                    for_each,
-                    kubernetes,
-                });
+                let p = pass_resource(conv, d);
+                out.info.passthrough.push(p);
             }
-            _ => {
-                info.notes.push(Note {
-                    rule: "tf-foreign-provider".into(),
-                    id: Some(format!("{ty}.{name}")),
-                    span,
-                    title: format!("{ty}.{name}: provider with no translation"),
-                    context: format!("`{ty}` belongs to a provider that is neither AWS nor one aws2azure passes through."),
-                    decision: "The resource is not carried over.".into(),
-                    consequences: "Decide whether the workload on Azure still needs it, and add it by hand.".into(),
-                });
-            }
+            _ => out.info.notes.push(foreign_note(&d.ty, &d.name, d.span)),
         }
     }
     // Folds: into the parent the `by` argument references, else on their own.
     for p in folds {
-        let parent = p.by.as_ref().and_then(referenced_id).and_then(|id| {
-            let into = &p.fold.into;
-            let pos = t.resources.iter().position(|r| r.id == id)?;
-            (info.tf_names.get(&id).map(|(ty, _)| ty) == Some(into)).then_some(pos)
+        fold(p, &mut out);
+    }
+    for (ty, list) in ignored_notes {
+        let note = ignored_note(&ty, &list, out.t);
+        out.info.notes.push(note);
+    }
+}
+
+/// A `resource` block's labels, span, target and converted meta-arguments.
+fn resource_decl<'b>(conv: &mut Conv, b: &'b Block) -> Decl<'b> {
+    let ty = label(&b.labels[0]);
+    let name = label(&b.labels[1]);
+    let span = conv.sp(b.span());
+    let target = conv
+        .scope
+        .resources
+        .get(&(ty.clone(), name.clone()))
+        .cloned();
+    let count = attr(&b.body, "count").map(|e| conv.expr(e));
+    let for_each = attr(&b.body, "for_each").map(|e| conv.expr(e));
+    let depends_on: Vec<(String, Span)> = match attr(&b.body, "depends_on") {
+        Some(Expression::Array(a)) => a
+            .iter()
+            .filter_map(|x| {
+                let e = conv.expr(x);
+                referenced_id(&e).map(|id| (id, e.span))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Decl {
+        b,
+        ty,
+        name,
+        span,
+        target,
+        count,
+        for_each,
+        depends_on,
+    }
+}
+
+/// Lifts an `aws_*` resource: pushes it (or, for a looped split resource, its stand-in)
+/// into the template, or returns it as a pending fold.
+fn lift_aws(
+    conv: &mut Conv,
+    d: Decl,
+    id: String,
+    out: &mut Out,
+    ignored_notes: &mut BTreeMap<String, Vec<(String, String)>>,
+) -> Option<Pending> {
+    let empty = LiftEntry {
+        ty: None,
+        fold: None,
+        attributes: BTreeMap::new(),
+        args: BTreeMap::new(),
+        blocks: BTreeMap::new(),
+        ignored: BTreeMap::new(),
+    };
+    let tables = out.tables;
+    let entry = tables.entries.get(&d.ty).unwrap_or(&empty);
+    let (props, ignored) = lift_props(conv, &d, entry);
+    if !ignored.is_empty() {
+        ignored_notes
+            .entry(d.ty.clone())
+            .or_default()
+            .extend(ignored);
+    }
+    if let Some(fold) = &entry.fold {
+        let by = attr(&d.b.body, &fold.by).map(|e| conv.expr(e));
+        let select = fold
+            .select
+            .as_ref()
+            .and_then(|s| attr(&d.b.body, s))
+            .and_then(|e| conv.expr(e).literal_text());
+        if d.count.is_some() || d.for_each.is_some() {
+            looped_split(&d, &id, fold, by.as_ref(), props, out);
+            return None;
+        }
+        return Some(Pending {
+            fold: fold.clone(),
+            by,
+            select,
+            props,
+            span: d.span,
+            id,
+            tf: d.ty,
         });
-        // An attachment of the module's own policy: the role joins the policy's `Roles`.
-        if let (Some(pos), Some(rev), Some(arg)) = (parent, &p.fold.reverse, &p.fold.value) {
-            let target = p
-                .props
-                .iter()
-                .find(|(k, _, _)| k == arg)
-                .or_else(|| (p.props.len() == 1).then(|| &p.props[0]))
-                .and_then(|(_, _, v)| referenced_id(v))
-                .and_then(|id| t.resources.iter().position(|r| r.id == id));
-            if let Some(tp) = target {
-                let role = Expr::new(ExprKind::Ref(t.resources[pos].id.clone()), p.span);
-                if let ExprKind::Object(props) = &mut t.resources[tp].properties.kind {
-                    push_path(props, rev, p.span, role);
+    }
+    let condition = d
+        .count
+        .as_ref()
+        .and_then(|c| count_condition(c, out.t, &id));
+    let for_each_model = for_each_model(d.count.as_ref(), d.for_each.as_ref(), &condition);
+    let cfn_type = tables.cfn_type(&d.ty);
+    let span = d.span;
+    out.t.resources.push(Resource {
+        id,
+        span,
+        ty: cfn_type,
+        properties: obj(props, span),
+        depends_on: d.depends_on,
+        condition: condition.map(|c| (c, span)),
+        deletion_policy: prevent_destroy(d.b).map(|s| ("Retain".to_string(), conv.sp(Some(s)))),
+        for_each: for_each_model,
+        implicit: false,
+    });
+    None
+}
+
+/// The lifted properties of an `aws_*` resource body, and the Terraform-only arguments it ignored.
+fn lift_props(conv: &mut Conv, d: &Decl, entry: &LiftEntry) -> (Props, Vec<(String, String)>) {
+    let looped = d
+        .count
+        .as_ref()
+        .is_some_and(|c| !matches!(c.kind, ExprKind::Cond(..)))
+        || d.for_each.is_some();
+    if looped {
+        conv.loops.push("each".into());
+        conv.loops.push("count".into());
+    }
+    let mut l = Lifter {
+        conv,
+        unknown: Vec::new(),
+        ignored: Vec::new(),
+        skip: None,
+    };
+    l.skip = entry.fold.as_ref().map(|f| f.by.clone());
+    let props = l.body(&d.b.body, &entry.args, &entry.blocks, &entry.ignored, true);
+    let ignored = std::mem::take(&mut l.ignored);
+    if looped {
+        conv.loops.pop();
+        conv.loops.pop();
+    }
+    (props, ignored)
+}
+
+/// A split resource with `count` or `for_each`: an alias of (or a stand-in for) its parent, and a note.
+fn looped_split(
+    d: &Decl,
+    id: &str,
+    fold: &super::table::Fold,
+    by: Option<&Expr>,
+    props: Props,
+    out: &mut Out,
+) {
+    let ty = &d.ty;
+    let span = d.span;
+    // References to it stand for the parent, when the parent is known.
+    // `for_each = aws_s3_bucket.this` with `bucket = each.value.id` names it too.
+    let info = &mut *out.info;
+    let is_parent = |id: &String| info.tf_names.get(id).map(|(t, _)| t) == Some(&fold.into);
+    let parent = by.and_then(referenced_id).filter(is_parent).or_else(|| {
+        d.for_each
+            .as_ref()
+            .and_then(referenced_id)
+            .filter(is_parent)
+    });
+    match parent {
+        Some(p) => out.t.aliases.push((id.to_string(), p)),
+        None => out.t.resources.push(stand_alone(
+            id.to_string(),
+            span,
+            out.tables.cfn_type(ty),
+            props,
+        )),
+    }
+    info.notes.push(Note {
+        rule: "tf-fold-looped".into(),
+        id: Some(id.to_string()),
+        span,
+        title: format!("{id}: repeated {ty} not folded"),
+        context: format!(
+            "`{ty}` configures its `{}` with `count` or `for_each`; each copy would fold into a different parent copy.",
+            fold.into
+        ),
+        decision: "The settings are not carried over automatically.".into(),
+        consequences: "Apply them to the Azure resources the parent became (for a bucket: versioning, lifecycle and access settings of the storage account).".into(),
+    });
+}
+
+/// The `for_each` of a lifted resource: its `for_each` collection, or a range for a numeric `count`.
+fn for_each_model(
+    count: Option<&Expr>,
+    for_each: Option<&Expr>,
+    condition: &Option<String>,
+) -> Option<ForEach> {
+    match (count, for_each, condition) {
+        (_, Some(fe), _) => Some(ForEach {
+            loop_name: "for_each".into(),
+            ident: "each".into(),
+            // A set or list iterates its elements; a map its entries (`each.key`, `each.value`).
+            collection: match &fe.kind {
+                ExprKind::List(_) => fe.clone(),
+                ExprKind::Call(n, a) if (n == "toset" || n == "tolist") && a.len() == 1 => {
+                    a[0].clone()
                 }
-                t.aliases.push((p.id.clone(), t.resources[tp].id.clone()));
-                continue;
+                _ => Expr::new(ExprKind::Call("__items".into(), vec![fe.clone()]), fe.span),
+            },
+        }),
+        (Some(c), None, None) => Some(ForEach {
+            loop_name: "count".into(),
+            ident: "count".into(),
+            collection: Expr::new(ExprKind::Call("__range".into(), vec![c.clone()]), c.span),
+        }),
+        _ => None,
+    }
+}
+
+/// A resource of a passed-through provider, its body kept in Terraform form.
+fn pass_resource(conv: &mut Conv, d: Decl) -> PassResource {
+    let provider = d.ty.split('_').next().unwrap_or("");
+    let kubernetes = super::KUBERNETES.contains(&provider);
+    conv.loops.push("each".into());
+    conv.loops.push("count".into());
+    let body = pass_body(conv, &d.b.body, true);
+    conv.loops.pop();
+    conv.loops.pop();
+    PassResource {
+        ty: d.ty,
+        name: d.name,
+        span: d.span,
+        body,
+        count: d.count,
+        for_each: d.for_each,
+        kubernetes,
+    }
+}
+
+/// The note for a resource of a provider with no translation.
+fn foreign_note(ty: &str, name: &str, span: Span) -> Note {
+    Note {
+        rule: "tf-foreign-provider".into(),
+        id: Some(format!("{ty}.{name}")),
+        span,
+        title: format!("{ty}.{name}: provider with no translation"),
+        context: format!(
+            "`{ty}` belongs to a provider that is neither AWS nor one aws2azure passes through."
+        ),
+        decision: "The resource is not carried over.".into(),
+        consequences: "Decide whether the workload on Azure still needs it, and add it by hand."
+            .into(),
+    }
+}
+
+/// Folds one split resource into its parent, or keeps it apart (with a note) when it cannot be.
+fn fold(p: Pending, out: &mut Out) {
+    let parent = p.by.as_ref().and_then(referenced_id).and_then(|id| {
+        let into = &p.fold.into;
+        let pos = out.t.resources.iter().position(|r| r.id == id)?;
+        (out.info.tf_names.get(&id).map(|(ty, _)| ty) == Some(into)).then_some(pos)
+    });
+    if fold_reverse(&p, parent, out.t) {
+        return;
+    }
+    let cycle = fold_cycle(&p, parent, out.t);
+    if cycle && fold_standalone(&p, out.t) {
+        return;
+    }
+    if cycle {
+        out.info.notes.push(cycle_note(&p));
+        if let Some(pos) = parent {
+            out.t
+                .aliases
+                .push((p.id.clone(), out.t.resources[pos].id.clone()));
+        }
+        return;
+    }
+    match parent {
+        Some(pos) => fold_into(&p, pos, out),
+        None => {
+            // Keep a stand-in so references to it still resolve; it is reported as manual.
+            out.t.resources.push(stand_alone(
+                p.id.clone(),
+                p.span,
+                out.tables.cfn_type(&p.tf),
+                p.props.clone(),
+            ));
+            out.info.notes.push(outside_note(&p));
+        }
+    }
+}
+
+/// An attachment of the module's own policy: the role joins the policy's `Roles`
+/// (true when done).
+fn fold_reverse(p: &Pending, parent: Option<usize>, t: &mut Template) -> bool {
+    let (Some(pos), Some(rev), Some(arg)) = (parent, &p.fold.reverse, &p.fold.value) else {
+        return false;
+    };
+    let target = p
+        .props
+        .iter()
+        .find(|(k, _, _)| k == arg)
+        .or_else(|| (p.props.len() == 1).then(|| &p.props[0]))
+        .and_then(|(_, _, v)| referenced_id(v))
+        .and_then(|id| t.resources.iter().position(|r| r.id == id));
+    let Some(tp) = target else {
+        return false;
+    };
+    let role = Expr::new(ExprKind::Ref(t.resources[pos].id.clone()), p.span);
+    if let ExprKind::Object(props) = &mut t.resources[tp].properties.kind {
+        push_path(props, rev, p.span, role);
+    }
+    t.aliases.push((p.id.clone(), t.resources[tp].id.clone()));
+    true
+}
+
+/// Whether folding would make the parent depend on itself.
+fn fold_cycle(p: &Pending, parent: Option<usize>, t: &Template) -> bool {
+    parent.is_some_and(|pos| {
+        let pid = t.resources[pos].id.clone();
+        let mut refs = Vec::new();
+        for (_, _, v) in &p.props {
+            collect_refs(v, &mut refs);
+        }
+        refs.iter()
+            .any(|r| t.resolve(r) == pid || reaches(t, r, &pid))
+    })
+}
+
+/// A split resource that would make its parent depend on itself, kept on its own as its
+/// `standalone` type (true when done).
+fn fold_standalone(p: &Pending, t: &mut Template) -> bool {
+    let (Some(st), Some(by)) = (&p.fold.standalone, &p.by) else {
+        return false;
+    };
+    let ty = match st {
+        Append::One(ty) => Some(ty.clone()),
+        Append::BySelect(m) => p.select.as_ref().and_then(|s| m.get(s)).cloned(),
+    };
+    let Some(ty) = ty else {
+        return false;
+    };
+    let mut props = p.props.clone();
+    props.retain(|(k, _, _)| k != "type");
+    if let Some(prop) = &p.fold.standalone_by {
+        match prop.strip_suffix("[]") {
+            Some(list) => push_path(&mut props, list, by.span, by.clone()),
+            None => set_path(&mut props, prop, by.span, by.clone()),
+        }
+    }
+    t.resources
+        .push(stand_alone(p.id.clone(), p.span, ty, props));
+    true
+}
+
+/// The note for a split resource kept apart from its parent to avoid a cycle.
+fn cycle_note(p: &Pending) -> Note {
+    Note {
+        rule: "tf-fold-cycle".into(),
+        id: Some(p.id.clone()),
+        span: p.span,
+        title: format!("{}: kept apart from its {}", p.id, p.fold.into),
+        context: format!(
+            "`{}` configures a `{}` with values that depend on that same resource (through other resources); folded into it, the resource would depend on itself.",
+            p.tf, p.fold.into
+        ),
+        decision: "The settings are not carried over automatically.".into(),
+        consequences: "Apply them to the Azure resource by hand (for storage notifications: an Event Grid subscription).".into(),
+    }
+}
+
+/// Folds a split resource's settings into the parent at `pos`, and aliases it to the parent.
+fn fold_into(p: &Pending, pos: usize, out: &mut Out) {
+    let r = &mut out.t.resources[pos];
+    let ExprKind::Object(props) = &mut r.properties.kind else {
+        return;
+    };
+    let element = match &p.fold.value {
+        Some(arg) => p
+            .props
+            .iter()
+            .find(|(k, _, _)| k == arg)
+            .map(|(_, _, v)| v.clone())
+            .or_else(|| {
+                // The argument may have been lifted to a property name.
+                (p.props.len() == 1).then(|| p.props[0].2.clone())
+            }),
+        None => Some(obj(p.props.clone(), p.span)),
+    };
+    let Some(element) = element else { return };
+    match &p.fold.append {
+        Some(Append::One(prop)) => push_path(props, prop, p.span, element),
+        Some(Append::BySelect(m)) => {
+            let key = p.select.clone().unwrap_or_default();
+            if let Some(prop) = m.get(&key) {
+                let mut el = element;
+                if let ExprKind::Object(fields) = &mut el.kind {
+                    fields.retain(|(k, _, _)| k != "type");
+                }
+                for e in expand_el(el, out.tables, &p.tf) {
+                    push_path(props, prop, p.span, e);
+                }
             }
         }
-        // Folding must not make the parent depend on itself.
-        let cycle = parent.is_some_and(|pos| {
-            let pid = t.resources[pos].id.clone();
-            let mut refs = Vec::new();
-            for (_, _, v) in &p.props {
-                collect_refs(v, &mut refs);
-            }
-            refs.iter()
-                .any(|r| t.resolve(r) == pid || reaches(t, r, &pid))
-        });
-        if cycle && let (Some(st), Some(by)) = (&p.fold.standalone, &p.by) {
-            let ty = match st {
-                Append::One(ty) => Some(ty.clone()),
-                Append::BySelect(m) => p.select.as_ref().and_then(|s| m.get(s)).cloned(),
-            };
-            if let Some(ty) = ty {
-                let mut props = p.props.clone();
-                props.retain(|(k, _, _)| k != "type");
-                if let Some(prop) = &p.fold.standalone_by {
-                    match prop.strip_suffix("[]") {
-                        Some(list) => push_path(&mut props, list, by.span, by.clone()),
-                        None => set_path(&mut props, prop, by.span, by.clone()),
-                    }
+        None => {
+            if let ExprKind::Object(fields) = element.kind {
+                for (k, s, v) in fields {
+                    set_path(props, &k, s, v);
                 }
-                t.resources
-                    .push(stand_alone(p.id.clone(), p.span, ty, props));
-                continue;
-            }
-        }
-        if cycle {
-            info.notes.push(Note {
-                rule: "tf-fold-cycle".into(),
-                id: Some(p.id.clone()),
-                span: p.span,
-                title: format!("{}: kept apart from its {}", p.id, p.fold.into),
-                context: format!(
-                    "`{}` configures a `{}` with values that depend on that same resource (through other resources); folded into it, the resource would depend on itself.",
-                    p.tf, p.fold.into
-                ),
-                decision: "The settings are not carried over automatically.".into(),
-                consequences: "Apply them to the Azure resource by hand (for storage notifications: an Event Grid subscription).".into(),
-            });
-            if let Some(pos) = parent {
-                t.aliases.push((p.id.clone(), t.resources[pos].id.clone()));
-            }
-            continue;
-        }
-        match parent {
-            Some(pos) => {
-                let r = &mut t.resources[pos];
-                let ExprKind::Object(props) = &mut r.properties.kind else {
-                    continue;
-                };
-                let element = match &p.fold.value {
-                    Some(arg) => p
-                        .props
-                        .iter()
-                        .find(|(k, _, _)| k == arg)
-                        .map(|(_, _, v)| v.clone())
-                        .or_else(|| {
-                            // The argument may have been lifted to a property name.
-                            (p.props.len() == 1).then(|| p.props[0].2.clone())
-                        }),
-                    None => Some(obj(p.props.clone(), p.span)),
-                };
-                let Some(element) = element else { continue };
-                match &p.fold.append {
-                    Some(Append::One(prop)) => push_path(props, prop, p.span, element),
-                    Some(Append::BySelect(m)) => {
-                        let key = p.select.clone().unwrap_or_default();
-                        if let Some(prop) = m.get(&key) {
-                            let mut el = element;
-                            if let ExprKind::Object(fields) = &mut el.kind {
-                                fields.retain(|(k, _, _)| k != "type");
-                            }
-                            for e in expand_el(el, tables, &p.tf) {
-                                push_path(props, prop, p.span, e);
-                            }
-                        }
-                    }
-                    None => {
-                        if let ExprKind::Object(fields) = element.kind {
-                            for (k, s, v) in fields {
-                                set_path(props, &k, s, v);
-                            }
-                        }
-                    }
-                }
-                info.tf_names.entry(p.id.clone()).or_default();
-                t.aliases.push((p.id.clone(), r.id.clone()));
-            }
-            None => {
-                // Keep a stand-in so references to it still resolve; it is reported as manual.
-                t.resources.push(stand_alone(
-                    p.id.clone(),
-                    p.span,
-                    tables.cfn_type(&p.tf),
-                    p.props.clone(),
-                ));
-                info.notes.push(Note {
-                    rule: "tf-fold-parent-outside".into(),
-                    id: Some(p.id.clone()),
-                    span: p.span,
-                    title: format!("{}: parent {} is not in this module", p.id, p.fold.into),
-                    context: format!(
-                        "`{}` configures a `{}` through `{}`, which does not reference a resource of this module (a variable or a data source).",
-                        p.tf, p.fold.into, p.fold.by
-                    ),
-                    decision: "The settings are not carried over: they belong to a resource managed elsewhere; the resource is listed as manual.".into(),
-                    consequences: "Apply the same settings to the Azure resource where its parent is converted.".into(),
-                });
             }
         }
     }
-    for (ty, list) in ignored_notes {
-        let mut names: Vec<String> = list
-            .iter()
-            .map(|(k, why)| format!("`{k}`: {why}"))
-            .collect();
-        names.sort();
-        names.dedup();
-        info.notes.push(Note {
-            rule: format!("tf-ignored-{}", ty.replace('_', "-")),
-            id: None,
-            span: t.resources.first().map(|r| r.span).unwrap_or_default(),
-            title: format!("{ty}: Terraform-only arguments"),
-            context: format!(
-                "Resources of type `{ty}` set arguments that only steer Terraform or AWS."
-            ),
-            decision: format!("{}.", names.join("; ")),
-            consequences:
-                "Nothing to carry over; review that none of them matters to the workload.".into(),
-        });
+    out.info.tf_names.entry(p.id.clone()).or_default();
+    out.t.aliases.push((p.id.clone(), r.id.clone()));
+}
+
+/// The note for a split resource whose parent is not a resource of this module.
+fn outside_note(p: &Pending) -> Note {
+    Note {
+        rule: "tf-fold-parent-outside".into(),
+        id: Some(p.id.clone()),
+        span: p.span,
+        title: format!("{}: parent {} is not in this module", p.id, p.fold.into),
+        context: format!(
+            "`{}` configures a `{}` through `{}`, which does not reference a resource of this module (a variable or a data source).",
+            p.tf, p.fold.into, p.fold.by
+        ),
+        decision: "The settings are not carried over: they belong to a resource managed elsewhere; the resource is listed as manual.".into(),
+        consequences: "Apply the same settings to the Azure resource where its parent is converted.".into(),
+    }
+}
+
+/// The note listing the Terraform-only arguments resources of type `ty` set.
+fn ignored_note(ty: &str, list: &[(String, String)], t: &Template) -> Note {
+    let mut names: Vec<String> = list
+        .iter()
+        .map(|(k, why)| format!("`{k}`: {why}"))
+        .collect();
+    names.sort();
+    names.dedup();
+    Note {
+        rule: format!("tf-ignored-{}", ty.replace('_', "-")),
+        id: None,
+        span: t.resources.first().map(|r| r.span).unwrap_or_default(),
+        title: format!("{ty}: Terraform-only arguments"),
+        context: format!(
+            "Resources of type `{ty}` set arguments that only steer Terraform or AWS."
+        ),
+        decision: format!("{}.", names.join("; ")),
+        consequences: "Nothing to carry over; review that none of them matters to the workload."
+            .into(),
     }
 }
 

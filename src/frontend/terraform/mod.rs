@@ -30,6 +30,46 @@ pub const PASSTHROUGH: &[&str] = &["random", "null", "local", "tls", "archive", 
 /// Providers copied with a decision: they now target AKS.
 pub const KUBERNETES: &[&str] = &["kubernetes", "helm", "kubectl"];
 
+/// The error for a top-level block of unknown kind or with the wrong number of labels.
+fn shape_error(f: FileId, b: &Block, kind: &str, labels: &[String]) -> Option<Diagnostic> {
+    let want = match kind {
+        "variable" | "output" | "module" | "provider" => 1,
+        "resource" | "data" => 2,
+        "locals" | "terraform" | "moved" | "import" | "removed" | "check" => 0,
+        _ => usize::MAX,
+    };
+    if want == usize::MAX {
+        return Some(
+            Diagnostic::new(
+                codes::TF_STRUCTURE,
+                span_of(f, b.ident.span()),
+                format!("unknown top-level block `{kind}`"),
+                "not a Terraform block",
+            )
+            .help("top-level blocks are terraform, provider, variable, locals, resource, data, module, output, moved, import"),
+        );
+    }
+    if labels.len() != want && !(kind == "check" && labels.len() == 1) {
+        return Some(
+            Diagnostic::new(
+                codes::TF_STRUCTURE,
+                span_of(f, b.ident.span()),
+                format!(
+                    "a `{kind}` block takes {want} label(s), this one has {}",
+                    labels.len()
+                ),
+                "wrong number of labels",
+            )
+            .help(match want {
+                2 => "write it as `resource \"TYPE\" \"NAME\" { … }`",
+                1 => "write it as `variable \"NAME\" { … }`",
+                _ => "this block takes no labels",
+            }),
+        );
+    }
+    None
+}
+
 /// Parses the files of one module. `files` are `.tf` files; `tfvars` files carry values.
 pub fn parse_module(
     sources: &SourceMap,
@@ -39,6 +79,77 @@ pub fn parse_module(
     tables: &LiftTables,
 ) -> ParseReturn {
     let mut diagnostics = Vec::new();
+    let (bodies, var_values) = parse_files(sources, files, tfvars, &mut diagnostics);
+    if diagnostics.iter().any(|d| d.is_error()) {
+        return ParseReturn {
+            template: None,
+            diagnostics,
+        };
+    }
+    let first = files.first().copied().unwrap_or_default();
+    let mut m = Module::default();
+    for (f, b) in &bodies {
+        m.collect(*f, b, &mut diagnostics);
+    }
+    let mut info = TfInfo {
+        dir: dir.to_string(),
+        ..Default::default()
+    };
+    let mut scope = m.scope(tables, &mut info);
+    // Policy documents first: resources reference them.
+    scope.policy_docs = policy_docs(sources, &scope, &m, first, &mut diagnostics);
+    let mut conv = new_conv(sources, &scope, first);
+    let mut t = empty_template(first);
+    for (f, b) in &m.variables {
+        conv.file = *f;
+        t.parameters.push(variable(&mut conv, b, &mut info));
+    }
+    for (f, name, span, value) in &m.locals {
+        conv.file = *f;
+        let v = conv.expr(value);
+        t.locals.push(Local {
+            name: name.clone(),
+            span: *span,
+            value: v,
+        });
+    }
+    local_cycles(&t.locals, &mut diagnostics);
+    for (f, b) in &m.outputs {
+        conv.file = *f;
+        t.outputs.push(output(&mut conv, *f, b));
+    }
+    for (f, b) in &m.modules {
+        conv.file = *f;
+        info.modules
+            .push(module_call(&mut conv, b, dir, &mut diagnostics));
+    }
+    lift::resources(&mut conv, &m.resources, tables, &mut t, &mut info);
+    tfvars_values(&mut conv, &var_values, &mut info);
+    module_facts(&m, &mut conv, &mut info);
+    diagnostics.append(&mut conv.diagnostics);
+    let (first_text_len, _) = (sources.get(first).text.len(), ());
+    t.sections.push((
+        "Resources".into(),
+        Span::new(first, 0, first_text_len.min(1)),
+    ));
+    t.tf = Some(Box::new(info));
+    ParseReturn {
+        template: Some(t),
+        diagnostics,
+    }
+}
+
+/// Parsed files, each with its id.
+type Bodies = Vec<(FileId, Body)>;
+
+/// Parsed `.tf` files and `.tfvars` files (terraform.tfvars first, then *.auto.tfvars in
+/// name order); syntax errors go to `diagnostics`.
+fn parse_files(
+    sources: &SourceMap,
+    files: &[FileId],
+    tfvars: &[FileId],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Bodies, Bodies) {
     let mut bodies: Vec<(FileId, Body)> = Vec::new();
     for &f in files {
         let text = &sources.get(f).text;
@@ -61,56 +172,47 @@ pub fn parse_module(
             Err(e) => diagnostics.push(syntax_error(sources, f, &e)),
         }
     }
-    if diagnostics.iter().any(|d| d.is_error()) {
-        return ParseReturn {
-            template: None,
-            diagnostics,
-        };
-    }
-    let first = files.first().copied().unwrap_or_default();
-    let mut m = Module::default();
-    for (f, b) in &bodies {
-        m.collect(*f, b, &mut diagnostics);
-    }
-    let mut info = TfInfo {
-        dir: dir.to_string(),
-        ..Default::default()
-    };
-    let mut scope = m.scope(tables, &mut info);
-    // Policy documents first: resources reference them.
-    let mut docs = BTreeMap::new();
-    {
-        let mut c0 = Conv {
-            file: first,
-            sources,
-            scope: &scope,
-            loops: Vec::new(),
-            diagnostics: Vec::new(),
-            data_used: Vec::new(),
-            expanding: Vec::new(),
-            cycle_at: None,
-        };
-        for (f, b) in &m.data {
-            if b.labels.first().map(label).as_deref() == Some("aws_iam_policy_document") {
-                c0.file = *f;
-                let name = b.labels.get(1).map(label).unwrap_or_default();
-                docs.insert(name, lift::policy_document(&mut c0, b));
-            }
-        }
-        diagnostics.append(&mut c0.diagnostics);
-    }
-    scope.policy_docs = docs;
-    let mut conv = Conv {
-        file: first,
+    (bodies, var_values)
+}
+
+/// A converter for expressions of the module, positioned in `file`.
+fn new_conv<'a>(sources: &'a SourceMap, scope: &'a Scope, file: FileId) -> Conv<'a> {
+    Conv {
+        file,
         sources,
-        scope: &scope,
+        scope,
         loops: Vec::new(),
         diagnostics: Vec::new(),
         data_used: Vec::new(),
         expanding: Vec::new(),
         cycle_at: None,
-    };
-    let mut t = Template {
+    }
+}
+
+/// The `aws_iam_policy_document` data sources, by name, as policy document objects.
+fn policy_docs(
+    sources: &SourceMap,
+    scope: &Scope,
+    m: &Module,
+    first: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, Expr> {
+    let mut docs = BTreeMap::new();
+    let mut c0 = new_conv(sources, scope, first);
+    for (f, b) in &m.data {
+        if b.labels.first().map(label).as_deref() == Some("aws_iam_policy_document") {
+            c0.file = *f;
+            let name = b.labels.get(1).map(label).unwrap_or_default();
+            docs.insert(name, lift::policy_document(&mut c0, b));
+        }
+    }
+    diagnostics.append(&mut c0.diagnostics);
+    docs
+}
+
+/// An empty Terraform-format template rooted in `first`.
+fn empty_template(first: FileId) -> Template {
+    Template {
         file: first,
         format: Format::Terraform,
         description: None,
@@ -124,48 +226,33 @@ pub fn parse_module(
         aliases: Vec::new(),
         locals: Vec::new(),
         tf: None,
-    };
-    for (f, b) in &m.variables {
-        conv.file = *f;
-        t.parameters.push(variable(&mut conv, b, &mut info));
     }
-    for (f, name, span, value) in &m.locals {
-        conv.file = *f;
-        let v = conv.expr(value);
-        t.locals.push(Local {
-            name: name.clone(),
-            span: *span,
-            value: v,
-        });
+}
+
+/// An `output` block as a template output.
+fn output(conv: &mut Conv, f: FileId, b: &Block) -> Output {
+    let name = b.labels.first().map(label).unwrap_or_default();
+    let span = span_of(f, b.span());
+    let value = attr(&b.body, "value")
+        .map(|e| conv.expr(e))
+        .unwrap_or(Expr::new(ExprKind::Null, span));
+    let description = attr(&b.body, "description").and_then(|e| conv.expr(e).literal_text());
+    let sensitive =
+        attr(&b.body, "sensitive").is_some_and(|e| matches!(e, Expression::Bool(v) if *v.value()));
+    Output {
+        name,
+        span,
+        value,
+        description,
+        export: None,
+        condition: None,
+        sensitive,
     }
-    local_cycles(&t.locals, &mut diagnostics);
-    for (f, b) in &m.outputs {
-        conv.file = *f;
-        let name = b.labels.first().map(label).unwrap_or_default();
-        let span = span_of(*f, b.span());
-        let value = attr(&b.body, "value")
-            .map(|e| conv.expr(e))
-            .unwrap_or(Expr::new(ExprKind::Null, span));
-        let description = attr(&b.body, "description").and_then(|e| conv.expr(e).literal_text());
-        let sensitive = attr(&b.body, "sensitive")
-            .is_some_and(|e| matches!(e, Expression::Bool(v) if *v.value()));
-        t.outputs.push(Output {
-            name,
-            span,
-            value,
-            description,
-            export: None,
-            condition: None,
-            sensitive,
-        });
-    }
-    for (f, b) in &m.modules {
-        conv.file = *f;
-        info.modules
-            .push(module_call(&mut conv, b, dir, &mut diagnostics));
-    }
-    lift::resources(&mut conv, &m.resources, tables, &mut t, &mut info);
-    for (f, b) in &var_values {
+}
+
+/// Records the values of the `.tfvars` files in `info.tfvars`.
+fn tfvars_values(conv: &mut Conv, var_values: &[(FileId, Body)], info: &mut TfInfo) {
+    for (f, b) in var_values {
         conv.file = *f;
         for s in b.iter() {
             if let Structure::Attribute(a) = s {
@@ -174,6 +261,11 @@ pub fn parse_module(
             }
         }
     }
+}
+
+/// Copies the module's providers, backend, `moved` and `import` blocks, and the data
+/// sources used, into `info`.
+fn module_facts(m: &Module, conv: &mut Conv, info: &mut TfInfo) {
     info.providers = m.providers.clone();
     info.required_providers = m.required_providers.clone();
     info.backend = m.backend.clone();
@@ -183,17 +275,6 @@ pub fn parse_module(
     used.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
     used.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     info.data_used = used;
-    diagnostics.append(&mut conv.diagnostics);
-    let (first_text_len, _) = (sources.get(first).text.len(), ());
-    t.sections.push((
-        "Resources".into(),
-        Span::new(first, 0, first_text_len.min(1)),
-    ));
-    t.tf = Some(Box::new(info));
-    ParseReturn {
-        template: Some(t),
-        diagnostics,
-    }
 }
 
 /// Locals that depend on themselves, directly or through other locals.
@@ -314,7 +395,6 @@ impl<'a> Module<'a> {
         true
     }
 
-    #[allow(clippy::collapsible_match)]
     fn collect(&mut self, f: FileId, body: &'a Body, diags: &mut Vec<Diagnostic>) {
         for s in body.iter() {
             let Structure::Block(b) = s else {
@@ -334,177 +414,22 @@ impl<'a> Module<'a> {
             let span = span_of(f, b.span());
             let kind = b.ident.value().to_string();
             let labels: Vec<String> = b.labels.iter().map(label).collect();
-            let want = match kind.as_str() {
-                "variable" | "output" | "module" | "provider" => 1,
-                "resource" | "data" => 2,
-                "locals" | "terraform" | "moved" | "import" | "removed" | "check" => 0,
-                _ => usize::MAX,
-            };
-            if want == usize::MAX {
-                diags.push(
-                    Diagnostic::new(
-                        codes::TF_STRUCTURE,
-                        span_of(f, b.ident.span()),
-                        format!("unknown top-level block `{kind}`"),
-                        "not a Terraform block",
-                    )
-                    .help("top-level blocks are terraform, provider, variable, locals, resource, data, module, output, moved, import"),
-                );
-                continue;
-            }
-            if labels.len() != want && !(kind == "check" && labels.len() == 1) {
-                diags.push(
-                    Diagnostic::new(
-                        codes::TF_STRUCTURE,
-                        span_of(f, b.ident.span()),
-                        format!(
-                            "a `{kind}` block takes {want} label(s), this one has {}",
-                            labels.len()
-                        ),
-                        "wrong number of labels",
-                    )
-                    .help(match want {
-                        2 => "write it as `resource \"TYPE\" \"NAME\" { … }`",
-                        1 => "write it as `variable \"NAME\" { … }`",
-                        _ => "this block takes no labels",
-                    }),
-                );
+            if let Some(d) = shape_error(f, b, &kind, &labels) {
+                diags.push(d);
                 continue;
             }
             match kind.as_str() {
-                "variable" => {
-                    if self.unique(
-                        format!("var.{}", labels[0]),
-                        span,
-                        &format!("variable `{}`", labels[0]),
-                        diags,
-                    ) {
-                        self.variables.push((f, b));
-                    }
+                "variable" | "output" | "module" | "resource" | "data" => {
+                    self.declare(f, b, &labels, span, diags);
                 }
-                "output" => {
-                    if self.unique(
-                        format!("output.{}", labels[0]),
-                        span,
-                        &format!("output `{}`", labels[0]),
-                        diags,
-                    ) {
-                        self.outputs.push((f, b));
-                    }
-                }
-                "module" => {
-                    if self.unique(
-                        format!("module.{}", labels[0]),
-                        span,
-                        &format!("module `{}`", labels[0]),
-                        diags,
-                    ) {
-                        self.modules.push((f, b));
-                    }
-                }
-                "resource" => {
-                    let key = format!("{}.{}", labels[0], labels[1]);
-                    if self.unique(key.clone(), span, &format!("resource `{key}`"), diags) {
-                        self.resources.push((f, b));
-                    }
-                }
-                "data" => {
-                    let key = format!("data.{}.{}", labels[0], labels[1]);
-                    if self.unique(key.clone(), span, &format!("data source `{key}`"), diags) {
-                        self.data.push((f, b));
-                    }
-                }
-                "locals" => {
-                    for s in b.body.iter() {
-                        if let Structure::Attribute(a) = s {
-                            let name = a.key.value().to_string();
-                            let sp = span_of(f, a.span());
-                            if self.unique(
-                                format!("local.{name}"),
-                                sp,
-                                &format!("local value `{name}`"),
-                                diags,
-                            ) {
-                                self.locals.push((f, name, sp, &a.value));
-                            }
-                        }
-                    }
-                }
-                "provider" => {
-                    let alias = attr(&b.body, "alias").and_then(|e| match e {
-                        Expression::String(s) => Some(s.value().to_string()),
-                        _ => None,
-                    });
-                    let key = format!(
-                        "provider.{}.{}",
-                        labels[0],
-                        alias.clone().unwrap_or_default()
-                    );
-                    if self.unique(
-                        key,
-                        span,
-                        &format!("provider `{}` configuration", labels[0]),
-                        diags,
-                    ) {
-                        self.providers.push((labels[0].clone(), alias, span));
-                    }
-                }
+                "locals" => self.collect_locals(f, b, diags),
+                "provider" => self.collect_provider(b, &labels, span, diags),
                 "terraform" => {
                     for s in b.body.iter() {
                         let Structure::Block(inner) = s else { continue };
                         match inner.ident.value().as_str() {
-                            "required_providers" => {
-                                for p in inner.body.iter() {
-                                    if let Structure::Attribute(a) = p {
-                                        let field = |name: &str| match &a.value {
-                                            Expression::Object(o) => o
-                                                .iter()
-                                                .find(|(k, _)| {
-                                                    k.as_ident().map(|i| i.as_str()) == Some(name)
-                                                })
-                                                .and_then(|(_, v)| match v.expr() {
-                                                    Expression::String(s) => {
-                                                        Some(s.value().to_string())
-                                                    }
-                                                    _ => None,
-                                                }),
-                                            Expression::String(s) if name == "version" => {
-                                                Some(s.value().to_string())
-                                            }
-                                            _ => None,
-                                        };
-                                        let source = field("source").unwrap_or_default();
-                                        let version = field("version");
-                                        self.required_providers.push((
-                                            a.key.value().to_string(),
-                                            source,
-                                            version,
-                                        ));
-                                    }
-                                }
-                            }
-                            "backend" | "cloud" => {
-                                let name = inner
-                                    .labels
-                                    .first()
-                                    .map(label)
-                                    .unwrap_or_else(|| "cloud".into());
-                                let sp = span_of(f, inner.span());
-                                if let Some((_, prev)) = &self.backend {
-                                    diags.push(
-                                        Diagnostic::new(
-                                            codes::TF_DUPLICATE,
-                                            sp,
-                                            "the module declares two backends".to_string(),
-                                            "second backend",
-                                        )
-                                        .related(*prev, "first declared here")
-                                        .help("a module has at most one backend"),
-                                    );
-                                } else {
-                                    self.backend = Some((name, sp));
-                                }
-                            }
+                            "required_providers" => self.collect_required_providers(inner),
+                            "backend" | "cloud" => self.collect_backend(f, inner, diags),
                             _ => {}
                         }
                     }
@@ -513,6 +438,144 @@ impl<'a> Module<'a> {
                 "import" => self.imports.push(span),
                 _ => {}
             }
+        }
+    }
+
+    /// Records a `variable`, `output`, `module`, `resource` or `data` block, unless its
+    /// name is declared twice.
+    fn declare(
+        &mut self,
+        f: FileId,
+        b: &'a Block,
+        labels: &[String],
+        span: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let kind = b.ident.value().as_str();
+        let (key, what) = match kind {
+            "variable" => (
+                format!("var.{}", labels[0]),
+                format!("variable `{}`", labels[0]),
+            ),
+            "output" => (
+                format!("output.{}", labels[0]),
+                format!("output `{}`", labels[0]),
+            ),
+            "module" => (
+                format!("module.{}", labels[0]),
+                format!("module `{}`", labels[0]),
+            ),
+            "resource" => {
+                let key = format!("{}.{}", labels[0], labels[1]);
+                (key.clone(), format!("resource `{key}`"))
+            }
+            "data" => {
+                let key = format!("data.{}.{}", labels[0], labels[1]);
+                (key.clone(), format!("data source `{key}`"))
+            }
+            _ => return,
+        };
+        if !self.unique(key, span, &what, diags) {
+            return;
+        }
+        match kind {
+            "variable" => self.variables.push((f, b)),
+            "output" => self.outputs.push((f, b)),
+            "module" => self.modules.push((f, b)),
+            "resource" => self.resources.push((f, b)),
+            _ => self.data.push((f, b)),
+        }
+    }
+
+    /// Records the values of a `locals` block, unless a name is declared twice.
+    fn collect_locals(&mut self, f: FileId, b: &'a Block, diags: &mut Vec<Diagnostic>) {
+        for s in b.body.iter() {
+            if let Structure::Attribute(a) = s {
+                let name = a.key.value().to_string();
+                let sp = span_of(f, a.span());
+                if self.unique(
+                    format!("local.{name}"),
+                    sp,
+                    &format!("local value `{name}`"),
+                    diags,
+                ) {
+                    self.locals.push((f, name, sp, &a.value));
+                }
+            }
+        }
+    }
+
+    /// Records a `provider` block (with its alias), unless configured twice.
+    fn collect_provider(
+        &mut self,
+        b: &Block,
+        labels: &[String],
+        span: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let alias = attr(&b.body, "alias").and_then(|e| match e {
+            Expression::String(s) => Some(s.value().to_string()),
+            _ => None,
+        });
+        let key = format!(
+            "provider.{}.{}",
+            labels[0],
+            alias.clone().unwrap_or_default()
+        );
+        if self.unique(
+            key,
+            span,
+            &format!("provider `{}` configuration", labels[0]),
+            diags,
+        ) {
+            self.providers.push((labels[0].clone(), alias, span));
+        }
+    }
+
+    /// Records the entries of a `required_providers` block: name, source and version.
+    fn collect_required_providers(&mut self, inner: &Block) {
+        for p in inner.body.iter() {
+            if let Structure::Attribute(a) = p {
+                let field = |name: &str| match &a.value {
+                    Expression::Object(o) => o
+                        .iter()
+                        .find(|(k, _)| k.as_ident().map(|i| i.as_str()) == Some(name))
+                        .and_then(|(_, v)| match v.expr() {
+                            Expression::String(s) => Some(s.value().to_string()),
+                            _ => None,
+                        }),
+                    Expression::String(s) if name == "version" => Some(s.value().to_string()),
+                    _ => None,
+                };
+                let source = field("source").unwrap_or_default();
+                let version = field("version");
+                self.required_providers
+                    .push((a.key.value().to_string(), source, version));
+            }
+        }
+    }
+
+    /// Records a `backend` (or `cloud`) block; a second one is an error.
+    fn collect_backend(&mut self, f: FileId, inner: &Block, diags: &mut Vec<Diagnostic>) {
+        let name = inner
+            .labels
+            .first()
+            .map(label)
+            .unwrap_or_else(|| "cloud".into());
+        let sp = span_of(f, inner.span());
+        if let Some((_, prev)) = &self.backend {
+            diags.push(
+                Diagnostic::new(
+                    codes::TF_DUPLICATE,
+                    sp,
+                    "the module declares two backends".to_string(),
+                    "second backend",
+                )
+                .related(*prev, "first declared here")
+                .help("a module has at most one backend"),
+            );
+        } else {
+            self.backend = Some((name, sp));
         }
     }
 
@@ -602,25 +665,10 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
     let span = conv.sp(b.span());
     let mut default = attr(&b.body, "default").map(|e| conv.expr(e));
     // A default naming an AWS resource (`subnet-0abc…`, `sg-…`, `vpc-…`) means nothing in Azure.
-    if let Some(d) = &default {
-        let mut aws_id = false;
-        d.walk(&mut |x| {
-            if let Some(s) = x.as_str() {
-                aws_id |= is_aws_id(s);
-            }
-        });
-        if aws_id {
-            info.notes.push(Note {
-                rule: "tf-variable-aws-id".into(),
-                id: None,
-                span: d.span,
-                title: "Variables whose default is an AWS resource id".into(),
-                context: format!("Variable `{}` defaults to the id of an AWS resource.", label(&b.labels[0])),
-                decision: "The default is dropped: the variable must be given the Azure resource's id.".into(),
-                consequences: "Supply the value of the Azure resource that replaces it (a subnet id, a network security group id, an image).".into(),
-            });
-            default = None;
-        }
+    if let Some(d) = &default
+        && aws_id_default(d, b, info)
+    {
+        default = None;
     }
     let tf_type_text = attr(&b.body, "type").and_then(|e| {
         let r = e.span()?;
@@ -644,6 +692,50 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
         info.sensitive.insert(name.clone());
     }
     let description = attr(&b.body, "description").and_then(|e| conv.expr(e).literal_text());
+    let allowed_values = allowed_values(conv, b, &name, info);
+    Parameter {
+        name,
+        span,
+        ty,
+        default,
+        allowed_values,
+        allowed_pattern: None,
+        min_length: None,
+        max_length: None,
+        min_value: None,
+        max_value: None,
+        no_echo: sensitive,
+        description,
+        tf_type: tf_type_text,
+        secret: None,
+    }
+}
+
+/// Whether a variable's default names an AWS resource (then noted, and to be dropped).
+fn aws_id_default(d: &Expr, b: &Block, info: &mut TfInfo) -> bool {
+    let mut aws_id = false;
+    d.walk(&mut |x| {
+        if let Some(s) = x.as_str() {
+            aws_id |= is_aws_id(s);
+        }
+    });
+    if aws_id {
+        info.notes.push(Note {
+            rule: "tf-variable-aws-id".into(),
+            id: None,
+            span: d.span,
+            title: "Variables whose default is an AWS resource id".into(),
+            context: format!("Variable `{}` defaults to the id of an AWS resource.", label(&b.labels[0])),
+            decision: "The default is dropped: the variable must be given the Azure resource's id.".into(),
+            consequences: "Supply the value of the Azure resource that replaces it (a subnet id, a network security group id, an image).".into(),
+        });
+    }
+    aws_id
+}
+
+/// The allowed values of a variable (from a `contains([…], var.x)` validation); other
+/// validations are noted for review.
+fn allowed_values(conv: &mut Conv, b: &Block, name: &str, info: &mut TfInfo) -> Vec<Expr> {
     let mut allowed_values = Vec::new();
     for s in b.body.iter() {
         if let Structure::Block(v) = s
@@ -671,22 +763,7 @@ fn variable(conv: &mut Conv, b: &Block, info: &mut TfInfo) -> Parameter {
             }
         }
     }
-    Parameter {
-        name,
-        span,
-        ty,
-        default,
-        allowed_values,
-        allowed_pattern: None,
-        min_length: None,
-        max_length: None,
-        min_value: None,
-        max_value: None,
-        no_echo: sensitive,
-        description,
-        tf_type: tf_type_text,
-        secret: None,
-    }
+    allowed_values
 }
 
 fn conv_text(conv: &Conv, r: std::ops::Range<usize>) -> Option<String> {
