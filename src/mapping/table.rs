@@ -262,7 +262,7 @@ impl MapTables {
             Err(d) => return vec![*d],
         };
         let mut diags = Vec::new();
-        for (ty, entry) in raw {
+        for (ty, mut entry) in raw {
             if let Some(bad) = validate(&ty, &entry, transforms) {
                 diags.push(invalid(sources, file, &ty, bad));
                 continue;
@@ -270,6 +270,14 @@ impl MapTables {
             let fid = file.id(sources);
             if let Some(known) = known {
                 diags.extend(unchecked(fid, &file.text, &ty, &entry, known));
+            }
+            // An entry that names no passes keeps the ones of the entry it replaces: they
+            // say what the AWS resource is (a security group, a principal), which a new
+            // Azure mapping does not change — and the access check must still see it.
+            if entry.passes.is_empty()
+                && let Some(old) = self.types.get(&ty)
+            {
+                entry.passes = old.passes.clone();
             }
             self.type_origin.insert(ty.clone(), (fid, file.user));
             self.types.insert(ty, Arc::new(entry));
