@@ -3,82 +3,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_yaml::Value;
-
-use super::table::{DecisionSpec, Entry, MapTables, When};
+use super::table::{DecisionSpec, Entry, MapTables, holds};
 use crate::azure::*;
 use crate::model::expr::{Expr, ExprKind};
-use crate::model::template::{Resource, Template};
+use crate::model::template::Template;
 use crate::names::{Symbols, kebab, lower_camel};
 use crate::source::{SourceMap, Span};
 
 use super::context::{Ctx, Prepared, ResourceReport, StackResult, fill_text, status_rank};
 use super::prune::{prune_parameters, replace_missing_symbols};
-
-/// Evaluates a `when` against literal property values.
-pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
-    if let Some(h) = w.http_invoked
-        && h != http_invoked
-    {
-        return false;
-    }
-    let Some(prop) = &w.prop else { return true };
-    let v = r.properties.path(prop).filter(|v| !v.is_null());
-    if !w.ref_engine.is_empty() {
-        let source = v.and_then(|e| match &e.kind {
-            ExprKind::Ref(n) | ExprKind::GetAtt { resource: n, .. } => t.resource(t.resolve(n)),
-            _ => None,
-        });
-        let engine = source
-            .and_then(|s| s.properties.get("Engine"))
-            .and_then(|e| e.literal_text())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let ok = w.ref_engine.iter().any(|m| match m.strip_suffix('*') {
-            Some(p) => engine.starts_with(&p.to_ascii_lowercase()),
-            None => engine == m.to_ascii_lowercase(),
-        });
-        if !ok {
-            return false;
-        }
-    }
-    if let Some(p) = w.present
-        && v.is_some() != p
-    {
-        return false;
-    }
-    let text = v.and_then(|v| v.literal_text());
-    if let Some(eq) = &w.equals {
-        let want = match eq {
-            Value::String(s) => s.clone(),
-            Value::Bool(b) => b.to_string(),
-            Value::Number(n) => n.to_string(),
-            _ => String::new(),
-        };
-        if !text.as_ref().is_some_and(|t| t.eq_ignore_ascii_case(&want)) {
-            return false;
-        }
-    }
-    if !w.matches.is_empty() {
-        let Some(t) = &text else { return false };
-        let t = t.to_ascii_lowercase();
-        let ok = w.matches.iter().any(|m| match m.strip_suffix('*') {
-            Some(prefix) => t.starts_with(&prefix.to_ascii_lowercase()),
-            None => t == m.to_ascii_lowercase(),
-        });
-        if !ok {
-            return false;
-        }
-    }
-    if let Some(a) = w.above
-        && !text
-            .and_then(|t| t.parse::<f64>().ok())
-            .is_some_and(|x| x > a)
-    {
-        return false;
-    }
-    true
-}
 
 /// Maps a parsed template.
 pub fn map_template(

@@ -1,7 +1,7 @@
 //! The pass registry: the cross-resource passes a type entry (or an exact service
 //! hint) can name under `passes:`, and the roles a type can play in each. The passes
 //! themselves live in the files named below; they find the resources they join by
-//! role ([`super::context::Ctx::plays`]), never by type name, so a new AWS type joins
+//! role (`Ctx::plays`), never by type name, so a new AWS type joins
 //! a pass with a line of YAML.
 
 /// A pass: its name, the roles a type can play in it, and what it does.

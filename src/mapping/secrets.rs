@@ -574,7 +574,7 @@ fn secret_properties(t: &Template, tables: &MapTables, r: &Resource) -> Vec<Stri
     let when = entry
         .get("when")
         .and_then(|w| serde_yaml::from_value::<When>(w.clone()).ok());
-    if when.is_some_and(|w| !super::apply::holds(&w, t, r, false)) {
+    if when.is_some_and(|w| !super::table::holds(&w, t, r, false)) {
         return Vec::new();
     }
     tables.lookup_list("secret-properties", &r.ty, "properties")

@@ -9,6 +9,8 @@ use serde::Deserialize;
 use serde_yaml::Value;
 
 use crate::diag::{Diagnostic, codes};
+use crate::model::expr::ExprKind;
+use crate::model::template::{Resource, Template};
 use crate::source::{FileId, SourceMap, Span};
 use crate::tables::{Kind, Lookups, TableFile};
 
@@ -472,6 +474,71 @@ fn find_unknown_transform(body: &BTreeMap<String, Value>, transforms: &[&str]) -
         }
     }
     body.values().find_map(|v| walk(v, transforms))
+}
+
+/// Evaluates a `when` against literal property values.
+pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
+    if let Some(h) = w.http_invoked
+        && h != http_invoked
+    {
+        return false;
+    }
+    let Some(prop) = &w.prop else { return true };
+    let v = r.properties.path(prop).filter(|v| !v.is_null());
+    if !w.ref_engine.is_empty() {
+        let source = v.and_then(|e| match &e.kind {
+            ExprKind::Ref(n) | ExprKind::GetAtt { resource: n, .. } => t.resource(t.resolve(n)),
+            _ => None,
+        });
+        let engine = source
+            .and_then(|s| s.properties.get("Engine"))
+            .and_then(|e| e.literal_text())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let ok = w.ref_engine.iter().any(|m| match m.strip_suffix('*') {
+            Some(p) => engine.starts_with(&p.to_ascii_lowercase()),
+            None => engine == m.to_ascii_lowercase(),
+        });
+        if !ok {
+            return false;
+        }
+    }
+    if let Some(p) = w.present
+        && v.is_some() != p
+    {
+        return false;
+    }
+    let text = v.and_then(|v| v.literal_text());
+    if let Some(eq) = &w.equals {
+        let want = match eq {
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        };
+        if !text.as_ref().is_some_and(|t| t.eq_ignore_ascii_case(&want)) {
+            return false;
+        }
+    }
+    if !w.matches.is_empty() {
+        let Some(t) = &text else { return false };
+        let t = t.to_ascii_lowercase();
+        let ok = w.matches.iter().any(|m| match m.strip_suffix('*') {
+            Some(prefix) => t.starts_with(&prefix.to_ascii_lowercase()),
+            None => t == m.to_ascii_lowercase(),
+        });
+        if !ok {
+            return false;
+        }
+    }
+    if let Some(a) = w.above
+        && !text
+            .and_then(|t| t.parse::<f64>().ok())
+            .is_some_and(|x| x > a)
+    {
+        return false;
+    }
+    true
 }
 
 #[cfg(test)]
