@@ -257,16 +257,7 @@ pub fn tf_template(data: &[u8]) {
     let (sources, ids) = sources_with(&[("t.tf".into(), text.clone())]);
     if let Ok(t) = hcl_edit::parser::parse_template(&text) {
         let scope = Scope::default();
-        let mut conv = Conv {
-            file: ids[0],
-            sources: &sources,
-            scope: &scope,
-            loops: Vec::new(),
-            diagnostics: Vec::new(),
-            data_used: Vec::new(),
-            expanding: Vec::new(),
-            cycle_at: None,
-        };
+        let mut conv = Conv::new(&sources, &scope, ids[0]);
         let e = hcl_edit::expr::Expression::StringTemplate(t.into());
         let x = conv.expr(&e);
         check_diagnostics(&conv.diagnostics, &sources, false);
@@ -277,16 +268,7 @@ pub fn tf_template(data: &[u8]) {
             let back = hcl_edit::parser::parse_expr(&quoted)
                 .unwrap_or_else(|e| panic!("printed string {quoted} does not parse: {e}"));
             let (src2, id2) = sources_with(&[("q.tf".into(), quoted.clone())]);
-            let mut conv = Conv {
-                file: id2[0],
-                sources: &src2,
-                scope: &scope,
-                loops: Vec::new(),
-                diagnostics: Vec::new(),
-                data_used: Vec::new(),
-                expanding: Vec::new(),
-                cycle_at: None,
-            };
+            let mut conv = Conv::new(&src2, &scope, id2[0]);
             let y = conv.expr(&back);
             assert!(
                 matches!(&y.kind, ExprKind::Str(t) if t == s),

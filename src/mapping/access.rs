@@ -371,7 +371,7 @@ fn emit_grant(cx: &mut Ctx, g: Grant, cosmos_settings: &mut Vec<usize>) {
         "{principal}{}{role_kind}",
         crate::names::capital(&target)
     ));
-    let condition = grant_condition(cx, p, j);
+    let condition = cx.joint_condition(p, j);
     let cosmos = cx
         .shared
         .get("cosmos")
@@ -439,23 +439,6 @@ fn grant_roles(cx: &Ctx, g: &Grant) -> (Option<String>, Option<String>, String) 
         .lookup_str("access-roles", &key, "name")
         .unwrap_or_default();
     (role, cosmos_role, role_name)
-}
-
-/// The condition of an assignment: the conditions of its principal and target.
-fn grant_condition(cx: &mut Ctx, p: usize, j: usize) -> Option<AzExpr> {
-    let conds: Vec<&str> = [p, j]
-        .iter()
-        .filter_map(|&k| {
-            cx.t.resources[k]
-                .condition
-                .as_ref()
-                .map(|(c, _)| c.as_str())
-        })
-        .collect();
-    match cx.guarded(&conds, AzExpr::Bool(true)) {
-        AzExpr::Cond(c, _, _) => Some(*c),
-        _ => None,
-    }
 }
 
 /// The decision for a grant no Azure built-in role covers.

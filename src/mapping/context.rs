@@ -308,6 +308,24 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The condition under which something joining resources `a` and `b` exists (both
+    /// of their conditions), if either has one.
+    pub fn joint_condition(&mut self, a: usize, b: usize) -> Option<AzExpr> {
+        let conds: Vec<&str> = [a, b]
+            .iter()
+            .filter_map(|&k| {
+                self.t.resources[k]
+                    .condition
+                    .as_ref()
+                    .map(|(c, _)| c.as_str())
+            })
+            .collect();
+        match self.guarded(&conds, AzExpr::Bool(true)) {
+            AzExpr::Cond(c, _, _) => Some(*c),
+            _ => None,
+        }
+    }
+
     /// `value`, or `cond1 && cond2 ? value : null` when conditions apply.
     pub fn guarded(&mut self, conds: &[&str], value: AzExpr) -> AzExpr {
         let mut unique: Vec<&str> = conds.to_vec();

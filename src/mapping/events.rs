@@ -280,21 +280,7 @@ fn subscription_for(cx: &mut Ctx, i: usize, j: usize, topic: &str) -> String {
                 ("deadLetteringOnMessageExpiration", AzExpr::Bool(true)),
             ]),
         )],
-        condition: {
-            let conds: Vec<&str> = [i, j]
-                .iter()
-                .filter_map(|&k| {
-                    cx.t.resources[k]
-                        .condition
-                        .as_ref()
-                        .map(|(c, _)| c.as_str())
-                })
-                .collect();
-            match cx.guarded(&conds, AzExpr::Bool(true)) {
-                AzExpr::Cond(c, _, _) => Some(*c),
-                _ => None,
-            }
-        },
+        condition: cx.joint_condition(i, j),
         comments: vec![format!(
             "Delivers {} to {} (was the SNS event's subscription).",
             cx.t.resources[j].id, cx.t.resources[i].id

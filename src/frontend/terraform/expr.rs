@@ -57,6 +57,22 @@ pub struct Conv<'a> {
     pub cycle_at: Option<usize>,
 }
 
+impl<'a> Conv<'a> {
+    /// A converter for expressions of `file`, resolving names in `scope`.
+    pub fn new(sources: &'a crate::source::SourceMap, scope: &'a Scope, file: FileId) -> Conv<'a> {
+        Conv {
+            file,
+            sources,
+            scope,
+            loops: Vec::new(),
+            diagnostics: Vec::new(),
+            data_used: Vec::new(),
+            expanding: Vec::new(),
+            cycle_at: None,
+        }
+    }
+}
+
 pub fn span_of(file: FileId, r: Option<std::ops::Range<usize>>) -> Span {
     r.map(|r| Span::new(file, r.start, r.end))
         .unwrap_or(Span::new(file, 0, 0))

@@ -98,7 +98,7 @@ pub fn parse_module(
     let mut scope = m.scope(tables, &mut info);
     // Policy documents first: resources reference them.
     scope.policy_docs = policy_docs(sources, &scope, &m, first, &mut diagnostics);
-    let mut conv = new_conv(sources, &scope, first);
+    let mut conv = Conv::new(sources, &scope, first);
     let mut t = empty_template(first);
     for (f, b) in &m.variables {
         conv.file = *f;
@@ -175,20 +175,6 @@ fn parse_files(
     (bodies, var_values)
 }
 
-/// A converter for expressions of the module, positioned in `file`.
-fn new_conv<'a>(sources: &'a SourceMap, scope: &'a Scope, file: FileId) -> Conv<'a> {
-    Conv {
-        file,
-        sources,
-        scope,
-        loops: Vec::new(),
-        diagnostics: Vec::new(),
-        data_used: Vec::new(),
-        expanding: Vec::new(),
-        cycle_at: None,
-    }
-}
-
 /// The `aws_iam_policy_document` data sources, by name, as policy document objects.
 fn policy_docs(
     sources: &SourceMap,
@@ -198,7 +184,7 @@ fn policy_docs(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, Expr> {
     let mut docs = BTreeMap::new();
-    let mut c0 = new_conv(sources, scope, first);
+    let mut c0 = Conv::new(sources, scope, first);
     for (f, b) in &m.data {
         if b.labels.first().map(label).as_deref() == Some("aws_iam_policy_document") {
             c0.file = *f;
