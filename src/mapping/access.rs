@@ -94,55 +94,157 @@ fn attached_policy_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
 
 fn policy_grants(cx: &Ctx, i: usize, origin: usize, policies: &[Expr], out: &mut Vec<Grant>) {
     for policy in policies {
-        let statements = match policy.path("PolicyDocument.Statement").map(|s| &s.kind) {
-            Some(ExprKind::List(l)) => l.clone(),
-            Some(_) => policy
-                .path("PolicyDocument.Statement")
-                .cloned()
-                .into_iter()
-                .collect(),
-            None => Vec::new(),
-        };
-        for st in statements {
-            if st.get("Effect").and_then(|e| e.as_str()) != Some("Allow") {
-                continue;
-            }
-            let actions: Vec<String> = match st.get("Action").map(|a| &a.kind) {
-                Some(ExprKind::List(l)) => l.iter().filter_map(|a| a.literal_text()).collect(),
-                Some(_) => st
-                    .get("Action")
-                    .and_then(|a| a.literal_text())
-                    .into_iter()
-                    .collect(),
-                None => Vec::new(),
-            };
+        for st in allow_statements(policy) {
+            let actions = statement_actions(&st);
             let Some(resource) = st.get("Resource") else {
                 continue;
             };
             for j in statement_targets(cx, resource) {
-                let target_ty = cx.t.resources[j].ty.as_str();
-                let relevant: Vec<bool> = actions
-                    .iter()
-                    .filter_map(|a| action_access(cx, a))
-                    .filter(|(types, _)| types.iter().any(|t| t == target_ty))
-                    .map(|(_, read)| read)
-                    .collect();
-                if relevant.is_empty() {
-                    continue;
+                if let Some(access) = access_on(cx, &actions, j) {
+                    out.push(Grant {
+                        principal: i,
+                        target: j,
+                        access: access.into(),
+                        origin,
+                    });
                 }
-                let access = if relevant.iter().all(|r| *r) {
-                    "read"
-                } else {
-                    "write"
-                };
-                out.push(Grant {
-                    principal: i,
-                    target: j,
-                    access: access.into(),
-                    origin,
-                });
             }
         }
+    }
+}
+
+/// The `Allow` statements of a policy's `PolicyDocument`.
+fn allow_statements(policy: &Expr) -> Vec<Expr> {
+    let statements = match policy.path("PolicyDocument.Statement").map(|s| &s.kind) {
+        Some(ExprKind::List(l)) => l.clone(),
+        Some(_) => policy
+            .path("PolicyDocument.Statement")
+            .cloned()
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    };
+    statements
+        .into_iter()
+        .filter(|st| st.get("Effect").and_then(|e| e.as_str()) == Some("Allow"))
+        .collect()
+}
+
+/// A statement's literal actions.
+fn statement_actions(st: &Expr) -> Vec<String> {
+    match st.get("Action").map(|a| &a.kind) {
+        Some(ExprKind::List(l)) => l.iter().filter_map(|a| a.literal_text()).collect(),
+        Some(_) => st
+            .get("Action")
+            .and_then(|a| a.literal_text())
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// What `actions` allow on template resource `j`: `read` when every one that acts on
+/// its type only reads, `write` when one writes, nothing when none acts on it.
+fn access_on(cx: &Ctx, actions: &[String], j: usize) -> Option<&'static str> {
+    let target_ty = cx.t.resources[j].ty.as_str();
+    let relevant: Vec<bool> = actions
+        .iter()
+        .filter_map(|a| action_access(cx, a))
+        .filter(|(types, _)| types.iter().any(|t| t == target_ty))
+        .map(|(_, read)| read)
+        .collect();
+    match relevant.as_slice() {
+        [] => None,
+        r if r.iter().all(|x| *x) => Some("read"),
+        _ => Some("write"),
+    }
+}
+
+/// A resource policy (`grants: {resource-policy: {targets: Prop}}`, such as a queue or
+/// topic policy): each `Allow` statement grants the template principals its
+/// `Principal.AWS` names the access its actions give on the resources in `Prop`.
+/// Principals that are not resources of the template (services, accounts, `*`) are
+/// listed in a decision.
+fn resource_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
+    let r = &cx.t.resources[i];
+    let Some(prop) = cx
+        .tables
+        .pass(&r.ty, "grants")
+        .and_then(|v| v.get("resource-policy"))
+        .and_then(|v| v.get("targets"))
+        .and_then(|v| v.as_str())
+    else {
+        return;
+    };
+    let targets: Vec<usize> = r
+        .properties
+        .get(prop)
+        .map(|t| {
+            t.as_list()
+                .map(<[Expr]>::to_vec)
+                .unwrap_or_else(|| vec![t.clone()])
+        })
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| cx.referenced_resource(t))
+        .collect();
+    let mut outside = Vec::new();
+    for st in allow_statements(&r.properties) {
+        let actions = statement_actions(&st);
+        for p in statement_principals(&st) {
+            match cx
+                .referenced_resource(&p)
+                .filter(|&k| cx.plays(k, "grants", "role"))
+            {
+                Some(k) => {
+                    for &j in &targets {
+                        if let Some(access) = access_on(cx, &actions, j) {
+                            out.push(Grant {
+                                principal: k,
+                                target: j,
+                                access: access.into(),
+                                origin: i,
+                            });
+                        }
+                    }
+                }
+                None => outside.push(
+                    p.literal_text()
+                        .unwrap_or_else(|| "a computed principal".into()),
+                ),
+            }
+        }
+    }
+    if !outside.is_empty() {
+        outside.sort();
+        outside.dedup();
+        let id = &r.id;
+        cx.decide_later(
+            i,
+            "resource-policy-principals",
+            &format!("{id}: principals outside the template"),
+            "The resource policy allows principals that are not resources of this template: AWS services, accounts or everyone.",
+            &format!("No role assignment is made for {}. Azure services reach the resource through their own managed identity or the event wiring of this conversion; grant other callers a role on the resource by hand.", outside.join(", ")),
+            "Until then those callers are refused; conditions of the statements (such as `aws:SourceArn`) do not carry over.",
+            Some("partial"),
+        );
+    }
+}
+
+/// The principals of a statement: its `Principal` as written, or each entry of its
+/// `AWS` and `Service` lists.
+fn statement_principals(st: &Expr) -> Vec<Expr> {
+    let Some(p) = st.get("Principal") else {
+        return Vec::new();
+    };
+    let items = |e: &Expr| {
+        e.as_list()
+            .map(<[Expr]>::to_vec)
+            .unwrap_or_else(|| vec![e.clone()])
+    };
+    match &p.kind {
+        ExprKind::Object(m) => m.iter().flat_map(|(_, _, v)| items(v)).collect(),
+        _ => vec![p.clone()],
     }
 }
 
@@ -169,6 +271,9 @@ fn grants(cx: &mut Ctx) -> Vec<Grant> {
         }
         if cx.plays(i, "grants", "connector") {
             connector_grants(cx, i, &mut out);
+        }
+        if cx.plays(i, "grants", "resource-policy") {
+            resource_policy_grants(cx, i, &mut out);
         }
     }
     fold_write_grants(cx, &mut out);

@@ -21,6 +21,7 @@ pub const PASSES: &[Pass] = &[
             "connector",
             "app-settings",
             "separate-send-receive",
+            "resource-policy",
         ],
         does: "IAM statements, SAM policy templates and connectors → role assignments on the translated resources (access.rs)",
     },
