@@ -521,7 +521,9 @@ fn stack_out(cx: &StackCx, g: &graph::ResourceGraph) -> StackOut {
             let res = mapped.module.resources.iter().find(|m| &m.symbol == sym)?;
             Some(command_text(&res.name))
         }),
-        kpis: report::kpis(t, &cx.tables.mapping.lookups, &cx.tables.report),
+        kpis: report::kpis(t, &cx.tables.mapping.lookups, &cx.tables.report, &|ty| {
+            mapped.module.resources.iter().any(|r| r.ty == ty)
+        }),
         parameters,
         errors,
         template_items: template_items(t, sources, &mapped.module),

@@ -410,7 +410,7 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
     let r = &t.resources[i];
     let p = &r.properties;
     let metric = alarm_metric(cx, p)?;
-    let scope = alarm_scope(cx, p, &metric.azure_type)?;
+    let (scope, azure_type) = alarm_scope(cx, p, &metric.azure_types)?;
     let (aggregation, operator) = alarm_comparison(p)?;
     let window = alarm_window(p);
     let threshold = alarm_threshold(cx, p)?;
@@ -430,7 +430,7 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
     let criterion = AzExpr::obj(vec![
         ("name", AzExpr::str("condition1")),
         ("criterionType", AzExpr::str("StaticThresholdCriterion")),
-        ("metricNamespace", AzExpr::Str(metric.azure_type.clone())),
+        ("metricNamespace", AzExpr::Str(azure_type)),
         ("metricName", AzExpr::Str(metric.azure_metric)),
         ("operator", AzExpr::str(operator)),
         ("threshold", threshold),
@@ -461,7 +461,8 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
 struct AlarmMetric {
     ns: String,
     metric: String,
-    azure_type: String,
+    /// The ARM types that emit the metric under this name (`azure_type`, then `also`).
+    azure_types: Vec<String>,
     azure_metric: String,
 }
 
@@ -471,9 +472,11 @@ fn alarm_metric(cx: &Ctx, p: &Expr) -> Option<AlarmMetric> {
     let ns = p.get("Namespace")?.literal_text()?;
     let metric = p.get("MetricName")?.literal_text()?;
     let key = format!("{ns}:{metric}");
-    let azure_type = cx
-        .tables
-        .lookup_str("cloudwatch-metrics", &key, "azure_type")?;
+    let mut azure_types = vec![
+        cx.tables
+            .lookup_str("cloudwatch-metrics", &key, "azure_type")?,
+    ];
+    azure_types.extend(cx.tables.lookup_list("cloudwatch-metrics", &key, "also"));
     let azure_metric = cx.tables.lookup_str("cloudwatch-metrics", &key, "metric")?;
     // A note means the Azure metric differs in unit or needs a filter: not automatic.
     if cx
@@ -486,14 +489,14 @@ fn alarm_metric(cx: &Ctx, p: &Expr) -> Option<AlarmMetric> {
     Some(AlarmMetric {
         ns,
         metric,
-        azure_type,
+        azure_types,
         azure_metric,
     })
 }
 
-/// The alert's scope: the symbol of the Azure resource of `azure_type` made from the
-/// resource a dimension names.
-fn alarm_scope(cx: &Ctx, p: &Expr, azure_type: &str) -> Option<String> {
+/// The alert's scope: the symbol of the Azure resource, of one of `azure_types`, made
+/// from the resource a dimension names, and that type (the metric's namespace).
+fn alarm_scope(cx: &Ctx, p: &Expr, azure_types: &[String]) -> Option<(String, String)> {
     let mut scope = None;
     for d in p.get("Dimensions").and_then(|d| d.as_list()).unwrap_or(&[]) {
         let Some(j) = d.get("Value").and_then(|v| cx.referenced_resource(v)) else {
@@ -503,8 +506,8 @@ fn alarm_scope(cx: &Ctx, p: &Expr, azure_type: &str) -> Option<String> {
             continue;
         };
         for spec in entry.resources.iter().chain(entry.shared.iter()) {
-            if spec.ty.eq_ignore_ascii_case(azure_type) {
-                scope = Some(cx.resolve_symbol(j, &spec.symbol));
+            if let Some(ty) = azure_types.iter().find(|t| spec.ty.eq_ignore_ascii_case(t)) {
+                scope = Some((cx.resolve_symbol(j, &spec.symbol), ty.clone()));
             }
         }
     }

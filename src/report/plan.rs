@@ -146,10 +146,23 @@ pub fn decommission_note<'a>(t: &Template, tables: &'a ReportTables, id: &str) -
 }
 
 /// CloudWatch alarms in the template, and baseline metrics of the services it uses.
-pub fn kpis(t: &Template, tables: &crate::tables::Lookups, types: &ReportTables) -> Vec<Kpi> {
+/// `generated` says whether the output holds a resource of an ARM type: of the types a
+/// metric table entry names (`azure_type`, then `also`), the first one generated is
+/// shown.
+pub fn kpis(
+    t: &Template,
+    tables: &crate::tables::Lookups,
+    types: &ReportTables,
+    generated: &dyn Fn(&str) -> bool,
+) -> Vec<Kpi> {
     let metric = |ns: &str, m: &str| {
         let key = format!("{ns}:{m}");
-        let ty = tables.lookup_str("cloudwatch-metrics", &key, "azure_type")?;
+        let first = tables.lookup_str("cloudwatch-metrics", &key, "azure_type")?;
+        let also = tables.lookup_list("cloudwatch-metrics", &key, "also");
+        let ty = std::iter::once(&first)
+            .chain(also.iter())
+            .find(|ty| generated(ty))
+            .unwrap_or(&first);
         let name = tables.lookup_str("cloudwatch-metrics", &key, "metric")?;
         let note = tables
             .lookup_str("cloudwatch-metrics", &key, "note")
