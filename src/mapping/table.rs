@@ -495,11 +495,7 @@ pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
             .and_then(|e| e.literal_text())
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let ok = w.ref_engine.iter().any(|m| match m.strip_suffix('*') {
-            Some(p) => engine.starts_with(&p.to_ascii_lowercase()),
-            None => engine == m.to_ascii_lowercase(),
-        });
-        if !ok {
+        if !matches_any(&engine, &w.ref_engine) {
             return false;
         }
     }
@@ -522,12 +518,7 @@ pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
     }
     if !w.matches.is_empty() {
         let Some(t) = &text else { return false };
-        let t = t.to_ascii_lowercase();
-        let ok = w.matches.iter().any(|m| match m.strip_suffix('*') {
-            Some(prefix) => t.starts_with(&prefix.to_ascii_lowercase()),
-            None => t == m.to_ascii_lowercase(),
-        });
-        if !ok {
+        if !matches_any(t, &w.matches) {
             return false;
         }
     }
@@ -539,6 +530,15 @@ pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
         return false;
     }
     true
+}
+
+/// Does `text` match one of `patterns` (ignoring case; `x*` matches a prefix)?
+fn matches_any(text: &str, patterns: &[String]) -> bool {
+    let text = text.to_ascii_lowercase();
+    patterns.iter().any(|m| match m.strip_suffix('*') {
+        Some(prefix) => text.starts_with(&prefix.to_ascii_lowercase()),
+        None => text == m.to_ascii_lowercase(),
+    })
 }
 
 #[cfg(test)]

@@ -49,6 +49,25 @@ pub struct Local {
 }
 
 impl Template {
+    /// A template of `file` in `format` with nothing in it yet.
+    pub fn empty(file: FileId, format: Format) -> Template {
+        Template {
+            file,
+            format,
+            description: None,
+            transforms: Vec::new(),
+            parameters: Vec::new(),
+            mappings: Vec::new(),
+            conditions: Vec::new(),
+            resources: Vec::new(),
+            outputs: Vec::new(),
+            sections: Vec::new(),
+            aliases: Vec::new(),
+            locals: Vec::new(),
+            tf: None,
+        }
+    }
+
     pub fn is_sam(&self) -> bool {
         self.transforms
             .iter()

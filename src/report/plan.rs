@@ -18,11 +18,7 @@ pub fn data_stores(
 ) -> Vec<DataStore> {
     let mut out = Vec::new();
     for r in &t.resources {
-        let Some(plan) = tables.aws(&r.ty).and_then(|a| {
-            a.data_migration
-                .iter()
-                .find(|p| p.when.as_ref().is_none_or(|w| w.holds(r)))
-        }) else {
+        let Some(plan) = tables.migration(t, r) else {
             continue;
         };
         let (file, line, _) = sources.locate(r.span);
@@ -137,12 +133,7 @@ pub fn decommission_note<'a>(t: &Template, tables: &'a ReportTables, id: &str) -
         }
         _ => {}
     }
-    tables
-        .aws(&r.ty)?
-        .decommission
-        .iter()
-        .find(|n| n.when.as_ref().is_none_or(|w| w.holds(r)))
-        .map(|n| n.note.as_str())
+    tables.decommission(t, r)
 }
 
 /// CloudWatch alarms in the template, and baseline metrics of the services it uses.

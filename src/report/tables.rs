@@ -8,44 +8,11 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diag::Diagnostic;
-use crate::model::expr::Expr;
-use crate::model::template::Resource;
+pub use crate::mapping::table::When;
+use crate::mapping::table::holds;
+use crate::model::template::{Resource, Template};
 use crate::source::SourceMap;
 use crate::tables::{Kind, TableFile};
-
-/// A condition on one literal property of the AWS resource.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct When {
-    /// Property path (`VersioningConfiguration.Status`).
-    pub prop: String,
-    /// The literal equals this (ignoring case).
-    pub equals: Option<String>,
-    /// The literal starts with one of these (ignoring case).
-    #[serde(default)]
-    pub prefix: Vec<String>,
-}
-
-impl When {
-    pub fn holds(&self, r: &Resource) -> bool {
-        let Some(text) = r
-            .properties
-            .path(&self.prop)
-            .and_then(Expr::literal_text)
-            .map(|t| t.to_ascii_lowercase())
-        else {
-            return false;
-        };
-        self.equals
-            .as_ref()
-            .is_none_or(|e| text == e.to_ascii_lowercase())
-            && (self.prefix.is_empty()
-                || self
-                    .prefix
-                    .iter()
-                    .any(|p| text.starts_with(&p.to_ascii_lowercase())))
-    }
-}
 
 /// What must happen before the AWS resource is deleted (the first that holds).
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +97,23 @@ impl ReportTables {
 
     pub fn aws(&self, ty: &str) -> Option<&AwsType> {
         self.aws.get(ty)
+    }
+
+    /// The first decommission note for `r` whose `when` holds.
+    pub fn decommission(&self, t: &Template, r: &Resource) -> Option<&str> {
+        self.aws(&r.ty)?
+            .decommission
+            .iter()
+            .find(|n| n.when.as_ref().is_none_or(|w| holds(w, t, r, false)))
+            .map(|n| n.note.as_str())
+    }
+
+    /// The first data migration plan for `r` whose `when` holds.
+    pub fn migration(&self, t: &Template, r: &Resource) -> Option<&MigrationPlan> {
+        self.aws(&r.ty)?
+            .data_migration
+            .iter()
+            .find(|p| p.when.as_ref().is_none_or(|w| holds(w, t, r, false)))
     }
 
     pub fn public_by_default(&self, arm_type: &str) -> bool {

@@ -114,7 +114,7 @@ fn read_template(
     };
     let mut lower = Lower { diags };
     let top = lower.entries(entries);
-    let mut t = empty_template(file, format);
+    let mut t = Template::empty(file, format);
     let (globals, saw_resources) = read_sections(&mut lower, top, &mut t);
     if saw_resources && t.resources.is_empty() && !lower.diags.iter().any(|d| d.is_error()) {
         let span = t
@@ -149,25 +149,6 @@ fn read_template(
     }
     sam::add_expansion_aliases(&mut t);
     Some(t)
-}
-
-/// An empty template of `file` in `format`.
-fn empty_template(file: FileId, format: Format) -> Template {
-    Template {
-        file,
-        format,
-        description: None,
-        transforms: Vec::new(),
-        parameters: Vec::new(),
-        mappings: Vec::new(),
-        conditions: Vec::new(),
-        resources: Vec::new(),
-        outputs: Vec::new(),
-        sections: Vec::new(),
-        aliases: Vec::new(),
-        locals: Vec::new(),
-        tf: None,
-    }
 }
 
 /// Reads the top-level sections into `t`; returns the SAM `Globals` section and whether

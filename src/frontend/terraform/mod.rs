@@ -99,7 +99,7 @@ pub fn parse_module(
     // Policy documents first: resources reference them.
     scope.policy_docs = policy_docs(sources, &scope, &m, first, &mut diagnostics);
     let mut conv = Conv::new(sources, &scope, first);
-    let mut t = empty_template(first);
+    let mut t = Template::empty(first, Format::Terraform);
     for (f, b) in &m.variables {
         conv.file = *f;
         t.parameters.push(variable(&mut conv, b, &mut info));
@@ -194,25 +194,6 @@ fn policy_docs(
     }
     diagnostics.append(&mut c0.diagnostics);
     docs
-}
-
-/// An empty Terraform-format template rooted in `first`.
-fn empty_template(first: FileId) -> Template {
-    Template {
-        file: first,
-        format: Format::Terraform,
-        description: None,
-        transforms: Vec::new(),
-        parameters: Vec::new(),
-        mappings: Vec::new(),
-        conditions: Vec::new(),
-        resources: Vec::new(),
-        outputs: Vec::new(),
-        sections: Vec::new(),
-        aliases: Vec::new(),
-        locals: Vec::new(),
-        tf: None,
-    }
 }
 
 /// An `output` block as a template output.
