@@ -22,11 +22,7 @@ pub struct Options {
     pub to: Option<Target>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    Bicep,
-    Terraform,
-}
+pub use crate::backend::Target;
 
 pub struct Outcome {
     pub exit_code: i32,
@@ -412,9 +408,20 @@ pub fn convert_parsed(
     // Literal secrets become secure parameters before anything reads the template.
     mapping::secrets::extract(&mut t, &tables.mapping);
     let g = graph::build(&t, &tables.mapping.lookups, &mut diagnostics);
-    let mut mapped =
-        mapping::map_template(&t, &tables.mapping, sources, target == Target::Terraform);
+    let mut mapped = mapping::map_template(&t, &tables.mapping, sources, target.vocabulary());
     diagnostics.append(&mut mapped.diagnostics);
+    // The back end lowers what the model keeps Terraform-shaped, and adds its own
+    // decisions to the report.
+    let file = sources.get(t.file).path.clone();
+    let effects = match target {
+        Target::Bicep => {
+            let lowered = lower_for_bicep(&mut mapped, &file, sources);
+            mapped.module = lowered.module;
+            lowered.effects
+        }
+        Target::Terraform => crate::backend::terraform::effects(&mapped.module, &file, sources),
+    };
+    crate::azure::apply_effects(effects, &mut mapped.decisions, &mut mapped.resources);
     // Errors the mapping found (invalid rules, widened access) stop the output too.
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let cx = StackCx {
@@ -428,11 +435,15 @@ pub fn convert_parsed(
     };
     let stack = stack_out(&cx, &g);
     let mut files = Vec::new();
-    let bicep = (errors == 0).then(|| crate::backend::bicep::print_module(&mapped.module));
+    let mut bicep = None;
     let mut decisions = mapped.decisions;
     if errors == 0 {
         match target {
-            Target::Bicep => files.push((output.to_string(), bicep.clone().unwrap_or_default())),
+            Target::Bicep => {
+                let text = crate::backend::bicep::print_module(&mapped.module);
+                files.push((output.to_string(), text.clone()));
+                bicep = Some(text);
+            }
             Target::Terraform => {
                 let (tf_files, tf_decisions) =
                     crate::backend::terraform::emit(&mapped.module, &t, &tables.azurerm, sources);
@@ -456,6 +467,39 @@ pub fn convert_parsed(
         diagnostics,
         used_types: mapped.used_types,
     }
+}
+
+/// The mapped module lowered for Bicep.
+fn lower_for_bicep(
+    mapped: &mut mapping::StackResult,
+    file: &str,
+    sources: &SourceMap,
+) -> crate::backend::bicep::Lowered {
+    let cx = crate::backend::bicep::LowerCx { file, sources };
+    crate::backend::bicep::lower(&mapped.module, &mut mapped.symbols, &cx)
+}
+
+/// Maps a parsed input once and prints that one Azure model with both back ends:
+/// the Bicep file and the Terraform files (names relative to the module folder).
+/// `None` when it did not parse or mapping found errors. The converter prints one
+/// back end per run; this shows that the model does not depend on which.
+pub fn print_both(
+    sources: &SourceMap,
+    parsed: cfn::ParseReturn,
+    tables: &Tables,
+) -> Option<(String, Vec<(String, String)>)> {
+    let mut t = parsed.template?;
+    mapping::secrets::extract(&mut t, &tables.mapping);
+    let mut mapped =
+        mapping::map_template(&t, &tables.mapping, sources, Target::Bicep.vocabulary());
+    if mapped.diagnostics.iter().any(|d| d.is_error()) {
+        return None;
+    }
+    let file = sources.get(t.file).path.clone();
+    let lowered = lower_for_bicep(&mut mapped, &file, sources);
+    let bicep = crate::backend::bicep::print_module(&lowered.module);
+    let (tf, _) = crate::backend::terraform::emit(&mapped.module, &t, &tables.azurerm, sources);
+    Some((bicep, tf))
 }
 
 /// The report entry of an input that did not parse (or could not be read).

@@ -35,8 +35,61 @@ pub enum AzExpr {
     Not(Box<AzExpr>),
     /// `[for x in coll: body]`.
     For(String, Box<AzExpr>, Box<AzExpr>),
-    /// Terraform text kept as written (a reference to a passthrough resource).
+    /// Terraform text kept as written.
     Raw(String),
+    /// A Terraform form with no ARM counterpart of its own; each back end lowers it.
+    TfOnly(Box<TfOnly>),
+}
+
+/// A Terraform form the mapping keeps as it met it: the Terraform back end writes
+/// it as written, the Bicep back end lowers it (to a Bicep function, or to a
+/// parameter with a decision).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TfOnly {
+    pub form: TfForm,
+    /// Its operands, translated: a function's arguments; the seven parts of a `for`
+    /// (key variable, value variable, collection, key, value, filter, grouping); the
+    /// splat's base.
+    pub args: Vec<AzExpr>,
+    pub origin: super::Origin,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TfForm {
+    /// A Terraform function call.
+    Call(String),
+    /// A `for` expression with keys, a filter or grouping.
+    For,
+    /// A reference to a kept resource of another provider: its text, type and name.
+    Ref {
+        text: String,
+        ty: String,
+        name: String,
+    },
+    /// `x[*]` over a conditional resource: a list, empty while the resource is off.
+    CondSplat,
+    /// The one operand (itself a [`TfOnly`]) as a `bool` or `int` property wants it.
+    Coerce(String),
+}
+
+impl TfOnly {
+    /// The node with `f` applied to each operand.
+    pub fn map_args(self, f: impl FnMut(AzExpr) -> AzExpr) -> AzExpr {
+        let TfOnly { form, args, origin } = self;
+        AzExpr::TfOnly(Box::new(TfOnly {
+            form,
+            args: args.into_iter().map(f).collect(),
+            origin,
+        }))
+    }
+
+    /// The function name when this is a Terraform function call.
+    pub fn function(&self) -> Option<&str> {
+        match &self.form {
+            TfForm::Call(f) => Some(f),
+            _ => None,
+        }
+    }
 }
 
 impl AzExpr {
@@ -103,11 +156,84 @@ impl AzExpr {
         }
     }
 
+    /// Calls `f` on each direct sub-expression.
+    pub fn for_each_child(&self, f: &mut dyn FnMut(&AzExpr)) {
+        match self {
+            AzExpr::Array(a) | AzExpr::Call(_, a) => a.iter().for_each(f),
+            AzExpr::TfOnly(t) => t.args.iter().for_each(f),
+            AzExpr::Object(m) => m.iter().for_each(|(k, v)| {
+                if let AzKey::Expr(e) = k {
+                    f(e)
+                }
+                f(v)
+            }),
+            AzExpr::Member(e, _) | AzExpr::Not(e) => f(e),
+            AzExpr::Index(a, b) | AzExpr::Bin(_, a, b) | AzExpr::For(_, a, b) => {
+                f(a);
+                f(b)
+            }
+            AzExpr::Interp(parts) => parts.iter().for_each(|p| {
+                if let Interp::Expr(e) = p {
+                    f(e)
+                }
+            }),
+            AzExpr::Cond(a, b, c) => {
+                f(a);
+                f(b);
+                f(c)
+            }
+            AzExpr::Null
+            | AzExpr::Bool(_)
+            | AzExpr::Int(_)
+            | AzExpr::Num(_)
+            | AzExpr::Str(_)
+            | AzExpr::Ident(_)
+            | AzExpr::Raw(_) => {}
+        }
+    }
+
+    /// Calls `f` on each direct sub-expression, mutably.
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut AzExpr)) {
+        match self {
+            AzExpr::Array(a) | AzExpr::Call(_, a) => a.iter_mut().for_each(f),
+            AzExpr::TfOnly(t) => t.args.iter_mut().for_each(f),
+            AzExpr::Object(m) => m.iter_mut().for_each(|(k, v)| {
+                if let AzKey::Expr(e) = k {
+                    f(e)
+                }
+                f(v)
+            }),
+            AzExpr::Member(e, _) | AzExpr::Not(e) => f(e),
+            AzExpr::Index(a, b) | AzExpr::Bin(_, a, b) | AzExpr::For(_, a, b) => {
+                f(a);
+                f(b)
+            }
+            AzExpr::Interp(parts) => parts.iter_mut().for_each(|p| {
+                if let Interp::Expr(e) = p {
+                    f(e)
+                }
+            }),
+            AzExpr::Cond(a, b, c) => {
+                f(a);
+                f(b);
+                f(c)
+            }
+            AzExpr::Null
+            | AzExpr::Bool(_)
+            | AzExpr::Int(_)
+            | AzExpr::Num(_)
+            | AzExpr::Str(_)
+            | AzExpr::Ident(_)
+            | AzExpr::Raw(_) => {}
+        }
+    }
+
     /// Identifiers this expression mentions (for dependency checks and unused-symbol pruning).
     pub fn idents(&self, out: &mut Vec<String>) {
         match self {
             AzExpr::Ident(i) => out.push(i.clone()),
             AzExpr::Array(a) | AzExpr::Call(_, a) => a.iter().for_each(|e| e.idents(out)),
+            AzExpr::TfOnly(t) => t.args.iter().for_each(|e| e.idents(out)),
             AzExpr::Object(m) => m.iter().for_each(|(k, v)| {
                 if let AzKey::Expr(e) = k {
                     e.idents(out)
@@ -187,6 +313,15 @@ pub fn coerce(v: AzExpr, ty: &str) -> AzExpr {
             | AzExpr::Null),
         ) => v,
         ("int", v @ (AzExpr::Int(_) | AzExpr::Cond(..) | AzExpr::Null | AzExpr::Call(..))) => v,
+        // Whether it needs converting depends on what the back end lowers it to.
+        (t, AzExpr::TfOnly(x)) => {
+            let origin = x.origin.clone();
+            AzExpr::TfOnly(Box::new(TfOnly {
+                form: TfForm::Coerce(t.to_string()),
+                args: vec![AzExpr::TfOnly(x)],
+                origin,
+            }))
+        }
         (t, v) => AzExpr::call(t, vec![v]),
     }
 }
@@ -202,6 +337,7 @@ pub fn resolve_self(e: AzExpr, sym: &str, body: &AzExpr) -> AzExpr {
         AzExpr::Array(a) => AzExpr::Array(a.into_iter().map(r).collect()),
         AzExpr::Object(m) => AzExpr::Object(m.into_iter().map(|(k, v)| (k, r(v))).collect()),
         AzExpr::Call(f, a) => AzExpr::Call(f, a.into_iter().map(r).collect()),
+        AzExpr::TfOnly(t) => (*t).map_args(r),
         AzExpr::Interp(parts) => AzExpr::Interp(
             parts
                 .into_iter()

@@ -2,7 +2,11 @@
 //! record every choice made on the way.
 
 mod expr;
-pub use expr::{AzExpr, AzKey, Interp, coerce, interp, resolve_self};
+mod report;
+pub use expr::{AzExpr, AzKey, Interp, TfForm, TfOnly, coerce, interp, resolve_self};
+pub use report::{
+    Effect, Origin, ResourceReport, STAND_IN_RULE, Vocabulary, affected, apply_effects, status_rank,
+};
 
 /// A Bicep/ARM parameter.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +27,9 @@ pub struct AzParam {
     pub tf_name: Option<String>,
     /// Its Terraform type constraint as written.
     pub tf_type: Option<String>,
+    /// Creation order, shared with the nodes back ends lower ([`Origin::seq`]): a
+    /// parameter a back end adds goes where the mapping would have put it.
+    pub seq: u32,
 }
 
 impl AzParam {
@@ -41,6 +48,7 @@ impl AzParam {
             required_reason: None,
             tf_name: None,
             tf_type: None,
+            seq: 0,
         }
     }
 }
@@ -88,7 +96,8 @@ pub struct AzResource {
     pub source: String,
     /// A reference to a resource declared elsewhere (`existing`): only parent and name are printed.
     pub existing: bool,
-    /// Terraform output: `lifecycle { prevent_destroy = true }` (the source kept it on deletion).
+    /// The source keeps it on deletion: `lifecycle { prevent_destroy = true }` in
+    /// Terraform; a decision in Bicep (see [`AzModule::guards`]).
     pub prevent_destroy: bool,
 }
 
@@ -121,6 +130,15 @@ pub struct AzPass {
     pub items: Vec<AzPassItem>,
     pub count: Option<AzExpr>,
     pub for_each: Option<AzExpr>,
+    pub origin: Origin,
+}
+
+/// An AWS resource whose deletion policy keeps it (`Retain`, `Snapshot`): its Azure
+/// resources carry `prevent_destroy`; each back end records how it honours that.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeletionGuard {
+    pub policy: String,
+    pub origin: Origin,
 }
 
 /// The whole translated template, ready for a back end.
@@ -133,6 +151,7 @@ pub struct AzModule {
     pub outputs: Vec<AzOutput>,
     pub calls: Vec<AzCall>,
     pub passthrough: Vec<AzPass>,
+    pub guards: Vec<DeletionGuard>,
 }
 
 /// Where a decision applies: a logical id and its place in the source.
@@ -154,4 +173,45 @@ pub struct Decision {
     pub decision: String,
     pub consequences: String,
     pub resources: Vec<Affected>,
+}
+
+impl AzModule {
+    /// Calls `f` on every top-level expression of the module (parameter defaults,
+    /// variables, resource members, outputs, module calls, kept resources).
+    pub fn for_each_expr_mut(&mut self, f: &mut dyn FnMut(&mut AzExpr)) {
+        for p in &mut self.params {
+            p.default.iter_mut().for_each(&mut *f);
+            p.allowed.iter_mut().for_each(&mut *f);
+        }
+        self.vars.iter_mut().for_each(|v| f(&mut v.value));
+        for r in &mut self.resources {
+            f(&mut r.name);
+            r.location.iter_mut().for_each(&mut *f);
+            r.tags.iter_mut().for_each(&mut *f);
+            r.body.iter_mut().for_each(|(_, v)| f(v));
+            r.condition.iter_mut().for_each(&mut *f);
+            r.for_each.iter_mut().for_each(|(_, c)| f(c));
+        }
+        self.outputs.iter_mut().for_each(|o| f(&mut o.value));
+        for c in &mut self.calls {
+            c.params.iter_mut().for_each(|(_, v)| f(v));
+            c.condition.iter_mut().for_each(&mut *f);
+            c.count.iter_mut().for_each(&mut *f);
+            c.for_each.iter_mut().for_each(&mut *f);
+        }
+        for p in &mut self.passthrough {
+            pass_items(&mut p.items, f);
+            p.count.iter_mut().for_each(&mut *f);
+            p.for_each.iter_mut().for_each(&mut *f);
+        }
+    }
+}
+
+fn pass_items(items: &mut [AzPassItem], f: &mut dyn FnMut(&mut AzExpr)) {
+    for it in items {
+        match it {
+            AzPassItem::Attr(_, v) => f(v),
+            AzPassItem::Block(_, _, b) => pass_items(b, f),
+        }
+    }
 }

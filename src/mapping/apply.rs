@@ -10,20 +10,23 @@ use crate::model::template::Template;
 use crate::names::{Symbols, kebab, lower_camel};
 use crate::source::{SourceMap, Span};
 
-use super::context::{Ctx, Prepared, ResourceReport, StackResult, fill_text, status_rank};
+use super::context::{Ctx, Prepared, StackResult, fill_text};
 use super::prune::{prune_parameters, replace_missing_symbols};
 
-/// Maps a parsed template.
+/// Maps a parsed template to the Azure model, wording decisions in `words` (the chosen
+/// back end's vocabulary).
 pub fn map_template(
     t: &Template,
     tables: &MapTables,
     sources: &SourceMap,
-    target_terraform: bool,
+    words: Vocabulary,
 ) -> StackResult {
-    let mut cx = new_ctx(t, tables, sources, target_terraform);
+    let mut cx = new_ctx(t, tables, sources, words);
     cx.syms.reserve("location");
     cx.syms.reserve("nameSuffix");
+    let seq = cx.next_seq();
     cx.module.params.push(AzParam {
+        seq,
         default: Some(AzExpr::path("resourceGroup()", "location")),
         description: Some(
             "Azure region of every regional resource (was the stack's region, AWS::Region).".into(),
@@ -69,6 +72,7 @@ pub fn map_template(
         decisions: cx.decisions,
         diagnostics: cx.diagnostics,
         used_types: cx.used_types,
+        symbols: cx.syms,
     }
 }
 
@@ -77,7 +81,7 @@ fn new_ctx<'a>(
     t: &'a Template,
     tables: &'a MapTables,
     sources: &'a SourceMap,
-    target_terraform: bool,
+    words: Vocabulary,
 ) -> Ctx<'a> {
     Ctx {
         t,
@@ -95,8 +99,10 @@ fn new_ctx<'a>(
         condition_syms: BTreeMap::new(),
         mapping_syms: BTreeMap::new(),
         local_syms: BTreeMap::new(),
-        target_terraform,
+        words,
         current: None,
+        reporting: None,
+        seq: 0,
         subject: None,
         current_decisions: Vec::new(),
         current_status_floor: None,
@@ -270,6 +276,7 @@ impl Ctx<'_> {
     pub(super) fn map_resource(&mut self, i: usize) {
         let r = &self.t.resources[i];
         self.current = Some(i);
+        self.reporting = Some(i);
         self.current_decisions.clear();
         self.current_status_floor = None;
         self.loop_var = r
@@ -309,6 +316,7 @@ impl Ctx<'_> {
             implicit: r.implicit,
         });
         self.current = None;
+        self.reporting = None;
         self.loop_var = None;
     }
 
@@ -371,34 +379,19 @@ impl Ctx<'_> {
         }
     }
 
-    /// A `DeletionPolicy` other than Delete: `prevent_destroy` on the Azure resources
-    /// (Terraform output) or a decision that nothing replaces it (Bicep).
+    /// A `DeletionPolicy` other than Delete: a deletion guard on the Azure resources,
+    /// which each back end honours in its own way (and records as a decision).
     fn deletion_policy(&mut self, i: usize, policy: &str, span: Span) {
-        let r = &self.t.resources[i];
-        if self.target_terraform {
-            // Terraform destroys what leaves the configuration: guard the resources.
-            let id = r.id.clone();
-            for res in self.module.resources.iter_mut().filter(|x| x.source == id) {
-                res.prevent_destroy = true;
-            }
-            self.decide(
-                "deletion-policy",
-                Some((&r.id, span)),
-                &format!("{policy} of {}: prevent_destroy", r.id),
-                &format!("The source protects the resource from deletion (`{policy}`)."),
-                "Its Azure resources carry `lifecycle { prevent_destroy = true }`: Terraform refuses a plan that destroys them.",
-                "Remove the setting deliberately before decommissioning; for Snapshot, take a backup first. A `CanNotDelete` lock also guards against deletion outside Terraform.",
-            );
-        } else {
-            self.decide(
-                "deletion-policy",
-                Some((&r.id, span)),
-                &format!("DeletionPolicy {policy} of {}", r.id),
-                &format!("`DeletionPolicy: {policy}` keeps (or snapshots) the resource when the stack deletes it."),
-                "Azure deployments never delete resources they no longer declare (incremental mode); nothing replaces the policy in the Bicep.",
-                "To guard against deletion add a `CanNotDelete` resource lock; for Snapshot, take a backup before deleting.",
-            );
+        let id = self.t.resources[i].id.clone();
+        for res in self.module.resources.iter_mut().filter(|x| x.source == id) {
+            res.prevent_destroy = true;
         }
+        let mut origin = self.origin(span);
+        origin.who = id;
+        self.module.guards.push(DeletionGuard {
+            policy: policy.to_string(),
+            origin,
+        });
     }
 
     pub(super) fn unmapped(&mut self, i: usize) -> (String, String) {

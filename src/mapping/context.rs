@@ -11,19 +11,6 @@ use crate::model::template::Template;
 use crate::names::{Symbols, kebab};
 use crate::source::{SourceMap, Span};
 
-/// Report data for one AWS resource.
-#[derive(Clone, Debug)]
-pub struct ResourceReport {
-    pub id: String,
-    pub ty: String,
-    pub line: usize,
-    pub status: String,
-    pub service: String,
-    pub azure: Vec<(String, String)>,
-    pub decisions: Vec<String>,
-    pub implicit: bool,
-}
-
 pub struct StackResult {
     pub module: AzModule,
     pub resources: Vec<ResourceReport>,
@@ -31,6 +18,8 @@ pub struct StackResult {
     pub diagnostics: Vec<Diagnostic>,
     /// Type keys of the tables this template used (for unused-override warnings).
     pub used_types: BTreeSet<String>,
+    /// The symbols in use, for names a back end adds.
+    pub symbols: Symbols,
 }
 
 /// Per-resource state prepared before any resource is emitted, so references
@@ -59,10 +48,14 @@ pub struct Ctx<'a> {
     pub mapping_syms: BTreeMap<String, String>,
     /// Terraform locals → their variable symbols.
     pub local_syms: BTreeMap<String, String>,
-    /// The output is Terraform: Terraform-only references may stay raw.
-    pub target_terraform: bool,
+    /// How the chosen back end's output names what the report talks about.
+    pub words: Vocabulary,
     /// Index of the resource being mapped, for decisions raised while translating it.
     pub current: Option<usize>,
+    /// Index of the resource whose report line is being built.
+    pub reporting: Option<usize>,
+    /// Creation order of parameters and of nodes the back ends lower.
+    pub seq: u32,
     /// What a template-level decision is about when no resource is current (a parameter, an output).
     pub subject: Option<String>,
     pub current_decisions: Vec<String>,
@@ -76,15 +69,6 @@ pub struct Ctx<'a> {
     pub variants: BTreeMap<(String, usize), std::sync::Arc<Entry>>,
     /// Ignored properties per AWS type (property → reason) and the resources that set them.
     pub ignored_by_type: BTreeMap<String, (BTreeMap<String, String>, Vec<Affected>)>,
-}
-
-pub(super) fn status_rank(s: &str) -> u8 {
-    match s {
-        "not-needed" => 0,
-        "translated" => 1,
-        "partial" => 2,
-        _ => 3,
-    }
 }
 
 impl<'a> Ctx<'a> {
@@ -233,6 +217,40 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The next creation stamp (parameters and nodes the back ends lower share it).
+    pub fn next_seq(&mut self) -> u32 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Where the mapping is now, for a node a back end lowers.
+    pub fn origin(&mut self, span: Span) -> Origin {
+        let who = match self.current {
+            Some(i) => self.t.resources[i].id.clone(),
+            None => self
+                .subject
+                .clone()
+                .unwrap_or_else(|| "(template)".to_string()),
+        };
+        let stand_in_id = format!("{STAND_IN_RULE}:{}", self.file());
+        let stand_ins = self
+            .decisions
+            .iter()
+            .find(|d| d.id == stand_in_id)
+            .map_or(0, |d| d.resources.len());
+        Origin {
+            seq: self.next_seq(),
+            span,
+            resource: self
+                .current
+                .and(self.reporting)
+                .map(|i| self.t.resources[i].id.clone()),
+            who,
+            resource_decisions: self.current_decisions.len(),
+            stand_ins,
+        }
+    }
+
     /// A parameter created by the converter, keyed by a stable name; created once.
     pub fn param_for(&mut self, key: &str, ty: &str, init: impl FnOnce(&mut AzParam)) -> String {
         if let Some(s) = self.param_syms.get(&format!("#{key}")) {
@@ -241,6 +259,7 @@ impl<'a> Ctx<'a> {
         let sym = self.syms.alloc(&crate::names::camel_from_words(key));
         let mut p = AzParam::new(sym.clone(), ty);
         init(&mut p);
+        p.seq = self.next_seq();
         self.module.params.push(p);
         self.param_syms.insert(format!("#{key}"), sym.clone());
         sym
@@ -256,7 +275,7 @@ impl<'a> Ctx<'a> {
         });
         self.floor_status("partial");
         self.template_decision(
-            "placeholder",
+            STAND_IN_RULE,
             "Values with no Azure equivalent become parameters",
             "Some values refer to AWS resources that are not translated, or to attributes with no Azure counterpart.",
             "Each such value is a parameter named after what it stood for, so the Bicep stays valid and the gap is visible.",

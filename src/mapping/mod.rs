@@ -22,8 +22,9 @@ mod terraform;
 mod tf_exprs;
 pub mod transforms;
 
+pub use crate::azure::ResourceReport;
 pub use apply::map_template;
-pub use context::{ResourceReport, StackResult};
+pub use context::StackResult;
 pub use table::MapTables;
 
 /// Loads one table file of the kinds mapping owns into `tables`, checking the

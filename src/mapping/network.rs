@@ -311,6 +311,10 @@ fn rule_name(rc: &mut RuleCx, proto: &str, port: &AzExpr) -> String {
             [AzExpr::Ident(n)] => crate::names::kebab(n),
             _ => "ports".into(),
         },
+        AzExpr::TfOnly(t) => match t.args.as_slice() {
+            [AzExpr::Ident(n)] if t.function().is_some() => crate::names::kebab(n),
+            _ => "ports".into(),
+        },
         _ => "ports".into(),
     };
     let base = format!(

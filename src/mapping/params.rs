@@ -84,6 +84,7 @@ pub fn declare(cx: &mut Ctx) {
                 p.span,
             );
         }
+        ap.seq = cx.next_seq();
         cx.module.params.push(ap);
     }
     cx.subject = None;
@@ -320,6 +321,27 @@ fn output_type(e: &AzExpr) -> &'static str {
         AzExpr::Str(_) | AzExpr::Interp(_) => "string",
         AzExpr::Call(f, _) if f == "split" || f == "pickZones" => "array",
         AzExpr::Call(f, _) if f == "length" => "int",
+        AzExpr::TfOnly(t) => tf_output_type(t),
+        _ => "string",
+    }
+}
+
+/// The type of a Terraform-only value, as the Bicep it lowers to has it.
+fn tf_output_type(t: &crate::azure::TfOnly) -> &'static str {
+    use crate::azure::TfForm;
+    match (&t.form, t.args.as_slice()) {
+        (TfForm::CondSplat, _) => "array",
+        (TfForm::Call(f), [_, _]) if f == "split" => "array",
+        (TfForm::Call(f), [_]) if f == "length" => "int",
+        // Conversions Bicep does not need: the value's own type.
+        (TfForm::Call(f), [x])
+            if matches!(
+                f.as_str(),
+                "toset" | "tolist" | "tomap" | "sensitive" | "nonsensitive"
+            ) =>
+        {
+            output_type(x)
+        }
         _ => "string",
     }
 }

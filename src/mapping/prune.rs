@@ -89,33 +89,7 @@ pub(super) fn replace_chain(e: &mut AzExpr, sym: &str, param: &str) {
         *e = AzExpr::ident(param);
         return;
     }
-    match e {
-        AzExpr::Array(a) | AzExpr::Call(_, a) => {
-            a.iter_mut().for_each(|x| replace_chain(x, sym, param))
-        }
-        AzExpr::Object(m) => m.iter_mut().for_each(|(k, v)| {
-            if let AzKey::Expr(x) = k {
-                replace_chain(x, sym, param);
-            }
-            replace_chain(v, sym, param)
-        }),
-        AzExpr::Member(b, _) | AzExpr::Not(b) => replace_chain(b, sym, param),
-        AzExpr::Index(a, b) | AzExpr::Bin(_, a, b) | AzExpr::For(_, a, b) => {
-            replace_chain(a, sym, param);
-            replace_chain(b, sym, param)
-        }
-        AzExpr::Cond(a, b, c) => {
-            replace_chain(a, sym, param);
-            replace_chain(b, sym, param);
-            replace_chain(c, sym, param)
-        }
-        AzExpr::Interp(parts) => parts.iter_mut().for_each(|p| {
-            if let Interp::Expr(x) = p {
-                replace_chain(x, sym, param)
-            }
-        }),
-        _ => {}
-    }
+    e.for_each_child_mut(&mut |x| replace_chain(x, sym, param));
 }
 
 /// Drops template parameters nothing uses any more (an AMI id now carried by

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::Ctx;
 use super::table::{MapTables, When};
+use crate::azure::Vocabulary;
 use crate::diag::{Diagnostic, codes};
 use crate::model::expr::{Expr, ExprKind, SubPart};
 use crate::model::template::{Parameter, Resource, SecretOrigin, Template};
@@ -797,7 +798,7 @@ pub(super) fn record(cx: &mut Ctx) {
     let t = cx.t;
     let mut used = Vec::new();
     super::prune::collect_used(&cx.module, &mut used);
-    let words = secret_words(cx.target_terraform);
+    let words = secret_words(cx.words);
     // Owner → (what → parameter) for the decisions, in template order.
     let mut by_owner: Vec<(String, Span, Vec<String>)> = Vec::new();
     let mut promoted: Vec<(String, Span)> = Vec::new();
@@ -846,26 +847,18 @@ struct SecretParam<'p> {
     present: bool,
 }
 
-/// The words for a secure parameter and its value's store, for the target.
-fn secret_words(tf: bool) -> SecretWords {
-    let (secure, store) = if tf {
-        (
-            "`sensitive = true` variable",
-            "a `.tfvars` file kept out of git, or `TF_VAR_…` set from Key Vault in the pipeline",
-        )
-    } else {
-        (
-            "`@secure()` parameter",
-            "Key Vault (a parameters-file `getSecret` reference) or a parameters file kept out of git",
-        )
-    };
-    SecretWords { secure, store }
+/// The words for a secure parameter and its value's store, in the back end's vocabulary.
+fn secret_words(v: Vocabulary) -> SecretWords {
+    SecretWords {
+        secure: v.secure_param,
+        store: v.secret_store,
+    }
 }
 
 /// The name the output shows for the parameter symbol `sym` (its Terraform name when
 /// the output is Terraform).
 fn shown_name(cx: &Ctx, sym: &str) -> String {
-    if cx.target_terraform {
+    if cx.words.terraform {
         cx.module
             .params
             .iter()
@@ -926,7 +919,7 @@ fn record_secret_parameter(
     let SecretWords { secure, store } = words;
     let (p, origin, shown) = (sp.p, sp.origin, &sp.shown);
     let t = cx.t;
-    let tf = cx.target_terraform;
+    let tf = cx.words.terraform;
     if origin.promoted {
         promoted.push((p.name.clone(), p.span));
     }

@@ -114,8 +114,8 @@ fn module_calls(cx: &mut Ctx, info: &TfInfo) {
     }
 }
 
-/// The resources of other providers, kept as written, and the decision that Bicep
-/// output has no form for them.
+/// The resources of other providers, kept as written (Bicep output has no form for
+/// them: its back end records that).
 fn passthrough_resources(cx: &mut Ctx, info: &TfInfo) {
     for p in &info.passthrough {
         cx.subject = Some(format!("{}.{}", p.ty, p.name));
@@ -132,30 +132,19 @@ fn passthrough_resources(cx: &mut Ctx, info: &TfInfo) {
                 "Point the provider at AKS (host, credentials from azurerm_kubernetes_cluster), and review EKS-specific annotations, storage classes and IAM roles for service accounts (now workload identity).",
             );
         }
+        cx.subject = None;
+        let mut origin = cx.origin(p.span);
+        origin.who = "(template)".into();
         cx.module.passthrough.push(AzPass {
             ty: p.ty.clone(),
             name: p.name.clone(),
             items,
             count,
             for_each,
+            origin,
         });
     }
     cx.subject = None;
-    if !cx.target_terraform && !info.passthrough.is_empty() {
-        let list: Vec<String> = info
-            .passthrough
-            .iter()
-            .map(|p| format!("`{}.{}`", p.ty, p.name))
-            .collect();
-        cx.template_decision(
-            "tf-passthrough-bicep",
-            "Terraform-only resources have no Bicep form",
-            &format!("The module uses resources of utility providers: {}.", list.join(", ")),
-            "They are not written to Bicep; values read from them become parameters (random names: supply them, or use `uniqueString()`).",
-            "Keep these resources in a Terraform stack, or replace them with Bicep equivalents (`uniqueString`, `newGuid` in a parameter default, deployment scripts).",
-            info.passthrough[0].span,
-        );
-    }
 }
 
 /// The decisions about state and backend; returns the span of the first resource,

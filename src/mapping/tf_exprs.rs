@@ -1,11 +1,13 @@
 //! Terraform-only expression forms (locals, functions, `for`, operators) → Azure expressions.
 //!
-//! The Azure model speaks Bicep's function vocabulary; the Terraform back end
-//! lowers it back. A Terraform function with no Bicep counterpart becomes a
-//! placeholder parameter and a decision, like any other untranslatable value.
+//! Operators, conditionals, indexing and simple `for` expressions have an Azure form
+//! of their own. Terraform functions, keyed or filtered `for` expressions, references
+//! to kept resources of other providers and splats over conditional resources stay
+//! Terraform-shaped ([`TfOnly`]): each back end lowers them, the Terraform one as
+//! written, the Bicep one to its functions or to a parameter with a decision.
 
 use super::context::Ctx;
-use crate::azure::{AzExpr, AzKey, Interp};
+use crate::azure::{AzExpr, AzKey, Interp, TfForm, TfOnly};
 use crate::model::expr::{Expr, ExprKind, ForExpr};
 use crate::names::lower_camel;
 use crate::source::Span;
@@ -100,21 +102,17 @@ impl Ctx<'_> {
                 }
             }
             ExprKind::TfRef { ty, name, path } => {
-                if self.target_terraform {
-                    let mut s = format!("{ty}.{name}");
-                    for p in path {
-                        s.push('.');
-                        s.push_str(p);
-                    }
-                    AzExpr::Raw(s)
-                } else {
-                    let what = format!("{ty}.{name}");
-                    self.placeholder(
-                        &format!("{ty}-{name}"),
-                        &format!("the Terraform resource {what}"),
-                        e.span,
-                    )
+                let mut text = format!("{ty}.{name}");
+                for p in path {
+                    text.push('.');
+                    text.push_str(p);
                 }
+                let form = TfForm::Ref {
+                    text,
+                    ty: ty.clone(),
+                    name: name.clone(),
+                };
+                self.tf_only(form, Vec::new(), e.span)
             }
             _ => AzExpr::Null,
         }
@@ -153,9 +151,9 @@ impl Ctx<'_> {
         let r = &self.t.resources[i];
         let Some(fe) = r.for_each.clone() else {
             // A conditional resource: in Terraform the splat stays a splat (empty when off).
-            if self.target_terraform && r.condition.is_some() {
+            if r.condition.is_some() {
                 let x = self.tr(base);
-                return Some(AzExpr::call("__cond_splat", vec![x]));
+                return Some(self.tf_only(TfForm::CondSplat, vec![x], base.span));
             }
             return Some(AzExpr::Array(vec![self.tr(base)]));
         };
@@ -196,25 +194,17 @@ impl Ctx<'_> {
 
     fn tr_for(&mut self, fe: &ForExpr, span: Span) -> AzExpr {
         if fe.key.is_some() || fe.cond.is_some() || fe.key_var.is_some() || fe.grouping {
-            if self.target_terraform {
-                // Terraform output keeps the expression as written.
-                let var = |v: &str| AzExpr::str(lower_camel(&v.replace("__", "")));
-                let parts = vec![
-                    fe.key_var.as_deref().map(var).unwrap_or(AzExpr::str("")),
-                    var(&fe.value_var),
-                    self.tr(&fe.collection),
-                    fe.key.as_ref().map(|k| self.tr(k)).unwrap_or(AzExpr::Null),
-                    self.tr(&fe.value),
-                    fe.cond.as_ref().map(|c| self.tr(c)).unwrap_or(AzExpr::Null),
-                    AzExpr::Bool(fe.grouping),
-                ];
-                return AzExpr::call("tf:for", parts);
-            }
-            return self.placeholder(
-                "for-expression",
-                "a Terraform `for` expression with keys or a filter",
-                span,
-            );
+            let var = |v: &str| AzExpr::str(lower_camel(&v.replace("__", "")));
+            let parts = vec![
+                fe.key_var.as_deref().map(var).unwrap_or(AzExpr::str("")),
+                var(&fe.value_var),
+                self.tr(&fe.collection),
+                fe.key.as_ref().map(|k| self.tr(k)).unwrap_or(AzExpr::Null),
+                self.tr(&fe.value),
+                fe.cond.as_ref().map(|c| self.tr(c)).unwrap_or(AzExpr::Null),
+                AzExpr::Bool(fe.grouping),
+            ];
+            return self.tf_only(TfForm::For, parts, span);
         }
         let coll = self.tr(&fe.collection);
         let body = self.tr(&fe.value);
@@ -223,8 +213,8 @@ impl Ctx<'_> {
         AzExpr::For(var, bx(coll), bx(body))
     }
 
-    /// A Terraform function call → the Bicep function or expression it becomes (a
-    /// `tf:` call for Terraform output); a parameter when Bicep has none.
+    /// A Terraform function call: the model keeps it (its arguments translated) for
+    /// the back ends to lower; the converter's own `__` helpers become their Azure form.
     fn tr_call(&mut self, f: &str, args: &[Expr], span: Span) -> AzExpr {
         if f == "__splat" && args.len() == 1 {
             if let Some(s) = self.resource_splat(&args[0]) {
@@ -232,157 +222,19 @@ impl Ctx<'_> {
             }
             return AzExpr::Array(vec![self.tr(&args[0])]);
         }
-        // Terraform output keeps every Terraform function as written (its arguments translated).
-        if self.target_terraform && !f.starts_with("__") {
-            let a: Vec<AzExpr> = args.iter().map(|x| self.tr(x)).collect();
-            return AzExpr::call(&format!("tf:{f}"), a);
-        }
-        if f == "cidrsubnet" && args.len() == 3 {
-            return self.tr_cidrsubnet(args);
-        }
-        let a: Vec<AzExpr> = args.iter().map(|x| self.tr(x)).collect();
-        let a = match bicep_function(f, a) {
-            Ok(x) => return x,
-            Err(a) => a,
-        };
+        let mut a: Vec<AzExpr> = args.iter().map(|x| self.tr(x)).collect();
         match (f, a.len()) {
-            ("format", n) if n >= 1 => match args[0].as_str() {
-                Some(fmt) => format_interp(fmt, &a[1..]).unwrap_or_else(|| {
-                    self.placeholder(
-                        "format",
-                        "a Terraform `format` call with verbs other than %s and %d",
-                        span,
-                    )
-                }),
-                None => self.placeholder("format", "a Terraform `format` call", span),
-            },
-            // Terraform output keeps Terraform's own functions.
-            _ if self.target_terraform => AzExpr::call(&format!("tf:{f}"), a),
-            _ => {
-                let what = format!("the Terraform function {f}()");
-                self.template_decision(
-                    "tf-function",
-                    "Terraform functions with no Azure equivalent",
-                    "The configuration calls Terraform functions that Bicep has no counterpart for (file access, hashing, regular expressions, filters).",
-                    "Each such value becomes a parameter named after the function, so the output stays valid and the gap is visible.",
-                    "Compute the value in the pipeline and pass it in, or rewrite the expression by hand.",
-                    span,
-                );
-                self.placeholder(&format!("fn-{f}"), &what, span)
-            }
+            ("__items", 1) => AzExpr::call("items", a),
+            ("__range", 1) => AzExpr::call("range", vec![AzExpr::Int(0), a.remove(0)]),
+            _ => self.tf_only(TfForm::Call(f.to_string()), a, span),
         }
     }
 
-    /// `cidrsubnet(prefix, newbits, n)` → `cidrSubnet(prefix, prefix length + newbits, n)`.
-    fn tr_cidrsubnet(&mut self, args: &[Expr]) -> AzExpr {
-        let p = self.tr(&args[0]);
-        let n = self.tr(&args[2]);
-        let bits = self.tr(&args[1]);
-        let len = match (
-            args[0]
-                .as_str()
-                .and_then(|t| t.split('/').nth(1)?.parse::<i64>().ok()),
-            &bits,
-        ) {
-            (Some(l), AzExpr::Int(b)) => AzExpr::Int(l + b),
-            _ => {
-                let plen = AzExpr::call(
-                    "int",
-                    vec![AzExpr::Index(
-                        bx(AzExpr::call("split", vec![p.clone(), AzExpr::str("/")])),
-                        bx(AzExpr::Int(1)),
-                    )],
-                );
-                AzExpr::Bin("+", bx(plen), bx(bits))
-            }
-        };
-        AzExpr::call("cidrSubnet", vec![p, len, n])
+    /// A node the back ends lower, stamped with where the mapping met it.
+    pub(super) fn tf_only(&mut self, form: TfForm, args: Vec<AzExpr>, span: Span) -> AzExpr {
+        let origin = self.origin(span);
+        AzExpr::TfOnly(Box::new(TfOnly { form, args, origin }))
     }
-}
-
-/// A Terraform function with a direct Bicep counterpart, on translated arguments `a`;
-/// `Err(a)` when `f` (with that many arguments) has none.
-fn bicep_function(f: &str, a: Vec<AzExpr>) -> Result<AzExpr, Vec<AzExpr>> {
-    let call = |n: &str, v: Vec<AzExpr>| AzExpr::call(n, v);
-    let arg = |i: usize| a.get(i).cloned().unwrap_or(AzExpr::Null);
-    Ok(match (f, a.len()) {
-        ("__items", 1) => call("items", a),
-        ("__range", 1) => call("range", vec![AzExpr::Int(0), arg(0)]),
-        ("join", 2) => call("join", vec![arg(1), arg(0)]),
-        ("split", 2) => call("split", vec![arg(1), arg(0)]),
-        ("lower", 1) => call("toLower", a),
-        ("upper", 1) => call("toUpper", a),
-        ("trimspace" | "chomp", 1) => call("trim", a),
-        ("length", 1) => call("length", a),
-        ("concat", _) if !a.is_empty() => call("concat", a),
-        ("merge", n) if n >= 1 => call("union", a),
-        ("coalesce" | "coalescelist", n) if n >= 1 => call("coalesce", a),
-        ("contains", 2) => call("contains", a),
-        ("keys", 1) => call("objectKeys", a),
-        ("tostring", 1) => call("string", a),
-        ("tonumber", 1) => call("int", a),
-        ("tobool", 1) => call("bool", a),
-        ("jsonencode", 1) => call("string", a),
-        ("jsondecode", 1) => call("json", a),
-        ("base64encode", 1) => call("base64", a),
-        ("base64decode", 1) => call("base64ToString", a),
-        ("replace", 3) => call("replace", a),
-        ("substr", 3) => call("substring", a),
-        ("startswith", 2) => call("startsWith", a),
-        ("endswith", 2) => call("endsWith", a),
-        ("min", n) if n >= 1 => call("min", a),
-        ("max", n) if n >= 1 => call("max", a),
-        ("flatten", 1) => call("flatten", a),
-        ("distinct", 1) => call("union", vec![arg(0), AzExpr::Array(Vec::new())]),
-        ("setunion", n) if n >= 1 => call("union", a),
-        ("setintersection", n) if n >= 1 => call("intersection", a),
-        ("index", 2) => call("indexOf", a),
-        ("urlencode", 1) => call("uriComponent", a),
-        ("range", 1) => call("range", vec![AzExpr::Int(0), arg(0)]),
-        ("element", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
-        ("one", 1) => call("first", a),
-        ("lookup", 3) => AzExpr::Bin("??", bx(call("tryGet", vec![arg(0), arg(1)])), bx(arg(2))),
-        ("lookup", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
-        ("try", n) if n >= 1 => a
-            .into_iter()
-            .reduce(|x, y| AzExpr::Bin("??", bx(x), bx(y)))
-            .unwrap_or_default(),
-        ("toset" | "tolist" | "tomap" | "sensitive" | "nonsensitive", 1) => arg(0),
-        _ => return Err(a),
-    })
-}
-
-/// `format("%s-%s", a, b)` → an interpolation.
-fn format_interp(fmt: &str, args: &[AzExpr]) -> Option<AzExpr> {
-    let mut parts = Vec::new();
-    let mut lit = String::new();
-    let mut it = fmt.chars().peekable();
-    let mut n = 0;
-    while let Some(c) = it.next() {
-        if c != '%' {
-            lit.push(c);
-            continue;
-        }
-        match it.next() {
-            Some('%') => lit.push('%'),
-            Some('s' | 'd' | 'v') => {
-                if !lit.is_empty() {
-                    parts.push(Interp::Lit(std::mem::take(&mut lit)));
-                }
-                let a = args.get(n)?.clone();
-                n += 1;
-                match a {
-                    AzExpr::Str(s) => parts.push(Interp::Lit(s)),
-                    other => parts.push(Interp::Expr(other)),
-                }
-            }
-            _ => return None,
-        }
-    }
-    if !lit.is_empty() {
-        parts.push(Interp::Lit(lit));
-    }
-    Some(AzExpr::Interp(parts))
 }
 
 /// Renames a loop variable inside a body.
@@ -395,6 +247,7 @@ fn rename_ident(e: AzExpr, from: &str, to: &str) -> AzExpr {
         AzExpr::Ident(i) if i == from => AzExpr::Ident(to.to_string()),
         AzExpr::Array(v) => AzExpr::Array(v.into_iter().map(r).collect()),
         AzExpr::Call(f, v) => AzExpr::Call(f, v.into_iter().map(r).collect()),
+        AzExpr::TfOnly(t) => (*t).map_args(r),
         AzExpr::Object(m) => AzExpr::Object(
             m.into_iter()
                 .map(|(k, v)| {

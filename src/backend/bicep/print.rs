@@ -1,7 +1,7 @@
 //! Prints an [`AzModule`] as Bicep: two-space indents, one property per line,
 //! a blank line between declarations, decorators above their parameter.
 
-use crate::azure::{AzExpr, AzKey, AzModule, AzParam, AzResource, Interp};
+use crate::azure::{AzExpr, AzKey, AzModule, AzParam, AzResource, Interp, TfForm};
 
 struct Out {
     buf: String,
@@ -289,6 +289,17 @@ fn expr(e: &AzExpr, indent: usize) -> String {
         AzExpr::Num(n) => string_lit(n),
         AzExpr::Str(s) => string_lit(s),
         AzExpr::Ident(i) | AzExpr::Raw(i) => i.clone(),
+        // Bicep output is lowered first (`lower`); the report quotes these as written.
+        AzExpr::TfOnly(t) => match &t.form {
+            TfForm::Call(f) => expr(&AzExpr::Call(format!("tf:{f}"), t.args.clone()), indent),
+            TfForm::For => expr(&AzExpr::Call("tf:for".into(), t.args.clone()), indent),
+            TfForm::Ref { text, .. } => text.clone(),
+            TfForm::CondSplat => expr(&AzExpr::Call("__cond_splat".into(), t.args.clone()), indent),
+            TfForm::Coerce(ty) if ty == "int" => {
+                t.args.first().map_or("null".into(), |x| expr(x, indent))
+            }
+            TfForm::Coerce(ty) => expr(&AzExpr::Call(ty.clone(), t.args.clone()), indent),
+        },
         AzExpr::Member(b, m) => {
             if is_ident(m) {
                 format!("{}.{m}", operand(b, indent))

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::hcl::{Block, Item, Part, TfExpr, print_file};
 use super::table::{AzurermTables, Cond, Rule, Variant};
-use crate::azure::{AzExpr, AzKey, AzModule, AzPassItem, AzResource, Decision, Interp};
+use crate::azure::{AzExpr, AzKey, AzModule, AzPassItem, AzResource, Decision, Interp, TfForm};
 use crate::model::Template;
 use crate::model::expr::{Expr, ExprKind};
 use crate::names::snake;
@@ -352,6 +352,19 @@ impl<'a> Lower<'a> {
             AzExpr::Num(n) => TfExpr::Num(n.clone()),
             AzExpr::Str(s) => TfExpr::Str(s.clone()),
             AzExpr::Raw(r) => TfExpr::r(r.clone()),
+            // Terraform-only forms are written as they were.
+            AzExpr::TfOnly(t) => match &t.form {
+                TfForm::Call(f) => self.call(&format!("tf:{f}"), &t.args),
+                TfForm::For => self.call("tf:for", &t.args),
+                TfForm::Ref { text, .. } => TfExpr::r(text.clone()),
+                TfForm::CondSplat => self.call("__cond_splat", &t.args),
+                // Terraform converts numbers itself; other types are converted explicitly.
+                TfForm::Coerce(ty) if ty == "int" => match t.args.first() {
+                    Some(x) => self.expr(x),
+                    None => TfExpr::Null,
+                },
+                TfForm::Coerce(ty) => self.call(ty, &t.args),
+            },
             AzExpr::Array(a) => TfExpr::Array(a.iter().map(|x| self.expr(x)).collect()),
             AzExpr::Object(m) => self.object(m),
             AzExpr::Ident(i) => self.ident(i),
