@@ -22,11 +22,16 @@
 //!    deployment and decommission order.
 //! 4. **Map** ([`mapping::map_template`]): the tables of `mappings/aws/` turn the
 //!    AWS model into the ARM-shaped Azure model ([`azure::AzModule`]) and
-//!    [`azure::Decision`]s.
-//! 5. **Emit** (back ends, chosen by `--to` or like for like):
-//!    - Bicep ([`backend::bicep::print_module`]): the Azure model printed;
+//!    [`azure::Decision`]s. The model is the same whichever back end follows:
+//!    Terraform forms with no ARM counterpart stay [`azure::TfOnly`] nodes, a
+//!    `DeletionPolicy` that keeps the resource is an [`azure::DeletionGuard`].
+//! 5. **Emit** (back ends, chosen once by `--to` or like for like:
+//!    [`backend::Target`]); each adds its own decisions ([`azure::Effect`]):
+//!    - Bicep ([`backend::bicep::lower`], then [`backend::bicep::print_module`]):
+//!      Terraform-only forms become Bicep functions or stand-in parameters;
 //!    - Terraform ([`backend::terraform::emit`]): lowered to `azurerm` resources
-//!      through `mappings/azurerm/`, `azapi_resource` where azurerm has none.
+//!      through `mappings/azurerm/`, `azapi_resource` where azurerm has none;
+//!      Terraform-only forms are written as they were.
 //! 6. **Report** ([`report::Report`]): `MIGRATION.md` and `migration-report.json`.
 //!
 //! Imports follow the steps: a stage uses the shared modules ([`source`],
