@@ -568,8 +568,8 @@ fn decide_unmapped(cx: &mut Ctx, g: &Grant) {
 /// An Azure RBAC role assignment of a built-in role on the target.
 fn role_assignment(a: Assignment, base: AzResource) -> AzResource {
     AzResource {
-        ty: "Microsoft.Authorization/roleAssignments".into(),
-        api: "2022-04-01".into(),
+        ty: crate::azure::types::ROLE_ASSIGNMENT.ty.into(),
+        api: crate::azure::types::ROLE_ASSIGNMENT.api.into(),
         body: vec![
             ("scope".into(), AzExpr::ident(&a.target)),
             (
@@ -580,7 +580,7 @@ fn role_assignment(a: Assignment, base: AzResource) -> AzResource {
                         AzExpr::call(
                             "subscriptionResourceId",
                             vec![
-                                AzExpr::str("Microsoft.Authorization/roleDefinitions"),
+                                AzExpr::str(crate::azure::types::ROLE_DEFINITION.ty),
                                 AzExpr::Str(a.role_id),
                             ],
                         ),
@@ -631,8 +631,8 @@ fn cosmos_role_assignment(
 ) -> AzResource {
     let account_id = || Interp::Expr(AzExpr::path(account, "id"));
     AzResource {
-        ty: "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments".into(),
-        api: "2026-03-15".into(),
+        ty: crate::azure::types::COSMOS_SQL_ROLE_ASSIGNMENT.ty.into(),
+        api: crate::azure::types::COSMOS_SQL_ROLE_ASSIGNMENT.api.into(),
         parent: Some(account.to_string()),
         body: vec![(
             "properties".into(),

@@ -138,8 +138,8 @@ fn private_dns_zone(cx: &mut Ctx, r: &Resource, w: &PrivateServer) -> (String, S
     let link = cx.syms.alloc(&format!("{server}DnsLink"));
     cx.module.resources.push(AzResource {
         symbol: zone.clone(),
-        ty: "Microsoft.Network/privateDnsZones".into(),
-        api: "2024-06-01".into(),
+        ty: crate::azure::types::PRIVATE_DNS_ZONE.ty.into(),
+        api: crate::azure::types::PRIVATE_DNS_ZONE.api.into(),
         name: AzExpr::Str(format!("{}.{}", kebab(&r.id), w.zone_suffix)),
         location: Some(AzExpr::str("global")),
         comments: vec![format!(
@@ -151,8 +151,8 @@ fn private_dns_zone(cx: &mut Ctx, r: &Resource, w: &PrivateServer) -> (String, S
     });
     cx.module.resources.push(AzResource {
         symbol: link.clone(),
-        ty: "Microsoft.Network/privateDnsZones/virtualNetworkLinks".into(),
-        api: "2024-06-01".into(),
+        ty: crate::azure::types::PRIVATE_DNS_ZONE_LINK.ty.into(),
+        api: crate::azure::types::PRIVATE_DNS_ZONE_LINK.api.into(),
         parent: Some(zone.clone()),
         name: AzExpr::Interp(vec![
             crate::azure::Interp::Lit("link-".into()),
@@ -193,10 +193,12 @@ fn connect_server(cx: &mut Ctx, r: &Resource, w: &PrivateServer, zone: &str, lin
         s.depends_on.push(link.to_string());
     }
     if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
-        rep.azure
-            .push(("Microsoft.Network/privateDnsZones".into(), zone.to_string()));
         rep.azure.push((
-            "Microsoft.Network/privateDnsZones/virtualNetworkLinks".into(),
+            crate::azure::types::PRIVATE_DNS_ZONE.ty.into(),
+            zone.to_string(),
+        ));
+        rep.azure.push((
+            crate::azure::types::PRIVATE_DNS_ZONE_LINK.ty.into(),
             link.to_string(),
         ));
     }

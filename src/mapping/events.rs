@@ -269,8 +269,8 @@ fn subscription_for(cx: &mut Ctx, i: usize, j: usize, topic: &str) -> String {
         .alloc(&format!("{}{capital}Subscription", cx.prepared[i].sym));
     let res = AzResource {
         symbol: sym.clone(),
-        ty: "Microsoft.ServiceBus/namespaces/topics/subscriptions".into(),
-        api: "2026-01-01".into(),
+        ty: crate::azure::types::TOPIC_SUBSCRIPTION.ty.into(),
+        api: crate::azure::types::TOPIC_SUBSCRIPTION.api.into(),
         parent: Some(topic.to_string()),
         name: AzExpr::Str(kebab(&cx.t.resources[i].id)),
         body: vec![(
@@ -291,7 +291,7 @@ fn subscription_for(cx: &mut Ctx, i: usize, j: usize, topic: &str) -> String {
     cx.module.resources.push(res);
     if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == cx.t.resources[i].id) {
         rep.azure.push((
-            "Microsoft.ServiceBus/namespaces/topics/subscriptions".into(),
+            crate::azure::types::TOPIC_SUBSCRIPTION.ty.into(),
             sym.clone(),
         ));
     }
@@ -304,7 +304,7 @@ pub(super) fn append_settings(cx: &mut Ctx, site: &str, extra: Vec<AzExpr>) {
         .module
         .resources
         .iter_mut()
-        .find(|r| r.symbol == site && r.ty == "Microsoft.Web/sites")
+        .find(|r| r.symbol == site && r.ty == crate::azure::types::WEB_SITE.ty)
     else {
         return;
     };

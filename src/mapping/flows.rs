@@ -19,8 +19,8 @@ use crate::azure::AzExpr;
 use crate::diag::{Diagnostic, codes};
 use crate::model::expr::{Expr, ExprKind};
 
-const NSG: &str = "Microsoft.Network/networkSecurityGroups";
-const ASG: &str = "Microsoft.Network/applicationSecurityGroups";
+const NSG: &str = crate::azure::types::NETWORK_SECURITY_GROUP.ty;
+const ASG: &str = crate::azure::types::APPLICATION_SECURITY_GROUP.ty;
 
 /// `a.b.c.d/n` → (network address, prefix length).
 pub fn parse_v4(text: &str) -> Option<(u32, u8)> {

@@ -9,8 +9,6 @@ use crate::azure::{AzExpr, AzResource, Interp};
 use crate::diag::{Diagnostic, codes};
 use crate::model::expr::{Expr, ExprKind};
 
-const NET_API: &str = "2025-09-01";
-
 fn protocol(e: Option<&Expr>) -> Option<&'static str> {
     let t = e
         .and_then(|x| x.literal_text())
@@ -69,8 +67,8 @@ fn asg_for(cx: &mut Ctx, j: usize) -> String {
     let r = &cx.t.resources[j];
     cx.module.resources.push(AzResource {
         symbol: sym.clone(),
-        ty: "Microsoft.Network/applicationSecurityGroups".into(),
-        api: NET_API.into(),
+        ty: crate::azure::types::APPLICATION_SECURITY_GROUP.ty.into(),
+        api: crate::azure::types::APPLICATION_SECURITY_GROUP.api.into(),
         name: AzExpr::Str(format!("asg-{}", crate::names::kebab(&r.id))),
         location: Some(AzExpr::ident("location")),
         comments: vec![format!(
@@ -683,7 +681,7 @@ fn orphan_rules(cx: &mut Ctx) {
             let sym = cx.prepared[j].sym.clone();
             if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
                 rep.azure
-                    .push(("Microsoft.Network/networkSecurityGroups".into(), sym));
+                    .push((crate::azure::types::NETWORK_SECURITY_GROUP.ty.into(), sym));
             }
             continue;
         }
@@ -867,8 +865,8 @@ pub fn prune_depends_on(cx: &mut Ctx) {
 /// the child's symbol usable for references.
 pub fn inline_children(cx: &mut Ctx) {
     const INLINE: &[(&str, &str)] = &[
-        ("Microsoft.Network/virtualNetworks/subnets", "subnets"),
-        ("Microsoft.Network/routeTables/routes", "routes"),
+        (crate::azure::types::SUBNET.ty, "subnets"),
+        (crate::azure::types::ROUTE.ty, "routes"),
     ];
     let mut moves = Vec::new();
     for (i, r) in cx.module.resources.iter().enumerate() {
@@ -946,8 +944,8 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
     cx.needs_suffix = true;
     cx.module.resources.push(AzResource {
         symbol: sym.clone(),
-        ty: "Microsoft.Network/publicIPAddresses".into(),
-        api: NET_API.into(),
+        ty: crate::azure::types::PUBLIC_IP.ty.into(),
+        api: crate::azure::types::PUBLIC_IP.api.into(),
         name: AzExpr::Str(format!("pip-{}", crate::names::kebab(&r.id))),
         location: Some(AzExpr::ident("location")),
         body: vec![
@@ -984,7 +982,7 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
         ..Default::default()
     });
     cx.extra_azure
-        .push(("Microsoft.Network/publicIPAddresses".into(), sym.clone()));
+        .push((crate::azure::types::PUBLIC_IP.ty.into(), sym.clone()));
     cx.decide(
         "instance-public-ip",
         Some((&r.id, r.span)),

@@ -80,7 +80,7 @@ fn nat_gateway_ips(m: &AzModule) -> Vec<String> {
     for r in m
         .resources
         .iter()
-        .filter(|r| r.ty == "Microsoft.Network/natGateways")
+        .filter(|r| r.ty == crate::azure::types::NAT_GATEWAY.ty)
     {
         for (_, v) in &r.body {
             v.idents(&mut nat_ips);
@@ -98,20 +98,20 @@ fn resource_exposures(
 ) -> Vec<String> {
     let p = props(r);
     let get = |k: &str| p.and_then(|p| p.get(k));
-    if r.ty == "Microsoft.Network/publicIPAddresses" {
+    if r.ty == crate::azure::types::PUBLIC_IP.ty {
         if nat_ips.contains(&r.symbol) {
             return Vec::new();
         }
         return vec!["a public IP address: whatever it is attached to is reachable from the internet, as far as its NSG allows".into()];
     }
-    if r.ty == "Microsoft.Network/networkSecurityGroups" {
+    if r.ty == crate::azure::types::NETWORK_SECURITY_GROUP.ty {
         let Some(AzExpr::Array(rules)) = get("securityRules") else {
             return Vec::new();
         };
         return rules.iter().filter_map(|rule| nsg_rule(rule, m)).collect();
     }
     let mut out = Vec::new();
-    if r.ty == "Microsoft.Storage/storageAccounts"
+    if r.ty == crate::azure::types::STORAGE_ACCOUNT.ty
         && get("allowBlobPublicAccess") == Some(&AzExpr::Bool(true))
     {
         out.push("anonymous read access to blobs is allowed on the account".into());
