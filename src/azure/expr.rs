@@ -39,6 +39,9 @@ pub enum AzExpr {
     Raw(String),
     /// A Terraform form with no ARM counterpart of its own; each back end lowers it.
     TfOnly(Box<TfOnly>),
+    /// A Bicep lambda `(a, b) => body`, an argument of `filter`, `map`, `reduce`,
+    /// `toObject` or `sort` (only the Bicep lowering makes them).
+    Lambda(Vec<String>, Box<AzExpr>),
 }
 
 /// A Terraform form the mapping keeps as it met it: the Terraform back end writes
@@ -167,7 +170,7 @@ impl AzExpr {
                 }
                 f(v)
             }),
-            AzExpr::Member(e, _) | AzExpr::Not(e) => f(e),
+            AzExpr::Member(e, _) | AzExpr::Not(e) | AzExpr::Lambda(_, e) => f(e),
             AzExpr::Index(a, b) | AzExpr::Bin(_, a, b) | AzExpr::For(_, a, b) => {
                 f(a);
                 f(b)
@@ -203,7 +206,7 @@ impl AzExpr {
                 }
                 f(v)
             }),
-            AzExpr::Member(e, _) | AzExpr::Not(e) => f(e),
+            AzExpr::Member(e, _) | AzExpr::Not(e) | AzExpr::Lambda(_, e) => f(e),
             AzExpr::Index(a, b) | AzExpr::Bin(_, a, b) | AzExpr::For(_, a, b) => {
                 f(a);
                 f(b)
@@ -254,6 +257,11 @@ impl AzExpr {
                 a.idents(out);
                 b.idents(out);
                 c.idents(out)
+            }
+            AzExpr::Lambda(params, body) => {
+                let mut inner = Vec::new();
+                body.idents(&mut inner);
+                out.extend(inner.into_iter().filter(|i| !params.contains(i)));
             }
             AzExpr::For(_, c, b) => {
                 c.idents(out);

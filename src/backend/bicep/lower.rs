@@ -5,16 +5,12 @@
 
 use std::collections::BTreeMap;
 
+use super::forms::{Kind, Kinds, bicep_function, cidr_subnet, for_kind, format_interp, lower_for};
 use crate::azure::{
-    AzExpr, AzModule, AzParam, Decision, Effect, Interp, Origin, STAND_IN_RULE, TfForm, TfOnly,
-    affected,
+    AzExpr, AzModule, AzParam, Decision, Effect, Origin, STAND_IN_RULE, TfForm, TfOnly, affected,
 };
 use crate::names::{Symbols, camel_from_words};
 use crate::source::SourceMap;
-
-fn bx(e: AzExpr) -> Box<AzExpr> {
-    Box::new(e)
-}
 
 /// The model as Bicep prints it, and what the lowering adds to the report.
 pub struct Lowered {
@@ -34,6 +30,8 @@ pub struct LowerCx<'a> {
 pub fn lower(m: &AzModule, syms: &mut Symbols, cx: &LowerCx) -> Lowered {
     let mut l = Lowering {
         cx,
+        kinds: Kinds::of_module(m),
+        for_kinds: BTreeMap::new(),
         stand_ins: BTreeMap::new(),
         effects: Vec::new(),
     };
@@ -48,8 +46,8 @@ pub fn lower(m: &AzModule, syms: &mut Symbols, cx: &LowerCx) -> Lowered {
         let sym = match by_key.get(&s.key) {
             Some(sym) => sym.clone(),
             None => {
-                let sym = syms.alloc(&camel_from_words(&s.key));
-                let mut p = AzParam::new(sym.clone(), "string");
+                let sym = syms.alloc(&camel_from_words(&s.name));
+                let mut p = AzParam::new(sym.clone(), s.ty);
                 p.description = Some(format!(
                     "Stands in for {}, which has no Azure translation. Supply the Azure value.",
                     s.what
@@ -72,7 +70,18 @@ pub fn lower(m: &AzModule, syms: &mut Symbols, cx: &LowerCx) -> Lowered {
             .unwrap_or(m.params.len());
         m.params.insert(at, p);
     }
-    m.for_each_expr_mut(&mut |e| lower_expr(e, &symbol_of));
+    let for_kinds = std::mem::take(&mut l.for_kinds);
+    m.for_each_expr_mut(&mut |e| lower_expr(e, &symbol_of, &for_kinds));
+    // An output typed `string` only because the mapping could not tell: the type
+    // its value has.
+    let kinds = Kinds::of_module(&m);
+    for o in &mut m.outputs {
+        if o.ty == "string"
+            && let Some(ty) = kinds.kind(&o.value).bicep_type()
+        {
+            o.ty = ty.to_string();
+        }
+    }
     drop_unused(&mut m);
     l.guard_effects(&m);
     l.passthrough_effects(&m);
@@ -84,6 +93,9 @@ pub fn lower(m: &AzModule, syms: &mut Symbols, cx: &LowerCx) -> Lowered {
 
 struct Lowering<'a> {
     cx: &'a LowerCx<'a>,
+    kinds: Kinds,
+    /// The `for` expressions Bicep writes, with the kind of collection each iterates.
+    for_kinds: BTreeMap<u32, Kind>,
     /// Nodes that become parameters, by creation order.
     stand_ins: BTreeMap<u32, StandIn>,
     effects: Vec<Effect>,
@@ -93,10 +105,14 @@ struct Lowering<'a> {
 struct StandIn {
     /// The parameter's stable key (one parameter per key).
     key: String,
+    /// What its parameter is named after.
+    name: String,
     /// What it stands for, in the parameter's description.
     what: String,
     /// A Terraform function with no Bicep counterpart (its own decision).
     function: bool,
+    /// The parameter's type: the type the value has where the module says.
+    ty: &'static str,
     origin: Origin,
 }
 
@@ -104,12 +120,24 @@ impl Lowering<'_> {
     /// Records the nodes of `e` that become parameters (not those inside one).
     fn collect(&mut self, e: &AzExpr) {
         if let AzExpr::TfOnly(t) = e
-            && let Some((key, what, function)) = stand_in(t)
+            && let TfForm::For = t.form
+            && let Some(kind) = for_kind(&t.args, &self.kinds)
         {
+            self.for_kinds.insert(t.origin.seq, kind);
+        } else if let AzExpr::TfOnly(t) = e
+            && let Some((name, what, function)) = stand_in(t)
+        {
+            // Each `for` is its own value; other stand-ins are shared by what they name.
+            let key = match t.form {
+                TfForm::For => format!("{name}#{}", t.origin.seq),
+                _ => name.clone(),
+            };
             self.stand_ins.entry(t.origin.seq).or_insert(StandIn {
                 key,
+                name,
                 what,
                 function,
+                ty: self.kinds.kind(e).bicep_type().unwrap_or("string"),
                 origin: t.origin.clone(),
             });
             // The mapping met a function's arguments before the function; a `for`
@@ -142,17 +170,19 @@ impl Lowering<'_> {
 
     fn stand_in_effects(&mut self, s: &StandIn) {
         if s.function {
-            let d = self.decision(
+            let f = s.name.trim_start_matches("fn-");
+            let mut d = self.decision(
                 "tf-function",
                 &s.origin,
                 [
-                    "Terraform functions with no Azure equivalent",
-                    "The configuration calls Terraform functions that Bicep has no counterpart for (file access, hashing, regular expressions, filters).",
-                    "Each such value becomes a parameter named after the function, so the output stays valid and the gap is visible.",
+                    &format!("Terraform function {f}() has no Bicep counterpart"),
+                    &format!("The configuration calls `{f}()`. {}", no_counterpart(f)),
+                    "Each call becomes a parameter named after the function, so the output stays valid and the gap is visible.",
                     "Compute the value in the pipeline and pass it in, or rewrite the expression by hand.",
                 ],
                 false,
             );
+            d.id = format!("{}#{f}", d.id);
             self.effects.push(Effect {
                 origin: s.origin.clone(),
                 decision: d,
@@ -252,13 +282,43 @@ fn drop_unused(m: &mut AzModule) {
     }
 }
 
+/// Why Bicep cannot compute what a Terraform function computes.
+fn no_counterpart(f: &str) -> &'static str {
+    match f {
+        "file" | "filebase64" | "templatefile" | "fileexists" | "fileset" | "filemd5"
+        | "filesha1" | "filesha256" | "filesha512" | "filebase64sha256" | "filebase64sha512" => {
+            "It reads files when Terraform plans; Bicep reads a file only at build time, from a literal path relative to the Bicep file (`loadTextContent`, `loadFileAsBase64`), and has no templating."
+        }
+        "md5" | "sha1" | "sha256" | "sha512" | "base64sha256" | "base64sha512" | "bcrypt" => {
+            "Bicep has no hash functions (only `uniqueString` and `guid`, which are not the same hashes)."
+        }
+        "uuid" | "uuidv5" => {
+            "Bicep makes a random GUID only as a parameter default (`newGuid()`), and a deterministic one with `guid()`, which is not UUIDv5."
+        }
+        "regex" | "regexall" => "Bicep has no regular expressions.",
+        "timestamp" | "plantimestamp" | "timeadd" | "formatdate" | "timecmp" => {
+            "Bicep reads the time only in a parameter default (`utcNow()`); dates cannot be formatted or compared as Terraform does."
+        }
+        "yamlencode" | "yamldecode" | "csvdecode" | "textencodebase64" | "textdecodebase64" => {
+            "Bicep has no YAML, CSV or character-set encoding functions."
+        }
+        "can" => {
+            "Bicep has no `can`: it cannot test whether an expression fails (`??` covers missing properties only)."
+        }
+        "cidrsubnets" | "cidrhost" | "cidrnetmask" => {
+            "Bicep's CIDR functions (`cidrSubnet`, `cidrHost`, `parseCidr`) number hosts and subnets differently; the value is left to check by hand."
+        }
+        _ => "Bicep has no function that computes the same value.",
+    }
+}
+
 /// The parameter a node becomes when Bicep cannot express it: its key, what it
 /// stands for, and whether it is a function with no counterpart.
 fn stand_in(t: &TfOnly) -> Option<(String, String, bool)> {
     match &t.form {
         TfForm::For => Some((
             "for-expression".into(),
-            "a Terraform `for` expression with keys or a filter".into(),
+            "a Terraform `for` expression that groups values (`...`) or reads keys of a collection whose type the module does not state".into(),
             false,
         )),
         TfForm::Ref { ty, name, .. } => Some((
@@ -294,17 +354,17 @@ fn stand_in(t: &TfOnly) -> Option<(String, String, bool)> {
 }
 
 /// Lowers every node of `e`, innermost first; a stand-in becomes its parameter.
-fn lower_expr(e: &mut AzExpr, symbol_of: &BTreeMap<u32, String>) {
+fn lower_expr(e: &mut AzExpr, symbol_of: &BTreeMap<u32, String>, for_kinds: &BTreeMap<u32, Kind>) {
     if let AzExpr::TfOnly(t) = e
         && let Some(sym) = symbol_of.get(&t.origin.seq)
     {
         *e = AzExpr::ident(sym.clone());
         return;
     }
-    e.for_each_child_mut(&mut |c| lower_expr(c, symbol_of));
+    e.for_each_child_mut(&mut |c| lower_expr(c, symbol_of, for_kinds));
     if let AzExpr::TfOnly(t) = e {
         let t = std::mem::replace(t.as_mut(), placeholder_node());
-        *e = lowered(t);
+        *e = lowered(t, for_kinds);
     }
 }
 
@@ -317,8 +377,12 @@ fn placeholder_node() -> TfOnly {
 }
 
 /// A node whose operands are lowered, as the Bicep it becomes (never a stand-in).
-fn lowered(t: TfOnly) -> AzExpr {
-    let TfOnly { form, mut args, .. } = t;
+fn lowered(t: TfOnly, for_kinds: &BTreeMap<u32, Kind>) -> AzExpr {
+    let TfOnly {
+        form,
+        mut args,
+        origin,
+    } = t;
     match form {
         // A conditional resource's splat: the one copy.
         TfForm::CondSplat => AzExpr::Array(args),
@@ -331,113 +395,10 @@ fn lowered(t: TfOnly) -> AzExpr {
                 .unwrap_or(AzExpr::Null)
         }
         TfForm::Call(f) => bicep_function(&f, args).unwrap_or(AzExpr::Null),
-        TfForm::For | TfForm::Ref { .. } => AzExpr::Null,
+        TfForm::For => for_kinds
+            .get(&origin.seq)
+            .and_then(|k| lower_for(args, *k))
+            .unwrap_or(AzExpr::Null),
+        TfForm::Ref { .. } => AzExpr::Null,
     }
-}
-
-/// `cidrsubnet(prefix, newbits, n)` → `cidrSubnet(prefix, prefix length + newbits, n)`.
-fn cidr_subnet(mut a: Vec<AzExpr>) -> AzExpr {
-    let n = a.pop().unwrap_or_default();
-    let bits = a.pop().unwrap_or_default();
-    let p = a.pop().unwrap_or_default();
-    let written = p
-        .as_str()
-        .and_then(|t| t.split('/').nth(1)?.parse::<i64>().ok());
-    let len = match (written, &bits) {
-        (Some(l), AzExpr::Int(b)) => AzExpr::Int(l + b),
-        _ => {
-            let plen = AzExpr::call(
-                "int",
-                vec![AzExpr::Index(
-                    bx(AzExpr::call("split", vec![p.clone(), AzExpr::str("/")])),
-                    bx(AzExpr::Int(1)),
-                )],
-            );
-            AzExpr::Bin("+", bx(plen), bx(bits))
-        }
-    };
-    AzExpr::call("cidrSubnet", vec![p, len, n])
-}
-
-/// A Terraform function with a direct Bicep counterpart, on translated arguments `a`;
-/// `Err(a)` when `f` (with that many arguments) has none.
-fn bicep_function(f: &str, a: Vec<AzExpr>) -> Result<AzExpr, Vec<AzExpr>> {
-    let call = |n: &str, v: Vec<AzExpr>| AzExpr::call(n, v);
-    let arg = |i: usize| a.get(i).cloned().unwrap_or(AzExpr::Null);
-    Ok(match (f, a.len()) {
-        ("join", 2) => call("join", vec![arg(1), arg(0)]),
-        ("split", 2) => call("split", vec![arg(1), arg(0)]),
-        ("lower", 1) => call("toLower", a),
-        ("upper", 1) => call("toUpper", a),
-        ("trimspace" | "chomp", 1) => call("trim", a),
-        ("length", 1) => call("length", a),
-        ("concat", _) if !a.is_empty() => call("concat", a),
-        ("merge", n) if n >= 1 => call("union", a),
-        ("coalesce" | "coalescelist", n) if n >= 1 => call("coalesce", a),
-        ("contains", 2) => call("contains", a),
-        ("keys", 1) => call("objectKeys", a),
-        ("tostring", 1) => call("string", a),
-        ("tonumber", 1) => call("int", a),
-        ("tobool", 1) => call("bool", a),
-        ("jsonencode", 1) => call("string", a),
-        ("jsondecode", 1) => call("json", a),
-        ("base64encode", 1) => call("base64", a),
-        ("base64decode", 1) => call("base64ToString", a),
-        ("replace", 3) => call("replace", a),
-        ("substr", 3) => call("substring", a),
-        ("startswith", 2) => call("startsWith", a),
-        ("endswith", 2) => call("endsWith", a),
-        ("min", n) if n >= 1 => call("min", a),
-        ("max", n) if n >= 1 => call("max", a),
-        ("flatten", 1) => call("flatten", a),
-        ("distinct", 1) => call("union", vec![arg(0), AzExpr::Array(Vec::new())]),
-        ("setunion", n) if n >= 1 => call("union", a),
-        ("setintersection", n) if n >= 1 => call("intersection", a),
-        ("index", 2) => call("indexOf", a),
-        ("urlencode", 1) => call("uriComponent", a),
-        ("range", 1) => call("range", vec![AzExpr::Int(0), arg(0)]),
-        ("element", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
-        ("one", 1) => call("first", a),
-        ("lookup", 3) => AzExpr::Bin("??", bx(call("tryGet", vec![arg(0), arg(1)])), bx(arg(2))),
-        ("lookup", 2) => AzExpr::Index(bx(arg(0)), bx(arg(1))),
-        ("try", n) if n >= 1 => a
-            .into_iter()
-            .reduce(|x, y| AzExpr::Bin("??", bx(x), bx(y)))
-            .unwrap_or_default(),
-        ("toset" | "tolist" | "tomap" | "sensitive" | "nonsensitive", 1) => arg(0),
-        _ => return Err(a),
-    })
-}
-
-/// `format("%s-%s", a, b)` → an interpolation.
-fn format_interp(fmt: &str, args: &[AzExpr]) -> Option<AzExpr> {
-    let mut parts = Vec::new();
-    let mut lit = String::new();
-    let mut it = fmt.chars().peekable();
-    let mut n = 0;
-    while let Some(c) = it.next() {
-        if c != '%' {
-            lit.push(c);
-            continue;
-        }
-        match it.next() {
-            Some('%') => lit.push('%'),
-            Some('s' | 'd' | 'v') => {
-                if !lit.is_empty() {
-                    parts.push(Interp::Lit(std::mem::take(&mut lit)));
-                }
-                let a = args.get(n)?.clone();
-                n += 1;
-                match a {
-                    AzExpr::Str(s) => parts.push(Interp::Lit(s)),
-                    other => parts.push(Interp::Expr(other)),
-                }
-            }
-            _ => return None,
-        }
-    }
-    if !lit.is_empty() {
-        parts.push(Interp::Lit(lit));
-    }
-    Some(AzExpr::Interp(parts))
 }

@@ -1,5 +1,6 @@
 //! The Bicep back end: a deterministic printer in the style `bicep format` produces.
 
+mod forms;
 mod lower;
 mod print;
 

@@ -325,6 +325,10 @@ fn expr(e: &AzExpr, indent: usize) -> String {
         AzExpr::Bin(op, a, b) => format!("{} {op} {}", operand(a, indent), operand(b, indent)),
         AzExpr::Not(a) => format!("!{}", operand(a, indent)),
         AzExpr::For(v, c, b) => format!("[for {v} in {}: {}]", expr(c, indent), expr(b, indent)),
+        AzExpr::Lambda(params, body) => match params.as_slice() {
+            [one] => format!("{one} => {}", expr(body, indent)),
+            _ => format!("({}) => {}", params.join(", "), expr(body, indent)),
+        },
         AzExpr::Array(items) if items.is_empty() => "[]".into(),
         AzExpr::Array(items) => array(items, indent),
         AzExpr::Object(m) if m.is_empty() => "{}".into(),

@@ -352,6 +352,8 @@ impl<'a> Lower<'a> {
             AzExpr::Num(n) => TfExpr::Num(n.clone()),
             AzExpr::Str(s) => TfExpr::Str(s.clone()),
             AzExpr::Raw(r) => TfExpr::r(r.clone()),
+            // Only the Bicep lowering makes lambdas.
+            AzExpr::Lambda(..) => TfExpr::Null,
             // Terraform-only forms are written as they were.
             AzExpr::TfOnly(t) => match &t.form {
                 TfForm::Call(f) => self.call(&format!("tf:{f}"), &t.args),
