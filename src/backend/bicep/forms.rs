@@ -442,11 +442,21 @@ pub(super) fn lower_for(args: Vec<AzExpr>, kind: Kind) -> Option<AzExpr> {
             "toObject",
             vec![
                 filtered,
-                lambda(&[var_ref], body(key)),
+                lambda(&[var_ref], string_key(body(key))),
                 lambda(&[var_ref], body(value)),
             ],
         ),
     })
+}
+
+/// An object key: Terraform makes every key a string, `toObject` wants one.
+fn string_key(k: AzExpr) -> AzExpr {
+    match &k {
+        AzExpr::Str(_) | AzExpr::Interp(_) => k,
+        AzExpr::Member(_, m) if m == "key" => k,
+        AzExpr::Call(f, _) if f == "string" => k,
+        _ => AzExpr::call("string", vec![k]),
+    }
 }
 
 /// `base`, or `base2`, … : a name none of `exprs` mentions.
