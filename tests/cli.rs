@@ -581,3 +581,47 @@ fn pipes_and_devices_in_path_are_never_read() {
     assert_eq!(code, 0, "{err}");
     assert!(out.join("template/main.bicep").exists());
 }
+
+#[test]
+#[cfg(unix)]
+fn a_tf_file_linked_from_elsewhere_in_path_is_the_modules_own() {
+    // Modules often share `versions.tf` or `variables.tf` through a symbolic link.
+    let dir = tmp("symlink-in");
+    std::fs::create_dir_all(dir.join("shared")).unwrap();
+    std::fs::create_dir_all(dir.join("queue")).unwrap();
+    std::fs::write(
+        dir.join("shared/variables.tf"),
+        "variable \"queue_name\" {\n  type    = string\n  default = \"orders\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("queue/main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = var.queue_name\n}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../shared/variables.tf", dir.join("queue/variables.tf")).unwrap();
+    let out = tmp("symlink-out");
+    let (code, err) = convert(&[&dir], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let vars = std::fs::read_to_string(out.join("queue/variables.tf")).unwrap();
+    assert!(vars.contains("variable \"queue_name\""), "{vars}");
+    let main = std::fs::read_to_string(out.join("queue/main.tf")).unwrap();
+    assert!(main.contains("var.queue_name"), "{main}");
+}
+
+#[test]
+fn provisioner_keywords_are_terraform_not_references() {
+    let dir = tmp("provisioner-in");
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"orders\"\n}\n\nresource \"null_resource\" \"hook\" {\n  triggers = { id = aws_sqs_queue.q.id }\n\n  provisioner \"local-exec\" {\n    when       = destroy\n    on_failure = continue\n    command    = \"echo ${self.triggers.id}\"\n  }\n\n  provisioner \"local-exec\" {\n    when    = create\n    command = \"echo hi\"\n  }\n}\n",
+    )
+    .unwrap();
+    let out = tmp("provisioner-out");
+    let (code, err) = convert(&[&dir], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("undefined"), "{err}");
+    let main = std::fs::read_to_string(out.join("main.tf")).unwrap();
+    assert!(main.contains("when       = destroy"), "{main}");
+    assert!(main.contains("on_failure = continue"), "{main}");
+}

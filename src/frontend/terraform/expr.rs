@@ -383,8 +383,8 @@ impl Conv<'_> {
         ops: &[hcl_edit::Decorated<TraversalOperator>],
         span: Span,
     ) -> Expr {
-        // Provisioner keywords (`when = destroy`, `on_failure = continue`) are written bare.
-        if ops.is_empty() && matches!(root, "destroy" | "continue" | "fail") {
+        // Provisioner keywords (`when = create | destroy`, `on_failure = continue | fail`) are written bare.
+        if ops.is_empty() && matches!(root, "create" | "destroy" | "continue" | "fail") {
             return Expr::new(ExprKind::LoopVar(root.to_string()), span);
         }
         if self.loops.iter().any(|l| l == root) || matches!(root, "each" | "count" | "self") {
