@@ -155,15 +155,22 @@ pub fn convert_module(
     tables: &Tables,
     output: &str,
     target: Target,
-    rewrites: &std::collections::BTreeMap<String, String>,
+    called: &Called,
 ) -> Converted {
     let mut parsed =
         crate::frontend::terraform::parse_module(sources, tf, tfvars, dir, &tables.lift);
-    // Calls of modules written elsewhere in OUT point at their new place.
+    // Calls of modules written elsewhere in OUT point at their new place, and know the
+    // types of the variables they set.
     if let Some(info) = parsed.template.as_mut().and_then(|t| t.tf.as_mut()) {
         for call in &mut info.modules {
-            if let Some(new) = call.local_dir.as_ref().and_then(|d| rewrites.get(d)) {
+            let Some(local) = &call.local_dir else {
+                continue;
+            };
+            if let Some(new) = called.rewrites.get(local) {
                 call.source = new.clone();
+            }
+            if let Some(types) = called.variable_types.get(local) {
+                call.input_types = types.clone();
             }
         }
     }
@@ -197,6 +204,18 @@ pub fn convert_module(
     convert_parsed(sources, parsed, source, "terraform", tables, output, target)
 }
 
+/// What a module's calls need to know of the local modules they call.
+#[derive(Default)]
+pub struct Called {
+    /// Module folder (relative to PATH) → new `source`, for modules written elsewhere in OUT.
+    pub rewrites: std::collections::BTreeMap<String, String>,
+    /// Module folder → its variables' type constraints as written.
+    pub variable_types: std::collections::BTreeMap<String, VariableTypes>,
+}
+
+/// A module's variables and their type constraints as written (`list(string)`).
+pub type VariableTypes = std::collections::BTreeMap<String, String>;
+
 /// Where each Terraform module is written, and modules read from outside PATH.
 #[derive(Default)]
 struct Placement {
@@ -204,6 +223,8 @@ struct Placement {
     out: std::collections::BTreeMap<(PathBuf, String), String>,
     /// Modules read from outside PATH: calls to them get a new `source`.
     moved: std::collections::BTreeSet<(PathBuf, String)>,
+    /// Each module's variable types.
+    variable_types: std::collections::BTreeMap<(PathBuf, String), VariableTypes>,
 }
 
 impl Placement {
@@ -214,17 +235,24 @@ impl Placement {
             .unwrap_or_else(|| dir.to_string())
     }
 
-    /// Module folder (relative to PATH) → new `source` for a caller written at `from`.
-    fn rewrites(
-        &self,
-        root: &std::path::Path,
-        from: &str,
-    ) -> std::collections::BTreeMap<String, String> {
-        self.out
+    /// What a caller written at `from` needs of the modules under `root`.
+    fn called(&self, root: &std::path::Path, from: &str) -> Called {
+        let rewrites = self
+            .out
             .iter()
             .filter(|(k, _)| k.0 == root && self.moved.contains(*k))
             .map(|((_, d), o)| (d.clone(), relative_path(from, o)))
-            .collect()
+            .collect();
+        let variable_types = self
+            .variable_types
+            .iter()
+            .filter(|(k, _)| k.0 == root)
+            .map(|((_, d), t)| (d.clone(), t.clone()))
+            .collect();
+        Called {
+            rewrites,
+            variable_types,
+        }
     }
 }
 
@@ -251,8 +279,10 @@ fn place_modules(
     sources: &mut SourceMap,
     tables: &Tables,
 ) -> Placement {
-    let mut p = Placement::default();
-    read_called_modules(modules, failed, sources, tables);
+    let mut p = Placement {
+        variable_types: read_called_modules(modules, failed, sources, tables),
+        ..Placement::default()
+    };
     let root_dir = root_dirs(modules);
     for (root, dir) in modules.keys() {
         let local = if dir.split('/').any(|s| s == "..") {
@@ -276,13 +306,15 @@ fn place_modules(
 }
 
 /// Adds to `modules` the local modules called from outside PATH (or not walked),
-/// read transitively; one whose files cannot be read is added to `failed`.
+/// read transitively; one whose files cannot be read is added to `failed`. Returns
+/// each module's variable types.
 fn read_called_modules(
     modules: &mut ModuleMap,
     failed: &mut FailedModules,
     sources: &mut SourceMap,
     tables: &Tables,
-) {
+) -> std::collections::BTreeMap<(PathBuf, String), VariableTypes> {
+    let mut types = std::collections::BTreeMap::new();
     // Local modules outside PATH (or not walked): read them, transitively.
     let mut queue: Vec<(PathBuf, String)> = modules.keys().cloned().collect();
     while let Some((root, dir)) = queue.pop() {
@@ -294,7 +326,15 @@ fn read_called_modules(
         };
         let parsed =
             crate::frontend::terraform::parse_module(sources, &tf, &tfvars, &dir, &tables.lift);
-        let Some(info) = parsed.template.and_then(|t| t.tf) else {
+        let Some(t) = parsed.template else {
+            continue;
+        };
+        let vars = t
+            .parameters
+            .iter()
+            .filter_map(|p| Some((p.name.clone(), p.tf_type.clone()?)));
+        types.insert((root.clone(), dir.clone()), vars.collect());
+        let Some(info) = t.tf else {
             continue;
         };
         for call in &info.modules {
@@ -316,6 +356,7 @@ fn read_called_modules(
             queue.push(key);
         }
     }
+    types
 }
 
 /// The `.tf` files of the module folder `local` (under `root`), registered in name
@@ -1273,7 +1314,7 @@ fn convert_modules(
             Target::Bicep => format!("{out_dir}/main.bicep"),
             Target::Terraform => out_dir.clone(),
         };
-        let rewrites = placed.rewrites(key_root, &out_dir);
+        let called = placed.called(key_root, &out_dir);
         let c = match inputs
             .failed_modules
             .remove(&(key_root.clone(), dir.clone()))
@@ -1304,7 +1345,7 @@ fn convert_modules(
                 tables,
                 &output,
                 tf_target,
-                &rewrites,
+                &called,
             ),
         };
         out.push(c);

@@ -222,6 +222,7 @@ fn corpus_terraform() {
     let mut failed = Vec::new();
     let mut manual: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let (mut nsgs, mut widened) = (0, Vec::new());
+    let (mut typed, mut mistyped) = (0, Vec::new());
     for repo in &repos {
         for to in [None, Some(aws2azure::run::Target::Bicep)] {
             let outcome = std::panic::catch_unwind(|| common::convert_to(&[repo.as_path()], to))
@@ -256,6 +257,15 @@ fn corpus_terraform() {
                     }
                 }
             }
+            if to.is_none() {
+                let folders = common::tf_types::folders(&outcome.files);
+                typed += folders.len();
+                mistyped.extend(
+                    common::tf_types::check(&folders)
+                        .into_iter()
+                        .map(|f| format!("{}: {f}", repo.display())),
+                );
+            }
             for (path, text) in &outcome.files {
                 if path.ends_with(".tf") {
                     tf_files += 1;
@@ -283,6 +293,14 @@ fn corpus_terraform() {
         widened.len()
     );
     assert!(widened.is_empty(), "NSG findings: {widened:#?}");
+    eprintln!(
+        "corpus: variable types over {typed} Terraform folders: {} findings",
+        mistyped.len()
+    );
+    assert!(
+        mistyped.is_empty(),
+        "variables their uses cannot take: {mistyped:#?}"
+    );
     eprintln!(
         "corpus: {modules} Terraform modules; {ok} without error ({:.1}%); {tf_files} .tf files and {bicep_files} Bicep files written",
         rate * 100.0

@@ -31,6 +31,9 @@ pub struct AzParam {
     /// Creation order, shared with the nodes back ends lower ([`Origin::seq`]): a
     /// parameter a back end adds goes where the mapping would have put it.
     pub seq: u32,
+    /// It stands in for a value with no translation: its type is what its uses need
+    /// (see `mapping::stand_ins`), not one the source declared.
+    pub stand_in: bool,
 }
 
 impl AzParam {
@@ -50,6 +53,7 @@ impl AzParam {
             tf_name: None,
             tf_type: None,
             seq: 0,
+            stand_in: false,
         }
     }
 }

@@ -62,6 +62,7 @@ pub fn map_template(
     ignored_property_decisions(&mut cx);
     replace_missing_symbols(&mut cx);
     prune_parameters(&mut cx);
+    super::stand_ins::retype(&mut cx);
     super::flows::check(&mut cx);
     super::secrets::record(&mut cx);
     cx.module.header = module_header(&cx);

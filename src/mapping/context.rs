@@ -272,6 +272,7 @@ impl<'a> Ctx<'a> {
                 "Stands in for {what}, which has no Azure translation. Supply the Azure value."
             ));
             p.required_reason = Some(format!("stands in for {what}"));
+            p.stand_in = true;
         });
         self.floor_status("partial");
         self.template_decision(

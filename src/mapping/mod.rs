@@ -16,6 +16,7 @@ mod params;
 pub mod passes;
 mod prune;
 pub mod secrets;
+mod stand_ins;
 mod storage;
 pub mod table;
 mod terraform;

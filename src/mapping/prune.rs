@@ -49,6 +49,7 @@ pub(super) fn replace_missing_symbols(cx: &mut Ctx) {
                 "Stands in for {what}, which this conversion did not generate. Supply the Azure value."
             ));
             p.required_reason = Some(format!("stands in for {what}, which was not generated"));
+            p.stand_in = true;
         });
         cx.subject = Some(origin.clone());
         cx.template_decision(

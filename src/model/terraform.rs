@@ -20,6 +20,9 @@ pub struct ModuleCall {
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
     pub depends_on: Vec<String>,
+    /// The called module's variables and their type constraints as written (local
+    /// modules of the run; filled in after parsing).
+    pub input_types: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]

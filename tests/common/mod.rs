@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use aws2azure::run::{Options, Outcome, Target, plan};
 
+pub mod tf_types;
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -869,6 +869,7 @@ fn module_call(conv: &mut Conv, b: &Block, dir: &str, diags: &mut Vec<Diagnostic
         count,
         for_each,
         depends_on,
+        input_types: Default::default(),
     }
 }
 
