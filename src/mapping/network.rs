@@ -700,6 +700,15 @@ fn orphan_rules(cx: &mut Ctx) {
 /// An NSG is only attached to VM network interfaces; groups that protected
 /// other services (databases, functions, load balancers) need a subnet association.
 fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
+    let candidates: Vec<usize> = (0..cx.t.resources.len())
+        .filter(|j| {
+            cx.plays(*j, "security-groups", "group")
+                && cx.prepared[*j].entry.is_some()
+                && !attached.contains(j)
+        })
+        .collect();
+    let on_subnets = super::nsg_members::attach(cx, &candidates);
+    let attached: Vec<usize> = attached.iter().chain(&on_subnets.groups).copied().collect();
     for (j, g) in cx.t.resources.iter().enumerate() {
         if !cx.plays(j, "security-groups", "group")
             || cx.prepared[j].entry.is_none()
@@ -734,13 +743,31 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
         } else {
             others.join(", ")
         };
+        let elsewhere = super::nsg_members::outside_subnets(cx, j);
+        let decision = if let Some(taken) = on_subnets.blocked.get(&j) {
+            format!(
+                "The NSG is created with the translated rules but associated with nothing: its members' subnets carry another NSG already, and a subnet takes one: {}.",
+                taken.join(", ")
+            )
+        } else if elsewhere.is_empty() {
+            "The NSG is created with the translated rules but associated with nothing.".to_string()
+        } else {
+            format!(
+                "The NSG is created with the translated rules but associated with nothing: the subnets of {} are not created by this template (subnet parameters, or the default VPC).",
+                elsewhere.join(", ")
+            )
+        };
         cx.decide_later(
             j,
             "nsg-unattached",
             &format!("{}: the NSG is not attached yet", g.id),
             &format!("The security group protected {used_by}. Azure attaches an NSG to a subnet or to a VM's network interface; managed services (databases, function apps) are reached through a delegated subnet or a private endpoint."),
-            "The NSG is created with the translated rules but associated with nothing.",
-            "Associate it with the subnet that hosts the service (its delegated subnet or private endpoint subnet); until then its rules have no effect.",
+            &decision,
+            if on_subnets.blocked.contains_key(&j) {
+                "Merge its rules into the NSG of those subnets (narrowing their destination to the members' addresses), or move the members to a subnet of their own; until then its rules have no effect."
+            } else {
+                "Associate it with the subnet that hosts the service (its delegated subnet or private endpoint subnet); until then its rules have no effect."
+            },
             Some("partial"),
         );
     }
