@@ -431,6 +431,9 @@ impl<'a> Ctx<'a> {
                         self.loop_reference(i, resource, &s, span)
                     }
                     Some(s) => self.reference_expr(i, &s),
+                    None if let Some((k, s)) = self.member_attribute(i, attribute) => {
+                        self.reference_expr(k, &s)
+                    }
                     None => {
                         let key =
                             format!("{}-{}", kebab(&target), kebab(&attribute.replace('.', "-")));
@@ -448,6 +451,42 @@ impl<'a> Ctx<'a> {
                 span,
             ),
         }
+    }
+
+    /// A resource with no translation of its own whose members carry it (an Aurora
+    /// cluster and the instances that name it in `DBClusterIdentifier`; lookup table
+    /// `member-attributes`): its attribute is the same attribute of its first
+    /// translated member, with a decision saying so.
+    fn member_attribute(&mut self, i: usize, attribute: &str) -> Option<(usize, String)> {
+        let r = &self.t.resources[i];
+        let prop = self
+            .tables
+            .lookup_str("member-attributes", &r.ty, "member")?;
+        let k = self.t.resources.iter().position(|m| {
+            m.properties
+                .get(&prop)
+                .is_some_and(|v| self.referenced_resource(v) == Some(i))
+        })?;
+        let spec = self.prepared[k]
+            .entry
+            .as_ref()?
+            .attributes
+            .get(attribute)?
+            .clone();
+        if self.t.resources[k].for_each.is_some() || self.t.resources[k].condition.is_some() {
+            return None;
+        }
+        let (id, member) = (r.id.clone(), self.t.resources[k].id.clone());
+        let span = r.span;
+        self.decide(
+            "member-attribute",
+            Some((&id, span)),
+            &format!("{id}: its attributes are those of {member}"),
+            &format!("{id} ({}) has no Azure resource of its own; {member} names it in `{prop}` and became the Azure resource that serves it.", r.ty),
+            &format!("`GetAtt {id}.{attribute}` reads the same attribute of the resource {member} became."),
+            "With several members, the first one answers: readers that used a separate reader endpoint need a replica of their own.",
+        );
+        Some((k, spec))
     }
 
     /// A reference to one copy of a `Fn::ForEach` resource (`OrdersQueue` of

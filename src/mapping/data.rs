@@ -3,11 +3,14 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use crate::azure::AzExpr;
+use crate::azure::{AzExpr, Interp};
+use crate::model::expr::{Expr, ExprKind, SubPart};
 use crate::names::kebab;
 
 /// A Key Vault secret's value: the template's `SecretString`, or a secure
-/// parameter where Secrets Manager generated it.
+/// parameter where Secrets Manager generated it. A generated secret with a
+/// `SecretStringTemplate` keeps its JSON shape: the template's keys, and the
+/// generated key whose value is the parameter.
 pub fn secret_value(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
     consumed.insert("SecretString".into());
     consumed.insert("GenerateSecretString".into());
@@ -16,26 +19,140 @@ pub fn secret_value(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> 
     if let Some(s) = r.properties.get("SecretString") {
         return Some(cx.tr(s));
     }
-    let p = cx.param_for(&format!("{}-value", kebab(&r.id)), "string", |p| {
-        p.secure = true;
-        p.description = Some(format!(
-            "Value of the secret {} (Secrets Manager generated it; generate one and pass it in).",
-            r.id
-        ));
-        p.required_reason = Some("Secrets Manager generated this secret".into());
-    });
-    if r.properties.get("GenerateSecretString").is_some() {
-        cx.decide(
-            "generated-secret",
-            Some((&r.id, r.span)),
-            &format!("{}: generated secret becomes a secure parameter", r.id),
-            "Secrets Manager generates the value (`GenerateSecretString`); Key Vault does not generate secret values.",
-            &format!("The value is the `@secure()` parameter `{p}`: generate it in the deployment pipeline (e.g. `openssl rand`)."),
-            "Rotation hooks do not exist in Key Vault; schedule rotation with an Event Grid-triggered function if needed.",
-        );
-        cx.floor_status("partial");
+    let p = generated_value(cx, i);
+    let Some(g) = r.properties.get("GenerateSecretString") else {
+        return Some(AzExpr::ident(p));
+    };
+    cx.decide(
+        "generated-secret",
+        Some((&r.id, r.span)),
+        &format!("{}: generated secret becomes a secure parameter", r.id),
+        "Secrets Manager generates the value (`GenerateSecretString`); Key Vault does not generate secret values.",
+        &format!("The generated value is the `@secure()` parameter `{p}`: generate it in the deployment pipeline (e.g. `openssl rand`). Resources that read the secret's value in the template (a database's administrator password) take the same parameter."),
+        "Rotation hooks do not exist in Key Vault; schedule rotation with an Event Grid-triggered function if needed.",
+    );
+    cx.floor_status("partial");
+    let key = g.get("GenerateStringKey").and_then(|k| k.as_str());
+    match (key, template_fields(cx, g)) {
+        (Some(key), Some(mut fields)) => {
+            fields.retain(|(k, _)| k != key);
+            fields.push((key.to_string(), AzExpr::ident(p)));
+            let obj = AzExpr::Object(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (crate::azure::AzKey::Name(k), v))
+                    .collect(),
+            );
+            Some(AzExpr::call("string", vec![obj]))
+        }
+        _ => Some(AzExpr::ident(p)),
     }
-    Some(AzExpr::ident(p))
+}
+
+/// The secure parameter that holds the value Secrets Manager generated for secret `i`.
+fn generated_value(cx: &mut Ctx, i: usize) -> String {
+    let r = &cx.t.resources[i];
+    let id = r.id.clone();
+    let key = r
+        .properties
+        .path("GenerateSecretString.GenerateStringKey")
+        .and_then(|k| k.as_str())
+        .map(str::to_string);
+    cx.param_for(&format!("{}-value", kebab(&id)), "string", |p| {
+        p.secure = true;
+        p.description = Some(match &key {
+            Some(k) => format!("The generated `{k}` of the secret {id} (Secrets Manager generated it; generate one and pass it in)."),
+            None => format!("Value of the secret {id} (Secrets Manager generated it; generate one and pass it in)."),
+        });
+        p.required_reason = Some("Secrets Manager generated this secret".into());
+    })
+}
+
+/// The fields of a generated secret's `SecretStringTemplate` (a JSON object, written as
+/// a literal or with `Fn::Sub`), translated; `None` when it is not such an object.
+fn template_fields(cx: &mut Ctx, g: &Expr) -> Option<Vec<(String, AzExpr)>> {
+    let tpl = g.get("SecretStringTemplate")?;
+    let (text, exprs): (String, Vec<Expr>) = match &tpl.kind {
+        ExprKind::Str(s) => (s.clone(), Vec::new()),
+        ExprKind::Sub(parts) => {
+            let mut text = String::new();
+            let mut exprs = Vec::new();
+            for part in parts {
+                match part {
+                    SubPart::Lit(l) => text.push_str(l),
+                    SubPart::Expr(e) => {
+                        text.push_str(&format!("\\u0001{}\\u0001", exprs.len()));
+                        exprs.push(e.clone());
+                    }
+                }
+            }
+            (text, exprs)
+        }
+        _ => return None,
+    };
+    let serde_json::Value::Object(map) = serde_json::from_str(&text).ok()? else {
+        return None;
+    };
+    let mut out = Vec::new();
+    for (k, v) in map {
+        let value = match v {
+            serde_json::Value::String(s) => {
+                let mut parts = Vec::new();
+                for (n, piece) in s.split('\u{1}').enumerate() {
+                    if n % 2 == 1 {
+                        let e = exprs.get(piece.parse::<usize>().ok()?)?.clone();
+                        parts.push(Interp::Expr(cx.tr(&e)));
+                    } else if !piece.is_empty() {
+                        parts.push(Interp::Lit(piece.to_string()));
+                    }
+                }
+                match parts.as_slice() {
+                    [] => AzExpr::str(""),
+                    [Interp::Lit(l)] => AzExpr::str(l.clone()),
+                    [Interp::Expr(_)] => match parts.pop()? {
+                        Interp::Expr(e) => e,
+                        Interp::Lit(_) => return None,
+                    },
+                    _ => AzExpr::Interp(parts),
+                }
+            }
+            serde_json::Value::Bool(b) => AzExpr::Bool(b),
+            serde_json::Value::Number(n) => AzExpr::Int(n.as_i64()?),
+            _ => return None,
+        };
+        out.push((k, value));
+    }
+    Some(out)
+}
+
+/// A `{{resolve:secretsmanager:${Secret}:SecretString:key}}` of a secret of this
+/// template whose value Secrets Manager generates: the generated key is the secret's
+/// parameter, a key of its `SecretStringTemplate` that key's value. `None` otherwise.
+pub(super) fn generated_secret_key(cx: &mut Ctx, reference: &str) -> Option<AzExpr> {
+    let rest = reference.strip_prefix("${")?;
+    let (id, rest) = rest.split_once('}')?;
+    let i = cx.t.resources.iter().position(|r| r.id == id)?;
+    let g = cx.t.resources[i]
+        .properties
+        .get("GenerateSecretString")?
+        .clone();
+    if cx.t.resources[i].properties.get("SecretString").is_some() {
+        return None;
+    }
+    // `:SecretString:key:stage:version` — only the current value of the key.
+    let mut segs = rest.trim_start_matches(':').split(':');
+    let (kind, key) = (segs.next().unwrap_or(""), segs.next().unwrap_or(""));
+    if segs.any(|x| !x.is_empty()) || (!kind.is_empty() && kind != "SecretString") {
+        return None;
+    }
+    let generated = g.get("GenerateStringKey").and_then(|k| k.as_str());
+    if key.is_empty() && generated.is_none() || Some(key) == generated {
+        return Some(AzExpr::ident(generated_value(cx, i)));
+    }
+    template_fields(cx, &g)?
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
 
 /// The administrator password of a database server: the template's value or a secure parameter.
@@ -45,6 +162,15 @@ pub fn admin_password(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
     let t = cx.t;
     let r = &t.resources[i];
     if let Some(p) = r.properties.get("MasterUserPassword") {
+        return cx.tr(p);
+    }
+    // An Aurora instance: the cluster it joins holds the credentials.
+    if let Some(p) = r
+        .properties
+        .get("DBClusterIdentifier")
+        .and_then(|c| cx.referenced_resource(c))
+        .and_then(|c| t.resources[c].properties.get("MasterUserPassword"))
+    {
         return cx.tr(p);
     }
     let p = cx.param_for(&format!("{}-admin-password", kebab(&r.id)), "string", |p| {

@@ -454,8 +454,9 @@ impl Ctx<'_> {
         let prop = get("$prop").and_then(|p| p.as_str()).map(str::to_string);
         let src: Option<Expr> = match &prop {
             Some(p) => {
-                consumed.insert(p.split('.').next().unwrap_or(p).to_string());
-                r.properties.path(p).filter(|v| !v.is_null()).cloned()
+                let first = p.split(['.', '>']).next().unwrap_or(p);
+                consumed.insert(first.to_string());
+                self.prop_at(&r.properties, p)
             }
             None => None,
         };
@@ -475,6 +476,18 @@ impl Ctx<'_> {
             return self.directive_map(i, m, table, &src, prop.as_deref(), consumed);
         }
         Some(self.directive_source(m, &src))
+    }
+
+    /// The property at `path` (`A.B`; `A>B` reads `B` of the template resource `A`
+    /// references).
+    fn prop_at(&self, props: &Expr, path: &str) -> Option<Expr> {
+        match path.split_once('>') {
+            None => props.path(path).filter(|v| !v.is_null()).cloned(),
+            Some((here, rest)) => {
+                let j = self.referenced_resource(props.path(here)?)?;
+                self.prop_at(&self.t.resources[j].properties, rest)
+            }
+        }
     }
 
     /// The `$prop` value itself: with `$ref` or `$attr`, the attribute (`id` by default)

@@ -415,6 +415,12 @@ impl Ctx<'_> {
     }
 
     fn dynamic(&mut self, d: &Dynamic, span: Span) -> AzExpr {
+        // A secret this template generates: its own parameter, not a second one.
+        if d.service == "secretsmanager"
+            && let Some(e) = super::data::generated_secret_key(self, &d.reference)
+        {
+            return e;
+        }
         let secure = d.service != "ssm";
         // The whole reference (secret, JSON key, version) names the parameter: two keys of one secret stay two values.
         let reference = d.reference.replace(":SecretString:", ":");

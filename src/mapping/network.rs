@@ -646,7 +646,16 @@ pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
                 .literal_bool()
         })
         .unwrap_or(false);
-    let public_ip = public.then(|| public_ip_for(cx, i));
+    // An instance whose public address the template reads (an output of its DNS name)
+    // had one; unless its interface says otherwise, the VM gets a public IP too.
+    let read = || {
+        let explicit = first_nic
+            .as_ref()
+            .and_then(|n| n.get("AssociatePublicIpAddress"))
+            .and_then(|a| a.literal_bool());
+        explicit.is_none() && reads_public_address(cx.t, &r.id)
+    };
+    let public_ip = (public || read()).then(|| public_ip_for(cx, i));
     let mut props = vec![
         ("privateIPAllocationMethod", AzExpr::str("Dynamic")),
         ("subnet", AzExpr::obj(vec![("id", subnet_id)])),
@@ -664,6 +673,39 @@ pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
         ("name", AzExpr::str("ipconfig1")),
         ("properties", AzExpr::obj(props)),
     ])])
+}
+
+/// `from` → `to` wherever the symbol is read.
+fn rename_symbol(e: &mut AzExpr, from: &str, to: &str) {
+    if let AzExpr::Ident(s) = e
+        && s == from
+    {
+        *s = to.to_string();
+        return;
+    }
+    e.for_each_child_mut(&mut |c| rename_symbol(c, from, to));
+}
+
+/// Does the template read instance `id`'s public address (`PublicIp`, `PublicDnsName`)?
+fn reads_public_address(t: &crate::model::template::Template, id: &str) -> bool {
+    let mut found = false;
+    let mut look = |e: &Expr| {
+        e.walk(&mut |x| {
+            if let ExprKind::GetAtt {
+                resource,
+                attribute,
+            } = &x.kind
+                && t.resolve(resource) == id
+                && (attribute == "PublicIp" || attribute == "PublicDnsName")
+            {
+                found = true;
+            }
+        })
+    };
+    t.resources.iter().for_each(|r| look(&r.properties));
+    t.outputs.iter().for_each(|o| look(&o.value));
+    t.locals.iter().for_each(|l| look(&l.value));
+    found
 }
 
 /// Standalone rules whose group is not in the template cannot be folded.
@@ -1002,7 +1044,7 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
             ),
         ],
         comments: vec![format!(
-            "Public address of {} (its subnet maps public IPs on launch).",
+            "Public address of {} (EC2 gave it one: its subnet or interface asked for it, or the template reads it).",
             r.id
         )],
         source: r.id.clone(),
@@ -1014,7 +1056,7 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
         "instance-public-ip",
         Some((&r.id, r.span)),
         &format!("{}: public address becomes a Standard public IP", r.id),
-        "EC2 gave the instance a public IPv4 address (MapPublicIpOnLaunch or AssociatePublicIpAddress); Azure VMs get one only through a public IP resource on the NIC.",
+        "EC2 gave the instance a public IPv4 address (MapPublicIpOnLaunch or AssociatePublicIpAddress, or the template reads its PublicIp or PublicDnsName); Azure VMs get one only through a public IP resource on the NIC.",
         "A Standard, static public IP on the NIC's IP configuration; it also gives the VM outbound Internet access.",
         "The address changes; update DNS records. Standard public IPs are closed to inbound traffic unless the NSG allows it.",
     );
@@ -1064,8 +1106,14 @@ fn associate_elastic_ips(cx: &mut Ctx) {
         );
         first.set("properties", p);
         props.set("ipConfigurations", AzExpr::Array(configs));
-        // The VM's own public IP (from its subnet) is no longer needed.
+        // The VM's own public IP (from its subnet) is no longer needed: what read it
+        // (the instance's PublicIp) reads the Elastic IP.
         cx.module.resources.retain(|x| x.symbol != own_pip);
+        cx.module
+            .for_each_expr_mut(&mut |e| rename_symbol(e, &own_pip, &eip));
+        cx.prepared[i]
+            .symbols
+            .insert("{sym}PublicIp".into(), eip.clone());
         if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == t.resources[i].id) {
             rep.azure.retain(|(_, s)| *s != own_pip);
         }
