@@ -172,14 +172,7 @@ fn unreferenced(dir: &Path, snaps: &BTreeSet<String>) -> Vec<String> {
 
 #[test]
 fn fixtures() {
-    let root = common::root().join("fixtures");
-    let mut cases: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
+    let cases = common::fixture_dirs();
     assert!(cases.len() >= 50, "fixture folders missing");
     let mut failures = Vec::new();
     for case in &cases {

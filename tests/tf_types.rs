@@ -13,14 +13,7 @@ fn the_check_finds_mistyped_variables() {
 
 #[test]
 fn fixture_variables_have_the_types_their_uses_need() {
-    let dir = common::root().join("fixtures");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
+    let cases = common::fixture_dirs();
     let mut findings = Vec::new();
     let mut folders = 0;
     for case in &cases {

@@ -27,6 +27,18 @@ pub fn convert_to(paths: &[&Path], to: Option<Target>) -> Outcome {
     })
 }
 
+/// The fixture folders, in name order.
+pub fn fixture_dirs() -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    cases
+}
+
 /// Parses Bicep with the tree-sitter grammar; returns the first syntax error.
 pub fn bicep_syntax_error(text: &str) -> Option<String> {
     let mut parser = tree_sitter::Parser::new();
