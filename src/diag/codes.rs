@@ -53,6 +53,7 @@ codes! {
     TF_STRUCTURE = "tf::structure", Error, "a block does not have the shape Terraform expects";
     TF_UNDEFINED = "tf::undefined-reference", Error, "a reference names no variable, local, resource, data source or module";
     TF_DUPLICATE = "tf::duplicate", Error, "a block that must be unique is declared twice";
+    TF_REPEATED_KEY = "tf::repeated-key", Warning, "a key occurs twice in one object constructor; the last value is used, as Terraform does";
     TF_MODULE_SOURCE = "tf::module-source", Error, "a local module source does not exist";
     TF_CYCLE = "tf::cycle", Error, "locals or resources depend on each other in a circle";
     SECRET_LITERAL = "secret::literal", Warning, "a secret is written as a literal in the input; it is not copied into the output";

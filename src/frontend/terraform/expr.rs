@@ -40,6 +40,8 @@ pub struct Scope {
     /// Arguments of each resource as written, with their file: an attribute that
     /// repeats an argument (`aws_subnet.x.cidr_block`) is that argument's value.
     pub args: BTreeMap<(String, String), (FileId, BTreeMap<String, Expression>)>,
+    /// Object keys the parse saw repeated, by file and byte offset: the key each stands for.
+    pub repeated_keys: super::parse::RepeatedKeys,
 }
 
 pub struct Conv<'a> {
@@ -209,9 +211,15 @@ impl Conv<'_> {
 
     /// An object expression; one with computed keys is kept as an opaque entry.
     fn object(&mut self, o: &hcl_edit::expr::Object, span: Span) -> Expr {
-        let mut out = Vec::new();
+        let mut out: Vec<(String, Span, Expr)> = Vec::new();
         for (k, v) in o.iter() {
+            let ks = self.sp(k.span());
+            let stood_for = self
+                .scope
+                .repeated_keys
+                .get(&(self.file, ks.start as usize));
             let key = match k {
+                _ if stood_for.is_some() => stood_for.cloned().unwrap_or_default(),
                 ObjectKey::Ident(i) => i.value().to_string(),
                 ObjectKey::Expression(x) => match self.expr(x).kind {
                     ExprKind::Str(s) => s,
@@ -224,8 +232,25 @@ impl Conv<'_> {
                     }
                 },
             };
-            let ks = self.sp(k.span());
-            out.push((key, ks, self.expr(v.expr())));
+            let value = self.expr(v.expr());
+            // Terraform keeps the last value of a repeated key (`a = 1` and `"a" = 2` too).
+            if let Some(first) = out.iter_mut().find(|(k, _, _)| *k == key) {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        codes::TF_REPEATED_KEY,
+                        ks,
+                        format!("`{key}` is set twice in this object; the last value is used"),
+                        "set again here",
+                    )
+                    .related(first.1, "first set here")
+                    .help(
+                        "remove one of the two: Terraform keeps the last value without a warning",
+                    ),
+                );
+                first.2 = value;
+                continue;
+            }
+            out.push((key, ks, value));
         }
         Expr::new(ExprKind::Object(out), span)
     }

@@ -785,6 +785,7 @@ fn lift_aws(
         args: BTreeMap::new(),
         blocks: BTreeMap::new(),
         ignored: BTreeMap::new(),
+        folded_parts: None,
     };
     let tables = out.tables;
     let entry = tables.entries.get(&d.ty).unwrap_or(&empty);
@@ -894,17 +895,26 @@ fn looped_split(
             props,
         )),
     }
+    let parts = out
+        .tables
+        .entries
+        .get(&fold.into)
+        .and_then(|e| e.folded_parts.as_deref())
+        .unwrap_or("the Azure resources it became");
     info.notes.push(Note {
         rule: "tf-fold-looped".into(),
         id: Some(id.to_string()),
         span,
-        title: format!("{id}: repeated {ty} not folded"),
+        title: format!("{ty}.{}: repeated {ty} not folded", d.name),
         context: format!(
-            "`{ty}` configures its `{}` with `count` or `for_each`; each copy would fold into a different parent copy.",
-            fold.into
+            "`{ty}.{}` configures its `{}` with `count` or `for_each`; each copy would fold into a different `{}` copy.",
+            d.name, fold.into, fold.into
         ),
-        decision: "The settings are not carried over automatically.".into(),
-        consequences: "Apply them to the Azure resources the parent became (for a bucket: versioning, lifecycle and access settings of the storage account).".into(),
+        decision: format!(
+            "The settings of `{ty}.{}` are not carried over automatically.",
+            d.name
+        ),
+        consequences: format!("Apply them by hand to {parts}."),
     });
 }
 

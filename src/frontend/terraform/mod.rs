@@ -8,6 +8,7 @@
 
 pub mod expr;
 mod lift;
+mod parse;
 pub mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,7 +80,9 @@ pub fn parse_module(
     tables: &LiftTables,
 ) -> ParseReturn {
     let mut diagnostics = Vec::new();
-    let (bodies, var_values) = parse_files(sources, files, tfvars, &mut diagnostics);
+    let mut repeated_keys = BTreeMap::new();
+    let (bodies, var_values) =
+        parse_files(sources, files, tfvars, &mut repeated_keys, &mut diagnostics);
     if diagnostics.iter().any(|d| d.is_error()) {
         return ParseReturn {
             template: None,
@@ -96,6 +99,7 @@ pub fn parse_module(
         ..Default::default()
     };
     let mut scope = m.scope(tables, &mut info);
+    scope.repeated_keys = repeated_keys;
     // Policy documents first: resources reference them.
     scope.policy_docs = policy_docs(sources, &scope, &m, first, &mut diagnostics);
     let mut conv = Conv::new(sources, &scope, first);
@@ -143,20 +147,30 @@ pub fn parse_module(
 type Bodies = Vec<(FileId, Body)>;
 
 /// Parsed `.tf` files and `.tfvars` files (terraform.tfvars first, then *.auto.tfvars in
-/// name order); syntax errors go to `diagnostics`.
+/// name order); syntax errors go to `diagnostics`, the repeated object keys the parse let
+/// through to `repeated_keys`.
 fn parse_files(
     sources: &SourceMap,
     files: &[FileId],
     tfvars: &[FileId],
+    repeated_keys: &mut parse::RepeatedKeys,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Bodies, Bodies) {
-    let mut bodies: Vec<(FileId, Body)> = Vec::new();
-    for &f in files {
+    let mut parse_one = |f: FileId, out: &mut Bodies| {
         let text = &sources.get(f).text;
-        match hcl_edit::parser::parse_body(text) {
-            Ok(b) => bodies.push((f, b)),
+        match parse::body(text) {
+            Ok((b, keys)) => {
+                for (offset, key) in keys {
+                    repeated_keys.insert((f, offset), key);
+                }
+                out.push((f, b));
+            }
             Err(e) => diagnostics.push(syntax_error(sources, f, &e)),
         }
+    };
+    let mut bodies: Vec<(FileId, Body)> = Vec::new();
+    for &f in files {
+        parse_one(f, &mut bodies);
     }
     let mut var_values = Vec::new();
     // terraform.tfvars first, then *.auto.tfvars in name order: later values win.
@@ -166,11 +180,7 @@ fn parse_files(
         (p.ends_with(".auto.tfvars"), p.clone())
     });
     for &f in &tfvars {
-        let text = &sources.get(f).text;
-        match hcl_edit::parser::parse_body(text) {
-            Ok(b) => var_values.push((f, b)),
-            Err(e) => diagnostics.push(syntax_error(sources, f, &e)),
-        }
+        parse_one(f, &mut var_values);
     }
     (bodies, var_values)
 }

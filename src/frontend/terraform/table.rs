@@ -91,6 +91,10 @@ pub struct LiftEntry {
     pub blocks: BTreeMap<String, ArgRule>,
     #[serde(default)]
     pub ignored: BTreeMap<String, String>,
+    /// On a type others fold into: where the settings of a part that cannot fold (one
+    /// repeated with `count` or `for_each`) go on the Azure resources this type becomes.
+    #[serde(default)]
+    pub folded_parts: Option<String>,
 }
 
 #[derive(Debug, Default)]
