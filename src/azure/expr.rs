@@ -33,7 +33,7 @@ pub enum AzExpr {
     /// A binary operator: `==`, `!=`, `&&`, `||`, `-`, `+`.
     Bin(&'static str, Box<AzExpr>, Box<AzExpr>),
     Not(Box<AzExpr>),
-    /// `[for x in coll: body]`.
+    /// `[for x in coll: body]`; the variable `(x, i)` also names the index.
     For(String, Box<AzExpr>, Box<AzExpr>),
     /// Terraform text kept as written.
     Raw(String),

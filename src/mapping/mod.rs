@@ -12,6 +12,7 @@ mod exprs;
 pub mod flows;
 
 mod network;
+mod nsg_loops;
 mod nsg_members;
 mod params;
 pub mod passes;

@@ -463,17 +463,72 @@ fn rule_list(e: Option<&Expr>) -> Vec<Expr> {
     }
 }
 
-/// Standalone ingress/egress resources that attach to group `i`.
-fn standalone(cx: &Ctx, i: usize, role: &str) -> Vec<Expr> {
+/// Standalone ingress/egress resources that attach to group `i`, with the condition of
+/// those that exist only when it holds (repeated ones are `nsg_loops`').
+fn standalone(cx: &Ctx, i: usize, role: &str) -> Vec<(Expr, Option<String>)> {
     let id = &cx.t.resources[i].id;
     cx.t.resources
         .iter()
         .filter(|r| {
-            cx.tables.plays(&r.ty, "security-groups", role)
+            r.for_each.is_none()
+                && cx.tables.plays(&r.ty, "security-groups", role)
                 && r.properties.get("GroupId").is_some_and(|g| refers(g, id))
         })
-        .map(|r| r.properties.clone())
+        .flat_map(|r| {
+            let cond = r.condition.as_ref().map(|(c, _)| c.clone());
+            per_address(&r.properties)
+                .into_iter()
+                .map(move |e| (e, cond.clone()))
+        })
         .collect()
+}
+
+/// A rule whose `CidrIp`/`CidrIpv6` is a list (Terraform's `cidr_blocks`): one rule per address.
+fn per_address(rule: &Expr) -> Vec<Expr> {
+    for key in ["CidrIp", "CidrIpv6"] {
+        if let Some(ExprKind::List(items)) = rule.get(key).map(|c| &c.kind) {
+            return items
+                .iter()
+                .flat_map(|it| {
+                    let mut copy = rule.clone();
+                    if let ExprKind::Object(props) = &mut copy.kind
+                        && let Some(p) = props.iter_mut().find(|(k, _, _)| k == key)
+                    {
+                        p.2 = it.clone();
+                    }
+                    per_address(&copy)
+                })
+                .collect();
+        }
+    }
+    vec![rule.clone()]
+}
+
+/// Numbered rules as parts of a `concat`: a conditional rule is `c ? [rule] : []`,
+/// the others are grouped in plain arrays.
+fn rule_parts(cx: &mut Ctx, rules: Vec<AzExpr>, conds: Vec<Option<String>>) -> Vec<AzExpr> {
+    let mut parts = Vec::new();
+    let mut plain = Vec::new();
+    for (rule, cond) in rules.into_iter().zip(conds) {
+        match cond {
+            None => plain.push(rule),
+            Some(c) => {
+                if !plain.is_empty() {
+                    parts.push(AzExpr::Array(std::mem::take(&mut plain)));
+                }
+                let c = cx.condition_ref(&c);
+                parts.push(AzExpr::Cond(
+                    Box::new(c),
+                    Box::new(AzExpr::Array(vec![rule])),
+                    Box::new(AzExpr::Array(Vec::new())),
+                ));
+            }
+        }
+    }
+    if !plain.is_empty() {
+        parts.push(AzExpr::Array(plain));
+    }
+    parts
 }
 
 fn is_allow_all_egress(rules: &[Expr]) -> bool {
@@ -489,7 +544,11 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
     consumed.insert("SecurityGroupEgress".into());
     let t = cx.t;
     let r = &t.resources[i];
-    let mut ingress = rule_list(r.properties.get("SecurityGroupIngress"));
+    let mut ingress: Vec<(Expr, Option<String>)> =
+        rule_list(r.properties.get("SecurityGroupIngress"))
+            .into_iter()
+            .map(|e| (e, None))
+            .collect();
     ingress.extend(standalone(cx, i, "ingress"));
     // Inline egress rules replace the group's default allow-all egress; standalone
     // egress rules only add to it.
@@ -498,13 +557,19 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
     let ipv6 = super::flows::uses_ipv6(t);
     let mut restricted =
         !inline_egress.is_empty() && (ipv6 || !is_allow_all_egress(&inline_egress));
-    let mut egress = inline_egress;
+    let mut egress: Vec<(Expr, Option<String>)> =
+        inline_egress.into_iter().map(|e| (e, None)).collect();
     egress.extend(standalone(cx, i, "egress"));
     // Terraform removes the default allow-all egress rule of a group it creates: its
     // outbound traffic is exactly the egress rules written for it (none: no outbound).
     let terraform = t.tf.is_some();
     if terraform {
-        restricted = ipv6 || !is_allow_all_egress(&egress);
+        let always: Vec<Expr> = egress
+            .iter()
+            .filter(|(_, c)| c.is_none())
+            .map(|(e, _)| e.clone())
+            .collect();
+        restricted = ipv6 || always.len() != egress.len() || !is_allow_all_egress(&always);
     }
     let mut out = Vec::new();
     let mut rc = RuleCx {
@@ -513,18 +578,26 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
         names: BTreeSet::new(),
     };
     let mut allow_in = Vec::new();
-    for e in &ingress {
-        allow_in.extend(rule(cx, i, e, &mut rc));
+    let mut conds_in = Vec::new();
+    for (e, c) in &ingress {
+        if let Some(x) = rule(cx, i, e, &mut rc) {
+            allow_in.push(x);
+            conds_in.push(c.clone());
+        }
     }
     let mut allow_out = Vec::new();
+    let mut conds_out = Vec::new();
     if restricted {
         let mut rc = RuleCx {
             inbound: false,
             priority: 100,
             names: std::mem::take(&mut rc.names),
         };
-        for e in &egress {
-            allow_out.extend(rule(cx, i, e, &mut rc));
+        for (e, c) in &egress {
+            if let Some(x) = rule(cx, i, e, &mut rc) {
+                allow_out.push(x);
+                conds_out.push(c.clone());
+            }
         }
     }
     let total = allow_in.len() + allow_out.len() + 1 + usize::from(restricted);
@@ -552,12 +625,50 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
             "Consolidate the rules (port ranges, larger prefixes, application security groups) or split the group, then convert again.",
         );
     }
+    // Rules repeated with `for_each` follow the static ones, as `for` expressions.
+    let first = |n: usize| 100 + n as i64 * if n <= 400 { 10 } else { 1 };
+    let looped_in = super::nsg_loops::of_group(cx, i, "ingress");
+    let looped_in = super::nsg_loops::expand(cx, &looped_in, true, first(allow_in.len()));
+    let looped_out = if restricted {
+        let l = super::nsg_loops::of_group(cx, i, "egress");
+        super::nsg_loops::expand(cx, &l, false, first(allow_out.len()))
+    } else {
+        Vec::new()
+    };
+    let conditional = conds_in.iter().chain(&conds_out).any(Option::is_some);
+    if !looped_in.is_empty() || !looped_out.is_empty() || conditional {
+        let mut parts = rule_parts(cx, allow_in, conds_in);
+        parts.extend(looped_in);
+        parts.push(AzExpr::Array(vec![deny("deny-vnet-inbound", true)]));
+        if restricted {
+            parts.extend(rule_parts(cx, allow_out, conds_out));
+            parts.extend(looped_out);
+            parts.push(AzExpr::Array(vec![deny("deny-all-outbound", false)]));
+        }
+        // Adjacent plain arrays are one.
+        let mut merged: Vec<AzExpr> = Vec::new();
+        for p in parts {
+            match (merged.last_mut(), p) {
+                (Some(AzExpr::Array(a)), AzExpr::Array(b)) => a.extend(b),
+                (_, p) => merged.push(p),
+            }
+        }
+        note_vnet_deny(cx, i, restricted, terraform);
+        return AzExpr::call("concat", merged);
+    }
     out.extend(allow_in);
     out.push(deny("deny-vnet-inbound", true));
     if restricted {
         out.extend(allow_out);
         out.push(deny("deny-all-outbound", false));
     }
+    note_vnet_deny(cx, i, restricted, terraform);
+    AzExpr::Array(out)
+}
+
+/// The decision every NSG carries: the group's implicit deny kept, egress as the group had it.
+fn note_vnet_deny(cx: &mut Ctx, i: usize, restricted: bool, terraform: bool) {
+    let r = &cx.t.resources[i];
     let egress_text = if restricted && terraform {
         " Terraform removed the group's default allow-all egress, so outbound traffic is only what its egress rules allow: outbound rules end with `deny-all-outbound` at 4096."
     } else if restricted {
@@ -573,7 +684,6 @@ pub fn nsg_rules(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzE
         &format!("Allow rules from priority 100 in steps of 10, then `deny-vnet-inbound` at 4096 (the last custom priority) so VNet traffic is denied unless a rule admits it.{egress_text}"),
         "VNet-internal traffic is not widened; where another decision says a rule was approximated (ICMP types), that rule admits more. `AllowAzureLoadBalancerInBound` (65001) still admits Azure Load Balancer health probes.",
     );
-    AzExpr::Array(out)
 }
 
 /// A VM NIC's IP configuration: its subnet, and the ASGs of its security groups.

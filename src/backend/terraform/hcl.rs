@@ -424,14 +424,16 @@ pub fn inline(e: &TfExpr) -> String {
                 None => String::new(),
             };
             let dots = if *grouping { "..." } else { "" };
+            // …and `in(` when the collection does.
+            let coll = inline(coll);
+            let sep = if coll.starts_with('(') { "" } else { " " };
             match key {
                 Some(k) => format!(
-                    "{{ for {vars} in {} : {} => {}{dots}{cond} }}",
-                    inline(coll),
+                    "{{ for {vars} in{sep}{coll} : {} => {}{dots}{cond} }}",
                     inline(k),
                     inline(body)
                 ),
-                None => format!("[for {vars} in {} : {}{cond}]", inline(coll), inline(body)),
+                None => format!("[for {vars} in{sep}{coll} : {}{cond}]", inline(body)),
             }
         }
         other => expr(other, 0),

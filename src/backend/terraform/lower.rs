@@ -492,12 +492,27 @@ impl<'a> Lower<'a> {
     /// `[for v in c: b]` → a Terraform `for`, `v` in scope while the body lowers.
     fn for_expr(&mut self, v: &str, c: &AzExpr, b: &AzExpr) -> TfExpr {
         let coll = self.expr(c);
+        // `(item, index)`: Terraform names the index first.
+        let (v, index) = match v
+            .strip_prefix('(')
+            .and_then(|x| x.strip_suffix(')'))
+            .and_then(|x| x.split_once(','))
+        {
+            Some((item, index)) => (item.trim(), Some(index.trim())),
+            None => (v, None),
+        };
         let var = snake(v);
         self.loop_vars.push((v.to_string(), TfExpr::r(var.clone())));
+        if let Some(ix) = index {
+            self.loop_vars.push((ix.to_string(), TfExpr::r(snake(ix))));
+        }
         let body = self.expr(b);
         self.loop_vars.pop();
+        if index.is_some() {
+            self.loop_vars.pop();
+        }
         TfExpr::For {
-            key_var: None,
+            key_var: index.map(snake),
             var,
             coll: Box::new(coll),
             key: None,

@@ -804,6 +804,27 @@ fn lift_aws(
             .and_then(|s| attr(&d.b.body, s))
             .and_then(|e| conv.expr(e).literal_text());
         if d.count.is_some() || d.for_each.is_some() {
+            if let Some(repeat) = looped_standalone(&d, fold, by.as_ref(), out.t, &id) {
+                let p = Pending {
+                    fold: fold.clone(),
+                    by,
+                    select,
+                    props,
+                    span: d.span,
+                    id,
+                    tf: d.ty,
+                };
+                if fold_standalone(&p, out.t)
+                    && let Some(r) = out.t.resources.last_mut()
+                {
+                    match repeat {
+                        Repeat::Each(fe) => r.for_each = Some(fe),
+                        Repeat::When(c) => r.condition = Some((c, d.span)),
+                    }
+                    r.depends_on = d.depends_on;
+                }
+                return None;
+            }
             looped_split(&d, &id, fold, by.as_ref(), props, out);
             return None;
         }
@@ -863,6 +884,39 @@ fn lift_props(conv: &mut Conv, d: &Decl, entry: &LiftEntry) -> (Props, Vec<(Stri
         conv.loops.pop();
     }
     (props, ignored)
+}
+
+/// How a repeated split resource kept on its own repeats, when its fold allows it
+/// (`repeat`) and it names its parent: `for_each` over a map (`each.key`
+/// names the copy), or `count = c ? 1 : 0` (a condition).
+fn looped_standalone(
+    d: &Decl,
+    fold: &super::table::Fold,
+    by: Option<&Expr>,
+    t: &mut Template,
+    id: &str,
+) -> Option<Repeat> {
+    let allows = |k: &str| fold.repeat.iter().any(|r| r == k);
+    // Only a copy that names its parent.
+    by.and_then(referenced_id)?;
+    if let Some(c) = &d.count {
+        if !allows("when") {
+            return None;
+        }
+        return count_condition(c, t, id).map(Repeat::When);
+    }
+    if !allows("each") {
+        return None;
+    }
+    let fe = for_each_model(None, d.for_each.as_ref(), &None)?;
+    matches!(&fe.collection.kind, ExprKind::Call(n, _) if n == "__items")
+        .then_some(Repeat::Each(fe))
+}
+
+/// How a split resource kept on its own repeats: over a map, or once when a condition holds.
+enum Repeat {
+    Each(ForEach),
+    When(String),
 }
 
 /// A split resource with `count` or `for_each`: an alias of (or a stand-in for) its parent, and a note.

@@ -46,7 +46,7 @@ pub fn body(text: &str) -> Result<(Body, Vec<(usize, String)>), hcl_edit::parser
             tries += 1;
         } else {
             tries = 0;
-            keys.push((offset, unquote(&text[start..end])));
+            keys.push((offset, unquote(&work[start..end])));
         }
         let Some(stand_in) = stand_in(end - start, tries) else {
             break;

@@ -74,6 +74,11 @@ pub struct Fold {
     /// …with the parent reference under this property (`Roles[]`: a one-element list).
     #[serde(default)]
     pub standalone_by: Option<String>,
+    /// How a repeated copy may stay on its own as its `standalone` type, keeping how it
+    /// repeats for the mapping to expand (e.g. into the NSG's rules): `when` (`count =
+    /// c ? 1 : 0`, a condition), `each` (`for_each` over a map).
+    #[serde(default)]
+    pub repeat: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,0 +1,318 @@
+//! Security group rules repeated with `for_each` (Terraform's
+//! `aws_vpc_security_group_ingress_rule "x" { for_each = var.rules … }`): each becomes a
+//! `for` expression in its NSG's `securityRules`, so every element of the collection is an
+//! NSG rule, in both back ends. What a static rule decides from literals (protocol, port
+//! range, peer) is decided per element by expressions the deployment evaluates.
+
+use crate::azure::TfForm;
+use crate::azure::{AzExpr, Interp};
+use crate::model::expr::{Expr, ExprKind};
+
+use super::context::Ctx;
+
+/// The last priority a repeated rule may take (the deny rules sit at 4096).
+const LAST_PRIORITY: i64 = 4095;
+
+/// Standalone rule resources of group `id` for `role` (`ingress`, `egress`) that repeat
+/// with `for_each`, by index.
+pub(super) fn of_group(cx: &Ctx, group: usize, role: &str) -> Vec<usize> {
+    let id = &cx.t.resources[group].id;
+    (0..cx.t.resources.len())
+        .filter(|&j| {
+            let r = &cx.t.resources[j];
+            r.for_each.is_some()
+                && cx.tables.plays(&r.ty, "security-groups", role)
+                && r.properties.get("GroupId").is_some_and(|g| names(g, id))
+        })
+        .collect()
+}
+
+fn names(e: &Expr, id: &str) -> bool {
+    match &e.kind {
+        ExprKind::Ref(n) => n == id,
+        ExprKind::GetAtt { resource, .. } => resource == id,
+        ExprKind::Index(b, _) => names(b, id),
+        _ => false,
+    }
+}
+
+/// One `for` expression per repeated rule resource in `rules`, numbered from `first` on
+/// (each resource gets an equal band of the priorities left). A resource whose elements
+/// name no address is left out with a decision.
+pub(super) fn expand(cx: &mut Ctx, rules: &[usize], inbound: bool, first: i64) -> Vec<AzExpr> {
+    let mut out = Vec::new();
+    if rules.is_empty() {
+        return out;
+    }
+    let band = ((LAST_PRIORITY - first + 1) / rules.len() as i64).max(1);
+    for (k, &j) in rules.iter().enumerate() {
+        let start = first + k as i64 * band;
+        if let Some(e) = one(cx, j, inbound, start, band) {
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// The Terraform address of a lifted resource, or its logical id.
+fn address(cx: &Ctx, j: usize) -> String {
+    let id = &cx.t.resources[j].id;
+    cx.t.tf
+        .as_ref()
+        .and_then(|tf| tf.tf_names.get(id))
+        .map(|(ty, name)| format!("{ty}.{name}"))
+        .unwrap_or_else(|| id.clone())
+}
+
+fn one(cx: &mut Ctx, j: usize, inbound: bool, start: i64, band: i64) -> Option<AzExpr> {
+    let r = cx.t.resources[j].clone();
+    let fe = r.for_each.clone()?;
+    let addr = address(cx, j);
+    let p = &r.properties;
+    let (sg_key, list_key) = if inbound {
+        ("SourceSecurityGroupId", "SourcePrefixListId")
+    } else {
+        ("DestinationSecurityGroupId", "DestinationPrefixListId")
+    };
+    let cidrs: Vec<&Expr> = ["CidrIp", "CidrIpv6"]
+        .iter()
+        .filter_map(|k| p.get(k))
+        .filter(|e| !matches!(e.kind, ExprKind::Null))
+        .collect();
+    let others: Vec<&str> = [sg_key, list_key]
+        .into_iter()
+        .filter(|k| p.get(k).is_some_and(|e| !matches!(e.kind, ExprKind::Null)))
+        .collect();
+    if cidrs.is_empty() {
+        cx.decide(
+            "nsg-looped-rules",
+            Some((&r.id, r.span)),
+            &format!("{addr}: repeated rules that name no address are left out"),
+            &format!("`{addr}` repeats a rule with `for_each`; its rules name a security group or prefix list, never an address."),
+            "The rules are left out, which narrows access rather than widening it.",
+            "Add NSG rules with application security groups or service tags for these peers by hand.",
+        );
+        cx.floor_status("partial");
+        return None;
+    }
+    // The element's values, with `each` the loop variable `rule` ({key, value}).
+    let saved = cx.loop_var.replace(("each".into(), "rule".into()));
+    let tr = |cx: &mut Ctx, k: &str| p.get(k).map(|e| cx.tr(e));
+    let proto_in = tr(cx, "IpProtocol");
+    let from = tr(cx, "FromPort");
+    let to = tr(cx, "ToPort");
+    let description = tr(cx, "Description");
+    let cidr: Vec<AzExpr> = cidrs.iter().map(|e| cx.tr(e)).collect();
+    // The same values for the filter, with the element itself as `v` (key `k`).
+    cx.loop_var = Some(("each".into(), "v".into()));
+    let filter_cidr: Vec<AzExpr> = cidrs.iter().map(|e| unwrap_value(cx.tr(e))).collect();
+    let collection = cx.tr(&fe.collection);
+    cx.loop_var = saved;
+
+    let protocol = protocol_of(cx, proto_in);
+    let ports = match (from, to) {
+        (None, None) => AzExpr::str("*"),
+        (f, t) => {
+            let f = f.or(t.clone()).unwrap_or(AzExpr::str("*"));
+            let t = t.unwrap_or(f.clone());
+            let one_port = AzExpr::call("string", vec![f.clone()]);
+            let range = AzExpr::Interp(vec![
+                Interp::Expr(f.clone()),
+                Interp::Lit("-".into()),
+                Interp::Expr(t.clone()),
+            ]);
+            let has_ports = AzExpr::call(
+                "contains",
+                vec![
+                    AzExpr::Array(vec![AzExpr::str("Tcp"), AzExpr::str("Udp")]),
+                    protocol.clone(),
+                ],
+            );
+            AzExpr::Cond(
+                Box::new(has_ports),
+                Box::new(AzExpr::Cond(
+                    Box::new(AzExpr::Bin("==", Box::new(f), Box::new(t))),
+                    Box::new(one_port),
+                    Box::new(range),
+                )),
+                Box::new(AzExpr::str("*")),
+            )
+        }
+    };
+    let first_of = |c: &[AzExpr]| match c {
+        [one] => one.clone(),
+        [a, b, ..] => AzExpr::Cond(
+            Box::new(AzExpr::Bin(
+                "!=",
+                Box::new(a.clone()),
+                Box::new(AzExpr::Null),
+            )),
+            Box::new(a.clone()),
+            Box::new(b.clone()),
+        ),
+        [] => AzExpr::Null,
+    };
+    let peer = first_of(&cidr);
+    // Elements that name a security group or prefix list instead of an address are
+    // filtered out (narrower, never wider).
+    let (collection, filtered) = if others.is_empty() {
+        (collection, false)
+    } else {
+        let any_cidr = filter_cidr
+            .into_iter()
+            .map(|c| AzExpr::Bin("!=", Box::new(c), Box::new(AzExpr::Null)))
+            .reduce(|a, b| AzExpr::Bin("||", Box::new(a), Box::new(b)))
+            .unwrap_or(AzExpr::Bool(false));
+        let map = match collection {
+            AzExpr::Call(f, mut a) if f == "items" && a.len() == 1 => a.remove(0),
+            other => other,
+        };
+        let filtered = cx.tf_only(
+            TfForm::For,
+            vec![
+                AzExpr::str("k"),
+                AzExpr::str("v"),
+                map,
+                AzExpr::ident("k"),
+                AzExpr::ident("v"),
+                any_cidr,
+                AzExpr::Bool(false),
+            ],
+            r.span,
+        );
+        (AzExpr::call("items", vec![filtered]), true)
+    };
+    let (dir, prefix_key, other_key) = if inbound {
+        ("Inbound", "sourceAddressPrefix", "destinationAddressPrefix")
+    } else {
+        (
+            "Outbound",
+            "destinationAddressPrefix",
+            "sourceAddressPrefix",
+        )
+    };
+    let rule_key = AzExpr::Member(Box::new(AzExpr::ident("rule")), "key".into());
+    let mut props = vec![
+        (
+            "priority",
+            AzExpr::Bin(
+                "+",
+                Box::new(AzExpr::Int(start)),
+                Box::new(AzExpr::ident("i")),
+            ),
+        ),
+        ("direction", AzExpr::str(dir)),
+        ("access", AzExpr::str("Allow")),
+        ("protocol", protocol),
+        ("sourcePortRange", AzExpr::str("*")),
+        (prefix_key, peer),
+        (other_key, AzExpr::str("*")),
+        ("destinationPortRange", ports),
+    ];
+    if let Some(d) = description {
+        props.push(("description", d));
+    }
+    let body = AzExpr::obj(vec![
+        (
+            "name",
+            AzExpr::Interp(vec![
+                Interp::Lit(if inbound { "in-" } else { "out-" }.into()),
+                Interp::Expr(rule_key),
+            ]),
+        ),
+        ("properties", AzExpr::obj(props)),
+    ]);
+    let filter_text = if filtered {
+        " Elements that name a security group or prefix list instead of an address are filtered out (narrower, never wider): add rules with application security groups or service tags for them."
+    } else {
+        ""
+    };
+    cx.decide(
+        "nsg-looped-rules",
+        Some((&r.id, r.span)),
+        &format!("{addr}: repeated rules become a for expression in the NSG"),
+        &format!("`{addr}` repeats a security group rule with `for_each`: one rule per element of its collection."),
+        &format!("The NSG's `securityRules` hold one rule per element, named `{}-<key>`, with priorities from {start} (at most {band} rules); protocol, port range and address prefix are read from the element when the deployment evaluates them.{filter_text}", if inbound { "in" } else { "out" }),
+        "A protocol NSGs cannot match (other than TCP, UDP, ICMP, ESP, AH or all) fails the deployment rather than widening the rule; ICMP types and codes are not matched (all ICMP is admitted).",
+    );
+    Some(AzExpr::For(
+        "(rule, i)".into(),
+        Box::new(collection),
+        Box::new(body),
+    ))
+}
+
+/// The NSG protocol of an AWS protocol value (`tcp`, `6`, `-1`, …) evaluated at deployment:
+/// a lookup that fails for protocols NSGs cannot match.
+fn protocol_of(cx: &mut Ctx, p: Option<AzExpr>) -> AzExpr {
+    let Some(p) = p else {
+        return AzExpr::str("*");
+    };
+    if let AzExpr::Str(s) = &p {
+        let t = s.to_ascii_lowercase();
+        let known = match t.as_str() {
+            "-1" | "all" => Some("*"),
+            "tcp" | "6" => Some("Tcp"),
+            "udp" | "17" => Some("Udp"),
+            "icmp" | "1" | "icmpv6" | "58" => Some("Icmp"),
+            _ => None,
+        };
+        if let Some(k) = known {
+            return AzExpr::str(k);
+        }
+    }
+    let table = AzExpr::obj(vec![
+        ("-1", AzExpr::str("*")),
+        ("all", AzExpr::str("*")),
+        ("tcp", AzExpr::str("Tcp")),
+        ("6", AzExpr::str("Tcp")),
+        ("udp", AzExpr::str("Udp")),
+        ("17", AzExpr::str("Udp")),
+        ("icmp", AzExpr::str("Icmp")),
+        ("1", AzExpr::str("Icmp")),
+        ("icmpv6", AzExpr::str("Icmp")),
+        ("58", AzExpr::str("Icmp")),
+        ("esp", AzExpr::str("Esp")),
+        ("50", AzExpr::str("Esp")),
+        ("ah", AzExpr::str("Ah")),
+        ("51", AzExpr::str("Ah")),
+    ]);
+    let table = super::transforms::lookup_var(
+        cx,
+        "nsg protocols",
+        table,
+        "NSG protocol of each AWS security group protocol (name or number; -1 is all).",
+    );
+    AzExpr::Index(
+        Box::new(AzExpr::ident(table)),
+        Box::new(AzExpr::call(
+            "toLower",
+            vec![AzExpr::call("string", vec![p])],
+        )),
+    )
+}
+
+/// `v.value.x` → `v.x`: the filter reads the element of the map, not an item of it.
+fn unwrap_value(e: AzExpr) -> AzExpr {
+    match e {
+        AzExpr::Member(b, name)
+            if name == "value" && matches!(b.as_ref(), AzExpr::Ident(v) if v == "v") =>
+        {
+            *b
+        }
+        AzExpr::Member(b, name) => AzExpr::Member(Box::new(unwrap_value(*b)), name),
+        AzExpr::Index(b, i) => {
+            AzExpr::Index(Box::new(unwrap_value(*b)), Box::new(unwrap_value(*i)))
+        }
+        AzExpr::Cond(a, b, c) => AzExpr::Cond(
+            Box::new(unwrap_value(*a)),
+            Box::new(unwrap_value(*b)),
+            Box::new(unwrap_value(*c)),
+        ),
+        AzExpr::Call(f, a) => AzExpr::Call(f, a.into_iter().map(unwrap_value).collect()),
+        AzExpr::Bin(op, a, b) => {
+            AzExpr::Bin(op, Box::new(unwrap_value(*a)), Box::new(unwrap_value(*b)))
+        }
+        other => other,
+    }
+}
