@@ -665,22 +665,81 @@ impl<'a> Lower<'a> {
             return Ok(blocks);
         }
         if rule.each {
-            let AzExpr::Array(items) = &inner else {
-                return Err(format!("`{inner_prefix}` is not a literal list"));
+            // A literal list, or the `concat` of literal lists, conditional elements
+            // (`c ? [x] : []`) and `for` expressions: the last two become `dynamic` blocks.
+            let parts: Vec<&AzExpr> = match &inner {
+                AzExpr::Call(f, a) if f == "concat" => a.iter().collect(),
+                other => vec![other],
             };
-            for it in items {
-                let mut local = BTreeSet::new();
-                let mut b = Block::new(name, &[]);
-                self.rules(r, &rule.args, it, "", &mut local, &mut b.items)?;
-                let mut lv = Vec::new();
-                leaves(it, "", &mut lv);
-                if let Some(l) = lv.iter().find(|l| !covered(l, &local)) {
-                    return Err(format!(
-                        "`{}` has no azurerm argument",
-                        join(&inner_prefix, l)
-                    ));
+            for part in parts {
+                match part {
+                    AzExpr::Array(items) => {
+                        for it in items {
+                            let b = self.element_block(r, rule, name, it, &inner_prefix)?;
+                            blocks.push(Item::Block(b));
+                        }
+                    }
+                    AzExpr::Cond(c, then, other)
+                        if matches!(other.as_ref(), AzExpr::Array(x) if x.is_empty())
+                            && matches!(then.as_ref(), AzExpr::Array(x) if x.len() == 1) =>
+                    {
+                        let AzExpr::Array(x) = then.as_ref() else {
+                            unreachable!()
+                        };
+                        let cond = self.expr(c);
+                        let for_each = TfExpr::Cond(
+                            Box::new(cond),
+                            Box::new(TfExpr::Array(vec![TfExpr::Num("1".into())])),
+                            Box::new(TfExpr::Array(Vec::new())),
+                        );
+                        let content =
+                            self.element_block(r, rule, "content", &x[0], &inner_prefix)?;
+                        blocks.push(Item::Block(dynamic(name, for_each, content)));
+                    }
+                    AzExpr::For(v, coll, body) => {
+                        // In a `dynamic` block the iterator (the block's name) holds the
+                        // position (`key`) and the element (`value`).
+                        let (item, index) = match v
+                            .strip_prefix('(')
+                            .and_then(|x| x.strip_suffix(')'))
+                            .and_then(|x| x.split_once(','))
+                        {
+                            Some((item, index)) => (item.trim(), Some(index.trim())),
+                            None => (v.as_str(), None),
+                        };
+                        // Over `items(map)` the block iterates the map itself: the iterator
+                        // is the item ({key, value}) and the position is the key's.
+                        let (for_each, it, pos) = match coll.as_ref() {
+                            AzExpr::Call(f, a) if f == "items" && a.len() == 1 => {
+                                let m = self.expr(&a[0]);
+                                let pos = TfExpr::call(
+                                    "index",
+                                    vec![
+                                        TfExpr::call("keys", vec![m.clone()]),
+                                        TfExpr::r(format!("{name}.key")),
+                                    ],
+                                );
+                                (m, TfExpr::r(name.clone()), pos)
+                            }
+                            other => (
+                                self.expr(other),
+                                TfExpr::r(format!("{name}.value")),
+                                TfExpr::r(format!("{name}.key")),
+                            ),
+                        };
+                        self.loop_vars.push((item.to_string(), it));
+                        if let Some(ix) = index {
+                            self.loop_vars.push((ix.to_string(), pos));
+                        }
+                        let content = self.element_block(r, rule, "content", body, &inner_prefix);
+                        self.loop_vars.pop();
+                        if index.is_some() {
+                            self.loop_vars.pop();
+                        }
+                        blocks.push(Item::Block(dynamic(name, for_each, content?)));
+                    }
+                    _ => return Err(format!("`{inner_prefix}` is not a literal list")),
                 }
-                blocks.push(Item::Block(b));
             }
             consumed.insert(inner_prefix);
         } else {
@@ -689,6 +748,29 @@ impl<'a> Lower<'a> {
             blocks.push(Item::Block(b));
         }
         Ok(blocks)
+    }
+
+    /// One element of an `each` block rule as block `ty`, every value of it read by a rule.
+    fn element_block(
+        &mut self,
+        r: &AzResource,
+        rule: &Rule,
+        ty: &str,
+        it: &AzExpr,
+        inner_prefix: &str,
+    ) -> Result<Block, String> {
+        let mut local = BTreeSet::new();
+        let mut b = Block::new(ty, &[]);
+        self.rules(r, &rule.args, it, "", &mut local, &mut b.items)?;
+        let mut lv = Vec::new();
+        leaves(it, "", &mut lv);
+        if let Some(l) = lv.iter().find(|l| !covered(l, &local)) {
+            return Err(format!(
+                "`{}` has no azurerm argument",
+                join(inner_prefix, l)
+            ));
+        }
+        Ok(b)
     }
 
     /// The value of an argument rule: its fixed value, a parent's attribute
@@ -2011,4 +2093,12 @@ impl Lower<'_> {
         }
         print_file(&[], &blocks)
     }
+}
+
+/// `dynamic "name" { for_each = …  content { … } }`.
+fn dynamic(name: &str, for_each: TfExpr, content: Block) -> Block {
+    let mut d = Block::new("dynamic", &[name]);
+    d.items.push(Item::Attr("for_each".into(), for_each));
+    d.items.push(Item::Block(content));
+    d
 }
