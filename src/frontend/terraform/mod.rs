@@ -307,12 +307,24 @@ fn local_cycles(locals: &[Local], diags: &mut Vec<Diagnostic>) {
 }
 
 fn syntax_error(sources: &SourceMap, f: FileId, e: &hcl_edit::parser::Error) -> Diagnostic {
-    let loc = e.location();
     let file = sources.get(f);
-    let off = file
-        .offset_of(loc.line().saturating_sub(1), loc.column().saturating_sub(1))
-        .min(file.text.len());
-    let end = (off + 1).min(file.text.len()).max(off);
+    // The byte offset (hcl-edit's column counts bytes when the error sits on a
+    // multi-byte character), moved back to a character boundary; at the end of the
+    // file the offset stops at the last byte while line and column go past it.
+    let loc = e.location();
+    let mut off = if loc.offset() + 1 >= file.text.len() {
+        file.offset_of(loc.line().saturating_sub(1), loc.column().saturating_sub(1))
+    } else {
+        loc.offset()
+    }
+    .min(file.text.len());
+    while !file.text.is_char_boundary(off) {
+        off -= 1;
+    }
+    let end = file.text[off..]
+        .chars()
+        .next()
+        .map_or(off, |c| off + c.len_utf8());
     Diagnostic::new(
         codes::TF_SYNTAX,
         Span::new(f, off, end),

@@ -34,9 +34,7 @@ pub fn body(text: &str) -> Result<(Body, Vec<(usize, String)>), hcl_edit::parser
         if !err.message().contains("redefined object key") {
             break;
         }
-        let Some(offset) = offset_of(&work, err.location().line(), err.location().column()) else {
-            break;
-        };
+        let offset = err.location().offset();
         // The key at `offset` is either a key already replaced with a stand-in that
         // clashed with another key (try the next name), or a new one.
         let Some((start, end)) = key_at(&work, offset) else {
@@ -62,21 +60,6 @@ pub fn body(text: &str) -> Result<(Body, Vec<(usize, String)>), hcl_edit::parser
         Err(e) => e,
         Ok(_) => err,
     })
-}
-
-/// The byte offset of a 1-based line and column (columns count characters).
-fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
-    let mut start = 0;
-    for _ in 1..line {
-        start += text[start..].find('\n')? + 1;
-    }
-    let rest = &text[start..];
-    let col = rest
-        .char_indices()
-        .nth(column.saturating_sub(1))
-        .map(|(i, _)| i)
-        .unwrap_or(rest.len());
-    Some(start + col)
 }
 
 /// The replaceable part of the key at `offset`: (start, end). An identifier is
@@ -178,6 +161,20 @@ mod tests {
         assert_eq!(k.len(), 3, "{k:?}");
         assert_eq!(k[0].1, "k-1");
         assert!(k[1..].iter().all(|(_, n)| n == "b"));
+    }
+
+    #[test]
+    fn unicode_keys_and_bounded_retries() {
+        let src = "locals {\n  x = { \"é\" = 1, ñame = 1, \"é\" = 2, ñame = 2 }\n}\n";
+        let k = keys(src);
+        assert_eq!(
+            k.iter().map(|x| x.1.as_str()).collect::<Vec<_>>(),
+            ["é", "ñame"]
+        );
+        // More repeats than the parse retries for: an error, reported at once.
+        let many: String = (0..200).map(|i| format!("a = {i}\n")).collect();
+        let src = format!("locals {{\n  x = {{\n{many}  }}\n}}\n");
+        assert!(body(&src).is_err());
     }
 
     #[test]
