@@ -803,32 +803,19 @@ fn lift_aws(
             .as_ref()
             .and_then(|s| attr(&d.b.body, s))
             .and_then(|e| conv.expr(e).literal_text());
-        if d.count.is_some() || d.for_each.is_some() {
-            if let Some(repeat) = looped_standalone(&d, fold, by.as_ref(), out.t, &id) {
-                let p = Pending {
-                    fold: fold.clone(),
-                    by,
-                    select,
-                    props,
-                    span: d.span,
-                    id,
-                    tf: d.ty,
-                };
-                if fold_standalone(&p, out.t)
-                    && let Some(r) = out.t.resources.last_mut()
-                {
-                    match repeat {
-                        Repeat::Each(fe) => r.for_each = Some(fe),
-                        Repeat::When(c) => r.condition = Some((c, d.span)),
-                    }
-                    r.depends_on = d.depends_on;
+        // A repeated copy stays on its own (keeping how it repeats) where the fold
+        // allows it; otherwise it is not folded.
+        let repeat = match d.count.is_some() || d.for_each.is_some() {
+            true => match looped_standalone(&d, fold, by.as_ref(), out.t, &id) {
+                Some(r) => Some(r),
+                None => {
+                    looped_split(&d, &id, fold, by.as_ref(), props, out);
+                    return None;
                 }
-                return None;
-            }
-            looped_split(&d, &id, fold, by.as_ref(), props, out);
-            return None;
-        }
-        return Some(Pending {
+            },
+            false => None,
+        };
+        let p = Pending {
             fold: fold.clone(),
             by,
             select,
@@ -836,7 +823,20 @@ fn lift_aws(
             span: d.span,
             id,
             tf: d.ty,
-        });
+        };
+        let Some(repeat) = repeat else {
+            return Some(p);
+        };
+        if fold_standalone(&p, out.t)
+            && let Some(r) = out.t.resources.last_mut()
+        {
+            match repeat {
+                Repeat::Each(fe) => r.for_each = Some(fe),
+                Repeat::When(c) => r.condition = Some((c, d.span)),
+            }
+            r.depends_on = d.depends_on;
+        }
+        return None;
     }
     let condition = d
         .count
