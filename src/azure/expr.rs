@@ -96,6 +96,34 @@ impl TfOnly {
 }
 
 impl AzExpr {
+    /// The elements of an array written as a literal, or as the `concat` of literal
+    /// arrays, conditional ones (`c ? [x] : []`, their elements counted as present) and
+    /// other parts (a `for` expression); with whether every part was literal.
+    pub fn array_elements(&self) -> Option<(Vec<&AzExpr>, bool)> {
+        match self {
+            AzExpr::Array(a) => Some((a.iter().collect(), true)),
+            AzExpr::Call(f, parts) if f == "concat" => {
+                let mut out = Vec::new();
+                let mut literal = true;
+                for p in parts {
+                    match p {
+                        AzExpr::Array(a) => out.extend(a),
+                        AzExpr::Cond(_, a, b) => match (a.as_ref(), b.as_ref()) {
+                            (AzExpr::Array(a), AzExpr::Array(b)) => {
+                                out.extend(a);
+                                out.extend(b);
+                            }
+                            _ => literal = false,
+                        },
+                        _ => literal = false,
+                    }
+                }
+                Some((out, literal))
+            }
+            _ => None,
+        }
+    }
+
     pub fn str(s: impl Into<String>) -> Self {
         AzExpr::Str(s.into())
     }

@@ -240,8 +240,24 @@ fn allow_within_subnet(cx: &mut Ctx, nsg: &str, subnet: &str) {
     let Some((_, props)) = res.body.iter_mut().find(|(k, _)| k == "properties") else {
         return;
     };
-    let Some(AzExpr::Array(rules)) = props.get("securityRules").cloned() else {
+    let Some(all) = props.get("securityRules").cloned() else {
         return;
+    };
+    // A literal list, or the literal part of a `concat` that holds the inbound deny.
+    let is_deny_in = |r: &AzExpr| r.get("name") == Some(&AzExpr::str("deny-vnet-inbound"));
+    let (rules, part) = match &all {
+        AzExpr::Array(a) => (a.clone(), None),
+        AzExpr::Call(f, parts) if f == "concat" => {
+            let Some(k) = parts
+                .iter()
+                .position(|p| matches!(p, AzExpr::Array(a) if a.iter().any(is_deny_in)))
+            else {
+                return;
+            };
+            let AzExpr::Array(a) = &parts[k] else { return };
+            (a.clone(), Some(k))
+        }
+        _ => return,
     };
     let rule = AzExpr::obj(vec![
         ("name", AzExpr::str("allow-within-database-subnet")),
@@ -285,5 +301,12 @@ fn allow_within_subnet(cx: &mut Ctx, nsg: &str, subnet: &str) {
             .count(),
     );
     rules.insert(at, rule);
-    props.set("securityRules", AzExpr::Array(rules));
+    let rules = match (all, part) {
+        (AzExpr::Call(f, mut parts), Some(k)) => {
+            parts[k] = AzExpr::Array(rules);
+            AzExpr::Call(f, parts)
+        }
+        _ => AzExpr::Array(rules),
+    };
+    props.set("securityRules", rules);
 }

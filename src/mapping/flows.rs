@@ -223,7 +223,7 @@ fn aws_rules(cx: &Ctx, i: usize, inbound: bool) -> Vec<Rule> {
                         .get("GroupId")
                         .is_some_and(|x| refers_to(x, &g.id))
             })
-            .map(|r| r.properties.clone()),
+            .flat_map(|r| super::network::per_address(&r.properties)),
     );
     let mut rules = Vec::new();
     // A CloudFormation group keeps its allow-all egress unless it lists its own;
@@ -713,11 +713,12 @@ pub fn check(cx: &mut Ctx) {
             .iter()
             .find(|(k, _)| k == "properties")
             .and_then(|(_, p)| p.get("securityRules"));
-        let rules = match rules {
-            Some(AzExpr::Array(a)) => a.clone(),
+        // Rules a `for` expression builds are checked where they are literal (the static
+        // and conditional ones beside them still are).
+        let rules: Vec<AzExpr> = match rules.map(|r| r.array_elements()) {
+            Some(Some((a, _))) => a.into_iter().cloned().collect(),
             None => Vec::new(),
-            // Rules built by a loop or an expression: checked where they are literal.
-            Some(_) => continue,
+            Some(None) => continue,
         };
         let mut found = Vec::new();
         for inbound in [true, false] {

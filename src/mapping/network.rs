@@ -484,7 +484,7 @@ fn standalone(cx: &Ctx, i: usize, role: &str) -> Vec<(Expr, Option<String>)> {
 }
 
 /// A rule whose `CidrIp`/`CidrIpv6` is a list (Terraform's `cidr_blocks`): one rule per address.
-fn per_address(rule: &Expr) -> Vec<Expr> {
+pub(super) fn per_address(rule: &Expr) -> Vec<Expr> {
     for key in ["CidrIp", "CidrIpv6"] {
         if let Some(ExprKind::List(items)) = rule.get(key).map(|c| &c.kind) {
             return items

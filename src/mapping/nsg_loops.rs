@@ -10,8 +10,9 @@ use crate::model::expr::{Expr, ExprKind};
 
 use super::context::Ctx;
 
-/// The last priority a repeated rule may take (the deny rules sit at 4096).
-const LAST_PRIORITY: i64 = 4095;
+/// The last priority a repeated rule may take (a database subnet's own rule sits at
+/// 4000, the deny rules at 4096).
+const LAST_PRIORITY: i64 = 3999;
 
 /// Standalone rule resources of group `id` for `role` (`ingress`, `egress`) that repeat
 /// with `for_each`, by index.

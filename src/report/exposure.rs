@@ -105,10 +105,14 @@ fn resource_exposures(
         return vec!["a public IP address: whatever it is attached to is reachable from the internet, as far as its NSG allows".into()];
     }
     if r.ty == crate::azure::types::NETWORK_SECURITY_GROUP.ty {
-        let Some(AzExpr::Array(rules)) = get("securityRules") else {
+        let Some((rules, literal)) = get("securityRules").and_then(|r| r.array_elements()) else {
             return Vec::new();
         };
-        return rules.iter().filter_map(|rule| nsg_rule(rule, m)).collect();
+        let mut out: Vec<String> = rules.iter().filter_map(|rule| nsg_rule(rule, m)).collect();
+        if !literal {
+            out.push("rules built from a collection (a `for` expression) admit sources known only at deployment: review the collection".into());
+        }
+        return out;
     }
     let mut out = Vec::new();
     if r.ty == crate::azure::types::STORAGE_ACCOUNT.ty
