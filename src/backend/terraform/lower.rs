@@ -649,6 +649,25 @@ impl<'a> Lower<'a> {
         if matches!(inner, AzExpr::Null) {
             return Ok(blocks);
         }
+        if rule.members {
+            if matches!(inner, AzExpr::Object(_) | AzExpr::Array(_)) || is_constant(&inner) {
+                return Ok(blocks);
+            }
+            let e = self.expr(&inner);
+            let mut b = Block::new(name, &[]);
+            for a in &rule.args {
+                let (Some(arg), Some(from)) = (&a.arg, &a.from) else {
+                    return Err(format!("`{inner_prefix}` is an expression"));
+                };
+                let member = from
+                    .split('.')
+                    .fold(e.clone(), |x, m| TfExpr::Member(Box::new(x), m.to_string()));
+                b.attr(arg, member);
+            }
+            consumed.insert(inner_prefix);
+            blocks.push(Item::Block(b));
+            return Ok(blocks);
+        }
         if rule.each {
             let AzExpr::Array(items) = &inner else {
                 return Err(format!("`{inner_prefix}` is not a literal list"));
@@ -729,8 +748,15 @@ impl<'a> Lower<'a> {
         match rule.transform.as_deref() {
             None => Ok(self.expr(v)),
             Some("split") => {
-                let text = literal_text(v).ok_or_else(|| format!("`{path}` is an expression"))?;
                 let sep = rule.sep.clone().unwrap_or_else(|| "_".into());
+                if let AzExpr::Interp(parts) = v {
+                    // `/home/${user}/.ssh/…`: split the literal parts; a segment may hold
+                    // expressions as long as no separator is inside one.
+                    return split_interp(parts, &sep, rule.index.unwrap_or(0))
+                        .map(|seg| self.expr(&seg))
+                        .ok_or_else(|| format!("`{path}` cannot be split"));
+                }
+                let text = literal_text(v).ok_or_else(|| format!("`{path}` is an expression"))?;
                 text.split(sep.as_str())
                     .nth(rule.index.unwrap_or(0))
                     .map(|s| TfExpr::Str(s.to_string()))
@@ -1074,6 +1100,39 @@ fn azapi_output(base: &str, path: &str) -> String {
 }
 
 /// The `i`th lowered argument of a call, `null` when missing.
+/// Segment `index` of an interpolated string split at `sep` in its literal parts: a
+/// literal, a lone expression, or an interpolation of both.
+fn split_interp(parts: &[Interp], sep: &str, index: usize) -> Option<AzExpr> {
+    let mut segs: Vec<Vec<Interp>> = vec![Vec::new()];
+    for p in parts {
+        match p {
+            Interp::Lit(l) => {
+                let mut pieces = l.split(sep);
+                if let Some(first) = pieces.next()
+                    && !first.is_empty()
+                {
+                    segs.last_mut()?.push(Interp::Lit(first.to_string()));
+                }
+                for piece in pieces {
+                    let mut seg = Vec::new();
+                    if !piece.is_empty() {
+                        seg.push(Interp::Lit(piece.to_string()));
+                    }
+                    segs.push(seg);
+                }
+            }
+            Interp::Expr(e) => segs.last_mut()?.push(Interp::Expr(e.clone())),
+        }
+    }
+    let seg = segs.into_iter().nth(index)?;
+    Some(match seg.as_slice() {
+        [] => AzExpr::Str(String::new()),
+        [Interp::Lit(l)] => AzExpr::Str(l.clone()),
+        [Interp::Expr(e)] => e.clone(),
+        _ => AzExpr::Interp(seg),
+    })
+}
+
 fn arg(a: &[TfExpr], i: usize) -> TfExpr {
     a.get(i).cloned().unwrap_or(TfExpr::Null)
 }

@@ -48,6 +48,10 @@ pub struct Rule {
     pub args: Vec<Rule>,
     #[serde(default)]
     pub when: Option<Cond>,
+    /// On a block: written only when `from` is an expression (an object-typed parameter),
+    /// its args reading that expression's members (`var.image.publisher`).
+    #[serde(default)]
+    pub members: bool,
 }
 
 fn yes() -> bool {
