@@ -1100,6 +1100,117 @@ fn azapi_output(base: &str, path: &str) -> String {
 }
 
 /// The `i`th lowered argument of a call, `null` when missing.
+/// Lists a table writes as child resources (`split` on an `each` block: a VNet's subnets
+/// when one has a NAT gateway). A child the module already reads as `existing` (same type,
+/// parent and name) becomes the new resource, so references to it follow. `None`: no change.
+fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
+    let mut out = m.clone();
+    let mut changed = false;
+    let mut k = 0;
+    while k < out.resources.len() {
+        let r = out.resources[k].clone();
+        k += 1;
+        if r.existing {
+            continue;
+        }
+        let Some(list) = tables.types.get(&r.ty) else {
+            continue;
+        };
+        let root = view(&r);
+        let Some(v) = list
+            .iter()
+            .find(|x| x.when.as_ref().is_none_or(|c| cond_holds(c, &root)))
+        else {
+            continue;
+        };
+        for rule in &v.args {
+            let (Some(sp), Some(from)) = (&rule.split, &rule.from) else {
+                continue;
+            };
+            let Some(AzExpr::Array(items)) = get(&root, from) else {
+                continue;
+            };
+            if !items.iter().any(|it| cond_holds(&sp.when, it)) {
+                continue;
+            }
+            let items = items.clone();
+            let Some(rest) = from.strip_prefix("properties.") else {
+                continue;
+            };
+            // Drop the list from the resource's body.
+            let me = out.resources.iter_mut().find(|x| x.symbol == r.symbol)?;
+            if let Some((_, props)) = me.body.iter_mut().find(|(k, _)| k == "properties")
+                && let AzExpr::Object(members) = props
+            {
+                members.retain(|(k, _)| !matches!(k, AzKey::Name(n) if n == rest));
+            }
+            let mut at = k;
+            for it in &items {
+                let name = it.get("name").cloned().unwrap_or(AzExpr::Null);
+                let body: Vec<(String, AzExpr)> = match it {
+                    AzExpr::Object(members) => members
+                        .iter()
+                        .filter_map(|(k, v)| match k {
+                            AzKey::Name(n) if n != "name" => Some((n.clone(), v.clone())),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let existing = out.resources.iter().position(|x| {
+                    x.existing
+                        && x.ty == sp.ty
+                        && x.parent.as_deref() == Some(r.symbol.as_str())
+                        && x.name == name
+                });
+                let child = AzResource {
+                    symbol: String::new(),
+                    ty: sp.ty.clone(),
+                    api: r.api.clone(),
+                    parent: Some(r.symbol.clone()),
+                    name: name.clone(),
+                    location: None,
+                    tags: None,
+                    body,
+                    condition: r.condition.clone(),
+                    for_each: r.for_each.clone(),
+                    depends_on: Vec::new(),
+                    comments: Vec::new(),
+                    source: r.source.clone(),
+                    existing: false,
+                    prevent_destroy: false,
+                };
+                match existing {
+                    Some(p) => {
+                        let old = &mut out.resources[p];
+                        old.existing = false;
+                        old.body = child.body;
+                        old.condition = old.condition.clone().or(child.condition);
+                        old.for_each = old.for_each.clone().or(child.for_each);
+                    }
+                    None => {
+                        let base = format!(
+                            "{}_{}",
+                            r.symbol,
+                            literal_text(&name).unwrap_or_else(|| (at - k).to_string())
+                        );
+                        let mut sym = snake(&base);
+                        let mut n = 2;
+                        while out.resources.iter().any(|x| x.symbol == sym) {
+                            sym = format!("{}_{n}", snake(&base));
+                            n += 1;
+                        }
+                        out.resources.insert(at, AzResource { symbol: sym, ..child });
+                        at += 1;
+                    }
+                }
+            }
+            changed = true;
+        }
+    }
+    changed.then_some(out)
+}
+
 /// Segment `index` of an interpolated string split at `sep` in its literal parts: a
 /// literal, a lone expression, or an interpolation of both.
 fn split_interp(parts: &[Interp], sep: &str, index: usize) -> Option<AzExpr> {
@@ -1406,6 +1517,8 @@ pub fn emit(
     sources: &SourceMap,
 ) -> (Vec<(String, String)>, Vec<Decision>) {
     let file = sources.get(t.file).path.clone();
+    let split = split_children(m, tables);
+    let m = split.as_ref().unwrap_or(m);
     let mut forced: BTreeMap<String, String> = BTreeMap::new();
     let mut result = None;
     for _ in 0..8 {

@@ -52,6 +52,18 @@ pub struct Rule {
     /// its args reading that expression's members (`var.image.publisher`).
     #[serde(default)]
     pub members: bool,
+    /// On a top-level `each` block: when an element satisfies `when`, every element is
+    /// written as a resource of `type` (a child of this one) instead of the block.
+    #[serde(default)]
+    pub split: Option<Split>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub when: Cond,
 }
 
 fn yes() -> bool {
