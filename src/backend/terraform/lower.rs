@@ -55,6 +55,8 @@ struct Lower<'a> {
     current_loop: Option<(AzExpr, TfExpr)>,
     /// Association resources of the resource being lowered (written after it).
     extra: Vec<Block>,
+    /// `count` / `for_each` of the resource being lowered, repeated on its associations.
+    current_meta: Vec<Item>,
     needs_rg: bool,
     needs_client: bool,
     needs_subscription: bool,
@@ -672,8 +674,21 @@ impl<'a> Lower<'a> {
             let AzExpr::Array(items) = &inner else {
                 return Err(format!("`{inner_prefix}` is not a literal list"));
             };
+            // Values of the elements an association reads (`list[].path`).
+            let assoc: Vec<String> = self
+                .variant(r)
+                .map(|(_, v)| v.associations.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|a| a.from.strip_prefix(&format!("{inner_prefix}[].")))
+                .map(str::to_string)
+                .collect();
             for it in items {
-                let mut local = BTreeSet::new();
+                let mut local: BTreeSet<String> = assoc
+                    .iter()
+                    .filter(|p| get(it, p).is_some())
+                    .cloned()
+                    .collect();
                 let mut b = Block::new(name, &[]);
                 self.rules(r, &rule.args, it, "", &mut local, &mut b.items)?;
                 let mut lv = Vec::new();
@@ -899,15 +914,42 @@ impl<'a> Lower<'a> {
         consumed: &mut BTreeSet<String>,
     ) -> Result<(), String> {
         for a in &v.associations {
-            let Some(val) = get(root, &a.from).filter(|x| !matches!(x, AzExpr::Null)) else {
+            // `list[].path`: the values of every element of a literal list.
+            let found: Option<AzExpr> = match a.from.split_once("[].") {
+                Some((list, rest)) => match get(root, list) {
+                    Some(AzExpr::Array(items)) => {
+                        let mut vals = Vec::new();
+                        for it in items {
+                            match get(it, rest).filter(|x| !matches!(x, AzExpr::Null)) {
+                                Some(AzExpr::Array(xs)) if a.each => {
+                                    vals.extend(xs.iter().cloned())
+                                }
+                                Some(x) => vals.push(x.clone()),
+                                None => {}
+                            }
+                        }
+                        let mut uniq: Vec<AzExpr> = Vec::new();
+                        for x in vals {
+                            if !uniq.contains(&x) {
+                                uniq.push(x);
+                            }
+                        }
+                        match (uniq.is_empty(), a.each) {
+                            (true, _) => None,
+                            (false, true) => Some(AzExpr::Array(uniq)),
+                            (false, false) if uniq.len() == 1 => uniq.pop(),
+                            (false, false) => {
+                                return Err(format!("`{}` differs between elements", a.from));
+                            }
+                        }
+                    }
+                    _ => None,
+                },
+                None => get(root, &a.from).cloned(),
+            };
+            let Some(val) = found.as_ref().filter(|x| !matches!(x, AzExpr::Null)) else {
                 continue;
             };
-            if r.for_each.is_some() || r.condition.is_some() {
-                return Err(format!(
-                    "`{}` needs an association resource, and the resource is repeated or conditional",
-                    a.from
-                ));
-            }
             let values: Vec<AzExpr> = if a.each {
                 let AzExpr::Array(items) = val else {
                     return Err(format!("`{}` is not a literal list", a.from));
@@ -924,7 +966,9 @@ impl<'a> Lower<'a> {
                 vec![val.clone()]
             };
             consumed.insert(a.from.clone());
-            let own = format!("{}.id", self.address(&r.symbol).unwrap_or_default());
+            // A repeated or conditional resource: the association is repeated the same way
+            // and reads the same copy.
+            let own = format!("{}.id", self.ref_base(&r.symbol, None, true));
             let base = self.tf_name(&r.symbol);
             let what = a.value.trim_end_matches("_id");
             for (k, value) in values.iter().enumerate() {
@@ -934,6 +978,7 @@ impl<'a> Lower<'a> {
                     format!("{base}_{what}")
                 };
                 let mut b = Block::new("resource", &[&a.resource, &name]);
+                b.items.extend(self.current_meta.clone());
                 b.attr(&a.self_arg, TfExpr::r(own.clone()));
                 let e = self.expr(value);
                 b.attr(&a.value, e);
@@ -1533,6 +1578,7 @@ pub fn emit(
             vars: BTreeMap::new(),
             loop_vars: Vec::new(),
             extra: Vec::new(),
+            current_meta: Vec::new(),
             storage_azuread: false,
             current_loop: None,
             needs_rg: false,
@@ -1761,6 +1807,7 @@ impl Lower<'_> {
             };
             self.loop_vars.clear();
             self.current_loop = None;
+            self.current_meta.clear();
             let Some(block) = block else { continue };
             let extra = std::mem::take(&mut self.extra);
             lowered.push((r.symbol.clone(), block));
@@ -1784,7 +1831,9 @@ impl Lower<'_> {
             return b;
         }
         let mut b = Block::new("resource", &[ty, &name]);
-        b.items.extend(self.meta(r));
+        let meta = self.meta(r);
+        self.current_meta = meta.clone();
+        b.items.extend(meta);
         match self.azurerm_block(r, v) {
             Ok(items) => {
                 b.items.extend(items);
