@@ -689,6 +689,18 @@ impl<'a> Lower<'a> {
                     .filter(|p| get(it, p).is_some())
                     .cloned()
                     .collect();
+                if let Some(w) = &rule.where_ {
+                    if !cond_holds(w, it) {
+                        let found = get(it, &w.path)
+                            .and_then(literal_text)
+                            .unwrap_or_else(|| "an expression".into());
+                        return Err(format!(
+                            "`{}` = {found} has no azurerm block",
+                            join(&inner_prefix, &w.path)
+                        ));
+                    }
+                    local.insert(w.path.clone());
+                }
                 let mut b = Block::new(name, &[]);
                 self.rules(r, &rule.args, it, "", &mut local, &mut b.items)?;
                 let mut lv = Vec::new();

@@ -52,6 +52,10 @@ pub struct Rule {
     /// its args reading that expression's members (`var.image.publisher`).
     #[serde(default)]
     pub members: bool,
+    /// On an `each` block: the condition every element must meet, read per element. Its
+    /// path counts as read; an element that fails it keeps the resource azapi.
+    #[serde(default, rename = "where")]
+    pub where_: Option<Cond>,
     /// On a top-level `each` block: when an element satisfies `when`, every element is
     /// written as a resource of `type` (a child of this one) instead of the block.
     #[serde(default)]
