@@ -926,6 +926,10 @@ impl<'a> Lower<'a> {
         consumed: &mut BTreeSet<String>,
     ) -> Result<(), String> {
         for a in &v.associations {
+            // A value set under a condition (`c ? {id = x} : null`): the association is
+            // written under the same condition.
+            let mut guard: Option<AzExpr> = None;
+            let mut read = a.from.clone();
             // `list[].path`: the values of every element of a literal list.
             let found: Option<AzExpr> = match a.from.split_once("[].") {
                 Some((list, rest)) => match get(root, list) {
@@ -957,7 +961,15 @@ impl<'a> Lower<'a> {
                     }
                     _ => None,
                 },
-                None => get(root, &a.from).cloned(),
+                None => match cond_get(root, &a.from) {
+                    Some((v, Some((c, at)))) => {
+                        guard = Some(c);
+                        read = at;
+                        Some(v)
+                    }
+                    Some((v, None)) => Some(v),
+                    None => None,
+                },
             };
             let Some(val) = found.as_ref().filter(|x| !matches!(x, AzExpr::Null)) else {
                 continue;
@@ -977,10 +989,36 @@ impl<'a> Lower<'a> {
             } else {
                 vec![val.clone()]
             };
-            consumed.insert(a.from.clone());
+            consumed.insert(read);
             // A repeated or conditional resource: the association is repeated the same way
             // and reads the same copy.
             let own = format!("{}.id", self.ref_base(&r.symbol, None, true));
+            let meta = match guard {
+                None => self.current_meta.clone(),
+                Some(_) if r.for_each.is_some() => {
+                    return Err(format!(
+                        "`{}` is conditional in a repeated resource",
+                        a.from
+                    ));
+                }
+                Some(c) => {
+                    let both = match &r.condition {
+                        Some(rc) if *rc != c => {
+                            AzExpr::Bin("&&", Box::new(rc.clone()), Box::new(c))
+                        }
+                        _ => c,
+                    };
+                    let c = self.expr(&both);
+                    vec![Item::Attr(
+                        "count".into(),
+                        TfExpr::Cond(
+                            Box::new(c),
+                            Box::new(TfExpr::Num("1".into())),
+                            Box::new(TfExpr::Num("0".into())),
+                        ),
+                    )]
+                }
+            };
             let base = self.tf_name(&r.symbol);
             let what = a.value.trim_end_matches("_id");
             for (k, value) in values.iter().enumerate() {
@@ -990,7 +1028,7 @@ impl<'a> Lower<'a> {
                     format!("{base}_{what}")
                 };
                 let mut b = Block::new("resource", &[&a.resource, &name]);
-                b.items.extend(self.current_meta.clone());
+                b.items.extend(meta.clone());
                 b.attr(&a.self_arg, TfExpr::r(own.clone()));
                 let e = self.expr(value);
                 b.attr(&a.value, e);
@@ -1266,6 +1304,33 @@ fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
         }
     }
     changed.then_some(out)
+}
+
+/// The value at `path`, through at most one conditional object on the way
+/// (`c ? {id = x} : null`): the value, and the condition with the path where it sits.
+fn cond_get(base: &AzExpr, path: &str) -> Option<(AzExpr, Option<(AzExpr, String)>)> {
+    let mut cur = base;
+    let mut guard = None;
+    let mut at = String::new();
+    for k in path.split('.') {
+        if let AzExpr::Cond(c, yes, no) = cur
+            && guard.is_none()
+            && matches!(**no, AzExpr::Null)
+        {
+            guard = Some(((**c).clone(), at.clone()));
+            cur = yes;
+        }
+        cur = cur.get(k)?;
+        at = join(&at, k);
+    }
+    if let AzExpr::Cond(c, yes, no) = cur
+        && guard.is_none()
+        && matches!(**no, AzExpr::Null)
+    {
+        guard = Some(((**c).clone(), at.clone()));
+        cur = yes;
+    }
+    Some((cur.clone(), guard))
 }
 
 /// Segment `index` of an interpolated string split at `sep` in its literal parts: a
