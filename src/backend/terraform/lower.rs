@@ -1295,7 +1295,13 @@ fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
                             sym = format!("{}_{n}", snake(&base));
                             n += 1;
                         }
-                        out.resources.insert(at, AzResource { symbol: sym, ..child });
+                        out.resources.insert(
+                            at,
+                            AzResource {
+                                symbol: sym,
+                                ..child
+                            },
+                        );
                         at += 1;
                     }
                 }
