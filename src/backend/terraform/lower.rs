@@ -689,6 +689,7 @@ impl<'a> Lower<'a> {
                     .filter(|p| get(it, p).is_some())
                     .cloned()
                     .collect();
+                local.extend(rule.ignore.iter().cloned());
                 if let Some(w) = &rule.where_ {
                     if !cond_holds(w, it) {
                         let found = get(it, &w.path)

@@ -56,6 +56,10 @@ pub struct Rule {
     /// path counts as read; an element that fails it keeps the resource azapi.
     #[serde(default, rename = "where")]
     pub where_: Option<Cond>,
+    /// On an `each` block: paths inside each element that azurerm sets the same way
+    /// without an argument (read like the variant's `ignore`, per element).
+    #[serde(default)]
+    pub ignore: Vec<String>,
     /// On a top-level `each` block: when an element satisfies `when`, every element is
     /// written as a resource of `type` (a child of this one) instead of the block.
     #[serde(default)]
