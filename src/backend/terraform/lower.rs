@@ -55,6 +55,8 @@ struct Lower<'a> {
     current_loop: Option<(AzExpr, TfExpr)>,
     /// Association resources of the resource being lowered (written after it).
     extra: Vec<Block>,
+    /// `count` / `for_each` of the resource being lowered, repeated on its associations.
+    current_meta: Vec<Item>,
     needs_rg: bool,
     needs_client: bool,
     needs_subscription: bool,
@@ -664,6 +666,25 @@ impl<'a> Lower<'a> {
         if matches!(inner, AzExpr::Null) {
             return Ok(blocks);
         }
+        if rule.members {
+            if matches!(inner, AzExpr::Object(_) | AzExpr::Array(_)) || is_constant(&inner) {
+                return Ok(blocks);
+            }
+            let e = self.expr(&inner);
+            let mut b = Block::new(name, &[]);
+            for a in &rule.args {
+                let (Some(arg), Some(from)) = (&a.arg, &a.from) else {
+                    return Err(format!("`{inner_prefix}` is an expression"));
+                };
+                let member = from
+                    .split('.')
+                    .fold(e.clone(), |x, m| TfExpr::Member(Box::new(x), m.to_string()));
+                b.attr(arg, member);
+            }
+            consumed.insert(inner_prefix);
+            blocks.push(Item::Block(b));
+            return Ok(blocks);
+        }
         if rule.each {
             // A literal list, or the `concat` of literal lists, conditional elements
             // (`c ? [x] : []`) and `for` expressions: the last two become `dynamic` blocks.
@@ -671,11 +692,20 @@ impl<'a> Lower<'a> {
                 AzExpr::Call(f, a) if f == "concat" => a.iter().collect(),
                 other => vec![other],
             };
+            // Values of the elements an association reads (`list[].path`).
+            let assoc: Vec<String> = self
+                .variant(r)
+                .map(|(_, v)| v.associations.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|a| a.from.strip_prefix(&format!("{inner_prefix}[].")))
+                .map(str::to_string)
+                .collect();
             for part in parts {
                 match part {
                     AzExpr::Array(items) => {
                         for it in items {
-                            let b = self.element_block(r, rule, name, it, &inner_prefix)?;
+                            let b = self.element_block(r, rule, name, it, &inner_prefix, &assoc)?;
                             blocks.push(Item::Block(b));
                         }
                     }
@@ -693,7 +723,7 @@ impl<'a> Lower<'a> {
                             Box::new(TfExpr::Array(Vec::new())),
                         );
                         let content =
-                            self.element_block(r, rule, "content", &x[0], &inner_prefix)?;
+                            self.element_block(r, rule, "content", &x[0], &inner_prefix, &assoc)?;
                         blocks.push(Item::Block(dynamic(name, for_each, content)));
                     }
                     AzExpr::For(v, coll, body) => {
@@ -731,7 +761,8 @@ impl<'a> Lower<'a> {
                         if let Some(ix) = index {
                             self.loop_vars.push((ix.to_string(), pos));
                         }
-                        let content = self.element_block(r, rule, "content", body, &inner_prefix);
+                        let content =
+                            self.element_block(r, rule, "content", body, &inner_prefix, &assoc);
                         self.loop_vars.pop();
                         if index.is_some() {
                             self.loop_vars.pop();
@@ -758,8 +789,26 @@ impl<'a> Lower<'a> {
         ty: &str,
         it: &AzExpr,
         inner_prefix: &str,
+        assoc: &[String],
     ) -> Result<Block, String> {
-        let mut local = BTreeSet::new();
+        let mut local: BTreeSet<String> = assoc
+            .iter()
+            .filter(|p| get(it, p).is_some())
+            .cloned()
+            .collect();
+        local.extend(rule.ignore.iter().cloned());
+        if let Some(w) = &rule.where_ {
+            if !cond_holds(w, it) {
+                let found = get(it, &w.path)
+                    .and_then(literal_text)
+                    .unwrap_or_else(|| "an expression".into());
+                return Err(format!(
+                    "`{}` = {found} has no azurerm block",
+                    join(inner_prefix, &w.path)
+                ));
+            }
+            local.insert(w.path.clone());
+        }
         let mut b = Block::new(ty, &[]);
         self.rules(r, &rule.args, it, "", &mut local, &mut b.items)?;
         let mut lv = Vec::new();
@@ -826,8 +875,15 @@ impl<'a> Lower<'a> {
         match rule.transform.as_deref() {
             None => Ok(self.expr(v)),
             Some("split") => {
-                let text = literal_text(v).ok_or_else(|| format!("`{path}` is an expression"))?;
                 let sep = rule.sep.clone().unwrap_or_else(|| "_".into());
+                if let AzExpr::Interp(parts) = v {
+                    // `/home/${user}/.ssh/…`: split the literal parts; a segment may hold
+                    // expressions as long as no separator is inside one.
+                    return split_interp(parts, &sep, rule.index.unwrap_or(0))
+                        .map(|seg| self.expr(&seg))
+                        .ok_or_else(|| format!("`{path}` cannot be split"));
+                }
+                let text = literal_text(v).ok_or_else(|| format!("`{path}` is an expression"))?;
                 text.split(sep.as_str())
                     .nth(rule.index.unwrap_or(0))
                     .map(|s| TfExpr::Str(s.to_string()))
@@ -970,15 +1026,54 @@ impl<'a> Lower<'a> {
         consumed: &mut BTreeSet<String>,
     ) -> Result<(), String> {
         for a in &v.associations {
-            let Some(val) = get(root, &a.from).filter(|x| !matches!(x, AzExpr::Null)) else {
+            // A value set under a condition (`c ? {id = x} : null`): the association is
+            // written under the same condition.
+            let mut guard: Option<AzExpr> = None;
+            let mut read = a.from.clone();
+            // `list[].path`: the values of every element of a literal list.
+            let found: Option<AzExpr> = match a.from.split_once("[].") {
+                Some((list, rest)) => match get(root, list) {
+                    Some(AzExpr::Array(items)) => {
+                        let mut vals = Vec::new();
+                        for it in items {
+                            match get(it, rest).filter(|x| !matches!(x, AzExpr::Null)) {
+                                Some(AzExpr::Array(xs)) if a.each => {
+                                    vals.extend(xs.iter().cloned())
+                                }
+                                Some(x) => vals.push(x.clone()),
+                                None => {}
+                            }
+                        }
+                        let mut uniq: Vec<AzExpr> = Vec::new();
+                        for x in vals {
+                            if !uniq.contains(&x) {
+                                uniq.push(x);
+                            }
+                        }
+                        match (uniq.is_empty(), a.each) {
+                            (true, _) => None,
+                            (false, true) => Some(AzExpr::Array(uniq)),
+                            (false, false) if uniq.len() == 1 => uniq.pop(),
+                            (false, false) => {
+                                return Err(format!("`{}` differs between elements", a.from));
+                            }
+                        }
+                    }
+                    _ => None,
+                },
+                None => match cond_get(root, &a.from) {
+                    Some((v, Some((c, at)))) => {
+                        guard = Some(c);
+                        read = at;
+                        Some(v)
+                    }
+                    Some((v, None)) => Some(v),
+                    None => None,
+                },
+            };
+            let Some(val) = found.as_ref().filter(|x| !matches!(x, AzExpr::Null)) else {
                 continue;
             };
-            if r.for_each.is_some() || r.condition.is_some() {
-                return Err(format!(
-                    "`{}` needs an association resource, and the resource is repeated or conditional",
-                    a.from
-                ));
-            }
             let values: Vec<AzExpr> = if a.each {
                 let AzExpr::Array(items) = val else {
                     return Err(format!("`{}` is not a literal list", a.from));
@@ -994,8 +1089,36 @@ impl<'a> Lower<'a> {
             } else {
                 vec![val.clone()]
             };
-            consumed.insert(a.from.clone());
-            let own = format!("{}.id", self.address(&r.symbol).unwrap_or_default());
+            consumed.insert(read);
+            // A repeated or conditional resource: the association is repeated the same way
+            // and reads the same copy.
+            let own = format!("{}.id", self.ref_base(&r.symbol, None, true));
+            let meta = match guard {
+                None => self.current_meta.clone(),
+                Some(_) if r.for_each.is_some() => {
+                    return Err(format!(
+                        "`{}` is conditional in a repeated resource",
+                        a.from
+                    ));
+                }
+                Some(c) => {
+                    let both = match &r.condition {
+                        Some(rc) if *rc != c => {
+                            AzExpr::Bin("&&", Box::new(rc.clone()), Box::new(c))
+                        }
+                        _ => c,
+                    };
+                    let c = self.expr(&both);
+                    vec![Item::Attr(
+                        "count".into(),
+                        TfExpr::Cond(
+                            Box::new(c),
+                            Box::new(TfExpr::Num("1".into())),
+                            Box::new(TfExpr::Num("0".into())),
+                        ),
+                    )]
+                }
+            };
             let base = self.tf_name(&r.symbol);
             let what = a.value.trim_end_matches("_id");
             for (k, value) in values.iter().enumerate() {
@@ -1005,6 +1128,7 @@ impl<'a> Lower<'a> {
                     format!("{base}_{what}")
                 };
                 let mut b = Block::new("resource", &[&a.resource, &name]);
+                b.items.extend(meta.clone());
                 b.attr(&a.self_arg, TfExpr::r(own.clone()));
                 let e = self.expr(value);
                 b.attr(&a.value, e);
@@ -1171,6 +1295,183 @@ fn azapi_output(base: &str, path: &str) -> String {
 }
 
 /// The `i`th lowered argument of a call, `null` when missing.
+/// Lists a table writes as child resources (`split` on an `each` block: a VNet's subnets
+/// when one has a NAT gateway). A child the module already reads as `existing` (same type,
+/// parent and name) becomes the new resource, so references to it follow. `None`: no change.
+fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
+    let mut out = m.clone();
+    let mut changed = false;
+    let mut k = 0;
+    while k < out.resources.len() {
+        let r = out.resources[k].clone();
+        k += 1;
+        if r.existing {
+            continue;
+        }
+        let Some(list) = tables.types.get(&r.ty) else {
+            continue;
+        };
+        let root = view(&r);
+        let Some(v) = list
+            .iter()
+            .find(|x| x.when.as_ref().is_none_or(|c| cond_holds(c, &root)))
+        else {
+            continue;
+        };
+        for rule in &v.args {
+            let (Some(sp), Some(from)) = (&rule.split, &rule.from) else {
+                continue;
+            };
+            let Some(AzExpr::Array(items)) = get(&root, from) else {
+                continue;
+            };
+            if !items.iter().any(|it| cond_holds(&sp.when, it)) {
+                continue;
+            }
+            let items = items.clone();
+            let Some(rest) = from.strip_prefix("properties.") else {
+                continue;
+            };
+            // Drop the list from the resource's body.
+            let me = out.resources.iter_mut().find(|x| x.symbol == r.symbol)?;
+            if let Some((_, props)) = me.body.iter_mut().find(|(k, _)| k == "properties")
+                && let AzExpr::Object(members) = props
+            {
+                members.retain(|(k, _)| !matches!(k, AzKey::Name(n) if n == rest));
+            }
+            let mut at = k;
+            for it in &items {
+                let name = it.get("name").cloned().unwrap_or(AzExpr::Null);
+                let body: Vec<(String, AzExpr)> = match it {
+                    AzExpr::Object(members) => members
+                        .iter()
+                        .filter_map(|(k, v)| match k {
+                            AzKey::Name(n) if n != "name" => Some((n.clone(), v.clone())),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let existing = out.resources.iter().position(|x| {
+                    x.existing
+                        && x.ty == sp.ty
+                        && x.parent.as_deref() == Some(r.symbol.as_str())
+                        && x.name == name
+                });
+                let child = AzResource {
+                    symbol: String::new(),
+                    ty: sp.ty.clone(),
+                    api: r.api.clone(),
+                    parent: Some(r.symbol.clone()),
+                    name: name.clone(),
+                    location: None,
+                    tags: None,
+                    body,
+                    condition: r.condition.clone(),
+                    for_each: r.for_each.clone(),
+                    depends_on: Vec::new(),
+                    comments: Vec::new(),
+                    source: r.source.clone(),
+                    existing: false,
+                    prevent_destroy: false,
+                };
+                match existing {
+                    Some(p) => {
+                        let old = &mut out.resources[p];
+                        old.existing = false;
+                        old.body = child.body;
+                        old.condition = old.condition.clone().or(child.condition);
+                        old.for_each = old.for_each.clone().or(child.for_each);
+                    }
+                    None => {
+                        let base = format!(
+                            "{}_{}",
+                            r.symbol,
+                            literal_text(&name).unwrap_or_else(|| (at - k).to_string())
+                        );
+                        let mut sym = snake(&base);
+                        let mut n = 2;
+                        while out.resources.iter().any(|x| x.symbol == sym) {
+                            sym = format!("{}_{n}", snake(&base));
+                            n += 1;
+                        }
+                        out.resources.insert(
+                            at,
+                            AzResource {
+                                symbol: sym,
+                                ..child
+                            },
+                        );
+                        at += 1;
+                    }
+                }
+            }
+            changed = true;
+        }
+    }
+    changed.then_some(out)
+}
+
+/// The value at `path`, through at most one conditional object on the way
+/// (`c ? {id = x} : null`): the value, and the condition with the path where it sits.
+fn cond_get(base: &AzExpr, path: &str) -> Option<(AzExpr, Option<(AzExpr, String)>)> {
+    let mut cur = base;
+    let mut guard = None;
+    let mut at = String::new();
+    for k in path.split('.') {
+        if let AzExpr::Cond(c, yes, no) = cur
+            && guard.is_none()
+            && matches!(**no, AzExpr::Null)
+        {
+            guard = Some(((**c).clone(), at.clone()));
+            cur = yes;
+        }
+        cur = cur.get(k)?;
+        at = join(&at, k);
+    }
+    if let AzExpr::Cond(c, yes, no) = cur
+        && guard.is_none()
+        && matches!(**no, AzExpr::Null)
+    {
+        guard = Some(((**c).clone(), at.clone()));
+        cur = yes;
+    }
+    Some((cur.clone(), guard))
+}
+
+/// Segment `index` of an interpolated string split at `sep` in its literal parts: a
+/// literal, a lone expression, or an interpolation of both.
+fn split_interp(parts: &[Interp], sep: &str, index: usize) -> Option<AzExpr> {
+    let mut segs: Vec<Vec<Interp>> = vec![Vec::new()];
+    for p in parts {
+        match p {
+            Interp::Lit(l) => {
+                let mut pieces = l.split(sep);
+                if let Some(first) = pieces.next()
+                    && !first.is_empty()
+                {
+                    segs.last_mut()?.push(Interp::Lit(first.to_string()));
+                }
+                for piece in pieces {
+                    let mut seg = Vec::new();
+                    if !piece.is_empty() {
+                        seg.push(Interp::Lit(piece.to_string()));
+                    }
+                    segs.push(seg);
+                }
+            }
+            Interp::Expr(e) => segs.last_mut()?.push(Interp::Expr(e.clone())),
+        }
+    }
+    let seg = segs.into_iter().nth(index)?;
+    Some(match seg.as_slice() {
+        [] => AzExpr::Str(String::new()),
+        [Interp::Lit(l)] => AzExpr::Str(l.clone()),
+        [Interp::Expr(e)] => e.clone(),
+        _ => AzExpr::Interp(seg),
+    })
+}
+
 fn arg(a: &[TfExpr], i: usize) -> TfExpr {
     a.get(i).cloned().unwrap_or(TfExpr::Null)
 }
@@ -1444,6 +1745,8 @@ pub fn emit(
     sources: &SourceMap,
 ) -> (Vec<(String, String)>, Vec<Decision>) {
     let file = sources.get(t.file).path.clone();
+    let split = split_children(m, tables);
+    let m = split.as_ref().unwrap_or(m);
     let mut forced: BTreeMap<String, String> = BTreeMap::new();
     let mut result = None;
     for _ in 0..8 {
@@ -1458,6 +1761,7 @@ pub fn emit(
             vars: BTreeMap::new(),
             loop_vars: Vec::new(),
             extra: Vec::new(),
+            current_meta: Vec::new(),
             storage_azuread: false,
             current_loop: None,
             needs_rg: false,
@@ -1686,6 +1990,7 @@ impl Lower<'_> {
             };
             self.loop_vars.clear();
             self.current_loop = None;
+            self.current_meta.clear();
             let Some(block) = block else { continue };
             let extra = std::mem::take(&mut self.extra);
             lowered.push((r.symbol.clone(), block));
@@ -1709,7 +2014,9 @@ impl Lower<'_> {
             return b;
         }
         let mut b = Block::new("resource", &[ty, &name]);
-        b.items.extend(self.meta(r));
+        let meta = self.meta(r);
+        self.current_meta = meta.clone();
+        b.items.extend(meta);
         match self.azurerm_block(r, v) {
             Ok(items) => {
                 b.items.extend(items);

@@ -48,6 +48,30 @@ pub struct Rule {
     pub args: Vec<Rule>,
     #[serde(default)]
     pub when: Option<Cond>,
+    /// On a block: written only when `from` is an expression (an object-typed parameter),
+    /// its args reading that expression's members (`var.image.publisher`).
+    #[serde(default)]
+    pub members: bool,
+    /// On an `each` block: the condition every element must meet, read per element. Its
+    /// path counts as read; an element that fails it keeps the resource azapi.
+    #[serde(default, rename = "where")]
+    pub where_: Option<Cond>,
+    /// On an `each` block: paths inside each element that azurerm sets the same way
+    /// without an argument (read like the variant's `ignore`, per element).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// On a top-level `each` block: when an element satisfies `when`, every element is
+    /// written as a resource of `type` (a child of this one) instead of the block.
+    #[serde(default)]
+    pub split: Option<Split>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub when: Cond,
 }
 
 fn yes() -> bool {
