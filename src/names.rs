@@ -143,6 +143,21 @@ pub fn kebab(id: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
+/// The case rule for the names other deployments read — parameters and outputs:
+/// a Bicep file takes the source name in lower camelCase (`VpcId` → `vpcId`,
+/// `vpc_id` → `vpc_id`); Terraform output keeps a Terraform source's name as it is
+/// and writes a CloudFormation name in snake_case (`VpcId` → `vpc_id`). Applied
+/// once; a clash renames an internal symbol, never one of these.
+pub fn interface_name(source: &str, from_terraform: bool, bicep: bool) -> String {
+    if bicep {
+        lower_camel(source)
+    } else if from_terraform {
+        source.to_string()
+    } else {
+        snake(source)
+    }
+}
+
 /// Allocates unique Bicep identifiers.
 #[derive(Default, Debug)]
 pub struct Symbols {
