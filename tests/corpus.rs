@@ -391,7 +391,7 @@ fn corpus_names() {
         return;
     };
     use aws2azure::run::Target;
-    let (mut wrong, mut renamed_params) = (Vec::new(), Vec::new());
+    let mut wrong = Vec::new();
     for to in [None, Some(Target::Terraform), Some(Target::Bicep)] {
         let outcome = common::convert_to(&[root.as_path()], to);
         let report = outcome.report.as_ref().unwrap();
@@ -426,7 +426,11 @@ fn corpus_names() {
                 }
             }
             for p in &src_params {
-                let w = want(p);
+                let mut w = want(p);
+                // The documented exception: a Bicep parameter is never a keyword.
+                if bicep && aws2azure::names::is_keyword(&w) {
+                    w.push('2');
+                }
                 // A parameter nothing in Azure uses is dropped; one that is kept keeps its name.
                 let renamed = gen_params.iter().any(|g| {
                     g.strip_prefix(w.as_str()).is_some_and(|r| {
@@ -441,7 +445,7 @@ fn corpus_names() {
                 } else if renamed {
                     params += 1;
                     bad_params += 1;
-                    renamed_params.push(format!(
+                    wrong.push(format!(
                         "{to:?} {}: parameter {p} (wanted {w}; parameters {gen_params:?})",
                         s.source
                     ));
@@ -452,7 +456,5 @@ fn corpus_names() {
             "corpus names ({to:?}): {bad_outputs} of {outputs} outputs and {bad_params} of {params} kept parameters not named as in the source"
         );
     }
-    assert!(wrong.is_empty(), "outputs renamed: {wrong:#?}");
-    // Not yet: a parameter named like a Bicep function (`environment`, `tags`) is suffixed.
-    eprintln!("corpus names: parameters renamed: {renamed_params:#?}");
+    assert!(wrong.is_empty(), "names changed: {wrong:#?}");
 }

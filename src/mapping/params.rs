@@ -55,7 +55,7 @@ fn value_as(ty: &str, e: &Expr) -> AzExpr {
 pub fn declare(cx: &mut Ctx) {
     for p in &cx.t.parameters {
         cx.subject = Some(p.name.clone());
-        let sym = cx.syms.alloc(&p.name);
+        let sym = cx.syms.alloc_param(&p.name);
         cx.param_syms.insert(p.name.clone(), sym.clone());
         let mut ap = param_values(cx, p, sym);
         // A secret's default would sit in the Bicep file and the deployment history.
