@@ -397,7 +397,18 @@ impl Ctx<'_> {
 
     pub(super) fn unmapped(&mut self, i: usize) -> (String, String) {
         let r = &self.t.resources[i];
-        let hint = self.tables.service_hint(&r.ty).cloned();
+        // A Terraform type kept as its own type: the hint of its service.
+        let service_of = self
+            .t
+            .tf
+            .as_ref()
+            .and_then(|tf| tf.services.get(&r.ty))
+            .cloned();
+        let hint = self
+            .tables
+            .service_hint(&r.ty)
+            .or_else(|| self.tables.service_hint(service_of.as_deref()?))
+            .cloned();
         let (service, arm, note) = match &hint {
             Some(h) => (
                 h.service.clone(),
