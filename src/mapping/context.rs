@@ -82,7 +82,7 @@ impl<'a> Ctx<'a> {
 
     pub(super) fn affected(&self, id: &str, span: Span) -> Affected {
         Affected {
-            id: id.to_string(),
+            id: self.t.report_name(id),
             file: self.file().to_string(),
             line: self.line(span),
         }
@@ -100,7 +100,7 @@ impl<'a> Ctx<'a> {
         consequences: &str,
     ) -> String {
         let id = match resource {
-            Some((rid, _)) => format!("{rule}:{}#{rid}", self.file()),
+            Some((rid, _)) => format!("{rule}:{}#{}", self.file(), self.t.report_name(rid)),
             None => format!("{rule}:{}", self.file()),
         };
         let aff = resource.map(|(rid, span)| self.affected(rid, span));
