@@ -104,10 +104,21 @@ impl<'a> Ctx<'a> {
             None => format!("{rule}:{}", self.file()),
         };
         let aff = resource.map(|(rid, span)| self.affected(rid, span));
+        // A title that opens with the resource (`Web: …`) opens with the report's name
+        // for it (a Terraform address).
+        let title = match resource {
+            Some((rid, _)) => match title.strip_prefix(rid) {
+                Some(rest) if rest.starts_with(':') => {
+                    format!("{}{rest}", self.t.report_name(rid))
+                }
+                _ => title.to_string(),
+            },
+            None => title.to_string(),
+        };
         self.record(Decision {
             id: id.clone(),
             rule: rule.to_string(),
-            title: title.to_string(),
+            title,
             context: context.to_string(),
             decision: decision.to_string(),
             consequences: consequences.to_string(),
