@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-/// Words a Bicep symbol must not take: keywords and the functions output uses.
-const RESERVED: &[&str] = &[
+/// Bicep keywords: no symbol takes one.
+const KEYWORDS: &[&str] = &[
     "targetScope",
     "param",
     "var",
@@ -26,13 +26,27 @@ const RESERVED: &[&str] = &[
     "using",
     "extends",
     "extension",
-    "location",
-    "nameSuffix",
+    "sys",
+    "az",
+];
+
+/// Symbols every generated Bicep file may declare itself.
+const OWN: &[&str] = &["location", "nameSuffix"];
+
+/// Bicep functions (namespace `az`) output may call.
+pub const AZ_FUNCTIONS: &[&str] = &[
     "resourceGroup",
     "subscription",
     "deployment",
     "tenant",
     "environment",
+    "pickZones",
+    "subscriptionResourceId",
+    "resourceId",
+];
+
+/// Bicep functions (namespace `sys`) output may call.
+pub const SYS_FUNCTIONS: &[&str] = &[
     "uniqueString",
     "base64",
     "join",
@@ -45,15 +59,9 @@ const RESERVED: &[&str] = &[
     "toLower",
     "replace",
     "guid",
-    "pickZones",
-    "subscriptionResourceId",
-    "resourceId",
     "json",
     "contains",
     "union",
-    "sys",
-    "az",
-    "tags",
     "int",
     "bool",
     "array",
@@ -63,7 +71,71 @@ const RESERVED: &[&str] = &[
     "empty",
     "first",
     "last",
+    "filter",
+    "map",
+    "items",
+    "min",
+    "max",
+    "toUpper",
+    "trim",
+    "substring",
+    "indexOf",
+    "startsWith",
+    "endsWith",
+    "keys",
+    "values",
+    "flatten",
+    "sort",
+    "reduce",
+    "toObject",
+    "coalesce",
+    "skip",
+    "intersection",
+    "distinct",
+    "lastIndexOf",
+    "padLeft",
+    "dateTimeAdd",
+    "utcNow",
+    "any",
+    "parseCidr",
+    "loadTextContent",
+    "loadFileAsBase64",
+    "base64ToString",
+    "dataUri",
+    "uri",
+    "sha256",
+    "objectKeys",
+    "shallowMerge",
+    "tryGet",
+    "description",
+    "secure",
+    "allowed",
+    "minLength",
+    "maxLength",
+    "minValue",
+    "maxValue",
 ];
+
+/// Words an internal Bicep symbol (resource, variable) must not take: keywords, the
+/// generated file's own symbols and the functions output uses. A parameter may take
+/// a function's name (output then calls the function as `sys.x` or `az.x`).
+fn reserved(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+        || OWN.contains(&name)
+        || name == "tags"
+        || AZ_FUNCTIONS.contains(&name)
+        || SYS_FUNCTIONS.contains(&name)
+}
+
+/// A Bicep keyword (`type`, `metadata`): a parameter named so takes the suffix `2`.
+pub fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+}
+
+/// Words a parameter must not take: keywords and the generated file's own symbols.
+fn reserved_for_param(name: &str) -> bool {
+    KEYWORDS.contains(&name) || OWN.contains(&name)
+}
 
 /// `MyBucket` → `myBucket`; anything not alphanumeric dropped.
 pub fn lower_camel(id: &str) -> String {
@@ -143,6 +215,24 @@ pub fn kebab(id: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
+/// The case rule for the names other deployments read — parameters and outputs:
+/// a Bicep file takes the source name in lower camelCase (`VpcId` → `vpcId`,
+/// `vpc_id` → `vpc_id`); Terraform output keeps a Terraform source's name as it is
+/// and writes a CloudFormation name in snake_case (`VpcId` → `vpc_id`). Applied
+/// once; a clash renames an internal symbol, never one of these. The one exception:
+/// a Bicep parameter cannot be a keyword (`type` → `type2`) nor one of the symbols
+/// every file declares (`location`, `nameSuffix`). A parameter named like a Bicep
+/// function keeps its name; output calls that function as `sys.x` or `az.x`.
+pub fn interface_name(source: &str, from_terraform: bool, bicep: bool) -> String {
+    if bicep {
+        lower_camel(source)
+    } else if from_terraform {
+        source.to_string()
+    } else {
+        snake(source)
+    }
+}
+
 /// Allocates unique Bicep identifiers.
 #[derive(Default, Debug)]
 pub struct Symbols {
@@ -154,7 +244,21 @@ impl Symbols {
         let base = lower_camel(wanted);
         let mut candidate = base.clone();
         let mut n = 2;
-        while self.used.contains(&candidate) || RESERVED.contains(&candidate.as_str()) {
+        while self.used.contains(&candidate) || reserved(&candidate) {
+            candidate = format!("{base}{n}");
+            n += 1;
+        }
+        self.used.insert(candidate.clone());
+        candidate
+    }
+
+    /// A parameter's symbol: the source name by the case rule, which only a keyword,
+    /// a generated symbol or another parameter of the same camelCase form changes.
+    pub fn alloc_param(&mut self, wanted: &str) -> String {
+        let base = lower_camel(wanted);
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while self.used.contains(&candidate) || reserved_for_param(&candidate) {
             candidate = format!("{base}{n}");
             n += 1;
         }
@@ -201,10 +305,11 @@ pub fn pascal(s: &str) -> String {
     capital(&camel_from_words(s))
 }
 
-/// The Bicep parameter a Terraform variable becomes (`environment` is a Bicep function: `environment2`).
+/// The Bicep parameter a Terraform variable becomes (`type` is a Bicep keyword: `type2`),
+/// as [`Symbols::alloc_param`] names it.
 pub fn param_symbol(var: &str) -> String {
     let base = lower_camel(var);
-    if RESERVED.contains(&base.as_str()) {
+    if reserved_for_param(&base) {
         format!("{base}2")
     } else {
         base

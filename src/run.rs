@@ -578,9 +578,9 @@ struct StackCx<'x> {
 /// The report entry of a mapped template.
 fn stack_out(cx: &StackCx, g: &graph::ResourceGraph) -> StackOut {
     let (t, mapped, sources, errors) = (cx.t, cx.mapped, cx.sources, cx.errors);
-    let resources = resource_outs(&mapped.resources, &sources.get(t.file).path);
+    let resources = resource_outs(t, &mapped.resources, &sources.get(t.file).path);
     let (decommission, deployment) = waves(t, g, &cx.tables.report);
-    let parameters = parameter_outs(&mapped.module, cx.source);
+    let parameters = parameter_outs(&mapped.module, cx.source, t.tf.is_some());
     StackOut {
         source: cx.source.to_string(),
         format: t.format.name().into(),
@@ -627,11 +627,15 @@ fn stack_out(cx: &StackCx, g: &graph::ResourceGraph) -> StackOut {
 }
 
 /// The report's resource entries: each AWS resource, its status and what it became.
-fn resource_outs(resources: &[mapping::ResourceReport], file_path: &str) -> Vec<ResourceOut> {
+fn resource_outs(
+    t: &crate::model::Template,
+    resources: &[mapping::ResourceReport],
+    file_path: &str,
+) -> Vec<ResourceOut> {
     resources
         .iter()
         .map(|r| ResourceOut {
-            id: r.id.clone(),
+            id: t.report_name(&r.id),
             ty: r.ty.clone(),
             file: file_path.to_string(),
             line: r.line,
@@ -656,7 +660,8 @@ fn resource_outs(resources: &[mapping::ResourceReport], file_path: &str) -> Vec<
         .collect()
 }
 
-/// The decommission waves (with their notes) and the deployment waves, by logical id.
+/// The decommission waves (with their notes) and the deployment waves, by logical id
+/// (a Terraform resource by its address).
 fn waves(
     t: &crate::model::Template,
     g: &graph::ResourceGraph,
@@ -673,24 +678,34 @@ fn waves(
         .map(|w| {
             w.into_iter()
                 .map(|id| match report::decommission_note(t, tables, &id) {
-                    Some(n) => format!("{id} ({n})"),
-                    None => id,
+                    Some(n) => format!("{} ({n})", t.report_name(&id)),
+                    None => t.report_name(&id),
                 })
                 .collect()
         })
         .collect();
-    let deployment = ids(g.deployment_waves());
+    let deployment = ids(g.deployment_waves())
+        .into_iter()
+        .map(|w| w.iter().map(|id| t.report_name(id)).collect())
+        .collect();
     (decommission, deployment)
 }
 
-/// The parameters without a default: what a deployment must be given.
-fn parameter_outs(m: &crate::azure::AzModule, source: &str) -> Vec<ParamOut> {
+/// The parameters without a default: what a deployment must be given. Terraform input
+/// names them as Terraform variables (`db_password`), whatever the target.
+fn parameter_outs(m: &crate::azure::AzModule, source: &str, terraform: bool) -> Vec<ParamOut> {
     m.params
         .iter()
         .filter(|p| p.default.is_none())
         .map(|p| ParamOut {
             stack: source.to_string(),
-            name: p.name.clone(),
+            name: if terraform {
+                p.tf_name
+                    .clone()
+                    .unwrap_or_else(|| crate::names::snake(&p.name))
+            } else {
+                p.name.clone()
+            },
             ty: p.ty.clone(),
             secure: p.secure,
             reason: p

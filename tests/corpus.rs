@@ -315,3 +315,146 @@ fn corpus_terraform() {
         "mapped Terraform types left manual: {manual:#?}"
     );
 }
+
+/// The names a source declares: (parameters, outputs).
+fn source_names(
+    root: &std::path::Path,
+    s: &aws2azure::report::StackOut,
+) -> (Vec<String>, Vec<String>) {
+    let path = root.join(&s.source);
+    if s.format == "terraform" {
+        let (mut params, mut outputs) = (Vec::new(), Vec::new());
+        let mut files: Vec<_> = std::fs::read_dir(&path)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+            for line in text.lines() {
+                for (kw, list) in [("variable \"", &mut params), ("output \"", &mut outputs)] {
+                    if let Some(rest) = line.strip_prefix(kw)
+                        && let Some(end) = rest.find('"')
+                    {
+                        list.push(rest[..end].to_string());
+                    }
+                }
+            }
+        }
+        return (params, outputs);
+    }
+    let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+    let mut sources = SourceMap::default();
+    let id = sources.add(s.source.clone(), Arc::from(text.as_str()));
+    let parsed = aws2azure::frontend::cfn::parse(&sources, id);
+    let Some(t) = parsed.template else {
+        return (Vec::new(), Vec::new());
+    };
+    (
+        t.parameters.iter().map(|p| p.name.clone()).collect(),
+        t.outputs.iter().map(|o| o.name.clone()).collect(),
+    )
+}
+
+/// The names generated files declare: (parameters or variables, outputs).
+fn generated_names(files: &[&str]) -> (Vec<String>, Vec<String>) {
+    let (mut params, mut outputs) = (Vec::new(), Vec::new());
+    for text in files {
+        for line in text.lines() {
+            let word = |rest: &str| {
+                rest.trim_start_matches('"')
+                    .split(['"', ' '])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            if let Some(rest) = line.strip_prefix("param ") {
+                params.push(word(rest));
+            } else if let Some(rest) = line.strip_prefix("variable ") {
+                params.push(word(rest));
+            } else if let Some(rest) = line.strip_prefix("output ") {
+                outputs.push(word(rest));
+            }
+        }
+    }
+    (params, outputs)
+}
+
+/// Every output and parameter keeps its source's name, after the case rule of
+/// `names::interface_name`: an output is never renamed, a kept parameter never suffixed.
+#[test]
+fn corpus_names() {
+    let Some(root) = common::corpus() else {
+        eprintln!("notice: ../shared/corpus not found; corpus names test skipped");
+        return;
+    };
+    use aws2azure::run::Target;
+    let mut wrong = Vec::new();
+    for to in [None, Some(Target::Terraform), Some(Target::Bicep)] {
+        let outcome = common::convert_to(&[root.as_path()], to);
+        let report = outcome.report.as_ref().unwrap();
+        let (mut outputs, mut params, mut bad_outputs, mut bad_params) = (0, 0, 0, 0);
+        for s in &report.stacks {
+            let Some(out) = &s.output else { continue };
+            let files: Vec<&str> = outcome
+                .files
+                .iter()
+                .filter(|(p, _)| {
+                    p == out
+                        || p.strip_prefix(out.as_str())
+                            .and_then(|r| r.strip_prefix('/'))
+                            .is_some_and(|r| !r.contains('/') && r.ends_with(".tf"))
+                })
+                .map(|(_, t)| t.as_str())
+                .collect();
+            let bicep = out.ends_with(".bicep");
+            let (gen_params, gen_outputs) = generated_names(&files);
+            let (src_params, src_outputs) = source_names(&root, s);
+            let from_tf = s.format == "terraform";
+            let want = |n: &str| aws2azure::names::interface_name(n, from_tf, bicep);
+            for o in &src_outputs {
+                outputs += 1;
+                if !gen_outputs.contains(&want(o)) {
+                    bad_outputs += 1;
+                    wrong.push(format!(
+                        "{to:?} {}: output {o} (wanted {}; outputs {gen_outputs:?})",
+                        s.source,
+                        want(o)
+                    ));
+                }
+            }
+            for p in &src_params {
+                let mut w = want(p);
+                // The documented exception: a Bicep parameter is never a keyword.
+                if bicep && aws2azure::names::is_keyword(&w) {
+                    w.push('2');
+                }
+                // A parameter nothing in Azure uses is dropped; one that is kept keeps its name.
+                let renamed = gen_params.iter().any(|g| {
+                    g.strip_prefix(w.as_str()).is_some_and(|r| {
+                        !r.is_empty()
+                            && r.trim_start_matches('_')
+                                .chars()
+                                .all(|c| c.is_ascii_digit())
+                    })
+                });
+                if gen_params.contains(&w) {
+                    params += 1;
+                } else if renamed {
+                    params += 1;
+                    bad_params += 1;
+                    wrong.push(format!(
+                        "{to:?} {}: parameter {p} (wanted {w}; parameters {gen_params:?})",
+                        s.source
+                    ));
+                }
+            }
+        }
+        eprintln!(
+            "corpus names ({to:?}): {bad_outputs} of {outputs} outputs and {bad_params} of {params} kept parameters not named as in the source"
+        );
+    }
+    assert!(wrong.is_empty(), "names changed: {wrong:#?}");
+}

@@ -126,3 +126,45 @@ fn unknown_passes_and_roles_point_into_the_yaml() {
         diags[0].message
     );
 }
+
+/// The lifting tables never invent a CloudFormation type: every type a lifting entry or a
+/// whole-type prefix entry gives exists (`tests/data/cloudformation-types.txt`), and a
+/// Terraform type with no entry keeps its own type, with the service of its prefix.
+#[test]
+fn lifting_gives_only_real_cloudformation_types() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/cloudformation-types.txt"),
+    )
+    .unwrap();
+    let real: BTreeSet<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect();
+    let mut sources = SourceMap::default();
+    let (tables, _) = Tables::load(&mut sources, None);
+    let made_up: Vec<String> = tables
+        .lift
+        .cfn_types()
+        .into_iter()
+        .filter(|t| !real.contains(t.as_str()))
+        .collect();
+    assert!(
+        made_up.is_empty(),
+        "lifting gives types CloudFormation does not have: {made_up:?}"
+    );
+    for (tf, service) in [
+        ("aws_autoscaling_group", "AWS::AutoScaling"),
+        ("aws_autoscaling_policy", "AWS::AutoScaling"),
+        ("aws_vpc_endpoint", "AWS::EC2"),
+        ("aws_iam_user_policy", "AWS::IAM"),
+    ] {
+        assert_eq!(tables.lift.cfn_type(tf), None, "{tf}");
+        assert_eq!(tables.lift.service(tf).as_deref(), Some(service), "{tf}");
+    }
+    assert_eq!(tables.lift.cfn_type("aws_security_group_rule"), None);
+    assert_eq!(
+        tables.lift.cfn_type("aws_lb").as_deref(),
+        Some("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    );
+}

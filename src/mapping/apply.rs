@@ -397,7 +397,18 @@ impl Ctx<'_> {
 
     pub(super) fn unmapped(&mut self, i: usize) -> (String, String) {
         let r = &self.t.resources[i];
-        let hint = self.tables.service_hint(&r.ty).cloned();
+        // A Terraform type kept as its own type: the hint of its service.
+        let service_of = self
+            .t
+            .tf
+            .as_ref()
+            .and_then(|tf| tf.services.get(&r.ty))
+            .cloned();
+        let hint = self
+            .tables
+            .service_hint(&r.ty)
+            .or_else(|| self.tables.service_hint(service_of.as_deref()?))
+            .cloned();
         let (service, arm, note) = match &hint {
             Some(h) => (
                 h.service.clone(),
@@ -418,7 +429,17 @@ impl Ctx<'_> {
         self.decide(
             "manual",
             Some((&r.id, r.span)),
-            &format!("{} ({}) needs a manual translation", r.id, r.ty),
+            &match self.t.tf.as_ref().and_then(|tf| tf.tf_names.get(&r.id)) {
+                // A Terraform type kept as its own type: the address says it all.
+                Some((ty, _)) if *ty == r.ty => {
+                    format!("{} needs a manual translation", self.t.report_name(&r.id))
+                }
+                _ => format!(
+                    "{} ({}) needs a manual translation",
+                    self.t.report_name(&r.id),
+                    r.ty
+                ),
+            },
             &format!("aws2azure has no mapping for `{}`.", r.ty),
             decision.trim(),
             "Nothing is generated for this resource; references to it become parameters.",
@@ -428,7 +449,9 @@ impl Ctx<'_> {
 
     pub(super) fn table_decision(&mut self, i: usize, d: &DecisionSpec) {
         let r = &self.t.resources[i];
-        let fill = |s: &str| fill_text(s, r);
+        // `{id}` in a decision is the report's name for the resource (a Terraform address).
+        let name = self.t.report_name(&r.id);
+        let fill = |s: &str| fill_text(&s.replace("{id}", &name), r);
         let per_resource = [&d.title, &d.context, &d.decision, &d.consequences]
             .iter()
             .any(|s| s.contains('{'));

@@ -82,7 +82,7 @@ impl<'a> Ctx<'a> {
 
     pub(super) fn affected(&self, id: &str, span: Span) -> Affected {
         Affected {
-            id: id.to_string(),
+            id: self.t.report_name(id),
             file: self.file().to_string(),
             line: self.line(span),
         }
@@ -100,14 +100,25 @@ impl<'a> Ctx<'a> {
         consequences: &str,
     ) -> String {
         let id = match resource {
-            Some((rid, _)) => format!("{rule}:{}#{rid}", self.file()),
+            Some((rid, _)) => format!("{rule}:{}#{}", self.file(), self.t.report_name(rid)),
             None => format!("{rule}:{}", self.file()),
         };
         let aff = resource.map(|(rid, span)| self.affected(rid, span));
+        // A title that opens with the resource (`Web: …`) opens with the report's name
+        // for it (a Terraform address).
+        let title = match resource {
+            Some((rid, _)) => match title.strip_prefix(rid) {
+                Some(rest) if rest.starts_with(':') => {
+                    format!("{}{rest}", self.t.report_name(rid))
+                }
+                _ => title.to_string(),
+            },
+            None => title.to_string(),
+        };
         self.record(Decision {
             id: id.clone(),
             rule: rule.to_string(),
-            title: title.to_string(),
+            title,
             context: context.to_string(),
             decision: decision.to_string(),
             consequences: consequences.to_string(),

@@ -4,6 +4,7 @@ use super::context::Ctx;
 use crate::azure::{AzExpr, AzOutput, AzParam, AzVar};
 use crate::model::expr::{Expr, ExprKind};
 use crate::model::template::Parameter;
+use crate::names::interface_name;
 
 fn bicep_type(cfn: &str, default: Option<&Expr>) -> &'static str {
     if cfn.starts_with("List<")
@@ -54,7 +55,7 @@ fn value_as(ty: &str, e: &Expr) -> AzExpr {
 pub fn declare(cx: &mut Ctx) {
     for p in &cx.t.parameters {
         cx.subject = Some(p.name.clone());
-        let sym = cx.syms.alloc(&p.name);
+        let sym = cx.syms.alloc_param(&p.name);
         cx.param_syms.insert(p.name.clone(), sym.clone());
         let mut ap = param_values(cx, p, sym);
         // A secret's default would sit in the Bicep file and the deployment history.
@@ -431,7 +432,17 @@ pub fn outputs(cx: &mut Ctx) {
                 o.span,
             );
         }
-        let name = cx.syms.alloc(&o.name);
+        // Outputs are a namespace of their own (in Bicep and in Terraform): an output
+        // keeps its source name whatever a parameter, variable or resource is called.
+        // Only two source names with the same camelCase form need telling apart.
+        let from_tf = cx.t.tf.is_some();
+        let mut name = interface_name(&o.name, from_tf, true);
+        let mut n = 2;
+        while cx.module.outputs.iter().any(|x| x.name == name) {
+            name = format!("{}{n}", interface_name(&o.name, from_tf, true));
+            n += 1;
+        }
+        let tf_name = interface_name(&o.name, from_tf, false);
         let mut used = Vec::new();
         value.idents(&mut used);
         let secure = o.sensitive || used.iter().any(|u| secret_idents.contains(u));
@@ -441,7 +452,7 @@ pub fn outputs(cx: &mut Ctx) {
             value,
             description: if desc.is_empty() { None } else { Some(desc) },
             secure,
-            tf_name: cx.t.tf.is_some().then(|| o.name.clone()),
+            tf_name: Some(tf_name),
         });
     }
     cx.subject = None;

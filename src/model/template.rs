@@ -49,6 +49,15 @@ pub struct Local {
 }
 
 impl Template {
+    /// How the report names resource `id`: a Terraform resource by its address
+    /// (`aws_instance.web`), a CloudFormation resource by its logical id.
+    pub fn report_name(&self, id: &str) -> String {
+        match self.tf.as_ref().and_then(|tf| tf.tf_names.get(id)) {
+            Some((ty, name)) => format!("{ty}.{name}"),
+            None => id.to_string(),
+        }
+    }
+
     /// A template of `file` in `format` with nothing in it yet.
     pub fn empty(file: FileId, format: Format) -> Template {
         Template {

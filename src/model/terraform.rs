@@ -75,4 +75,7 @@ pub struct TfInfo {
     pub tf_names: BTreeMap<String, (String, String)>,
     /// Variables declared `sensitive`.
     pub sensitive: BTreeSet<String>,
+    /// The CloudFormation service (`AWS::ECS`) of each Terraform type kept as its own
+    /// type (no lifting entry), for the service-level decision.
+    pub services: BTreeMap<String, String>,
 }

@@ -47,8 +47,12 @@ pub fn exposure(
 ) -> Vec<Exposure> {
     let file = &sources.get(t.file).path;
     let one = |id: &str| match t.resources.iter().find(|r| r.id == id) {
-        Some(r) => format!("{id} ({file}:{})", sources.locate(r.span).1),
-        None => format!("{id} ({file})"),
+        Some(r) => format!(
+            "{} ({file}:{})",
+            t.report_name(id),
+            sources.locate(r.span).1
+        ),
+        None => format!("{} ({file})", t.report_name(id)),
     };
     let source = |r: &AzResource| {
         let ids: Vec<String> = match owners.get(&r.symbol) {

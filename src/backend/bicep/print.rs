@@ -17,7 +17,46 @@ impl Out {
     }
 }
 
+thread_local! {
+    /// Function names a parameter of the module being printed takes: calls of them
+    /// are written with their namespace (`sys.range(…)`, `az.environment()`).
+    static SHADOWED: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `f`, or `sys.f` / `az.f` where a parameter of the module takes the name `f`.
+fn qualified(f: &str) -> String {
+    let shadowed = SHADOWED.with(|s| s.borrow().iter().any(|x| x == f));
+    if !shadowed {
+        f.to_string()
+    } else if crate::names::AZ_FUNCTIONS.contains(&f) {
+        format!("az.{f}")
+    } else {
+        format!("sys.{f}")
+    }
+}
+
+/// A decorator line: `@name(args)`, qualified like a call.
+fn decorator(name: &str, args: &str) -> String {
+    format!("@{}({args})", qualified(name))
+}
+
 pub fn print_module(m: &AzModule) -> String {
+    let shadowed: Vec<String> = m
+        .params
+        .iter()
+        .map(|p| p.name.clone())
+        .filter(|n| {
+            crate::names::AZ_FUNCTIONS.contains(&n.as_str())
+                || crate::names::SYS_FUNCTIONS.contains(&n.as_str())
+        })
+        .collect();
+    let before = SHADOWED.with(|s| std::mem::replace(&mut *s.borrow_mut(), shadowed));
+    let text = print_module_body(m);
+    SHADOWED.with(|s| *s.borrow_mut() = before);
+    text
+}
+
+fn print_module_body(m: &AzModule) -> String {
     let mut o = Out { buf: String::new() };
     for h in &m.header {
         o.line(0, &comment(h));
@@ -47,11 +86,11 @@ pub fn print_module(m: &AzModule) -> String {
     }
     for out in &m.outputs {
         if let Some(d) = &out.description {
-            o.line(0, &format!("@description({})", string_lit(d)));
+            o.line(0, &decorator("description", &string_lit(d)));
         }
         // Bicep secures string and object outputs only.
         if out.secure && (out.ty == "string" || out.ty == "object") {
-            o.line(0, "@secure()");
+            o.line(0, &decorator("secure", ""));
         }
         o.line(
             0,
@@ -139,15 +178,15 @@ fn comment(s: &str) -> String {
 
 fn print_param(o: &mut Out, p: &AzParam) {
     if let Some(d) = &p.description {
-        o.line(0, &format!("@description({})", string_lit(d)));
+        o.line(0, &decorator("description", &string_lit(d)));
     }
     if p.secure {
-        o.line(0, "@secure()");
+        o.line(0, &decorator("secure", ""));
     }
     if !p.allowed.is_empty() {
         o.line(
             0,
-            &format!("@allowed({})", expr(&AzExpr::Array(p.allowed.clone()), 0)),
+            &decorator("allowed", &expr(&AzExpr::Array(p.allowed.clone()), 0)),
         );
     }
     for (name, v) in [
@@ -157,7 +196,7 @@ fn print_param(o: &mut Out, p: &AzParam) {
         ("maxValue", p.max_value),
     ] {
         if let Some(v) = v {
-            o.line(0, &format!("@{name}({v})"));
+            o.line(0, &decorator(name, &v.to_string()));
         }
     }
     match &p.default {
@@ -288,7 +327,12 @@ fn expr(e: &AzExpr, indent: usize) -> String {
         AzExpr::Int(i) => i.to_string(),
         AzExpr::Num(n) => string_lit(n),
         AzExpr::Str(s) => string_lit(s),
-        AzExpr::Ident(i) | AzExpr::Raw(i) => i.clone(),
+        // A call written as a name (`resourceGroup()`): qualified like any call.
+        AzExpr::Ident(i) => match i.split_once('(') {
+            Some((f, rest)) => format!("{}({rest}", qualified(f)),
+            None => i.clone(),
+        },
+        AzExpr::Raw(i) => i.clone(),
         // Bicep output is lowered first (`lower`); the report quotes these as written.
         AzExpr::TfOnly(t) => match &t.form {
             TfForm::Call(f) => expr(&AzExpr::Call(format!("tf:{f}"), t.args.clone()), indent),
@@ -313,7 +357,7 @@ fn expr(e: &AzExpr, indent: usize) -> String {
         },
         AzExpr::Call(f, args) => {
             let a: Vec<String> = args.iter().map(|x| expr(x, indent)).collect();
-            format!("{f}({})", a.join(", "))
+            format!("{}({})", qualified(f), a.join(", "))
         }
         AzExpr::Interp(parts) => interp(parts, indent),
         AzExpr::Cond(c, a, b) => format!(

@@ -696,6 +696,23 @@ struct Out<'x> {
     info: &'x mut TfInfo,
 }
 
+impl Out<'_> {
+    /// The type a resource of Terraform type `tf` takes: its CloudFormation type, or
+    /// the Terraform type itself when no lifting entry gives one (its service, from the
+    /// prefix table, is kept for the service-level decision).
+    fn resource_type(&mut self, tf: &str) -> String {
+        match self.tables.cfn_type(tf) {
+            Some(t) => t,
+            None => {
+                if let Some(svc) = self.tables.service(tf) {
+                    self.info.services.insert(tf.to_string(), svc);
+                }
+                tf.to_string()
+            }
+        }
+    }
+}
+
 /// Lifts the `aws_*` resource blocks into the template, folds split resources into their
 /// parent, and keeps passed-through resources and notes in `info`.
 pub fn resources(
@@ -843,7 +860,7 @@ fn lift_aws(
         .as_ref()
         .and_then(|c| count_condition(c, out.t, &id));
     let for_each_model = for_each_model(d.count.as_ref(), d.for_each.as_ref(), &condition);
-    let cfn_type = tables.cfn_type(&d.ty);
+    let cfn_type = out.resource_type(&d.ty);
     let span = d.span;
     out.t.resources.push(Resource {
         id,
@@ -932,7 +949,7 @@ fn looped_split(
     let span = d.span;
     // References to it stand for the parent, when the parent is known.
     // `for_each = aws_s3_bucket.this` with `bucket = each.value.id` names it too.
-    let info = &mut *out.info;
+    let info = &*out.info;
     let is_parent = |id: &String| info.tf_names.get(id).map(|(t, _)| t) == Some(&fold.into);
     let parent = by.and_then(referenced_id).filter(is_parent).or_else(|| {
         d.for_each
@@ -942,12 +959,12 @@ fn looped_split(
     });
     match parent {
         Some(p) => out.t.aliases.push((id.to_string(), p)),
-        None => out.t.resources.push(stand_alone(
-            id.to_string(),
-            span,
-            out.tables.cfn_type(ty),
-            props,
-        )),
+        None => {
+            let ty = out.resource_type(ty);
+            out.t
+                .resources
+                .push(stand_alone(id.to_string(), span, ty, props))
+        }
     }
     let parts = out
         .tables
@@ -955,7 +972,7 @@ fn looped_split(
         .get(&fold.into)
         .and_then(|e| e.folded_parts.as_deref())
         .unwrap_or("the Azure resources it became");
-    info.notes.push(Note {
+    out.info.notes.push(Note {
         rule: "tf-fold-looped".into(),
         id: Some(id.to_string()),
         span,
@@ -1063,12 +1080,10 @@ fn fold(p: Pending, out: &mut Out) {
         Some(pos) => fold_into(&p, pos, out),
         None => {
             // Keep a stand-in so references to it still resolve; it is reported as manual.
-            out.t.resources.push(stand_alone(
-                p.id.clone(),
-                p.span,
-                out.tables.cfn_type(&p.tf),
-                p.props.clone(),
-            ));
+            let ty = out.resource_type(&p.tf);
+            out.t
+                .resources
+                .push(stand_alone(p.id.clone(), p.span, ty, p.props.clone()));
             out.info.notes.push(outside_note(&p));
         }
     }

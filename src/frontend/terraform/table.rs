@@ -125,39 +125,44 @@ impl LiftTables {
         read.err().into_iter().map(|d| *d).collect()
     }
 
-    /// The CloudFormation type a Terraform type stands for: its entry's, or one named
-    /// after the service prefix (`aws_ecs_service` → `AWS::ECS::Service`).
-    pub fn cfn_type(&self, tf: &str) -> String {
+    /// The CloudFormation type a Terraform type stands for: its entry's, or a whole-type
+    /// entry of the prefix table. None for any other type: it keeps its Terraform type
+    /// (no CloudFormation type is made up from its name).
+    pub fn cfn_type(&self, tf: &str) -> Option<String> {
         if let Some(t) = self.entries.get(tf).and_then(|e| e.ty.clone()) {
-            return t;
+            return Some(t);
         }
-        if let Some(t) = self
-            .prefixes
+        self.prefixes
             .get(tf)
             .filter(|t| t.matches("::").count() == 2)
-        {
-            return t.clone();
+            .cloned()
+    }
+
+    /// The CloudFormation service (`AWS::ECS`) of a Terraform type, from the longest
+    /// prefix of the prefix table: it chooses the service-level decision of a type
+    /// with no lifting entry.
+    pub fn service(&self, tf: &str) -> Option<String> {
+        if let Some(t) = self.cfn_type(tf) {
+            return Some(t.split("::").take(2).collect::<Vec<_>>().join("::"));
         }
-        let best = self
-            .prefixes
+        self.prefixes
             .iter()
-            .filter(|(p, ns)| tf.starts_with(p.as_str()) && ns.matches("::").count() == 1)
-            .max_by_key(|(p, _)| p.len());
-        match best {
-            Some((p, ns)) => {
-                let rest = &tf[p.len()..];
-                let rest = if rest.is_empty() { "Resource" } else { rest };
-                format!("{ns}::{}", crate::names::pascal(rest))
-            }
-            None => {
-                let rest = tf.strip_prefix("aws_").unwrap_or(tf);
-                let (svc, ty) = rest.split_once('_').unwrap_or((rest, "Resource"));
-                format!(
-                    "AWS::{}::{}",
-                    crate::names::pascal(svc),
-                    crate::names::pascal(ty)
-                )
-            }
-        }
+            .filter(|(p, _)| tf.starts_with(p.as_str()))
+            .max_by_key(|(p, _)| p.len())
+            .map(|(_, ns)| ns.split("::").take(2).collect::<Vec<_>>().join("::"))
+    }
+
+    /// Every CloudFormation type the lifting tables can give a resource.
+    pub fn cfn_types(&self) -> std::collections::BTreeSet<String> {
+        self.entries
+            .values()
+            .filter_map(|e| e.ty.clone())
+            .chain(
+                self.prefixes
+                    .values()
+                    .filter(|t| t.matches("::").count() == 2)
+                    .cloned(),
+            )
+            .collect()
     }
 }
