@@ -870,6 +870,7 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
         }
         let mut on_vm = false;
         let mut others = Vec::new();
+        let mut readers = Vec::new();
         for r in &cx.t.resources {
             let mut uses = false;
             r.properties.walk(&mut |e| {
@@ -883,18 +884,28 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
             let plays = |role: &str| cx.tables.plays(&r.ty, "security-groups", role);
             if plays("vm") {
                 on_vm = true;
-            } else if !(plays("group") || plays("ingress") || plays("egress")) {
+            } else if plays("group") || plays("ingress") || plays("egress") {
+            } else if super::nsg_members::is_member(cx, r, j) {
                 others.push(format!("{} ({})", r.id, r.ty));
+            } else {
+                readers.push(format!("{} ({})", r.id, r.ty));
             }
         }
         if on_vm {
             continue;
         }
-        let used_by = if others.is_empty() {
+        let mut used_by = if others.is_empty() {
             "nothing in this template".to_string()
         } else {
             others.join(", ")
         };
+        if !readers.is_empty() {
+            used_by.push_str(&format!(
+                "; {} read its id as a value (an environment variable, a policy, a stack parameter), which does not make {}",
+                readers.join(", "),
+                if readers.len() == 1 { "it a member" } else { "them members" }
+            ));
+        }
         let elsewhere = super::nsg_members::outside_subnets(cx, j);
         let decision = if let Some(taken) = on_subnets.blocked.get(&j) {
             format!(

@@ -118,6 +118,73 @@ fn subnet_symbol(cx: &Ctx, k: usize) -> Option<String> {
         .then_some(sym)
 }
 
+/// Does resource `r` hold group `j` as a member? Through the table's `groups` paths, or
+/// a reference anywhere under a security-group property (`VpcSecurityGroupIds`,
+/// `GroupSet`, `security_groups` …, also inside a condition). A group id passed on as a
+/// value (an environment variable, a policy's resource, a stack parameter) is not
+/// membership.
+pub(super) fn is_member(cx: &Ctx, r: &crate::model::template::Resource, j: usize) -> bool {
+    let groups = cx.tables.lookup_list(TABLE, &r.ty, "groups");
+    groups.iter().any(|p| {
+        values_at(cx, &r.properties, p)
+            .iter()
+            .any(|g| cx.referenced_resource(g) == Some(j))
+    }) || under_group_key(cx, &r.properties, j, false)
+}
+
+fn under_group_key(cx: &Ctx, e: &Expr, j: usize, inside: bool) -> bool {
+    // CloudFormation's PascalCase keys and Terraform's argument names; values passed on
+    // (environment variables, policies, tags, stack parameters) are not looked into.
+    let group_key = |k: &str| {
+        k.contains("SecurityGroup")
+            || matches!(k, "Groups" | "GroupSet")
+            || k.ends_with("security_groups")
+            || k.ends_with("security_group_id")
+            || k.ends_with("security_group_ids")
+    };
+    let passed_on = |k: &str| {
+        matches!(
+            k,
+            "Environment"
+                | "Variables"
+                | "environment"
+                | "variables"
+                | "Policies"
+                | "PolicyDocument"
+                | "policy"
+                | "Tags"
+                | "tags"
+                | "Parameters"
+                | "parameters"
+        )
+    };
+    match &e.kind {
+        ExprKind::Object(entries) => entries
+            .iter()
+            .any(|(k, _, v)| !passed_on(k) && under_group_key(cx, v, j, inside || group_key(k))),
+        ExprKind::List(items) => items.iter().any(|v| under_group_key(cx, v, j, inside)),
+        _ if inside => {
+            let mut found = false;
+            e.walk(&mut |x| {
+                if cx.referenced_resource(x) == Some(j) {
+                    found = true;
+                }
+            });
+            found
+        }
+        // Objects inside other forms (a `dynamic` block's content, a condition).
+        _ => {
+            let mut found = false;
+            e.walk(&mut |x| {
+                if !found && !std::ptr::eq(x, e) && matches!(x.kind, ExprKind::Object(_)) {
+                    found = under_group_key(cx, x, j, false);
+                }
+            });
+            found
+        }
+    }
+}
+
 /// The members of group `j` whose subnets are not subnets of this template.
 pub(super) fn outside_subnets(cx: &Ctx, j: usize) -> Vec<String> {
     members(cx, j).elsewhere
