@@ -74,13 +74,8 @@ fn members(cx: &Ctx, j: usize) -> Members {
         elsewhere: Vec::new(),
     };
     for r in &t.resources {
-        let groups = cx.tables.lookup_list(TABLE, &r.ty, "groups");
-        let is_member = groups.iter().any(|p| {
-            values_at(cx, &r.properties, p)
-                .iter()
-                .any(|g| cx.referenced_resource(g) == Some(j))
-        });
-        if !is_member {
+        // Types the table knows (it says where their subnets are).
+        if cx.tables.lookup(TABLE, &r.ty).is_none() || !is_member(cx, r, j) {
             continue;
         }
         m.ids.push(format!("{} ({})", r.id, r.ty));
