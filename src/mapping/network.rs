@@ -886,9 +886,9 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
                 on_vm = true;
             } else if plays("group") || plays("ingress") || plays("egress") {
             } else if super::nsg_members::is_member(cx, r, j) {
-                others.push(format!("{} ({})", r.id, r.ty));
+                others.push(super::nsg_members::named(cx, r));
             } else {
-                readers.push(format!("{} ({})", r.id, r.ty));
+                readers.push(super::nsg_members::named(cx, r));
             }
         }
         if on_vm {

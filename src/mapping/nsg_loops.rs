@@ -55,20 +55,10 @@ pub(super) fn expand(cx: &mut Ctx, rules: &[usize], inbound: bool, first: i64) -
     out
 }
 
-/// The Terraform address of a lifted resource, or its logical id.
-fn address(cx: &Ctx, j: usize) -> String {
-    let id = &cx.t.resources[j].id;
-    cx.t.tf
-        .as_ref()
-        .and_then(|tf| tf.tf_names.get(id))
-        .map(|(ty, name)| format!("{ty}.{name}"))
-        .unwrap_or_else(|| id.clone())
-}
-
 fn one(cx: &mut Ctx, j: usize, inbound: bool, start: i64, band: i64) -> Option<AzExpr> {
     let r = cx.t.resources[j].clone();
     let fe = r.for_each.clone()?;
-    let addr = address(cx, j);
+    let addr = cx.t.report_name(&r.id);
     let p = &r.properties;
     let (sg_key, list_key) = if inbound {
         ("SourceSecurityGroupId", "SourcePrefixListId")

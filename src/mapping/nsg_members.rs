@@ -78,7 +78,7 @@ fn members(cx: &Ctx, j: usize) -> Members {
         if cx.tables.lookup(TABLE, &r.ty).is_none() || !is_member(cx, r, j) {
             continue;
         }
-        m.ids.push(format!("{} ({})", r.id, r.ty));
+        m.ids.push(named(cx, r));
         let mut found = false;
         for p in cx.tables.lookup_list(TABLE, &r.ty, "subnets") {
             for s in values_at(cx, &r.properties, &p) {
@@ -95,7 +95,7 @@ fn members(cx: &Ctx, j: usize) -> Members {
             }
         }
         if !found {
-            m.elsewhere.push(r.id.clone());
+            m.elsewhere.push(cx.t.report_name(&r.id));
         }
     }
     m
@@ -180,6 +180,17 @@ fn under_group_key(cx: &Ctx, e: &Expr, j: usize, inside: bool) -> bool {
     }
 }
 
+/// A resource as decisions name it: a Terraform address (which holds its type), or a
+/// logical id with its type.
+pub(super) fn named(cx: &Ctx, r: &crate::model::template::Resource) -> String {
+    let name = cx.t.report_name(&r.id);
+    if name == r.id {
+        format!("{} ({})", r.id, r.ty)
+    } else {
+        name
+    }
+}
+
 /// The members of group `j` whose subnets are not subnets of this template.
 pub(super) fn outside_subnets(cx: &Ctx, j: usize) -> Vec<String> {
     members(cx, j).elsewhere
@@ -229,7 +240,7 @@ pub(super) fn attach(cx: &mut Ctx, groups: &[usize]) -> Attached {
             conds.extend(g.condition.as_ref().map(|(c, _)| c.as_str()));
             let value = cx.guarded(&conds, AzExpr::obj(vec![("id", AzExpr::path(&nsg, "id"))]));
             cx.set_path(subnet, &["properties", "networkSecurityGroup"], value);
-            claimed.insert(subnet.clone(), g.id.clone());
+            claimed.insert(subnet.clone(), cx.t.report_name(&g.id));
             on.push(format!("`{subnet}`"));
         }
         let used_by = m.ids.join(", ");
