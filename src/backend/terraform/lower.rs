@@ -857,11 +857,56 @@ impl<'a> Lower<'a> {
                 }
                 match v {
                     None => None,
+                    Some(v) if literal_text(v).is_none() && rule.prefix.is_some() => {
+                        Some(self.prefixed(rule, v, base, prefix, consumed)?)
+                    }
                     Some(v) => Some(self.value(rule, v, &join(prefix, p))?),
                 }
             }
             (None, None) => None,
         })
+    }
+
+    /// `<prefix>_<value>` for an expression value of a rule with `prefix` (see [`Prefix`]).
+    fn prefixed(
+        &mut self,
+        rule: &Rule,
+        v: &AzExpr,
+        base: &AzExpr,
+        prefix: &str,
+        consumed: &mut BTreeSet<String>,
+    ) -> Result<TfExpr, String> {
+        let Some(px) = &rule.prefix else {
+            return Err(format!("`{prefix}` has no prefix rule"));
+        };
+        let path = join(prefix, &px.from);
+        let Some(by) = get(base, &px.from) else {
+            return Err(format!("`{path}` is missing (it gives the prefix)"));
+        };
+        consumed.insert(path.clone());
+        let head = match literal_text(by) {
+            Some(t) => TfExpr::Str(
+                px.map
+                    .get(&t)
+                    .cloned()
+                    .ok_or_else(|| format!("`{path}` = {t} has no prefix"))?,
+            ),
+            None => TfExpr::Index(
+                Box::new(TfExpr::Object(
+                    px.map
+                        .iter()
+                        .map(|(k, v)| (k.clone(), TfExpr::s(v.clone())))
+                        .collect(),
+                )),
+                Box::new(self.expr(by)),
+            ),
+        };
+        let value = self.expr(v);
+        Ok(TfExpr::Template(vec![
+            Part::Expr(head),
+            Part::Lit("_".into()),
+            Part::Expr(value),
+        ]))
     }
 
     fn value(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {

@@ -64,6 +64,18 @@ pub struct Rule {
     /// written as a resource of `type` (a child of this one) instead of the block.
     #[serde(default)]
     pub split: Option<Split>,
+    /// With `map`: when the value is an expression (a parameter), the argument is
+    /// `<prefix>_<value>`, the prefix looked up from the value at `from` (relative to the
+    /// rule's level) in `map` — e.g. a flexible server's `GP_` from `sku.tier`.
+    #[serde(default)]
+    pub prefix: Option<Prefix>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prefix {
+    pub from: String,
+    pub map: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
