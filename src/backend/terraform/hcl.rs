@@ -301,8 +301,10 @@ fn template(parts: &[Part]) -> String {
         match p {
             Part::Lit(l) | Part::Expr(TfExpr::Str(l)) => out.push_str(&escape(l)),
             Part::Expr(x) => {
-                out.push_str("${");
-                out.push_str(&inline(x));
+                // `terraform fmt` writes `${ {` for an interpolation that opens an object.
+                let text = inline(x);
+                out.push_str(if text.starts_with('{') { "${ " } else { "${" });
+                out.push_str(&text);
                 out.push('}');
             }
         }
