@@ -14,7 +14,7 @@ use super::context::Ctx;
 /// 4000, the deny rules at 4096).
 const LAST_PRIORITY: i64 = 3999;
 
-/// Standalone rule resources of group `id` for `role` (`ingress`, `egress`) that repeat
+/// Standalone rule resources of group `group` for `role` (`ingress`, `egress`) that repeat
 /// with `for_each`, by index.
 pub(super) fn of_group(cx: &Ctx, group: usize, role: &str) -> Vec<usize> {
     let id = &cx.t.resources[group].id;

@@ -365,6 +365,50 @@ fn lower_expr(e: &mut AzExpr, symbol_of: &BTreeMap<u32, String>, for_kinds: &BTr
     if let AzExpr::TfOnly(t) = e {
         let t = std::mem::replace(t.as_mut(), placeholder_node());
         *e = lowered(t, for_kinds);
+        // What the lowering built around its (already lowered) operands.
+        keep_entries_within(e);
+    }
+    if let Some(entries) = entries_kept(e) {
+        *e = entries;
+    }
+}
+
+fn keep_entries_within(e: &mut AzExpr) {
+    e.for_each_child_mut(&mut keep_entries_within);
+    if let Some(entries) = entries_kept(e) {
+        *e = entries;
+    }
+}
+
+/// `items(toObject(L, x => x.key, x => x.value))` where `L` is already the entries of an
+/// object in key order (`items(m)`, or a `filter` of them) is `L`: a filtered map's
+/// entries without the round trip through an object.
+fn entries_kept(e: &AzExpr) -> Option<AzExpr> {
+    let AzExpr::Call(f, a) = e else { return None };
+    let [AzExpr::Call(t, b)] = a.as_slice() else {
+        return None;
+    };
+    let [list, key, value] = b.as_slice() else {
+        return None;
+    };
+    let picks = |l: &AzExpr, m: &str| {
+        matches!(l, AzExpr::Lambda(p, body)
+            if p.len() == 1 && **body == AzExpr::ident(p[0].clone()).member(m))
+    };
+    (f == "items"
+        && t == "toObject"
+        && is_entries(list)
+        && picks(key, "key")
+        && picks(value, "value"))
+    .then(|| list.clone())
+}
+
+/// `items(m)`, or a `filter` of such entries.
+fn is_entries(e: &AzExpr) -> bool {
+    match e {
+        AzExpr::Call(g, _) if g == "items" => true,
+        AzExpr::Call(g, c) if g == "filter" => c.first().is_some_and(is_entries),
+        _ => false,
     }
 }
 
