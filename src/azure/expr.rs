@@ -95,6 +95,18 @@ impl TfOnly {
     }
 }
 
+/// The variables of an [`AzExpr::For`]: `x`, or `(x, i)` (the element and its index).
+pub fn for_vars(v: &str) -> (&str, Option<&str>) {
+    match v
+        .strip_prefix('(')
+        .and_then(|x| x.strip_suffix(')'))
+        .and_then(|x| x.split_once(','))
+    {
+        Some((item, index)) => (item.trim(), Some(index.trim())),
+        None => (v, None),
+    }
+}
+
 impl AzExpr {
     /// The elements of an array written as a literal, or as the `concat` of literal
     /// arrays, conditional ones (`c ? [x] : []`, their elements counted as present) and

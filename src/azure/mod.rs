@@ -4,7 +4,7 @@
 mod expr;
 mod report;
 pub mod types;
-pub use expr::{AzExpr, AzKey, Interp, TfForm, TfOnly, coerce, interp, resolve_self};
+pub use expr::{AzExpr, AzKey, Interp, TfForm, TfOnly, coerce, for_vars, interp, resolve_self};
 pub use report::{
     Effect, Origin, ResourceReport, STAND_IN_RULE, Vocabulary, affected, apply_effects, status_rank,
 };

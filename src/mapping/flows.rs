@@ -191,14 +191,6 @@ fn aws_protos(e: Option<&Expr>) -> Option<Vec<Proto>> {
     })
 }
 
-fn refers_to(e: &Expr, id: &str) -> bool {
-    match &e.kind {
-        ExprKind::Ref(n) => n == id,
-        ExprKind::GetAtt { resource, .. } => resource == id,
-        _ => false,
-    }
-}
-
 /// The rules of security group `i` in one direction, as AWS evaluates them.
 fn aws_rules(cx: &Ctx, i: usize, inbound: bool) -> Vec<Rule> {
     let t = cx.t;
@@ -221,7 +213,7 @@ fn aws_rules(cx: &Ctx, i: usize, inbound: bool) -> Vec<Rule> {
                 cx.tables.plays(&r.ty, "security-groups", standalone)
                     && r.properties
                         .get("GroupId")
-                        .is_some_and(|x| refers_to(x, &g.id))
+                        .is_some_and(|x| super::network::refers(x, &g.id))
             })
             .flat_map(|r| super::network::per_address(&r.properties)),
     );

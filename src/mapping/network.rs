@@ -101,10 +101,12 @@ fn used_as_peer(cx: &Ctx, j: usize) -> bool {
     found
 }
 
-fn refers(e: &Expr, id: &str) -> bool {
+/// Does `e` name resource `id` (`Ref`, `GetAtt`, or one copy of it: `x[0].id`)?
+pub(super) fn refers(e: &Expr, id: &str) -> bool {
     match &e.kind {
         ExprKind::Ref(n) => n == id,
         ExprKind::GetAtt { resource, .. } => resource == id,
+        ExprKind::Index(b, _) => refers(b, id),
         _ => false,
     }
 }

@@ -23,18 +23,11 @@ pub(super) fn of_group(cx: &Ctx, group: usize, role: &str) -> Vec<usize> {
             let r = &cx.t.resources[j];
             r.for_each.is_some()
                 && cx.tables.plays(&r.ty, "security-groups", role)
-                && r.properties.get("GroupId").is_some_and(|g| names(g, id))
+                && r.properties
+                    .get("GroupId")
+                    .is_some_and(|g| super::network::refers(g, id))
         })
         .collect()
-}
-
-fn names(e: &Expr, id: &str) -> bool {
-    match &e.kind {
-        ExprKind::Ref(n) => n == id,
-        ExprKind::GetAtt { resource, .. } => resource == id,
-        ExprKind::Index(b, _) => names(b, id),
-        _ => false,
-    }
 }
 
 /// One `for` expression per repeated rule resource in `rules`, numbered from `first` on
@@ -284,26 +277,17 @@ fn protocol_of(cx: &mut Ctx, p: Option<AzExpr>) -> AzExpr {
 }
 
 /// `v.value.x` → `v.x`: the filter reads the element of the map, not an item of it.
-fn unwrap_value(e: AzExpr) -> AzExpr {
-    match e {
-        AzExpr::Member(b, name)
-            if name == "value" && matches!(b.as_ref(), AzExpr::Ident(v) if v == "v") =>
+fn unwrap_value(mut e: AzExpr) -> AzExpr {
+    fn walk(e: &mut AzExpr) {
+        if let AzExpr::Member(b, name) = e
+            && name == "value"
+            && matches!(b.as_ref(), AzExpr::Ident(v) if v == "v")
         {
-            *b
+            *e = AzExpr::ident("v");
+            return;
         }
-        AzExpr::Member(b, name) => AzExpr::Member(Box::new(unwrap_value(*b)), name),
-        AzExpr::Index(b, i) => {
-            AzExpr::Index(Box::new(unwrap_value(*b)), Box::new(unwrap_value(*i)))
-        }
-        AzExpr::Cond(a, b, c) => AzExpr::Cond(
-            Box::new(unwrap_value(*a)),
-            Box::new(unwrap_value(*b)),
-            Box::new(unwrap_value(*c)),
-        ),
-        AzExpr::Call(f, a) => AzExpr::Call(f, a.into_iter().map(unwrap_value).collect()),
-        AzExpr::Bin(op, a, b) => {
-            AzExpr::Bin(op, Box::new(unwrap_value(*a)), Box::new(unwrap_value(*b)))
-        }
-        other => other,
+        e.for_each_child_mut(&mut walk);
     }
+    walk(&mut e);
+    e
 }

@@ -495,14 +495,7 @@ impl<'a> Lower<'a> {
     fn for_expr(&mut self, v: &str, c: &AzExpr, b: &AzExpr) -> TfExpr {
         let coll = self.expr(c);
         // `(item, index)`: Terraform names the index first.
-        let (v, index) = match v
-            .strip_prefix('(')
-            .and_then(|x| x.strip_suffix(')'))
-            .and_then(|x| x.split_once(','))
-        {
-            Some((item, index)) => (item.trim(), Some(index.trim())),
-            None => (v, None),
-        };
+        let (v, index) = crate::azure::for_vars(v);
         let var = snake(v);
         self.loop_vars.push((v.to_string(), TfExpr::r(var.clone())));
         if let Some(ix) = index {
@@ -729,14 +722,7 @@ impl<'a> Lower<'a> {
                     AzExpr::For(v, coll, body) => {
                         // In a `dynamic` block the iterator (the block's name) holds the
                         // position (`key`) and the element (`value`).
-                        let (item, index) = match v
-                            .strip_prefix('(')
-                            .and_then(|x| x.strip_suffix(')'))
-                            .and_then(|x| x.split_once(','))
-                        {
-                            Some((item, index)) => (item.trim(), Some(index.trim())),
-                            None => (v.as_str(), None),
-                        };
+                        let (item, index) = crate::azure::for_vars(v);
                         // Over `items(map)` the block iterates the map itself: the iterator
                         // is the item ({key, value}) and the position is the key's.
                         let (for_each, it, pos) = match coll.as_ref() {
@@ -1339,7 +1325,6 @@ fn azapi_output(base: &str, path: &str) -> String {
     out
 }
 
-/// The `i`th lowered argument of a call, `null` when missing.
 /// Lists a table writes as child resources (`split` on an `each` block: a VNet's subnets
 /// when one has a NAT gateway). A child the module already reads as `existing` (same type,
 /// parent and name) becomes the new resource, so references to it follow. `None`: no change.
@@ -1517,6 +1502,7 @@ fn split_interp(parts: &[Interp], sep: &str, index: usize) -> Option<AzExpr> {
     })
 }
 
+/// The `i`th lowered argument of a call, `null` when missing.
 fn arg(a: &[TfExpr], i: usize) -> TfExpr {
     a.get(i).cloned().unwrap_or(TfExpr::Null)
 }

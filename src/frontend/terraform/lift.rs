@@ -795,15 +795,7 @@ fn lift_aws(
     out: &mut Out,
     ignored_notes: &mut BTreeMap<String, Vec<(String, String)>>,
 ) -> Option<Pending> {
-    let empty = LiftEntry {
-        ty: None,
-        fold: None,
-        attributes: BTreeMap::new(),
-        args: BTreeMap::new(),
-        blocks: BTreeMap::new(),
-        ignored: BTreeMap::new(),
-        folded_parts: None,
-    };
+    let empty = LiftEntry::default();
     let tables = out.tables;
     let entry = tables.entries.get(&d.ty).unwrap_or(&empty);
     let (props, ignored) = lift_props(conv, &d, entry);
@@ -822,15 +814,15 @@ fn lift_aws(
             .and_then(|e| conv.expr(e).literal_text());
         // A repeated copy stays on its own (keeping how it repeats) where the fold
         // allows it; otherwise it is not folded.
-        let repeat = match d.count.is_some() || d.for_each.is_some() {
-            true => match looped_standalone(&d, fold, by.as_ref(), out.t, &id) {
-                Some(r) => Some(r),
-                None => {
-                    looped_split(&d, &id, fold, by.as_ref(), props, out);
-                    return None;
-                }
-            },
-            false => None,
+        let repeat = if d.count.is_some() || d.for_each.is_some() {
+            let r = looped_standalone(&d, fold, by.as_ref(), out.t, &id);
+            if r.is_none() {
+                looped_split(&d, &id, fold, by.as_ref(), props, out);
+                return None;
+            }
+            r
+        } else {
+            None
         };
         let p = Pending {
             fold: fold.clone(),
@@ -913,16 +905,16 @@ fn looped_standalone(
     t: &mut Template,
     id: &str,
 ) -> Option<Repeat> {
-    let allows = |k: &str| fold.repeat.iter().any(|r| r == k);
+    let allows = |k: super::table::RepeatKind| fold.repeat.contains(&k);
     // Only a copy that names its parent.
     by.and_then(referenced_id)?;
     if let Some(c) = &d.count {
-        if !allows("when") {
+        if !allows(super::table::RepeatKind::When) {
             return None;
         }
         return count_condition(c, t, id).map(Repeat::When);
     }
-    if !allows("each") {
+    if !allows(super::table::RepeatKind::Each) {
         return None;
     }
     let fe = for_each_model(None, d.for_each.as_ref(), &None)?;

@@ -78,10 +78,18 @@ pub struct Fold {
     /// repeats for the mapping to expand (e.g. into the NSG's rules): `when` (`count =
     /// c ? 1 : 0`, a condition), `each` (`for_each` over a map).
     #[serde(default)]
-    pub repeat: Vec<String>,
+    pub repeat: Vec<RepeatKind>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A way a split resource may repeat and still be kept (`Fold::repeat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RepeatKind {
+    When,
+    Each,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiftEntry {
     #[serde(default, rename = "type")]
