@@ -42,6 +42,7 @@ pub fn map_template(
         cx.map_resource(i);
     }
     super::network::finish(&mut cx);
+    super::scale_sets::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);
     super::network::inline_children(&mut cx);
@@ -111,6 +112,7 @@ fn new_ctx<'a>(
         needs_suffix: false,
         used_types: BTreeSet::new(),
         extra_azure: Vec::new(),
+        pending: BTreeMap::new(),
         variants: BTreeMap::new(),
         ignored_by_type: BTreeMap::new(),
     }
@@ -305,7 +307,19 @@ impl Ctx<'_> {
             self.deletion_policy(i, policy, *span);
         }
         azure.append(&mut self.extra_azure);
-        let decisions = self.current_decisions.clone();
+        let mut decisions = self.current_decisions.clone();
+        for (id, floor) in self.pending.remove(&i).unwrap_or_default() {
+            if !decisions.contains(&id) {
+                decisions.push(id);
+            }
+            if let Some(f) = floor
+                && status_rank(&f) > status_rank(&status)
+                && status != "not-needed"
+                && status != "manual"
+            {
+                status = f;
+            }
+        }
         self.reports.push(ResourceReport {
             id: r.id.clone(),
             ty: r.ty.clone(),

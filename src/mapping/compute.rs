@@ -171,9 +171,15 @@ pub fn memory(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr
 /// `ImageId` → an image reference: from the user's `images` table, else a parameter.
 pub fn vm_image(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("ImageId".into());
+    let src = cx.t.resources[i].properties.get("ImageId").cloned();
+    image_from(cx, i, src)
+}
+
+/// The image reference for resource `i` from an `ImageId` value (its own, or its
+/// launch configuration's).
+pub(super) fn image_from(cx: &mut Ctx, i: usize, src: Option<Expr>) -> AzExpr {
     let t = cx.t;
     let r = &t.resources[i];
-    let src = r.properties.get("ImageId").cloned();
     let key = match src.as_ref().map(|s| &s.kind) {
         Some(ExprKind::Str(s)) => s.clone(),
         Some(ExprKind::Ref(p)) => {
@@ -236,6 +242,13 @@ pub fn vm_image(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzEx
 pub fn vm_os_profile(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("KeyName".into());
     consumed.insert("UserData".into());
+    let props = cx.t.resources[i].properties.clone();
+    os_profile(cx, i, &props, false)
+}
+
+/// The OS profile of resource `i` from launch settings `props` (`UserData`): a VM's
+/// `computerName`, or a scale set's `computerNamePrefix`.
+pub(super) fn os_profile(cx: &mut Ctx, i: usize, props: &Expr, scale_set: bool) -> AzExpr {
     let t = cx.t;
     let r = &t.resources[i];
     let user = cx.param_for("admin-username", "string", |p| {
@@ -259,13 +272,19 @@ pub fn vm_os_profile(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) ->
         "Supply the public key of the same key pair to keep the same private key.",
         r.span,
     );
+    // Linux host names take 15 characters; a scale set appends 6 of its own to the prefix.
+    let (field, len) = if scale_set {
+        ("computerNamePrefix", 9)
+    } else {
+        ("computerName", 15)
+    };
     let mut profile = vec![
         (
-            "computerName",
+            field,
             AzExpr::Str(
                 kebab(&r.id)
                     .chars()
-                    .take(15)
+                    .take(len)
                     .collect::<String>()
                     .trim_end_matches('-')
                     .to_string(),
@@ -273,7 +292,7 @@ pub fn vm_os_profile(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) ->
         ),
         ("adminUsername", AzExpr::ident(&user)),
     ];
-    if let Some(ud) = r.properties.get("UserData") {
+    if let Some(ud) = props.get("UserData") {
         let data = match &ud.kind {
             ExprKind::Base64(inner) => {
                 let v = cx.tr(inner);
@@ -320,9 +339,20 @@ pub fn instance_identity(
     consumed: &mut BTreeSet<String>,
 ) -> Option<AzExpr> {
     consumed.insert("IamInstanceProfile".into());
+    let profile = cx.t.resources[i].properties.get("IamInstanceProfile").cloned();
+    identity_from(cx, i, profile.as_ref())
+}
+
+/// The identity of resource `i` from an instance profile value: a reference to the
+/// profile (`Ref`), or a launch template's `{Arn}` / `{Name}`.
+pub(super) fn identity_from(cx: &mut Ctx, i: usize, profile: Option<&Expr>) -> Option<AzExpr> {
     let t = cx.t;
     let r = &t.resources[i];
-    let profile = r.properties.get("IamInstanceProfile")?;
+    let profile = profile?;
+    let profile = profile
+        .get("Arn")
+        .or_else(|| profile.get("Name"))
+        .unwrap_or(profile);
     let role = cx
         .referenced_resource(profile)
         .and_then(|p| {

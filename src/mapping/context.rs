@@ -69,6 +69,9 @@ pub struct Ctx<'a> {
     pub variants: BTreeMap<(String, usize), std::sync::Arc<Entry>>,
     /// Ignored properties per AWS type (property → reason) and the resources that set them.
     pub ignored_by_type: BTreeMap<String, (BTreeMap<String, String>, Vec<Affected>)>,
+    /// Decisions (id, status floor) taken about a resource before its report line was
+    /// built (a group's autoscale setting reads its policies): added when it is.
+    pub pending: BTreeMap<usize, Vec<(String, Option<String>)>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -202,6 +205,12 @@ impl<'a> Ctx<'a> {
             consequences,
         );
         (self.current, self.current_decisions) = saved;
+        if !self.reports.iter().any(|x| x.id == rid) {
+            self.pending
+                .entry(i)
+                .or_default()
+                .push((id.clone(), floor.map(str::to_string)));
+        }
         if let Some(rep) = self.reports.iter_mut().find(|x| x.id == rid) {
             if !rep.decisions.contains(&id) {
                 rep.decisions.push(id.clone());

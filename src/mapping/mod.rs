@@ -17,6 +17,7 @@ mod nsg_members;
 mod params;
 pub mod passes;
 mod prune;
+mod scale_sets;
 pub mod secrets;
 mod stand_ins;
 mod storage;

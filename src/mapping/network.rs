@@ -458,7 +458,7 @@ fn deny(name: &str, inbound: bool) -> AzExpr {
     ])
 }
 
-fn rule_list(e: Option<&Expr>) -> Vec<Expr> {
+pub(super) fn rule_list(e: Option<&Expr>) -> Vec<Expr> {
     match e.map(|x| &x.kind) {
         Some(ExprKind::List(l)) => l.clone(),
         _ => Vec::new(),
@@ -689,6 +689,21 @@ fn note_vnet_deny(cx: &mut Ctx, i: usize, restricted: bool, terraform: bool) {
 }
 
 /// A VM NIC's IP configuration: its subnet, and the ASGs of its security groups.
+/// The application security groups of the groups `sgs` that other rules name as a
+/// peer, as `{id}` references for an IP configuration.
+pub(super) fn application_security_groups(cx: &mut Ctx, sgs: &[Expr]) -> Vec<AzExpr> {
+    let mut asgs = Vec::new();
+    for sg in sgs {
+        if let Some(j) = cx.referenced_resource(sg)
+            && used_as_peer(cx, j)
+        {
+            let a = asg_for(cx, j);
+            asgs.push(AzExpr::obj(vec![("id", AzExpr::path(&a, "id"))]));
+        }
+    }
+    asgs
+}
+
 pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     let t = cx.t;
     let r = &t.resources[i];
@@ -737,15 +752,7 @@ pub fn nic_ip_configs(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
     if let Some(n) = &first_nic {
         sgs.extend(rule_list(n.get("GroupSet")));
     }
-    let mut asgs = Vec::new();
-    for sg in &sgs {
-        if let Some(j) = cx.referenced_resource(sg)
-            && used_as_peer(cx, j)
-        {
-            let a = asg_for(cx, j);
-            asgs.push(AzExpr::obj(vec![("id", AzExpr::path(&a, "id"))]));
-        }
-    }
+    let asgs = application_security_groups(cx, &sgs);
     let public = first_nic
         .as_ref()
         .and_then(|n| n.get("AssociatePublicIpAddress"))
@@ -880,10 +887,14 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
                     uses = true;
                 }
             });
+            let plays = |role: &str| cx.tables.plays(&r.ty, "security-groups", role);
+            // A scaling group holds its groups through its launch settings.
+            if plays("vm") && !uses && super::nsg_members::is_member(cx, r, j) {
+                on_vm = true;
+            }
             if !uses || r.id == g.id {
                 continue;
             }
-            let plays = |role: &str| cx.tables.plays(&r.ty, "security-groups", role);
             if plays("vm") {
                 on_vm = true;
             } else if plays("group") || plays("ingress") || plays("egress") {

@@ -74,8 +74,12 @@ fn members(cx: &Ctx, j: usize) -> Members {
         elsewhere: Vec::new(),
     };
     for r in &t.resources {
-        // Types the table knows (it says where their subnets are).
-        if cx.tables.lookup(TABLE, &r.ty).is_none() || !is_member(cx, r, j) {
+        // Types the table knows (it says where their subnets are); a VM-like member
+        // (a scaling group's scale set) carries the NSG on its network interfaces.
+        if cx.tables.lookup(TABLE, &r.ty).is_none()
+            || cx.tables.plays(&r.ty, "security-groups", "vm")
+            || !is_member(cx, r, j)
+        {
             continue;
         }
         m.ids.push(named(cx, r));

@@ -36,6 +36,11 @@ pub const PASSES: &[Pass] = &[
         does: "security groups, their standalone rules and members → NSGs, application security groups and the access check (network.rs, flows.rs)",
     },
     Pass {
+        name: "scale-sets",
+        roles: &["group", "launch", "policy", "schedule", "alarm"],
+        does: "Auto Scaling groups with their launch settings, scaling policies, scheduled actions and the alarms that trigger them → scale sets and autoscale settings (scale_sets.rs)",
+    },
+    Pass {
         name: "private-networking",
         roles: &["server", "subnet"],
         does: "servers in DB subnet groups → delegated subnets and private DNS zones (database.rs)",

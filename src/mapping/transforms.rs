@@ -44,6 +44,10 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("flex_sku", false),
     ("alarm_properties", true),
     ("root_disk_gb", false),
+    ("vmss_sku", true),
+    ("vmss_identity", true),
+    ("vmss_profile", true),
+    ("autoscale_settings", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -148,6 +152,10 @@ pub fn apply(
             _ => None,
         },
         "instance_identity" => super::compute::instance_identity(cx, i, consumed),
+        "vmss_sku" => super::scale_sets::vmss_sku(cx, i, consumed),
+        "vmss_identity" => super::scale_sets::vmss_identity(cx, i, consumed),
+        "vmss_profile" => super::scale_sets::vmss_profile(cx, i, consumed),
+        "autoscale_settings" => super::scale_sets::autoscale_settings(cx, i, consumed),
         _ => None,
     }
 }
@@ -283,7 +291,7 @@ fn yaml_to_az(v: &Value) -> AzExpr {
 
 /// A value through a lookup table (`$args: {table, field}`). A parameter with
 /// allowed values becomes an index into an object of those values.
-fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
+pub(super) fn lookup(cx: &mut Ctx, i: usize, src: &Expr, args: &Value) -> Option<AzExpr> {
     let table = arg_str(args, "table")?;
     let field = arg_str(args, "field")?;
     let fallback = arg(args, "default").map(yaml_to_az);
