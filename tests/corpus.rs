@@ -1,6 +1,6 @@
 //! Every CloudFormation template of `../shared/corpus` (skipped with a notice
 //! when the corpus is absent): no panic, conversion rates, valid Bicep, and no
-//! mapped type left manual.
+//! mapped type left manual (except the cases `MANUAL_WITH` names, each with its decision).
 
 mod common;
 
@@ -47,7 +47,30 @@ const MAPPED: &[&str] = &[
     "AWS::RDS::DBInstance",
     "AWS::SecretsManager::Secret",
     "AWS::KMS::Key",
+    "AWS::AutoScaling::AutoScalingGroup",
+    "AWS::AutoScaling::LaunchConfiguration",
+    "AWS::EC2::LaunchTemplate",
+    "AWS::AutoScaling::ScalingPolicy",
+    "AWS::AutoScaling::ScheduledAction",
 ];
+
+/// The manual cases allowed, each with the decision that says why: an RDS engine with no
+/// Azure Database (Oracle), launch settings no group uses, a scaling policy or scheduled
+/// action Azure autoscale cannot express.
+const MANUAL_WITH: &[(&str, &str)] = &[
+    ("AWS::RDS::DBInstance", "rds-engine-unknown"),
+    ("AWS::AutoScaling::LaunchConfiguration", "launch-unused"),
+    ("AWS::EC2::LaunchTemplate", "launch-unused"),
+    ("AWS::AutoScaling::ScalingPolicy", "scaling-policy-manual"),
+    ("AWS::AutoScaling::ScheduledAction", "schedule-manual"),
+];
+
+/// Is resource `r` (its type and decision rules) a manual case with its decision?
+fn manual_allowed(ty: &str, rules: &[String]) -> bool {
+    MANUAL_WITH
+        .iter()
+        .any(|(t, rule)| *t == ty && rules.iter().any(|x| x == rule))
+}
 
 struct Row {
     path: String,
@@ -148,10 +171,10 @@ fn corpus_cloudformation() {
             }
         }
         for r in &c.stack.resources {
-            // The one manual case allowed: an RDS engine with no Azure Database (Oracle).
-            let engine_unknown =
-                r.ty == "AWS::RDS::DBInstance" && r.rules.iter().any(|x| x == "rds-engine-unknown");
-            if MAPPED.contains(&r.ty.as_str()) && r.status == "manual" && !engine_unknown {
+            if MAPPED.contains(&r.ty.as_str())
+                && r.status == "manual"
+                && !manual_allowed(&r.ty, &r.rules)
+            {
                 manual
                     .entry(r.ty.clone())
                     .or_default()
@@ -203,6 +226,8 @@ const MAPPED_TF: &[&str] = &[
     "AWS::DynamoDB::Table",
     "AWS::Logs::LogGroup",
     "AWS::KMS::Key",
+    "AWS::AutoScaling::AutoScalingGroup",
+    "AWS::AutoScaling::ScalingPolicy",
 ];
 
 #[test]
@@ -249,7 +274,10 @@ fn corpus_terraform() {
                     failed.push(s.source.clone());
                 }
                 for r in &s.resources {
-                    if MAPPED_TF.contains(&r.ty.as_str()) && r.status == "manual" {
+                    if MAPPED_TF.contains(&r.ty.as_str())
+                        && r.status == "manual"
+                        && !manual_allowed(&r.ty, &r.rules)
+                    {
                         manual
                             .entry(r.ty.clone())
                             .or_default()
