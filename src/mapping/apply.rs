@@ -113,6 +113,7 @@ fn new_ctx<'a>(
         used_types: BTreeSet::new(),
         extra_azure: Vec::new(),
         pending: BTreeMap::new(),
+        folded: false,
         variants: BTreeMap::new(),
         ignored_by_type: BTreeMap::new(),
     }
@@ -378,7 +379,9 @@ impl Ctx<'_> {
         let emitted_own = azure
             .iter()
             .any(|(_, s)| !self.shared.values().any(|x| x == s));
-        if !entry.resources.is_empty() && !emitted_own {
+        if std::mem::take(&mut self.folded) && !emitted_own {
+            (entry.status.clone(), entry.service.clone())
+        } else if !entry.resources.is_empty() && !emitted_own {
             let (rid, span, ty) = (r.id.clone(), r.span, r.ty.clone());
             self.decide(
                 "not-translated",

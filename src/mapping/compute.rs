@@ -339,7 +339,10 @@ pub fn instance_identity(
     consumed: &mut BTreeSet<String>,
 ) -> Option<AzExpr> {
     consumed.insert("IamInstanceProfile".into());
-    let profile = cx.t.resources[i].properties.get("IamInstanceProfile").cloned();
+    let profile = cx.t.resources[i]
+        .properties
+        .get("IamInstanceProfile")
+        .cloned();
     identity_from(cx, i, profile.as_ref())
 }
 
@@ -439,6 +442,18 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
     let t = cx.t;
     let r = &t.resources[i];
     let p = &r.properties;
+    if let Some(groups) = super::scale_sets::drives_scaling(cx, i) {
+        cx.decide(
+            "alarm-autoscale",
+            Some((&r.id, r.span)),
+            &format!("{}: the alarm becomes an autoscale rule's trigger", r.id),
+            "The alarm's only actions are scaling policies: it exists to scale the group.",
+            &format!("Its metric, threshold and window are the trigger of the policies' rules in the autoscale setting of {groups}; no metric alert is created."),
+            "Add a metric alert with an action group if someone was also notified through the alarm's other uses (dashboards, composite alarms).",
+        );
+        cx.folded = true;
+        return None;
+    }
     let metric = alarm_metric(cx, p)?;
     let (scope, azure_type) = alarm_scope(cx, p, &metric.azure_types)?;
     let (aggregation, operator) = alarm_comparison(p)?;

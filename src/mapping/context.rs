@@ -72,6 +72,10 @@ pub struct Ctx<'a> {
     /// Decisions (id, status floor) taken about a resource before its report line was
     /// built (a group's autoscale setting reads its policies): added when it is.
     pub pending: BTreeMap<usize, Vec<(String, Option<String>)>>,
+    /// Set by a transform when the current resource is carried by another resource's
+    /// output (an alarm that only drives an autoscale rule): its entry emitting nothing
+    /// is then not a failure.
+    pub folded: bool,
 }
 
 impl<'a> Ctx<'a> {
