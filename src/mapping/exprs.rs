@@ -260,10 +260,11 @@ impl Ctx<'_> {
             SubPart::Expr(x) => match &x.kind {
                 ExprKind::Ref(n) => {
                     let id = self.t.resolve(n);
-                    self.t
-                        .resources
-                        .iter()
-                        .position(|r| r.id == id && self.tables.plays(&r.ty, "api-urls", "sam-api"))
+                    self.t.resources.iter().position(|r| {
+                        r.id == id
+                            && (self.tables.plays(&r.ty, "api-urls", "sam-api")
+                                || self.tables.plays(&r.ty, "api-urls", "rest-api"))
+                    })
                 }
                 _ => None,
             },
@@ -280,7 +281,16 @@ impl Ctx<'_> {
             .split_once('/')
             .map(|(_, rest)| format!("/{rest}"))
             .unwrap_or_default();
-        let base = self.reference_expr(api, "@.properties.gatewayUrl");
+        // A SAM API is its own API Management instance; a REST API is an API of the
+        // template's instance, under its path.
+        let base = if self.plays(api, "api-urls", "rest-api") {
+            self.reference_expr(
+                api,
+                "${apiManagement.properties.gatewayUrl}/${@.properties.path}",
+            )
+        } else {
+            self.reference_expr(api, "@.properties.gatewayUrl")
+        };
         self.template_decision(
             "api-gateway-url",
             "API Gateway URLs become API Management gateway URLs",

@@ -1,6 +1,7 @@
 //! Mapping: AWS model + tables → Azure model + decisions.
 
 mod access;
+mod apis;
 mod apply;
 mod compute;
 mod context;

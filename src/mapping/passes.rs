@@ -36,6 +36,11 @@ pub const PASSES: &[Pass] = &[
         does: "security groups, their standalone rules and members → NSGs, application security groups and the access check (network.rs, flows.rs)",
     },
     Pass {
+        name: "rest-apis",
+        roles: &["api", "resource", "method", "authorizer"],
+        does: "API Gateway REST APIs, their resource tree and methods → API Management operations with backend and token-validation policies (apis.rs)",
+    },
+    Pass {
         name: "scale-sets",
         roles: &["group", "launch", "policy", "schedule", "alarm"],
         does: "Auto Scaling groups with their launch settings, scaling policies, scheduled actions and the alarms that trigger them → scale sets and autoscale settings (scale_sets.rs)",
@@ -67,7 +72,7 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "api-urls",
-        roles: &["sam-api"],
+        roles: &["sam-api", "rest-api"],
         does: "SAM APIs named in URLs built with Fn::Sub → the API Management gateway URL (exprs.rs)",
     },
 ];

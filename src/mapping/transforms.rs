@@ -48,6 +48,9 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("vmss_identity", true),
     ("vmss_profile", true),
     ("autoscale_settings", true),
+    ("apim_operation", true),
+    ("apim_operation_policy", true),
+    ("apim_subscription_required", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -156,6 +159,9 @@ pub fn apply(
         "vmss_identity" => super::scale_sets::vmss_identity(cx, i, consumed),
         "vmss_profile" => super::scale_sets::vmss_profile(cx, i, consumed),
         "autoscale_settings" => super::scale_sets::autoscale_settings(cx, i, consumed),
+        "apim_operation" => super::apis::apim_operation(cx, i, args, consumed),
+        "apim_operation_policy" => super::apis::apim_operation_policy(cx, i, consumed),
+        "apim_subscription_required" => Some(super::apis::apim_subscription_required(cx, i)),
         _ => None,
     }
 }
