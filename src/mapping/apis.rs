@@ -429,3 +429,111 @@ pub fn apim_subscription_required(cx: &mut Ctx, i: usize) -> AzExpr {
     }
     AzExpr::Bool(keyed > 0)
 }
+
+/// `properties.apiId` of the link between usage plan `i`'s product and the first REST
+/// API of its `ApiStages` (a decision for the others); `None` when that API is not in
+/// the template.
+pub fn apim_product_api(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+    consumed.insert("ApiStages".into());
+    let r = cx.t.resources[i].clone();
+    let stages = r.properties.get("ApiStages")?.as_list()?.to_vec();
+    if stages.len() > 1 {
+        cx.decide(
+            "apim-product-apis",
+            Some((&r.id, r.span)),
+            &format!("{}: the product links the first API only", r.id),
+            "The usage plan covers several API stages; the product is linked to the API of the first.",
+            "The product's subscriptions reach that API.",
+            "Link the product to the other APIs by hand (`Microsoft.ApiManagement/service/products/apiLinks`).",
+        );
+    }
+    let api = stages
+        .first()?
+        .get("ApiId")
+        .and_then(|a| cx.referenced_resource(a))
+        .filter(|a| cx.plays(*a, PASS, "api"))?;
+    Some(AzExpr::obj(vec![(
+        "apiId",
+        cx.reference_expr(api, "{sym}.id"),
+    )]))
+}
+
+/// `properties` of usage plan `i`'s product policy: the steady rate (`rate-limit` per
+/// second) and the quota per day, week or month; `None` without either.
+pub fn apim_product_policy(
+    cx: &mut Ctx,
+    i: usize,
+    consumed: &mut BTreeSet<String>,
+) -> Option<AzExpr> {
+    consumed.insert("Throttle".into());
+    consumed.insert("Quota".into());
+    let r = cx.t.resources[i].clone();
+    let p = &r.properties;
+    let mut parts = Vec::new();
+    if let Some(rate) = p.path("Throttle.RateLimit").and_then(|x| x.literal_text()) {
+        let calls = rate.parse::<f64>().ok().map(|x| x.ceil().max(1.0) as i64)?;
+        parts.push(Interp::Lit(format!(
+            "<rate-limit calls=\"{calls}\" renewal-period=\"1\" />"
+        )));
+    }
+    if let Some(limit) = p.path("Quota.Limit").and_then(|x| x.literal_i64()) {
+        let period = match p
+            .path("Quota.Period")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_default()
+            .to_ascii_uppercase()
+            .as_str()
+        {
+            "DAY" => 86_400,
+            "WEEK" => 604_800,
+            _ => 2_592_000,
+        };
+        parts.push(Interp::Lit(format!(
+            "<quota calls=\"{limit}\" renewal-period=\"{period}\" />"
+        )));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    if p.path("Throttle.BurstLimit").is_some()
+        || p.path("Quota.Offset").is_some()
+        || p.path("Quota.Period")
+            .and_then(|x| x.literal_text())
+            .is_some_and(|x| x.eq_ignore_ascii_case("MONTH"))
+    {
+        cx.decide(
+            "apim-throttling",
+            Some((&r.id, r.span)),
+            &format!("{}: throttling becomes rate-limit and quota policies", r.id),
+            "A usage plan throttles each key to a steady rate with a burst allowance and counts a quota per calendar day, week or month.",
+            "The product's policy limits each subscription to the steady rate per second and the quota per renewal period (a month is 30 days, counted from the subscription's first call).",
+            "There is no burst allowance: callers that relied on bursts above the steady rate are refused with 429 sooner.",
+        );
+    }
+    Some(policy(parts))
+}
+
+/// `properties.scope` of API key `i`'s subscription: the product of the usage plan a
+/// plan key joins it to, else every API of the instance.
+pub fn apim_key_scope(cx: &mut Ctx, i: usize) -> AzExpr {
+    let id = cx.t.resources[i].id.clone();
+    let plan = (0..cx.t.resources.len())
+        .filter(|k| cx.plays(*k, PASS, "plan-key"))
+        .find_map(|k| {
+            let p = &cx.t.resources[k].properties;
+            let key = p.get("KeyId").and_then(|x| cx.referenced_resource(x))?;
+            if cx.t.resources[key].id != id {
+                return None;
+            }
+            p.get("UsagePlanId")
+                .and_then(|x| cx.referenced_resource(x))
+                .filter(|x| cx.plays(*x, PASS, "plan"))
+        });
+    match plan {
+        Some(j) => interp(vec![
+            Interp::Lit("/products/".into()),
+            Interp::Expr(cx.reference_expr(j, "{sym}.name")),
+        ]),
+        None => AzExpr::str("/apis"),
+    }
+}

@@ -37,7 +37,15 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "rest-apis",
-        roles: &["api", "resource", "method", "authorizer"],
+        roles: &[
+            "api",
+            "resource",
+            "method",
+            "authorizer",
+            "plan",
+            "plan-key",
+            "key",
+        ],
         does: "API Gateway REST APIs, their resource tree and methods → API Management operations with backend and token-validation policies (apis.rs)",
     },
     Pass {

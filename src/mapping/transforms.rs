@@ -51,6 +51,9 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("apim_operation", true),
     ("apim_operation_policy", true),
     ("apim_subscription_required", true),
+    ("apim_product_api", true),
+    ("apim_product_policy", true),
+    ("apim_key_scope", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -162,6 +165,9 @@ pub fn apply(
         "apim_operation" => super::apis::apim_operation(cx, i, args, consumed),
         "apim_operation_policy" => super::apis::apim_operation_policy(cx, i, consumed),
         "apim_subscription_required" => Some(super::apis::apim_subscription_required(cx, i)),
+        "apim_product_api" => super::apis::apim_product_api(cx, i, consumed),
+        "apim_product_policy" => super::apis::apim_product_policy(cx, i, consumed),
+        "apim_key_scope" => Some(super::apis::apim_key_scope(cx, i)),
         _ => None,
     }
 }
