@@ -41,6 +41,7 @@ pub fn map_template(
     for i in 0..t.resources.len() {
         cx.map_resource(i);
     }
+    super::gateways::finish(&mut cx);
     super::network::finish(&mut cx);
     super::scale_sets::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
@@ -114,6 +115,8 @@ fn new_ctx<'a>(
         extra_azure: Vec::new(),
         pending: BTreeMap::new(),
         folded: false,
+        group_prefixes: Vec::new(),
+        attached_groups: Vec::new(),
         variants: BTreeMap::new(),
         ignored_by_type: BTreeMap::new(),
     }

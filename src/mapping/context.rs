@@ -76,6 +76,11 @@ pub struct Ctx<'a> {
     /// output (an alarm that only drives an autoscale rule): its entry emitting nothing
     /// is then not a failure.
     pub folded: bool,
+    /// Address prefixes that stand for a security group's members as a rule peer (an
+    /// Application Gateway's subnet for the balancer's group), for the access check.
+    pub group_prefixes: Vec<(AzExpr, String)>,
+    /// Security groups whose NSG a pass attached to a subnet it created.
+    pub attached_groups: Vec<usize>,
 }
 
 impl<'a> Ctx<'a> {

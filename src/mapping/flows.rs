@@ -305,6 +305,8 @@ fn az_peer(e: Option<&AzExpr>) -> Vec<Peer> {
         Some("Internet") => Peer::Internet,
         Some("VirtualNetwork") => Peer::VirtualNetwork,
         Some("AzureLoadBalancer") => Peer::AzureLoadBalancer,
+        // Azure's own management of an Application Gateway: no workload address.
+        Some("GatewayManager") => Peer::Nothing,
         Some(s) if s.contains(':') => Peer::V6(s.to_string()),
         Some(s) => match parse_v4(s).or_else(|| parse_v4(&format!("{s}/32"))) {
             Some((n, l)) => Peer::V4(n, l),
@@ -374,10 +376,15 @@ fn az_protos(e: Option<&AzExpr>) -> Vec<Proto> {
 }
 
 /// The NSG's rules in one direction, in priority order, then Azure's defaults.
-fn azure_rules(rules: &[AzExpr], inbound: bool, asgs: &BTreeMap<String, String>) -> Vec<Rule> {
+fn azure_rules(
+    rules: &[AzExpr],
+    inbound: bool,
+    asgs: &BTreeMap<String, String>,
+    prefixes: &[(AzExpr, String)],
+) -> Vec<Rule> {
     let mut custom: Vec<(i64, Rule)> = Vec::new();
     for r in rules {
-        custom.extend(custom_rule(r, inbound, asgs));
+        custom.extend(custom_rule(r, inbound, asgs, prefixes));
     }
     custom.extend(default_rules(inbound));
     // Stable: rules of one priority keep their order (Azure rejects duplicates).
@@ -388,7 +395,12 @@ fn azure_rules(rules: &[AzExpr], inbound: bool, asgs: &BTreeMap<String, String>)
 
 /// One NSG security rule in direction `inbound` → a rule per destination port range
 /// and peer, with its priority; none for a rule of the other direction.
-fn custom_rule(r: &AzExpr, inbound: bool, asgs: &BTreeMap<String, String>) -> Vec<(i64, Rule)> {
+fn custom_rule(
+    r: &AzExpr,
+    inbound: bool,
+    asgs: &BTreeMap<String, String>,
+    prefixes: &[(AzExpr, String)],
+) -> Vec<(i64, Rule)> {
     let dir = if inbound { "Inbound" } else { "Outbound" };
     let mut custom = Vec::new();
     let Some(p) = r.get("properties") else {
@@ -406,8 +418,33 @@ fn custom_rule(r: &AzExpr, inbound: bool, asgs: &BTreeMap<String, String>) -> Ve
         locals_key,
         local_asg,
     ] = rule_ends(inbound);
-    let mut peers = az_peer(p.get(peer_key));
-    peers.extend(az_peer(p.get(peers_key)));
+    // A prefix that stands for a group's members (a gateway's subnet) is that group.
+    let group_of = |e: &AzExpr| {
+        prefixes
+            .iter()
+            .find(|(x, _)| x == e)
+            .map(|(_, g)| Peer::Group(g.clone()))
+    };
+    let mut peers = Vec::new();
+    for key in [peer_key, peers_key] {
+        match p.get(key) {
+            Some(AzExpr::Array(items)) => {
+                for it in items {
+                    peers.extend(
+                        group_of(it)
+                            .map(|g| vec![g])
+                            .unwrap_or_else(|| az_peer(Some(it))),
+                    );
+                }
+            }
+            Some(x) => peers.extend(
+                group_of(x)
+                    .map(|g| vec![g])
+                    .unwrap_or_else(|| az_peer(Some(x))),
+            ),
+            None => {}
+        }
+    }
     peers.extend(asg_list(p.get(peer_asg), asgs));
     // The protected interface's end: an allow rule is assumed to match it
     // (over-approximating what Azure admits); a deny rule only when it names
@@ -715,7 +752,7 @@ pub fn check(cx: &mut Ctx) {
         let mut found = Vec::new();
         for inbound in [true, false] {
             let aws = aws_rules(cx, i, inbound);
-            let azure = azure_rules(&rules, inbound, &asgs);
+            let azure = azure_rules(&rules, inbound, &asgs, &cx.group_prefixes);
             found.extend(widenings(
                 &aws,
                 &azure,
@@ -816,7 +853,13 @@ mod tests {
             ("ssh", 110, "Allow", "Tcp", "10.0.0.0/16", "22"),
             deny_vnet(),
         ]);
-        let w = widenings(&a, &azure_rules(&z, true, &BTreeMap::new()), true, true, 5);
+        let w = widenings(
+            &a,
+            &azure_rules(&z, true, &BTreeMap::new(), &[]),
+            true,
+            true,
+            5,
+        );
         assert!(w.is_empty(), "{w:?}");
     }
 
@@ -843,7 +886,13 @@ mod tests {
                 .collect(),
         ];
         for (k, z) in cases.iter().enumerate() {
-            let w = widenings(&a, &azure_rules(z, true, &BTreeMap::new()), true, true, 5);
+            let w = widenings(
+                &a,
+                &azure_rules(z, true, &BTreeMap::new(), &[]),
+                true,
+                true,
+                5,
+            );
             assert!(!w.is_empty(), "case {k} should widen: {z:?}");
         }
     }
@@ -880,11 +929,11 @@ mod tests {
         let mut z = vec![rule("webAsg")];
         z.extend(az(&[deny_vnet()]));
         // Azure Load Balancer probes (AllowAzureLoadBalancerInBound) are not a widening.
-        assert!(widenings(&a, &azure_rules(&z, true, &asgs), true, true, 5).is_empty());
+        assert!(widenings(&a, &azure_rules(&z, true, &asgs, &[]), true, true, 5).is_empty());
         // An ASG the check cannot trace admits the whole network.
         let mut z = vec![rule("otherAsg")];
         z.extend(az(&[deny_vnet()]));
-        assert!(!widenings(&a, &azure_rules(&z, true, &asgs), true, true, 5).is_empty());
+        assert!(!widenings(&a, &azure_rules(&z, true, &asgs, &[]), true, true, 5).is_empty());
     }
 
     #[test]
@@ -896,7 +945,13 @@ mod tests {
             Peer::V4(0, 0),
         )]);
         let z = az(&[("r", 100, "Allow", "Tcp", "*", "9223372036854775807")]);
-        let w = widenings(&a, &azure_rules(&z, true, &BTreeMap::new()), true, true, 5);
+        let w = widenings(
+            &a,
+            &azure_rules(&z, true, &BTreeMap::new(), &[]),
+            true,
+            true,
+            5,
+        );
         assert!(w.iter().all(|x| !x.contains("port 22 ")), "{w:?}");
     }
 
@@ -907,7 +962,7 @@ mod tests {
         assert!(
             widenings(
                 &a,
-                &azure_rules(&[], false, &BTreeMap::new()),
+                &azure_rules(&[], false, &BTreeMap::new(), &[]),
                 false,
                 true,
                 5
@@ -918,7 +973,7 @@ mod tests {
         assert!(
             !widenings(
                 &[],
-                &azure_rules(&[], false, &BTreeMap::new()),
+                &azure_rules(&[], false, &BTreeMap::new(), &[]),
                 false,
                 true,
                 5
@@ -984,7 +1039,7 @@ mod tests {
                 v
             };
             let aws_rules = aws(&a);
-            let exact = azure_rules(&rules(&z), true, &BTreeMap::new());
+            let exact = azure_rules(&rules(&z), true, &BTreeMap::new(), &[]);
             let w = widenings(&aws_rules, &exact, true, true, 3);
             assert!(w.is_empty(), "{a:?} {w:?}");
             // Widen one rule's upper port bound by one.
@@ -1007,7 +1062,7 @@ mod tests {
             });
             let mut wide = z.clone();
             wide[k].4 = format!("{from}-{}", to + 1);
-            let widened = azure_rules(&rules(&wide), true, &BTreeMap::new());
+            let widened = azure_rules(&rules(&wide), true, &BTreeMap::new(), &[]);
             if !covered {
                 assert!(
                     !widenings(&aws_rules, &widened, true, true, 3).is_empty(),

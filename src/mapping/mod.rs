@@ -11,6 +11,7 @@ mod emit;
 mod events;
 mod exprs;
 pub mod flows;
+mod gateways;
 
 mod network;
 mod nsg_loops;

@@ -221,7 +221,19 @@ fn rule_peer(cx: &mut Ctx, id: &str, e: &Expr, inbound: bool) -> Option<(&'stati
         };
         Some((prefix_key, v))
     } else if let Some(sg) = e.get(peer_sg).or(e.get("SourceSecurityGroupName")) {
-        security_group_peer(cx, id, e, sg).map(|v| (asg_key, v))
+        security_group_peer(cx, id, e, sg).map(|v| match v {
+            // A gateway subnet's prefix (or prefixes) rather than an ASG list.
+            AzExpr::Array(ref a) if a.iter().all(|x| x.get("id").is_none()) => (
+                if inbound {
+                    "sourceAddressPrefixes"
+                } else {
+                    "destinationAddressPrefixes"
+                },
+                v,
+            ),
+            AzExpr::Array(_) => (asg_key, v),
+            other => (prefix_key, other),
+        })
     } else if e.get(peer_list).is_some() {
         cx.decide(
             "nsg-prefix-list",
@@ -245,6 +257,21 @@ fn security_group_peer(cx: &mut Ctx, id: &str, e: &Expr, sg: &Expr) -> Option<Az
         .referenced_resource(sg)
         .filter(|j| cx.plays(*j, "security-groups", "group"))
     {
+        Some(j) if super::gateways::fronted_prefixes(cx, j).is_some() => {
+            let prefixes = super::gateways::fronted_prefixes(cx, j).unwrap_or_default();
+            cx.decide(
+                "nsg-gateway-peer",
+                Some((id, e.span)),
+                &format!("{id}: a rule admits the Application Gateway of {}", cx.t.resources[j].id),
+                &format!("The rule admits members of {}, which are load balancers that become Application Gateways; a gateway reaches its backends from the addresses of its own subnet.", cx.t.resources[j].id),
+                "The peer becomes the gateway subnet's address prefix.",
+                "Keep the gateway subnet dedicated to the gateway: any other resource placed in it would be admitted too.",
+            );
+            Some(match prefixes.len() {
+                1 => prefixes.into_iter().next().unwrap_or_default(),
+                _ => AzExpr::Array(prefixes),
+            })
+        }
         Some(j) => {
             let asg = asg_for(cx, j);
             let v = AzExpr::Array(vec![AzExpr::obj(vec![("id", AzExpr::path(&asg, "id"))])]);
@@ -866,6 +893,7 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
             cx.plays(*j, "security-groups", "group")
                 && cx.prepared[*j].entry.is_some()
                 && !attached.contains(j)
+                && !cx.attached_groups.contains(j)
         })
         .collect();
     let on_subnets = super::nsg_members::attach(cx, &candidates);
@@ -874,6 +902,7 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
         if !cx.plays(j, "security-groups", "group")
             || cx.prepared[j].entry.is_none()
             || attached.contains(&j)
+            || cx.attached_groups.contains(&j)
         {
             continue;
         }
@@ -1141,6 +1170,26 @@ pub fn inline_children(cx: &mut Ctx) {
 
 /// A Standard public IP for an instance that EC2 gave a public address.
 fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
+    let comment = format!(
+        "Public address of {} (EC2 gave it one: its subnet or interface asked for it, or the template reads it).",
+        cx.t.resources[i].id
+    );
+    let sym = public_ip(cx, i, comment);
+    let t = cx.t;
+    let r = &t.resources[i];
+    cx.decide(
+        "instance-public-ip",
+        Some((&r.id, r.span)),
+        &format!("{}: public address becomes a Standard public IP", r.id),
+        "EC2 gave the instance a public IPv4 address (MapPublicIpOnLaunch or AssociatePublicIpAddress, or the template reads its PublicIp or PublicDnsName); Azure VMs get one only through a public IP resource on the NIC.",
+        "A Standard, static public IP on the NIC's IP configuration; it also gives the VM outbound Internet access.",
+        "The address changes; update DNS records. Standard public IPs are closed to inbound traffic unless the NSG allows it.",
+    );
+    sym
+}
+
+/// A static Standard public IP `{sym}PublicIp` for resource `i`, with a DNS label.
+pub(super) fn public_ip(cx: &mut Ctx, i: usize, comment: String) -> String {
     let t = cx.t;
     let r = &t.resources[i];
     let sym = cx.resolve_symbol(i, "{sym}PublicIp");
@@ -1177,23 +1226,12 @@ fn public_ip_for(cx: &mut Ctx, i: usize) -> String {
                 ]),
             ),
         ],
-        comments: vec![format!(
-            "Public address of {} (EC2 gave it one: its subnet or interface asked for it, or the template reads it).",
-            r.id
-        )],
+        comments: vec![comment],
         source: r.id.clone(),
         ..Default::default()
     });
     cx.extra_azure
         .push((crate::azure::types::PUBLIC_IP.ty.into(), sym.clone()));
-    cx.decide(
-        "instance-public-ip",
-        Some((&r.id, r.span)),
-        &format!("{}: public address becomes a Standard public IP", r.id),
-        "EC2 gave the instance a public IPv4 address (MapPublicIpOnLaunch or AssociatePublicIpAddress, or the template reads its PublicIp or PublicDnsName); Azure VMs get one only through a public IP resource on the NIC.",
-        "A Standard, static public IP on the NIC's IP configuration; it also gives the VM outbound Internet access.",
-        "The address changes; update DNS records. Standard public IPs are closed to inbound traffic unless the NSG allows it.",
-    );
     sym
 }
 

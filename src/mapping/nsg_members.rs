@@ -78,6 +78,10 @@ fn members(cx: &Ctx, j: usize) -> Members {
         // (a scaling group's scale set) carries the NSG on its network interfaces.
         if cx.tables.lookup(TABLE, &r.ty).is_none()
             || cx.tables.plays(&r.ty, "security-groups", "vm")
+            || t.resources
+                .iter()
+                .position(|x| x.id == r.id)
+                .is_some_and(|k| super::gateways::is_gateway(cx, k))
             || !is_member(cx, r, j)
         {
             continue;

@@ -49,6 +49,11 @@ pub const PASSES: &[Pass] = &[
         does: "API Gateway REST APIs, their resource tree and methods → API Management operations with backend and token-validation policies (apis.rs)",
     },
     Pass {
+        name: "load-balancers",
+        roles: &["balancer", "listener", "rule", "target-group"],
+        does: "application load balancers with their listeners, rules and target groups → Application Gateways in a subnet of their own; backends admit the gateway subnet (gateways.rs)",
+    },
+    Pass {
         name: "scale-sets",
         roles: &["group", "launch", "policy", "schedule", "alarm"],
         does: "Auto Scaling groups with their launch settings, scaling policies, scheduled actions and the alarms that trigger them → scale sets and autoscale settings (scale_sets.rs)",

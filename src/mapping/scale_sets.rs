@@ -240,6 +240,17 @@ fn nic_configuration(cx: &mut Ctx, i: usize, settings: &Expr) -> AzExpr {
     if !asgs.is_empty() {
         ip.push(("applicationSecurityGroups", AzExpr::Array(asgs)));
     }
+    // Target groups of balancers that become Application Gateways: their backend pools.
+    let pools: Vec<AzExpr> = super::network::rule_list(r.properties.get("TargetGroupARNs"))
+        .iter()
+        .filter_map(|tg| super::gateways::pool_of(cx, tg))
+        .collect();
+    if !pools.is_empty() {
+        ip.push((
+            "applicationGatewayBackendAddressPools",
+            AzExpr::Array(pools),
+        ));
+    }
     let public = settings
         .get("AssociatePublicIpAddress")
         .or_else(|| {
@@ -405,7 +416,8 @@ pub fn autoscale_settings(
     let schedules = of_group(cx, i, "schedule");
     let r = cx.t.resources[i].clone();
     if policies.is_empty() && schedules.is_empty() {
-        if r.properties.get("MinSize") != r.properties.get("MaxSize") {
+        let size = |k: &str| r.properties.get(k).and_then(|x| x.literal_text());
+        if size("MinSize").is_none() || size("MinSize") != size("MaxSize") {
             cx.decide(
                 "vmss-fixed-capacity",
                 Some((&r.id, r.span)),

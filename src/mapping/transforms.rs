@@ -54,6 +54,8 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("apim_product_api", true),
     ("apim_product_policy", true),
     ("apim_key_scope", true),
+    ("app_gateway_properties", true),
+    ("app_gateway_identity", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -168,6 +170,8 @@ pub fn apply(
         "apim_product_api" => super::apis::apim_product_api(cx, i, consumed),
         "apim_product_policy" => super::apis::apim_product_policy(cx, i, consumed),
         "apim_key_scope" => Some(super::apis::apim_key_scope(cx, i)),
+        "app_gateway_properties" => super::gateways::app_gateway_properties(cx, i, consumed),
+        "app_gateway_identity" => super::gateways::app_gateway_identity(cx, i, consumed),
         _ => None,
     }
 }
