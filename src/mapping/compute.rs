@@ -339,7 +339,10 @@ pub fn instance_identity(
     consumed: &mut BTreeSet<String>,
 ) -> Option<AzExpr> {
     consumed.insert("IamInstanceProfile".into());
-    let profile = cx.t.resources[i].properties.get("IamInstanceProfile").cloned();
+    let profile = cx.t.resources[i]
+        .properties
+        .get("IamInstanceProfile")
+        .cloned();
     identity_from(cx, i, profile.as_ref())
 }
 

@@ -242,7 +242,11 @@ fn nic_configuration(cx: &mut Ctx, i: usize, settings: &Expr) -> AzExpr {
     }
     let public = settings
         .get("AssociatePublicIpAddress")
-        .or_else(|| first_nic.as_ref().and_then(|n| n.get("AssociatePublicIpAddress")))
+        .or_else(|| {
+            first_nic
+                .as_ref()
+                .and_then(|n| n.get("AssociatePublicIpAddress"))
+        })
         .and_then(|a| a.literal_bool())
         .unwrap_or(false);
     if public {
@@ -272,7 +276,10 @@ fn nic_configuration(cx: &mut Ctx, i: usize, settings: &Expr) -> AzExpr {
         cx.decide(
             "vmss-first-group",
             Some((&r.id, r.span)),
-            &format!("{}: the first security group's NSG is on the network interfaces", r.id),
+            &format!(
+                "{}: the first security group's NSG is on the network interfaces",
+                r.id
+            ),
             "The launch settings name several security groups; a network interface takes one NSG.",
             "The scale set's network interfaces carry the NSG of the first group.",
             "Merge the other groups' rules into that NSG (or onto the subnet's NSG).",
@@ -336,7 +343,11 @@ fn nsg_of(cx: &mut Ctx, g: &Expr) -> Option<AzExpr> {
 /// A decision listing the launch template settings the scale set does not carry over
 /// (a launch configuration's entry lists its own properties with their reasons).
 fn unread_launch_settings(cx: &mut Ctx, i: usize, j: usize, settings: &Expr) {
-    if cx.t.resources[j].properties.get("LaunchTemplateData").is_none() {
+    if cx.t.resources[j]
+        .properties
+        .get("LaunchTemplateData")
+        .is_none()
+    {
         return;
     }
     let ExprKind::Object(entries) = &settings.kind else {
@@ -475,19 +486,45 @@ fn policy_rules(cx: &mut Ctx, p: usize, vmss: &AzExpr) -> Vec<AzExpr> {
                     // it, in well below it (Azure has no target tracking rule).
                     let low = (target * 0.8).floor();
                     vec![
-                        metric_rule(vmss, "Percentage CPU", "GreaterThan", target, "Increase", 1, cooldown, 300),
-                        metric_rule(vmss, "Percentage CPU", "LessThan", low, "Decrease", 1, cooldown.max(300), 300),
+                        metric_rule(
+                            vmss,
+                            "Percentage CPU",
+                            "GreaterThan",
+                            target,
+                            "Increase",
+                            1,
+                            cooldown,
+                            300,
+                        ),
+                        metric_rule(
+                            vmss,
+                            "Percentage CPU",
+                            "LessThan",
+                            low,
+                            "Decrease",
+                            1,
+                            cooldown.max(300),
+                            300,
+                        ),
                     ]
                 }
                 _ => {
-                    policy_not_translated(cx, p, "its target tracking metric is not average CPU, or its target is not a literal");
+                    policy_not_translated(
+                        cx,
+                        p,
+                        "its target tracking metric is not average CPU, or its target is not a literal",
+                    );
                     Vec::new()
                 }
             }
         }
         "SimpleScaling" | "StepScaling" => {
             let Some((metric, operator, threshold, window)) = alarm_trigger(cx, p) else {
-                policy_not_translated(cx, p, "no CloudWatch alarm of the template on the group's CPU triggers it");
+                policy_not_translated(
+                    cx,
+                    p,
+                    "no CloudWatch alarm of the template on the group's CPU triggers it",
+                );
                 return Vec::new();
             };
             let adjustment = props
@@ -512,17 +549,25 @@ fn policy_rules(cx: &mut Ctx, p: usize, vmss: &AzExpr) -> Vec<AzExpr> {
             let (direction, value) = if adjustment > 0 {
                 ("Increase", adjustment)
             } else {
-                ("Decrease", -adjustment)
+                ("Decrease", adjustment.saturating_neg())
             };
-            let mut rule = metric_rule(vmss, &metric, &operator, threshold, direction, value, cooldown, window);
+            let mut rule = metric_rule(
+                vmss, &metric, &operator, threshold, direction, value, cooldown, window,
+            );
             if change == "PercentChangeInCapacity" || change == "ExactCapacity" {
-                let ty = if change == "ExactCapacity" { "ExactCount" } else { "PercentChangeCount" };
+                let ty = if change == "ExactCapacity" {
+                    "ExactCount"
+                } else {
+                    "PercentChangeCount"
+                };
                 let (direction, value) = if change == "ExactCapacity" {
                     ("Increase", adjustment.abs())
                 } else {
                     (direction, value)
                 };
-                rule = metric_rule_typed(vmss, &metric, &operator, threshold, direction, ty, value, cooldown, window);
+                rule = metric_rule_typed(
+                    vmss, &metric, &operator, threshold, direction, ty, value, cooldown, window,
+                );
             }
             if kind == "StepScaling"
                 && props
@@ -572,8 +617,10 @@ fn alarm_trigger(cx: &mut Ctx, p: usize) -> Option<(String, String, f64, i64)> {
                 .get("AlarmActions")
                 .and_then(|l| l.as_list())
                 .is_some_and(|l| {
-                    l.iter()
-                        .any(|x| cx.referenced_resource(x).is_some_and(|j| cx.t.resources[j].id == id))
+                    l.iter().any(|x| {
+                        cx.referenced_resource(x)
+                            .is_some_and(|j| cx.t.resources[j].id == id)
+                    })
                 })
     })?;
     let a = &alarm.1.properties;
@@ -598,7 +645,7 @@ fn alarm_trigger(cx: &mut Ctx, p: usize) -> Option<(String, String, f64, i64)> {
         "Percentage CPU".into(),
         operator.into(),
         threshold,
-        (period * periods).clamp(300, 43200),
+        period.saturating_mul(periods).clamp(300, 43200),
     ))
 }
 
@@ -613,7 +660,17 @@ fn metric_rule(
     cooldown: i64,
     window: i64,
 ) -> AzExpr {
-    metric_rule_typed(vmss, metric, operator, threshold, direction, "ChangeCount", count, cooldown, window)
+    metric_rule_typed(
+        vmss,
+        metric,
+        operator,
+        threshold,
+        direction,
+        "ChangeCount",
+        count,
+        cooldown,
+        window,
+    )
 }
 
 /// An autoscale rule on a metric of the scale set.
@@ -639,7 +696,10 @@ fn metric_rule_typed(
             "metricTrigger",
             AzExpr::obj(vec![
                 ("metricName", AzExpr::Str(metric.into())),
-                ("metricNamespace", AzExpr::str("microsoft.compute/virtualmachinescalesets")),
+                (
+                    "metricNamespace",
+                    AzExpr::str("microsoft.compute/virtualmachinescalesets"),
+                ),
                 ("metricResourceUri", vmss.clone()),
                 ("timeGrain", AzExpr::str("PT1M")),
                 ("statistic", AzExpr::str("Average")),
@@ -663,7 +723,7 @@ fn metric_rule_typed(
 
 /// Seconds as an ISO 8601 duration in whole minutes (`PT5M`).
 fn minutes(secs: i64) -> String {
-    format!("PT{}M", (secs + 59) / 60)
+    format!("PT{}M", secs.saturating_add(59) / 60)
 }
 
 /// A recurrence profile from scheduled action `s`: its capacity from the time its
@@ -692,7 +752,9 @@ fn schedule_profile(cx: &mut Ctx, s: usize, rules: &[AzExpr]) -> Option<AzExpr> 
     let min = p.get("MinSize").map(|c| capacity_str(cx, c));
     let max = p.get("MaxSize").map(|c| capacity_str(cx, c));
     let desired = p.get("DesiredCapacity").map(|c| capacity_str(cx, c));
-    let min = min.or_else(|| desired.clone()).unwrap_or_else(|| AzExpr::str("1"));
+    let min = min
+        .or_else(|| desired.clone())
+        .unwrap_or_else(|| AzExpr::str("1"));
     let max = max.unwrap_or_else(|| min.clone());
     let default = desired.unwrap_or_else(|| min.clone());
     let tz = p
@@ -719,7 +781,10 @@ fn schedule_profile(cx: &mut Ctx, s: usize, rules: &[AzExpr]) -> Option<AzExpr> 
                     "schedule",
                     AzExpr::obj(vec![
                         ("timeZone", AzExpr::str(tz)),
-                        ("days", AzExpr::Array(days.into_iter().map(AzExpr::str).collect())),
+                        (
+                            "days",
+                            AzExpr::Array(days.into_iter().map(AzExpr::str).collect()),
+                        ),
                         ("hours", AzExpr::Array(vec![AzExpr::Int(hour)])),
                         ("minutes", AzExpr::Array(vec![AzExpr::Int(minute)])),
                     ]),
@@ -836,9 +901,16 @@ mod tests {
         assert_eq!(weekly("0 7 * * *").map(|w| w.2.len()), Some(7));
         assert_eq!(
             weekly("30 18 * * 1-5"),
-            Some((30, 18, vec!["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]))
+            Some((
+                30,
+                18,
+                vec!["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+            ))
         );
-        assert_eq!(weekly("0 9 * * SAT,sun"), Some((0, 9, vec!["Sunday", "Saturday"])));
+        assert_eq!(
+            weekly("0 9 * * SAT,sun"),
+            Some((0, 9, vec!["Sunday", "Saturday"]))
+        );
         assert_eq!(weekly("0 7 1 * *"), None);
         assert_eq!(weekly("*/5 * * * *"), None);
         assert_eq!(weekly("0 7 * * 5-1"), None);
