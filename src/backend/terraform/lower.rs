@@ -119,9 +119,13 @@ fn get<'e>(base: &'e AzExpr, path: &str) -> Option<&'e AzExpr> {
     path.split('.').try_fold(base, |e, k| e.get(k))
 }
 
-/// Leaf paths of an object (arrays and non-objects are leaves).
+/// Leaf paths of an object (arrays and non-objects are leaves). An empty `properties`
+/// object is no leaf: an empty property bag sets nothing (other empty objects may, e.g. a
+/// user-assigned identity keyed by its id).
 fn leaves(e: &AzExpr, prefix: &str, out: &mut Vec<String>) {
     match e {
+        AzExpr::Object(m)
+            if m.is_empty() && (prefix == "properties" || prefix.ends_with(".properties")) => {}
         AzExpr::Object(m) if !m.is_empty() => {
             for (k, v) in m {
                 let key = match k {
@@ -145,6 +149,18 @@ fn covered(leaf: &str, consumed: &BTreeSet<String>) -> bool {
     consumed
         .iter()
         .any(|c| leaf == c || leaf.starts_with(&format!("{c}.")) || c.is_empty())
+}
+
+/// Text that is a plain decimal number (`2`, `-1`, `0.5`), as HCL writes one.
+fn numeric(s: &str) -> bool {
+    let t = s.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let mut parts = digits.splitn(2, '.');
+    let int = parts.next().unwrap_or_default();
+    let frac = parts.next();
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn join(prefix: &str, p: &str) -> String {
@@ -760,6 +776,19 @@ impl<'a> Lower<'a> {
             }
             consumed.insert(inner_prefix);
         } else {
+            // `where` on a single block: the condition its value must meet (its path read).
+            if let Some(w) = &rule.where_ {
+                if !cond_holds(w, &inner) {
+                    let found = get(&inner, &w.path)
+                        .and_then(literal_text)
+                        .unwrap_or_else(|| "an expression or missing".into());
+                    return Err(format!(
+                        "`{}` = {found} has no azurerm block",
+                        join(&inner_prefix, &w.path)
+                    ));
+                }
+                consumed.insert(join(&inner_prefix, &w.path));
+            }
             let mut b = Block::new(name, &[]);
             self.rules(r, &rule.args, &inner, &inner_prefix, consumed, &mut b.items)?;
             blocks.push(Item::Block(b));
@@ -934,6 +963,7 @@ impl<'a> Lower<'a> {
                 AzExpr::Array(_) => Ok(self.expr(v)),
                 _ => Ok(TfExpr::Array(vec![self.expr(v)])),
             },
+            Some("number") => self.number(v, path),
             Some("ids") => self.ids(v, path),
             Some("keys") => match v {
                 AzExpr::Object(m) => Ok(TfExpr::Array(
@@ -965,6 +995,22 @@ impl<'a> Lower<'a> {
                 Ok(TfExpr::Object(out))
             }
             _ => Err(format!("`{path}` is not a literal list")),
+        }
+    }
+
+    /// A number ARM writes as text (an autoscale capacity: `'2'`, `string(param)`): a
+    /// numeric literal as a number, `string(x)` as `x`; another expression is kept (Terraform
+    /// converts a numeric string to a number argument).
+    fn number(&mut self, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        match v {
+            AzExpr::Int(_) | AzExpr::Num(_) => Ok(self.expr(v)),
+            AzExpr::Str(s) if numeric(s) => Ok(TfExpr::Num(s.trim().to_string())),
+            AzExpr::Str(s) => Err(format!("`{path}` = {s} is not a number")),
+            AzExpr::Call(f, a) if f == "string" && a.len() == 1 => Ok(self.expr(&a[0])),
+            AzExpr::Bool(_) | AzExpr::Null | AzExpr::Array(_) | AzExpr::Object(_) => {
+                Err(format!("`{path}` is not a number"))
+            }
+            _ => Ok(self.expr(v)),
         }
     }
 
@@ -2439,4 +2485,74 @@ fn dynamic(name: &str, for_each: TfExpr, content: Block) -> Block {
     d.items.push(Item::Attr("for_each".into(), for_each));
     d.items.push(Item::Block(content));
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lower<'a>(m: &'a AzModule, tables: &'a AzurermTables) -> Lower<'a> {
+        Lower {
+            m,
+            tables,
+            forms: BTreeMap::new(),
+            forced: BTreeMap::new(),
+            missing: BTreeMap::new(),
+            exports: BTreeMap::new(),
+            params: BTreeMap::new(),
+            vars: BTreeMap::new(),
+            loop_vars: Vec::new(),
+            extra: Vec::new(),
+            current_meta: Vec::new(),
+            storage_azuread: false,
+            current_loop: None,
+            needs_rg: false,
+            needs_client: false,
+            needs_subscription: false,
+            azapi_used: false,
+        }
+    }
+
+    #[test]
+    fn number_transform_reads_numeric_text() {
+        let (m, t) = (AzModule::default(), AzurermTables::default());
+        let mut l = lower(&m, &t);
+        let rule = Rule {
+            transform: Some("number".into()),
+            ..Rule::default()
+        };
+        let num = |l: &mut Lower, v: AzExpr| l.value(&rule, &v, "p");
+        assert_eq!(num(&mut l, AzExpr::str("2")), Ok(TfExpr::Num("2".into())));
+        assert_eq!(
+            num(&mut l, AzExpr::str("-0.5")),
+            Ok(TfExpr::Num("-0.5".into()))
+        );
+        assert_eq!(num(&mut l, AzExpr::Int(6)), Ok(l.expr(&AzExpr::Int(6))));
+        // `string(x)` is x itself.
+        let p = AzExpr::Ident("minSize".into());
+        let want = l.expr(&p);
+        assert_eq!(
+            num(&mut l, AzExpr::Call("string".into(), vec![p])),
+            Ok(want)
+        );
+        for bad in ["two", "1e3", "+2", "2.", ".5", "0x10", ""] {
+            assert!(num(&mut l, AzExpr::str(bad)).is_err(), "{bad}");
+        }
+        assert!(num(&mut l, AzExpr::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn an_empty_property_bag_is_no_leaf() {
+        let e = AzExpr::obj(vec![
+            ("properties", AzExpr::obj(vec![])),
+            ("sku", AzExpr::obj(vec![])),
+            (
+                "identity",
+                AzExpr::obj(vec![("properties", AzExpr::obj(vec![]))]),
+            ),
+        ]);
+        let mut out = Vec::new();
+        leaves(&e, "", &mut out);
+        assert_eq!(out, vec!["sku".to_string()]);
+    }
 }
