@@ -512,13 +512,13 @@ fn policy_rules(cx: &mut Ctx, p: usize, vmss: &AzExpr) -> Vec<AzExpr> {
             let (direction, value) = if adjustment > 0 {
                 ("Increase", adjustment)
             } else {
-                ("Decrease", -adjustment)
+                ("Decrease", adjustment.saturating_neg())
             };
             let mut rule = metric_rule(vmss, &metric, &operator, threshold, direction, value, cooldown, window);
             if change == "PercentChangeInCapacity" || change == "ExactCapacity" {
                 let ty = if change == "ExactCapacity" { "ExactCount" } else { "PercentChangeCount" };
                 let (direction, value) = if change == "ExactCapacity" {
-                    ("Increase", adjustment.abs())
+                    ("Increase", adjustment.saturating_abs())
                 } else {
                     (direction, value)
                 };
@@ -598,7 +598,7 @@ fn alarm_trigger(cx: &mut Ctx, p: usize) -> Option<(String, String, f64, i64)> {
         "Percentage CPU".into(),
         operator.into(),
         threshold,
-        (period * periods).clamp(300, 43200),
+        period.saturating_mul(periods).clamp(300, 43200),
     ))
 }
 
@@ -663,7 +663,7 @@ fn metric_rule_typed(
 
 /// Seconds as an ISO 8601 duration in whole minutes (`PT5M`).
 fn minutes(secs: i64) -> String {
-    format!("PT{}M", (secs + 59) / 60)
+    format!("PT{}M", secs.saturating_add(59) / 60)
 }
 
 /// A recurrence profile from scheduled action `s`: its capacity from the time its
