@@ -154,8 +154,8 @@ fn lifting_gives_only_real_cloudformation_types() {
         "lifting gives types CloudFormation does not have: {made_up:?}"
     );
     for (tf, service) in [
-        ("aws_autoscaling_group", "AWS::AutoScaling"),
-        ("aws_autoscaling_policy", "AWS::AutoScaling"),
+        ("aws_autoscaling_lifecycle_hook", "AWS::AutoScaling"),
+        ("aws_cognito_user_pool", "AWS::Cognito"),
         ("aws_vpc_endpoint", "AWS::EC2"),
         ("aws_iam_user_policy", "AWS::IAM"),
     ] {
@@ -163,6 +163,10 @@ fn lifting_gives_only_real_cloudformation_types() {
         assert_eq!(tables.lift.service(tf).as_deref(), Some(service), "{tf}");
     }
     assert_eq!(tables.lift.cfn_type("aws_security_group_rule"), None);
+    assert_eq!(
+        tables.lift.cfn_type("aws_autoscaling_group").as_deref(),
+        Some("AWS::AutoScaling::AutoScalingGroup")
+    );
     assert_eq!(
         tables.lift.cfn_type("aws_lb").as_deref(),
         Some("AWS::ElasticLoadBalancingV2::LoadBalancer")

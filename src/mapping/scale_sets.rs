@@ -573,7 +573,7 @@ fn policy_rules(cx: &mut Ctx, p: usize, vmss: &AzExpr) -> Vec<AzExpr> {
                     "PercentChangeCount"
                 };
                 let (direction, value) = if change == "ExactCapacity" {
-                    ("Increase", adjustment.abs())
+                    ("Increase", adjustment.saturating_abs())
                 } else {
                     (direction, value)
                 };

@@ -120,29 +120,57 @@ fn map_value(v: Expr, map: &BTreeMap<String, serde_yaml::Value>) -> Expr {
     }
 }
 
+/// A constant of a table (a block rule's `set`: a scalar or a list) as a value.
+fn yaml_expr(v: &serde_yaml::Value, span: Span) -> Expr {
+    let kind = match v {
+        serde_yaml::Value::Bool(b) => ExprKind::Bool(*b),
+        serde_yaml::Value::Number(n) => ExprKind::Number(n.to_string()),
+        serde_yaml::Value::String(s) => ExprKind::Str(s.clone()),
+        serde_yaml::Value::Sequence(l) => {
+            ExprKind::List(l.iter().map(|x| yaml_expr(x, span)).collect())
+        }
+        _ => ExprKind::Null,
+    };
+    Expr::new(kind, span)
+}
+
+/// Adds a block rule's constant properties to the lifted body of one occurrence.
+fn set_constants(props: &mut Props, set: &BTreeMap<String, serde_yaml::Value>, span: Span) {
+    for (path, v) in set {
+        set_path(props, path, span, yaml_expr(v, span));
+    }
+}
+
+/// `{k = v}` → `[{key: k, value: v}]`, with the element's key and value property names.
+fn entries(v: Expr, key: &str, value: &str) -> Expr {
+    let span = v.span;
+    match v.kind {
+        ExprKind::Object(m) => Expr::new(
+            ExprKind::List(
+                m.into_iter()
+                    .map(|(k, ks, val)| {
+                        obj(
+                            vec![
+                                (key.into(), ks, Expr::new(ExprKind::Str(k), ks)),
+                                (value.into(), val.span, val),
+                            ],
+                            ks,
+                        )
+                    })
+                    .collect(),
+            ),
+            span,
+        ),
+        kind => Expr::new(kind, span),
+    }
+}
+
 /// Applies a lift transform to a value.
 fn transform(name: &str, v: Expr) -> Expr {
     let span = v.span;
     match name {
-        "tags" => match v.kind {
-            ExprKind::Object(m) => Expr::new(
-                ExprKind::List(
-                    m.into_iter()
-                        .map(|(k, ks, val)| {
-                            obj(
-                                vec![
-                                    ("Key".into(), ks, Expr::new(ExprKind::Str(k), ks)),
-                                    ("Value".into(), val.span, val),
-                                ],
-                                ks,
-                            )
-                        })
-                        .collect(),
-                ),
-                span,
-            ),
-            kind => Expr::new(kind, span),
-        },
+        "tags" => entries(v, "Key", "Value"),
+        "dimensions" => entries(v, "Name", "Value"),
         "json" => json_value(v),
         "base64" => Expr::new(ExprKind::Base64(Box::new(v)), span),
         "list" => match v.kind {
@@ -346,7 +374,8 @@ impl Lifter<'_, '_> {
         match blocks.get(&kind) {
             Some(rule) => {
                 let r = rule.full();
-                let inner = self.body(&b.body, &r.args, &r.blocks, &BTreeMap::new(), false);
+                let mut inner = self.body(&b.body, &r.args, &r.blocks, &BTreeMap::new(), false);
+                set_constants(&mut inner, &r.set, span);
                 for el in expand(inner, &r.args, span) {
                     if r.list {
                         push_path(props, &r.prop, span, el);
@@ -399,7 +428,11 @@ impl Lifter<'_, '_> {
         self.conv.loops.push(iterator.clone());
         let rule = blocks.get(&name).map(|r| r.full());
         let inner = match (content, &rule) {
-            (Some(c), Some(r)) => self.body(&c.body, &r.args, &r.blocks, &BTreeMap::new(), false),
+            (Some(c), Some(r)) => {
+                let mut inner = self.body(&c.body, &r.args, &r.blocks, &BTreeMap::new(), false);
+                set_constants(&mut inner, &r.set, span);
+                inner
+            }
             (Some(c), None) => self.body(
                 &c.body,
                 &BTreeMap::new(),

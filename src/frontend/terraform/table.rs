@@ -31,6 +31,10 @@ pub struct FullRule {
     pub args: BTreeMap<String, ArgRule>,
     #[serde(default)]
     pub blocks: BTreeMap<String, ArgRule>,
+    /// On a block: constant properties (paths) every element of the block gets (a
+    /// `root_block_device` is the mapping of the root device: `DeviceName: /dev/xvda`).
+    #[serde(default)]
+    pub set: BTreeMap<String, serde_yaml::Value>,
 }
 
 impl ArgRule {
