@@ -52,17 +52,47 @@ const MAPPED: &[&str] = &[
     "AWS::EC2::LaunchTemplate",
     "AWS::AutoScaling::ScalingPolicy",
     "AWS::AutoScaling::ScheduledAction",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ElasticLoadBalancingV2::Listener",
+    "AWS::ElasticLoadBalancingV2::ListenerRule",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGateway::Resource",
+    "AWS::ApiGateway::Method",
+    "AWS::ApiGateway::Deployment",
+    "AWS::ApiGateway::Stage",
+    "AWS::ApiGateway::Authorizer",
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::ApiKey",
+    "AWS::ApiGateway::UsagePlanKey",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
-/// Azure Database (Oracle), launch settings no group uses, a scaling policy or scheduled
-/// action Azure autoscale cannot express.
+/// Azure Database (Oracle), a group whose launch settings are outside the template or
+/// computed, launch settings no group uses, a scaling policy or scheduled action Azure
+/// autoscale cannot express, a load balancer with no listener in the template, a
+/// listener rule on hosts or headers.
 const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "rds-engine-unknown"),
+    (
+        "AWS::AutoScaling::AutoScalingGroup",
+        "vmss-launch-unresolved",
+    ),
     ("AWS::AutoScaling::LaunchConfiguration", "launch-unused"),
     ("AWS::EC2::LaunchTemplate", "launch-unused"),
     ("AWS::AutoScaling::ScalingPolicy", "scaling-policy-manual"),
     ("AWS::AutoScaling::ScheduledAction", "schedule-manual"),
+    (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "agw-no-listener",
+    ),
+    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "nlb-manual"),
+    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "gwlb-manual"),
+    (
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "agw-rule-condition",
+    ),
+    ("AWS::ApiGateway::Method", "apim-operation-path"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?

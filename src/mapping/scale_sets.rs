@@ -76,7 +76,18 @@ fn consume_launch(consumed: &mut BTreeSet<String>) {
 pub fn vmss_sku(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
     consume_launch(consumed);
     consumed.insert("DesiredCapacity".into());
-    let (_, settings) = launch(cx, i)?;
+    let Some((_, settings)) = launch(cx, i) else {
+        let r = cx.t.resources[i].clone();
+        cx.decide(
+            "vmss-launch-unresolved",
+            Some((&r.id, r.span)),
+            &format!("{}: the group's launch settings are not in this template", r.id),
+            "The scale set's VM profile comes from the group's launch configuration or launch template; this group names one outside the template (a parameter, a data source) or through a computed or conditional reference.",
+            "No scale set is created.",
+            "Convert the template that declares the launch settings together with this one, or write the scale set's VM profile by hand.",
+        );
+        return None;
+    };
     let size = match settings.get("InstanceType") {
         Some(ty) => {
             let mut args = serde_yaml::Mapping::new();
