@@ -237,17 +237,15 @@ pub(super) fn gateway_subnet(cx: &mut Ctx, l: usize) -> GatewaySubnet {
     }
 }
 
-/// A free block (`/24`, or `/26` in a small network) at the top of VPC `v`'s literal
-/// address space, clear of every subnet of the VPC; `None` when an address is not
+/// A free block (`/24`, or `/26` in a small network) at the top of VPC `v`'s fixed
+/// address space (literals, or mapping values with literal keys), clear of every subnet of the VPC; `None` when an address is not
 /// literal or nothing is free.
 fn free_block(cx: &Ctx, v: usize) -> Option<String> {
     let vid = &cx.t.resources[v].id;
-    let (net, len) = super::flows::parse_v4(
-        &cx.t.resources[v]
-            .properties
-            .get("CidrBlock")?
-            .literal_text()?,
-    )?;
+    let (net, len) = super::flows::parse_v4(&fixed_text(
+        cx,
+        cx.t.resources[v].properties.get("CidrBlock")?,
+    )?)?;
     let mut used = Vec::new();
     for s in &cx.t.resources {
         let in_vpc = s
@@ -258,9 +256,10 @@ fn free_block(cx: &Ctx, v: usize) -> Option<String> {
         if !in_vpc || s.properties.get("CidrBlock").is_none() {
             continue;
         }
-        used.push(super::flows::parse_v4(
-            &s.properties.get("CidrBlock")?.literal_text()?,
-        )?);
+        used.push(super::flows::parse_v4(&fixed_text(
+            cx,
+            s.properties.get("CidrBlock")?,
+        )?)?);
     }
     let size: u8 = if len <= 22 {
         24
@@ -282,6 +281,24 @@ fn free_block(cx: &Ctx, v: usize) -> Option<String> {
         }
     }
     None
+}
+
+/// A value fixed in the template: a literal, or a `Fn::FindInMap` with literal keys.
+fn fixed_text(cx: &Ctx, e: &Expr) -> Option<String> {
+    if let Some(t) = e.literal_text() {
+        return Some(t);
+    }
+    let crate::model::expr::ExprKind::FindInMap {
+        map, top, second, ..
+    } = &e.kind
+    else {
+        return None;
+    };
+    let m = cx.t.mappings.iter().find(|m| m.name == *map)?;
+    m.value
+        .get(&top.literal_text()?)?
+        .get(&second.literal_text()?)?
+        .literal_text()
 }
 
 /// The address prefixes that stand for security group `j` as a rule peer when its only
