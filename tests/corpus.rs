@@ -65,6 +65,9 @@ const MAPPED: &[&str] = &[
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::ApiKey",
     "AWS::ApiGateway::UsagePlanKey",
+    "AWS::Route53::HostedZone",
+    "AWS::Route53::RecordSet",
+    "AWS::Route53::RecordSetGroup",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -93,6 +96,8 @@ const MANUAL_WITH: &[(&str, &str)] = &[
         "agw-rule-condition",
     ),
     ("AWS::ApiGateway::Method", "apim-operation-path"),
+    ("AWS::Route53::RecordSet", "dns-record-manual"),
+    ("AWS::Route53::RecordSetGroup", "dns-record-manual"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?

@@ -7,6 +7,7 @@ mod compute;
 mod context;
 mod data;
 mod database;
+mod dns;
 mod emit;
 mod events;
 mod exprs;

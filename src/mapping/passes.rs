@@ -54,6 +54,11 @@ pub const PASSES: &[Pass] = &[
         does: "application load balancers with their listeners, rules and target groups → Application Gateways in a subnet of their own; backends admit the gateway subnet (gateways.rs)",
     },
     Pass {
+        name: "dns",
+        roles: &["zone", "record", "record-group"],
+        does: "Route 53 record sets → record sets of their type in the Azure DNS or private DNS zone, private zones linked to their VPCs' virtual networks (dns.rs)",
+    },
+    Pass {
         name: "scale-sets",
         roles: &["group", "launch", "policy", "schedule", "alarm"],
         does: "Auto Scaling groups with their launch settings, scaling policies, scheduled actions and the alarms that trigger them → scale sets and autoscale settings (scale_sets.rs)",

@@ -56,6 +56,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("apim_key_scope", true),
     ("app_gateway_properties", true),
     ("app_gateway_identity", true),
+    ("dns_name", false),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -172,6 +173,26 @@ pub fn apply(
         "apim_key_scope" => Some(super::apis::apim_key_scope(cx, i)),
         "app_gateway_properties" => super::gateways::app_gateway_properties(cx, i, consumed),
         "app_gateway_identity" => super::gateways::app_gateway_identity(cx, i, consumed),
+        // A DNS name without its trailing dot (Route 53 writes `example.com.`).
+        "dns_name" => Some(match src?.literal_text() {
+            Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
+            None => {
+                let v = cx.tr(src?);
+                let len = AzExpr::call("length", vec![v.clone()]);
+                AzExpr::Cond(
+                    Box::new(AzExpr::call("endsWith", vec![v.clone(), AzExpr::str(".")])),
+                    Box::new(AzExpr::call(
+                        "substring",
+                        vec![
+                            v.clone(),
+                            AzExpr::Int(0),
+                            AzExpr::Bin("-", Box::new(len), Box::new(AzExpr::Int(1))),
+                        ],
+                    )),
+                    Box::new(v),
+                )
+            }
+        }),
         _ => None,
     }
 }

@@ -1,0 +1,473 @@
+//! Route 53 → Azure DNS.
+//!
+//! A hosted zone becomes a DNS zone (public) or a private DNS zone linked to the
+//! virtual networks of its VPCs. Record sets become record sets of their type in the
+//! zone: Azure gives each type its own child resource type (`dnsZones/A`,
+//! `privateDnsZones/CNAME` …) and its own record shape, so the `dns` pass writes them
+//! after mapping, reading the values of `ResourceRecords` (MX preference and exchange,
+//! SRV priority, weight, port and target, quoted TXT strings, CAA flags, tag and value).
+//! Alias records to a load balancer that became an Application Gateway point at its
+//! public IP (`targetResource`); other aliases, routing policies and health checks
+//! are decisions. Roles: `zone`, `record`, `record-group`.
+
+use super::context::Ctx;
+use crate::azure::{AzExpr, AzResource};
+use crate::model::expr::Expr;
+use crate::names::kebab;
+
+const PASS: &str = "dns";
+const PUBLIC_API: &str = "2018-05-01";
+const PRIVATE_API: &str = "2024-06-01";
+
+/// The zone a record names: (zone resource index in the template, or the zone's
+/// literal name when the zone is elsewhere).
+enum Zone {
+    Here(usize),
+    Elsewhere(String),
+}
+
+fn zone_name(cx: &Ctx, z: usize) -> Option<String> {
+    cx.t.resources[z]
+        .properties
+        .get("Name")?
+        .literal_text()
+        .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
+}
+
+fn is_private(cx: &Ctx, z: usize) -> bool {
+    cx.t.resources[z]
+        .properties
+        .get("VPCs")
+        .and_then(|v| v.as_list())
+        .is_some_and(|v| !v.is_empty())
+}
+
+/// The zone of record properties `p` (`HostedZoneId` or `HostedZoneName`).
+fn zone_of(cx: &Ctx, p: &Expr) -> Option<Zone> {
+    if let Some(z) = p
+        .get("HostedZoneId")
+        .and_then(|z| cx.referenced_resource(z))
+        .filter(|z| cx.plays(*z, PASS, "zone"))
+    {
+        return Some(Zone::Here(z));
+    }
+    let name = p
+        .get("HostedZoneName")?
+        .literal_text()?
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let here = (0..cx.t.resources.len()).find(|z| {
+        cx.plays(*z, PASS, "zone") && zone_name(cx, *z).as_deref() == Some(name.as_str())
+    });
+    Some(match here {
+        Some(z) => Zone::Here(z),
+        None => Zone::Elsewhere(name),
+    })
+}
+
+/// A record's name relative to its zone (`@` at the apex).
+fn relative(name: &str, zone: &str) -> Option<String> {
+    let n = name.trim_end_matches('.').to_ascii_lowercase();
+    if n == zone {
+        return Some("@".into());
+    }
+    n.strip_suffix(&format!(".{zone}")).map(str::to_string)
+}
+
+/// The unquoted strings of a TXT value (`"a" "b"` → [a, b]).
+fn txt_strings(v: &str) -> Vec<String> {
+    let v = v.trim();
+    if !v.starts_with('"') {
+        return vec![v.to_string()];
+    }
+    v.split("\" \"")
+        .map(|s| s.trim_matches('"').replace("\\\"", "\""))
+        .collect()
+}
+
+/// The record values of type `ty` as Azure record objects: (the property holding
+/// them, the list or object), in a public or private zone's vocabulary; `None` when a
+/// value cannot be read.
+fn records(cx: &mut Ctx, ty: &str, values: &[Expr], private: bool) -> Option<(String, AzExpr)> {
+    let key = |public: &str, private_key: &str| {
+        if private {
+            private_key.to_string()
+        } else {
+            public.to_string()
+        }
+    };
+    let lit = |e: &Expr| e.literal_text();
+    let words = |e: &Expr| -> Option<Vec<String>> {
+        Some(lit(e)?.split_whitespace().map(str::to_string).collect())
+    };
+    let num = |s: &str| s.parse::<i64>().ok().map(AzExpr::Int);
+    let mut out = Vec::new();
+    for v in values {
+        out.push(match ty {
+            "A" => AzExpr::obj(vec![("ipv4Address", cx.tr(v))]),
+            "AAAA" => AzExpr::obj(vec![("ipv6Address", cx.tr(v))]),
+            "CNAME" => AzExpr::obj(vec![("cname", cx.tr(v))]),
+            "NS" if !private => AzExpr::obj(vec![("nsdname", cx.tr(v))]),
+            "PTR" => AzExpr::obj(vec![("ptrdname", cx.tr(v))]),
+            "MX" => {
+                let w = words(v)?;
+                let [p, x] = w.as_slice() else { return None };
+                AzExpr::obj(vec![
+                    ("preference", num(p)?),
+                    ("exchange", AzExpr::Str(x.clone())),
+                ])
+            }
+            "SRV" => {
+                let w = words(v)?;
+                let [p, wt, port, t] = w.as_slice() else {
+                    return None;
+                };
+                AzExpr::obj(vec![
+                    ("priority", num(p)?),
+                    ("weight", num(wt)?),
+                    ("port", num(port)?),
+                    ("target", AzExpr::Str(t.clone())),
+                ])
+            }
+            "TXT" => AzExpr::obj(vec![(
+                "value",
+                AzExpr::Array(txt_strings(&lit(v)?).into_iter().map(AzExpr::Str).collect()),
+            )]),
+            "CAA" if !private => {
+                let text = lit(v)?;
+                let mut it = text.splitn(3, ' ');
+                let (f, tag, value) = (it.next()?, it.next()?, it.next()?);
+                AzExpr::obj(vec![
+                    ("flags", num(f)?),
+                    ("tag", AzExpr::Str(tag.to_string())),
+                    ("value", AzExpr::Str(value.trim_matches('"').to_string())),
+                ])
+            }
+            _ => return None,
+        });
+    }
+    Some(match ty {
+        "A" => (key("ARecords", "aRecords"), AzExpr::Array(out)),
+        "AAAA" => (key("AAAARecords", "aaaaRecords"), AzExpr::Array(out)),
+        "CNAME" => (key("CNAMERecord", "cnameRecord"), out.into_iter().next()?),
+        "NS" => ("NSRecords".into(), AzExpr::Array(out)),
+        "PTR" => (key("PTRRecords", "ptrRecords"), AzExpr::Array(out)),
+        "MX" => (key("MXRecords", "mxRecords"), AzExpr::Array(out)),
+        "SRV" => (key("SRVRecords", "srvRecords"), AzExpr::Array(out)),
+        "TXT" => (key("TXTRecords", "txtRecords"), AzExpr::Array(out)),
+        "CAA" => ("caaRecords".into(), AzExpr::Array(out)),
+        _ => return None,
+    })
+}
+
+/// The Azure zone symbol for zone `z` (its first resource), or an `existing` public
+/// zone named `name`.
+fn zone_symbol(cx: &mut Ctx, zone: &Zone) -> Option<(String, bool)> {
+    match zone {
+        Zone::Here(z) => {
+            let entry = cx.prepared[*z].entry.as_ref()?;
+            let first = entry.resources.first()?.symbol.clone();
+            Some((cx.resolve_symbol(*z, &first), is_private(cx, *z)))
+        }
+        Zone::Elsewhere(name) => {
+            let key = format!("existing-zone#{name}");
+            if let Some(s) = cx.shared.get(&key) {
+                return Some((s.clone(), false));
+            }
+            let sym = cx.syms.alloc(&format!(
+                "{}Zone",
+                crate::names::lower_camel(&name.replace('.', "-"))
+            ));
+            cx.shared.insert(key, sym.clone());
+            cx.module.resources.push(AzResource {
+                symbol: sym.clone(),
+                ty: "Microsoft.Network/dnsZones".into(),
+                api: PUBLIC_API.into(),
+                name: AzExpr::Str(name.clone()),
+                existing: true,
+                comments: vec![format!("The DNS zone {name}, migrated from Route 53 into this resource group (the template only adds records to it).")],
+                ..Default::default()
+            });
+            Some((sym, false))
+        }
+    }
+}
+
+/// One record set `p` (of resource `i`, or of an element of a record set group when
+/// `group`) → an Azure record set; `None` with a decision when it cannot be written.
+fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, String)> {
+    let r = cx.t.resources[i].clone();
+    let fail = |cx: &mut Ctx, why: &str, what: &str| {
+        cx.decide_later(
+            i,
+            "dns-record-manual",
+            &format!("{}: a record set is not translated", r.id),
+            &format!("{why}."),
+            &format!("The record{what} is not created."),
+            "Create it in the Azure DNS zone by hand (Traffic Manager for routing policies, an alias record set for Azure resources).",
+            Some("manual"),
+        );
+        None
+    };
+    let Some(zone) = zone_of(cx, p) else {
+        return fail(cx, "Its hosted zone is named by an expression", "");
+    };
+    let ty = p
+        .get("Type")
+        .and_then(|t| t.literal_text())
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let name_text = p.get("Name").and_then(|n| n.literal_text());
+    let zname = match &zone {
+        Zone::Here(z) => zone_name(cx, *z),
+        Zone::Elsewhere(n) => Some(n.clone()),
+    };
+    let rel = match (name_text.as_deref(), zname.as_deref()) {
+        (Some(n), Some(z)) => relative(n, z),
+        _ => None,
+    };
+    let Some(rel) = rel else {
+        return fail(
+            cx,
+            "Its name or its zone's name is not a literal (or the name is outside the zone)",
+            "",
+        );
+    };
+    let what = format!(" `{rel}` ({ty})");
+    for k in [
+        "SetIdentifier",
+        "Weight",
+        "Region",
+        "Failover",
+        "GeoLocation",
+        "MultiValueAnswer",
+        "CidrRoutingConfig",
+        "GeoProximityLocation",
+    ] {
+        if p.get(k).is_some() {
+            return fail(
+                cx,
+                &format!(
+                    "It uses a Route 53 routing policy ({k}); Azure DNS answers every query the same way, Traffic Manager routes by weight, priority, performance or geography"
+                ),
+                &what,
+            );
+        }
+    }
+    let Some((zsym, private)) = zone_symbol(cx, &zone) else {
+        return fail(cx, "Its hosted zone is not translated", &what);
+    };
+    let mut props = Vec::new();
+    if let Some(alias) = p.get("AliasTarget") {
+        let target = alias
+            .get("DNSName")
+            .and_then(|d| cx.referenced_resource(d))
+            .filter(|l| super::gateways::is_gateway(cx, *l));
+        let Some(l) = target.filter(|_| !private && matches!(ty.as_str(), "A" | "AAAA")) else {
+            return fail(
+                cx,
+                "It is an alias to a resource that has no Azure public IP here (CloudFront, S3 website, API Gateway, a private zone's alias)",
+                &what,
+            );
+        };
+        let pip = format!("{}PublicIp", cx.prepared[l].sym);
+        props.push((
+            "targetResource".to_string(),
+            AzExpr::obj(vec![("id", AzExpr::path(&pip, "id"))]),
+        ));
+        cx.decide_later(
+            i,
+            "dns-alias",
+            &format!("{}: the alias record points at the gateway's public IP", r.id),
+            "Route 53 alias records resolve to an AWS resource's addresses; Azure DNS alias record sets follow an Azure resource.",
+            "The record set's target is the public IP of the Application Gateway that replaces the load balancer.",
+            "The record follows the IP if it changes; there is no alias to a host name at the zone apex other than Azure resources.",
+            None,
+        );
+    } else {
+        let values: Vec<Expr> = p
+            .get("ResourceRecords")
+            .and_then(|v| v.as_list())
+            .map(|v| v.to_vec())
+            .unwrap_or_default();
+        if values.is_empty() {
+            return fail(cx, "It has no literal record values", &what);
+        }
+        let Some((key, recs)) = records(cx, &ty, &values, private) else {
+            return fail(
+                cx,
+                &format!(
+                    "Its {ty} values could not be read (or the type has no {} equivalent)",
+                    if private { "private zone" } else { "Azure DNS" }
+                ),
+                &what,
+            );
+        };
+        let ttl = p.get("TTL").map(|t| match t.literal_i64() {
+            Some(n) => AzExpr::Int(n),
+            None => crate::azure::coerce(cx.tr(t), "int"),
+        });
+        props.push((
+            if private { "ttl" } else { "TTL" }.to_string(),
+            ttl.unwrap_or(AzExpr::Int(300)),
+        ));
+        props.push((key, recs));
+    }
+    if p.get("HealthCheckId").is_some() {
+        cx.decide_later(
+            i,
+            "dns-health-check",
+            &format!("{}: the record's health check is not carried over", r.id),
+            "Route 53 stops answering with a record whose health check fails; Azure DNS has no health checks.",
+            "The record always answers.",
+            "Use Traffic Manager endpoint monitoring for failover.",
+            Some("partial"),
+        );
+    }
+    let rtype = if private {
+        format!("Microsoft.Network/privateDnsZones/{ty}")
+    } else {
+        format!("Microsoft.Network/dnsZones/{ty}")
+    };
+    // A record set takes the symbol reserved for its resource; the sets of a group are
+    // named by type (`mailMx`, `mailTxt`).
+    let sym = if group {
+        let t = ty.to_ascii_lowercase();
+        let t: String = t[..1].to_ascii_uppercase() + &t[1..];
+        cx.syms.alloc(&format!("{}{t}", cx.prepared[i].sym))
+    } else {
+        cx.prepared[i].sym.clone()
+    };
+    let mut body = Vec::new();
+    body.push((
+        "properties".to_string(),
+        AzExpr::Object(
+            props
+                .into_iter()
+                .map(|(k, v)| (crate::azure::AzKey::Name(k), v))
+                .collect(),
+        ),
+    ));
+    cx.module.resources.push(AzResource {
+        symbol: sym.clone(),
+        ty: rtype.clone(),
+        api: if private { PRIVATE_API } else { PUBLIC_API }.into(),
+        parent: Some(zsym),
+        name: AzExpr::Str(rel),
+        body,
+        comments: vec![format!("Was {} ({}).", r.id, r.ty)],
+        source: r.id.clone(),
+        ..Default::default()
+    });
+    Some((rtype, sym))
+}
+
+/// After mapping: the record sets of the template, and the links of private zones to
+/// their VPCs' virtual networks.
+pub fn finish(cx: &mut Ctx) {
+    for z in 0..cx.t.resources.len() {
+        if !cx.plays(z, PASS, "zone") || !is_private(cx, z) || cx.prepared[z].entry.is_none() {
+            continue;
+        }
+        let Some((zsym, _)) = zone_symbol(cx, &Zone::Here(z)) else {
+            continue;
+        };
+        let vpcs: Vec<Expr> = cx.t.resources[z]
+            .properties
+            .get("VPCs")
+            .and_then(|v| v.as_list())
+            .map(|v| v.to_vec())
+            .unwrap_or_default();
+        for (n, v) in vpcs.iter().enumerate() {
+            let Some(vnet) = v
+                .get("VPCId")
+                .and_then(|x| cx.referenced_resource(x))
+                .filter(|x| {
+                    cx.prepared[*x]
+                        .entry
+                        .as_ref()
+                        .is_some_and(|e| !e.resources.is_empty())
+                })
+            else {
+                let id = cx.t.resources[z].id.clone();
+                cx.decide_later(
+                    z,
+                    "dns-zone-link",
+                    &format!("{id}: a VPC of the private zone is outside the template"),
+                    "A private hosted zone answers in the VPCs it is associated with; a private DNS zone answers in the virtual networks linked to it.",
+                    "No link is created for that VPC.",
+                    "Link the zone to the virtual network that replaces it (Microsoft.Network/privateDnsZones/virtualNetworkLinks).",
+                    Some("partial"),
+                );
+                continue;
+            };
+            let vsym = cx.prepared[vnet].sym.clone();
+            let sym = cx.syms.alloc(&format!(
+                "{zsym}Link{}",
+                if n == 0 { String::new() } else { n.to_string() }
+            ));
+            cx.module.resources.push(AzResource {
+                symbol: sym,
+                ty: crate::azure::types::PRIVATE_DNS_ZONE_LINK.ty.into(),
+                api: PRIVATE_API.into(),
+                parent: Some(zsym.clone()),
+                name: AzExpr::Str(format!("link-{}", kebab(&cx.t.resources[vnet].id))),
+                location: Some(AzExpr::str("global")),
+                body: vec![(
+                    "properties".into(),
+                    AzExpr::obj(vec![
+                        ("registrationEnabled", AzExpr::Bool(false)),
+                        (
+                            "virtualNetwork",
+                            AzExpr::obj(vec![("id", AzExpr::path(&vsym, "id"))]),
+                        ),
+                    ]),
+                )],
+                source: cx.t.resources[z].id.clone(),
+                ..Default::default()
+            });
+        }
+    }
+    for i in 0..cx.t.resources.len() {
+        if cx.prepared[i].entry.is_none() {
+            continue;
+        }
+        let sets: Vec<Expr> = if cx.plays(i, PASS, "record") {
+            vec![cx.t.resources[i].properties.clone()]
+        } else if cx.plays(i, PASS, "record-group") {
+            let p = cx.t.resources[i].properties.clone();
+            p.get("RecordSets")
+                .and_then(|l| l.as_list())
+                .unwrap_or_default()
+                .iter()
+                .map(|s| {
+                    // The group's zone applies to each set.
+                    let mut s = s.clone();
+                    if let crate::model::expr::ExprKind::Object(m) = &mut s.kind {
+                        for k in ["HostedZoneId", "HostedZoneName"] {
+                            if let Some(v) = p.get(k)
+                                && !m.iter().any(|(x, _, _)| x == k)
+                            {
+                                m.push((k.to_string(), v.span, v.clone()));
+                            }
+                        }
+                    }
+                    s
+                })
+                .collect()
+        } else {
+            continue;
+        };
+        let group = cx.plays(i, PASS, "record-group");
+        let mut made = Vec::new();
+        for s in &sets {
+            if let Some(x) = record(cx, i, s, group) {
+                made.push(x);
+            }
+        }
+        let id = cx.t.resources[i].id.clone();
+        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
+            rep.azure.extend(made);
+        }
+    }
+}
