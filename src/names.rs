@@ -371,3 +371,17 @@ mod tests {
         assert_eq!(s.alloc("bucket"), "bucket2");
     }
 }
+
+/// `s3-website` → `S3Website`: words (split at anything not alphanumeric) capitalized
+/// and joined, for symbols made from names.
+pub fn upper_camel(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}

@@ -68,6 +68,10 @@ const MAPPED: &[&str] = &[
     "AWS::Route53::HostedZone",
     "AWS::Route53::RecordSet",
     "AWS::Route53::RecordSetGroup",
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::CachePolicy",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::CloudFrontOriginAccessIdentity",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no

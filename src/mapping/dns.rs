@@ -174,10 +174,10 @@ fn zone_symbol(cx: &mut Ctx, zone: &Zone) -> Option<(String, bool)> {
             if let Some(s) = cx.shared.get(&key) {
                 return Some((s.clone(), false));
             }
-            let sym = cx.syms.alloc(&format!(
+            let sym = cx.syms.alloc(&crate::names::lower_camel(&format!(
                 "{}Zone",
-                crate::names::lower_camel(&name.replace('.', "-"))
-            ));
+                crate::names::upper_camel(name)
+            )));
             cx.shared.insert(key, sym.clone());
             cx.module.resources.push(AzResource {
                 symbol: sym.clone(),

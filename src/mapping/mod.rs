@@ -8,6 +8,7 @@ mod context;
 mod data;
 mod database;
 mod dns;
+mod edge;
 mod emit;
 mod events;
 mod exprs;

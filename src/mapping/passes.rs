@@ -59,6 +59,11 @@ pub const PASSES: &[Pass] = &[
         does: "Route 53 record sets → record sets of their type in the Azure DNS or private DNS zone, private zones linked to their VPCs' virtual networks (dns.rs)",
     },
     Pass {
+        name: "edge",
+        roles: &["distribution"],
+        does: "CloudFront distributions → Front Door profiles with endpoints, origin groups, origins and routes; private bucket origins read with the profile's identity (edge.rs)",
+    },
+    Pass {
         name: "scale-sets",
         roles: &["group", "launch", "policy", "schedule", "alarm"],
         does: "Auto Scaling groups with their launch settings, scaling policies, scheduled actions and the alarms that trigger them → scale sets and autoscale settings (scale_sets.rs)",

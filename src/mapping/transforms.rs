@@ -57,6 +57,8 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("app_gateway_properties", true),
     ("app_gateway_identity", true),
     ("dns_name", false),
+    ("afd_endpoint", true),
+    ("afd_identity", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -173,6 +175,8 @@ pub fn apply(
         "apim_key_scope" => Some(super::apis::apim_key_scope(cx, i)),
         "app_gateway_properties" => super::gateways::app_gateway_properties(cx, i, consumed),
         "app_gateway_identity" => super::gateways::app_gateway_identity(cx, i, consumed),
+        "afd_endpoint" => super::edge::afd_endpoint(cx, i, consumed),
+        "afd_identity" => super::edge::afd_identity(cx, i, consumed),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
