@@ -72,6 +72,7 @@ const MAPPED: &[&str] = &[
     "AWS::CloudFront::CachePolicy",
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::CloudFrontOriginAccessIdentity",
+    "AWS::ECR::Repository",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no

@@ -573,6 +573,26 @@ impl<'a> Ctx<'a> {
     /// A reference spec of resource `i`: `{sym}.id`, `{sym}Plan.name`, or an
     /// interpolation `'https://${{sym}.name}.example'`.
     pub fn reference_expr(&mut self, i: usize, spec: &str) -> AzExpr {
+        // `{name:Prop}`: the literal property, else the logical id, in lower case (a
+        // repository's name in an image URI).
+        let owned;
+        let spec = match spec.find("{name:") {
+            Some(start) => {
+                let len = spec[start..].find('}').unwrap_or(spec.len() - start);
+                let r = &self.t.resources[i];
+                let v = r
+                    .properties
+                    .path(&spec[start + 6..start + len])
+                    .and_then(|v| v.literal_text())
+                    .unwrap_or_else(|| r.id.clone())
+                    .to_ascii_lowercase();
+                let mut s = spec.to_string();
+                s.replace_range(start..(start + len + 1).min(spec.len()), &v);
+                owned = s;
+                owned.as_str()
+            }
+            None => spec,
+        };
         if let Some(lit) = spec.strip_prefix('=') {
             return AzExpr::str(lit);
         }
