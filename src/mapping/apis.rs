@@ -372,6 +372,16 @@ pub fn apim_operation_policy(
     ] {
         consumed.insert(k.into());
     }
+    // No operation (its path or method is not known, see `apim_operation`): no policy, whose
+    // parent it would be.
+    let method_known = cx.t.resources[i]
+        .properties
+        .get("HttpMethod")
+        .and_then(|m| m.literal_text())
+        .is_some();
+    if !method_known || method_path(cx, i).is_none() {
+        return None;
+    }
     // An ANY method has one policy per operation; its decisions merge by id.
     let b = backend(cx, i);
     let parts = inbound(cx, i, &b);

@@ -635,6 +635,15 @@ impl<'a> Lower<'a> {
             }
             let Some(arg) = &rule.arg else { continue };
             let value = self.rule_value(r, rule, base, prefix, consumed)?;
+            // A `pluck` that finds no entry (an empty backend pool) sets nothing.
+            let value = match value {
+                Some(TfExpr::Array(v))
+                    if v.is_empty() && rule.transform.as_deref() == Some("pluck") =>
+                {
+                    continue;
+                }
+                other => other,
+            };
             let value = match (value, &rule.default) {
                 (Some(v), _) => v,
                 (None, Some(d)) => yaml_to_tf(d),
@@ -965,6 +974,9 @@ impl<'a> Lower<'a> {
             },
             Some("number") => self.number(v, path),
             Some("ids") => self.ids(v, path),
+            Some("pluck") => self.pluck(rule, v, path),
+            Some("resource_id_name") => self.resource_id_name(v, path),
+            Some("ref_id") => self.ref_id(rule, v, path),
             Some("keys") => match v {
                 AzExpr::Object(m) => Ok(TfExpr::Array(
                     m.iter()
@@ -1011,6 +1023,82 @@ impl<'a> Lower<'a> {
                 Err(format!("`{path}` is not a number"))
             }
             _ => Ok(self.expr(v)),
+        }
+    }
+
+    /// `[{<key>: x}, …]` → `[x, …]`: the `key` member of each entry. An entry must be a
+    /// one-member object; one whose member the rule's `ignore` names is left to another
+    /// rule over the same list (a backend pool's `fqdn` and `ipAddress` entries), any
+    /// other fails.
+    fn pluck(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        let Some(key) = rule.key.as_deref() else {
+            return Err(format!("`{path}`: pluck needs a key"));
+        };
+        let AzExpr::Array(items) = v else {
+            return Err(format!("`{path}` is not a literal list"));
+        };
+        let mut out = Vec::new();
+        for it in items {
+            match it {
+                AzExpr::Object(m) if m.len() == 1 => match &m[0] {
+                    (AzKey::Name(n), x) if n == key => out.push(self.expr(x)),
+                    (AzKey::Name(n), _) if rule.ignore.iter().any(|i| i == n) => {}
+                    (AzKey::Name(n), _) => {
+                        return Err(format!("`{path}` holds an entry with `{n}`"));
+                    }
+                    (AzKey::Expr(_), _) => {
+                        return Err(format!("`{path}` holds an entry with a computed key"));
+                    }
+                },
+                _ => return Err(format!("`{path}` holds an entry other than {{{key}}}")),
+            }
+        }
+        Ok(TfExpr::Array(out))
+    }
+
+    /// The name an id names: the last name of a `resourceId(type, name…)` call with a
+    /// literal type (an Application Gateway's parts refer to each other so), or the name
+    /// of the module's resource whose `.id` it is (`api.id`). Anything else fails.
+    fn resource_id_name(&mut self, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        match v {
+            AzExpr::Call(f, a) if f == "resourceId" => {
+                let segments = match a.first() {
+                    Some(AzExpr::Str(ty)) => ty.split('/').count().saturating_sub(1),
+                    _ => 0,
+                };
+                match a.last() {
+                    Some(name) if segments > 0 && a.len() == segments + 1 => Ok(self.expr(name)),
+                    _ => Err(format!("`{path}` is a resourceId without a literal type")),
+                }
+            }
+            _ => match Self::chain(v) {
+                Some((root, p, ix)) if p == "id" && self.forms.contains_key(&root) => {
+                    let ix = ix.map(|i| self.expr(&i));
+                    Ok(self.resource_ref(&root, "name", ix))
+                }
+                _ => Err(format!("`{path}` is not a resourceId or a resource's id")),
+            },
+        }
+    }
+
+    /// `<sep>${x.name}` (an API Management subscription's scope `/products/${plan.name}`)
+    /// → `x.id`, for a resource `x` of the module; anything else fails.
+    fn ref_id(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        let sep = rule.sep.as_deref().unwrap_or_default();
+        let AzExpr::Interp(parts) = v else {
+            return Err(format!("`{path}` is not `{sep}` and a resource's name"));
+        };
+        let target = match parts.as_slice() {
+            [Interp::Lit(l), Interp::Expr(x)] if l == sep => Some(x),
+            [Interp::Expr(x)] if sep.is_empty() => Some(x),
+            _ => None,
+        };
+        match target.and_then(Self::chain) {
+            Some((root, p, ix)) if p == "name" && self.forms.contains_key(&root) => {
+                let ix = ix.map(|i| self.expr(&i));
+                Ok(self.resource_ref(&root, "id", ix))
+            }
+            _ => Err(format!("`{path}` is not `{sep}` and a resource's name")),
         }
     }
 
@@ -1630,6 +1718,31 @@ fn collection_call(f: &str, args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
 /// `/`-joined type and name segments.
 fn resource_id(base: TfExpr, a: &[TfExpr]) -> TfExpr {
     let mut parts = vec![Part::Expr(base), Part::Lit("/providers/".into())];
+    // A child type (`Microsoft.Network/applicationGateways/probes`, 'agw', 'p'): each name
+    // follows its type segment (`…/applicationGateways/agw/probes/p`).
+    if let Some(TfExpr::Str(ty)) = a.first() {
+        let segs: Vec<&str> = ty.split('/').collect();
+        if segs.len() > 2 && a.len() == segs.len() {
+            let mut text = format!("{}/", segs[0]);
+            for (seg, name) in segs[1..].iter().zip(&a[1..]) {
+                text.push_str(seg);
+                text.push('/');
+                match name {
+                    TfExpr::Str(s) => text.push_str(s),
+                    other => {
+                        parts.push(Part::Lit(std::mem::take(&mut text)));
+                        parts.push(Part::Expr(other.clone()));
+                    }
+                }
+                text.push('/');
+            }
+            text.pop();
+            if !text.is_empty() {
+                parts.push(Part::Lit(text));
+            }
+            return TfExpr::Template(parts);
+        }
+    }
     for (i, x) in a.iter().enumerate() {
         if i > 0 {
             parts.push(Part::Lit("/".into()));
@@ -2539,6 +2652,167 @@ mod tests {
             assert!(num(&mut l, AzExpr::str(bad)).is_err(), "{bad}");
         }
         assert!(num(&mut l, AzExpr::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn resource_id_name_takes_the_part_name() {
+        let (m, t) = (AzModule::default(), AzurermTables::default());
+        let mut l = lower(&m, &t);
+        let rule = Rule {
+            transform: Some("resource_id_name".into()),
+            ..Rule::default()
+        };
+        let rid = |args: Vec<AzExpr>| AzExpr::Call("resourceId".into(), args);
+        let probe = rid(vec![
+            AzExpr::str("Microsoft.Network/applicationGateways/probes"),
+            AzExpr::str("agw"),
+            AzExpr::str("web"),
+        ]);
+        assert_eq!(l.value(&rule, &probe, "p"), Ok(TfExpr::s("web")));
+        // A name that is an expression is lowered as one.
+        let name = AzExpr::Ident("poolName".into());
+        let want = l.expr(&name);
+        let pool = rid(vec![
+            AzExpr::str("Microsoft.Network/applicationGateways/backendAddressPools"),
+            AzExpr::str("agw"),
+            name,
+        ]);
+        assert_eq!(l.value(&rule, &pool, "p"), Ok(want));
+        // Anything else fails: a type that is not literal, names that do not match the type
+        // (a subscription or group argument), an id that is not a resource's.
+        for bad in [
+            rid(vec![AzExpr::Ident("ty".into()), AzExpr::str("a")]),
+            rid(vec![
+                AzExpr::str("rg"),
+                AzExpr::str("Microsoft.Network/applicationGateways/probes"),
+                AzExpr::str("agw"),
+                AzExpr::str("web"),
+            ]),
+            rid(vec![AzExpr::str(
+                "Microsoft.Network/applicationGateways/probes",
+            )]),
+            AzExpr::str("/subscriptions/x/probes/web"),
+            AzExpr::path("unknown", "id"),
+        ] {
+            assert!(l.value(&rule, &bad, "p").is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn pluck_reads_one_member_per_entry() {
+        let (m, t) = (AzModule::default(), AzurermTables::default());
+        let mut l = lower(&m, &t);
+        let rule = Rule {
+            transform: Some("pluck".into()),
+            key: Some("fqdn".into()),
+            ignore: vec!["ipAddress".into()],
+            ..Rule::default()
+        };
+        let list = AzExpr::Array(vec![
+            AzExpr::obj(vec![("fqdn", AzExpr::str("a.example"))]),
+            AzExpr::obj(vec![("ipAddress", AzExpr::str("10.0.0.4"))]),
+            AzExpr::obj(vec![("fqdn", AzExpr::str("b.example"))]),
+        ]);
+        assert_eq!(
+            l.value(&rule, &list, "p"),
+            Ok(TfExpr::Array(vec![
+                TfExpr::s("a.example"),
+                TfExpr::s("b.example")
+            ]))
+        );
+        assert_eq!(
+            l.value(&rule, &AzExpr::Array(vec![]), "p"),
+            Ok(TfExpr::Array(vec![]))
+        );
+        // A member no rule reads, two members in one entry, an expression: azapi.
+        for bad in [
+            AzExpr::Array(vec![AzExpr::obj(vec![("other", AzExpr::str("x"))])]),
+            AzExpr::Array(vec![AzExpr::obj(vec![
+                ("fqdn", AzExpr::str("a")),
+                ("ipAddress", AzExpr::str("b")),
+            ])]),
+            AzExpr::Ident("pools".into()),
+        ] {
+            assert!(l.value(&rule, &bad, "p").is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ref_id_needs_the_prefix_and_a_resource_name() {
+        let m = AzModule {
+            resources: vec![AzResource {
+                symbol: "plan".into(),
+                ty: "Microsoft.ApiManagement/service/products".into(),
+                ..AzResource::default()
+            }],
+            ..AzModule::default()
+        };
+        let t = AzurermTables::default();
+        let mut l = lower(&m, &t);
+        l.forms.insert("plan".into(), Form::Azapi { data: false });
+        let rule = Rule {
+            transform: Some("ref_id".into()),
+            sep: Some("/products/".into()),
+            ..Rule::default()
+        };
+        let scope =
+            |lit: &str, x: AzExpr| AzExpr::Interp(vec![Interp::Lit(lit.into()), Interp::Expr(x)]);
+        assert_eq!(
+            l.value(
+                &rule,
+                &scope("/products/", AzExpr::path("plan", "name")),
+                "p"
+            ),
+            Ok(TfExpr::r("azapi_resource.plan.id"))
+        );
+        for bad in [
+            scope("/apis/", AzExpr::path("plan", "name")),
+            scope("/products/", AzExpr::path("plan", "id")),
+            scope("/products/", AzExpr::path("other", "name")),
+            AzExpr::str("/apis"),
+        ] {
+            assert!(l.value(&rule, &bad, "p").is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn resource_id_of_a_child_type_interleaves_names() {
+        let base = TfExpr::r("rg.id");
+        let id = resource_id(
+            base.clone(),
+            &[
+                TfExpr::s("Microsoft.Network/applicationGateways/backendAddressPools"),
+                TfExpr::s("agw"),
+                TfExpr::r("var.pool"),
+            ],
+        );
+        assert_eq!(
+            id,
+            TfExpr::Template(vec![
+                Part::Expr(base.clone()),
+                Part::Lit("/providers/".into()),
+                Part::Lit("Microsoft.Network/applicationGateways/agw/backendAddressPools/".into()),
+                Part::Expr(TfExpr::r("var.pool")),
+            ])
+        );
+        // A top-level type keeps its one name after it.
+        let top = resource_id(
+            base.clone(),
+            &[
+                TfExpr::s("Microsoft.Network/virtualNetworks"),
+                TfExpr::s("v"),
+            ],
+        );
+        assert_eq!(
+            top,
+            TfExpr::Template(vec![
+                Part::Expr(base),
+                Part::Lit("/providers/".into()),
+                Part::Lit("Microsoft.Network/virtualNetworks".into()),
+                Part::Lit("/".into()),
+                Part::Lit("v".into()),
+            ])
+        );
     }
 
     #[test]

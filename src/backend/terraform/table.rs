@@ -40,6 +40,9 @@ pub struct Rule {
     pub sep: Option<String>,
     #[serde(default)]
     pub index: Option<usize>,
+    /// With `transform: pluck`: the member read from each entry of the list.
+    #[serde(default)]
+    pub key: Option<String>,
     #[serde(default)]
     pub required: bool,
     #[serde(default)]
@@ -57,7 +60,8 @@ pub struct Rule {
     #[serde(default, rename = "where")]
     pub where_: Option<Cond>,
     /// On an `each` block: paths inside each element that azurerm sets the same way
-    /// without an argument (read like the variant's `ignore`, per element).
+    /// without an argument (read like the variant's `ignore`, per element). On a `pluck`
+    /// argument: the members of entries left to another rule over the same list.
     #[serde(default)]
     pub ignore: Vec<String>,
     /// On a top-level `each` block: when an element satisfies `when`, every element is
