@@ -167,8 +167,29 @@ fn lifting_gives_only_real_cloudformation_types() {
         tables.lift.cfn_type("aws_autoscaling_group").as_deref(),
         Some("AWS::AutoScaling::AutoScalingGroup")
     );
-    assert_eq!(
-        tables.lift.cfn_type("aws_lb").as_deref(),
-        Some("AWS::ElasticLoadBalancingV2::LoadBalancer")
-    );
+    for (tf, cfn) in [
+        ("aws_lb", "AWS::ElasticLoadBalancingV2::LoadBalancer"),
+        ("aws_alb", "AWS::ElasticLoadBalancingV2::LoadBalancer"),
+        ("aws_alb_listener", "AWS::ElasticLoadBalancingV2::Listener"),
+        (
+            "aws_lb_listener_rule",
+            "AWS::ElasticLoadBalancingV2::ListenerRule",
+        ),
+        (
+            "aws_alb_target_group",
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+        ),
+        ("aws_api_gateway_method", "AWS::ApiGateway::Method"),
+        ("aws_api_gateway_usage_plan", "AWS::ApiGateway::UsagePlan"),
+    ] {
+        assert_eq!(tables.lift.cfn_type(tf).as_deref(), Some(cfn), "{tf}");
+    }
+    // Folded into their method or target group: no type of their own.
+    for tf in [
+        "aws_api_gateway_integration",
+        "aws_api_gateway_method_response",
+        "aws_lb_target_group_attachment",
+    ] {
+        assert_eq!(tables.lift.cfn_type(tf), None, "{tf}");
+    }
 }

@@ -295,8 +295,18 @@ pub fn string_lit(s: &str) -> String {
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
+    // Whether the last character written was an escape sequence: the tree-sitter Bicep
+    // grammar (tree-sitter-bicep, the output checks) reads `//` right after one as a
+    // comment, so the first slash is written `\u{2F}` there (the same string to Bicep).
+    let mut escaped = false;
     while let Some(c) = chars.next() {
+        let was_escaped = escaped;
+        escaped = needs_escape(c, chars.peek());
         match c {
+            '/' if was_escaped && chars.peek() == Some(&'/') => {
+                out.push_str("\\u{2F}");
+                escaped = true;
+            }
             '\\' => out.push_str("\\\\"),
             '\'' => out.push_str("\\'"),
             '\n' => out.push_str("\\n"),
@@ -308,6 +318,13 @@ fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `escape` writes `c` (followed by `next`) as an escape sequence.
+fn needs_escape(c: char, next: Option<&char>) -> bool {
+    matches!(c, '\\' | '\'' | '\n' | '\r' | '\t')
+        || (c == '$' && next == Some(&'{'))
+        || (c as u32) < 0x20
 }
 
 fn pad(indent: usize) -> String {
@@ -455,5 +472,18 @@ fn operand(e: &AzExpr, indent: usize) -> String {
     match e {
         AzExpr::Cond(..) | AzExpr::Bin(..) => format!("({})", expr(e, indent)),
         _ => expr(e, indent),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string_lit;
+
+    #[test]
+    fn a_slash_pair_after_an_escape_is_not_a_comment() {
+        assert_eq!(string_lit("a//b"), "'a//b'");
+        assert_eq!(string_lit("https:'//b"), "'https:\\'\\u{2F}/b'");
+        assert_eq!(string_lit("a\\//b"), "'a\\\\\\u{2F}/b'");
+        assert_eq!(string_lit("it's /x"), "'it\\'s /x'");
     }
 }

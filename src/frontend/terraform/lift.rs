@@ -340,6 +340,22 @@ impl Lifter<'_, '_> {
                 if let Some(t) = &r.transform {
                     v = transform(t, v);
                 }
+                // `Prop[].Path`: one element of the list `Prop`, with the value at `Path`
+                // and the rule's constants (`set`) beside it.
+                if let Some((list, inner)) = r.prop.split_once("[]") {
+                    let s = v.span;
+                    let el = match inner.strip_prefix('.') {
+                        Some(path) => {
+                            let mut el = Props::new();
+                            set_path(&mut el, path, s, v);
+                            set_constants(&mut el, &r.set, s);
+                            obj(el, s)
+                        }
+                        None => v,
+                    };
+                    push_path(props, list, s, el);
+                    return;
+                }
                 set_path(props, &r.prop, v.span, v);
             }
             None => {
@@ -377,7 +393,9 @@ impl Lifter<'_, '_> {
                 let mut inner = self.body(&b.body, &r.args, &r.blocks, &BTreeMap::new(), false);
                 set_constants(&mut inner, &r.set, span);
                 for el in expand(inner, &r.args, span) {
-                    if r.list {
+                    if r.prop == "." {
+                        merge(props, el);
+                    } else if r.list {
                         push_path(props, &r.prop, span, el);
                     } else {
                         set_path(props, &r.prop, span, el);
@@ -458,12 +476,29 @@ impl Lifter<'_, '_> {
             span,
         );
         match rule {
-            Some(r) => set_path(props, &r.prop, span, fe),
-            None => {
+            Some(r) if r.prop != "." => set_path(props, &r.prop, span, fe),
+            _ => {
                 self.unknown.push(name.clone());
                 set_path(props, &name, span, fe);
             }
         }
+    }
+}
+
+/// Merges a block's lifted properties into the enclosing object (a block rule with
+/// `prop: .`): lists are extended, objects merged, other values set.
+fn merge(props: &mut Props, el: Expr) {
+    let ExprKind::Object(fields) = el.kind else {
+        return;
+    };
+    for (k, s, v) in fields {
+        if let Some((_, _, old)) = props.iter_mut().find(|(n, _, _)| *n == k)
+            && let (ExprKind::List(a), ExprKind::List(b)) = (&mut old.kind, &v.kind)
+        {
+            a.extend(b.iter().cloned());
+            continue;
+        }
+        set_path(props, &k, s, v);
     }
 }
 
@@ -653,6 +688,46 @@ fn stand_alone(id: String, span: Span, ty: String, props: Props) -> Resource {
     }
 }
 
+/// The lifted resource of the module a Terraform reference names, whatever it reads
+/// (`aws_api_gateway_method.m.http_method`, `"${…}"`): its logical id and Terraform type.
+fn named_resource(conv: &Conv, e: &Expression) -> Option<(String, String)> {
+    match e {
+        Expression::Parenthesis(p) => named_resource(conv, p.inner()),
+        Expression::StringTemplate(t) => {
+            let mut it = t.iter();
+            match (it.next(), it.next()) {
+                (Some(hcl_edit::template::Element::Interpolation(i)), None) => {
+                    named_resource(conv, &i.expr)
+                }
+                _ => None,
+            }
+        }
+        Expression::Traversal(t) => {
+            let Expression::Variable(ty) = &t.expr else {
+                return None;
+            };
+            let hcl_edit::expr::TraversalOperator::GetAttr(name) = t.operators.first()?.value()
+            else {
+                return None;
+            };
+            let key = (ty.value().to_string(), name.value().to_string());
+            match conv.scope.resources.get(&key)? {
+                Target::Aws { id, tf_type } => Some((id.clone(), tf_type.clone())),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether a resource of Terraform type `ty` may be the parent a fold names with `into`:
+/// that type, or another name of it lifted to the same CloudFormation type
+/// (`aws_alb_target_group` for `aws_lb_target_group`).
+fn is_into(tables: &LiftTables, ty: &str, into: &str) -> bool {
+    let cfn = |t: &str| tables.entries.get(t).and_then(|e| e.ty.clone());
+    ty == into || cfn(ty).is_some_and(|c| cfn(into) == Some(c))
+}
+
 /// The logical id a `by` argument references (`aws_s3_bucket.b.id` → `B`).
 fn referenced_id(e: &Expr) -> Option<String> {
     match &e.kind {
@@ -839,7 +914,18 @@ fn lift_aws(
             .extend(ignored);
     }
     if let Some(fold) = &entry.fold {
-        let by = attr(&d.b.body, &fold.by).map(|e| conv.expr(e));
+        let raw = attr(&d.b.body, &fold.by);
+        let mut by = raw.map(|e| conv.expr(e));
+        // `by` may read any argument of the parent (`http_method =
+        // aws_api_gateway_method.m.http_method` is the method's literal): the reference
+        // still names it.
+        if by.as_ref().and_then(referenced_id).is_none()
+            && let Some((pid, ty)) = raw.and_then(|e| named_resource(conv, e))
+            && is_into(tables, &ty, &fold.into)
+            && let Some(b) = &by
+        {
+            by = Some(Expr::new(ExprKind::Ref(pid), b.span));
+        }
         let select = fold
             .select
             .as_ref()
@@ -975,7 +1061,12 @@ fn looped_split(
     // References to it stand for the parent, when the parent is known.
     // `for_each = aws_s3_bucket.this` with `bucket = each.value.id` names it too.
     let info = &*out.info;
-    let is_parent = |id: &String| info.tf_names.get(id).map(|(t, _)| t) == Some(&fold.into);
+    let tables = out.tables;
+    let is_parent = |id: &String| {
+        info.tf_names
+            .get(id)
+            .is_some_and(|(t, _)| is_into(tables, t, &fold.into))
+    };
     let parent = by.and_then(referenced_id).filter(is_parent).or_else(|| {
         d.for_each
             .as_ref()
@@ -1083,7 +1174,8 @@ fn fold(p: Pending, out: &mut Out) {
     let parent = p.by.as_ref().and_then(referenced_id).and_then(|id| {
         let into = &p.fold.into;
         let pos = out.t.resources.iter().position(|r| r.id == id)?;
-        (out.info.tf_names.get(&id).map(|(ty, _)| ty) == Some(into)).then_some(pos)
+        let (ty, _) = out.info.tf_names.get(&id)?;
+        is_into(out.tables, ty, into).then_some(pos)
     });
     if fold_reverse(&p, parent, out.t) {
         return;
