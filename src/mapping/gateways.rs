@@ -1074,9 +1074,58 @@ fn first_group(cx: &Ctx, l: usize) -> Option<usize> {
         .find(|g| cx.plays(*g, "security-groups", "group") && cx.prepared[*g].entry.is_some())
 }
 
+/// Does `e` name a part of gateway `gw` (`resourceId('…/applicationGateways/…', gw, …)`)?
+fn names_gateway(e: &AzExpr, gw: &str) -> bool {
+    match e {
+        AzExpr::Call(f, args) => {
+            (f == "resourceId"
+                && matches!(args.first(), Some(AzExpr::Str(t)) if t.starts_with(AGW))
+                && matches!(args.get(1), Some(AzExpr::Str(n)) if n == gw))
+                || args.iter().any(|a| names_gateway(a, gw))
+        }
+        AzExpr::Array(items) => items.iter().any(|a| names_gateway(a, gw)),
+        AzExpr::Object(m) => m.iter().any(|(_, v)| names_gateway(v, gw)),
+        AzExpr::Member(b, _) | AzExpr::Not(b) => names_gateway(b, gw),
+        AzExpr::Index(a, b) | AzExpr::Bin(_, a, b) => names_gateway(a, gw) || names_gateway(b, gw),
+        AzExpr::Cond(a, b, c) => {
+            names_gateway(a, gw) || names_gateway(b, gw) || names_gateway(c, gw)
+        }
+        AzExpr::For(_, a, b) => names_gateway(a, gw) || names_gateway(b, gw),
+        AzExpr::Interp(parts) => parts
+            .iter()
+            .any(|p| matches!(p, Interp::Expr(x) if names_gateway(x, gw))),
+        _ => false,
+    }
+}
+
 /// After mapping: the gateway subnets' NSGs admit the gateway's management traffic,
-/// and their groups count as attached.
+/// and their groups count as attached; resources that join a gateway's backend pool
+/// (a scale set's network interfaces) depend on the gateway, which creates the pool.
 pub fn finish(cx: &mut Ctx) {
+    for l in 0..cx.t.resources.len() {
+        if !is_gateway(cx, l) {
+            continue;
+        }
+        let gw = gateway_name(cx, l);
+        let lid = cx.t.resources[l].id.clone();
+        let Some(sym) = cx
+            .module
+            .resources
+            .iter()
+            .find(|x| x.source == lid && x.ty == AGW)
+            .map(|x| x.symbol.clone())
+        else {
+            continue;
+        };
+        for res in cx.module.resources.iter_mut() {
+            if res.symbol != sym
+                && !res.depends_on.contains(&sym)
+                && res.body.iter().any(|(_, v)| names_gateway(v, &gw))
+            {
+                res.depends_on.push(sym.clone());
+            }
+        }
+    }
     for l in 0..cx.t.resources.len() {
         if !is_gateway(cx, l) {
             continue;
