@@ -161,6 +161,32 @@ pub(super) fn pool_of(cx: &Ctx, tg: &Expr) -> Option<AzExpr> {
     Some(part_id(cx, l, "backendAddressPools", &tg_name(cx, tg)))
 }
 
+/// Is the virtual network of balancer `l`'s subnets in the template (so its gateway
+/// gets a new subnet there)?
+pub(super) fn vnet_in_template(cx: &Ctx, l: usize) -> bool {
+    let p = &cx.t.resources[l].properties;
+    let first = p
+        .get("Subnets")
+        .and_then(|s| s.as_list())
+        .and_then(|s| s.first().cloned())
+        .or_else(|| {
+            p.get("SubnetMappings")
+                .and_then(|s| s.as_list())
+                .and_then(|s| s.first())
+                .and_then(|m| m.get("SubnetId").cloned())
+        });
+    first
+        .and_then(|s| cx.referenced_resource(&s))
+        .and_then(|s| cx.t.resources[s].properties.get("VpcId").cloned())
+        .and_then(|v| cx.referenced_resource(&v))
+        .is_some_and(|v| {
+            cx.prepared[v]
+                .entry
+                .as_ref()
+                .is_some_and(|e| !e.resources.is_empty())
+        })
+}
+
 /// The subnet an Application Gateway takes: its address prefix and id, and whether it
 /// is new in a virtual network of the template.
 pub(super) struct GatewaySubnet {

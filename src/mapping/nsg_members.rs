@@ -78,12 +78,23 @@ fn members(cx: &Ctx, j: usize) -> Members {
         // (a scaling group's scale set) carries the NSG on its network interfaces.
         if cx.tables.lookup(TABLE, &r.ty).is_none()
             || cx.tables.plays(&r.ty, "security-groups", "vm")
-            || t.resources
-                .iter()
-                .position(|x| x.id == r.id)
-                .is_some_and(|k| super::gateways::is_gateway(cx, k))
             || !is_member(cx, r, j)
         {
+            continue;
+        }
+        // A balancer that becomes an Application Gateway: the gateway's own subnet
+        // carries the NSG (see gateways.rs) when its network is in the template;
+        // otherwise that subnet is a parameter.
+        if let Some(k) = t.resources.iter().position(|x| x.id == r.id)
+            && super::gateways::is_gateway(cx, k)
+        {
+            if !super::gateways::vnet_in_template(cx, k) {
+                m.ids.push(named(cx, r));
+                m.elsewhere.push(format!(
+                    "the Application Gateway that replaces {} (its subnet is a parameter)",
+                    cx.t.report_name(&r.id)
+                ));
+            }
             continue;
         }
         m.ids.push(named(cx, r));
