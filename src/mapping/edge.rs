@@ -22,6 +22,39 @@ const BLOB_READER: &str = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
 /// AWS's managed cache policy that disables caching.
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 
+/// An origin's id: its literal `Id`, else `origin-<position>`.
+fn origin_id(o: &Expr, n: usize) -> String {
+    o.get("Id")
+        .and_then(|x| x.literal_text())
+        .unwrap_or_else(|| format!("origin-{}", n + 1))
+}
+
+/// `properties` of distribution `d`'s profile: the origin response timeout (CloudFront
+/// waits 30 seconds by default, or the first custom origin's read timeout); `None`
+/// when the distribution has no origin, so no profile is created.
+pub fn afd_profile(cx: &mut Ctx, d: usize, _consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+    let origins = cx.t.resources[d]
+        .properties
+        .path("DistributionConfig.Origins")?
+        .as_list()?
+        .to_vec();
+    if !origins.iter().any(|o| o.get("DomainName").is_some()) {
+        return None;
+    }
+    let timeout = origins
+        .iter()
+        .find_map(|o| {
+            o.path("CustomOriginConfig.OriginReadTimeout")?
+                .literal_i64()
+        })
+        .unwrap_or(30)
+        .clamp(16, 240);
+    Some(AzExpr::obj(vec![(
+        "originResponseTimeoutSeconds",
+        AzExpr::Int(timeout),
+    )]))
+}
+
 /// Does distribution `d` reach a bucket through an origin access control or identity?
 fn private_bucket(o: &Expr) -> bool {
     o.get("OriginAccessControlId").is_some()
@@ -77,10 +110,10 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
     let mut groups: Vec<(String, String)> = Vec::new(); // (origin id, group symbol)
     let mut origin_syms: Vec<String> = Vec::new();
     let mut paths: Vec<(String, String)> = Vec::new(); // (origin id, origin path)
-    for o in &origins {
-        let Some(oid) = o.get("Id").and_then(|x| x.literal_text()) else {
-            continue;
-        };
+    let single = origins.len() == 1;
+    for (n, o) in origins.iter().enumerate() {
+        // An id computed by the template (`!Sub ${AppName}-origin`) is named by position.
+        let oid = origin_id(o, n);
         let gsym = cx.syms.alloc(&format!(
             "{profile}Group{}",
             crate::names::upper_camel(&oid)
@@ -225,10 +258,12 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
     // Front Door matches the most specific pattern whatever the order; CloudFront took
     // behaviours in order and the default last.
     for (n, (pattern, b)) in behaviours.iter().enumerate() {
-        let target = b
-            .get("TargetOriginId")
-            .and_then(|x| x.literal_text())
-            .unwrap_or_default();
+        let target = match b.get("TargetOriginId").and_then(|x| x.literal_text()) {
+            Some(t) => t,
+            // A computed target: the only origin, when there is one.
+            None if single && !groups.is_empty() => groups[0].0.clone(),
+            None => continue,
+        };
         let Some((_, gsym)) = groups.iter().find(|(id, _)| *id == target) else {
             continue;
         };
@@ -246,9 +281,11 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
         } else {
             vec![AzExpr::str("Http"), AzExpr::str("Https")]
         };
-        let origin = origins.iter().find(|o| {
-            o.get("Id").and_then(|x| x.literal_text()).as_deref() == Some(target.as_str())
-        });
+        let origin = origins
+            .iter()
+            .enumerate()
+            .find(|(n, o)| origin_id(o, *n) == target)
+            .map(|(_, o)| o);
         let forwarding = match origin
             .and_then(|o| o.path("CustomOriginConfig.OriginProtocolPolicy"))
             .and_then(|x| x.literal_text())

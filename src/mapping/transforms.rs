@@ -59,6 +59,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("dns_name", false),
     ("afd_endpoint", true),
     ("afd_identity", true),
+    ("afd_profile", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -177,6 +178,7 @@ pub fn apply(
         "app_gateway_identity" => super::gateways::app_gateway_identity(cx, i, consumed),
         "afd_endpoint" => super::edge::afd_endpoint(cx, i, consumed),
         "afd_identity" => super::edge::afd_identity(cx, i, consumed),
+        "afd_profile" => super::edge::afd_profile(cx, i, consumed),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
