@@ -94,7 +94,11 @@ const MANUAL_WITH: &[(&str, &str)] = &[
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
         "agw-no-listener",
     ),
-    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "nlb-manual"),
+    ("AWS::ElasticLoadBalancingV2::Listener", "lb-tls-listener"),
+    (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "lb-no-listener",
+    ),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "gwlb-manual"),
     (
         "AWS::ElasticLoadBalancingV2::ListenerRule",

@@ -391,7 +391,12 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
             name: AzExpr::Str(name),
             body: vec![("properties".into(), AzExpr::obj(props))],
             // A route needs its origin group's origins to exist.
-            depends_on: origin_syms.clone(),
+            depends_on: groups
+                .iter()
+                .zip(&origin_syms)
+                .filter(|((_, g), _)| g == gsym)
+                .map(|(_, o)| o.clone())
+                .collect(),
             source: r.id.clone(),
             ..Default::default()
         });

@@ -1234,3 +1234,291 @@ pub fn finish(cx: &mut Ctx) {
         );
     }
 }
+
+const LB: &str = "Microsoft.Network/loadBalancers";
+
+/// Is resource `l` a network load balancer that becomes a Standard Load Balancer (one
+/// with a listener in the template)?
+pub(super) fn is_network_lb(cx: &Ctx, l: usize) -> bool {
+    cx.plays(l, PASS, "balancer")
+        && cx.t.resources[l]
+            .properties
+            .get("Type")
+            .and_then(|t| t.literal_text())
+            .is_some_and(|t| t == "network")
+        && !listeners(cx, l).is_empty()
+}
+
+fn lb_name(cx: &Ctx, l: usize) -> String {
+    format!("lb-{}", kebab(&cx.t.resources[l].id))
+}
+
+fn lb_part(cx: &Ctx, l: usize, kind: &str, name: &str) -> AzExpr {
+    AzExpr::obj(vec![(
+        "id",
+        AzExpr::call(
+            "resourceId",
+            vec![
+                AzExpr::Str(format!("{LB}/{kind}")),
+                AzExpr::Str(lb_name(cx, l)),
+                AzExpr::Str(name.to_string()),
+            ],
+        ),
+    )])
+}
+
+/// The backend pool (as `{id}`) of target group `tg` in the Standard Load Balancer that
+/// forwards to it, for a scale set's `loadBalancerBackendAddressPools`.
+pub(super) fn lb_pool_of(cx: &Ctx, tg: &Expr) -> Option<AzExpr> {
+    let tg = referenced(cx, Some(tg), "target-group")?;
+    let l = (0..cx.t.resources.len())
+        .filter(|l| is_network_lb(cx, *l))
+        .find(|l| target_groups(cx, *l).contains(&tg))?;
+    Some(lb_part(cx, l, "backendAddressPools", &tg_name(cx, tg)))
+}
+
+/// `properties` of network load balancer `l`'s Standard Load Balancer: a frontend (a
+/// public IP, or a private address in its first subnet), a backend pool and probe per
+/// target group, a load-balancing rule per TCP or UDP listener.
+pub fn load_balancer_properties(
+    cx: &mut Ctx,
+    l: usize,
+    consumed: &mut BTreeSet<String>,
+) -> Option<AzExpr> {
+    for k in [
+        "Type",
+        "Scheme",
+        "Subnets",
+        "SubnetMappings",
+        "SecurityGroups",
+        "IpAddressType",
+    ] {
+        consumed.insert(k.into());
+    }
+    let r = cx.t.resources[l].clone();
+    if !is_network_lb(cx, l) {
+        cx.decide(
+            "lb-no-listener",
+            Some((&r.id, r.span)),
+            &format!("{}: the balancer has no listener in this template", r.id),
+            "A Standard Load Balancer's rules come from the balancer's listeners; none is in this template.",
+            "No load balancer is created.",
+            "Convert the template that declares the listeners together with this one, or build the load balancer by hand.",
+        );
+        return None;
+    }
+    let internal = r
+        .properties
+        .get("Scheme")
+        .and_then(|s| s.literal_text())
+        .is_some_and(|s| s == "internal");
+    let frontend = if internal {
+        let first = r
+            .properties
+            .get("Subnets")
+            .and_then(|s| s.as_list())
+            .and_then(|s| s.first().cloned())
+            .or_else(|| {
+                r.properties
+                    .get("SubnetMappings")
+                    .and_then(|s| s.as_list())
+                    .and_then(|s| s.first())
+                    .and_then(|m| m.get("SubnetId").cloned())
+            })?;
+        let subnet = match cx.referenced_resource(&first).filter(|k| {
+            cx.prepared[*k]
+                .entry
+                .as_ref()
+                .is_some_and(|e| !e.resources.is_empty())
+        }) {
+            Some(k) => cx.reference_expr(k, "{sym}.id"),
+            None => cx.tr(&first),
+        };
+        AzExpr::obj(vec![
+            ("name", AzExpr::str("frontend")),
+            (
+                "properties",
+                AzExpr::obj(vec![
+                    ("privateIPAllocationMethod", AzExpr::str("Dynamic")),
+                    ("subnet", AzExpr::obj(vec![("id", subnet)])),
+                ]),
+            ),
+        ])
+    } else {
+        let pip = super::network::public_ip(
+            cx,
+            l,
+            format!(
+                "Public frontend address of the load balancer that replaces {}.",
+                r.id
+            ),
+        );
+        AzExpr::obj(vec![
+            ("name", AzExpr::str("frontend")),
+            (
+                "properties",
+                AzExpr::obj(vec![(
+                    "publicIPAddress",
+                    AzExpr::obj(vec![("id", AzExpr::path(&pip, "id"))]),
+                )]),
+            ),
+        ])
+    };
+    if r.properties.get("SecurityGroups").is_some() {
+        cx.decide(
+            "nlb-security-groups",
+            Some((&r.id, r.span)),
+            &format!("{}: the balancer's security groups have no place on a Standard Load Balancer", r.id),
+            "A network load balancer with security groups filters clients before they reach the targets; an Azure Standard Load Balancer passes clients' addresses through to the backends, whose NSGs filter them.",
+            "The balancer's groups are not applied to it.",
+            "Make the backends' NSGs admit the clients the balancer's groups admitted (a rule that named the balancer's group must name those clients).",
+        );
+        cx.floor_status("partial");
+    }
+    let mut pools = Vec::new();
+    let mut probes = Vec::new();
+    for tg in target_groups(cx, l) {
+        let t = cx.t.resources[tg].clone();
+        let p = &t.properties;
+        let name = tg_name(cx, tg);
+        let get = |k: &str| p.get(k).and_then(|x| x.literal_text());
+        let port = p.get("Port").and_then(|x| x.literal_i64()).unwrap_or(80);
+        let hc = get("HealthCheckProtocol")
+            .unwrap_or_else(|| "TCP".into())
+            .to_ascii_uppercase();
+        let hc_port = get("HealthCheckPort")
+            .filter(|x| x != "traffic-port")
+            .and_then(|x| x.parse::<i64>().ok())
+            .unwrap_or(port);
+        let mut probe = vec![
+            (
+                "protocol",
+                AzExpr::str(match hc.as_str() {
+                    "HTTP" => "Http",
+                    "HTTPS" => "Https",
+                    _ => "Tcp",
+                }),
+            ),
+            ("port", AzExpr::Int(hc_port)),
+            (
+                "intervalInSeconds",
+                AzExpr::Int(
+                    p.get("HealthCheckIntervalSeconds")
+                        .and_then(|x| x.literal_i64())
+                        .unwrap_or(30)
+                        .max(5),
+                ),
+            ),
+            (
+                "probeThreshold",
+                AzExpr::Int(
+                    p.get("UnhealthyThresholdCount")
+                        .and_then(|x| x.literal_i64())
+                        .unwrap_or(3),
+                ),
+            ),
+        ];
+        if hc == "HTTP" || hc == "HTTPS" {
+            probe.push((
+                "requestPath",
+                AzExpr::Str(get("HealthCheckPath").unwrap_or_else(|| "/".into())),
+            ));
+        }
+        probes.push(AzExpr::obj(vec![
+            ("name", AzExpr::Str(name.clone())),
+            ("properties", AzExpr::obj(probe)),
+        ]));
+        pools.push(AzExpr::obj(vec![("name", AzExpr::Str(name.clone()))]));
+        if p.get("Targets").is_some() {
+            cx.decide_later(
+                tg,
+                "lb-targets",
+                &format!("{}: registered targets join the pool from their network interfaces", t.id),
+                "The target group lists its targets; a Standard Load Balancer's pool takes network interfaces (or addresses in its virtual network).",
+                "The backend pool is created empty; scale sets that named the target group join it.",
+                "Add the VMs' NIC IP configurations (loadBalancerBackendAddressPools) or the addresses to the pool by hand.",
+                Some("partial"),
+            );
+        }
+    }
+    let mut rules = Vec::new();
+    for k in listeners(cx, l) {
+        let lr = cx.t.resources[k].clone();
+        let p = &lr.properties;
+        let protocol = p
+            .get("Protocol")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_else(|| "TCP".into())
+            .to_ascii_uppercase();
+        let port = p.get("Port").and_then(|x| x.literal_i64());
+        let tg = forwards(cx, p.get("DefaultActions")).first().copied();
+        let (Some(port), Some(tg)) = (port, tg) else {
+            continue;
+        };
+        let proto = match protocol.as_str() {
+            "TCP" => "Tcp",
+            "UDP" => "Udp",
+            "TCP_UDP" => "All",
+            _ => {
+                cx.decide_later(
+                    k,
+                    "lb-tls-listener",
+                    &format!("{}: a TLS listener has no Standard Load Balancer equivalent", lr.id),
+                    "The listener terminated TLS with a certificate; a Standard Load Balancer passes TCP through without terminating it.",
+                    "No rule is created for it.",
+                    "Terminate TLS at the backends (and add a TCP rule), or put an Application Gateway in front.",
+                    Some("manual"),
+                );
+                continue;
+            }
+        };
+        let name = tg_name(cx, tg);
+        let backend_port = cx.t.resources[tg]
+            .properties
+            .get("Port")
+            .and_then(|x| x.literal_i64())
+            .unwrap_or(port);
+        rules.push(AzExpr::obj(vec![
+            ("name", AzExpr::Str(format!("rule-{}", kebab(&lr.id)))),
+            (
+                "properties",
+                AzExpr::obj(vec![
+                    (
+                        "frontendIPConfiguration",
+                        lb_part(cx, l, "frontendIPConfigurations", "frontend"),
+                    ),
+                    (
+                        "backendAddressPool",
+                        lb_part(cx, l, "backendAddressPools", &name),
+                    ),
+                    ("probe", lb_part(cx, l, "probes", &name)),
+                    ("protocol", AzExpr::str(proto)),
+                    ("frontendPort", AzExpr::Int(port)),
+                    ("backendPort", AzExpr::Int(backend_port)),
+                    ("idleTimeoutInMinutes", AzExpr::Int(4)),
+                    ("enableFloatingIP", AzExpr::Bool(false)),
+                    ("enableTcpReset", AzExpr::Bool(true)),
+                    ("disableOutboundSnat", AzExpr::Bool(true)),
+                    ("loadDistribution", AzExpr::str("Default")),
+                ]),
+            ),
+        ]));
+    }
+    if rules.is_empty() {
+        cx.decide(
+            "lb-no-listener",
+            Some((&r.id, r.span)),
+            &format!("{}: the balancer has no TCP or UDP listener", r.id),
+            "A Standard Load Balancer's rules come from the balancer's TCP and UDP listeners; its listeners terminate TLS or forward nowhere.",
+            "No load balancer is created.",
+            "Put an Application Gateway in front for TLS termination, or build the load balancer by hand.",
+        );
+        return None;
+    }
+    Some(AzExpr::obj(vec![
+        ("frontendIPConfigurations", AzExpr::Array(vec![frontend])),
+        ("backendAddressPools", AzExpr::Array(pools)),
+        ("probes", AzExpr::Array(probes)),
+        ("loadBalancingRules", AzExpr::Array(rules)),
+    ]))
+}

@@ -262,6 +262,13 @@ fn nic_configuration(cx: &mut Ctx, i: usize, settings: &Expr) -> AzExpr {
             AzExpr::Array(pools),
         ));
     }
+    let lb_pools: Vec<AzExpr> = super::network::rule_list(r.properties.get("TargetGroupARNs"))
+        .iter()
+        .filter_map(|tg| super::gateways::lb_pool_of(cx, tg))
+        .collect();
+    if !lb_pools.is_empty() {
+        ip.push(("loadBalancerBackendAddressPools", AzExpr::Array(lb_pools)));
+    }
     let public = settings
         .get("AssociatePublicIpAddress")
         .or_else(|| {

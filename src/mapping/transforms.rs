@@ -60,6 +60,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("afd_endpoint", true),
     ("afd_identity", true),
     ("afd_profile", true),
+    ("load_balancer_properties", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -179,6 +180,7 @@ pub fn apply(
         "afd_endpoint" => super::edge::afd_endpoint(cx, i, consumed),
         "afd_identity" => super::edge::afd_identity(cx, i, consumed),
         "afd_profile" => super::edge::afd_profile(cx, i, consumed),
+        "load_balancer_properties" => super::gateways::load_balancer_properties(cx, i, consumed),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
