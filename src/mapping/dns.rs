@@ -338,8 +338,7 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
     } else {
         cx.prepared[i].sym.clone()
     };
-    let mut body = Vec::new();
-    body.push((
+    let body = vec![(
         "properties".to_string(),
         AzExpr::Object(
             props
@@ -347,7 +346,7 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
                 .map(|(k, v)| (crate::azure::AzKey::Name(k), v))
                 .collect(),
         ),
-    ));
+    )];
     cx.module.resources.push(AzResource {
         symbol: sym.clone(),
         ty: rtype.clone(),
