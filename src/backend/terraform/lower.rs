@@ -968,6 +968,13 @@ impl<'a> Lower<'a> {
                 AzExpr::Array(items) if !items.is_empty() => Ok(self.expr(&items[0])),
                 _ => Err(format!("`{path}` is not a literal list")),
             },
+            // A one-element list → its element (a TXT record's strings, which azurerm
+            // takes as one value); any other length fails rather than drop or join values.
+            Some("only") => match v {
+                AzExpr::Array(items) if items.len() == 1 => Ok(self.expr(&items[0])),
+                AzExpr::Array(_) => Err(format!("`{path}` holds more than one value")),
+                _ => Err(format!("`{path}` is not a literal list")),
+            },
             Some("list") => match v {
                 AzExpr::Array(_) => Ok(self.expr(v)),
                 _ => Ok(TfExpr::Array(vec![self.expr(v)])),
@@ -976,6 +983,7 @@ impl<'a> Lower<'a> {
             Some("ids") => self.ids(v, path),
             Some("pluck") => self.pluck(rule, v, path),
             Some("resource_id_name") => self.resource_id_name(v, path),
+            Some("dependency_ids") => self.dependency_ids(rule, v, path),
             Some("ref_id") => self.ref_id(rule, v, path),
             Some("keys") => match v {
                 AzExpr::Object(m) => Ok(TfExpr::Array(
@@ -1102,6 +1110,32 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// `dependsOn` → the ids of the resources of ARM type `key` among them (a Front Door
+    /// route's origins); none, or one that is repeated or conditional, fails.
+    fn dependency_ids(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        let ty = rule.key.as_deref().unwrap_or_default();
+        let AzExpr::Array(items) = v else {
+            return Err(format!("`{path}` is not a list of resources"));
+        };
+        let mut out = Vec::new();
+        for it in items {
+            let AzExpr::Ident(sym) = it else {
+                return Err(format!("`{path}` holds an entry other than a resource"));
+            };
+            let Some(d) = self.resource(sym).filter(|d| d.ty == ty) else {
+                continue;
+            };
+            if d.for_each.is_some() || d.condition.is_some() {
+                return Err(format!("`{path}`: {sym} is repeated or conditional"));
+            }
+            out.push(self.expr(&AzExpr::path(sym, "id")));
+        }
+        if out.is_empty() {
+            return Err(format!("`{path}` holds no {ty}"));
+        }
+        Ok(TfExpr::Array(out))
+    }
+
     /// `[{id}, …]` → the list of ids.
     fn ids(&mut self, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
         match v {
@@ -1136,8 +1170,17 @@ impl<'a> Lower<'a> {
 
     /// The azurerm block of a resource, or the reason it cannot be one.
     fn azurerm_block(&mut self, r: &AzResource, v: &Variant) -> Result<Vec<Item>, String> {
-        let root = view(r);
+        let mut root = view(r);
         let mut consumed: BTreeSet<String> = v.ignore.iter().cloned().collect();
+        // The resources it depends on, for the `dependency_ids` transform: no ARM value,
+        // so nothing needs to read it (Terraform writes `depends_on` itself).
+        if let AzExpr::Object(m) = &mut root
+            && !r.depends_on.is_empty()
+        {
+            let deps = r.depends_on.iter().cloned().map(AzExpr::Ident).collect();
+            m.push((AzKey::Name("dependsOn".into()), AzExpr::Array(deps)));
+            consumed.insert("dependsOn".into());
+        }
         let mut items = Vec::new();
         if let Some(n) = &v.name {
             consumed.insert("name".into());
@@ -2652,6 +2695,59 @@ mod tests {
             assert!(num(&mut l, AzExpr::str(bad)).is_err(), "{bad}");
         }
         assert!(num(&mut l, AzExpr::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn only_transform_takes_a_single_value() {
+        let (m, t) = (AzModule::default(), AzurermTables::default());
+        let mut l = lower(&m, &t);
+        let rule = Rule {
+            transform: Some("only".into()),
+            ..Rule::default()
+        };
+        let one = AzExpr::Array(vec![AzExpr::str("v=spf1 -all")]);
+        assert_eq!(
+            l.value(&rule, &one, "p"),
+            Ok(TfExpr::Str("v=spf1 -all".into()))
+        );
+        let two = AzExpr::Array(vec![AzExpr::str("a"), AzExpr::str("b")]);
+        assert!(l.value(&rule, &two, "p").is_err());
+        assert!(l.value(&rule, &AzExpr::Array(vec![]), "p").is_err());
+        assert!(l.value(&rule, &AzExpr::str("a"), "p").is_err());
+    }
+
+    #[test]
+    fn dependency_ids_keeps_the_resources_of_the_type() {
+        let res = |sym: &str, ty: &str| AzResource {
+            symbol: sym.into(),
+            ty: ty.into(),
+            ..AzResource::default()
+        };
+        const ORIGIN: &str = "Microsoft.Cdn/profiles/originGroups/origins";
+        let m = AzModule {
+            resources: vec![
+                res("o1", ORIGIN),
+                res("g", "Microsoft.Cdn/profiles/originGroups"),
+            ],
+            ..AzModule::default()
+        };
+        let t = AzurermTables::default();
+        let mut l = lower(&m, &t);
+        l.forms.insert("o1".into(), Form::Azapi { data: false });
+        l.forms.insert("g".into(), Form::Azapi { data: false });
+        let rule = Rule {
+            transform: Some("dependency_ids".into()),
+            key: Some(ORIGIN.into()),
+            ..Rule::default()
+        };
+        let deps =
+            |s: &[&str]| AzExpr::Array(s.iter().map(|x| AzExpr::Ident(x.to_string())).collect());
+        let want = l.expr(&AzExpr::path("o1", "id"));
+        assert_eq!(
+            l.value(&rule, &deps(&["g", "o1"]), "dependsOn"),
+            Ok(TfExpr::Array(vec![want]))
+        );
+        assert!(l.value(&rule, &deps(&["g"]), "dependsOn").is_err());
     }
 
     #[test]
