@@ -344,6 +344,20 @@ pub fn snake(s: &str) -> String {
     }
 }
 
+/// `s3-website` → `S3Website`: words (split at anything not alphanumeric) capitalized
+/// and joined, for symbols made from names.
+pub fn upper_camel(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,18 +384,4 @@ mod tests {
         assert_eq!(s.alloc("Bucket"), "bucket");
         assert_eq!(s.alloc("bucket"), "bucket2");
     }
-}
-
-/// `s3-website` → `S3Website`: words (split at anything not alphanumeric) capitalized
-/// and joined, for symbols made from names.
-pub fn upper_camel(s: &str) -> String {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }

@@ -78,7 +78,7 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
     let mut origin_syms: Vec<String> = Vec::new();
     let mut paths: Vec<(String, String)> = Vec::new(); // (origin id, origin path)
     for o in &origins {
-        let Some(oid) = o.get("Id").and_then(|x| x.literal_text()) else {
+        let Some(oid) = o.get("Id").and_then(|x| cx.literal_text(x)) else {
             continue;
         };
         let gsym = cx.syms.alloc(&format!(
@@ -211,7 +211,7 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
         .and_then(|b| b.as_list())
         .unwrap_or_default()
     {
-        let Some(p) = b.get("PathPattern").and_then(|x| x.literal_text()) else {
+        let Some(p) = b.get("PathPattern").and_then(|x| cx.literal_text(x)) else {
             continue;
         };
         let p = if p.starts_with('/') {
@@ -227,7 +227,7 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
     for (n, (pattern, b)) in behaviours.iter().enumerate() {
         let target = b
             .get("TargetOriginId")
-            .and_then(|x| x.literal_text())
+            .and_then(|x| cx.literal_text(x))
             .unwrap_or_default();
         let Some((_, gsym)) = groups.iter().find(|(id, _)| *id == target) else {
             continue;
@@ -247,7 +247,7 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
             vec![AzExpr::str("Http"), AzExpr::str("Https")]
         };
         let origin = origins.iter().find(|o| {
-            o.get("Id").and_then(|x| x.literal_text()).as_deref() == Some(target.as_str())
+            o.get("Id").and_then(|x| cx.literal_text(x)).as_deref() == Some(target.as_str())
         });
         let forwarding = match origin
             .and_then(|o| o.path("CustomOriginConfig.OriginProtocolPolicy"))
@@ -441,6 +441,14 @@ fn decisions(cx: &mut Ctx, d: usize, cfg: &Expr) {
     }
     if cfg.get("Logging").is_some() {
         notes.push("access logs (add a diagnostic setting to a Log Analytics workspace or storage account)");
+    }
+    if cfg
+        .path("Restrictions.GeoRestriction.RestrictionType")
+        .is_some_and(|t| cx.literal_text(t).as_deref() != Some("none"))
+    {
+        notes.push(
+            "the geographic restriction (a Front Door WAF policy with a geo-match custom rule)",
+        );
     }
     if cfg.get("CustomErrorResponses").is_some() {
         notes.push("custom error responses (rule sets cannot replace origin errors; serve them from the origin)");
