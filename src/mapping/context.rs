@@ -629,6 +629,21 @@ impl<'a> Ctx<'a> {
         e
     }
 
+    /// The literal text of `e`, seeing through Terraform locals that hold a literal
+    /// (`origin_id = local.s3_origin_id`).
+    pub fn literal_text(&self, e: &Expr) -> Option<String> {
+        let mut e = e;
+        for _ in 0..8 {
+            match &e.kind {
+                ExprKind::Local(name) => {
+                    e = &self.t.locals.iter().find(|l| l.name == *name)?.value;
+                }
+                _ => return e.literal_text(),
+            }
+        }
+        None
+    }
+
     /// A symbol template of resource `i` (`{sym}`, `{sym}Plan`) or a shared symbol.
     pub fn resolve_symbol(&self, i: usize, template: &str) -> String {
         if let Some(s) = self.prepared[i].symbols.get(template) {

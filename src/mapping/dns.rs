@@ -65,13 +65,18 @@ fn zone_of(cx: &Ctx, p: &Expr) -> Option<Zone> {
     })
 }
 
-/// A record's name relative to its zone (`@` at the apex).
+/// A record's name relative to its zone (`@` at the apex). CloudFormation names are
+/// absolute; Terraform's may already be relative: a name without dots (`www`) is a
+/// name in the zone, an empty one the apex. A dotted name outside the zone is `None`.
 fn relative(name: &str, zone: &str) -> Option<String> {
     let n = name.trim_end_matches('.').to_ascii_lowercase();
-    if n == zone {
+    if n == zone || name.is_empty() {
         return Some("@".into());
     }
-    n.strip_suffix(&format!(".{zone}")).map(str::to_string)
+    if let Some(r) = n.strip_suffix(&format!(".{zone}")) {
+        return Some(r.to_string());
+    }
+    (!name.ends_with('.') && !n.contains('.')).then_some(n)
 }
 
 /// The unquoted strings of a TXT value (`"a" "b"` → [a, b]).
@@ -468,5 +473,30 @@ pub fn finish(cx: &mut Ctx) {
         if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
             rep.azure.extend(made);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+
+    #[test]
+    fn names_relative_to_the_zone() {
+        let z = "example.com";
+        assert_eq!(relative("example.com.", z).as_deref(), Some("@"));
+        assert_eq!(relative("Example.com", z).as_deref(), Some("@"));
+        assert_eq!(relative("www.example.com.", z).as_deref(), Some("www"));
+        assert_eq!(
+            relative("_sip._tcp.example.com", z).as_deref(),
+            Some("_sip._tcp")
+        );
+        // Terraform: already relative, or the apex.
+        assert_eq!(relative("www", z).as_deref(), Some("www"));
+        assert_eq!(relative("", z).as_deref(), Some("@"));
+        // Outside the zone.
+        assert_eq!(relative("www.example.org.", z), None);
+        assert_eq!(relative("api.partner.example.org", z), None);
+        assert_eq!(relative("www.", z), None);
+        assert_eq!(relative("notexample.com", z), None);
     }
 }

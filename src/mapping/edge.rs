@@ -22,10 +22,10 @@ const BLOB_READER: &str = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
 /// AWS's managed cache policy that disables caching.
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 
-/// An origin's id: its literal `Id`, else `origin-<position>`.
-fn origin_id(o: &Expr, n: usize) -> String {
+/// An origin's id: its literal `Id` (or a local holding one), else `origin-<position>`.
+fn origin_id(cx: &Ctx, o: &Expr, n: usize) -> String {
     o.get("Id")
-        .and_then(|x| x.literal_text())
+        .and_then(|x| cx.literal_text(x))
         .unwrap_or_else(|| format!("origin-{}", n + 1))
 }
 
@@ -113,7 +113,7 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
     let single = origins.len() == 1;
     for (n, o) in origins.iter().enumerate() {
         // An id computed by the template (`!Sub ${AppName}-origin`) is named by position.
-        let oid = origin_id(o, n);
+        let oid = origin_id(cx, o, n);
         let gsym = cx.syms.alloc(&format!(
             "{profile}Group{}",
             crate::names::upper_camel(&oid)
@@ -244,7 +244,7 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
         .and_then(|b| b.as_list())
         .unwrap_or_default()
     {
-        let Some(p) = b.get("PathPattern").and_then(|x| x.literal_text()) else {
+        let Some(p) = b.get("PathPattern").and_then(|x| cx.literal_text(x)) else {
             continue;
         };
         let p = if p.starts_with('/') {
@@ -258,7 +258,7 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
     // Front Door matches the most specific pattern whatever the order; CloudFront took
     // behaviours in order and the default last.
     for (n, (pattern, b)) in behaviours.iter().enumerate() {
-        let target = match b.get("TargetOriginId").and_then(|x| x.literal_text()) {
+        let target = match b.get("TargetOriginId").and_then(|x| cx.literal_text(x)) {
             Some(t) => t,
             // A computed target: the only origin, when there is one.
             None if single && !groups.is_empty() => groups[0].0.clone(),
@@ -284,7 +284,7 @@ pub fn afd_endpoint(cx: &mut Ctx, d: usize, consumed: &mut BTreeSet<String>) -> 
         let origin = origins
             .iter()
             .enumerate()
-            .find(|(n, o)| origin_id(o, *n) == target)
+            .find(|(n, o)| origin_id(cx, o, *n) == target)
             .map(|(_, o)| o);
         let forwarding = match origin
             .and_then(|o| o.path("CustomOriginConfig.OriginProtocolPolicy"))
@@ -483,6 +483,14 @@ fn decisions(cx: &mut Ctx, d: usize, cfg: &Expr) {
     }
     if cfg.get("Logging").is_some() {
         notes.push("access logs (add a diagnostic setting to a Log Analytics workspace or storage account)");
+    }
+    if cfg
+        .path("Restrictions.GeoRestriction.RestrictionType")
+        .is_some_and(|t| cx.literal_text(t).as_deref() != Some("none"))
+    {
+        notes.push(
+            "the geographic restriction (a Front Door WAF policy with a geo-match custom rule)",
+        );
     }
     if cfg.get("CustomErrorResponses").is_some() {
         notes.push("custom error responses (rule sets cannot replace origin errors; serve them from the origin)");

@@ -264,8 +264,12 @@ impl Ctx<'_> {
 
     pub(super) fn tags(&mut self, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
         let r = &self.t.resources[i];
-        let tags = r.properties.get("Tags")?.clone();
-        consumed.insert("Tags".into());
+        // Hosted zones name their tags `HostedZoneTags`.
+        let key = ["Tags", "HostedZoneTags"]
+            .into_iter()
+            .find(|k| r.properties.get(k).is_some())?;
+        let tags = r.properties.get(key)?.clone();
+        consumed.insert(key.into());
         let mut out = Vec::new();
         match &tags.kind {
             ExprKind::List(items) => {

@@ -1350,7 +1350,7 @@ fn outside_note(p: &Pending) -> Note {
 fn ignored_note(ty: &str, list: &[(String, String)], t: &Template) -> Note {
     let mut names: Vec<String> = list
         .iter()
-        .map(|(k, why)| format!("`{k}`: {why}"))
+        .map(|(k, why)| format!("`{k}`: {}", why.trim_end_matches('.')))
         .collect();
     names.sort();
     names.dedup();
