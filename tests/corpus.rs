@@ -107,6 +107,8 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::ApiGateway::Method", "apim-operation-path"),
     ("AWS::Route53::RecordSet", "dns-record-manual"),
     ("AWS::Route53::RecordSetGroup", "dns-record-manual"),
+    ("AWS::ElasticLoadBalancingV2::LoadBalancer", "lb-no-subnet"),
+    ("AWS::CloudFront::Distribution", "afd-no-origin"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?

@@ -35,10 +35,20 @@ fn origin_id(cx: &Ctx, o: &Expr, n: usize) -> String {
 pub fn afd_profile(cx: &mut Ctx, d: usize, _consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
     let origins = cx.t.resources[d]
         .properties
-        .path("DistributionConfig.Origins")?
-        .as_list()?
-        .to_vec();
+        .path("DistributionConfig.Origins")
+        .and_then(|o| o.as_list())
+        .map(|o| o.to_vec())
+        .unwrap_or_default();
     if !origins.iter().any(|o| o.get("DomainName").is_some()) {
+        let r = cx.t.resources[d].clone();
+        cx.decide(
+            "afd-no-origin",
+            Some((&r.id, r.span)),
+            &format!("{}: the distribution has no origin", r.id),
+            "A Front Door profile serves routes to origins; the distribution lists none.",
+            "No profile is created.",
+            "Build the Front Door profile by hand once the origins are known.",
+        );
         return None;
     }
     let timeout = origins

@@ -1313,26 +1313,47 @@ pub fn load_balancer_properties(
         .and_then(|s| s.literal_text())
         .is_some_and(|s| s == "internal");
     let frontend = if internal {
-        let first = r
+        let subnets = r.properties.get("Subnets").cloned();
+        let mapped = r
             .properties
-            .get("Subnets")
+            .get("SubnetMappings")
             .and_then(|s| s.as_list())
-            .and_then(|s| s.first().cloned())
-            .or_else(|| {
-                r.properties
-                    .get("SubnetMappings")
-                    .and_then(|s| s.as_list())
-                    .and_then(|s| s.first())
-                    .and_then(|m| m.get("SubnetId").cloned())
-            })?;
-        let subnet = match cx.referenced_resource(&first).filter(|k| {
-            cx.prepared[*k]
-                .entry
+            .and_then(|s| s.first())
+            .and_then(|m| m.get("SubnetId").cloned());
+        let subnet = match (
+            subnets
                 .as_ref()
-                .is_some_and(|e| !e.resources.is_empty())
-        }) {
-            Some(k) => cx.reference_expr(k, "{sym}.id"),
-            None => cx.tr(&first),
+                .and_then(|s| s.as_list())
+                .and_then(|s| s.first().cloned()),
+            mapped,
+            subnets,
+        ) {
+            (Some(first), _, _) | (None, Some(first), _) => {
+                match cx.referenced_resource(&first).filter(|k| {
+                    cx.prepared[*k]
+                        .entry
+                        .as_ref()
+                        .is_some_and(|e| !e.resources.is_empty())
+                }) {
+                    Some(k) => cx.reference_expr(k, "{sym}.id"),
+                    None => cx.tr(&first),
+                }
+            }
+            // A list parameter of subnets: its first.
+            (None, None, Some(list)) => {
+                AzExpr::Index(Box::new(cx.tr(&list)), Box::new(AzExpr::Int(0)))
+            }
+            (None, None, None) => {
+                cx.decide(
+                    "lb-no-subnet",
+                    Some((&r.id, r.span)),
+                    &format!("{}: the internal balancer names no subnet", r.id),
+                    "An internal Standard Load Balancer takes its private frontend address in a subnet; the balancer names none.",
+                    "No load balancer is created.",
+                    "Build the load balancer by hand in the subnet of its backends.",
+                );
+                return None;
+            }
         };
         AzExpr::obj(vec![
             ("name", AzExpr::str("frontend")),
