@@ -51,17 +51,36 @@ fn gateway_name(cx: &Ctx, l: usize) -> String {
 /// The id of part `name` of kind `kind` (`frontendPorts`, `backendAddressPools` …) of
 /// gateway `l`.
 fn part_id(cx: &Ctx, l: usize, kind: &str, name: &str) -> AzExpr {
+    sub_resource(AGW, &gateway_name(cx, l), kind, name)
+}
+
+/// `{id: resourceId('<ty>/<kind>', owner, name)}`: a part of a resource that holds its
+/// parts inline (a gateway's listeners, a load balancer's pools).
+fn sub_resource(ty: &str, owner: &str, kind: &str, name: &str) -> AzExpr {
     AzExpr::obj(vec![(
         "id",
         AzExpr::call(
             "resourceId",
             vec![
-                AzExpr::Str(format!("{AGW}/{kind}")),
-                AzExpr::Str(gateway_name(cx, l)),
+                AzExpr::Str(format!("{ty}/{kind}")),
+                AzExpr::Str(owner.to_string()),
                 AzExpr::Str(name.to_string()),
             ],
         ),
     )])
+}
+
+/// A balancer's first subnet: of `Subnets` (a literal list), else of `SubnetMappings`.
+fn first_subnet(p: &Expr) -> Option<Expr> {
+    p.get("Subnets")
+        .and_then(|s| s.as_list())
+        .and_then(|s| s.first().cloned())
+        .or_else(|| {
+            p.get("SubnetMappings")
+                .and_then(|s| s.as_list())
+                .and_then(|s| s.first())
+                .and_then(|m| m.get("SubnetId").cloned())
+        })
 }
 
 /// The resource of role `role` that `e` references.
@@ -164,23 +183,17 @@ pub(super) fn pool_of(cx: &Ctx, tg: &Expr) -> Option<AzExpr> {
 /// Is the virtual network of balancer `l`'s subnets in the template (so its gateway
 /// gets a new subnet there)?
 pub(super) fn vnet_in_template(cx: &Ctx, l: usize) -> bool {
-    let p = &cx.t.resources[l].properties;
-    let first = p
-        .get("Subnets")
-        .and_then(|s| s.as_list())
-        .and_then(|s| s.first().cloned())
-        .or_else(|| {
-            p.get("SubnetMappings")
-                .and_then(|s| s.as_list())
-                .and_then(|s| s.first())
-                .and_then(|m| m.get("SubnetId").cloned())
-        });
-    first
+    vpc_of(cx, l).is_some()
+}
+
+/// The VPC of the template (converted) that balancer `l`'s first subnet is in.
+fn vpc_of(cx: &Ctx, l: usize) -> Option<usize> {
+    first_subnet(&cx.t.resources[l].properties)
         .and_then(|s| cx.referenced_resource(&s))
         .and_then(|s| cx.t.resources[s].properties.get("VpcId").cloned())
         .and_then(|v| cx.referenced_resource(&v))
-        .is_some_and(|v| {
-            cx.prepared[v]
+        .filter(|v| {
+            cx.prepared[*v]
                 .entry
                 .as_ref()
                 .is_some_and(|e| !e.resources.is_empty())
@@ -202,29 +215,7 @@ pub(super) struct GatewaySubnet {
 pub(super) fn gateway_subnet(cx: &mut Ctx, l: usize) -> GatewaySubnet {
     let r = cx.t.resources[l].clone();
     let kebab_id = kebab(&r.id);
-    let first_subnet = r
-        .properties
-        .get("Subnets")
-        .and_then(|s| s.as_list())
-        .and_then(|s| s.first().cloned())
-        .or_else(|| {
-            r.properties
-                .get("SubnetMappings")
-                .and_then(|s| s.as_list())
-                .and_then(|s| s.first())
-                .and_then(|m| m.get("SubnetId").cloned())
-        });
-    let vpc = first_subnet
-        .as_ref()
-        .and_then(|s| cx.referenced_resource(s))
-        .and_then(|s| cx.t.resources[s].properties.get("VpcId").cloned())
-        .and_then(|v| cx.referenced_resource(&v))
-        .filter(|v| {
-            cx.prepared[*v]
-                .entry
-                .as_ref()
-                .is_some_and(|e| !e.resources.is_empty())
-        });
+    let vpc = vpc_of(cx, l);
     let Some(v) = vpc else {
         let p = cx.param_for(&format!("{kebab_id}-gateway-subnet-id"), "string", |p| {
             p.description = Some(format!("Resource id of a subnet dedicated to the Application Gateway that replaces {} (its VPC is not in this template).", r.id));
@@ -1254,17 +1245,7 @@ fn lb_name(cx: &Ctx, l: usize) -> String {
 }
 
 fn lb_part(cx: &Ctx, l: usize, kind: &str, name: &str) -> AzExpr {
-    AzExpr::obj(vec![(
-        "id",
-        AzExpr::call(
-            "resourceId",
-            vec![
-                AzExpr::Str(format!("{LB}/{kind}")),
-                AzExpr::Str(lb_name(cx, l)),
-                AzExpr::Str(name.to_string()),
-            ],
-        ),
-    )])
+    sub_resource(LB, &lb_name(cx, l), kind, name)
 }
 
 /// The backend pool (as `{id}`) of target group `tg` in the Standard Load Balancer that
