@@ -75,18 +75,19 @@ fn private_bucket(o: &Expr) -> bool {
             .is_some_and(|x| x.literal_text().is_none())
 }
 
-/// The bucket of the template an origin's domain names, if it is one.
+/// The resource of the template an origin's domain names when it became a storage
+/// account (a bucket): the origin is its blob endpoint.
 fn bucket_of(cx: &Ctx, o: &Expr) -> Option<usize> {
     let d = o.get("DomainName")?;
     let mut found = None;
     d.walk(&mut |e| {
         if found.is_none()
             && let Some(j) = cx.referenced_resource(e)
-            && cx.t.resources[j].ty.ends_with("::Bucket")
             && cx.prepared[j]
                 .entry
                 .as_ref()
-                .is_some_and(|x| !x.resources.is_empty())
+                .and_then(|x| x.resources.first())
+                .is_some_and(|x| x.ty == "Microsoft.Storage/storageAccounts")
         {
             found = Some(j);
         }

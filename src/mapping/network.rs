@@ -253,12 +253,13 @@ fn rule_peer(cx: &mut Ctx, id: &str, e: &Expr, inbound: bool) -> Option<(&'stati
 /// A peer security group → the list holding its application security group; `None`
 /// (with a decision) for a group outside the template.
 fn security_group_peer(cx: &mut Ctx, id: &str, e: &Expr, sg: &Expr) -> Option<AzExpr> {
-    match cx
+    let group = cx
         .referenced_resource(sg)
-        .filter(|j| cx.plays(*j, "security-groups", "group"))
-    {
-        Some(j) if super::gateways::fronted_prefixes(cx, j).is_some() => {
-            let prefixes = super::gateways::fronted_prefixes(cx, j).unwrap_or_default();
+        .filter(|j| cx.plays(*j, "security-groups", "group"));
+    let fronted = group.and_then(|j| super::gateways::fronted_prefixes(cx, j));
+    match group {
+        Some(j) if fronted.is_some() => {
+            let prefixes = fronted.unwrap_or_default();
             cx.decide(
                 "nsg-gateway-peer",
                 Some((id, e.span)),

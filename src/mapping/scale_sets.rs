@@ -822,11 +822,25 @@ fn schedule_profile(cx: &mut Ctx, s: usize, rules: &[AzExpr]) -> Option<AzExpr> 
         .unwrap_or_else(|| AzExpr::str("1"));
     let max = max.unwrap_or_else(|| min.clone());
     let default = desired.unwrap_or_else(|| min.clone());
-    let tz = p
-        .get("TimeZone")
-        .and_then(|t| t.literal_text())
-        .and_then(|t| windows_time_zone(&t))
-        .unwrap_or("UTC");
+    let named = p.get("TimeZone").and_then(|t| t.literal_text());
+    let tz = match &named {
+        None => "UTC".to_string(),
+        Some(zone) => match cx.tables.lookup_str("time-zones", zone, "windows") {
+            Some(w) => w,
+            None => {
+                cx.decide_later(
+                    s,
+                    "schedule-time-zone",
+                    &format!("{}: the schedule's time zone is kept in UTC", r.id),
+                    &format!("The action runs in the time zone `{zone}`; autoscale profiles name Windows time zones, and mappings/tables/time-zones.yaml has no entry for it."),
+                    "The profile's recurrence is in UTC at the same hour and minute.",
+                    "Set the profile's timeZone by hand (or add the zone to the time-zones table with --mappings); until then the schedule fires at a different local time.",
+                    Some("partial"),
+                );
+                "UTC".to_string()
+            }
+        },
+    };
     Some(AzExpr::obj(vec![
         ("name", AzExpr::Str(kebab(&r.id))),
         (
@@ -845,7 +859,7 @@ fn schedule_profile(cx: &mut Ctx, s: usize, rules: &[AzExpr]) -> Option<AzExpr> 
                 (
                     "schedule",
                     AzExpr::obj(vec![
-                        ("timeZone", AzExpr::str(tz)),
+                        ("timeZone", AzExpr::Str(tz)),
                         (
                             "days",
                             AzExpr::Array(days.into_iter().map(AzExpr::str).collect()),
@@ -909,27 +923,6 @@ fn weekly(cron: &str) -> Option<(i64, i64, Vec<&'static str>)> {
     days.sort_unstable();
     days.dedup();
     Some((minute, hour, days.into_iter().map(|d| DAYS[d]).collect()))
-}
-
-/// The Windows time zone id autoscale takes for an IANA zone a scheduled action names
-/// (the common ones; `None` for others, which the caller treats as UTC).
-fn windows_time_zone(iana: &str) -> Option<&'static str> {
-    Some(match iana {
-        "UTC" | "Etc/UTC" | "GMT" => "UTC",
-        "America/New_York" => "Eastern Standard Time",
-        "America/Chicago" => "Central Standard Time",
-        "America/Denver" => "Mountain Standard Time",
-        "America/Los_Angeles" => "Pacific Standard Time",
-        "Europe/London" => "GMT Standard Time",
-        "Europe/Paris" | "Europe/Berlin" | "Europe/Amsterdam" | "Europe/Madrid" | "Europe/Rome" => {
-            "W. Europe Standard Time"
-        }
-        "Asia/Tokyo" => "Tokyo Standard Time",
-        "Asia/Singapore" => "Singapore Standard Time",
-        "Australia/Sydney" => "AUS Eastern Standard Time",
-        "Asia/Kolkata" => "India Standard Time",
-        _ => return None,
-    })
 }
 
 /// Launch configurations and templates no group of the template launches from: a
