@@ -44,6 +44,7 @@ pub fn map_template(
     super::gateways::finish(&mut cx);
     super::network::finish(&mut cx);
     super::scale_sets::finish(&mut cx);
+    super::containers::finish(&mut cx);
     super::dns::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);
@@ -118,6 +119,8 @@ fn new_ctx<'a>(
         folded: false,
         group_prefixes: Vec::new(),
         attached_groups: Vec::new(),
+        carved: Vec::new(),
+        port_twins: Vec::new(),
         variants: BTreeMap::new(),
         ignored_by_type: BTreeMap::new(),
     }

@@ -81,6 +81,13 @@ pub struct Ctx<'a> {
     pub group_prefixes: Vec<(AzExpr, String)>,
     /// Security groups whose NSG a pass attached to a subnet it created.
     pub attached_groups: Vec<usize>,
+    /// Address blocks a pass took from a VPC for a subnet of its own: (VPC index, owner
+    /// resource index, block), so two new subnets never overlap.
+    pub carved: Vec<(usize, usize, String)>,
+    /// NSG rules a pass added for a platform's own ports that stand for a rule of the
+    /// group (a Container Apps ingress on 80/443 for a container port): (NSG symbol,
+    /// rule name, the port range it stands for), read so by the access check.
+    pub port_twins: Vec<(String, String, String)>,
 }
 
 impl<'a> Ctx<'a> {

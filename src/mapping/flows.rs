@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::Ctx;
-use crate::azure::AzExpr;
+use crate::azure::{AzExpr, AzKey};
 use crate::diag::{Diagnostic, codes};
 use crate::model::expr::{Expr, ExprKind};
 
@@ -376,6 +376,38 @@ fn az_protos(e: Option<&AzExpr>) -> Vec<Proto> {
 }
 
 /// The NSG's rules in one direction, in priority order, then Azure's defaults.
+/// A rule a pass added for a platform's ports, read as the rule of the group it
+/// stands for (its port range); any other rule unchanged.
+fn untwin(twins: &[(String, String, String)], nsg: &str, r: AzExpr) -> AzExpr {
+    let Some(AzExpr::Str(name)) = r.get("name") else {
+        return r;
+    };
+    let Some((_, _, range)) = twins.iter().find(|(n, x, _)| n == nsg && x == name) else {
+        return r;
+    };
+    let AzExpr::Object(top) = r.clone() else {
+        return r;
+    };
+    let top = top
+        .into_iter()
+        .map(|(k, v)| match (&k, v) {
+            (AzKey::Name(n), AzExpr::Object(props)) if n == "properties" => {
+                let mut props: Vec<(AzKey, AzExpr)> = props
+                    .into_iter()
+                    .filter(|(k, _)| !matches!(k, AzKey::Name(n) if n == "destinationPortRanges"))
+                    .collect();
+                props.push((
+                    AzKey::Name("destinationPortRange".into()),
+                    AzExpr::Str(range.clone()),
+                ));
+                (k, AzExpr::Object(props))
+            }
+            (_, v) => (k, v),
+        })
+        .collect();
+    AzExpr::Object(top)
+}
+
 fn azure_rules(
     rules: &[AzExpr],
     inbound: bool,
@@ -749,6 +781,10 @@ pub fn check(cx: &mut Ctx) {
             None => Vec::new(),
             Some(None) => continue,
         };
+        let rules: Vec<AzExpr> = rules
+            .into_iter()
+            .map(|r| untwin(&cx.port_twins, &nsg.symbol, r))
+            .collect();
         let mut found = Vec::new();
         for inbound in [true, false] {
             let aws = aws_rules(cx, i, inbound);

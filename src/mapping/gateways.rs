@@ -150,7 +150,7 @@ fn forwards_of(cx: &Ctx, actions: &[Expr]) -> Vec<usize> {
 }
 
 /// The target groups of balancer `l` (those its listeners and rules forward to).
-fn target_groups(cx: &Ctx, l: usize) -> Vec<usize> {
+pub(super) fn target_groups(cx: &Ctx, l: usize) -> Vec<usize> {
     let mut out = Vec::new();
     for k in listeners(cx, l) {
         let mut tgs = forwards(cx, cx.t.resources[k].properties.get("DefaultActions"));
@@ -188,8 +188,12 @@ pub(super) fn vnet_in_template(cx: &Ctx, l: usize) -> bool {
 
 /// The VPC of the template (converted) that balancer `l`'s first subnet is in.
 fn vpc_of(cx: &Ctx, l: usize) -> Option<usize> {
-    first_subnet(&cx.t.resources[l].properties)
-        .and_then(|s| cx.referenced_resource(&s))
+    vpc_of_subnet(cx, &first_subnet(&cx.t.resources[l].properties)?)
+}
+
+/// The VPC of the template (converted) that subnet `subnet` (a reference) is in.
+pub(super) fn vpc_of_subnet(cx: &Ctx, subnet: &Expr) -> Option<usize> {
+    cx.referenced_resource(subnet)
         .and_then(|s| cx.t.resources[s].properties.get("VpcId").cloned())
         .and_then(|v| cx.referenced_resource(&v))
         .filter(|v| {
@@ -233,7 +237,7 @@ pub(super) fn gateway_subnet(cx: &mut Ctx, l: usize) -> GatewaySubnet {
     };
     let vnet = cx.prepared[v].sym.clone();
     let name = format!("snet-{kebab_id}-gateway");
-    let prefix = match free_block(cx, v) {
+    let prefix = match free_block(cx, v, l) {
         Some(b) => AzExpr::Str(b),
         None => {
             let p = cx.param_for(&format!("{kebab_id}-gateway-subnet-prefix"), "string", |p| {
@@ -255,9 +259,13 @@ pub(super) fn gateway_subnet(cx: &mut Ctx, l: usize) -> GatewaySubnet {
 }
 
 /// A free block (`/24`, or `/26` in a small network) at the top of VPC `v`'s fixed
-/// address space (literals, or mapping values with literal keys), clear of every subnet of the VPC; `None` when an address is not
-/// literal or nothing is free.
-fn free_block(cx: &Ctx, v: usize) -> Option<String> {
+/// address space (literals, or mapping values with literal keys), clear of every subnet
+/// of the VPC and of the blocks other resources took; the same block for the same
+/// `owner` each time. `None` when an address is not literal or nothing is free.
+pub(super) fn free_block(cx: &mut Ctx, v: usize, owner: usize) -> Option<String> {
+    if let Some((_, _, b)) = cx.carved.iter().find(|(x, o, _)| *x == v && *o == owner) {
+        return Some(b.clone());
+    }
     let vid = &cx.t.resources[v].id;
     let (net, len) = super::flows::parse_v4(&fixed_text(
         cx,
@@ -285,6 +293,9 @@ fn free_block(cx: &Ctx, v: usize) -> Option<String> {
     } else {
         return None;
     };
+    for (_, _, b) in cx.carved.iter().filter(|(x, _, _)| *x == v) {
+        used.extend(super::flows::parse_v4(b));
+    }
     let count = 1u32 << (size - len);
     for idx in (0..count).rev() {
         let base = net + (idx << (32 - size));
@@ -294,7 +305,9 @@ fn free_block(cx: &Ctx, v: usize) -> Option<String> {
             end < *n || base > e
         });
         if clear {
-            return Some(format!("{}/{size}", std::net::Ipv4Addr::from(base)));
+            let block = format!("{}/{size}", std::net::Ipv4Addr::from(base));
+            cx.carved.push((v, owner, block.clone()));
+            return Some(block);
         }
     }
     None
@@ -866,6 +879,28 @@ fn target_group(cx: &mut Ctx, l: usize, tg: usize) -> (AzExpr, AzExpr, AzExpr) {
             }
         }
     }
+    let apps = super::containers::apps_in_target_group(cx, tg);
+    let mut port = port;
+    let mut protocol = protocol;
+    if addresses.is_empty() && !apps.is_empty() {
+        // Container apps: their ingress FQDN, over HTTPS (the ingress terminates TLS).
+        for s in &apps {
+            let fqdn = cx.reference_expr(*s, "{sym}.properties.configuration.ingress.fqdn");
+            addresses.push(AzExpr::obj(vec![("fqdn", fqdn)]));
+        }
+        host_from_backend = true;
+        port = 443;
+        protocol = "HTTPS".into();
+        let names: Vec<String> = apps.iter().map(|s| cx.t.resources[*s].id.clone()).collect();
+        cx.decide(
+            "agw-container-app-backend",
+            Some((&r.id, r.span)),
+            &format!("{}: the pool holds the container apps' FQDNs", r.id),
+            &format!("The target group's IP targets were the tasks of {}, registered by ECS.", names.join(", ")),
+            "The backend pool holds each container app's ingress FQDN; the gateway calls it over HTTPS on 443 with the app's host name, and the health probe does the same.",
+            "The app's replicas are balanced by Container Apps behind its FQDN; the gateway's stickiness applies per app, not per replica.",
+        );
+    }
     if addresses.is_empty() && kind == "ip" {
         cx.decide(
             "agw-empty-pool",
@@ -901,9 +936,12 @@ fn target_group(cx: &mut Ctx, l: usize, tg: usize) -> (AzExpr, AzExpr, AzExpr) {
         ("name", AzExpr::Str(name.clone())),
         ("properties", AzExpr::obj(sprops)),
     ]);
-    let hc_protocol = get("HealthCheckProtocol")
-        .unwrap_or(protocol)
-        .to_ascii_uppercase();
+    let hc_protocol = match apps.is_empty() {
+        true => get("HealthCheckProtocol")
+            .unwrap_or(protocol)
+            .to_ascii_uppercase(),
+        false => "HTTPS".to_string(),
+    };
     let mut probe = vec![
         (
             "protocol",
@@ -948,7 +986,7 @@ fn target_group(cx: &mut Ctx, l: usize, tg: usize) -> (AzExpr, AzExpr, AzExpr) {
         probe.push(("host", AzExpr::str("127.0.0.1")));
     }
     if let Some(port) = get("HealthCheckPort")
-        .filter(|x| x != "traffic-port")
+        .filter(|x| x != "traffic-port" && apps.is_empty())
         .and_then(|x| x.parse::<i64>().ok())
     {
         probe.push(("port", AzExpr::Int(port)));
@@ -994,9 +1032,6 @@ fn stickiness(p: &Expr) -> &'static str {
 /// the balancer's first security group of the template.
 fn add_subnet(cx: &mut Ctx, l: usize, vnet: &str, name: &str, prefix: &AzExpr) -> String {
     let r = cx.t.resources[l].clone();
-    let sym = cx
-        .syms
-        .alloc(&format!("{}GatewaySubnet", cx.prepared[l].sym));
     let mut props = vec![
         ("addressPrefix", prefix.clone()),
         ("defaultOutboundAccess", AzExpr::Bool(false)),
@@ -1007,6 +1042,26 @@ fn add_subnet(cx: &mut Ctx, l: usize, vnet: &str, name: &str, prefix: &AzExpr) -
             AzExpr::obj(vec![("id", AzExpr::path(&cx.prepared[g].sym, "id"))]),
         ));
     }
+    let sym = format!("{}GatewaySubnet", cx.prepared[l].sym);
+    let comment = format!(
+        "Subnet of the Application Gateway that replaces {} (a gateway needs a subnet of its own).",
+        r.id
+    );
+    push_subnet(cx, l, &sym, vnet, name, props, comment)
+}
+
+/// Adds subnet `name` with `props` to virtual network `vnet` for resource `l`, as a
+/// resource of its own (symbol allocated from `sym`); returns its symbol.
+pub(super) fn push_subnet(
+    cx: &mut Ctx,
+    l: usize,
+    sym: &str,
+    vnet: &str,
+    name: &str,
+    props: Vec<(&str, AzExpr)>,
+    comment: String,
+) -> String {
+    let sym = cx.syms.alloc(sym);
     cx.module.resources.push(AzResource {
         symbol: sym.clone(),
         ty: crate::azure::types::SUBNET.ty.into(),
@@ -1014,8 +1069,8 @@ fn add_subnet(cx: &mut Ctx, l: usize, vnet: &str, name: &str, prefix: &AzExpr) -
         parent: Some(vnet.to_string()),
         name: AzExpr::Str(name.to_string()),
         body: vec![("properties".into(), AzExpr::obj(props))],
-        comments: vec![format!("Subnet of the Application Gateway that replaces {} (a gateway needs a subnet of its own).", r.id)],
-        source: r.id.clone(),
+        comments: vec![comment],
+        source: cx.t.resources[l].id.clone(),
         ..Default::default()
     });
     cx.extra_azure

@@ -4,6 +4,7 @@ mod access;
 mod apis;
 mod apply;
 mod compute;
+mod containers;
 mod context;
 mod data;
 mod database;

@@ -69,6 +69,17 @@ pub const PASSES: &[Pass] = &[
         does: "Auto Scaling groups with their launch settings, scaling policies, scheduled actions and the alarms that trigger them → scale sets and autoscale settings (scale_sets.rs)",
     },
     Pass {
+        name: "containers",
+        roles: &[
+            "cluster",
+            "task",
+            "service",
+            "scalable-target",
+            "scaling-policy",
+        ],
+        does: "ECS clusters, services and task definitions → Container Apps environments (with a subnet of their own), apps and jobs; Application Auto Scaling of services → scale rules (containers.rs)",
+    },
+    Pass {
         name: "private-networking",
         roles: &["server", "subnet"],
         does: "servers in DB subnet groups → delegated subnets and private DNS zones (database.rs)",

@@ -61,6 +61,12 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("afd_identity", true),
     ("afd_profile", true),
     ("load_balancer_properties", true),
+    ("container_environment", true),
+    ("container_app_name", true),
+    ("container_app_identity", true),
+    ("container_app_properties", true),
+    ("container_job_identity", true),
+    ("container_job_properties", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -176,6 +182,12 @@ pub fn apply(
         "apim_product_policy" => super::apis::apim_product_policy(cx, i, consumed),
         "apim_key_scope" => Some(super::apis::apim_key_scope(cx, i)),
         "app_gateway_properties" => super::gateways::app_gateway_properties(cx, i, consumed),
+        "container_environment" => super::containers::container_environment(cx, i, consumed),
+        "container_app_name" => super::containers::container_app_name(cx, i, consumed),
+        "container_app_identity" => super::containers::container_app_identity(cx, i, consumed),
+        "container_app_properties" => super::containers::container_app_properties(cx, i, consumed),
+        "container_job_identity" => super::containers::container_job_identity(cx, i, consumed),
+        "container_job_properties" => super::containers::container_job_properties(cx, i, consumed),
         "app_gateway_identity" => super::gateways::app_gateway_identity(cx, i, consumed),
         "afd_endpoint" => super::edge::afd_endpoint(cx, i, consumed),
         "afd_identity" => super::edge::afd_identity(cx, i, consumed),

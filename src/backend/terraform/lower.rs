@@ -1093,16 +1093,20 @@ impl<'a> Lower<'a> {
     /// → `x.id`, for a resource `x` of the module; anything else fails.
     fn ref_id(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
         let sep = rule.sep.as_deref().unwrap_or_default();
-        let AzExpr::Interp(parts) = v else {
-            return Err(format!("`{path}` is not `{sep}` and a resource's name"));
-        };
-        let target = match parts.as_slice() {
-            [Interp::Lit(l), Interp::Expr(x)] if l == sep => Some(x),
-            [Interp::Expr(x)] if sep.is_empty() => Some(x),
+        // The member that names the resource: its `name` unless `key` says another
+        // (a workspace's `properties.customerId` → the workspace's id).
+        let member = rule.key.as_deref().unwrap_or("name");
+        let target = match v {
+            AzExpr::Interp(parts) => match parts.as_slice() {
+                [Interp::Lit(l), Interp::Expr(x)] if l == sep => Some(x),
+                [Interp::Expr(x)] if sep.is_empty() => Some(x),
+                _ => None,
+            },
+            AzExpr::Member(..) if sep.is_empty() => Some(v),
             _ => None,
         };
         match target.and_then(Self::chain) {
-            Some((root, p, ix)) if p == "name" && self.forms.contains_key(&root) => {
+            Some((root, p, ix)) if p == member && self.forms.contains_key(&root) => {
                 let ix = ix.map(|i| self.expr(&i));
                 Ok(self.resource_ref(&root, "id", ix))
             }
