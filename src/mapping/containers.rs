@@ -44,14 +44,20 @@ fn services(cx: &Ctx) -> Vec<usize> {
 
 /// The task definition service `s` runs.
 fn task_of(cx: &Ctx, s: usize) -> Option<usize> {
-    referenced(cx, cx.t.resources[s].properties.get("TaskDefinition"), "task")
+    referenced(
+        cx,
+        cx.t.resources[s].properties.get("TaskDefinition"),
+        "task",
+    )
 }
 
 /// The services of cluster `c`.
 fn services_of(cx: &Ctx, c: usize) -> Vec<usize> {
     services(cx)
         .into_iter()
-        .filter(|s| referenced(cx, cx.t.resources[*s].properties.get("Cluster"), "cluster") == Some(c))
+        .filter(|s| {
+            referenced(cx, cx.t.resources[*s].properties.get("Cluster"), "cluster") == Some(c)
+        })
         .collect()
 }
 
@@ -65,8 +71,8 @@ fn awsvpc<'a>(cx: &Ctx<'a>, s: usize) -> Option<&'a Expr> {
 /// The id of the environment that runs service or task definition `i`: its cluster's,
 /// the template's only cluster for a task definition, else a parameter.
 fn environment_id(cx: &mut Ctx, i: usize) -> AzExpr {
-    let cluster = referenced(cx, cx.t.resources[i].properties.get("Cluster"), "cluster")
-        .or_else(|| {
+    let cluster =
+        referenced(cx, cx.t.resources[i].properties.get("Cluster"), "cluster").or_else(|| {
             let clusters: Vec<usize> = (0..cx.t.resources.len())
                 .filter(|c| cx.plays(*c, PASS, "cluster") && cx.prepared[*c].entry.is_some())
                 .collect();
@@ -190,7 +196,10 @@ fn infrastructure_subnet(cx: &mut Ctx, c: usize) -> Option<AzExpr> {
             ("name", AzExpr::str("Microsoft.App.environments")),
             (
                 "properties",
-                AzExpr::obj(vec![("serviceName", AzExpr::str("Microsoft.App/environments"))]),
+                AzExpr::obj(vec![(
+                    "serviceName",
+                    AzExpr::str("Microsoft.App/environments"),
+                )]),
             ),
         ])]),
     ));
@@ -343,10 +352,18 @@ fn size(e: Option<&Expr>, cpu: bool) -> Option<f64> {
 /// Returns the shares and the source size (vCPU, GiB) when it changed.
 fn shares(cx: &Ctx, t: usize, containers: &[Expr]) -> (Vec<u32>, Option<(f64, f64)>) {
     let p = &cx.t.resources[t].properties;
-    let own_cpu: Vec<Option<f64>> = containers.iter().map(|c| size(c.get("Cpu"), true)).collect();
+    let own_cpu: Vec<Option<f64>> = containers
+        .iter()
+        .map(|c| size(field(c, "Cpu"), true))
+        .collect();
     let own_mem: Vec<Option<f64>> = containers
         .iter()
-        .map(|c| size(c.get("Memory").or_else(|| c.get("MemoryReservation")), false))
+        .map(|c| {
+            size(
+                field(c, "Memory").or_else(|| field(c, "MemoryReservation")),
+                false,
+            )
+        })
         .collect();
     let cpu = size(p.get("Cpu"), true)
         .or_else(|| own_cpu.iter().flatten().copied().reduce(|a, b| a + b))
@@ -384,7 +401,8 @@ fn shares(cx: &Ctx, t: usize, containers: &[Expr]) -> (Vec<u32>, Option<(f64, f6
     }
     let vcpu = cpu / 1024.0;
     let gib = mem / 1024.0;
-    let changed = (total as f64 / 4.0 - vcpu).abs() > 1e-9 || (total as f64 / 2.0 - gib).abs() > 1e-9;
+    let changed =
+        (total as f64 / 4.0 - vcpu).abs() > 1e-9 || (total as f64 / 2.0 - gib).abs() > 1e-9;
     (out, changed.then_some((vcpu, gib)))
 }
 
@@ -416,7 +434,10 @@ fn image(cx: &mut Ctx, e: &Expr) -> (AzExpr, Option<AzExpr>) {
                 SubPart::Expr(_) => "\u{0}",
             })
             .collect();
-        if let Some(at) = lit.find(".amazonaws.com/").filter(|_| lit.contains(".dkr.ecr.")) {
+        if let Some(at) = lit
+            .find(".amazonaws.com/")
+            .filter(|_| lit.contains(".dkr.ecr."))
+        {
             // The parts after the registry host: the repository and tag.
             let mut seen = 0usize;
             let mut rest = Vec::new();
@@ -434,14 +455,11 @@ fn image(cx: &mut Ctx, e: &Expr) -> (AzExpr, Option<AzExpr>) {
                     SubPart::Expr(x) => {
                         seen += 1;
                         if seen > cut {
-                            let v = match cx.referenced_resource(x) {
-                                // A repository of the template: its name.
-                                Some(j) if cx.t.resources[j].ty == "AWS::ECR::Repository" => {
-                                    cx.reference_expr(j, "ref")
-                                }
-                                _ => cx.tr(x),
-                            };
-                            rest.push(Interp::Expr(v));
+                            // A repository of the template gives its name.
+                            rest.push(match cx.tr(x) {
+                                AzExpr::Str(l) => Interp::Lit(l),
+                                v => Interp::Expr(v),
+                            });
                         }
                     }
                 }
@@ -460,13 +478,31 @@ fn image(cx: &mut Ctx, e: &Expr) -> (AzExpr, Option<AzExpr>) {
     }
     let v = cx.tr(e);
     let uses_registry = registry.as_ref().is_some_and(|reg| mentions(&v, reg));
-    let server = uses_registry.then(|| AzExpr::path(registry.as_deref().unwrap_or_default(), "properties.loginServer"));
+    let server = uses_registry.then(|| {
+        AzExpr::path(
+            registry.as_deref().unwrap_or_default(),
+            "properties.loginServer",
+        )
+    });
     (v, server)
 }
 
 /// Does expression `e` name symbol `sym`?
 fn mentions(e: &AzExpr, sym: &str) -> bool {
     format!("{e:?}").contains(&format!("Ident(\"{sym}\")"))
+}
+
+/// Member `key` of a container definition, in CloudFormation's spelling (`PortMappings`)
+/// or the ECS API's JSON that Terraform writes (`portMappings`).
+fn field<'e>(e: &'e Expr, key: &str) -> Option<&'e Expr> {
+    e.get(key).or_else(|| {
+        let mut c = key.chars();
+        let camel: String = c
+            .next()
+            .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
+            .unwrap_or_default();
+        e.get(&camel)
+    })
 }
 
 /// Container definition keys the app carries (or deliberately drops, with a reason
@@ -520,13 +556,12 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
     let mut health = Vec::new();
     let mut servers: Vec<AzExpr> = Vec::new();
     for (k, d) in defs.iter().enumerate() {
-        let name = d
-            .get("Name")
+        let name = field(d, "Name")
             .and_then(|n| n.literal_text())
             .map(|n| app_name(&n))
             .unwrap_or_else(|| format!("container-{}", k + 1));
         let mut c = vec![("name", AzExpr::Str(name.clone()))];
-        if let Some(img) = d.get("Image") {
+        if let Some(img) = field(d, "Image") {
             let (v, server) = image(cx, img);
             c.push(("image", v));
             if let Some(s) = server
@@ -535,31 +570,44 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
                 servers.push(s);
             }
         }
-        if let Some(e) = d.get("EntryPoint").filter(|e| !e.is_null()) {
+        if let Some(e) = field(d, "EntryPoint").filter(|e| !e.is_null()) {
             c.push(("command", cx.tr(e)));
         }
-        if let Some(e) = d.get("Command").filter(|e| !e.is_null()) {
+        if let Some(e) = field(d, "Command").filter(|e| !e.is_null()) {
             c.push(("args", cx.tr(e)));
         }
         let mut env = Vec::new();
-        for v in d.get("Environment").and_then(|e| e.as_list()).unwrap_or_default() {
-            let (Some(n), Some(val)) = (v.get("Name"), v.get("Value")) else {
+        for v in field(d, "Environment")
+            .and_then(|e| e.as_list())
+            .unwrap_or_default()
+        {
+            let (Some(n), Some(val)) = (field(v, "Name"), field(v, "Value")) else {
                 continue;
             };
             env.push(AzExpr::obj(vec![("name", cx.tr(n)), ("value", cx.tr(val))]));
         }
-        for v in d.get("Secrets").and_then(|e| e.as_list()).unwrap_or_default() {
-            let (Some(n), Some(from)) = (v.get("Name"), v.get("ValueFrom")) else {
+        for v in field(d, "Secrets")
+            .and_then(|e| e.as_list())
+            .unwrap_or_default()
+        {
+            let (Some(n), Some(from)) = (field(v, "Name"), field(v, "ValueFrom")) else {
                 continue;
             };
-            let secret = kebab(&n.literal_text().unwrap_or_else(|| format!("secret-{}", out.secrets.len() + 1)))
-                .replace('_', "-");
+            let secret = kebab(
+                &n.literal_text()
+                    .unwrap_or_else(|| format!("secret-{}", out.secrets.len() + 1)),
+            )
+            .replace('_', "-");
             let url = secret_url(cx, owner, &secret, from);
             let mut s = vec![("name", AzExpr::Str(secret.clone())), ("keyVaultUrl", url)];
             if let Some(id) = &puller_id {
                 s.push(("identity", id.clone()));
             }
-            if !out.secrets.iter().any(|x| x.get("name") == Some(&AzExpr::Str(secret.clone()))) {
+            if !out
+                .secrets
+                .iter()
+                .any(|x| x.get("name") == Some(&AzExpr::Str(secret.clone())))
+            {
                 out.secrets.push(AzExpr::obj(s));
             }
             env.push(AzExpr::obj(vec![
@@ -575,20 +623,31 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
             "resources",
             AzExpr::obj(vec![
                 ("cpu", quarters(q)),
-                ("memory", AzExpr::Str(format!("{}Gi", trim_num(q as f64 / 2.0)))),
+                (
+                    "memory",
+                    AzExpr::Str(format!("{}Gi", trim_num(q as f64 / 2.0))),
+                ),
             ]),
         ));
-        for m in d.get("PortMappings").and_then(|p| p.as_list()).unwrap_or_default() {
-            if let Some(p) = m.get("ContainerPort").and_then(|p| p.literal_i64()) {
+        for m in field(d, "PortMappings")
+            .and_then(|p| p.as_list())
+            .unwrap_or_default()
+        {
+            if let Some(p) = field(m, "ContainerPort").and_then(|p| p.literal_i64()) {
                 out.ports.push((name.clone(), p));
             }
         }
-        if d.get("HealthCheck").is_some() {
+        if field(d, "HealthCheck").is_some() {
             health.push(name.clone());
         }
         if let ExprKind::Object(m) = &d.kind {
             for (key, _, _) in m {
-                if !READ.contains(&key.as_str()) {
+                let mut c = key.chars();
+                let pascal: String = c
+                    .next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default();
+                if !READ.contains(&pascal.as_str()) {
                     unread.insert(key.clone());
                 }
             }
@@ -608,14 +667,28 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
         let principal = cx.reference_expr(j, "{sym}.properties.principalId");
         let identity = cx.reference_expr(j, "{sym}.id");
         if let Some(reg) = cx.shared.get("containerRegistry").cloned()
-            && out.registries.iter().any(|x| x.get("server").is_some_and(|s| mentions(s, &reg)))
+            && out
+                .registries
+                .iter()
+                .any(|x| x.get("server").is_some_and(|s| mentions(s, &reg)))
         {
             role_assignment(cx, owner, &reg, "AcrPull", ACR_PULL, &identity, &principal);
         }
         if let Some(kv) = cx.shared.get("keyVault").cloned()
-            && out.secrets.iter().any(|x| x.get("keyVaultUrl").is_some_and(|s| !matches!(s, AzExpr::Ident(_))))
+            && out.secrets.iter().any(|x| {
+                x.get("keyVaultUrl")
+                    .is_some_and(|s| !matches!(s, AzExpr::Ident(_)))
+            })
         {
-            role_assignment(cx, owner, &kv, "SecretsUser", KV_SECRETS_USER, &identity, &principal);
+            role_assignment(
+                cx,
+                owner,
+                &kv,
+                "SecretsUser",
+                KV_SECRETS_USER,
+                &identity,
+                &principal,
+            );
         }
     } else if !out.registries.is_empty() || !out.secrets.is_empty() {
         cx.decide(
@@ -663,7 +736,12 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
             "Review each setting against the app's template and add what the workload needs.",
         );
     }
-    if td.properties.get("Volumes").and_then(|v| v.as_list()).is_some_and(|v| !v.is_empty()) {
+    if td
+        .properties
+        .get("Volumes")
+        .and_then(|v| v.as_list())
+        .is_some_and(|v| !v.is_empty())
+    {
         cx.decide(
             "container-volumes",
             Some((&r.id, r.span)),
@@ -675,6 +753,30 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
         cx.floor_status("partial");
     }
     out
+}
+
+/// Does task definition `t` list its containers literally? When not (a module output,
+/// a file read at plan time), a decision: the app of `owner` is not generated.
+fn has_containers(cx: &mut Ctx, owner: usize, t: usize) -> bool {
+    let defs = cx.t.resources[t].properties.get("ContainerDefinitions");
+    if defs
+        .and_then(|d| d.as_list())
+        .is_some_and(|d| !d.is_empty())
+    {
+        return true;
+    }
+    let r = cx.t.resources[owner].clone();
+    let tid = cx.t.resources[t].id.clone();
+    cx.decide(
+        "container-definitions-unknown",
+        Some((&r.id, r.span)),
+        &format!("{}: the containers are not known before deployment", r.id),
+        &format!("The container definitions of {tid} are built at plan time (a module output, a file or a template function), not written in the source."),
+        "No container app or job is generated: its containers, images and sizes are unknown.",
+        "Write the app's containers from the definitions the source builds.",
+    );
+    cx.floor_status("manual");
+    false
 }
 
 fn need_more(vcpu: f64, gib: f64) -> bool {
@@ -733,15 +835,29 @@ fn role_assignment(
     principal: &AzExpr,
 ) {
     let r = cx.t.resources[owner].clone();
+    let name = AzExpr::call(
+        "guid",
+        vec![
+            AzExpr::path(scope, "id"),
+            identity.clone(),
+            AzExpr::str(role),
+        ],
+    );
+    // Apps and jobs that share an identity share its assignment.
+    if cx
+        .module
+        .resources
+        .iter()
+        .any(|x| x.ty == ROLE_ASSIGNMENT.0 && x.name == name)
+    {
+        return;
+    }
     let sym = cx.syms.alloc(&format!("{}{label}", cx.prepared[owner].sym));
     cx.module.resources.push(AzResource {
         symbol: sym.clone(),
         ty: ROLE_ASSIGNMENT.0.into(),
         api: ROLE_ASSIGNMENT.1.into(),
-        name: AzExpr::call(
-            "guid",
-            vec![AzExpr::path(scope, "id"), identity.clone(), AzExpr::str(role)],
-        ),
+        name,
         body: vec![
             ("scope".into(), AzExpr::ident(scope)),
             (
@@ -763,7 +879,7 @@ fn role_assignment(
             ),
         ],
         comments: vec![format!(
-            "{label} for the identity {} uses to pull its images and read its secrets (was its execution role's ECR and Secrets Manager permissions).",
+            "{label} for the identity that pulls the images and reads the secrets of {} (was its execution role's ECR and Secrets Manager permissions).",
             r.id
         )],
         source: r.id.clone(),
@@ -812,7 +928,11 @@ pub(super) fn apps_in_target_group(cx: &Ctx, tg: usize) -> Vec<usize> {
                 .and_then(|l| l.as_list())
                 .unwrap_or_default()
                 .iter()
-                .any(|lb| lb.get("TargetGroupArn").and_then(|x| cx.referenced_resource(x)) == Some(tg))
+                .any(|lb| {
+                    lb.get("TargetGroupArn")
+                        .and_then(|x| cx.referenced_resource(x))
+                        == Some(tg)
+                })
         })
         .collect()
 }
@@ -836,10 +956,15 @@ pub fn container_app_properties(
         cx.floor_status("manual");
         return None;
     };
+    if !has_containers(cx, s, t) {
+        return None;
+    }
     let env = environment_id(cx, s);
     let tpl = template(cx, s, t);
     let p = &r.properties;
-    if p.get("LaunchType").and_then(|l| l.literal_text()).is_some_and(|l| l == "EC2")
+    if p.get("LaunchType")
+        .and_then(|l| l.literal_text())
+        .is_some_and(|l| l == "EC2")
         || p.get("CapacityProviderStrategy").is_some()
     {
         cx.decide(
@@ -949,6 +1074,9 @@ pub fn container_job_properties(
         return None;
     }
     let r = cx.t.resources[t].clone();
+    if !has_containers(cx, t, t) {
+        return None;
+    }
     let env = environment_id(cx, t);
     let tpl = template(cx, t, t);
     cx.decide(
@@ -1007,7 +1135,10 @@ fn scaled_service(cx: &Ctx, e: Option<&Expr>) -> Option<usize> {
 /// same resource.
 fn target_of_policy(cx: &Ctx, p: usize) -> Option<usize> {
     let props = &cx.t.resources[p].properties;
-    if let Some(t) = referenced(cx, props.get("ScalingTargetId"), "scalable-target") {
+    // `ScalingTargetId`, or (Terraform) the target's own `resource_id` attribute.
+    if let Some(t) = referenced(cx, props.get("ScalingTargetId"), "scalable-target")
+        .or_else(|| referenced(cx, props.get("ResourceId"), "scalable-target"))
+    {
         return Some(t);
     }
     let svc = scaled_service(cx, props.get("ResourceId"))?;
@@ -1048,7 +1179,9 @@ fn scale(cx: &mut Ctx, s: usize) -> AzExpr {
         .collect();
     for p in policies {
         let pr = cx.t.resources[p].clone();
-        let cfg = pr.properties.get("TargetTrackingScalingPolicyConfiguration");
+        let cfg = pr
+            .properties
+            .get("TargetTrackingScalingPolicyConfiguration");
         let metric = cfg
             .and_then(|c| c.path("PredefinedMetricSpecification.PredefinedMetricType"))
             .and_then(|m| m.literal_text());
@@ -1058,7 +1191,12 @@ fn scale(cx: &mut Ctx, s: usize) -> AzExpr {
             .and_then(|v| v.parse::<f64>().ok());
         let name = app_name(&pr.id);
         let rule = match (metric.as_deref(), value) {
-            (Some(m @ ("ECSServiceAverageCPUUtilization" | "ECSServiceAverageMemoryUtilization")), Some(v)) => {
+            (
+                Some(
+                    m @ ("ECSServiceAverageCPUUtilization" | "ECSServiceAverageMemoryUtilization"),
+                ),
+                Some(v),
+            ) => {
                 let kind = if m.contains("CPU") { "cpu" } else { "memory" };
                 Some(AzExpr::obj(vec![
                     ("name", AzExpr::Str(name)),
@@ -1123,7 +1261,10 @@ fn scale(cx: &mut Ctx, s: usize) -> AzExpr {
         cx.decide_later(
             t,
             "container-scale-schedule",
-            &format!("{}: scheduled actions become a cron scale rule by hand", cx.t.resources[t].id),
+            &format!(
+                "{}: scheduled actions become a cron scale rule by hand",
+                cx.t.resources[t].id
+            ),
             "The scalable target changed its bounds on a schedule.",
             "No rule is generated for the schedule.",
             "Add a KEDA `cron` scale rule with the schedule's times and replica count to the app.",
@@ -1172,21 +1313,50 @@ pub fn finish(cx: &mut Ctx) {
         );
     }
     ingress_rules(cx);
-    // Apps and jobs start by pulling their images: they wait for their role assignments.
+    // Apps and jobs start by pulling their images: they wait for the role assignments
+    // of the identity their registries and secrets name.
     let assignments: Vec<(String, String)> = cx
         .module
         .resources
         .iter()
-        .filter(|x| x.ty == ROLE_ASSIGNMENT.0 && !x.source.is_empty())
-        .map(|x| (x.source.clone(), x.symbol.clone()))
+        .filter(|x| x.ty == ROLE_ASSIGNMENT.0)
+        .filter_map(|x| {
+            let p = x
+                .body
+                .iter()
+                .find(|(k, _)| k == "properties")?
+                .1
+                .get("principalId")?;
+            match p {
+                AzExpr::Member(b, _) => match b.as_ref() {
+                    AzExpr::Member(root, _) => match root.as_ref() {
+                        AzExpr::Ident(id) => Some((id.clone(), x.symbol.clone())),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            }
+        })
         .collect();
     for res in cx.module.resources.iter_mut() {
         if res.ty != "Microsoft.App/containerApps" && res.ty != "Microsoft.App/jobs" {
             continue;
         }
-        for (src, sym) in &assignments {
-            if *src == res.source && !res.depends_on.contains(sym)
-            {
+        let config = res
+            .body
+            .iter()
+            .find(|(k, _)| k == "properties")
+            .and_then(|(_, p)| p.get("configuration"))
+            .cloned()
+            .unwrap_or_default();
+        let pulls: Vec<AzExpr> = ["registries", "secrets"]
+            .iter()
+            .filter_map(|k| config.get(k).cloned())
+            .collect();
+        for (identity, sym) in &assignments {
+            let named = pulls.iter().any(|p| mentions(p, identity));
+            if named && !res.depends_on.contains(sym) {
                 res.depends_on.push(sym.clone());
             }
         }
@@ -1230,8 +1400,11 @@ fn ingress_rules(cx: &mut Ctx) {
                 .and_then(|d| d.as_list())
                 .unwrap_or_default()
             {
-                for m in d.get("PortMappings").and_then(|p| p.as_list()).unwrap_or_default() {
-                    if let Some(p) = m.get("ContainerPort").and_then(|p| p.literal_i64()) {
+                for m in field(d, "PortMappings")
+                    .and_then(|p| p.as_list())
+                    .unwrap_or_default()
+                {
+                    if let Some(p) = field(m, "ContainerPort").and_then(|p| p.literal_i64()) {
                         ports.push(p);
                     }
                 }
@@ -1239,7 +1412,10 @@ fn ingress_rules(cx: &mut Ctx) {
         }
         let covers = |range: &str| {
             ports.iter().any(|p| match range.split_once('-') {
-                Some((a, b)) => a.parse::<i64>().is_ok_and(|a| a <= *p) && b.parse::<i64>().is_ok_and(|b| *p <= b),
+                Some((a, b)) => {
+                    a.parse::<i64>().is_ok_and(|a| a <= *p)
+                        && b.parse::<i64>().is_ok_and(|b| *p <= b)
+                }
                 None => range == "*" || range.parse::<i64>().is_ok_and(|x| x == *p),
             })
         };
@@ -1264,17 +1440,26 @@ fn ingress_rules(cx: &mut Ctx) {
         };
         let mut next = rules
             .iter()
-            .filter_map(|r| match r.get("properties").and_then(|p| p.get("priority")) {
-                Some(AzExpr::Int(n)) if *n < 4000 => Some(*n),
-                _ => None,
-            })
+            .filter_map(
+                |r| match r.get("properties").and_then(|p| p.get("priority")) {
+                    Some(AzExpr::Int(n)) if *n < 4000 => Some(*n),
+                    _ => None,
+                },
+            )
             .max()
             .unwrap_or(100);
         let mut twins = Vec::new();
         let mut twin_names = Vec::new();
         for r in rules.iter() {
-            let Some(AzExpr::Object(props)) = r.get("properties") else { continue };
-            let get = |k: &str| props.iter().find(|(x, _)| matches!(x, AzKey::Name(n) if n == k)).map(|(_, v)| v);
+            let Some(AzExpr::Object(props)) = r.get("properties") else {
+                continue;
+            };
+            let get = |k: &str| {
+                props
+                    .iter()
+                    .find(|(x, _)| matches!(x, AzKey::Name(n) if n == k))
+                    .map(|(_, v)| v)
+            };
             let inbound_allow = get("direction") == Some(&AzExpr::str("Inbound"))
                 && get("access") == Some(&AzExpr::str("Allow"));
             let range = match get("destinationPortRange") {
@@ -1284,7 +1469,9 @@ fn ingress_rules(cx: &mut Ctx) {
             if !inbound_allow || range == "*" || !covers(&range) {
                 continue;
             }
-            let Some(AzExpr::Str(name)) = r.get("name") else { continue };
+            let Some(AzExpr::Str(name)) = r.get("name") else {
+                continue;
+            };
             next += 1;
             twin_names.push((format!("{name}-ingress"), range.clone()));
             let props: Vec<(AzKey, AzExpr)> = props
@@ -1332,7 +1519,10 @@ mod tests {
 
     #[test]
     fn app_names_are_valid() {
-        assert_eq!(app_name("books-microservice-lb-service"), "books-microservice-lb-service");
+        assert_eq!(
+            app_name("books-microservice-lb-service"),
+            "books-microservice-lb-service"
+        );
         assert_eq!(app_name("WebService"), "web-service");
         assert_eq!(app_name("1st"), "ca-1st");
         assert!(app_name("a-very-long-service-name-that-goes-on-and-on").len() <= 32);

@@ -264,23 +264,42 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
     };
     let mut props = Vec::new();
     if let Some(alias) = p.get("AliasTarget") {
-        let target = alias
-            .get("DNSName")
-            .and_then(|d| cx.referenced_resource(d))
-            .filter(|l| super::gateways::is_gateway(cx, *l));
-        let Some(l) = target.filter(|_| !private && matches!(ty.as_str(), "A" | "AAAA")) else {
-            return fail(
-                cx,
-                "It is an alias to a resource that has no Azure public IP here (CloudFront, S3 website, API Gateway, a private zone's alias)",
-                &what,
+        let referenced = alias.get("DNSName").and_then(|d| cx.referenced_resource(d));
+        // A CloudFront distribution that became a Front Door profile: its endpoint.
+        let endpoint = referenced
+            .filter(|d| cx.plays(*d, "edge", "distribution") && cx.prepared[*d].entry.is_some())
+            .map(|d| cx.resolve_symbol(d, "{sym}Endpoint"))
+            .filter(|e| cx.module.resources.iter().any(|x| x.symbol == *e));
+        if let Some(e) = endpoint.filter(|_| !private && matches!(ty.as_str(), "A" | "AAAA")) {
+            props.push((
+                "targetResource".to_string(),
+                AzExpr::obj(vec![("id", AzExpr::path(&e, "id"))]),
+            ));
+            cx.decide_later(
+                i,
+                "dns-alias-front-door",
+                &format!("{}: the alias record points at the Front Door endpoint", r.id),
+                "Route 53 alias records resolve to an AWS resource's addresses; Azure DNS alias record sets follow an Azure resource.",
+                "The record set's target is the endpoint of the Front Door profile that replaces the distribution.",
+                "Front Door serves the name only once it is a validated custom domain of the endpoint's route; add the custom domain (with its TXT validation record) before switching the zone's name servers.",
+                None,
             );
-        };
-        let pip = format!("{}PublicIp", cx.prepared[l].sym);
-        props.push((
-            "targetResource".to_string(),
-            AzExpr::obj(vec![("id", AzExpr::path(&pip, "id"))]),
-        ));
-        cx.decide_later(
+        }
+        let target = referenced.filter(|l| super::gateways::is_gateway(cx, *l));
+        if props.is_empty() {
+            let Some(l) = target.filter(|_| !private && matches!(ty.as_str(), "A" | "AAAA")) else {
+                return fail(
+                    cx,
+                    "It is an alias to a resource that has no Azure public IP here (CloudFront, S3 website, API Gateway, a private zone's alias)",
+                    &what,
+                );
+            };
+            let pip = format!("{}PublicIp", cx.prepared[l].sym);
+            props.push((
+                "targetResource".to_string(),
+                AzExpr::obj(vec![("id", AzExpr::path(&pip, "id"))]),
+            ));
+            cx.decide_later(
             i,
             "dns-alias",
             &format!("{}: the alias record points at the gateway's public IP", r.id),
@@ -289,6 +308,7 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
             "The record follows the IP if it changes; there is no alias to a host name at the zone apex other than Azure resources.",
             None,
         );
+        }
     } else {
         let values: Vec<Expr> = p
             .get("ResourceRecords")

@@ -1870,7 +1870,11 @@ fn renamed_call(f: &str, args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
         },
         "int" => c("tonumber", a),
         "bool" => c("tobool", a),
-        "json" => c("jsondecode", a),
+        // `json('0.5')`, Bicep's way to write a decimal: the number.
+        "json" => match a.as_slice() {
+            [TfExpr::Str(n)] if n.parse::<f64>().is_ok() => TfExpr::Num(n.clone()),
+            _ => c("jsondecode", a),
+        },
         "base64" => c("base64encode", a),
         "base64ToString" => c("base64decode", a),
         "objectKeys" => c("keys", a),
