@@ -73,13 +73,20 @@ const MAPPED: &[&str] = &[
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::CloudFrontOriginAccessIdentity",
     "AWS::ECR::Repository",
+    "AWS::ECS::Cluster",
+    "AWS::ECS::Service",
+    "AWS::ECS::TaskDefinition",
+    "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::ApplicationAutoScaling::ScalingPolicy",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
 /// Azure Database (Oracle), a group whose launch settings are outside the template or
 /// computed, launch settings no group uses, a scaling policy or scheduled action Azure
 /// autoscale cannot express, a load balancer with no listener in the template, a
-/// listener rule on hosts or headers.
+/// listener rule on hosts or headers, an ECS service whose containers are unknown
+/// before deployment, scaling that is not an ECS service's or that Container Apps
+/// scale rules cannot express.
 const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "rds-engine-unknown"),
     (
@@ -109,6 +116,21 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::Route53::RecordSetGroup", "dns-record-manual"),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "lb-no-subnet"),
     ("AWS::CloudFront::Distribution", "afd-no-origin"),
+    ("AWS::ECS::Service", "container-app-task-unresolved"),
+    ("AWS::ECS::Service", "container-definitions-unknown"),
+    ("AWS::ECS::TaskDefinition", "container-definitions-unknown"),
+    (
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        "container-scale-policy-manual",
+    ),
+    (
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        "app-autoscaling-other",
+    ),
+    (
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "app-autoscaling-other",
+    ),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?
@@ -274,6 +296,11 @@ const MAPPED_TF: &[&str] = &[
     "AWS::KMS::Key",
     "AWS::AutoScaling::AutoScalingGroup",
     "AWS::AutoScaling::ScalingPolicy",
+    "AWS::ECS::Cluster",
+    "AWS::ECS::Service",
+    "AWS::ECS::TaskDefinition",
+    "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::ApplicationAutoScaling::ScalingPolicy",
 ];
 
 #[test]
