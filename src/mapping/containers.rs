@@ -337,9 +337,7 @@ fn size(e: Option<&Expr>, cpu: bool) -> Option<f64> {
         .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect();
     let n: f64 = num.parse().ok()?;
-    if cpu && text.contains("vcpu") {
-        Some(n * 1024.0)
-    } else if !cpu && text.ends_with("gb") {
+    if (cpu && text.contains("vcpu")) || (!cpu && text.ends_with("gb")) {
         Some(n * 1024.0)
     } else {
         Some(n)
@@ -408,7 +406,7 @@ fn shares(cx: &Ctx, t: usize, containers: &[Expr]) -> (Vec<u32>, Option<(f64, f6
 
 /// A number of quarters as a Bicep value: an integer, or `json('0.25')`.
 fn quarters(q: u32) -> AzExpr {
-    if q % 4 == 0 {
+    if q.is_multiple_of(4) {
         AzExpr::Int((q / 4) as i64)
     } else {
         AzExpr::call("json", vec![AzExpr::Str(trim_num(q as f64 / 4.0))])
