@@ -257,7 +257,19 @@ pub fn container_app_name(
     consumed: &mut BTreeSet<String>,
 ) -> Option<AzExpr> {
     consumed.insert("ServiceName".into());
-    let r = &cx.t.resources[s];
+    let r = cx.t.resources[s].clone();
+    // A name chosen at deployment stays a parameter (its value must be a valid app name).
+    if let Some(n) = r.properties.get("ServiceName")
+        && matches!(n.kind, ExprKind::Ref(_))
+        && n.literal_text().is_none()
+        && cx
+            .t
+            .parameters
+            .iter()
+            .any(|p| matches!(&n.kind, ExprKind::Ref(x) if *x == p.name))
+    {
+        return Some(cx.tr(n));
+    }
     let name = r
         .properties
         .get("ServiceName")
@@ -325,10 +337,32 @@ fn runs_in_service(cx: &Ctx, t: usize) -> bool {
     services(cx).into_iter().any(|s| task_of(cx, s) == Some(t))
 }
 
+/// The literal text of `e`, or of the default of the parameter it names (sizes and
+/// ports a template leaves to its parameters).
+fn fixed(cx: &Ctx, e: &Expr) -> Option<String> {
+    if let Some(t) = e.literal_text() {
+        return Some(t);
+    }
+    let ExprKind::Ref(name) = &e.kind else {
+        return None;
+    };
+    cx.t.parameters
+        .iter()
+        .find(|p| p.name == *name)?
+        .default
+        .as_ref()?
+        .literal_text()
+}
+
+/// Does a size or port of task definition `t` or its service come from a parameter?
+fn from_parameter(e: Option<&Expr>) -> bool {
+    e.is_some_and(|e| matches!(e.kind, ExprKind::Ref(_)))
+}
+
 /// A task or container size: CPU units (1024 = 1 vCPU) or memory MiB, given as a number
-/// or as text such as `1 vCPU` or `2GB`.
-fn size(e: Option<&Expr>, cpu: bool) -> Option<f64> {
-    let text = e?.literal_text()?.trim().to_ascii_lowercase();
+/// or as text such as `1 vCPU` or `2GB` (a parameter's default when it is one).
+fn size(cx: &Ctx, e: Option<&Expr>, cpu: bool) -> Option<f64> {
+    let text = fixed(cx, e?)?.trim().to_ascii_lowercase();
     if let Ok(n) = text.parse::<f64>() {
         return Some(n);
     }
@@ -352,22 +386,23 @@ fn shares(cx: &Ctx, t: usize, containers: &[Expr]) -> (Vec<u32>, Option<(f64, f6
     let p = &cx.t.resources[t].properties;
     let own_cpu: Vec<Option<f64>> = containers
         .iter()
-        .map(|c| size(field(c, "Cpu"), true))
+        .map(|c| size(cx, field(c, "Cpu"), true))
         .collect();
     let own_mem: Vec<Option<f64>> = containers
         .iter()
         .map(|c| {
             size(
+                cx,
                 field(c, "Memory").or_else(|| field(c, "MemoryReservation")),
                 false,
             )
         })
         .collect();
-    let cpu = size(p.get("Cpu"), true)
+    let cpu = size(cx, p.get("Cpu"), true)
         .or_else(|| own_cpu.iter().flatten().copied().reduce(|a, b| a + b))
         .filter(|c| *c > 0.0)
         .unwrap_or(256.0);
-    let mem = size(p.get("Memory"), false)
+    let mem = size(cx, p.get("Memory"), false)
         .or_else(|| own_mem.iter().flatten().copied().reduce(|a, b| a + b))
         .filter(|m| *m > 0.0)
         .unwrap_or(512.0);
@@ -527,7 +562,7 @@ struct Template {
     secrets: Vec<AzExpr>,
     registries: Vec<AzExpr>,
     /// The first container port (container name, port).
-    ports: Vec<(String, i64)>,
+    ports: Vec<(String, Expr)>,
 }
 
 /// The containers of task definition `t` for the app or job of resource `owner`.
@@ -555,7 +590,7 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
     let mut servers: Vec<AzExpr> = Vec::new();
     for (k, d) in defs.iter().enumerate() {
         let name = field(d, "Name")
-            .and_then(|n| n.literal_text())
+            .and_then(|n| fixed(cx, n))
             .map(|n| app_name(&n))
             .unwrap_or_else(|| format!("container-{}", k + 1));
         let mut c = vec![("name", AzExpr::Str(name.clone()))];
@@ -631,8 +666,8 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
             .and_then(|p| p.as_list())
             .unwrap_or_default()
         {
-            if let Some(p) = field(m, "ContainerPort").and_then(|p| p.literal_i64()) {
-                out.ports.push((name.clone(), p));
+            if let Some(p) = field(m, "ContainerPort") {
+                out.ports.push((name.clone(), p.clone()));
             }
         }
         if field(d, "HealthCheck").is_some() {
@@ -698,6 +733,23 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
             "Give the app a user-assigned identity with AcrPull on the registry and Key Vault Secrets User on the vault, and name it on the registries and secrets; until then the app does not start.",
         );
         cx.floor_status("partial");
+    }
+    let sized_by_parameter = from_parameter(td.properties.get("Cpu"))
+        || from_parameter(td.properties.get("Memory"))
+        || defs.iter().any(|d| {
+            from_parameter(field(d, "Cpu"))
+                || from_parameter(field(d, "Memory"))
+                || from_parameter(field(d, "MemoryReservation"))
+        });
+    if sized_by_parameter {
+        cx.decide(
+            "container-size-parameter",
+            Some((&r.id, r.span)),
+            &format!("{}: the containers' size comes from parameter defaults", r.id),
+            &format!("{} takes its CPU or memory from template parameters.", td.id),
+            "The containers are sized from the parameters' default values: Container Apps sizes are fixed combinations, so a size is chosen at conversion rather than at deployment.",
+            "If deployments passed other sizes, change the containers' `cpu` and `memory` to the Container Apps size that fits them.",
+        );
     }
     if let Some((vcpu, gib)) = changed {
         let total: u32 = split.iter().sum();
@@ -991,22 +1043,39 @@ pub fn container_app_properties(
         .and_then(|l| l.as_list())
         .and_then(|l| l.first())
         .and_then(|l| l.get("ContainerPort"))
-        .and_then(|x| x.literal_i64());
-    let port = lb_port.or_else(|| tpl.ports.first().map(|(_, p)| *p));
-    let public = fronted.iter().any(|(l, _)| {
-        cx.t.resources[*l]
-            .properties
-            .get("Scheme")
-            .and_then(|x| x.literal_text())
-            .is_none_or(|x| x != "internal")
+        .cloned();
+    let port = lb_port.or_else(|| tpl.ports.first().map(|(_, p)| p.clone()));
+    let port = port.map(|p| match p.literal_i64() {
+        Some(n) => (AzExpr::Int(n), n.to_string()),
+        None => {
+            let text = match &p.kind {
+                ExprKind::Ref(n) => format!("`{n}`"),
+                _ => "its expression".to_string(),
+            };
+            (crate::azure::coerce(cx.tr(&p), "int"), text)
+        }
     });
+    // A load balancer in another template: its scheme is unknown; the app is reachable
+    // from outside the environment as it was from the balancer.
+    let elsewhere = fronted.is_empty()
+        && p.get("LoadBalancers")
+            .and_then(|l| l.as_list())
+            .is_some_and(|l| !l.is_empty());
+    let public = elsewhere
+        || fronted.iter().any(|(l, _)| {
+            cx.t.resources[*l]
+                .properties
+                .get("Scheme")
+                .and_then(|x| x.literal_text())
+                .is_none_or(|x| x != "internal")
+        });
     let mut configuration = vec![("activeRevisionsMode", AzExpr::str("Single"))];
-    if let Some(port) = port {
+    if let Some((port_expr, port)) = port {
         configuration.push((
             "ingress",
             AzExpr::obj(vec![
                 ("external", AzExpr::Bool(public)),
-                ("targetPort", AzExpr::Int(port)),
+                ("targetPort", port_expr),
                 ("transport", AzExpr::str("auto")),
                 ("allowInsecure", AzExpr::Bool(false)),
             ]),
@@ -1016,7 +1085,9 @@ pub fn container_app_properties(
             Some((&r.id, r.span)),
             &format!("{}: the app's ingress serves port {port}", r.id),
             "ECS tasks receive traffic on their container ports from load balancers or other tasks in the VPC.",
-            &if fronted.is_empty() {
+            &if elsewhere {
+                format!("The app has external HTTPS ingress to port {port}; its load balancer is in another template, whose gateway must forward to the app's FQDN over HTTPS.")
+            } else if fronted.is_empty() {
                 format!("The app has HTTPS ingress to port {port}, reachable inside the environment only (the service had no load balancer).")
             } else if public {
                 format!("The app has external HTTPS ingress to port {port}; the load balancer that replaces its target group forwards to the app's FQDN over HTTPS.")
@@ -1402,7 +1473,10 @@ fn ingress_rules(cx: &mut Ctx) {
                     .and_then(|p| p.as_list())
                     .unwrap_or_default()
                 {
-                    if let Some(p) = field(m, "ContainerPort").and_then(|p| p.literal_i64()) {
+                    if let Some(p) = field(m, "ContainerPort")
+                        .and_then(|p| fixed(cx, p))
+                        .and_then(|p| p.parse::<i64>().ok())
+                    {
                         ports.push(p);
                     }
                 }
