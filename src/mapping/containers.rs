@@ -1188,11 +1188,16 @@ pub fn container_job_properties(
 /// The service a scalable target (or a policy's `ResourceId`) scales: the service its
 /// `ResourceId` names.
 fn scaled_service(cx: &Ctx, e: Option<&Expr>) -> Option<usize> {
+    first_of_role(cx, e, "service")
+}
+
+/// The first resource of role `role` that expression `e` references anywhere inside.
+fn first_of_role(cx: &Ctx, e: Option<&Expr>, role: &str) -> Option<usize> {
     let mut found = None;
     e?.walk(&mut |x| {
         if found.is_none()
             && let Some(j) = cx.referenced_resource(x)
-            && cx.plays(j, PASS, "service")
+            && cx.plays(j, PASS, role)
         {
             found = Some(j);
         }
@@ -1206,7 +1211,7 @@ fn target_of_policy(cx: &Ctx, p: usize) -> Option<usize> {
     let props = &cx.t.resources[p].properties;
     // `ScalingTargetId`, or (Terraform) the target's own `resource_id` attribute.
     if let Some(t) = referenced(cx, props.get("ScalingTargetId"), "scalable-target")
-        .or_else(|| referenced(cx, props.get("ResourceId"), "scalable-target"))
+        .or_else(|| first_of_role(cx, props.get("ResourceId"), "scalable-target"))
     {
         return Some(t);
     }
@@ -1366,11 +1371,46 @@ pub fn finish(cx: &mut Ctx) {
         if svc.is_some_and(|s| task_of(cx, s).is_some()) {
             continue;
         }
-        let ns = r
-            .properties
+        // A policy reads its target's namespace and resource.
+        let own = match target_of_policy(cx, t).filter(|_| cx.plays(t, PASS, "scaling-policy")) {
+            Some(x) => cx.t.resources[x].properties.clone(),
+            None => r.properties.clone(),
+        };
+        let ns = own
             .get("ServiceNamespace")
             .and_then(|n| n.literal_text())
             .unwrap_or_else(|| "another service".into());
+        // A DynamoDB table that became a Cosmos DB container scales its own throughput.
+        let table = {
+            let mut found = None;
+            if let Some(e) = own.get("ResourceId") {
+                e.walk(&mut |x| {
+                    if found.is_none()
+                        && let Some(j) = cx.referenced_resource(x)
+                        && cx.t.resources[j].ty == "AWS::DynamoDB::Table"
+                        && cx.prepared[j].entry.is_some()
+                    {
+                        found = Some(j);
+                    }
+                });
+            }
+            found
+        };
+        if ns == "dynamodb"
+            && let Some(j) = table
+        {
+            let tid = cx.t.resources[j].id.clone();
+            cx.decide_later(
+                t,
+                "dynamodb-autoscaling-cosmos",
+                &format!("{}: Cosmos DB autoscale replaces the table's scaling", r.id),
+                &format!("Application Auto Scaling changed the provisioned capacity of {tid} between bounds."),
+                &format!("The Cosmos DB container that replaces {tid} has autoscale throughput, which scales between 10% and 100% of its maximum RU/s on its own; no scaling resource is generated."),
+                "Set the container's autoscale maximum to the RU/s the table's maximum capacity needed (1 RCU ≈ 1 RU for a 1 KB read, 1 WCU ≈ 5 RU for a 1 KB write).",
+                None,
+            );
+            continue;
+        }
         cx.decide_later(
             t,
             "app-autoscaling-other",
