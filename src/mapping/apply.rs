@@ -45,6 +45,7 @@ pub fn map_template(
     super::network::finish(&mut cx);
     super::scale_sets::finish(&mut cx);
     super::containers::finish(&mut cx);
+    super::balancer_parts::finish(&mut cx);
     super::dns::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);

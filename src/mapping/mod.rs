@@ -3,6 +3,7 @@
 mod access;
 mod apis;
 mod apply;
+mod balancer_parts;
 mod compute;
 mod containers;
 mod context;
