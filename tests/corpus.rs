@@ -73,6 +73,26 @@ const MAPPED: &[&str] = &[
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::CloudFrontOriginAccessIdentity",
     "AWS::ECR::Repository",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Deployment",
+    "AWS::ApiGatewayV2::RouteResponse",
+    "AWS::ApiGatewayV2::IntegrationResponse",
+    "AWS::ApiGatewayV2::Model",
+    "AWS::ApiGatewayV2::DomainName",
+    "AWS::ApiGatewayV2::ApiMapping",
+    "AWS::ApiGatewayV2::VpcLink",
+    "AWS::Serverless::WebSocketApi",
+    "AWS::ApiGateway::Model",
+    "AWS::ApiGateway::VpcLink",
+    "AWS::ApiGateway::DomainName",
+    "AWS::ApiGateway::DomainNameV2",
+    "AWS::ApiGateway::BasePathMapping",
+    "AWS::ApiGateway::BasePathMappingV2",
+    "AWS::ApiGateway::DomainNameAccessAssociation",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -109,6 +129,9 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::Route53::RecordSetGroup", "dns-record-manual"),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "lb-no-subnet"),
     ("AWS::CloudFront::Distribution", "afd-no-origin"),
+    ("AWS::ApiGatewayV2::VpcLink", "apim-vpc-link"),
+    ("AWS::ApiGateway::VpcLink", "apim-vpc-link"),
+    ("AWS::ApiGatewayV2::Route", "apim-operation-path"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?
@@ -274,6 +297,18 @@ const MAPPED_TF: &[&str] = &[
     "AWS::KMS::Key",
     "AWS::AutoScaling::AutoScalingGroup",
     "AWS::AutoScaling::ScalingPolicy",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Deployment",
+    "AWS::ApiGatewayV2::RouteResponse",
+    "AWS::ApiGatewayV2::IntegrationResponse",
+    "AWS::ApiGatewayV2::Model",
+    "AWS::ApiGatewayV2::DomainName",
+    "AWS::ApiGatewayV2::ApiMapping",
+    "AWS::ApiGatewayV2::VpcLink",
 ];
 
 #[test]

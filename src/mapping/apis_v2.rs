@@ -492,6 +492,30 @@ fn websocket_routes(
         let ExprKind::Object(m) = &routes.kind else {
             return Vec::new();
         };
+        let mut settings: Vec<String> = m
+            .iter()
+            .filter_map(|(_, _, v)| match &v.kind {
+                ExprKind::Object(x) => Some(x.iter().map(|(k, _, _)| k.clone())),
+                _ => None,
+            })
+            .flatten()
+            .filter(|k| k != "FunctionArn")
+            .collect();
+        settings.sort();
+        settings.dedup();
+        if !settings.is_empty() {
+            cx.decide(
+                "web-pubsub-route-settings",
+                Some((&r.id, r.span)),
+                &format!("{}: route settings are not carried over", r.id),
+                &format!(
+                    "Routes set {} (API keys, request validation, integration timeouts, operation names).",
+                    settings.join(", ")
+                ),
+                "The hub's event handlers call the functions without them: Web PubSub admits connections by access token, does not validate messages, and waits for a handler's answer up to its own timeout.",
+                "Validate messages and check callers in the functions; move an API key check into the negotiate endpoint.",
+            );
+        }
         return m
             .iter()
             .map(|(k, _, v)| {
@@ -632,6 +656,7 @@ pub fn apim_schema(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> O
             "Web PubSub does not validate messages; no resource.",
             "Validate the message in the event handler.",
         );
+        cx.floor_status("partial");
         return None;
     }
     let schema = r.properties.get("Schema")?;
@@ -647,6 +672,14 @@ pub fn apim_schema(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> O
         .get("Name")
         .and_then(|n| n.literal_text())
         .unwrap_or_else(|| r.id.clone());
+    cx.template_decision(
+        "apim-schema",
+        "Models become API schemas",
+        "An API Gateway model is a JSON schema that request and response bodies can be validated against.",
+        "Each model becomes a schema of its API (an OpenAPI component named after the model).",
+        "Operations do not reference it by themselves; validate bodies with the validate-content policy naming the schema.",
+        r.span,
+    );
     Some(AzExpr::obj(vec![
         (
             "contentType",
