@@ -299,9 +299,8 @@ pub fn apim_route_policy(
         .to_ascii_uppercase();
     let mut parts = match auth.as_str() {
         "NONE" => Vec::new(),
-        "JWT" => jwt_validation(cx, i).unwrap_or_else(|| {
-            apis::token_validation(cx, &r.id, r.span, "JWT", None)
-        }),
+        "JWT" => jwt_validation(cx, i)
+            .unwrap_or_else(|| apis::token_validation(cx, &r.id, r.span, "JWT", None)),
         _ => apis::token_validation(cx, &r.id, r.span, &auth, None),
     };
     let b = route_backend(cx, i);
@@ -370,9 +369,7 @@ fn jwt_validation(cx: &mut Ctx, i: usize) -> Option<Vec<Interp>> {
             parts.push(Interp::Expr(AzExpr::ident(p)));
         }
     }
-    parts.push(Interp::Lit(
-        "/.well-known/openid-configuration\" />".into(),
-    ));
+    parts.push(Interp::Lit("/.well-known/openid-configuration\" />".into()));
     let audiences = ap
         .path("JwtConfiguration.Audience")
         .and_then(|l| l.as_list())
