@@ -506,7 +506,7 @@ fn websocket_routes(
                 Some((&r.id, r.span)),
                 &format!("{}: route settings are not carried over", r.id),
                 &format!(
-                    "Routes set {} (API keys, request validation, integration timeouts, operation names).",
+                    "Routes of the API set {}, which Web PubSub event handlers have no setting for.",
                     settings.join(", ")
                 ),
                 "The hub's event handlers call the functions without them: Web PubSub admits connections by access token, does not validate messages, and waits for a handler's answer up to its own timeout.",
