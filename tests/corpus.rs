@@ -93,6 +93,8 @@ const MAPPED: &[&str] = &[
     "AWS::ApiGateway::BasePathMapping",
     "AWS::ApiGateway::BasePathMappingV2",
     "AWS::ApiGateway::DomainNameAccessAssociation",
+    "AWS::ApiGateway::RequestValidator",
+    "AWS::ApiGateway::ClientCertificate",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -309,6 +311,10 @@ const MAPPED_TF: &[&str] = &[
     "AWS::ApiGatewayV2::DomainName",
     "AWS::ApiGatewayV2::ApiMapping",
     "AWS::ApiGatewayV2::VpcLink",
+    "AWS::ApiGateway::Model",
+    "AWS::ApiGateway::RequestValidator",
+    "AWS::ApiGateway::DomainName",
+    "AWS::ApiGateway::BasePathMapping",
 ];
 
 #[test]
