@@ -78,6 +78,28 @@ const MAPPED: &[&str] = &[
     "AWS::ECS::TaskDefinition",
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Deployment",
+    "AWS::ApiGatewayV2::RouteResponse",
+    "AWS::ApiGatewayV2::IntegrationResponse",
+    "AWS::ApiGatewayV2::Model",
+    "AWS::ApiGatewayV2::DomainName",
+    "AWS::ApiGatewayV2::ApiMapping",
+    "AWS::ApiGatewayV2::VpcLink",
+    "AWS::Serverless::WebSocketApi",
+    "AWS::ApiGateway::Model",
+    "AWS::ApiGateway::VpcLink",
+    "AWS::ApiGateway::DomainName",
+    "AWS::ApiGateway::DomainNameV2",
+    "AWS::ApiGateway::BasePathMapping",
+    "AWS::ApiGateway::BasePathMappingV2",
+    "AWS::ApiGateway::DomainNameAccessAssociation",
+    "AWS::ApiGateway::RequestValidator",
+    "AWS::ApiGateway::ClientCertificate",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -131,6 +153,9 @@ const MANUAL_WITH: &[(&str, &str)] = &[
         "AWS::ApplicationAutoScaling::ScalableTarget",
         "app-autoscaling-other",
     ),
+    ("AWS::ApiGatewayV2::VpcLink", "apim-vpc-link"),
+    ("AWS::ApiGateway::VpcLink", "apim-vpc-link"),
+    ("AWS::ApiGatewayV2::Route", "apim-operation-path"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?
@@ -301,6 +326,22 @@ const MAPPED_TF: &[&str] = &[
     "AWS::ECS::TaskDefinition",
     "AWS::ApplicationAutoScaling::ScalableTarget",
     "AWS::ApplicationAutoScaling::ScalingPolicy",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Deployment",
+    "AWS::ApiGatewayV2::RouteResponse",
+    "AWS::ApiGatewayV2::IntegrationResponse",
+    "AWS::ApiGatewayV2::Model",
+    "AWS::ApiGatewayV2::DomainName",
+    "AWS::ApiGatewayV2::ApiMapping",
+    "AWS::ApiGatewayV2::VpcLink",
+    "AWS::ApiGateway::Model",
+    "AWS::ApiGateway::RequestValidator",
+    "AWS::ApiGateway::DomainName",
+    "AWS::ApiGateway::BasePathMapping",
 ];
 
 #[test]

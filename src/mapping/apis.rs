@@ -48,7 +48,7 @@ fn method_path(cx: &Ctx, i: usize) -> Option<String> {
 
 /// An API Gateway path part as an API Management URL template segment: `{proxy+}`
 /// (greedy) → `{*proxy}`.
-fn apim_segment(part: &str) -> String {
+pub(super) fn apim_segment(part: &str) -> String {
     match part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
         Some(name) => format!("{{*{name}}}"),
         None => part.to_string(),
@@ -56,7 +56,7 @@ fn apim_segment(part: &str) -> String {
 }
 
 /// The template parameters of a URL template: one required string per `{name}`.
-fn template_parameters(path: &str) -> Vec<AzExpr> {
+pub(super) fn template_parameters(path: &str) -> Vec<AzExpr> {
     let mut out = Vec::new();
     let mut rest = path;
     while let Some(start) = rest.find('{') {
@@ -121,15 +121,7 @@ pub fn apim_operation(
         Some(n) => n,
         None => format!("{method} {path}"),
     };
-    let mut props = vec![
-        ("displayName", AzExpr::Str(display)),
-        ("method", AzExpr::Str(method)),
-        ("urlTemplate", AzExpr::Str(path.clone())),
-    ];
-    let params = template_parameters(&path);
-    if !params.is_empty() {
-        props.push(("templateParameters", AzExpr::Array(params)));
-    }
+    let mut props = operation_members(display, method, &path);
     if let Some(responses) = r
         .properties
         .get("MethodResponses")
@@ -149,7 +141,7 @@ pub fn apim_operation(
 
 /// Where a method's integration sends requests.
 #[derive(Clone, Debug, PartialEq)]
-enum Backend {
+pub(super) enum Backend {
     /// A Lambda function of the template (its index).
     Function(usize),
     /// An HTTP endpoint: base URL and path (`rewrite-uri` template), when literal.
@@ -214,7 +206,7 @@ fn backend(cx: &mut Ctx, i: usize) -> Backend {
 }
 
 /// `https://host/a/b` → (`https://host`, `/a/b`).
-fn split_url(url: &str) -> (String, Option<String>) {
+pub(super) fn split_url(url: &str) -> (String, Option<String>) {
     let after_scheme = url.find("://").map(|p| p + 3).unwrap_or(0);
     match url[after_scheme..].find('/') {
         Some(p) => {
@@ -228,7 +220,7 @@ fn split_url(url: &str) -> (String, Option<String>) {
 
 /// The Lambda function of the template an integration URI invokes
 /// (`arn:…:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations`).
-fn lambda_target(cx: &Ctx, uri: &Expr) -> Option<usize> {
+pub(super) fn lambda_target(cx: &Ctx, uri: &Expr) -> Option<usize> {
     let mut found = None;
     uri.walk(&mut |e| {
         if found.is_none()
@@ -245,33 +237,62 @@ fn lambda_target(cx: &Ctx, uri: &Expr) -> Option<usize> {
 /// authorizer or IAM, then its backend. Decisions for what cannot carry over.
 fn inbound(cx: &mut Ctx, i: usize, b: &Backend) -> Vec<Interp> {
     let r = cx.t.resources[i].clone();
-    let mut parts = Vec::new();
     let auth = r
         .properties
         .get("AuthorizationType")
         .and_then(|a| a.literal_text())
         .unwrap_or_else(|| "NONE".into())
         .to_ascii_uppercase();
+    let mut parts = Vec::new();
     if auth != "NONE" {
         let issuer = cognito_openid_url(cx, i);
-        let url = cx.param_for("apim-openid-config-url", "string", |p| {
-            p.default = issuer.map(AzExpr::Str);
-            p.description = Some("OpenID configuration URL of the identity provider that replaces the API Gateway authorizers (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration).".into());
-            p.required_reason = Some("API Gateway authorizers and IAM authorization have no Azure equivalent to copy".into());
-        });
-        parts.push(Interp::Lit("<validate-jwt header-name=\"Authorization\" failed-validation-httpcode=\"401\"><openid-config url=\"".into()));
-        parts.push(Interp::Expr(AzExpr::ident(url)));
-        parts.push(Interp::Lit("\" /></validate-jwt>".into()));
-        cx.decide(
-            "apim-authorization",
-            Some((&r.id, r.span)),
-            &format!("{}: {auth} authorization becomes token validation", r.id),
-            "The method required a caller identity (a Cognito or Lambda authorizer, or IAM signatures); API Management checks callers with policies.",
-            "The operation's policy validates a bearer token (`validate-jwt`) against the OpenID configuration of the parameter `apimOpenidConfigUrl`, so the operation is never open.",
-            "Issue tokens from the identity provider that replaces the authorizer (Entra ID or External ID) and add the audience and claims the authorizer checked; IAM-signed (SigV4) callers must switch to tokens. Lambda authorizer logic must be rewritten as policy expressions.",
-        );
-        cx.floor_status("partial");
+        parts = token_validation(cx, &r.id, r.span, &auth, issuer);
     }
+    parts.extend(backend_parts(cx, &r.id, r.span, b));
+    parts
+}
+
+/// A `validate-jwt` policy against the OpenID configuration URL parameter (defaulting
+/// to `issuer`), for resource `id` that required `auth` (a Lambda or Cognito authorizer,
+/// IAM signatures), with the decision that says so.
+pub(super) fn token_validation(
+    cx: &mut Ctx,
+    id: &str,
+    span: crate::source::Span,
+    auth: &str,
+    issuer: Option<String>,
+) -> Vec<Interp> {
+    let url = cx.param_for("apim-openid-config-url", "string", |p| {
+        p.default = issuer.map(AzExpr::Str);
+        p.description = Some("OpenID configuration URL of the identity provider that replaces the API Gateway authorizers (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration).".into());
+        p.required_reason = Some("API Gateway authorizers and IAM authorization have no Azure equivalent to copy".into());
+    });
+    cx.decide(
+        "apim-authorization",
+        Some((id, span)),
+        &format!("{id}: {auth} authorization becomes token validation"),
+        "The method required a caller identity (a Cognito or Lambda authorizer, or IAM signatures); API Management checks callers with policies.",
+        "The operation's policy validates a bearer token (`validate-jwt`) against the OpenID configuration of the parameter `apimOpenidConfigUrl`, so the operation is never open.",
+        "Issue tokens from the identity provider that replaces the authorizer (Entra ID or External ID) and add the audience and claims the authorizer checked; IAM-signed (SigV4) callers must switch to tokens. Lambda authorizer logic must be rewritten as policy expressions.",
+    );
+    cx.floor_status("partial");
+    vec![
+        Interp::Lit("<validate-jwt header-name=\"Authorization\" failed-validation-httpcode=\"401\"><openid-config url=\"".into()),
+        Interp::Expr(AzExpr::ident(url)),
+        Interp::Lit("\" /></validate-jwt>".into()),
+    ]
+}
+
+/// The inbound policy parts that send resource `id`'s requests to backend `b`
+/// (`set-backend-service`, `rewrite-uri`, a mock's `return-response`); a decision when
+/// API Management cannot call it.
+pub(super) fn backend_parts(
+    cx: &mut Ctx,
+    id: &str,
+    span: crate::source::Span,
+    b: &Backend,
+) -> Vec<Interp> {
+    let mut parts = Vec::new();
     match b {
         Backend::Function(f) => {
             let host = cx.reference_expr(*f, "{sym}.properties.defaultHostName");
@@ -303,8 +324,8 @@ fn inbound(cx: &mut Ctx, i: usize, b: &Backend) -> Vec<Interp> {
         Backend::Other(why) => {
             cx.decide(
                 "apim-backend-manual",
-                Some((&r.id, r.span)),
-                &format!("{}: the integration has no backend in API Management", r.id),
+                Some((id, span)),
+                &format!("{id}: the integration has no backend in API Management"),
                 &format!("API Management calls HTTP backends; {why}."),
                 "The operation is created without a backend: it answers 500 until one is set.",
                 "Set a backend by hand: an Azure Function or Logic App that does what the integration did (for AWS service integrations, the Azure service's REST API with the managed identity of API Management), or the private endpoint's address through a self-hosted or VNet-integrated gateway.",
@@ -313,6 +334,37 @@ fn inbound(cx: &mut Ctx, i: usize, b: &Backend) -> Vec<Interp> {
         }
     }
     parts
+}
+
+/// The template decision that operations backed by functions call the function apps
+/// over HTTP.
+pub(super) fn note_function_backend(cx: &mut Ctx, span: crate::source::Span) {
+    cx.template_decision(
+        "apim-function-backend",
+        "Lambda integrations call the function app over HTTP",
+        "API Gateway invokes Lambda functions directly (proxy or custom integrations); API Management calls HTTP backends.",
+        "Each operation backed by a function sets the backend to the function app's host (`https://<app>.azurewebsites.net/api`) and keeps the request path; the function gets an HTTP trigger.",
+        "Give the function an HTTP trigger whose route matches the operation's path, and keep the function key or restrict its access to API Management. Request and response mapping templates of non-proxy integrations must be rewritten as policies (set-body).",
+        span,
+    );
+}
+
+/// The members of an operation: display name, method, URL template and its parameters.
+pub(super) fn operation_members(
+    display: String,
+    method: String,
+    path: &str,
+) -> Vec<(&'static str, AzExpr)> {
+    let mut props = vec![
+        ("displayName", AzExpr::Str(display)),
+        ("method", AzExpr::Str(method)),
+        ("urlTemplate", AzExpr::Str(path.to_string())),
+    ];
+    let params = template_parameters(path);
+    if !params.is_empty() {
+        props.push(("templateParameters", AzExpr::Array(params)));
+    }
+    props
 }
 
 /// The OpenID configuration URL of the Cognito user pool method `i`'s authorizer
@@ -338,14 +390,14 @@ fn cognito_openid_url(cx: &Ctx, i: usize) -> Option<String> {
     ))
 }
 
-fn xml_attr(s: &str) -> String {
+pub(super) fn xml_attr(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('"', "&quot;")
         .replace('<', "&lt;")
 }
 
 /// A policy document with `inbound` parts.
-fn policy(inbound: Vec<Interp>) -> AzExpr {
+pub(super) fn policy(inbound: Vec<Interp>) -> AzExpr {
     let mut parts = vec![Interp::Lit("<policies><inbound><base />".into())];
     parts.extend(inbound);
     parts.push(Interp::Lit(
@@ -390,14 +442,7 @@ pub fn apim_operation_policy(
     }
     if matches!(b, Backend::Function(_)) {
         let span = cx.t.resources[i].span;
-        cx.template_decision(
-            "apim-function-backend",
-            "Lambda integrations call the function app over HTTP",
-            "API Gateway invokes Lambda functions directly (proxy or custom integrations); API Management calls HTTP backends.",
-            "Each operation backed by a function sets the backend to the function app's host (`https://<app>.azurewebsites.net/api`) and keeps the request path; the function gets an HTTP trigger.",
-            "Give the function an HTTP trigger whose route matches the operation's path, and keep the function key or restrict its access to API Management. Request and response mapping templates of non-proxy integrations must be rewritten as policies (set-body).",
-            span,
-        );
+        note_function_backend(cx, span);
     }
     Some(policy(parts))
 }

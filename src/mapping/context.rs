@@ -495,14 +495,25 @@ impl<'a> Ctx<'a> {
     /// translated member, with a decision saying so.
     fn member_attribute(&mut self, i: usize, attribute: &str) -> Option<(usize, String)> {
         let r = &self.t.resources[i];
-        let prop = self
-            .tables
-            .lookup_str("member-attributes", &r.ty, "member")?;
-        let k = self.t.resources.iter().position(|m| {
-            m.properties
-                .get(&prop)
-                .is_some_and(|v| self.referenced_resource(v) == Some(i))
-        })?;
+        // `owner`: the resource its own property names (a stage's API) answers.
+        let owner = self.tables.lookup_str("member-attributes", &r.ty, "owner");
+        let (prop, k) = match &owner {
+            Some(prop) => {
+                let k = self.referenced_resource(r.properties.get(prop)?)?;
+                (prop.clone(), k)
+            }
+            None => {
+                let prop = self
+                    .tables
+                    .lookup_str("member-attributes", &r.ty, "member")?;
+                let k = self.t.resources.iter().position(|m| {
+                    m.properties
+                        .get(&prop)
+                        .is_some_and(|v| self.referenced_resource(v) == Some(i))
+                })?;
+                (prop, k)
+            }
+        };
         let spec = self.prepared[k]
             .entry
             .as_ref()?
@@ -514,6 +525,19 @@ impl<'a> Ctx<'a> {
         }
         let (id, member) = (r.id.clone(), self.t.resources[k].id.clone());
         let span = r.span;
+        if owner.is_some() {
+            let member = self.t.report_name(&member);
+            let name = self.t.report_name(&id);
+            self.decide(
+                "owner-attribute",
+                Some((&id, span)),
+                &format!("{id}: its attributes are those of {member}"),
+                &format!("{name} ({}) has no Azure resource of its own; it names {member} in `{prop}`, whose Azure resource serves it.", r.ty),
+                &format!("Its `{attribute}` is the same attribute of the resource {member} became."),
+                "A stage name that was part of the URL is not: the Azure resource serves one stage.",
+            );
+            return Some((k, spec));
+        }
         self.decide(
             "member-attribute",
             Some((&id, span)),

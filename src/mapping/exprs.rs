@@ -270,6 +270,24 @@ impl Ctx<'_> {
             },
             _ => None,
         })?;
+        // A WebSocket API became a Web PubSub hub: clients connect to the hub's URL.
+        let hub_url = self.prepared[api].entry.as_ref().and_then(|e| {
+            e.resources
+                .first()
+                .filter(|x| x.ty == "Microsoft.SignalRService/webPubSub")
+                .and(e.attributes.get("ApiEndpoint").cloned())
+        });
+        if let Some(spec) = hub_url {
+            self.template_decision(
+                "web-pubsub-url",
+                "WebSocket API URLs become Web PubSub hub URLs",
+                "The template builds `wss://<api>.execute-api.<region>.amazonaws.com/<stage>` URLs.",
+                "They become the client URL of the Web PubSub hub that replaces the API (`wss://<service>.webpubsub.azure.com/client/hubs/<hub>`).",
+                "Clients connect with an access token from a negotiate endpoint (see the WebSocket decision).",
+                span,
+            );
+            return Some(self.reference_expr(api, &spec));
+        }
         // The path after the host and stage, e.g. `/Prod/items` → `/items`.
         let last = match parts.last() {
             Some(SubPart::Lit(l)) => l.clone(),

@@ -2,6 +2,7 @@
 
 mod access;
 mod apis;
+mod apis_v2;
 mod apply;
 mod balancer_parts;
 mod compute;

@@ -109,6 +109,11 @@ pub const PASSES: &[Pass] = &[
         roles: &["sam-api", "rest-api"],
         does: "SAM APIs named in URLs built with Fn::Sub → the API Management gateway URL (exprs.rs)",
     },
+    Pass {
+        name: "http-apis",
+        roles: &["api", "route", "integration", "authorizer", "model"],
+        does: "API Gateway HTTP APIs, their routes, integrations and JWT authorizers → API Management operations with backend, token-validation and CORS policies; WebSocket APIs → Web PubSub hubs whose event handlers call the routes' functions (apis_v2.rs)",
+    },
 ];
 
 /// Why a `passes:` map is not valid: (the text to point at, message, help).

@@ -67,6 +67,11 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("container_app_properties", true),
     ("container_job_identity", true),
     ("container_job_properties", true),
+    ("apim_route_operation", true),
+    ("apim_route_policy", true),
+    ("apim_api_policy", true),
+    ("web_pubsub_hub", true),
+    ("apim_schema", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -193,6 +198,11 @@ pub fn apply(
         "afd_identity" => super::edge::afd_identity(cx, i, consumed),
         "afd_profile" => super::edge::afd_profile(cx, i, consumed),
         "load_balancer_properties" => super::gateways::load_balancer_properties(cx, i, consumed),
+        "apim_route_operation" => super::apis_v2::apim_route_operation(cx, i, args, consumed),
+        "apim_route_policy" => super::apis_v2::apim_route_policy(cx, i, consumed),
+        "apim_api_policy" => super::apis_v2::apim_api_policy(cx, i, consumed),
+        "web_pubsub_hub" => Some(super::apis_v2::web_pubsub_hub(cx, i, consumed)),
+        "apim_schema" => super::apis_v2::apim_schema(cx, i, consumed),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),

@@ -980,6 +980,9 @@ impl<'a> Lower<'a> {
                 _ => Ok(TfExpr::Array(vec![self.expr(v)])),
             },
             Some("number") => self.number(v, path),
+            // An object ARM takes as JSON where azurerm takes its text (an API schema's
+            // components).
+            Some("json") => Ok(TfExpr::call("jsonencode", vec![self.expr(v)])),
             Some("ids") => self.ids(v, path),
             Some("pluck") => self.pluck(rule, v, path),
             Some("resource_id_name") => self.resource_id_name(v, path),
