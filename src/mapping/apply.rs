@@ -44,6 +44,7 @@ pub fn map_template(
     super::gateways::finish(&mut cx);
     super::network::finish(&mut cx);
     super::scale_sets::finish(&mut cx);
+    super::kubernetes::finish(&mut cx);
     super::dns::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);

@@ -14,6 +14,7 @@ mod events;
 mod exprs;
 pub mod flows;
 mod gateways;
+mod kubernetes;
 
 mod network;
 mod nsg_loops;

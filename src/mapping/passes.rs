@@ -98,6 +98,20 @@ pub const PASSES: &[Pass] = &[
         roles: &["sam-api", "rest-api"],
         does: "SAM APIs named in URLs built with Fn::Sub → the API Management gateway URL (exprs.rs)",
     },
+    Pass {
+        name: "kubernetes",
+        roles: &[
+            "cluster",
+            "nodegroup",
+            "addon",
+            "access-entry",
+            "pod-identity",
+            "fargate",
+            "identity-provider",
+            "oidc-provider",
+        ],
+        does: "EKS clusters with their node groups (the first eligible one the system pool), access entries and pod identity associations → AKS managed clusters, node pools, role assignments on the cluster and federated identity credentials (kubernetes.rs)",
+    },
 ];
 
 /// Why a `passes:` map is not valid: (the text to point at, message, help).

@@ -61,6 +61,11 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("afd_identity", true),
     ("afd_profile", true),
     ("load_balancer_properties", true),
+    ("aks_identity", true),
+    ("aks_properties", true),
+    ("aks_pool_name", true),
+    ("aks_pool_properties", true),
+    ("aks_issuer", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -181,6 +186,11 @@ pub fn apply(
         "afd_identity" => super::edge::afd_identity(cx, i, consumed),
         "afd_profile" => super::edge::afd_profile(cx, i, consumed),
         "load_balancer_properties" => super::gateways::load_balancer_properties(cx, i, consumed),
+        "aks_identity" => super::kubernetes::aks_identity(cx, i, consumed),
+        "aks_properties" => super::kubernetes::aks_properties(cx, i, consumed),
+        "aks_pool_name" => Some(super::kubernetes::aks_pool_name(cx, i)),
+        "aks_pool_properties" => super::kubernetes::aks_pool_properties(cx, i, consumed),
+        "aks_issuer" => Some(super::kubernetes::aks_issuer(cx, i)),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
