@@ -73,6 +73,14 @@ const MAPPED: &[&str] = &[
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::CloudFrontOriginAccessIdentity",
     "AWS::ECR::Repository",
+    "AWS::EKS::Cluster",
+    "AWS::EKS::Nodegroup",
+    "AWS::EKS::Addon",
+    "AWS::EKS::AccessEntry",
+    "AWS::EKS::PodIdentityAssociation",
+    "AWS::EKS::FargateProfile",
+    "AWS::EKS::IdentityProviderConfig",
+    "AWS::IAM::OIDCProvider",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -109,6 +117,9 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::Route53::RecordSetGroup", "dns-record-manual"),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "lb-no-subnet"),
     ("AWS::CloudFront::Distribution", "afd-no-origin"),
+    ("AWS::EKS::Addon", "eks-addon-manual"),
+    ("AWS::EKS::AccessEntry", "aks-access-principal"),
+    ("AWS::EKS::FargateProfile", "eks-fargate"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?
@@ -274,6 +285,14 @@ const MAPPED_TF: &[&str] = &[
     "AWS::KMS::Key",
     "AWS::AutoScaling::AutoScalingGroup",
     "AWS::AutoScaling::ScalingPolicy",
+    "AWS::EKS::Cluster",
+    "AWS::EKS::Nodegroup",
+    "AWS::EKS::Addon",
+    "AWS::EKS::AccessEntry",
+    "AWS::EKS::PodIdentityAssociation",
+    "AWS::EKS::FargateProfile",
+    "AWS::EKS::IdentityProviderConfig",
+    "AWS::IAM::OIDCProvider",
 ];
 
 #[test]

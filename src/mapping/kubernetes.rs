@@ -15,7 +15,7 @@ use serde_yaml::Value;
 
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzKey, AzResource, Interp, coerce};
-use crate::model::expr::Expr;
+use crate::model::expr::{Expr, ExprKind};
 use crate::names::kebab;
 
 const PASS: &str = "kubernetes";
@@ -168,7 +168,20 @@ fn pool_settings(cx: &mut Ctx, g: usize, system: bool) -> Vec<(&'static str, AzE
         None => None,
     }
     // EKS launches t3.medium when no type is given; Azure's system pools want 4 vCPUs.
-    .unwrap_or_else(|| AzExpr::str("Standard_D4s_v5"));
+    .unwrap_or_else(|| {
+        if p.get("InstanceTypes").is_some() {
+            cx.decide_later(
+                g,
+                "aks-pool-size",
+                &format!("{}: the node pool's VM size is not derived", r.id),
+                "The node group's instance types are supplied at deployment; the EC2 instance type table needs a literal type.",
+                "The node pool runs Standard_D4s_v5 (4 vCPUs, 16 GiB).",
+                "Choose the VM size matching the instance type the deployment used (mappings/tables/ec2-instance-types.yaml).",
+                Some("partial"),
+            );
+        }
+        AzExpr::str("Standard_D4s_v5")
+    });
     if p.get("InstanceTypes")
         .and_then(|l| l.as_list())
         .is_some_and(|l| l.len() > 1)
@@ -350,8 +363,23 @@ fn os_of(cx: &mut Ctx, g: usize) -> (&'static str, &'static str) {
             );
             ("Linux", "AzureLinux")
         }
-        Some(a) if a.starts_with("BOTTLEROCKET") || a.starts_with("AL2") => ("Linux", "AzureLinux"),
-        Some(_) | None => ("Linux", "AzureLinux"),
+        // Amazon Linux, Bottlerocket.
+        Some(_) => ("Linux", "AzureLinux"),
+        None => {
+            if cx.t.resources[g].properties.get("AmiType").is_some() {
+                let id = cx.t.resources[g].id.clone();
+                cx.decide_later(
+                    g,
+                    "aks-pool-os",
+                    &format!("{id}: the node pool runs Azure Linux"),
+                    "The node group's AMI type is supplied at deployment.",
+                    "The node pool runs Linux nodes on Azure Linux, as Amazon Linux and Bottlerocket groups do.",
+                    "Windows node groups need a node pool with `osType: Windows` and `osSKU: Windows2022` instead.",
+                    None,
+                );
+            }
+            ("Linux", "AzureLinux")
+        }
     }
 }
 
@@ -399,13 +427,14 @@ pub fn aks_pool_properties(
         && system_group(cx, c) == Some(i)
     {
         let (id, span) = (cx.t.resources[i].id.clone(), cx.t.resources[i].span);
-        let cluster = cx.t.resources[c].id.clone();
+        let cluster = cx.t.report_name(&cx.t.resources[c].id);
+        let name = cx.t.report_name(&id);
         cx.decide(
             "aks-system-pool",
             Some((&id, span)),
             &format!("{id}: the node group is the cluster's system pool"),
             "An AKS cluster must be created with a system node pool in its own definition (`agentPoolProfiles`; `default_node_pool` in azurerm), which runs CoreDNS and the other system pods. EKS has no such pool: its system pods run on any node group.",
-            &format!("{id}, the first Linux on-demand untainted node group of {cluster}, becomes that system pool (mode System) in the cluster's definition, with its size, count, bounds, labels and subnet; it writes no node pool resource of its own. Other node groups become user node pools."),
+            &format!("{name}, the first Linux on-demand untainted node group of {cluster}, becomes that system pool (mode System) in the cluster's definition, with its size, count, bounds, labels and subnet; it writes no node pool resource of its own. Other node groups become user node pools."),
             "Workloads keep running on the system pool as they ran on the group. To isolate system pods later, add a user pool and taint the system pool `CriticalAddonsOnly=true:NoSchedule`.",
         );
         let sym = cx.reference_expr(c, "{sym}");
@@ -513,13 +542,32 @@ pub fn aks_properties(cx: &mut Ctx, i: usize, _consumed: &mut BTreeSet<String>) 
         "oidcIssuerProfile",
         AzExpr::obj(vec![("enabled", AzExpr::Bool(true))]),
     ));
-    props.push((
-        "securityProfile",
-        AzExpr::obj(vec![(
-            "workloadIdentity",
-            AzExpr::obj(vec![("enabled", AzExpr::Bool(true))]),
-        )]),
-    ));
+    let mut security = vec![(
+        "workloadIdentity",
+        AzExpr::obj(vec![("enabled", AzExpr::Bool(true))]),
+    )];
+    let kms = kms_key(cx, i).filter(|_| role_of(cx, i).is_some());
+    if let Some(k) = kms {
+        let key_id = cx.reference_expr(k, "{sym}.properties.keyUriWithVersion");
+        security.push((
+            "azureKeyVaultKms",
+            AzExpr::obj(vec![
+                ("enabled", AzExpr::Bool(true)),
+                ("keyId", key_id),
+                ("keyVaultNetworkAccess", AzExpr::str("Public")),
+            ]),
+        ));
+        let key = cx.t.report_name(&cx.t.resources[k].id);
+        cx.decide(
+            "aks-secrets-kms",
+            Some((&r.id, r.span)),
+            &format!("{}: secrets are encrypted with the Key Vault key of {key}", r.id),
+            "The cluster encrypts Kubernetes secrets with a KMS key (envelope encryption). AKS does the same with a Key Vault key (`securityProfile.azureKeyVaultKms`).",
+            &format!("KMS etcd encryption uses the Key Vault key {key} became (its versioned id); the cluster's user-assigned identity gets Key Vault Crypto User on the vault before the cluster is created."),
+            "When the key rotates, update `keyId` to the new version (AKS does not follow key versions). The vault keeps public network access; a private vault needs `keyVaultNetworkAccess: Private` and a key vault resource id.",
+        );
+    }
+    props.push(("securityProfile", AzExpr::obj(security)));
     props.push(("storageProfile", storage_profile()));
     props.push((
         "autoUpgradeProfile",
@@ -528,7 +576,7 @@ pub fn aks_properties(cx: &mut Ctx, i: usize, _consumed: &mut BTreeSet<String>) 
             ("nodeOSUpgradeChannel", AzExpr::str("NodeImage")),
         ]),
     ));
-    if p.get("EncryptionConfig").is_some() {
+    if p.get("EncryptionConfig").is_some() && kms.is_none() {
         cx.decide(
             "aks-secrets-kms",
             Some((&r.id, r.span)),
@@ -588,15 +636,29 @@ pub fn aks_properties(cx: &mut Ctx, i: usize, _consumed: &mut BTreeSet<String>) 
         .iter()
         .any(|g| is_windows(cx, *g))
     {
+        let password = cx.param_for("aks-windows-admin-password", "string", |p| {
+            p.secure = true;
+            p.description = Some(
+                "Administrator password of the AKS Windows nodes (14–123 characters, three of: lower case, upper case, digit, symbol).".into(),
+            );
+            p.required_reason =
+                Some("AKS Windows node pools need an administrator password".into());
+        });
+        props.push((
+            "windowsProfile",
+            AzExpr::obj(vec![
+                ("adminUsername", AzExpr::str("azureuser")),
+                ("adminPassword", AzExpr::ident(&password)),
+            ]),
+        ));
         cx.decide(
             "aks-windows-profile",
             Some((&r.id, r.span)),
-            &format!("{}: Windows node pools need the cluster's Windows profile", r.id),
-            "A Windows node pool needs the cluster's Windows administrator user name and password (`windowsProfile`).",
-            "The cluster's windowsProfile is not written.",
-            "Set `windowsProfile.adminUsername` and a secure `adminPassword` parameter on the cluster before deploying the Windows node pool.",
+            &format!("{}: the Windows nodes' administrator account is a parameter", r.id),
+            "An AKS cluster with Windows node pools needs the Windows nodes' administrator user name and password (`windowsProfile`); EKS Windows nodes had none to set.",
+            &format!("The administrator is `azureuser`, with the password from the secure parameter `{password}`."),
+            "Keep the password in Key Vault and pass it at deployment; Windows nodes do not use it for sign-in from workloads. Cilium does not run Windows nodes, so the cluster has no network policy engine (see the networking decision).",
         );
-        cx.floor_status("partial");
     }
     Some(AzExpr::obj(props))
 }
@@ -808,6 +870,7 @@ fn api_access(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
     let public = vpc.get("EndpointPublicAccess").cloned();
     let private = vpc.get("EndpointPrivateAccess").cloned();
     let mut out = Vec::new();
+    let mut public_if: Option<AzExpr> = None;
     match public.as_ref().map(|p| p.literal_bool()) {
         Some(Some(false)) => {
             out.push(("enablePrivateCluster", AzExpr::Bool(true)));
@@ -821,11 +884,9 @@ fn api_access(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
             );
         }
         Some(None) => {
-            let v = cx.tr(public.as_ref()?);
-            out.push((
-                "enablePrivateCluster",
-                AzExpr::Not(Box::new(coerce(v, "bool"))),
-            ));
+            let v = coerce(cx.tr(public.as_ref()?), "bool");
+            out.push(("enablePrivateCluster", AzExpr::Not(Box::new(v.clone()))));
+            public_if = Some(v);
         }
         _ => {
             if private.as_ref().and_then(|p| p.literal_bool()) == Some(true) {
@@ -840,7 +901,9 @@ fn api_access(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
             }
         }
     }
-    if let Some(cidrs) = vpc.get("PublicAccessCidrs") {
+    let private = public.as_ref().and_then(|p| p.literal_bool()) == Some(false);
+    // A private cluster takes no authorized IP ranges.
+    if let Some(cidrs) = vpc.get("PublicAccessCidrs").filter(|_| !private) {
         match cidrs.as_list() {
             Some(l) => {
                 let open = l
@@ -853,7 +916,21 @@ fn api_access(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
             }
             None => {
                 let v = cx.tr(cidrs);
+                let v = match public_if {
+                    Some(public) => {
+                        AzExpr::Cond(Box::new(public), Box::new(v), Box::new(AzExpr::Null))
+                    }
+                    None => v,
+                };
                 out.push(("authorizedIPRanges", v));
+                cx.decide(
+                    "aks-authorized-ranges",
+                    Some((&r.id, r.span)),
+                    &format!("{}: the public CIDRs become authorized IP ranges", r.id),
+                    "The CIDRs allowed to reach the public endpoint are supplied at deployment.",
+                    "They become the API server's authorized IP ranges (when the endpoint is public; a private cluster takes none).",
+                    "AKS treats an empty list as open; EKS's default `0.0.0.0/0` is best passed as an empty list, and node egress IPs need not be listed.",
+                );
             }
         }
     }
@@ -915,9 +992,31 @@ pub fn finish(cx: &mut Ctx) {
         }
         if cx.plays(i, PASS, "cluster") && cx.prepared[i].entry.is_some() {
             network_contributor(cx, i);
+            kms_access(cx, i);
         }
     }
 }
+
+/// The KMS key of the template (one that became a Key Vault key) a cluster's
+/// `EncryptionConfig` names.
+fn kms_key(cx: &Ctx, i: usize) -> Option<usize> {
+    let enc = cx.t.resources[i].properties.get("EncryptionConfig")?;
+    let first = match enc.as_list() {
+        Some(l) => l.first()?,
+        None => enc,
+    };
+    let k = cx.referenced_resource(first.path("Provider.KeyArn")?)?;
+    (cx.t.resources[k].for_each.is_none()
+        && cx.prepared[k].entry.as_ref().is_some_and(|e| {
+            e.resources
+                .iter()
+                .any(|r| r.ty == "Microsoft.KeyVault/vaults/keys")
+        }))
+    .then_some(k)
+}
+
+/// `Key Vault Crypto User`: the role the cluster's identity needs on the KMS key's vault.
+const KEY_VAULT_CRYPTO_USER: &str = "12338af0-0e69-4776-bea7-57ae8d297424";
 
 /// `Network Contributor`: the role AKS needs on a virtual network it does not own.
 const NETWORK_CONTRIBUTOR: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
@@ -998,7 +1097,7 @@ fn network_contributor(cx: &mut Ctx, c: usize) {
         condition,
         comments: vec![format!(
             "Network Contributor for the identity of {} on the virtual network of its node subnets (AKS joins nodes and load balancers to them).",
-            r.id
+            cx.t.report_name(&r.id)
         )],
         body: vec![
             ("scope".into(), vnet.clone()),
@@ -1039,13 +1138,94 @@ fn network_contributor(cx: &mut Ctx, c: usize) {
     }
 }
 
+/// Key Vault Crypto User for the cluster's identity on the vault of its KMS key.
+fn kms_access(cx: &mut Ctx, c: usize) {
+    let r = cx.t.resources[c].clone();
+    let (Some(k), Some(j)) = (kms_key(cx, c), role_of(cx, c)) else {
+        return;
+    };
+    if r.for_each.is_some() {
+        return;
+    }
+    let (AzExpr::Ident(csym), AzExpr::Ident(ksym), AzExpr::Ident(psym)) = (
+        cx.reference_expr(c, "{sym}"),
+        cx.reference_expr(k, "{sym}"),
+        cx.reference_expr(j, "{sym}"),
+    ) else {
+        return;
+    };
+    let Some(vault) = cx
+        .module
+        .resources
+        .iter()
+        .find(|x| x.symbol == ksym)
+        .and_then(|x| x.parent.clone())
+    else {
+        return;
+    };
+    let principal = cx.reference_expr(j, "{sym}.properties.principalId");
+    let sym = cx.syms.alloc(&format!("{csym}KeyVaultCryptoUser"));
+    let condition = cx.joint_condition(c, k);
+    cx.module.resources.push(AzResource {
+        symbol: sym.clone(),
+        ty: crate::azure::types::ROLE_ASSIGNMENT.ty.into(),
+        api: crate::azure::types::ROLE_ASSIGNMENT.api.into(),
+        name: AzExpr::call(
+            "guid",
+            vec![
+                AzExpr::path(&vault, "id"),
+                AzExpr::path(&psym, "id"),
+                AzExpr::str(KEY_VAULT_CRYPTO_USER),
+            ],
+        ),
+        condition,
+        comments: vec![format!(
+            "Key Vault Crypto User for the identity of {} on the vault of its KMS key (etcd encryption).",
+            cx.t.report_name(&r.id)
+        )],
+        body: vec![
+            ("scope".into(), AzExpr::ident(&vault)),
+            (
+                "properties".into(),
+                AzExpr::obj(vec![
+                    (
+                        "roleDefinitionId",
+                        AzExpr::call(
+                            "subscriptionResourceId",
+                            vec![
+                                AzExpr::str(crate::azure::types::ROLE_DEFINITION.ty),
+                                AzExpr::str(KEY_VAULT_CRYPTO_USER),
+                            ],
+                        ),
+                    ),
+                    ("principalId", principal),
+                    ("principalType", AzExpr::str("ServicePrincipal")),
+                ]),
+            ),
+        ],
+        source: r.id.clone(),
+        ..Default::default()
+    });
+    if let Some(res) = cx
+        .module
+        .resources
+        .iter_mut()
+        .find(|x| x.symbol == csym && x.ty == "Microsoft.ContainerService/managedClusters")
+        && !res.depends_on.contains(&sym)
+    {
+        res.depends_on.push(sym.clone());
+    }
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
+        rep.azure
+            .push((crate::azure::types::ROLE_ASSIGNMENT.ty.into(), sym));
+    }
+}
+
 /// The role assignments of an access entry's policies on its cluster.
 fn access_entry(cx: &mut Ctx, i: usize) {
     let r = cx.t.resources[i].clone();
     let p = &r.properties;
-    if let Some(ty) = p.get("Type").and_then(|t| t.literal_text())
-        && ty != "STANDARD"
-    {
+    if let Some(ty) = p.get("Type").and_then(|t| node_type(cx, t)) {
         cx.decide_later(
             i,
             "aks-access-node",
@@ -1071,11 +1251,15 @@ fn access_entry(cx: &mut Ctx, i: usize) {
             Some("partial"),
         );
     }
-    let policies: Vec<Expr> = p
+    let mut policies: Vec<Expr> = p
         .get("AccessPolicies")
         .and_then(|l| l.as_list())
         .map(|l| l.to_vec())
         .unwrap_or_default();
+    // A Terraform policy association: its one policy on the entry itself.
+    if p.get("PolicyArn").is_some() {
+        policies.push(p.clone());
+    }
     let principal = p
         .get("PrincipalArn")
         .and_then(|x| cx.referenced_resource(x))
@@ -1097,6 +1281,9 @@ fn access_entry(cx: &mut Ctx, i: usize) {
         return;
     };
     if policies.is_empty() && p.get("KubernetesGroups").is_none() {
+        if associated(cx, i) {
+            return;
+        }
         cx.decide_later(
             i,
             "aks-access-no-policy",
@@ -1178,7 +1365,9 @@ fn access_entry(cx: &mut Ctx, i: usize) {
             condition,
             comments: vec![format!(
                 "{role_name} for {} on {} (access entry {}).",
-                cx.t.resources[j].id, cx.t.resources[c].id, r.id
+                cx.t.report_name(&cx.t.resources[j].id),
+                cx.t.report_name(&cx.t.resources[c].id),
+                cx.t.report_name(&r.id)
             )],
             body: vec![
                 ("scope".into(), AzExpr::ident(&csym)),
@@ -1208,6 +1397,58 @@ fn access_entry(cx: &mut Ctx, i: usize) {
                 .push((crate::azure::types::ROLE_ASSIGNMENT.ty.into(), sym));
         }
     }
+}
+
+/// The type of a node access entry (`EC2_LINUX`, `EC2_WINDOWS`, `FARGATE_LINUX`,
+/// `HYBRID_LINUX`): a literal, a conditional whose branches all are, or a variable
+/// defaulting to one. `None` for a standard entry or a computed type.
+fn node_type(cx: &Ctx, t: &Expr) -> Option<String> {
+    let mut choices = Vec::new();
+    let mut stack = vec![t];
+    while let Some(e) = stack.pop() {
+        if choices.len() > 8 {
+            return None;
+        }
+        match &e.kind {
+            ExprKind::Cond(_, a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            ExprKind::If { then, other, .. } => {
+                stack.push(then);
+                stack.push(other);
+            }
+            ExprKind::Ref(name) => {
+                stack.push(cx.t.parameter(name)?.default.as_ref()?);
+            }
+            _ => choices.push(cx.literal_text(e)?),
+        }
+    }
+    choices.sort();
+    choices.dedup();
+    (!choices.is_empty() && choices.iter().all(|c| c != "STANDARD")).then(|| choices.join(" or "))
+}
+
+/// Does another access entry of the template (a Terraform policy association) grant a
+/// policy to the principal of entry `i` on the same cluster?
+fn associated(cx: &Ctx, i: usize) -> bool {
+    let p = &cx.t.resources[i].properties;
+    let key = |e: &Expr| {
+        cx.referenced_resource(e)
+            .map(|j| cx.t.resources[j].id.clone())
+            .or_else(|| e.literal_text())
+    };
+    let principal = p.get("PrincipalArn").and_then(key);
+    let cluster = p.get("ClusterName").and_then(key);
+    principal.is_some()
+        && (0..cx.t.resources.len()).any(|k| {
+            let q = &cx.t.resources[k].properties;
+            k != i
+                && cx.plays(k, PASS, "access-entry")
+                && q.get("PolicyArn").is_some()
+                && q.get("PrincipalArn").and_then(key) == principal
+                && q.get("ClusterName").and_then(key) == cluster
+        })
 }
 
 /// `Azure Kubernetes Service RBAC Cluster Admin` → `ClusterAdmin` (the words after RBAC).
