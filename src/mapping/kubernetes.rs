@@ -994,6 +994,9 @@ pub fn finish(cx: &mut Ctx) {
             network_contributor(cx, i);
             kms_access(cx, i);
         }
+        if cx.plays(i, "grants", "role") && cx.prepared[i].entry.is_some() {
+            service_account_roles(cx, i);
+        }
     }
 }
 
@@ -1013,6 +1016,182 @@ fn kms_key(cx: &Ctx, i: usize) -> Option<usize> {
                 .any(|r| r.ty == "Microsoft.KeyVault/vaults/keys")
         }))
     .then_some(k)
+}
+
+/// The federated principal, condition subjects and audiences of the trust statements
+/// of role `i` that trust an OIDC provider of the template (IRSA).
+fn web_identity_statements(cx: &Ctx, i: usize) -> Vec<(usize, Vec<(String, bool)>)> {
+    let Some(doc) = cx.t.resources[i].properties.get("AssumeRolePolicyDocument") else {
+        return Vec::new();
+    };
+    let statements: Vec<&Expr> = match doc.get("Statement") {
+        Some(st) => match st.as_list() {
+            Some(l) => l.iter().collect(),
+            None => vec![st],
+        },
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for st in statements {
+        let federated: Vec<&Expr> = match st.path("Principal.Federated") {
+            Some(f) => match f.as_list() {
+                Some(l) => l.iter().collect(),
+                None => vec![f],
+            },
+            None => continue,
+        };
+        let Some(p) = federated
+            .iter()
+            .filter_map(|f| cx.referenced_resource(f))
+            .find(|p| cx.plays(*p, PASS, "oidc-provider"))
+        else {
+            continue;
+        };
+        let mut subjects = Vec::new();
+        if let Some(ExprKind::Object(tests)) = st.get("Condition").map(|c| &c.kind) {
+            for (test, _, cond) in tests {
+                let ExprKind::Object(keys) = &cond.kind else {
+                    continue;
+                };
+                for (key, _, v) in keys {
+                    if !key.ends_with(":sub") {
+                        continue;
+                    }
+                    let values: Vec<&Expr> = match v.as_list() {
+                        Some(l) => l.iter().collect(),
+                        None => vec![v],
+                    };
+                    for v in values {
+                        if let Some(text) = cx.literal_text(v) {
+                            subjects.push((text, test.starts_with("StringLike")));
+                        }
+                    }
+                }
+            }
+        }
+        out.push((p, subjects));
+    }
+    out
+}
+
+/// IRSA: a role that trusts the cluster's OIDC provider for service accounts gets a
+/// federated identity credential per service account on its managed identity.
+fn service_account_roles(cx: &mut Ctx, i: usize) {
+    let r = cx.t.resources[i].clone();
+    let statements = web_identity_statements(cx, i);
+    if statements.is_empty() || r.for_each.is_some() {
+        return;
+    }
+    let AzExpr::Ident(role_sym) = cx.reference_expr(i, "{sym}") else {
+        return;
+    };
+    if !cx.module.resources.iter().any(|x| x.symbol == role_sym) {
+        return;
+    }
+    let mut made = Vec::new();
+    let mut skipped = Vec::new();
+    for (p, subjects) in statements {
+        // The provider's URL is the cluster's issuer.
+        let cluster = cx.t.resources[p]
+            .properties
+            .get("Url")
+            .and_then(|u| cx.referenced_resource(u))
+            .filter(|c| cx.plays(*c, PASS, "cluster"));
+        let Some(c) = cluster else {
+            skipped.push(format!(
+                "the provider {} is not the issuer of a cluster of the template",
+                cx.t.report_name(&cx.t.resources[p].id)
+            ));
+            continue;
+        };
+        if subjects.is_empty() {
+            skipped.push("the trust names no service account (`…:sub` condition)".into());
+        }
+        for (subject, like) in subjects {
+            if like && subject.contains(['*', '?']) {
+                skipped.push(format!("`{subject}` is a pattern"));
+                continue;
+            }
+            let Some(rest) = subject.strip_prefix("system:serviceaccount:") else {
+                skipped.push(format!("`{subject}` is not a service account"));
+                continue;
+            };
+            let name: String = kebab(&rest.replace(':', "-"))
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .take(120)
+                .collect();
+            let name = if name.len() < 3 {
+                format!("sa-{name}")
+            } else {
+                name
+            };
+            let issuer = cx.reference_expr(c, "{sym}.properties.oidcIssuerProfile.issuerURL");
+            let sym = cx.syms.alloc(&format!(
+                "{role_sym}{}",
+                crate::names::capital(&crate::names::camel_from_words(&name))
+            ));
+            let condition = cx.joint_condition(i, c);
+            let comment = format!(
+                "Workload identity for the service account {rest} (the IRSA trust of {}).",
+                cx.t.report_name(&r.id)
+            );
+            cx.module.resources.push(AzResource {
+                symbol: sym.clone(),
+                ty: "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+                    .into(),
+                api: "2024-11-30".into(),
+                parent: Some(role_sym.clone()),
+                name: AzExpr::Str(name),
+                condition,
+                comments: vec![comment],
+                body: vec![(
+                    "properties".into(),
+                    AzExpr::obj(vec![
+                        ("issuer", issuer),
+                        ("subject", AzExpr::Str(subject.clone())),
+                        (
+                            "audiences",
+                            AzExpr::Array(vec![AzExpr::str("api://AzureADTokenExchange")]),
+                        ),
+                    ]),
+                )],
+                source: r.id.clone(),
+                ..Default::default()
+            });
+            if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
+                rep.azure.push((
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+                        .into(),
+                    sym,
+                ));
+            }
+            made.push(rest.to_string());
+        }
+    }
+    let name = cx.t.report_name(&r.id);
+    if !made.is_empty() {
+        cx.decide_later(
+            i,
+            "aks-irsa",
+            &format!("{}: IAM roles for service accounts become workload identity", r.id),
+            "The role trusts the cluster's OIDC provider (IRSA): pods of the service accounts its trust policy names assume it with their projected token.",
+            &format!("{name}'s managed identity gets a federated identity credential per service account ({}), trusting the AKS cluster's OIDC issuer.", made.join(", ")),
+            "Replace the service accounts' `eks.amazonaws.com/role-arn` annotation with `azure.workload.identity/client-id: <the identity's client id>` and label the pods `azure.workload.identity/use: \"true\"`.",
+            None,
+        );
+    }
+    if !skipped.is_empty() {
+        cx.decide_later(
+            i,
+            "aks-irsa-manual",
+            &format!("{}: part of the web identity trust is not translated", r.id),
+            &format!("The role trusts an OIDC provider, but {}.", skipped.join("; ")),
+            "No federated identity credential is created for it.",
+            "Add a federated identity credential per service account (an exact subject) to the role's managed identity by hand.",
+            Some("partial"),
+        );
+    }
 }
 
 /// `Key Vault Crypto User`: the role the cluster's identity needs on the KMS key's vault.
