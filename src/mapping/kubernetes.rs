@@ -587,14 +587,25 @@ pub fn aks_properties(cx: &mut Ctx, i: usize, _consumed: &mut BTreeSet<String>) 
         );
         cx.floor_status("partial");
     }
-    if p.get("Logging").is_some() {
+    if let Some(logging) = p.get("Logging") {
+        let categories = log_categories(logging);
+        let (which, set) = match &categories {
+            Some(c) if !c.is_empty() => (
+                "The cluster sends control plane logs to CloudWatch Logs; AKS sends the same logs to a Log Analytics workspace through a diagnostic setting on the cluster.".to_string(),
+                format!("with the categories {}", c.join(", ")),
+            ),
+            _ => (
+                "The cluster sends control plane logs (chosen at deployment) to CloudWatch Logs; AKS sends them to a Log Analytics workspace through a diagnostic setting on the cluster.".to_string(),
+                "with the categories of the log types used (api → kube-apiserver, audit → kube-audit, authenticator → guard, controllerManager → kube-controller-manager, scheduler → kube-scheduler)".to_string(),
+            ),
+        };
         cx.decide(
             "aks-control-plane-logs",
             Some((&r.id, r.span)),
             &format!("{}: control plane logs are not collected", r.id),
-            "The cluster sends control plane logs (api, audit, authenticator, controllerManager, scheduler) to CloudWatch Logs. AKS sends them to a Log Analytics workspace through a diagnostic setting on the cluster (categories kube-apiserver, kube-audit-admin, guard, kube-controller-manager, kube-scheduler).",
-            "No diagnostic setting is created: the template has no Log Analytics workspace to send them to.",
-            "Add a `Microsoft.Insights/diagnosticSettings` resource scoped to the cluster with those categories and a workspace.",
+            &which,
+            "No diagnostic setting is created (the cluster's log group, when converted, is a Log Analytics workspace, but no diagnostic setting type is generated yet).",
+            &format!("Add a `Microsoft.Insights/diagnosticSettings` resource scoped to the cluster {set}, sending to the workspace."),
         );
         cx.floor_status("partial");
     }
@@ -661,6 +672,28 @@ pub fn aks_properties(cx: &mut Ctx, i: usize, _consumed: &mut BTreeSet<String>) 
         );
     }
     Some(AzExpr::obj(props))
+}
+
+/// The AKS diagnostic log categories of the EKS log types a cluster's `Logging` enables
+/// (`None` when they are computed).
+fn log_categories(logging: &Expr) -> Option<Vec<String>> {
+    let types = logging.path("ClusterLogging.EnabledTypes")?.as_list()?;
+    let mut out = Vec::new();
+    for t in types {
+        let name = t.get("Type").unwrap_or(t).literal_text()?;
+        let c = match name.as_str() {
+            "api" => "kube-apiserver",
+            "audit" => "kube-audit",
+            "authenticator" => "guard",
+            "controllerManager" => "kube-controller-manager",
+            "scheduler" => "kube-scheduler",
+            _ => continue,
+        };
+        if !out.iter().any(|x: &String| x == c) {
+            out.push(c.to_string());
+        }
+    }
+    Some(out)
 }
 
 /// The Kubernetes version: kept when AKS supports it, else the nearest supported one.
