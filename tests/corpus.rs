@@ -87,7 +87,8 @@ const MAPPED: &[&str] = &[
 /// Azure Database (Oracle), a group whose launch settings are outside the template or
 /// computed, launch settings no group uses, a scaling policy or scheduled action Azure
 /// autoscale cannot express, a load balancer with no listener in the template, a
-/// listener rule on hosts or headers.
+/// listener rule on hosts or headers, an EKS add-on with no AKS feature (or a computed
+/// name), an access entry for a principal outside the template, a Fargate profile.
 const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "rds-engine-unknown"),
     (
