@@ -623,6 +623,19 @@ pub fn aks_properties(cx: &mut Ctx, i: usize, _consumed: &mut BTreeSet<String>) 
             "Give each mapped role or user an AKS RBAC role assignment (or bind its Entra group with Kubernetes RBAC).",
         );
     }
+    if p.path("AccessConfig.BootstrapClusterCreatorAdminPermissions")
+        .and_then(|b| b.literal_bool())
+        != Some(false)
+    {
+        cx.decide(
+            "aks-creator-admin",
+            Some((&r.id, r.span)),
+            &format!("{}: the cluster's creator is not made cluster admin", r.id),
+            "EKS gives the principal that creates the cluster cluster-admin access (the bootstrap access entry).",
+            "With local accounts disabled and Azure RBAC, nobody holds Kubernetes permissions on the managed cluster until a role assignment grants them.",
+            "Assign `Azure Kubernetes Service RBAC Cluster Admin` on the cluster to the platform team's Entra group (and `Azure Kubernetes Service Cluster User Role` to whoever runs `az aks get-credentials`).",
+        );
+    }
     if p.path("ResourcesVpcConfig.SecurityGroupIds").is_some() {
         cx.decide(
             "aks-security-groups",
