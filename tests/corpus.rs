@@ -100,6 +100,14 @@ const MAPPED: &[&str] = &[
     "AWS::ApiGateway::DomainNameAccessAssociation",
     "AWS::ApiGateway::RequestValidator",
     "AWS::ApiGateway::ClientCertificate",
+    "AWS::EKS::Cluster",
+    "AWS::EKS::Nodegroup",
+    "AWS::EKS::Addon",
+    "AWS::EKS::AccessEntry",
+    "AWS::EKS::PodIdentityAssociation",
+    "AWS::EKS::FargateProfile",
+    "AWS::EKS::IdentityProviderConfig",
+    "AWS::IAM::OIDCProvider",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -109,6 +117,8 @@ const MAPPED: &[&str] = &[
 /// listener rule on hosts or headers, an ECS service whose containers are unknown
 /// before deployment, scaling that is not an ECS service's or that Container Apps
 /// scale rules cannot express.
+/// listener rule on hosts or headers, an EKS add-on with no AKS feature (or a computed
+/// name), an access entry for a principal outside the template, a Fargate profile.
 const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "rds-engine-unknown"),
     (
@@ -156,6 +166,9 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::ApiGatewayV2::VpcLink", "apim-vpc-link"),
     ("AWS::ApiGateway::VpcLink", "apim-vpc-link"),
     ("AWS::ApiGatewayV2::Route", "apim-operation-path"),
+    ("AWS::EKS::Addon", "eks-addon-manual"),
+    ("AWS::EKS::AccessEntry", "aks-access-principal"),
+    ("AWS::EKS::FargateProfile", "eks-fargate"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?
@@ -342,6 +355,14 @@ const MAPPED_TF: &[&str] = &[
     "AWS::ApiGateway::RequestValidator",
     "AWS::ApiGateway::DomainName",
     "AWS::ApiGateway::BasePathMapping",
+    "AWS::EKS::Cluster",
+    "AWS::EKS::Nodegroup",
+    "AWS::EKS::Addon",
+    "AWS::EKS::AccessEntry",
+    "AWS::EKS::PodIdentityAssociation",
+    "AWS::EKS::FargateProfile",
+    "AWS::EKS::IdentityProviderConfig",
+    "AWS::IAM::OIDCProvider",
 ];
 
 #[test]

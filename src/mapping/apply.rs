@@ -46,6 +46,7 @@ pub fn map_template(
     super::scale_sets::finish(&mut cx);
     super::containers::finish(&mut cx);
     super::balancer_parts::finish(&mut cx);
+    super::kubernetes::finish(&mut cx);
     super::dns::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);

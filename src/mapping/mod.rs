@@ -17,6 +17,7 @@ mod events;
 mod exprs;
 pub mod flows;
 mod gateways;
+mod kubernetes;
 
 mod network;
 mod nsg_loops;

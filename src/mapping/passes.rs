@@ -114,6 +114,20 @@ pub const PASSES: &[Pass] = &[
         roles: &["api", "route", "integration", "authorizer", "model"],
         does: "API Gateway HTTP APIs, their routes, integrations and JWT authorizers → API Management operations with backend, token-validation and CORS policies; WebSocket APIs → Web PubSub hubs whose event handlers call the routes' functions (apis_v2.rs)",
     },
+    Pass {
+        name: "kubernetes",
+        roles: &[
+            "cluster",
+            "nodegroup",
+            "addon",
+            "access-entry",
+            "pod-identity",
+            "fargate",
+            "identity-provider",
+            "oidc-provider",
+        ],
+        does: "EKS clusters with their node groups (the first eligible one the system pool), access entries and pod identity associations → AKS managed clusters, node pools, role assignments on the cluster and federated identity credentials (kubernetes.rs)",
+    },
 ];
 
 /// Why a `passes:` map is not valid: (the text to point at, message, help).

@@ -934,7 +934,7 @@ pub fn finish(cx: &mut Ctx) {
         }
         let used = (0..cx.t.resources.len())
             .any(|i| cx.plays(i, PASS, "group") && launch(cx, i).is_some_and(|(k, _)| k == j));
-        if used {
+        if used || super::kubernetes::launches(cx, j) {
             continue;
         }
         let id = cx.t.resources[j].id.clone();

@@ -72,6 +72,11 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("apim_api_policy", true),
     ("web_pubsub_hub", true),
     ("apim_schema", true),
+    ("aks_identity", true),
+    ("aks_properties", true),
+    ("aks_pool_name", true),
+    ("aks_pool_properties", true),
+    ("aks_issuer", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -203,6 +208,11 @@ pub fn apply(
         "apim_api_policy" => super::apis_v2::apim_api_policy(cx, i, consumed),
         "web_pubsub_hub" => Some(super::apis_v2::web_pubsub_hub(cx, i, consumed)),
         "apim_schema" => super::apis_v2::apim_schema(cx, i, consumed),
+        "aks_identity" => super::kubernetes::aks_identity(cx, i, consumed),
+        "aks_properties" => super::kubernetes::aks_properties(cx, i, consumed),
+        "aks_pool_name" => Some(super::kubernetes::aks_pool_name(cx, i)),
+        "aks_pool_properties" => super::kubernetes::aks_pool_properties(cx, i, consumed),
+        "aks_issuer" => Some(super::kubernetes::aks_issuer(cx, i)),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),

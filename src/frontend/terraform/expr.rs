@@ -381,6 +381,39 @@ impl Conv<'_> {
         base
     }
 
+    /// The longest nested attribute path (`a[0].b[0].c`, at least two steps) at the start
+    /// of `ops` that the lifting table of `tf_type` names: how many operators it takes and
+    /// the attribute it lifts to.
+    fn nested_attribute(
+        &self,
+        tf_type: &str,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+    ) -> Option<(usize, String)> {
+        let table = self.scope.attributes.get(tf_type)?;
+        let mut path = String::new();
+        let mut best = None;
+        for (n, op) in ops.iter().enumerate() {
+            match op.value() {
+                TraversalOperator::GetAttr(a) if n == 0 => path.push_str(a.value()),
+                TraversalOperator::GetAttr(a) => {
+                    path.push('.');
+                    path.push_str(a.value());
+                }
+                TraversalOperator::Index(Expression::Number(x)) => {
+                    path.push_str(&format!("[{}]", x.value()));
+                }
+                TraversalOperator::LegacyIndex(x) => path.push_str(&format!("[{}]", x.value())),
+                _ => break,
+            }
+            if n > 0
+                && let Some(a) = table.get(&path)
+            {
+                best = Some((n + 1, a.clone()));
+            }
+        }
+        best
+    }
+
     fn attr_at(ops: &[hcl_edit::Decorated<TraversalOperator>], i: usize) -> Option<String> {
         match ops.get(i).map(|o| o.value()) {
             Some(TraversalOperator::GetAttr(a)) => Some(a.value().to_string()),
@@ -563,6 +596,12 @@ impl Conv<'_> {
                 let Some(attr) = attr else {
                     return Expr::new(ExprKind::Ref(id), span);
                 };
+                // A nested attribute the table names whole (`identity[0].oidc[0].issuer`).
+                if let Some((n, a)) = self.nested_attribute(&tf_type, &ops[k..]) {
+                    let base = attribute_base(id, attr, Some(&a), span);
+                    let base = inst.select(base, span);
+                    return self.apply_ops(base, &ops[k + n..], span);
+                }
                 let lifted = self
                     .scope
                     .attributes

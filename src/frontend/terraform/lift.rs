@@ -659,9 +659,21 @@ fn statement_block(conv: &mut Conv, inner: &Block, p: &mut Props) {
             let test = attr(&inner.body, "test")
                 .map(|e| conv.expr(e))
                 .and_then(|t| t.literal_text());
+            // A key built from a reference (`"${…provider.url…}:sub"`) keeps its literal
+            // tail, which says what the condition tests (the OIDC subject of IRSA trusts).
             let var = attr(&inner.body, "variable")
                 .map(|e| conv.expr(e))
-                .and_then(|t| t.literal_text());
+                .and_then(|t| {
+                    t.literal_text().or_else(|| match &t.kind {
+                        ExprKind::Sub(parts) => match parts.last() {
+                            Some(SubPart::Lit(tail)) if tail.starts_with(':') => {
+                                Some(format!("${{…}}{tail}"))
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                });
             let vals = attr(&inner.body, "values").map(|e| conv.expr(e));
             if let (Some(t), Some(v), Some(vals)) = (test, var, vals) {
                 let cs = vals.span;
