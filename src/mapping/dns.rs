@@ -12,7 +12,7 @@
 
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzResource};
-use crate::model::expr::Expr;
+use crate::model::expr::{Expr, ExprKind};
 use crate::names::kebab;
 
 const PASS: &str = "dns";
@@ -24,6 +24,9 @@ const PRIVATE_API: &str = "2024-06-01";
 enum Zone {
     Here(usize),
     Elsewhere(String),
+    /// A zone named at deployment: the source's expression (a zone id or name from a
+    /// parameter, another stack or a data source), and a label for its parameter.
+    Given(Expr, String),
 }
 
 fn zone_name(cx: &Ctx, z: usize) -> Option<String> {
@@ -51,11 +54,11 @@ fn zone_of(cx: &Ctx, p: &Expr) -> Option<Zone> {
     {
         return Some(Zone::Here(z));
     }
-    let name = p
-        .get("HostedZoneName")?
-        .literal_text()?
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
+    let given = p.get("HostedZoneName").or_else(|| p.get("HostedZoneId"))?;
+    let Some(name) = given.literal_text() else {
+        return Some(Zone::Given(given.clone(), zone_label(given)));
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
     let here = (0..cx.t.resources.len()).find(|z| {
         cx.plays(*z, PASS, "zone") && zone_name(cx, *z).as_deref() == Some(name.as_str())
     });
@@ -63,6 +66,23 @@ fn zone_of(cx: &Ctx, p: &Expr) -> Option<Zone> {
         Some(z) => Zone::Here(z),
         None => Zone::Elsewhere(name),
     })
+}
+
+/// A label for a zone named by expression `e`: the parameter, resource or data source
+/// it reads.
+fn zone_label(e: &Expr) -> String {
+    let mut label = None;
+    e.walk(&mut |x| {
+        if label.is_none() {
+            label = match &x.kind {
+                ExprKind::Ref(n) => Some(n.clone()),
+                ExprKind::GetAtt { resource, .. } => Some(resource.clone()),
+                _ => None,
+            };
+        }
+    });
+    let label: String = label.unwrap_or_else(|| "dns".to_string());
+    crate::names::kebab(&label)
 }
 
 /// A record's name relative to its zone (`@` at the apex). CloudFormation names are
@@ -174,6 +194,28 @@ fn zone_symbol(cx: &mut Ctx, zone: &Zone) -> Option<(String, bool)> {
             let first = entry.resources.first()?.symbol.clone();
             Some((cx.resolve_symbol(*z, &first), is_private(cx, *z)))
         }
+        Zone::Given(e, label) => {
+            let key = format!("existing-zone-given#{label}");
+            if let Some(s) = cx.shared.get(&key) {
+                return Some((s.clone(), false));
+            }
+            let name = given_zone_name(cx, e, label);
+            let sym = cx.syms.alloc(&crate::names::lower_camel(&format!(
+                "{}Zone",
+                crate::names::upper_camel(label)
+            )));
+            cx.shared.insert(key, sym.clone());
+            cx.module.resources.push(AzResource {
+                symbol: sym.clone(),
+                ty: "Microsoft.Network/dnsZones".into(),
+                api: PUBLIC_API.into(),
+                name,
+                existing: true,
+                comments: vec!["The DNS zone the records belong to, migrated from Route 53 into this resource group (the template only adds records to it).".into()],
+                ..Default::default()
+            });
+            Some((sym, false))
+        }
         Zone::Elsewhere(name) => {
             let key = format!("existing-zone#{name}");
             if let Some(s) = cx.shared.get(&key) {
@@ -198,6 +240,41 @@ fn zone_symbol(cx: &mut Ctx, zone: &Zone) -> Option<(String, bool)> {
     }
 }
 
+/// The name of a zone named at deployment: a zone name the source passes as it is
+/// (a parameter or another stack's value); a zone id (which Azure does not have) → a
+/// parameter for the Azure zone's name.
+fn given_zone_name(cx: &mut Ctx, e: &Expr, label: &str) -> AzExpr {
+    let by_name = matches!(&e.kind, ExprKind::Ref(n) if cx.t.parameters.iter().any(|p| p.name == *n && p.name.to_ascii_lowercase().contains("name")));
+    if by_name {
+        return cx.tr(e);
+    }
+    let p = cx.param_for(&format!("{label}-zone-name"), "string", |p| {
+        p.description = Some(format!("Name of the Azure DNS zone (migrated from the Route 53 hosted zone that `{label}` names) that the records are added to, without a trailing dot."));
+        p.required_reason = Some("Route 53 names the zone by an id that Azure does not have".into());
+    });
+    AzExpr::ident(p)
+}
+
+/// A record's name in a zone named at deployment: `@` when it is the zone's name, else
+/// the name without the zone's suffix (both known only at deployment).
+fn relative_given(name: AzExpr, zone: AzExpr) -> AzExpr {
+    AzExpr::Cond(
+        Box::new(AzExpr::Bin("==", Box::new(name.clone()), Box::new(zone.clone()))),
+        Box::new(AzExpr::str("@")),
+        Box::new(AzExpr::call(
+            "replace",
+            vec![
+                name,
+                crate::azure::interp(vec![
+                    crate::azure::Interp::Lit(".".into()),
+                    crate::azure::Interp::Expr(zone),
+                ]),
+                AzExpr::str(""),
+            ],
+        )),
+    )
+}
+
 /// One record set `p` (of resource `i`, or of an element of a record set group when
 /// `group`) → an Azure record set; `None` with a decision when it cannot be written.
 fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, String)> {
@@ -215,7 +292,7 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
         None
     };
     let Some(zone) = zone_of(cx, p) else {
-        return fail(cx, "Its hosted zone is named by an expression", "");
+        return fail(cx, "It names no hosted zone", "");
     };
     let ty = p
         .get("Type")
@@ -226,19 +303,41 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
     let zname = match &zone {
         Zone::Here(z) => zone_name(cx, *z),
         Zone::Elsewhere(n) => Some(n.clone()),
+        Zone::Given(..) => None,
     };
-    let rel = match (name_text.as_deref(), zname.as_deref()) {
-        (Some(n), Some(z)) => relative(n, z),
+    let rel: Option<(AzExpr, String)> = match (&zone, name_text.as_deref(), zname.as_deref()) {
+        (_, Some(n), Some(z)) => relative(n, z).map(|r| (AzExpr::Str(r.clone()), r)),
+        // A zone named at deployment: a relative literal name as it is, an absolute
+        // one without the zone's suffix at deployment.
+        (Zone::Given(..), Some(n), None) if !n.ends_with('.') && !n.contains('.') && !n.is_empty() => {
+            Some((AzExpr::Str(n.to_ascii_lowercase()), n.to_ascii_lowercase()))
+        }
+        (Zone::Given(..), _, None) => match p.get("Name") {
+            Some(n) => {
+                let zsym = zone_symbol(cx, &zone);
+                let name = match name_text.as_deref() {
+                    Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
+                    None => cx.tr(n),
+                };
+                zsym.map(|(z, _)| {
+                    (
+                        relative_given(name, AzExpr::path(&z, "name")),
+                        name_text.clone().unwrap_or_else(|| "its name".into()),
+                    )
+                })
+            }
+            None => None,
+        },
         _ => None,
     };
-    let Some(rel) = rel else {
+    let Some((rel, rel_text)) = rel else {
         return fail(
             cx,
             "Its name or its zone's name is not a literal (or the name is outside the zone)",
             "",
         );
     };
-    let what = format!(" `{rel}` ({ty})");
+    let what = format!(" `{rel_text}` ({ty})");
     for k in [
         "SetIdentifier",
         "Weight",
@@ -377,7 +476,7 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
         ty: rtype.clone(),
         api: if private { PRIVATE_API } else { PUBLIC_API }.into(),
         parent: Some(zsym),
-        name: AzExpr::Str(rel),
+        name: rel,
         body,
         comments: vec![format!("Was {} ({}).", r.id, r.ty)],
         source: r.id.clone(),
