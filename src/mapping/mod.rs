@@ -3,6 +3,8 @@
 mod access;
 mod apis;
 mod apply;
+mod certificates;
+mod classic_elb;
 mod compute;
 mod context;
 mod data;

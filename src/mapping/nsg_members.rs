@@ -97,6 +97,13 @@ fn members(cx: &Ctx, j: usize) -> Members {
             }
             continue;
         }
+        // A classic balancer becomes a Standard Load Balancer, which passes clients
+        // through: its groups' rules guard the backends instead (see classic_elb.rs).
+        if let Some(k) = t.resources.iter().position(|x| x.id == r.id)
+            && super::classic_elb::is_classic(cx, k)
+        {
+            continue;
+        }
         m.ids.push(named(cx, r));
         let mut found = false;
         for p in cx.tables.lookup_list(TABLE, &r.ty, "subnets") {

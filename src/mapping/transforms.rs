@@ -61,6 +61,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("afd_identity", true),
     ("afd_profile", true),
     ("load_balancer_properties", true),
+    ("classic_lb_properties", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -181,6 +182,7 @@ pub fn apply(
         "afd_identity" => super::edge::afd_identity(cx, i, consumed),
         "afd_profile" => super::edge::afd_profile(cx, i, consumed),
         "load_balancer_properties" => super::gateways::load_balancer_properties(cx, i, consumed),
+        "classic_lb_properties" => super::classic_elb::classic_lb_properties(cx, i, consumed),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
