@@ -73,6 +73,12 @@ const MAPPED: &[&str] = &[
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::CloudFrontOriginAccessIdentity",
     "AWS::ECR::Repository",
+    "AWS::ElasticLoadBalancing::LoadBalancer",
+    "AWS::CertificateManager::Certificate",
+    "AWS::ACMPCA::CertificateAuthority",
+    "AWS::ACMPCA::CertificateAuthorityActivation",
+    "AWS::ACMPCA::Certificate",
+    "AWS::ACMPCA::Permission",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -109,6 +115,22 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::Route53::RecordSetGroup", "dns-record-manual"),
     ("AWS::ElasticLoadBalancingV2::LoadBalancer", "lb-no-subnet"),
     ("AWS::CloudFront::Distribution", "afd-no-origin"),
+    (
+        "AWS::ElasticLoadBalancing::LoadBalancer",
+        "elb-no-tcp-listener",
+    ),
+    ("AWS::ElasticLoadBalancing::LoadBalancer", "lb-no-subnet"),
+    (
+        "AWS::CertificateManager::Certificate",
+        "acm-key-vault-certificate",
+    ),
+    ("AWS::ACMPCA::CertificateAuthority", "acmpca-manual"),
+    (
+        "AWS::ACMPCA::CertificateAuthorityActivation",
+        "acmpca-manual",
+    ),
+    ("AWS::ACMPCA::Certificate", "acmpca-manual"),
+    ("AWS::ACMPCA::Permission", "acmpca-manual"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?
@@ -274,6 +296,11 @@ const MAPPED_TF: &[&str] = &[
     "AWS::KMS::Key",
     "AWS::AutoScaling::AutoScalingGroup",
     "AWS::AutoScaling::ScalingPolicy",
+    "AWS::ElasticLoadBalancing::LoadBalancer",
+    "AWS::CertificateManager::Certificate",
+    "AWS::ACMPCA::CertificateAuthority",
+    "AWS::ACMPCA::CertificateAuthorityActivation",
+    "AWS::ACMPCA::Certificate",
 ];
 
 #[test]

@@ -106,7 +106,7 @@ pub fn finish(cx: &mut Ctx) {
                 text(p.get("ValidationMethod"), "DNS").to_ascii_uppercase()
             ),
             &format!("{how} {used}"),
-            "Key Vault renews a certificate from an integrated CA automatically (set the policy's lifetime actions); an imported or privately signed one must be renewed by hand. ACM's domain validation (DNS records or e-mail approvals) does not carry over: the CA validates the domains its own way.",
+            "Key Vault renews a certificate from an integrated CA automatically (set the policy's lifetime actions); an imported or privately signed one must be renewed by hand. ACM's domain validation (DNS records or e-mail approvals) does not carry over: the CA validates the domains its own way, and a Terraform `aws_acm_certificate_validation` (folded into the certificate) has nothing left to wait for.",
             None,
         );
     }

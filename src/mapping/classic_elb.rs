@@ -39,6 +39,16 @@ pub(super) fn is_classic(cx: &Ctx, l: usize) -> bool {
         && listeners(&cx.t.resources[l].properties)
             .iter()
             .any(|x| plain(x).is_some())
+        && has_frontend(&cx.t.resources[l].properties)
+}
+
+/// An internal balancer needs a subnet for its private frontend.
+fn has_frontend(p: &Expr) -> bool {
+    let internal = p
+        .get("Scheme")
+        .and_then(|s| s.literal_text())
+        .is_some_and(|s| s == "internal");
+    !internal || p.get("Subnets").is_some()
 }
 
 fn lb_name(cx: &Ctx, l: usize) -> String {
@@ -205,6 +215,9 @@ pub fn classic_lb_properties(
             },
             "Clients behind one NAT share a backend, and a client whose address changes moves; for cookie affinity put an Application Gateway in front (cookie-based affinity on its backend settings).",
         );
+        if stuck {
+            cx.floor_status("partial");
+        }
     }
     if p.get("SecurityGroups").is_some() {
         cx.decide(
@@ -262,6 +275,7 @@ fn health_probe(cx: &mut Ctx, l: usize, all: &[Expr]) -> AzExpr {
                     &format!("The probe checks TCP port {first_port}, the first listener's instance port."),
                     "Set the probe's protocol, port and path to the target's once it is known.",
                 );
+                cx.floor_status("partial");
             }
             ("TCP".to_string(), first_port, None)
         }

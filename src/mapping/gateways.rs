@@ -840,7 +840,18 @@ fn target_group(cx: &mut Ctx, l: usize, tg: usize) -> (AzExpr, AzExpr, AzExpr) {
                     host_from_backend = true;
                 }
             }
-            cx.decide(
+            if addresses.is_empty() {
+                cx.decide_later(
+                    tg,
+                    "agw-lambda-target",
+                    &format!("{}: the Lambda target is not a function of this template", r.id),
+                    "The target group invoked a Lambda function that this template does not declare (or declares none); an Application Gateway sends HTTP requests to hosts, not to functions.",
+                    "The backend pool is created empty.",
+                    "Call the Function App that replaces the function on its own HTTP endpoint (an HTTP trigger), or put API Management in front of it, and add its host name to the pool (or route clients there directly).",
+                    Some("partial"),
+                );
+            } else {
+                cx.decide(
                 "agw-lambda-target",
                 Some((&r.id, r.span)),
                 &format!("{}: Lambda targets become the function app's host", r.id),
@@ -848,6 +859,7 @@ fn target_group(cx: &mut Ctx, l: usize, tg: usize) -> (AzExpr, AzExpr, AzExpr) {
                 "The backend pool holds the function app's host name; requests keep their path, under the app's `/api` route prefix.",
                 "Give the function an HTTP trigger whose route matches the listener's paths (or set the app's route prefix to empty). API Management or the function's own endpoint are alternatives.",
             );
+            }
         }
         "ip" => {
             for t in p
