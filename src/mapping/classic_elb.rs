@@ -87,14 +87,25 @@ pub(super) fn pool_of(cx: &Ctx, name: &Expr) -> Option<AzExpr> {
     ))
 }
 
-/// A port: the literal number, else the value as an `int()`.
+/// A port: the literal number, else the value as an `int()` (a number parameter as it is).
 fn port(cx: &mut Ctx, e: Option<&Expr>, default: i64) -> AzExpr {
     match e {
-        Some(x) => match x.literal_i64() {
-            Some(n) => AzExpr::Int(n),
-            None => AzExpr::call("int", vec![cx.tr(x)]),
-        },
+        Some(x) => as_int(cx, x),
         None => AzExpr::Int(default),
+    }
+}
+
+fn as_int(cx: &mut Ctx, x: &Expr) -> AzExpr {
+    if let Some(n) = x.literal_i64() {
+        return AzExpr::Int(n);
+    }
+    let v = cx.tr(x);
+    let int_param = matches!(&v, AzExpr::Ident(n)
+        if cx.module.params.iter().any(|p| p.name == *n && p.ty == "int"));
+    if int_param {
+        v
+    } else {
+        crate::azure::coerce(v, "int")
     }
 }
 
@@ -260,9 +271,7 @@ fn health_probe(cx: &mut Ctx, l: usize, all: &[Expr]) -> AzExpr {
         })
         .unwrap_or(80);
     let target = hc.and_then(|h| h.get("Target"));
-    let parsed = target
-        .and_then(|t| t.literal_text())
-        .and_then(|t| parse_target(&t));
+    let parsed = target.and_then(|t| parse_target(cx, t));
     let (proto, port, path) = match parsed {
         Some(x) => x,
         None => {
@@ -277,7 +286,7 @@ fn health_probe(cx: &mut Ctx, l: usize, all: &[Expr]) -> AzExpr {
                 );
                 cx.floor_status("partial");
             }
-            ("TCP".to_string(), first_port, None)
+            ("TCP".to_string(), AzExpr::Int(first_port), None)
         }
     };
     lb_probe(
@@ -290,23 +299,83 @@ fn health_probe(cx: &mut Ctx, l: usize, all: &[Expr]) -> AzExpr {
     )
 }
 
+/// A value as literal text and expressions: a literal, `Fn::Join` of parts, `Fn::Sub`.
+fn parts(e: &Expr) -> Option<Vec<Result<String, Expr>>> {
+    use crate::model::expr::{ExprKind, SubPart};
+    if let Some(t) = e.literal_text() {
+        return Some(vec![Ok(t)]);
+    }
+    match &e.kind {
+        ExprKind::Sub(ps) => Some(
+            ps.iter()
+                .map(|p| match p {
+                    SubPart::Lit(l) => Ok(l.clone()),
+                    SubPart::Expr(x) => Err(x.clone()),
+                })
+                .collect(),
+        ),
+        ExprKind::Join { sep, items } => {
+            let sep = sep.literal_text()?;
+            let mut out = Vec::new();
+            for (n, it) in items.as_list()?.iter().enumerate() {
+                if n > 0 && !sep.is_empty() {
+                    out.push(Ok(sep.clone()));
+                }
+                out.extend(parts(it)?);
+            }
+            Some(out)
+        }
+        _ => Some(vec![Err(e.clone())]),
+    }
+}
+
 /// `HTTP:80/health` → (HTTP, 80, /health); `TCP:22` → (TCP, 22, none); SSL probes TCP.
-fn parse_target(t: &str) -> Option<(String, i64, Option<String>)> {
-    let (proto, rest) = t.split_once(':')?;
-    let proto = proto.trim().to_ascii_uppercase();
-    let (port, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], Some(rest[i..].to_string())),
-        None => (rest, None),
+/// The port may be an expression (`HTTP:${WebServerPort}/`); protocol and path are
+/// literal.
+fn parse_target(cx: &mut Ctx, t: &Expr) -> Option<(String, AzExpr, Option<String>)> {
+    // Merge adjacent literals.
+    let mut ps: Vec<Result<String, Expr>> = Vec::new();
+    for p in parts(t)? {
+        match (ps.last_mut(), p) {
+            (Some(Ok(a)), Ok(b)) => a.push_str(&b),
+            (_, p) => ps.push(p),
+        }
+    }
+    let (proto, port, path) = match ps.as_slice() {
+        [Ok(all)] => {
+            let (proto, rest) = all.split_once(':')?;
+            let (port, path) = match rest.find('/') {
+                Some(i) => (&rest[..i], Some(rest[i..].to_string())),
+                None => (rest, None),
+            };
+            (
+                proto.to_string(),
+                AzExpr::Int(port.trim().parse().ok()?),
+                path,
+            )
+        }
+        // `PROTO:` ${port} [`/path`]
+        [Ok(head), Err(x), tail @ ..] if head.ends_with(':') && tail.len() <= 1 => {
+            let path = match tail {
+                [] => None,
+                [Ok(p)] if p.starts_with('/') => Some(p.clone()),
+                _ => return None,
+            };
+            let port = as_int(cx, x);
+            (head.trim_end_matches(':').to_string(), port, path)
+        }
+        _ => return None,
     };
-    let port: i64 = port.trim().parse().ok()?;
+    let proto = proto.trim().to_ascii_uppercase();
     let proto = match proto.as_str() {
         "HTTP" | "HTTPS" => proto,
         "TCP" | "SSL" => "TCP".to_string(),
         _ => return None,
     };
-    let path = path
-        .filter(|_| proto != "TCP")
-        .or_else(|| (proto != "TCP").then(|| "/".to_string()));
+    let path = match proto.as_str() {
+        "TCP" => None,
+        _ => Some(path.unwrap_or_else(|| "/".to_string())),
+    };
     Some((proto, port, path))
 }
 

@@ -1343,7 +1343,7 @@ pub fn load_balancer_properties(
         probes.push(lb_probe(
             &name,
             &hc,
-            hc_port,
+            AzExpr::Int(hc_port),
             p.get("HealthCheckIntervalSeconds")
                 .and_then(|x| x.literal_i64())
                 .unwrap_or(30),
@@ -1522,7 +1522,7 @@ pub(super) fn lb_frontend(cx: &mut Ctx, l: usize) -> Option<AzExpr> {
 pub(super) fn lb_probe(
     name: &str,
     protocol: &str,
-    port: i64,
+    port: AzExpr,
     interval: i64,
     threshold: i64,
     path: Option<String>,
@@ -1536,7 +1536,7 @@ pub(super) fn lb_probe(
                 _ => "Tcp",
             }),
         ),
-        ("port", AzExpr::Int(port)),
+        ("port", port),
         ("intervalInSeconds", AzExpr::Int(interval.max(5))),
         ("probeThreshold", AzExpr::Int(threshold.max(1))),
     ];

@@ -2800,6 +2800,46 @@ mod tests {
     }
 
     #[test]
+    fn resource_id_of_a_module_resource_is_a_reference() {
+        const POOL: &str = "Microsoft.Network/loadBalancers/backendAddressPools";
+        let m = AzModule {
+            resources: vec![
+                AzResource {
+                    symbol: "lb".into(),
+                    ty: "Microsoft.Network/loadBalancers".into(),
+                    name: AzExpr::str("lb-web"),
+                    ..AzResource::default()
+                },
+                AzResource {
+                    symbol: "lb_pool_web".into(),
+                    ty: POOL.into(),
+                    parent: Some("lb".into()),
+                    name: AzExpr::str("web"),
+                    ..AzResource::default()
+                },
+            ],
+            ..AzModule::default()
+        };
+        let t = AzurermTables::default();
+        let l = lower(&m, &t);
+        let s = |x: &str| AzExpr::str(x);
+        assert_eq!(
+            l.module_resource_of(&[s(POOL), s("lb-web"), s("web")]),
+            Some("lb_pool_web".into())
+        );
+        // Another balancer's pool, a name set at deployment, a type with other segments.
+        assert_eq!(
+            l.module_resource_of(&[s(POOL), s("lb-api"), s("web")]),
+            None
+        );
+        assert_eq!(
+            l.module_resource_of(&[s(POOL), s("lb-web"), AzExpr::Ident("p".into())]),
+            None
+        );
+        assert_eq!(l.module_resource_of(&[s(POOL), s("web")]), None);
+    }
+
+    #[test]
     fn dependency_ids_keeps_the_resources_of_the_type() {
         let res = |sym: &str, ty: &str| AzResource {
             symbol: sym.into(),
