@@ -17,7 +17,7 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use super::gateways::{LB, lb_frontend, lb_probe, lb_rule, names_part, sub_resource};
+use super::gateways::{LB, depend_on_parts, lb_frontend, lb_probe, lb_rule, sub_resource};
 use crate::azure::{AzExpr, AzKey};
 use crate::model::expr::Expr;
 use crate::names::kebab;
@@ -154,7 +154,7 @@ pub fn classic_lb_properties(
     let idle = p
         .path("ConnectionSettings.IdleTimeout")
         .and_then(|x| x.literal_i64())
-        .map(|s| ((s + 59) / 60).clamp(4, 100))
+        .map(|s| (s.saturating_add(59) / 60).clamp(4, 100))
         .unwrap_or(4);
     if p.path("ConnectionSettings.IdleTimeout")
         .and_then(|x| x.literal_i64())
@@ -488,14 +488,7 @@ pub fn finish(cx: &mut Ctx) {
         })
         .collect();
     for (sym, name) in lbs {
-        for res in cx.module.resources.iter_mut() {
-            if res.symbol != sym
-                && !res.depends_on.contains(&sym)
-                && res.body.iter().any(|(_, v)| names_part(v, LB, &name))
-            {
-                res.depends_on.push(sym.clone());
-            }
-        }
+        depend_on_parts(cx, &sym, LB, &name);
     }
 }
 
@@ -582,22 +575,8 @@ pub(super) fn group_balancers(cx: &Ctx, j: usize) -> Option<Vec<usize>> {
     if !cx.plays(j, "security-groups", "group") {
         return None;
     }
-    let mut balancers = Vec::new();
-    for (k, r) in cx.t.resources.iter().enumerate() {
-        if k == j
-            || cx.plays(k, "security-groups", "group")
-            || cx.plays(k, "security-groups", "ingress")
-            || cx.plays(k, "security-groups", "egress")
-            || !super::nsg_members::is_member(cx, r, j)
-        {
-            continue;
-        }
-        if !is_classic(cx, k) {
-            return None;
-        }
-        balancers.push(k);
-    }
-    (!balancers.is_empty()).then_some(balancers)
+    let balancers = super::nsg_members::member_resources(cx, j);
+    (!balancers.is_empty() && balancers.iter().all(|k| is_classic(cx, *k))).then_some(balancers)
 }
 
 /// The inbound rules of security group `g`: inline and standalone, one per address.

@@ -322,24 +322,8 @@ fn fixed_text(cx: &Ctx, e: &Expr) -> Option<String> {
 /// members are balancers that become Application Gateways: the gateways' subnets
 /// (a gateway reaches backends from them, as an ALB did from its own addresses).
 pub(super) fn fronted_prefixes(cx: &mut Ctx, j: usize) -> Option<Vec<AzExpr>> {
-    let mut gateways = Vec::new();
-    for (k, r) in cx.t.resources.iter().enumerate() {
-        if k == j
-            || cx.plays(k, "security-groups", "group")
-            || cx.plays(k, "security-groups", "ingress")
-            || cx.plays(k, "security-groups", "egress")
-        {
-            continue;
-        }
-        if !super::nsg_members::is_member(cx, r, j) {
-            continue;
-        }
-        if !is_gateway(cx, k) {
-            return None;
-        }
-        gateways.push(k);
-    }
-    if gateways.is_empty() {
+    let gateways = super::nsg_members::member_resources(cx, j);
+    if gateways.is_empty() || !gateways.iter().all(|k| is_gateway(cx, *k)) {
         return None;
     }
     let sg = cx.t.resources[j].id.clone();
@@ -1111,14 +1095,22 @@ fn first_group(cx: &Ctx, l: usize) -> Option<usize> {
         .find(|g| cx.plays(*g, "security-groups", "group") && cx.prepared[*g].entry.is_some())
 }
 
-/// Does `e` name a part of gateway `gw` (`resourceId('…/applicationGateways/…', gw, …)`)?
-fn names_gateway(e: &AzExpr, gw: &str) -> bool {
-    names_part(e, AGW, gw)
+/// Resources that name a part of resource `sym` (of type `ty`, named `owner`) depend on
+/// it: it creates the part (a pool a scale set or NIC joins).
+pub(super) fn depend_on_parts(cx: &mut Ctx, sym: &str, ty: &str, owner: &str) {
+    for res in cx.module.resources.iter_mut() {
+        if res.symbol != sym
+            && !res.depends_on.iter().any(|d| d == sym)
+            && res.body.iter().any(|(_, v)| names_part(v, ty, owner))
+        {
+            res.depends_on.push(sym.to_string());
+        }
+    }
 }
 
 /// Does `e` name a part of the resource of type `ty` named `owner`
 /// (`resourceId('<ty>/…', owner, …)`)?
-pub(super) fn names_part(e: &AzExpr, ty: &str, owner: &str) -> bool {
+fn names_part(e: &AzExpr, ty: &str, owner: &str) -> bool {
     let rec = |x: &AzExpr| names_part(x, ty, owner);
     match e {
         AzExpr::Call(f, args) => {
@@ -1157,14 +1149,7 @@ pub fn finish(cx: &mut Ctx) {
         else {
             continue;
         };
-        for res in cx.module.resources.iter_mut() {
-            if res.symbol != sym
-                && !res.depends_on.contains(&sym)
-                && res.body.iter().any(|(_, v)| names_gateway(v, &gw))
-            {
-                res.depends_on.push(sym.clone());
-            }
-        }
+        depend_on_parts(cx, &sym, AGW, &gw);
     }
     for l in 0..cx.t.resources.len() {
         if !is_gateway(cx, l) {

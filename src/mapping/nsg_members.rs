@@ -153,6 +153,20 @@ pub(super) fn is_member(cx: &Ctx, r: &crate::model::template::Resource, j: usize
     }) || under_group_key(cx, &r.properties, j, false)
 }
 
+/// The resources that hold group `j` as a member, other than security groups and their
+/// rules.
+pub(super) fn member_resources(cx: &Ctx, j: usize) -> Vec<usize> {
+    (0..cx.t.resources.len())
+        .filter(|k| {
+            *k != j
+                && !cx.plays(*k, "security-groups", "group")
+                && !cx.plays(*k, "security-groups", "ingress")
+                && !cx.plays(*k, "security-groups", "egress")
+                && is_member(cx, &cx.t.resources[*k], j)
+        })
+        .collect()
+}
+
 fn under_group_key(cx: &Ctx, e: &Expr, j: usize, inside: bool) -> bool {
     // CloudFormation's PascalCase keys and Terraform's argument names; values passed on
     // (environment variables, policies, tags, stack parameters) are not looked into.
