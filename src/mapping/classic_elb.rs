@@ -17,14 +17,15 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use super::gateways::{LB, depend_on_parts, lb_frontend, lb_probe, lb_rule, sub_resource};
-use crate::azure::{AzExpr, AzKey};
+use super::gateways::{
+    LB, depend_on_parts, join_nic_pool, joined_text, lb_frontend, lb_probe, lb_rule, sub_resource,
+};
+use crate::azure::AzExpr;
 use crate::model::expr::Expr;
 use crate::names::kebab;
 
 const PASS: &str = "load-balancers";
 const ROLE: &str = "classic";
-const NIC: &str = "Microsoft.Network/networkInterfaces";
 /// The one backend pool (and probe) of a classic balancer.
 const POOL: &str = "backend";
 
@@ -399,6 +400,15 @@ fn tls_listener(cx: &mut Ctx, l: usize, x: &Expr, front: &str) {
     cx.floor_status("partial");
 }
 
+/// The instances of the template (that become VMs with a NIC) balancer `l` lists.
+fn instances(cx: &Ctx, l: usize) -> Vec<usize> {
+    super::network::rule_list(cx.t.resources[l].properties.get("Instances"))
+        .iter()
+        .filter_map(|x| cx.referenced_resource(x))
+        .filter(|i| cx.plays(*i, "elastic-ips", "instance"))
+        .collect()
+}
+
 /// The balancer's `Instances`: template instances join the pool from their NICs (in
 /// `finish`); others (parameters, instances elsewhere) are a decision.
 fn instances_decision(cx: &mut Ctx, l: usize) {
@@ -406,20 +416,16 @@ fn instances_decision(cx: &mut Ctx, l: usize) {
     let Some(list) = r.properties.get("Instances") else {
         return;
     };
-    let items = super::network::rule_list(Some(list));
-    let joined: Vec<String> = items
-        .iter()
-        .filter_map(|x| cx.referenced_resource(x))
-        .filter(|i| cx.plays(*i, "elastic-ips", "instance"))
-        .map(|i| cx.t.report_name(&cx.t.resources[i].id))
-        .collect();
-    if joined.len() == items.len() && !items.is_empty() {
+    let count = super::network::rule_list(Some(list)).len();
+    let joined = instances(cx, l);
+    let decision = joined_text(cx, &joined, "loadBalancerBackendAddressPools");
+    if joined.len() == count && count > 0 {
         cx.decide(
             "elb-instances",
             Some((&r.id, r.span)),
             &format!("{}: its instances join the backend pool", r.id),
             "The balancer lists its instances; a Standard Load Balancer's pool takes the IP configurations of network interfaces.",
-            &format!("The network interfaces of the VMs that replace {} join the pool (`loadBalancerBackendAddressPools`).", joined.join(", ")),
+            &decision,
             "VMs added later join the pool from their own network interfaces.",
         );
     } else {
@@ -428,12 +434,7 @@ fn instances_decision(cx: &mut Ctx, l: usize) {
             Some((&r.id, r.span)),
             &format!("{}: some instances are not in this template", r.id),
             "The balancer lists instances that this template does not declare (parameters, or instances of another stack).",
-            if joined.is_empty() {
-                "The pool is created empty.".to_string()
-            } else {
-                format!("The network interfaces of the VMs that replace {} join the pool; the others do not.", joined.join(", "))
-            }
-            .as_str(),
+            &decision,
             "Add the other VMs' NIC IP configurations to the pool (`loadBalancerBackendAddressPools`) by hand.",
         );
         cx.floor_status("partial");
@@ -458,23 +459,8 @@ pub fn finish(cx: &mut Ctx) {
             continue;
         }
         let pool = sub_resource(LB, &lb_name(cx, l), "backendAddressPools", POOL);
-        let items = super::network::rule_list(cx.t.resources[l].properties.get("Instances"));
-        for x in items {
-            let Some(i) = cx
-                .referenced_resource(&x)
-                .filter(|i| cx.plays(*i, "elastic-ips", "instance"))
-            else {
-                continue;
-            };
-            let iid = cx.t.resources[i].id.clone();
-            if let Some(nic) = cx
-                .module
-                .resources
-                .iter_mut()
-                .find(|n| n.source == iid && n.ty == NIC && !n.existing)
-            {
-                join_pool(&mut nic.body, pool.clone());
-            }
+        for i in instances(cx, l) {
+            join_nic_pool(cx, i, "loadBalancerBackendAddressPools", pool.clone());
         }
     }
     let lbs: Vec<(String, String)> = cx
@@ -489,48 +475,6 @@ pub fn finish(cx: &mut Ctx) {
         .collect();
     for (sym, name) in lbs {
         depend_on_parts(cx, &sym, LB, &name);
-    }
-}
-
-/// Adds `pool` to the `loadBalancerBackendAddressPools` of a NIC body's first IP
-/// configuration.
-fn join_pool(body: &mut [(String, AzExpr)], pool: AzExpr) {
-    let Some((_, props)) = body.iter_mut().find(|(k, _)| k == "properties") else {
-        return;
-    };
-    let AzExpr::Object(m) = props else { return };
-    let Some((_, AzExpr::Array(configs))) = m
-        .iter_mut()
-        .find(|(k, _)| matches!(k, AzKey::Name(n) if n == "ipConfigurations"))
-    else {
-        return;
-    };
-    let Some(first) = configs.first_mut() else {
-        return;
-    };
-    let Some(AzExpr::Object(cm)) = (match first {
-        AzExpr::Object(fm) => fm
-            .iter_mut()
-            .find(|(k, _)| matches!(k, AzKey::Name(n) if n == "properties"))
-            .map(|(_, v)| v),
-        _ => None,
-    }) else {
-        return;
-    };
-    match cm
-        .iter_mut()
-        .find(|(k, _)| matches!(k, AzKey::Name(n) if n == "loadBalancerBackendAddressPools"))
-    {
-        Some((_, AzExpr::Array(a))) => {
-            if !a.contains(&pool) {
-                a.push(pool);
-            }
-        }
-        Some(_) => {}
-        None => cm.push((
-            AzKey::Name("loadBalancerBackendAddressPools".into()),
-            AzExpr::Array(vec![pool]),
-        )),
     }
 }
 

@@ -21,7 +21,7 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use crate::azure::{AzExpr, AzResource, Interp, interp};
+use crate::azure::{AzExpr, AzKey, AzResource, Interp, interp};
 use crate::model::expr::Expr;
 use crate::names::kebab;
 
@@ -859,13 +859,18 @@ fn target_group(cx: &mut Ctx, l: usize, tg: usize) -> (AzExpr, AzExpr, AzExpr) {
         }
         _ => {
             if p.get("Targets").is_some() {
+                let (joined, all) = instance_targets(cx, tg);
                 cx.decide(
                     "agw-instance-targets",
                     Some((&r.id, r.span)),
                     &format!("{}: instances join the pool from their network interfaces", r.id),
                     "The target group lists EC2 instances; an Application Gateway pool takes addresses, or network interfaces that join it.",
-                    "The pool is created empty; the VMs that replace the instances join it from their network interfaces (applicationGatewayBackendAddressPools).",
-                    "Add the pool to each VM's NIC IP configuration by hand until instances are wired automatically.",
+                    &joined_text(cx, &joined, "applicationGatewayBackendAddressPools"),
+                    if all {
+                        "VMs added later join the pool from their own network interfaces."
+                    } else {
+                        "Add the pool to the NIC IP configuration of each VM that replaces a target outside this template by hand."
+                    },
                 );
             }
         }
@@ -1134,6 +1139,38 @@ fn names_part(e: &AzExpr, ty: &str, owner: &str) -> bool {
 /// and their groups count as attached; resources that join a gateway's backend pool
 /// (a scale set's network interfaces) depend on the gateway, which creates the pool.
 pub fn finish(cx: &mut Ctx) {
+    // Instances a target group lists: their VMs' NICs join the pool.
+    for l in 0..cx.t.resources.len() {
+        let (gateway, network) = (is_gateway(cx, l), is_network_lb(cx, l));
+        let ty = if gateway { AGW } else { LB };
+        let lid = &cx.t.resources[l].id;
+        if !(gateway || network)
+            || !cx
+                .module
+                .resources
+                .iter()
+                .any(|x| x.source == *lid && x.ty == ty)
+        {
+            continue;
+        }
+        for tg in target_groups(cx, l) {
+            let (joined, _) = instance_targets(cx, tg);
+            for i in joined {
+                let (key, pool) = if gateway {
+                    (
+                        "applicationGatewayBackendAddressPools",
+                        part_id(cx, l, "backendAddressPools", &tg_name(cx, tg)),
+                    )
+                } else {
+                    (
+                        "loadBalancerBackendAddressPools",
+                        lb_part(cx, l, "backendAddressPools", &tg_name(cx, tg)),
+                    )
+                };
+                join_nic_pool(cx, i, key, pool);
+            }
+        }
+    }
     for l in 0..cx.t.resources.len() {
         if !is_gateway(cx, l) {
             continue;
@@ -1339,14 +1376,20 @@ pub fn load_balancer_properties(
         ));
         pools.push(AzExpr::obj(vec![("name", AzExpr::Str(name.clone()))]));
         if p.get("Targets").is_some() {
+            let (joined, all) = instance_targets(cx, tg);
+            let decision = joined_text(cx, &joined, "loadBalancerBackendAddressPools");
             cx.decide_later(
                 tg,
                 "lb-targets",
                 &format!("{}: registered targets join the pool from their network interfaces", t.id),
                 "The target group lists its targets; a Standard Load Balancer's pool takes network interfaces (or addresses in its virtual network).",
-                "The backend pool is created empty; scale sets that named the target group join it.",
-                "Add the VMs' NIC IP configurations (loadBalancerBackendAddressPools) or the addresses to the pool by hand.",
-                Some("partial"),
+                &decision,
+                if all {
+                    "VMs added later join the pool from their own network interfaces."
+                } else {
+                    "Add the other VMs' NIC IP configurations (loadBalancerBackendAddressPools) or the addresses to the pool by hand."
+                },
+                (!all).then_some("partial"),
             );
         }
     }
@@ -1573,3 +1616,78 @@ pub(super) fn lb_rule(
         ),
     ])
 }
+
+/// The instances of the template (that become VMs with a NIC) a target group lists, and
+/// whether it lists nothing else.
+fn instance_targets(cx: &Ctx, tg: usize) -> (Vec<usize>, bool) {
+    let targets = super::network::rule_list(cx.t.resources[tg].properties.get("Targets"));
+    let joined: Vec<usize> = targets
+        .iter()
+        .filter_map(|t| t.get("Id").and_then(|x| cx.referenced_resource(x)))
+        .filter(|i| cx.plays(*i, "elastic-ips", "instance"))
+        .collect();
+    let all = !targets.is_empty() && joined.len() == targets.len();
+    (joined, all)
+}
+
+/// What a decision says of the instances that join a pool through `key`.
+pub(super) fn joined_text(cx: &Ctx, joined: &[usize], key: &str) -> String {
+    if joined.is_empty() {
+        return "The backend pool is created empty; scale sets that named the target group join it.".into();
+    }
+    let names: Vec<String> = joined
+        .iter()
+        .map(|i| cx.t.report_name(&cx.t.resources[*i].id))
+        .collect();
+    format!(
+        "The network interfaces of the VMs that replace {} join the pool (`{key}`).",
+        names.join(", ")
+    )
+}
+
+/// Adds `pool` to the `key` list (`loadBalancerBackendAddressPools`,
+/// `applicationGatewayBackendAddressPools`) of the first IP configuration of the NIC of
+/// instance `i`'s VM.
+pub(super) fn join_nic_pool(cx: &mut Ctx, i: usize, key: &str, pool: AzExpr) {
+    let iid = cx.t.resources[i].id.clone();
+    let Some(nic) = cx
+        .module
+        .resources
+        .iter_mut()
+        .find(|n| n.source == iid && n.ty == NIC && !n.existing)
+    else {
+        return;
+    };
+    let Some((_, AzExpr::Object(m))) = nic.body.iter_mut().find(|(k, _)| k == "properties") else {
+        return;
+    };
+    let Some((_, AzExpr::Array(configs))) = m
+        .iter_mut()
+        .find(|(k, _)| matches!(k, AzKey::Name(n) if n == "ipConfigurations"))
+    else {
+        return;
+    };
+    let Some(AzExpr::Object(first)) = configs.first_mut() else {
+        return;
+    };
+    let Some((_, AzExpr::Object(cm))) = first
+        .iter_mut()
+        .find(|(k, _)| matches!(k, AzKey::Name(n) if n == "properties"))
+    else {
+        return;
+    };
+    match cm
+        .iter_mut()
+        .find(|(k, _)| matches!(k, AzKey::Name(n) if n == key))
+    {
+        Some((_, AzExpr::Array(a))) => {
+            if !a.contains(&pool) {
+                a.push(pool);
+            }
+        }
+        Some(_) => {}
+        None => cm.push((AzKey::Name(key.into()), AzExpr::Array(vec![pool]))),
+    }
+}
+
+const NIC: &str = "Microsoft.Network/networkInterfaces";

@@ -1394,11 +1394,24 @@ impl<'a> Lower<'a> {
             let base = self.tf_name(&r.symbol);
             let what = a.value.trim_end_matches("_id");
             for (k, value) in values.iter().enumerate() {
-                let name = if values.len() > 1 {
+                let mut name = if values.len() > 1 {
                     format!("{base}_{what}_{k}")
                 } else {
                     format!("{base}_{what}")
                 };
+                // Two associations of one resource with the same kind of value (a NIC in a
+                // load balancer's pool and an Application Gateway's) keep distinct names.
+                let taken = |n: &str, extra: &[Block]| {
+                    extra
+                        .iter()
+                        .any(|b| b.labels.get(1).is_some_and(|l| l == n))
+                };
+                let first = name.clone();
+                let mut n = 2;
+                while taken(&name, &self.extra) {
+                    name = format!("{first}_{n}");
+                    n += 1;
+                }
                 let mut b = Block::new("resource", &[&a.resource, &name]);
                 b.items.extend(meta.clone());
                 b.attr(&a.self_arg, TfExpr::r(own.clone()));
