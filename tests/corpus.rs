@@ -108,6 +108,12 @@ const MAPPED: &[&str] = &[
     "AWS::EKS::FargateProfile",
     "AWS::EKS::IdentityProviderConfig",
     "AWS::IAM::OIDCProvider",
+    "AWS::ElasticLoadBalancing::LoadBalancer",
+    "AWS::CertificateManager::Certificate",
+    "AWS::ACMPCA::CertificateAuthority",
+    "AWS::ACMPCA::CertificateAuthorityActivation",
+    "AWS::ACMPCA::Certificate",
+    "AWS::ACMPCA::Permission",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -169,6 +175,22 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::EKS::Addon", "eks-addon-manual"),
     ("AWS::EKS::AccessEntry", "aks-access-principal"),
     ("AWS::EKS::FargateProfile", "eks-fargate"),
+    (
+        "AWS::ElasticLoadBalancing::LoadBalancer",
+        "elb-no-tcp-listener",
+    ),
+    ("AWS::ElasticLoadBalancing::LoadBalancer", "lb-no-subnet"),
+    (
+        "AWS::CertificateManager::Certificate",
+        "acm-key-vault-certificate",
+    ),
+    ("AWS::ACMPCA::CertificateAuthority", "acmpca-manual"),
+    (
+        "AWS::ACMPCA::CertificateAuthorityActivation",
+        "acmpca-manual",
+    ),
+    ("AWS::ACMPCA::Certificate", "acmpca-manual"),
+    ("AWS::ACMPCA::Permission", "acmpca-manual"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?
@@ -363,6 +385,11 @@ const MAPPED_TF: &[&str] = &[
     "AWS::EKS::FargateProfile",
     "AWS::EKS::IdentityProviderConfig",
     "AWS::IAM::OIDCProvider",
+    "AWS::ElasticLoadBalancing::LoadBalancer",
+    "AWS::CertificateManager::Certificate",
+    "AWS::ACMPCA::CertificateAuthority",
+    "AWS::ACMPCA::CertificateAuthorityActivation",
+    "AWS::ACMPCA::Certificate",
 ];
 
 #[test]

@@ -42,6 +42,8 @@ pub fn map_template(
         cx.map_resource(i);
     }
     super::gateways::finish(&mut cx);
+    super::classic_elb::finish(&mut cx);
+    super::certificates::finish(&mut cx);
     super::network::finish(&mut cx);
     super::scale_sets::finish(&mut cx);
     super::containers::finish(&mut cx);

@@ -259,7 +259,11 @@ fn given_zone_name(cx: &mut Ctx, e: &Expr, label: &str) -> AzExpr {
 /// the name without the zone's suffix (both known only at deployment).
 fn relative_given(name: AzExpr, zone: AzExpr) -> AzExpr {
     AzExpr::Cond(
-        Box::new(AzExpr::Bin("==", Box::new(name.clone()), Box::new(zone.clone()))),
+        Box::new(AzExpr::Bin(
+            "==",
+            Box::new(name.clone()),
+            Box::new(zone.clone()),
+        )),
         Box::new(AzExpr::str("@")),
         Box::new(AzExpr::call(
             "replace",
@@ -309,7 +313,9 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
         (_, Some(n), Some(z)) => relative(n, z).map(|r| (AzExpr::Str(r.clone()), r)),
         // A zone named at deployment: a relative literal name as it is, an absolute
         // one without the zone's suffix at deployment.
-        (Zone::Given(..), Some(n), None) if !n.ends_with('.') && !n.contains('.') && !n.is_empty() => {
+        (Zone::Given(..), Some(n), None)
+            if !n.ends_with('.') && !n.contains('.') && !n.is_empty() =>
+        {
             Some((AzExpr::Str(n.to_ascii_lowercase()), n.to_ascii_lowercase()))
         }
         (Zone::Given(..), _, None) => match p.get("Name") {

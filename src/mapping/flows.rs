@@ -233,15 +233,15 @@ fn aws_rules(cx: &Ctx, i: usize, inbound: bool) -> Vec<Rule> {
     for e in exprs {
         let Some(protos) = aws_protos(e.get("IpProtocol")) else {
             // A protocol only known at deployment: it could be any.
-            rules.extend(aws_rule(cx, &e, PROTOS.to_vec(), inbound));
+            rules.extend(aws_rule(cx, &e, PROTOS.to_vec(), inbound).unwrap_or_default());
             continue;
         };
-        rules.extend(aws_rule(cx, &e, protos, inbound));
+        rules.extend(aws_rule(cx, &e, protos, inbound).unwrap_or_default());
     }
     rules
 }
 
-fn aws_rule(cx: &Ctx, e: &Expr, protos: Vec<Proto>, inbound: bool) -> Option<Rule> {
+fn aws_rule(cx: &Ctx, e: &Expr, protos: Vec<Proto>, inbound: bool) -> Option<Vec<Rule>> {
     let all = protos.len() == PROTOS.len();
     let lit = |k: &str| e.get(k).map(|x| x.literal_i64());
     let ports = match (lit("FromPort"), lit("ToPort")) {
@@ -275,6 +275,37 @@ fn aws_rule(cx: &Ctx, e: &Expr, protos: Vec<Proto>, inbound: bool) -> Option<Rul
     } else {
         None
     }) {
+        // A peer that stands for classic load balancers: the clients they admitted,
+        // which reach the backends themselves behind a Standard Load Balancer.
+        if let Some((_, admitted)) = super::classic_elb::passed_through(cx, sg) {
+            let peers = match admitted {
+                super::classic_elb::Admitted::Anyone => vec![Peer::Any],
+                super::classic_elb::Admitted::Rules(rules) => rules
+                    .iter()
+                    // A balancer group's own rule naming balancers again admits nothing more.
+                    .filter(|r| {
+                        r.get(sg_key)
+                            .or(r.get("SourceSecurityGroupName"))
+                            .is_none_or(|g| super::classic_elb::passed_through(cx, g).is_none())
+                    })
+                    .filter_map(|r| aws_rule(cx, r, protos.clone(), inbound))
+                    .flat_map(|r| r.into_iter().map(|x| x.peer))
+                    .collect(),
+            };
+            return Some(
+                peers
+                    .into_iter()
+                    .map(|peer| Rule {
+                        protos: protos.clone(),
+                        ports: ports.clone(),
+                        peer,
+                        allow: true,
+                        local_ok: true,
+                        name: String::new(),
+                    })
+                    .collect(),
+            );
+        }
         match cx.referenced_resource(sg) {
             Some(j) if cx.plays(j, "security-groups", "group") => {
                 Peer::Group(cx.t.resources[j].id.clone())
@@ -284,14 +315,14 @@ fn aws_rule(cx: &Ctx, e: &Expr, protos: Vec<Proto>, inbound: bool) -> Option<Rul
     } else {
         Peer::Nothing
     };
-    Some(Rule {
+    Some(vec![Rule {
         protos,
         ports,
         peer,
         allow: true,
         local_ok: true,
         name: String::new(),
-    })
+    }])
 }
 
 fn az_str(e: Option<&AzExpr>) -> Option<&str> {

@@ -21,7 +21,7 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use crate::azure::{AzExpr, AzResource, Interp, interp};
+use crate::azure::{AzExpr, AzKey, AzResource, Interp, interp};
 use crate::model::expr::Expr;
 use crate::names::kebab;
 
@@ -56,7 +56,7 @@ fn part_id(cx: &Ctx, l: usize, kind: &str, name: &str) -> AzExpr {
 
 /// `{id: resourceId('<ty>/<kind>', owner, name)}`: a part of a resource that holds its
 /// parts inline (a gateway's listeners, a load balancer's pools).
-fn sub_resource(ty: &str, owner: &str, kind: &str, name: &str) -> AzExpr {
+pub(super) fn sub_resource(ty: &str, owner: &str, kind: &str, name: &str) -> AzExpr {
     AzExpr::obj(vec![(
         "id",
         AzExpr::call(
@@ -335,24 +335,8 @@ fn fixed_text(cx: &Ctx, e: &Expr) -> Option<String> {
 /// members are balancers that become Application Gateways: the gateways' subnets
 /// (a gateway reaches backends from them, as an ALB did from its own addresses).
 pub(super) fn fronted_prefixes(cx: &mut Ctx, j: usize) -> Option<Vec<AzExpr>> {
-    let mut gateways = Vec::new();
-    for (k, r) in cx.t.resources.iter().enumerate() {
-        if k == j
-            || cx.plays(k, "security-groups", "group")
-            || cx.plays(k, "security-groups", "ingress")
-            || cx.plays(k, "security-groups", "egress")
-        {
-            continue;
-        }
-        if !super::nsg_members::is_member(cx, r, j) {
-            continue;
-        }
-        if !is_gateway(cx, k) {
-            return None;
-        }
-        gateways.push(k);
-    }
-    if gateways.is_empty() {
+    let gateways = super::nsg_members::member_resources(cx, j);
+    if gateways.is_empty() || !gateways.iter().all(|k| is_gateway(cx, *k)) {
         return None;
     }
     let sg = cx.t.resources[j].id.clone();
@@ -502,7 +486,15 @@ pub fn app_gateway_properties(
                 Some((&lr.id, lr.span)),
                 &format!("{}: the TLS certificate comes from Key Vault", lr.id),
                 "The HTTPS listener used an ACM certificate; ACM certificates cannot be exported.",
-                &format!("The gateway's certificate is the Key Vault secret of the parameter `{secret}`."),
+                &format!(
+                    "The gateway's certificate is the Key Vault secret of the parameter `{secret}`.{}",
+                    super::network::rule_list(p.get("Certificates"))
+                        .iter()
+                        .filter_map(|c| c.get("CertificateArn"))
+                        .find_map(|c| super::certificates::describe(cx, c))
+                        .map(|c| format!(" It was {c}."))
+                        .unwrap_or_default()
+                ),
                 "Issue the certificate in Key Vault (with an integrated CA) or import it; the gateway's identity must be able to read it (see the identity decision).",
             );
             cx.floor_status("partial");
@@ -845,7 +837,18 @@ fn target_group(cx: &mut Ctx, l: usize, tg: usize) -> (AzExpr, AzExpr, AzExpr) {
                     host_from_backend = true;
                 }
             }
-            cx.decide(
+            if addresses.is_empty() {
+                cx.decide_later(
+                    tg,
+                    "agw-lambda-target",
+                    &format!("{}: the Lambda target is not a function of this template", r.id),
+                    "The target group invoked a Lambda function that this template does not declare (or declares none); an Application Gateway sends HTTP requests to hosts, not to functions.",
+                    "The backend pool is created empty.",
+                    "Call the Function App that replaces the function on its own HTTP endpoint (an HTTP trigger), or put API Management in front of it, and add its host name to the pool (or route clients there directly).",
+                    Some("partial"),
+                );
+            } else {
+                cx.decide(
                 "agw-lambda-target",
                 Some((&r.id, r.span)),
                 &format!("{}: Lambda targets become the function app's host", r.id),
@@ -853,6 +856,7 @@ fn target_group(cx: &mut Ctx, l: usize, tg: usize) -> (AzExpr, AzExpr, AzExpr) {
                 "The backend pool holds the function app's host name; requests keep their path, under the app's `/api` route prefix.",
                 "Give the function an HTTP trigger whose route matches the listener's paths (or set the app's route prefix to empty). API Management or the function's own endpoint are alternatives.",
             );
+            }
         }
         "ip" => {
             for t in p
@@ -868,13 +872,18 @@ fn target_group(cx: &mut Ctx, l: usize, tg: usize) -> (AzExpr, AzExpr, AzExpr) {
         }
         _ => {
             if p.get("Targets").is_some() {
+                let (joined, all) = instance_targets(cx, tg);
                 cx.decide(
                     "agw-instance-targets",
                     Some((&r.id, r.span)),
                     &format!("{}: instances join the pool from their network interfaces", r.id),
                     "The target group lists EC2 instances; an Application Gateway pool takes addresses, or network interfaces that join it.",
-                    "The pool is created empty; the VMs that replace the instances join it from their network interfaces (applicationGatewayBackendAddressPools).",
-                    "Add the pool to each VM's NIC IP configuration by hand until instances are wired automatically.",
+                    &joined_text(cx, &joined, "applicationGatewayBackendAddressPools"),
+                    if all {
+                        "VMs added later join the pool from their own network interfaces."
+                    } else {
+                        "Add the pool to the NIC IP configuration of each VM that replaces a target outside this template by hand."
+                    },
                 );
             }
         }
@@ -1146,26 +1155,37 @@ fn first_group(cx: &Ctx, l: usize) -> Option<usize> {
         .find(|g| cx.plays(*g, "security-groups", "group") && cx.prepared[*g].entry.is_some())
 }
 
-/// Does `e` name a part of gateway `gw` (`resourceId('…/applicationGateways/…', gw, …)`)?
-fn names_gateway(e: &AzExpr, gw: &str) -> bool {
+/// Resources that name a part of resource `sym` (of type `ty`, named `owner`) depend on
+/// it: it creates the part (a pool a scale set or NIC joins).
+pub(super) fn depend_on_parts(cx: &mut Ctx, sym: &str, ty: &str, owner: &str) {
+    for res in cx.module.resources.iter_mut() {
+        if res.symbol != sym
+            && !res.depends_on.iter().any(|d| d == sym)
+            && res.body.iter().any(|(_, v)| names_part(v, ty, owner))
+        {
+            res.depends_on.push(sym.to_string());
+        }
+    }
+}
+
+/// Does `e` name a part of the resource of type `ty` named `owner`
+/// (`resourceId('<ty>/…', owner, …)`)?
+fn names_part(e: &AzExpr, ty: &str, owner: &str) -> bool {
+    let rec = |x: &AzExpr| names_part(x, ty, owner);
     match e {
         AzExpr::Call(f, args) => {
             (f == "resourceId"
-                && matches!(args.first(), Some(AzExpr::Str(t)) if t.starts_with(AGW))
-                && matches!(args.get(1), Some(AzExpr::Str(n)) if n == gw))
-                || args.iter().any(|a| names_gateway(a, gw))
+                && matches!(args.first(), Some(AzExpr::Str(t)) if t.starts_with(&format!("{ty}/")))
+                && matches!(args.get(1), Some(AzExpr::Str(n)) if n == owner))
+                || args.iter().any(rec)
         }
-        AzExpr::Array(items) => items.iter().any(|a| names_gateway(a, gw)),
-        AzExpr::Object(m) => m.iter().any(|(_, v)| names_gateway(v, gw)),
-        AzExpr::Member(b, _) | AzExpr::Not(b) => names_gateway(b, gw),
-        AzExpr::Index(a, b) | AzExpr::Bin(_, a, b) => names_gateway(a, gw) || names_gateway(b, gw),
-        AzExpr::Cond(a, b, c) => {
-            names_gateway(a, gw) || names_gateway(b, gw) || names_gateway(c, gw)
-        }
-        AzExpr::For(_, a, b) => names_gateway(a, gw) || names_gateway(b, gw),
-        AzExpr::Interp(parts) => parts
-            .iter()
-            .any(|p| matches!(p, Interp::Expr(x) if names_gateway(x, gw))),
+        AzExpr::Array(items) => items.iter().any(rec),
+        AzExpr::Object(m) => m.iter().any(|(_, v)| rec(v)),
+        AzExpr::Member(b, _) | AzExpr::Not(b) => rec(b),
+        AzExpr::Index(a, b) | AzExpr::Bin(_, a, b) => rec(a) || rec(b),
+        AzExpr::Cond(a, b, c) => rec(a) || rec(b) || rec(c),
+        AzExpr::For(_, a, b) => rec(a) || rec(b),
+        AzExpr::Interp(parts) => parts.iter().any(|p| matches!(p, Interp::Expr(x) if rec(x))),
         _ => false,
     }
 }
@@ -1174,6 +1194,38 @@ fn names_gateway(e: &AzExpr, gw: &str) -> bool {
 /// and their groups count as attached; resources that join a gateway's backend pool
 /// (a scale set's network interfaces) depend on the gateway, which creates the pool.
 pub fn finish(cx: &mut Ctx) {
+    // Instances a target group lists: their VMs' NICs join the pool.
+    for l in 0..cx.t.resources.len() {
+        let (gateway, network) = (is_gateway(cx, l), is_network_lb(cx, l));
+        let ty = if gateway { AGW } else { LB };
+        let lid = &cx.t.resources[l].id;
+        if !(gateway || network)
+            || !cx
+                .module
+                .resources
+                .iter()
+                .any(|x| x.source == *lid && x.ty == ty)
+        {
+            continue;
+        }
+        for tg in target_groups(cx, l) {
+            let (joined, _) = instance_targets(cx, tg);
+            for i in joined {
+                let (key, pool) = if gateway {
+                    (
+                        "applicationGatewayBackendAddressPools",
+                        part_id(cx, l, "backendAddressPools", &tg_name(cx, tg)),
+                    )
+                } else {
+                    (
+                        "loadBalancerBackendAddressPools",
+                        lb_part(cx, l, "backendAddressPools", &tg_name(cx, tg)),
+                    )
+                };
+                join_nic_pool(cx, i, key, pool);
+            }
+        }
+    }
     for l in 0..cx.t.resources.len() {
         if !is_gateway(cx, l) {
             continue;
@@ -1189,14 +1241,7 @@ pub fn finish(cx: &mut Ctx) {
         else {
             continue;
         };
-        for res in cx.module.resources.iter_mut() {
-            if res.symbol != sym
-                && !res.depends_on.contains(&sym)
-                && res.body.iter().any(|(_, v)| names_gateway(v, &gw))
-            {
-                res.depends_on.push(sym.clone());
-            }
-        }
+        depend_on_parts(cx, &sym, AGW, &gw);
     }
     for l in 0..cx.t.resources.len() {
         if !is_gateway(cx, l) {
@@ -1281,7 +1326,7 @@ pub fn finish(cx: &mut Ctx) {
     }
 }
 
-const LB: &str = "Microsoft.Network/loadBalancers";
+pub(super) const LB: &str = "Microsoft.Network/loadBalancers";
 
 /// Is resource `l` a network load balancer that becomes a Standard Load Balancer (one
 /// with a listener in the template)?
@@ -1343,12 +1388,144 @@ pub fn load_balancer_properties(
         );
         return None;
     }
+    let frontend = lb_frontend(cx, l)?;
+    if r.properties.get("SecurityGroups").is_some() {
+        cx.decide(
+            "nlb-security-groups",
+            Some((&r.id, r.span)),
+            &format!("{}: the balancer's security groups have no place on a Standard Load Balancer", r.id),
+            "A network load balancer with security groups filters clients before they reach the targets; an Azure Standard Load Balancer passes clients' addresses through to the backends, whose NSGs filter them.",
+            "The balancer's groups are not applied to it.",
+            "Make the backends' NSGs admit the clients the balancer's groups admitted (a rule that named the balancer's group must name those clients).",
+        );
+        cx.floor_status("partial");
+    }
+    let mut pools = Vec::new();
+    let mut probes = Vec::new();
+    for tg in target_groups(cx, l) {
+        let t = cx.t.resources[tg].clone();
+        let p = &t.properties;
+        let name = tg_name(cx, tg);
+        let get = |k: &str| p.get(k).and_then(|x| x.literal_text());
+        let port = p.get("Port").and_then(|x| x.literal_i64()).unwrap_or(80);
+        let hc = get("HealthCheckProtocol")
+            .unwrap_or_else(|| "TCP".into())
+            .to_ascii_uppercase();
+        let hc_port = get("HealthCheckPort")
+            .filter(|x| x != "traffic-port")
+            .and_then(|x| x.parse::<i64>().ok())
+            .unwrap_or(port);
+        let path = (hc == "HTTP" || hc == "HTTPS")
+            .then(|| get("HealthCheckPath").unwrap_or_else(|| "/".into()));
+        probes.push(lb_probe(
+            &name,
+            &hc,
+            AzExpr::Int(hc_port),
+            p.get("HealthCheckIntervalSeconds")
+                .and_then(|x| x.literal_i64())
+                .unwrap_or(30),
+            p.get("UnhealthyThresholdCount")
+                .and_then(|x| x.literal_i64())
+                .unwrap_or(3),
+            path,
+        ));
+        pools.push(AzExpr::obj(vec![("name", AzExpr::Str(name.clone()))]));
+        if p.get("Targets").is_some() {
+            let (joined, all) = instance_targets(cx, tg);
+            let decision = joined_text(cx, &joined, "loadBalancerBackendAddressPools");
+            cx.decide_later(
+                tg,
+                "lb-targets",
+                &format!("{}: registered targets join the pool from their network interfaces", t.id),
+                "The target group lists its targets; a Standard Load Balancer's pool takes network interfaces (or addresses in its virtual network).",
+                &decision,
+                if all {
+                    "VMs added later join the pool from their own network interfaces."
+                } else {
+                    "Add the other VMs' NIC IP configurations (loadBalancerBackendAddressPools) or the addresses to the pool by hand."
+                },
+                (!all).then_some("partial"),
+            );
+        }
+    }
+    let mut rules = Vec::new();
+    for k in listeners(cx, l) {
+        let lr = cx.t.resources[k].clone();
+        let p = &lr.properties;
+        let protocol = p
+            .get("Protocol")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_else(|| "TCP".into())
+            .to_ascii_uppercase();
+        let port = p.get("Port").and_then(|x| x.literal_i64());
+        let tg = forwards(cx, p.get("DefaultActions")).first().copied();
+        let (Some(port), Some(tg)) = (port, tg) else {
+            continue;
+        };
+        let proto = match protocol.as_str() {
+            "TCP" => "Tcp",
+            "UDP" => "Udp",
+            "TCP_UDP" => "All",
+            _ => {
+                cx.decide_later(
+                    k,
+                    "lb-tls-listener",
+                    &format!("{}: a TLS listener has no Standard Load Balancer equivalent", lr.id),
+                    "The listener terminated TLS with a certificate; a Standard Load Balancer passes TCP through without terminating it.",
+                    "No rule is created for it.",
+                    "Terminate TLS at the backends (and add a TCP rule), or put an Application Gateway in front.",
+                    Some("manual"),
+                );
+                continue;
+            }
+        };
+        let name = tg_name(cx, tg);
+        let backend_port = cx.t.resources[tg]
+            .properties
+            .get("Port")
+            .and_then(|x| x.literal_i64())
+            .unwrap_or(port);
+        rules.push(lb_rule(
+            &lb_name(cx, l),
+            &format!("rule-{}", kebab(&lr.id)),
+            &name,
+            proto,
+            AzExpr::Int(port),
+            AzExpr::Int(backend_port),
+            4,
+            "Default",
+        ));
+    }
+    if rules.is_empty() {
+        cx.decide(
+            "lb-no-listener",
+            Some((&r.id, r.span)),
+            &format!("{}: the balancer has no TCP or UDP listener", r.id),
+            "A Standard Load Balancer's rules come from the balancer's TCP and UDP listeners; its listeners terminate TLS or forward nowhere.",
+            "No load balancer is created.",
+            "Put an Application Gateway in front for TLS termination, or build the load balancer by hand.",
+        );
+        return None;
+    }
+    Some(AzExpr::obj(vec![
+        ("frontendIPConfigurations", AzExpr::Array(vec![frontend])),
+        ("backendAddressPools", AzExpr::Array(pools)),
+        ("probes", AzExpr::Array(probes)),
+        ("loadBalancingRules", AzExpr::Array(rules)),
+    ]))
+}
+
+/// The frontend of balancer `l`'s Standard Load Balancer: a public IP, or (internal
+/// scheme) a private address in its first subnet; `None` (with a decision) for an
+/// internal balancer that names no subnet.
+pub(super) fn lb_frontend(cx: &mut Ctx, l: usize) -> Option<AzExpr> {
+    let r = cx.t.resources[l].clone();
     let internal = r
         .properties
         .get("Scheme")
         .and_then(|s| s.literal_text())
         .is_some_and(|s| s == "internal");
-    let frontend = if internal {
+    Some(if internal {
         let subnets = r.properties.get("Subnets").cloned();
         let mapped = r
             .properties
@@ -1420,162 +1597,152 @@ pub fn load_balancer_properties(
                 )]),
             ),
         ])
-    };
-    if r.properties.get("SecurityGroups").is_some() {
-        cx.decide(
-            "nlb-security-groups",
-            Some((&r.id, r.span)),
-            &format!("{}: the balancer's security groups have no place on a Standard Load Balancer", r.id),
-            "A network load balancer with security groups filters clients before they reach the targets; an Azure Standard Load Balancer passes clients' addresses through to the backends, whose NSGs filter them.",
-            "The balancer's groups are not applied to it.",
-            "Make the backends' NSGs admit the clients the balancer's groups admitted (a rule that named the balancer's group must name those clients).",
-        );
-        cx.floor_status("partial");
-    }
-    let mut pools = Vec::new();
-    let mut probes = Vec::new();
-    for tg in target_groups(cx, l) {
-        let t = cx.t.resources[tg].clone();
-        let p = &t.properties;
-        let name = tg_name(cx, tg);
-        let get = |k: &str| p.get(k).and_then(|x| x.literal_text());
-        let port = p.get("Port").and_then(|x| x.literal_i64()).unwrap_or(80);
-        let hc = get("HealthCheckProtocol")
-            .unwrap_or_else(|| "TCP".into())
-            .to_ascii_uppercase();
-        let hc_port = get("HealthCheckPort")
-            .filter(|x| x != "traffic-port")
-            .and_then(|x| x.parse::<i64>().ok())
-            .unwrap_or(port);
-        let mut probe = vec![
-            (
-                "protocol",
-                AzExpr::str(match hc.as_str() {
-                    "HTTP" => "Http",
-                    "HTTPS" => "Https",
-                    _ => "Tcp",
-                }),
-            ),
-            ("port", AzExpr::Int(hc_port)),
-            (
-                "intervalInSeconds",
-                AzExpr::Int(
-                    p.get("HealthCheckIntervalSeconds")
-                        .and_then(|x| x.literal_i64())
-                        .unwrap_or(30)
-                        .max(5),
-                ),
-            ),
-            (
-                "probeThreshold",
-                AzExpr::Int(
-                    p.get("UnhealthyThresholdCount")
-                        .and_then(|x| x.literal_i64())
-                        .unwrap_or(3),
-                ),
-            ),
-        ];
-        if hc == "HTTP" || hc == "HTTPS" {
-            probe.push((
-                "requestPath",
-                AzExpr::Str(get("HealthCheckPath").unwrap_or_else(|| "/".into())),
-            ));
-        }
-        probes.push(AzExpr::obj(vec![
-            ("name", AzExpr::Str(name.clone())),
-            ("properties", AzExpr::obj(probe)),
-        ]));
-        pools.push(AzExpr::obj(vec![("name", AzExpr::Str(name.clone()))]));
-        if p.get("Targets").is_some() {
-            cx.decide_later(
-                tg,
-                "lb-targets",
-                &format!("{}: registered targets join the pool from their network interfaces", t.id),
-                "The target group lists its targets; a Standard Load Balancer's pool takes network interfaces (or addresses in its virtual network).",
-                "The backend pool is created empty; scale sets that named the target group join it.",
-                "Add the VMs' NIC IP configurations (loadBalancerBackendAddressPools) or the addresses to the pool by hand.",
-                Some("partial"),
-            );
-        }
-    }
-    let mut rules = Vec::new();
-    for k in listeners(cx, l) {
-        let lr = cx.t.resources[k].clone();
-        let p = &lr.properties;
-        let protocol = p
-            .get("Protocol")
-            .and_then(|x| x.literal_text())
-            .unwrap_or_else(|| "TCP".into())
-            .to_ascii_uppercase();
-        let port = p.get("Port").and_then(|x| x.literal_i64());
-        let tg = forwards(cx, p.get("DefaultActions")).first().copied();
-        let (Some(port), Some(tg)) = (port, tg) else {
-            continue;
-        };
-        let proto = match protocol.as_str() {
-            "TCP" => "Tcp",
-            "UDP" => "Udp",
-            "TCP_UDP" => "All",
-            _ => {
-                cx.decide_later(
-                    k,
-                    "lb-tls-listener",
-                    &format!("{}: a TLS listener has no Standard Load Balancer equivalent", lr.id),
-                    "The listener terminated TLS with a certificate; a Standard Load Balancer passes TCP through without terminating it.",
-                    "No rule is created for it.",
-                    "Terminate TLS at the backends (and add a TCP rule), or put an Application Gateway in front.",
-                    Some("manual"),
-                );
-                continue;
-            }
-        };
-        let name = tg_name(cx, tg);
-        let backend_port = cx.t.resources[tg]
-            .properties
-            .get("Port")
-            .and_then(|x| x.literal_i64())
-            .unwrap_or(port);
-        rules.push(AzExpr::obj(vec![
-            ("name", AzExpr::Str(format!("rule-{}", kebab(&lr.id)))),
-            (
-                "properties",
-                AzExpr::obj(vec![
-                    (
-                        "frontendIPConfiguration",
-                        lb_part(cx, l, "frontendIPConfigurations", "frontend"),
-                    ),
-                    (
-                        "backendAddressPool",
-                        lb_part(cx, l, "backendAddressPools", &name),
-                    ),
-                    ("probe", lb_part(cx, l, "probes", &name)),
-                    ("protocol", AzExpr::str(proto)),
-                    ("frontendPort", AzExpr::Int(port)),
-                    ("backendPort", AzExpr::Int(backend_port)),
-                    ("idleTimeoutInMinutes", AzExpr::Int(4)),
-                    ("enableFloatingIP", AzExpr::Bool(false)),
-                    ("enableTcpReset", AzExpr::Bool(true)),
-                    ("disableOutboundSnat", AzExpr::Bool(true)),
-                    ("loadDistribution", AzExpr::str("Default")),
-                ]),
-            ),
-        ]));
-    }
-    if rules.is_empty() {
-        cx.decide(
-            "lb-no-listener",
-            Some((&r.id, r.span)),
-            &format!("{}: the balancer has no TCP or UDP listener", r.id),
-            "A Standard Load Balancer's rules come from the balancer's TCP and UDP listeners; its listeners terminate TLS or forward nowhere.",
-            "No load balancer is created.",
-            "Put an Application Gateway in front for TLS termination, or build the load balancer by hand.",
-        );
-        return None;
-    }
-    Some(AzExpr::obj(vec![
-        ("frontendIPConfigurations", AzExpr::Array(vec![frontend])),
-        ("backendAddressPools", AzExpr::Array(pools)),
-        ("probes", AzExpr::Array(probes)),
-        ("loadBalancingRules", AzExpr::Array(rules)),
-    ]))
+    })
 }
+
+/// A Standard Load Balancer probe: `protocol` as AWS writes it (HTTP, HTTPS, else TCP),
+/// with the request path of an HTTP(S) probe.
+pub(super) fn lb_probe(
+    name: &str,
+    protocol: &str,
+    port: AzExpr,
+    interval: i64,
+    threshold: i64,
+    path: Option<String>,
+) -> AzExpr {
+    let mut probe = vec![
+        (
+            "protocol",
+            AzExpr::str(match protocol {
+                "HTTP" => "Http",
+                "HTTPS" => "Https",
+                _ => "Tcp",
+            }),
+        ),
+        ("port", port),
+        ("intervalInSeconds", AzExpr::Int(interval.max(5))),
+        ("probeThreshold", AzExpr::Int(threshold.max(1))),
+    ];
+    if let Some(path) = path.filter(|_| protocol == "HTTP" || protocol == "HTTPS") {
+        probe.push(("requestPath", AzExpr::Str(path)));
+    }
+    AzExpr::obj(vec![
+        ("name", AzExpr::Str(name.to_string())),
+        ("properties", AzExpr::obj(probe)),
+    ])
+}
+
+/// A load-balancing rule of Standard Load Balancer `lb` from its frontend to pool and
+/// probe `target` (TCP reset on idle, outbound SNAT off).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn lb_rule(
+    lb: &str,
+    name: &str,
+    target: &str,
+    proto: &str,
+    frontend_port: AzExpr,
+    backend_port: AzExpr,
+    idle_minutes: i64,
+    distribution: &str,
+) -> AzExpr {
+    AzExpr::obj(vec![
+        ("name", AzExpr::Str(name.to_string())),
+        (
+            "properties",
+            AzExpr::obj(vec![
+                (
+                    "frontendIPConfiguration",
+                    sub_resource(LB, lb, "frontendIPConfigurations", "frontend"),
+                ),
+                (
+                    "backendAddressPool",
+                    sub_resource(LB, lb, "backendAddressPools", target),
+                ),
+                ("probe", sub_resource(LB, lb, "probes", target)),
+                ("protocol", AzExpr::str(proto)),
+                ("frontendPort", frontend_port),
+                ("backendPort", backend_port),
+                ("idleTimeoutInMinutes", AzExpr::Int(idle_minutes)),
+                ("enableFloatingIP", AzExpr::Bool(false)),
+                ("enableTcpReset", AzExpr::Bool(true)),
+                ("disableOutboundSnat", AzExpr::Bool(true)),
+                ("loadDistribution", AzExpr::str(distribution)),
+            ]),
+        ),
+    ])
+}
+
+/// The instances of the template (that become VMs with a NIC) a target group lists, and
+/// whether it lists nothing else.
+fn instance_targets(cx: &Ctx, tg: usize) -> (Vec<usize>, bool) {
+    let targets = super::network::rule_list(cx.t.resources[tg].properties.get("Targets"));
+    let joined: Vec<usize> = targets
+        .iter()
+        .filter_map(|t| t.get("Id").and_then(|x| cx.referenced_resource(x)))
+        .filter(|i| cx.plays(*i, "elastic-ips", "instance"))
+        .collect();
+    let all = !targets.is_empty() && joined.len() == targets.len();
+    (joined, all)
+}
+
+/// What a decision says of the instances that join a pool through `key`.
+pub(super) fn joined_text(cx: &Ctx, joined: &[usize], key: &str) -> String {
+    if joined.is_empty() {
+        return "The backend pool is created empty; scale sets that named the target group join it.".into();
+    }
+    let names: Vec<String> = joined
+        .iter()
+        .map(|i| cx.t.report_name(&cx.t.resources[*i].id))
+        .collect();
+    format!(
+        "The network interfaces of the VMs that replace {} join the pool (`{key}`).",
+        names.join(", ")
+    )
+}
+
+/// Adds `pool` to the `key` list (`loadBalancerBackendAddressPools`,
+/// `applicationGatewayBackendAddressPools`) of the first IP configuration of the NIC of
+/// instance `i`'s VM.
+pub(super) fn join_nic_pool(cx: &mut Ctx, i: usize, key: &str, pool: AzExpr) {
+    let iid = cx.t.resources[i].id.clone();
+    let Some(nic) = cx
+        .module
+        .resources
+        .iter_mut()
+        .find(|n| n.source == iid && n.ty == NIC && !n.existing)
+    else {
+        return;
+    };
+    let Some((_, AzExpr::Object(m))) = nic.body.iter_mut().find(|(k, _)| k == "properties") else {
+        return;
+    };
+    let Some((_, AzExpr::Array(configs))) = m
+        .iter_mut()
+        .find(|(k, _)| matches!(k, AzKey::Name(n) if n == "ipConfigurations"))
+    else {
+        return;
+    };
+    let Some(AzExpr::Object(first)) = configs.first_mut() else {
+        return;
+    };
+    let Some((_, AzExpr::Object(cm))) = first
+        .iter_mut()
+        .find(|(k, _)| matches!(k, AzKey::Name(n) if n == "properties"))
+    else {
+        return;
+    };
+    match cm
+        .iter_mut()
+        .find(|(k, _)| matches!(k, AzKey::Name(n) if n == key))
+    {
+        Some((_, AzExpr::Array(a))) => {
+            if !a.contains(&pool) {
+                a.push(pool);
+            }
+        }
+        Some(_) => {}
+        None => cm.push((AzKey::Name(key.into()), AzExpr::Array(vec![pool]))),
+    }
+}
+
+const NIC: &str = "Microsoft.Network/networkInterfaces";

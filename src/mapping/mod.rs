@@ -5,6 +5,8 @@ mod apis;
 mod apis_v2;
 mod apply;
 mod balancer_parts;
+mod certificates;
+mod classic_elb;
 mod compute;
 mod containers;
 mod context;

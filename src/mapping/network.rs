@@ -253,6 +253,10 @@ fn rule_peer(cx: &mut Ctx, id: &str, e: &Expr, inbound: bool) -> Option<(&'stati
 /// A peer security group → the list holding its application security group; `None`
 /// (with a decision) for a group outside the template.
 fn security_group_peer(cx: &mut Ctx, id: &str, e: &Expr, sg: &Expr) -> Option<AzExpr> {
+    // Classic load balancers pass their clients through on Azure.
+    if let Some((balancers, admitted)) = super::classic_elb::passed_through(cx, sg) {
+        return super::classic_elb::peer_prefixes(cx, id, e.span, &balancers, &admitted);
+    }
     let group = cx
         .referenced_resource(sg)
         .filter(|j| cx.plays(*j, "security-groups", "group"));
@@ -948,6 +952,22 @@ fn unattached_groups(cx: &mut Ctx, attached: &[usize]) {
                 readers.join(", "),
                 if readers.len() == 1 { "it a member" } else { "them members" }
             ));
+        }
+        if let Some(balancers) = super::classic_elb::group_balancers(cx, j) {
+            let names: Vec<String> = balancers
+                .iter()
+                .map(|b| cx.t.report_name(&cx.t.resources[*b].id))
+                .collect();
+            cx.decide_later(
+                j,
+                "elb-group-unattached",
+                &format!("{}: the NSG guards nothing on its own", g.id),
+                &format!("The security group protected the classic load balancer {}, which becomes a Standard Load Balancer: it has no security group and passes the clients' addresses through to the backends.", names.join(", ")),
+                "The NSG is created with the translated rules but associated with nothing; backend rules that admitted the group admit the clients its rules admitted instead (see the pass-through decisions).",
+                "Delete the NSG once the backends' rules are reviewed, or associate it with the backends' subnet to filter clients there as well.",
+                Some("partial"),
+            );
+            continue;
         }
         let elsewhere = super::nsg_members::outside_subnets(cx, j);
         let decision = if let Some(taken) = on_subnets.blocked.get(&j) {

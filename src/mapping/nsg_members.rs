@@ -97,6 +97,13 @@ fn members(cx: &Ctx, j: usize) -> Members {
             }
             continue;
         }
+        // A classic balancer becomes a Standard Load Balancer, which passes clients
+        // through: its groups' rules guard the backends instead (see classic_elb.rs).
+        if let Some(k) = t.resources.iter().position(|x| x.id == r.id)
+            && super::classic_elb::is_classic(cx, k)
+        {
+            continue;
+        }
         m.ids.push(named(cx, r));
         let mut found = false;
         for p in cx.tables.lookup_list(TABLE, &r.ty, "subnets") {
@@ -144,6 +151,20 @@ pub(super) fn is_member(cx: &Ctx, r: &crate::model::template::Resource, j: usize
             .iter()
             .any(|g| cx.referenced_resource(g) == Some(j))
     }) || under_group_key(cx, &r.properties, j, false)
+}
+
+/// The resources that hold group `j` as a member, other than security groups and their
+/// rules.
+pub(super) fn member_resources(cx: &Ctx, j: usize) -> Vec<usize> {
+    (0..cx.t.resources.len())
+        .filter(|k| {
+            *k != j
+                && !cx.plays(*k, "security-groups", "group")
+                && !cx.plays(*k, "security-groups", "ingress")
+                && !cx.plays(*k, "security-groups", "egress")
+                && is_member(cx, &cx.t.resources[*k], j)
+        })
+        .collect()
 }
 
 fn under_group_key(cx: &Ctx, e: &Expr, j: usize, inside: bool) -> bool {

@@ -50,8 +50,15 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "load-balancers",
-        roles: &["balancer", "listener", "rule", "target-group"],
-        does: "application load balancers with their listeners, rules and target groups → Application Gateways in a subnet of their own; backends admit the gateway subnet (gateways.rs)",
+        roles: &[
+            "balancer",
+            "listener",
+            "rule",
+            "target-group",
+            "classic",
+            "certificate",
+        ],
+        does: "application load balancers with their listeners, rules and target groups → Application Gateways in a subnet of their own; backends admit the gateway subnet (gateways.rs); classic load balancers → Standard Load Balancers, clients passed through to the backends (classic_elb.rs); ACM certificates → Key Vault certificates their consumers name (certificates.rs)",
     },
     Pass {
         name: "dns",

@@ -266,6 +266,14 @@ fn nic_configuration(cx: &mut Ctx, i: usize, settings: &Expr) -> AzExpr {
         .iter()
         .filter_map(|tg| super::gateways::lb_pool_of(cx, tg))
         .collect();
+    let lb_pools: Vec<AzExpr> = lb_pools
+        .into_iter()
+        .chain(
+            super::network::rule_list(r.properties.get("LoadBalancerNames"))
+                .iter()
+                .filter_map(|n| super::classic_elb::pool_of(cx, n)),
+        )
+        .collect();
     if !lb_pools.is_empty() {
         ip.push(("loadBalancerBackendAddressPools", AzExpr::Array(lb_pools)));
     }

@@ -77,6 +77,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("aks_pool_name", true),
     ("aks_pool_properties", true),
     ("aks_issuer", true),
+    ("classic_lb_properties", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -213,6 +214,7 @@ pub fn apply(
         "aks_pool_name" => Some(super::kubernetes::aks_pool_name(cx, i)),
         "aks_pool_properties" => super::kubernetes::aks_pool_properties(cx, i, consumed),
         "aks_issuer" => Some(super::kubernetes::aks_issuer(cx, i)),
+        "classic_lb_properties" => super::classic_elb::classic_lb_properties(cx, i, consumed),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),

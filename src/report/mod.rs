@@ -154,6 +154,10 @@ pub const HIGH_RISK_RULES: &[&str] = &[
     "untranslated-properties",
     "generated-secret",
     "kms-key-vault",
+    "acm-key-vault-certificate",
+    "acmpca-manual",
+    "elb-tls-listener",
+    "elb-client-pass-through",
 ];
 
 #[derive(Serialize, Debug, Clone)]

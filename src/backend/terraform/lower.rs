@@ -570,6 +570,11 @@ impl<'a> Lower<'a> {
                 resource_id(TfExpr::r("data.azurerm_subscription.current.id"), &a)
             }
             "resourceId" => {
+                // The id of a resource of the module (a load balancer's pool written as a
+                // resource of its own): a reference, so Terraform orders the two.
+                if let Some(sym) = self.module_resource_of(args) {
+                    return self.expr(&AzExpr::path(&sym, "id"));
+                }
                 let rg = self.rg("id");
                 resource_id(rg, &a)
             }
@@ -609,6 +614,53 @@ impl<'a> Lower<'a> {
             )
         });
         c("cidrsubnet", vec![arg(&a, 0), bits, arg(&a, 2)])
+    }
+
+    /// The module resource (written once, unconditionally) that `resourceId(type, names…)`
+    /// names, when every argument is literal: its type, its name and its parents' names.
+    fn module_resource_of(&self, args: &[AzExpr]) -> Option<String> {
+        let texts: Vec<&str> = args
+            .iter()
+            .map(|a| match a {
+                AzExpr::Str(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let (ty, names) = texts.split_first()?;
+        if ty.split('/').count() != names.len() + 1 {
+            return None;
+        }
+        self.m
+            .resources
+            .iter()
+            .find(|r| {
+                !r.existing
+                    && r.condition.is_none()
+                    && r.for_each.is_none()
+                    && r.ty.eq_ignore_ascii_case(ty)
+                    && self.names_chain(r, names)
+            })
+            .map(|r| r.symbol.clone())
+    }
+
+    /// Are `names` the names of `r`'s ancestors then `r` (outermost first)?
+    fn names_chain(&self, r: &AzResource, names: &[&str]) -> bool {
+        let Some((last, rest)) = names.split_last() else {
+            return false;
+        };
+        if !matches!(&r.name, AzExpr::Str(n) if n == last) {
+            return false;
+        }
+        match (&r.parent, rest.is_empty()) {
+            (None, true) => true,
+            (Some(p), false) => self
+                .m
+                .resources
+                .iter()
+                .find(|x| x.symbol == *p)
+                .is_some_and(|x| self.names_chain(x, rest)),
+            _ => false,
+        }
     }
 
     /// Applies the rules of a variant at `base` (an object), writing items into `out`.
@@ -1245,24 +1297,36 @@ impl<'a> Lower<'a> {
             // written under the same condition.
             let mut guard: Option<AzExpr> = None;
             let mut read = a.from.clone();
+            // The `name` of the element each value comes from (`element_name`).
+            let mut elements: Vec<AzExpr> = Vec::new();
             // `list[].path`: the values of every element of a literal list.
             let found: Option<AzExpr> = match a.from.split_once("[].") {
                 Some((list, rest)) => match get(root, list) {
                     Some(AzExpr::Array(items)) => {
                         let mut vals = Vec::new();
                         for it in items {
+                            let name = it.get("name").cloned().unwrap_or(AzExpr::Null);
                             match get(it, rest).filter(|x| !matches!(x, AzExpr::Null)) {
                                 Some(AzExpr::Array(xs)) if a.each => {
-                                    vals.extend(xs.iter().cloned())
+                                    vals.extend(xs.iter().map(|x| (x.clone(), name.clone())))
                                 }
-                                Some(x) => vals.push(x.clone()),
+                                Some(x) => vals.push((x.clone(), name)),
                                 None => {}
                             }
                         }
                         let mut uniq: Vec<AzExpr> = Vec::new();
-                        for x in vals {
-                            if !uniq.contains(&x) {
+                        for (x, name) in vals {
+                            // With element names, one value per element; else one in all.
+                            let seen = if a.element_name.is_some() {
+                                uniq.iter()
+                                    .zip(&elements)
+                                    .any(|(u, n)| *u == x && *n == name)
+                            } else {
+                                uniq.contains(&x)
+                            };
+                            if !seen {
                                 uniq.push(x);
+                                elements.push(name);
                             }
                         }
                         match (uniq.is_empty(), a.each) {
@@ -1337,14 +1401,41 @@ impl<'a> Lower<'a> {
             let base = self.tf_name(&r.symbol);
             let what = a.value.trim_end_matches("_id");
             for (k, value) in values.iter().enumerate() {
-                let name = if values.len() > 1 {
+                let mut name = if values.len() > 1 {
                     format!("{base}_{what}_{k}")
                 } else {
                     format!("{base}_{what}")
                 };
+                // Two associations of one resource with the same kind of value (a NIC in a
+                // load balancer's pool and an Application Gateway's) keep distinct names.
+                let taken = |n: &str, extra: &[Block]| {
+                    extra
+                        .iter()
+                        .any(|b| b.labels.get(1).is_some_and(|l| l == n))
+                };
+                let first = name.clone();
+                let mut n = 2;
+                while taken(&name, &self.extra) {
+                    name = format!("{first}_{n}");
+                    n += 1;
+                }
                 let mut b = Block::new("resource", &[&a.resource, &name]);
                 b.items.extend(meta.clone());
                 b.attr(&a.self_arg, TfExpr::r(own.clone()));
+                if let Some(arg) = &a.element_name {
+                    match elements.get(k) {
+                        Some(n) if !matches!(n, AzExpr::Null) => {
+                            let n = self.expr(n);
+                            b.attr(arg, n);
+                        }
+                        _ => {
+                            return Err(format!(
+                                "`{}` is not read through a named element",
+                                a.from
+                            ));
+                        }
+                    }
+                }
                 let e = self.expr(value);
                 b.attr(&a.value, e);
                 self.extra.push(b);
@@ -1532,6 +1623,8 @@ fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
         else {
             continue;
         };
+        // Children follow their parent, in the order of the table's lists.
+        let mut at = k;
         for rule in &v.args {
             let (Some(sp), Some(from)) = (&rule.split, &rule.from) else {
                 continue;
@@ -1553,7 +1646,6 @@ fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
             {
                 members.retain(|(k, _)| !matches!(k, AzKey::Name(n) if n == rest));
             }
-            let mut at = k;
             for it in &items {
                 let name = it.get("name").cloned().unwrap_or(AzExpr::Null);
                 let body: Vec<(String, AzExpr)> = match it {
@@ -1599,8 +1691,12 @@ fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
                     }
                     None => {
                         let base = format!(
-                            "{}_{}",
+                            "{}_{}{}",
                             r.symbol,
+                            sp.symbol
+                                .as_ref()
+                                .map(|w| format!("{w}_"))
+                                .unwrap_or_default(),
                             literal_text(&name).unwrap_or_else(|| (at - k).to_string())
                         );
                         let mut sym = snake(&base);
@@ -2725,6 +2821,46 @@ mod tests {
         assert!(l.value(&rule, &two, "p").is_err());
         assert!(l.value(&rule, &AzExpr::Array(vec![]), "p").is_err());
         assert!(l.value(&rule, &AzExpr::str("a"), "p").is_err());
+    }
+
+    #[test]
+    fn resource_id_of_a_module_resource_is_a_reference() {
+        const POOL: &str = "Microsoft.Network/loadBalancers/backendAddressPools";
+        let m = AzModule {
+            resources: vec![
+                AzResource {
+                    symbol: "lb".into(),
+                    ty: "Microsoft.Network/loadBalancers".into(),
+                    name: AzExpr::str("lb-web"),
+                    ..AzResource::default()
+                },
+                AzResource {
+                    symbol: "lb_pool_web".into(),
+                    ty: POOL.into(),
+                    parent: Some("lb".into()),
+                    name: AzExpr::str("web"),
+                    ..AzResource::default()
+                },
+            ],
+            ..AzModule::default()
+        };
+        let t = AzurermTables::default();
+        let l = lower(&m, &t);
+        let s = |x: &str| AzExpr::str(x);
+        assert_eq!(
+            l.module_resource_of(&[s(POOL), s("lb-web"), s("web")]),
+            Some("lb_pool_web".into())
+        );
+        // Another balancer's pool, a name set at deployment, a type with other segments.
+        assert_eq!(
+            l.module_resource_of(&[s(POOL), s("lb-api"), s("web")]),
+            None
+        );
+        assert_eq!(
+            l.module_resource_of(&[s(POOL), s("lb-web"), AzExpr::Ident("p".into())]),
+            None
+        );
+        assert_eq!(l.module_resource_of(&[s(POOL), s("web")]), None);
     }
 
     #[test]

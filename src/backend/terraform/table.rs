@@ -88,6 +88,10 @@ pub struct Split {
     #[serde(rename = "type")]
     pub ty: String,
     pub when: Cond,
+    /// A word between the parent's symbol and the child's name in the child's symbol
+    /// (`lb_pool_web`, `lb_probe_web` when a pool and a probe share a name).
+    #[serde(default)]
+    pub symbol: Option<String>,
 }
 
 fn yes() -> bool {
@@ -112,6 +116,10 @@ pub struct Association {
     pub self_arg: String,
     /// The argument that takes the value.
     pub value: String,
+    /// With `each` through a list (`list[].path`): the argument that takes the `name` of
+    /// the element each value is read from (a NIC's `ip_configuration_name`).
+    #[serde(default)]
+    pub element_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
