@@ -382,6 +382,22 @@ fn valid_rule(cx: &mut Ctx, id: &str, e: &Expr, proto: &str) -> bool {
         "a port (0 to 65535, or -1 for all)"
     };
     for (x, v) in [(ports.0, from), (ports.1, to)] {
+        // A literal that is no whole number (`80.5`, `1e400`, `http`).
+        if let (Some(x), None) = (x, v)
+            && let Some(text) = x.literal_text()
+        {
+            cx.diagnostics.push(
+                Diagnostic::new(
+                    codes::NSG_PORT,
+                    x.span,
+                    format!("{id}: {text} is not {what}"),
+                    "not a valid port",
+                )
+                .help("fix the rule: EC2 rejects it too"),
+            );
+            ok = false;
+            continue;
+        }
         if let (Some(x), Some(v)) = (x, v)
             && bad_port(v)
         {
