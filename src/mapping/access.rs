@@ -565,6 +565,56 @@ fn decide_unmapped(cx: &mut Ctx, g: &Grant) {
     );
 }
 
+/// A role assignment of the built-in role `role` (its id) on the resource `scope` for
+/// a service principal, named from the scope, the principal's `owner` (its identity or
+/// the resource whose identity it is) and the role, so reruns keep its name.
+pub(super) fn builtin_assignment(
+    symbol: String,
+    scope: AzExpr,
+    owner: AzExpr,
+    role: &str,
+    principal: AzExpr,
+    comment: String,
+    source: String,
+) -> AzResource {
+    AzResource {
+        symbol,
+        ty: crate::azure::types::ROLE_ASSIGNMENT.ty.into(),
+        api: crate::azure::types::ROLE_ASSIGNMENT.api.into(),
+        name: AzExpr::call(
+            "guid",
+            vec![
+                AzExpr::Member(Box::new(scope.clone()), "id".into()),
+                owner,
+                AzExpr::str(role),
+            ],
+        ),
+        body: vec![
+            ("scope".into(), scope),
+            (
+                "properties".into(),
+                AzExpr::obj(vec![
+                    (
+                        "roleDefinitionId",
+                        AzExpr::call(
+                            "subscriptionResourceId",
+                            vec![
+                                AzExpr::str(crate::azure::types::ROLE_DEFINITION.ty),
+                                AzExpr::str(role),
+                            ],
+                        ),
+                    ),
+                    ("principalId", principal),
+                    ("principalType", AzExpr::str("ServicePrincipal")),
+                ]),
+            ),
+        ],
+        comments: vec![comment],
+        source,
+        ..Default::default()
+    }
+}
+
 /// An Azure RBAC role assignment of a built-in role on the target.
 fn role_assignment(a: Assignment, base: AzResource) -> AzResource {
     AzResource {

@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use crate::azure::{AzExpr, AzKey, AzResource, Interp, interp};
+use crate::azure::{AzExpr, AzKey, Interp, interp};
 use crate::model::expr::{Expr, ExprKind, SubPart};
 use crate::names::kebab;
 
@@ -903,38 +903,19 @@ fn role_assignment(
         return;
     }
     let sym = cx.syms.alloc(&format!("{}{label}", cx.prepared[owner].sym));
-    cx.module.resources.push(AzResource {
-        symbol: sym.clone(),
-        ty: ROLE_ASSIGNMENT.0.into(),
-        api: ROLE_ASSIGNMENT.1.into(),
-        name,
-        body: vec![
-            ("scope".into(), AzExpr::ident(scope)),
-            (
-                "properties".into(),
-                AzExpr::obj(vec![
-                    (
-                        "roleDefinitionId",
-                        AzExpr::call(
-                            "subscriptionResourceId",
-                            vec![
-                                AzExpr::str("Microsoft.Authorization/roleDefinitions"),
-                                AzExpr::str(role),
-                            ],
-                        ),
-                    ),
-                    ("principalId", principal.clone()),
-                    ("principalType", AzExpr::str("ServicePrincipal")),
-                ]),
-            ),
-        ],
-        comments: vec![format!(
-            "{label} for the identity that pulls the images and reads the secrets of {} (was its execution role's ECR and Secrets Manager permissions).",
-            r.id
-        )],
-        source: r.id.clone(),
-        ..Default::default()
-    });
+    let comment = format!(
+        "{label} for the identity that pulls the images and reads the secrets of {} (was its execution role's ECR and Secrets Manager permissions).",
+        r.id
+    );
+    cx.module.resources.push(super::access::builtin_assignment(
+        sym.clone(),
+        AzExpr::ident(scope),
+        identity.clone(),
+        role,
+        principal.clone(),
+        comment,
+        r.id.clone(),
+    ));
     cx.extra_azure.push((ROLE_ASSIGNMENT.0.into(), sym));
 }
 

@@ -108,27 +108,12 @@ fn int(cx: &mut Ctx, e: &Expr) -> AzExpr {
     }
 }
 
-/// The id of the Azure resource a template resource became, or the value itself.
-fn id_of(cx: &mut Ctx, e: &Expr) -> AzExpr {
-    match cx.referenced_resource(e) {
-        Some(j)
-            if cx.prepared[j]
-                .entry
-                .as_ref()
-                .is_some_and(|x| !x.resources.is_empty()) =>
-        {
-            cx.reference_expr(j, "{sym}.id")
-        }
-        _ => cx.tr(e),
-    }
-}
-
 /// The first subnet of a list (a literal list, or a list value) as an id.
 fn first_subnet(cx: &mut Ctx, subnets: &Expr) -> Option<AzExpr> {
     match subnets.as_list() {
         Some(l) => {
             let first = l.first()?.clone();
-            Some(id_of(cx, &first))
+            Some(super::scale_sets::id_of(cx, &first))
         }
         None => {
             let v = cx.tr(subnets);
@@ -1300,53 +1285,27 @@ fn network_contributor(cx: &mut Ctx, c: usize) {
             cluster.clone(),
         ),
     };
-    let (AzExpr::Ident(csym), AzExpr::Ident(vsym), AzExpr::Ident(psym)) =
+    let (AzExpr::Ident(csym), AzExpr::Ident(_), AzExpr::Ident(psym)) =
         (&cluster, &vnet, &principal_sym)
     else {
         return;
     };
     let sym = cx.syms.alloc(&format!("{csym}NetworkContributor"));
     let condition = cx.joint_condition(c, v);
-    cx.module.resources.push(AzResource {
-        symbol: sym.clone(),
-        ty: crate::azure::types::ROLE_ASSIGNMENT.ty.into(),
-        api: crate::azure::types::ROLE_ASSIGNMENT.api.into(),
-        name: AzExpr::call(
-            "guid",
-            vec![
-                AzExpr::path(vsym, "id"),
-                AzExpr::path(psym, "id"),
-                AzExpr::str(NETWORK_CONTRIBUTOR),
-            ],
-        ),
-        condition,
-        comments: vec![format!(
+    let mut assignment = super::access::builtin_assignment(
+        sym.clone(),
+        vnet.clone(),
+        AzExpr::path(psym, "id"),
+        NETWORK_CONTRIBUTOR,
+        principal,
+        format!(
             "Network Contributor for the identity of {} on the virtual network of its node subnets (AKS joins nodes and load balancers to them).",
             cx.t.report_name(&r.id)
-        )],
-        body: vec![
-            ("scope".into(), vnet.clone()),
-            (
-                "properties".into(),
-                AzExpr::obj(vec![
-                    (
-                        "roleDefinitionId",
-                        AzExpr::call(
-                            "subscriptionResourceId",
-                            vec![
-                                AzExpr::str(crate::azure::types::ROLE_DEFINITION.ty),
-                                AzExpr::str(NETWORK_CONTRIBUTOR),
-                            ],
-                        ),
-                    ),
-                    ("principalId", principal),
-                    ("principalType", AzExpr::str("ServicePrincipal")),
-                ]),
-            ),
-        ],
-        source: r.id.clone(),
-        ..Default::default()
-    });
+        ),
+        r.id.clone(),
+    );
+    assignment.condition = condition;
+    cx.module.resources.push(assignment);
     // AKS checks the identity's access to the subnet when it creates the cluster.
     if let Some(res) = cx
         .module
@@ -1391,46 +1350,20 @@ fn kms_access(cx: &mut Ctx, c: usize) {
     let principal = cx.reference_expr(j, "{sym}.properties.principalId");
     let sym = cx.syms.alloc(&format!("{csym}KeyVaultCryptoUser"));
     let condition = cx.joint_condition(c, k);
-    cx.module.resources.push(AzResource {
-        symbol: sym.clone(),
-        ty: crate::azure::types::ROLE_ASSIGNMENT.ty.into(),
-        api: crate::azure::types::ROLE_ASSIGNMENT.api.into(),
-        name: AzExpr::call(
-            "guid",
-            vec![
-                AzExpr::path(&vault, "id"),
-                AzExpr::path(&psym, "id"),
-                AzExpr::str(KEY_VAULT_CRYPTO_USER),
-            ],
-        ),
-        condition,
-        comments: vec![format!(
+    let mut assignment = super::access::builtin_assignment(
+        sym.clone(),
+        AzExpr::ident(&vault),
+        AzExpr::path(&psym, "id"),
+        KEY_VAULT_CRYPTO_USER,
+        principal,
+        format!(
             "Key Vault Crypto User for the identity of {} on the vault of its KMS key (etcd encryption).",
             cx.t.report_name(&r.id)
-        )],
-        body: vec![
-            ("scope".into(), AzExpr::ident(&vault)),
-            (
-                "properties".into(),
-                AzExpr::obj(vec![
-                    (
-                        "roleDefinitionId",
-                        AzExpr::call(
-                            "subscriptionResourceId",
-                            vec![
-                                AzExpr::str(crate::azure::types::ROLE_DEFINITION.ty),
-                                AzExpr::str(KEY_VAULT_CRYPTO_USER),
-                            ],
-                        ),
-                    ),
-                    ("principalId", principal),
-                    ("principalType", AzExpr::str("ServicePrincipal")),
-                ]),
-            ),
-        ],
-        source: r.id.clone(),
-        ..Default::default()
-    });
+        ),
+        r.id.clone(),
+    );
+    assignment.condition = condition;
+    cx.module.resources.push(assignment);
     if let Some(res) = cx
         .module
         .resources
@@ -1575,48 +1508,23 @@ fn access_entry(cx: &mut Ctx, i: usize) {
             crate::names::capital(&lower_words(&role_name))
         ));
         let condition = cx.joint_condition(i, c);
-        cx.module.resources.push(AzResource {
-            symbol: sym.clone(),
-            ty: crate::azure::types::ROLE_ASSIGNMENT.ty.into(),
-            api: crate::azure::types::ROLE_ASSIGNMENT.api.into(),
-            name: AzExpr::call(
-                "guid",
-                vec![
-                    AzExpr::path(&csym, "id"),
-                    AzExpr::path(&psym, "id"),
-                    AzExpr::Str(role_id.clone()),
-                ],
-            ),
-            condition,
-            comments: vec![format!(
-                "{role_name} for {} on {} (access entry {}).",
-                cx.t.report_name(&cx.t.resources[j].id),
-                cx.t.report_name(&cx.t.resources[c].id),
-                cx.t.report_name(&r.id)
-            )],
-            body: vec![
-                ("scope".into(), AzExpr::ident(&csym)),
-                (
-                    "properties".into(),
-                    AzExpr::obj(vec![
-                        (
-                            "roleDefinitionId",
-                            AzExpr::call(
-                                "subscriptionResourceId",
-                                vec![
-                                    AzExpr::str(crate::azure::types::ROLE_DEFINITION.ty),
-                                    AzExpr::Str(role_id),
-                                ],
-                            ),
-                        ),
-                        ("principalId", principal_id.clone()),
-                        ("principalType", AzExpr::str("ServicePrincipal")),
-                    ]),
-                ),
-            ],
-            source: r.id.clone(),
-            ..Default::default()
-        });
+        let comment = format!(
+            "{role_name} for {} on {} (access entry {}).",
+            cx.t.report_name(&cx.t.resources[j].id),
+            cx.t.report_name(&cx.t.resources[c].id),
+            cx.t.report_name(&r.id)
+        );
+        let mut assignment = super::access::builtin_assignment(
+            sym.clone(),
+            AzExpr::ident(&csym),
+            AzExpr::path(&psym, "id"),
+            &role_id,
+            principal_id.clone(),
+            comment,
+            r.id.clone(),
+        );
+        assignment.condition = condition;
+        cx.module.resources.push(assignment);
         if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
             rep.azure
                 .push((crate::azure::types::ROLE_ASSIGNMENT.ty.into(), sym));

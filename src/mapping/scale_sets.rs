@@ -353,7 +353,7 @@ fn first_of(cx: &mut Ctx, subnets: &Expr) -> Option<AzExpr> {
 }
 
 /// The id of the Azure resource a template resource became, or the value itself.
-fn id_of(cx: &mut Ctx, e: &Expr) -> AzExpr {
+pub(super) fn id_of(cx: &mut Ctx, e: &Expr) -> AzExpr {
     match cx.referenced_resource(e) {
         Some(j)
             if cx.prepared[j]
