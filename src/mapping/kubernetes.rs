@@ -1305,18 +1305,25 @@ fn network_contributor(cx: &mut Ctx, c: usize) {
         r.id.clone(),
     );
     assignment.condition = condition;
-    cx.module.resources.push(assignment);
     // AKS checks the identity's access to the subnet when it creates the cluster.
+    push_cluster_assignment(cx, csym, &r.id, assignment);
+}
+
+/// Adds a role assignment the cluster `csym` (of resource `id`) needs when it is
+/// created: the cluster depends on it, and the report lists it.
+fn push_cluster_assignment(cx: &mut Ctx, csym: &str, id: &str, assignment: AzResource) {
+    let sym = assignment.symbol.clone();
+    cx.module.resources.push(assignment);
     if let Some(res) = cx
         .module
         .resources
         .iter_mut()
-        .find(|x| x.symbol == *csym && x.ty == "Microsoft.ContainerService/managedClusters")
+        .find(|x| x.symbol == csym && x.ty == "Microsoft.ContainerService/managedClusters")
         && !res.depends_on.contains(&sym)
     {
         res.depends_on.push(sym.clone());
     }
-    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
         rep.azure
             .push((crate::azure::types::ROLE_ASSIGNMENT.ty.into(), sym));
     }
@@ -1363,20 +1370,7 @@ fn kms_access(cx: &mut Ctx, c: usize) {
         r.id.clone(),
     );
     assignment.condition = condition;
-    cx.module.resources.push(assignment);
-    if let Some(res) = cx
-        .module
-        .resources
-        .iter_mut()
-        .find(|x| x.symbol == csym && x.ty == "Microsoft.ContainerService/managedClusters")
-        && !res.depends_on.contains(&sym)
-    {
-        res.depends_on.push(sym.clone());
-    }
-    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
-        rep.azure
-            .push((crate::azure::types::ROLE_ASSIGNMENT.ty.into(), sym));
-    }
+    push_cluster_assignment(cx, &csym, &r.id, assignment);
 }
 
 /// The role assignments of an access entry's policies on its cluster.
