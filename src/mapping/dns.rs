@@ -376,6 +376,9 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
             .map(|d| cx.resolve_symbol(d, "{sym}Endpoint"))
             .filter(|e| cx.module.resources.iter().any(|x| x.symbol == *e));
         if let Some(e) = endpoint.filter(|_| !private && matches!(ty.as_str(), "A" | "AAAA")) {
+            // Route 53 answers an alias with the target's TTL (60 s for load balancers and
+            // CloudFront); the Azure alias record set keeps its own.
+            props.push(("TTL".to_string(), AzExpr::Int(60)));
             props.push((
                 "targetResource".to_string(),
                 AzExpr::obj(vec![("id", AzExpr::path(&e, "id"))]),
@@ -400,6 +403,9 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
                 );
             };
             let pip = format!("{}PublicIp", cx.prepared[l].sym);
+            // Route 53 answers an alias with the target's TTL (60 s for load balancers and
+            // CloudFront); the Azure alias record set keeps its own.
+            props.push(("TTL".to_string(), AzExpr::Int(60)));
             props.push((
                 "targetResource".to_string(),
                 AzExpr::obj(vec![("id", AzExpr::path(&pip, "id"))]),
