@@ -80,15 +80,79 @@ fn role_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
 /// their statements are grants of every template role in `Roles`.
 fn attached_policy_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
     let r = &cx.t.resources[i];
-    let Some(roles) = r.properties.get("Roles").and_then(|p| p.as_list()) else {
-        return;
-    };
-    for role in roles {
-        if let Some(j) = cx.referenced_resource(role)
-            && cx.plays(j, "grants", "role")
-        {
-            policy_grants(cx, j, j, std::slice::from_ref(&r.properties), out);
+    for j in policy_roles(cx, i) {
+        policy_grants(cx, j, j, std::slice::from_ref(&r.properties), out);
+    }
+}
+
+/// The roles of the template policy `i` is attached to: its `Roles` (or a role
+/// policy's `RoleName`), and the roles that list it in `ManagedPolicyArns`.
+fn policy_roles(cx: &Ctx, i: usize) -> Vec<usize> {
+    let r = &cx.t.resources[i];
+    let mut named: Vec<Expr> = r
+        .properties
+        .get("Roles")
+        .and_then(|p| p.as_list())
+        .map(<[Expr]>::to_vec)
+        .unwrap_or_default();
+    named.extend(r.properties.get("RoleName").cloned());
+    let mut out: Vec<usize> = named
+        .iter()
+        .filter_map(|x| cx.referenced_resource(x))
+        .filter(|j| cx.plays(*j, "grants", "role"))
+        .collect();
+    for (j, role) in cx.t.resources.iter().enumerate() {
+        if !cx.plays(j, "grants", "role") || out.contains(&j) {
+            continue;
         }
+        let lists = role
+            .properties
+            .get("ManagedPolicyArns")
+            .and_then(|m| m.as_list())
+            .unwrap_or_default();
+        if lists.iter().any(|x| cx.referenced_resource(x) == Some(i)) {
+            out.push(j);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Policies attached to no role of the template (exported for other stacks, or
+/// attached to users and groups): a decision, and `manual`.
+pub(super) fn unattached_policies(cx: &mut Ctx) {
+    for i in 0..cx.t.resources.len() {
+        if !cx.plays(i, "grants", "policy") || cx.prepared[i].entry.is_none() {
+            continue;
+        }
+        let id = cx.t.resources[i].id.clone();
+        let roles = policy_roles(cx, i);
+        if !roles.is_empty() {
+            let names: Vec<String> = roles
+                .iter()
+                .map(|j| cx.t.report_name(&cx.t.resources[*j].id))
+                .collect();
+            cx.decide_later(
+                i,
+                "iam-policy-assignments",
+                &format!("{id}: the policy becomes role assignments"),
+                "An IAM policy grants actions on resources to the roles it is attached to; Azure grants a role on a scope to an identity.",
+                &format!("Its Allow statements on resources of this template become built-in role assignments (from the IAM action table) on those resources for the managed identities of {}. Statements on `*`, on other accounts' resources or on services with no Azure role (CloudWatch Logs, X-Ray, STS) have no assignment.", names.join(", ")),
+                "Review the statements without an assignment; deny statements and conditions have no RBAC equivalent.",
+                None,
+            );
+            continue;
+        }
+        cx.decide_later(
+            i,
+            "iam-policy-unattached",
+            &format!("{id}: the policy is attached to no role of this template"),
+            "The policy is attached to roles of other stacks or modules (by its ARN), or to IAM users and groups, which have no counterpart in a resource group.",
+            "No role assignment is generated from it.",
+            "Grant its permissions where it is used: built-in roles (or a custom role definition with the matching actions) assigned to the identity that replaces each role, user or group that uses it.",
+            Some("manual"),
+        );
     }
 }
 

@@ -52,6 +52,7 @@ pub fn map_template(
     super::dns::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);
+    super::access::unattached_policies(&mut cx);
     super::network::inline_children(&mut cx);
     super::network::prune_depends_on(&mut cx);
     super::params::outputs(&mut cx);
