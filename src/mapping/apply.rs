@@ -122,6 +122,7 @@ fn new_ctx<'a>(
         extra_azure: Vec::new(),
         pending: BTreeMap::new(),
         folded: false,
+        folded_status: None,
         group_prefixes: Vec::new(),
         attached_groups: Vec::new(),
         carved: Vec::new(),
@@ -382,8 +383,11 @@ impl Ctx<'_> {
                 self.module.resources.push(res);
             }
         }
+        // A resource another service replaces (`folded_status`) takes none of its
+        // entry's decisions: they describe what it would have become.
+        let replaced = self.folded_status.is_some();
         for d in entry.decisions.iter() {
-            if d.when.as_ref().is_none_or(|w| holds(w, self.t, r, http)) {
+            if !replaced && d.when.as_ref().is_none_or(|w| holds(w, self.t, r, http)) {
                 self.table_decision(i, d);
             }
         }
@@ -391,8 +395,12 @@ impl Ctx<'_> {
         let emitted_own = azure
             .iter()
             .any(|(_, s)| !self.shared.values().any(|x| x == s));
+        let folded_status = self.folded_status.take();
         if std::mem::take(&mut self.folded) && !emitted_own {
-            (entry.status.clone(), entry.service.clone())
+            (
+                folded_status.unwrap_or_else(|| entry.status.clone()),
+                entry.service.clone(),
+            )
         } else if !entry.resources.is_empty() && !emitted_own {
             let (rid, span, ty) = (r.id.clone(), r.span, r.ty.clone());
             self.decide(

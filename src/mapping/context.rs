@@ -76,6 +76,9 @@ pub struct Ctx<'a> {
     /// output (an alarm that only drives an autoscale rule): its entry emitting nothing
     /// is then not a failure.
     pub folded: bool,
+    /// With `folded`: the status the resource takes instead of its entry's (`not-needed`
+    /// for capacity another service replaces).
+    pub folded_status: Option<String>,
     /// Address prefixes that stand for a security group's members as a rule peer (an
     /// Application Gateway's subnet for the balancer's group), for the access check.
     pub group_prefixes: Vec<(AzExpr, String)>,

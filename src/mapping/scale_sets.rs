@@ -60,6 +60,59 @@ pub(super) fn launch(cx: &Ctx, i: usize) -> Option<(usize, Expr)> {
     Some((j, data.clone()))
 }
 
+/// Is group `i` the container instances of an ECS cluster (its launch settings' user
+/// data joins a cluster: `ECS_CLUSTER=` or a reference to a cluster of the template)?
+/// Container Apps replaces that capacity: the group becomes nothing, with a decision.
+fn ecs_capacity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> bool {
+    let Some((_, settings)) = launch(cx, i) else {
+        return false;
+    };
+    let Some(user_data) = settings.get("UserData") else {
+        return false;
+    };
+    let mut joins = false;
+    user_data.walk(&mut |e| {
+        if let Some(j) = cx.referenced_resource(e)
+            && cx.plays(j, "containers", "cluster")
+        {
+            joins = true;
+        }
+        if let Some(t) = e.literal_text()
+            && (t.contains("ECS_CLUSTER=") || t.contains("/etc/ecs/ecs.config"))
+        {
+            joins = true;
+        }
+        if let ExprKind::Sub(parts) = &e.kind {
+            for p in parts {
+                if let crate::model::expr::SubPart::Lit(l) = p
+                    && (l.contains("ECS_CLUSTER=") || l.contains("/etc/ecs/ecs.config"))
+                {
+                    joins = true;
+                }
+            }
+        }
+    });
+    if !joins {
+        return false;
+    }
+    let r = cx.t.resources[i].clone();
+    // Nothing of the group is carried over, by design.
+    if let ExprKind::Object(m) = &r.properties.kind {
+        consumed.extend(m.iter().map(|(k, _, _)| k.clone()));
+    }
+    cx.decide(
+        "ecs-container-instances",
+        Some((&r.id, r.span)),
+        &format!("{}: the ECS container instances are not needed", r.id),
+        "The group launches EC2 instances that join an ECS cluster (their user data sets `ECS_CLUSTER`): capacity on which ECS placed the cluster's tasks.",
+        "No scale set is created: the cluster's services run as container apps on the Container Apps environment's Consumption workload profile, which provides the capacity.",
+        "Remove the instances' AMI, key pair and launch settings from the migration; choose a dedicated workload profile if the tasks needed particular hardware.",
+    );
+    cx.folded = true;
+    cx.folded_status = Some("not-needed".into());
+    true
+}
+
 fn consume_launch(consumed: &mut BTreeSet<String>) {
     for k in [
         "LaunchConfigurationName",
@@ -75,6 +128,9 @@ fn consume_launch(consumed: &mut BTreeSet<String>) {
 /// the template.
 pub fn vmss_sku(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
     consume_launch(consumed);
+    if ecs_capacity(cx, i, consumed) {
+        return None;
+    }
     consumed.insert("DesiredCapacity".into());
     let Some((_, settings)) = launch(cx, i) else {
         let r = cx.t.resources[i].clone();
@@ -134,6 +190,9 @@ fn capacity_str(cx: &mut Ctx, c: &Expr) -> AzExpr {
 /// `identity`: the user-assigned identity of the launch settings' instance profile.
 pub fn vmss_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
     consume_launch(consumed);
+    if ecs_capacity(cx, i, consumed) {
+        return None;
+    }
     let (_, settings) = launch(cx, i)?;
     let profile = settings.get("IamInstanceProfile")?.clone();
     super::compute::identity_from(cx, i, Some(&profile))
@@ -143,6 +202,9 @@ pub fn vmss_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) ->
 /// configuration and boot diagnostics, from the launch settings.
 pub fn vmss_profile(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
     consume_launch(consumed);
+    if ecs_capacity(cx, i, consumed) {
+        return None;
+    }
     consumed.insert("VPCZoneIdentifier".into());
     consumed.insert("AvailabilityZones".into());
     let (j, settings) = launch(cx, i)?;
@@ -438,6 +500,9 @@ pub fn autoscale_settings(
 ) -> Option<AzExpr> {
     consumed.insert("MinSize".into());
     consumed.insert("MaxSize".into());
+    if ecs_capacity(cx, i, consumed) {
+        return None;
+    }
     let policies = of_group(cx, i, "policy");
     let schedules = of_group(cx, i, "schedule");
     let r = cx.t.resources[i].clone();
