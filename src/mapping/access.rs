@@ -653,26 +653,7 @@ pub(super) fn builtin_assignment(
                 AzExpr::str(role),
             ],
         ),
-        body: vec![
-            ("scope".into(), scope),
-            (
-                "properties".into(),
-                AzExpr::obj(vec![
-                    (
-                        "roleDefinitionId",
-                        AzExpr::call(
-                            "subscriptionResourceId",
-                            vec![
-                                AzExpr::str(crate::azure::types::ROLE_DEFINITION.ty),
-                                AzExpr::str(role),
-                            ],
-                        ),
-                    ),
-                    ("principalId", principal),
-                    ("principalType", AzExpr::str("ServicePrincipal")),
-                ]),
-            ),
-        ],
+        body: assignment_body(scope, role, principal),
         comments: vec![comment],
         source,
         ..Default::default()
@@ -684,28 +665,34 @@ fn role_assignment(a: Assignment, base: AzResource) -> AzResource {
     AzResource {
         ty: crate::azure::types::ROLE_ASSIGNMENT.ty.into(),
         api: crate::azure::types::ROLE_ASSIGNMENT.api.into(),
-        body: vec![
-            ("scope".into(), AzExpr::ident(&a.target)),
-            (
-                "properties".into(),
-                AzExpr::obj(vec![
-                    (
-                        "roleDefinitionId",
-                        AzExpr::call(
-                            "subscriptionResourceId",
-                            vec![
-                                AzExpr::str(crate::azure::types::ROLE_DEFINITION.ty),
-                                AzExpr::Str(a.role_id),
-                            ],
-                        ),
-                    ),
-                    ("principalId", a.principal_id),
-                    ("principalType", AzExpr::str("ServicePrincipal")),
-                ]),
-            ),
-        ],
+        body: assignment_body(AzExpr::ident(&a.target), &a.role_id, a.principal_id),
         ..base
     }
+}
+
+/// The body of a role assignment of built-in role `role` on `scope` for a service
+/// principal.
+fn assignment_body(scope: AzExpr, role: &str, principal: AzExpr) -> Vec<(String, AzExpr)> {
+    vec![
+        ("scope".into(), scope),
+        (
+            "properties".into(),
+            AzExpr::obj(vec![
+                (
+                    "roleDefinitionId",
+                    AzExpr::call(
+                        "subscriptionResourceId",
+                        vec![
+                            AzExpr::str(crate::azure::types::ROLE_DEFINITION.ty),
+                            AzExpr::str(role),
+                        ],
+                    ),
+                ),
+                ("principalId", principal),
+                ("principalType", AzExpr::str("ServicePrincipal")),
+            ]),
+        ),
+    ]
 }
 
 /// A function that reads or writes a Cosmos DB container needs the account endpoint

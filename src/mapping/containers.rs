@@ -25,8 +25,6 @@ use crate::model::expr::{Expr, ExprKind, SubPart};
 use crate::names::kebab;
 
 const PASS: &str = "containers";
-const ACR_PULL: &str = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
-const KV_SECRETS_USER: &str = "4633458b-17de-408a-b874-0445c86b69e6";
 const ROLE_ASSIGNMENT: (&str, &str) = ("Microsoft.Authorization/roleAssignments", "2022-04-01");
 
 /// The resource of role `role` that `e` references.
@@ -164,16 +162,16 @@ fn infrastructure_subnet(cx: &mut Ctx, c: usize) -> Option<AzExpr> {
     };
     let vnet = cx.prepared[v].sym.clone();
     let name = format!("snet-{kebab_id}-apps");
-    let prefix = match super::gateways::free_block(cx, v, c) {
-        Some(b) => AzExpr::Str(b),
-        None => {
-            let p = cx.param_for(&format!("{kebab_id}-apps-subnet-prefix"), "string", |p| {
-                p.description = Some(format!("Address prefix of the new subnet of the Container Apps environment that replaces {}: a free block of at least /27 in the virtual network.", r.id));
-                p.required_reason = Some("the virtual network's free address space is only known at deployment".into());
-            });
-            AzExpr::ident(p)
-        }
-    };
+    let prefix = super::gateways::new_subnet_prefix(
+        cx,
+        v,
+        c,
+        &format!("{kebab_id}-apps-subnet-prefix"),
+        format!(
+            "Address prefix of the new subnet of the Container Apps environment that replaces {}: a free block of at least /27 in the virtual network.",
+            r.id
+        ),
+    );
     let mut props = vec![("addressPrefix", prefix)];
     let group = awsvpc(cx, s)
         .and_then(|a| a.get("SecurityGroups"))
@@ -705,7 +703,8 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
                 .iter()
                 .any(|x| x.get("server").is_some_and(|s| mentions(s, &reg)))
         {
-            role_assignment(cx, owner, &reg, "AcrPull", ACR_PULL, &identity, &principal);
+            let access = "AWS::ECR::Repository:read";
+            role_assignment(cx, owner, &reg, "AcrPull", access, &identity, &principal);
         }
         if let Some(kv) = cx.shared.get("keyVault").cloned()
             && out.secrets.iter().any(|x| {
@@ -718,7 +717,7 @@ fn template(cx: &mut Ctx, owner: usize, t: usize) -> Template {
                 owner,
                 &kv,
                 "SecretsUser",
-                KV_SECRETS_USER,
+                "AWS::SecretsManager::Secret:read",
                 &identity,
                 &principal,
             );
@@ -874,48 +873,47 @@ fn secret_url(cx: &mut Ctx, owner: usize, name: &str, from: &Expr) -> AzExpr {
     AzExpr::ident(p)
 }
 
-/// A role assignment of `role` on `scope` for an identity, for the app or job of `owner`.
+/// A role assignment on `scope` for an identity, for the app or job of `owner`: the
+/// built-in role the access table gives for `access` (`AWS::ECR::Repository:read` →
+/// AcrPull), once per scope and identity.
 fn role_assignment(
     cx: &mut Ctx,
     owner: usize,
     scope: &str,
     label: &str,
-    role: &str,
+    access: &str,
     identity: &AzExpr,
     principal: &AzExpr,
 ) {
+    let Some(role) = cx.tables.lookup_str("access-roles", access, "role") else {
+        return;
+    };
     let r = cx.t.resources[owner].clone();
-    let name = AzExpr::call(
-        "guid",
-        vec![
-            AzExpr::path(scope, "id"),
-            identity.clone(),
-            AzExpr::str(role),
-        ],
+    let comment = format!(
+        "{label} for the identity that pulls the images and reads the secrets of {} (was its execution role's ECR and Secrets Manager permissions).",
+        r.id
+    );
+    let mut assignment = super::access::builtin_assignment(
+        String::new(),
+        AzExpr::ident(scope),
+        identity.clone(),
+        &role,
+        principal.clone(),
+        comment,
+        r.id.clone(),
     );
     // Apps and jobs that share an identity share its assignment.
     if cx
         .module
         .resources
         .iter()
-        .any(|x| x.ty == ROLE_ASSIGNMENT.0 && x.name == name)
+        .any(|x| x.ty == ROLE_ASSIGNMENT.0 && x.name == assignment.name)
     {
         return;
     }
     let sym = cx.syms.alloc(&format!("{}{label}", cx.prepared[owner].sym));
-    let comment = format!(
-        "{label} for the identity that pulls the images and reads the secrets of {} (was its execution role's ECR and Secrets Manager permissions).",
-        r.id
-    );
-    cx.module.resources.push(super::access::builtin_assignment(
-        sym.clone(),
-        AzExpr::ident(scope),
-        identity.clone(),
-        role,
-        principal.clone(),
-        comment,
-        r.id.clone(),
-    ));
+    assignment.symbol = sym.clone();
+    cx.module.resources.push(assignment);
     cx.extra_azure.push((ROLE_ASSIGNMENT.0.into(), sym));
 }
 

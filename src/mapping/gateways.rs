@@ -237,16 +237,16 @@ pub(super) fn gateway_subnet(cx: &mut Ctx, l: usize) -> GatewaySubnet {
     };
     let vnet = cx.prepared[v].sym.clone();
     let name = format!("snet-{kebab_id}-gateway");
-    let prefix = match free_block(cx, v, l) {
-        Some(b) => AzExpr::Str(b),
-        None => {
-            let p = cx.param_for(&format!("{kebab_id}-gateway-subnet-prefix"), "string", |p| {
-                p.description = Some(format!("Address prefix of the new subnet for the Application Gateway that replaces {}: a free block of at least /26 in the virtual network.", r.id));
-                p.required_reason = Some("the virtual network's free address space is only known at deployment".into());
-            });
-            AzExpr::ident(p)
-        }
-    };
+    let prefix = new_subnet_prefix(
+        cx,
+        v,
+        l,
+        &format!("{kebab_id}-gateway-subnet-prefix"),
+        format!(
+            "Address prefix of the new subnet for the Application Gateway that replaces {}: a free block of at least /26 in the virtual network.",
+            r.id
+        ),
+    );
     let id = interp(vec![
         Interp::Expr(AzExpr::path(&vnet, "id")),
         Interp::Lit(format!("/subnets/{name}")),
@@ -258,11 +258,31 @@ pub(super) fn gateway_subnet(cx: &mut Ctx, l: usize) -> GatewaySubnet {
     }
 }
 
+/// The address prefix of a new subnet of VPC `v` for resource `owner`: a free block,
+/// else a parameter (`key`, described by `description`).
+pub(super) fn new_subnet_prefix(
+    cx: &mut Ctx,
+    v: usize,
+    owner: usize,
+    key: &str,
+    description: String,
+) -> AzExpr {
+    if let Some(b) = free_block(cx, v, owner) {
+        return AzExpr::Str(b);
+    }
+    let p = cx.param_for(key, "string", |p| {
+        p.description = Some(description);
+        p.required_reason =
+            Some("the virtual network's free address space is only known at deployment".into());
+    });
+    AzExpr::ident(p)
+}
+
 /// A free block (`/24`, or `/26` in a small network) at the top of VPC `v`'s fixed
 /// address space (literals, or mapping values with literal keys), clear of every subnet
 /// of the VPC and of the blocks other resources took; the same block for the same
 /// `owner` each time. `None` when an address is not literal or nothing is free.
-pub(super) fn free_block(cx: &mut Ctx, v: usize, owner: usize) -> Option<String> {
+fn free_block(cx: &mut Ctx, v: usize, owner: usize) -> Option<String> {
     if let Some((_, _, b)) = cx.carved.iter().find(|(x, o, _)| *x == v && *o == owner) {
         return Some(b.clone());
     }

@@ -1225,11 +1225,11 @@ fn service_account_roles(cx: &mut Ctx, i: usize) {
     }
 }
 
-/// `Key Vault Crypto User`: the role the cluster's identity needs on the KMS key's vault.
-const KEY_VAULT_CRYPTO_USER: &str = "12338af0-0e69-4776-bea7-57ae8d297424";
-
-/// `Network Contributor`: the role AKS needs on a virtual network it does not own.
-const NETWORK_CONTRIBUTOR: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+/// The built-in role the access table gives for `key` (`AWS::EC2::VPC:network`: the
+/// role AKS needs on a virtual network it does not own).
+fn builtin_role(cx: &Ctx, key: &str) -> Option<String> {
+    cx.tables.lookup_str("access-roles", key, "role")
+}
 
 /// The virtual network of the node subnets of cluster `c`, when in the template.
 fn vnet_of(cx: &Ctx, c: usize) -> Option<usize> {
@@ -1290,13 +1290,16 @@ fn network_contributor(cx: &mut Ctx, c: usize) {
     else {
         return;
     };
+    let Some(role) = builtin_role(cx, "AWS::EC2::VPC:network") else {
+        return;
+    };
     let sym = cx.syms.alloc(&format!("{csym}NetworkContributor"));
     let condition = cx.joint_condition(c, v);
     let mut assignment = super::access::builtin_assignment(
         sym.clone(),
         vnet.clone(),
         AzExpr::path(psym, "id"),
-        NETWORK_CONTRIBUTOR,
+        &role,
         principal,
         format!(
             "Network Contributor for the identity of {} on the virtual network of its node subnets (AKS joins nodes and load balancers to them).",
@@ -1355,13 +1358,16 @@ fn kms_access(cx: &mut Ctx, c: usize) {
         return;
     };
     let principal = cx.reference_expr(j, "{sym}.properties.principalId");
+    let Some(role) = builtin_role(cx, "AWS::KMS::Key:crypto") else {
+        return;
+    };
     let sym = cx.syms.alloc(&format!("{csym}KeyVaultCryptoUser"));
     let condition = cx.joint_condition(c, k);
     let mut assignment = super::access::builtin_assignment(
         sym.clone(),
         AzExpr::ident(&vault),
         AzExpr::path(&psym, "id"),
-        KEY_VAULT_CRYPTO_USER,
+        &role,
         principal,
         format!(
             "Key Vault Crypto User for the identity of {} on the vault of its KMS key (etcd encryption).",
