@@ -5,11 +5,20 @@
 //! a gateway it does not declare: each such part becomes a decision that says what to
 //! add to the gateway that replaces the other template's balancer, instead of a silent
 //! `translated` with nothing generated.
+//!
+//! A Standard Load Balancer does take backend pools from another deployment: the target
+//! group of a network load balancer's TCP/UDP listener in another template becomes a
+//! pool of the load balancer declared `existing` (named by a parameter), and the
+//! listener a decision with the rule and probe to add to it.
 
 use super::context::Ctx;
-use crate::model::expr::Expr;
+use super::gateways::{LB, forwards, tg_name, tg_probe};
+use crate::azure::{AzExpr, AzResource};
+use crate::model::expr::{Expr, ExprKind};
+use crate::names::{kebab, lower_camel, upper_camel};
 
 const PASS: &str = "load-balancers";
+const LB_API: &str = "2025-09-01";
 
 /// The resource of role `role` that `e` references.
 fn referenced(cx: &Ctx, e: Option<&Expr>, role: &str) -> Option<usize> {
@@ -17,14 +26,187 @@ fn referenced(cx: &Ctx, e: Option<&Expr>, role: &str) -> Option<usize> {
         .filter(|j| cx.plays(*j, PASS, role))
 }
 
-/// The parts of the template whose load balancer is elsewhere: a decision each.
+/// The protocol of a Standard Load Balancer rule for a listener or target group of
+/// protocol `p` (TCP, UDP, TCP_UDP); `None` for HTTP(S) and TLS.
+fn l4(p: Option<&Expr>) -> Option<&'static str> {
+    match p?.literal_text()?.to_ascii_uppercase().as_str() {
+        "TCP" => Some("Tcp"),
+        "UDP" => Some("Udp"),
+        "TCP_UDP" => Some("All"),
+        _ => None,
+    }
+}
+
+/// The `existing` Standard Load Balancer that replaces the balancer `e` names (an
+/// import or a parameter), named by a new parameter: one per distinct source value.
+fn existing_lb(cx: &mut Ctx, e: &Expr) -> String {
+    let origin = match &e.kind {
+        ExprKind::Ref(p) => p.clone(),
+        ExprKind::ImportValue(x) => super::exprs::import_label(x),
+        _ => e.literal_text().unwrap_or_else(|| "balancer".into()),
+    };
+    let key = format!("existing#{LB}#{origin}");
+    if let Some(s) = cx.shared.get(&key) {
+        return s.clone();
+    }
+    let base = kebab(&origin);
+    let param = cx.param_for(&format!("{base}-load-balancer-name"), "string", |p| {
+        p.description = Some(format!(
+            "Name of the Standard Load Balancer (deployed by another template) that replaces the network load balancer `{origin}` names."
+        ));
+        p.required_reason = Some(format!("the network load balancer `{origin}` is not in this template"));
+    });
+    let sym = cx
+        .syms
+        .alloc(&lower_camel(&format!("{}Balancer", upper_camel(&base))));
+    cx.shared.insert(key, sym.clone());
+    cx.module.resources.push(AzResource {
+        symbol: sym.clone(),
+        ty: LB.into(),
+        api: LB_API.into(),
+        name: AzExpr::ident(&param),
+        existing: true,
+        comments: vec![format!(
+            "The Standard Load Balancer that replaces the network load balancer `{origin}` names, declared by another template."
+        )],
+        ..Default::default()
+    });
+    sym
+}
+
+/// Network listener `k` of a load balancer elsewhere, with its rule protocol and the
+/// target group it forwards to: one this module turns into a pool.
+fn network_part(cx: &Ctx, k: usize) -> Option<(&'static str, usize)> {
+    let p = &cx.t.resources[k].properties;
+    if cx.prepared[k].entry.is_none()
+        || !cx.plays(k, PASS, "listener")
+        || referenced(cx, p.get("LoadBalancerArn"), "balancer").is_some()
+        || p.get("Port").and_then(|x| x.literal_i64()).is_none()
+    {
+        return None;
+    }
+    let proto = l4(p.get("Protocol"))?;
+    let tg = forwards(cx, p.get("DefaultActions")).first().copied()?;
+    Some((proto, tg))
+}
+
+/// `{id}` of the pool that target group `tg` becomes on a load balancer of another
+/// template (for the scale sets and NICs that name it).
+pub(super) fn existing_pool(cx: &Ctx, tg: usize) -> Option<AzExpr> {
+    (0..cx.t.resources.len())
+        .any(|k| network_part(cx, k).is_some_and(|(_, t)| t == tg))
+        .then(|| AzExpr::obj(vec![("id", AzExpr::path(&cx.prepared[tg].sym, "id"))]))
+}
+
+/// Listener `k` of a network load balancer in another template (TCP/UDP, forwarding to
+/// target group `tg` of this template): the target group becomes a backend pool of the
+/// `existing` Standard Load Balancer that replaces the balancer (ARM deploys pools on
+/// their own), and the listener a decision that spells out the rule and probe to add
+/// to the other template (ARM has no deployable rule or probe child). `done` collects
+/// the target groups handled.
+fn network_listener(cx: &mut Ctx, k: usize, done: &mut Vec<usize>) -> bool {
+    let Some((proto, tg)) = network_part(cx, k) else {
+        return false;
+    };
+    let r = cx.t.resources[k].clone();
+    let p = &r.properties;
+    let port = p
+        .get("Port")
+        .and_then(|x| x.literal_i64())
+        .unwrap_or_default();
+    let Some(arn) = p.get("LoadBalancerArn") else {
+        return false;
+    };
+    let lb = existing_lb(cx, arn);
+    let t = cx.t.resources[tg].clone();
+    let name = tg_name(cx, tg);
+    if !done.contains(&tg) {
+        cx.module.resources.push(AzResource {
+            symbol: cx.prepared[tg].sym.clone(),
+            ty: format!("{LB}/backendAddressPools"),
+            api: LB_API.into(),
+            parent: Some(lb.clone()),
+            name: AzExpr::Str(name.clone()),
+            comments: vec![format!("Was {} ({}).", t.id, t.ty)],
+            source: t.id.clone(),
+            ..Default::default()
+        });
+        let sym = cx.prepared[tg].sym.clone();
+        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == t.id) {
+            rep.azure.push((format!("{LB}/backendAddressPools"), sym));
+        }
+        cx.decide_later(
+            tg,
+            "lb-pool-existing",
+            &format!("{}: a backend pool of the load balancer in another template", t.id),
+            "The target group belongs to a network load balancer that another template declares.",
+            "It becomes a backend pool of that template's Standard Load Balancer, declared `existing` here; the VMs, scale sets or addresses that were its targets join it (`loadBalancerBackendAddressPools`).",
+            "Redeploying the other template without this pool in its `backendAddressPools` removes the pool: add it there too, or deploy this template after it.",
+            None,
+        );
+        done.push(tg);
+    }
+    let backend_port = t
+        .properties
+        .get("Port")
+        .and_then(|x| x.literal_i64())
+        .unwrap_or(port);
+    let probe = tg_probe(cx, tg);
+    let probe_text = probe
+        .get("properties")
+        .map(|p| {
+            let get = |k: &str| match p.get(k) {
+                Some(AzExpr::Str(s)) => s.clone(),
+                Some(AzExpr::Int(n)) => n.to_string(),
+                _ => String::new(),
+            };
+            let path = get("requestPath");
+            format!(
+                "{} on port {}{}, every {} s, unhealthy after {}",
+                get("protocol"),
+                get("port"),
+                if path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at `{path}`")
+                },
+                get("intervalInSeconds"),
+                get("probeThreshold"),
+            )
+        })
+        .unwrap_or_default();
+    cx.decide_later(
+        k,
+        "lb-rule-elsewhere",
+        &format!("{}: a rule of the load balancer in another template", r.id),
+        "The listener belongs to a network load balancer that another template declares; a Standard Load Balancer keeps its rules and probes inside the load balancer resource (ARM deploys neither on its own).",
+        &format!(
+            "The target group's pool `{name}` is added to that load balancer here; the rule is not generated. Add to the other template's load balancer a probe `{name}` ({probe_text}) and a load-balancing rule `rule-{}`: {proto} from frontend port {port} to backend port {backend_port}, pool `{name}`, probe `{name}`.",
+            kebab(&r.id)
+        ),
+        "Until the rule is added, the pool receives no traffic.",
+        Some("partial"),
+    );
+    true
+}
+
+/// The parts of the template whose load balancer is elsewhere: children of an
+/// `existing` Standard Load Balancer, or a decision each.
 pub fn finish(cx: &mut Ctx) {
     let n = cx.t.resources.len();
+    let mut done = Vec::new();
     let balancers: Vec<usize> = (0..n).filter(|l| cx.plays(*l, PASS, "balancer")).collect();
     let used: Vec<usize> = balancers
         .iter()
         .flat_map(|l| super::gateways::target_groups(cx, *l))
         .collect();
+    // Network listeners first, so their target groups are pools before the loop below.
+    let mut network = Vec::new();
+    for k in 0..n {
+        if network_listener(cx, k, &mut done) {
+            network.push(k);
+        }
+    }
     for k in 0..n {
         if cx.prepared[k].entry.is_none() {
             continue;
@@ -33,6 +215,9 @@ pub fn finish(cx: &mut Ctx) {
         let p = &r.properties;
         let (what, add) = if cx.plays(k, PASS, "listener") {
             if referenced(cx, p.get("LoadBalancerArn"), "balancer").is_some() {
+                continue;
+            }
+            if network.contains(&k) {
                 continue;
             }
             (
@@ -59,7 +244,7 @@ pub fn finish(cx: &mut Ctx) {
         } else if cx.plays(k, PASS, "target-group") {
             // A target group no balancer of the template forwards to: the listener or
             // rule that does is in another template.
-            if used.contains(&k) {
+            if used.contains(&k) || done.contains(&k) {
                 continue;
             }
             (

@@ -412,20 +412,7 @@ impl Ctx<'_> {
     }
 
     fn import_value(&mut self, x: &Expr, span: Span) -> AzExpr {
-        let label = match &x.kind {
-            ExprKind::Str(s) => s.clone(),
-            ExprKind::Sub(parts) => parts
-                .iter()
-                .map(|p| match p {
-                    SubPart::Lit(l) => l.clone(),
-                    SubPart::Expr(e) => match &e.kind {
-                        ExprKind::Ref(r) => r.replace("AWS::", ""),
-                        _ => "x".into(),
-                    },
-                })
-                .collect(),
-            _ => "import".into(),
-        };
+        let label = import_label(x);
         let name = format!("import-{label}");
         let p = self.param_for(&name, "string", |p| {
             p.description = Some(format!("Value of the CloudFormation export `{label}` (was Fn::ImportValue). Pass the producing deployment's output."));
@@ -522,4 +509,23 @@ fn split_dynamic(parts: &[SubPart]) -> Option<Dynamic> {
         service: service.to_string(),
         reference: reference.to_string(),
     })
+}
+
+/// The label of an `Fn::ImportValue` of export name `x`: its text, with `${Var}`
+/// written as the variable's name (`AWS::` dropped).
+pub(super) fn import_label(x: &Expr) -> String {
+    match &x.kind {
+        ExprKind::Str(s) => s.clone(),
+        ExprKind::Sub(parts) => parts
+            .iter()
+            .map(|p| match p {
+                SubPart::Lit(l) => l.clone(),
+                SubPart::Expr(e) => match &e.kind {
+                    ExprKind::Ref(r) => r.replace("AWS::", ""),
+                    _ => "x".into(),
+                },
+            })
+            .collect(),
+        _ => "import".into(),
+    }
 }

@@ -126,7 +126,7 @@ fn rules(cx: &Ctx, k: usize) -> Vec<usize> {
 }
 
 /// The target groups an action list forwards to.
-fn forwards(cx: &Ctx, actions: Option<&Expr>) -> Vec<usize> {
+pub(super) fn forwards(cx: &Ctx, actions: Option<&Expr>) -> Vec<usize> {
     forwards_of(cx, actions.and_then(|a| a.as_list()).unwrap_or_default())
 }
 
@@ -166,7 +166,7 @@ pub(super) fn target_groups(cx: &Ctx, l: usize) -> Vec<usize> {
     out
 }
 
-fn tg_name(cx: &Ctx, tg: usize) -> String {
+pub(super) fn tg_name(cx: &Ctx, tg: usize) -> String {
     kebab(&cx.t.resources[tg].id)
 }
 
@@ -1372,9 +1372,12 @@ fn lb_part(cx: &Ctx, l: usize, kind: &str, name: &str) -> AzExpr {
 /// forwards to it, for a scale set's `loadBalancerBackendAddressPools`.
 pub(super) fn lb_pool_of(cx: &Ctx, tg: &Expr) -> Option<AzExpr> {
     let tg = referenced(cx, Some(tg), "target-group")?;
-    let l = (0..cx.t.resources.len())
+    let Some(l) = (0..cx.t.resources.len())
         .filter(|l| is_network_lb(cx, *l))
-        .find(|l| target_groups(cx, *l).contains(&tg))?;
+        .find(|l| target_groups(cx, *l).contains(&tg))
+    else {
+        return super::balancer_parts::existing_pool(cx, tg);
+    };
     Some(lb_part(cx, l, "backendAddressPools", &tg_name(cx, tg)))
 }
 
@@ -1426,29 +1429,7 @@ pub fn load_balancer_properties(
         let t = cx.t.resources[tg].clone();
         let p = &t.properties;
         let name = tg_name(cx, tg);
-        let get = |k: &str| p.get(k).and_then(|x| x.literal_text());
-        let port = p.get("Port").and_then(|x| x.literal_i64()).unwrap_or(80);
-        let hc = get("HealthCheckProtocol")
-            .unwrap_or_else(|| "TCP".into())
-            .to_ascii_uppercase();
-        let hc_port = get("HealthCheckPort")
-            .filter(|x| x != "traffic-port")
-            .and_then(|x| x.parse::<i64>().ok())
-            .unwrap_or(port);
-        let path = (hc == "HTTP" || hc == "HTTPS")
-            .then(|| get("HealthCheckPath").unwrap_or_else(|| "/".into()));
-        probes.push(lb_probe(
-            &name,
-            &hc,
-            AzExpr::Int(hc_port),
-            p.get("HealthCheckIntervalSeconds")
-                .and_then(|x| x.literal_i64())
-                .unwrap_or(30),
-            p.get("UnhealthyThresholdCount")
-                .and_then(|x| x.literal_i64())
-                .unwrap_or(3),
-            path,
-        ));
+        probes.push(tg_probe(cx, tg));
         pools.push(AzExpr::obj(vec![("name", AzExpr::Str(name.clone()))]));
         if p.get("Targets").is_some() {
             let (joined, all) = instance_targets(cx, tg);
@@ -1533,6 +1514,36 @@ pub fn load_balancer_properties(
         ("probes", AzExpr::Array(probes)),
         ("loadBalancingRules", AzExpr::Array(rules)),
     ]))
+}
+
+/// The Standard Load Balancer probe of target group `tg` (named after it): its health
+/// check's protocol, port (the traffic port unless it names one), path, interval and
+/// unhealthy threshold.
+pub(super) fn tg_probe(cx: &Ctx, tg: usize) -> AzExpr {
+    let p = &cx.t.resources[tg].properties;
+    let get = |k: &str| p.get(k).and_then(|x| x.literal_text());
+    let port = p.get("Port").and_then(|x| x.literal_i64()).unwrap_or(80);
+    let hc = get("HealthCheckProtocol")
+        .unwrap_or_else(|| "TCP".into())
+        .to_ascii_uppercase();
+    let hc_port = get("HealthCheckPort")
+        .filter(|x| x != "traffic-port")
+        .and_then(|x| x.parse::<i64>().ok())
+        .unwrap_or(port);
+    let path = (hc == "HTTP" || hc == "HTTPS")
+        .then(|| get("HealthCheckPath").unwrap_or_else(|| "/".into()));
+    lb_probe(
+        &tg_name(cx, tg),
+        &hc,
+        AzExpr::Int(hc_port),
+        p.get("HealthCheckIntervalSeconds")
+            .and_then(|x| x.literal_i64())
+            .unwrap_or(30),
+        p.get("UnhealthyThresholdCount")
+            .and_then(|x| x.literal_i64())
+            .unwrap_or(3),
+        path,
+    )
 }
 
 /// The frontend of balancer `l`'s Standard Load Balancer: a public IP, or (internal
@@ -1669,26 +1680,45 @@ pub(super) fn lb_rule(
         ("name", AzExpr::Str(name.to_string())),
         (
             "properties",
-            AzExpr::obj(vec![
-                (
-                    "frontendIPConfiguration",
-                    sub_resource(LB, lb, "frontendIPConfigurations", "frontend"),
-                ),
-                (
-                    "backendAddressPool",
-                    sub_resource(LB, lb, "backendAddressPools", target),
-                ),
-                ("probe", sub_resource(LB, lb, "probes", target)),
-                ("protocol", AzExpr::str(proto)),
-                ("frontendPort", frontend_port),
-                ("backendPort", backend_port),
-                ("idleTimeoutInMinutes", AzExpr::Int(idle_minutes)),
-                ("enableFloatingIP", AzExpr::Bool(false)),
-                ("enableTcpReset", AzExpr::Bool(true)),
-                ("disableOutboundSnat", AzExpr::Bool(true)),
-                ("loadDistribution", AzExpr::str(distribution)),
-            ]),
+            lb_rule_properties(
+                sub_resource(LB, lb, "frontendIPConfigurations", "frontend"),
+                sub_resource(LB, lb, "backendAddressPools", target),
+                sub_resource(LB, lb, "probes", target),
+                proto,
+                frontend_port,
+                backend_port,
+                idle_minutes,
+                distribution,
+            ),
         ),
+    ])
+}
+
+/// The properties of a load-balancing rule from `frontend` to `pool` with `probe`
+/// (each `{id}`).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn lb_rule_properties(
+    frontend: AzExpr,
+    pool: AzExpr,
+    probe: AzExpr,
+    proto: &str,
+    frontend_port: AzExpr,
+    backend_port: AzExpr,
+    idle_minutes: i64,
+    distribution: &str,
+) -> AzExpr {
+    AzExpr::obj(vec![
+        ("frontendIPConfiguration", frontend),
+        ("backendAddressPool", pool),
+        ("probe", probe),
+        ("protocol", AzExpr::str(proto)),
+        ("frontendPort", frontend_port),
+        ("backendPort", backend_port),
+        ("idleTimeoutInMinutes", AzExpr::Int(idle_minutes)),
+        ("enableFloatingIP", AzExpr::Bool(false)),
+        ("enableTcpReset", AzExpr::Bool(true)),
+        ("disableOutboundSnat", AzExpr::Bool(true)),
+        ("loadDistribution", AzExpr::str(distribution)),
     ])
 }
 
