@@ -13,7 +13,7 @@
 
 use super::context::Ctx;
 use super::gateways::{LB, forwards, tg_name, tg_probe};
-use crate::azure::{AzExpr, AzResource};
+use crate::azure::{AzExpr, AzOutput, AzResource};
 use crate::model::expr::{Expr, ExprKind};
 use crate::names::{kebab, lower_camel, upper_camel};
 
@@ -190,6 +190,154 @@ fn network_listener(cx: &mut Ctx, k: usize, done: &mut Vec<usize>) -> bool {
     true
 }
 
+/// The names of the target groups an action list forwards to.
+fn pools_text(cx: &Ctx, actions: Option<&Expr>) -> String {
+    let names: Vec<String> = forwards(cx, actions)
+        .iter()
+        .map(|tg| format!("`{}`", tg_name(cx, *tg)))
+        .collect();
+    if names.is_empty() {
+        "its action's target (a redirect or fixed response: see the action)".into()
+    } else {
+        format!("pool and backend settings {}", names.join(", "))
+    }
+}
+
+/// What to add to the other template's gateway for HTTP(S) listener `k`.
+fn listener_text(cx: &Ctx, k: usize) -> String {
+    let p = &cx.t.resources[k].properties;
+    let protocol = p
+        .get("Protocol")
+        .and_then(|x| x.literal_text())
+        .unwrap_or_else(|| "HTTP".into())
+        .to_ascii_uppercase();
+    let port = p
+        .get("Port")
+        .and_then(|x| x.literal_i64())
+        .map_or_else(|| "its port".to_string(), |n| n.to_string());
+    let cert = if protocol == "HTTPS" {
+        " with its certificate from Key Vault (an SSL certificate that references the Key Vault secret)"
+    } else {
+        ""
+    };
+    format!(
+        "a frontend port {port}, an {protocol} listener on it{cert}, and a basic routing rule from it to {}",
+        pools_text(cx, p.get("DefaultActions"))
+    )
+}
+
+/// The path patterns of a rule's conditions, as the decision quotes them: a literal, or
+/// a parameter with its default.
+fn path_texts(cx: &Ctx, p: &Expr) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for c in p.get("Conditions")?.as_list()? {
+        if c.get("Field").and_then(|f| f.literal_text())? != "path-pattern" {
+            return None;
+        }
+        let values = c
+            .path("PathPatternConfig.Values")
+            .or_else(|| c.get("Values"))?
+            .as_list()?;
+        for v in values {
+            out.push(match (&v.kind, v.literal_text()) {
+                (_, Some(t)) => format!("`{t}`"),
+                (ExprKind::Ref(n), None) => {
+                    let default =
+                        cx.t.parameters
+                            .iter()
+                            .find(|x| x.name == *n)
+                            .and_then(|x| x.default.as_ref())
+                            .and_then(|d| d.literal_text());
+                    match default {
+                        Some(d) => format!("the parameter `{n}` (default `{d}`)"),
+                        None => format!("the parameter `{n}`"),
+                    }
+                }
+                _ => return None,
+            });
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// What to add to the other template's gateway for listener rule `k`.
+fn rule_text(cx: &Ctx, k: usize) -> String {
+    let p = &cx.t.resources[k].properties;
+    let paths = path_texts(cx, p).map_or_else(
+        || "its conditions (host, header or query conditions need a rewrite rule set or a multi-site listener)".to_string(),
+        |v| v.join(", "),
+    );
+    let listener = match p.get("ListenerArn").map(|e| &e.kind) {
+        Some(ExprKind::Ref(n)) => format!(" (the listener `{n}` names)"),
+        Some(ExprKind::ImportValue(x)) => {
+            format!(
+                " (the listener of export `{}`)",
+                super::exprs::import_label(x)
+            )
+        }
+        _ => String::new(),
+    };
+    format!(
+        "a path rule `{}` with paths {paths} to the URL path map of the listener's routing rule{listener}, to {}",
+        kebab(&cx.t.resources[k].id),
+        pools_text(cx, p.get("Actions"))
+    )
+}
+
+/// What to add to the other template's gateway for target group `tg`; the ingress FQDN
+/// of the container apps registered in it becomes an output for that template.
+fn target_group_text(cx: &mut Ctx, tg: usize) -> String {
+    let r = cx.t.resources[tg].clone();
+    let p = &r.properties;
+    let get = |k: &str| p.get(k).and_then(|x| x.literal_text());
+    let name = tg_name(cx, tg);
+    let path = get("HealthCheckPath").unwrap_or_else(|| "/".into());
+    let apps: Vec<usize> = super::containers::apps_in_target_group(cx, tg)
+        .into_iter()
+        .filter(|s| {
+            let sym = cx.prepared[*s].sym.clone();
+            cx.module.resources.iter().any(|x| x.symbol == sym)
+        })
+        .collect();
+    if let Some(s) = apps.first() {
+        let app = cx.prepared[*s].sym.clone();
+        let output = cx
+            .syms
+            .alloc(&format!("{}BackendFqdn", cx.prepared[tg].sym));
+        cx.module.outputs.push(AzOutput {
+            name: output.clone(),
+            ty: "string".into(),
+            value: AzExpr::path(&app, "properties.configuration.ingress.fqdn"),
+            description: Some(format!(
+                "Ingress host of the container app that registered in {} (the backend of the other template's gateway).",
+                cx.t.report_name(&r.id)
+            )),
+            secure: false,
+            tf_name: None,
+        });
+        return format!(
+            "a backend pool `{name}` with the FQDN of container app `{app}` (output `{output}`), backend settings `{name}` (HTTPS on port 443, host name picked from the backend), and a probe `{name}` (HTTPS at `{path}`, host from the backend settings)"
+        );
+    }
+    let protocol = get("Protocol")
+        .unwrap_or_else(|| "HTTP".into())
+        .to_ascii_uppercase();
+    let port = p
+        .get("Port")
+        .and_then(|x| x.literal_i64())
+        .map_or_else(|| "its port".to_string(), |n| n.to_string());
+    let targets = match get("TargetType").as_deref() {
+        Some("lambda") => "the host name of the Function App that replaces its function",
+        Some("ip") => "its targets' addresses",
+        _ => {
+            "the network interfaces of the VMs or scale sets that replace its targets (`applicationGatewayBackendAddressPools`)"
+        }
+    };
+    format!(
+        "a backend pool `{name}` with {targets}, backend settings `{name}` ({protocol} on port {port}), and a probe `{name}` ({protocol} at `{path}`)"
+    )
+}
+
 /// The parts of the template whose load balancer is elsewhere: children of an
 /// `existing` Standard Load Balancer, or a decision each.
 pub fn finish(cx: &mut Ctx) {
@@ -222,7 +370,7 @@ pub fn finish(cx: &mut Ctx) {
             }
             (
                 "The listener belongs to a load balancer that this template does not declare.",
-                "a frontend port and an HTTP listener (with its certificate for HTTPS), and a routing rule to its default action's pool",
+                listener_text(cx, k),
             )
         } else if cx.plays(k, PASS, "rule") {
             let listener = referenced(cx, p.get("ListenerArn"), "listener");
@@ -239,7 +387,7 @@ pub fn finish(cx: &mut Ctx) {
             }
             (
                 "The listener rule belongs to a listener of a load balancer that this template does not declare.",
-                "a path rule (its conditions' paths) in the URL path map of the listener's routing rule, to the rule's pool and backend settings",
+                rule_text(cx, k),
             )
         } else if cx.plays(k, PASS, "target-group") {
             // A target group no balancer of the template forwards to: the listener or
@@ -249,7 +397,7 @@ pub fn finish(cx: &mut Ctx) {
             }
             (
                 "No load balancer of this template forwards to the target group: the listener or rule that does belongs to a load balancer that this template does not declare.",
-                "a backend pool (the addresses or FQDNs of the Azure resources that replace its targets), backend settings with its port and protocol, and a health probe with its path",
+                target_group_text(cx, k),
             )
         } else {
             continue;
@@ -260,7 +408,7 @@ pub fn finish(cx: &mut Ctx) {
             &format!("{}: part of a load balancer in another template", r.id),
             what,
             &format!(
-                "Nothing is generated for it here: Application Gateway holds its parts inside the gateway resource, which the other template's conversion declares. Add {add} to that gateway."
+                "Nothing is generated for it here: an Application Gateway holds its listeners, rules, pools, settings and probes inside the gateway resource (ARM deploys none of them on its own), which the other template's conversion declares. Add to that gateway {add}."
             ),
             "Until the part is added to the gateway, the traffic it routed does not reach its backends.",
             Some("partial"),

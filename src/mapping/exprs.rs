@@ -526,6 +526,17 @@ pub(super) fn import_label(x: &Expr) -> String {
                 },
             })
             .collect(),
+        ExprKind::Join { sep, items } => match (sep.literal_text(), items.as_list()) {
+            (Some(sep), Some(items)) => items
+                .iter()
+                .map(|e| match &e.kind {
+                    ExprKind::Ref(r) => r.replace("AWS::", ""),
+                    _ => e.literal_text().unwrap_or_else(|| "x".into()),
+                })
+                .collect::<Vec<_>>()
+                .join(&sep),
+            _ => "import".into(),
+        },
         _ => "import".into(),
     }
 }
