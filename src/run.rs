@@ -578,7 +578,7 @@ struct StackCx<'x> {
 /// The report entry of a mapped template.
 fn stack_out(cx: &StackCx, g: &graph::ResourceGraph) -> StackOut {
     let (t, mapped, sources, errors) = (cx.t, cx.mapped, cx.sources, cx.errors);
-    let resources = resource_outs(t, &mapped.resources, &sources.get(t.file).path);
+    let resources = resource_outs(t, &mapped.resources, sources);
     let (decommission, deployment) = waves(t, g, &cx.tables.report);
     let parameters = parameter_outs(&mapped.module, cx.source, t.tf.is_some());
     StackOut {
@@ -630,14 +630,25 @@ fn stack_out(cx: &StackCx, g: &graph::ResourceGraph) -> StackOut {
 fn resource_outs(
     t: &crate::model::Template,
     resources: &[mapping::ResourceReport],
-    file_path: &str,
+    sources: &crate::source::SourceMap,
 ) -> Vec<ResourceOut> {
+    // A resource's own file: a Terraform module spreads its resources over files.
+    let file_of = |id: &str| {
+        let f = t
+            .resources
+            .iter()
+            .find(|x| x.id == id)
+            .map(|x| x.span)
+            .filter(|s| *s != crate::source::Span::default())
+            .map_or(t.file, |s| s.file);
+        sources.get(f).path.clone()
+    };
     resources
         .iter()
         .map(|r| ResourceOut {
             id: t.report_name(&r.id),
             ty: r.ty.clone(),
-            file: file_path.to_string(),
+            file: file_of(&r.id),
             line: r.line,
             status: r.status.clone(),
             service: r.service.clone(),

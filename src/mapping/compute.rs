@@ -454,6 +454,20 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
         cx.folded = true;
         return None;
     }
+    if let Some(s) = super::containers::drives_app_scaling(cx, i) {
+        let app = t.report_name(&t.resources[s].id);
+        cx.decide(
+            "alarm-app-scale",
+            Some((&r.id, r.span)),
+            &format!("{}: the alarm becomes a scale rule of the container app", r.id),
+            "The alarm's only actions are step scaling policies of an ECS service: it exists to scale the service.",
+            &format!("Its metric and threshold are the utilization target of the scale rule of {app}'s container app (see its policies' decisions); no metric alert is created."),
+            "Add a metric alert with an action group if someone was also notified through the alarm.",
+        );
+        cx.folded = true;
+        cx.folded_status = Some("not-needed".into());
+        return None;
+    }
     let metric = alarm_metric(cx, p)?;
     let (scope, azure_type) = alarm_scope(cx, p, &metric.azure_types)?;
     let (aggregation, operator) = alarm_comparison(p)?;

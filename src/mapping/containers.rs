@@ -1201,6 +1201,119 @@ fn target_of_policy(cx: &Ctx, p: usize) -> Option<usize> {
     })
 }
 
+/// The service whose app's utilization scale rule alarm `a` drives: an alarm on the
+/// average CPU or memory utilization of an ECS service whose only actions are step
+/// scaling policies of that service (see `step_alarm`).
+pub(super) fn drives_app_scaling(cx: &Ctx, a: usize) -> Option<usize> {
+    let p = &cx.t.resources[a].properties;
+    let get = |k: &str| p.get(k).and_then(|x| fixed(cx, x));
+    if get("Namespace").as_deref() != Some("AWS/ECS")
+        || !matches!(
+            get("MetricName").as_deref(),
+            Some("CPUUtilization" | "MemoryUtilization")
+        )
+    {
+        return None;
+    }
+    let actions = super::network::rule_list(p.get("AlarmActions"));
+    let mut service = None;
+    for x in &actions {
+        let pol = cx
+            .referenced_resource(x)
+            .filter(|j| cx.plays(*j, PASS, "scaling-policy"))
+            .filter(|j| {
+                cx.t.resources[*j]
+                    .properties
+                    .get("StepScalingPolicyConfiguration")
+                    .is_some()
+            })?;
+        let t = target_of_policy(cx, pol)?;
+        let s = scaled_service(cx, cx.t.resources[t].properties.get("ResourceId"))?;
+        if service.is_some_and(|x| x != s) {
+            return None;
+        }
+        service = Some(s);
+    }
+    service
+}
+
+/// Step scaling policy `p` driven by a CloudWatch alarm on the service's average CPU or
+/// memory utilization: the scale-out policy becomes a utilization scale rule at the
+/// alarm's threshold, the scale-in one folds into it. `None` when no such alarm
+/// triggers the policy; `(rule, true)` when handled.
+fn step_alarm(cx: &mut Ctx, p: usize) -> Option<(Option<AzExpr>, bool)> {
+    let pr = cx.t.resources[p].clone();
+    pr.properties.get("StepScalingPolicyConfiguration")?;
+    let alarm = (0..cx.t.resources.len()).find(|a| {
+        cx.t.resources[*a].ty == "AWS::CloudWatch::Alarm"
+            && super::network::rule_list(cx.t.resources[*a].properties.get("AlarmActions"))
+                .iter()
+                .any(|x| cx.referenced_resource(x) == Some(p))
+    })?;
+    let ar = cx.t.resources[alarm].clone();
+    let get = |k: &str| ar.properties.get(k).and_then(|x| fixed(cx, x));
+    if get("Namespace").as_deref() != Some("AWS/ECS") {
+        return None;
+    }
+    let kind = match get("MetricName").as_deref() {
+        Some("CPUUtilization") => "cpu",
+        Some("MemoryUtilization") => "memory",
+        _ => return None,
+    };
+    let threshold = get("Threshold").and_then(|t| t.parse::<f64>().ok())?;
+    let out = get("ComparisonOperator")?.starts_with("GreaterThan");
+    let what = if kind == "cpu" { "CPU" } else { "memory" };
+    if !out {
+        cx.decide_later(
+            p,
+            "container-scale-step-alarm",
+            &format!("{}: scale-in folds into the utilization scale rule", pr.id),
+            &format!(
+                "The step policy removed tasks when alarm {} saw average {what} utilization below {threshold} %.",
+                cx.t.report_name(&ar.id)
+            ),
+            "No rule of its own: the app's utilization scale rule removes replicas when the average falls below its target.",
+            "Scale-in follows the scale-out threshold rather than a separate lower one; the step sizes and cooldown are not carried over (KEDA scales in after its cooldown of 300 s).",
+            None,
+        );
+        return Some((None, true));
+    }
+    cx.decide_later(
+        p,
+        "container-scale-step-alarm",
+        &format!("{}: the alarm-driven step policy becomes a {what} utilization scale rule", pr.id),
+        &format!(
+            "The step policy added tasks when alarm {} saw average {what} utilization at or above {threshold} %.",
+            cx.t.report_name(&ar.id)
+        ),
+        &format!("A `{kind}` scale rule keeps the replicas' average utilization near {threshold} %."),
+        "Container Apps adds as many replicas as the average needs rather than the policy's fixed steps; the cooldown and evaluation periods are not carried over.",
+        None,
+    );
+    Some((
+        Some(AzExpr::obj(vec![
+            ("name", AzExpr::Str(app_name(&pr.id))),
+            (
+                "custom",
+                AzExpr::obj(vec![
+                    ("type", AzExpr::str(kind)),
+                    (
+                        "metadata",
+                        AzExpr::obj(vec![
+                            ("type", AzExpr::str("Utilization")),
+                            (
+                                "value",
+                                AzExpr::Str(format!("{}", threshold.round() as i64)),
+                            ),
+                        ]),
+                    ),
+                ]),
+            ),
+        ])),
+        true,
+    ))
+}
+
 /// `scale` of service `s`'s app: the scalable target's bounds (else the desired count,
 /// fixed) and a rule per target tracking policy.
 fn scale(cx: &mut Ctx, s: usize) -> AzExpr {
@@ -1296,6 +1409,18 @@ fn scale(cx: &mut Ctx, s: usize) -> AzExpr {
                 ]))
             }
             _ => None,
+        };
+        let rule = match rule {
+            Some(x) => Some(x),
+            None => match step_alarm(cx, p) {
+                Some((rule, true)) => {
+                    if let Some(x) = rule {
+                        rules.push(x);
+                    }
+                    continue;
+                }
+                _ => None,
+            },
         };
         match rule {
             Some(x) => rules.push(x),

@@ -98,6 +98,15 @@ impl<'a> Ctx<'a> {
         &self.sources.get(self.t.file).path
     }
 
+    /// The file `span` is in (a Terraform module spreads over files); the template's
+    /// first file for a span that points nowhere.
+    pub fn path_of(&self, span: Span) -> &str {
+        if span == Span::default() {
+            return self.file();
+        }
+        &self.sources.get(span.file).path
+    }
+
     pub fn line(&self, span: Span) -> usize {
         self.sources.locate(span).1
     }
@@ -105,7 +114,7 @@ impl<'a> Ctx<'a> {
     pub(super) fn affected(&self, id: &str, span: Span) -> Affected {
         Affected {
             id: self.t.report_name(id),
-            file: self.file().to_string(),
+            file: self.path_of(span).to_string(),
             line: self.line(span),
         }
     }
@@ -122,7 +131,9 @@ impl<'a> Ctx<'a> {
         consequences: &str,
     ) -> String {
         let id = match resource {
-            Some((rid, _)) => format!("{rule}:{}#{}", self.file(), self.t.report_name(rid)),
+            Some((rid, span)) => {
+                format!("{rule}:{}#{}", self.path_of(span), self.t.report_name(rid))
+            }
             None => format!("{rule}:{}", self.file()),
         };
         let aff = resource.map(|(rid, span)| self.affected(rid, span));
