@@ -1115,8 +1115,14 @@ fn endpoint_decision(cx: &mut Ctx, a: usize, f: usize, cors: Option<&(Vec<AzExpr
 
 /// `https://${Api}.execute-api.${AWS::Region}.amazonaws.com/<stage>/path` of an HTTP
 /// API a function's endpoint serves → `https://<app host>/path` (the stage segment
-/// dropped when it names a stage of the API); `None` for any other API.
-pub fn function_endpoint_url(cx: &mut Ctx, api: usize, after_host: &str) -> Option<AzExpr> {
+/// dropped when it names a stage of the API), or `<app host>/path` when the template
+/// wrote no scheme; `None` for any other API.
+pub fn function_endpoint_url(
+    cx: &mut Ctx,
+    api: usize,
+    after_host: &str,
+    with_scheme: bool,
+) -> Option<AzExpr> {
     if !cx.function_apis.contains_key(&api) {
         return None;
     }
@@ -1124,6 +1130,16 @@ pub fn function_endpoint_url(cx: &mut Ctx, api: usize, after_host: &str) -> Opti
         .entry
         .as_ref()
         .and_then(|e| e.attributes.get("ApiEndpoint").cloned())?;
+    // A bare host name (a CDN origin's `${Api}.execute-api.${AWS::Region}.amazonaws.com`)
+    // is the app's host name, without the scheme.
+    let spec = match spec.strip_prefix("https://") {
+        Some(host) if !with_scheme => host
+            .strip_prefix("${")
+            .and_then(|h| h.strip_suffix('}'))
+            .unwrap_or(host)
+            .to_string(),
+        _ => spec,
+    };
     let mut stages: Vec<String> = cx.t.resources[api]
         .properties
         .get("StageName")
@@ -1155,5 +1171,8 @@ pub fn function_endpoint_url(cx: &mut Ctx, api: usize, after_host: &str) -> Opti
         format!("/{rest}")
     };
     let base = cx.reference_expr(api, &spec);
+    if path.is_empty() {
+        return Some(base);
+    }
     Some(interp(vec![Interp::Expr(base), Interp::Lit(path)]))
 }

@@ -295,7 +295,9 @@ impl Ctx<'_> {
         };
         let after_host = last.split_once(".com").map(|(_, p)| p).unwrap_or("");
         // An HTTP API in front of one function is that function app's own endpoint.
-        if let Some(url) = super::apis_v2::function_endpoint_url(self, api, after_host) {
+        let with_scheme = matches!(parts.first(), Some(SubPart::Lit(l)) if l.contains("://"));
+        if let Some(url) = super::apis_v2::function_endpoint_url(self, api, after_host, with_scheme)
+        {
             self.template_decision(
                 "function-endpoint-url",
                 "HTTP API URLs become function app URLs",
