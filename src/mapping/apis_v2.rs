@@ -1088,7 +1088,7 @@ fn endpoint_decision(cx: &mut Ctx, a: usize, f: usize, cors: Option<&(Vec<AzExpr
                 match (credentials, wildcard) {
                     (true, false) => ", with credentials",
                     (true, true) =>
-                        "; credentials are not allowed with the wildcard origin, as API Gateway did not send them either",
+                        "; without credentials, which browsers (and API Gateway) refuse with the wildcard origin",
                     _ => "",
                 }
             )
