@@ -8,11 +8,21 @@
 //! validates the route's JWT, and an API policy for its CORS configuration. A quick-created
 //! API (`Target` on the API itself) is its own `$default` route.
 //!
+//! An HTTP API whose every route goes to one function of the template (Lambda proxy
+//! integrations, SAM `HttpApi` events, a quick-created API's `Target`), with no authorizer,
+//! OpenAPI body, custom domain, throttling or stage variables, needs no gateway: the
+//! function app's HTTP trigger serves it on the app's own HTTPS endpoint. The API and the
+//! resources that name it take their `function_endpoint` variants (no Azure resource), its
+//! endpoint is `https://<app default host name>`, its CORS configuration becomes the app's
+//! `siteConfig.cors`, and the decision `http-api-function-endpoint` lists the routes the
+//! function must declare. A JWT authorizer keeps API Management: `validate-jwt` checks the
+//! route's scopes, which the app's built-in authentication (`authsettingsV2`) does not.
+//!
 //! A WebSocket API becomes a Web PubSub service with one hub, whose event handlers call
 //! the functions its routes' integrations invoke: `$connect` → the `connect` system event,
 //! `$disconnect` → `disconnected`, other route keys → user events of that name, `$default`
 //! → every other user event. Roles of the `http-apis` pass: `api`, `route`,
-//! `integration`, `authorizer`.
+//! `integration`, `authorizer`, `model`, `stage`, `deployment`.
 
 use std::collections::BTreeSet;
 
@@ -706,4 +716,463 @@ fn json_expr(v: &serde_json::Value) -> AzExpr {
         J::Array(a) => AzExpr::Array(a.iter().map(json_expr).collect()),
         J::Object(m) => AzExpr::obj(m.iter().map(|(k, x)| (k.as_str(), json_expr(x))).collect()),
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP APIs in front of one function: the function app's own HTTPS endpoint.
+// ---------------------------------------------------------------------------------------
+
+/// The function of the template route `j`'s integration invokes (a Lambda proxy
+/// integration), without translating anything.
+fn route_function(cx: &Ctx, j: usize) -> Option<usize> {
+    let target = cx.t.resources[j].properties.get("Target")?;
+    let k = target_integration(cx, target)?;
+    let p = &cx.t.resources[k].properties;
+    let text = |key: &str| {
+        p.get(key)
+            .and_then(|x| x.literal_text())
+            .map(|x| x.to_ascii_uppercase())
+    };
+    if text("ConnectionType").as_deref() == Some("VPC_LINK")
+        || p.get("IntegrationSubtype").is_some()
+        || text("IntegrationType").as_deref() != Some("AWS_PROXY")
+    {
+        return None;
+    }
+    apis::lambda_target(cx, p.get("IntegrationUri")?)
+}
+
+/// Does `e` (a stage's or API's route settings) throttle, or set stage variables?
+fn throttles(e: Option<&Expr>) -> bool {
+    let mut found = false;
+    if let Some(e) = e {
+        e.walk(&mut |x| {
+            if let ExprKind::Object(m) = &x.kind
+                && m.iter().any(|(k, _, _)| k.starts_with("Throttling"))
+            {
+                found = true;
+            }
+        });
+    }
+    found
+}
+
+/// Does `e` hold a non-empty object or list (stage variables)?
+fn non_empty(e: Option<&Expr>) -> bool {
+    match e.map(|e| &e.kind) {
+        Some(ExprKind::Object(m)) => !m.is_empty(),
+        Some(ExprKind::List(l)) => !l.is_empty(),
+        Some(ExprKind::Null) | None => false,
+        Some(_) => true,
+    }
+}
+
+/// The one function every route of `AWS::ApiGatewayV2::Api`-like HTTP API `a` goes to,
+/// when nothing about the API needs API Management: no authorizer, OpenAPI body, custom
+/// domain, throttling or stage variables.
+fn v2_single_function(cx: &Ctx, a: usize) -> Option<usize> {
+    let p = &cx.t.resources[a].properties;
+    if p.get("Body").is_some() || p.get("BodyS3Location").is_some() {
+        return None;
+    }
+    let mut function = None;
+    let mut same = |f: Option<usize>| match (f, function) {
+        (None, _) => false,
+        (Some(f), None) => {
+            function = Some(f);
+            true
+        }
+        (Some(f), Some(g)) => f == g,
+    };
+    if let Some(target) = p.get("Target")
+        && !same(apis::lambda_target(cx, target))
+    {
+        return None;
+    }
+    for j in 0..cx.t.resources.len() {
+        if j == a || api_of(cx, j) != Some(a) {
+            continue;
+        }
+        let r = &cx.t.resources[j];
+        if cx.plays(j, PASS, "route") {
+            let auth = r
+                .properties
+                .get("AuthorizationType")
+                .map(|x| x.literal_text().unwrap_or_default().to_ascii_uppercase());
+            if auth.is_some_and(|x| x != "NONE") || !same(route_function(cx, j)) {
+                return None;
+            }
+        } else if cx.plays(j, PASS, "stage") {
+            let sp = &r.properties;
+            if non_empty(sp.get("StageVariables"))
+                || throttles(sp.get("DefaultRouteSettings"))
+                || throttles(sp.get("RouteSettings"))
+            {
+                return None;
+            }
+        } else if !cx.plays(j, PASS, "integration") && !cx.plays(j, PASS, "deployment") {
+            // An authorizer, a model, an API mapping of a custom domain, a response.
+            return None;
+        }
+    }
+    function
+}
+
+/// The HTTP API a SAM `HttpApi` event of function `f` goes to: its `ApiId`, else the
+/// implicit `ServerlessHttpApi`.
+fn sam_event_api(cx: &Ctx, ev: &Expr) -> Option<usize> {
+    match ev.path("Properties.ApiId") {
+        Some(id) => cx.referenced_resource(id),
+        None => {
+            cx.t.resources
+                .iter()
+                .position(|r| r.implicit && r.id == "ServerlessHttpApi")
+        }
+    }
+}
+
+/// The SAM events (`Api` and `HttpApi`) of the functions of the template: (function,
+/// event type, event).
+fn sam_api_events(cx: &Ctx) -> Vec<(usize, String, Expr)> {
+    let mut out = Vec::new();
+    for f in 0..cx.t.resources.len() {
+        if !cx.plays(f, "events", "function") {
+            continue;
+        }
+        if let Some(ExprKind::Object(m)) =
+            cx.t.resources[f].properties.get("Events").map(|e| &e.kind)
+        {
+            for (_, _, ev) in m {
+                if let Some(ty) = ev.get("Type").and_then(|t| t.as_str())
+                    && (ty == "Api" || ty == "HttpApi")
+                {
+                    out.push((f, ty.to_string(), ev.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The one function every `HttpApi` event of SAM API `a` comes from, when nothing about
+/// the API needs API Management (no authorizer, OpenAPI definition, custom domain,
+/// throttling or stage variables).
+fn sam_single_function(cx: &Ctx, a: usize, events: &[(usize, String, Expr)]) -> Option<usize> {
+    let p = &cx.t.resources[a].properties;
+    for k in ["DefinitionBody", "DefinitionUri", "Domain", "Auth"] {
+        if p.get(k).is_some_and(|x| !x.is_null()) {
+            return None;
+        }
+    }
+    if non_empty(p.get("StageVariables"))
+        || throttles(p.get("DefaultRouteSettings"))
+        || throttles(p.get("RouteSettings"))
+    {
+        return None;
+    }
+    let mut function = None;
+    for (f, ty, ev) in events {
+        let api = match ty.as_str() {
+            "HttpApi" => sam_event_api(cx, ev),
+            _ => ev
+                .path("Properties.RestApiId")
+                .and_then(|id| cx.referenced_resource(id)),
+        };
+        if api != Some(a) {
+            continue;
+        }
+        let auth = ev
+            .path("Properties.Auth.Authorizer")
+            .map(|x| x.literal_text().unwrap_or_default());
+        if ty != "HttpApi"
+            || auth.is_some_and(|x| !x.eq_ignore_ascii_case("NONE"))
+            || throttles(ev.path("Properties.RouteSettings"))
+            || function.is_some_and(|g| g != *f)
+        {
+            return None;
+        }
+        function = Some(*f);
+    }
+    function
+}
+
+/// HTTP APIs whose every route goes to one function of the template (and that use
+/// nothing only API Management has) → that function. Computed before any resource is
+/// mapped: the APIs' entries choose their `function_endpoint` variant from it.
+pub fn function_endpoints(cx: &Ctx) -> std::collections::BTreeMap<usize, usize> {
+    let events = sam_api_events(cx);
+    let mut out = std::collections::BTreeMap::new();
+    for a in 0..cx.t.resources.len() {
+        let r = &cx.t.resources[a];
+        if r.for_each.is_some() {
+            continue;
+        }
+        let f = if cx.plays(a, PASS, "api") {
+            if is_websocket(cx, a) {
+                continue;
+            }
+            v2_single_function(cx, a)
+        } else if cx.plays(a, "api-urls", "sam-api") {
+            sam_single_function(cx, a, &events)
+        } else {
+            continue;
+        };
+        if let Some(f) = f.filter(|f| cx.t.resources[*f].for_each.is_none()) {
+            out.insert(a, f);
+        }
+    }
+    out
+}
+
+/// The HTTP API served by a function's own endpoint that resource `i` is, or names in
+/// `ApiId` (its route, integration, stage or deployment).
+pub fn fronted_api(cx: &Ctx, i: usize) -> Option<usize> {
+    if cx.function_apis.contains_key(&i) {
+        return Some(i);
+    }
+    cx.t.resources[i]
+        .properties
+        .get("ApiId")
+        .and_then(|a| cx.referenced_resource(a))
+        .filter(|a| cx.function_apis.contains_key(a))
+}
+
+/// The routes function app `f` must declare for HTTP API `a`, as Functions route
+/// templates (`GET items/{id}`; `{proxy+}` → `{*proxy}`; `$default` → every method,
+/// `{*path}`).
+fn function_routes(cx: &Ctx, a: usize, f: usize) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    if cx.t.resources[a].properties.get("Target").is_some() {
+        keys.push(
+            cx.t.resources[a]
+                .properties
+                .get("RouteKey")
+                .and_then(|k| k.literal_text())
+                .unwrap_or_else(|| "$default".into()),
+        );
+    }
+    for j in 0..cx.t.resources.len() {
+        if j != a && cx.plays(j, PASS, "route") && api_of(cx, j) == Some(a) {
+            keys.push(route_key(cx, j).unwrap_or_else(|| "(a computed route key)".into()));
+        }
+    }
+    if let Some(ExprKind::Object(m)) = cx.t.resources[f].properties.get("Events").map(|e| &e.kind) {
+        for (_, _, ev) in m {
+            if ev.get("Type").and_then(|t| t.as_str()) == Some("HttpApi")
+                && sam_event_api(cx, ev) == Some(a)
+            {
+                let path = ev.path("Properties.Path").and_then(|x| x.literal_text());
+                let method = ev
+                    .path("Properties.Method")
+                    .and_then(|x| x.literal_text())
+                    .unwrap_or_else(|| "ANY".into());
+                keys.push(match path {
+                    Some(p) => format!("{} {p}", method.to_ascii_uppercase()),
+                    None => "$default".into(),
+                });
+            }
+        }
+    }
+    let mut out: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            if k == "$default" {
+                return "every method on `{*path}` (the `$default` route)".to_string();
+            }
+            let Some((method, path)) = k.trim().split_once(' ') else {
+                return format!("`{k}`");
+            };
+            let route: Vec<String> = path
+                .trim()
+                .trim_start_matches('/')
+                .split('/')
+                .map(
+                    |s| match s.strip_prefix('{').and_then(|x| x.strip_suffix("+}")) {
+                        Some(name) => format!("{{*{name}}}"),
+                        None => s.to_string(),
+                    },
+                )
+                .collect();
+            let method = method.to_ascii_uppercase();
+            let method = if method == "ANY" {
+                "every method".to_string()
+            } else {
+                method
+            };
+            format!("{method} `{}`", route.join("/"))
+        })
+        .collect();
+    let mut seen = BTreeSet::new();
+    out.retain(|r| seen.insert(r.clone()));
+    out
+}
+
+/// The CORS configuration of HTTP API `a`: (origins, credentials); `None` without one.
+fn api_cors(cx: &mut Ctx, a: usize) -> Option<(Vec<AzExpr>, bool)> {
+    let c = cx.t.resources[a]
+        .properties
+        .get("CorsConfiguration")?
+        .clone();
+    // SAM: `CorsConfiguration: true` allows every origin.
+    if c.literal_bool() == Some(true) {
+        return Some((vec![AzExpr::str("*")], false));
+    }
+    let origins: Vec<AzExpr> = c
+        .get("AllowOrigins")
+        .and_then(|l| l.as_list())
+        .map(|l| l.to_vec())
+        .unwrap_or_default()
+        .iter()
+        .map(|o| match o.literal_text() {
+            Some(t) => AzExpr::Str(t),
+            None => cx.tr(o),
+        })
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let credentials = c
+        .get("AllowCredentials")
+        .and_then(|x| x.literal_bool())
+        .unwrap_or(false);
+    Some((origins, credentials))
+}
+
+/// `siteConfig.cors` of function `i`'s app: the CORS configuration of the HTTP APIs its
+/// own endpoint serves (none: `None`), with the decision per API.
+pub fn function_cors(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
+    let apis: Vec<usize> = cx
+        .function_apis
+        .iter()
+        .filter(|(_, f)| **f == i)
+        .map(|(a, _)| *a)
+        .collect();
+    let mut origins: Vec<AzExpr> = Vec::new();
+    let mut credentials = false;
+    for &a in &apis {
+        let cors = api_cors(cx, a);
+        endpoint_decision(cx, a, i, cors.as_ref());
+        if let Some((o, c)) = cors {
+            for x in o {
+                if !origins.contains(&x) {
+                    origins.push(x);
+                }
+            }
+            credentials |= c;
+        }
+    }
+    if origins.is_empty() {
+        return None;
+    }
+    // App Service refuses credentials with the wildcard origin (as browsers do).
+    if origins.contains(&AzExpr::str("*")) {
+        credentials = false;
+    }
+    let mut members = vec![("allowedOrigins", AzExpr::Array(origins))];
+    if credentials {
+        members.push(("supportCredentials", AzExpr::Bool(true)));
+    }
+    Some(AzExpr::obj(members))
+}
+
+/// The `http-api-function-endpoint` decision for HTTP API `a` served by function `f`.
+fn endpoint_decision(cx: &mut Ctx, a: usize, f: usize, cors: Option<&(Vec<AzExpr>, bool)>) {
+    let (aid, fid) = (cx.t.resources[a].id.clone(), cx.t.resources[f].id.clone());
+    let (api_name, fn_name) = (cx.t.report_name(&aid), cx.t.report_name(&fid));
+    let routes = function_routes(cx, a, f);
+    let cors_text = match cors {
+        Some((origins, credentials)) => {
+            let wildcard = origins.contains(&AzExpr::str("*"));
+            format!(
+                " The API's CORS configuration becomes the app's CORS settings (`siteConfig.cors`: its allowed origins{}); App Service answers preflight requests for every method and header, so the allowed methods, headers and max age are not carried over.",
+                match (credentials, wildcard) {
+                    (true, false) => ", with credentials",
+                    (true, true) =>
+                        "; without credentials, which browsers (and API Gateway) refuse with the wildcard origin",
+                    _ => "",
+                }
+            )
+        }
+        None => String::new(),
+    };
+    cx.decide_later(
+        a,
+        "http-api-function-endpoint",
+        &format!("{aid}: the HTTP API becomes the HTTPS endpoint of the function app of {fn_name}"),
+        &format!(
+            "{api_name} is an API Gateway HTTP API in front of one function: every route goes to {fn_name} (Lambda proxy integration), and the API has no authorizer, OpenAPI definition, custom domain, throttling or stage variables that need a gateway. (An API with a JWT authorizer keeps API Management: its validate-jwt policy checks the issuer, audiences and per-route scopes, which the function app's built-in authentication does not.)"
+        ),
+        &format!(
+            "No API Management: the function app's HTTP trigger serves the routes on its own HTTPS endpoint, and references to the API's endpoint become `https://<app default host name>`. The API, its routes, integrations, stages and deployments have no resource.{cors_text}"
+        ),
+        &format!(
+            "The function code must declare an HTTP trigger for each route: {}. Azure Functions serves HTTP routes under the prefix `/api` unless host.json sets `extensions.http.routePrefix` to \"\": set it so that the API's paths (and the endpoint URLs generated here) stay the same. The payload format 2.0 event (`requestContext`, `rawPath`, `queryStringParameters`, `isBase64Encoded` body) becomes the HttpRequest binding (method, URL, headers, query, body): rewrite the handler's parsing and its `{{statusCode, headers, body}}` result. There is no throttling or usage plan in front of the function: limit scale-out with `maximumInstanceCount`, or put API Management in front later.",
+            routes.join(", ")
+        ),
+        None,
+    );
+}
+
+/// `https://${Api}.execute-api.${AWS::Region}.amazonaws.com/<stage>/path` of an HTTP
+/// API a function's endpoint serves → `https://<app host>/path` (the stage segment
+/// dropped when it names a stage of the API), or `<app host>/path` when the template
+/// wrote no scheme; `None` for any other API.
+pub fn function_endpoint_url(
+    cx: &mut Ctx,
+    api: usize,
+    after_host: &str,
+    with_scheme: bool,
+) -> Option<AzExpr> {
+    if !cx.function_apis.contains_key(&api) {
+        return None;
+    }
+    let spec = cx.prepared[api]
+        .entry
+        .as_ref()
+        .and_then(|e| e.attributes.get("ApiEndpoint").cloned())?;
+    // A bare host name (a CDN origin's `${Api}.execute-api.${AWS::Region}.amazonaws.com`)
+    // is the app's host name, without the scheme.
+    let spec = match spec.strip_prefix("https://") {
+        Some(host) if !with_scheme => host
+            .strip_prefix("${")
+            .and_then(|h| h.strip_suffix('}'))
+            .unwrap_or(host)
+            .to_string(),
+        _ => spec,
+    };
+    let mut stages: Vec<String> = cx.t.resources[api]
+        .properties
+        .get("StageName")
+        .and_then(|s| s.literal_text())
+        .into_iter()
+        .collect();
+    for j in 0..cx.t.resources.len() {
+        if cx.plays(j, PASS, "stage")
+            && api_of(cx, j) == Some(api)
+            && let Some(s) = cx.t.resources[j]
+                .properties
+                .get("StageName")
+                .and_then(|s| s.literal_text())
+        {
+            stages.push(s);
+        }
+    }
+    let rest = after_host.trim_start_matches('/');
+    let (first, tail) = match rest.split_once('/') {
+        Some((first, tail)) => (first, Some(tail)),
+        None => (rest, None),
+    };
+    let path = if !first.is_empty() && stages.iter().any(|s| s == first && s != "$default") {
+        // `prod/items` → `/items`, `prod/` → `/`, `prod` → nothing.
+        tail.map(|t| format!("/{t}")).unwrap_or_default()
+    } else if rest.is_empty() {
+        String::new()
+    } else {
+        format!("/{rest}")
+    };
+    let base = cx.reference_expr(api, &spec);
+    if path.is_empty() {
+        return Some(base);
+    }
+    Some(interp(vec![Interp::Expr(base), Interp::Lit(path)]))
 }

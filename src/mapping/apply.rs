@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::table::{DecisionSpec, Entry, MapTables, holds};
+use super::table::{DecisionSpec, Entry, Facts, MapTables, holds_with};
 use crate::azure::*;
 use crate::model::expr::{Expr, ExprKind};
 use crate::model::template::Template;
@@ -123,6 +123,7 @@ fn new_ctx<'a>(
         pending: BTreeMap::new(),
         folded: false,
         folded_status: None,
+        function_apis: BTreeMap::new(),
         group_prefixes: Vec::new(),
         attached_groups: Vec::new(),
         carved: Vec::new(),
@@ -222,16 +223,25 @@ impl Ctx<'_> {
         via_event || via_permission
     }
 
+    /// What `when` conditions read about resource `i` besides its properties.
+    pub(super) fn facts(&self, i: usize) -> Facts {
+        Facts {
+            http_invoked: self.http_invoked(i),
+            function_endpoint: super::apis_v2::fronted_api(self, i).is_some(),
+        }
+    }
+
     /// Chooses each resource's entry (variant applied) and allocates its symbols.
     pub(super) fn prepare(&mut self) {
+        self.function_apis = super::apis_v2::function_endpoints(self);
         for i in 0..self.t.resources.len() {
             let r = &self.t.resources[i];
-            let http = self.http_invoked(i);
+            let facts = self.facts(i);
             let entry = self.tables.types.get(&r.ty).map(|e| {
                 match e
                     .variants
                     .iter()
-                    .position(|v| holds(&v.when, self.t, r, http))
+                    .position(|v| holds_with(&v.when, self.t, r, facts))
                 {
                     Some(k) => self
                         .variants
@@ -246,6 +256,11 @@ impl Ctx<'_> {
             }
             let base = r.id.replace("${", "").replace("&{", "").replace('}', "");
             let mut symbols = BTreeMap::new();
+            // `@Function`: the function app that serves an HTTP API (set below, once
+            // every resource has its symbol).
+            if self.function_apis.contains_key(&i) {
+                symbols.insert("{sym}Function".to_string(), String::new());
+            }
             let sym_wanted = if r.for_each.is_some() {
                 format!("{base}Items")
             } else {
@@ -286,6 +301,12 @@ impl Ctx<'_> {
                 symbols,
                 sym,
             });
+        }
+        for (api, f) in self.function_apis.clone() {
+            let sym = self.prepared[f].sym.clone();
+            self.prepared[api]
+                .symbols
+                .insert("{sym}Function".to_string(), sym);
         }
     }
 
@@ -359,7 +380,7 @@ impl Ctx<'_> {
     ) -> (String, String) {
         let r = &self.t.resources[i];
         let mut consumed = BTreeSet::new();
-        let http = self.http_invoked(i);
+        let facts = self.facts(i);
         for spec in entry.shared.iter() {
             if self.shared_emitted.insert(spec.symbol.clone()) {
                 if let Some(res) = self.emit(i, spec, true, &mut consumed) {
@@ -374,7 +395,7 @@ impl Ctx<'_> {
             if spec
                 .when
                 .as_ref()
-                .is_some_and(|w| !holds(w, self.t, r, http))
+                .is_some_and(|w| !holds_with(w, self.t, r, facts))
             {
                 continue;
             }
@@ -387,7 +408,11 @@ impl Ctx<'_> {
         // entry's decisions: they describe what it would have become.
         let replaced = self.folded_status.is_some();
         for d in entry.decisions.iter() {
-            if !replaced && d.when.as_ref().is_none_or(|w| holds(w, self.t, r, http)) {
+            if !replaced
+                && d.when
+                    .as_ref()
+                    .is_none_or(|w| holds_with(w, self.t, r, facts))
+            {
                 self.table_decision(i, d);
             }
         }

@@ -79,6 +79,9 @@ pub struct Ctx<'a> {
     /// With `folded`: the status the resource takes instead of its entry's (`not-needed`
     /// for capacity another service replaces).
     pub folded_status: Option<String>,
+    /// HTTP APIs whose every route goes to one function of the template → that
+    /// function: its function app's HTTP trigger serves them (apis_v2.rs).
+    pub function_apis: BTreeMap<usize, usize>,
     /// Address prefixes that stand for a security group's members as a rule peer (an
     /// Application Gateway's subnet for the balancer's group), for the access check.
     pub group_prefixes: Vec<(AzExpr, String)>,

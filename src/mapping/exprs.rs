@@ -294,6 +294,20 @@ impl Ctx<'_> {
             _ => String::new(),
         };
         let after_host = last.split_once(".com").map(|(_, p)| p).unwrap_or("");
+        // An HTTP API in front of one function is that function app's own endpoint.
+        let with_scheme = matches!(parts.first(), Some(SubPart::Lit(l)) if l.contains("://"));
+        if let Some(url) = super::apis_v2::function_endpoint_url(self, api, after_host, with_scheme)
+        {
+            self.template_decision(
+                "function-endpoint-url",
+                "HTTP API URLs become function app URLs",
+                "The template builds `https://<api>.execute-api.<region>.amazonaws.com/<stage>/…` URLs of an HTTP API whose every route goes to one function.",
+                "They become the function app's HTTPS endpoint (`https://<app default host name>`) with the path after the stage kept (see the decision on the API).",
+                "Clients must switch to the new host name; set `extensions.http.routePrefix` to \"\" in host.json so that the paths need no `/api` prefix.",
+                span,
+            );
+            return Some(url);
+        }
         let path: String = after_host
             .trim_start_matches('/')
             .split_once('/')

@@ -118,8 +118,16 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "http-apis",
-        roles: &["api", "route", "integration", "authorizer", "model"],
-        does: "API Gateway HTTP APIs, their routes, integrations and JWT authorizers → API Management operations with backend, token-validation and CORS policies; WebSocket APIs → Web PubSub hubs whose event handlers call the routes' functions (apis_v2.rs)",
+        roles: &[
+            "api",
+            "route",
+            "integration",
+            "authorizer",
+            "model",
+            "stage",
+            "deployment",
+        ],
+        does: "API Gateway HTTP APIs, their routes, integrations and JWT authorizers → API Management operations with backend, token-validation and CORS policies, or, when every route goes to one function, that function app's own HTTPS endpoint (its CORS settings, no API Management); WebSocket APIs → Web PubSub hubs whose event handlers call the routes' functions (apis_v2.rs)",
     },
     Pass {
         name: "kubernetes",

@@ -28,6 +28,10 @@ pub struct When {
     /// True when the template uses the SAM transform with an HTTP event, or a
     /// Lambda permission for API Gateway names this function.
     pub http_invoked: Option<bool>,
+    /// True for an HTTP API whose every route goes to one function of the template (its
+    /// function app's HTTP trigger serves it, no API Management), and for the resources
+    /// that name such an API in `ApiId` (routes, integrations, stages, deployments).
+    pub function_endpoint: Option<bool>,
     /// The template resource that `prop` references has an `Engine` matching one
     /// of these (`postgres*`): read replicas inherit their source's engine.
     #[serde(default)]
@@ -476,10 +480,36 @@ fn find_unknown_transform(body: &BTreeMap<String, Value>, transforms: &[&str]) -
     body.values().find_map(|v| walk(v, transforms))
 }
 
-/// Evaluates a `when` against literal property values.
+/// What the mapping context knows about a resource beyond its properties, for `when`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts {
+    pub http_invoked: bool,
+    pub function_endpoint: bool,
+}
+
+/// Evaluates a `when` against literal property values (`function_endpoint` is false
+/// outside the mapping context: see `holds_with`).
 pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
+    holds_with(
+        w,
+        t,
+        r,
+        Facts {
+            http_invoked,
+            function_endpoint: false,
+        },
+    )
+}
+
+/// Evaluates a `when` against literal property values and the context's `facts`.
+pub fn holds_with(w: &When, t: &Template, r: &Resource, facts: Facts) -> bool {
     if let Some(h) = w.http_invoked
-        && h != http_invoked
+        && h != facts.http_invoked
+    {
+        return false;
+    }
+    if let Some(f) = w.function_endpoint
+        && f != facts.function_endpoint
     {
         return false;
     }

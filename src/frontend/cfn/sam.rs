@@ -18,6 +18,9 @@ const GLOBAL_SECTIONS: &[(&str, &str)] = &[
 ];
 
 pub fn expand(t: &mut Template, globals: Option<&Node>, lower: &mut Lower) {
+    // The implicit APIs take the `Api` and `HttpApi` globals too (an authorizer, a custom
+    // domain or CORS set there applies to them).
+    add_implicit(t);
     if let Some(g) = globals {
         for (section, ty) in GLOBAL_SECTIONS {
             let Some(node) = g.get(section) else { continue };
@@ -27,7 +30,6 @@ pub fn expand(t: &mut Template, globals: Option<&Node>, lower: &mut Lower) {
             }
         }
     }
-    add_implicit(t);
 }
 
 /// Resource properties over global defaults; nested mappings merge key by key.
