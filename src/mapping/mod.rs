@@ -15,6 +15,7 @@ mod database;
 mod dns;
 mod edge;
 mod emit;
+mod endpoints;
 mod events;
 mod exprs;
 pub mod flows;

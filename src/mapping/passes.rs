@@ -92,6 +92,11 @@ pub const PASSES: &[Pass] = &[
         does: "servers in DB subnet groups → delegated subnets and private DNS zones (database.rs)",
     },
     Pass {
+        name: "endpoints",
+        roles: &["endpoint"],
+        does: "VPC endpoints → service endpoints on the subnets of their route tables, or private endpoint decisions (endpoints.rs)",
+    },
+    Pass {
         name: "routes",
         roles: &["route", "association"],
         does: "routes and route table associations → the subnet's route table and NAT gateway (network.rs)",

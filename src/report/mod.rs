@@ -158,6 +158,9 @@ pub const HIGH_RISK_RULES: &[&str] = &[
     "acmpca-manual",
     "elb-tls-listener",
     "elb-client-pass-through",
+    "lb-part-elsewhere",
+    "lb-rule-elsewhere",
+    "vpc-endpoint-private-endpoint",
 ];
 
 #[derive(Serialize, Debug, Clone)]
