@@ -114,7 +114,7 @@ fn geo_codes(g: &Expr) -> Result<Vec<String>, String> {
 struct Endpoint {
     /// The member it comes from.
     member: usize,
-    name: String,
+    name: AzExpr,
     /// An Azure endpoint (a public IP) rather than an external one.
     azure: bool,
     target: AzExpr,
@@ -127,6 +127,19 @@ struct Monitor {
     text: String,
     /// The health check they come from.
     from: Option<usize>,
+}
+
+/// Translates as inside resource `i` (its loop variable): returns what to restore.
+#[allow(clippy::type_complexity)]
+fn in_member(cx: &mut Ctx, i: usize) -> (Option<(String, String)>, Option<usize>) {
+    let lv = cx.t.resources[i]
+        .for_each
+        .as_ref()
+        .map(|f| (f.ident.clone(), crate::names::lower_camel(&f.ident)));
+    (
+        std::mem::replace(&mut cx.loop_var, lv),
+        cx.current.replace(i),
+    )
 }
 
 fn health_check(cx: &Ctx, p: &Expr) -> Option<usize> {
@@ -303,12 +316,22 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
     let mut always: Vec<bool> = Vec::new();
     for (n, m) in members.iter().enumerate() {
         let p = &m.p;
+        // A repeated record (`for_each`) is a repeated endpoint: its values read the loop.
+        let saved = in_member(cx, m.i);
         let set_id = p
             .get("SetIdentifier")
             .and_then(|s| s.literal_text())
             .map(|s| kebab(&s))
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| format!("endpoint-{}", n + 1));
+        let set_name = match p.get("SetIdentifier") {
+            // Endpoint names take no dots (a set identifier is often an address).
+            Some(e) if e.literal_text().is_none() && cx.loop_var.is_some() => AzExpr::call(
+                "replace",
+                vec![cx.tr(e), AzExpr::str("."), AzExpr::str("-")],
+            ),
+            _ => AzExpr::Str(set_id.clone()),
+        };
         let evaluates = p
             .get("AliasTarget")
             .and_then(|a| a.get("EvaluateTargetHealth"))
@@ -361,6 +384,7 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
                 targets.push((false, t));
             }
         }
+        (cx.loop_var, cx.current) = saved;
         if tm_method == "Geographic" && targets.len() > 1 {
             return Err(format!(
                 "the geolocation record set {set_id} has several values, and Traffic Manager maps a region to one endpoint"
@@ -371,9 +395,9 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
             endpoints.push(Endpoint {
                 member: n,
                 name: if several {
-                    format!("{set_id}-{}", k + 1)
+                    AzExpr::Str(format!("{set_id}-{}", k + 1))
                 } else {
-                    set_id.clone()
+                    set_name.clone()
                 },
                 azure,
                 target,
@@ -568,9 +592,13 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
         } else {
             TRAFFIC_MANAGER_EXTERNAL_ENDPOINT
         };
+        let label = match &e.name {
+            AzExpr::Str(s) => s.clone(),
+            _ => cx.t.resources[members[e.member].i].id.clone(),
+        };
         let sym = cx
             .syms
-            .alloc(&format!("{psym}{}", crate::names::upper_camel(&e.name)));
+            .alloc(&format!("{psym}{}", crate::names::upper_camel(&label)));
         let mut p: Vec<(&str, AzExpr)> = vec![(
             if e.azure {
                 "targetResourceId"
@@ -581,13 +609,23 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
         )];
         p.extend(e.props.iter().cloned());
         let m = &members[e.member];
-        let src = cx.t.resources[m.i].id.clone();
+        let r = cx.t.resources[m.i].clone();
+        let condition = r.condition.as_ref().map(|(c, _)| cx.condition_ref(c));
+        let saved = in_member(cx, m.i);
+        let for_each = r
+            .for_each
+            .as_ref()
+            .map(|f| (crate::names::lower_camel(&f.ident), cx.tr(&f.collection)));
+        (cx.loop_var, cx.current) = saved;
+        let src = r.id.clone();
         cx.module.resources.push(AzResource {
             symbol: sym.clone(),
             ty: kind.ty.into(),
             api: kind.api.into(),
             parent: Some(psym.clone()),
-            name: AzExpr::Str(e.name.clone()),
+            name: e.name.clone(),
+            condition,
+            for_each,
             body: vec![("properties".into(), AzExpr::obj(p))],
             comments: vec![format!(
                 "Was {} ({}).",
