@@ -7,8 +7,9 @@
 //! after mapping, reading the values of `ResourceRecords` (MX preference and exchange,
 //! SRV priority, weight, port and target, quoted TXT strings, CAA flags, tag and value).
 //! Alias records to a load balancer that became an Application Gateway point at its
-//! public IP (`targetResource`); other aliases, routing policies and health checks
-//! are decisions. Roles: `zone`, `record`, `record-group`.
+//! public IP (`targetResource`); other aliases are decisions. Record sets with routing
+//! policies become Traffic Manager profiles, the health checks they name the profiles'
+//! monitoring (`routing`). Roles: `zone`, `record`, `record-group`, `health-check`.
 
 mod routing;
 

@@ -294,6 +294,10 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
             cx.t.report_name(&cx.t.resources[m.i].id)
         ));
     }
+    let name_text = first
+        .get("Name")
+        .and_then(|n| n.literal_text())
+        .ok_or("its name is not a literal")?;
     let (rel, rel_text) =
         record_name(cx, &zone, first).ok_or("its name or its zone's name is not a literal")?;
     let apex = rel_text == "@";
@@ -305,10 +309,11 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
         Zone::Elsewhere(n) => n.clone(),
         Zone::Given(_, label) => label.clone(),
     };
-    let host = if apex {
-        zone_text.clone()
-    } else {
-        format!("{rel_text}.{zone_text}")
+    let host = match &zone {
+        // A zone named at deployment: the name as written.
+        Zone::Given(..) if name_text.contains('.') => name_text.trim_end_matches('.').to_string(),
+        _ if apex => zone_text.clone(),
+        _ => format!("{rel_text}.{zone_text}"),
     };
 
     // Endpoints.
@@ -776,4 +781,54 @@ fn fold_health_check(cx: &mut Ctx, h: usize, psym: &str, pname: &str, used: bool
         "Traffic Manager probes each endpoint's own target (its address or host name), not the address or domain name the health check named; the probes come from Azure's probing agents, which the endpoints' firewalls must admit.",
         None,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::geo_codes;
+    use crate::model::expr::{Expr, ExprKind};
+
+    fn geo(pairs: &[(&str, &str)]) -> Expr {
+        let span = Default::default();
+        Expr::new(
+            ExprKind::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.to_string(),
+                            span,
+                            Expr::new(ExprKind::Str(v.to_string()), span),
+                        )
+                    })
+                    .collect(),
+            ),
+            span,
+        )
+    }
+
+    #[test]
+    fn geolocations_become_traffic_manager_codes() {
+        assert_eq!(
+            geo_codes(&geo(&[("ContinentCode", "EU")])).unwrap(),
+            ["GEO-EU"]
+        );
+        assert_eq!(
+            geo_codes(&geo(&[("ContinentCode", "OC")])).unwrap(),
+            ["GEO-AP"]
+        );
+        // Route 53's Asia includes the Middle East.
+        assert_eq!(
+            geo_codes(&geo(&[("ContinentCode", "AS")])).unwrap(),
+            ["GEO-AS", "GEO-ME"]
+        );
+        assert_eq!(geo_codes(&geo(&[("CountryCode", "*")])).unwrap(), ["WORLD"]);
+        assert_eq!(geo_codes(&geo(&[("CountryCode", "de")])).unwrap(), ["DE"]);
+        assert_eq!(
+            geo_codes(&geo(&[("CountryCode", "US"), ("SubdivisionCode", "CA")])).unwrap(),
+            ["US-CA"]
+        );
+        assert!(geo_codes(&geo(&[("ContinentCode", "XX")])).is_err());
+        assert!(geo_codes(&geo(&[])).is_err());
+    }
 }
