@@ -318,6 +318,7 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
 
     // Endpoints.
     let mut endpoints: Vec<Endpoint> = Vec::new();
+    let mut front_doors = false;
     let mut always: Vec<bool> = Vec::new();
     for (n, m) in members.iter().enumerate() {
         let p = &m.p;
@@ -366,6 +367,7 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
                     return Err("an alias at the zone apex targets a Front Door endpoint, and an apex alias record set to a Traffic Manager profile needs address endpoints".into());
                 }
                 targets.push((false, AzExpr::path(&e, "properties.hostName")));
+                front_doors = true;
             } else {
                 return Err(format!(
                     "{} is an alias to a resource that has no Azure public IP or Front Door endpoint here",
@@ -548,10 +550,16 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
     let label = kebab(&host.replace('.', "-"));
     let label: String = label.chars().take(40).collect();
     let label = label.trim_end_matches('-').to_string();
-    let psym = cx.syms.alloc(&crate::names::lower_camel(&format!(
-        "{}TrafficManager",
-        if apex { "apex" } else { rel_text.as_str() }
-    )));
+    let base = match &zone {
+        _ if apex => "apex".to_string(),
+        Zone::Given(..) => host.clone(),
+        _ => rel_text.clone(),
+    };
+    let psym = cx
+        .syms
+        .alloc(&crate::names::lower_camel(&crate::names::upper_camel(
+            &format!("{base}-traffic-manager"),
+        )));
     let pname = format!("tm-{label}");
     cx.needs_suffix = true;
     let mut props = vec![
@@ -727,7 +735,14 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
                 if several { " value" } else { "" },
                 monitor.text
             ),
-            &format!("Traffic Manager answers with a CNAME to the endpoint's host name (or with its address), with the profile's TTL; endpoint health comes from its own probes (an endpoint whose record had no health check always serves). {method_note} Clients resolve through trafficmanager.net."),
+            &format!(
+                "Traffic Manager answers with a CNAME to the endpoint's host name (or with its address), with the profile's TTL; endpoint health comes from its own probes (an endpoint whose record had no health check always serves). {method_note} Clients resolve through trafficmanager.net.{}",
+                if front_doors {
+                    format!(" Front Door serves `{host}` only once it is a validated custom domain of the endpoint's route; add it (with its TXT validation record) before switching the zone's name servers.")
+                } else {
+                    String::new()
+                }
+            ),
             None,
         );
         let id = r.id.clone();
