@@ -21,8 +21,8 @@ use crate::names::kebab;
 const RULE: &str = "dns-routing-traffic-manager";
 const HEALTH_CHECK_RULE: &str = "dns-health-check-traffic-manager";
 
-/// A record set of a routed group: its resource, its properties (with the group's
-/// zone), and whether it is an element of a record set group.
+/// A record set of a routed group: its resource (a record set or a record set group)
+/// and its properties (with the group's zone).
 pub(super) struct Member {
     pub i: usize,
     pub p: Expr,
@@ -535,7 +535,8 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
         ),
     };
 
-    // The profile.
+    // The profile: none of its resources is written before here.
+    let (zsym, _) = zone_symbol(cx, &zone).ok_or("its hosted zone is not translated")?;
     let ttl = first
         .get("TTL")
         .map(|t| match t.literal_i64() {
@@ -652,7 +653,6 @@ fn profile(cx: &mut Ctx, members: &[Member]) -> Result<(), String> {
     }
 
     // The zone's record set for the name.
-    let (zsym, _) = zone_symbol(cx, &zone).ok_or("its hosted zone is not translated")?;
     let rtype = if apex { ty.clone() } else { "CNAME".into() };
     let rsym = if cx.plays(members[0].i, super::PASS, "record") {
         cx.prepared[members[0].i].sym.clone()
