@@ -45,6 +45,19 @@ pub const PRIVATE_DNS_ZONE_LINK: ArmType = ArmType {
     ty: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
     api: "2024-06-01",
 };
+/// Route 53 routing policies: a Traffic Manager profile and its endpoints (children).
+pub const TRAFFIC_MANAGER_PROFILE: ArmType = ArmType {
+    ty: "Microsoft.Network/trafficmanagerprofiles",
+    api: "2022-04-01",
+};
+pub const TRAFFIC_MANAGER_EXTERNAL_ENDPOINT: ArmType = ArmType {
+    ty: "Microsoft.Network/trafficmanagerprofiles/externalEndpoints",
+    api: "2022-04-01",
+};
+pub const TRAFFIC_MANAGER_AZURE_ENDPOINT: ArmType = ArmType {
+    ty: "Microsoft.Network/trafficmanagerprofiles/azureEndpoints",
+    api: "2022-04-01",
+};
 pub const TOPIC_SUBSCRIPTION: ArmType = ArmType {
     ty: "Microsoft.ServiceBus/namespaces/topics/subscriptions",
     api: "2026-01-01",

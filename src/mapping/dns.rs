@@ -7,8 +7,11 @@
 //! after mapping, reading the values of `ResourceRecords` (MX preference and exchange,
 //! SRV priority, weight, port and target, quoted TXT strings, CAA flags, tag and value).
 //! Alias records to a load balancer that became an Application Gateway point at its
-//! public IP (`targetResource`); other aliases, routing policies and health checks
-//! are decisions. Roles: `zone`, `record`, `record-group`.
+//! public IP (`targetResource`); other aliases are decisions. Record sets with routing
+//! policies become Traffic Manager profiles, the health checks they name the profiles'
+//! monitoring (`routing`). Roles: `zone`, `record`, `record-group`, `health-check`.
+
+mod routing;
 
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzResource};
@@ -279,6 +282,45 @@ fn relative_given(name: AzExpr, zone: AzExpr) -> AzExpr {
     )
 }
 
+/// A record's name in its zone: the Azure name (`@` at the apex; an expression in a
+/// zone named at deployment) and its text for messages; `None` when the name or the
+/// zone's name is not a literal, or the name is outside the zone.
+fn record_name(cx: &mut Ctx, zone: &Zone, p: &Expr) -> Option<(AzExpr, String)> {
+    let name_text = p.get("Name").and_then(|n| n.literal_text());
+    let zname = match zone {
+        Zone::Here(z) => zone_name(cx, *z),
+        Zone::Elsewhere(n) => Some(n.clone()),
+        Zone::Given(..) => None,
+    };
+    match (zone, name_text.as_deref(), zname.as_deref()) {
+        (_, Some(n), Some(z)) => relative(n, z).map(|r| (AzExpr::Str(r.clone()), r)),
+        // A zone named at deployment: a relative literal name as it is, an absolute
+        // one without the zone's suffix at deployment.
+        (Zone::Given(..), Some(n), None)
+            if !n.ends_with('.') && !n.contains('.') && !n.is_empty() =>
+        {
+            Some((AzExpr::Str(n.to_ascii_lowercase()), n.to_ascii_lowercase()))
+        }
+        (Zone::Given(..), _, None) => match p.get("Name") {
+            Some(n) => {
+                let zsym = zone_symbol(cx, zone);
+                let name = match name_text.as_deref() {
+                    Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
+                    None => cx.tr(n),
+                };
+                zsym.map(|(z, _)| {
+                    (
+                        relative_given(name, AzExpr::path(&z, "name")),
+                        name_text.clone().unwrap_or_else(|| "its name".into()),
+                    )
+                })
+            }
+            None => None,
+        },
+        _ => None,
+    }
+}
+
 /// One record set `p` (of resource `i`, or of an element of a record set group when
 /// `group`) → an Azure record set; `None` with a decision when it cannot be written.
 fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, String)> {
@@ -303,40 +345,7 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
         .and_then(|t| t.literal_text())
         .unwrap_or_default()
         .to_ascii_uppercase();
-    let name_text = p.get("Name").and_then(|n| n.literal_text());
-    let zname = match &zone {
-        Zone::Here(z) => zone_name(cx, *z),
-        Zone::Elsewhere(n) => Some(n.clone()),
-        Zone::Given(..) => None,
-    };
-    let rel: Option<(AzExpr, String)> = match (&zone, name_text.as_deref(), zname.as_deref()) {
-        (_, Some(n), Some(z)) => relative(n, z).map(|r| (AzExpr::Str(r.clone()), r)),
-        // A zone named at deployment: a relative literal name as it is, an absolute
-        // one without the zone's suffix at deployment.
-        (Zone::Given(..), Some(n), None)
-            if !n.ends_with('.') && !n.contains('.') && !n.is_empty() =>
-        {
-            Some((AzExpr::Str(n.to_ascii_lowercase()), n.to_ascii_lowercase()))
-        }
-        (Zone::Given(..), _, None) => match p.get("Name") {
-            Some(n) => {
-                let zsym = zone_symbol(cx, &zone);
-                let name = match name_text.as_deref() {
-                    Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
-                    None => cx.tr(n),
-                };
-                zsym.map(|(z, _)| {
-                    (
-                        relative_given(name, AzExpr::path(&z, "name")),
-                        name_text.clone().unwrap_or_else(|| "its name".into()),
-                    )
-                })
-            }
-            None => None,
-        },
-        _ => None,
-    };
-    let Some((rel, rel_text)) = rel else {
+    let Some((rel, rel_text)) = record_name(cx, &zone, p) else {
         return fail(
             cx,
             "Its name or its zone's name is not a literal (or the name is outside the zone)",
@@ -563,6 +572,8 @@ pub fn finish(cx: &mut Ctx) {
             });
         }
     }
+    // The record sets of each record set and group.
+    let mut all: Vec<(usize, Vec<Expr>, bool)> = Vec::new();
     for i in 0..cx.t.resources.len() {
         if cx.prepared[i].entry.is_none() {
             continue;
@@ -593,9 +604,40 @@ pub fn finish(cx: &mut Ctx) {
         } else {
             continue;
         };
-        let group = cx.plays(i, PASS, "record-group");
+        all.push((i, sets, cx.plays(i, PASS, "record-group")));
+    }
+    // Record sets with routing policies, grouped by zone, name and type: each group
+    // becomes one Traffic Manager profile, written where its first set is.
+    let mut groups: std::collections::BTreeMap<String, Vec<(usize, usize)>> = Default::default();
+    for (a, (_, sets, _)) in all.iter().enumerate() {
+        for (k, s) in sets.iter().enumerate() {
+            if routing::is_routed(s) {
+                let key = routing::group_key(cx, s).unwrap_or_else(|| format!("#{a}.{k}"));
+                groups.entry(key).or_default().push((a, k));
+            }
+        }
+    }
+    let routed: std::collections::BTreeSet<(usize, usize)> =
+        groups.values().flatten().copied().collect();
+    let firsts: std::collections::BTreeMap<(usize, usize), Vec<(usize, usize)>> =
+        groups.into_values().map(|m| (m[0], m)).collect();
+    for (a, (i, sets, group)) in all.iter().enumerate() {
+        let (i, group) = (*i, *group);
         let mut made = Vec::new();
-        for s in &sets {
+        for (k, s) in sets.iter().enumerate() {
+            if routed.contains(&(a, k)) {
+                if let Some(m) = firsts.get(&(a, k)) {
+                    let members: Vec<routing::Member> = m
+                        .iter()
+                        .map(|(a, k)| routing::Member {
+                            i: all[*a].0,
+                            p: all[*a].1[*k].clone(),
+                        })
+                        .collect();
+                    routing::emit(cx, &members);
+                }
+                continue;
+            }
             if let Some(x) = record(cx, i, s, group) {
                 made.push(x);
             }

@@ -62,7 +62,7 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "dns",
-        roles: &["zone", "record", "record-group"],
+        roles: &["zone", "record", "record-group", "health-check"],
         does: "Route 53 record sets → record sets of their type in the Azure DNS or private DNS zone, private zones linked to their VPCs' virtual networks (dns.rs)",
     },
     Pass {
