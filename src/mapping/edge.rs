@@ -680,7 +680,7 @@ fn custom_domains(cx: &mut Ctx, d: usize, cfg: &Expr, profile: &str) -> Vec<Stri
             body: vec![("properties".into(), AzExpr::obj(props))],
             comments: vec![format!(
                 "Alias {host} of {}: Front Door issues its certificate once the TXT record `_dnsauth` validates the name.",
-                r.id
+                cx.t.report_name(&r.id)
             )],
             source: r.id.clone(),
             ..Default::default()
@@ -719,7 +719,7 @@ fn custom_domains(cx: &mut Ctx, d: usize, cfg: &Expr, profile: &str) -> Vec<Stri
                     )],
                     comments: vec![format!(
                         "Validates the custom domain {host} of the Front Door profile that replaces {}.",
-                        r.id
+                        cx.t.report_name(&r.id)
                     )],
                     source: r.id.clone(),
                     ..Default::default()
@@ -749,6 +749,7 @@ fn custom_domains(cx: &mut Ctx, d: usize, cfg: &Expr, profile: &str) -> Vec<Stri
             "Validate {} by hand: create a TXT record `_dnsauth.<name>` with the custom domain's validation token (`validationProperties.validationToken`) in the DNS that hosts the name, then point the name at the endpoint with a CNAME.",
             by_hand.join(", ")
         ));
+        cx.floor_status("partial");
     }
     if cert {
         consequences.push("The distribution served its own certificate (ACM or IAM): Front Door issues and renews a managed certificate instead. To keep serving that certificate, import it (with its private key, exported from where it was issued: ACM does not export certificates it issued) into Key Vault, add a `Microsoft.Cdn/profiles/secrets` of type CustomerCertificate that names it, and set the custom domain's `tlsSettings` to CustomerCertificate with that secret.".to_string());
@@ -988,13 +989,14 @@ fn headers_rule_set(cx: &mut Ctx, d: usize, p: usize, profile: &str) -> Option<S
     if headers.is_empty() {
         return None;
     }
-    let set = rule_set(
-        cx,
-        &did,
-        profile,
-        &alnum_name(&pid, "Headers"),
-        &crate::names::upper_camel(&pid),
-    );
+    // The policy's name (or logical id), letters and digits only.
+    let pname = cx.t.resources[p]
+        .properties
+        .path("ResponseHeadersPolicyConfig.Name")
+        .and_then(|n| cx.literal_text(n))
+        .unwrap_or_else(|| pid.clone());
+    let set_name = alnum_name(&pname, "Headers");
+    let set = rule_set(cx, &did, profile, &set_name, &set_name);
     cx.shared.insert(key, set.clone());
     // Front Door takes at most five actions per rule.
     for (n, chunk) in headers.chunks(5).enumerate() {
@@ -1054,7 +1056,7 @@ fn headers_rule_set(cx: &mut Ctx, d: usize, p: usize, profile: &str) -> Option<S
         "A CloudFront response headers policy adds security and custom headers to the responses of the cache behaviours that name it.",
         &format!(
             "A rule set `{}` of the Front Door profile sets {} with response header actions (five per rule); the routes of the behaviours that named the policy use it.",
-            alnum_name(&pid, "Headers"),
+            set_name,
             names.join(", ")
         ),
         &consequences,

@@ -83,7 +83,7 @@ pub fn afd_sku(cx: &mut Ctx, d: usize, _consumed: &mut BTreeSet<String>) -> Opti
     let acl = web_acl_of(cx, d);
     let name = if acl.is_some_and(|a| premium(cx, a)) {
         let r = cx.t.resources[d].clone();
-        let aid = cx.t.resources[acl?].id.clone();
+        let aid = cx.t.report_name(&cx.t.resources[acl?].id);
         cx.decide(
             "afd-premium-waf",
             Some((&r.id, r.span)),
@@ -103,6 +103,18 @@ pub fn afd_sku(cx: &mut Ctx, d: usize, _consumed: &mut BTreeSet<String>) -> Opti
 pub fn afd_waf_sku(cx: &mut Ctx, i: usize, _consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
     let name = if premium(cx, i) { PREMIUM } else { STANDARD };
     Some(AzExpr::obj(vec![("name", AzExpr::str(name))]))
+}
+
+/// The name of web ACL `i`'s WAF policy: its name (or logical id), letters and digits
+/// only as Front Door requires.
+pub fn afd_waf_name(cx: &mut Ctx, i: usize, _consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+    let r = &cx.t.resources[i];
+    let base = r
+        .properties
+        .get("Name")
+        .and_then(|n| cx.literal_text(n))
+        .unwrap_or_else(|| r.id.clone());
+    Some(AzExpr::Str(super::edge::alnum_name(&base, "Waf")))
 }
 
 /// The action of a rule (`Action` or, for a managed group, `OverrideAction`).
@@ -408,6 +420,7 @@ pub fn security_policy(
     let policy = cx.resolve_symbol(acl, "{sym}");
     let aid = cx.t.resources[acl].id.clone();
     let sym = cx.syms.alloc(&format!("{profile}Waf"));
+    let aname = cx.t.report_name(&aid);
     let mut ids = vec![AzExpr::obj(vec![("id", AzExpr::path(endpoint, "id"))])];
     ids.extend(
         domains
@@ -419,7 +432,16 @@ pub fn security_policy(
         ty: "Microsoft.Cdn/profiles/securityPolicies".into(),
         api: API.into(),
         parent: Some(profile.to_string()),
-        name: AzExpr::Str(format!("waf-{}", kebab(&aid))),
+        name: AzExpr::Str(format!(
+            "waf-{}",
+            kebab(
+                &cx.t.resources[acl]
+                    .properties
+                    .get("Name")
+                    .and_then(|n| n.literal_text())
+                    .unwrap_or(aid.clone())
+            )
+        )),
         body: vec![(
             "properties".into(),
             AzExpr::obj(vec![(
@@ -444,8 +466,8 @@ pub fn security_policy(
             )]),
         )],
         comments: vec![format!(
-            "The WAF policy that replaces {aid} filters every request of {}'s endpoint and custom domains.",
-            r.id
+            "The WAF policy that replaces {aname} filters every request of {}'s endpoint and custom domains.",
+            cx.t.report_name(&r.id)
         )],
         source: r.id.clone(),
         ..Default::default()
