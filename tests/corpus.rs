@@ -216,6 +216,10 @@ const MANUAL_WITH: &[(&str, &str)] = &[
         "AWS::CloudFront::ResponseHeadersPolicy",
         "afd-response-headers-unused",
     ),
+    (
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        "afd-response-headers-none",
+    ),
     ("AWS::WAFv2::WebACL", "waf-regional"),
     ("AWS::WAFv2::IPSet", "waf-ip-set-unused"),
 ];

@@ -526,8 +526,17 @@ fn decisions(cx: &mut Ctx, d: usize, cfg: &Expr) {
     if cfg.get("CustomErrorResponses").is_some() {
         notes.push("custom error responses (rule sets cannot replace origin errors; serve them from the origin)");
     }
+    let mut carried = Vec::new();
+    if cfg.get("Aliases").is_some() {
+        carried.push(" Aliases become custom domains of the routes.");
+    }
+    if cfg.get("DefaultRootObject").is_some() {
+        carried
+            .push(" The default root object is a rule set of the default route that rewrites `/`.");
+    }
     let mut functions = false;
     let mut managed_headers = false;
+    let mut headers = false;
     for b in cfg
         .get("CacheBehaviors")
         .and_then(|b| b.as_list())
@@ -539,9 +548,18 @@ fn decisions(cx: &mut Ctx, d: usize, cfg: &Expr) {
         {
             functions = true;
         }
-        if b.get("ResponseHeadersPolicyId").is_some() && headers_policy(cx, b).is_none() {
-            managed_headers = true;
+        if b.get("ResponseHeadersPolicyId").is_some() {
+            match headers_policy(cx, b) {
+                Some(_) => headers = true,
+                None => managed_headers = true,
+            }
         }
+    }
+    if headers {
+        carried.push(" Response headers policies of the template are rule sets of the routes whose behaviours named them.");
+    }
+    if super::edge_waf::has_web_acl(cx, d) {
+        carried.push(" The web ACL is a Front Door WAF policy linked to the endpoint and its custom domains by a security policy.");
     }
     if managed_headers {
         notes.push("response headers policies outside the template (AWS managed policies or ids given as parameters: add their headers as response header actions to a rule set of the route)");
@@ -558,8 +576,8 @@ fn decisions(cx: &mut Ctx, d: usize, cfg: &Expr) {
         "afd-distribution",
         Some((&r.id, r.span)),
         &format!("{}: the distribution becomes a Front Door profile", r.id),
-        "A CloudFront distribution holds its origins and cache behaviours; Azure Front Door Standard has a profile, an endpoint, origin groups with origins, and routes.",
-        "A profile with one endpoint, an origin group and origin per CloudFront origin (S3 buckets → the storage account's blob host under the container path), and a route per cache behaviour (the default behaviour matches `/*`), with the viewer protocol policy as HTTPS redirect and query strings cached as the behaviour forwarded them. Aliases become custom domains of the routes, the default root object a rule set of the default route that rewrites `/`, response headers policies of the template rule sets of the routes that named them, and a WAF web ACL of the template a Front Door WAF policy linked by a security policy.",
+        "A CloudFront distribution holds its origins and cache behaviours; Azure Front Door (Standard or Premium) has a profile, an endpoint, origin groups with origins, and routes.",
+        &format!("A profile with one endpoint, an origin group and origin per CloudFront origin (S3 buckets → the storage account's blob host under the container path), and a route per cache behaviour (the default behaviour matches `/*`), with the viewer protocol policy as HTTPS redirect and query strings cached as the behaviour forwarded them.{}", carried.concat()),
         &if notes.is_empty() {
             "Front Door matches the most specific route pattern rather than the behaviours' order; cache TTLs follow the origin's Cache-Control headers.".to_string()
         } else {
@@ -987,6 +1005,18 @@ fn headers_rule_set(cx: &mut Ctx, d: usize, p: usize, profile: &str) -> Option<S
     let pid = cx.t.resources[p].id.clone();
     let did = cx.t.resources[d].id.clone();
     if headers.is_empty() {
+        // Nothing Front Door sets with a header action (only CORS, Server-Timing).
+        cx.shared
+            .insert(format!("afd-headers-used#{p}"), String::new());
+        cx.decide_later(
+            p,
+            "afd-response-headers-none",
+            &format!("{pid}: the response headers policy sets no header a rule set can add"),
+            "A CloudFront response headers policy adds headers to the responses of the cache behaviours that name it.",
+            "No rule set is created for it.",
+            &format!("Not carried over: {}.", left.join("; ")),
+            Some("manual"),
+        );
         return None;
     }
     // The policy's name (or logical id), letters and digits only.

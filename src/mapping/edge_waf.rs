@@ -78,6 +78,11 @@ fn web_acl_of(cx: &Ctx, d: usize) -> Option<usize> {
     })
 }
 
+/// Does distribution `d` name a web ACL of the template that became a WAF policy?
+pub fn has_web_acl(cx: &Ctx, d: usize) -> bool {
+    web_acl_of(cx, d).is_some()
+}
+
 /// `sku` of distribution `d`'s profile: Premium when its web ACL runs managed rules.
 pub fn afd_sku(cx: &mut Ctx, d: usize, _consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
     let acl = web_acl_of(cx, d);
@@ -130,6 +135,16 @@ fn action(a: Option<&Expr>) -> Option<&'static str> {
     .into_iter()
     .find(|(k, _)| a.get(k).is_some())
     .map(|(_, v)| v)
+}
+
+/// A rate limit of `limit` requests in `window` seconds as Front Door counts it, over
+/// one or five minutes: (minutes, threshold), the threshold scaled to the duration.
+fn rate_window(limit: i64, window: i64) -> (i64, i64) {
+    match window {
+        w if w <= 60 => (1, limit),
+        w if w < 300 => (1, (limit * 60 / w).max(1)),
+        w => (5, (limit * 300 / w).max(1)),
+    }
 }
 
 fn everyone() -> AzExpr {
@@ -259,12 +274,7 @@ pub fn afd_waf_policy(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -
                 .get("EvaluationWindowSec")
                 .and_then(|x| x.literal_i64())
                 .unwrap_or(300);
-            // Front Door counts over one or five minutes.
-            let (minutes, threshold) = match window {
-                w if w <= 60 => (1, limit),
-                w if w < 300 => (1, (limit * 60 / w).max(1)),
-                w => (5, (limit * 300 / w).max(1)),
-            };
+            let (minutes, threshold) = rate_window(limit, window);
             let cond = match rate.get("ScopeDownStatement") {
                 Some(s) => match condition(cx, s, false) {
                     Some(c) => c,
@@ -474,4 +484,37 @@ pub fn security_policy(
     });
     cx.extra_azure
         .push(("Microsoft.Cdn/profiles/securityPolicies".into(), sym));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_windows_become_one_or_five_minutes() {
+        assert_eq!(rate_window(2000, 300), (5, 2000));
+        assert_eq!(rate_window(100, 60), (1, 100));
+        assert_eq!(rate_window(1000, 120), (1, 500));
+        assert_eq!(rate_window(1200, 600), (5, 600));
+    }
+
+    #[test]
+    fn aws_managed_groups_map_to_azure_rule_sets() {
+        assert_eq!(
+            managed_set("AWSManagedRulesCommonRuleSet"),
+            Some(("Microsoft_DefaultRuleSet", "2.1"))
+        );
+        assert_eq!(
+            managed_set("AWSManagedRulesBotControlRuleSet"),
+            Some(("Microsoft_BotManagerRuleSet", "1.1"))
+        );
+        assert_eq!(managed_set("AWSManagedRulesATPRuleSet"), None);
+    }
+
+    #[test]
+    fn names_are_letters_and_digits() {
+        assert_eq!(super::super::edge::alnum_name("site-acl", "Waf"), "SiteAcl");
+        assert_eq!(super::super::edge::alnum_name("1st", "Waf"), "Waf1st");
+        assert_eq!(super::super::edge::alnum_name("--", "Waf"), "Waf");
+    }
 }
