@@ -1,4 +1,5 @@
-//! CloudFront distributions → Azure Front Door Standard.
+//! CloudFront distributions → Azure Front Door Standard (Premium when the web ACL runs
+//! managed rules, see `edge_waf`).
 //!
 //! A distribution lists its origins and cache behaviours inline; Front Door splits
 //! them into a profile, an endpoint, an origin group with an origin per CloudFront
@@ -8,7 +9,12 @@
 //! as the route's origin path; when CloudFront reached it with an origin access
 //! control or identity (the bucket stays private), Front Door authenticates to the
 //! storage account with its managed identity, which gets Storage Blob Data Reader on
-//! the account. Roles: `distribution`.
+//! the account. Aliases become custom domains of every route, with a managed
+//! certificate validated by a `_dnsauth` TXT record (written in the Azure DNS zone when
+//! the template holds the zone); the default root object becomes a rule set of the
+//! default route that rewrites `/`, and a response headers policy of the template a rule
+//! set of response header actions on the routes whose behaviours name it. Roles:
+//! `distribution`, `response-headers`, `ip-set` (and `web-acl`, in `edge_waf`).
 
 use std::collections::BTreeSet;
 
@@ -527,12 +533,22 @@ fn decisions(cx: &mut Ctx, d: usize, cfg: &Expr) {
         notes.push("custom error responses (rule sets cannot replace origin errors; serve them from the origin)");
     }
     let mut carried = Vec::new();
-    if cfg.get("Aliases").is_some() {
+    let made = |ty: &str| {
+        cx.module
+            .resources
+            .iter()
+            .any(|x| x.source == r.id && x.ty == ty)
+    };
+    if made("Microsoft.Cdn/profiles/customDomains") {
         carried.push(" Aliases become custom domains of the routes.");
     }
-    if cfg.get("DefaultRootObject").is_some() {
-        carried
-            .push(" The default root object is a rule set of the default route that rewrites `/`.");
+    match cfg.get("DefaultRootObject") {
+        Some(o) if cx.literal_text(o).is_some_and(|o| !o.is_empty()) => carried
+            .push(" The default root object is a rule set of the default route that rewrites `/`."),
+        Some(o) if cx.literal_text(o).is_none() => notes.push(
+            "the default root object, computed by the template (add a rule set to the default route that rewrites `/` to it)",
+        ),
+        _ => {}
     }
     let mut functions = false;
     let mut managed_headers = false;
