@@ -828,9 +828,11 @@ fn root_object_rule_set(cx: &mut Ctx, d: usize, cfg: &Expr, profile: &str) -> Op
                             "typeName",
                             AzExpr::str("DeliveryRuleUrlPathMatchConditionParameters"),
                         ),
-                        ("operator", AzExpr::str("Equal")),
+                        // The request path Front Door matches starts after the first `/`
+                        // (empty at the root); the expression holds either way.
+                        ("operator", AzExpr::str("RegEx")),
                         ("negateCondition", AzExpr::Bool(false)),
-                        ("matchValues", AzExpr::Array(vec![AzExpr::str("/")])),
+                        ("matchValues", AzExpr::Array(vec![AzExpr::str("^/?$")])),
                     ]),
                 ),
             ])]),
