@@ -114,6 +114,9 @@ const MAPPED: &[&str] = &[
     "AWS::CloudFront::CachePolicy",
     "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::CloudFrontOriginAccessIdentity",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::IPSet",
     "AWS::ECR::Repository",
     "AWS::Serverless::WebSocketApi",
     "AWS::ApiGateway::VpcLink",
@@ -132,7 +135,9 @@ const MAPPED: &[&str] = &[
 /// before deployment, scaling that is not an ECS service's or that Container Apps
 /// scale rules cannot express.
 /// listener rule on hosts or headers, an EKS add-on with no AKS feature (or a computed
-/// name), an access entry for a principal outside the template, a Fargate profile.
+/// name), an access entry for a principal outside the template, a Fargate profile, a
+/// response headers policy no distribution uses, a regional web ACL, an IP set no Front
+/// Door WAF policy reads.
 const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "rds-engine-unknown"),
     (
@@ -207,6 +212,16 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ),
     ("AWS::ACMPCA::Certificate", "acmpca-manual"),
     ("AWS::ACMPCA::Permission", "acmpca-manual"),
+    (
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        "afd-response-headers-unused",
+    ),
+    (
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        "afd-response-headers-none",
+    ),
+    ("AWS::WAFv2::WebACL", "waf-regional"),
+    ("AWS::WAFv2::IPSet", "waf-ip-set-unused"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?

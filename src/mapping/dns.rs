@@ -321,6 +321,26 @@ fn record_name(cx: &mut Ctx, zone: &Zone, p: &Expr) -> Option<(AzExpr, String)> 
     }
 }
 
+/// The consequences of an alias record to a Front Door endpoint: whether its name is
+/// already a custom domain of the profile (the edge pass writes the distribution's
+/// aliases).
+fn front_door_alias_note(cx: &Ctx, name: Option<&str>) -> &'static str {
+    let host = name.map(|n| n.trim_end_matches('.').to_ascii_lowercase());
+    let known = host.is_some_and(|h| {
+        cx.module.resources.iter().any(|r| {
+            r.ty == "Microsoft.Cdn/profiles/customDomains"
+                && r.body.iter().any(|(k, v)| {
+                    k == "properties" && v.get("hostName") == Some(&AzExpr::Str(h.clone()))
+                })
+        })
+    });
+    if known {
+        "The name is a custom domain of the endpoint's routes (an alias of the distribution); Front Door serves it once its `_dnsauth` TXT record has validated it and the managed certificate is issued."
+    } else {
+        "Front Door serves the name only once it is a validated custom domain of the endpoint's route; add the custom domain (with its TXT validation record) before switching the zone's name servers."
+    }
+}
+
 /// One record set `p` (of resource `i`, or of an element of a record set group when
 /// `group`) → an Azure record set; `None` with a decision when it cannot be written.
 fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, String)> {
@@ -398,7 +418,7 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
                 &format!("{}: the alias record points at the Front Door endpoint", r.id),
                 "Route 53 alias records resolve to an AWS resource's addresses; Azure DNS alias record sets follow an Azure resource.",
                 "The record set's target is the endpoint of the Front Door profile that replaces the distribution.",
-                "Front Door serves the name only once it is a validated custom domain of the endpoint's route; add the custom domain (with its TXT validation record) before switching the zone's name servers.",
+                front_door_alias_note(cx, p.get("Name").and_then(|n| n.literal_text()).as_deref()),
                 None,
             );
         }

@@ -14,6 +14,7 @@ mod data;
 mod database;
 mod dns;
 mod edge;
+mod edge_waf;
 mod emit;
 mod endpoints;
 mod events;

@@ -67,8 +67,8 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "edge",
-        roles: &["distribution"],
-        does: "CloudFront distributions → Front Door profiles with endpoints, origin groups, origins and routes; private bucket origins read with the profile's identity (edge.rs)",
+        roles: &["distribution", "response-headers", "web-acl", "ip-set"],
+        does: "CloudFront distributions → Front Door profiles with endpoints, origin groups, origins and routes; private bucket origins read with the profile's identity; aliases → custom domains (validated in a zone of the template), the default root object and response headers policies → rule sets; WAFv2 web ACLs → WAF policies linked by security policies (edge.rs, edge_waf.rs)",
     },
     Pass {
         name: "scale-sets",
