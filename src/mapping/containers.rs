@@ -1291,27 +1291,30 @@ fn step_alarm(cx: &mut Ctx, p: usize) -> Option<(Option<AzExpr>, bool)> {
         None,
     );
     Some((
-        Some(AzExpr::obj(vec![
-            ("name", AzExpr::Str(app_name(&pr.id))),
-            (
-                "custom",
-                AzExpr::obj(vec![
-                    ("type", AzExpr::str(kind)),
-                    (
-                        "metadata",
-                        AzExpr::obj(vec![
-                            ("type", AzExpr::str("Utilization")),
-                            (
-                                "value",
-                                AzExpr::Str(format!("{}", threshold.round() as i64)),
-                            ),
-                        ]),
-                    ),
-                ]),
-            ),
-        ])),
+        Some(utilization_rule(app_name(&pr.id), kind, threshold)),
         true,
     ))
+}
+
+/// A KEDA `cpu` or `memory` scale rule that keeps the replicas' average utilization
+/// near `target` percent.
+fn utilization_rule(name: String, kind: &str, target: f64) -> AzExpr {
+    AzExpr::obj(vec![
+        ("name", AzExpr::Str(name)),
+        (
+            "custom",
+            AzExpr::obj(vec![
+                ("type", AzExpr::str(kind)),
+                (
+                    "metadata",
+                    AzExpr::obj(vec![
+                        ("type", AzExpr::str("Utilization")),
+                        ("value", AzExpr::Str(format!("{}", target.round() as i64))),
+                    ]),
+                ),
+            ]),
+        ),
+    ])
 }
 
 /// `scale` of service `s`'s app: the scalable target's bounds (else the desired count,
@@ -1364,22 +1367,7 @@ fn scale(cx: &mut Ctx, s: usize) -> AzExpr {
                 Some(v),
             ) => {
                 let kind = if m.contains("CPU") { "cpu" } else { "memory" };
-                Some(AzExpr::obj(vec![
-                    ("name", AzExpr::Str(name)),
-                    (
-                        "custom",
-                        AzExpr::obj(vec![
-                            ("type", AzExpr::str(kind)),
-                            (
-                                "metadata",
-                                AzExpr::obj(vec![
-                                    ("type", AzExpr::str("Utilization")),
-                                    ("value", AzExpr::Str(format!("{}", v.round() as i64))),
-                                ]),
-                            ),
-                        ]),
-                    ),
-                ]))
+                Some(utilization_rule(name, kind, v))
             }
             (Some("ALBRequestCountPerTarget"), Some(v)) => {
                 // Requests per target per minute → concurrent requests per replica, at

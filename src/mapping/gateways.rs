@@ -1680,45 +1680,26 @@ pub(super) fn lb_rule(
         ("name", AzExpr::Str(name.to_string())),
         (
             "properties",
-            lb_rule_properties(
-                sub_resource(LB, lb, "frontendIPConfigurations", "frontend"),
-                sub_resource(LB, lb, "backendAddressPools", target),
-                sub_resource(LB, lb, "probes", target),
-                proto,
-                frontend_port,
-                backend_port,
-                idle_minutes,
-                distribution,
-            ),
+            AzExpr::obj(vec![
+                (
+                    "frontendIPConfiguration",
+                    sub_resource(LB, lb, "frontendIPConfigurations", "frontend"),
+                ),
+                (
+                    "backendAddressPool",
+                    sub_resource(LB, lb, "backendAddressPools", target),
+                ),
+                ("probe", sub_resource(LB, lb, "probes", target)),
+                ("protocol", AzExpr::str(proto)),
+                ("frontendPort", frontend_port),
+                ("backendPort", backend_port),
+                ("idleTimeoutInMinutes", AzExpr::Int(idle_minutes)),
+                ("enableFloatingIP", AzExpr::Bool(false)),
+                ("enableTcpReset", AzExpr::Bool(true)),
+                ("disableOutboundSnat", AzExpr::Bool(true)),
+                ("loadDistribution", AzExpr::str(distribution)),
+            ]),
         ),
-    ])
-}
-
-/// The properties of a load-balancing rule from `frontend` to `pool` with `probe`
-/// (each `{id}`).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn lb_rule_properties(
-    frontend: AzExpr,
-    pool: AzExpr,
-    probe: AzExpr,
-    proto: &str,
-    frontend_port: AzExpr,
-    backend_port: AzExpr,
-    idle_minutes: i64,
-    distribution: &str,
-) -> AzExpr {
-    AzExpr::obj(vec![
-        ("frontendIPConfiguration", frontend),
-        ("backendAddressPool", pool),
-        ("probe", probe),
-        ("protocol", AzExpr::str(proto)),
-        ("frontendPort", frontend_port),
-        ("backendPort", backend_port),
-        ("idleTimeoutInMinutes", AzExpr::Int(idle_minutes)),
-        ("enableFloatingIP", AzExpr::Bool(false)),
-        ("enableTcpReset", AzExpr::Bool(true)),
-        ("disableOutboundSnat", AzExpr::Bool(true)),
-        ("loadDistribution", AzExpr::str(distribution)),
     ])
 }
 
