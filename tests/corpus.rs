@@ -15,6 +15,7 @@ use aws2azure::source::SourceMap;
 /// tables) from `aws_*` resources: no corpus test may leave them `manual`, except the
 /// cases `MANUAL_WITH` names.
 const MAPPED: &[&str] = &[
+    "AWS::Kinesis::Stream",
     "AWS::EC2::VPC",
     "AWS::EC2::Subnet",
     "AWS::EC2::SecurityGroup",
