@@ -828,6 +828,14 @@ pub fn build_report(
     sources: &SourceMap,
     skipped: usize,
 ) -> Report {
+    // A resource's own decision (`rule:file#resource`) that leaves it manual (a person
+    // must build it) is high-risk whatever its rule; a type-wide decision is not.
+    let manual: std::collections::BTreeSet<&str> = converted
+        .iter()
+        .flat_map(|c| c.stack.resources.iter())
+        .filter(|r| r.status == "manual")
+        .flat_map(|r| r.decisions.iter().map(String::as_str))
+        .collect();
     let mut decisions: Vec<DecisionOut> = converted
         .iter()
         .flat_map(|c| c.decisions.iter())
@@ -838,7 +846,8 @@ pub fn build_report(
             context: d.context.clone(),
             decision: d.decision.clone(),
             consequences: d.consequences.clone(),
-            high_risk: report::HIGH_RISK_RULES.contains(&d.rule.as_str()),
+            high_risk: report::HIGH_RISK_RULES.contains(&d.rule.as_str())
+                || (manual.contains(d.id.as_str()) && d.id.contains('#')),
             resources: d
                 .resources
                 .iter()
