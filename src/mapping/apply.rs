@@ -50,6 +50,7 @@ pub fn map_template(
     super::balancer_parts::finish(&mut cx);
     super::kubernetes::finish(&mut cx);
     super::dns::finish(&mut cx);
+    super::eventbridge::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);
     super::access::unattached_policies(&mut cx);

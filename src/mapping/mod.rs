@@ -16,6 +16,7 @@ mod dns;
 mod edge;
 mod emit;
 mod events;
+mod eventbridge;
 mod exprs;
 pub mod flows;
 mod gateways;
