@@ -94,6 +94,29 @@ fn rule(cx: &mut Ctx, i: usize) {
     }
 }
 
+/// The rule's name (its `Name` when literal, else its logical id), kebab-cased.
+fn rule_name(cx: &Ctx, i: usize) -> String {
+    let r = &cx.t.resources[i];
+    r.properties
+        .get("Name")
+        .and_then(|n| n.literal_text())
+        .map_or_else(|| kebab(&r.id), |n| kebab(&n))
+}
+
+/// The name of the function inside its app: the Lambda function's `FunctionName` when
+/// literal and valid, else its logical id.
+fn function_name(cx: &Ctx, j: usize) -> String {
+    let r = &cx.t.resources[j];
+    r.properties
+        .get("FunctionName")
+        .and_then(|n| n.literal_text())
+        .filter(|n| {
+            n.starts_with(|c: char| c.is_ascii_alphabetic())
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .unwrap_or_else(|| r.id.clone())
+}
+
 /// The event pattern as an expression: a literal object, or JSON text parsed.
 fn pattern_expr(e: &Expr, span: crate::source::Span) -> Option<Expr> {
     match &e.kind {
@@ -631,7 +654,7 @@ fn s3_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr], text: &str)
                 symbol: sym.clone(),
                 ty: SYSTEM_TOPIC.ty.into(),
                 api: SYSTEM_TOPIC.api.into(),
-                name: AzExpr::str(format!("evgst-{}", kebab(&cx.t.resources[b].id))),
+                name: AzExpr::str(format!("evgst-{}", kebab(&cx.prepared[b].sym))),
                 location: Some(AzExpr::ident("location")),
                 body: vec![(
                     "properties".into(),
@@ -643,7 +666,7 @@ fn s3_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr], text: &str)
                 condition,
                 comments: vec![format!(
                     "Event Grid system topic of the storage account {} became (was its EventBridge notifications).",
-                    cx.t.resources[b].id
+                    cx.t.report_name(&cx.t.resources[b].id)
                 )],
                 source: cx.t.resources[i].id.clone(),
                 ..Default::default()
@@ -656,7 +679,7 @@ fn s3_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr], text: &str)
         i,
         "eventbridge-s3-blob-events",
         &format!("{id}: S3 object events become blob events"),
-        &format!("The rule matches S3 events of {} on the default bus: `{text}`.", cx.t.resources[b].id),
+        &format!("The rule matches S3 events of {} on the default bus: `{text}`.", cx.t.report_name(&cx.t.resources[b].id)),
         "The storage account's Event Grid system topic delivers its BlobCreated/BlobDeleted events (CloudEvents 1.0) to the rule's targets.",
         "Blob event data differs from S3's `detail` (`data.url`, `data.contentLength`, subject `/blobServices/default/containers/<container>/blobs/<name>`): adapt the handler.",
         None,
@@ -708,18 +731,18 @@ fn destination(cx: &Ctx, t: &Expr) -> Dest {
             t if t == WEB_SITE.ty && cx.plays(j, "events", "function") => {
                 Dest::Function(AzExpr::Interp(vec![
                     Interp::Expr(id),
-                    Interp::Lit(format!("/functions/{}", target.id)),
-                ]), target.id.clone(), j)
+                    Interp::Lit(format!("/functions/{}", function_name(cx, j))),
+                ]), function_name(cx, j), j)
             }
             "Microsoft.ServiceBus/namespaces/queues" => Dest::Endpoint("ServiceBusQueue", id, Some(j)),
             "Microsoft.ServiceBus/namespaces/topics" => Dest::Endpoint("ServiceBusTopic", id, Some(j)),
             "Microsoft.EventHub/namespaces/eventhubs" => Dest::Endpoint("EventHub", id, Some(j)),
             t if t == EVENT_GRID_TOPIC.ty => Dest::Not(format!(
                 "{} is an event bus, now an Event Grid topic: Event Grid does not forward from topic to topic; forward with an Event Grid-triggered function or a Logic App that publishes to it",
-                target.id
+                cx.t.report_name(&target.id)
             )),
-            "" => Dest::Not(format!("{} ({}) is not translated to an Azure resource; {}", target.id, target.ty, hint(&target.ty))),
-            other => Dest::Not(format!("{} ({}, now {other}) is no Event Grid destination; {}", target.id, target.ty, hint(&target.ty))),
+            "" => Dest::Not(format!("{} ({}) is not translated to an Azure resource; {}", cx.t.report_name(&target.id), target.ty, hint(&target.ty))),
+            other => Dest::Not(format!("{} ({}, now {other}) is no Event Grid destination; {}", cx.t.report_name(&target.id), target.ty, hint(&target.ty))),
         };
     }
     let text = arn.literal_text().unwrap_or_else(|| pattern_text(arn));
@@ -828,9 +851,9 @@ fn subscriptions(
             cx.prepared[i].sym.clone()
         };
         let mut name = if many {
-            format!("{}-{}", kebab(&r.id), kebab(&tid))
+            format!("{}-{}", rule_name(cx, i), kebab(&tid))
         } else {
-            kebab(&r.id)
+            rule_name(cx, i)
         };
         name.truncate(64);
         let condition = match j {
@@ -847,7 +870,7 @@ fn subscriptions(
             condition,
             comments: vec![format!(
                 "Delivers the events rule {} matches to its target `{tid}` (was an EventBridge rule target).",
-                r.id
+                cx.t.report_name(&r.id)
             )],
             source: r.id.clone(),
             ..Default::default()
@@ -932,7 +955,14 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
     let mut azure = Vec::new();
     let mut notes = Vec::new();
     let mut missing = Vec::new();
-    let setting = format!("{}_SCHEDULE", r.id);
+    let setting = format!(
+        "{}_SCHEDULE",
+        r.properties
+            .get("Name")
+            .and_then(|n| n.literal_text())
+            .unwrap_or_else(|| r.id.clone())
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
     for t in targets {
         let tid = t.get("Id").and_then(|x| x.literal_text()).unwrap_or_default();
         match destination(cx, t) {
