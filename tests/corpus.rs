@@ -31,6 +31,7 @@ const MAPPED: &[&str] = &[
     "AWS::AutoScaling::AutoScalingGroup",
     "AWS::AutoScaling::ScalingPolicy",
     "AWS::Events::EventBus",
+    "AWS::Events::Rule",
     "AWS::ECS::TaskSet",
     "AWS::Route53::HealthCheck",
     "AWS::IAM::ManagedPolicy",
@@ -132,7 +133,9 @@ const MAPPED: &[&str] = &[
 /// before deployment, scaling that is not an ECS service's or that Container Apps
 /// scale rules cannot express.
 /// listener rule on hosts or headers, an EKS add-on with no AKS feature (or a computed
-/// name), an access entry for a principal outside the template, a Fargate profile.
+/// name), an access entry for a principal outside the template, a Fargate profile; an
+/// EventBridge rule on AWS service events with no generated counterpart, with no target
+/// Event Grid delivers to (or no function for a schedule), a computed pattern, or repeated.
 const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "rds-engine-unknown"),
     (
@@ -207,6 +210,11 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ),
     ("AWS::ACMPCA::Certificate", "acmpca-manual"),
     ("AWS::ACMPCA::Permission", "acmpca-manual"),
+    ("AWS::Events::Rule", "eventbridge-aws-source"),
+    ("AWS::Events::Rule", "eventbridge-target-manual"),
+    ("AWS::Events::Rule", "eventbridge-schedule-other"),
+    ("AWS::Events::Rule", "eventbridge-pattern-partial"),
+    ("AWS::Events::Rule", "eventbridge-rule-repeated"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?

@@ -25,12 +25,23 @@ const MAX_VALUES: usize = 25;
 /// Maps every rule of the template.
 pub fn finish(cx: &mut Ctx) {
     for i in 0..cx.t.resources.len() {
-        if cx.plays(i, PASS, "rule")
-            && cx.t.resources[i].for_each.is_none()
-            && cx.prepared[i].entry.is_some()
-        {
-            rule(cx, i);
+        if !cx.plays(i, PASS, "rule") || cx.prepared[i].entry.is_none() {
+            continue;
         }
+        if cx.t.resources[i].for_each.is_some() {
+            let id = cx.t.resources[i].id.clone();
+            cx.decide_later(
+                i,
+                "eventbridge-rule-repeated",
+                &format!("{id}: a repeated rule is not translated"),
+                "The rule is repeated over a collection (`for_each` or `count`): its pattern, bus and targets differ per element.",
+                "Nothing is generated.",
+                "Write an event subscription per element by hand (the filters follow the pattern: source → `source`, detail-type → `type`, detail → `data`).",
+                None,
+            );
+            continue;
+        }
+        rule(cx, i);
     }
 }
 
@@ -52,7 +63,24 @@ fn rule(cx: &mut Ctx, i: usize) {
         .get("State")
         .and_then(|s| s.literal_text())
         .is_some_and(|s| s.eq_ignore_ascii_case("DISABLED"));
-    let outcome = if let Some(expr) = p.get("ScheduleExpression") {
+    let no_targets = p
+        .get("Targets")
+        .is_none_or(|t| t.as_list().is_some_and(<[Expr]>::is_empty));
+    let outcome = if no_targets {
+        cx.decide_later(
+            i,
+            "eventbridge-rule-no-targets",
+            &format!("{}: the rule has no targets", r.id),
+            "The rule names no target, so it matches events (or fires on its schedule) without invoking anything.",
+            "Nothing is generated: an Event Grid subscription needs a destination, and a timer trigger a function.",
+            "When targets are added, convert the rule again (or add the event subscription or timer trigger by hand).",
+            None,
+        );
+        Outcome {
+            status: "not-needed",
+            azure: Vec::new(),
+        }
+    } else if let Some(expr) = p.get("ScheduleExpression") {
         schedule(cx, i, expr, &targets, disabled)
     } else if disabled {
         cx.decide_later(
@@ -112,7 +140,8 @@ fn function_name(cx: &Ctx, j: usize) -> String {
         .and_then(|n| n.literal_text())
         .filter(|n| {
             n.starts_with(|c: char| c.is_ascii_alphabetic())
-                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
         .unwrap_or_else(|| r.id.clone())
 }
@@ -146,8 +175,8 @@ fn json_expr(v: &serde_json::Value, span: crate::source::Span) -> Expr {
 }
 
 /// The pattern as JSON text for a decision (computed values as `<expression>`).
-fn pattern_text(e: &Expr) -> String {
-    fn json(e: &Expr) -> serde_json::Value {
+fn pattern_text(t: &crate::model::template::Template, e: &Expr) -> String {
+    fn json(t: &crate::model::template::Template, e: &Expr) -> serde_json::Value {
         use serde_json::Value as V;
         match &e.kind {
             ExprKind::Null => V::Null,
@@ -157,13 +186,19 @@ fn pattern_text(e: &Expr) -> String {
                 .map(V::Number)
                 .unwrap_or_else(|_| V::String(n.clone())),
             ExprKind::Str(s) => V::String(s.clone()),
-            ExprKind::List(l) => V::Array(l.iter().map(json).collect()),
-            ExprKind::Object(m) => V::Object(m.iter().map(|(k, _, v)| (k.clone(), json(v))).collect()),
-            ExprKind::Ref(r) => V::String(format!("<Ref {r}>")),
+            ExprKind::List(l) => V::Array(l.iter().map(|x| json(t, x)).collect()),
+            ExprKind::Object(m) => {
+                V::Object(m.iter().map(|(k, _, v)| (k.clone(), json(t, v))).collect())
+            }
+            ExprKind::Ref(r) => V::String(format!("<{}>", t.report_name(r))),
+            ExprKind::GetAtt {
+                resource,
+                attribute,
+            } => V::String(format!("<{}.{attribute}>", t.report_name(resource))),
             _ => V::String("<expression>".into()),
         }
     }
-    serde_json::to_string(&json(e)).unwrap_or_default()
+    serde_json::to_string(&json(t, e)).unwrap_or_default()
 }
 
 /// The sources a pattern names (`source: [...]`), literal ones only.
@@ -185,10 +220,10 @@ fn pattern_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr]) -> Out
     let bus_res = bus
         .and_then(|b| cx.referenced_resource(b))
         .filter(|j| cx.plays(*j, PASS, "bus") && cx.t.resources[*j].for_each.is_none());
-    let default_bus = bus.is_none_or(|b| b.literal_text().is_some_and(|s| s == "default"));
+    let default_bus = bus.is_none_or(|b| label(b) == "default");
     let srcs = sources(pattern);
     let aws: Vec<&String> = srcs.iter().filter(|s| s.starts_with("aws.")).collect();
-    let text = pattern_text(pattern);
+    let text = pattern_text(cx.t, pattern);
     if !aws.is_empty() {
         if aws.len() == srcs.len() && srcs.iter().all(|s| s == "aws.s3") {
             if let Some(out) = s3_rule(cx, i, pattern, targets, &text) {
@@ -210,24 +245,35 @@ fn pattern_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr]) -> Out
             azure: Vec::new(),
         };
     }
+    // No target Event Grid can deliver to: no topic either, only the decision.
+    if targets
+        .iter()
+        .all(|t| matches!(destination(cx, t), Dest::Not(_)))
+    {
+        return subscriptions(cx, i, targets, "", EVENT_SUBSCRIPTION, Vec::new(), None);
+    }
     let topic = match bus_res {
         Some(j) => cx.prepared[j].sym.clone(),
         None if default_bus => default_topic(cx, i),
         None => {
-            let what = bus.map(pattern_text).unwrap_or_default();
+            let Some(bus) = bus else {
+                return Outcome {
+                    status: "manual",
+                    azure: Vec::new(),
+                };
+            };
+            let topic = existing_topic(cx, bus);
+            let what = label(bus);
             cx.decide_later(
                 i,
                 "eventbridge-bus-elsewhere",
-                &format!("{}: the rule's event bus is not in the template", r.id),
-                &format!("The rule listens on the event bus {what}, which another template or account declares."),
-                "Nothing is generated: the event subscription belongs on the Event Grid topic that replaces that bus.",
-                "Add the event subscription to that topic (with the filters of the pattern) where the topic is declared.",
+                &format!("{}: the rule's event bus is in another template", r.id),
+                &format!("The rule listens on the event bus `{what}`, which another template (or account) declares."),
+                "The event subscriptions are children of the Event Grid topic that replaces that bus, declared `existing` and named by a parameter.",
+                "Deploy the other template first and give its topic's name; the topic must be in the same resource group (or move the subscriptions to the template that declares it).",
                 None,
             );
-            return Outcome {
-                status: "manual",
-                azure: Vec::new(),
-            };
+            topic
         }
     };
     let (filters, lost) = filters(cx, i, pattern, &text);
@@ -236,6 +282,52 @@ fn pattern_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr]) -> Out
         out.status = "partial";
     }
     out
+}
+
+/// A readable label for the value naming a bus outside the template.
+fn label(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Ref(p) => p.clone(),
+        ExprKind::ImportValue(x) => super::exprs::import_label(x),
+        _ => e
+            .literal_text()
+            .map(|t| t.rsplit('/').next().unwrap_or(&t).to_string())
+            .unwrap_or_else(|| "bus".into()),
+    }
+}
+
+/// The `existing` Event Grid topic that replaces the bus `e` names (a parameter, an
+/// import, a name or ARN), named by a new parameter: one per distinct source value.
+fn existing_topic(cx: &mut Ctx, e: &Expr) -> String {
+    let origin = label(e);
+    let key = format!("existing#{}#{origin}", EVENT_GRID_TOPIC.ty);
+    if let Some(s) = cx.shared.get(&key) {
+        return s.clone();
+    }
+    let base = kebab(&origin);
+    let param = cx.param_for(&format!("{base}-topic-name"), "string", |p| {
+        p.description = Some(format!(
+            "Name of the Event Grid topic (deployed by another template) that replaces the event bus `{origin}`."
+        ));
+        p.required_reason = Some(format!("the event bus `{origin}` is not in this template"));
+    });
+    let sym = cx.syms.alloc(&crate::names::lower_camel(&format!(
+        "{}Topic",
+        upper_camel(&base)
+    )));
+    cx.shared.insert(key, sym.clone());
+    cx.module.resources.push(AzResource {
+        symbol: sym.clone(),
+        ty: EVENT_GRID_TOPIC.ty.into(),
+        api: EVENT_GRID_TOPIC.api.into(),
+        name: AzExpr::ident(&param),
+        existing: true,
+        comments: vec![format!(
+            "The Event Grid topic that replaces the event bus `{origin}`, declared by another template."
+        )],
+        ..Default::default()
+    });
+    sym
 }
 
 /// The default-bus topic of the template, created once.
@@ -271,11 +363,7 @@ fn default_topic(cx: &mut Ctx, i: usize) -> String {
         ],
         ..Default::default()
     });
-    if let Some(rep) = cx
-        .reports
-        .iter_mut()
-        .find(|x| x.id == cx.t.resources[i].id)
-    {
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == cx.t.resources[i].id) {
         rep.azure.push((EVENT_GRID_TOPIC.ty.into(), sym.clone()));
     }
     note_default_bus(cx, i);
@@ -283,15 +371,45 @@ fn default_topic(cx: &mut Ctx, i: usize) -> String {
 }
 
 fn note_default_bus(cx: &mut Ctx, i: usize) {
-    cx.decide_later(
+    template_wide(
+        cx,
         i,
         "eventbridge-default-bus",
         "Custom events on the default bus go to a custom topic",
         "Rules on the default event bus match custom events that applications send with `PutEvents` (no event bus name). Event Grid has no default topic.",
         "One Event Grid custom topic per template stands for the default bus (CloudEvents 1.0, Entra ID authentication only); the rules become its event subscriptions.",
         "Publishers send CloudEvents (source, type, data) to this topic's endpoint with the EventGrid Data Sender role instead of calling PutEvents on the default bus.",
-        None,
     );
+}
+
+/// A decision shared by the template's rules (one entry, every rule it concerns
+/// listed), added to rule `i`'s report entry.
+fn template_wide(
+    cx: &mut Ctx,
+    i: usize,
+    rule: &str,
+    title: &str,
+    context: &str,
+    decision: &str,
+    consequences: &str,
+) {
+    let (rid, span) = (cx.t.resources[i].id.clone(), cx.t.resources[i].span);
+    let id = format!("{rule}:{}", cx.file());
+    let aff = cx.affected(&rid, span);
+    cx.record(crate::azure::Decision {
+        id: id.clone(),
+        rule: rule.into(),
+        title: title.into(),
+        context: context.into(),
+        decision: decision.into(),
+        consequences: consequences.into(),
+        resources: vec![aff],
+    });
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == rid)
+        && !rep.decisions.contains(&id)
+    {
+        rep.decisions.push(id);
+    }
 }
 
 /// The advanced filters of a pattern, with a decision for what they cannot express.
@@ -303,7 +421,11 @@ fn filters(cx: &mut Ctx, i: usize, pattern: &Expr, text: &str) -> (Vec<AzExpr>, 
                 "source" => f.field(cx, "source", v),
                 "detail-type" => f.field(cx, "type", v),
                 "detail" => f.nested(cx, "data", v),
-                other => f.lost.push(format!("`{other}` (no CloudEvents attribute holds it)")),
+                // The template's own account and region: every event on the topic is.
+                "account" | "region" if own(v) => {}
+                other => f
+                    .lost
+                    .push(format!("`{other}` (no CloudEvents attribute holds it)")),
             }
         }
     }
@@ -324,6 +446,16 @@ fn filters(cx: &mut Ctx, i: usize, pattern: &Expr, text: &str) -> (Vec<AzExpr>, 
         );
     }
     (list, !f.lost.is_empty())
+}
+
+/// `[Ref AWS::AccountId]` / `[Ref AWS::Region]`: the deployment's own account or region.
+fn own(v: &Expr) -> bool {
+    v.as_list().is_some_and(|l| {
+        !l.is_empty()
+            && l.iter().all(|x| {
+                matches!(&x.kind, ExprKind::Ref(p) if p == "AWS::AccountId" || p == "AWS::Region")
+            })
+    })
 }
 
 /// Advanced filters being built, with what could not be expressed.
@@ -422,15 +554,18 @@ impl Filters {
                     "suffix" => text(cx).map_or(Match::Other(op.clone()), Match::Suffix),
                     // Event Grid compares strings without regard to case.
                     "equals-ignore-case" => text(cx).map_or(Match::Other(op.clone()), Match::Str),
-                    "exists" => v.literal_bool().map_or(Match::Other(op.clone()), Match::Exists),
+                    "exists" => v
+                        .literal_bool()
+                        .map_or(Match::Other(op.clone()), Match::Exists),
                     "anything-but" => Match::AnythingBut(Box::new(v.clone())),
                     "numeric" => numeric(v).map_or(Match::Other(op.clone()), Match::Numeric),
                     _ => Match::Other(op.clone()),
                 }
             }
-            ExprKind::Ref(_) | ExprKind::GetAtt { .. } | ExprKind::Sub(_) | ExprKind::Join { .. } => {
-                Match::Str(cx.tr(e))
-            }
+            ExprKind::Ref(_)
+            | ExprKind::GetAtt { .. }
+            | ExprKind::Sub(_)
+            | ExprKind::Join { .. } => Match::Str(cx.tr(e)),
             _ => Match::Other("a computed or compound value".into()),
         }
     }
@@ -455,26 +590,47 @@ impl Filters {
             Match::Str(x) => Some(x.clone()),
             _ => None,
         }) {
-            self.push(filter("StringIn", key, vec![("values", AzExpr::Array(vals))]), n);
+            self.push(
+                filter("StringIn", key, vec![("values", AzExpr::Array(vals))]),
+                n,
+            );
         } else if let Some(vals) = all(&|m| match m {
             Match::Num(x) => Some(x.clone()),
             _ => None,
         }) {
-            self.push(filter("NumberIn", key, vec![("values", AzExpr::Array(vals))]), n);
+            self.push(
+                filter("NumberIn", key, vec![("values", AzExpr::Array(vals))]),
+                n,
+            );
         } else if let Some(vals) = all(&|m| match m {
             Match::Prefix(x) => Some(x.clone()),
             _ => None,
         }) {
-            self.push(filter("StringBeginsWith", key, vec![("values", AzExpr::Array(vals))]), n);
+            self.push(
+                filter(
+                    "StringBeginsWith",
+                    key,
+                    vec![("values", AzExpr::Array(vals))],
+                ),
+                n,
+            );
         } else if let Some(vals) = all(&|m| match m {
             Match::Suffix(x) => Some(x.clone()),
             _ => None,
         }) {
-            self.push(filter("StringEndsWith", key, vec![("values", AzExpr::Array(vals))]), n);
+            self.push(
+                filter("StringEndsWith", key, vec![("values", AzExpr::Array(vals))]),
+                n,
+            );
         } else if n == 1 {
             match &ms[0] {
-                Match::Bool(b) => self.push(filter("BoolEquals", key, vec![("value", AzExpr::Bool(*b))]), 1),
-                Match::Null | Match::Exists(false) => self.push(filter("IsNullOrUndefined", key, vec![]), 1),
+                Match::Bool(b) => self.push(
+                    filter("BoolEquals", key, vec![("value", AzExpr::Bool(*b))]),
+                    1,
+                ),
+                Match::Null | Match::Exists(false) => {
+                    self.push(filter("IsNullOrUndefined", key, vec![]), 1)
+                }
                 Match::Exists(true) => self.push(filter("IsNotNull", key, vec![]), 1),
                 Match::Numeric(conds) => {
                     for (op, x) in conds {
@@ -541,7 +697,10 @@ impl Filters {
         match op {
             Some((name, vals)) => {
                 let count = vals.len();
-                self.push(filter(name, key, vec![("values", AzExpr::Array(vals))]), count);
+                self.push(
+                    filter(name, key, vec![("values", AzExpr::Array(vals))]),
+                    count,
+                );
             }
             None => self.lost.push(format!("`{key}`: this `anything-but`")),
         }
@@ -589,21 +748,28 @@ fn aws_counterpart(sources: &[&String]) -> String {
 }
 
 fn join_quoted(v: &[&String]) -> String {
-    v.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+    v.iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An `aws.s3` rule on a bucket of the template: a subscription on the system topic of
 /// the storage account the bucket became, for BlobCreated/BlobDeleted.
-fn s3_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr], text: &str) -> Option<Outcome> {
+fn s3_rule(
+    cx: &mut Ctx,
+    i: usize,
+    pattern: &Expr,
+    targets: &[Expr],
+    text: &str,
+) -> Option<Outcome> {
     let names = pattern.path("detail.bucket.name")?.as_list()?;
     let [name] = names else { return None };
     let b = cx.referenced_resource(name)?;
     let account = cx.prepared[b].sym.clone();
-    let is_account = cx
-        .module
-        .resources
-        .iter()
-        .any(|x| x.symbol == account && x.ty == crate::azure::types::STORAGE_ACCOUNT.ty && !x.existing);
+    let is_account = cx.module.resources.iter().any(|x| {
+        x.symbol == account && x.ty == crate::azure::types::STORAGE_ACCOUNT.ty && !x.existing
+    });
     if !is_account || cx.t.resources[b].for_each.is_some() {
         return None;
     }
@@ -632,7 +798,9 @@ fn s3_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr], text: &str)
             let only_name = k == "bucket"
                 && matches!(&v.kind, ExprKind::Object(x) if x.len() == 1 && x[0].0 == "name");
             if !only_name {
-                lost.push(format!("`detail.{k}` (S3 event fields differ from blob event data)"));
+                lost.push(format!(
+                    "`detail.{k}` (S3 event fields differ from blob event data)"
+                ));
             }
         }
     }
@@ -642,6 +810,12 @@ fn s3_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr], text: &str)
                 lost.push(format!("`{k}`"));
             }
         }
+    }
+    if targets
+        .iter()
+        .all(|t| matches!(destination(cx, t), Dest::Not(_)))
+    {
+        return None;
     }
     let key = format!("systemTopic#{account}");
     let topic = match cx.shared.get(&key) {
@@ -696,7 +870,15 @@ fn s3_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr], text: &str)
         );
     }
     let partial = !lost.is_empty();
-    let mut out = subscriptions(cx, i, targets, &topic, SYSTEM_TOPIC_SUBSCRIPTION, Vec::new(), Some(types));
+    let mut out = subscriptions(
+        cx,
+        i,
+        targets,
+        &topic,
+        SYSTEM_TOPIC_SUBSCRIPTION,
+        Vec::new(),
+        Some(types),
+    );
     if partial && out.status == "translated" {
         out.status = "partial";
     }
@@ -728,43 +910,100 @@ fn destination(cx: &Ctx, t: &Expr) -> Dest {
         let id = AzExpr::path(&sym, "id");
         let target = &cx.t.resources[j];
         return match ty.as_str() {
-            t if t == WEB_SITE.ty && cx.plays(j, "events", "function") => {
-                Dest::Function(AzExpr::Interp(vec![
+            t if t == WEB_SITE.ty && cx.plays(j, "events", "function") => Dest::Function(
+                AzExpr::Interp(vec![
                     Interp::Expr(id),
                     Interp::Lit(format!("/functions/{}", function_name(cx, j))),
-                ]), function_name(cx, j), j)
+                ]),
+                function_name(cx, j),
+                j,
+            ),
+            "Microsoft.ServiceBus/namespaces/queues" => {
+                Dest::Endpoint("ServiceBusQueue", id, Some(j))
             }
-            "Microsoft.ServiceBus/namespaces/queues" => Dest::Endpoint("ServiceBusQueue", id, Some(j)),
-            "Microsoft.ServiceBus/namespaces/topics" => Dest::Endpoint("ServiceBusTopic", id, Some(j)),
+            "Microsoft.ServiceBus/namespaces/topics" => {
+                Dest::Endpoint("ServiceBusTopic", id, Some(j))
+            }
             "Microsoft.EventHub/namespaces/eventhubs" => Dest::Endpoint("EventHub", id, Some(j)),
             t if t == EVENT_GRID_TOPIC.ty => Dest::Not(format!(
                 "{} is an event bus, now an Event Grid topic: Event Grid does not forward from topic to topic; forward with an Event Grid-triggered function or a Logic App that publishes to it",
                 cx.t.report_name(&target.id)
             )),
-            "" => Dest::Not(format!("{} ({}) is not translated to an Azure resource; {}", cx.t.report_name(&target.id), target.ty, hint(&target.ty))),
-            other => Dest::Not(format!("{} ({}, now {other}) is no Event Grid destination; {}", cx.t.report_name(&target.id), target.ty, hint(&target.ty))),
+            "" => Dest::Not(format!(
+                "{} ({}) is not translated to an Azure resource; {}",
+                cx.t.report_name(&target.id),
+                target.ty,
+                hint(&target.ty)
+            )),
+            other => Dest::Not(format!(
+                "{} ({}, now {other}) is no Event Grid destination; {}",
+                cx.t.report_name(&target.id),
+                target.ty,
+                hint(&target.ty)
+            )),
         };
     }
-    let text = arn.literal_text().unwrap_or_else(|| pattern_text(arn));
-    let service = text.split(':').nth(2).unwrap_or("");
-    Dest::Not(format!("`{text}` is outside the template; {}", hint(&format!("AWS::{service}"))))
+    let text = match &arn.kind {
+        ExprKind::Sub(parts) => parts
+            .iter()
+            .map(|p| match p {
+                crate::model::expr::SubPart::Lit(l) => l.clone(),
+                crate::model::expr::SubPart::Expr(_) => "…".into(),
+            })
+            .collect(),
+        _ => arn
+            .literal_text()
+            .unwrap_or_else(|| pattern_text(cx.t, arn)),
+    };
+    let service = text
+        .split(':')
+        .nth(2)
+        .filter(|s| text.starts_with("arn:") && !s.is_empty())
+        .unwrap_or("");
+    let what = if service.is_empty() {
+        "a target outside the template".to_string()
+    } else {
+        format!("`{text}` is outside the template")
+    };
+    Dest::Not(format!("{what}; {}", hint(&format!("AWS::{service}"))))
 }
 
 /// What to do for a target Event Grid cannot deliver to, by AWS service.
 fn hint(ty: &str) -> &'static str {
     let svc = ty.split("::").nth(1).unwrap_or("").to_ascii_lowercase();
+    let svc = if ty.ends_with("::StateMachine") {
+        "states".to_string()
+    } else {
+        svc
+    };
     match svc.as_str() {
-        "stepfunctions" | "states" => "deliver to a Logic App (HTTP request trigger, as a WebHook endpoint) or to a function that starts a Durable Functions orchestration",
-        "ecs" => "deliver to a Service Bus queue and run a Container Apps job with an event-driven scale rule on it (or a function that starts the job)",
-        "codebuild" | "codepipeline" => "deliver to a function or Logic App that queues an Azure Pipelines run",
-        "lambda" => "deliver to the replacing function app with an AzureFunction endpoint (its function's id)",
+        "stepfunctions" | "states" => {
+            "deliver to a Logic App (HTTP request trigger, as a WebHook endpoint) or to a function that starts a Durable Functions orchestration"
+        }
+        "ecs" => {
+            "deliver to a Service Bus queue and run a Container Apps job with an event-driven scale rule on it (or a function that starts the job)"
+        }
+        "codebuild" | "codepipeline" => {
+            "deliver to a function or Logic App that queues an Azure Pipelines run"
+        }
+        "lambda" => {
+            "deliver to the replacing function app with an AzureFunction endpoint (its function's id)"
+        }
         "sqs" => "deliver to the replacing Service Bus queue (ServiceBusQueue endpoint)",
         "sns" => "deliver to the replacing Service Bus topic (ServiceBusTopic endpoint)",
         "kinesis" | "firehose" => "deliver to the replacing Event Hub (EventHub endpoint)",
-        "logs" => "deliver to an Event Hub or storage queue and ingest into Log Analytics (or log from the handler)",
-        "events" => "an API destination becomes a WebHook endpoint on the API's URL (it must answer Event Grid's validation handshake); another bus, a function or Logic App that publishes to its topic",
-        "ssm" | "ec2" => "deliver to a function or Logic App that runs the command on the VMs (Run Command)",
-        _ => "deliver to a WebHook endpoint (a Logic App HTTP trigger or a function) that does the work",
+        "logs" => {
+            "deliver to an Event Hub or storage queue and ingest into Log Analytics (or log from the handler)"
+        }
+        "events" => {
+            "an API destination becomes a WebHook endpoint on the API's URL (it must answer Event Grid's validation handshake); another bus, a function or Logic App that publishes to its topic"
+        }
+        "ssm" | "ec2" => {
+            "deliver to a function or Logic App that runs the command on the VMs (Run Command)"
+        }
+        _ => {
+            "deliver to a WebHook endpoint (a Logic App HTTP trigger or a function) that does the work"
+        }
     }
 }
 
@@ -877,7 +1116,11 @@ fn subscriptions(
         });
         azure.push((ty.ty.to_string(), sym));
     }
-    let mut status = if azure.is_empty() { "manual" } else { "translated" };
+    let mut status = if azure.is_empty() {
+        "manual"
+    } else {
+        "translated"
+    };
     if !functions.is_empty() {
         cx.decide_later(
             i,
@@ -933,15 +1176,14 @@ fn subscriptions(
         );
     }
     if !azure.is_empty() {
-        let id = r.id.clone();
-        cx.decide_later(
+        template_wide(
+            cx,
             i,
             "eventbridge-event-subscription",
-            &format!("{id}: the rule becomes event subscriptions"),
+            "EventBridge rules become event subscriptions",
             "An EventBridge rule matches events on a bus with a pattern and sends them to up to five targets.",
             "Each target becomes an Event Grid event subscription (CloudEvents 1.0) on the topic that replaces the bus, the pattern its advanced filters (source → `source`, detail-type → `type`, detail → `data`; filtering on arrays enabled). Service Bus destinations use the topic's access to the namespace (no managed identity).",
             "Event Grid string filters ignore case; retries follow the subscription's retry policy (30 attempts within 24 hours unless the target's retry policy says otherwise).",
-            None,
         );
     }
     Outcome { status, azure }
@@ -964,7 +1206,10 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
             .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
     );
     for t in targets {
-        let tid = t.get("Id").and_then(|x| x.literal_text()).unwrap_or_default();
+        let tid = t
+            .get("Id")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_default();
         match destination(cx, t) {
             Dest::Function(_, name, j) => {
                 let site = cx.prepared[j].sym.clone();
@@ -1020,7 +1265,11 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
             Some("partial"),
         );
     }
-    let status = match (notes.is_empty(), missing.is_empty(), cron.is_some() && !disabled) {
+    let status = match (
+        notes.is_empty(),
+        missing.is_empty(),
+        cron.is_some() && !disabled,
+    ) {
         (true, _, _) => "manual",
         (false, true, true) => "translated",
         _ => "partial",

@@ -2769,7 +2769,9 @@ fn block_name(rule: &Rule, name: &str, it: &AzExpr, prefix: &str) -> Result<Stri
     let key = rule.key.as_deref().unwrap_or("type");
     match it.get(key) {
         Some(AzExpr::Str(s)) => Ok(crate::names::snake(s)),
-        _ => Err(format!("`{prefix}` holds an element without a literal `{key}`")),
+        _ => Err(format!(
+            "`{prefix}` holds an element without a literal `{key}`"
+        )),
     }
 }
 
