@@ -225,10 +225,11 @@ fn pattern_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr]) -> Out
     let aws: Vec<&String> = srcs.iter().filter(|s| s.starts_with("aws.")).collect();
     let text = pattern_text(cx.t, pattern);
     if !aws.is_empty() {
-        if aws.len() == srcs.len() && srcs.iter().all(|s| s == "aws.s3") {
-            if let Some(out) = s3_rule(cx, i, pattern, targets, &text) {
-                return out;
-            }
+        if aws.len() == srcs.len()
+            && srcs.iter().all(|s| s == "aws.s3")
+            && let Some(out) = s3_rule(cx, i, pattern, targets, &text)
+        {
+            return out;
         }
         let counterpart = aws_counterpart(&aws);
         cx.decide_later(
@@ -886,6 +887,58 @@ fn s3_rule(
     Some(out)
 }
 
+/// The role assignment that lets `topic` (a topic this module declares) send to target
+/// `j` with its system-assigned identity: the data sender role the access table gives
+/// for the target's type (`<type>:write`). Turns the topic's identity on; one
+/// assignment per topic and target. `None` when the topic is `existing` or the table
+/// has no role.
+fn sender_grant(cx: &mut Ctx, i: usize, topic: &str, j: usize) -> Option<String> {
+    let declared = cx
+        .module
+        .resources
+        .iter()
+        .any(|x| x.symbol == topic && !x.existing);
+    let role = cx.tables.lookup_str(
+        "access-roles",
+        &format!("{}:write", cx.t.resources[j].ty),
+        "role",
+    )?;
+    if !declared {
+        return None;
+    }
+    let target = cx.prepared[j].sym.clone();
+    let sym = format!("{topic}{}Sender", upper_camel(&target));
+    if cx.module.resources.iter().any(|x| x.symbol == sym) {
+        return Some(sym);
+    }
+    let sym = cx.syms.alloc(&sym);
+    cx.set_path(topic, &["identity", "type"], AzExpr::str("SystemAssigned"));
+    let name = cx
+        .tables
+        .lookup_str(
+            "access-roles",
+            &format!("{}:write", cx.t.resources[j].ty),
+            "name",
+        )
+        .unwrap_or_else(|| "data sender".into());
+    let mut a = super::access::builtin_assignment(
+        sym.clone(),
+        AzExpr::ident(&target),
+        AzExpr::path(topic, "id"),
+        &role,
+        AzExpr::path(topic, "identity.principalId"),
+        format!(
+            "{name} on {} for the Event Grid topic's identity, which delivers the events of rule {}.",
+            cx.t.report_name(&cx.t.resources[j].id),
+            cx.t.report_name(&cx.t.resources[i].id)
+        ),
+        cx.t.resources[i].id.clone(),
+    );
+    a.condition = cx.joint_condition(i, j);
+    cx.module.resources.push(a);
+    Some(sym)
+}
+
 /// Where a target delivers: the endpoint type and id, or why it cannot.
 enum Dest {
     Endpoint(&'static str, AzExpr, Option<usize>),
@@ -1048,13 +1101,29 @@ fn subscriptions(
         if t.get("DeadLetterConfig").is_some_and(|x| !x.is_null()) {
             dead_letters.push(format!("`{tid}`"));
         }
-        let mut props = vec![(
-            "destination",
-            AzExpr::obj(vec![
-                ("endpointType", AzExpr::str(endpoint)),
-                ("properties", AzExpr::obj(vec![("resourceId", id)])),
-            ]),
-        )];
+        let dest = AzExpr::obj(vec![
+            ("endpointType", AzExpr::str(endpoint)),
+            ("properties", AzExpr::obj(vec![("resourceId", id)])),
+        ]);
+        // Service Bus and Event Hubs destinations: delivered with the topic's
+        // system-assigned identity, which gets the data sender role on the target.
+        let grant = match j {
+            Some(j) if endpoint != "AzureFunction" => sender_grant(cx, i, topic, j),
+            _ => None,
+        };
+        let mut props = match &grant {
+            Some(_) => vec![(
+                "deliveryWithResourceIdentity",
+                AzExpr::obj(vec![
+                    (
+                        "identity",
+                        AzExpr::obj(vec![("type", AzExpr::str("SystemAssigned"))]),
+                    ),
+                    ("destination", dest),
+                ]),
+            )],
+            None => vec![("destination", dest)],
+        };
         props.push(("eventDeliverySchema", AzExpr::str("CloudEventSchemaV1_0")));
         let mut filter = vec![("enableAdvancedFilteringOnArrays", AzExpr::Bool(true))];
         if let Some(types) = &included {
@@ -1112,9 +1181,15 @@ fn subscriptions(
                 cx.t.report_name(&r.id)
             )],
             source: r.id.clone(),
+            depends_on: grant.iter().cloned().collect(),
             ..Default::default()
         });
         azure.push((ty.ty.to_string(), sym));
+        if let Some(g) = grant
+            && !azure.iter().any(|(_, s)| *s == g)
+        {
+            azure.push((crate::azure::types::ROLE_ASSIGNMENT.ty.to_string(), g));
+        }
     }
     let mut status = if azure.is_empty() {
         "manual"
@@ -1182,7 +1257,7 @@ fn subscriptions(
             "eventbridge-event-subscription",
             "EventBridge rules become event subscriptions",
             "An EventBridge rule matches events on a bus with a pattern and sends them to up to five targets.",
-            "Each target becomes an Event Grid event subscription (CloudEvents 1.0) on the topic that replaces the bus, the pattern its advanced filters (source → `source`, detail-type → `type`, detail → `data`; filtering on arrays enabled). Service Bus destinations use the topic's access to the namespace (no managed identity).",
+            "Each target becomes an Event Grid event subscription (CloudEvents 1.0) on the topic that replaces the bus, the pattern its advanced filters (source → `source`, detail-type → `type`, detail → `data`; filtering on arrays enabled). Service Bus destinations are delivered with the topic's system-assigned identity, which gets the Azure Service Bus Data Sender role on the queue or topic.",
             "Event Grid string filters ignore case; retries follow the subscription's retry policy (30 attempts within 24 hours unless the target's retry policy says otherwise).",
         );
     }
