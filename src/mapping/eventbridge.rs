@@ -1137,7 +1137,7 @@ fn subscriptions(
             let attempts = rp
                 .get("MaximumRetryAttempts")
                 .and_then(|x| x.literal_i64())
-                .map(|a| (a + 1).clamp(1, 30));
+                .map(|a| a.saturating_add(1).clamp(1, 30));
             let ttl = rp
                 .get("MaximumEventAgeInSeconds")
                 .and_then(|x| x.literal_i64())
