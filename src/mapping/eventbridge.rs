@@ -816,7 +816,16 @@ fn s3_rule(
         .iter()
         .all(|t| matches!(destination(cx, t), Dest::Not(_)))
     {
-        return None;
+        // No target Event Grid delivers to: no system topic, the targets' decision.
+        return Some(subscriptions(
+            cx,
+            i,
+            targets,
+            "",
+            SYSTEM_TOPIC_SUBSCRIPTION,
+            Vec::new(),
+            None,
+        ));
     }
     let key = format!("systemTopic#{account}");
     let topic = match cx.shared.get(&key) {
@@ -1267,7 +1276,9 @@ fn subscriptions(
 /// A scheduled rule: the NCRONTAB schedule as an app setting of each target function.
 fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: bool) -> Outcome {
     let r = cx.t.resources[i].clone();
-    let text = expr.literal_text().unwrap_or_default();
+    let text = expr
+        .literal_text()
+        .unwrap_or_else(|| pattern_text(cx.t, expr));
     let cron = ncrontab(&text);
     let mut azure = Vec::new();
     let mut notes = Vec::new();
@@ -1280,11 +1291,11 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
             .unwrap_or_else(|| r.id.clone())
             .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
     );
-    for t in targets {
+    for (n, t) in targets.iter().enumerate() {
         let tid = t
             .get("Id")
             .and_then(|x| x.literal_text())
-            .unwrap_or_default();
+            .unwrap_or_else(|| format!("target{}", n + 1));
         match destination(cx, t) {
             Dest::Function(_, name, j) => {
                 let site = cx.prepared[j].sym.clone();
