@@ -271,7 +271,7 @@ fn pattern_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr]) -> Out
                 &format!("{}: the rule's event bus is in another template", r.id),
                 &format!("The rule listens on the event bus `{what}`, which another template (or account) declares."),
                 "The event subscriptions are children of the Event Grid topic that replaces that bus, declared `existing` and named by a parameter.",
-                "Deploy the other template first and give its topic's name; the topic must be in the same resource group (or move the subscriptions to the template that declares it).",
+                "Deploy the other template first and give its topic's name; the topic must be in the same resource group (or move the subscriptions to the template that declares it). Service Bus destinations use the plain destination form: the topic's identity is not this template's to turn on.",
                 None,
             );
             topic
