@@ -32,6 +32,7 @@ const MAPPED: &[&str] = &[
     "AWS::AutoScaling::AutoScalingGroup",
     "AWS::AutoScaling::ScalingPolicy",
     "AWS::Events::EventBus",
+    "AWS::Events::Rule",
     "AWS::ECS::TaskSet",
     "AWS::Route53::HealthCheck",
     "AWS::IAM::ManagedPolicy",
@@ -134,11 +135,12 @@ const MAPPED: &[&str] = &[
 /// autoscale cannot express, a load balancer with no listener in the template, a
 /// listener rule on hosts or headers, an ECS service whose containers are unknown
 /// before deployment, scaling that is not an ECS service's or that Container Apps
-/// scale rules cannot express.
-/// listener rule on hosts or headers, an EKS add-on with no AKS feature (or a computed
-/// name), an access entry for a principal outside the template, a Fargate profile, a
-/// response headers policy no distribution uses, a regional web ACL, an IP set no Front
-/// Door WAF policy reads.
+/// scale rules cannot express, an EKS add-on with no AKS feature (or a computed name), an
+/// access entry for a principal outside the template, a Fargate profile, a response
+/// headers policy no distribution uses, a regional web ACL, an IP set no Front Door WAF
+/// policy reads; an EventBridge rule on AWS service events with no generated
+/// counterpart, with no target Event Grid delivers to (or no function for a schedule),
+/// a computed pattern, or repeated.
 const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "rds-engine-unknown"),
     (
@@ -223,6 +225,11 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ),
     ("AWS::WAFv2::WebACL", "waf-regional"),
     ("AWS::WAFv2::IPSet", "waf-ip-set-unused"),
+    ("AWS::Events::Rule", "eventbridge-aws-source"),
+    ("AWS::Events::Rule", "eventbridge-target-manual"),
+    ("AWS::Events::Rule", "eventbridge-schedule-other"),
+    ("AWS::Events::Rule", "eventbridge-pattern-partial"),
+    ("AWS::Events::Rule", "eventbridge-rule-repeated"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?

@@ -62,6 +62,23 @@ pub const TOPIC_SUBSCRIPTION: ArmType = ArmType {
     ty: "Microsoft.ServiceBus/namespaces/topics/subscriptions",
     api: "2026-01-01",
 };
+const EVENT_GRID_API: &str = "2025-02-15";
+pub const EVENT_GRID_TOPIC: ArmType = ArmType {
+    ty: "Microsoft.EventGrid/topics",
+    api: EVENT_GRID_API,
+};
+pub const EVENT_SUBSCRIPTION: ArmType = ArmType {
+    ty: "Microsoft.EventGrid/topics/eventSubscriptions",
+    api: EVENT_GRID_API,
+};
+pub const SYSTEM_TOPIC: ArmType = ArmType {
+    ty: "Microsoft.EventGrid/systemTopics",
+    api: EVENT_GRID_API,
+};
+pub const SYSTEM_TOPIC_SUBSCRIPTION: ArmType = ArmType {
+    ty: "Microsoft.EventGrid/systemTopics/eventSubscriptions",
+    api: EVENT_GRID_API,
+};
 pub const WEB_SITE: ArmType = ArmType {
     ty: "Microsoft.Web/sites",
     api: "2025-03-01",

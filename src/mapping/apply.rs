@@ -52,6 +52,7 @@ pub fn map_template(
     super::dns::finish(&mut cx);
     super::edge::finish(&mut cx);
     super::endpoints::finish(&mut cx);
+    super::eventbridge::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);
     super::access::unattached_policies(&mut cx);

@@ -17,6 +17,7 @@ mod edge;
 mod edge_waf;
 mod emit;
 mod endpoints;
+mod eventbridge;
 mod events;
 mod exprs;
 pub mod flows;

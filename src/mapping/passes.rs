@@ -31,6 +31,11 @@ pub const PASSES: &[Pass] = &[
         does: "event sources of functions → trigger settings, Service Bus subscriptions and reader roles (events.rs)",
     },
     Pass {
+        name: "eventbridge",
+        roles: &["rule", "bus"],
+        does: "EventBridge rules → Event Grid event subscriptions on the topic of their bus (or of the default bus, or a storage account's system topic for S3 events), patterns as advanced filters; scheduled rules → timer-trigger settings of their functions (eventbridge.rs)",
+    },
+    Pass {
         name: "security-groups",
         roles: &["group", "ingress", "egress", "vm"],
         does: "security groups, their standalone rules and members → NSGs, application security groups and the access check (network.rs, flows.rs)",

@@ -775,9 +775,13 @@ impl<'a> Lower<'a> {
                 match part {
                     AzExpr::Array(items) => {
                         for it in items {
-                            let b = self.element_block(r, rule, name, it, &inner_prefix, &assoc)?;
+                            let ty = block_name(rule, name, it, &inner_prefix)?;
+                            let b = self.element_block(r, rule, &ty, it, &inner_prefix, &assoc)?;
                             blocks.push(Item::Block(b));
                         }
+                    }
+                    _ if rule.transform.as_deref() == Some("block_per_key") => {
+                        return Err(format!("`{inner_prefix}` is not a literal list"));
                     }
                     AzExpr::Cond(c, then, other)
                         if matches!(other.as_ref(), AzExpr::Array(x) if x.is_empty())
@@ -873,6 +877,11 @@ impl<'a> Lower<'a> {
             .cloned()
             .collect();
         local.extend(rule.ignore.iter().cloned());
+        if rule.transform.as_deref() == Some("block_per_key")
+            && let Some(k) = &rule.key
+        {
+            local.insert(k.clone());
+        }
         if let Some(w) = &rule.where_ {
             if !cond_holds(w, it) {
                 let found = get(it, &w.path)
@@ -2748,6 +2757,22 @@ fn dynamic(name: &str, for_each: TfExpr, content: Block) -> Block {
     d.items.push(Item::Attr("for_each".into(), for_each));
     d.items.push(Item::Block(content));
     d
+}
+
+/// The block an element of an `each` rule is written as: the rule's block name, or with
+/// `transform: block_per_key` the element's literal `key` member in snake case (an Event
+/// Grid advanced filter `{operatorType: StringIn, …}` → `string_in { … }`).
+fn block_name(rule: &Rule, name: &str, it: &AzExpr, prefix: &str) -> Result<String, String> {
+    if rule.transform.as_deref() != Some("block_per_key") {
+        return Ok(name.to_string());
+    }
+    let key = rule.key.as_deref().unwrap_or("type");
+    match it.get(key) {
+        Some(AzExpr::Str(s)) => Ok(crate::names::snake(s)),
+        _ => Err(format!(
+            "`{prefix}` holds an element without a literal `{key}`"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,1364 @@
+//! EventBridge rules → Event Grid event subscriptions. A rule with an event pattern on
+//! a bus of the template becomes one subscription per target on the custom topic the
+//! bus became (CloudEvents 1.0: source → `source`, detail-type → `type`, detail →
+//! `data`), its pattern translated to advanced filters; a rule on the default bus
+//! matching custom events gets one custom topic per template standing for the default
+//! bus; `aws.s3` object events on a bucket of the template become a subscription on
+//! the storage account's system topic; other AWS service sources stay manual with
+//! their Azure counterpart named. Scheduled rules that invoke a function of the
+//! template become timer-trigger settings on its function app, as SAM schedules do.
+
+use super::context::Ctx;
+use super::events::{append_settings, ncrontab};
+use crate::azure::types::{
+    EVENT_GRID_TOPIC, EVENT_SUBSCRIPTION, SYSTEM_TOPIC, SYSTEM_TOPIC_SUBSCRIPTION, WEB_SITE,
+};
+use crate::azure::{AzExpr, AzResource, Interp};
+use crate::model::expr::{Expr, ExprKind};
+use crate::names::{kebab, upper_camel};
+
+const PASS: &str = "eventbridge";
+/// Event Grid's limits per subscription: advanced filters, and values over all of them.
+const MAX_FILTERS: usize = 25;
+const MAX_VALUES: usize = 25;
+
+/// Maps every rule of the template.
+pub fn finish(cx: &mut Ctx) {
+    for i in 0..cx.t.resources.len() {
+        if !cx.plays(i, PASS, "rule") || cx.prepared[i].entry.is_none() {
+            continue;
+        }
+        if cx.t.resources[i].for_each.is_some() {
+            let id = cx.t.resources[i].id.clone();
+            cx.decide_later(
+                i,
+                "eventbridge-rule-repeated",
+                &format!("{id}: a repeated rule is not translated"),
+                "The rule is repeated over a collection (`for_each` or `count`): its pattern, bus and targets differ per element.",
+                "Nothing is generated.",
+                "Write an event subscription per element by hand (the filters follow the pattern: source → `source`, detail-type → `type`, detail → `data`).",
+                None,
+            );
+            continue;
+        }
+        rule(cx, i);
+    }
+}
+
+/// What became of a rule: its status and the Azure resources that stand for it.
+struct Outcome {
+    status: &'static str,
+    azure: Vec<(String, String)>,
+}
+
+fn rule(cx: &mut Ctx, i: usize) {
+    let r = cx.t.resources[i].clone();
+    let p = &r.properties;
+    let targets: Vec<Expr> = p
+        .get("Targets")
+        .and_then(|t| t.as_list())
+        .map(<[Expr]>::to_vec)
+        .unwrap_or_default();
+    let disabled = p
+        .get("State")
+        .and_then(|s| s.literal_text())
+        .is_some_and(|s| s.eq_ignore_ascii_case("DISABLED"));
+    let no_targets = p
+        .get("Targets")
+        .is_none_or(|t| t.as_list().is_some_and(<[Expr]>::is_empty));
+    let outcome = if no_targets {
+        cx.decide_later(
+            i,
+            "eventbridge-rule-no-targets",
+            &format!("{}: the rule has no targets", r.id),
+            "The rule names no target, so it matches events (or fires on its schedule) without invoking anything.",
+            "Nothing is generated: an Event Grid subscription needs a destination, and a timer trigger a function.",
+            "When targets are added, convert the rule again (or add the event subscription or timer trigger by hand).",
+            None,
+        );
+        Outcome {
+            status: "not-needed",
+            azure: Vec::new(),
+        }
+    } else if let Some(expr) = p.get("ScheduleExpression") {
+        schedule(cx, i, expr, &targets, disabled)
+    } else if disabled {
+        cx.decide_later(
+            i,
+            "eventbridge-rule-disabled",
+            &format!("{}: a disabled rule gets no event subscription", r.id),
+            "The rule is disabled: EventBridge keeps it but matches no event. An Event Grid subscription cannot be disabled; it delivers as soon as it exists.",
+            "No event subscription is generated for the rule, so nothing is delivered, as before.",
+            "When the rule is enabled again, add the event subscription by hand (converting the enabled rule shows it).",
+            None,
+        );
+        Outcome {
+            status: "partial",
+            azure: Vec::new(),
+        }
+    } else {
+        match p.get("EventPattern").and_then(|e| pattern_expr(e, r.span)) {
+            Some(pattern) => pattern_rule(cx, i, &pattern, &targets),
+            None => {
+                cx.decide_later(
+                    i,
+                    "eventbridge-pattern-partial",
+                    &format!("{}: the event pattern is not literal", r.id),
+                    "The rule's event pattern is computed (a parameter or a function), so it cannot be read as filters.",
+                    "Nothing is generated for the rule.",
+                    "Write the event subscriptions of the rule by hand, with advanced filters on `source`, `type` and `data`.",
+                    None,
+                );
+                Outcome {
+                    status: "manual",
+                    azure: Vec::new(),
+                }
+            }
+        }
+    };
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
+        rep.status = outcome.status.to_string();
+        rep.azure.extend(outcome.azure);
+    }
+}
+
+/// The rule's name (its `Name` when literal, else its logical id), kebab-cased.
+fn rule_name(cx: &Ctx, i: usize) -> String {
+    let r = &cx.t.resources[i];
+    r.properties
+        .get("Name")
+        .and_then(|n| n.literal_text())
+        .map_or_else(|| kebab(&r.id), |n| kebab(&n))
+}
+
+/// The name of the function inside its app: the Lambda function's `FunctionName` when
+/// literal and valid, else its logical id.
+fn function_name(cx: &Ctx, j: usize) -> String {
+    let r = &cx.t.resources[j];
+    r.properties
+        .get("FunctionName")
+        .and_then(|n| n.literal_text())
+        .filter(|n| {
+            n.starts_with(|c: char| c.is_ascii_alphabetic())
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .unwrap_or_else(|| r.id.clone())
+}
+
+/// The event pattern as an expression: a literal object, or JSON text parsed.
+fn pattern_expr(e: &Expr, span: crate::source::Span) -> Option<Expr> {
+    match &e.kind {
+        ExprKind::Object(_) => Some(e.clone()),
+        ExprKind::Str(s) => serde_json::from_str::<serde_json::Value>(s)
+            .ok()
+            .map(|v| json_expr(&v, span)),
+        _ => None,
+    }
+}
+
+fn json_expr(v: &serde_json::Value, span: crate::source::Span) -> Expr {
+    use serde_json::Value as V;
+    let kind = match v {
+        V::Null => ExprKind::Null,
+        V::Bool(b) => ExprKind::Bool(*b),
+        V::Number(n) => ExprKind::Number(n.to_string()),
+        V::String(s) => ExprKind::Str(s.clone()),
+        V::Array(a) => ExprKind::List(a.iter().map(|x| json_expr(x, span)).collect()),
+        V::Object(m) => ExprKind::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), span, json_expr(x, span)))
+                .collect(),
+        ),
+    };
+    Expr::new(kind, span)
+}
+
+/// The pattern as JSON text for a decision (computed values as `<expression>`).
+fn pattern_text(t: &crate::model::template::Template, e: &Expr) -> String {
+    fn json(t: &crate::model::template::Template, e: &Expr) -> serde_json::Value {
+        use serde_json::Value as V;
+        match &e.kind {
+            ExprKind::Null => V::Null,
+            ExprKind::Bool(b) => V::Bool(*b),
+            ExprKind::Number(n) => n
+                .parse::<serde_json::Number>()
+                .map(V::Number)
+                .unwrap_or_else(|_| V::String(n.clone())),
+            ExprKind::Str(s) => V::String(s.clone()),
+            ExprKind::List(l) => V::Array(l.iter().map(|x| json(t, x)).collect()),
+            ExprKind::Object(m) => {
+                V::Object(m.iter().map(|(k, _, v)| (k.clone(), json(t, v))).collect())
+            }
+            ExprKind::Ref(r) => V::String(format!("<{}>", t.report_name(r))),
+            ExprKind::GetAtt {
+                resource,
+                attribute,
+            } => V::String(format!("<{}.{attribute}>", t.report_name(resource))),
+            _ => V::String("<expression>".into()),
+        }
+    }
+    serde_json::to_string(&json(t, e)).unwrap_or_default()
+}
+
+/// The sources a pattern names (`source: [...]`), literal ones only.
+fn sources(pattern: &Expr) -> Vec<String> {
+    pattern
+        .get("source")
+        .and_then(|s| s.as_list())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| s.literal_text())
+        .collect()
+}
+
+/// A rule with an event pattern: subscriptions on the topic of its bus, of the default
+/// bus, or of the storage account of an `aws.s3` rule.
+fn pattern_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr]) -> Outcome {
+    let r = cx.t.resources[i].clone();
+    let bus = r.properties.get("EventBusName");
+    let bus_res = bus
+        .and_then(|b| cx.referenced_resource(b))
+        .filter(|j| cx.plays(*j, PASS, "bus") && cx.t.resources[*j].for_each.is_none());
+    let default_bus = bus.is_none_or(|b| label(b) == "default");
+    let srcs = sources(pattern);
+    let aws: Vec<&String> = srcs.iter().filter(|s| s.starts_with("aws.")).collect();
+    let text = pattern_text(cx.t, pattern);
+    if !aws.is_empty() {
+        if aws.len() == srcs.len()
+            && srcs.iter().all(|s| s == "aws.s3")
+            && let Some(out) = s3_rule(cx, i, pattern, targets, &text)
+        {
+            return out;
+        }
+        let counterpart = aws_counterpart(&aws);
+        cx.decide_later(
+            i,
+            "eventbridge-aws-source",
+            &format!("{}: events of AWS services ({})", r.id, join_quoted(&aws)),
+            &format!("The rule matches events AWS services publish to the default bus: `{text}`."),
+            &format!("Nothing is generated: {counterpart}"),
+            "Build the Azure subscription by hand on the counterpart's events, then point it at the converted targets.",
+            None,
+        );
+        return Outcome {
+            status: "manual",
+            azure: Vec::new(),
+        };
+    }
+    // No target Event Grid can deliver to: no topic either, only the decision.
+    if targets
+        .iter()
+        .all(|t| matches!(destination(cx, t), Dest::Not(_)))
+    {
+        return subscriptions(cx, i, targets, "", EVENT_SUBSCRIPTION, Vec::new(), None);
+    }
+    let topic = match bus_res {
+        Some(j) => cx.prepared[j].sym.clone(),
+        None if default_bus => default_topic(cx, i),
+        None => {
+            let Some(bus) = bus else {
+                return Outcome {
+                    status: "manual",
+                    azure: Vec::new(),
+                };
+            };
+            let topic = existing_topic(cx, bus);
+            let what = label(bus);
+            cx.decide_later(
+                i,
+                "eventbridge-bus-elsewhere",
+                &format!("{}: the rule's event bus is in another template", r.id),
+                &format!("The rule listens on the event bus `{what}`, which another template (or account) declares."),
+                "The event subscriptions are children of the Event Grid topic that replaces that bus, declared `existing` and named by a parameter.",
+                "Deploy the other template first and give its topic's name; the topic must be in the same resource group (or move the subscriptions to the template that declares it). Service Bus destinations use the plain destination form: the topic's identity is not this template's to turn on.",
+                None,
+            );
+            topic
+        }
+    };
+    let (filters, lost) = filters(cx, i, pattern, &text);
+    let mut out = subscriptions(cx, i, targets, &topic, EVENT_SUBSCRIPTION, filters, None);
+    if lost && out.status == "translated" {
+        out.status = "partial";
+    }
+    out
+}
+
+/// A readable label for the value naming a bus outside the template.
+fn label(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Ref(p) => p.clone(),
+        ExprKind::ImportValue(x) => super::exprs::import_label(x),
+        _ => e
+            .literal_text()
+            .map(|t| t.rsplit('/').next().unwrap_or(&t).to_string())
+            .unwrap_or_else(|| "bus".into()),
+    }
+}
+
+/// The `existing` Event Grid topic that replaces the bus `e` names (a parameter, an
+/// import, a name or ARN), named by a new parameter: one per distinct source value.
+fn existing_topic(cx: &mut Ctx, e: &Expr) -> String {
+    let origin = label(e);
+    let key = format!("existing#{}#{origin}", EVENT_GRID_TOPIC.ty);
+    if let Some(s) = cx.shared.get(&key) {
+        return s.clone();
+    }
+    let base = kebab(&origin);
+    let param = cx.param_for(&format!("{base}-topic-name"), "string", |p| {
+        p.description = Some(format!(
+            "Name of the Event Grid topic (deployed by another template) that replaces the event bus `{origin}`."
+        ));
+        p.required_reason = Some(format!("the event bus `{origin}` is not in this template"));
+    });
+    let sym = cx.syms.alloc(&crate::names::lower_camel(&format!(
+        "{}Topic",
+        upper_camel(&base)
+    )));
+    cx.shared.insert(key, sym.clone());
+    cx.module.resources.push(AzResource {
+        symbol: sym.clone(),
+        ty: EVENT_GRID_TOPIC.ty.into(),
+        api: EVENT_GRID_TOPIC.api.into(),
+        name: AzExpr::ident(&param),
+        existing: true,
+        comments: vec![format!(
+            "The Event Grid topic that replaces the event bus `{origin}`, declared by another template."
+        )],
+        ..Default::default()
+    });
+    sym
+}
+
+/// The default-bus topic of the template, created once.
+fn default_topic(cx: &mut Ctx, i: usize) -> String {
+    if let Some(s) = cx.shared.get("defaultEventBus") {
+        let s = s.clone();
+        note_default_bus(cx, i);
+        return s;
+    }
+    let sym = cx.syms.alloc("defaultEventBus");
+    cx.shared.insert("defaultEventBus".into(), sym.clone());
+    cx.needs_suffix = true;
+    cx.module.resources.push(AzResource {
+        symbol: sym.clone(),
+        ty: EVENT_GRID_TOPIC.ty.into(),
+        api: EVENT_GRID_TOPIC.api.into(),
+        name: AzExpr::Interp(vec![
+            Interp::Lit("evgt-default-".into()),
+            Interp::Expr(AzExpr::ident("nameSuffix")),
+        ]),
+        location: Some(AzExpr::ident("location")),
+        body: vec![(
+            "properties".into(),
+            AzExpr::obj(vec![
+                ("inputSchema", AzExpr::str("CloudEventSchemaV1_0")),
+                ("publicNetworkAccess", AzExpr::str("Enabled")),
+                ("disableLocalAuth", AzExpr::Bool(true)),
+                ("minimumTlsVersionAllowed", AzExpr::str("1.2")),
+            ]),
+        )],
+        comments: vec![
+            "Custom topic standing for the default EventBridge bus: the custom events the template's rules match on the default bus are published here.".into(),
+        ],
+        ..Default::default()
+    });
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == cx.t.resources[i].id) {
+        rep.azure.push((EVENT_GRID_TOPIC.ty.into(), sym.clone()));
+    }
+    note_default_bus(cx, i);
+    sym
+}
+
+fn note_default_bus(cx: &mut Ctx, i: usize) {
+    template_wide(
+        cx,
+        i,
+        "eventbridge-default-bus",
+        "Custom events on the default bus go to a custom topic",
+        "Rules on the default event bus match custom events that applications send with `PutEvents` (no event bus name). Event Grid has no default topic.",
+        "One Event Grid custom topic per template stands for the default bus (CloudEvents 1.0, Entra ID authentication only); the rules become its event subscriptions.",
+        "Publishers send CloudEvents (source, type, data) to this topic's endpoint with the EventGrid Data Sender role instead of calling PutEvents on the default bus.",
+    );
+}
+
+/// A decision shared by the template's rules (one entry, every rule it concerns
+/// listed), added to rule `i`'s report entry.
+fn template_wide(
+    cx: &mut Ctx,
+    i: usize,
+    rule: &str,
+    title: &str,
+    context: &str,
+    decision: &str,
+    consequences: &str,
+) {
+    let (rid, span) = (cx.t.resources[i].id.clone(), cx.t.resources[i].span);
+    let id = format!("{rule}:{}", cx.file());
+    let aff = cx.affected(&rid, span);
+    cx.record(crate::azure::Decision {
+        id: id.clone(),
+        rule: rule.into(),
+        title: title.into(),
+        context: context.into(),
+        decision: decision.into(),
+        consequences: consequences.into(),
+        resources: vec![aff],
+    });
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == rid)
+        && !rep.decisions.contains(&id)
+    {
+        rep.decisions.push(id);
+    }
+}
+
+/// The advanced filters of a pattern, with a decision for what they cannot express.
+fn filters(cx: &mut Ctx, i: usize, pattern: &Expr, text: &str) -> (Vec<AzExpr>, bool) {
+    let mut f = Filters::default();
+    if let ExprKind::Object(m) = &pattern.kind {
+        for (k, _, v) in m {
+            match k.as_str() {
+                "source" => f.field(cx, "source", v),
+                "detail-type" => f.field(cx, "type", v),
+                "detail" => f.nested(cx, "data", v),
+                // The template's own account and region: every event on the topic is.
+                "account" | "region" if own(v) => {}
+                other => f
+                    .lost
+                    .push(format!("`{other}` (no CloudEvents attribute holds it)")),
+            }
+        }
+    }
+    let list = f.limited();
+    if !f.lost.is_empty() {
+        let id = cx.t.resources[i].id.clone();
+        cx.decide_later(
+            i,
+            "eventbridge-pattern-partial",
+            &format!("{id}: part of the event pattern has no Event Grid filter"),
+            &format!("The rule's event pattern is `{text}`."),
+            &format!(
+                "The event subscriptions filter what Event Grid's advanced filters express; left out: {}.",
+                f.lost.join("; ")
+            ),
+            "The subscriptions deliver more events than the rule matched: check the left-out conditions in the handler (or in a function that forwards), or narrow the filters by hand.",
+            Some("partial"),
+        );
+    }
+    (list, !f.lost.is_empty())
+}
+
+/// `[Ref AWS::AccountId]` / `[Ref AWS::Region]`: the deployment's own account or region.
+fn own(v: &Expr) -> bool {
+    v.as_list().is_some_and(|l| {
+        !l.is_empty()
+            && l.iter().all(|x| {
+                matches!(&x.kind, ExprKind::Ref(p) if p == "AWS::AccountId" || p == "AWS::Region")
+            })
+    })
+}
+
+/// Advanced filters being built, with what could not be expressed.
+#[derive(Default)]
+struct Filters {
+    list: Vec<(AzExpr, usize)>,
+    lost: Vec<String>,
+}
+
+/// One element of a field's list of matches.
+enum Match {
+    Str(AzExpr),
+    Num(AzExpr),
+    Bool(bool),
+    Null,
+    Prefix(AzExpr),
+    Suffix(AzExpr),
+    Exists(bool),
+    Numeric(Vec<(String, AzExpr)>),
+    AnythingBut(Box<Expr>),
+    Other(String),
+}
+
+fn filter(op: &str, key: &str, rest: Vec<(&str, AzExpr)>) -> AzExpr {
+    let mut entries = vec![("operatorType", AzExpr::str(op)), ("key", AzExpr::str(key))];
+    entries.extend(rest);
+    AzExpr::obj(entries)
+}
+
+fn number(n: &str) -> AzExpr {
+    n.parse::<i64>()
+        .map(AzExpr::Int)
+        .unwrap_or_else(|_| AzExpr::Num(n.to_string()))
+}
+
+impl Filters {
+    fn nested(&mut self, cx: &mut Ctx, key: &str, v: &Expr) {
+        match &v.kind {
+            ExprKind::Object(m) => {
+                for (k, _, x) in m {
+                    if k.starts_with('$') {
+                        self.lost.push(format!("`{k}` under `{key}`"));
+                        continue;
+                    }
+                    let sub = format!("{key}.{k}");
+                    match &x.kind {
+                        ExprKind::Object(_) => self.nested(cx, &sub, x),
+                        _ => self.field(cx, &sub, x),
+                    }
+                }
+            }
+            _ => self.lost.push(format!("`{key}` (not an object)")),
+        }
+    }
+
+    fn push(&mut self, f: AzExpr, values: usize) {
+        self.list.push((f, values));
+    }
+
+    /// The filters within Event Grid's limits; the rest noted as lost.
+    fn limited(&mut self) -> Vec<AzExpr> {
+        let mut out = Vec::new();
+        let mut values = 0;
+        let mut dropped = 0;
+        for (f, n) in std::mem::take(&mut self.list) {
+            if out.len() < MAX_FILTERS && values + n <= MAX_VALUES {
+                values += n;
+                out.push(f);
+            } else {
+                dropped += 1;
+            }
+        }
+        if dropped > 0 {
+            self.lost.push(format!(
+                "{dropped} condition(s) beyond Event Grid's limits ({MAX_FILTERS} advanced filters, {MAX_VALUES} values in all)"
+            ));
+        }
+        out
+    }
+
+    fn classify(cx: &mut Ctx, e: &Expr) -> Match {
+        match &e.kind {
+            ExprKind::Str(s) => Match::Str(AzExpr::Str(s.clone())),
+            ExprKind::Number(n) => Match::Num(number(n)),
+            ExprKind::Bool(b) => Match::Bool(*b),
+            ExprKind::Null => Match::Null,
+            ExprKind::Object(m) if m.len() == 1 => {
+                let (op, _, v) = &m[0];
+                let text = |cx: &mut Ctx| match &v.kind {
+                    ExprKind::Str(s) => Some(AzExpr::Str(s.clone())),
+                    ExprKind::Ref(_) | ExprKind::GetAtt { .. } | ExprKind::Sub(_) => Some(cx.tr(v)),
+                    _ => None,
+                };
+                match op.as_str() {
+                    "prefix" => text(cx).map_or(Match::Other(op.clone()), Match::Prefix),
+                    "suffix" => text(cx).map_or(Match::Other(op.clone()), Match::Suffix),
+                    // Event Grid compares strings without regard to case.
+                    "equals-ignore-case" => text(cx).map_or(Match::Other(op.clone()), Match::Str),
+                    "exists" => v
+                        .literal_bool()
+                        .map_or(Match::Other(op.clone()), Match::Exists),
+                    "anything-but" => Match::AnythingBut(Box::new(v.clone())),
+                    "numeric" => numeric(v).map_or(Match::Other(op.clone()), Match::Numeric),
+                    _ => Match::Other(op.clone()),
+                }
+            }
+            ExprKind::Ref(_)
+            | ExprKind::GetAtt { .. }
+            | ExprKind::Sub(_)
+            | ExprKind::Join { .. } => Match::Str(cx.tr(e)),
+            _ => Match::Other("a computed or compound value".into()),
+        }
+    }
+
+    /// One field's list of matches (any of them) → one advanced filter, when they are
+    /// all of one kind.
+    fn field(&mut self, cx: &mut Ctx, key: &str, v: &Expr) {
+        let items: Vec<Expr> = match &v.kind {
+            ExprKind::List(l) => l.clone(),
+            _ => vec![v.clone()],
+        };
+        let ms: Vec<Match> = items.iter().map(|e| Self::classify(cx, e)).collect();
+        let all = |f: &dyn Fn(&Match) -> Option<AzExpr>| -> Option<Vec<AzExpr>> {
+            ms.iter().map(f).collect()
+        };
+        let n = ms.len();
+        if n == 0 {
+            self.lost.push(format!("`{key}`: an empty list"));
+            return;
+        }
+        if let Some(vals) = all(&|m| match m {
+            Match::Str(x) => Some(x.clone()),
+            _ => None,
+        }) {
+            self.push(
+                filter("StringIn", key, vec![("values", AzExpr::Array(vals))]),
+                n,
+            );
+        } else if let Some(vals) = all(&|m| match m {
+            Match::Num(x) => Some(x.clone()),
+            _ => None,
+        }) {
+            self.push(
+                filter("NumberIn", key, vec![("values", AzExpr::Array(vals))]),
+                n,
+            );
+        } else if let Some(vals) = all(&|m| match m {
+            Match::Prefix(x) => Some(x.clone()),
+            _ => None,
+        }) {
+            self.push(
+                filter(
+                    "StringBeginsWith",
+                    key,
+                    vec![("values", AzExpr::Array(vals))],
+                ),
+                n,
+            );
+        } else if let Some(vals) = all(&|m| match m {
+            Match::Suffix(x) => Some(x.clone()),
+            _ => None,
+        }) {
+            self.push(
+                filter("StringEndsWith", key, vec![("values", AzExpr::Array(vals))]),
+                n,
+            );
+        } else if n == 1 {
+            match &ms[0] {
+                Match::Bool(b) => self.push(
+                    filter("BoolEquals", key, vec![("value", AzExpr::Bool(*b))]),
+                    1,
+                ),
+                Match::Null | Match::Exists(false) => {
+                    self.push(filter("IsNullOrUndefined", key, vec![]), 1)
+                }
+                Match::Exists(true) => self.push(filter("IsNotNull", key, vec![]), 1),
+                Match::Numeric(conds) => {
+                    for (op, x) in conds {
+                        let (name, vals) = match op.as_str() {
+                            "=" => ("NumberIn", ("values", AzExpr::Array(vec![x.clone()]))),
+                            ">" => ("NumberGreaterThan", ("value", x.clone())),
+                            ">=" => ("NumberGreaterThanOrEquals", ("value", x.clone())),
+                            "<" => ("NumberLessThan", ("value", x.clone())),
+                            _ => ("NumberLessThanOrEquals", ("value", x.clone())),
+                        };
+                        self.push(filter(name, key, vec![vals]), 1);
+                    }
+                }
+                Match::AnythingBut(x) => self.anything_but(cx, key, x),
+                Match::Other(op) => self.lost.push(format!("`{key}`: `{op}`")),
+                _ => unreachable!("handled above"),
+            }
+        } else {
+            self.lost.push(format!(
+                "`{key}`: matches of different kinds (Event Grid ANDs its filters, so one field's alternatives must be of one kind)"
+            ));
+        }
+    }
+
+    fn anything_but(&mut self, cx: &mut Ctx, key: &str, x: &Expr) {
+        let items: Vec<Expr> = match &x.kind {
+            ExprKind::List(l) => l.clone(),
+            _ => vec![x.clone()],
+        };
+        let ms: Vec<Match> = items.iter().map(|e| Self::classify(cx, e)).collect();
+        let n = ms.len();
+        let strs: Option<Vec<AzExpr>> = ms
+            .iter()
+            .map(|m| match m {
+                Match::Str(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
+        let nums: Option<Vec<AzExpr>> = ms
+            .iter()
+            .map(|m| match m {
+                Match::Num(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
+        let op = match (&x.kind, strs, nums) {
+            (ExprKind::Object(m), _, _) if m.len() == 1 && m[0].0 == "prefix" => {
+                match Self::classify(cx, x) {
+                    Match::Prefix(v) => Some(("StringNotBeginsWith", vec![v])),
+                    _ => None,
+                }
+            }
+            (ExprKind::Object(m), _, _) if m.len() == 1 && m[0].0 == "suffix" => {
+                match Self::classify(cx, x) {
+                    Match::Suffix(v) => Some(("StringNotEndsWith", vec![v])),
+                    _ => None,
+                }
+            }
+            (ExprKind::Object(_), _, _) => None,
+            (_, Some(v), _) if n > 0 => Some(("StringNotIn", v)),
+            (_, _, Some(v)) if n > 0 => Some(("NumberNotIn", v)),
+            _ => None,
+        };
+        match op {
+            Some((name, vals)) => {
+                let count = vals.len();
+                self.push(
+                    filter(name, key, vec![("values", AzExpr::Array(vals))]),
+                    count,
+                );
+            }
+            None => self.lost.push(format!("`{key}`: this `anything-but`")),
+        }
+    }
+}
+
+/// `[">", 0, "<=", 5]` → the comparisons.
+fn numeric(v: &Expr) -> Option<Vec<(String, AzExpr)>> {
+    let l = v.as_list()?;
+    if l.len() % 2 != 0 || l.is_empty() {
+        return None;
+    }
+    l.chunks(2)
+        .map(|c| {
+            let op = c[0].literal_text()?;
+            let ExprKind::Number(n) = &c[1].kind else {
+                return None;
+            };
+            matches!(op.as_str(), "=" | ">" | ">=" | "<" | "<=").then(|| (op, number(n)))
+        })
+        .collect()
+}
+
+/// What an AWS service's events become on Azure.
+fn aws_counterpart(sources: &[&String]) -> String {
+    let mut out: Vec<String> = sources
+        .iter()
+        .map(|s| {
+            let svc = s.trim_start_matches("aws.");
+            let what = match svc {
+                "s3" => "blob events (BlobCreated/BlobDeleted) of the storage account that replaces the bucket, through an Event Grid system topic on it (the bucket is not in this template, or the pattern does not name it)",
+                "ec2" | "autoscaling" | "cloudformation" | "tag" | "config" | "health" | "ssm" | "iam" | "signin" | "rds" | "ecs" | "ecr" | "lambda" | "elasticloadbalancing" => "Azure Resource Manager events (resource write/delete/action) through an Event Grid system topic on the resource group or subscription (topic type Microsoft.Resources.ResourceGroups or Microsoft.Resources.Subscriptions), or Azure Monitor activity log alerts and Resource Health alerts",
+                "guardduty" | "securityhub" | "inspector2" | "macie" | "access-analyzer" => "Microsoft Defender for Cloud alerts and recommendations, exported continuously to an Event Hub or Log Analytics, or a workflow automation (Logic App)",
+                "codecommit" | "codebuild" | "codepipeline" | "codedeploy" => "Azure Repos / Azure Pipelines service hooks (or GitHub webhooks and Actions)",
+                "kms" | "secretsmanager" | "acm" => "Key Vault events (Microsoft.KeyVault.vaults system topic: secret, key and certificate near expiry or new version)",
+                "cloudwatch" => "Azure Monitor alerts with an action group (a webhook, function or Logic App action)",
+                "events" => "a Logic App recurrence or a timer-triggered function (scheduled events)",
+                _ => "the Azure service's own events through an Event Grid system topic (or Azure Monitor activity log alerts)",
+            };
+            format!("`{s}` → {what}")
+        })
+        .collect();
+    out.dedup();
+    format!("{}.", out.join("; "))
+}
+
+fn join_quoted(v: &[&String]) -> String {
+    v.iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An `aws.s3` rule on a bucket of the template: a subscription on the system topic of
+/// the storage account the bucket became, for BlobCreated/BlobDeleted.
+fn s3_rule(
+    cx: &mut Ctx,
+    i: usize,
+    pattern: &Expr,
+    targets: &[Expr],
+    text: &str,
+) -> Option<Outcome> {
+    let names = pattern.path("detail.bucket.name")?.as_list()?;
+    let [name] = names else { return None };
+    let b = cx.referenced_resource(name)?;
+    let account = cx.prepared[b].sym.clone();
+    let is_account = cx.module.resources.iter().any(|x| {
+        x.symbol == account && x.ty == crate::azure::types::STORAGE_ACCOUNT.ty && !x.existing
+    });
+    if !is_account || cx.t.resources[b].for_each.is_some() {
+        return None;
+    }
+    let mut types = Vec::new();
+    let mut lost = Vec::new();
+    for dt in pattern
+        .get("detail-type")
+        .and_then(|d| d.as_list())
+        .unwrap_or_default()
+    {
+        match dt.literal_text().as_deref() {
+            Some("Object Created") => types.push(AzExpr::str("Microsoft.Storage.BlobCreated")),
+            Some("Object Deleted") => types.push(AzExpr::str("Microsoft.Storage.BlobDeleted")),
+            Some(other) => lost.push(format!("detail-type `{other}` (no blob event)")),
+            None => lost.push("a computed detail-type".into()),
+        }
+    }
+    if types.is_empty() {
+        types = vec![
+            AzExpr::str("Microsoft.Storage.BlobCreated"),
+            AzExpr::str("Microsoft.Storage.BlobDeleted"),
+        ];
+    }
+    if let Some(ExprKind::Object(m)) = pattern.get("detail").map(|d| &d.kind) {
+        for (k, _, v) in m {
+            let only_name = k == "bucket"
+                && matches!(&v.kind, ExprKind::Object(x) if x.len() == 1 && x[0].0 == "name");
+            if !only_name {
+                lost.push(format!(
+                    "`detail.{k}` (S3 event fields differ from blob event data)"
+                ));
+            }
+        }
+    }
+    if let ExprKind::Object(m) = &pattern.kind {
+        for (k, _, _) in m {
+            if !matches!(k.as_str(), "source" | "detail-type" | "detail") {
+                lost.push(format!("`{k}`"));
+            }
+        }
+    }
+    if targets
+        .iter()
+        .all(|t| matches!(destination(cx, t), Dest::Not(_)))
+    {
+        // No target Event Grid delivers to: no system topic, the targets' decision.
+        return Some(subscriptions(
+            cx,
+            i,
+            targets,
+            "",
+            SYSTEM_TOPIC_SUBSCRIPTION,
+            Vec::new(),
+            None,
+        ));
+    }
+    let key = format!("systemTopic#{account}");
+    let topic = match cx.shared.get(&key) {
+        Some(s) => s.clone(),
+        None => {
+            let sym = cx.syms.alloc(&format!("{account}Events"));
+            cx.shared.insert(key, sym.clone());
+            let condition = cx.joint_condition(i, b);
+            cx.module.resources.push(AzResource {
+                symbol: sym.clone(),
+                ty: SYSTEM_TOPIC.ty.into(),
+                api: SYSTEM_TOPIC.api.into(),
+                name: AzExpr::str(format!("evgst-{}", kebab(&cx.prepared[b].sym))),
+                location: Some(AzExpr::ident("location")),
+                body: vec![(
+                    "properties".into(),
+                    AzExpr::obj(vec![
+                        ("source", AzExpr::path(&account, "id")),
+                        ("topicType", AzExpr::str("Microsoft.Storage.StorageAccounts")),
+                    ]),
+                )],
+                condition,
+                comments: vec![format!(
+                    "Event Grid system topic of the storage account {} became (was its EventBridge notifications).",
+                    cx.t.report_name(&cx.t.resources[b].id)
+                )],
+                source: cx.t.resources[i].id.clone(),
+                ..Default::default()
+            });
+            sym
+        }
+    };
+    let id = cx.t.resources[i].id.clone();
+    cx.decide_later(
+        i,
+        "eventbridge-s3-blob-events",
+        &format!("{id}: S3 object events become blob events"),
+        &format!("The rule matches S3 events of {} on the default bus: `{text}`.", cx.t.report_name(&cx.t.resources[b].id)),
+        "The storage account's Event Grid system topic delivers its BlobCreated/BlobDeleted events (CloudEvents 1.0) to the rule's targets.",
+        "Blob event data differs from S3's `detail` (`data.url`, `data.contentLength`, subject `/blobServices/default/containers/<container>/blobs/<name>`): adapt the handler.",
+        None,
+    );
+    if !lost.is_empty() {
+        cx.decide_later(
+            i,
+            "eventbridge-pattern-partial",
+            &format!("{id}: part of the event pattern has no Event Grid filter"),
+            &format!("The rule's event pattern is `{text}`."),
+            &format!("The subscriptions filter on the blob event types only; left out: {}.", lost.join("; ")),
+            "Filter the rest in the handler, or add a subject filter (`subjectBeginsWith: /blobServices/default/containers/<container>/blobs/<prefix>`) by hand.",
+            Some("partial"),
+        );
+    }
+    let partial = !lost.is_empty();
+    let mut out = subscriptions(
+        cx,
+        i,
+        targets,
+        &topic,
+        SYSTEM_TOPIC_SUBSCRIPTION,
+        Vec::new(),
+        Some(types),
+    );
+    if partial && out.status == "translated" {
+        out.status = "partial";
+    }
+    out.azure.insert(0, (SYSTEM_TOPIC.ty.into(), topic));
+    Some(out)
+}
+
+/// The role assignment that lets `topic` (a topic this module declares) send to target
+/// `j` with its system-assigned identity: the data sender role the access table gives
+/// for the target's type (`<type>:write`). Turns the topic's identity on; one
+/// assignment per topic and target. `None` when the topic is `existing` or the table
+/// has no role.
+fn sender_grant(cx: &mut Ctx, i: usize, topic: &str, j: usize) -> Option<String> {
+    let declared = cx
+        .module
+        .resources
+        .iter()
+        .any(|x| x.symbol == topic && !x.existing);
+    let role = cx.tables.lookup_str(
+        "access-roles",
+        &format!("{}:write", cx.t.resources[j].ty),
+        "role",
+    )?;
+    if !declared {
+        return None;
+    }
+    let target = cx.prepared[j].sym.clone();
+    let sym = format!("{topic}{}Sender", upper_camel(&target));
+    if cx.module.resources.iter().any(|x| x.symbol == sym) {
+        return Some(sym);
+    }
+    let sym = cx.syms.alloc(&sym);
+    cx.set_path(topic, &["identity", "type"], AzExpr::str("SystemAssigned"));
+    let name = cx
+        .tables
+        .lookup_str(
+            "access-roles",
+            &format!("{}:write", cx.t.resources[j].ty),
+            "name",
+        )
+        .unwrap_or_else(|| "data sender".into());
+    let mut a = super::access::builtin_assignment(
+        sym.clone(),
+        AzExpr::ident(&target),
+        AzExpr::path(topic, "id"),
+        &role,
+        AzExpr::path(topic, "identity.principalId"),
+        format!(
+            "{name} on {} for the Event Grid topic's identity, which delivers the events of rule {}.",
+            cx.t.report_name(&cx.t.resources[j].id),
+            cx.t.report_name(&cx.t.resources[i].id)
+        ),
+        cx.t.resources[i].id.clone(),
+    );
+    a.condition = cx.joint_condition(i, j);
+    cx.module.resources.push(a);
+    Some(sym)
+}
+
+/// Where a target delivers: the endpoint type and id, or why it cannot.
+enum Dest {
+    Endpoint(&'static str, AzExpr, Option<usize>),
+    Function(AzExpr, String, usize),
+    Not(String),
+}
+
+/// The Azure destination of target `t` of rule `i`.
+fn destination(cx: &Ctx, t: &Expr) -> Dest {
+    let Some(arn) = t.get("Arn") else {
+        return Dest::Not("the target has no ARN".into());
+    };
+    if let Some(j) = cx.referenced_resource(arn) {
+        let sym = cx.prepared[j].sym.clone();
+        let ty = cx
+            .module
+            .resources
+            .iter()
+            .find(|x| x.symbol == sym && !x.existing)
+            .map(|x| x.ty.clone())
+            .unwrap_or_default();
+        let id = AzExpr::path(&sym, "id");
+        let target = &cx.t.resources[j];
+        return match ty.as_str() {
+            t if t == WEB_SITE.ty && cx.plays(j, "events", "function") => Dest::Function(
+                AzExpr::Interp(vec![
+                    Interp::Expr(id),
+                    Interp::Lit(format!("/functions/{}", function_name(cx, j))),
+                ]),
+                function_name(cx, j),
+                j,
+            ),
+            "Microsoft.ServiceBus/namespaces/queues" => {
+                Dest::Endpoint("ServiceBusQueue", id, Some(j))
+            }
+            "Microsoft.ServiceBus/namespaces/topics" => {
+                Dest::Endpoint("ServiceBusTopic", id, Some(j))
+            }
+            "Microsoft.EventHub/namespaces/eventhubs" => Dest::Endpoint("EventHub", id, Some(j)),
+            t if t == EVENT_GRID_TOPIC.ty => Dest::Not(format!(
+                "{} is an event bus, now an Event Grid topic: Event Grid does not forward from topic to topic; forward with an Event Grid-triggered function or a Logic App that publishes to it",
+                cx.t.report_name(&target.id)
+            )),
+            "" => Dest::Not(format!(
+                "{} ({}) is not translated to an Azure resource; {}",
+                cx.t.report_name(&target.id),
+                target.ty,
+                hint(&target.ty)
+            )),
+            other => Dest::Not(format!(
+                "{} ({}, now {other}) is no Event Grid destination; {}",
+                cx.t.report_name(&target.id),
+                target.ty,
+                hint(&target.ty)
+            )),
+        };
+    }
+    let text = match &arn.kind {
+        ExprKind::Sub(parts) => parts
+            .iter()
+            .map(|p| match p {
+                crate::model::expr::SubPart::Lit(l) => l.clone(),
+                crate::model::expr::SubPart::Expr(_) => "…".into(),
+            })
+            .collect(),
+        _ => arn
+            .literal_text()
+            .unwrap_or_else(|| pattern_text(cx.t, arn)),
+    };
+    let service = text
+        .split(':')
+        .nth(2)
+        .filter(|s| text.starts_with("arn:") && !s.is_empty())
+        .unwrap_or("");
+    let what = if service.is_empty() {
+        "a target outside the template".to_string()
+    } else {
+        format!("`{text}` is outside the template")
+    };
+    Dest::Not(format!("{what}; {}", hint(&format!("AWS::{service}"))))
+}
+
+/// What to do for a target Event Grid cannot deliver to, by AWS service.
+fn hint(ty: &str) -> &'static str {
+    let svc = ty.split("::").nth(1).unwrap_or("").to_ascii_lowercase();
+    let svc = if ty.ends_with("::StateMachine") {
+        "states".to_string()
+    } else {
+        svc
+    };
+    match svc.as_str() {
+        "stepfunctions" | "states" => {
+            "deliver to a Logic App (HTTP request trigger, as a WebHook endpoint) or to a function that starts a Durable Functions orchestration"
+        }
+        "ecs" => {
+            "deliver to a Service Bus queue and run a Container Apps job with an event-driven scale rule on it (or a function that starts the job)"
+        }
+        "codebuild" | "codepipeline" => {
+            "deliver to a function or Logic App that queues an Azure Pipelines run"
+        }
+        "lambda" => {
+            "deliver to the replacing function app with an AzureFunction endpoint (its function's id)"
+        }
+        "sqs" => "deliver to the replacing Service Bus queue (ServiceBusQueue endpoint)",
+        "sns" => "deliver to the replacing Service Bus topic (ServiceBusTopic endpoint)",
+        "kinesis" | "firehose" => "deliver to the replacing Event Hub (EventHub endpoint)",
+        "logs" => {
+            "deliver to an Event Hub or storage queue and ingest into Log Analytics (or log from the handler)"
+        }
+        "events" => {
+            "an API destination becomes a WebHook endpoint on the API's URL (it must answer Event Grid's validation handshake); another bus, a function or Logic App that publishes to its topic"
+        }
+        "ssm" | "ec2" => {
+            "deliver to a function or Logic App that runs the command on the VMs (Run Command)"
+        }
+        _ => {
+            "deliver to a WebHook endpoint (a Logic App HTTP trigger or a function) that does the work"
+        }
+    }
+}
+
+/// One event subscription per target; decisions for targets with no destination.
+fn subscriptions(
+    cx: &mut Ctx,
+    i: usize,
+    targets: &[Expr],
+    topic: &str,
+    ty: crate::azure::types::ArmType,
+    filters: Vec<AzExpr>,
+    included: Option<Vec<AzExpr>>,
+) -> Outcome {
+    let r = cx.t.resources[i].clone();
+    let mut azure = Vec::new();
+    let mut missing = Vec::new();
+    let mut functions = Vec::new();
+    let mut inputs = Vec::new();
+    let mut dead_letters = Vec::new();
+    let many = targets.len() > 1;
+    for (n, t) in targets.iter().enumerate() {
+        let tid = t
+            .get("Id")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_else(|| format!("target{}", n + 1));
+        let (endpoint, id, j) = match destination(cx, t) {
+            Dest::Endpoint(e, id, j) => (e, id, j),
+            Dest::Function(id, name, j) => {
+                functions.push(name);
+                ("AzureFunction", id, Some(j))
+            }
+            Dest::Not(why) => {
+                missing.push(format!("`{tid}`: {why}"));
+                continue;
+            }
+        };
+        for k in ["Input", "InputPath", "InputTransformer"] {
+            if t.get(k).is_some_and(|x| !x.is_null()) {
+                inputs.push(format!("`{tid}` ({k})"));
+            }
+        }
+        if t.get("DeadLetterConfig").is_some_and(|x| !x.is_null()) {
+            dead_letters.push(format!("`{tid}`"));
+        }
+        let dest = AzExpr::obj(vec![
+            ("endpointType", AzExpr::str(endpoint)),
+            ("properties", AzExpr::obj(vec![("resourceId", id)])),
+        ]);
+        // Service Bus and Event Hubs destinations: delivered with the topic's
+        // system-assigned identity, which gets the data sender role on the target.
+        let grant = match j {
+            Some(j) if endpoint != "AzureFunction" => sender_grant(cx, i, topic, j),
+            _ => None,
+        };
+        let mut props = match &grant {
+            Some(_) => vec![(
+                "deliveryWithResourceIdentity",
+                AzExpr::obj(vec![
+                    (
+                        "identity",
+                        AzExpr::obj(vec![("type", AzExpr::str("SystemAssigned"))]),
+                    ),
+                    ("destination", dest),
+                ]),
+            )],
+            None => vec![("destination", dest)],
+        };
+        props.push(("eventDeliverySchema", AzExpr::str("CloudEventSchemaV1_0")));
+        let mut filter = vec![("enableAdvancedFilteringOnArrays", AzExpr::Bool(true))];
+        if let Some(types) = &included {
+            filter.push(("includedEventTypes", AzExpr::Array(types.clone())));
+        }
+        if !filters.is_empty() {
+            filter.push(("advancedFilters", AzExpr::Array(filters.clone())));
+        }
+        props.push(("filter", AzExpr::obj(filter)));
+        if let Some(rp) = t.get("RetryPolicy") {
+            let attempts = rp
+                .get("MaximumRetryAttempts")
+                .and_then(|x| x.literal_i64())
+                .map(|a| a.saturating_add(1).clamp(1, 30));
+            let ttl = rp
+                .get("MaximumEventAgeInSeconds")
+                .and_then(|x| x.literal_i64())
+                .map(|s| (s / 60).clamp(1, 1440));
+            if attempts.is_some() || ttl.is_some() {
+                props.push((
+                    "retryPolicy",
+                    AzExpr::obj(vec![
+                        ("maxDeliveryAttempts", AzExpr::Int(attempts.unwrap_or(30))),
+                        ("eventTimeToLiveInMinutes", AzExpr::Int(ttl.unwrap_or(1440))),
+                    ]),
+                ));
+            }
+        }
+        let sym = if many {
+            cx.syms
+                .alloc(&format!("{}{}", cx.prepared[i].sym, upper_camel(&tid)))
+        } else {
+            cx.prepared[i].sym.clone()
+        };
+        let mut name = if many {
+            format!("{}-{}", rule_name(cx, i), kebab(&tid))
+        } else {
+            rule_name(cx, i)
+        };
+        name.truncate(64);
+        let condition = match j {
+            Some(j) => cx.joint_condition(i, j),
+            None => None,
+        };
+        cx.module.resources.push(AzResource {
+            symbol: sym.clone(),
+            ty: ty.ty.into(),
+            api: ty.api.into(),
+            parent: Some(topic.to_string()),
+            name: AzExpr::Str(name),
+            body: vec![("properties".into(), AzExpr::obj(props))],
+            condition,
+            comments: vec![format!(
+                "Delivers the events rule {} matches to its target `{tid}` (was an EventBridge rule target).",
+                cx.t.report_name(&r.id)
+            )],
+            source: r.id.clone(),
+            depends_on: grant.iter().cloned().collect(),
+            ..Default::default()
+        });
+        azure.push((ty.ty.to_string(), sym));
+        if let Some(g) = grant
+            && !azure.iter().any(|(_, s)| *s == g)
+        {
+            azure.push((crate::azure::types::ROLE_ASSIGNMENT.ty.to_string(), g));
+        }
+    }
+    let mut status = if azure.is_empty() {
+        "manual"
+    } else {
+        "translated"
+    };
+    if !functions.is_empty() {
+        cx.decide_later(
+            i,
+            "eventbridge-function-target",
+            &format!("{}: functions receive the events with an Event Grid trigger", r.id),
+            "EventBridge invokes the Lambda function with the event; Event Grid delivers to a function of a function app that declares an Event Grid trigger.",
+            &format!(
+                "The subscription delivers to the function named {} in its app (`<app id>/functions/<name>`, AzureFunction endpoint, CloudEvents 1.0).",
+                functions.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+            ),
+            "The code must declare a function of that name with an `EventGridTrigger` (the event arrives as a CloudEvent: `source`, `type`, `data` instead of `source`, `detail-type`, `detail`). Event Grid checks that the function exists when the subscription is created: deploy the code before the subscription (or deploy the subscription in a second step).",
+            Some("partial"),
+        );
+        status = "partial";
+    }
+    if !missing.is_empty() {
+        cx.decide_later(
+            i,
+            "eventbridge-target-manual",
+            &format!("{}: targets with no Event Grid destination", r.id),
+            "Event Grid delivers to functions, Service Bus queues and topics, Event Hubs, storage queues, hybrid connections and webhooks.",
+            &format!("No subscription is generated for: {}.", missing.join("; ")),
+            "Add a subscription per such target once it has an Azure endpoint.",
+            Some("partial"),
+        );
+        if status == "translated" {
+            status = "partial";
+        }
+    }
+    if !inputs.is_empty() {
+        cx.decide_later(
+            i,
+            "eventbridge-target-input",
+            &format!("{}: target inputs are not rewritten", r.id),
+            &format!("Targets {} send a constant, a part of the event or a transformed event instead of the event.", inputs.join(", ")),
+            "Event Grid delivers the event as it is (CloudEvents 1.0).",
+            "Move the selection or the transformation into the handler (or a Logic App between the topic and the target).",
+            Some("partial"),
+        );
+        if status == "translated" {
+            status = "partial";
+        }
+    }
+    if !dead_letters.is_empty() {
+        cx.decide_later(
+            i,
+            "eventbridge-dead-letter",
+            &format!("{}: dead-letter queues become a storage container", r.id),
+            &format!("Targets {} send events that fail delivery to an SQS dead-letter queue.", dead_letters.join(", ")),
+            "Event Grid dead-letters to a blob container (`deadLetterDestination` of the subscription); none is generated.",
+            "Add a storage container and set it as the subscriptions' dead-letter destination (with the topic's identity allowed to write to it).",
+            None,
+        );
+    }
+    if !azure.is_empty() {
+        template_wide(
+            cx,
+            i,
+            "eventbridge-event-subscription",
+            "EventBridge rules become event subscriptions",
+            "An EventBridge rule matches events on a bus with a pattern and sends them to up to five targets.",
+            "Each target becomes an Event Grid event subscription (CloudEvents 1.0) on the topic that replaces the bus, the pattern its advanced filters (source → `source`, detail-type → `type`, detail → `data`; filtering on arrays enabled). Service Bus destinations are delivered with the topic's system-assigned identity, which gets the Azure Service Bus Data Sender role on the queue or topic.",
+            "Event Grid string filters ignore case; retries follow the subscription's retry policy (30 attempts within 24 hours unless the target's retry policy says otherwise).",
+        );
+    }
+    Outcome { status, azure }
+}
+
+/// A scheduled rule: the NCRONTAB schedule as an app setting of each target function.
+fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: bool) -> Outcome {
+    let r = cx.t.resources[i].clone();
+    let text = expr
+        .literal_text()
+        .unwrap_or_else(|| pattern_text(cx.t, expr));
+    let cron = ncrontab(&text);
+    let mut azure = Vec::new();
+    let mut notes = Vec::new();
+    let mut missing = Vec::new();
+    let setting = format!(
+        "{}_SCHEDULE",
+        r.properties
+            .get("Name")
+            .and_then(|n| n.literal_text())
+            .unwrap_or_else(|| r.id.clone())
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    for (n, t) in targets.iter().enumerate() {
+        let tid = t
+            .get("Id")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_else(|| format!("target{}", n + 1));
+        match destination(cx, t) {
+            Dest::Function(_, name, j) => {
+                let site = cx.prepared[j].sym.clone();
+                if let Some(c) = &cron {
+                    append_settings(
+                        cx,
+                        &site,
+                        vec![AzExpr::obj(vec![
+                            ("name", AzExpr::Str(setting.clone())),
+                            ("value", AzExpr::Str(c.clone())),
+                        ])],
+                    );
+                }
+                azure.push((WEB_SITE.ty.to_string(), site));
+                notes.push(format!("`{name}`"));
+            }
+            Dest::Endpoint(..) | Dest::Not(_) => missing.push(format!("`{tid}`")),
+        }
+    }
+    let when = match &cron {
+        Some(c) => format!("`%{setting}%` = `{c}` (UTC)"),
+        None => format!("a NCRONTAB expression written by hand for `{text}`"),
+    };
+    if !notes.is_empty() {
+        cx.decide_later(
+            i,
+            "eventbridge-schedule-timer",
+            &format!("{}: the schedule becomes a timer trigger", r.id),
+            &format!("The rule invokes {} on the schedule `{text}`.", notes.join(", ")),
+            &format!(
+                "No Azure resource: the function app gets the app setting `{setting}`{}; the function's code declares a timer trigger on {when}.",
+                if cron.is_some() { "" } else { " (not set: the expression does not convert)" }
+            ),
+            &format!(
+                "The code must declare a `TimerTrigger` with schedule `%{setting}%`.{}",
+                if disabled {
+                    " The rule is disabled: disable the timer function with the app setting `AzureWebJobs.<function>.Disabled = true`."
+                } else {
+                    ""
+                }
+            ),
+            None,
+        );
+    }
+    if !missing.is_empty() {
+        cx.decide_later(
+            i,
+            "eventbridge-schedule-other",
+            &format!("{}: scheduled targets other than functions", r.id),
+            &format!("The rule sends a scheduled event (`{text}`) to {}.", missing.join(", ")),
+            "Nothing is generated for them: a Logic App with a Recurrence trigger calls the replacing service (or a Container Apps job with a schedule trigger runs a scheduled container task).",
+            &format!("Build the recurrence by hand on {when}."),
+            Some("partial"),
+        );
+    }
+    let status = match (
+        notes.is_empty(),
+        missing.is_empty(),
+        cron.is_some() && !disabled,
+    ) {
+        (true, _, _) => "manual",
+        (false, true, true) => "translated",
+        _ => "partial",
+    };
+    Outcome { status, azure }
+}
