@@ -1135,11 +1135,14 @@ fn subscriptions(
         };
         props.push(("eventDeliverySchema", AzExpr::str("CloudEventSchemaV1_0")));
         let mut filter = vec![("enableAdvancedFilteringOnArrays", AzExpr::Bool(true))];
-        if let Some(types) = &included {
+        // A CloudEvent's `type` is matched by `includedEventTypes` (a list of exact
+        // types); an advanced filter names it `eventtype`.
+        let (types, advanced) = event_type_filters(included.clone(), &filters);
+        if let Some(types) = &types {
             filter.push(("includedEventTypes", AzExpr::Array(types.clone())));
         }
-        if !filters.is_empty() {
-            filter.push(("advancedFilters", AzExpr::Array(filters.clone())));
+        if !advanced.is_empty() {
+            filter.push(("advancedFilters", AzExpr::Array(advanced)));
         }
         props.push(("filter", AzExpr::obj(filter)));
         if let Some(rp) = t.get("RetryPolicy") {
@@ -1361,4 +1364,29 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
         _ => "partial",
     };
     Outcome { status, azure }
+}
+
+/// Splits the filters on the CloudEvent's type: an exact list becomes
+/// `includedEventTypes` (with `included`, the types a source already implies), any other
+/// match an advanced filter on `eventtype`, the key Event Grid gives the type.
+fn event_type_filters(
+    included: Option<Vec<AzExpr>>,
+    filters: &[AzExpr],
+) -> (Option<Vec<AzExpr>>, Vec<AzExpr>) {
+    let mut types = included;
+    let mut advanced = Vec::new();
+    for f in filters {
+        let on_type = matches!(f.get("key"), Some(AzExpr::Str(k)) if k == "type");
+        let exact = matches!(f.get("operatorType"), Some(AzExpr::Str(o)) if o == "StringIn");
+        match (on_type, exact, f.get("values"), types.is_none()) {
+            (true, true, Some(AzExpr::Array(v)), true) => types = Some(v.clone()),
+            (true, ..) => {
+                let mut g = f.clone();
+                g.set("key", AzExpr::str("eventtype"));
+                advanced.push(g);
+            }
+            _ => advanced.push(f.clone()),
+        }
+    }
+    (types, advanced)
 }
