@@ -33,6 +33,16 @@ pub const SUBNET: ArmType = ArmType {
     ty: "Microsoft.Network/virtualNetworks/subnets",
     api: NETWORK_API,
 };
+/// A Standard Load Balancer declared by another template, and the backend pool a
+/// target group of this one adds to it (the one load balancer child ARM deploys alone).
+pub const LOAD_BALANCER: ArmType = ArmType {
+    ty: "Microsoft.Network/loadBalancers",
+    api: NETWORK_API,
+};
+pub const LB_BACKEND_POOL: ArmType = ArmType {
+    ty: "Microsoft.Network/loadBalancers/backendAddressPools",
+    api: NETWORK_API,
+};
 pub const ROUTE: ArmType = ArmType {
     ty: "Microsoft.Network/routeTables/routes",
     api: NETWORK_API,

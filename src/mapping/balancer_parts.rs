@@ -12,29 +12,18 @@
 //! listener a decision with the rule and probe to add to it.
 
 use super::context::Ctx;
-use super::gateways::{LB, forwards, tg_name, tg_probe};
+use super::gateways::{forwards, l4_protocol, tg_name, tg_probe};
+use crate::azure::types::{LB_BACKEND_POOL, LOAD_BALANCER};
 use crate::azure::{AzExpr, AzOutput, AzResource};
 use crate::model::expr::{Expr, ExprKind};
 use crate::names::{kebab, lower_camel, upper_camel};
 
 const PASS: &str = "load-balancers";
-const LB_API: &str = "2025-09-01";
 
 /// The resource of role `role` that `e` references.
 fn referenced(cx: &Ctx, e: Option<&Expr>, role: &str) -> Option<usize> {
     e.and_then(|x| cx.referenced_resource(x))
         .filter(|j| cx.plays(*j, PASS, role))
-}
-
-/// The protocol of a Standard Load Balancer rule for a listener or target group of
-/// protocol `p` (TCP, UDP, TCP_UDP); `None` for HTTP(S) and TLS.
-fn l4(p: Option<&Expr>) -> Option<&'static str> {
-    match p?.literal_text()?.to_ascii_uppercase().as_str() {
-        "TCP" => Some("Tcp"),
-        "UDP" => Some("Udp"),
-        "TCP_UDP" => Some("All"),
-        _ => None,
-    }
 }
 
 /// The `existing` Standard Load Balancer that replaces the balancer `e` names (an
@@ -45,7 +34,7 @@ fn existing_lb(cx: &mut Ctx, e: &Expr) -> String {
         ExprKind::ImportValue(x) => super::exprs::import_label(x),
         _ => e.literal_text().unwrap_or_else(|| "balancer".into()),
     };
-    let key = format!("existing#{LB}#{origin}");
+    let key = format!("existing#{}#{origin}", LOAD_BALANCER.ty);
     if let Some(s) = cx.shared.get(&key) {
         return s.clone();
     }
@@ -62,8 +51,8 @@ fn existing_lb(cx: &mut Ctx, e: &Expr) -> String {
     cx.shared.insert(key, sym.clone());
     cx.module.resources.push(AzResource {
         symbol: sym.clone(),
-        ty: LB.into(),
-        api: LB_API.into(),
+        ty: LOAD_BALANCER.ty.into(),
+        api: LOAD_BALANCER.api.into(),
         name: AzExpr::ident(&param),
         existing: true,
         comments: vec![format!(
@@ -85,7 +74,7 @@ fn network_part(cx: &Ctx, k: usize) -> Option<(&'static str, usize)> {
     {
         return None;
     }
-    let proto = l4(p.get("Protocol"))?;
+    let proto = l4_protocol(p.get("Protocol"))?;
     let tg = forwards(cx, p.get("DefaultActions")).first().copied()?;
     Some((proto, tg))
 }
@@ -123,8 +112,8 @@ fn network_listener(cx: &mut Ctx, k: usize, done: &mut Vec<usize>) -> bool {
     if !done.contains(&tg) {
         cx.module.resources.push(AzResource {
             symbol: cx.prepared[tg].sym.clone(),
-            ty: format!("{LB}/backendAddressPools"),
-            api: LB_API.into(),
+            ty: LB_BACKEND_POOL.ty.into(),
+            api: LB_BACKEND_POOL.api.into(),
             parent: Some(lb.clone()),
             name: AzExpr::Str(name.clone()),
             comments: vec![format!("Was {} ({}).", t.id, t.ty)],
@@ -133,7 +122,7 @@ fn network_listener(cx: &mut Ctx, k: usize, done: &mut Vec<usize>) -> bool {
         });
         let sym = cx.prepared[tg].sym.clone();
         if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == t.id) {
-            rep.azure.push((format!("{LB}/backendAddressPools"), sym));
+            rep.azure.push((LB_BACKEND_POOL.ty.into(), sym));
         }
         cx.decide_later(
             tg,

@@ -231,7 +231,7 @@ fn pattern_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr]) -> Out
         {
             return out;
         }
-        let counterpart = aws_counterpart(&aws);
+        let counterpart = aws_counterpart(cx, &aws);
         cx.decide_later(
             i,
             "eventbridge-aws-source",
@@ -725,22 +725,17 @@ fn numeric(v: &Expr) -> Option<Vec<(String, AzExpr)>> {
         .collect()
 }
 
-/// What an AWS service's events become on Azure.
-fn aws_counterpart(sources: &[&String]) -> String {
+/// What an AWS service's events become on Azure (the `eventbridge-sources` table).
+fn aws_counterpart(cx: &Ctx, sources: &[&String]) -> String {
     let mut out: Vec<String> = sources
         .iter()
         .map(|s| {
             let svc = s.trim_start_matches("aws.");
-            let what = match svc {
-                "s3" => "blob events (BlobCreated/BlobDeleted) of the storage account that replaces the bucket, through an Event Grid system topic on it (the bucket is not in this template, or the pattern does not name it)",
-                "ec2" | "autoscaling" | "cloudformation" | "tag" | "config" | "health" | "ssm" | "iam" | "signin" | "rds" | "ecs" | "ecr" | "lambda" | "elasticloadbalancing" => "Azure Resource Manager events (resource write/delete/action) through an Event Grid system topic on the resource group or subscription (topic type Microsoft.Resources.ResourceGroups or Microsoft.Resources.Subscriptions), or Azure Monitor activity log alerts and Resource Health alerts",
-                "guardduty" | "securityhub" | "inspector2" | "macie" | "access-analyzer" => "Microsoft Defender for Cloud alerts and recommendations, exported continuously to an Event Hub or Log Analytics, or a workflow automation (Logic App)",
-                "codecommit" | "codebuild" | "codepipeline" | "codedeploy" => "Azure Repos / Azure Pipelines service hooks (or GitHub webhooks and Actions)",
-                "kms" | "secretsmanager" | "acm" => "Key Vault events (Microsoft.KeyVault.vaults system topic: secret, key and certificate near expiry or new version)",
-                "cloudwatch" => "Azure Monitor alerts with an action group (a webhook, function or Logic App action)",
-                "events" => "a Logic App recurrence or a timer-triggered function (scheduled events)",
-                _ => "the Azure service's own events through an Event Grid system topic (or Azure Monitor activity log alerts)",
-            };
+            let what = cx
+                .tables
+                .lookup_str("eventbridge-sources", svc, "azure")
+                .or_else(|| cx.tables.lookup_str("eventbridge-sources", "*", "azure"))
+                .unwrap_or_default();
             format!("`{s}` → {what}")
         })
         .collect();

@@ -1453,21 +1453,20 @@ pub fn load_balancer_properties(
     for k in listeners(cx, l) {
         let lr = cx.t.resources[k].clone();
         let p = &lr.properties;
-        let protocol = p
-            .get("Protocol")
-            .and_then(|x| x.literal_text())
-            .unwrap_or_else(|| "TCP".into())
-            .to_ascii_uppercase();
         let port = p.get("Port").and_then(|x| x.literal_i64());
         let tg = forwards(cx, p.get("DefaultActions")).first().copied();
         let (Some(port), Some(tg)) = (port, tg) else {
             continue;
         };
-        let proto = match protocol.as_str() {
-            "TCP" => "Tcp",
-            "UDP" => "Udp",
-            "TCP_UDP" => "All",
-            _ => {
+        // A listener without a literal protocol is taken as TCP.
+        let literal = p.get("Protocol").and_then(|x| x.literal_text()).is_some();
+        let proto = match if literal {
+            l4_protocol(p.get("Protocol"))
+        } else {
+            Some("Tcp")
+        } {
+            Some(proto) => proto,
+            None => {
                 cx.decide_later(
                     k,
                     "lb-tls-listener",
@@ -1544,6 +1543,17 @@ pub(super) fn tg_probe(cx: &Ctx, tg: usize) -> AzExpr {
             .unwrap_or(3),
         path,
     )
+}
+
+/// The Standard Load Balancer rule protocol of a listener or target group protocol
+/// (TCP, UDP, TCP_UDP); `None` for HTTP(S), TLS and a computed protocol.
+pub(super) fn l4_protocol(p: Option<&Expr>) -> Option<&'static str> {
+    match p?.literal_text()?.to_ascii_uppercase().as_str() {
+        "TCP" => Some("Tcp"),
+        "UDP" => Some("Udp"),
+        "TCP_UDP" => Some("All"),
+        _ => None,
+    }
 }
 
 /// The frontend of balancer `l`'s Standard Load Balancer: a public IP, or (internal
