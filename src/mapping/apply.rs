@@ -45,6 +45,7 @@ pub fn map_template(
     super::classic_elb::finish(&mut cx);
     super::certificates::finish(&mut cx);
     super::network::finish(&mut cx);
+    super::nacl::finish(&mut cx);
     super::scale_sets::finish(&mut cx);
     super::containers::finish(&mut cx);
     super::balancer_parts::finish(&mut cx);

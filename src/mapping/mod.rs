@@ -24,6 +24,7 @@ pub mod flows;
 mod gateways;
 mod kubernetes;
 
+mod nacl;
 mod network;
 mod nsg_loops;
 mod nsg_members;

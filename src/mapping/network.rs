@@ -9,7 +9,7 @@ use crate::azure::{AzExpr, AzResource, Interp};
 use crate::diag::{Diagnostic, codes};
 use crate::model::expr::{Expr, ExprKind};
 
-fn protocol(e: Option<&Expr>) -> Option<&'static str> {
+pub(super) fn protocol(e: Option<&Expr>) -> Option<&'static str> {
     let t = e
         .and_then(|x| x.literal_text())
         .unwrap_or_else(|| "-1".into())
@@ -24,10 +24,19 @@ fn protocol(e: Option<&Expr>) -> Option<&'static str> {
 }
 
 fn port_range(cx: &mut Ctx, rule: &Expr, proto: &str) -> AzExpr {
+    port_range_of(cx, rule.get("FromPort"), rule.get("ToPort"), proto)
+}
+
+/// The NSG port range of ports `from`–`to` for `proto` (`*` for all ports).
+pub(super) fn port_range_of(
+    cx: &mut Ctx,
+    from: Option<&Expr>,
+    to: Option<&Expr>,
+    proto: &str,
+) -> AzExpr {
     if proto == "*" || proto == "Icmp" {
         return AzExpr::str("*");
     }
-    let (from, to) = (rule.get("FromPort"), rule.get("ToPort"));
     if from.is_none() && to.is_none() {
         return AzExpr::str("*");
     }

@@ -237,7 +237,7 @@ pub(super) fn outside_subnets(cx: &Ctx, j: usize) -> Vec<String> {
 }
 
 /// Does subnet `sym` carry an NSG already (a database's, or another group's)?
-fn has_nsg(cx: &Ctx, sym: &str) -> bool {
+pub(super) fn has_nsg(cx: &Ctx, sym: &str) -> bool {
     cx.module
         .resources
         .iter()

@@ -92,6 +92,11 @@ pub const PASSES: &[Pass] = &[
         does: "ECS clusters, services and task definitions → Container Apps environments (with a subnet of their own), apps and jobs; Application Auto Scaling of services → scale rules (containers.rs)",
     },
     Pass {
+        name: "network-acls",
+        roles: &["acl", "entry", "association"],
+        does: "network ACLs, their entries and subnet associations → an NSG per ACL on its subnets, rules in rule-number order ending in explicit denies (nacl.rs)",
+    },
+    Pass {
         name: "private-networking",
         roles: &["server", "subnet"],
         does: "servers in DB subnet groups → delegated subnets and private DNS zones (database.rs)",
