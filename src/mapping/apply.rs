@@ -46,6 +46,7 @@ pub fn map_template(
     super::certificates::finish(&mut cx);
     super::network::finish(&mut cx);
     super::nacl::finish(&mut cx);
+    super::dhcp::finish(&mut cx);
     super::scale_sets::finish(&mut cx);
     super::containers::finish(&mut cx);
     super::balancer_parts::finish(&mut cx);

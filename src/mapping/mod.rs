@@ -12,6 +12,7 @@ mod containers;
 mod context;
 mod data;
 mod database;
+mod dhcp;
 mod dns;
 mod edge;
 mod edge_waf;

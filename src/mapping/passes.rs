@@ -97,6 +97,11 @@ pub const PASSES: &[Pass] = &[
         does: "network ACLs, their entries and subnet associations → an NSG per ACL on its subnets, rules in rule-number order ending in explicit denies (nacl.rs)",
     },
     Pass {
+        name: "dhcp-options",
+        roles: &["options", "association"],
+        does: "DHCP options associated with VPCs → the DNS servers of the virtual networks; other options → decisions (dhcp.rs)",
+    },
+    Pass {
         name: "private-networking",
         roles: &["server", "subnet"],
         does: "servers in DB subnet groups → delegated subnets and private DNS zones (database.rs)",

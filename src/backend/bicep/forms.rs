@@ -23,7 +23,7 @@ pub(super) fn cidr_subnet(mut a: Vec<AzExpr>) -> AzExpr {
         .as_str()
         .and_then(|t| t.split('/').nth(1)?.parse::<i64>().ok());
     let len = match (written, &bits) {
-        (Some(l), AzExpr::Int(b)) => AzExpr::Int(l + b),
+        (Some(l), AzExpr::Int(b)) if l.checked_add(*b).is_some() => AzExpr::Int(l + b),
         _ => {
             let plen = AzExpr::call(
                 "int",
