@@ -193,3 +193,40 @@ fn lifting_gives_only_real_cloudformation_types() {
         assert_eq!(tables.lift.cfn_type(tf), None, "{tf}");
     }
 }
+
+/// A key defined in two built-in files of one kind is a silent override (the later file
+/// wins): every type entry, lifting entry and lowering entry lives in one file.
+#[test]
+fn built_in_entries_are_defined_once() {
+    for dir in ["aws", "terraform", "azurerm"] {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("mappings")
+            .join(dir);
+        let mut files: Vec<_> = std::fs::read_dir(&root)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "yaml")
+                    && p.file_name().is_some_and(|n| n != "prefixes.yaml")
+            })
+            .collect();
+        files.sort();
+        let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            for line in text.lines() {
+                let Some(key) = line.strip_suffix(':') else {
+                    continue;
+                };
+                if key.is_empty() || key.starts_with([' ', '#', '-']) || key.contains(' ') {
+                    continue;
+                }
+                if let Some(first) = seen.insert(key.to_string(), name.clone()) {
+                    panic!("{dir}/{name} defines {key} again (first in {dir}/{first})");
+                }
+            }
+        }
+        assert!(seen.len() > 10, "{dir}: no entries read");
+    }
+}

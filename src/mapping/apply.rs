@@ -44,6 +44,7 @@ pub fn map_template(
     super::gateways::finish(&mut cx);
     super::classic_elb::finish(&mut cx);
     super::certificates::finish(&mut cx);
+    super::file_systems::finish(&mut cx);
     super::network::finish(&mut cx);
     super::nacl::finish(&mut cx);
     super::dhcp::finish(&mut cx);

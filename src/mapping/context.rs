@@ -622,18 +622,22 @@ impl<'a> Ctx<'a> {
     /// interpolation `'https://${{sym}.name}.example'`.
     pub fn reference_expr(&mut self, i: usize, spec: &str) -> AzExpr {
         // `{name:Prop}`: the literal property, else the logical id, in lower case (a
-        // repository's name in an image URI).
+        // repository's name in an image URI); `{text:Prop}` keeps the case.
         let owned;
-        let spec = match spec.find("{name:") {
-            Some(start) => {
+        let found = spec
+            .find("{name:")
+            .map(|s| (s, true))
+            .or_else(|| spec.find("{text:").map(|s| (s, false)));
+        let spec = match found {
+            Some((start, lower)) => {
                 let len = spec[start..].find('}').unwrap_or(spec.len() - start);
                 let r = &self.t.resources[i];
                 let v = r
                     .properties
                     .path(&spec[start + 6..start + len])
                     .and_then(|v| v.literal_text())
-                    .unwrap_or_else(|| r.id.clone())
-                    .to_ascii_lowercase();
+                    .unwrap_or_else(|| r.id.clone());
+                let v = if lower { v.to_ascii_lowercase() } else { v };
                 let mut s = spec.to_string();
                 s.replace_range(start..(start + len + 1).min(spec.len()), &v);
                 owned = s;

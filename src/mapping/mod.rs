@@ -21,6 +21,7 @@ mod endpoints;
 mod eventbridge;
 mod events;
 mod exprs;
+mod file_systems;
 pub mod flows;
 mod gateways;
 mod kubernetes;

@@ -107,6 +107,11 @@ pub const PASSES: &[Pass] = &[
         does: "servers in DB subnet groups → delegated subnets and private DNS zones (database.rs)",
     },
     Pass {
+        name: "file-systems",
+        roles: &["file-system", "mount-target"],
+        does: "EFS mount targets → a private endpoint (group `file`) per file system and virtual network on the premium NFS share's storage account, registered in the template's privatelink.file zone linked to the network (file_systems.rs)",
+    },
+    Pass {
         name: "endpoints",
         roles: &["endpoint"],
         does: "VPC endpoints → service endpoints on the subnets of their route tables, or private endpoint decisions (endpoints.rs)",

@@ -36,6 +36,9 @@ pub struct When {
     /// of these (`postgres*`): read replicas inherit their source's engine.
     #[serde(default)]
     pub ref_engine: Vec<String>,
+    /// `prop` references a resource of the template (`true`), or holds something else:
+    /// a parameter, an import, a literal id (`false`; an absent property is neither).
+    pub in_template: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -533,6 +536,18 @@ pub fn holds_with(w: &When, t: &Template, r: &Resource, facts: Facts) -> bool {
         && v.is_some() != p
     {
         return false;
+    }
+    if let Some(want) = w.in_template {
+        let Some(e) = v else { return false };
+        let here = match &e.kind {
+            ExprKind::Ref(n) | ExprKind::GetAtt { resource: n, .. } => {
+                t.resource(t.resolve(n)).is_some()
+            }
+            _ => false,
+        };
+        if here != want {
+            return false;
+        }
     }
     let text = v.and_then(|v| v.literal_text());
     if let Some(eq) = &w.equals {

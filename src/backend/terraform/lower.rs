@@ -1109,11 +1109,24 @@ impl<'a> Lower<'a> {
         let AzExpr::Array(items) = v else {
             return Err(format!("`{path}` is not a literal list"));
         };
+        // A dotted key (`properties.privateDnsZoneId`) goes through objects that hold
+        // nothing else; members the rule ignores may sit beside the first step.
+        let mut steps = key.split('.');
+        let first = steps.next().unwrap_or(key);
+        let rest: Vec<&str> = steps.collect();
         let mut out = Vec::new();
         for it in items {
-            match it {
-                AzExpr::Object(m) if m.len() == 1 => match &m[0] {
-                    (AzKey::Name(n), x) if n == key => out.push(self.expr(x)),
+            let AzExpr::Object(m) = it else {
+                return Err(format!("`{path}` holds an entry other than {{{key}}}"));
+            };
+            // A plain key: one member per entry (an entry with two is not one value).
+            if rest.is_empty() && m.len() != 1 {
+                return Err(format!("`{path}` holds an entry other than {{{key}}}"));
+            }
+            let mut found = None;
+            for member in m {
+                match member {
+                    (AzKey::Name(n), x) if n == first && found.is_none() => found = Some(x),
                     (AzKey::Name(n), _) if rule.ignore.iter().any(|i| i == n) => {}
                     (AzKey::Name(n), _) => {
                         return Err(format!("`{path}` holds an entry with `{n}`"));
@@ -1121,9 +1134,24 @@ impl<'a> Lower<'a> {
                     (AzKey::Expr(_), _) => {
                         return Err(format!("`{path}` holds an entry with a computed key"));
                     }
-                },
-                _ => return Err(format!("`{path}` holds an entry other than {{{key}}}")),
+                }
             }
+            let Some(mut x) = found else {
+                if m.len() == 1 {
+                    continue;
+                }
+                return Err(format!("`{path}` holds an entry without `{key}`"));
+            };
+            for step in &rest {
+                x = match x {
+                    AzExpr::Object(inner) if inner.len() == 1 => match &inner[0] {
+                        (AzKey::Name(n), y) if n == step => y,
+                        _ => return Err(format!("`{path}` holds an entry with more than `{key}`")),
+                    },
+                    _ => return Err(format!("`{path}` holds an entry with more than `{key}`")),
+                };
+            }
+            out.push(self.expr(x));
         }
         Ok(TfExpr::Array(out))
     }
