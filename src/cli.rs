@@ -41,4 +41,48 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Explore the mapping tables: every AWS type with its Azure types, status and rule file.
+    Mappings {
+        #[command(subcommand)]
+        action: MappingsAction,
+        /// Folder of mapping tables laid over the built-in ones.
+        #[arg(long = "mappings", global = true)]
+        mappings: Option<PathBuf>,
+    },
+    /// How much of the templates and modules under PATH would be translated (nothing is written).
+    Coverage {
+        /// Templates, Terraform modules or folders to measure.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Folder of mapping tables that add to or override the built-in ones.
+        #[arg(long = "mappings")]
+        mappings: Option<PathBuf>,
+        /// Output format.
+        #[arg(long = "format", value_enum, default_value = "table")]
+        format: Format,
+        /// How many manual types to list per input language.
+        #[arg(long = "top", default_value_t = 15)]
+        top: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MappingsAction {
+    /// Every AWS type: status, Azure types, rule file and line.
+    List {
+        /// Output format.
+        #[arg(long = "format", value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// One type's rule: Azure resources, properties, decisions and variants (a CloudFormation type or a Terraform aws_* type).
+    Show {
+        /// `AWS::S3::Bucket` or `aws_s3_bucket`.
+        r#type: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
 }

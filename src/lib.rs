@@ -43,6 +43,7 @@
 
 pub mod azure;
 pub mod backend;
+pub mod commands;
 pub mod diag;
 pub mod discover;
 pub mod frontend;

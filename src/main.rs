@@ -13,13 +13,38 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let cli::Command::Convert {
-        paths,
-        out,
-        to,
-        mappings,
-        force,
-    } = args.command;
+    let (paths, out, to, mappings, force) = match args.command {
+        cli::Command::Convert {
+            paths,
+            out,
+            to,
+            mappings,
+            force,
+        } => (paths, out, to, mappings, force),
+        cli::Command::Mappings { action, mappings } => {
+            let printed = match action {
+                cli::MappingsAction::List { format } => aws2azure::commands::mappings::list(
+                    mappings.as_deref(),
+                    format == cli::Format::Json,
+                ),
+                cli::MappingsAction::Show { r#type } => {
+                    aws2azure::commands::mappings::show(mappings.as_deref(), &r#type)
+                }
+            };
+            print_and_exit(printed)
+        }
+        cli::Command::Coverage {
+            paths,
+            mappings,
+            format,
+            top,
+        } => print_and_exit(aws2azure::commands::coverage::coverage(
+            paths,
+            mappings,
+            format == cli::Format::Json,
+            top,
+        )),
+    };
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let opts = aws2azure::run::Options {
         paths,
@@ -37,4 +62,15 @@ fn main() {
     }
     eprintln!("{}", outcome.summary_line());
     std::process::exit(outcome.exit_code);
+}
+
+fn print_and_exit(p: aws2azure::commands::Printed) -> ! {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(p.stdout.as_bytes());
+    let _ = out.flush();
+    for l in &p.stderr {
+        eprintln!("{l}");
+    }
+    std::process::exit(p.exit_code);
 }

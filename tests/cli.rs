@@ -625,3 +625,94 @@ fn provisioner_keywords_are_terraform_not_references() {
     assert!(main.contains("when       = destroy"), "{main}");
     assert!(main.contains("on_failure = continue"), "{main}");
 }
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let o = bin().args(args).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn mappings_list_shows_every_type_with_its_rule_file() {
+    let (code, out, err) = run(&["mappings", "list"]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("mappings_list", out);
+    // Every line names a rule file and line that exist.
+    for l in out.lines().skip(1).take_while(|l| !l.is_empty()) {
+        let rule = l.split_whitespace().last().unwrap();
+        let (file, line) = rule.rsplit_once(':').unwrap();
+        let text = std::fs::read_to_string(common::root().join(file)).unwrap();
+        let n: usize = line.parse().unwrap();
+        let ty = l.split_whitespace().next().unwrap();
+        assert!(
+            text.lines().nth(n - 1).unwrap().contains(ty),
+            "{rule} does not open {ty}"
+        );
+    }
+    let (code, json, _) = run(&["mappings", "list", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let types = v["types"].as_array().unwrap();
+    assert!(types.len() > 200);
+    let s3 = types
+        .iter()
+        .find(|t| t["type"] == "AWS::S3::Bucket")
+        .unwrap();
+    assert_eq!(s3["status"], "translated");
+    assert!(
+        s3["terraform"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "aws_s3_bucket")
+    );
+}
+
+#[test]
+fn mappings_show_explains_one_rule() {
+    for (name, ty) in [
+        ("mappings_show_peering", "AWS::EC2::VPCPeeringConnection"),
+        ("mappings_show_tf_mount_target", "aws_efs_mount_target"),
+        ("mappings_show_service_hint", "AWS::Glue::Job"),
+        ("mappings_show_unlifted", "aws_glue_job"),
+    ] {
+        let (code, out, err) = run(&["mappings", "show", ty]);
+        assert_eq!(code, 0, "{ty}: {err}");
+        insta::assert_snapshot!(name, out);
+    }
+    let (code, out, err) = run(&["mappings", "show", "AWS::Nope::Thing"]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(err.contains("no mapping entry or service hint for `AWS::Nope::Thing`"));
+}
+
+#[test]
+fn coverage_measures_without_writing() {
+    let dir = tmp("coverage");
+    std::fs::copy(
+        fixture("efs-file-system").join("template.yaml"),
+        dir.join("template.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(fixture("tf-efs").join("main.tf"), dir.join("main.tf")).unwrap();
+    let before = files(&dir);
+    let (code, out, err) = run(&["coverage", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(files(&dir), before, "coverage wrote files");
+    insta::assert_snapshot!("coverage_table", out);
+    let (code, json, _) = run(&["coverage", dir.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["cloudformation"]["resources"], 8);
+    assert_eq!(v["cloudformation"]["manual"], 1);
+    assert_eq!(
+        v["cloudformation"]["top_manual"][0]["type"],
+        "AWS::EFS::AccessPoint"
+    );
+    assert_eq!(v["terraform"]["manual"], 0);
+    let (code, _, err) = run(&["coverage", dir.join("nothing-here").to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -1,0 +1,41 @@
+//! The commands besides `convert`: the mapping table made explorable (`mappings list`,
+//! `mappings show TYPE`) and a dry run that measures what a repository would get
+//! (`coverage PATH`). Each returns its text and exit code, so the CLI prints it and the
+//! tests snapshot it.
+
+pub mod coverage;
+pub mod mappings;
+
+/// What a command prints on stdout and its exit code (diagnostics go to stderr).
+pub struct Printed {
+    pub stdout: String,
+    pub stderr: Vec<String>,
+    pub exit_code: i32,
+}
+
+/// `text` as a table: columns padded to their widest cell, two spaces apart (the last
+/// column is not padded).
+pub(crate) fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let mut widths = vec![0; cols];
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            if i + 1 == r.len() {
+                line.push_str(c);
+            } else {
+                line.push_str(c);
+                line.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
