@@ -8,14 +8,15 @@ use serde_yaml::Value;
 
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzKey};
-use crate::model::expr::Expr;
+use crate::model::expr::{Expr, ExprKind};
 
 const TABLE: &str = "config-rules";
 
 /// `template_ref` with `expr` (`{sym}.id`, `{sym}Container.name`, `{sym}`): that
 /// reference to the Azure resource made from the template resource the value points
 /// at — through `Ref`/`GetAtt`, or the one resource an ARN built with `Fn::Sub` or
-/// `Fn::Join` names. `None` when it names none (the table's `$default` then applies).
+/// `Fn::Join` names. `None` when it names none (the table's `$default` then applies),
+/// and with `once: true` when an earlier resource already got it.
 pub(super) fn template_ref(cx: &mut Ctx, src: &Expr, args: &Value) -> Option<AzExpr> {
     let spec = args.get("expr").and_then(|v| v.as_str())?.to_string();
     let j = match cx.referenced_resource(src) {
@@ -33,11 +34,20 @@ pub(super) fn template_ref(cx: &mut Ctx, src: &Expr, args: &Value) -> Option<AzE
             found.into_iter().next()?
         }
     };
-    cx.prepared[j]
+    if !cx.prepared[j]
         .entry
         .as_ref()
         .is_some_and(|e| !e.resources.is_empty())
-        .then(|| cx.reference_expr(j, &spec))
+    {
+        return None;
+    }
+    // `once`: the first asker gets the reference, later ones nothing.
+    if args.get("once").and_then(|v| v.as_bool()) == Some(true)
+        && !cx.given_once.insert(format!("{j}#{spec}"))
+    {
+        return None;
+    }
+    Some(cx.reference_expr(j, &spec))
 }
 
 /// The properties of the policy assignment that replaces a Config rule owned by AWS:
@@ -151,6 +161,33 @@ pub(super) fn config_rule_properties(
         );
         return None;
     }
+    // Input parameters the definition does not take.
+    let mapped: Vec<String> = match entry.get("parameters") {
+        Some(Value::Mapping(map)) => map
+            .keys()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let dropped: Vec<String> = match input.as_ref().map(|x| &x.kind) {
+        Some(ExprKind::Object(m)) => m
+            .iter()
+            .filter(|(k, _, _)| !mapped.contains(k))
+            .map(|(k, _, _)| format!("`{k}`"))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !dropped.is_empty() {
+        cx.decide(
+            "config-rule-inputs",
+            Some((&rid, span)),
+            &format!("{rid}: input parameters the built-in policy does not take"),
+            &format!("The rule sets {} for `{ident}`.", dropped.join(", ")),
+            "The built-in definition checks its own fixed criteria; these values are not carried over.",
+            "Review whether the definition's checks match; if the values matter, write a custom definition that takes them.",
+        );
+        cx.floor_status("partial");
+    }
     let display = text("name").unwrap_or_default();
     let mut props: Vec<(AzKey, AzExpr)> = vec![
         (
@@ -204,7 +241,7 @@ fn no_policy(
 /// KQL rewrite — the source quoted line by line as KQL comments, then a `print` that
 /// says so (valid KQL that returns one row, not data that looks like an answer).
 pub(super) fn kql_placeholder(cx: &mut Ctx, src: &Expr) -> AzExpr {
-    let note = "print note = 'Rewrite this saved search in KQL from the CloudWatch Logs Insights query above.'";
+    let note = "print note = \"Rewrite this saved search in KQL from the CloudWatch Logs Insights query above.\"";
     match src.literal_text() {
         Some(q) => {
             let mut out = String::from("// CloudWatch Logs Insights query (to rewrite in KQL):\n");
@@ -227,4 +264,24 @@ pub(super) fn kql_placeholder(cx: &mut Ctx, src: &Expr) -> AzExpr {
             ])
         }
     }
+}
+
+/// The template resource (a CloudWatch Logs metric filter) whose `MetricTransformations`
+/// publish the metric an alarm's literal `Namespace` and `MetricName` name.
+pub(super) fn metric_filter_of(cx: &Ctx, alarm: &Expr) -> Option<usize> {
+    let ns = alarm.get("Namespace").and_then(|v| v.literal_text())?;
+    let name = alarm.get("MetricName").and_then(|v| v.literal_text())?;
+    cx.t.resources.iter().position(|r| {
+        r.properties
+            .get("MetricTransformations")
+            .and_then(|m| m.as_list())
+            .is_some_and(|l| {
+                l.iter().any(|m| {
+                    m.get("MetricNamespace").and_then(|v| v.literal_text()).as_deref()
+                        == Some(ns.as_str())
+                        && m.get("MetricName").and_then(|v| v.literal_text()).as_deref()
+                            == Some(name.as_str())
+                })
+            })
+    })
 }
