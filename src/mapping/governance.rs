@@ -96,7 +96,9 @@ pub(super) fn config_rule_properties(
             span,
             "config-rule-unmapped",
             &format!("{rid}: no verified built-in policy for `{ident}`"),
-            &format!("The AWS Config managed rule `{ident}` has no entry in mappings/tables/config-rules.yaml (only built-in policy definitions whose ids were verified are listed)."),
+            &format!(
+                "The AWS Config managed rule `{ident}` has no entry in mappings/tables/config-rules.yaml (only built-in policy definitions whose ids were verified are listed)."
+            ),
             "No policy assignment is generated. Find the built-in definition that checks the same setting (Azure portal, Policy, Definitions) and assign it at the resource group, or write a custom policy definition; add the mapping with `--mappings` to generate it.",
         );
         return None;
@@ -157,7 +159,9 @@ pub(super) fn config_rule_properties(
                 "The built-in policy needs {} from the rule's InputParameters.",
                 missing.join(", ")
             ),
-            &format!("No policy assignment is generated; assign {policy} with its parameters by hand."),
+            &format!(
+                "No policy assignment is generated; assign {policy} with its parameters by hand."
+            ),
         );
         return None;
     }
@@ -277,9 +281,13 @@ pub(super) fn metric_filter_of(cx: &Ctx, alarm: &Expr) -> Option<usize> {
             .and_then(|m| m.as_list())
             .is_some_and(|l| {
                 l.iter().any(|m| {
-                    m.get("MetricNamespace").and_then(|v| v.literal_text()).as_deref()
+                    m.get("MetricNamespace")
+                        .and_then(|v| v.literal_text())
+                        .as_deref()
                         == Some(ns.as_str())
-                        && m.get("MetricName").and_then(|v| v.literal_text()).as_deref()
+                        && m.get("MetricName")
+                            .and_then(|v| v.literal_text())
+                            .as_deref()
                             == Some(name.as_str())
                 })
             })
