@@ -34,10 +34,10 @@ pub(super) fn template_ref(cx: &mut Ctx, src: &Expr, args: &Value) -> Option<AzE
             found.into_iter().next()?
         }
     };
-    if !cx.prepared[j]
+    if cx.prepared[j]
         .entry
         .as_ref()
-        .is_some_and(|e| !e.resources.is_empty())
+        .is_none_or(|e| e.resources.is_empty())
     {
         return None;
     }
