@@ -18,7 +18,10 @@ fn collect(dir: &Path, out: &mut Vec<String>) {
 
 fn main() {
     println!("cargo:rerun-if-changed=mappings");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: `env!` would keep the folder the build script was compiled in
+    // (another worktree's, when a target folder is copied or shared).
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let root = Path::new(&manifest_dir);
     let mut files = Vec::new();
     collect(&root.join("mappings"), &mut files);
     files.sort();

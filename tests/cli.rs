@@ -639,7 +639,25 @@ fn run(args: &[&str]) -> (i32, String, String) {
 fn mappings_list_shows_every_type_with_its_rule_file() {
     let (code, out, err) = run(&["mappings", "list"]);
     assert_eq!(code, 0, "{err}");
-    insta::assert_snapshot!("mappings_list", out);
+    // A few rows and the totals (every row's rule file and line is checked below).
+    let picked: Vec<&str> = out
+        .lines()
+        .filter(|l| {
+            l.starts_with("AWS TYPE")
+                || l.ends_with("types lift to them.")
+                || [
+                    "AWS::EC2::VPCPeeringConnection ",
+                    "AWS::S3::Bucket ",
+                    "AWS::Lambda::Function ",
+                    "AWS::Glue ",
+                    "AWS::Glue::Job ",
+                ]
+                .iter()
+                .any(|t| l.starts_with(t))
+        })
+        .map(|l| l.split("  mappings/").next().unwrap_or(l).trim_end())
+        .collect();
+    insta::assert_snapshot!("mappings_list", picked.join("\n"));
     // Every line names a rule file and line that exist.
     for l in out.lines().skip(1).take_while(|l| !l.is_empty()) {
         let rule = l.split_whitespace().last().unwrap();

@@ -127,6 +127,20 @@ const MAPPED: &[&str] = &[
     "AWS::ApiGateway::DomainNameAccessAssociation",
     "AWS::ApiGateway::ClientCertificate",
     "AWS::ACMPCA::Permission",
+    "AWS::MSK::Cluster",
+    "AWS::MSK::ServerlessCluster",
+    "AWS::MSK::Configuration",
+    "AWS::MSK::BatchScramSecret",
+    "AWS::AmazonMQ::Broker",
+    "AWS::AmazonMQ::Configuration",
+    "AWS::KinesisFirehose::DeliveryStream",
+    "AWS::Config::ConfigRule",
+    "AWS::Config::ConfigurationRecorder",
+    "AWS::Config::DeliveryChannel",
+    "AWS::Logs::QueryDefinition",
+    "AWS::Logs::MetricFilter",
+    "AWS::Logs::SubscriptionFilter",
+    "AWS::Logs::ResourcePolicy",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -140,7 +154,11 @@ const MAPPED: &[&str] = &[
 /// headers policy no distribution uses, a regional web ACL, an IP set no Front Door WAF
 /// policy reads; an EventBridge rule on AWS service events with no generated
 /// counterpart, with no target Event Grid delivers to (or no function for a schedule),
-/// a computed pattern, or repeated.
+/// a computed pattern, or repeated; Kafka broker properties (MSK configurations) and
+/// Amazon MQ broker configurations, translated by hand; a Config rule that is custom
+/// (a Lambda or Guard rule), has no verified built-in policy, or lacks its parameters;
+/// a CloudWatch Logs metric filter (a log search alert written by hand) or subscription
+/// filter (a data export chosen by hand).
 const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "rds-engine-unknown"),
     (
@@ -230,6 +248,15 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::Events::Rule", "eventbridge-schedule-other"),
     ("AWS::Events::Rule", "eventbridge-pattern-partial"),
     ("AWS::Events::Rule", "eventbridge-rule-repeated"),
+    ("AWS::MSK::Configuration", "msk-configuration"),
+    ("AWS::AmazonMQ::Configuration", "mq-configuration"),
+    ("AWS::Config::ConfigRule", "config-rule-custom"),
+    ("AWS::Config::ConfigRule", "config-rule-no-policy"),
+    ("AWS::Config::ConfigRule", "config-rule-unmapped"),
+    ("AWS::Config::ConfigRule", "config-rule-parameters"),
+    ("AWS::Config::ConfigRule", "config-rule-computed"),
+    ("AWS::Logs::MetricFilter", "metric-filter-log-alert"),
+    ("AWS::Logs::SubscriptionFilter", "logs-subscription-filter"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?

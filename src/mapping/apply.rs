@@ -130,6 +130,7 @@ fn new_ctx<'a>(
         folded: false,
         folded_status: None,
         function_apis: BTreeMap::new(),
+        given_once: Default::default(),
         group_prefixes: Vec::new(),
         attached_groups: Vec::new(),
         carved: Vec::new(),

@@ -468,6 +468,20 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
         cx.folded_status = Some("not-needed".into());
         return None;
     }
+    if let Some(f) = super::governance::metric_filter_of(cx, p) {
+        let filter = t.report_name(&t.resources[f].id);
+        cx.decide(
+            "alarm-metric-filter",
+            Some((&r.id, r.span)),
+            &format!("{}: the alarm watches a metric filter's metric", r.id),
+            &format!("The alarm watches the custom metric that the metric filter {filter} publishes from log events."),
+            &format!("It becomes the threshold, window and actions of the log search alert (scheduled query rule) that replaces {filter} (see its decision); no metric alert is created."),
+            "Until that alert rule is written, nothing alerts on these log events.",
+        );
+        cx.folded = true;
+        cx.folded_status = Some("manual".into());
+        return None;
+    }
     let metric = alarm_metric(cx, p)?;
     let (scope, azure_type) = alarm_scope(cx, p, &metric.azure_types)?;
     let (aggregation, operator) = alarm_comparison(p)?;

@@ -82,6 +82,9 @@ pub struct Ctx<'a> {
     /// HTTP APIs whose every route goes to one function of the template → that
     /// function: its function app's HTTP trigger serves them (apis_v2.rs).
     pub function_apis: BTreeMap<usize, usize>,
+    /// References `template_ref` gave with `once` (a grant on a storage account that
+    /// several Capture event hubs share): each is given once.
+    pub given_once: BTreeSet<String>,
     /// Address prefixes that stand for a security group's members as a rule peer (an
     /// Application Gateway's subnet for the balancer's group), for the access check.
     pub group_prefixes: Vec<(AzExpr, String)>,

@@ -24,6 +24,7 @@ mod exprs;
 mod file_systems;
 pub mod flows;
 mod gateways;
+mod governance;
 mod kubernetes;
 
 mod nacl;

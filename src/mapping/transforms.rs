@@ -83,6 +83,9 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("aks_pool_properties", true),
     ("aks_issuer", true),
     ("classic_lb_properties", true),
+    ("template_ref", false),
+    ("config_rule_properties", true),
+    ("kql_placeholder", false),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -225,6 +228,9 @@ pub fn apply(
         "aks_pool_properties" => super::kubernetes::aks_pool_properties(cx, i, consumed),
         "aks_issuer" => Some(super::kubernetes::aks_issuer(cx, i)),
         "classic_lb_properties" => super::classic_elb::classic_lb_properties(cx, i, consumed),
+        "template_ref" => super::governance::template_ref(cx, src?, args),
+        "config_rule_properties" => super::governance::config_rule_properties(cx, i, consumed),
+        "kql_placeholder" => Some(super::governance::kql_placeholder(cx, src?)),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),

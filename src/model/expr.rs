@@ -167,6 +167,8 @@ impl Expr {
     pub fn get(&self, key: &str) -> Option<&Expr> {
         match &self.kind {
             ExprKind::Object(m) => m.iter().rev().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
+            // A list element by its index (`LogGroupNames.0`).
+            ExprKind::List(l) => key.parse::<usize>().ok().and_then(|n| l.get(n)),
             _ => None,
         }
     }

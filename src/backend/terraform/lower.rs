@@ -919,6 +919,8 @@ impl<'a> Lower<'a> {
     ) -> Result<Option<TfExpr>, String> {
         Ok(match (&rule.value, &rule.from) {
             (Some(v), _) => Some(yaml_to_tf(v)),
+            // The resource group deployed to (an assignment scoped to it).
+            (None, Some(p)) if p == "resourceGroup().id" => Some(self.rg("id")),
             (None, Some(p)) if p.starts_with("parent.") => {
                 let mut sym = r.symbol.clone();
                 let mut rest = p.as_str();
