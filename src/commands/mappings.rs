@@ -261,12 +261,12 @@ pub fn show(mappings: Option<&Path>, ty: &str) -> Printed {
                     "{ty} (Terraform) lifts to {t} ({})\n",
                     embedded_line("terraform/", ty)
                 ));
-                if let Some(e) = tables.lift.entries.get(ty) {
-                    if !e.ignored.is_empty() {
-                        out.push_str("Terraform-only arguments:\n");
-                        for (k, why) in &e.ignored {
-                            out.push_str(&format!("  {k}: {why}\n"));
-                        }
+                if let Some(e) = tables.lift.entries.get(ty)
+                    && !e.ignored.is_empty()
+                {
+                    out.push_str("Terraform-only arguments:\n");
+                    for (k, why) in &e.ignored {
+                        out.push_str(&format!("  {k}: {why}\n"));
                     }
                 }
                 out.push('\n');

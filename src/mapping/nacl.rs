@@ -356,9 +356,13 @@ fn subnet_symbol(cx: &Ctx, e: &Expr) -> Option<(usize, String)> {
         .then_some((j, sym))
 }
 
+/// The subnets of an ACL (symbol and conditions), its association resources, and the
+/// subnets that are not in the template.
+type AclSubnets = (Vec<(String, Vec<String>)>, Vec<usize>, Vec<String>);
+
 /// Subnets of ACL `i`: from association resources (index, condition) and the ACL's
 /// own `SubnetIds`.
-fn subnets(cx: &Ctx, i: usize) -> (Vec<(String, Vec<String>)>, Vec<usize>, Vec<String>) {
+fn subnets(cx: &Ctx, i: usize) -> AclSubnets {
     let id = cx.t.resources[i].id.clone();
     let acl_cond = cx.t.resources[i].condition.as_ref().map(|(c, _)| c.clone());
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
