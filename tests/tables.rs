@@ -230,3 +230,34 @@ fn built_in_entries_are_defined_once() {
         assert!(seen.len() > 10, "{dir}: no entries read");
     }
 }
+
+/// Every resource type of the CloudFormation resource specification (the list
+/// scripts/cfn-types.py makes) is answered: a type entry, or a service hint for the type
+/// or its service, so a `manual` resource of any type names the Azure service to consider.
+#[test]
+fn every_cloudformation_type_is_answered() {
+    let mut sources = SourceMap::default();
+    let (tables, _) = Tables::load(&mut sources, None);
+    let list = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/cloudformation-resource-types.txt"),
+    )
+    .unwrap();
+    let types: Vec<&str> = list
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect();
+    assert!(types.len() > 1000, "the type list is incomplete");
+    let unanswered: Vec<&str> = types
+        .iter()
+        .copied()
+        .filter(|t| {
+            !tables.mapping.types.contains_key(*t) && tables.mapping.service_hint(t).is_none()
+        })
+        .collect();
+    assert!(
+        unanswered.is_empty(),
+        "no entry or service hint for {} types: {}",
+        unanswered.len(),
+        unanswered.join(", ")
+    );
+}

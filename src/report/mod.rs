@@ -33,6 +33,22 @@ pub struct ResourceOut {
     pub rules: Vec<String>,
 }
 
+/// `manual` resources that share the Azure service to consider (report section 6).
+#[derive(Serialize, Debug, Clone)]
+pub struct ManualGroup {
+    pub service: String,
+    pub resources: Vec<ManualItem>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ManualItem {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub file: String,
+    pub line: usize,
+}
+
 #[derive(Serialize, Debug, Clone)]
 pub struct ParamOut {
     pub stack: String,
@@ -180,6 +196,41 @@ impl Report {
         s
     }
 
+    /// The `manual` resources grouped by the Azure service their decision names (most
+    /// resources first, then by name); resources in input order within a group.
+    pub fn not_migrated(&self) -> Vec<ManualGroup> {
+        let mut groups: Vec<ManualGroup> = Vec::new();
+        for s in &self.stacks {
+            for r in s.resources.iter().filter(|r| r.status == "manual") {
+                let service = if r.service.is_empty() {
+                    "no Azure counterpart known".to_string()
+                } else {
+                    r.service.clone()
+                };
+                let item = ManualItem {
+                    id: r.id.clone(),
+                    ty: r.ty.clone(),
+                    file: r.file.clone(),
+                    line: r.line,
+                };
+                match groups.iter_mut().find(|g| g.service == service) {
+                    Some(g) => g.resources.push(item),
+                    None => groups.push(ManualGroup {
+                        service,
+                        resources: vec![item],
+                    }),
+                }
+            }
+        }
+        groups.sort_by(|a, b| {
+            b.resources
+                .len()
+                .cmp(&a.resources.len())
+                .then_with(|| a.service.cmp(&b.service))
+        });
+        groups
+    }
+
     pub fn to_markdown(&self) -> String {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
@@ -194,10 +245,12 @@ impl Report {
         if let Err(e) = env.add_template("migration.md", include_str!("migration.md.j2")) {
             return format!("report template error: {e}\n");
         }
+        let not_migrated = self.not_migrated();
         match env.get_template("migration.md").and_then(|t| {
-            t.render(
-                minijinja::context! { r => minijinja::Value::from(minijinja::value::Serde(self)) },
-            )
+            t.render(minijinja::context! {
+                r => minijinja::Value::from(minijinja::value::Serde(self)),
+                not_migrated => minijinja::Value::from(minijinja::value::Serde(&not_migrated)),
+            })
         }) {
             Ok(s) => {
                 let mut s = s.trim_end().to_string();
