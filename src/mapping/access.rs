@@ -1,6 +1,8 @@
 //! Data access: SAM policy templates and connectors become Azure role
 //! assignments for the function's managed identity on the translated resource.
 
+use std::collections::BTreeSet;
+
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzResource, Interp};
 use crate::model::expr::{Expr, ExprKind};
@@ -87,7 +89,7 @@ fn attached_policy_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
 
 /// The roles of the template policy `i` is attached to: its `Roles` (or a role
 /// policy's `RoleName`), and the roles that list it in `ManagedPolicyArns`.
-fn policy_roles(cx: &Ctx, i: usize) -> Vec<usize> {
+pub(super) fn policy_roles(cx: &Ctx, i: usize) -> Vec<usize> {
     let r = &cx.t.resources[i];
     let mut named: Vec<Expr> = r
         .properties
@@ -120,7 +122,10 @@ fn policy_roles(cx: &Ctx, i: usize) -> Vec<usize> {
 }
 
 /// Policies attached to no role of the template (exported for other stacks, or
-/// attached to users and groups): a decision, and `manual`.
+/// attached to users and groups) become custom role definitions (the entry's
+/// `attached: false` variant, [`role_permissions`]); one that made none (no statement
+/// with an Azure operation, or a `--mappings` entry without the variant) gets a
+/// decision and stays `manual`.
 pub(super) fn unattached_policies(cx: &mut Ctx) {
     for i in 0..cx.t.resources.len() {
         if !cx.plays(i, "grants", "policy") || cx.prepared[i].entry.is_none() {
@@ -144,14 +149,307 @@ pub(super) fn unattached_policies(cx: &mut Ctx) {
             );
             continue;
         }
+        let defined = cx.reports.iter().any(|x| {
+            x.id == id
+                && x.azure
+                    .iter()
+                    .any(|(ty, _)| ty == crate::azure::types::ROLE_DEFINITION.ty)
+        });
+        if defined {
+            continue;
+        }
         cx.decide_later(
             i,
             "iam-policy-unattached",
             &format!("{id}: the policy is attached to no role of this template"),
             "The policy is attached to roles of other stacks or modules (by its ARN), or to IAM users and groups, which have no counterpart in a resource group.",
-            "No role assignment is generated from it.",
+            "No role definition or assignment is generated from it: none of its statements names an action with an Azure RBAC operation in the IAM action table.",
             "Grant its permissions where it is used: built-in roles (or a custom role definition with the matching actions) assigned to the identity that replaces each role, user or group that uses it.",
             Some("manual"),
+        );
+    }
+}
+
+/// The Azure operations a custom role definition grants or excludes.
+#[derive(Default)]
+struct Operations {
+    actions: BTreeSet<String>,
+    data_actions: BTreeSet<String>,
+}
+
+impl Operations {
+    fn is_empty(&self) -> bool {
+        self.actions.is_empty() && self.data_actions.is_empty()
+    }
+}
+
+/// What the statements of a policy became, for its decisions.
+#[derive(Default)]
+struct RoleNotes {
+    /// IAM actions (or wildcards) with no Azure operation, with the service's reason.
+    unmapped: BTreeSet<String>,
+    service_notes: BTreeSet<String>,
+    /// IAM wildcards and the number of Azure operations each became.
+    wildcards: BTreeSet<String>,
+    /// Statement parts that carry no permission over (`NotAction`, computed actions …).
+    skipped: BTreeSet<String>,
+    denied: BTreeSet<String>,
+    conditions: bool,
+    scoped: bool,
+    full_access: bool,
+}
+
+/// Does the IAM pattern `pattern` (`Get*`, `*`, `Get?bject`) match `verb`, ignoring case?
+fn iam_glob(pattern: &str, verb: &str) -> bool {
+    fn go(p: &[u8], v: &[u8]) -> bool {
+        match (p.first(), v.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], v) || (!v.is_empty() && go(p, &v[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &v[1..]),
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => go(&p[1..], &v[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), verb.as_bytes())
+}
+
+/// The Azure operations of one IAM action (`s3:GetObject`, `s3:Get*`) from the
+/// `azure` map of its service in `iam-actions`; `None` when it has none.
+fn azure_operations(cx: &Ctx, action: &str, notes: &mut RoleNotes) -> Option<Operations> {
+    let (service, verb) = action.split_once(':')?;
+    let service = service.to_ascii_lowercase();
+    let entry = cx.tables.lookup("iam-actions", &service);
+    if let Some(note) = entry
+        .and_then(|e| e.get("azure_note"))
+        .and_then(|n| n.as_str())
+    {
+        notes.service_notes.insert(format!("`{service}`: {note}"));
+    }
+    let map = entry
+        .and_then(|e| e.get("azure"))
+        .and_then(|m| m.as_mapping())?;
+    let wildcard = verb.contains(['*', '?']);
+    let mut ops = Operations::default();
+    for (k, v) in map {
+        let Some(k) = k.as_str() else { continue };
+        let hit = if wildcard {
+            iam_glob(verb, k)
+        } else {
+            k.eq_ignore_ascii_case(verb)
+        };
+        if !hit {
+            continue;
+        }
+        let list = |field: &str| -> Vec<String> {
+            v.get(field)
+                .and_then(|l| l.as_sequence())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        ops.actions.extend(list("actions"));
+        ops.data_actions.extend(list("data_actions"));
+    }
+    if ops.is_empty() {
+        return None;
+    }
+    if wildcard {
+        notes.wildcards.insert(format!(
+            "`{action}` → {} operation{}",
+            ops.actions.len() + ops.data_actions.len(),
+            if ops.actions.len() + ops.data_actions.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ));
+    }
+    Some(ops)
+}
+
+/// Every statement of a policy document (one object or a list).
+fn all_statements(doc: &Expr) -> Vec<Expr> {
+    match doc.get("Statement").map(|s| &s.kind) {
+        Some(ExprKind::List(l)) => l.clone(),
+        Some(_) => doc.get("Statement").cloned().into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Is a statement's `Resource` everything (`*`, alone or in its list)?
+fn on_everything(st: &Expr) -> bool {
+    match st.get("Resource") {
+        Some(r) => match r.as_list() {
+            Some(l) => l.iter().any(|x| x.as_str() == Some("*")),
+            None => r.as_str() == Some("*"),
+        },
+        None => false,
+    }
+}
+
+/// `$transform: role_permissions`: the `permissions` of the custom role definition an
+/// IAM policy attached to no role of the template becomes. Each Allow statement's
+/// actions become the Azure operations of the `azure` map of `iam-actions` (IAM
+/// wildcards expanded to the operations they match, never an Azure wildcard; `*` on
+/// `*` alone becomes `*`); Deny statements become `notActions`/`notDataActions`. What
+/// does not carry over is listed in decisions. `None` when no statement grants an
+/// Azure operation (no role definition is emitted).
+pub(super) fn role_permissions(
+    cx: &mut Ctx,
+    i: usize,
+    consumed: &mut BTreeSet<String>,
+) -> Option<AzExpr> {
+    consumed.insert("PolicyDocument".into());
+    let r = &cx.t.resources[i];
+    let (id, span) = (r.id.clone(), r.span);
+    let doc = r.properties.get("PolicyDocument")?.clone();
+    let mut allow = Operations::default();
+    let mut deny = Operations::default();
+    let mut notes = RoleNotes::default();
+    for st in all_statements(&doc) {
+        let effect = st.get("Effect").and_then(|e| e.literal_text());
+        let allows = match effect.as_deref() {
+            Some("Allow") => true,
+            Some("Deny") => false,
+            _ => {
+                notes
+                    .skipped
+                    .insert("a statement whose `Effect` is computed".into());
+                continue;
+            }
+        };
+        if st.get("NotAction").is_some() {
+            notes.skipped.insert(format!(
+                "{} statement with `NotAction` (every action but those listed)",
+                if allows { "an Allow" } else { "a Deny" }
+            ));
+        }
+        if st.get("NotResource").is_some() {
+            notes.skipped.insert(
+                "`NotResource` (the statements apply wherever the role is assigned)".into(),
+            );
+        }
+        if st.get("Condition").is_some() {
+            notes.conditions = true;
+        }
+        let everything = on_everything(&st);
+        if allows && !everything && st.get("Resource").is_some() {
+            notes.scoped = true;
+        }
+        let items: Vec<Expr> = match st.get("Action") {
+            Some(a) => a
+                .as_list()
+                .map(<[Expr]>::to_vec)
+                .unwrap_or_else(|| vec![a.clone()]),
+            None => Vec::new(),
+        };
+        for a in items {
+            let Some(action) = a.literal_text() else {
+                notes.skipped.insert("a computed action".into());
+                continue;
+            };
+            if action == "*" {
+                match (allows, everything) {
+                    (true, true) => notes.full_access = true,
+                    (true, false) => {
+                        notes.skipped.insert(
+                            "`*` on specific resources (not widened to every operation of the scope)"
+                                .into(),
+                        );
+                    }
+                    (false, _) => {
+                        notes.skipped.insert("a Deny of `*`".into());
+                    }
+                }
+                continue;
+            }
+            match azure_operations(cx, &action, &mut notes) {
+                Some(ops) if allows => {
+                    allow.actions.extend(ops.actions);
+                    allow.data_actions.extend(ops.data_actions);
+                }
+                Some(ops) => {
+                    notes.denied.insert(action.clone());
+                    deny.actions.extend(ops.actions);
+                    deny.data_actions.extend(ops.data_actions);
+                }
+                None => {
+                    notes.unmapped.insert(action.clone());
+                }
+            }
+        }
+    }
+    if notes.full_access {
+        allow.actions = BTreeSet::from(["*".to_string()]);
+    }
+    // A control-plane read both grants and denies (a queue's `read` for sending and
+    // for receiving) stays granted: Azure excludes per operation, not per purpose.
+    deny.actions.retain(|a| !allow.actions.contains(a));
+    role_decisions(cx, &id, span, &notes, allow.is_empty());
+    if allow.is_empty() {
+        return None;
+    }
+    let list = |s: &BTreeSet<String>| AzExpr::Array(s.iter().map(AzExpr::str).collect());
+    Some(AzExpr::Array(vec![AzExpr::obj(vec![
+        ("actions", list(&allow.actions)),
+        ("notActions", list(&deny.actions)),
+        ("dataActions", list(&allow.data_actions)),
+        ("notDataActions", list(&deny.data_actions)),
+    ])]))
+}
+
+/// The decisions about a policy's role definition: what it is, and what of the
+/// statements did not carry over.
+fn role_decisions(cx: &mut Ctx, id: &str, span: crate::source::Span, n: &RoleNotes, empty: bool) {
+    let at = Some((id, span));
+    if !empty {
+        role_made_decisions(cx, id, span, n);
+    }
+    let mut gaps: Vec<String> = Vec::new();
+    if !n.unmapped.is_empty() {
+        gaps.push(format!(
+            "actions with no Azure RBAC operation: {}",
+            ticked(&n.unmapped)
+        ));
+    }
+    gaps.extend(n.skipped.iter().cloned());
+    if n.conditions {
+        gaps.push("conditions (`Condition`), which Azure role definitions cannot hold (role assignment conditions cover a few storage cases)".into());
+    }
+    if !gaps.is_empty() || !n.service_notes.is_empty() {
+        let notes: Vec<String> = n.service_notes.iter().cloned().collect();
+        cx.decide(
+            "iam-custom-role-gaps",
+            at,
+            &format!("{id}: statements the role definition does not carry"),
+            "Some statements or actions of the policy have no counterpart in an Azure role definition.",
+            &format!(
+                "Not carried over: {}.{}",
+                gaps.join("; "),
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", notes.join(" "))
+                }
+            ),
+            "Grant what the workload still needs by hand (another role, or the service's own access model).",
+        );
+        cx.floor_status("partial");
+    }
+    if !n.denied.is_empty() {
+        cx.decide(
+            "iam-custom-role-deny",
+            at,
+            &format!("{id}: Deny statements become excluded operations"),
+            "An IAM Deny overrides every Allow from any policy; Azure has no deny in role definitions (deny assignments are made only by Azure itself).",
+            &format!(
+                "The operations of the denied actions ({}) are `notActions`/`notDataActions` of the role: the role does not grant them, wherever it is assigned.",
+                ticked(&n.denied)
+            ),
+            "Another role assigned to the same identity can still grant them; the deny's resources do not narrow the exclusion.",
         );
     }
 }
@@ -780,4 +1078,56 @@ fn record_assignment(cx: &mut Ctx, origin_i: usize, res: AzResource, sym: String
     if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == origin) {
         rep.azure.push((ty, sym));
     }
+}
+
+/// The decisions about the role definition a policy became.
+fn role_made_decisions(cx: &mut Ctx, id: &str, span: crate::source::Span, n: &RoleNotes) {
+    let at = Some((id, span));
+    cx.decide(
+        "iam-custom-role",
+        at,
+        &format!("{id}: the policy becomes a custom role definition"),
+        "The policy is attached to no role of this template: it is used by roles of other stacks or modules (by its ARN), or by IAM users and groups.",
+        &format!(
+            "A custom role definition (assignable in this resource group) with the Azure operations of the statements' actions{}. Nothing is assigned: assign the role to the identities that replace the roles, users and groups that use the policy, on the resources that replace the statements' resources.",
+            if n.scoped {
+                "; the statements' resources become the scope of each assignment, not part of the role"
+            } else {
+                ""
+            }
+        ),
+        "Role definitions are tenant-wide objects: deploying needs permission to write role definitions (Owner or User Access Administrator), and the role's name carries the resource group's name to stay unique in the tenant.",
+    );
+    if n.full_access {
+        cx.decide(
+            "iam-custom-role-full-access",
+            at,
+            &format!("{id}: `*` on `*` becomes every Azure operation"),
+            "A statement allows every action on every resource.",
+            "The role definition's actions are `*` (every control-plane operation of the scope it is assigned on, like Owner); data-plane operations are not included.",
+            "Review that full access is intended; prefer the built-in Contributor or a narrower role.",
+        );
+    }
+    if !n.wildcards.is_empty() {
+        cx.decide(
+            "iam-custom-role-wildcards",
+            at,
+            &format!("{id}: wildcard actions become the operations they match"),
+            "IAM wildcards (`s3:Get*`) also match actions AWS adds later; an Azure wildcard would match operations of other kinds.",
+            &format!(
+                "Each wildcard becomes the Azure operations of the IAM actions it matches in the IAM action table, listed one by one: {}.",
+                n.wildcards.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            "Actions the table does not know are not granted; add their operations to the role if the workload needs them.",
+        );
+    }
+}
+
+/// `a`, `b` → "`a`, `b`".
+fn ticked(items: &BTreeSet<String>) -> String {
+    items
+        .iter()
+        .map(|x| format!("`{x}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -28,7 +28,11 @@ fn network_symbol(cx: &Ctx, e: &Expr) -> Option<String> {
 /// What the DNS servers of options `o` become: the server list (`None` when the option
 /// set keeps Azure's resolver alone), and whether Amazon's resolver was among them.
 fn dns_servers(cx: &mut Ctx, o: usize) -> (Option<AzExpr>, bool) {
-    let Some(list) = cx.t.resources[o].properties.get("DomainNameServers").cloned() else {
+    let Some(list) = cx.t.resources[o]
+        .properties
+        .get("DomainNameServers")
+        .cloned()
+    else {
         return (None, true);
     };
     let ExprKind::List(items) = &list.kind else {
@@ -81,7 +85,10 @@ fn other_options(cx: &Ctx, o: usize) -> Vec<(String, &'static str)> {
         out.push(("the NTP servers".into(), "Azure VMs synchronise their clocks from the host (the Hyper-V time provider, or chrony with the PTP clock on Linux); point the guest at the servers by configuration if they must be used"));
     }
     if p.get("NetbiosNameServers").is_some() || p.get("NetbiosNodeType").is_some() {
-        out.push(("the NetBIOS name servers and node type".into(), "Azure networks carry no NetBIOS name service; use DNS (or set WINS in the guest OS)"));
+        out.push((
+            "the NetBIOS name servers and node type".into(),
+            "Azure networks carry no NetBIOS name service; use DNS (or set WINS in the guest OS)",
+        ));
     }
     out
 }
@@ -94,7 +101,10 @@ pub fn finish(cx: &mut Ctx) {
             continue;
         }
         let r = cx.t.resources[k].clone();
-        let vnet = r.properties.get("VpcId").and_then(|v| network_symbol(cx, v));
+        let vnet = r
+            .properties
+            .get("VpcId")
+            .and_then(|v| network_symbol(cx, v));
         let o = r
             .properties
             .get("DhcpOptionsId")
@@ -122,7 +132,9 @@ pub fn finish(cx: &mut Ctx) {
                 let value = cx.guarded(&conds, AzExpr::obj(vec![("dnsServers", list.clone())]));
                 cx.set_path(&vnet, &["properties", "dhcpOptions"], value);
                 if amazon {
-                    format!("The virtual network `{vnet}` names the option set's DNS servers, followed by Azure's resolver ({AZURE_DNS}) where the set named AmazonProvidedDNS.")
+                    format!(
+                        "The virtual network `{vnet}` names the option set's DNS servers, followed by Azure's resolver ({AZURE_DNS}) where the set named AmazonProvidedDNS."
+                    )
                 } else {
                     format!("The virtual network `{vnet}` names the option set's DNS servers.")
                 }
@@ -152,11 +164,7 @@ pub fn finish(cx: &mut Ctx) {
         let others = other_options(cx, o);
         if others.is_empty() {
             if servers.is_none() {
-                if let Some(rep) = cx
-                    .reports
-                    .iter_mut()
-                    .find(|x| x.id == cx.t.resources[o].id)
-                {
+                if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == cx.t.resources[o].id) {
                     rep.status = "not-needed".into();
                 }
                 cx.decide_later(
@@ -178,11 +186,7 @@ pub fn finish(cx: &mut Ctx) {
                     "None beyond the association's decision.",
                     Some("translated"),
                 );
-                if let Some(rep) = cx
-                    .reports
-                    .iter_mut()
-                    .find(|x| x.id == cx.t.resources[o].id)
-                {
+                if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == cx.t.resources[o].id) {
                     rep.status = "translated".into();
                 }
             }
@@ -194,7 +198,11 @@ pub fn finish(cx: &mut Ctx) {
             &format!("{opts}: DHCP options a virtual network does not give"),
             &format!(
                 "Besides DNS servers, the option set gave {}.",
-                others.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>().join(", ")
+                others
+                    .iter()
+                    .map(|(w, _)| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             "Only the DNS servers are carried over.",
             &others

@@ -83,6 +83,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("aks_pool_properties", true),
     ("aks_issuer", true),
     ("classic_lb_properties", true),
+    ("role_permissions", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -220,6 +221,7 @@ pub fn apply(
         "web_pubsub_hub" => Some(super::apis_v2::web_pubsub_hub(cx, i, consumed)),
         "apim_schema" => super::apis_v2::apim_schema(cx, i, consumed),
         "aks_identity" => super::kubernetes::aks_identity(cx, i, consumed),
+        "role_permissions" => super::access::role_permissions(cx, i, consumed),
         "aks_properties" => super::kubernetes::aks_properties(cx, i, consumed),
         "aks_pool_name" => Some(super::kubernetes::aks_pool_name(cx, i)),
         "aks_pool_properties" => super::kubernetes::aks_pool_properties(cx, i, consumed),
