@@ -158,6 +158,19 @@ pub(super) fn unattached_policies(cx: &mut Ctx) {
         if defined {
             continue;
         }
+        let doc = cx.t.resources[i].properties.get("PolicyDocument").cloned();
+        let platform_only = doc.is_some_and(|d| {
+            let (allow, _, n) = scan_policy(cx, &d);
+            allow.is_empty()
+                && n.unmapped.is_empty()
+                && n.skipped.is_empty()
+                && !n.full_access
+                && !n.platform.is_empty()
+        });
+        if platform_only {
+            platform_policy(cx, i);
+            continue;
+        }
         cx.decide_later(
             i,
             "iam-policy-unattached",
@@ -168,6 +181,29 @@ pub(super) fn unattached_policies(cx: &mut Ctx) {
             Some("manual"),
         );
     }
+}
+
+/// A policy that grants only what the Azure platform does by itself (writing the
+/// workload's logs): not needed, its `not-translated` decision withdrawn.
+fn platform_policy(cx: &mut Ctx, i: usize) {
+    let id = cx.t.resources[i].id.clone();
+    let file = cx.path_of(cx.t.resources[i].span).to_string();
+    let withdrawn = format!("not-translated:{file}#{}", cx.t.report_name(&id));
+    cx.decisions.retain(|d| d.id != withdrawn);
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
+        rep.decisions.retain(|d| *d != withdrawn);
+        rep.status = "not-needed".into();
+        rep.service = "none (the Azure platform does it)".into();
+    }
+    cx.decide_later(
+        i,
+        "iam-policy-platform-only",
+        &format!("{id}: the policy grants only what Azure does without a permission"),
+        "The policy is attached to no role of this template, and all its actions are ones a workload needs on AWS to do what the Azure platform does for it (writing its own logs and traces).",
+        "No role definition or assignment: see the decision on the permissions Azure does not need.",
+        "None.",
+        None,
+    );
 }
 
 /// The Azure operations a custom role definition grants or excludes.
@@ -189,6 +225,9 @@ struct RoleNotes {
     /// IAM actions (or wildcards) with no Azure operation, with the service's reason.
     unmapped: BTreeSet<String>,
     service_notes: BTreeSet<String>,
+    /// IAM actions Azure needs no permission for (writing the workload's own logs), with why.
+    platform: BTreeSet<String>,
+    platform_notes: BTreeSet<String>,
     /// IAM wildcards and the number of Azure operations each became.
     wildcards: BTreeSet<String>,
     /// Statement parts that carry no permission over (`NotAction`, computed actions …).
@@ -219,16 +258,36 @@ fn azure_operations(cx: &Ctx, action: &str, notes: &mut RoleNotes) -> Option<Ope
     let (service, verb) = action.split_once(':')?;
     let service = service.to_ascii_lowercase();
     let entry = cx.tables.lookup("iam-actions", &service);
-    if let Some(note) = entry
-        .and_then(|e| e.get("azure_note"))
-        .and_then(|n| n.as_str())
-    {
-        notes.service_notes.insert(format!("`{service}`: {note}"));
+    let wildcard = verb.contains(['*', '?']);
+    let platform = entry.and_then(|e| e.get("platform"));
+    let platform_hit = platform
+        .and_then(|p| p.get("verbs"))
+        .and_then(|v| v.as_sequence())
+        .is_some_and(|verbs| {
+            verbs.iter().filter_map(|v| v.as_str()).any(|v| {
+                if wildcard {
+                    iam_glob(verb, v)
+                } else {
+                    v.eq_ignore_ascii_case(verb)
+                }
+            })
+        });
+    if platform_hit {
+        notes.platform.insert(action.to_string());
+        if let Some(note) = platform.and_then(|p| p.get("note")).and_then(|n| n.as_str()) {
+            notes.platform_notes.insert(format!("`{service}`: {note}"));
+        }
     }
     let map = entry
         .and_then(|e| e.get("azure"))
-        .and_then(|m| m.as_mapping())?;
-    let wildcard = verb.contains(['*', '?']);
+        .and_then(|m| m.as_mapping());
+    let Some(map) = map else {
+        return if platform_hit {
+            Some(Operations::default())
+        } else {
+            None
+        };
+    };
     let mut ops = Operations::default();
     for (k, v) in map {
         let Some(k) = k.as_str() else { continue };
@@ -254,7 +313,7 @@ fn azure_operations(cx: &Ctx, action: &str, notes: &mut RoleNotes) -> Option<Ope
         ops.data_actions.extend(list("data_actions"));
     }
     if ops.is_empty() {
-        return None;
+        return platform_hit.then(Operations::default);
     }
     if wildcard {
         notes.wildcards.insert(format!(
@@ -306,10 +365,27 @@ pub(super) fn role_permissions(
     let r = &cx.t.resources[i];
     let (id, span) = (r.id.clone(), r.span);
     let doc = r.properties.get("PolicyDocument")?.clone();
+    let (allow, deny, notes) = scan_policy(cx, &doc);
+    role_decisions(cx, &id, span, &notes, allow.is_empty());
+    if allow.is_empty() {
+        return None;
+    }
+    let list = |s: &BTreeSet<String>| AzExpr::Array(s.iter().map(AzExpr::str).collect());
+    Some(AzExpr::Array(vec![AzExpr::obj(vec![
+        ("actions", list(&allow.actions)),
+        ("notActions", list(&deny.actions)),
+        ("dataActions", list(&allow.data_actions)),
+        ("notDataActions", list(&deny.data_actions)),
+    ])]))
+}
+
+/// A policy document's statements → the operations they allow and deny, and what did
+/// not carry over.
+fn scan_policy(cx: &Ctx, doc: &Expr) -> (Operations, Operations, RoleNotes) {
     let mut allow = Operations::default();
     let mut deny = Operations::default();
     let mut notes = RoleNotes::default();
-    for st in all_statements(&doc) {
+    for st in all_statements(doc) {
         let effect = st.get("Effect").and_then(|e| e.literal_text());
         let allows = match effect.as_deref() {
             Some("Allow") => true,
@@ -371,12 +447,20 @@ pub(super) fn role_permissions(
                     allow.actions.extend(ops.actions);
                     allow.data_actions.extend(ops.data_actions);
                 }
+                Some(ops) if ops.is_empty() => {}
                 Some(ops) => {
                     notes.denied.insert(action.clone());
                     deny.actions.extend(ops.actions);
                     deny.data_actions.extend(ops.data_actions);
                 }
                 None => {
+                    let service = action.split(':').next().unwrap_or_default();
+                    if let Some(note) = cx
+                        .tables
+                        .lookup_str("iam-actions", &service.to_ascii_lowercase(), "azure_note")
+                    {
+                        notes.service_notes.insert(format!("`{service}`: {note}"));
+                    }
                     notes.unmapped.insert(action.clone());
                 }
             }
@@ -388,17 +472,7 @@ pub(super) fn role_permissions(
     // A control-plane read both grants and denies (a queue's `read` for sending and
     // for receiving) stays granted: Azure excludes per operation, not per purpose.
     deny.actions.retain(|a| !allow.actions.contains(a));
-    role_decisions(cx, &id, span, &notes, allow.is_empty());
-    if allow.is_empty() {
-        return None;
-    }
-    let list = |s: &BTreeSet<String>| AzExpr::Array(s.iter().map(AzExpr::str).collect());
-    Some(AzExpr::Array(vec![AzExpr::obj(vec![
-        ("actions", list(&allow.actions)),
-        ("notActions", list(&deny.actions)),
-        ("dataActions", list(&allow.data_actions)),
-        ("notDataActions", list(&deny.data_actions)),
-    ])]))
+    (allow, deny, notes)
 }
 
 /// The decisions about a policy's role definition: what it is, and what of the
@@ -438,6 +512,20 @@ fn role_decisions(cx: &mut Ctx, id: &str, span: crate::source::Span, n: &RoleNot
             "Grant what the workload still needs by hand (another role, or the service's own access model).",
         );
         cx.floor_status("partial");
+    }
+    if !n.platform.is_empty() {
+        cx.decide(
+            "iam-custom-role-platform",
+            at,
+            &format!("{id}: permissions Azure does not need"),
+            "Some actions of the policy let a workload do what the Azure platform does for it.",
+            &format!(
+                "Not granted, as nothing needs them: {}. {}",
+                ticked(&n.platform),
+                n.platform_notes.iter().cloned().collect::<Vec<_>>().join(" ")
+            ),
+            "None, once the workload's logs and traces go to Application Insights or Log Analytics.",
+        );
     }
     if !n.denied.is_empty() {
         cx.decide(
