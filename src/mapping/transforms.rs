@@ -84,6 +84,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("aks_issuer", true),
     ("classic_lb_properties", true),
     ("role_permissions", true),
+    ("app_config_key", false),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -129,6 +130,15 @@ pub fn apply(
                     v = AzExpr::call("replace", vec![v, AzExpr::str(c), AzExpr::str("-")]);
                 }
                 v
+            }
+        }),
+        // An App Configuration key-value's ARM name: the key with `/` (which resource
+        // names cannot hold; SSM parameter names allow no `~`) escaped as `~2F`.
+        "app_config_key" => Some(match src?.literal_text() {
+            Some(t) => AzExpr::Str(t.replace('/', "~2F")),
+            None => {
+                let v = cx.tr(src?);
+                AzExpr::call("replace", vec![v, AzExpr::str("/"), AzExpr::str("~2F")])
             }
         }),
         "lookup" => lookup(cx, i, src?, args),
