@@ -639,9 +639,21 @@ fn resource_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
         .filter_map(|t| cx.referenced_resource(t))
         .collect();
     let mut outside = Vec::new();
+    let mut wired = Vec::new();
     for st in allow_statements(&r.properties) {
         let actions = statement_actions(&st);
+        let source = source_resource(cx, &st);
         for p in statement_principals(&st) {
+            let service = p
+                .literal_text()
+                .filter(|t| t.ends_with(".amazonaws.com"));
+            if let (Some(service), Some(j)) = (&service, source) {
+                wired.push(format!(
+                    "`{service}` for {}",
+                    cx.t.report_name(&cx.t.resources[j].id)
+                ));
+                continue;
+            }
             match cx
                 .referenced_resource(&p)
                 .filter(|&k| cx.plays(k, "grants", "role"))
@@ -665,6 +677,20 @@ fn resource_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
             }
         }
     }
+    if !wired.is_empty() {
+        wired.sort();
+        wired.dedup();
+        let id = r.id.clone();
+        cx.decide_later(
+            i,
+            "resource-policy-services",
+            &format!("{id}: AWS services acting for resources of this template"),
+            "The resource policy allows AWS services to deliver to the resource on behalf of a resource of this template (an `aws:SourceArn` condition naming it), such as a topic's subscription sending to a queue.",
+            &format!("No role assignment is made for {}: on Azure that delivery is the wiring this conversion generates for the source resource, not a grant of this policy: a Service Bus subscription forwarding to the queue (inside the namespace, no role), or an Event Grid event subscription delivering with its topic's identity (with the role assignment it needs).", wired.join(", ")),
+            "None, as long as the source resource is translated (see its line in the inventory).",
+            None,
+        );
+    }
     if !outside.is_empty() {
         outside.sort();
         outside.dedup();
@@ -679,6 +705,30 @@ fn resource_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
             Some("partial"),
         );
     }
+}
+
+/// The template resource a statement's `aws:SourceArn` condition names (under any
+/// operator: `ArnEquals`, `ArnLike`, `StringEquals`).
+fn source_resource(cx: &Ctx, st: &Expr) -> Option<usize> {
+    let ExprKind::Object(ops) = &st.get("Condition")?.kind else {
+        return None;
+    };
+    ops.iter().find_map(|(_, _, keys)| {
+        let ExprKind::Object(keys) = &keys.kind else {
+            return None;
+        };
+        keys.iter()
+            .filter(|(k, _, _)| k.eq_ignore_ascii_case("aws:SourceArn"))
+            .find_map(|(_, _, v)| {
+                let mut found = None;
+                v.walk(&mut |e| {
+                    if found.is_none() {
+                        found = cx.referenced_resource(e);
+                    }
+                });
+                found
+            })
+    })
 }
 
 /// The principals of a statement: its `Principal` as written, or each entry of its
