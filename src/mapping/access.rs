@@ -274,7 +274,10 @@ fn azure_operations(cx: &Ctx, action: &str, notes: &mut RoleNotes) -> Option<Ope
         });
     if platform_hit {
         notes.platform.insert(action.to_string());
-        if let Some(note) = platform.and_then(|p| p.get("note")).and_then(|n| n.as_str()) {
+        if let Some(note) = platform
+            .and_then(|p| p.get("note"))
+            .and_then(|n| n.as_str())
+        {
             notes.platform_notes.insert(format!("`{service}`: {note}"));
         }
     }
@@ -455,10 +458,11 @@ fn scan_policy(cx: &Ctx, doc: &Expr) -> (Operations, Operations, RoleNotes) {
                 }
                 None => {
                     let service = action.split(':').next().unwrap_or_default();
-                    if let Some(note) = cx
-                        .tables
-                        .lookup_str("iam-actions", &service.to_ascii_lowercase(), "azure_note")
-                    {
+                    if let Some(note) = cx.tables.lookup_str(
+                        "iam-actions",
+                        &service.to_ascii_lowercase(),
+                        "azure_note",
+                    ) {
                         notes.service_notes.insert(format!("`{service}`: {note}"));
                     }
                     notes.unmapped.insert(action.clone());
@@ -644,9 +648,7 @@ fn resource_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
         let actions = statement_actions(&st);
         let source = source_resource(cx, &st);
         for p in statement_principals(&st) {
-            let service = p
-                .literal_text()
-                .filter(|t| t.ends_with(".amazonaws.com"));
+            let service = p.literal_text().filter(|t| t.ends_with(".amazonaws.com"));
             if let (Some(service), Some(j)) = (&service, source) {
                 wired.push(format!(
                     "`{service}` for {}",
