@@ -1231,14 +1231,13 @@ fn same_condition(p: &Pending, parent: Option<usize>, cond: &Expr, t: &Template)
     let Some(arg) = &p.fold.value else {
         return false;
     };
-    let same = |i: usize| match &t.resources[i].condition {
-        None => None,
-        Some((name, _)) => Some(
+    let same = |i: usize| {
+        t.resources[i].condition.as_ref().map(|(name, _)| {
             t.conditions
                 .iter()
                 .find(|c| &c.name == name)
-                .is_some_and(|c| same_ignoring_spans(&c.value, cond)),
-        ),
+                .is_some_and(|c| same_ignoring_spans(&c.value, cond))
+        })
     };
     let target = p
         .props
