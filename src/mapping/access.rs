@@ -171,12 +171,13 @@ pub(super) fn unattached_policies(cx: &mut Ctx) {
             platform_policy(cx, i);
             continue;
         }
+        withdraw_not_translated(cx, i);
         cx.decide_later(
             i,
             "iam-policy-unattached",
             &format!("{id}: the policy is attached to no role of this template"),
             "The policy is attached to roles of other stacks or modules (by its ARN), or to IAM users and groups, which have no counterpart in a resource group.",
-            "No role definition or assignment is generated from it: none of its statements names an action with an Azure RBAC operation in the IAM action table.",
+            "No role definition or assignment is generated from it: its statements are computed (a variable or a dynamic document), or none of them names an action with an Azure RBAC operation in the IAM action table (see the decision on the statements it does not carry).",
             "Grant its permissions where it is used: built-in roles (or a custom role definition with the matching actions) assigned to the identity that replaces each role, user or group that uses it.",
             Some("manual"),
         );
@@ -187,11 +188,8 @@ pub(super) fn unattached_policies(cx: &mut Ctx) {
 /// workload's logs): not needed, its `not-translated` decision withdrawn.
 fn platform_policy(cx: &mut Ctx, i: usize) {
     let id = cx.t.resources[i].id.clone();
-    let file = cx.path_of(cx.t.resources[i].span).to_string();
-    let withdrawn = format!("not-translated:{file}#{}", cx.t.report_name(&id));
-    cx.decisions.retain(|d| d.id != withdrawn);
+    withdraw_not_translated(cx, i);
     if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
-        rep.decisions.retain(|d| *d != withdrawn);
         rep.status = "not-needed".into();
         rep.service = "none (the Azure platform does it)".into();
     }
@@ -204,6 +202,18 @@ fn platform_policy(cx: &mut Ctx, i: usize) {
         "None.",
         None,
     );
+}
+
+/// Withdraws the generic `not-translated` decision of a policy that made no role
+/// definition: the policy's own decision says why.
+fn withdraw_not_translated(cx: &mut Ctx, i: usize) {
+    let id = cx.t.resources[i].id.clone();
+    let file = cx.path_of(cx.t.resources[i].span).to_string();
+    let withdrawn = format!("not-translated:{file}#{}", cx.t.report_name(&id));
+    cx.decisions.retain(|d| d.id != withdrawn);
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
+        rep.decisions.retain(|d| *d != withdrawn);
+    }
 }
 
 /// The Azure operations a custom role definition grants or excludes.
