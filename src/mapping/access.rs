@@ -342,6 +342,34 @@ fn azure_operations(cx: &Ctx, action: &str, notes: &mut RoleNotes) -> Option<Ope
     Some(ops)
 }
 
+/// `$transform: policy_name`: the name of a policy (`ManagedPolicyName`, or `PolicyName`),
+/// for its role definition's name and GUID: as written, with the logical id as fallback
+/// when it may be null (a Terraform `name` that is null when `name_prefix` is used), the
+/// logical id when there is none.
+pub(super) fn policy_name(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    let r = &cx.t.resources[i];
+    let id = r.id.clone();
+    let Some((key, v)) = ["ManagedPolicyName", "PolicyName"].iter().find_map(|k| {
+        r.properties
+            .get(k)
+            .filter(|v| !v.is_null())
+            .map(|v| (*k, v.clone()))
+    }) else {
+        return AzExpr::str(id);
+    };
+    consumed.insert(key.to_string());
+    let mut may_be_null = false;
+    v.walk(&mut |e| may_be_null |= matches!(e.kind, ExprKind::Null));
+    match v.literal_text() {
+        Some(t) => AzExpr::str(t),
+        None if may_be_null => {
+            let e = cx.tr(&v);
+            AzExpr::call("coalesce", vec![e, AzExpr::str(id)])
+        }
+        None => cx.tr(&v),
+    }
+}
+
 /// Every statement of a policy document (one object or a list).
 fn all_statements(doc: &Expr) -> Vec<Expr> {
     match doc.get("Statement").map(|s| &s.kind) {

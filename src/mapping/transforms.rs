@@ -84,6 +84,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("aks_issuer", true),
     ("classic_lb_properties", true),
     ("role_permissions", true),
+    ("policy_name", true),
     ("app_config_key", false),
 ];
 
@@ -232,6 +233,7 @@ pub fn apply(
         "apim_schema" => super::apis_v2::apim_schema(cx, i, consumed),
         "aks_identity" => super::kubernetes::aks_identity(cx, i, consumed),
         "role_permissions" => super::access::role_permissions(cx, i, consumed),
+        "policy_name" => Some(super::access::policy_name(cx, i, consumed)),
         "aks_properties" => super::kubernetes::aks_properties(cx, i, consumed),
         "aks_pool_name" => Some(super::kubernetes::aks_pool_name(cx, i)),
         "aks_pool_properties" => super::kubernetes::aks_pool_properties(cx, i, consumed),
