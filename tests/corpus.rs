@@ -38,6 +38,11 @@ const MAPPED: &[&str] = &[
     "AWS::IAM::ManagedPolicy",
     "AWS::IAM::Policy",
     "AWS::IAM::RolePolicy",
+    "AWS::SSM::Parameter",
+    "AWS::SQS::QueuePolicy",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SecretsManager::RotationSchedule",
+    "AWS::SecretsManager::SecretTargetAttachment",
     "AWS::ECS::Cluster",
     "AWS::ECS::Service",
     "AWS::ECS::TaskDefinition",
@@ -191,6 +196,11 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::IAM::ManagedPolicy", "iam-policy-unattached"),
     ("AWS::IAM::Policy", "iam-policy-unattached"),
     ("AWS::IAM::RolePolicy", "iam-policy-unattached"),
+    ("AWS::SecretsManager::RotationSchedule", "secret-rotation"),
+    (
+        "AWS::SecretsManager::SecretTargetAttachment",
+        "secret-target-attachment",
+    ),
     ("AWS::ECS::TaskSet", "ecs-task-set-revisions"),
     (
         "AWS::Route53::HealthCheck",

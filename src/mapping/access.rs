@@ -1,6 +1,8 @@
 //! Data access: SAM policy templates and connectors become Azure role
 //! assignments for the function's managed identity on the translated resource.
 
+use std::collections::BTreeSet;
+
 use super::context::Ctx;
 use crate::azure::{AzExpr, AzResource, Interp};
 use crate::model::expr::{Expr, ExprKind};
@@ -87,7 +89,7 @@ fn attached_policy_grants(cx: &Ctx, i: usize, out: &mut Vec<Grant>) {
 
 /// The roles of the template policy `i` is attached to: its `Roles` (or a role
 /// policy's `RoleName`), and the roles that list it in `ManagedPolicyArns`.
-fn policy_roles(cx: &Ctx, i: usize) -> Vec<usize> {
+pub(super) fn policy_roles(cx: &Ctx, i: usize) -> Vec<usize> {
     let r = &cx.t.resources[i];
     let mut named: Vec<Expr> = r
         .properties
@@ -120,7 +122,10 @@ fn policy_roles(cx: &Ctx, i: usize) -> Vec<usize> {
 }
 
 /// Policies attached to no role of the template (exported for other stacks, or
-/// attached to users and groups): a decision, and `manual`.
+/// attached to users and groups) become custom role definitions (the entry's
+/// `attached: false` variant, [`role_permissions`]); one that made none (no statement
+/// with an Azure operation, or a `--mappings` entry without the variant) gets a
+/// decision and stays `manual`.
 pub(super) fn unattached_policies(cx: &mut Ctx) {
     for i in 0..cx.t.resources.len() {
         if !cx.plays(i, "grants", "policy") || cx.prepared[i].entry.is_none() {
@@ -144,14 +149,437 @@ pub(super) fn unattached_policies(cx: &mut Ctx) {
             );
             continue;
         }
+        let defined = cx.reports.iter().any(|x| {
+            x.id == id
+                && x.azure
+                    .iter()
+                    .any(|(ty, _)| ty == crate::azure::types::ROLE_DEFINITION.ty)
+        });
+        if defined {
+            continue;
+        }
+        let doc = cx.t.resources[i].properties.get("PolicyDocument").cloned();
+        let platform_only = doc.is_some_and(|d| {
+            let (allow, _, n) = scan_policy(cx, &d);
+            allow.is_empty()
+                && n.unmapped.is_empty()
+                && n.skipped.is_empty()
+                && !n.full_access
+                && !n.platform.is_empty()
+        });
+        if platform_only {
+            platform_policy(cx, i);
+            continue;
+        }
+        withdraw_not_translated(cx, i);
         cx.decide_later(
             i,
             "iam-policy-unattached",
             &format!("{id}: the policy is attached to no role of this template"),
             "The policy is attached to roles of other stacks or modules (by its ARN), or to IAM users and groups, which have no counterpart in a resource group.",
-            "No role assignment is generated from it.",
+            "No role definition or assignment is generated from it: its statements are computed (a variable or a dynamic document), or none of them names an action with an Azure RBAC operation in the IAM action table (see the decision on the statements it does not carry).",
             "Grant its permissions where it is used: built-in roles (or a custom role definition with the matching actions) assigned to the identity that replaces each role, user or group that uses it.",
             Some("manual"),
+        );
+    }
+}
+
+/// A policy that grants only what the Azure platform does by itself (writing the
+/// workload's logs): not needed, its `not-translated` decision withdrawn.
+fn platform_policy(cx: &mut Ctx, i: usize) {
+    let id = cx.t.resources[i].id.clone();
+    withdraw_not_translated(cx, i);
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
+        rep.status = "not-needed".into();
+        rep.service = "none (the Azure platform does it)".into();
+    }
+    cx.decide_later(
+        i,
+        "iam-policy-platform-only",
+        &format!("{id}: the policy grants only what Azure does without a permission"),
+        "The policy is attached to no role of this template, and all its actions are ones a workload needs on AWS to do what the Azure platform does for it (writing its own logs and traces).",
+        "No role definition or assignment: see the decision on the permissions Azure does not need.",
+        "None.",
+        None,
+    );
+}
+
+/// Withdraws the generic `not-translated` decision of a policy that made no role
+/// definition: the policy's own decision says why.
+fn withdraw_not_translated(cx: &mut Ctx, i: usize) {
+    let id = cx.t.resources[i].id.clone();
+    let file = cx.path_of(cx.t.resources[i].span).to_string();
+    let withdrawn = format!("not-translated:{file}#{}", cx.t.report_name(&id));
+    cx.decisions.retain(|d| d.id != withdrawn);
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
+        rep.decisions.retain(|d| *d != withdrawn);
+    }
+}
+
+/// The Azure operations a custom role definition grants or excludes.
+#[derive(Default)]
+struct Operations {
+    actions: BTreeSet<String>,
+    data_actions: BTreeSet<String>,
+}
+
+impl Operations {
+    fn is_empty(&self) -> bool {
+        self.actions.is_empty() && self.data_actions.is_empty()
+    }
+}
+
+/// What the statements of a policy became, for its decisions.
+#[derive(Default)]
+struct RoleNotes {
+    /// IAM actions (or wildcards) with no Azure operation, with the service's reason.
+    unmapped: BTreeSet<String>,
+    service_notes: BTreeSet<String>,
+    /// IAM actions Azure needs no permission for (writing the workload's own logs), with why.
+    platform: BTreeSet<String>,
+    platform_notes: BTreeSet<String>,
+    /// IAM wildcards and the number of Azure operations each became.
+    wildcards: BTreeSet<String>,
+    /// Statement parts that carry no permission over (`NotAction`, computed actions …).
+    skipped: BTreeSet<String>,
+    denied: BTreeSet<String>,
+    conditions: bool,
+    scoped: bool,
+    full_access: bool,
+}
+
+/// Does the IAM pattern `pattern` (`Get*`, `*`, `Get?bject`) match `verb`, ignoring case?
+fn iam_glob(pattern: &str, verb: &str) -> bool {
+    fn go(p: &[u8], v: &[u8]) -> bool {
+        match (p.first(), v.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], v) || (!v.is_empty() && go(p, &v[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &v[1..]),
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => go(&p[1..], &v[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), verb.as_bytes())
+}
+
+/// The Azure operations of one IAM action (`s3:GetObject`, `s3:Get*`) from the
+/// `azure` map of its service in `iam-actions`; `None` when it has none.
+fn azure_operations(cx: &Ctx, action: &str, notes: &mut RoleNotes) -> Option<Operations> {
+    let (service, verb) = action.split_once(':')?;
+    let service = service.to_ascii_lowercase();
+    let entry = cx.tables.lookup("iam-actions", &service);
+    let wildcard = verb.contains(['*', '?']);
+    let platform = entry.and_then(|e| e.get("platform"));
+    let platform_hit = platform
+        .and_then(|p| p.get("verbs"))
+        .and_then(|v| v.as_sequence())
+        .is_some_and(|verbs| {
+            verbs.iter().filter_map(|v| v.as_str()).any(|v| {
+                if wildcard {
+                    iam_glob(verb, v)
+                } else {
+                    v.eq_ignore_ascii_case(verb)
+                }
+            })
+        });
+    if platform_hit {
+        notes.platform.insert(action.to_string());
+        if let Some(note) = platform
+            .and_then(|p| p.get("note"))
+            .and_then(|n| n.as_str())
+        {
+            notes.platform_notes.insert(format!("`{service}`: {note}"));
+        }
+    }
+    let map = entry
+        .and_then(|e| e.get("azure"))
+        .and_then(|m| m.as_mapping());
+    let Some(map) = map else {
+        return if platform_hit {
+            Some(Operations::default())
+        } else {
+            None
+        };
+    };
+    let mut ops = Operations::default();
+    for (k, v) in map {
+        let Some(k) = k.as_str() else { continue };
+        let hit = if wildcard {
+            iam_glob(verb, k)
+        } else {
+            k.eq_ignore_ascii_case(verb)
+        };
+        if !hit {
+            continue;
+        }
+        let list = |field: &str| -> Vec<String> {
+            v.get(field)
+                .and_then(|l| l.as_sequence())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        ops.actions.extend(list("actions"));
+        ops.data_actions.extend(list("data_actions"));
+    }
+    if ops.is_empty() {
+        return platform_hit.then(Operations::default);
+    }
+    if wildcard {
+        notes.wildcards.insert(format!(
+            "`{action}` → {} operation{}",
+            ops.actions.len() + ops.data_actions.len(),
+            if ops.actions.len() + ops.data_actions.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ));
+    }
+    Some(ops)
+}
+
+/// `$transform: policy_name`: the name of a policy (`ManagedPolicyName`, or `PolicyName`),
+/// for its role definition's name and GUID: as written, with the logical id as fallback
+/// when it may be null (a Terraform `name` that is null when `name_prefix` is used), the
+/// logical id when there is none.
+pub(super) fn policy_name(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    let r = &cx.t.resources[i];
+    let id = r.id.clone();
+    let Some((key, v)) = ["ManagedPolicyName", "PolicyName"].iter().find_map(|k| {
+        r.properties
+            .get(k)
+            .filter(|v| !v.is_null())
+            .map(|v| (*k, v.clone()))
+    }) else {
+        return AzExpr::str(id);
+    };
+    consumed.insert(key.to_string());
+    let mut may_be_null = false;
+    v.walk(&mut |e| may_be_null |= matches!(e.kind, ExprKind::Null));
+    match v.literal_text() {
+        Some(t) => AzExpr::str(t),
+        None if may_be_null => {
+            let e = cx.tr(&v);
+            AzExpr::call("coalesce", vec![e, AzExpr::str(id)])
+        }
+        None => cx.tr(&v),
+    }
+}
+
+/// Every statement of a policy document (one object or a list).
+fn all_statements(doc: &Expr) -> Vec<Expr> {
+    match doc.get("Statement").map(|s| &s.kind) {
+        Some(ExprKind::List(l)) => l.clone(),
+        Some(_) => doc.get("Statement").cloned().into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Is a statement's `Resource` everything (`*`, alone or in its list)?
+fn on_everything(st: &Expr) -> bool {
+    match st.get("Resource") {
+        Some(r) => match r.as_list() {
+            Some(l) => l.iter().any(|x| x.as_str() == Some("*")),
+            None => r.as_str() == Some("*"),
+        },
+        None => false,
+    }
+}
+
+/// `$transform: role_permissions`: the `permissions` of the custom role definition an
+/// IAM policy attached to no role of the template becomes. Each Allow statement's
+/// actions become the Azure operations of the `azure` map of `iam-actions` (IAM
+/// wildcards expanded to the operations they match, never an Azure wildcard; `*` on
+/// `*` alone becomes `*`); Deny statements become `notActions`/`notDataActions`. What
+/// does not carry over is listed in decisions. `None` when no statement grants an
+/// Azure operation (no role definition is emitted).
+pub(super) fn role_permissions(
+    cx: &mut Ctx,
+    i: usize,
+    consumed: &mut BTreeSet<String>,
+) -> Option<AzExpr> {
+    consumed.insert("PolicyDocument".into());
+    let r = &cx.t.resources[i];
+    let (id, span) = (r.id.clone(), r.span);
+    let doc = r.properties.get("PolicyDocument")?.clone();
+    let (allow, deny, notes) = scan_policy(cx, &doc);
+    role_decisions(cx, &id, span, &notes, allow.is_empty());
+    if allow.is_empty() {
+        return None;
+    }
+    let list = |s: &BTreeSet<String>| AzExpr::Array(s.iter().map(AzExpr::str).collect());
+    Some(AzExpr::Array(vec![AzExpr::obj(vec![
+        ("actions", list(&allow.actions)),
+        ("notActions", list(&deny.actions)),
+        ("dataActions", list(&allow.data_actions)),
+        ("notDataActions", list(&deny.data_actions)),
+    ])]))
+}
+
+/// A policy document's statements → the operations they allow and deny, and what did
+/// not carry over.
+fn scan_policy(cx: &Ctx, doc: &Expr) -> (Operations, Operations, RoleNotes) {
+    let mut allow = Operations::default();
+    let mut deny = Operations::default();
+    let mut notes = RoleNotes::default();
+    for st in all_statements(doc) {
+        let effect = st.get("Effect").and_then(|e| e.literal_text());
+        let allows = match effect.as_deref() {
+            Some("Allow") => true,
+            Some("Deny") => false,
+            _ => {
+                notes
+                    .skipped
+                    .insert("a statement whose `Effect` is computed".into());
+                continue;
+            }
+        };
+        if st.get("NotAction").is_some() {
+            notes.skipped.insert(format!(
+                "{} statement with `NotAction` (every action but those listed)",
+                if allows { "an Allow" } else { "a Deny" }
+            ));
+        }
+        if st.get("NotResource").is_some() {
+            notes.skipped.insert(
+                "`NotResource` (the statements apply wherever the role is assigned)".into(),
+            );
+        }
+        if st.get("Condition").is_some() {
+            notes.conditions = true;
+        }
+        let everything = on_everything(&st);
+        if allows && !everything && st.get("Resource").is_some() {
+            notes.scoped = true;
+        }
+        let items: Vec<Expr> = match st.get("Action") {
+            Some(a) => a
+                .as_list()
+                .map(<[Expr]>::to_vec)
+                .unwrap_or_else(|| vec![a.clone()]),
+            None => Vec::new(),
+        };
+        for a in items {
+            let Some(action) = a.literal_text() else {
+                notes.skipped.insert("a computed action".into());
+                continue;
+            };
+            if action == "*" {
+                match (allows, everything) {
+                    (true, true) => notes.full_access = true,
+                    (true, false) => {
+                        notes.skipped.insert(
+                            "`*` on specific resources (not widened to every operation of the scope)"
+                                .into(),
+                        );
+                    }
+                    (false, _) => {
+                        notes.skipped.insert("a Deny of `*`".into());
+                    }
+                }
+                continue;
+            }
+            match azure_operations(cx, &action, &mut notes) {
+                Some(ops) if allows => {
+                    allow.actions.extend(ops.actions);
+                    allow.data_actions.extend(ops.data_actions);
+                }
+                Some(ops) if ops.is_empty() => {}
+                Some(ops) => {
+                    notes.denied.insert(action.clone());
+                    deny.actions.extend(ops.actions);
+                    deny.data_actions.extend(ops.data_actions);
+                }
+                None => {
+                    let service = action.split(':').next().unwrap_or_default();
+                    if let Some(note) = cx.tables.lookup_str(
+                        "iam-actions",
+                        &service.to_ascii_lowercase(),
+                        "azure_note",
+                    ) {
+                        notes.service_notes.insert(format!("`{service}`: {note}"));
+                    }
+                    notes.unmapped.insert(action.clone());
+                }
+            }
+        }
+    }
+    if notes.full_access {
+        allow.actions = BTreeSet::from(["*".to_string()]);
+    }
+    // A control-plane read both grants and denies (a queue's `read` for sending and
+    // for receiving) stays granted: Azure excludes per operation, not per purpose.
+    deny.actions.retain(|a| !allow.actions.contains(a));
+    (allow, deny, notes)
+}
+
+/// The decisions about a policy's role definition: what it is, and what of the
+/// statements did not carry over.
+fn role_decisions(cx: &mut Ctx, id: &str, span: crate::source::Span, n: &RoleNotes, empty: bool) {
+    let at = Some((id, span));
+    if !empty {
+        role_made_decisions(cx, id, span, n);
+    }
+    let mut gaps: Vec<String> = Vec::new();
+    if !n.unmapped.is_empty() {
+        gaps.push(format!(
+            "actions with no Azure RBAC operation: {}",
+            ticked(&n.unmapped)
+        ));
+    }
+    gaps.extend(n.skipped.iter().cloned());
+    if n.conditions {
+        gaps.push("conditions (`Condition`), which Azure role definitions cannot hold (role assignment conditions cover a few storage cases)".into());
+    }
+    if !gaps.is_empty() || !n.service_notes.is_empty() {
+        let notes: Vec<String> = n.service_notes.iter().cloned().collect();
+        cx.decide(
+            "iam-custom-role-gaps",
+            at,
+            &format!("{id}: statements the role definition does not carry"),
+            "Some statements or actions of the policy have no counterpart in an Azure role definition.",
+            &format!(
+                "Not carried over: {}.{}",
+                gaps.join("; "),
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", notes.join(" "))
+                }
+            ),
+            "Grant what the workload still needs by hand (another role, or the service's own access model).",
+        );
+        cx.floor_status("partial");
+    }
+    if !n.platform.is_empty() {
+        cx.decide(
+            "iam-custom-role-platform",
+            at,
+            &format!("{id}: permissions Azure does not need"),
+            "Some actions of the policy let a workload do what the Azure platform does for it.",
+            &format!(
+                "Not granted, as nothing needs them: {}. {}",
+                ticked(&n.platform),
+                n.platform_notes.iter().cloned().collect::<Vec<_>>().join(" ")
+            ),
+            "None, once the workload's logs and traces go to Application Insights or Log Analytics.",
+        );
+    }
+    if !n.denied.is_empty() {
+        cx.decide(
+            "iam-custom-role-deny",
+            at,
+            &format!("{id}: Deny statements become excluded operations"),
+            "An IAM Deny overrides every Allow from any policy; Azure has no deny in role definitions (deny assignments are made only by Azure itself).",
+            &format!(
+                "The operations of the denied actions ({}) are `notActions`/`notDataActions` of the role: the role does not grant them, wherever it is assigned.",
+                ticked(&n.denied)
+            ),
+            "Another role assigned to the same identity can still grant them; the deny's resources do not narrow the exclusion.",
         );
     }
 }
@@ -253,9 +681,19 @@ fn resource_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
         .filter_map(|t| cx.referenced_resource(t))
         .collect();
     let mut outside = Vec::new();
+    let mut wired = Vec::new();
     for st in allow_statements(&r.properties) {
         let actions = statement_actions(&st);
+        let source = source_resource(cx, &st);
         for p in statement_principals(&st) {
+            let service = p.literal_text().filter(|t| t.ends_with(".amazonaws.com"));
+            if let (Some(service), Some(j)) = (&service, source) {
+                wired.push(format!(
+                    "`{service}` for {}",
+                    cx.t.report_name(&cx.t.resources[j].id)
+                ));
+                continue;
+            }
             match cx
                 .referenced_resource(&p)
                 .filter(|&k| cx.plays(k, "grants", "role"))
@@ -279,6 +717,20 @@ fn resource_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
             }
         }
     }
+    if !wired.is_empty() {
+        wired.sort();
+        wired.dedup();
+        let id = r.id.clone();
+        cx.decide_later(
+            i,
+            "resource-policy-services",
+            &format!("{id}: AWS services acting for resources of this template"),
+            "The resource policy allows AWS services to deliver to the resource on behalf of a resource of this template (an `aws:SourceArn` condition naming it), such as a topic's subscription sending to a queue.",
+            &format!("No role assignment is made for {}: on Azure that delivery is the wiring this conversion generates for the source resource, not a grant of this policy: a Service Bus subscription forwarding to the queue (inside the namespace, no role), or an Event Grid event subscription delivering with its topic's identity (with the role assignment it needs).", wired.join(", ")),
+            "None, as long as the source resource is translated (see its line in the inventory).",
+            None,
+        );
+    }
     if !outside.is_empty() {
         outside.sort();
         outside.dedup();
@@ -293,6 +745,30 @@ fn resource_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
             Some("partial"),
         );
     }
+}
+
+/// The template resource a statement's `aws:SourceArn` condition names (under any
+/// operator: `ArnEquals`, `ArnLike`, `StringEquals`).
+fn source_resource(cx: &Ctx, st: &Expr) -> Option<usize> {
+    let ExprKind::Object(ops) = &st.get("Condition")?.kind else {
+        return None;
+    };
+    ops.iter().find_map(|(_, _, keys)| {
+        let ExprKind::Object(keys) = &keys.kind else {
+            return None;
+        };
+        keys.iter()
+            .filter(|(k, _, _)| k.eq_ignore_ascii_case("aws:SourceArn"))
+            .find_map(|(_, _, v)| {
+                let mut found = None;
+                v.walk(&mut |e| {
+                    if found.is_none() {
+                        found = cx.referenced_resource(e);
+                    }
+                });
+                found
+            })
+    })
 }
 
 /// The principals of a statement: its `Principal` as written, or each entry of its
@@ -780,4 +1256,56 @@ fn record_assignment(cx: &mut Ctx, origin_i: usize, res: AzResource, sym: String
     if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == origin) {
         rep.azure.push((ty, sym));
     }
+}
+
+/// The decisions about the role definition a policy became.
+fn role_made_decisions(cx: &mut Ctx, id: &str, span: crate::source::Span, n: &RoleNotes) {
+    let at = Some((id, span));
+    cx.decide(
+        "iam-custom-role",
+        at,
+        &format!("{id}: the policy becomes a custom role definition"),
+        "The policy is attached to no role of this template: it is used by roles of other stacks or modules (by its ARN), or by IAM users and groups.",
+        &format!(
+            "A custom role definition (assignable in this resource group) with the Azure operations of the statements' actions{}. Nothing is assigned: assign the role to the identities that replace the roles, users and groups that use the policy, on the resources that replace the statements' resources.",
+            if n.scoped {
+                "; the statements' resources become the scope of each assignment, not part of the role"
+            } else {
+                ""
+            }
+        ),
+        "Role definitions are tenant-wide objects: deploying needs permission to write role definitions (Owner or User Access Administrator), and the role's name carries the resource group's name to stay unique in the tenant.",
+    );
+    if n.full_access {
+        cx.decide(
+            "iam-custom-role-full-access",
+            at,
+            &format!("{id}: `*` on `*` becomes every Azure operation"),
+            "A statement allows every action on every resource.",
+            "The role definition's actions are `*` (every control-plane operation of the scope it is assigned on, like Owner); data-plane operations are not included.",
+            "Review that full access is intended; prefer the built-in Contributor or a narrower role.",
+        );
+    }
+    if !n.wildcards.is_empty() {
+        cx.decide(
+            "iam-custom-role-wildcards",
+            at,
+            &format!("{id}: wildcard actions become the operations they match"),
+            "IAM wildcards (`s3:Get*`) also match actions AWS adds later; an Azure wildcard would match operations of other kinds.",
+            &format!(
+                "Each wildcard becomes the Azure operations of the IAM actions it matches in the IAM action table, listed one by one: {}.",
+                n.wildcards.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            "Actions the table does not know are not granted; add their operations to the role if the workload needs them.",
+        );
+    }
+}
+
+/// `a`, `b` → "`a`, `b`".
+fn ticked(items: &BTreeSet<String>) -> String {
+    items
+        .iter()
+        .map(|x| format!("`{x}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

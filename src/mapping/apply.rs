@@ -235,6 +235,8 @@ impl Ctx<'_> {
         Facts {
             http_invoked: self.http_invoked(i),
             function_endpoint: super::apis_v2::fronted_api(self, i).is_some(),
+            attached: self.plays(i, "grants", "policy")
+                && !super::access::policy_roles(self, i).is_empty(),
         }
     }
 

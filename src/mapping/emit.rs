@@ -88,6 +88,22 @@ impl Ctx<'_> {
                 return None;
             }
         }
+        // A dotted path (`properties.permissions`) must reach a value inside its member.
+        for req in spec.required.iter().filter(|r| r.contains('.')) {
+            let mut parts = req.split('.');
+            let first = parts.next().unwrap_or_default();
+            let mut at = body.iter().find(|(k, _)| k == first).map(|(_, v)| v);
+            for part in parts {
+                at = match at {
+                    Some(AzExpr::Object(members)) => members
+                        .iter()
+                        .find(|(k, _)| matches!(k, AzKey::Name(n) if n == part))
+                        .map(|(_, v)| v),
+                    _ => None,
+                };
+            }
+            at?;
+        }
         Some(body)
     }
 

@@ -32,6 +32,10 @@ pub struct When {
     /// function app's HTTP trigger serves it, no API Management), and for the resources
     /// that name such an API in `ApiId` (routes, integrations, stages, deployments).
     pub function_endpoint: Option<bool>,
+    /// True for an IAM policy (`grants: policy`) attached to a role of the template
+    /// (its `Roles`, or a role's `ManagedPolicyArns`); false for one attached only to
+    /// roles of other stacks, users or groups.
+    pub attached: Option<bool>,
     /// The template resource that `prop` references has an `Engine` matching one
     /// of these (`postgres*`): read replicas inherit their source's engine.
     #[serde(default)]
@@ -58,7 +62,8 @@ pub struct ResourceSpec {
     pub body: BTreeMap<String, Value>,
     /// Emitted only when this holds.
     pub when: Option<When>,
-    /// Body members that must evaluate to a value, or the resource is not emitted.
+    /// Body members that must evaluate to a value, or the resource is not emitted
+    /// (a dotted path reaches inside a member: `properties.permissions`).
     #[serde(default)]
     pub required: Vec<String>,
     pub comment: Option<String>,
@@ -488,6 +493,7 @@ fn find_unknown_transform(body: &BTreeMap<String, Value>, transforms: &[&str]) -
 pub struct Facts {
     pub http_invoked: bool,
     pub function_endpoint: bool,
+    pub attached: bool,
 }
 
 /// Evaluates a `when` against literal property values (`function_endpoint` is false
@@ -499,7 +505,7 @@ pub fn holds(w: &When, t: &Template, r: &Resource, http_invoked: bool) -> bool {
         r,
         Facts {
             http_invoked,
-            function_endpoint: false,
+            ..Facts::default()
         },
     )
 }
@@ -513,6 +519,11 @@ pub fn holds_with(w: &When, t: &Template, r: &Resource, facts: Facts) -> bool {
     }
     if let Some(f) = w.function_endpoint
         && f != facts.function_endpoint
+    {
+        return false;
+    }
+    if let Some(a) = w.attached
+        && a != facts.attached
     {
         return false;
     }

@@ -86,6 +86,9 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("template_ref", false),
     ("config_rule_properties", true),
     ("kql_placeholder", false),
+    ("role_permissions", true),
+    ("policy_name", true),
+    ("app_config_key", false),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -131,6 +134,15 @@ pub fn apply(
                     v = AzExpr::call("replace", vec![v, AzExpr::str(c), AzExpr::str("-")]);
                 }
                 v
+            }
+        }),
+        // An App Configuration key-value's ARM name: the key with `/` (which resource
+        // names cannot hold; SSM parameter names allow no `~`) escaped as `~2F`.
+        "app_config_key" => Some(match src?.literal_text() {
+            Some(t) => AzExpr::Str(t.replace('/', "~2F")),
+            None => {
+                let v = cx.tr(src?);
+                AzExpr::call("replace", vec![v, AzExpr::str("/"), AzExpr::str("~2F")])
             }
         }),
         "lookup" => lookup(cx, i, src?, args),
@@ -223,6 +235,8 @@ pub fn apply(
         "web_pubsub_hub" => Some(super::apis_v2::web_pubsub_hub(cx, i, consumed)),
         "apim_schema" => super::apis_v2::apim_schema(cx, i, consumed),
         "aks_identity" => super::kubernetes::aks_identity(cx, i, consumed),
+        "role_permissions" => super::access::role_permissions(cx, i, consumed),
+        "policy_name" => Some(super::access::policy_name(cx, i, consumed)),
         "aks_properties" => super::kubernetes::aks_properties(cx, i, consumed),
         "aks_pool_name" => Some(super::kubernetes::aks_pool_name(cx, i)),
         "aks_pool_properties" => super::kubernetes::aks_pool_properties(cx, i, consumed),

@@ -1051,6 +1051,7 @@ impl<'a> Lower<'a> {
             Some("resource_id_name") => self.resource_id_name(v, path),
             Some("dependency_ids") => self.dependency_ids(rule, v, path),
             Some("ref_id") => self.ref_id(rule, v, path),
+            Some("app_config_key") => Ok(self.app_config_key(v)),
             Some("keys") => match v {
                 AzExpr::Object(m) => Ok(TfExpr::Array(
                     m.iter()
@@ -1064,6 +1065,26 @@ impl<'a> Lower<'a> {
             },
             Some(other) => Err(format!("unknown transform {other}")),
         }
+    }
+
+    /// An App Configuration key-value's ARM name (`~2F` for `/`, `~7E` for `~`) → its
+    /// key: a literal decoded, the `replace` call that encoded an expression removed, any
+    /// other expression decoded by Terraform.
+    fn app_config_key(&mut self, v: &AzExpr) -> TfExpr {
+        if let AzExpr::Str(t) = v {
+            return TfExpr::Str(t.replace("~2F", "/").replace("~7E", "~"));
+        }
+        if let AzExpr::Call(f, a) = v
+            && f == "replace"
+            && let [x, AzExpr::Str(from), AzExpr::Str(to)] = &a[..]
+            && from == "/"
+            && to == "~2F"
+        {
+            return self.expr(x);
+        }
+        let e = self.expr(v);
+        let e = TfExpr::call("replace", vec![e, TfExpr::s("~2F"), TfExpr::s("/")]);
+        TfExpr::call("replace", vec![e, TfExpr::s("~7E"), TfExpr::s("~")])
     }
 
     /// `[{name, value}, …]` → an object of the names and values.

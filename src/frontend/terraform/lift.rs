@@ -747,6 +747,8 @@ fn referenced_id(e: &Expr) -> Option<String> {
         ExprKind::GetAtt { resource, .. } => Some(resource.clone()),
         // `aws_s3_bucket.this[0].id`, `aws_s3_bucket.this[each.key].id`
         ExprKind::Index(b, _) => referenced_id(b),
+        // `try(aws_iam_role.this[0].id, "")`: the resource when it exists.
+        ExprKind::Call(f, a) if f == "try" && !a.is_empty() => referenced_id(&a[0]),
         _ => None,
     }
 }
@@ -946,6 +948,26 @@ fn lift_aws(
         // A repeated copy stays on its own (keeping how it repeats) where the fold
         // allows it; otherwise it is not folded.
         let repeat = if d.count.is_some() || d.for_each.is_some() {
+            // A conditional attachment of the module's own policy under the policy's own
+            // condition: the policy lists the role, as when neither is conditional.
+            if let (Some(c), None) = (&d.count, &d.for_each)
+                && fold.reverse.is_some()
+                && let Some(cond) = count_condition_value(c)
+            {
+                let p = Pending {
+                    fold: fold.clone(),
+                    by: by.clone(),
+                    select: select.clone(),
+                    props: props.clone(),
+                    span: d.span,
+                    id: id.clone(),
+                    tf: d.ty.clone(),
+                };
+                let parent = parent_position(&p, out);
+                if same_condition(&p, parent, &cond, out.t) && fold_reverse(&p, parent, out.t) {
+                    return None;
+                }
+            }
             let r = looped_standalone(&d, fold, by.as_ref(), out.t, &id);
             if r.is_none() {
                 looped_split(&d, &id, fold, by.as_ref(), props, out);
@@ -1181,14 +1203,77 @@ fn foreign_note(ty: &str, name: &str, span: Span) -> Note {
     }
 }
 
-/// Folds one split resource into its parent, or keeps it apart (with a note) when it cannot be.
-fn fold(p: Pending, out: &mut Out) {
-    let parent = p.by.as_ref().and_then(referenced_id).and_then(|id| {
-        let into = &p.fold.into;
+/// The position of the parent a split resource's `by` argument references.
+fn parent_position(p: &Pending, out: &Out) -> Option<usize> {
+    p.by.as_ref().and_then(referenced_id).and_then(|id| {
         let pos = out.t.resources.iter().position(|r| r.id == id)?;
         let (ty, _) = out.info.tf_names.get(&id)?;
-        is_into(out.tables, ty, into).then_some(pos)
-    });
+        is_into(out.tables, ty, &p.fold.into).then_some(pos)
+    })
+}
+
+/// The condition `count = c ? 1 : 0` (or `c ? 0 : 1`) stands for.
+fn count_condition_value(count: &Expr) -> Option<Expr> {
+    let ExprKind::Cond(c, a, b) = &count.kind else {
+        return None;
+    };
+    match (a.literal_i64()?, b.literal_i64()?) {
+        (1, 0) => Some((**c).clone()),
+        (0, 1) => Some(Expr::new(ExprKind::Not(c.clone()), c.span)),
+        _ => None,
+    }
+}
+
+/// Whether a conditional attachment (under `cond`) names a policy of the module lifted
+/// under the same condition (the attachment exists exactly when the policy and the role
+/// do), and a parent of the module.
+fn same_condition(p: &Pending, parent: Option<usize>, cond: &Expr, t: &Template) -> bool {
+    let Some(arg) = &p.fold.value else {
+        return false;
+    };
+    let same = |i: usize| {
+        t.resources[i].condition.as_ref().map(|(name, _)| {
+            t.conditions
+                .iter()
+                .find(|c| &c.name == name)
+                .is_some_and(|c| same_ignoring_spans(&c.value, cond))
+        })
+    };
+    let target = p
+        .props
+        .iter()
+        .find(|(k, _, _)| k == arg)
+        .or_else(|| (p.props.len() == 1).then(|| &p.props[0]))
+        .and_then(|(_, _, v)| referenced_id(v))
+        .and_then(|id| t.resources.iter().position(|r| r.id == id));
+    match (target, parent) {
+        // The role's own condition joins the policy's where their grants are made.
+        (Some(tp), Some(_)) => same(tp) == Some(true),
+        _ => false,
+    }
+}
+
+/// Whether two expressions are the same wherever they are written (`count` conditions
+/// of a policy and of its attachment).
+fn same_ignoring_spans(a: &Expr, b: &Expr) -> bool {
+    fn text(e: &Expr) -> String {
+        let full = format!("{:?}", e.kind);
+        let mut out = String::with_capacity(full.len());
+        let mut rest = full.as_str();
+        while let Some(at) = rest.find("span: Span {") {
+            out.push_str(&rest[..at]);
+            rest = &rest[at..];
+            rest = rest.find('}').map_or("", |end| &rest[end + 1..]);
+        }
+        out.push_str(rest);
+        out
+    }
+    text(a) == text(b)
+}
+
+/// Folds one split resource into its parent, or keeps it apart (with a note) when it cannot be.
+fn fold(p: Pending, out: &mut Out) {
+    let parent = parent_position(&p, out);
     if fold_reverse(&p, parent, out.t) {
         return;
     }
