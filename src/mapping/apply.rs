@@ -55,6 +55,7 @@ pub fn map_template(
     super::edge::finish(&mut cx);
     super::endpoints::finish(&mut cx);
     super::eventbridge::finish(&mut cx);
+    super::graphql::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);
     super::access::unattached_policies(&mut cx);

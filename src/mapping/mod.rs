@@ -23,6 +23,7 @@ mod events;
 mod exprs;
 pub mod flows;
 mod gateways;
+mod graphql;
 mod kubernetes;
 
 mod nacl;

@@ -83,6 +83,13 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("aks_pool_properties", true),
     ("aks_issuer", true),
     ("classic_lb_properties", true),
+    ("graphql_subscription_required", true),
+    ("graphql_api_policy", true),
+    ("graphql_schema", true),
+    ("graphql_resolver", true),
+    ("graphql_resolver_policy", true),
+    ("graphql_key_scope", true),
+    ("graphql_sam_parts", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -225,6 +232,15 @@ pub fn apply(
         "aks_pool_properties" => super::kubernetes::aks_pool_properties(cx, i, consumed),
         "aks_issuer" => Some(super::kubernetes::aks_issuer(cx, i)),
         "classic_lb_properties" => super::classic_elb::classic_lb_properties(cx, i, consumed),
+        "graphql_subscription_required" => {
+            Some(super::graphql::subscription_required(cx, i, consumed))
+        }
+        "graphql_api_policy" => super::graphql::api_policy(cx, i, consumed),
+        "graphql_schema" => super::graphql::schema(cx, i, consumed),
+        "graphql_resolver" => super::graphql::resolver(cx, i, consumed),
+        "graphql_resolver_policy" => super::graphql::resolver_policy(cx, i, consumed),
+        "graphql_key_scope" => super::graphql::key_scope(cx, i),
+        "graphql_sam_parts" => super::graphql::sam_parts(cx, i, consumed),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
