@@ -416,6 +416,27 @@ fn logic(cx: &Ctx, i: usize) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
+/// The request template (or code) of resolver `i` on one line, shortened, for a
+/// decision's context: ` Request template: `…`.`
+fn excerpt(cx: &Ctx, i: usize) -> String {
+    let p = &cx.t.resources[i].properties;
+    let Some((what, text)) = ["RequestMappingTemplate", "Code"].iter().find_map(|k| {
+        p.get(k)
+            .and_then(|t| t.literal_text())
+            .map(|t| (if *k == "Code" { "Code" } else { "Request template" }, t))
+    }) else {
+        return String::new();
+    };
+    let flat: String = text
+        .replace('`', "'")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let short: String = flat.chars().take(240).collect();
+    let more = if short.len() < flat.len() { " …" } else { "" };
+    format!(" {what}: `{short}`{more}.")
+}
+
 const RESOLVER_PROPS: &[&str] = &[
     "ApiId",
     "TypeName",
@@ -504,12 +525,15 @@ pub fn resolver(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Opti
         Source::Other(kind) => {
             let way = other_way(kind.split(' ').next().unwrap_or_default());
             let templates = logic(cx, i)
-                .map(|l| format!(" Its request and response are built by {l} (see the resolver in the source), which must be rewritten for the new data source."))
+                .map(|l| format!(" Its request and response are built by {l}, which must be rewritten for the new data source.{}", excerpt(cx, i)))
                 .unwrap_or_default();
             cx.decide(
                 "graphql-resolver-data-source",
                 Some((&r.id, r.span)),
-                &format!("{}: {ty}.{name} reads a {kind} data source", r.id),
+                &format!(
+                    "{}: {ty}.{name} reads the {kind} data source {}",
+                    r.id, cx.t.resources[ds].id
+                ),
                 &format!(
                     "The resolver fills `{ty}.{name}` from the data source {} of type {kind}, which API Management cannot call as it is.{templates}",
                     cx.t.resources[ds].id
@@ -523,13 +547,26 @@ pub fn resolver(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Opti
         }
         Source::Function(_) | Source::Http(_) => {
             if let Some(l) = logic(cx, i) {
+                let sends = match source(cx, ds) {
+                    Source::Http(_) => {
+                        let (method, path) = http_request(cx, i);
+                        format!(
+                            "The resolver policy sends `{method} {}` to the endpoint (the method and path the request template names literally, else GET on its root) and returns the response body as the field's value; headers, query string and body the template built are not sent.",
+                            path.unwrap_or_else(|| "/".into())
+                        )
+                    }
+                    _ => "The resolver policy POSTs the AppSync event (`arguments`, `source`, `info`) to the function app, not the payload the template built, and returns the response body as the field's value.".to_string(),
+                };
                 cx.decide(
                     "graphql-resolver-templates",
                     Some((&r.id, r.span)),
                     &format!("{}: the mapping templates of {ty}.{name} are not translated", r.id),
-                    &format!("The resolver shapes its request and response with {l} (VTL or APPSYNC_JS, see the resolver in the source); API Management resolver policies use policy expressions and liquid templates."),
-                    "The resolver policy sends the default request for its data source (below) and returns the response body as the field's value.",
-                    "Rewrite the templates' logic as the policy's `set-body` (request and `http-response`), or move it into the function.",
+                    &format!(
+                        "The resolver shapes its request and response with {l} (VTL or APPSYNC_JS; API Management resolver policies use policy expressions and liquid templates).{}",
+                        excerpt(cx, i)
+                    ),
+                    &sends,
+                    "Rewrite the templates' logic in the policy (`set-url` with the query, `set-header`, `set-body` in `http-request` and `http-response`), or move it into the function.",
                 );
                 cx.floor_status("partial");
             }

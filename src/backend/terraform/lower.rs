@@ -178,6 +178,19 @@ fn cond_holds(c: &Cond, base: &AzExpr) -> bool {
     {
         return false;
     }
+    if let Some(prefix) = &c.starts_with {
+        let head = match v {
+            Some(AzExpr::Interp(parts)) => match parts.first() {
+                Some(Interp::Lit(l)) => Some(l.clone()),
+                _ => None,
+            },
+            Some(x) => literal_text(x),
+            None => None,
+        };
+        if !head.is_some_and(|h| h.starts_with(prefix.as_str())) {
+            return false;
+        }
+    }
     if let Some(eq) = &c.equals {
         return v.and_then(literal_text) == yaml_text(eq);
     }
