@@ -122,6 +122,7 @@ pub fn api_policy(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Op
     ] {
         consumed.insert(k.into());
     }
+    sam_parts(cx, i, consumed);
     let r = cx.t.resources[i].clone();
     let all = modes(cx, i);
     let Some(first) = all.first() else {
@@ -611,17 +612,7 @@ pub fn resolver_policy(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) 
     )];
     match source(cx, ds) {
         Source::Function(f) => {
-            note_function_backend(cx, span);
-            let host = cx.reference_expr(f, "{sym}.properties.defaultHostName");
-            parts.push(Interp::Lit(
-                "<set-method>POST</set-method><set-url>https://".into(),
-            ));
-            parts.push(Interp::Expr(host));
-            parts.push(Interp::Lit(format!(
-                "/api/graphql</set-url><set-header name=\"Content-Type\" exists-action=\"override\"><value>application/json</value></set-header><set-body>@(new JObject(new JProperty(\"arguments\", context.GraphQL.Arguments), new JProperty(\"source\", context.GraphQL.Parent), new JProperty(\"info\", new JObject(new JProperty(\"parentTypeName\", \"{}\"), new JProperty(\"fieldName\", \"{}\")))).ToString())</set-body>",
-                xml_attr(&ty),
-                xml_attr(&name)
-            )));
+            return Some(function_policy(cx, f, &ty, &name, span));
         }
         Source::Http(base) => {
             let (method, path) = http_request(cx, i);
@@ -644,6 +635,29 @@ pub fn resolver_policy(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) 
         ("format", AzExpr::str("rawxml")),
         ("value", interp(parts)),
     ]))
+}
+
+/// A resolver policy that POSTs the AppSync event of field `ty.name` to function `f`'s app.
+fn function_policy(cx: &mut Ctx, f: usize, ty: &str, name: &str, span: Span) -> AzExpr {
+    note_function_backend(cx, span);
+    let host = cx.reference_expr(f, "{sym}.properties.defaultHostName");
+    AzExpr::obj(vec![
+        ("format", AzExpr::str("rawxml")),
+        (
+            "value",
+            interp(vec![
+                Interp::Lit(
+                    "<http-data-source><http-request><set-method>POST</set-method><set-url>https://".into(),
+                ),
+                Interp::Expr(host),
+                Interp::Lit(format!(
+                    "/api/graphql</set-url><set-header name=\"Content-Type\" exists-action=\"override\"><value>application/json</value></set-header><set-body>@(new JObject(new JProperty(\"arguments\", context.GraphQL.Arguments), new JProperty(\"source\", context.GraphQL.Parent), new JProperty(\"info\", new JObject(new JProperty(\"parentTypeName\", \"{}\"), new JProperty(\"fieldName\", \"{}\")))).ToString())</set-body></http-request></http-data-source>",
+                    xml_attr(ty),
+                    xml_attr(name)
+                )),
+            ]),
+        ),
+    ])
 }
 
 /// The method and path an HTTP resolver's request mapping template names literally
@@ -694,72 +708,203 @@ pub fn key_scope(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
     ]))
 }
 
-/// Records, for a SAM GraphQL API `i`, the resolvers, functions and data sources SAM
-/// would create, which are rebuilt by hand. Returns nothing (a decision only).
-pub fn sam_parts(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+/// The members of an object value, in order.
+fn members(e: Option<&Expr>) -> Vec<(String, Expr)> {
+    match e.map(|e| &e.kind) {
+        Some(ExprKind::Object(m)) => m.iter().map(|(k, _, v)| (k.clone(), v.clone())).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The parts SAM would create for GraphQL API `i` (`Resolvers`, `Functions`,
+/// `DataSources`, `ApiKeys`): API keys → subscriptions to the API; a resolver whose
+/// pipeline is one function on a Lambda data source of the template → a managed
+/// resolver calling the function app; the others → a decision.
+fn sam_parts(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) {
     for k in ["Resolvers", "Functions", "DataSources", "ApiKeys"] {
         consumed.insert(k.into());
     }
     let r = cx.t.resources[i].clone();
-    let keys = |e: Option<&Expr>| -> Vec<String> {
-        match e.map(|e| &e.kind) {
-            Some(ExprKind::Object(m)) => m.iter().map(|(k, _, _)| k.clone()).collect(),
-            _ => Vec::new(),
+    let p = &r.properties;
+    if p.get("Resolvers").is_none()
+        && p.get("Functions").is_none()
+        && p.get("DataSources").is_none()
+        && p.get("ApiKeys").is_none()
+    {
+        return;
+    }
+    let api_sym = cx.prepared[i].sym.clone();
+    let schema_sym = cx.prepared[i].symbols.get("{sym}Schema").cloned();
+    // Lambda data sources of the template's functions: name → function.
+    let mut lambdas = std::collections::BTreeMap::new();
+    for (name, cfg) in members(p.path("DataSources.Lambda")) {
+        if let Some(f) = cfg
+            .get("FunctionArn")
+            .and_then(|a| apis::lambda_target(cx, a))
+        {
+            lambdas.insert(name, f);
         }
+    }
+    let functions = members(p.get("Functions"));
+    let data_source_of = |f: &str| -> Option<String> {
+        functions
+            .iter()
+            .find(|(n, _)| n == f)
+            .and_then(|(_, c)| c.get("DataSource"))
+            .and_then(|d| d.literal_text())
     };
-    let mut fields = Vec::new();
-    if let Some(ExprKind::Object(types)) = r.properties.get("Resolvers").map(|e| &e.kind) {
-        for (t, _, fs) in types {
-            for f in keys(Some(fs)) {
-                fields.push(format!("{t}.{f}"));
-            }
+    let mut built = Vec::new();
+    let mut left = Vec::new();
+    for (ty, fields) in members(p.get("Resolvers")) {
+        for (key, cfg) in members(Some(&fields)) {
+            let field = cfg
+                .get("FieldName")
+                .and_then(|f| f.literal_text())
+                .unwrap_or(key);
+            let pipeline: Vec<String> = cfg
+                .get("Pipeline")
+                .and_then(|l| l.as_list())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|x| x.literal_text())
+                .collect();
+            let target = match pipeline.as_slice() {
+                [only] => data_source_of(only).and_then(|d| lambdas.get(&d).copied()),
+                _ => None,
+            };
+            let Some(f) = target else {
+                left.push(format!("{ty}.{field}"));
+                continue;
+            };
+            let sym = cx.syms.alloc(&format!(
+                "{api_sym}{}{}Resolver",
+                crate::names::capital(&ty),
+                crate::names::capital(&field)
+            ));
+            let policy_sym = cx.syms.alloc(&format!("{sym}Policy"));
+            let policy = function_policy(cx, f, &ty, &field, r.span);
+            let deps: Vec<String> = schema_sym.iter().cloned().collect();
+            cx.module.resources.push(crate::azure::AzResource {
+                symbol: sym.clone(),
+                ty: "Microsoft.ApiManagement/service/apis/resolvers".into(),
+                api: "2024-05-01".into(),
+                parent: Some(api_sym.clone()),
+                name: AzExpr::Str(crate::names::kebab(&format!("{ty}-{field}"))),
+                body: vec![(
+                    "properties".into(),
+                    AzExpr::obj(vec![
+                        ("displayName", AzExpr::Str(format!("{ty}.{field}"))),
+                        ("path", AzExpr::Str(format!("{ty}/{field}"))),
+                    ]),
+                )],
+                depends_on: deps.clone(),
+                comments: vec![format!("Resolver {ty}.{field} of {}.", r.id)],
+                source: r.id.clone(),
+                ..Default::default()
+            });
+            cx.module.resources.push(crate::azure::AzResource {
+                symbol: policy_sym.clone(),
+                ty: "Microsoft.ApiManagement/service/apis/resolvers/policies".into(),
+                api: "2024-05-01".into(),
+                parent: Some(sym.clone()),
+                name: AzExpr::str("policy"),
+                body: vec![("properties".into(), policy)],
+                source: r.id.clone(),
+                ..Default::default()
+            });
+            cx.extra_azure.push((
+                "Microsoft.ApiManagement/service/apis/resolvers".into(),
+                sym,
+            ));
+            cx.extra_azure.push((
+                "Microsoft.ApiManagement/service/apis/resolvers/policies".into(),
+                policy_sym,
+            ));
+            built.push(format!("{ty}.{field} ({})", pipeline.join(", ")));
         }
     }
-    let mut sources = Vec::new();
-    if let Some(ExprKind::Object(kinds)) = r.properties.get("DataSources").map(|e| &e.kind) {
-        for (k, _, ds) in kinds {
-            for name in keys(Some(ds)) {
-                sources.push(format!("{name} ({k})"));
-            }
-        }
+    if !built.is_empty() {
+        cx.decide(
+            "graphql-sam-resolver-code",
+            Some((&r.id, r.span)),
+            &format!("{}: the resolvers' APPSYNC_JS code is not translated", r.id),
+            &format!(
+                "SAM resolvers are pipelines of APPSYNC_JS functions; the resolvers of {} each run one function on a Lambda data source, whose code built the request the function received.",
+                built.join(", ")
+            ),
+            "Each becomes a managed resolver whose policy POSTs the AppSync event (`arguments`, `source`, `info`) to the function app.",
+            "Make the function read that event (or rewrite the request the code built as the policy's `set-body`).",
+        );
+        cx.floor_status("partial");
     }
-    let functions = keys(r.properties.get("Functions"));
-    if !fields.is_empty() || !sources.is_empty() || !functions.is_empty() {
-        let list = |v: &[String]| {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.join(", ")
-            }
-        };
+    let sources: Vec<String> = ["DynamoDb", "Lambda"]
+        .iter()
+        .flat_map(|k| {
+            members(p.path(&format!("DataSources.{k}")))
+                .into_iter()
+                .map(move |(n, _)| format!("{n} ({k})"))
+        })
+        .collect();
+    if !left.is_empty() {
+        let fnames: Vec<String> = functions.iter().map(|(n, _)| n.clone()).collect();
         cx.decide(
             "graphql-sam-resolvers",
             Some((&r.id, r.span)),
             &format!("{}: resolvers are rebuilt as API Management resolvers", r.id),
             &format!(
-                "SAM creates the API's resolvers (fields {}), AppSync functions ({}) and data sources ({}); SAM resolvers are pipelines of APPSYNC_JS functions.",
-                list(&fields),
-                list(&functions),
-                list(&sources)
+                "SAM creates resolvers for {} from pipelines of APPSYNC_JS functions ({}) on the data sources {}; they run several functions, or a function on a data source API Management cannot call (DynamoDB, a function outside the template).",
+                left.join(", "),
+                list_or(&fnames, "none"),
+                list_or(&sources, "none")
             ),
-            "The API and its schema are created; no resolver is.",
-            "For each field, create a resolver (`Microsoft.ApiManagement/service/apis/resolvers`, path `Type/field`) whose `http-data-source` policy POSTs `context.GraphQL.Arguments` to an Azure Function that does what the pipeline's functions did (DynamoDB data sources: the Cosmos DB container the table becomes, or the `cosmosdb-data-source` policy).",
+            "No resolver is created for them: those fields resolve to null until one is.",
+            "For each, create a resolver (`Microsoft.ApiManagement/service/apis/resolvers`, path `Type/field`) whose `http-data-source` policy POSTs `context.GraphQL.Arguments` to an Azure Function that does what the pipeline's functions did, or a `cosmosdb-data-source` policy on the Cosmos DB container a DynamoDB table becomes.",
         );
         cx.floor_status("partial");
     }
-    if r.properties.get("ApiKeys").is_some() {
-        let names = keys(r.properties.get("ApiKeys"));
+    for (name, cfg) in members(p.get("ApiKeys")) {
+        let sym = cx.syms.alloc(&format!("{api_sym}{}Key", crate::names::capital(&name)));
+        let display = cfg
+            .get("Description")
+            .and_then(|d| d.literal_text())
+            .unwrap_or_else(|| name.clone());
+        cx.module.resources.push(crate::azure::AzResource {
+            symbol: sym.clone(),
+            ty: "Microsoft.ApiManagement/service/subscriptions".into(),
+            api: "2024-05-01".into(),
+            parent: Some("apiManagement".into()),
+            name: AzExpr::Str(crate::names::kebab(&format!("{}-{name}", r.id))),
+            body: vec![(
+                "properties".into(),
+                AzExpr::obj(vec![
+                    ("displayName", AzExpr::Str(display)),
+                    (
+                        "scope",
+                        interp(vec![
+                            Interp::Lit("/apis/".into()),
+                            Interp::Expr(AzExpr::path(&api_sym, "name")),
+                        ]),
+                    ),
+                    ("state", AzExpr::str("active")),
+                ]),
+            )],
+            comments: vec![format!("API key {name} of {}.", r.id)],
+            source: r.id.clone(),
+            ..Default::default()
+        });
+        cx.extra_azure.push((
+            "Microsoft.ApiManagement/service/subscriptions".into(),
+            sym,
+        ));
         cx.decide(
-            "graphql-sam-api-keys",
+            "graphql-api-key-subscription",
             Some((&r.id, r.span)),
-            &format!("{}: API keys become subscriptions by hand", r.id),
-            &format!("SAM creates the API keys {}.", list_or(&names, "of `ApiKeys`")),
-            "No subscription is created for them.",
-            "Create a subscription per key scoped to the API (`/apis/<api>`) and hand out its key; callers send it in `Ocp-Apim-Subscription-Key` instead of `x-api-key`.",
+            &format!("{}: API key {name} becomes a subscription", r.id),
+            "An AppSync API key is a value callers send in `x-api-key`; it expires (7 days by default, 365 at most).",
+            "A subscription scoped to the API, active; API Management generates its primary and secondary keys.",
+            "Hand the new key to the callers (`Ocp-Apim-Subscription-Key` header). It does not expire; suspend it when the AppSync key would have expired. The API requires subscription keys only when API keys were its default mode.",
         );
-        cx.floor_status("partial");
     }
-    None
 }
 
 fn list_or(v: &[String], fallback: &str) -> String {
