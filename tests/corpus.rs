@@ -127,6 +127,16 @@ const MAPPED: &[&str] = &[
     "AWS::ApiGateway::DomainNameAccessAssociation",
     "AWS::ApiGateway::ClientCertificate",
     "AWS::ACMPCA::Permission",
+    "AWS::AppSync::GraphQLApi",
+    "AWS::AppSync::GraphQLSchema",
+    "AWS::AppSync::DataSource",
+    "AWS::AppSync::Resolver",
+    "AWS::AppSync::FunctionConfiguration",
+    "AWS::AppSync::ApiKey",
+    "AWS::AppSync::ApiCache",
+    "AWS::AppSync::DomainName",
+    "AWS::AppSync::DomainNameApiAssociation",
+    "AWS::Serverless::GraphQLApi",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -140,7 +150,9 @@ const MAPPED: &[&str] = &[
 /// headers policy no distribution uses, a regional web ACL, an IP set no Front Door WAF
 /// policy reads; an EventBridge rule on AWS service events with no generated
 /// counterpart, with no target Event Grid delivers to (or no function for a schedule),
-/// a computed pattern, or repeated.
+/// a computed pattern, or repeated; an AppSync data source or resolver API Management
+/// cannot call (DynamoDB, RDS, pipelines…), and AppSync functions, caches and custom
+/// domains, which become resolver code, cache policies and gateway host names by hand.
 const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "rds-engine-unknown"),
     (
@@ -230,6 +242,19 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::Events::Rule", "eventbridge-schedule-other"),
     ("AWS::Events::Rule", "eventbridge-pattern-partial"),
     ("AWS::Events::Rule", "eventbridge-rule-repeated"),
+    ("AWS::AppSync::DataSource", "graphql-data-source"),
+    ("AWS::AppSync::GraphQLSchema", "graphql-schema-file"),
+    ("AWS::AppSync::Resolver", "graphql-resolver-data-source"),
+    ("AWS::AppSync::Resolver", "graphql-pipeline-resolver"),
+    ("AWS::AppSync::Resolver", "graphql-resolver-field"),
+    ("AWS::AppSync::Resolver", "graphql-resolver-source"),
+    ("AWS::AppSync::FunctionConfiguration", "graphql-function"),
+    ("AWS::AppSync::ApiCache", "graphql-api-cache"),
+    ("AWS::AppSync::DomainName", "graphql-domain-name"),
+    (
+        "AWS::AppSync::DomainNameApiAssociation",
+        "graphql-domain-association",
+    ),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?

@@ -277,7 +277,8 @@ pub fn schema(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option
                 "The API is created without a schema; its resolvers cannot be created before it has one.",
                 "Add the schema to the API (`Microsoft.ApiManagement/service/apis/schemas` named `graphql`, content type `application/vnd.ms-azure-apim.graphql.schema`, or `loadTextContent()` of the file), then deploy again.",
             );
-            cx.floor_status("partial");
+            cx.floor_status("manual");
+            cx.folded = true;
         }
         return None;
     };
@@ -366,10 +367,10 @@ fn source(cx: &mut Ctx, ds: usize) -> Source {
 fn other_way(ty: &str) -> &'static str {
     match ty {
         "AMAZON_DYNAMODB" => {
-            "a resolver with the `cosmosdb-data-source` policy on the Cosmos DB container the table becomes (API Management's managed identity with a Cosmos DB data-plane role), its read, query, write or delete request written from the mapping template; or an `http-data-source` resolver calling a function that does the DynamoDB operation"
+            "an `http-data-source` resolver calling an Azure Function that does the mapping template's operation on the Cosmos DB container the table becomes; on a tier other than Consumption, the `cosmosdb-data-source` policy (preview) can run the read, query, write or delete request itself with API Management's managed identity (a Cosmos DB data-plane role)"
         }
         "RELATIONAL_DATABASE" => {
-            "an `http-data-source` resolver calling a function that runs the statements on the Azure Database server the cluster becomes (or the `sql-data-source` policy, for Azure SQL Database)"
+            "an `http-data-source` resolver calling an Azure Function that runs the statements on the Azure Database server the cluster becomes (the `sql-data-source` policy reaches Azure SQL Database only, in preview and not on the Consumption tier)"
         }
         "AMAZON_OPENSEARCH_SERVICE" | "AMAZON_ELASTICSEARCH" => {
             "an `http-data-source` resolver calling the Azure AI Search (or Elasticsearch on Azure) REST API with the query the mapping template built, authenticated with API Management's managed identity"
@@ -858,7 +859,7 @@ fn sam_parts(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) {
                 list_or(&sources, "none")
             ),
             "No resolver is created for them: those fields resolve to null until one is.",
-            "For each, create a resolver (`Microsoft.ApiManagement/service/apis/resolvers`, path `Type/field`) whose `http-data-source` policy POSTs `context.GraphQL.Arguments` to an Azure Function that does what the pipeline's functions did, or a `cosmosdb-data-source` policy on the Cosmos DB container a DynamoDB table becomes.",
+            "For each, create a resolver (`Microsoft.ApiManagement/service/apis/resolvers`, path `Type/field`) whose `http-data-source` policy POSTs `context.GraphQL.Arguments` to an Azure Function that does what the pipeline's functions did, reading the Cosmos DB container a DynamoDB table becomes (the `cosmosdb-data-source` policy does that itself on tiers other than Consumption, in preview).",
         );
         cx.floor_status("partial");
     }
