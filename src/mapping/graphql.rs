@@ -277,8 +277,13 @@ pub fn schema(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option
                 "The API is created without a schema; its resolvers cannot be created before it has one.",
                 "Add the schema to the API (`Microsoft.ApiManagement/service/apis/schemas` named `graphql`, content type `application/vnd.ms-azure-apim.graphql.schema`, or `loadTextContent()` of the file), then deploy again.",
             );
-            cx.floor_status("manual");
-            cx.folded = true;
+            // A schema of its own stays manual; the API that holds it (SAM) is partial.
+            if cx.plays(i, PASS, "schema") {
+                cx.floor_status("manual");
+                cx.folded = true;
+            } else {
+                cx.floor_status("partial");
+            }
         }
         return None;
     };
@@ -423,9 +428,16 @@ fn logic(cx: &Ctx, i: usize) -> Option<String> {
 fn excerpt(cx: &Ctx, i: usize) -> String {
     let p = &cx.t.resources[i].properties;
     let Some((what, text)) = ["RequestMappingTemplate", "Code"].iter().find_map(|k| {
-        p.get(k)
-            .and_then(|t| t.literal_text())
-            .map(|t| (if *k == "Code" { "Code" } else { "Request template" }, t))
+        p.get(k).and_then(|t| t.literal_text()).map(|t| {
+            (
+                if *k == "Code" {
+                    "Code"
+                } else {
+                    "Request template"
+                },
+                t,
+            )
+        })
     }) else {
         return String::new();
     };
@@ -489,7 +501,7 @@ pub fn resolver(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Opti
             .unwrap_or_default()
             .iter()
             .map(|f| match cx.referenced_resource(f) {
-                Some(j) => cx.t.resources[j].id.clone(),
+                Some(j) => cx.t.report_name(&cx.t.resources[j].id),
                 None => cx.literal_text(f).unwrap_or_else(|| "(a function)".into()),
             })
             .collect();
@@ -534,11 +546,12 @@ pub fn resolver(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Opti
                 Some((&r.id, r.span)),
                 &format!(
                     "{}: {ty}.{name} reads the {kind} data source {}",
-                    r.id, cx.t.resources[ds].id
+                    r.id,
+                    cx.t.report_name(&cx.t.resources[ds].id)
                 ),
                 &format!(
                     "The resolver fills `{ty}.{name}` from the data source {} of type {kind}, which API Management cannot call as it is.{templates}",
-                    cx.t.resources[ds].id
+                    cx.t.report_name(&cx.t.resources[ds].id)
                 ),
                 "No resolver is created: the field resolves to null until one is.",
                 &format!("Create a resolver on `{ty}/{name}`: {way}."),
@@ -608,9 +621,7 @@ pub fn resolver_policy(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) 
     }
     let ds = data_source_of(cx, i)?;
     let span = cx.t.resources[i].span;
-    let mut parts = vec![Interp::Lit(
-        "<http-data-source><http-request>".to_string(),
-    )];
+    let mut parts = vec![Interp::Lit("<http-data-source><http-request>".to_string())];
     match source(cx, ds) {
         Source::Function(f) => {
             return Some(function_policy(cx, f, &ty, &name, span));
@@ -813,10 +824,8 @@ fn sam_parts(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) {
                 source: r.id.clone(),
                 ..Default::default()
             });
-            cx.extra_azure.push((
-                "Microsoft.ApiManagement/service/apis/resolvers".into(),
-                sym,
-            ));
+            cx.extra_azure
+                .push(("Microsoft.ApiManagement/service/apis/resolvers".into(), sym));
             cx.extra_azure.push((
                 "Microsoft.ApiManagement/service/apis/resolvers/policies".into(),
                 policy_sym,
@@ -864,7 +873,9 @@ fn sam_parts(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) {
         cx.floor_status("partial");
     }
     for (name, cfg) in members(p.get("ApiKeys")) {
-        let sym = cx.syms.alloc(&format!("{api_sym}{}Key", crate::names::capital(&name)));
+        let sym = cx
+            .syms
+            .alloc(&format!("{api_sym}{}Key", crate::names::capital(&name)));
         let display = cfg
             .get("Description")
             .and_then(|d| d.literal_text())
@@ -893,10 +904,8 @@ fn sam_parts(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) {
             source: r.id.clone(),
             ..Default::default()
         });
-        cx.extra_azure.push((
-            "Microsoft.ApiManagement/service/subscriptions".into(),
-            sym,
-        ));
+        cx.extra_azure
+            .push(("Microsoft.ApiManagement/service/subscriptions".into(), sym));
         cx.decide(
             "graphql-api-key-subscription",
             Some((&r.id, r.span)),
@@ -929,8 +938,8 @@ pub fn finish(cx: &mut Ctx) {
             continue;
         };
         for j in 0..cx.t.resources.len() {
-            let schema_of_api = (cx.plays(j, PASS, "schema") && api_of(cx, j) == Some(api))
-                || j == api;
+            let schema_of_api =
+                (cx.plays(j, PASS, "schema") && api_of(cx, j) == Some(api)) || j == api;
             if !schema_of_api {
                 continue;
             }
@@ -944,7 +953,12 @@ pub fn finish(cx: &mut Ctx) {
             }
         }
     }
-    let present: BTreeSet<String> = cx.module.resources.iter().map(|r| r.symbol.clone()).collect();
+    let present: BTreeSet<String> = cx
+        .module
+        .resources
+        .iter()
+        .map(|r| r.symbol.clone())
+        .collect();
     for (res, dep) in wanted {
         if !present.contains(&dep) {
             continue;

@@ -715,4 +715,3 @@ fn push_lit(parts: &mut Vec<SubPart>, s: &str) {
         parts.push(SubPart::Lit(s.to_string()));
     }
 }
-
