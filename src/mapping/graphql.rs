@@ -970,3 +970,66 @@ pub fn finish(cx: &mut Ctx) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(members: &[(&str, &str)]) -> Expr {
+        let span = Span::default();
+        Expr::new(
+            ExprKind::Object(
+                members
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            (*k).to_string(),
+                            span,
+                            Expr::new(ExprKind::Str((*v).to_string()), span),
+                        )
+                    })
+                    .collect(),
+            ),
+            span,
+        )
+    }
+
+    #[test]
+    fn template_members_are_read_when_literal() {
+        let t = "{\n  \"version\": \"2018-05-29\",\n  \"method\" : \"GET\",\n  \"resourcePath\": \"/v1/current\"\n}";
+        assert_eq!(json_member(t, "method").as_deref(), Some("GET"));
+        assert_eq!(
+            json_member(t, "resourcePath").as_deref(),
+            Some("/v1/current")
+        );
+        assert_eq!(json_member("{\"method\": $ctx.args.m}", "method"), None);
+        assert_eq!(json_member("", "method"), None);
+    }
+
+    #[test]
+    fn issuers_give_openid_configuration_urls() {
+        let pool = Mode {
+            kind: "AMAZON_COGNITO_USER_POOLS".into(),
+            config: Some(obj(&[("UserPoolId", "eu-west-1_AbC")])),
+        };
+        assert_eq!(
+            openid_url(&pool).as_deref(),
+            Some(
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC/.well-known/openid-configuration"
+            )
+        );
+        let oidc = Mode {
+            kind: "OPENID_CONNECT".into(),
+            config: Some(obj(&[("Issuer", "https://login.example.com/")])),
+        };
+        assert_eq!(
+            openid_url(&oidc).as_deref(),
+            Some("https://login.example.com/.well-known/openid-configuration")
+        );
+        let iam = Mode {
+            kind: "AWS_IAM".into(),
+            config: None,
+        };
+        assert_eq!(openid_url(&iam), None);
+    }
+}

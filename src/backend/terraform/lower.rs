@@ -2792,6 +2792,29 @@ fn block_name(rule: &Rule, name: &str, it: &AzExpr, prefix: &str) -> Result<Stri
 mod tests {
     use super::*;
 
+    #[test]
+    fn starts_with_reads_the_first_literal_of_an_interpolation() {
+        let c = Cond {
+            path: "properties.scope".into(),
+            starts_with: Some("/apis/".into()),
+            ..Cond::default()
+        };
+        let body =
+            |scope: AzExpr| AzExpr::obj(vec![("properties", AzExpr::obj(vec![("scope", scope)]))]);
+        let api = crate::azure::interp(vec![
+            Interp::Lit("/apis/".into()),
+            Interp::Expr(AzExpr::path("api", "name")),
+        ]);
+        let product = crate::azure::interp(vec![
+            Interp::Lit("/products/".into()),
+            Interp::Expr(AzExpr::path("plan", "name")),
+        ]);
+        assert!(cond_holds(&c, &body(api)));
+        assert!(!cond_holds(&c, &body(product)));
+        assert!(!cond_holds(&c, &body(AzExpr::str("/apis"))));
+        assert!(cond_holds(&c, &body(AzExpr::str("/apis/x"))));
+    }
+
     fn lower<'a>(m: &'a AzModule, tables: &'a AzurermTables) -> Lower<'a> {
         Lower {
             m,
