@@ -249,6 +249,7 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::AppSync::Resolver", "graphql-resolver-field"),
     ("AWS::AppSync::Resolver", "graphql-resolver-source"),
     ("AWS::AppSync::FunctionConfiguration", "graphql-function"),
+    ("AWS::AppSync::ApiKey", "graphql-external-api"),
     ("AWS::AppSync::ApiCache", "graphql-api-cache"),
     ("AWS::AppSync::DomainName", "graphql-domain-name"),
     (

@@ -310,6 +310,19 @@ enum Source {
     Other(String),
 }
 
+/// Do resources `i` and `j` name the same API: the same API of the template, or the
+/// same value for one outside it (a parameter, an import)?
+fn same_api(cx: &Ctx, i: usize, j: usize) -> bool {
+    match (api_of(cx, i), api_of(cx, j)) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => {
+            let id = |k: usize| cx.t.resources[k].properties.get("ApiId").map(|e| &e.kind);
+            id(i).is_some() && id(i) == id(j)
+        }
+        _ => false,
+    }
+}
+
 /// The API a resource names in `ApiId`.
 fn api_of(cx: &Ctx, i: usize) -> Option<usize> {
     cx.t.resources[i]
@@ -330,10 +343,9 @@ fn data_source_of(cx: &Ctx, i: usize) -> Option<usize> {
         return Some(j);
     }
     let text = cx.literal_text(name)?;
-    let api = api_of(cx, i);
     (0..cx.t.resources.len()).find(|j| {
         cx.plays(*j, PASS, "data-source")
-            && api_of(cx, *j) == api
+            && same_api(cx, i, *j)
             && cx.t.resources[*j]
                 .properties
                 .get("Name")
@@ -487,7 +499,6 @@ pub fn resolver(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Opti
         cx.folded = true;
         return None;
     };
-    api_of(cx, i)?;
     let pipeline = r
         .properties
         .get("Kind")
@@ -616,7 +627,7 @@ pub fn resolver_policy(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) 
         .get("Kind")
         .and_then(|k| k.literal_text())
         .is_some_and(|k| k.eq_ignore_ascii_case("PIPELINE"));
-    if pipeline || api_of(cx, i).is_none() {
+    if pipeline {
         return None;
     }
     let ds = data_source_of(cx, i)?;
@@ -711,12 +722,40 @@ fn note_function_backend(cx: &mut Ctx, span: Span) {
     );
 }
 
-/// `properties.scope` of API key `i`'s subscription: its API.
-pub fn key_scope(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
-    let api = api_of(cx, i)?;
-    Some(interp(vec![
-        Interp::Lit("/apis/".into()),
-        Interp::Expr(cx.reference_expr(api, "{sym}.name")),
+/// `properties` of API key `i`'s subscription, scoped to its API; `None` with a
+/// decision when the API is outside the template (its API Management instance too).
+pub fn key_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+    for k in ["ApiId", "Description"] {
+        consumed.insert(k.into());
+    }
+    let r = cx.t.resources[i].clone();
+    let Some(api) = api_of(cx, i) else {
+        cx.decide(
+            "graphql-external-api",
+            Some((&r.id, r.span)),
+            &format!("{}: the key's API is outside this template", r.id),
+            "The API key belongs to a GraphQL API this template does not declare.",
+            "No subscription is created: the API Management instance of that API is not known here.",
+            "Create a subscription scoped to the API (`/apis/<api>`) in the instance that hosts it, and hand its key to the callers.",
+        );
+        cx.floor_status("manual");
+        cx.folded = true;
+        return None;
+    };
+    let display = match r.properties.get("Description") {
+        Some(d) => cx.tr(d),
+        None => AzExpr::Str(r.id.clone()),
+    };
+    Some(AzExpr::obj(vec![
+        ("displayName", display),
+        (
+            "scope",
+            interp(vec![
+                Interp::Lit("/apis/".into()),
+                Interp::Expr(cx.reference_expr(api, "{sym}.name")),
+            ]),
+        ),
+        ("state", AzExpr::str("active")),
     ]))
 }
 
@@ -933,17 +972,17 @@ pub fn finish(cx: &mut Ctx) {
         if !cx.plays(i, PASS, "resolver") {
             continue;
         }
-        let Some(api) = api_of(cx, i) else { continue };
+        let api = api_of(cx, i);
         let Some(resolver) = cx.prepared[i].symbols.get("{sym}").cloned() else {
             continue;
         };
         for j in 0..cx.t.resources.len() {
             let schema_of_api =
-                (cx.plays(j, PASS, "schema") && api_of(cx, j) == Some(api)) || j == api;
+                (cx.plays(j, PASS, "schema") && same_api(cx, i, j)) || Some(j) == api;
             if !schema_of_api {
                 continue;
             }
-            let sym = if j == api {
+            let sym = if Some(j) == api {
                 cx.prepared[j].symbols.get("{sym}Schema").cloned()
             } else {
                 cx.prepared[j].symbols.get("{sym}").cloned()

@@ -88,7 +88,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("graphql_schema", true),
     ("graphql_resolver", true),
     ("graphql_resolver_policy", true),
-    ("graphql_key_scope", true),
+    ("graphql_key_properties", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -238,7 +238,7 @@ pub fn apply(
         "graphql_schema" => super::graphql::schema(cx, i, consumed),
         "graphql_resolver" => super::graphql::resolver(cx, i, consumed),
         "graphql_resolver_policy" => super::graphql::resolver_policy(cx, i, consumed),
-        "graphql_key_scope" => super::graphql::key_scope(cx, i),
+        "graphql_key_properties" => super::graphql::key_properties(cx, i, consumed),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),
