@@ -248,6 +248,7 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::AppSync::Resolver", "graphql-pipeline-resolver"),
     ("AWS::AppSync::Resolver", "graphql-resolver-field"),
     ("AWS::AppSync::Resolver", "graphql-resolver-source"),
+    ("AWS::AppSync::Resolver", "graphql-resolver-no-schema"),
     ("AWS::AppSync::FunctionConfiguration", "graphql-function"),
     ("AWS::AppSync::ApiKey", "graphql-external-api"),
     ("AWS::AppSync::ApiCache", "graphql-api-cache"),

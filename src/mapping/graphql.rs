@@ -323,6 +323,22 @@ fn same_api(cx: &Ctx, i: usize, j: usize) -> bool {
     }
 }
 
+/// Does the output give resolver `i`'s API a schema: a schema resource of the template
+/// with an inline definition, or the API's own (SAM, Terraform)? An API outside the
+/// template is assumed to have one.
+fn schema_generated(cx: &Ctx, i: usize) -> bool {
+    let inline = |k: usize| {
+        let p = &cx.t.resources[k].properties;
+        p.get("Definition").is_some() || p.get("SchemaInline").is_some()
+    };
+    let own = match api_of(cx, i) {
+        Some(a) => inline(a),
+        None => cx.t.resources[i].properties.get("ApiId").is_some(),
+    };
+    own || (0..cx.t.resources.len())
+        .any(|j| cx.plays(j, PASS, "schema") && same_api(cx, i, j) && inline(j))
+}
+
 /// The API a resource names in `ApiId`.
 fn api_of(cx: &Ctx, i: usize) -> Option<usize> {
     cx.t.resources[i]
@@ -571,6 +587,29 @@ pub fn resolver(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Opti
             cx.folded = true;
             None
         }
+        Source::Function(_) | Source::Http(_) if !schema_generated(cx, i) => {
+            let target = match source(cx, ds) {
+                Source::Function(f) => format!(
+                    "the function app of {} (POST `https://<app>.azurewebsites.net/api/graphql`)",
+                    cx.t.report_name(&cx.t.resources[f].id)
+                ),
+                _ => "the data source's HTTP endpoint".to_string(),
+            };
+            cx.decide(
+                "graphql-resolver-no-schema",
+                Some((&r.id, r.span)),
+                &format!("{}: the resolver of {ty}.{name} waits for the schema", r.id),
+                "An API Management resolver fills a field of the schema imported into the GraphQL API, and this template gives the API no schema it can translate (the schema is a file, or not declared).",
+                "No resolver is created before the API has its schema.",
+                &format!(
+                    "After adding the schema to the API, create a resolver on `{ty}/{name}` whose `http-data-source` policy calls {} (as the other resolvers of this report do).",
+                    target
+                ),
+            );
+            cx.floor_status("manual");
+            cx.folded = true;
+            None
+        }
         Source::Function(_) | Source::Http(_) => {
             if let Some(l) = logic(cx, i) {
                 let sends = match source(cx, ds) {
@@ -627,7 +666,7 @@ pub fn resolver_policy(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) 
         .get("Kind")
         .and_then(|k| k.literal_text())
         .is_some_and(|k| k.eq_ignore_ascii_case("PIPELINE"));
-    if pipeline {
+    if pipeline || !schema_generated(cx, i) {
         return None;
     }
     let ds = data_source_of(cx, i)?;
