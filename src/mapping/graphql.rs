@@ -75,11 +75,13 @@ fn modes(cx: &Ctx, i: usize) -> Vec<Mode> {
     out
 }
 
-/// `subscriptionRequired` of API `i`: its default mode is API keys.
+/// `subscriptionRequired` of API `i`: its default mode is API keys (or is not known).
 pub fn subscription_required(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
     consumed.insert("AuthenticationType".into());
+    // A mode that is not known (a parameter chooses it) keeps the API closed: a key is
+    // required until its checks are added.
     let m = modes(cx, i);
-    AzExpr::Bool(m.first().is_some_and(|m| m.kind == "API_KEY"))
+    AzExpr::Bool(m.first().is_none_or(|m| m.kind == "API_KEY"))
 }
 
 /// The OpenID configuration URL a mode's tokens are checked against, when its settings
@@ -131,7 +133,7 @@ pub fn api_policy(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Op
             Some((&r.id, r.span)),
             &format!("{}: the authorization mode is not known", r.id),
             "The API's authorization mode is not a literal (a parameter or a condition chooses it).",
-            "The API requires a subscription key only if the table says so; no token validation is added.",
+            "The API requires a subscription key, so it is not open; no token validation is added.",
             "Add the policy that checks callers (validate-jwt, or a subscription requirement) by hand before opening the API.",
         );
         cx.floor_status("partial");
@@ -858,8 +860,11 @@ fn sam_parts(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) {
                 .iter()
                 .filter_map(|x| x.literal_text())
                 .collect();
+            // Resolvers fill fields of the API's schema: none before it has one.
             let target = match pipeline.as_slice() {
-                [only] => data_source_of(only).and_then(|d| lambdas.get(&d).copied()),
+                [only] if p.get("SchemaInline").is_some() => {
+                    data_source_of(only).and_then(|d| lambdas.get(&d).copied())
+                }
                 _ => None,
             };
             let Some(f) = target else {
@@ -940,7 +945,7 @@ fn sam_parts(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) {
             Some((&r.id, r.span)),
             &format!("{}: resolvers are rebuilt as API Management resolvers", r.id),
             &format!(
-                "SAM creates resolvers for {} from pipelines of APPSYNC_JS functions ({}) on the data sources {}; they run several functions, or a function on a data source API Management cannot call (DynamoDB, a function outside the template).",
+                "SAM creates resolvers for {} from pipelines of APPSYNC_JS functions ({}) on the data sources {}; they run several functions, or a function on a data source API Management cannot call (DynamoDB, a function outside the template), or the API's schema is a file the output does not create.",
                 left.join(", "),
                 list_or(&fnames, "none"),
                 list_or(&sources, "none")
