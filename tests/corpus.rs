@@ -146,6 +146,16 @@ const MAPPED: &[&str] = &[
     "AWS::Logs::MetricFilter",
     "AWS::Logs::SubscriptionFilter",
     "AWS::Logs::ResourcePolicy",
+    "AWS::AppSync::GraphQLApi",
+    "AWS::AppSync::GraphQLSchema",
+    "AWS::AppSync::DataSource",
+    "AWS::AppSync::Resolver",
+    "AWS::AppSync::FunctionConfiguration",
+    "AWS::AppSync::ApiKey",
+    "AWS::AppSync::ApiCache",
+    "AWS::AppSync::DomainName",
+    "AWS::AppSync::DomainNameApiAssociation",
+    "AWS::Serverless::GraphQLApi",
 ];
 
 /// The manual cases allowed, each with the decision that says why: an RDS engine with no
@@ -163,7 +173,9 @@ const MAPPED: &[&str] = &[
 /// Amazon MQ broker configurations, translated by hand; a Config rule that is custom
 /// (a Lambda or Guard rule), has no verified built-in policy, or lacks its parameters;
 /// a CloudWatch Logs metric filter (a log search alert written by hand) or subscription
-/// filter (a data export chosen by hand).
+/// filter (a data export chosen by hand); an AppSync data source or resolver API Management
+/// cannot call (DynamoDB, RDS, pipelines…), and AppSync functions, caches and custom
+/// domains, which become resolver code, cache policies and gateway host names by hand.
 const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::RDS::DBInstance", "rds-engine-unknown"),
     (
@@ -267,6 +279,21 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ("AWS::Config::ConfigRule", "config-rule-computed"),
     ("AWS::Logs::MetricFilter", "metric-filter-log-alert"),
     ("AWS::Logs::SubscriptionFilter", "logs-subscription-filter"),
+    ("AWS::AppSync::DataSource", "graphql-data-source"),
+    ("AWS::AppSync::GraphQLSchema", "graphql-schema-file"),
+    ("AWS::AppSync::Resolver", "graphql-resolver-data-source"),
+    ("AWS::AppSync::Resolver", "graphql-pipeline-resolver"),
+    ("AWS::AppSync::Resolver", "graphql-resolver-field"),
+    ("AWS::AppSync::Resolver", "graphql-resolver-source"),
+    ("AWS::AppSync::Resolver", "graphql-resolver-no-schema"),
+    ("AWS::AppSync::FunctionConfiguration", "graphql-function"),
+    ("AWS::AppSync::ApiKey", "graphql-external-api"),
+    ("AWS::AppSync::ApiCache", "graphql-api-cache"),
+    ("AWS::AppSync::DomainName", "graphql-domain-name"),
+    (
+        "AWS::AppSync::DomainNameApiAssociation",
+        "graphql-domain-association",
+    ),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?

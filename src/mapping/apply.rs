@@ -56,6 +56,7 @@ pub fn map_template(
     super::edge::finish(&mut cx);
     super::endpoints::finish(&mut cx);
     super::eventbridge::finish(&mut cx);
+    super::graphql::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);
     super::access::unattached_policies(&mut cx);
@@ -227,7 +228,20 @@ impl Ctx<'_> {
                     .get("FunctionName")
                     .is_some_and(|f| refers_to(f, &r.id))
         });
-        via_event || via_permission
+        // A GraphQL data source of the function: its resolvers call the app over HTTP.
+        let via_graphql = self.t.resources.iter().any(|d| {
+            if self.tables.plays(&d.ty, "graphql-apis", "data-source") {
+                return d
+                    .properties
+                    .path("LambdaConfig.LambdaFunctionArn")
+                    .is_some_and(|f| refers_to(f, &r.id));
+            }
+            self.tables.plays(&d.ty, "graphql-apis", "api")
+                && d.properties
+                    .path("DataSources.Lambda")
+                    .is_some_and(|l| refers_to(l, &r.id))
+        });
+        via_event || via_permission || via_graphql
     }
 
     /// What `when` conditions read about resource `i` besides its properties.

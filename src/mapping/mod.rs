@@ -25,6 +25,7 @@ mod file_systems;
 pub mod flows;
 mod gateways;
 mod governance;
+mod graphql;
 mod kubernetes;
 
 mod nacl;

@@ -155,6 +155,11 @@ pub const PASSES: &[Pass] = &[
         does: "API Gateway HTTP APIs, their routes, integrations and JWT authorizers → API Management operations with backend, token-validation and CORS policies, or, when every route goes to one function, that function app's own HTTPS endpoint (its CORS settings, no API Management); WebSocket APIs → Web PubSub hubs whose event handlers call the routes' functions (apis_v2.rs)",
     },
     Pass {
+        name: "graphql-apis",
+        roles: &["api", "schema", "data-source", "resolver", "key"],
+        does: "AppSync GraphQL APIs with their schemas, data sources and resolvers → synthetic GraphQL APIs of API Management: the schema, managed resolvers whose `http-data-source` policies call the Lambda data sources' function apps or the HTTP endpoints, the default authorization mode as a subscription requirement or token validation; API keys → subscriptions (graphql.rs)",
+    },
+    Pass {
         name: "kubernetes",
         roles: &[
             "cluster",

@@ -26,7 +26,8 @@ pub struct When {
     pub matches: Vec<String>,
     pub above: Option<f64>,
     /// True when the template uses the SAM transform with an HTTP event, or a
-    /// Lambda permission for API Gateway names this function.
+    /// Lambda permission for API Gateway names this function, or an AppSync data
+    /// source calls it (its resolvers become HTTP calls).
     pub http_invoked: Option<bool>,
     /// True for an HTTP API whose every route goes to one function of the template (its
     /// function app's HTTP trigger serves it, no API Management), and for the resources

@@ -89,6 +89,12 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("role_permissions", true),
     ("policy_name", true),
     ("app_config_key", false),
+    ("graphql_subscription_required", true),
+    ("graphql_api_policy", true),
+    ("graphql_schema", true),
+    ("graphql_resolver", true),
+    ("graphql_resolver_policy", true),
+    ("graphql_key_properties", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -245,6 +251,14 @@ pub fn apply(
         "template_ref" => super::governance::template_ref(cx, src?, args),
         "config_rule_properties" => super::governance::config_rule_properties(cx, i, consumed),
         "kql_placeholder" => Some(super::governance::kql_placeholder(cx, src?)),
+        "graphql_subscription_required" => {
+            Some(super::graphql::subscription_required(cx, i, consumed))
+        }
+        "graphql_api_policy" => super::graphql::api_policy(cx, i, consumed),
+        "graphql_schema" => super::graphql::schema(cx, i, consumed),
+        "graphql_resolver" => super::graphql::resolver(cx, i, consumed),
+        "graphql_resolver_policy" => super::graphql::resolver_policy(cx, i, consumed),
+        "graphql_key_properties" => super::graphql::key_properties(cx, i, consumed),
         // A DNS name without its trailing dot (Route 53 writes `example.com.`).
         "dns_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(t.trim_end_matches('.').to_ascii_lowercase()),

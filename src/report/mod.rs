@@ -177,6 +177,11 @@ pub const HIGH_RISK_RULES: &[&str] = &[
     "lb-part-elsewhere",
     "lb-rule-elsewhere",
     "vpc-endpoint-private-endpoint",
+    "graphql-additional-auth",
+    "graphql-resolver-templates",
+    "graphql-sam-resolvers",
+    "graphql-sam-resolver-code",
+    "graphql-schema-file",
 ];
 
 #[derive(Serialize, Debug, Clone)]

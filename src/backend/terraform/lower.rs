@@ -178,6 +178,19 @@ fn cond_holds(c: &Cond, base: &AzExpr) -> bool {
     {
         return false;
     }
+    if let Some(prefix) = &c.starts_with {
+        let head = match v {
+            Some(AzExpr::Interp(parts)) => match parts.first() {
+                Some(Interp::Lit(l)) => Some(l.clone()),
+                _ => None,
+            },
+            Some(x) => literal_text(x),
+            None => None,
+        };
+        if !head.is_some_and(|h| h.starts_with(prefix.as_str())) {
+            return false;
+        }
+    }
     if let Some(eq) = &c.equals {
         return v.and_then(literal_text) == yaml_text(eq);
     }
@@ -2829,6 +2842,29 @@ fn block_name(rule: &Rule, name: &str, it: &AzExpr, prefix: &str) -> Result<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn starts_with_reads_the_first_literal_of_an_interpolation() {
+        let c = Cond {
+            path: "properties.scope".into(),
+            starts_with: Some("/apis/".into()),
+            ..Cond::default()
+        };
+        let body =
+            |scope: AzExpr| AzExpr::obj(vec![("properties", AzExpr::obj(vec![("scope", scope)]))]);
+        let api = crate::azure::interp(vec![
+            Interp::Lit("/apis/".into()),
+            Interp::Expr(AzExpr::path("api", "name")),
+        ]);
+        let product = crate::azure::interp(vec![
+            Interp::Lit("/products/".into()),
+            Interp::Expr(AzExpr::path("plan", "name")),
+        ]);
+        assert!(cond_holds(&c, &body(api)));
+        assert!(!cond_holds(&c, &body(product)));
+        assert!(!cond_holds(&c, &body(AzExpr::str("/apis"))));
+        assert!(cond_holds(&c, &body(AzExpr::str("/apis/x"))));
+    }
 
     fn lower<'a>(m: &'a AzModule, tables: &'a AzurermTables) -> Lower<'a> {
         Lower {

@@ -16,6 +16,10 @@ pub struct Cond {
     pub equals: Option<serde_yaml::Value>,
     #[serde(default)]
     pub present: Option<bool>,
+    /// The value's text starts with this: a literal, or an interpolation whose first part
+    /// is a literal (`'/apis/${api.name}'` starts with `/apis/`).
+    #[serde(default)]
+    pub starts_with: Option<String>,
 }
 
 /// One rule: an argument or a nested block.

@@ -175,10 +175,10 @@ impl Conv<'_> {
             Expression::String(s) => ExprKind::Str(s.value().to_string()),
             Expression::Array(a) => ExprKind::List(a.iter().map(|x| self.expr(x)).collect()),
             Expression::Object(o) => return self.object(o, span),
-            Expression::StringTemplate(t) => return self.template(t, span, None),
-            Expression::HeredocTemplate(h) => {
-                return self.template(&h.template, span, h.indent());
-            }
+            Expression::StringTemplate(t) => return self.template(t, span),
+            // hcl-edit has already stripped a `<<-` heredoc's indent from its literals
+            // (`h.indent()` says how much): stripping it again would flatten nested lines.
+            Expression::HeredocTemplate(h) => return self.template(&h.template, span),
             Expression::Parenthesis(p) => return self.expr(p.inner()),
             Expression::Variable(v) => return self.variable(v.value().as_str(), &[], span),
             Expression::Conditional(c) => ExprKind::Cond(
@@ -282,21 +282,12 @@ impl Conv<'_> {
         }))
     }
 
-    fn template(&mut self, t: &Template, span: Span, indent: Option<usize>) -> Expr {
+    fn template(&mut self, t: &Template, span: Span) -> Expr {
         let mut parts: Vec<SubPart> = Vec::new();
-        let mut at_line_start = true;
         for el in t.iter() {
             match el {
-                Element::Literal(l) => {
-                    let mut text = l.value().to_string();
-                    if let Some(n) = indent {
-                        text = dedent(&text, n, at_line_start);
-                    }
-                    at_line_start = text.ends_with('\n');
-                    push_lit(&mut parts, &text);
-                }
+                Element::Literal(l) => push_lit(&mut parts, l.value()),
                 Element::Interpolation(i) => {
-                    at_line_start = false;
                     let x = self.expr(&i.expr);
                     match x.kind {
                         ExprKind::Str(s) => push_lit(&mut parts, &s),
@@ -304,7 +295,6 @@ impl Conv<'_> {
                     }
                 }
                 Element::Directive(d) => {
-                    at_line_start = false;
                     let what = match d.as_ref() {
                         Directive::If(_) => "template %{if} directive",
                         Directive::For(_) => "template %{for} directive",
@@ -724,18 +714,4 @@ fn push_lit(parts: &mut Vec<SubPart>, s: &str) {
     } else if !s.is_empty() {
         parts.push(SubPart::Lit(s.to_string()));
     }
-}
-
-/// Removes up to `n` leading spaces from each line of a `<<-` heredoc literal.
-fn dedent(text: &str, n: usize, at_line_start: bool) -> String {
-    let mut out = String::new();
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        if i > 0 || at_line_start {
-            let strip = line.len() - line.trim_start_matches(' ').len();
-            out.push_str(&line[strip.min(n)..]);
-        } else {
-            out.push_str(line);
-        }
-    }
-    out
 }
