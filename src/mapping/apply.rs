@@ -55,6 +55,8 @@ pub fn map_template(
     super::edge::finish(&mut cx);
     super::endpoints::finish(&mut cx);
     super::eventbridge::finish(&mut cx);
+    super::scheduler::finish(&mut cx);
+    super::stepfunctions::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);
     super::access::unattached_policies(&mut cx);
@@ -88,6 +90,7 @@ pub fn map_template(
         diagnostics: cx.diagnostics,
         used_types: cx.used_types,
         symbols: cx.syms,
+        side_files: cx.side_files,
     }
 }
 
@@ -133,6 +136,7 @@ fn new_ctx<'a>(
         attached_groups: Vec::new(),
         carved: Vec::new(),
         port_twins: Vec::new(),
+        side_files: BTreeMap::new(),
         variants: BTreeMap::new(),
         ignored_by_type: BTreeMap::new(),
     }
