@@ -1032,7 +1032,7 @@ pub(super) fn destination(cx: &Ctx, t: &Expr) -> Dest {
 }
 
 /// What to do for a target Event Grid cannot deliver to, by AWS service.
-pub(super) fn hint(ty: &str) -> &'static str {
+fn hint(ty: &str) -> &'static str {
     let svc = ty.split("::").nth(1).unwrap_or("").to_ascii_lowercase();
     let svc = if ty.ends_with("::StateMachine") {
         "states".to_string()
@@ -1351,7 +1351,13 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
                 notes.push(format!("`{name}`"));
             }
             Dest::Endpoint(..) | Dest::WebHook(_) | Dest::Not(_) => {
-                missing.push(format!("`{tid}`"))
+                // A state machine of the template: a Recurrence trigger of its workflow.
+                match super::scheduler::workflow_trigger(cx, i, t, &text, &r.id) {
+                    Some(wf) => {
+                        azure.push((crate::azure::types::LOGIC_WORKFLOW.ty.to_string(), wf));
+                    }
+                    None => missing.push(format!("`{tid}`")),
+                }
             }
         }
     }
@@ -1396,6 +1402,8 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
         missing.is_empty(),
         cron.is_some() && !disabled,
     ) {
+        (true, true, _) if !azure.is_empty() && !disabled => "translated",
+        (true, _, _) if !azure.is_empty() => "partial",
         (true, _, _) => "manual",
         (false, true, true) => "translated",
         _ => "partial",

@@ -7,7 +7,7 @@
 //! services that do each.
 
 use super::context::Ctx;
-use super::eventbridge::{Dest, destination, hint, pattern_text};
+use super::eventbridge::{Dest, destination, pattern_text};
 use super::events::{append_settings, ncrontab};
 use crate::azure::types::{LOGIC_WORKFLOW, WEB_SITE};
 use crate::azure::{AzExpr, AzResource};
@@ -143,32 +143,8 @@ fn schedule(cx: &mut Ctx, i: usize) {
         schedule_name(cx, i).replace(|c: char| !c.is_ascii_alphanumeric(), "_")
     );
     // A state machine of the template: a trigger of its workflow.
-    if let Some(j) = target_res.filter(|j| {
-        cx.plays(*j, "step-functions", "machine") && declared(cx, &cx.prepared[*j].sym)
-    }) {
-        let wf = cx.prepared[j].sym.clone();
-        cx.set_path(
-            &wf,
-            &["properties", "definition", "triggers", &trigger_name],
-            trigger,
-        );
-        let machine = cx.t.report_name(&cx.t.resources[j].id);
-        cx.decide_later(
-            i,
-            "scheduler-workflow-recurrence",
-            &format!("{}: the schedule becomes a Recurrence trigger of {machine}'s workflow", r.id),
-            &format!("The schedule starts the state machine {machine} on `{text}`."),
-            &format!("The Logic App that replaces {machine} gets the Recurrence trigger `{trigger_name}`; a run starts on each occurrence."),
-            &format!(
-                "The workflow runs with no input (the schedule's `Input` is not passed).{}",
-                if disabled {
-                    " The schedule is disabled: remove the trigger (or disable the workflow) until it is enabled."
-                } else {
-                    ""
-                }
-            ),
-            None,
-        );
+    if let Some(j) = target_res.filter(|j| machine_workflow(cx, *j).is_some()) {
+        let wf = add_trigger(cx, i, j, &trigger_name, trigger, &text, disabled);
         lost_decision(cx, i, &text, &lost);
         let status = if lost.is_empty() && !disabled {
             "translated"
@@ -216,8 +192,12 @@ fn schedule(cx: &mut Ctx, i: usize) {
         ],
         condition,
         comments: vec![format!(
-            "Runs on the schedule of {} (was an EventBridge Scheduler schedule, `{text}`); add the action that calls its target.",
-            cx.t.report_name(&r.id)
+            "Runs on the schedule of {} (was an EventBridge Scheduler schedule, `{text}`{}); add the action that calls its target.",
+            cx.t.report_name(&r.id),
+            p.get("Description")
+                .and_then(|d| d.literal_text())
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
         )],
         source: r.id.clone(),
         ..Default::default()
@@ -235,11 +215,80 @@ fn schedule(cx: &mut Ctx, i: usize) {
     set_outcome(cx, i, "partial", vec![(LOGIC_WORKFLOW.ty.into(), sym)]);
 }
 
-fn declared(cx: &Ctx, sym: &str) -> bool {
-    cx.module
-        .resources
-        .iter()
-        .any(|x| x.symbol == sym && !x.existing && x.ty == LOGIC_WORKFLOW.ty)
+/// The workflow state machine `j` became, when it is one this module declares.
+fn machine_workflow(cx: &Ctx, j: usize) -> Option<String> {
+    let sym = &cx.prepared[j].sym;
+    (cx.plays(j, "step-functions", "machine")
+        && cx.t.resources[j].for_each.is_none()
+        && cx
+            .module
+            .resources
+            .iter()
+            .any(|x| x.symbol == *sym && !x.existing && x.ty == LOGIC_WORKFLOW.ty))
+    .then(|| sym.clone())
+}
+
+/// Adds the Recurrence trigger `name` of schedule (or rule) `i` to the workflow of
+/// state machine `j`, with its decision; returns the workflow's symbol.
+fn add_trigger(
+    cx: &mut Ctx,
+    i: usize,
+    j: usize,
+    name: &str,
+    trigger: AzExpr,
+    text: &str,
+    disabled: bool,
+) -> String {
+    let wf = cx.prepared[j].sym.clone();
+    cx.set_path(&wf, &["properties", "definition", "triggers", name], trigger);
+    let machine = cx.t.report_name(&cx.t.resources[j].id);
+    let id = cx.t.resources[i].id.clone();
+    cx.decide_later(
+        i,
+        "scheduler-workflow-recurrence",
+        &format!("{id}: the schedule becomes a Recurrence trigger of {machine}'s workflow"),
+        &format!("{} starts the state machine {machine} on `{text}`.", cx.t.report_name(&id)),
+        &format!("The Logic App that replaces {machine} gets the Recurrence trigger `{name}`; a run starts on each occurrence."),
+        &format!(
+            "The workflow runs with no input (a target's `Input` is not passed).{}",
+            if disabled {
+                " The schedule is disabled: remove the trigger (or disable the workflow) until it is enabled."
+            } else {
+                ""
+            }
+        ),
+        None,
+    );
+    wf
+}
+
+/// A scheduled EventBridge rule's target that names a state machine of the template:
+/// a Recurrence trigger of its workflow (the workflow's symbol), when the expression
+/// converts.
+pub(super) fn workflow_trigger(
+    cx: &mut Ctx,
+    i: usize,
+    target: &Expr,
+    text: &str,
+    rule: &str,
+) -> Option<String> {
+    let j = target.get("Arn").and_then(|a| cx.referenced_resource(a))?;
+    machine_workflow(cx, j)?;
+    let rec = recurrence(text)?;
+    let trigger = AzExpr::obj(vec![
+        ("type", AzExpr::str("Recurrence")),
+        ("recurrence", AzExpr::obj(rec)),
+    ]);
+    let name = format!(
+        "{}_Recurrence",
+        rule.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    let disabled = cx.t.resources[i]
+        .properties
+        .get("State")
+        .and_then(|s| s.literal_text())
+        .is_some_and(|s| s.eq_ignore_ascii_case("DISABLED"));
+    Some(add_trigger(cx, i, j, &name, trigger, text, disabled))
 }
 
 /// A schedule that invokes a function: the NCRONTAB setting its timer trigger reads.
@@ -314,12 +363,8 @@ fn timer(
         ),
         None,
     );
-    let mut lost = lost.to_vec();
-    if zone.is_some() {
-        lost.push("the time zone (see the timer decision)".into());
-    }
-    lost_decision(cx, i, text, &lost);
-    let status = if cron.is_some() && lost.is_empty() && !disabled {
+    lost_decision(cx, i, text, lost);
+    let status = if cron.is_some() && lost.is_empty() && !disabled && zone.is_none() {
         "translated"
     } else {
         "partial"
@@ -367,7 +412,7 @@ fn action_hint(cx: &Ctx, target: &Expr) -> String {
     // Universal targets: `arn:aws:scheduler:::aws-sdk:<service>:<action>`.
     if let Some(call) = text.strip_prefix("arn:aws:scheduler:::aws-sdk:") {
         return format!(
-            "the SDK call `{call}` becomes an HTTP action with the workflow's managed identity on the Azure Resource Manager REST API of the replacing resource (for EC2 instances: `POST https://management.azure.com/<vm id>/start` or `/deallocate?api-version=2024-07-01`)"
+            "the SDK call `{call}` becomes an HTTP action with the workflow's managed identity on the Azure Resource Manager REST API of the replacing resource (EC2 start and stop: `POST https://management.azure.com/<virtual machine id>/start` or `/deallocate` with the Compute API version)"
         );
     }
     let ty = arn
@@ -379,13 +424,25 @@ fn action_hint(cx: &Ctx, target: &Expr) -> String {
                 text.split(':').nth(2).filter(|_| text.starts_with("arn:")).unwrap_or("")
             )
         });
-    match ty.split("::").nth(1).unwrap_or("") {
-        "SQS" => "a Service Bus connector action (`Send message`) to the replacing queue".into(),
-        "SNS" => "a Service Bus connector action (`Send message`) to the replacing topic".into(),
-        "Kinesis" | "KinesisFirehose" => "an Event Hubs connector action (`Send event`) to the replacing event hub".into(),
-        "Events" => "an HTTP action that publishes a CloudEvent to the Event Grid topic that replaces the bus (managed identity with the EventGrid Data Sender role)".into(),
-        _ => hint(&ty).replacen("deliver to", "call", 1),
+    format!("an action that {}", target_action(&ty))
+}
+
+/// What a workflow's action does to reach the Azure counterpart of an AWS target type.
+fn target_action(ty: &str) -> String {
+    let svc = ty.split("::").nth(1).unwrap_or("").to_ascii_lowercase();
+    let svc = if ty.ends_with("::StateMachine") { "states".to_string() } else { svc };
+    match svc.as_str() {
+        "sqs" => "sends to the Service Bus queue that replaces the SQS queue (Service Bus connector, `Send message`)",
+        "sns" => "sends to the Service Bus topic that replaces the SNS topic (Service Bus connector, `Send message`)",
+        "kinesis" | "kinesisfirehose" | "firehose" => "sends to the event hub that replaces the stream (Event Hubs connector, `Send event`)",
+        "events" => "publishes a CloudEvent to the Event Grid topic that replaces the bus (HTTP action with the workflow's managed identity, which needs the EventGrid Data Sender role)",
+        "lambda" | "serverless" => "calls the function app that replaces the function (Azure Functions action, or HTTP with the workflow's managed identity)",
+        "stepfunctions" | "states" => "starts the workflow that replaces the state machine (a nested workflow action; give that workflow a Request trigger)",
+        "ecs" => "starts the Container Apps job that replaces the task (HTTP action on the job's `start` operation with the workflow's managed identity)",
+        "logs" => "sends to Log Analytics (Azure Log Analytics Data Collector connector, or the Logs Ingestion API over HTTP)",
+        _ => "calls the replacing service (HTTP action with the workflow's managed identity)",
     }
+    .to_string()
 }
 
 /// `rate(n unit)` / `cron(...)` → a Logic App recurrence (frequency, interval, schedule).
@@ -544,7 +601,7 @@ fn pipe(cx: &mut Ctx, i: usize) {
         .unwrap_or_default()
         .iter()
         .filter_map(|f| f.get("Pattern"))
-        .map(|x| format!("`{}`", pattern_text(cx.t, x)))
+        .map(|x| format!("`{}`", x.literal_text().unwrap_or_else(|| pattern_text(cx.t, x))))
         .collect();
     let src_ty = source.as_ref().map(|s| s.1.to_ascii_lowercase()).unwrap_or_default();
     let trigger = if src_ty.contains("sqs") {
@@ -552,7 +609,7 @@ fn pipe(cx: &mut Ctx, i: usize) {
     } else if src_ty.contains("kinesis") {
         "an Event Hubs trigger on the event hub that replaces the Kinesis stream"
     } else if src_ty.contains("dynamodb") {
-        "a Cosmos DB change feed trigger (Azure Functions) on the container that replaces the table (Logic Apps has no change feed trigger)"
+        "a function with a Cosmos DB (change feed) trigger on the container that replaces the table, which calls the workflow (Logic Apps has no change feed trigger)"
     } else if src_ty.contains("mq") || src_ty.contains("kafka") {
         "a Service Bus or Event Hubs (Kafka endpoint) trigger on the replacing broker"
     } else {
@@ -586,19 +643,27 @@ fn pipe(cx: &mut Ctx, i: usize) {
     {
         context.push_str(" The pipe is stopped.");
     }
+    let mut steps = vec![trigger.to_string()];
+    if !filters.is_empty() {
+        steps.push("a Condition on the filters (no trigger filters the way the pipe does)".into());
+    }
+    if enrichment.is_some() {
+        steps.push("an Azure Functions or HTTP action for the enrichment".into());
+    }
+    steps.push(format!(
+        "an action that {}",
+        target_action(target.as_ref().map_or("", |t| t.1.as_str()))
+    ));
     cx.decide_later(
         i,
         "pipes-logic-app",
         &format!("{}: the pipe becomes a Logic App (or a function) to write", r.id),
         &context,
         &format!(
-            "Nothing is generated. Azure Logic Apps does what the pipe does: {trigger}, a Condition on the filters (Event Grid-style filtering has no trigger-side equivalent), an HTTP or Azure Functions action for the enrichment, and an action that {}. An Azure Function with the same trigger is the code-first alternative.",
-            target
-                .as_ref()
-                .map(|t| hint(&t.1).replacen("deliver to", "calls", 1))
-                .unwrap_or_else(|| "calls the target".into())
+            "Nothing is generated. A Logic App does what the pipe does: {}. An Azure Function with the same trigger is the code-first alternative.",
+            steps.join(", ")
         ),
-        "Give the workflow a managed identity with the receiver role on the source and the sender role on the target; batching and starting position become the trigger's settings.",
+        "Give the workflow a managed identity with the receiver role on the source and the sender role on the target; batch size and starting position become the trigger's settings.",
         None,
     );
     set_outcome(cx, i, "manual", Vec::new());

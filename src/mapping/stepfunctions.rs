@@ -79,7 +79,7 @@ fn machine(cx: &mut Ctx, i: usize) {
                     subs
                 ),
                 &format!(
-                    "The definition is written to `{path}` beside the output (references to other resources shown as `${{…}}`), for the rewrite as the Logic App's actions."
+                    "The definition is written to `{path}` in the stack's output folder, beside the Bicep file or the Terraform files (references to other resources shown as `${{…}}`), for the rewrite as the Logic App's actions."
                 ),
                 "Rewrite each state in the workflow's definition (in the designer or as JSON): Task → an HTTP, Azure Functions or connector action with the workflow's managed identity; Choice → Condition or Switch; Parallel → parallel branches; Map → For each; Wait → Delay; Retry/Catch → the actions' retry policy and run-after settings.",
                 None,
