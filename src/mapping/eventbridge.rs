@@ -1749,17 +1749,36 @@ fn destinations(cx: &mut Ctx) {
                 .get("InvocationEndpoint")
                 .map(|e| e.literal_text().unwrap_or_else(|| pattern_text(cx.t, e)))
                 .unwrap_or_default();
+            let method = cx.t.resources[d]
+                .properties
+                .get("HttpMethod")
+                .and_then(|m| m.literal_text())
+                .unwrap_or_else(|| "POST".into());
+            let endpoint = format!("{method} {endpoint}");
             cx.decide_later(
                 d,
                 "eventbridge-api-destination-unused",
                 &format!("{id}: no rule of the template delivers to the API destination"),
                 &format!("The API destination calls `{endpoint}`; the rules that target it are elsewhere (or there are none)."),
                 "Nothing is generated: an API destination is no resource of its own on Azure.",
-                "Where a rule delivers to it, add an Event Grid event subscription with a WebHook endpoint on this URL (the API must answer Event Grid's validation handshake) and the connection's credentials as secret delivery attributes; or call the API from a Logic App HTTP action.",
+                "Where a rule delivers to it, add an Event Grid event subscription with a WebHook endpoint on this URL (Event Grid always POSTs, and the API must answer its validation handshake) and the connection's credentials as secret delivery attributes; or call the API from a Logic App HTTP action (any method).",
                 None,
             );
             continue;
         }
+        let subs: Vec<String> = used.iter().map(|(_, s)| format!("`{s}`")).collect();
+        cx.decide_later(
+            d,
+            "eventbridge-api-destination-used",
+            &format!("{id}: the API destination becomes WebHook endpoints"),
+            "Rules of the template send events to the API destination.",
+            &format!(
+                "No resource of its own: its endpoint is the WebHook endpoint of the event subscriptions {} (see their rules' decisions).",
+                subs.join(", ")
+            ),
+            "The API must answer Event Grid's validation handshake, or the subscriptions are not created (see the rules' decisions for the Logic App alternative).",
+            None,
+        );
         if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
             rep.status = "partial".into();
             rep.azure.extend(used.clone());

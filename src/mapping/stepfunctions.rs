@@ -90,7 +90,7 @@ fn machine(cx: &mut Ctx, i: usize) {
                 i,
                 "step-functions-definition-file",
                 &format!("{}: the state machine's definition is in a file", r.id),
-                &format!("The definition is read from `{file}` when the stack is deployed.{subs}"),
+                &format!("The definition is in `{file}`, outside the template.{subs}"),
                 "The file is not read by the conversion: no copy of the definition is written beside the output.",
                 &format!("Open `{file}` and rewrite its states as the Logic App's actions (Task → HTTP, Azure Functions or connector action; Choice → Condition or Switch; Map → For each; Wait → Delay)."),
                 None,
