@@ -63,6 +63,15 @@ fn schedule(cx: &mut Ctx, i: usize) {
         return set_outcome(cx, i, "manual", Vec::new());
     }
     let Some(expr) = p.get("ScheduleExpression") else {
+        cx.decide_later(
+            i,
+            "scheduler-expression-manual",
+            &format!("{}: the schedule has no expression", r.id),
+            "The schedule sets no `ScheduleExpression`.",
+            "Nothing is generated.",
+            "Add a Logic App Recurrence trigger (or a timer trigger) with the schedule's expression by hand.",
+            None,
+        );
         return set_outcome(cx, i, "manual", Vec::new());
     };
     let text = expr
