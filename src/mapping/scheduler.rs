@@ -134,14 +134,24 @@ fn schedule(cx: &mut Ctx, i: usize) {
         }
     });
     lost.extend(tz_lost);
-    if let Some(start) = p.get("StartDate").and_then(|s| s.literal_text()) {
-        // With a time zone the start time is local: no `Z` or offset.
-        let start = if zone.is_some() {
-            start.trim_end_matches('Z').to_string()
-        } else {
-            start
-        };
-        rec.push(("startTime", AzExpr::Str(start)));
+    // A UTC start time carries over; with a time zone a recurrence's start time is local
+    // time without an offset, which azurerm's recurrence trigger does not take.
+    match p.get("StartDate").filter(|s| !s.is_null()) {
+        Some(s) => match s.literal_text() {
+            Some(start) if zone.is_none() && start.ends_with('Z') => {
+                rec.push(("startTime", AzExpr::Str(start)));
+            }
+            other => lost.push(format!(
+                "the start date `{}` (set the trigger's start time by hand{})",
+                other.unwrap_or_else(|| "computed".into()),
+                if zone.is_some() {
+                    ", in the trigger's time zone without `Z`"
+                } else {
+                    ""
+                }
+            )),
+        },
+        None => {}
     }
     let trigger = AzExpr::obj(vec![
         ("type", AzExpr::str("Recurrence")),
@@ -217,7 +227,7 @@ fn schedule(cx: &mut Ctx, i: usize) {
         &format!("{}: the schedule becomes a Logic App recurrence", r.id),
         &format!("The schedule calls {what} on `{text}`."),
         "A Consumption Logic App with a system-assigned identity and a Recurrence trigger on the same schedule (Windows time zone when the schedule names one); its action is left to write, since calling the target needs a connector connection or an HTTP call with the workflow's identity.",
-        &format!("Add the action: {}. Grant the workflow's identity the role the call needs on the target.", action_hint(cx, &target)),
+        &format!("Add {}. Grant the workflow's identity the role the call needs on the target.", action_hint(cx, &target)),
         Some("partial"),
     );
     lost_decision(cx, i, &text, &lost);
@@ -421,7 +431,7 @@ fn action_hint(cx: &Ctx, target: &Expr) -> String {
     // Universal targets: `arn:aws:scheduler:::aws-sdk:<service>:<action>`.
     if let Some(call) = text.strip_prefix("arn:aws:scheduler:::aws-sdk:") {
         return format!(
-            "the SDK call `{call}` becomes an HTTP action with the workflow's managed identity on the Azure Resource Manager REST API of the replacing resource (EC2 start and stop: `POST https://management.azure.com/<virtual machine id>/start` or `/deallocate` with the Compute API version)"
+            "an HTTP action for the SDK call `{call}` with the workflow's managed identity on the Azure Resource Manager REST API of the replacing resource (EC2 start and stop: `POST https://management.azure.com/<virtual machine id>/start` or `/deallocate` with the Compute API version)"
         );
     }
     let ty = arn
@@ -455,7 +465,7 @@ fn target_action(ty: &str) -> String {
 }
 
 /// `rate(n unit)` / `cron(...)` → a Logic App recurrence (frequency, interval, schedule).
-fn recurrence(text: &str) -> Option<Vec<(&'static str, AzExpr)>> {
+pub(super) fn recurrence(text: &str) -> Option<Vec<(&'static str, AzExpr)>> {
     if let Some(r) = text.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
         let (n, unit) = r.trim().split_once(' ')?;
         let n: i64 = n.trim().parse().ok().filter(|n| *n > 0)?;

@@ -5,6 +5,8 @@
 //! decision naming the file instead.
 
 use super::context::Ctx;
+use crate::azure::AzExpr;
+use crate::azure::types::LOGIC_WORKFLOW;
 use crate::model::expr::{Expr, ExprKind, SubPart};
 use crate::names::kebab;
 
@@ -17,6 +19,107 @@ pub fn finish(cx: &mut Ctx) {
             continue;
         }
         machine(cx, i);
+        if cx.t.resources[i].for_each.is_none() {
+            events(cx, i);
+        }
+    }
+}
+
+/// SAM `Events` of a state machine: schedules become Recurrence triggers of its
+/// workflow; other sources a decision naming what starts the workflow on Azure.
+fn events(cx: &mut Ctx, i: usize) {
+    let r = cx.t.resources[i].clone();
+    let Some(ExprKind::Object(evs)) = r.properties.get("Events").map(|e| &e.kind) else {
+        return;
+    };
+    let wf = cx.prepared[i].sym.clone();
+    let declared = cx
+        .module
+        .resources
+        .iter()
+        .any(|x| x.symbol == wf && !x.existing && x.ty == LOGIC_WORKFLOW.ty);
+    if !declared {
+        return;
+    }
+    let mut triggers = Vec::new();
+    let mut other = Vec::new();
+    for (name, _, ev) in evs {
+        let kind = ev.get("Type").and_then(|t| t.literal_text()).unwrap_or_default();
+        let props = ev.get("Properties");
+        let schedule = props
+            .and_then(|p| p.get("Schedule"))
+            .and_then(|s| s.literal_text());
+        let enabled = props
+            .and_then(|p| p.get("Enabled"))
+            .and_then(|e| e.literal_bool())
+            .unwrap_or(true)
+            && !props
+                .and_then(|p| p.get("State"))
+                .and_then(|s| s.literal_text())
+                .is_some_and(|s| s.eq_ignore_ascii_case("DISABLED"));
+        let rec = schedule.as_deref().and_then(super::scheduler::recurrence);
+        match (kind.as_str(), rec, &schedule) {
+            ("Schedule" | "ScheduleV2", Some(mut rec), Some(text)) if enabled => {
+                let zone = props
+                    .and_then(|p| p.get("ScheduleExpressionTimezone"))
+                    .and_then(|z| z.literal_text());
+                if let Some(z) = &zone {
+                    match cx.tables.lookup_str("time-zones", z, "windows") {
+                        Some(w) => rec.push(("timeZone", AzExpr::Str(w))),
+                        None => other.push(format!(
+                            "`{name}` ({kind}): its time zone `{z}` is not in mappings/tables/time-zones.yaml (the trigger runs in UTC)"
+                        )),
+                    }
+                }
+                let tname = format!("{}_Recurrence", name.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+                cx.set_path(
+                    &wf,
+                    &["properties", "definition", "triggers", &tname],
+                    AzExpr::obj(vec![
+                        ("type", AzExpr::str("Recurrence")),
+                        ("recurrence", AzExpr::obj(rec)),
+                    ]),
+                );
+                triggers.push(format!("`{name}` (`{text}`) → `{tname}`"));
+            }
+            ("Schedule" | "ScheduleV2", _, _) => other.push(format!(
+                "`{name}` ({kind}{}): {}",
+                schedule.as_deref().map(|s| format!(", `{s}`")).unwrap_or_default(),
+                if enabled {
+                    "the expression has no Logic Apps recurrence; add the Recurrence trigger by hand"
+                } else {
+                    "disabled; add a Recurrence trigger when it is enabled"
+                }
+            )),
+            ("Api" | "HttpApi", _, _) => other.push(format!(
+                "`{name}` ({kind}): give the workflow a Request trigger (`When an HTTP request is received`) and put API Management in front of its callback URL"
+            )),
+            _ => other.push(format!(
+                "`{name}` ({kind}): an Event Grid subscription cannot start a Consumption workflow directly; give the workflow a Request trigger and deliver to its callback URL (WebHook endpoint), or use the Event Grid connector's trigger"
+            )),
+        }
+    }
+    if !triggers.is_empty() {
+        cx.decide_later(
+            i,
+            "step-functions-schedule-trigger",
+            &format!("{}: schedule events become Recurrence triggers", r.id),
+            "The state machine is started by EventBridge schedules (SAM `Events`).",
+            &format!("The workflow gets a Recurrence trigger per schedule: {}.", triggers.join("; ")),
+            "Each occurrence starts a run with no input (a schedule's `Input` is not passed).",
+            None,
+        );
+    }
+    if !other.is_empty() {
+        cx.decide_later(
+            i,
+            "step-functions-event-manual",
+            &format!("{}: events that start the state machine", r.id),
+            "The state machine is started by SAM `Events` the workflow has no trigger for.",
+            &format!("No trigger is generated for: {}.", other.join("; ")),
+            "Add the triggers by hand; until then the workflow is not started by these events.",
+            Some("partial"),
+        );
     }
 }
 
