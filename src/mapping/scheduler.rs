@@ -687,3 +687,54 @@ fn pipe(cx: &mut Ctx, i: usize) {
     );
     set_outcome(cx, i, "manual", Vec::new());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(v: &[(&str, AzExpr)]) -> String {
+        format!("{:?}", AzExpr::obj(v.to_vec()))
+    }
+
+    #[test]
+    fn rates_become_frequencies() {
+        let r = recurrence("rate(15 minutes)").expect("a recurrence");
+        assert_eq!(
+            text(&r),
+            text(&[("frequency", AzExpr::str("Minute")), ("interval", AzExpr::Int(15))])
+        );
+        assert!(recurrence("rate(1 day)").is_some());
+        assert!(recurrence("rate(0 days)").is_none());
+        assert!(recurrence("rate(2 fortnights)").is_none());
+    }
+
+    #[test]
+    fn crons_become_schedules() {
+        let week = text(&recurrence("cron(0 8,12 ? * MON-FRI *)").expect("weekly"));
+        assert!(week.contains("Week") && week.contains("Friday") && !week.contains("Saturday"));
+        // AWS numbers days from Sunday = 1.
+        let days = text(&recurrence("cron(30 6 ? * 1,7 *)").expect("weekend"));
+        assert!(days.contains("Sunday") && days.contains("Saturday") && !days.contains("Monday"));
+        let month = text(&recurrence("cron(0 0 1,15 * ? *)").expect("monthly"));
+        assert!(month.contains("Month") && month.contains("monthDays"));
+        let steps = text(&recurrence("cron(0/10 * * * ? *)").expect("every ten minutes"));
+        assert!(steps.contains("Minute") && steps.contains("10"));
+    }
+
+    #[test]
+    fn inexpressible_crons_have_no_recurrence() {
+        for c in [
+            "cron(0 8 ? * 6#3 *)",
+            "cron(0 8 L * ? *)",
+            "cron(0 8 1 JAN ? *)",
+            "cron(0 8 1 * MON *)",
+            "cron(0 */2 * * ? *)",
+            "cron(0 8 * * ? 2027)",
+            "cron(99 8 * * ? *)",
+            "at(2026-01-01T00:00:00)",
+            "cron(0 8 * *)",
+        ] {
+            assert!(recurrence(c).is_none(), "{c}");
+        }
+    }
+}
