@@ -349,7 +349,12 @@ impl Ctx<'_> {
                 for (k, x) in m {
                     let key = k
                         .as_str()
-                        .map(|s| s.strip_prefix('$').filter(|r| r.starts_with('$')).unwrap_or(s).to_string())
+                        .map(|s| {
+                            s.strip_prefix('$')
+                                .filter(|r| r.starts_with('$'))
+                                .unwrap_or(s)
+                                .to_string()
+                        })
                         .unwrap_or_else(|| format!("{k:?}"));
                     if let Some(val) = self.eval(i, x, consumed) {
                         out.push((AzKey::Name(key), val));

@@ -1470,7 +1470,10 @@ fn webhook(cx: &mut Ctx, i: usize, d: usize, t: &Expr, tid: &str) -> AzExpr {
                             None => url.push(Interp::Expr(cx.tr(&v))),
                         },
                         None => {
-                            notes.push("a `*` of the endpoint has no path parameter value (left as `*`)".into());
+                            notes.push(
+                                "a `*` of the endpoint has no path parameter value (left as `*`)"
+                                    .into(),
+                            );
                             url.push(Interp::Lit("*".into()));
                         }
                     }
@@ -1498,10 +1501,15 @@ fn webhook(cx: &mut Ctx, i: usize, d: usize, t: &Expr, tid: &str) -> AzExpr {
     for src in [conn_http.as_ref(), http] {
         if let Some(q) = src.and_then(|h| h.get("QueryStringParameters")) {
             match &q.kind {
-                ExprKind::Object(m) => query.extend(m.iter().map(|(k, _, v)| (k.clone(), v.clone()))),
+                ExprKind::Object(m) => {
+                    query.extend(m.iter().map(|(k, _, v)| (k.clone(), v.clone())))
+                }
                 ExprKind::List(l) => {
                     for x in l {
-                        let secret = x.get("IsValueSecret").and_then(|s| s.literal_bool()).unwrap_or(false);
+                        let secret = x
+                            .get("IsValueSecret")
+                            .and_then(|s| s.literal_bool())
+                            .unwrap_or(false);
                         match (x.get("Key").and_then(|k| k.literal_text()), x.get("Value")) {
                             (Some(k), Some(v)) if !secret => query.push((k, v.clone())),
                             (Some(k), _) => notes.push(format!("the secret query string parameter `{k}` (Event Grid delivery attributes are headers: have the API take it as a header, or call it from a Logic App)")),
@@ -1512,12 +1520,21 @@ fn webhook(cx: &mut Ctx, i: usize, d: usize, t: &Expr, tid: &str) -> AzExpr {
                 _ => notes.push("computed query string parameters".into()),
             }
         }
-        if src.and_then(|h| h.get("BodyParameters")).is_some_and(|b| !b.is_null()) {
-            notes.push("body parameters of the connection (Event Grid delivers the event as the body)".into());
+        if src
+            .and_then(|h| h.get("BodyParameters"))
+            .is_some_and(|b| !b.is_null())
+        {
+            notes.push(
+                "body parameters of the connection (Event Grid delivers the event as the body)"
+                    .into(),
+            );
         }
     }
     for (n, (k, v)) in query.iter().enumerate() {
-        url.push(Interp::Lit(format!("{}{k}=", if n == 0 { "?" } else { "&" })));
+        url.push(Interp::Lit(format!(
+            "{}{k}=",
+            if n == 0 { "?" } else { "&" }
+        )));
         match v.literal_text() {
             Some(text) => url.push(Interp::Lit(text)),
             None => url.push(Interp::Expr(cx.tr(v))),
@@ -1551,7 +1568,13 @@ fn webhook(cx: &mut Ctx, i: usize, d: usize, t: &Expr, tid: &str) -> AzExpr {
                     .and_then(|n| n.literal_text())
                     .unwrap_or_else(|| "x-api-key".into());
                 let value = auth.and_then(|a| a.path("ApiKeyAuthParameters.ApiKeyValue"));
-                let v = secret_value(cx, c, "api-key", &format!("the value of the `{name}` header"), value);
+                let v = secret_value(
+                    cx,
+                    c,
+                    "api-key",
+                    &format!("the value of the `{name}` header"),
+                    value,
+                );
                 attrs.push(attr(&name, v, true));
             }
             "BASIC" => {
@@ -1586,7 +1609,9 @@ fn webhook(cx: &mut Ctx, i: usize, d: usize, t: &Expr, tid: &str) -> AzExpr {
         .and_then(|m| m.literal_text())
         .unwrap_or_else(|| "POST".into());
     if !method.eq_ignore_ascii_case("POST") {
-        notes.push(format!("the HTTP method `{method}` (Event Grid always POSTs)"));
+        notes.push(format!(
+            "the HTTP method `{method}` (Event Grid always POSTs)"
+        ));
     }
     if let Some(rate) = dest.properties.get("InvocationRateLimitPerSecond") {
         notes.push(format!(
@@ -1648,7 +1673,10 @@ fn webhook(cx: &mut Ctx, i: usize, d: usize, t: &Expr, tid: &str) -> AzExpr {
             p.required_reason = Some(format!("the API destination {dname} authenticated with OAuth"));
         });
         props.push(("azureActiveDirectoryTenantId", AzExpr::ident(&tenant)));
-        props.push(("azureActiveDirectoryApplicationIdOrUri", AzExpr::ident(&app)));
+        props.push((
+            "azureActiveDirectoryApplicationIdOrUri",
+            AzExpr::ident(&app),
+        ));
     }
     if !attrs.is_empty() {
         props.push(("deliveryAttributeMappings", AzExpr::Array(attrs)));
@@ -1686,7 +1714,13 @@ fn headers(
                     .and_then(|s| s.literal_bool())
                     .unwrap_or(false);
                 let value = if secret {
-                    secret_value(cx, owner, &format!("header-{}", kebab(&k)), &format!("the value of the `{k}` header"), x.get("Value"))
+                    secret_value(
+                        cx,
+                        owner,
+                        &format!("header-{}", kebab(&k)),
+                        &format!("the value of the `{k}` header"),
+                        x.get("Value"),
+                    )
                 } else {
                     x.get("Value").map(|v| cx.tr(v)).unwrap_or_default()
                 };
@@ -1699,10 +1733,19 @@ fn headers(
 
 /// A credential of resource `owner`: the template's own secure parameter when the
 /// source passes one through, else a new secure parameter (never the literal).
-fn secret_value(cx: &mut Ctx, owner: usize, key: &str, what: &str, source: Option<&Expr>) -> AzExpr {
+fn secret_value(
+    cx: &mut Ctx,
+    owner: usize,
+    key: &str,
+    what: &str,
+    source: Option<&Expr>,
+) -> AzExpr {
     if let Some(e) = source
         && let ExprKind::Ref(p) = &e.kind
-        && cx.t.parameter(p).is_some_and(|p| p.no_echo || p.secret.is_some())
+        && cx
+            .t
+            .parameter(p)
+            .is_some_and(|p| p.no_echo || p.secret.is_some())
     {
         return cx.tr(e);
     }
@@ -1713,9 +1756,13 @@ fn secret_value(cx: &mut Ctx, owner: usize, key: &str, what: &str, source: Optio
         _ => "in",
     };
     let sym = cx.param_for(&format!("{}-{key}", kebab(&id)), "string", |p| {
-        p.description = Some(format!("Secret: {what}, sent by Event Grid with each delivery (was {was} {name})."));
+        p.description = Some(format!(
+            "Secret: {what}, sent by Event Grid with each delivery (was {was} {name})."
+        ));
         p.secure = true;
-        p.required_reason = Some(format!("the credential of {name} is not carried over as a literal"));
+        p.required_reason = Some(format!(
+            "the credential of {name} is not carried over as a literal"
+        ));
     });
     AzExpr::ident(&sym)
 }
@@ -1801,13 +1848,23 @@ fn destinations(cx: &mut Ctx) {
             .and_then(|a| a.literal_text())
             .unwrap_or_else(|| "computed".into());
         let how = match kind.as_str() {
-            "API_KEY" => "the API key becomes a secret delivery attribute (a header) of the WebHook event subscriptions, its value a secure parameter",
-            "BASIC" => "the user name and password become a secret `Authorization` delivery attribute (`Basic <base64>`) of the WebHook event subscriptions, its value a secure parameter",
-            _ => "OAuth client credentials have no Event Grid counterpart: Event Grid authenticates WebHook deliveries with Entra ID tokens (or a Logic App HTTP action obtains the token)",
+            "API_KEY" => {
+                "the API key becomes a secret delivery attribute (a header) of the WebHook event subscriptions, its value a secure parameter"
+            }
+            "BASIC" => {
+                "the user name and password become a secret `Authorization` delivery attribute (`Basic <base64>`) of the WebHook event subscriptions, its value a secure parameter"
+            }
+            _ => {
+                "OAuth client credentials have no Event Grid counterpart: Event Grid authenticates WebHook deliveries with Entra ID tokens (or a Logic App HTTP action obtains the token)"
+            }
         };
         match used_conns.iter().find(|(x, _)| *x == c) {
             Some((_, azure)) => {
-                let status = if kind == "OAUTH_CLIENT_CREDENTIALS" { "manual" } else { "partial" };
+                let status = if kind == "OAUTH_CLIENT_CREDENTIALS" {
+                    "manual"
+                } else {
+                    "partial"
+                };
                 cx.decide_later(
                     c,
                     "eventbridge-connection-auth",

@@ -12,8 +12,8 @@ use super::events::{append_settings, ncrontab};
 use crate::azure::types::{LOGIC_WORKFLOW, WEB_SITE};
 use crate::azure::{AzExpr, AzResource};
 use crate::model::expr::{Expr, ExprKind};
-use crate::source::Span;
 use crate::names::kebab;
+use crate::source::Span;
 
 const PASS: &str = "eventbridge";
 
@@ -103,7 +103,9 @@ fn schedule(cx: &mut Ctx, i: usize) {
         .into_iter()
         .find(|k| target.get(k).is_some_and(|x| !x.is_null()))
     {
-        lost.push(format!("the target's `{k}` (and any other target settings)"));
+        lost.push(format!(
+            "the target's `{k}` (and any other target settings)"
+        ));
     }
     // A function of the template: a timer trigger.
     if let Dest::Function(_, name, j) = destination(cx, &target) {
@@ -136,8 +138,8 @@ fn schedule(cx: &mut Ctx, i: usize) {
     lost.extend(tz_lost);
     // A UTC start time carries over; with a time zone a recurrence's start time is local
     // time without an offset, which azurerm's recurrence trigger does not take.
-    match p.get("StartDate").filter(|s| !s.is_null()) {
-        Some(s) => match s.literal_text() {
+    if let Some(s) = p.get("StartDate").filter(|s| !s.is_null()) {
+        match s.literal_text() {
             Some(start) if zone.is_none() && start.ends_with('Z') => {
                 rec.push(("startTime", AzExpr::Str(start)));
             }
@@ -150,8 +152,7 @@ fn schedule(cx: &mut Ctx, i: usize) {
                     ""
                 }
             )),
-        },
-        None => {}
+        }
     }
     let trigger = AzExpr::obj(vec![
         ("type", AzExpr::str("Recurrence")),
@@ -259,7 +260,11 @@ fn add_trigger(
     disabled: bool,
 ) -> String {
     let wf = cx.prepared[j].sym.clone();
-    cx.set_path(&wf, &["properties", "definition", "triggers", name], trigger);
+    cx.set_path(
+        &wf,
+        &["properties", "definition", "triggers", name],
+        trigger,
+    );
     let machine = cx.t.report_name(&cx.t.resources[j].id);
     let id = cx.t.resources[i].id.clone();
     cx.decide_later(
@@ -440,7 +445,10 @@ fn action_hint(cx: &Ctx, target: &Expr) -> String {
         .unwrap_or_else(|| {
             format!(
                 "AWS::{}",
-                text.split(':').nth(2).filter(|_| text.starts_with("arn:")).unwrap_or("")
+                text.split(':')
+                    .nth(2)
+                    .filter(|_| text.starts_with("arn:"))
+                    .unwrap_or("")
             )
         });
     format!("an action that {}", target_action(&ty))
@@ -449,7 +457,11 @@ fn action_hint(cx: &Ctx, target: &Expr) -> String {
 /// What a workflow's action does to reach the Azure counterpart of an AWS target type.
 fn target_action(ty: &str) -> String {
     let svc = ty.split("::").nth(1).unwrap_or("").to_ascii_lowercase();
-    let svc = if ty.ends_with("::StateMachine") { "states".to_string() } else { svc };
+    let svc = if ty.ends_with("::StateMachine") {
+        "states".to_string()
+    } else {
+        svc
+    };
     match svc.as_str() {
         "sqs" => "sends to the Service Bus queue that replaces the SQS queue (Service Bus connector, `Send message`)",
         "sns" => "sends to the Service Bus topic that replaces the SNS topic (Service Bus connector, `Send message`)",
@@ -567,9 +579,12 @@ fn week_days(s: &str) -> Option<Vec<AzExpr>> {
     ];
     let index = |d: &str| -> Option<usize> {
         let d = d.to_ascii_uppercase();
-        DAYS.iter()
-            .position(|(k, _)| *k == d)
-            .or_else(|| d.parse::<usize>().ok().filter(|n| (1..=7).contains(n)).map(|n| n - 1))
+        DAYS.iter().position(|(k, _)| *k == d).or_else(|| {
+            d.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=7).contains(n))
+                .map(|n| n - 1)
+        })
     };
     let mut out: Vec<usize> = Vec::new();
     for part in s.split(',') {
@@ -620,9 +635,17 @@ fn pipe(cx: &mut Ctx, i: usize) {
         .unwrap_or_default()
         .iter()
         .filter_map(|f| f.get("Pattern"))
-        .map(|x| format!("`{}`", x.literal_text().unwrap_or_else(|| pattern_text(cx.t, x))))
+        .map(|x| {
+            format!(
+                "`{}`",
+                x.literal_text().unwrap_or_else(|| pattern_text(cx.t, x))
+            )
+        })
         .collect();
-    let src_ty = source.as_ref().map(|s| s.1.to_ascii_lowercase()).unwrap_or_default();
+    let src_ty = source
+        .as_ref()
+        .map(|s| s.1.to_ascii_lowercase())
+        .unwrap_or_default();
     let trigger = if src_ty.contains("sqs") {
         "a Service Bus trigger on the queue that replaces the SQS queue"
     } else if src_ty.contains("kinesis") {
@@ -636,16 +659,27 @@ fn pipe(cx: &mut Ctx, i: usize) {
     };
     let mut context = format!(
         "The pipe reads from {} and sends to {}.",
-        source.as_ref().map_or("an unnamed source", |s| s.0.as_str()),
-        target.as_ref().map_or("an unnamed target", |s| s.0.as_str())
+        source
+            .as_ref()
+            .map_or("an unnamed source", |s| s.0.as_str()),
+        target
+            .as_ref()
+            .map_or("an unnamed target", |s| s.0.as_str())
     );
     if !filters.is_empty() {
         context.push_str(&format!(" Filters: {}.", filters.join(", ")));
     }
     if let Some(e) = &enrichment {
-        context.push_str(&format!(" Enrichment: {} (its result replaces the event).", e.0));
+        context.push_str(&format!(
+            " Enrichment: {} (its result replaces the event).",
+            e.0
+        ));
     }
-    for k in ["SourceParameters", "TargetParameters", "EnrichmentParameters"] {
+    for k in [
+        "SourceParameters",
+        "TargetParameters",
+        "EnrichmentParameters",
+    ] {
         if let Some(v) = p.get(k).filter(|v| !v.is_null()) {
             let text = pattern_text(cx.t, v);
             if text.len() <= 400 {
@@ -655,8 +689,7 @@ fn pipe(cx: &mut Ctx, i: usize) {
             }
         }
     }
-    if p
-        .get("DesiredState")
+    if p.get("DesiredState")
         .and_then(|s| s.literal_text())
         .is_some_and(|s| s.eq_ignore_ascii_case("STOPPED"))
     {
@@ -701,7 +734,10 @@ mod tests {
         let r = recurrence("rate(15 minutes)").expect("a recurrence");
         assert_eq!(
             text(&r),
-            text(&[("frequency", AzExpr::str("Minute")), ("interval", AzExpr::Int(15))])
+            text(&[
+                ("frequency", AzExpr::str("Minute")),
+                ("interval", AzExpr::Int(15))
+            ])
         );
         assert!(recurrence("rate(1 day)").is_some());
         assert!(recurrence("rate(0 days)").is_none());

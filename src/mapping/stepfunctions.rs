@@ -44,7 +44,10 @@ fn events(cx: &mut Ctx, i: usize) {
     let mut triggers = Vec::new();
     let mut other = Vec::new();
     for (name, _, ev) in evs {
-        let kind = ev.get("Type").and_then(|t| t.literal_text()).unwrap_or_default();
+        let kind = ev
+            .get("Type")
+            .and_then(|t| t.literal_text())
+            .unwrap_or_default();
         let props = ev.get("Properties");
         let schedule = props
             .and_then(|p| p.get("Schedule"))
@@ -105,7 +108,10 @@ fn events(cx: &mut Ctx, i: usize) {
             "step-functions-schedule-trigger",
             &format!("{}: schedule events become Recurrence triggers", r.id),
             "The state machine is started by EventBridge schedules (SAM `Events`).",
-            &format!("The workflow gets a Recurrence trigger per schedule: {}.", triggers.join("; ")),
+            &format!(
+                "The workflow gets a Recurrence trigger per schedule: {}.",
+                triggers.join("; ")
+            ),
             "Each occurrence starts a run with no input (a schedule's `Input` is not passed).",
             None,
         );
@@ -167,7 +173,8 @@ fn machine(cx: &mut Ctx, i: usize) {
         Source::Text(text) if r.for_each.is_none() => {
             let path = format!("statemachines/{name}.asl.json");
             let states = states(&text);
-            cx.side_files.insert(path.clone(), format!("{}\n", text.trim_end()));
+            cx.side_files
+                .insert(path.clone(), format!("{}\n", text.trim_end()));
             cx.decide_later(
                 i,
                 "step-functions-definition",
@@ -330,7 +337,12 @@ fn states(text: &str) -> Vec<String> {
         .keys()
         .map(|k| {
             let quoted = serde_json::to_string(k).unwrap_or_default();
-            (text.find(&format!("{quoted}:")).or_else(|| text.find(&quoted)).unwrap_or(usize::MAX), k)
+            (
+                text.find(&format!("{quoted}:"))
+                    .or_else(|| text.find(&quoted))
+                    .unwrap_or(usize::MAX),
+                k,
+            )
         })
         .collect();
     names.sort();

@@ -1661,7 +1661,8 @@ fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
                         .iter()
                         .map(|(k, v)| match (k, v) {
                             (AzKey::Name(n), AzExpr::Object(m)) => {
-                                let mut e = vec![(AzKey::Name("name".into()), AzExpr::Str(n.clone()))];
+                                let mut e =
+                                    vec![(AzKey::Name("name".into()), AzExpr::Str(n.clone()))];
                                 e.extend(m.iter().cloned());
                                 Some(AzExpr::Object(e))
                             }
