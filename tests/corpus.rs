@@ -246,9 +246,8 @@ const MANUAL_WITH: &[(&str, &str)] = &[
     ),
     ("AWS::Events::Connection", "eventbridge-connection-unused"),
     ("AWS::Events::Connection", "eventbridge-connection-auth"),
-    // No Azure resource: Event Hubs Capture / role assignments to set up by hand.
+    // No Azure resource: Event Hubs Capture to set up by hand.
     ("AWS::Events::Archive", "eventbridge-archive"),
-    ("AWS::Events::EventBusPolicy", "eventbridge-bus-policy"),
     ("AWS::Scheduler::Schedule", "scheduler-expression-manual"),
     ("AWS::Scheduler::Schedule", "scheduler-repeated"),
     ("AWS::Pipes::Pipe", "pipes-logic-app"),
