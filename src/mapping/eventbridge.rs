@@ -1806,7 +1806,7 @@ fn destinations(cx: &mut Ctx) {
                 d,
                 "eventbridge-api-destination-unused",
                 &format!("{id}: no rule of the template delivers to the API destination"),
-                &format!("The API destination calls `{endpoint}`; the rules that target it are elsewhere (or there are none)."),
+                &format!("The API destination calls `{endpoint}`; no rule of this template delivers to it (a pipe, a state machine's HTTP task or a rule of another template may)."),
                 "Nothing is generated: an API destination is no resource of its own on Azure.",
                 "Where a rule delivers to it, add an Event Grid event subscription with a WebHook endpoint on this URL (Event Grid always POSTs, and the API must answer its validation handshake) and the connection's credentials as secret delivery attributes; or call the API from a Logic App HTTP action (any method).",
                 None,

@@ -502,12 +502,15 @@ pub(super) fn recurrence(text: &str) -> Option<Vec<(&'static str, AzExpr)>> {
     }
     let any = |s: &str| s == "*" || s == "?";
     // Every n minutes (`0/15 * * * ? *`).
-    if any(hour) && any(dom) && any(dow) {
-        let step = min
+    if any(hour)
+        && any(dom)
+        && any(dow)
+        && let Some(step) = min
             .strip_prefix("0/")
             .or_else(|| min.strip_prefix("*/"))
             .and_then(|s| s.parse::<i64>().ok())
-            .filter(|s| *s > 0 && *s < 60)?;
+            .filter(|s| *s > 0 && *s < 60)
+    {
         return Some(vec![
             ("frequency", AzExpr::str("Minute")),
             ("interval", AzExpr::Int(step)),
@@ -755,6 +758,8 @@ mod tests {
         assert!(month.contains("Month") && month.contains("monthDays"));
         let steps = text(&recurrence("cron(0/10 * * * ? *)").expect("every ten minutes"));
         assert!(steps.contains("Minute") && steps.contains("10"));
+        let quarters = text(&recurrence("cron(0,15,30,45 * * * ? *)").expect("every hour"));
+        assert!(quarters.contains("Day") && quarters.contains("23") && quarters.contains("45"));
     }
 
     #[test]
