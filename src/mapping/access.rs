@@ -315,7 +315,11 @@ fn resource_statements(props: &Expr) -> Vec<Expr> {
         None => match (props.get("Principal"), props.get("Action")) {
             (Some(p), Some(a)) => vec![Expr::new(
                 ExprKind::Object(vec![
-                    ("Effect".into(), p.span, Expr::new(ExprKind::Str("Allow".into()), p.span)),
+                    (
+                        "Effect".into(),
+                        p.span,
+                        Expr::new(ExprKind::Str("Allow".into()), p.span),
+                    ),
                     ("Principal".into(), p.span, p.clone()),
                     ("Action".into(), a.span, a.clone()),
                 ]),
