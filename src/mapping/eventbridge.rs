@@ -1321,6 +1321,7 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
     let mut azure = Vec::new();
     let mut notes = Vec::new();
     let mut missing = Vec::new();
+    let mut missing_targets: Vec<(String, Expr)> = Vec::new();
     let setting = format!(
         "{}_SCHEDULE",
         r.properties
@@ -1356,7 +1357,10 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
                     Some(wf) => {
                         azure.push((crate::azure::types::LOGIC_WORKFLOW.ty.to_string(), wf));
                     }
-                    None => missing.push(format!("`{tid}`")),
+                    None => {
+                        missing.push(format!("`{tid}`"));
+                        missing_targets.push((tid.clone(), t.clone()));
+                    }
                 }
             }
         }
@@ -1386,7 +1390,26 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
             None,
         );
     }
-    if !missing.is_empty() {
+    let workflow = if missing.is_empty() {
+        None
+    } else {
+        super::scheduler::rule_workflow(cx, i, &text, &missing_targets, disabled)
+    };
+    if let Some((wf, actions)) = &workflow {
+        cx.decide_later(
+            i,
+            "eventbridge-schedule-workflow",
+            &format!("{}: scheduled targets other than functions get a Logic App", r.id),
+            &format!("The rule sends a scheduled event (`{text}`) to {}.", missing.join(", ")),
+            &format!("A Consumption Logic App (`{wf}`) with a system-assigned identity and a Recurrence trigger on the rule's schedule (UTC); its actions are left to write, since calling a target needs a connector connection or an HTTP call with the workflow's identity."),
+            &format!("Add the actions: {}. Grant the workflow's identity the roles the calls need.", actions.join("; ")),
+            Some("partial"),
+        );
+        azure.push((
+            crate::azure::types::LOGIC_WORKFLOW.ty.to_string(),
+            wf.clone(),
+        ));
+    } else if !missing.is_empty() {
         cx.decide_later(
             i,
             "eventbridge-schedule-other",

@@ -175,53 +175,29 @@ fn schedule(cx: &mut Ctx, i: usize) {
     }
     // Any other target: a workflow of its own.
     let sym = cx.prepared[i].sym.clone();
-    let mut name = format!("logic-{}", kebab(&schedule_name(cx, i)));
-    name.truncate(80);
     let condition = target_res.and_then(|j| cx.joint_condition(i, j));
     let what = target_text(cx, &target);
-    cx.module.resources.push(AzResource {
-        symbol: sym.clone(),
-        ty: LOGIC_WORKFLOW.ty.into(),
-        api: LOGIC_WORKFLOW.api.into(),
-        name: AzExpr::Str(name),
-        location: Some(AzExpr::ident("location")),
-        body: vec![
-            (
-                "identity".into(),
-                AzExpr::obj(vec![("type", AzExpr::str("SystemAssigned"))]),
-            ),
-            (
-                "properties".into(),
-                AzExpr::obj(vec![
-                    (
-                        "state",
-                        AzExpr::str(if disabled { "Disabled" } else { "Enabled" }),
-                    ),
-                    (
-                        "definition",
-                        AzExpr::obj(vec![
-                            ("$schema", AzExpr::str("https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#")),
-                            ("contentVersion", AzExpr::str("1.0.0.0")),
-                            ("triggers", AzExpr::obj(vec![(trigger_name.as_str(), trigger)])),
-                            ("actions", AzExpr::Object(Vec::new())),
-                            ("outputs", AzExpr::Object(Vec::new())),
-                        ]),
-                    ),
-                ]),
-            ),
-        ],
-        condition,
-        comments: vec![format!(
-            "Runs on the schedule of {} (was an EventBridge Scheduler schedule, `{text}`{}); add the action that calls its target.",
-            cx.t.report_name(&r.id),
-            p.get("Description")
-                .and_then(|d| d.literal_text())
-                .map(|d| format!(": {d}"))
-                .unwrap_or_default()
-        )],
-        source: r.id.clone(),
-        ..Default::default()
-    });
+    let comment = format!(
+        "Runs on the schedule of {} (was an EventBridge Scheduler schedule, `{text}`{}); add the action that calls its target.",
+        cx.t.report_name(&r.id),
+        p.get("Description")
+            .and_then(|d| d.literal_text())
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default()
+    );
+    push_workflow(
+        cx,
+        i,
+        Workflow {
+            sym: sym.clone(),
+            name: format!("logic-{}", kebab(&schedule_name(cx, i))),
+            trigger_name,
+            trigger,
+            disabled,
+            comment,
+            condition,
+        },
+    );
     cx.decide_later(
         i,
         "scheduler-logic-app",
@@ -233,6 +209,109 @@ fn schedule(cx: &mut Ctx, i: usize) {
     );
     lost_decision(cx, i, &text, &lost);
     set_outcome(cx, i, "partial", vec![(LOGIC_WORKFLOW.ty.into(), sym)]);
+}
+
+/// A Consumption workflow with one Recurrence trigger and no actions yet.
+struct Workflow {
+    sym: String,
+    name: String,
+    trigger_name: String,
+    trigger: AzExpr,
+    disabled: bool,
+    comment: String,
+    condition: Option<AzExpr>,
+}
+
+fn push_workflow(cx: &mut Ctx, i: usize, w: Workflow) {
+    let mut name = w.name;
+    name.truncate(80);
+    cx.module.resources.push(AzResource {
+        symbol: w.sym,
+        ty: LOGIC_WORKFLOW.ty.into(),
+        api: LOGIC_WORKFLOW.api.into(),
+        name: AzExpr::Str(name.trim_end_matches('-').to_string()),
+        location: Some(AzExpr::ident("location")),
+        body: vec![
+            (
+                "identity".into(),
+                AzExpr::obj(vec![("type", AzExpr::str("SystemAssigned"))]),
+            ),
+            (
+                "properties".into(),
+                AzExpr::obj(vec![
+                    (
+                        "state",
+                        AzExpr::str(if w.disabled { "Disabled" } else { "Enabled" }),
+                    ),
+                    (
+                        "definition",
+                        AzExpr::obj(vec![
+                            ("$schema", AzExpr::str("https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#")),
+                            ("contentVersion", AzExpr::str("1.0.0.0")),
+                            ("triggers", AzExpr::obj(vec![(w.trigger_name.as_str(), w.trigger)])),
+                            ("actions", AzExpr::Object(Vec::new())),
+                            ("outputs", AzExpr::Object(Vec::new())),
+                        ]),
+                    ),
+                ]),
+            ),
+        ],
+        condition: w.condition,
+        comments: vec![w.comment],
+        source: cx.t.resources[i].id.clone(),
+        ..Default::default()
+    });
+}
+
+/// A scheduled EventBridge rule's targets that are neither functions nor state machines
+/// of the template: one workflow with the rule's Recurrence trigger (UTC), its actions
+/// left to write. Returns the workflow's symbol and the action each target needs.
+pub(super) fn rule_workflow(
+    cx: &mut Ctx,
+    i: usize,
+    text: &str,
+    targets: &[(String, Expr)],
+    disabled: bool,
+) -> Option<(String, Vec<String>)> {
+    let rec = recurrence(text)?;
+    let r = cx.t.resources[i].clone();
+    let rule = r
+        .properties
+        .get("Name")
+        .and_then(|n| n.literal_text())
+        .unwrap_or_else(|| r.id.clone());
+    let sym = cx.syms.alloc(&format!("{}Workflow", cx.prepared[i].sym));
+    let condition = targets
+        .iter()
+        .find_map(|(_, t)| t.get("Arn").and_then(|a| cx.referenced_resource(a)))
+        .and_then(|j| cx.joint_condition(i, j));
+    let actions: Vec<String> = targets
+        .iter()
+        .map(|(tid, t)| format!("`{tid}`: {}", action_hint(cx, t)))
+        .collect();
+    push_workflow(
+        cx,
+        i,
+        Workflow {
+            sym: sym.clone(),
+            name: format!("logic-{}", kebab(&rule)),
+            trigger_name: format!(
+                "{}_Recurrence",
+                rule.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            ),
+            trigger: AzExpr::obj(vec![
+                ("type", AzExpr::str("Recurrence")),
+                ("recurrence", AzExpr::obj(rec)),
+            ]),
+            disabled,
+            comment: format!(
+                "Runs on the schedule of rule {} (was a scheduled EventBridge rule, `{text}`); add the actions that call its targets.",
+                cx.t.report_name(&r.id)
+            ),
+            condition,
+        },
+    );
+    Some((sym, actions))
 }
 
 /// The workflow state machine `j` became, when it is one this module declares.
