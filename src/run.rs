@@ -499,6 +499,19 @@ pub fn convert_parsed(
                 decisions.extend(tf_decisions);
             }
         }
+        // Files for the people finishing the migration, beside the output.
+        let folder = match target {
+            Target::Bicep => output.rsplit_once('/').map_or("", |(d, _)| d),
+            Target::Terraform => output,
+        };
+        for (name, text) in &mapped.side_files {
+            let path = if folder.is_empty() {
+                name.clone()
+            } else {
+                format!("{folder}/{name}")
+            };
+            files.push((path, text.clone()));
+        }
     }
     Converted {
         stack,

@@ -33,6 +33,15 @@ const MAPPED: &[&str] = &[
     "AWS::AutoScaling::ScalingPolicy",
     "AWS::Events::EventBus",
     "AWS::Events::Rule",
+    "AWS::Events::ApiDestination",
+    "AWS::Events::Connection",
+    "AWS::Events::Archive",
+    "AWS::Events::EventBusPolicy",
+    "AWS::Scheduler::Schedule",
+    "AWS::Scheduler::ScheduleGroup",
+    "AWS::Pipes::Pipe",
+    "AWS::StepFunctions::StateMachine",
+    "AWS::StepFunctions::Activity",
     "AWS::ECS::TaskSet",
     "AWS::Route53::HealthCheck",
     "AWS::IAM::ManagedPolicy",
@@ -294,6 +303,19 @@ const MANUAL_WITH: &[(&str, &str)] = &[
         "AWS::AppSync::DomainNameApiAssociation",
         "graphql-domain-association",
     ),
+    // Destinations and connections no rule of the stack uses; OAuth connections.
+    (
+        "AWS::Events::ApiDestination",
+        "eventbridge-api-destination-unused",
+    ),
+    ("AWS::Events::Connection", "eventbridge-connection-unused"),
+    ("AWS::Events::Connection", "eventbridge-connection-auth"),
+    // No Azure resource: Event Hubs Capture to set up by hand.
+    ("AWS::Events::Archive", "eventbridge-archive"),
+    ("AWS::Scheduler::Schedule", "scheduler-expression-manual"),
+    ("AWS::Scheduler::Schedule", "scheduler-repeated"),
+    ("AWS::Pipes::Pipe", "pipes-logic-app"),
+    ("AWS::StepFunctions::Activity", "step-functions-activity"),
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?

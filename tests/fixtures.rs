@@ -22,7 +22,11 @@ fn snapshot_name(path: &str, unit_dir: &str) -> String {
 }
 
 fn is_code(path: &str) -> bool {
-    path.ends_with(".bicep") || path.ends_with(".tf") || path.ends_with(".tfvars")
+    path.ends_with(".bicep")
+        || path.ends_with(".tf")
+        || path.ends_with(".tfvars")
+        // State machine definitions kept beside the output for the rewrite.
+        || path.ends_with(".asl.json")
 }
 
 /// Checks and snapshots the other language's output of a case; adds the snapshot

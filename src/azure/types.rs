@@ -89,6 +89,10 @@ pub const SYSTEM_TOPIC_SUBSCRIPTION: ArmType = ArmType {
     ty: "Microsoft.EventGrid/systemTopics/eventSubscriptions",
     api: EVENT_GRID_API,
 };
+pub const LOGIC_WORKFLOW: ArmType = ArmType {
+    ty: "Microsoft.Logic/workflows",
+    api: "2019-05-01",
+};
 pub const WEB_SITE: ArmType = ArmType {
     ty: "Microsoft.Web/sites",
     api: "2025-03-01",

@@ -682,7 +682,7 @@ fn resource_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
         .collect();
     let mut outside = Vec::new();
     let mut wired = Vec::new();
-    for st in allow_statements(&r.properties) {
+    for st in resource_statements(&r.properties) {
         let actions = statement_actions(&st);
         let source = source_resource(cx, &st);
         for p in statement_principals(&st) {
@@ -769,6 +769,45 @@ fn source_resource(cx: &Ctx, st: &Expr) -> Option<usize> {
                 found
             })
     })
+}
+
+/// The `Allow` statements of a resource policy: its `PolicyDocument`, or (an event bus
+/// policy) its one `Statement` (a whole document when lifted from Terraform), or its
+/// `Principal` and `Action` as one statement.
+fn resource_statements(props: &Expr) -> Vec<Expr> {
+    if props.get("PolicyDocument").is_some() {
+        return allow_statements(props);
+    }
+    let list = |e: &Expr| {
+        e.as_list()
+            .map(<[Expr]>::to_vec)
+            .unwrap_or_else(|| vec![e.clone()])
+    };
+    let statements = match props.get("Statement") {
+        Some(st) => match st.get("Statement") {
+            Some(inner) => list(inner),
+            None => list(st),
+        },
+        None => match (props.get("Principal"), props.get("Action")) {
+            (Some(p), Some(a)) => vec![Expr::new(
+                ExprKind::Object(vec![
+                    (
+                        "Effect".into(),
+                        p.span,
+                        Expr::new(ExprKind::Str("Allow".into()), p.span),
+                    ),
+                    ("Principal".into(), p.span, p.clone()),
+                    ("Action".into(), a.span, a.clone()),
+                ]),
+                p.span,
+            )],
+            _ => Vec::new(),
+        },
+    };
+    statements
+        .into_iter()
+        .filter(|st| st.get("Effect").and_then(|e| e.as_str()) == Some("Allow"))
+        .collect()
 }
 
 /// The principals of a statement: its `Principal` as written, or each entry of its

@@ -57,6 +57,8 @@ pub fn map_template(
     super::endpoints::finish(&mut cx);
     super::eventbridge::finish(&mut cx);
     super::graphql::finish(&mut cx);
+    super::scheduler::finish(&mut cx);
+    super::stepfunctions::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);
     super::access::unattached_policies(&mut cx);
@@ -90,6 +92,7 @@ pub fn map_template(
         diagnostics: cx.diagnostics,
         used_types: cx.used_types,
         symbols: cx.syms,
+        side_files: cx.side_files,
     }
 }
 
@@ -136,6 +139,7 @@ fn new_ctx<'a>(
         attached_groups: Vec::new(),
         carved: Vec::new(),
         port_twins: Vec::new(),
+        side_files: BTreeMap::new(),
         variants: BTreeMap::new(),
         ignored_by_type: BTreeMap::new(),
     }

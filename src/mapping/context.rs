@@ -20,6 +20,9 @@ pub struct StackResult {
     pub used_types: BTreeSet<String>,
     /// The symbols in use, for names a back end adds.
     pub symbols: Symbols,
+    /// Files written beside the output for the people finishing the migration (a state
+    /// machine's ASL definition): path relative to the stack's output folder → text.
+    pub side_files: BTreeMap<String, String>,
 }
 
 /// Per-resource state prepared before any resource is emitted, so references
@@ -97,6 +100,8 @@ pub struct Ctx<'a> {
     /// group (a Container Apps ingress on 80/443 for a container port): (NSG symbol,
     /// rule name, the port range it stands for), read so by the access check.
     pub port_twins: Vec<(String, String, String)>,
+    /// Files written beside the output (see `StackResult::side_files`).
+    pub side_files: BTreeMap<String, String>,
 }
 
 impl<'a> Ctx<'a> {

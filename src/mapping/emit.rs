@@ -353,9 +353,11 @@ impl Ctx<'_> {
                     .collect(),
             )),
             Value::Mapping(m) => {
-                if m.keys()
-                    .any(|k| k.as_str().is_some_and(|s| s.starts_with('$')))
-                {
+                // `$$name` is the literal key `$name` (a workflow definition's `$schema`).
+                if m.keys().any(|k| {
+                    k.as_str()
+                        .is_some_and(|s| s.starts_with('$') && !s.starts_with("$$"))
+                }) {
                     return self.directive(i, m, consumed);
                 }
                 let mut out = Vec::new();
@@ -363,7 +365,12 @@ impl Ctx<'_> {
                 for (k, x) in m {
                     let key = k
                         .as_str()
-                        .map(str::to_string)
+                        .map(|s| {
+                            s.strip_prefix('$')
+                                .filter(|r| r.starts_with('$'))
+                                .unwrap_or(s)
+                                .to_string()
+                        })
                         .unwrap_or_else(|| format!("{k:?}"));
                     if let Some(val) = self.eval(i, x, consumed) {
                         out.push((AzKey::Name(key), val));

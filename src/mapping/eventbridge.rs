@@ -43,6 +43,7 @@ pub fn finish(cx: &mut Ctx) {
         }
         rule(cx, i);
     }
+    destinations(cx);
 }
 
 /// What became of a rule: its status and the Azure resources that stand for it.
@@ -175,7 +176,7 @@ fn json_expr(v: &serde_json::Value, span: crate::source::Span) -> Expr {
 }
 
 /// The pattern as JSON text for a decision (computed values as `<expression>`).
-fn pattern_text(t: &crate::model::template::Template, e: &Expr) -> String {
+pub(super) fn pattern_text(t: &crate::model::template::Template, e: &Expr) -> String {
     fn json(t: &crate::model::template::Template, e: &Expr) -> serde_json::Value {
         use serde_json::Value as V;
         match &e.kind {
@@ -385,7 +386,7 @@ fn note_default_bus(cx: &mut Ctx, i: usize) {
 
 /// A decision shared by the template's rules (one entry, every rule it concerns
 /// listed), added to rule `i`'s report entry.
-fn template_wide(
+pub(super) fn template_wide(
     cx: &mut Ctx,
     i: usize,
     rule: &str,
@@ -944,18 +945,23 @@ fn sender_grant(cx: &mut Ctx, i: usize, topic: &str, j: usize) -> Option<String>
 }
 
 /// Where a target delivers: the endpoint type and id, or why it cannot.
-enum Dest {
+pub(super) enum Dest {
     Endpoint(&'static str, AzExpr, Option<usize>),
+    /// An API destination of the template (its index): a WebHook endpoint.
+    WebHook(usize),
     Function(AzExpr, String, usize),
     Not(String),
 }
 
 /// The Azure destination of target `t` of rule `i`.
-fn destination(cx: &Ctx, t: &Expr) -> Dest {
+pub(super) fn destination(cx: &Ctx, t: &Expr) -> Dest {
     let Some(arn) = t.get("Arn") else {
         return Dest::Not("the target has no ARN".into());
     };
     if let Some(j) = cx.referenced_resource(arn) {
+        if cx.plays(j, PASS, "api-destination") && cx.t.resources[j].for_each.is_none() {
+            return Dest::WebHook(j);
+        }
         let sym = cx.prepared[j].sym.clone();
         let ty = cx
             .module
@@ -1080,6 +1086,7 @@ fn subscriptions(
     let mut functions = Vec::new();
     let mut inputs = Vec::new();
     let mut dead_letters = Vec::new();
+    let mut webhooks: Vec<(usize, String, AzExpr)> = Vec::new();
     let many = targets.len() > 1;
     for (n, t) in targets.iter().enumerate() {
         let tid = t
@@ -1087,6 +1094,17 @@ fn subscriptions(
             .and_then(|x| x.literal_text())
             .unwrap_or_else(|| format!("target{}", n + 1));
         let (endpoint, id, j) = match destination(cx, t) {
+            Dest::WebHook(d) => {
+                let dest = webhook(cx, i, d, t, &tid);
+                let sym = if many {
+                    cx.syms
+                        .alloc(&format!("{}{}", cx.prepared[i].sym, upper_camel(&tid)))
+                } else {
+                    cx.prepared[i].sym.clone()
+                };
+                webhooks.push((d, sym.clone(), dest));
+                ("WebHook", AzExpr::Str(sym), None)
+            }
             Dest::Endpoint(e, id, j) => (e, id, j),
             Dest::Function(id, name, j) => {
                 functions.push(name);
@@ -1105,10 +1123,17 @@ fn subscriptions(
         if t.get("DeadLetterConfig").is_some_and(|x| !x.is_null()) {
             dead_letters.push(format!("`{tid}`"));
         }
-        let dest = AzExpr::obj(vec![
-            ("endpointType", AzExpr::str(endpoint)),
-            ("properties", AzExpr::obj(vec![("resourceId", id)])),
-        ]);
+        let dest = match (endpoint, &id) {
+            ("WebHook", AzExpr::Str(sym)) => webhooks
+                .iter()
+                .find(|(_, s, _)| s == sym)
+                .map(|(_, _, d)| d.clone())
+                .unwrap_or_default(),
+            _ => AzExpr::obj(vec![
+                ("endpointType", AzExpr::str(endpoint)),
+                ("properties", AzExpr::obj(vec![("resourceId", id)])),
+            ]),
+        };
         // Service Bus and Event Hubs destinations: delivered with the topic's
         // system-assigned identity, which gets the data sender role on the target.
         let grant = match j {
@@ -1159,11 +1184,12 @@ fn subscriptions(
                 ));
             }
         }
-        let sym = if many {
-            cx.syms
-                .alloc(&format!("{}{}", cx.prepared[i].sym, upper_camel(&tid)))
-        } else {
-            cx.prepared[i].sym.clone()
+        let sym = match webhooks.last() {
+            Some((_, s, _)) if endpoint == "WebHook" => s.clone(),
+            _ if many => cx
+                .syms
+                .alloc(&format!("{}{}", cx.prepared[i].sym, upper_camel(&tid))),
+            _ => cx.prepared[i].sym.clone(),
         };
         let mut name = if many {
             format!("{}-{}", rule_name(cx, i), kebab(&tid))
@@ -1191,6 +1217,17 @@ fn subscriptions(
             depends_on: grant.iter().cloned().collect(),
             ..Default::default()
         });
+        if endpoint == "WebHook"
+            && let Some((d, _, _)) = webhooks.last()
+        {
+            let key = format!("{PASS}#used#{d}");
+            let mut used = cx.shared.get(&key).cloned().unwrap_or_default();
+            if !used.is_empty() {
+                used.push(',');
+            }
+            used.push_str(&sym);
+            cx.shared.insert(key, used);
+        }
         azure.push((ty.ty.to_string(), sym));
         if let Some(g) = grant
             && !azure.iter().any(|(_, s)| *s == g)
@@ -1200,8 +1237,11 @@ fn subscriptions(
     }
     let mut status = if azure.is_empty() {
         "manual"
-    } else {
+    } else if webhooks.is_empty() {
         "translated"
+    } else {
+        // The API must answer the validation handshake (see the WebHook decision).
+        "partial"
     };
     if !functions.is_empty() {
         cx.decide_later(
@@ -1281,6 +1321,7 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
     let mut azure = Vec::new();
     let mut notes = Vec::new();
     let mut missing = Vec::new();
+    let mut missing_targets: Vec<(String, Expr)> = Vec::new();
     let setting = format!(
         "{}_SCHEDULE",
         r.properties
@@ -1310,7 +1351,18 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
                 azure.push((WEB_SITE.ty.to_string(), site));
                 notes.push(format!("`{name}`"));
             }
-            Dest::Endpoint(..) | Dest::Not(_) => missing.push(format!("`{tid}`")),
+            Dest::Endpoint(..) | Dest::WebHook(_) | Dest::Not(_) => {
+                // A state machine of the template: a Recurrence trigger of its workflow.
+                match super::scheduler::workflow_trigger(cx, i, t, &text, &r.id) {
+                    Some(wf) => {
+                        azure.push((crate::azure::types::LOGIC_WORKFLOW.ty.to_string(), wf));
+                    }
+                    None => {
+                        missing.push(format!("`{tid}`"));
+                        missing_targets.push((tid.clone(), t.clone()));
+                    }
+                }
+            }
         }
     }
     let when = match &cron {
@@ -1338,7 +1390,26 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
             None,
         );
     }
-    if !missing.is_empty() {
+    let workflow = if missing.is_empty() {
+        None
+    } else {
+        super::scheduler::rule_workflow(cx, i, &text, &missing_targets, disabled)
+    };
+    if let Some((wf, actions)) = &workflow {
+        cx.decide_later(
+            i,
+            "eventbridge-schedule-workflow",
+            &format!("{}: scheduled targets other than functions get a Logic App", r.id),
+            &format!("The rule sends a scheduled event (`{text}`) to {}.", missing.join(", ")),
+            &format!("A Consumption Logic App (`{wf}`) with a system-assigned identity and a Recurrence trigger on the rule's schedule (UTC); its actions are left to write, since calling a target needs a connector connection or an HTTP call with the workflow's identity."),
+            &format!("Add the actions: {}. Grant the workflow's identity the roles the calls need.", actions.join("; ")),
+            Some("partial"),
+        );
+        azure.push((
+            crate::azure::types::LOGIC_WORKFLOW.ty.to_string(),
+            wf.clone(),
+        ));
+    } else if !missing.is_empty() {
         cx.decide_later(
             i,
             "eventbridge-schedule-other",
@@ -1354,6 +1425,8 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
         missing.is_empty(),
         cron.is_some() && !disabled,
     ) {
+        (true, true, _) if !azure.is_empty() && !disabled => "translated",
+        (true, _, _) if !azure.is_empty() => "partial",
         (true, _, _) => "manual",
         (false, true, true) => "translated",
         _ => "partial",
@@ -1384,4 +1457,464 @@ fn event_type_filters(
         }
     }
     (types, advanced)
+}
+
+/// The WebHook destination of target `t` of rule `i`, which names API destination `d`:
+/// its endpoint (path parameters filled, query string appended), the connection's
+/// credentials and the headers as delivery attributes (secrets as secure parameters).
+fn webhook(cx: &mut Ctx, i: usize, d: usize, t: &Expr, tid: &str) -> AzExpr {
+    let dest = cx.t.resources[d].clone();
+    let rule = cx.t.resources[i].id.clone();
+    let mut notes: Vec<String> = Vec::new();
+    let http = t.get("HttpParameters");
+    // The endpoint: `*` wildcards take the target's path parameter values in order.
+    let endpoint = dest.properties.get("InvocationEndpoint");
+    let mut url: Vec<Interp> = Vec::new();
+    let mut paths: Vec<Expr> = http
+        .and_then(|h| h.get("PathParameterValues"))
+        .and_then(|p| p.as_list())
+        .map(<[Expr]>::to_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .collect();
+    match endpoint.and_then(|e| e.literal_text()) {
+        Some(text) => {
+            if !text.starts_with("https://") {
+                notes.push(format!("the endpoint `{text}` is not HTTPS: Event Grid delivers to HTTPS endpoints only"));
+            }
+            let mut parts = text.split('*').peekable();
+            while let Some(lit) = parts.next() {
+                url.push(Interp::Lit(lit.to_string()));
+                if parts.peek().is_some() {
+                    match paths.pop() {
+                        Some(v) => match v.literal_text() {
+                            Some(text) => url.push(Interp::Lit(text)),
+                            None => url.push(Interp::Expr(cx.tr(&v))),
+                        },
+                        None => {
+                            notes.push(
+                                "a `*` of the endpoint has no path parameter value (left as `*`)"
+                                    .into(),
+                            );
+                            url.push(Interp::Lit("*".into()));
+                        }
+                    }
+                }
+            }
+        }
+        None => match endpoint {
+            Some(e) => url.push(Interp::Expr(cx.tr(e))),
+            None => notes.push("the API destination has no endpoint".into()),
+        },
+    }
+    // Literal query string parameters of the target and the connection go on the URL.
+    let conn = dest
+        .properties
+        .get("ConnectionArn")
+        .and_then(|c| cx.referenced_resource(c))
+        .filter(|c| cx.plays(*c, PASS, "connection"));
+    let conn_http = conn.and_then(|c| {
+        cx.t.resources[c]
+            .properties
+            .path("AuthParameters.InvocationHttpParameters")
+            .cloned()
+    });
+    let mut query: Vec<(String, Expr)> = Vec::new();
+    for src in [conn_http.as_ref(), http] {
+        if let Some(q) = src.and_then(|h| h.get("QueryStringParameters")) {
+            match &q.kind {
+                ExprKind::Object(m) => {
+                    query.extend(m.iter().map(|(k, _, v)| (k.clone(), v.clone())))
+                }
+                ExprKind::List(l) => {
+                    for x in l {
+                        let secret = x
+                            .get("IsValueSecret")
+                            .and_then(|s| s.literal_bool())
+                            .unwrap_or(false);
+                        match (x.get("Key").and_then(|k| k.literal_text()), x.get("Value")) {
+                            (Some(k), Some(v)) if !secret => query.push((k, v.clone())),
+                            (Some(k), _) => notes.push(format!("the secret query string parameter `{k}` (Event Grid delivery attributes are headers: have the API take it as a header, or call it from a Logic App)")),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => notes.push("computed query string parameters".into()),
+            }
+        }
+        if src
+            .and_then(|h| h.get("BodyParameters"))
+            .is_some_and(|b| !b.is_null())
+        {
+            notes.push(
+                "body parameters of the connection (Event Grid delivers the event as the body)"
+                    .into(),
+            );
+        }
+    }
+    for (n, (k, v)) in query.iter().enumerate() {
+        url.push(Interp::Lit(format!(
+            "{}{k}=",
+            if n == 0 { "?" } else { "&" }
+        )));
+        match v.literal_text() {
+            Some(text) => url.push(Interp::Lit(text)),
+            None => url.push(Interp::Expr(cx.tr(v))),
+        }
+    }
+    // Headers: the connection's, then the target's; credentials as secret attributes.
+    let mut attrs: Vec<AzExpr> = Vec::new();
+    let attr = |name: &str, value: AzExpr, secret: bool| {
+        AzExpr::obj(vec![
+            ("name", AzExpr::str(name)),
+            ("type", AzExpr::str("Static")),
+            (
+                "properties",
+                AzExpr::obj(vec![("value", value), ("isSecret", AzExpr::Bool(secret))]),
+            ),
+        ])
+    };
+    let mut aad = None;
+    if let Some(c) = conn {
+        let cr = cx.t.resources[c].clone();
+        let kind = cr
+            .properties
+            .get("AuthorizationType")
+            .and_then(|a| a.literal_text())
+            .unwrap_or_default();
+        let auth = cr.properties.get("AuthParameters");
+        match kind.as_str() {
+            "API_KEY" => {
+                let name = auth
+                    .and_then(|a| a.path("ApiKeyAuthParameters.ApiKeyName"))
+                    .and_then(|n| n.literal_text())
+                    .unwrap_or_else(|| "x-api-key".into());
+                let value = auth.and_then(|a| a.path("ApiKeyAuthParameters.ApiKeyValue"));
+                let v = secret_value(
+                    cx,
+                    c,
+                    "api-key",
+                    &format!("the value of the `{name}` header"),
+                    value,
+                );
+                attrs.push(attr(&name, v, true));
+            }
+            "BASIC" => {
+                let v = secret_value(
+                    cx,
+                    c,
+                    "authorization",
+                    "the whole `Authorization` header value: `Basic ` followed by the Base64 of `<username>:<password>`",
+                    None,
+                );
+                attrs.push(attr("Authorization", v, true));
+            }
+            "OAUTH_CLIENT_CREDENTIALS" => {
+                let endpoint = auth
+                    .and_then(|a| a.path("OAuthParameters.AuthorizationEndpoint"))
+                    .map(|e| pattern_text(cx.t, e))
+                    .unwrap_or_default();
+                aad = Some(endpoint);
+            }
+            _ => {}
+        }
+        if let Some(h) = conn_http.as_ref().and_then(|h| h.get("HeaderParameters")) {
+            headers(cx, c, h, &mut attrs, &attr, &mut notes);
+        }
+    }
+    if let Some(h) = http.and_then(|h| h.get("HeaderParameters")) {
+        headers(cx, i, h, &mut attrs, &attr, &mut notes);
+    }
+    let method = dest
+        .properties
+        .get("HttpMethod")
+        .and_then(|m| m.literal_text())
+        .unwrap_or_else(|| "POST".into());
+    if !method.eq_ignore_ascii_case("POST") {
+        notes.push(format!(
+            "the HTTP method `{method}` (Event Grid always POSTs)"
+        ));
+    }
+    if let Some(rate) = dest.properties.get("InvocationRateLimitPerSecond") {
+        notes.push(format!(
+            "the rate limit of {} invocations per second (Event Grid has none: batch with `maxEventsPerBatch`, or put a queue in between)",
+            rate.literal_text().unwrap_or_else(|| "a computed number of".into())
+        ));
+    }
+    let dname = cx.t.report_name(&dest.id);
+    let cname = conn.map(|c| cx.t.report_name(&cx.t.resources[c].id));
+    let auth_text = match (&aad, &cname, attrs.iter().any(|a| matches!(a.get("properties").and_then(|p| p.get("isSecret")), Some(AzExpr::Bool(true))))) {
+        (Some(ep), Some(c), _) => format!("The connection {c} gets OAuth client-credentials tokens from `{ep}`: Event Grid cannot. It authenticates WebHook deliveries with Entra ID tokens only (the subscription's `azureActiveDirectoryTenantId` and `azureActiveDirectoryApplicationIdOrUri`), which the API must accept; otherwise deliver to a Logic App whose HTTP action calls the API with Active Directory OAuth or its own token request."),
+        (None, Some(c), true) => format!("The credentials of the connection {c} become secret delivery attributes (headers Event Grid adds to each delivery, stored encrypted and never returned), their values secure parameters."),
+        (None, Some(c), false) => format!("The connection {c} adds no credentials Event Grid can send."),
+        _ => "The destination has no connection of this template: add its credentials as secret delivery attributes by hand.".into(),
+    };
+    cx.decide_later(
+        i,
+        "eventbridge-api-destination-webhook",
+        &format!("{rule}: the API destination {dname} becomes a WebHook endpoint"),
+        &format!("Target `{tid}` sends the matched events to the API destination {dname} ({method} to its endpoint)."),
+        &format!("The event subscription delivers to the same URL as a WebHook endpoint (CloudEvents 1.0, TLS 1.2). {auth_text}"),
+        &format!(
+            "The API must answer Event Grid's validation handshake (for CloudEvents, an HTTP OPTIONS request with `WebHook-Request-Origin`, answered with `WebHook-Allowed-Origin`) or the subscription is not created; third-party APIs usually do not: deliver to a Logic App (its Event Grid trigger validates itself) whose HTTP action calls the API. The API receives the CloudEvent instead of the EventBridge event.{}",
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" Not carried over: {}.", notes.join("; "))
+            }
+        ),
+        Some("partial"),
+    );
+    // Adjacent literal parts as one.
+    let mut merged: Vec<Interp> = Vec::new();
+    for part in url {
+        match (merged.last_mut(), part) {
+            (Some(Interp::Lit(a)), Interp::Lit(b)) => a.push_str(&b),
+            (_, p) => merged.push(p),
+        }
+    }
+    let url = merged;
+    let mut props = vec![
+        (
+            "endpointUrl",
+            match url.as_slice() {
+                [Interp::Lit(l)] => AzExpr::Str(l.clone()),
+                [Interp::Expr(e)] => e.clone(),
+                _ => AzExpr::Interp(url),
+            },
+        ),
+        ("minimumTlsVersionAllowed", AzExpr::str("1.2")),
+    ];
+    if aad.is_some() {
+        let tenant = cx.param_for(&format!("{}-entra-tenant-id", kebab(&dest.id)), "string", |p| {
+            p.description = Some(format!("Entra ID tenant whose tokens the API of {dname} accepts (was an OAuth client-credentials connection)."));
+            p.default = Some(AzExpr::path("tenant()", "tenantId"));
+        });
+        let app = cx.param_for(&format!("{}-entra-app-id-or-uri", kebab(&dest.id)), "string", |p| {
+            p.description = Some(format!("Application ID or URI of the Entra app registration that protects the API of {dname}."));
+            p.required_reason = Some(format!("the API destination {dname} authenticated with OAuth"));
+        });
+        props.push(("azureActiveDirectoryTenantId", AzExpr::ident(&tenant)));
+        props.push((
+            "azureActiveDirectoryApplicationIdOrUri",
+            AzExpr::ident(&app),
+        ));
+    }
+    if !attrs.is_empty() {
+        props.push(("deliveryAttributeMappings", AzExpr::Array(attrs)));
+    }
+    AzExpr::obj(vec![
+        ("endpointType", AzExpr::str("WebHook")),
+        ("properties", AzExpr::obj(props)),
+    ])
+}
+
+/// Header parameters (`[{Key, Value, IsValueSecret}]` or `{name: value}`) → delivery attributes.
+fn headers(
+    cx: &mut Ctx,
+    owner: usize,
+    h: &Expr,
+    attrs: &mut Vec<AzExpr>,
+    attr: &dyn Fn(&str, AzExpr, bool) -> AzExpr,
+    notes: &mut Vec<String>,
+) {
+    match &h.kind {
+        ExprKind::Object(m) => {
+            for (k, _, v) in m {
+                let value = cx.tr(v);
+                attrs.push(attr(k, value, false));
+            }
+        }
+        ExprKind::List(l) => {
+            for x in l {
+                let Some(k) = x.get("Key").and_then(|k| k.literal_text()) else {
+                    notes.push("a header with a computed name".into());
+                    continue;
+                };
+                let secret = x
+                    .get("IsValueSecret")
+                    .and_then(|s| s.literal_bool())
+                    .unwrap_or(false);
+                let value = if secret {
+                    secret_value(
+                        cx,
+                        owner,
+                        &format!("header-{}", kebab(&k)),
+                        &format!("the value of the `{k}` header"),
+                        x.get("Value"),
+                    )
+                } else {
+                    x.get("Value").map(|v| cx.tr(v)).unwrap_or_default()
+                };
+                attrs.push(attr(&k, value, secret));
+            }
+        }
+        _ => notes.push("computed header parameters".into()),
+    }
+}
+
+/// A credential of resource `owner`: the template's own secure parameter when the
+/// source passes one through, else a new secure parameter (never the literal).
+fn secret_value(
+    cx: &mut Ctx,
+    owner: usize,
+    key: &str,
+    what: &str,
+    source: Option<&Expr>,
+) -> AzExpr {
+    if let Some(e) = source
+        && let ExprKind::Ref(p) = &e.kind
+        && cx
+            .t
+            .parameter(p)
+            .is_some_and(|p| p.no_echo || p.secret.is_some())
+    {
+        return cx.tr(e);
+    }
+    let id = cx.t.resources[owner].id.clone();
+    let name = cx.t.report_name(&id);
+    let was = match source.map(|e| &e.kind) {
+        Some(ExprKind::Dynamic(_)) => "a dynamic reference to a secret in",
+        _ => "in",
+    };
+    let sym = cx.param_for(&format!("{}-{key}", kebab(&id)), "string", |p| {
+        p.description = Some(format!(
+            "Secret: {what}, sent by Event Grid with each delivery (was {was} {name})."
+        ));
+        p.secure = true;
+        p.required_reason = Some(format!(
+            "the credential of {name} is not carried over as a literal"
+        ));
+    });
+    AzExpr::ident(&sym)
+}
+
+/// API destinations and connections: translated as part of the WebHook subscriptions of
+/// the rules that deliver through them, else left with a decision.
+fn destinations(cx: &mut Ctx) {
+    let mut used_conns: Vec<(usize, Vec<(String, String)>)> = Vec::new();
+    for d in 0..cx.t.resources.len() {
+        if !cx.plays(d, PASS, "api-destination") || cx.prepared[d].entry.is_none() {
+            continue;
+        }
+        let id = cx.t.resources[d].id.clone();
+        let used: Vec<(String, String)> = cx
+            .shared
+            .get(&format!("{PASS}#used#{d}"))
+            .map(|s| {
+                s.split(',')
+                    .map(|x| (EVENT_SUBSCRIPTION.ty.to_string(), x.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let conn = cx.t.resources[d]
+            .properties
+            .get("ConnectionArn")
+            .and_then(|c| cx.referenced_resource(c))
+            .filter(|c| cx.plays(*c, PASS, "connection"));
+        if used.is_empty() {
+            let endpoint = cx.t.resources[d]
+                .properties
+                .get("InvocationEndpoint")
+                .map(|e| e.literal_text().unwrap_or_else(|| pattern_text(cx.t, e)))
+                .unwrap_or_default();
+            let method = cx.t.resources[d]
+                .properties
+                .get("HttpMethod")
+                .and_then(|m| m.literal_text())
+                .unwrap_or_else(|| "POST".into());
+            let endpoint = format!("{method} {endpoint}");
+            cx.decide_later(
+                d,
+                "eventbridge-api-destination-unused",
+                &format!("{id}: no rule of the template delivers to the API destination"),
+                &format!("The API destination calls `{endpoint}`; no rule of this template delivers to it (a pipe, a state machine's HTTP task or a rule of another template may)."),
+                "Nothing is generated: an API destination is no resource of its own on Azure.",
+                "Where a rule delivers to it, add an Event Grid event subscription with a WebHook endpoint on this URL (Event Grid always POSTs, and the API must answer its validation handshake) and the connection's credentials as secret delivery attributes; or call the API from a Logic App HTTP action (any method).",
+                None,
+            );
+            continue;
+        }
+        let subs: Vec<String> = used.iter().map(|(_, s)| format!("`{s}`")).collect();
+        cx.decide_later(
+            d,
+            "eventbridge-api-destination-used",
+            &format!("{id}: the API destination becomes WebHook endpoints"),
+            "Rules of the template send events to the API destination.",
+            &format!(
+                "No resource of its own: its endpoint is the WebHook endpoint of the event subscriptions {} (see their rules' decisions).",
+                subs.join(", ")
+            ),
+            "The API must answer Event Grid's validation handshake, or the subscriptions are not created (see the rules' decisions for the Logic App alternative).",
+            None,
+        );
+        if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
+            rep.status = "partial".into();
+            rep.azure.extend(used.clone());
+        }
+        if let Some(c) = conn {
+            match used_conns.iter_mut().find(|(x, _)| *x == c) {
+                Some((_, v)) => v.extend(used),
+                None => used_conns.push((c, used)),
+            }
+        }
+    }
+    for c in 0..cx.t.resources.len() {
+        if !cx.plays(c, PASS, "connection") || cx.prepared[c].entry.is_none() {
+            continue;
+        }
+        let id = cx.t.resources[c].id.clone();
+        let kind = cx.t.resources[c]
+            .properties
+            .get("AuthorizationType")
+            .and_then(|a| a.literal_text())
+            .unwrap_or_else(|| "computed".into());
+        let how = match kind.as_str() {
+            "API_KEY" => {
+                "the API key becomes a secret delivery attribute (a header) of the WebHook event subscriptions, its value a secure parameter"
+            }
+            "BASIC" => {
+                "the user name and password become a secret `Authorization` delivery attribute (`Basic <base64>`) of the WebHook event subscriptions, its value a secure parameter"
+            }
+            _ => {
+                "OAuth client credentials have no Event Grid counterpart: Event Grid authenticates WebHook deliveries with Entra ID tokens (or a Logic App HTTP action obtains the token)"
+            }
+        };
+        match used_conns.iter().find(|(x, _)| *x == c) {
+            Some((_, azure)) => {
+                let status = if kind == "OAUTH_CLIENT_CREDENTIALS" {
+                    "manual"
+                } else {
+                    "partial"
+                };
+                cx.decide_later(
+                    c,
+                    "eventbridge-connection-auth",
+                    &format!("{id}: the connection's credentials travel with the event subscriptions"),
+                    &format!("The connection authorizes calls to API destinations with `{kind}`."),
+                    &format!("No resource of its own: {how}."),
+                    "Supply the secret at deployment (from Key Vault with a parameter reference); rotate it by redeploying the subscriptions. Event Grid never returns secret attributes.",
+                    None,
+                );
+                if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
+                    rep.status = status.into();
+                    if status != "manual" {
+                        rep.azure.extend(azure.clone());
+                    }
+                }
+            }
+            None => {
+                cx.decide_later(
+                    c,
+                    "eventbridge-connection-unused",
+                    &format!("{id}: no rule of the template delivers through the connection"),
+                    &format!("The connection authorizes calls to API destinations with `{kind}`; no rule of this template sends to them."),
+                    "Nothing is generated: a connection is no resource of its own on Azure.",
+                    &format!("Where events go to the API: {how}; or a Logic App HTTP action (API key or Basic authentication, Active Directory OAuth) calls it, with the secret in Key Vault."),
+                    None,
+                );
+            }
+        }
+    }
 }

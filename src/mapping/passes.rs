@@ -32,8 +32,20 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "eventbridge",
-        roles: &["rule", "bus"],
-        does: "EventBridge rules → Event Grid event subscriptions on the topic of their bus (or of the default bus, or a storage account's system topic for S3 events), patterns as advanced filters; scheduled rules → timer-trigger settings of their functions (eventbridge.rs)",
+        roles: &[
+            "rule",
+            "bus",
+            "api-destination",
+            "connection",
+            "schedule",
+            "pipe",
+        ],
+        does: "EventBridge rules → Event Grid event subscriptions on the topic of their bus (or of the default bus, or a storage account's system topic for S3 events), patterns as advanced filters; API destinations → WebHook endpoints with their connection's credentials as secret delivery attributes; scheduled rules and Scheduler schedules → timer-trigger settings of their functions, or Logic App recurrences; pipes → decisions quoting source, filters, enrichment and target (eventbridge.rs, scheduler.rs)",
+    },
+    Pass {
+        name: "step-functions",
+        roles: &["machine"],
+        does: "Step Functions state machines → their ASL definitions written beside the output (`statemachines/<name>.asl.json`) for the Logic Apps rewrite, or a decision naming the definition's file (stepfunctions.rs)",
     },
     Pass {
         name: "security-groups",

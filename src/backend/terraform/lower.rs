@@ -749,6 +749,11 @@ impl<'a> Lower<'a> {
         if matches!(inner, AzExpr::Null) {
             return Ok(blocks);
         }
+        // An object keyed by name is only ever split into child resources: what is left
+        // here (an empty object, members the split refused) reads nothing.
+        if rule.split.is_some() && matches!(inner, AzExpr::Object(_)) {
+            return Ok(blocks);
+        }
         if rule.members {
             if matches!(inner, AzExpr::Object(_) | AzExpr::Array(_)) || is_constant(&inner) {
                 return Ok(blocks);
@@ -1341,6 +1346,10 @@ impl<'a> Lower<'a> {
         }
         let mut lv = Vec::new();
         leaves(&root, "", &mut lv);
+        lv.retain(|l| {
+            !(v.empty.contains(l)
+                && matches!(get(&root, l), Some(AzExpr::Object(m)) if m.is_empty()))
+        });
         if let Some(l) = lv.iter().find(|l| !covered(l, &consumed)) {
             return Err(format!("`{l}` has no azurerm argument"));
         }
@@ -1702,22 +1711,63 @@ fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
             let (Some(sp), Some(from)) = (&rule.split, &rule.from) else {
                 continue;
             };
-            let Some(AzExpr::Array(items)) = get(&root, from) else {
-                continue;
+            let items: Vec<AzExpr> = match get(&root, from) {
+                Some(AzExpr::Array(items)) => {
+                    if !items.iter().any(|it| cond_holds(&sp.when, it)) {
+                        continue;
+                    }
+                    items.clone()
+                }
+                // An object keyed by name: each member an element named by its key, all
+                // of them meeting the conditions.
+                Some(AzExpr::Object(members)) if !members.is_empty() => {
+                    let items: Option<Vec<AzExpr>> = members
+                        .iter()
+                        .map(|(k, v)| match (k, v) {
+                            (AzKey::Name(n), AzExpr::Object(m)) => {
+                                let mut e =
+                                    vec![(AzKey::Name("name".into()), AzExpr::Str(n.clone()))];
+                                e.extend(m.iter().cloned());
+                                Some(AzExpr::Object(e))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    let Some(items) = items else { continue };
+                    let meets = |it: &AzExpr| {
+                        cond_holds(&sp.when, it)
+                            && rule.where_.as_ref().is_none_or(|w| cond_holds(w, it))
+                    };
+                    if !items.iter().all(meets) {
+                        continue;
+                    }
+                    items
+                }
+                _ => continue,
             };
-            if !items.iter().any(|it| cond_holds(&sp.when, it)) {
-                continue;
-            }
-            let items = items.clone();
             let Some(rest) = from.strip_prefix("properties.") else {
                 continue;
             };
-            // Drop the list from the resource's body.
+            // Drop the list (or object) from the resource's body.
             let me = out.resources.iter_mut().find(|x| x.symbol == r.symbol)?;
-            if let Some((_, props)) = me.body.iter_mut().find(|(k, _)| k == "properties")
-                && let AzExpr::Object(members) = props
-            {
-                members.retain(|(k, _)| !matches!(k, AzKey::Name(n) if n == rest));
+            if let Some((_, props)) = me.body.iter_mut().find(|(k, _)| k == "properties") {
+                let (parent, last) = match rest.rsplit_once('.') {
+                    Some((p, l)) => (Some(p), l),
+                    None => (None, rest),
+                };
+                let holder = match parent {
+                    Some(p) => p.split('.').try_fold(&mut *props, |e, k| match e {
+                        AzExpr::Object(m) => m
+                            .iter_mut()
+                            .find(|(x, _)| matches!(x, AzKey::Name(n) if n == k))
+                            .map(|(_, v)| v),
+                        _ => None,
+                    }),
+                    None => Some(props),
+                };
+                if let Some(AzExpr::Object(members)) = holder {
+                    members.retain(|(k, _)| !matches!(k, AzKey::Name(n) if n == last));
+                }
             }
             for it in &items {
                 let name = it.get("name").cloned().unwrap_or(AzExpr::Null);

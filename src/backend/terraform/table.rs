@@ -69,7 +69,9 @@ pub struct Rule {
     #[serde(default)]
     pub ignore: Vec<String>,
     /// On a top-level `each` block: when an element satisfies `when`, every element is
-    /// written as a resource of `type` (a child of this one) instead of the block.
+    /// written as a resource of `type` (a child of this one) instead of the block. On an
+    /// object keyed by name (a workflow definition's `triggers`), each member is an
+    /// element named by its key, and every member must satisfy `when` (and `where`).
     #[serde(default)]
     pub split: Option<Split>,
     /// With `map`: when the value is an expression (a parameter), the argument is
@@ -153,6 +155,10 @@ pub struct Variant {
     pub into_parent: Option<String>,
     #[serde(default)]
     pub associations: Vec<Association>,
+    /// Paths whose empty object azurerm writes itself (a workflow definition's
+    /// `triggers` and `actions`): empty there, they need no rule; set, they still do.
+    #[serde(default)]
+    pub empty: Vec<String>,
 }
 
 #[derive(Debug, Default)]
