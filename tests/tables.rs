@@ -239,7 +239,8 @@ fn every_cloudformation_type_is_answered() {
     let mut sources = SourceMap::default();
     let (tables, _) = Tables::load(&mut sources, None);
     let list = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/cloudformation-resource-types.txt"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/cloudformation-resource-types.txt"),
     )
     .unwrap();
     let types: Vec<&str> = list
