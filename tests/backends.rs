@@ -48,9 +48,12 @@ fn load(sources: &mut SourceMap, dir: &Path, name: &str) -> Vec<Case> {
         .collect()
 }
 
+/// The Bicep or Terraform files of a run (not the files kept beside them, such as a
+/// state machine's ASL definition).
 fn code(c: &Converted) -> Vec<(String, String)> {
     c.files
         .iter()
+        .filter(|(p, _)| !p.ends_with(".asl.json"))
         .map(|(p, t)| (p.rsplit('/').next().unwrap_or(p).to_string(), t.clone()))
         .collect()
 }

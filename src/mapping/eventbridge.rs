@@ -1339,14 +1339,7 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
             Dest::Function(_, name, j) => {
                 let site = cx.prepared[j].sym.clone();
                 if let Some(c) = &cron {
-                    append_settings(
-                        cx,
-                        &site,
-                        vec![AzExpr::obj(vec![
-                            ("name", AzExpr::Str(setting.clone())),
-                            ("value", AzExpr::Str(c.clone())),
-                        ])],
-                    );
+                    timer_setting(cx, &site, &setting, c);
                 }
                 azure.push((WEB_SITE.ty.to_string(), site));
                 notes.push(format!("`{name}`"));
@@ -1917,4 +1910,17 @@ fn destinations(cx: &mut Ctx) {
             }
         }
     }
+}
+
+/// Sets the app setting `setting` of function app `site` to the NCRONTAB `cron` its timer
+/// trigger reads (`%setting%` in the trigger's schedule).
+pub(super) fn timer_setting(cx: &mut Ctx, site: &str, setting: &str, cron: &str) {
+    append_settings(
+        cx,
+        site,
+        vec![AzExpr::obj(vec![
+            ("name", AzExpr::Str(setting.to_string())),
+            ("value", AzExpr::Str(cron.to_string())),
+        ])],
+    );
 }

@@ -29,48 +29,46 @@ struct Mode {
     config: Option<Expr>,
 }
 
+/// The mode `a` describes: its kind under `kind_key`, and the object that configures it
+/// under the key of its kind (`[user pool, OpenID Connect, Lambda]` keys in `config`).
+fn mode(a: &Expr, kind_key: &str, config: [&str; 3]) -> Option<Mode> {
+    let kind = a.get(kind_key)?.literal_text()?.to_ascii_uppercase();
+    let key = match kind.as_str() {
+        "AMAZON_COGNITO_USER_POOLS" => Some(config[0]),
+        "OPENID_CONNECT" => Some(config[1]),
+        "AWS_LAMBDA" => Some(config[2]),
+        _ => None,
+    };
+    let config = key.and_then(|k| a.get(k).cloned());
+    Some(Mode { kind, config })
+}
+
 /// The authorization modes of API `i`, the default first: CloudFormation's
 /// `AuthenticationType` with `AdditionalAuthenticationProviders`, or SAM's `Auth`.
 fn modes(cx: &Ctx, i: usize) -> Vec<Mode> {
     let p = &cx.t.resources[i].properties;
-    let mut out = Vec::new();
-    if let Some(auth) = p.get("Auth") {
-        // SAM: `Auth: {Type, UserPool, OpenIDConnect, LambdaAuthorizer, Additional: [...]}`.
-        let sam_mode = |a: &Expr| {
-            let kind = a.get("Type")?.literal_text()?.to_ascii_uppercase();
-            let config = match kind.as_str() {
-                "AMAZON_COGNITO_USER_POOLS" => a.get("UserPool").cloned(),
-                "OPENID_CONNECT" => a.get("OpenIDConnect").cloned(),
-                "AWS_LAMBDA" => a.get("LambdaAuthorizer").cloned(),
-                _ => None,
-            };
-            Some(Mode { kind, config })
-        };
-        out.extend(sam_mode(auth));
-        if let Some(more) = auth.get("Additional").and_then(|a| a.as_list()) {
-            out.extend(more.iter().filter_map(sam_mode));
-        }
-        return out;
-    }
-    let cfn_mode = |a: &Expr| {
-        let kind = a
-            .get("AuthenticationType")?
-            .literal_text()?
-            .to_ascii_uppercase();
-        let config = match kind.as_str() {
-            "AMAZON_COGNITO_USER_POOLS" => a.get("UserPoolConfig").cloned(),
-            "OPENID_CONNECT" => a.get("OpenIDConnectConfig").cloned(),
-            "AWS_LAMBDA" => a.get("LambdaAuthorizerConfig").cloned(),
-            _ => None,
-        };
-        Some(Mode { kind, config })
+    // SAM: `Auth: {Type, UserPool, OpenIDConnect, LambdaAuthorizer, Additional: [...]}`.
+    let (props, kind_key, config, more_key) = match p.get("Auth") {
+        Some(auth) => (
+            auth,
+            "Type",
+            ["UserPool", "OpenIDConnect", "LambdaAuthorizer"],
+            "Additional",
+        ),
+        None => (
+            p,
+            "AuthenticationType",
+            [
+                "UserPoolConfig",
+                "OpenIDConnectConfig",
+                "LambdaAuthorizerConfig",
+            ],
+            "AdditionalAuthenticationProviders",
+        ),
     };
-    out.extend(cfn_mode(p));
-    if let Some(more) = p
-        .get("AdditionalAuthenticationProviders")
-        .and_then(|a| a.as_list())
-    {
-        out.extend(more.iter().filter_map(cfn_mode));
+    let mut out: Vec<Mode> = mode(props, kind_key, config).into_iter().collect();
+    if let Some(more) = props.get(more_key).and_then(|a| a.as_list()) {
+        out.extend(more.iter().filter_map(|a| mode(a, kind_key, config)));
     }
     out
 }

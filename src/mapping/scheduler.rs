@@ -8,7 +8,7 @@
 
 use super::context::Ctx;
 use super::eventbridge::{Dest, destination, pattern_text};
-use super::events::{append_settings, ncrontab};
+use super::events::ncrontab;
 use crate::azure::types::{LOGIC_WORKFLOW, WEB_SITE};
 use crate::azure::{AzExpr, AzResource};
 use crate::model::expr::{Expr, ExprKind};
@@ -418,14 +418,7 @@ fn timer(
         ncrontab(text)
     };
     if let Some(c) = &cron {
-        append_settings(
-            cx,
-            &site,
-            vec![AzExpr::obj(vec![
-                ("name", AzExpr::Str(setting.clone())),
-                ("value", AzExpr::Str(c.clone())),
-            ])],
-        );
+        super::eventbridge::timer_setting(cx, &site, &setting, c);
     }
     let when = match &cron {
         Some(c) => format!("`%{setting}%` = `{c}`"),
