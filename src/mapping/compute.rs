@@ -482,11 +482,44 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
         cx.folded_status = Some("manual".into());
         return None;
     }
-    let metric = alarm_metric(cx, p)?;
-    let (scope, azure_type) = alarm_scope(cx, p, &metric.azure_types)?;
-    let (aggregation, operator) = alarm_comparison(p)?;
+    let Some(metric) = alarm_metric(cx, p) else {
+        alarm_unmapped(cx, i, &unmapped_metric(cx, p));
+        return None;
+    };
+    let Some((scope, azure_type)) = alarm_scope(cx, p, &metric.azure_types) else {
+        let on = metric.azure_types.join(" or ");
+        alarm_unmapped(
+            cx,
+            i,
+            &format!(
+                "no dimension names a resource of this template that became {on}, so the alert has no scope (the resource is in another stack, named by a parameter, or not translated)"
+            ),
+        );
+        return None;
+    };
+    let Some((aggregation, operator)) = alarm_comparison(p) else {
+        let op = p
+            .get("ComparisonOperator")
+            .and_then(|s| s.literal_text())
+            .unwrap_or_else(|| "a computed operator".into());
+        alarm_unmapped(
+            cx,
+            i,
+            &format!(
+                "the comparison `{op}` (an anomaly band or a value known only at deployment) has no static-threshold operator; a metric alert with dynamic thresholds is the nearest match"
+            ),
+        );
+        return None;
+    };
     let window = alarm_window(p);
-    let threshold = alarm_threshold(cx, p)?;
+    let Some(threshold) = alarm_threshold(cx, p) else {
+        alarm_unmapped(
+            cx,
+            i,
+            "the alarm has no threshold (an anomaly detection band): use a metric alert with dynamic thresholds",
+        );
+        return None;
+    };
     let (actions, unresolved) = alarm_actions(cx, p);
     decide_alarm(
         cx,
@@ -541,6 +574,44 @@ struct AlarmMetric {
 
 /// The Azure metric of an alarm's namespace and metric name; `None` when it has none,
 /// or when it differs in unit or needs a filter (a note in the table).
+/// Why the alarm's metric has no Azure metric the alert can watch.
+fn unmapped_metric(cx: &Ctx, p: &Expr) -> String {
+    if p.get("Metrics").is_some() {
+        return "it combines metrics with metric math (`Metrics`), which a metric alert cannot evaluate: write a log search alert over the metrics in Log Analytics, or one alert per metric".into();
+    }
+    let (Some(ns), Some(metric)) = (
+        p.get("Namespace").and_then(|x| x.literal_text()),
+        p.get("MetricName").and_then(|x| x.literal_text()),
+    ) else {
+        return "its namespace or metric name is known only at deployment".into();
+    };
+    let key = format!("{ns}:{metric}");
+    match cx.tables.lookup_str("cloudwatch-metrics", &key, "note") {
+        Some(note) => format!(
+            "the metric `{key}` has an Azure counterpart that is not the same measure: {note}"
+        ),
+        None if !ns.starts_with("AWS/") => format!(
+            "`{key}` is a custom metric: publish it to Azure Monitor (Application Insights custom metrics or the custom metrics API) and alert on it there"
+        ),
+        None => format!(
+            "the metric `{key}` has no Azure Monitor metric in the cloudwatch-metrics table (its service may have no translation here, or Azure measures it differently)"
+        ),
+    }
+}
+
+/// Records why alarm `i` stays without a metric alert.
+fn alarm_unmapped(cx: &mut Ctx, i: usize, why: &str) {
+    let (id, span) = (cx.t.resources[i].id.clone(), cx.t.resources[i].span);
+    cx.decide(
+        "alarm-not-translated",
+        Some((&id, span)),
+        &format!("{id}: the alarm does not become a metric alert"),
+        &format!("A metric alert needs an Azure metric, the resource that emits it, a static operator and a threshold; for {id}, {why}."),
+        "No alert is generated for this alarm.",
+        "Create the alert by hand (Microsoft.Insights/metricAlerts or scheduledQueryRules) once the resource it watches exists on Azure; until then nothing alerts on this condition.",
+    );
+}
+
 fn alarm_metric(cx: &Ctx, p: &Expr) -> Option<AlarmMetric> {
     let ns = p.get("Namespace")?.literal_text()?;
     let metric = p.get("MetricName")?.literal_text()?;
