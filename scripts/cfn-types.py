@@ -15,6 +15,8 @@ the test then asks for.
 import json
 import sys
 
+ADDED = "# Added by hand after the specification (type, then its source):\n"
+
 
 def main() -> None:
     if len(sys.argv) != 2:
@@ -24,12 +26,26 @@ def main() -> None:
     types = sorted(spec["ResourceTypes"])
     version = spec.get("ResourceSpecificationVersion", "unknown")
     out = "data/cloudformation-resource-types.txt"
+    # Types CloudFormation added after the specification, kept by hand at the end of the
+    # file (each with its source): kept across runs unless the specification has them.
+    added = []
+    try:
+        with open(out, encoding="utf-8") as f:
+            tail = f.read().split(ADDED, 1)
+        if len(tail) == 2:
+            added = [l for l in tail[1].splitlines() if l.strip()]
+    except FileNotFoundError:
+        pass
+    added = [l for l in added if l.startswith("#") or l.split()[0] not in types]
     with open(out, "w", encoding="utf-8") as f:
         f.write(f"# CloudFormation resource specification {version}: {len(types)} resource types.\n")
         f.write("# Made by scripts/cfn-types.py; every type must be answered by mappings/ (tests/tables.rs).\n")
         for t in types:
             f.write(t + "\n")
-    print(f"{out}: {len(types)} types (specification {version})")
+        f.write(ADDED)
+        for l in added:
+            f.write(l + "\n")
+    print(f"{out}: {len(types)} types (specification {version}), {len(added)} lines added by hand")
 
 
 if __name__ == "__main__":

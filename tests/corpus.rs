@@ -319,6 +319,18 @@ const MANUAL_WITH: &[(&str, &str)] = &[
 ];
 
 /// Is resource `r` (its type and decision rules) a manual case with its decision?
+/// A manual AWS resource names the Azure service to consider (or says none exists, in
+/// its service hint); only types outside AWS's namespaces (macros' and registry types)
+/// may fall back to "no direct Azure equivalent known".
+fn names_a_service(ty: &str, service: &str) -> bool {
+    let aws = ty.starts_with("AWS::") || ty.starts_with("aws_");
+    let known = AWS_NAMESPACE_UNKNOWN.contains(&ty);
+    !service.is_empty() && (!aws || known || !service.contains("no direct Azure equivalent known"))
+}
+
+/// Types in AWS's namespace that are not real types (test templates of linters).
+const AWS_NAMESPACE_UNKNOWN: &[&str] = &["AWS::Other::ABCD"];
+
 fn manual_allowed(ty: &str, rules: &[String]) -> bool {
     MANUAL_WITH
         .iter()
@@ -424,6 +436,12 @@ fn corpus_cloudformation() {
             }
         }
         for r in &c.stack.resources {
+            if r.status == "manual" && !names_a_service(&r.ty, &r.service) {
+                manual
+                    .entry(format!("{} (no Azure service named)", r.ty))
+                    .or_default()
+                    .push(format!("{}#{}", row.path, r.id));
+            }
             if MAPPED.contains(&r.ty.as_str())
                 && r.status == "manual"
                 && !manual_allowed(&r.ty, &r.rules)
@@ -507,6 +525,12 @@ fn corpus_terraform() {
                     failed.push(s.source.clone());
                 }
                 for r in &s.resources {
+                    if r.status == "manual" && !names_a_service(&r.ty, &r.service) {
+                        manual
+                            .entry(format!("{} (no Azure service named)", r.ty))
+                            .or_default()
+                            .push(format!("{}#{}", s.source, r.id));
+                    }
                     if MAPPED.contains(&r.ty.as_str())
                         && r.status == "manual"
                         && !manual_allowed(&r.ty, &r.rules)
