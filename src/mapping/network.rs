@@ -1285,20 +1285,45 @@ pub(super) fn public_ip(cx: &mut Ctx, i: usize, comment: String) -> String {
 /// the VM's network interface, replacing the one its subnet would have given.
 fn associate_elastic_ips(cx: &mut Ctx) {
     let t = cx.t;
+    // (Elastic IP, instance, the resource that associated them): an EIP's own
+    // `InstanceId`, or an EIPAssociation naming both.
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
     for (e, r) in t.resources.iter().enumerate() {
-        if !cx.plays(e, "elastic-ips", "eip") || cx.prepared[e].entry.is_none() {
+        if cx.prepared[e].entry.is_none() {
             continue;
         }
-        let Some(i) = r
-            .properties
-            .get("InstanceId")
-            .and_then(|x| cx.referenced_resource(x))
-        else {
-            continue;
+        let instance = |cx: &Ctx, x: Option<&Expr>| {
+            x.and_then(|x| cx.referenced_resource(x))
+                .filter(|&i| cx.plays(i, "elastic-ips", "instance"))
         };
-        if !cx.plays(i, "elastic-ips", "instance") {
-            continue;
+        if cx.plays(e, "elastic-ips", "eip") {
+            if let Some(i) = instance(cx, r.properties.get("InstanceId")) {
+                pairs.push((e, i, e));
+            }
+        } else if cx.plays(e, "elastic-ips", "association") {
+            let eip = ["AllocationId", "EIP"]
+                .iter()
+                .filter_map(|k| r.properties.get(k))
+                .filter_map(|x| cx.referenced_resource(x))
+                .find(|&j| cx.plays(j, "elastic-ips", "eip") && cx.prepared[j].entry.is_some());
+            match (eip, instance(cx, r.properties.get("InstanceId"))) {
+                (Some(j), Some(i)) => pairs.push((j, i, e)),
+                _ => {
+                    cx.decide_later(
+                        e,
+                        "elastic-ip-association-elsewhere",
+                        &format!("{}: the Elastic IP or its instance is not in this template", r.id),
+                        "The association gave an Elastic IP to an instance or network interface; the address, the instance, or both are declared elsewhere (or the target is a network interface).",
+                        "Nothing is generated.",
+                        "Set the public IP on the IP configuration (`publicIPAddress`) of the VM's network interface, where the interface is declared.",
+                        Some("manual"),
+                    );
+                }
+            }
         }
+    }
+    for (e, i, by) in pairs {
+        let r = &t.resources[e];
         let eip = cx.prepared[e].sym.clone();
         let nic = cx.resolve_symbol(i, "{sym}Nic");
         let own_pip = cx.resolve_symbol(i, "{sym}PublicIp");
@@ -1336,7 +1361,7 @@ fn associate_elastic_ips(cx: &mut Ctx) {
             rep.azure.retain(|(_, s)| *s != own_pip);
         }
         cx.decide_later(
-            e,
+            by,
             "elastic-ip-association",
             &format!("{}: Elastic IP attached to {}", r.id, t.resources[i].id),
             "The Elastic IP is associated with an instance; in Azure a public IP is attached to the VM's network interface.",

@@ -135,8 +135,8 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "elastic-ips",
-        roles: &["eip", "instance"],
-        does: "Elastic IPs given to instances → the public IP of the VM's network interface (network.rs)",
+        roles: &["eip", "instance", "association"],
+        does: "Elastic IPs given to instances (by the EIP or an association) → the public IP of the VM's network interface (network.rs)",
     },
     Pass {
         name: "alarm-actions",
