@@ -14,6 +14,9 @@ use crate::model::expr::{Expr, ExprKind, ForExpr, SubPart};
 use crate::model::template::{Condition, ForEach, Resource, Template};
 use crate::source::Span;
 
+/// Why a resource's own `region` (AWS provider 6) is not an argument of its Azure resource.
+const REGION: &str = "the resource's own region (AWS provider 6) is not carried over: the Azure resources deploy to the module's location; one that must run in another region needs a location of its own (the regions table names the Azure region of each AWS region)";
+
 const META: &[&str] = &[
     "count",
     "for_each",
@@ -313,6 +316,11 @@ impl Lifter<'_, '_> {
         let v = self.conv.expr(&a.value);
         if let Some(reason) = ignored.get(&key) {
             self.ignored.push((key, reason.clone()));
+            return;
+        }
+        // AWS provider 6: `region` on any regional resource overrides the provider's.
+        if top && key == "region" && !args.contains_key(&key) {
+            self.ignored.push((key, REGION.into()));
             return;
         }
         match args.get(&key) {
