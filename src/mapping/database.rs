@@ -149,11 +149,18 @@ fn private_dns_zone(cx: &mut Ctx, r: &Resource, w: &PrivateServer) -> (String, S
         source: r.id.clone(),
         ..Default::default()
     });
+    zone_link(cx, &link, &zone, vnet, &r.id);
+    (zone, link)
+}
+
+/// The link `sym` of private DNS zone `zone` to virtual network `vnet` (no
+/// auto-registration), made for the AWS resource `source`.
+pub(super) fn zone_link(cx: &mut Ctx, sym: &str, zone: &str, vnet: &str, source: &str) {
     cx.module.resources.push(AzResource {
-        symbol: link.clone(),
+        symbol: sym.to_string(),
         ty: crate::azure::types::PRIVATE_DNS_ZONE_LINK.ty.into(),
         api: crate::azure::types::PRIVATE_DNS_ZONE_LINK.api.into(),
-        parent: Some(zone.clone()),
+        parent: Some(zone.to_string()),
         name: AzExpr::Interp(vec![
             crate::azure::Interp::Lit("link-".into()),
             crate::azure::Interp::Expr(AzExpr::path(vnet, "name")),
@@ -169,10 +176,9 @@ fn private_dns_zone(cx: &mut Ctx, r: &Resource, w: &PrivateServer) -> (String, S
                 ),
             ]),
         )],
-        source: r.id.clone(),
+        source: source.to_string(),
         ..Default::default()
     });
-    (zone, link)
 }
 
 /// Points the server at its subnet and DNS zone, and adds the zone and link to the

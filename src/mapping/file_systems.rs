@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use super::context::Ctx;
-use crate::azure::types::{PRIVATE_DNS_ZONE, PRIVATE_DNS_ZONE_LINK, SUBNET};
-use crate::azure::{AzExpr, AzResource, Interp};
+use crate::azure::types::{PRIVATE_DNS_ZONE, SUBNET};
+use crate::azure::{AzExpr, AzResource};
 
 const PASS: &str = "file-systems";
 const PRIVATE_ENDPOINT_API: &str = "2025-09-01";
@@ -89,29 +89,7 @@ fn link(cx: &mut Ctx, links: &mut BTreeMap<String, String>, zone: &str, vnet: &s
         c.make_ascii_uppercase();
     }
     let sym = cx.syms.alloc(&format!("{zone}{net}Link"));
-    cx.module.resources.push(AzResource {
-        symbol: sym.clone(),
-        ty: PRIVATE_DNS_ZONE_LINK.ty.into(),
-        api: PRIVATE_DNS_ZONE_LINK.api.into(),
-        parent: Some(zone.to_string()),
-        name: AzExpr::Interp(vec![
-            Interp::Lit("link-".into()),
-            Interp::Expr(AzExpr::path(vnet, "name")),
-        ]),
-        location: Some(AzExpr::str("global")),
-        body: vec![(
-            "properties".into(),
-            AzExpr::obj(vec![
-                ("registrationEnabled", AzExpr::Bool(false)),
-                (
-                    "virtualNetwork",
-                    AzExpr::obj(vec![("id", AzExpr::path(vnet, "id"))]),
-                ),
-            ]),
-        )],
-        source: source.to_string(),
-        ..Default::default()
-    });
+    super::database::zone_link(cx, &sym, zone, vnet, source);
     links.insert(vnet.to_string(), sym);
 }
 
