@@ -56,5 +56,6 @@ pub mod names;
 pub mod output;
 pub mod report;
 pub mod run;
+pub mod schema;
 pub mod source;
 pub mod tables;

@@ -74,13 +74,13 @@ pub struct Tables {
 }
 
 impl Tables {
-    /// Loads one table file into the stage that owns its kind. With `known`, a
-    /// `--mappings` entry naming an ARM type outside it is warned about.
+    /// Loads one table file into the stage that owns its kind. A `user` file's ARM
+    /// types and API versions are checked against Azure's schema as it loads.
     pub fn load_file(
         &mut self,
         sources: &mut SourceMap,
         file: &mut crate::tables::TableFile,
-        known: Option<&std::collections::BTreeSet<String>>,
+        user: bool,
     ) -> Vec<Diagnostic> {
         use crate::tables::Kind;
         match file.kind {
@@ -88,7 +88,7 @@ impl Tables {
             Kind::Azurerm => self.azurerm.load(sources, file),
             Kind::Report => self.report.load(sources, file),
             Kind::Lookup | Kind::Services | Kind::Types => {
-                mapping::load_table(&mut self.mapping, sources, file, known)
+                mapping::load_table(&mut self.mapping, sources, file, user)
             }
         }
     }
@@ -101,15 +101,13 @@ impl Tables {
         let mut tables = Tables::default();
         let mut diags = Vec::new();
         for mut f in crate::tables::embedded() {
-            diags.extend(tables.load_file(sources, &mut f, None));
+            diags.extend(tables.load_file(sources, &mut f, false));
         }
         if let Some(dir) = user_dir {
-            let mut known = tables.mapping.arm_types();
-            known.extend(tables.azurerm.types.keys().cloned());
             let (files, read) = crate::tables::user(sources, dir);
             diags.extend(read);
             for mut f in files {
-                diags.extend(tables.load_file(sources, &mut f, Some(&known)));
+                diags.extend(tables.load_file(sources, &mut f, true));
             }
         }
         (tables, diags)
@@ -463,6 +461,17 @@ pub fn convert_parsed(
         Target::Terraform => crate::backend::terraform::effects(&mapped.module, &file, sources),
     };
     crate::azure::apply_effects(effects, &mut mapped.decisions, &mut mapped.resources);
+    // The schema gate: every resource of the model against its ARM type's schema, and
+    // with Terraform output every azurerm block against the provider's; a finding is an
+    // error at the mapping rule that produced it, and nothing of the stack is written.
+    diagnostics.extend(arm_schema_diagnostics(&mapped.module, &t, tables, sources));
+    let mut terraform = None;
+    if target == Target::Terraform && !diagnostics.iter().any(|d| d.is_error()) {
+        let (tf_files, tf_decisions, findings) =
+            crate::backend::terraform::emit(&mapped.module, &t, &tables.azurerm, sources);
+        diagnostics.extend(azurerm_schema_diagnostics(&findings, &t, tables));
+        terraform = Some((tf_files, tf_decisions));
+    }
     // Errors the mapping found (invalid rules, widened access) stop the output too.
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let cx = StackCx {
@@ -479,15 +488,14 @@ pub fn convert_parsed(
     let mut bicep = None;
     let mut decisions = mapped.decisions;
     if errors == 0 {
-        match target {
-            Target::Bicep => {
+        match (target, terraform) {
+            (Target::Bicep, _) => {
                 let text = crate::backend::bicep::print_module(&mapped.module);
                 files.push((output.to_string(), text.clone()));
                 bicep = Some(text);
             }
-            Target::Terraform => {
-                let (tf_files, tf_decisions) =
-                    crate::backend::terraform::emit(&mapped.module, &t, &tables.azurerm, sources);
+            (Target::Terraform, tf) => {
+                let (tf_files, tf_decisions) = tf.unwrap_or_default();
                 for (name, text) in tf_files {
                     let path = if output.is_empty() {
                         name
@@ -523,6 +531,104 @@ pub fn convert_parsed(
     }
 }
 
+/// What the ARM schemas reject in the model's resources, as diagnostics at the rule
+/// that produced each resource: the resource spec of a mapping table (built-in or
+/// `--mappings`), or, for what aws2azure's own passes build, the AWS resource.
+fn arm_schema_diagnostics(
+    m: &crate::azure::AzModule,
+    t: &crate::model::Template,
+    tables: &Tables,
+    sources: &SourceMap,
+) -> Vec<Diagnostic> {
+    let schema = crate::schema::arm::schema();
+    let mut out = Vec::new();
+    for r in &m.resources {
+        for f in schema.check(r) {
+            let field = match f.problem {
+                crate::schema::Problem::UnknownVersion | crate::schema::Problem::NotCarried => {
+                    "api"
+                }
+                _ => "type",
+            };
+            let place = r.rule.as_ref().and_then(|rule| {
+                let (fid, user) = tables.mapping.type_origin.get(&rule.aws_type)?;
+                let text = &sources.get(*fid).text;
+                let (s, e) = crate::schema::spec_range(text, &rule.aws_type, &rule.symbol)?;
+                let (a, b) = crate::schema::locate(text, s, e, &f.path, field);
+                Some((crate::source::Span::new(*fid, a, b), *user, rule))
+            });
+            let what = format!("`{}` ({}@{})", r.symbol, r.ty, r.api);
+            let d = match place {
+                Some((span, user, rule)) => Diagnostic::new(
+                    code_for(&f),
+                    span,
+                    format!("{what}, emitted by the rule for {}: {}", rule.aws_type, f.message),
+                    crate::schema::label(&f),
+                )
+                .help(if user {
+                    "fix the --mappings entry: the ARM reference (learn.microsoft.com/azure/templates) lists each type's API versions, properties, required properties and allowed values"
+                } else {
+                    "a built-in mapping rule emits what Azure's schema rejects: please report it, or override the entry with --mappings"
+                }),
+                None => {
+                    let span = t
+                        .resources
+                        .iter()
+                        .find(|x| x.id == r.source)
+                        .map_or(crate::source::Span::new(t.file, 0, 0), |x| x.span);
+                    Diagnostic::new(
+                        code_for(&f),
+                        span,
+                        format!("{what}, built by aws2azure for this resource: {}", f.message),
+                        "converted from here",
+                    )
+                    .help("aws2azure's own code emits what Azure's schema rejects: please report it")
+                }
+            };
+            out.push(d);
+        }
+    }
+    out
+}
+
+fn code_for(f: &crate::schema::Finding) -> crate::diag::Code {
+    if f.is_error() {
+        codes::MAP_SCHEMA
+    } else {
+        codes::MAP_UNCHECKED
+    }
+}
+
+/// What the azurerm schema rejects in the written Terraform, at the lowering entry
+/// (`mappings/azurerm/`) that writes the resource type.
+fn azurerm_schema_diagnostics(
+    findings: &[crate::backend::terraform::SchemaFinding],
+    t: &crate::model::Template,
+    tables: &Tables,
+) -> Vec<Diagnostic> {
+    findings
+        .iter()
+        .map(|(ty, label, f)| {
+            let (span, arm) = match tables.azurerm.origin_of(ty) {
+                Some((arm, span)) => (span, arm.to_string()),
+                None => (crate::source::Span::new(t.file, 0, 0), String::new()),
+            };
+            let from = if arm.is_empty() {
+                String::new()
+            } else {
+                format!(", lowered from {arm} by this entry")
+            };
+            Diagnostic::new(
+                code_for(f),
+                span,
+                format!("`{label}`{from}: {}", f.message),
+                "this lowering rule",
+            )
+            .help("the azurerm 4.x provider schema lists each resource's arguments and blocks (registry.terraform.io/providers/hashicorp/azurerm); fix the lowering entry or the --mappings entry")
+        })
+        .collect()
+}
+
 /// The mapped module lowered for Bicep.
 fn lower_for_bicep(
     mapped: &mut mapping::StackResult,
@@ -552,7 +658,7 @@ pub fn print_both(
     let file = sources.get(t.file).path.clone();
     let lowered = lower_for_bicep(&mut mapped, &file, sources);
     let bicep = crate::backend::bicep::print_module(&lowered.module);
-    let (tf, _) = crate::backend::terraform::emit(&mapped.module, &t, &tables.azurerm, sources);
+    let (tf, _, _) = crate::backend::terraform::emit(&mapped.module, &t, &tables.azurerm, sources);
     Some((bicep, tf))
 }
 

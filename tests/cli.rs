@@ -538,25 +538,104 @@ fn mappings_errors_name_the_users_file() {
 }
 
 #[test]
-fn a_user_entry_with_an_unknown_arm_type_or_api_version_is_warned_about() {
+fn a_user_entry_with_an_unknown_arm_type_or_api_version_is_an_error_at_its_line() {
     let base = tmp("user-tables-unchecked");
     let p = base.join("my-tables/aws/queue.yaml");
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(
         &p,
-        "AWS::SQS::Queue:\n  service: Azure Service Bus\n  status: translated\n  resources:\n    - symbol: \"{sym}\"\n      type: Microsoft.ServiceBus/namespaces/queuez\n      api: \"2024-13-01\"\n      name: \"{kebab}\"\n    - symbol: \"{sym}Ok\"\n      type: Microsoft.ServiceBus/namespaces\n      api: \"2024-01-01-preview\"\n      name: \"{kebab}\"\n",
+        "AWS::SQS::Queue:\n  service: Azure Service Bus\n  status: translated\n  resources:\n    - symbol: \"{sym}\"\n      type: Microsoft.ServiceBus/namespaces/queuez\n      api: \"2026-01-01\"\n      name: \"{kebab}\"\n    - symbol: \"{sym}Ns\"\n      type: Microsoft.ServiceBus/namespaces\n      api: \"2024-13-01\"\n      name: \"{kebab}\"\n    - symbol: \"{sym}Old\"\n      type: Microsoft.ServiceBus/namespaces\n      api: \"2022-10-01-preview\"\n      name: \"{kebab}\"\n",
     )
     .unwrap();
     let (code, err) = convert_with_tables(&base, &fixture("sqs-fifo"));
-    assert_eq!(code, 0, "warnings only: {err}");
-    assert_eq!(err.matches("map::unchecked-type").count(), 2, "{err}");
+    assert_eq!(code, 2, "a table error stops the run: {err}");
+    assert_eq!(err.matches("map::schema").count(), 2, "{err}");
     assert!(
         err.contains("[my-tables/aws/queue.yaml:6:13]") && err.contains("unknown ARM type"),
         "{err}"
     );
     assert!(
-        err.contains("[my-tables/aws/queue.yaml:7:13]") && err.contains("not YYYY-MM-DD"),
+        err.contains("[my-tables/aws/queue.yaml:11:13]") && err.contains("unknown API version"),
         "{err}"
+    );
+    // A real type and version whose properties aws2azure does not carry: a warning.
+    assert_eq!(err.matches("map::unchecked-type").count(), 1, "{err}");
+    assert!(err.contains("[my-tables/aws/queue.yaml:15:13]"), "{err}");
+}
+
+#[test]
+fn a_user_entry_azure_rejects_is_an_error_at_the_yaml_line_and_nothing_is_written() {
+    let base = tmp("user-tables-schema");
+    let p = base.join("my-tables/aws/s3.yaml");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    // An invented property, a value outside a closed enum, a missing required
+    // property (`kind`) and a nested one (`sku.name`).
+    std::fs::write(
+        &p,
+        "AWS::S3::Bucket:\n  service: Azure Blob Storage\n  status: translated\n  resources:\n    - symbol: \"{sym}\"\n      type: Microsoft.Storage/storageAccounts\n      api: \"2026-04-01\"\n      name: \"st{lower}\"\n      location: true\n      body:\n        sku:\n          tier: Standard\n        properties:\n          minimumTlsVerison: TLS1_2\n          accessTier: Warm\n  ignored:\n    BucketName: x\n    VersioningConfiguration: x\n    BucketEncryption: x\n    PublicAccessBlockConfiguration: x\n    LifecycleConfiguration: x\n    Tags: x\n",
+    )
+    .unwrap();
+    let (code, err) = convert_with_tables(&base, &fixture("s3-bucket"));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.matches("map::schema").count(), 4, "{err}");
+    for (place, label) in [
+        ("[my-tables/aws/s3.yaml:14:11]", "unknown property"),
+        ("[my-tables/aws/s3.yaml:15:11]", "value not allowed"),
+        (
+            "[my-tables/aws/s3.yaml:11:9]",
+            "missing a required property",
+        ),
+        (
+            "[my-tables/aws/s3.yaml:6:7]",
+            "resource missing a required property",
+        ),
+    ] {
+        assert!(
+            err.contains(place) && err.contains(label),
+            "{place} {label}: {err}"
+        );
+    }
+    let flat = err
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for message in [
+        "is not a property here (did you mean `minimumTlsVersion`?)",
+        "`Warm` is not an allowed value",
+        "the required property `sku.name` is missing",
+        "the required property `kind` is missing",
+    ] {
+        assert!(flat.contains(message), "{message}: {err}");
+    }
+    assert!(
+        !files(&base.join("out"))
+            .iter()
+            .any(|f| f.ends_with(".bicep")),
+        "nothing invalid is written"
+    );
+    // The same entry with Terraform output: the ARM check runs on the model first.
+    let o = bin()
+        .current_dir(&base)
+        .arg("convert")
+        .arg(fixture("s3-bucket"))
+        .args([
+            "-o",
+            "out-tf",
+            "--to",
+            "terraform",
+            "--mappings",
+            "my-tables",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("map::schema").count(), 4, "{err}");
+    assert!(
+        !files(&base.join("out-tf"))
+            .iter()
+            .any(|f| f.ends_with(".tf"))
     );
 }
 

@@ -82,14 +82,14 @@ fn invalid_user_table_points_into_the_yaml() {
     let mut tables = Tables::default();
     let text = "AWS::SQS::Queue:\n  service: x\n  status: translated\n  bogus: 1\n";
     let mut file = TableFile::from_text("mappings/bad.yaml", text, true);
-    let diags = tables.load_file(&mut sources, &mut file, None);
+    let diags = tables.load_file(&mut sources, &mut file, false);
     assert_eq!(diags.len(), 1);
     let (file, line, _) = sources.locate(diags[0].span.unwrap());
     assert_eq!((file, line), ("mappings/bad.yaml", 4));
     assert!(diags[0].message.contains("bogus"), "{}", diags[0].message);
     let text = "AWS::SQS::Queue:\n  service: x\n  status: finished\n";
     let mut file = TableFile::from_text("mappings/bad2.yaml", text, true);
-    let diags = tables.load_file(&mut sources, &mut file, None);
+    let diags = tables.load_file(&mut sources, &mut file, false);
     assert_eq!(sources.locate(diags[0].span.unwrap()).1, 3);
 }
 
@@ -99,7 +99,7 @@ fn unknown_passes_and_roles_point_into_the_yaml() {
     let mut tables = Tables::default();
     let text = "AWS::SQS::Queue:\n  service: x\n  status: translated\n  passes: {grant: role}\n";
     let mut file = TableFile::from_text("mappings/aws/bad.yaml", text, true);
-    let diags = tables.load_file(&mut sources, &mut file, None);
+    let diags = tables.load_file(&mut sources, &mut file, false);
     assert_eq!(diags.len(), 1);
     assert!(
         diags[0].message.contains("unknown pass `grant`"),
@@ -116,7 +116,7 @@ fn unknown_passes_and_roles_point_into_the_yaml() {
     );
     let text = "services:\n  AWS::IAM::Policy:\n    service: x\n    passes: {grants: owner}\n";
     let mut file = TableFile::from_text("mappings/services.yaml", text, true);
-    let diags = tables.load_file(&mut sources, &mut file, None);
+    let diags = tables.load_file(&mut sources, &mut file, false);
     assert_eq!(diags.len(), 1);
     assert!(
         diags[0]

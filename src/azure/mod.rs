@@ -104,6 +104,17 @@ pub struct AzResource {
     /// The source keeps it on deletion: `lifecycle { prevent_destroy = true }` in
     /// Terraform; a decision in Bicep (see [`AzModule::guards`]).
     pub prevent_destroy: bool,
+    /// The mapping rule that produced it (a table entry's resource spec); `None` for
+    /// the resources aws2azure's own passes build.
+    pub rule: Option<RuleRef>,
+}
+
+/// A resource spec of a mapping table: the AWS type whose entry holds it and the
+/// spec's `symbol` as written (`{sym}Plan`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleRef {
+    pub aws_type: String,
+    pub symbol: String,
 }
 
 /// A call of another converted module (Terraform `module` block).

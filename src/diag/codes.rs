@@ -35,7 +35,8 @@ codes! {
     USAGE_TARGET = "usage::target", Error, "the requested output language is not supported yet";
     MAP_TABLE = "map::invalid-table", Error, "a mapping table is not valid";
     MAP_UNUSED = "map::unused-override", Warning, "a --mappings entry matched no resource";
-    MAP_UNCHECKED = "map::unchecked-type", Warning, "a --mappings entry names an ARM type or API version the built-in tables do not know";
+    MAP_UNCHECKED = "map::unchecked-type", Warning, "a --mappings entry names an ARM type and API version whose properties aws2azure does not carry, so they are not checked";
+    MAP_SCHEMA = "map::schema", Error, "an emitted resource does not match Azure's schema (type, API version, property, required property or allowed value)";
     CFN_SYNTAX = "cfn::syntax", Error, "the file is not valid JSON or YAML";
     CFN_STRUCTURE = "cfn::structure", Error, "the template does not have the shape of a CloudFormation template";
     CFN_DUPLICATE_KEY = "cfn::duplicate-key", Warning, "a key occurs twice in one mapping; the last one is used";

@@ -68,6 +68,10 @@ impl Ctx<'_> {
             depends_on,
             comments,
             source: if shared { String::new() } else { r.id.clone() },
+            rule: Some(crate::azure::RuleRef {
+                aws_type: r.ty.clone(),
+                symbol: spec.symbol.clone(),
+            }),
             ..Default::default()
         })
     }

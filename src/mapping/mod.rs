@@ -57,8 +57,8 @@ pub fn load_table(
     tables: &mut MapTables,
     sources: &mut crate::source::SourceMap,
     file: &mut crate::tables::TableFile,
-    known: Option<&std::collections::BTreeSet<String>>,
+    user: bool,
 ) -> Vec<crate::diag::Diagnostic> {
     let names: Vec<&str> = transforms::names().collect();
-    tables.load(sources, file, &names, known)
+    tables.load(sources, file, &names, user)
 }

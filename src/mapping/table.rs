@@ -233,15 +233,15 @@ impl MapTables {
     }
 
     /// Loads one file of a kind mapping owns (type entries, services, lookups); other
-    /// kinds are left to their stage. `transforms` are the names a body may call. With
-    /// `known` (the ARM types of the built-in tables), a `--mappings` entry naming another
-    /// ARM type or an API version that is not a date is warned about.
+    /// kinds are left to their stage. `transforms` are the names a body may call. A
+    /// `user` (`--mappings`) entry's ARM types and API versions are checked against
+    /// Azure's schema: an unknown one is an error at its line.
     pub fn load(
         &mut self,
         sources: &mut SourceMap,
         file: &mut TableFile,
         transforms: &[&str],
-        known: Option<&BTreeSet<String>>,
+        user: bool,
     ) -> Vec<Diagnostic> {
         match file.kind {
             Kind::Lookup => self.lookups.load(sources, file),
@@ -260,7 +260,7 @@ impl MapTables {
                 }
                 Err(d) => vec![*d],
             },
-            Kind::Types => self.load_types(sources, file, transforms, known),
+            Kind::Types => self.load_types(sources, file, transforms, user),
             Kind::Lift | Kind::LiftPrefixes | Kind::Azurerm | Kind::Report => Vec::new(),
         }
     }
@@ -270,7 +270,7 @@ impl MapTables {
         sources: &mut SourceMap,
         file: &mut TableFile,
         transforms: &[&str],
-        known: Option<&BTreeSet<String>>,
+        user: bool,
     ) -> Vec<Diagnostic> {
         let raw: BTreeMap<String, Entry> = match file.parse(sources) {
             Ok(r) => r,
@@ -283,8 +283,8 @@ impl MapTables {
                 continue;
             }
             let fid = file.id(sources);
-            if let Some(known) = known {
-                diags.extend(unchecked(fid, &file.text, &ty, &entry, known));
+            if user {
+                diags.extend(unchecked(fid, &file.text, &ty, &entry));
             }
             // An entry that names no passes keeps the ones of the entry it replaces: they
             // say what the AWS resource is (a security group, a principal), which a new
@@ -298,17 +298,6 @@ impl MapTables {
             self.types.insert(ty, Arc::new(entry));
         }
         diags
-    }
-
-    /// The ARM types the entries emit or name as services.
-    pub fn arm_types(&self) -> BTreeSet<String> {
-        let mut known: BTreeSet<String> = self
-            .types
-            .values()
-            .flat_map(|e| specs(e).map(|r| r.ty.clone()).collect::<Vec<_>>())
-            .collect();
-        known.extend(self.services.values().flat_map(|h| h.arm.iter().cloned()));
-        known
     }
 }
 
@@ -387,25 +376,6 @@ fn specs(e: &Entry) -> impl Iterator<Item = &ResourceSpec> {
     )
 }
 
-/// `2025-03-01` or `2025-03-01-preview`.
-fn is_api_version(v: &str) -> bool {
-    let date = v.strip_suffix("-preview").unwrap_or(v);
-    let b = date.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
-        && matches!(
-            &date[5..7],
-            "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
-        )
-        && (1..=31).contains(&date[8..10].parse::<u8>().unwrap_or(0))
-}
-
 /// Where `field: value` is written in a table (the value), else the value's first place.
 fn field_offset(text: &str, field: &str, value: &str) -> usize {
     let mut at = 0;
@@ -420,47 +390,55 @@ fn field_offset(text: &str, field: &str, value: &str) -> usize {
     text.find(value).unwrap_or(0)
 }
 
-/// Warnings for a `--mappings` entry whose ARM types or API versions cannot be checked.
-fn unchecked(
-    file: FileId,
-    text: &str,
-    ty: &str,
-    e: &Entry,
-    known: &BTreeSet<String>,
-) -> Vec<Diagnostic> {
+/// What Azure's schema says of a `--mappings` entry's ARM types and API versions: an
+/// unknown type or version is an error at its line; a real pair whose properties the
+/// data does not carry is a warning (its properties cannot be checked).
+fn unchecked(file: FileId, text: &str, ty: &str, e: &Entry) -> Vec<Diagnostic> {
+    let schema = crate::schema::arm::schema();
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for r in specs(e) {
-        if !known.contains(&r.ty) && seen.insert(("type", r.ty.clone())) {
-            let at = field_offset(text, "type", &r.ty);
-            out.push(
-                Diagnostic::new(
-                    codes::MAP_UNCHECKED,
-                    Span::new(file, at, at + r.ty.len()),
-                    format!(
-                        "the --mappings entry for {ty} emits `{}`, an ARM type no built-in table knows",
-                        r.ty
-                    ),
-                    "unknown ARM type",
-                )
-                .help("check the spelling against the ARM reference (`Microsoft.<Provider>/<type>`); aws2azure cannot check its properties, and Terraform output writes it as `azapi_resource`"),
-            );
+        if !seen.insert((r.ty.clone(), r.api.clone())) {
+            continue;
         }
-        if !is_api_version(&r.api) && seen.insert(("api", r.api.clone())) {
-            let at = field_offset(text, "api", &r.api);
-            out.push(
-                Diagnostic::new(
-                    codes::MAP_UNCHECKED,
-                    Span::new(file, at, at + r.api.len().max(1)),
-                    format!(
-                        "the --mappings entry for {ty} gives `{}` the API version `{}`, which is not a date",
-                        r.ty, r.api
-                    ),
-                    "not YYYY-MM-DD",
-                )
-                .help("write the API version as `YYYY-MM-DD` or `YYYY-MM-DD-preview`, quoted, as the ARM reference lists it"),
-            );
-        }
+        let Some(f) = schema.check_type(&r.ty, &r.api) else {
+            continue;
+        };
+        let (field, value, label, help) = match f.problem {
+            crate::schema::Problem::UnknownType => (
+                "type",
+                &r.ty,
+                "unknown ARM type",
+                "check the spelling against the ARM reference (`Microsoft.<Provider>/<type>`, learn.microsoft.com/azure/templates)",
+            ),
+            crate::schema::Problem::UnknownVersion => (
+                "api",
+                &r.api,
+                "unknown API version",
+                "use an API version the ARM reference lists for the type, quoted (`\"2024-01-01\"`)",
+            ),
+            _ => (
+                "api",
+                &r.api,
+                "properties not checked",
+                "aws2azure checks the properties of the types it emits itself; run `check-bicep` (or `bicep build`) on the output for this one",
+            ),
+        };
+        let code = if f.is_error() {
+            codes::MAP_SCHEMA
+        } else {
+            codes::MAP_UNCHECKED
+        };
+        let at = field_offset(text, field, value);
+        out.push(
+            Diagnostic::new(
+                code,
+                Span::new(file, at, at + value.len().max(1)),
+                format!("the --mappings entry for {ty}: {}", f.message),
+                label,
+            )
+            .help(help),
+        );
     }
     out
 }
@@ -603,36 +581,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn api_versions_are_dates() {
-        for ok in ["2025-03-01", "2024-12-31-preview"] {
-            assert!(is_api_version(ok), "{ok}");
-        }
-        for bad in [
-            "2025-3-01",
-            "2025-13-01",
-            "2025-01-32",
-            "latest",
-            "2025-03-01-beta",
-            "",
-        ] {
-            assert!(!is_api_version(bad), "{bad}");
-        }
-    }
-
-    #[test]
     fn the_builtin_tables_know_their_own_types() {
         let mut sources = SourceMap::default();
         let mut tables = MapTables::default();
         let names: Vec<&str> = super::super::transforms::names().collect();
         for mut f in crate::tables::embedded() {
-            assert!(tables.load(&mut sources, &mut f, &names, None).is_empty());
+            assert!(tables.load(&mut sources, &mut f, &names, false).is_empty());
         }
-        let known = tables.arm_types();
-        assert!(known.contains("Microsoft.ServiceBus/namespaces/queues"));
-        assert!(known.contains("Microsoft.Storage/storageAccounts"));
+        // Every type and API version a built-in entry emits has its property schema
+        // carried (`scripts/azure-schemas.py` makes the data from the tables).
+        let schema = crate::schema::arm::schema();
         for e in tables.types.values() {
             for r in specs(e) {
-                assert!(is_api_version(&r.api), "{} {}", r.ty, r.api);
+                assert!(schema.carries(&r.ty, &r.api), "{}@{}", r.ty, r.api);
             }
         }
     }

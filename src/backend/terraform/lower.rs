@@ -61,6 +61,9 @@ struct Lower<'a> {
     needs_client: bool,
     needs_subscription: bool,
     azapi_used: bool,
+    /// What the provider schema rejects in the written blocks: (azurerm type, block
+    /// labels, finding).
+    findings: Vec<SchemaFinding>,
 }
 
 fn yaml_to_tf(v: &serde_yaml::Value) -> TfExpr {
@@ -1803,6 +1806,7 @@ fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
                     source: r.source.clone(),
                     existing: false,
                     prevent_destroy: false,
+                    rule: r.rule.clone(),
                 };
                 match existing {
                     Some(p) => {
@@ -2199,14 +2203,19 @@ fn pass_items(l: &mut Lower, items: &[AzPassItem]) -> Vec<Item> {
         .collect()
 }
 
+/// A written block the azurerm schema rejects: its type, its labels joined with `.`,
+/// and what is wrong.
+pub type SchemaFinding = (String, String, crate::schema::Finding);
+
 /// Lowers a module to Terraform files (`main.tf`, `variables.tf`, `outputs.tf`,
-/// `locals.tf`, `providers.tf`, `terraform.tfvars`) and the decisions it took.
+/// `locals.tf`, `providers.tf`, `terraform.tfvars`), the decisions it took, and what
+/// the azurerm schema rejects in them (the caller writes nothing then).
 pub fn emit(
     m: &AzModule,
     t: &Template,
     tables: &AzurermTables,
     sources: &SourceMap,
-) -> (Vec<(String, String)>, Vec<Decision>) {
+) -> (Vec<(String, String)>, Vec<Decision>, Vec<SchemaFinding>) {
     let file = sources.get(t.file).path.clone();
     let split = split_children(m, tables);
     let m = split.as_ref().unwrap_or(m);
@@ -2231,6 +2240,7 @@ pub fn emit(
             needs_client: false,
             needs_subscription: false,
             azapi_used: false,
+            findings: Vec::new(),
         };
         let files = l.run(t);
         // Resources that must be azapi from now on: the table could not read them
@@ -2249,12 +2259,12 @@ pub fn emit(
             }
         }
         let done = !changed;
-        result = Some((files, forced.clone(), l.azapi_used));
+        result = Some((files, forced.clone(), l.azapi_used, l.findings));
         if done {
             break;
         }
     }
-    let (files, reasons, azapi_used) = result.unwrap_or_default();
+    let (files, reasons, azapi_used, findings) = result.unwrap_or_default();
     let mut decisions = Vec::new();
     if azapi_used {
         let list: Vec<String> = reasons
@@ -2278,7 +2288,7 @@ pub fn emit(
             resources: Vec::new(),
         });
     }
-    (files, decisions)
+    (files, decisions, findings)
 }
 
 impl Lower<'_> {
@@ -2353,6 +2363,17 @@ impl Lower<'_> {
         main.extend(main_blocks);
         main.extend(calls);
         main.extend(pass);
+        // Every azurerm block against the provider's schema, before anything is printed.
+        let schema = crate::schema::azurerm::schema();
+        self.findings = main
+            .iter()
+            .flat_map(|b| {
+                schema.check(b).into_iter().map(|f| {
+                    let label = b.labels.join(".");
+                    (b.labels.first().cloned().unwrap_or_default(), label, f)
+                })
+            })
+            .collect();
         let mut files = vec![("main.tf".to_string(), print_file(&self.m.header, &main))];
         if !variables.is_empty() {
             files.push(("variables.tf".to_string(), print_file(&[], &variables)));
@@ -2935,6 +2956,7 @@ mod tests {
             needs_client: false,
             needs_subscription: false,
             azapi_used: false,
+            findings: Vec::new(),
         }
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diag::Diagnostic;
-use crate::source::SourceMap;
+use crate::source::{SourceMap, Span};
 use crate::tables::{Kind, TableFile};
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -164,6 +164,8 @@ pub struct Variant {
 #[derive(Debug, Default)]
 pub struct AzurermTables {
     pub types: BTreeMap<String, Vec<Variant>>,
+    /// Where each ARM type's entry opens (its key), for diagnostics.
+    pub origins: BTreeMap<String, Span>,
 }
 
 impl AzurermTables {
@@ -174,10 +176,43 @@ impl AzurermTables {
         }
         match file.parse::<BTreeMap<String, Vec<Variant>>>(sources) {
             Ok(raw) => {
+                let fid = file.id(sources);
+                for ty in raw.keys() {
+                    let at = key_offset(&file.text, ty);
+                    self.origins
+                        .insert(ty.clone(), Span::new(fid, at, at + ty.len()));
+                }
                 self.types.extend(raw);
                 Vec::new()
             }
             Err(d) => vec![*d],
         }
+    }
+}
+
+/// The offset of the line `key:` that opens an entry (0 when not found).
+fn key_offset(text: &str, key: &str) -> usize {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_end();
+        if t == format!("{key}:") || t == format!("\"{key}\":") {
+            return at;
+        }
+        at += line.len();
+    }
+    0
+}
+
+impl AzurermTables {
+    /// The entry that lowers to the azurerm resource (or data source) `ty`, for a
+    /// finding about a block of that type: where it opens.
+    pub fn origin_of(&self, ty: &str) -> Option<(&str, Span)> {
+        self.types.iter().find_map(|(arm, variants)| {
+            variants
+                .iter()
+                .any(|v| v.resource.as_deref() == Some(ty) || v.data.as_deref() == Some(ty))
+                .then(|| self.origins.get(arm).map(|s| (arm.as_str(), *s)))
+                .flatten()
+        })
     }
 }
