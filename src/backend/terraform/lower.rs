@@ -2889,6 +2889,24 @@ fn block_name(rule: &Rule, name: &str, it: &AzExpr, prefix: &str) -> Result<Stri
     }
 }
 
+/// Each parameter's Terraform variable name (snake_case, unique, never
+/// `resource_group_name`), by Bicep parameter name: what a caller of the module sets.
+pub fn variable_names(m: &AzModule) -> BTreeMap<String, String> {
+    let mut used = BTreeSet::from(["resource_group_name".to_string()]);
+    let mut out = BTreeMap::new();
+    for p in &m.params {
+        let base = p.tf_name.clone().unwrap_or_else(|| snake(&p.name));
+        let mut n = base.clone();
+        let mut k = 2;
+        while !used.insert(n.clone()) {
+            n = format!("{base}_{k}");
+            k += 1;
+        }
+        out.insert(p.name.clone(), n);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -3234,22 +3252,4 @@ mod tests {
         leaves(&e, "", &mut out);
         assert_eq!(out, vec!["sku".to_string()]);
     }
-}
-
-/// Each parameter's Terraform variable name (snake_case, unique, never
-/// `resource_group_name`), by Bicep parameter name: what a caller of the module sets.
-pub fn variable_names(m: &AzModule) -> BTreeMap<String, String> {
-    let mut used = BTreeSet::from(["resource_group_name".to_string()]);
-    let mut out = BTreeMap::new();
-    for p in &m.params {
-        let base = p.tf_name.clone().unwrap_or_else(|| snake(&p.name));
-        let mut n = base.clone();
-        let mut k = 2;
-        while !used.insert(n.clone()) {
-            n = format!("{base}_{k}");
-            k += 1;
-        }
-        out.insert(p.name.clone(), n);
-    }
-    out
 }
