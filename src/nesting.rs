@@ -162,7 +162,9 @@ fn by_file_name(url: &str, name: &str, templates: &[RunTemplate]) -> Link {
                 quoted(url),
                 many.len(),
                 many.iter()
+                    .take(5)
                     .map(|k| format!("`{}`", templates[*k].rel))
+                    .chain((many.len() > 5).then(|| "…".to_string()))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
