@@ -53,6 +53,7 @@ pub mod input;
 pub mod mapping;
 pub mod model;
 pub mod names;
+pub mod nesting;
 pub mod output;
 pub mod report;
 pub mod run;

@@ -123,6 +123,9 @@ pub struct Converted {
     pub decisions: Vec<crate::azure::Decision>,
     pub diagnostics: Vec<Diagnostic>,
     pub used_types: std::collections::BTreeSet<String>,
+    /// A converted CloudFormation template's parameters and outputs, for the templates
+    /// that nest it (`None` when it did not convert).
+    pub interface: Option<crate::model::nested::ChildInterface>,
 }
 
 /// Converts one registered file. `output` is the Bicep path relative to OUT.
@@ -442,6 +445,7 @@ pub fn convert_parsed(
             decisions: Vec::new(),
             diagnostics,
             used_types: Default::default(),
+            interface: None,
         };
     };
     // Literal secrets become secure parameters before anything reads the template.
@@ -484,6 +488,7 @@ pub fn convert_parsed(
         errors,
     };
     let stack = stack_out(&cx, &g);
+    let interface = (errors == 0 && t.tf.is_none()).then(|| interface(&t, &mapped));
     let mut files = Vec::new();
     let mut bicep = None;
     let mut decisions = mapped.decisions;
@@ -528,6 +533,80 @@ pub fn convert_parsed(
         decisions,
         diagnostics,
         used_types: mapped.used_types,
+        interface,
+    }
+}
+
+/// What the templates nesting a converted template see of it: its parameters (by
+/// the CloudFormation parameter each came from) and outputs, with their Bicep and
+/// Terraform names. Where it is (file, module source) is filled in by the run.
+fn interface(
+    t: &crate::model::Template,
+    mapped: &mapping::StackResult,
+) -> crate::model::nested::ChildInterface {
+    use crate::model::nested::{ChildInterface, ChildOutput, ChildParam};
+    let m = &mapped.module;
+    let tf = crate::backend::terraform::variable_names(m);
+    // Parameters the template declared (not those made for literal secrets), by symbol.
+    let declared = |name: &str| {
+        t.parameter(name)
+            .is_some_and(|p| p.secret.as_ref().is_none_or(|s| s.stands_for.is_none()))
+    };
+    let by_sym: std::collections::BTreeMap<&str, &str> = mapped
+        .param_syms
+        .iter()
+        .filter(|(k, _)| declared(k))
+        .map(|(k, v)| (v.as_str(), k.as_str()))
+        .collect();
+    let params: Vec<ChildParam> = m
+        .params
+        .iter()
+        .map(|p| ChildParam {
+            cfn: by_sym.get(p.name.as_str()).map(|c| c.to_string()),
+            name: p.name.clone(),
+            tf_name: tf
+                .get(&p.name)
+                .cloned()
+                .unwrap_or_else(|| crate::names::snake(&p.name)),
+            ty: p.ty.clone(),
+            required: p.default.is_none(),
+            secure: p.secure,
+            description: p.description.clone(),
+        })
+        .collect();
+    let dropped = t
+        .parameters
+        .iter()
+        .filter(|p| declared(&p.name))
+        .filter(|p| !params.iter().any(|c| c.cfn.as_deref() == Some(&p.name)))
+        .map(|p| p.name.clone())
+        .collect();
+    // Outputs keep their source name (snake_case in Terraform); the first free one of
+    // that name is the output's.
+    let mut taken = std::collections::BTreeSet::new();
+    let mut outputs = Vec::new();
+    for o in &t.outputs {
+        let want = crate::names::interface_name(&o.name, false, false);
+        let found = m
+            .outputs
+            .iter()
+            .enumerate()
+            .find(|(k, x)| !taken.contains(k) && x.tf_name.as_deref() == Some(want.as_str()));
+        if let Some((k, x)) = found {
+            taken.insert(k);
+            outputs.push(ChildOutput {
+                cfn: o.name.clone(),
+                name: x.name.clone(),
+                tf_name: want,
+                ty: x.ty.clone(),
+            });
+        }
+    }
+    ChildInterface {
+        params,
+        dropped,
+        outputs,
+        ..Default::default()
     }
 }
 
@@ -814,9 +893,18 @@ fn waves(
                 .collect()
         })
         .collect();
+    // A nested stack called as a module deploys its converted child with this stack.
+    let deployed = |id: &str| match t.nested.get(id) {
+        Some(crate::model::nested::NestedStack::Child(c)) => format!(
+            "{} (module: `{}` deploys with this stack)",
+            t.report_name(id),
+            c.file
+        ),
+        _ => t.report_name(id),
+    };
     let deployment = ids(g.deployment_waves())
         .into_iter()
-        .map(|w| w.iter().map(|id| t.report_name(id)).collect())
+        .map(|w| w.iter().map(|id| deployed(id)).collect())
         .collect();
     (decommission, deployment)
 }
@@ -1309,6 +1397,8 @@ struct Inputs {
     modules: ModuleMap,
     failed_modules: FailedModules,
     skipped: usize,
+    /// Each template's PATH argument (nested stacks resolve within it).
+    roots: std::collections::BTreeMap<FileId, PathBuf>,
 }
 
 impl Inputs {
@@ -1364,6 +1454,7 @@ impl Inputs {
             if let Some(d) = rejected.or(parse_error) {
                 self.failed.insert(id, d);
             }
+            self.roots.insert(id, f.root.clone());
             self.templates.push((id, f.rel));
         } else {
             self.skipped += 1;
@@ -1413,7 +1504,10 @@ impl Collected {
     }
 }
 
-/// Converts every CloudFormation template, each into its own output folder.
+/// Converts every CloudFormation template, each into its own output folder. Two
+/// phases: every template is parsed and its nested stacks resolved against the others
+/// (`nesting`), then templates are converted children first, so a parent calls each
+/// child by the child's converted parameters and outputs. Results keep template order.
 fn convert_templates(
     inputs: &mut Inputs,
     opts: &Options,
@@ -1424,29 +1518,102 @@ fn convert_templates(
     let rels: Vec<String> = inputs.templates.iter().map(|(_, r)| r.clone()).collect();
     let dirs = discover::output_dirs(&rels);
     let cfn_target = opts.to.unwrap_or(Target::Bicep);
-    for ((id, _), dir) in inputs.templates.iter().zip(&dirs) {
-        let output = match cfn_target {
-            Target::Bicep => format!("{dir}/main.bicep"),
-            Target::Terraform => dir.clone(),
-        };
-        let parsed = match inputs.failed.remove(id) {
+    let mut parsed: Vec<cfn::ParseReturn> = inputs
+        .templates
+        .iter()
+        .map(|(id, _)| match inputs.failed.remove(id) {
             Some(d) => cfn::ParseReturn {
                 template: None,
                 diagnostics: vec![d],
             },
             None => cfn::parse(sources, *id),
+        })
+        .collect();
+    let run_templates: Vec<crate::nesting::RunTemplate> = inputs
+        .templates
+        .iter()
+        .map(|(id, rel)| crate::nesting::RunTemplate {
+            rel,
+            root: inputs.roots.get(id).map(PathBuf::as_path),
+        })
+        .collect();
+    let mut links = crate::nesting::links(&parsed, &run_templates);
+    let rel_refs: Vec<&str> = rels.iter().map(String::as_str).collect();
+    let order = crate::nesting::order(&mut links, &rel_refs);
+    let mut interfaces: Vec<Option<crate::model::nested::ChildInterface>> =
+        vec![None; parsed.len()];
+    let mut results: Vec<Option<Converted>> = (0..parsed.len()).map(|_| None).collect();
+    for i in order {
+        let (id, _) = inputs.templates[i];
+        let output = match cfn_target {
+            Target::Bicep => format!("{}/main.bicep", dirs[i]),
+            Target::Terraform => dirs[i].clone(),
         };
-        let source = sources.get(*id).path.clone();
+        let mut p = std::mem::replace(
+            &mut parsed[i],
+            cfn::ParseReturn {
+                template: None,
+                diagnostics: Vec::new(),
+            },
+        );
+        if let Some(t) = p.template.as_mut() {
+            for (logical, link) in &links[i] {
+                let ns = nested_stack(link, &interfaces, &inputs.templates, &dirs, i, sources);
+                t.nested.insert(logical.clone(), ns);
+            }
+        }
+        let source = sources.get(id).path.clone();
         let c = convert_parsed(
             sources,
-            parsed,
+            p,
             source,
             "cloudformation",
             tables,
             &output,
             cfn_target,
         );
+        interfaces[i] = c.interface.clone();
+        results[i] = Some(c);
+    }
+    for c in results.into_iter().flatten() {
         out.push(c);
+    }
+}
+
+/// What a nested stack of template `parent` resolved to, with the child's interface
+/// once the child is converted.
+fn nested_stack(
+    link: &crate::nesting::Link,
+    interfaces: &[Option<crate::model::nested::ChildInterface>],
+    templates: &[(FileId, String)],
+    dirs: &[String],
+    parent: usize,
+    sources: &SourceMap,
+) -> crate::model::nested::NestedStack {
+    use crate::model::nested::NestedStack;
+    use crate::nesting::Link;
+    match link {
+        Link::Unresolved { why, todo } => NestedStack::Unresolved {
+            why: why.clone(),
+            todo: todo.clone(),
+        },
+        Link::Child { index, by_name } => {
+            let file = sources.get(templates[*index].0).path.clone();
+            match &interfaces[*index] {
+                Some(ci) => NestedStack::Child(crate::model::nested::ChildInterface {
+                    file,
+                    by_name: by_name.clone(),
+                    source: crate::nesting::relative_folder(&dirs[parent], &dirs[*index]),
+                    ..ci.clone()
+                }),
+                None => NestedStack::Unresolved {
+                    why: format!(
+                        "its template `{file}` is in this run but did not convert (see its diagnostics)"
+                    ),
+                    todo: format!("Fix the errors reported for `{file}` and convert again."),
+                },
+            }
+        }
     }
 }
 

@@ -130,6 +130,11 @@ pub struct AzCall {
     /// `count` (a number) or `for_each` (a collection), as written.
     pub count: Option<AzExpr>,
     pub for_each: Option<AzExpr>,
+    /// A nested stack's call: its parameters' Terraform variable names by the keys of
+    /// `params` (Bicep names); empty when the keys are Terraform names already.
+    pub tf_params: std::collections::BTreeMap<String, String>,
+    /// Likewise its outputs' Terraform names by Bicep name (`outputs.<name>`).
+    pub tf_outputs: std::collections::BTreeMap<String, String>,
 }
 
 /// A Terraform block of a provider other than AWS, kept for Terraform output.

@@ -93,6 +93,7 @@ pub fn map_template(
         used_types: cx.used_types,
         symbols: cx.syms,
         side_files: cx.side_files,
+        param_syms: cx.param_syms,
     }
 }
 
@@ -351,7 +352,7 @@ impl Ctx<'_> {
         let line = self.line(r.span);
         let mut azure = Vec::new();
         let (status, service) = match self.prepared[i].entry.clone() {
-            None => self.unmapped(i),
+            None => super::nested::map(self, i).unwrap_or_else(|| self.unmapped(i)),
             Some(entry) => self.emit_entry(i, &entry, &mut azure),
         };
         let mut status = status;

@@ -23,6 +23,9 @@ pub struct StackResult {
     /// Files written beside the output for the people finishing the migration (a state
     /// machine's ASL definition): path relative to the stack's output folder → text.
     pub side_files: BTreeMap<String, String>,
+    /// Each template parameter's Bicep symbol (with `#key` entries for parameters the
+    /// conversion added): a nested stack's caller wires its values by them.
+    pub param_syms: BTreeMap<String, String>,
 }
 
 /// Per-resource state prepared before any resource is emitted, so references
@@ -483,6 +486,9 @@ impl<'a> Ctx<'a> {
         let target = self.t.resolve(resource).to_string();
         match self.t.resources.iter().position(|r| r.id == target) {
             Some(i) => {
+                if let Some(e) = super::nested::output_ref(self, i, attribute, span) {
+                    return e;
+                }
                 let spec = self.prepared[i]
                     .entry
                     .as_ref()

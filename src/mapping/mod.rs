@@ -29,6 +29,7 @@ mod graphql;
 mod kubernetes;
 
 mod nacl;
+pub mod nested;
 mod network;
 mod nsg_loops;
 mod nsg_members;

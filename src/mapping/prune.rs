@@ -16,6 +16,8 @@ pub(super) fn replace_missing_symbols(cx: &mut Ctx) {
         .resources
         .iter()
         .map(|r| r.symbol.clone())
+        // A nested stack became a module call: its outputs are read through it.
+        .chain(cx.module.calls.iter().map(|c| c.symbol.clone()))
         .collect();
     // (missing symbol, what it stood for, logical id)
     let mut candidates: Vec<(String, String, String)> = Vec::new();

@@ -110,6 +110,8 @@ fn module_calls(cx: &mut Ctx, info: &TfInfo) {
             condition: None,
             count,
             for_each,
+            tf_params: Default::default(),
+            tf_outputs: Default::default(),
         });
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod expr;
 pub mod graph;
+pub mod nested;
 pub mod sub;
 pub mod template;
 pub mod terraform;

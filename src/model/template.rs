@@ -39,6 +39,9 @@ pub struct Template {
     pub locals: Vec<Local>,
     /// What only a Terraform module has: module calls, providers, state.
     pub tf: Option<Box<super::terraform::TfInfo>>,
+    /// Nested stacks by logical id, resolved by the run against its other templates
+    /// (empty when a template is converted alone).
+    pub nested: std::collections::BTreeMap<String, super::nested::NestedStack>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +77,7 @@ impl Template {
             aliases: Vec::new(),
             locals: Vec::new(),
             tf: None,
+            nested: Default::default(),
         }
     }
 

@@ -115,7 +115,15 @@ fn print_call(o: &mut Out, c: &crate::azure::AzCall) {
     let params = AzExpr::Object(
         c.params
             .iter()
-            .map(|(k, v)| (AzKey::Name(crate::names::param_symbol(k)), v.clone()))
+            .map(|(k, v)| {
+                // A nested stack's call names the child's Bicep parameters already.
+                let name = if c.tf_params.is_empty() {
+                    crate::names::param_symbol(k)
+                } else {
+                    k.clone()
+                };
+                (AzKey::Name(name), v.clone())
+            })
             .collect(),
     );
     let mut members = vec![(AzKey::Name("name".into()), AzExpr::str(c.symbol.clone()))];

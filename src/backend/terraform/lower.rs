@@ -457,8 +457,9 @@ impl<'a> Lower<'a> {
         }
         if let Some(out) = path.strip_prefix("outputs.")
             && ix.is_none()
-            && self.m.calls.iter().any(|c| c.symbol == root)
+            && let Some(c) = self.m.calls.iter().find(|c| c.symbol == root)
         {
+            let out = c.tf_outputs.get(out).map_or(out, String::as_str);
             return Some(TfExpr::r(format!("module.{}.{out}", snake(&root))));
         }
         if self.forms.contains_key(&root) {
@@ -2407,7 +2408,6 @@ impl Lower<'_> {
     /// non-constant default goes through a local of the same name.
     fn name_params_and_vars(&mut self) {
         let m = self.m;
-        let mut var_names = BTreeSet::new();
         let mut local_names = BTreeSet::new();
         let unique = |set: &mut BTreeSet<String>, base: String| {
             let mut n = base.clone();
@@ -2418,13 +2418,13 @@ impl Lower<'_> {
             }
             n
         };
-        var_names.insert("resource_group_name".to_string());
+        let names = variable_names(m);
         for p in &m.params {
             let via_local = p.default.as_ref().is_some_and(|d| !is_constant(d));
-            let name = unique(
-                &mut var_names,
-                p.tf_name.clone().unwrap_or_else(|| snake(&p.name)),
-            );
+            let name = names
+                .get(&p.name)
+                .cloned()
+                .unwrap_or_else(|| snake(&p.name));
             if via_local {
                 local_names.insert(name.clone());
             }
@@ -2557,7 +2557,7 @@ impl Lower<'_> {
             b.attr("resource_group_name", TfExpr::r("var.resource_group_name"));
             for (k, v) in &c.params {
                 let e = self.expr(v);
-                b.attr(k, e);
+                b.attr(c.tf_params.get(k).unwrap_or(k), e);
             }
             if matches!(b.items.last(), Some(Item::Blank)) {
                 b.items.pop();
@@ -2908,6 +2908,24 @@ fn block_name(rule: &Rule, name: &str, it: &AzExpr, prefix: &str) -> Result<Stri
             "`{prefix}` holds an element without a literal `{key}`"
         )),
     }
+}
+
+/// Each parameter's Terraform variable name (snake_case, unique, never
+/// `resource_group_name`), by Bicep parameter name: what a caller of the module sets.
+pub fn variable_names(m: &AzModule) -> BTreeMap<String, String> {
+    let mut used = BTreeSet::from(["resource_group_name".to_string()]);
+    let mut out = BTreeMap::new();
+    for p in &m.params {
+        let base = p.tf_name.clone().unwrap_or_else(|| snake(&p.name));
+        let mut n = base.clone();
+        let mut k = 2;
+        while !used.insert(n.clone()) {
+            n = format!("{base}_{k}");
+            k += 1;
+        }
+        out.insert(p.name.clone(), n);
+    }
+    out
 }
 
 #[cfg(test)]

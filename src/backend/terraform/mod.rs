@@ -5,7 +5,7 @@ pub mod hcl;
 mod lower;
 pub mod table;
 
-pub use lower::{SchemaFinding, emit};
+pub use lower::{SchemaFinding, emit, variable_names};
 
 use crate::azure::{AzModule, Decision, Effect, Vocabulary, affected};
 use crate::source::SourceMap;
