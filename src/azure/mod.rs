@@ -135,6 +135,9 @@ pub struct AzCall {
     pub tf_params: std::collections::BTreeMap<String, String>,
     /// Likewise its outputs' Terraform names by Bicep name (`outputs.<name>`).
     pub tf_outputs: std::collections::BTreeMap<String, String>,
+    /// Symbols of the resources and module calls it waits for (a nested stack's
+    /// `DependsOn`).
+    pub depends_on: Vec<String>,
 }
 
 /// A Terraform block of a provider other than AWS, kept for Terraform output.

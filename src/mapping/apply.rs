@@ -66,6 +66,7 @@ pub fn map_template(
     super::network::prune_depends_on(&mut cx);
     super::params::outputs(&mut cx);
     super::terraform::calls_and_passthrough(&mut cx);
+    super::nested::finish(&mut cx);
     if cx.needs_suffix {
         cx.module.vars.insert(
             0,

@@ -188,15 +188,32 @@ impl Ctx<'_> {
     /// The symbols of the resources `DependsOn` names (their first Azure resource),
     /// without `symbol` itself or repeats.
     fn resource_depends_on(&self, i: usize, symbol: &str) -> Vec<String> {
+        self.depends_on_of(i, symbol)
+    }
+
+    /// The symbols of what resource `i`'s `DependsOn` names: each one's first resource,
+    /// or the module call of a nested stack (kept only if the call is made: see
+    /// `nested::finish`).
+    pub(super) fn depends_on_of(&self, i: usize, symbol: &str) -> Vec<String> {
         let r = &self.t.resources[i];
         let mut depends_on = Vec::new();
         for (d, _) in &r.depends_on {
-            if let Some(j) = self
+            let Some(j) = self
                 .t
                 .resources
                 .iter()
                 .position(|x| x.id == self.t.resolve(d))
-                && let Some(e) = &self.prepared[j].entry
+            else {
+                continue;
+            };
+            if super::nested::is_nested(&self.t.resources[j].ty) {
+                let s = self.prepared[j].sym.clone();
+                if s != symbol && !depends_on.contains(&s) {
+                    depends_on.push(s);
+                }
+                continue;
+            }
+            if let Some(e) = &self.prepared[j].entry
                 && let Some(first) = e.resources.first()
                 && first.when.is_none()
             {

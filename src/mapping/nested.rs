@@ -193,6 +193,7 @@ fn call(cx: &mut Ctx, i: usize, ci: &ChildInterface) -> String {
         for_each: None,
         tf_params,
         tf_outputs,
+        depends_on: cx.depends_on_of(i, &sym),
     });
     cx.extra_azure.push((DEPLOYMENTS.into(), sym.clone()));
 
@@ -405,5 +406,30 @@ fn fit(cx: &Ctx, v: AzExpr, want: &str) -> AzExpr {
             v => v,
         },
         _ => v,
+    }
+}
+
+/// `DependsOn` of and on nested stacks: a dependency on a nested stack that did not
+/// become a module call (it stayed manual) is dropped — its decision says what to
+/// deploy first — and so is one a module call has on a resource that emitted nothing.
+pub(super) fn finish(cx: &mut Ctx) {
+    let known: std::collections::BTreeSet<String> = cx
+        .module
+        .resources
+        .iter()
+        .map(|r| r.symbol.clone())
+        .chain(
+            cx.module
+                .calls
+                .iter()
+                .filter(|c| c.local)
+                .map(|c| c.symbol.clone()),
+        )
+        .collect();
+    for r in cx.module.resources.iter_mut() {
+        r.depends_on.retain(|d| known.contains(d));
+    }
+    for c in cx.module.calls.iter_mut() {
+        c.depends_on.retain(|d| known.contains(d));
     }
 }

@@ -102,6 +102,7 @@ fn module_calls(cx: &mut Ctx, info: &TfInfo) {
             );
         }
         cx.module.calls.push(AzCall {
+            depends_on: Vec::new(),
             symbol: lower_camel(&call.name),
             source: call.source.clone(),
             version: call.version.clone(),

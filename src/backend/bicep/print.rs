@@ -130,6 +130,12 @@ fn print_call(o: &mut Out, c: &crate::azure::AzCall) {
     if !c.params.is_empty() {
         members.push((AzKey::Name("params".into()), params));
     }
+    if !c.depends_on.is_empty() {
+        members.push((
+            AzKey::Name("dependsOn".into()),
+            AzExpr::Array(c.depends_on.iter().map(AzExpr::ident).collect()),
+        ));
+    }
     let head = format!("module {} {} =", c.symbol, string_lit(&path));
     match (&c.for_each, &c.count) {
         (Some(coll), _) => {

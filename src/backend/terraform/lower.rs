@@ -1586,11 +1586,19 @@ impl<'a> Lower<'a> {
         out
     }
 
+    /// What `depends_on` names for a symbol: a resource's address or a module call.
+    fn dependency(&self, sym: &str) -> Option<String> {
+        if self.m.calls.iter().any(|c| c.local && c.symbol == sym) {
+            return Some(format!("module.{}", snake(sym)));
+        }
+        self.address(sym)
+    }
+
     fn depends(&mut self, r: &AzResource) -> Option<Item> {
         let list: Vec<TfExpr> = r
             .depends_on
             .iter()
-            .filter_map(|d| self.address(d).map(TfExpr::r))
+            .filter_map(|d| self.dependency(d).map(TfExpr::r))
             .collect();
         (!list.is_empty()).then(|| Item::Attr("depends_on".into(), TfExpr::Array(list)))
     }
@@ -2558,6 +2566,15 @@ impl Lower<'_> {
             for (k, v) in &c.params {
                 let e = self.expr(v);
                 b.attr(c.tf_params.get(k).unwrap_or(k), e);
+            }
+            let deps: Vec<TfExpr> = c
+                .depends_on
+                .iter()
+                .filter_map(|d| self.dependency(d).map(TfExpr::r))
+                .collect();
+            if !deps.is_empty() {
+                b.items.push(Item::Blank);
+                b.attr("depends_on", TfExpr::Array(deps));
             }
             if matches!(b.items.last(), Some(Item::Blank)) {
                 b.items.pop();
