@@ -153,7 +153,7 @@ fn lifting_gives_only_real_cloudformation_types() {
     for (tf, service) in [
         ("aws_autoscaling_lifecycle_hook", "AWS::AutoScaling"),
         ("aws_cognito_user_pool", "AWS::Cognito"),
-        ("aws_ec2_transit_gateway", "AWS::EC2"),
+        ("aws_ec2_capacity_reservation", "AWS::EC2"),
         ("aws_iam_user_policy", "AWS::IAM"),
     ] {
         assert_eq!(tables.lift.cfn_type(tf), None, "{tf}");

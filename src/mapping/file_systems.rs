@@ -8,12 +8,13 @@
 use std::collections::BTreeMap;
 
 use super::context::Ctx;
-use crate::azure::types::{PRIVATE_DNS_ZONE, SUBNET};
-use crate::azure::{AzExpr, AzResource};
+use super::private_links::{self, Endpoint, PRIVATE_ENDPOINT, ZONE_GROUP};
+use crate::azure::AzExpr;
+use crate::azure::types::SUBNET;
 
 const PASS: &str = "file-systems";
-const PRIVATE_ENDPOINT_API: &str = "2025-09-01";
 const FILE_ZONE: &str = "privatelink.file.core.windows.net";
+const ACCOUNT: &str = "Microsoft.Storage/storageAccounts";
 
 /// The storage account symbol of file system `e` names, when it is generated here.
 fn account_of(cx: &Ctx, e: &crate::model::expr::Expr) -> Option<(usize, String)> {
@@ -26,7 +27,7 @@ fn account_of(cx: &Ctx, e: &crate::model::expr::Expr) -> Option<(usize, String)>
     cx.module
         .resources
         .iter()
-        .any(|r| r.symbol == sym && r.ty == "Microsoft.Storage/storageAccounts")
+        .any(|r| r.symbol == sym && r.ty == ACCOUNT)
         .then_some((j, sym))
 }
 
@@ -57,46 +58,8 @@ fn report_azure(cx: &mut Ctx, i: usize, ty: &str, sym: &str) {
     }
 }
 
-/// The template's `privatelink.file` zone, created on first use.
-fn zone(cx: &mut Ctx, zone: &mut Option<String>, source: &str) -> String {
-    if let Some(z) = zone {
-        return z.clone();
-    }
-    let sym = cx.syms.alloc("privateLinkFileZone");
-    cx.module.resources.push(AzResource {
-        symbol: sym.clone(),
-        ty: PRIVATE_DNS_ZONE.ty.into(),
-        api: PRIVATE_DNS_ZONE.api.into(),
-        name: AzExpr::str(FILE_ZONE),
-        location: Some(AzExpr::str("global")),
-        comments: vec![
-            "Private DNS zone in which the file shares' private endpoints register their addresses (shared by the template's file systems).".into(),
-        ],
-        source: source.to_string(),
-        ..Default::default()
-    });
-    *zone = Some(sym.clone());
-    sym
-}
-
-/// The zone's link to network `vnet`, created once per network.
-fn link(cx: &mut Ctx, links: &mut BTreeMap<String, String>, zone: &str, vnet: &str, source: &str) {
-    if links.contains_key(vnet) {
-        return;
-    }
-    let mut net = vnet.to_string();
-    if let Some(c) = net.get_mut(0..1) {
-        c.make_ascii_uppercase();
-    }
-    let sym = cx.syms.alloc(&format!("{zone}{net}Link"));
-    super::database::zone_link(cx, &sym, zone, vnet, source);
-    links.insert(vnet.to_string(), sym);
-}
-
 /// Every mount target of the template: a private endpoint per file system and network.
 pub fn finish(cx: &mut Ctx) {
-    let mut zone_sym: Option<String> = None;
-    let mut links: BTreeMap<String, String> = BTreeMap::new();
     // (file system, network or subnet expression) → the mount target that became the endpoint.
     let mut served: BTreeMap<(usize, String), String> = BTreeMap::new();
     for k in 0..cx.t.resources.len() {
@@ -152,74 +115,32 @@ pub fn finish(cx: &mut Ctx) {
         let mut conds: Vec<&str> = Vec::new();
         conds.extend(r.condition.as_ref().map(|(c, _)| c.as_str()));
         let condition = (!conds.is_empty()).then(|| cx.condition_ref(conds[0]));
-        cx.module.resources.push(AzResource {
-            symbol: pe.clone(),
-            ty: "Microsoft.Network/privateEndpoints".into(),
-            api: PRIVATE_ENDPOINT_API.into(),
-            name: AzExpr::str(format!("pe-{}", crate::names::kebab(&r.id))),
-            location: Some(AzExpr::ident("location")),
-            body: vec![(
-                "properties".into(),
-                AzExpr::obj(vec![
-                    ("subnet", AzExpr::obj(vec![("id", subnet_id)])),
-                    (
-                        "privateLinkServiceConnections",
-                        AzExpr::Array(vec![AzExpr::obj(vec![
-                            ("name", AzExpr::str("file")),
-                            (
-                                "properties",
-                                AzExpr::obj(vec![
-                                    ("privateLinkServiceId", AzExpr::path(&account, "id")),
-                                    ("groupIds", AzExpr::Array(vec![AzExpr::str("file")])),
-                                ]),
-                            ),
-                        ])]),
-                    ),
-                ]),
-            )],
-            condition: condition.clone(),
-            comments: vec![format!(
-                "Was {} (AWS::EFS::MountTarget): the NFS endpoint of `{fs_name}` in this network.",
-                r.id
-            )],
-            source: r.id.clone(),
-            ..Default::default()
-        });
-        report_azure(cx, k, "Microsoft.Network/privateEndpoints", &pe);
-        let z = zone(cx, &mut zone_sym, &r.id);
-        let group = cx.syms.alloc(&format!("{pe}DnsZoneGroup"));
-        cx.module.resources.push(AzResource {
-            symbol: group.clone(),
-            ty: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups".into(),
-            api: PRIVATE_ENDPOINT_API.into(),
-            parent: Some(pe.clone()),
-            name: AzExpr::str("default"),
-            body: vec![(
-                "properties".into(),
-                AzExpr::obj(vec![(
-                    "privateDnsZoneConfigs",
-                    AzExpr::Array(vec![AzExpr::obj(vec![
-                        ("name", AzExpr::str("file")),
-                        (
-                            "properties",
-                            AzExpr::obj(vec![("privateDnsZoneId", AzExpr::path(&z, "id"))]),
-                        ),
-                    ])]),
-                )]),
-            )],
-            condition,
-            source: r.id.clone(),
-            ..Default::default()
-        });
-        report_azure(
+        let file_zone = private_links::group_zone(cx, ACCOUNT, Some("file"))
+            .map(|(_, z)| z)
+            .unwrap_or_else(|| FILE_ZONE.into());
+        let (z, group) = private_links::private_endpoint(
             cx,
-            k,
-            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
-            &group,
+            Endpoint {
+                sym: pe.clone(),
+                name: AzExpr::str(format!("pe-{}", crate::names::kebab(&r.id))),
+                subnet: subnet_id,
+                target: AzExpr::path(&account, "id"),
+                group: "file".into(),
+                zone: file_zone,
+                zone_comment: "Private DNS zone in which the file shares' private endpoints register their addresses (shared by the template's file systems).".into(),
+                condition,
+                comment: format!(
+                    "Was {} (AWS::EFS::MountTarget): the NFS endpoint of `{fs_name}` in this network.",
+                    r.id
+                ),
+                source: r.id.clone(),
+            },
         );
+        report_azure(cx, k, PRIVATE_ENDPOINT, &pe);
+        report_azure(cx, k, ZONE_GROUP, &group);
         let linked = match &subnet {
             Some((s, vnet)) => {
-                link(cx, &mut links, &z, vnet, &r.id);
+                private_links::link(cx, &z, vnet, &r.id);
                 // The mount target's security groups filter the endpoint's traffic only
                 // when the subnet applies NSGs to private endpoints.
                 if r.properties.get("SecurityGroups").is_some() {

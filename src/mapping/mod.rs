@@ -35,6 +35,7 @@ mod nsg_loops;
 mod nsg_members;
 mod params;
 pub mod passes;
+mod private_links;
 mod prune;
 mod scale_sets;
 mod scheduler;

@@ -126,7 +126,7 @@ pub const PASSES: &[Pass] = &[
     Pass {
         name: "endpoints",
         roles: &["endpoint"],
-        does: "VPC endpoints → service endpoints on the subnets of their route tables, or private endpoint decisions (endpoints.rs)",
+        does: "VPC endpoints → service endpoints on the subnets of their route tables; interface endpoints → private endpoints on the Azure resources of the template that replace their service (group, `privatelink` zone and tier from `private-dns-zones`), or decisions (endpoints.rs, private_links.rs)",
     },
     Pass {
         name: "routes",
