@@ -1,6 +1,7 @@
 //! The ARM schema facts (`data/arm-schema.json`, made by `scripts/azure-schemas.py`)
 //! and the check of one ARM-shaped resource against them.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
@@ -157,18 +158,18 @@ impl ArmSchema {
             return Vec::new();
         }
         let root = self.resources[&format!("{}@{}", r.ty, r.api).to_ascii_lowercase()];
-        let mut members: Vec<(AzKey, AzExpr)> = vec![(AzKey::Name("name".into()), r.name.clone())];
+        let mut members: Vec<(&str, &AzExpr)> = vec![("name", &r.name)];
         if let Some(l) = &r.location {
-            members.push((AzKey::Name("location".into()), l.clone()));
+            members.push(("location", l));
         }
         if let Some(t) = &r.tags {
-            members.push((AzKey::Name("tags".into()), t.clone()));
+            members.push(("tags", t));
         }
         members.extend(
             r.body
                 .iter()
                 .filter(|(k, _)| !BICEP_KEYS.contains(&k.as_str()))
-                .map(|(k, v)| (AzKey::Name(k.clone()), v.clone())),
+                .map(|(k, v)| (k.as_str(), v)),
         );
         let mut out = Vec::new();
         self.object(root, &members, &mut Vec::new(), &mut out, 0);
@@ -178,7 +179,7 @@ impl ArmSchema {
     fn object(
         &self,
         ti: u32,
-        members: &[(AzKey, AzExpr)],
+        members: &[(&str, &AzExpr)],
         path: &mut Vec<String>,
         out: &mut Vec<Finding>,
         depth: usize,
@@ -187,20 +188,19 @@ impl ArmSchema {
             return;
         };
         let mut seen = Vec::new();
-        for (k, v) in members {
-            let AzKey::Name(k) = k else { continue };
+        for &(k, v) in members {
             let key = match props.get(k) {
-                Some(_) => k.clone(),
+                Some(_) => k.to_string(),
                 None => match props.keys().find(|p| p.eq_ignore_ascii_case(k)) {
                     // ARM property names are case-insensitive; the checkers warn only.
                     Some(p) => p.clone(),
                     None => {
                         if let Some(a) = additional {
-                            path.push(k.clone());
+                            path.push(k.to_string());
                             self.value(a, v, path, out, depth + 1);
                             path.pop();
                         } else {
-                            path.push(k.clone());
+                            path.push(k.to_string());
                             out.push(Finding::new(
                                 Problem::UnknownProperty,
                                 path.clone(),
@@ -224,7 +224,7 @@ impl ArmSchema {
                 path.pop();
             }
         }
-        for (k, (_, flags)) in &props {
+        for (k, (_, flags)) in props.iter() {
             if flags & REQUIRED != 0
                 && flags & READ_ONLY == 0
                 && !seen.contains(&k.to_ascii_lowercase())
@@ -252,7 +252,16 @@ impl ArmSchema {
             return;
         }
         match v {
-            AzExpr::Object(members) => self.object(ti, members, path, out, depth),
+            AzExpr::Object(members) => {
+                let named: Vec<(&str, &AzExpr)> = members
+                    .iter()
+                    .filter_map(|(k, v)| match k {
+                        AzKey::Name(k) => Some((k.as_str(), v)),
+                        AzKey::Expr(_) => None,
+                    })
+                    .collect();
+                self.object(ti, &named, path, out, depth)
+            }
             AzExpr::Array(items) => {
                 if let Some(item) = self.array_item(ti, 0) {
                     for el in items {
@@ -295,14 +304,14 @@ impl ArmSchema {
     fn object_view(
         &self,
         ti: u32,
-        members: &[(AzKey, AzExpr)],
+        members: &[(&str, &AzExpr)],
         depth: usize,
-    ) -> Option<(Props, Option<u32>)> {
+    ) -> Option<(Cow<'_, Props>, Option<u32>)> {
         if depth > 8 {
             return None;
         }
         match self.nodes.get(ti as usize)? {
-            Node::Object { props, additional } => Some((props.clone(), *additional)),
+            Node::Object { props, additional } => Some((Cow::Borrowed(props), *additional)),
             Node::Discriminated {
                 key,
                 base,
@@ -310,27 +319,27 @@ impl ArmSchema {
             } => {
                 let mut props = base.clone();
                 props.entry(key.clone()).or_insert((None, REQUIRED));
-                let chosen = members.iter().find_map(|(k, v)| match (k, v) {
-                    (AzKey::Name(k), AzExpr::Str(s)) if k == key => Some(s.clone()),
+                let chosen = members.iter().find_map(|(k, v)| match v {
+                    AzExpr::Str(s) if k == key => Some(s.clone()),
                     _ => None,
                 });
                 match chosen.and_then(|c| elements.get(&c)) {
                     Some(e) => {
                         if let Some((p, _)) = self.object_view(*e, members, depth + 1) {
-                            props.extend(p);
+                            props.extend(p.into_owned());
                         }
                     }
                     None => {
                         for e in elements.values() {
                             if let Some((p, _)) = self.object_view(*e, members, depth + 1) {
-                                for (k, (t, f)) in p {
+                                for (k, (t, f)) in p.into_owned() {
                                     props.entry(k).or_insert((t, f & !REQUIRED));
                                 }
                             }
                         }
                     }
                 }
-                Some((props, None))
+                Some((Cow::Owned(props), None))
             }
             Node::Union(elements) => {
                 let mut props = Props::new();
@@ -338,12 +347,12 @@ impl ArmSchema {
                 for e in elements {
                     if let Some((p, _)) = self.object_view(*e, members, depth + 1) {
                         any = true;
-                        for (k, (t, f)) in p {
+                        for (k, (t, f)) in p.into_owned() {
                             props.entry(k).or_insert((t, f & !REQUIRED));
                         }
                     }
                 }
-                any.then_some((props, None))
+                any.then_some((Cow::Owned(props), None))
             }
             _ => None,
         }
