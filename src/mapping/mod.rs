@@ -11,6 +11,7 @@ mod compute;
 mod containers;
 mod context;
 mod data;
+mod data_plane;
 mod database;
 mod dhcp;
 mod dns;
