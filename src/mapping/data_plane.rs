@@ -227,23 +227,38 @@ fn object(cx: &mut Ctx, i: usize) {
         );
         return;
     };
-    if cx.words.terraform && blob(cx, i, &r, &container_sym, &key, content_type.as_deref()) {
-        return;
-    }
+    let blob_sym = blob(cx, &r, &container_sym, &key, content_type.as_deref());
     let ct = content_type
         .map(|c| format!(" --content-type {c}"))
         .unwrap_or_default();
+    let upload = format!(
+        "`az storage blob upload --auth-mode login --account-name <name of {account}> --container-name data --name {key} --file {file}{ct}` (a pipeline step after the deployment, or a `Microsoft.Resources/deploymentScripts` resource running that command with an identity that has Storage Blob Data Contributor on the account)"
+    );
+    let (title, decision) = match &blob_sym {
+        Some((sym, what)) => (
+            format!(
+                "{name}: the object `{key}` becomes a blob (Terraform) or an upload step (Bicep)"
+            ),
+            format!(
+                "Terraform output: `{sym}` (`azurerm_storage_blob`) uploads it into the bucket's container (`data` of `{account}`) with {what}. Bicep output: ARM declares no blob contents, so the container is generated empty and the object is uploaded after the deployment with {upload}."
+            ),
+        ),
+        None => (
+            format!("{name}: the object `{key}` is uploaded after the deployment"),
+            format!(
+                "The bucket's container (`data` of the storage account `{account}`) is generated; the object is not. Upload it with {upload}."
+            ),
+        ),
+    };
     cx.decide_later(
         i,
         "s3-object-upload",
-        &format!("{name}: the object `{key}` is uploaded after the deployment"),
+        &title,
         &format!(
             "The template puts the object `{key}` into a bucket; {how}. Neither Bicep nor ARM declares blob contents."
         ),
-        &format!(
-            "The bucket's container (`data` of the storage account `{account}`) is generated; the object is not. Upload it with `az storage blob upload --auth-mode login --account-name <name of {account}> --container-name data --name {key} --file {file}{ct}` (a pipeline step after the deployment, or a `Microsoft.Resources/deploymentScripts` resource running that command with an identity that has Storage Blob Data Contributor on the account)."
-        ),
-        &format!("The blob exists only once the step has run; shared-key access is off on the account, so the upload signs in with Microsoft Entra ID (`--auth-mode login`).{}", not_carried(&r)),
+        &decision,
+        &format!("The upload goes through the storage account's data plane with Microsoft Entra ID (shared-key access is off on the account): the identity that runs it (Terraform's, with `storage_use_azuread = true` in the provider block, or the pipeline's) needs Storage Blob Data Contributor on the account.{}", not_carried(&r)),
         Some("partial"),
     );
     set_status(cx, i, "partial");
@@ -370,47 +385,48 @@ fn tag(cx: &mut Ctx, i: usize) {
     set_status(cx, i, "manual");
 }
 
-/// The type Terraform output writes an object as (`azurerm_storage_blob`); ARM has no
-/// such resource, so the Bicep back end never sees it (the pass writes it for
-/// Terraform only).
+/// The type Terraform output writes an object as (`azurerm_storage_blob`). ARM has no
+/// such resource: the Bicep back end drops it.
 pub const BLOB: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
 
-/// Terraform output: the object as an `azurerm_storage_blob` in the bucket's container,
-/// when its content is literal text or a local file. `false` when it is neither.
+/// The object as a blob in the bucket's container, when its content is literal text,
+/// `jsonencode(...)` or a local file: (its symbol, what it uploads). The Terraform back
+/// end writes it as an `azurerm_storage_blob`; the Bicep back end drops it (ARM has no
+/// blob resource), the decision naming the upload command instead.
 fn blob(
     cx: &mut Ctx,
-    i: usize,
     r: &crate::model::template::Resource,
     container: &str,
     key: &str,
     content_type: Option<&str>,
-) -> bool {
-    let (member, value, what) =
-        if let Some(t) = prop(r, &["Body", "content"]).and_then(Expr::literal_text) {
-            ("content", AzExpr::str(t), "its text as `source_content`")
-        } else if let Some(c) = prop(r, &["content"])
-            .filter(|c| matches!(&c.kind, ExprKind::Call(f, _) if f == "jsonencode"))
-            .cloned()
-        {
-            ("content", cx.tr(&c), "its JSON text as `source_content`")
-        } else if let Some(f) = prop(r, &["source"]).cloned() {
-            // `${path.module}/x`: the file beside the Terraform files written.
-            let shown = label(cx, &f);
-            let value = match shown.strip_prefix("./") {
-                Some(rest) if !shown.contains('<') => AzExpr::Interp(vec![
-                    crate::azure::Interp::Expr(AzExpr::Raw("path.module".into())),
-                    crate::azure::Interp::Lit(format!("/{rest}")),
-                ]),
-                _ => cx.tr(&f),
-            };
-            (
-                "source",
-                value,
-                "the local file as `source`: keep the file at that path beside the Terraform files",
-            )
-        } else {
-            return false;
+) -> Option<(String, &'static str)> {
+    let (member, value, what) = if let Some(t) =
+        prop(r, &["Body", "content"]).and_then(Expr::literal_text)
+    {
+        ("content", AzExpr::str(t), "its text as `source_content`")
+    } else if let Some(c) = prop(r, &["content"])
+        .filter(|c| matches!(&c.kind, ExprKind::Call(f, _) if f == "jsonencode"))
+        .cloned()
+    {
+        ("content", cx.tr(&c), "its JSON text as `source_content`")
+    } else if let Some(f) = prop(r, &["source"]).cloned() {
+        // `${path.module}/x`: the file beside the Terraform files written.
+        let shown = label(cx, &f);
+        let value = match shown.strip_prefix("./") {
+            Some(rest) if !shown.contains('<') => AzExpr::Interp(vec![
+                crate::azure::Interp::Expr(AzExpr::Raw("path.module".into())),
+                crate::azure::Interp::Lit(format!("/{rest}")),
+            ]),
+            _ => cx.tr(&f),
         };
+        (
+            "source",
+            value,
+            "the local file as `source` (keep the file at that path beside the Terraform files)",
+        )
+    } else {
+        return None;
+    };
     let key_expr = match prop(r, &["Target.Key", "key"]).cloned() {
         Some(k) => cx.tr(&k),
         None => AzExpr::str(key),
@@ -436,23 +452,5 @@ fn blob(
         source: r.id.clone(),
         ..Default::default()
     });
-    let name = cx.t.report_name(&r.id);
-    cx.decide_later(
-        i,
-        "s3-object-blob",
-        &format!("{name}: the object `{key}` becomes a blob"),
-        "The module puts an object into a bucket.",
-        &format!(
-            "`{symbol}` uploads it into the bucket's container with {what}. Bicep has no such resource: a Bicep conversion uploads it after the deployment instead."
-        ),
-        &format!("Terraform uploads the blob through the storage account's data plane: the identity that runs Terraform needs Storage Blob Data Contributor on the account (shared-key access is off; the provider block sets `storage_use_azuread = true`).{}", not_carried(r)),
-        Some("translated"),
-    );
-    set_status(cx, i, "translated");
-    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id)
-        && !rep.azure.iter().any(|a| a.1 == symbol)
-    {
-        rep.azure.push((BLOB.to_string(), symbol));
-    }
-    true
+    Some((symbol, what))
 }
