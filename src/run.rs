@@ -1329,6 +1329,14 @@ pub fn plan(opts: &Options) -> Outcome {
         );
     }
     order_templates(&mut inputs.templates, &mut sources);
+    // Rain modules are read now, while files can still be registered.
+    for (id, _) in &inputs.templates {
+        if let Some((path, root)) = inputs.template_paths.get(id)
+            && !inputs.failed.contains_key(id)
+        {
+            inputs.rain.load(&mut sources, *id, path, root);
+        }
+    }
     let mut out = Collected {
         diagnostics,
         ..Default::default()
@@ -1391,6 +1399,11 @@ fn finish(
 #[derive(Default)]
 struct Inputs {
     templates: Vec<(FileId, String)>,
+    /// Each template's file on disk and the PATH argument it was found under (Rain
+    /// modules are read from inside it only).
+    template_paths: std::collections::BTreeMap<FileId, (PathBuf, PathBuf)>,
+    /// The Rain modules the templates name, read.
+    rain: cfn::rain::RainFiles,
     /// Templates that cannot convert (not UTF-8, too large, not parsed), with the error.
     failed: std::collections::BTreeMap<FileId, Diagnostic>,
     /// Terraform modules: (PATH argument, folder) → (.tf files, .tfvars files, PATH argument).
@@ -1455,6 +1468,8 @@ impl Inputs {
                 self.failed.insert(id, d);
             }
             self.roots.insert(id, f.root.clone());
+            self.template_paths
+                .insert(id, (f.path.clone(), f.root.clone()));
             self.templates.push((id, f.rel));
         } else {
             self.skipped += 1;
@@ -1526,7 +1541,7 @@ fn convert_templates(
                 template: None,
                 diagnostics: vec![d],
             },
-            None => cfn::parse(sources, *id),
+            None => cfn::parse_with(sources, *id, Some(&inputs.rain)),
         })
         .collect();
     let run_templates: Vec<crate::nesting::RunTemplate> = inputs

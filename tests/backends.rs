@@ -54,6 +54,8 @@ fn code(c: &Converted) -> Vec<(String, String)> {
     c.files
         .iter()
         .filter(|(p, _)| !p.ends_with(".asl.json"))
+        // Data written beside the output (S3 object contents, table items): no code.
+        .filter(|(p, _)| !p.split('/').any(|s| s == "blobs" || s == "items"))
         .map(|(p, t)| (p.rsplit('/').next().unwrap_or(p).to_string(), t.clone()))
         .collect()
 }

@@ -58,6 +58,7 @@ pub fn map_template(
     super::eventbridge::finish(&mut cx);
     super::graphql::finish(&mut cx);
     super::scheduler::finish(&mut cx);
+    super::data_plane::finish(&mut cx);
     super::stepfunctions::finish(&mut cx);
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);

@@ -11,6 +11,8 @@ mod compute;
 mod containers;
 mod context;
 mod data;
+mod data_plane;
+pub use data_plane::BLOB as BLOB_TYPE;
 mod database;
 mod dhcp;
 mod dns;

@@ -109,6 +109,11 @@ pub const PASSES: &[Pass] = &[
         does: "network ACLs, their entries and subnet associations → an NSG per ACL on its subnets, rules in rule-number order ending in explicit denies (nacl.rs)",
     },
     Pass {
+        name: "data-plane",
+        roles: &["object", "item", "tag"],
+        does: "S3 objects and DynamoDB table items → their content written beside the output with the command that loads it after the deployment; EC2 tags on resources of the template → one more tag on the Azure resource (data_plane.rs)",
+    },
+    Pass {
         name: "dhcp-options",
         roles: &["options", "association"],
         does: "DHCP options associated with VPCs → the DNS servers of the virtual networks; other options → decisions (dhcp.rs)",

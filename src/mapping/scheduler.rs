@@ -248,7 +248,14 @@ fn push_workflow(cx: &mut Ctx, i: usize, w: Workflow) {
                         AzExpr::obj(vec![
                             ("$schema", AzExpr::str("https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#")),
                             ("contentVersion", AzExpr::str("1.0.0.0")),
-                            ("triggers", AzExpr::obj(vec![(w.trigger_name.as_str(), w.trigger)])),
+                            (
+                                "triggers",
+                                if w.trigger_name.is_empty() {
+                                    AzExpr::Object(Vec::new())
+                                } else {
+                                    AzExpr::obj(vec![(w.trigger_name.as_str(), w.trigger)])
+                                },
+                            ),
                             ("actions", AzExpr::Object(Vec::new())),
                             ("outputs", AzExpr::Object(Vec::new())),
                         ]),
@@ -781,6 +788,35 @@ fn pipe(cx: &mut Ctx, i: usize) {
         "an action that {}",
         target_action(target.as_ref().map_or("", |t| t.1.as_str()))
     ));
+    // Both ends converted here: the workflow's shell, with its identity's roles.
+    let ends = (
+        p.get("Source").and_then(|e| pipe_end(cx, e)),
+        p.get("Target").and_then(|e| pipe_end(cx, e)),
+    );
+    if let ((Some(src), Some(tgt)), None) = (ends, r.for_each.as_ref()) {
+        let azure = pipe_workflow(cx, i, &src, &tgt);
+        let wf = azure[0].1.clone();
+        let roles: Vec<String> = azure[1..].iter().map(|(_, s)| format!("`{s}`")).collect();
+        cx.decide_later(
+            i,
+            "pipes-logic-app",
+            &format!("{}: the pipe becomes a Logic App workflow", r.id),
+            &context,
+            &format!(
+                "The Consumption workflow `{wf}` (empty definition, system-assigned identity{}) stands for the pipe; add what the pipe does: {}. An Azure Function with the same trigger is the code-first alternative.",
+                if roles.is_empty() {
+                    String::new()
+                } else {
+                    format!(", granted {}", roles.join(" and "))
+                },
+                steps.join(", ")
+            ),
+            "Until its trigger and actions are written, the workflow does nothing. The managed connectors authenticate with the workflow's identity (`ManagedServiceIdentity`); batch size and starting position become the trigger's settings.",
+            Some("partial"),
+        );
+        set_outcome(cx, i, "partial", azure);
+        return;
+    }
     cx.decide_later(
         i,
         "pipes-logic-app",
@@ -794,6 +830,92 @@ fn pipe(cx: &mut Ctx, i: usize) {
         None,
     );
     set_outcome(cx, i, "manual", Vec::new());
+}
+
+/// One end of a pipe converted here: (its resource index, the symbol of the Azure
+/// resource it became, its AWS type).
+fn pipe_end(cx: &Ctx, e: &Expr) -> Option<(usize, String, String)> {
+    let j = cx.referenced_resource(e)?;
+    let entry = cx.prepared[j].entry.as_ref()?;
+    let sym = entry
+        .resources
+        .iter()
+        .map(|spec| cx.resolve_symbol(j, &spec.symbol))
+        .find(|sym| {
+            cx.module.resources.iter().any(|x| {
+                x.symbol == *sym && !x.existing && x.condition.is_none() && x.for_each.is_none()
+            })
+        })?;
+    Some((j, sym, cx.t.resources[j].ty.clone()))
+}
+
+/// The workflow that stands for pipe `i`, with role assignments for its identity: the
+/// reader role on the source, the sender role on the target (`access-roles`). Returns
+/// the report's (type, symbol) list, the workflow first.
+fn pipe_workflow(
+    cx: &mut Ctx,
+    i: usize,
+    src: &(usize, String, String),
+    tgt: &(usize, String, String),
+) -> Vec<(String, String)> {
+    let r = cx.t.resources[i].clone();
+    // The pipe's own symbol: its entry generates nothing else.
+    let sym = cx.resolve_symbol(i, "{sym}");
+    let name = r
+        .properties
+        .get("Name")
+        .and_then(|n| n.literal_text())
+        .unwrap_or_else(|| r.id.clone());
+    let disabled = r
+        .properties
+        .get("DesiredState")
+        .and_then(|s| s.literal_text())
+        .is_some_and(|s| s.eq_ignore_ascii_case("STOPPED"));
+    push_workflow(
+        cx,
+        i,
+        Workflow {
+            sym: sym.clone(),
+            name: format!("logic-{}", kebab(&name)),
+            trigger_name: String::new(),
+            trigger: AzExpr::Null,
+            disabled,
+            comment: format!(
+                "Was {} (AWS::Pipes::Pipe): {} → {}; its trigger and actions are to be written (see MIGRATION.md).",
+                r.id, cx.t.resources[src.0].id, cx.t.resources[tgt.0].id
+            ),
+            condition: None,
+        },
+    );
+    let mut azure = vec![(LOGIC_WORKFLOW.ty.to_string(), sym.clone())];
+    for ((j, target, ty), access, what) in [(src, "read", "Reader"), (tgt, "write", "Sender")] {
+        let key = format!("{ty}:{access}");
+        let Some(role) = cx.tables.lookup_str("access-roles", &key, "role") else {
+            continue;
+        };
+        let role_name = cx
+            .tables
+            .lookup_str("access-roles", &key, "name")
+            .unwrap_or_default();
+        let a = cx.syms.alloc(&format!("{sym}{what}"));
+        let res = super::access::builtin_assignment(
+            a.clone(),
+            AzExpr::ident(target),
+            AzExpr::path(&sym, "id"),
+            &role,
+            AzExpr::path(&sym, "identity.principalId"),
+            format!(
+                "{role_name} for the workflow of {} on {} (the pipe's {}).",
+                r.id,
+                cx.t.resources[*j].id,
+                if access == "read" { "source" } else { "target" }
+            ),
+            r.id.clone(),
+        );
+        cx.module.resources.push(res);
+        azure.push((crate::azure::types::ROLE_ASSIGNMENT.ty.to_string(), a));
+    }
+    azure
 }
 
 #[cfg(test)]

@@ -264,7 +264,7 @@ fn reference(cx: &Ctx, e: &Expr) -> String {
 }
 
 /// A literal, or a reference's label in `<…>`; a path's `${path.module}/` dropped.
-fn label(cx: &Ctx, e: &Expr) -> String {
+pub(super) fn label(cx: &Ctx, e: &Expr) -> String {
     if let Some(t) = e.literal_text() {
         return t;
     }
@@ -361,7 +361,7 @@ fn states(text: &str) -> Vec<String> {
 
 /// An expression as indented JSON text, keys in the order written; references as
 /// `${…}` strings.
-fn json_text(cx: &Ctx, e: &Expr, depth: usize) -> String {
+pub(super) fn json_text(cx: &Ctx, e: &Expr, depth: usize) -> String {
     let pad = "  ".repeat(depth + 1);
     let end = "  ".repeat(depth);
     let s = |x: &str| serde_json::to_string(x).unwrap_or_else(|_| "\"\"".into());

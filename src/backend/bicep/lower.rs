@@ -36,6 +36,9 @@ pub fn lower(m: &AzModule, syms: &mut Symbols, cx: &LowerCx) -> Lowered {
         effects: Vec::new(),
     };
     let mut m = m.clone();
+    // Blobs exist only for Terraform (`azurerm_storage_blob`): ARM declares no blob
+    // contents, and the mapping's decision names the upload step instead.
+    m.resources.retain(|r| r.ty != crate::mapping::BLOB_TYPE);
     // Which nodes become parameters, in the order the mapping met them.
     m.for_each_expr_mut(&mut |e| l.collect(e));
     let mut by_key: BTreeMap<String, String> = BTreeMap::new();

@@ -1,6 +1,7 @@
 //! CloudFormation front end: JSON or YAML text → [`Template`] + diagnostics.
 
 mod intrinsics;
+pub mod rain;
 mod sam;
 
 use crate::diag::{Diagnostic, codes};
@@ -76,8 +77,18 @@ pub fn parse_node(sources: &SourceMap, file: FileId) -> Result<(Node, Format), B
 
 /// Parses a template file into the AWS model.
 pub fn parse(sources: &SourceMap, file: FileId) -> ParseReturn {
+    parse_with(sources, file, None)
+}
+
+/// Parses a template file, its Rain modules expanded from the files read in `rain`
+/// (without it, a module stays a `Rain::Module` resource).
+pub fn parse_with(
+    sources: &SourceMap,
+    file: FileId,
+    rain: Option<&rain::RainFiles>,
+) -> ParseReturn {
     let mut diagnostics = Vec::new();
-    let (root, format) = match parse_node(sources, file) {
+    let (mut root, format) = match parse_node(sources, file) {
         Ok(r) => r,
         Err(d) => {
             return ParseReturn {
@@ -86,7 +97,14 @@ pub fn parse(sources: &SourceMap, file: FileId) -> ParseReturn {
             };
         }
     };
+    let unexpanded = match rain {
+        Some(files) => rain::expand(&mut root, sources, files, &mut diagnostics),
+        None => Vec::new(),
+    };
     let template = read_template(&root, file, format, &mut diagnostics);
+    // A module that stayed unexpanded was warned about with the reason.
+    diagnostics
+        .retain(|d| d.code != codes::CFN_MACRO || !d.span.is_some_and(|s| unexpanded.contains(&s)));
     ParseReturn {
         template,
         diagnostics,
