@@ -94,48 +94,7 @@ fn one(cx: &mut Ctx, j: usize, inbound: bool, start: i64, band: i64) -> Option<A
     cx.loop_var = saved;
 
     let protocol = protocol_of(cx, proto_in);
-    let ports = match (from, to) {
-        (None, None) => AzExpr::str("*"),
-        (f, t) => {
-            let f = f.or(t.clone()).unwrap_or(AzExpr::str("*"));
-            let t = t.unwrap_or(f.clone());
-            let one_port = AzExpr::call("string", vec![f.clone()]);
-            let range = AzExpr::Interp(vec![
-                Interp::Expr(f.clone()),
-                Interp::Lit("-".into()),
-                Interp::Expr(t.clone()),
-            ]);
-            let has_ports = AzExpr::call(
-                "contains",
-                vec![
-                    AzExpr::Array(vec![AzExpr::str("Tcp"), AzExpr::str("Udp")]),
-                    protocol.clone(),
-                ],
-            );
-            AzExpr::Cond(
-                Box::new(has_ports),
-                Box::new(AzExpr::Cond(
-                    Box::new(AzExpr::Bin("==", Box::new(f), Box::new(t))),
-                    Box::new(one_port),
-                    Box::new(range),
-                )),
-                Box::new(AzExpr::str("*")),
-            )
-        }
-    };
-    let first_of = |c: &[AzExpr]| match c {
-        [one] => one.clone(),
-        [a, b, ..] => AzExpr::Cond(
-            Box::new(AzExpr::Bin(
-                "!=",
-                Box::new(a.clone()),
-                Box::new(AzExpr::Null),
-            )),
-            Box::new(a.clone()),
-            Box::new(b.clone()),
-        ),
-        [] => AzExpr::Null,
-    };
+    let ports = ports_of(&protocol, from, to);
     let peer = first_of(&cidr);
     // Elements that name a security group or prefix list instead of an address are
     // filtered out (narrower, never wider).
@@ -228,7 +187,7 @@ fn one(cx: &mut Ctx, j: usize, inbound: bool, start: i64, band: i64) -> Option<A
 
 /// The NSG protocol of an AWS protocol value (`tcp`, `6`, `-1`, …) evaluated at deployment:
 /// a lookup that fails for protocols NSGs cannot match.
-fn protocol_of(cx: &mut Ctx, p: Option<AzExpr>) -> AzExpr {
+pub(super) fn protocol_of(cx: &mut Ctx, p: Option<AzExpr>) -> AzExpr {
     let Some(p) = p else {
         return AzExpr::str("*");
     };
@@ -277,7 +236,7 @@ fn protocol_of(cx: &mut Ctx, p: Option<AzExpr>) -> AzExpr {
 }
 
 /// `v.value.x` → `v.x`: the filter reads the element of the map, not an item of it.
-fn unwrap_value(mut e: AzExpr) -> AzExpr {
+pub(super) fn unwrap_value(mut e: AzExpr) -> AzExpr {
     fn walk(e: &mut AzExpr) {
         if let AzExpr::Member(b, name) = e
             && name == "value"
@@ -290,4 +249,53 @@ fn unwrap_value(mut e: AzExpr) -> AzExpr {
     }
     walk(&mut e);
     e
+}
+
+/// The NSG destination port range of a repeated rule: `from`–`to` (one port when they are
+/// equal) for TCP and UDP, `*` for every other protocol, evaluated at deployment.
+pub(super) fn ports_of(protocol: &AzExpr, from: Option<AzExpr>, to: Option<AzExpr>) -> AzExpr {
+    if from.is_none() && to.is_none() {
+        return AzExpr::str("*");
+    }
+    let f = from.or(to.clone()).unwrap_or(AzExpr::str("*"));
+    let t = to.unwrap_or(f.clone());
+    let one_port = AzExpr::call("string", vec![f.clone()]);
+    let range = AzExpr::Interp(vec![
+        Interp::Expr(f.clone()),
+        Interp::Lit("-".into()),
+        Interp::Expr(t.clone()),
+    ]);
+    let has_ports = AzExpr::call(
+        "contains",
+        vec![
+            AzExpr::Array(vec![AzExpr::str("Tcp"), AzExpr::str("Udp")]),
+            protocol.clone(),
+        ],
+    );
+    AzExpr::Cond(
+        Box::new(has_ports),
+        Box::new(AzExpr::Cond(
+            Box::new(AzExpr::Bin("==", Box::new(f), Box::new(t))),
+            Box::new(one_port),
+            Box::new(range),
+        )),
+        Box::new(AzExpr::str("*")),
+    )
+}
+
+/// The first of `c` that is not null (an IPv4 prefix, else an IPv6 one).
+pub(super) fn first_of(c: &[AzExpr]) -> AzExpr {
+    match c {
+        [one] => one.clone(),
+        [a, b, ..] => AzExpr::Cond(
+            Box::new(AzExpr::Bin(
+                "!=",
+                Box::new(a.clone()),
+                Box::new(AzExpr::Null),
+            )),
+            Box::new(a.clone()),
+            Box::new(b.clone()),
+        ),
+        [] => AzExpr::Null,
+    }
 }
