@@ -1058,7 +1058,7 @@ fn lift_props(conv: &mut Conv, d: &Decl, entry: &LiftEntry) -> (Props, Vec<(Stri
 
 /// How a repeated split resource kept on its own repeats, when its fold allows it
 /// (`repeat`) and it names its parent: `for_each` over a map (`each.key`
-/// names the copy), or `count = c ? 1 : 0` (a condition).
+/// names the copy), `count = c ? 1 : 0` (a condition), or another `count` (a range).
 fn looped_standalone(
     d: &Decl,
     fold: &super::table::Fold,
@@ -1070,10 +1070,15 @@ fn looped_standalone(
     // Only a copy that names its parent.
     by.and_then(referenced_id)?;
     if let Some(c) = &d.count {
-        if !allows(super::table::RepeatKind::When) {
+        if allows(super::table::RepeatKind::When)
+            && let Some(w) = count_condition(c, t, id)
+        {
+            return Some(Repeat::When(w));
+        }
+        if !allows(super::table::RepeatKind::Count) {
             return None;
         }
-        return count_condition(c, t, id).map(Repeat::When);
+        return for_each_model(Some(c), None, &None).map(Repeat::Each);
     }
     if !allows(super::table::RepeatKind::Each) {
         return None;
