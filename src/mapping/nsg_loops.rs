@@ -26,9 +26,36 @@ pub(super) fn of_group(cx: &Ctx, group: usize, role: &str) -> Vec<usize> {
                 && cx.tables.plays(&r.ty, "security-groups", role)
                 && r.properties
                     .get("GroupId")
-                    .is_some_and(|g| super::network::refers(g, id))
+                    .is_some_and(|g| super::network::refers(g, id) || mentions(g, id))
         })
         .collect()
+}
+
+/// The security groups of the template that repeated rule `i` may attach to when its
+/// `GroupId` is an expression rather than a reference to one group.
+pub(super) fn picked_groups(cx: &Ctx, i: usize) -> Vec<usize> {
+    let r = &cx.t.resources[i];
+    let Some(g) = r.properties.get("GroupId") else {
+        return Vec::new();
+    };
+    if r.for_each.is_none() {
+        return Vec::new();
+    }
+    (0..cx.t.resources.len())
+        .filter(|&j| cx.plays(j, "security-groups", "group") && mentions(g, &cx.t.resources[j].id))
+        .collect()
+}
+
+/// Does `e` name resource `id` anywhere (a local that picks one of several groups:
+/// `var.create ? concat(aws_security_group.a[*].id, aws_security_group.b[*].id)[0] : …`)?
+fn mentions(e: &Expr, id: &str) -> bool {
+    let mut found = false;
+    e.walk(&mut |x| match &x.kind {
+        ExprKind::Ref(n) if n == id => found = true,
+        ExprKind::GetAtt { resource, .. } if resource == id => found = true,
+        _ => {}
+    });
+    found
 }
 
 /// One `for` expression per repeated rule resource in `rules`, numbered from `first` on
