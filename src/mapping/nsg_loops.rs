@@ -434,3 +434,50 @@ pub(super) fn first_of(c: &[AzExpr]) -> AzExpr {
         [] => AzExpr::Null,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_known_now_are_a_literal_range() {
+        let tcp = AzExpr::str("Tcp");
+        assert_eq!(
+            ports_of(&tcp, Some(AzExpr::Int(443)), Some(AzExpr::Int(443))),
+            AzExpr::str("443")
+        );
+        assert_eq!(
+            ports_of(&tcp, Some(AzExpr::Int(1024)), Some(AzExpr::Int(65535))),
+            AzExpr::str("1024-65535")
+        );
+        assert_eq!(
+            ports_of(&tcp, Some(AzExpr::Int(0)), Some(AzExpr::Int(65535))),
+            AzExpr::str("*")
+        );
+        assert_eq!(
+            ports_of(
+                &AzExpr::str("*"),
+                Some(AzExpr::Int(0)),
+                Some(AzExpr::Int(0))
+            ),
+            AzExpr::str("*")
+        );
+        // A protocol read from the element: decided at deployment.
+        let p = AzExpr::ident("proto");
+        assert!(matches!(
+            ports_of(&p, Some(AzExpr::Int(22)), Some(AzExpr::Int(22))),
+            AzExpr::Cond(..)
+        ));
+    }
+
+    #[test]
+    fn address_lists_are_guarded_against_null() {
+        let v = AzExpr::ident("cidrs");
+        assert!(matches!(
+            prefixes(std::slice::from_ref(&v)),
+            AzExpr::Cond(..)
+        ));
+        let both = prefixes(&[v.clone(), AzExpr::Array(vec![])]);
+        assert!(matches!(both, AzExpr::Call(f, a) if f == "concat" && a.len() == 2));
+    }
+}
