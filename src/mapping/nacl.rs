@@ -6,6 +6,8 @@
 //! values known only at deployment) is left to a decision, and an ACL that allows
 //! everything both ways needs no NSG at all.
 
+mod looped;
+
 use super::context::Ctx;
 use crate::azure::AzExpr;
 use crate::model::expr::{Expr, ExprKind};
@@ -17,6 +19,7 @@ const FIRST: i64 = 100;
 const LAST: i64 = 4094;
 
 /// One entry, read.
+#[derive(Clone)]
 struct Entry {
     inbound: bool,
     allow: bool,
@@ -40,11 +43,13 @@ struct Reading {
     narrowed: Vec<String>,
     /// Standalone entry resources of the ACL, by index.
     members: Vec<usize>,
+    /// Entry resources that repeat (or exist under a condition of their own), read.
+    looped: Vec<looped::Looped>,
 }
 
 /// The entries of ACL `i`: its inline `Entries` (Terraform `ingress`/`egress` blocks) and
 /// the standalone entry resources that name it.
-fn entries(cx: &Ctx, i: usize) -> (Vec<(Expr, String)>, Vec<usize>, Vec<String>) {
+fn entries(cx: &Ctx, i: usize) -> (Vec<(Expr, String)>, Vec<usize>, Vec<usize>) {
     let id = cx.t.resources[i].id.clone();
     let name = cx.t.report_name(&id);
     let mut out: Vec<(Expr, String)> =
@@ -64,10 +69,13 @@ fn entries(cx: &Ctx, i: usize) -> (Vec<(Expr, String)>, Vec<usize>, Vec<String>)
         }
         members.push(j);
         let rname = cx.t.report_name(&r.id);
-        if r.for_each.is_some() {
-            looped.push(format!("`{rname}` repeats over a collection"));
-        } else if r.condition.is_some() {
-            looped.push(format!("`{rname}` exists only under a condition"));
+        // An entry under the ACL's own condition exists whenever the ACL does.
+        let own_condition = r
+            .condition
+            .as_ref()
+            .is_some_and(|(c, _)| cx.t.resources[i].condition.as_ref().map(|(a, _)| a) != Some(c));
+        if r.for_each.is_some() || own_condition {
+            looped.push(j);
         } else {
             out.push((r.properties.clone(), rname));
         }
@@ -98,9 +106,14 @@ fn read(cx: &mut Ctx, i: usize) -> Reading {
     let (list, members, looped) = entries(cx, i);
     let mut r = Reading {
         members,
-        blocking: looped,
         ..Default::default()
     };
+    for j in looped {
+        match looped::read(cx, j) {
+            Ok(l) => r.looped.push(l),
+            Err(why) => r.blocking.push(why),
+        }
+    }
     for (e, from) in list {
         let mut widened = None;
         let inbound = match e
@@ -277,55 +290,68 @@ fn rule(
 fn rules(entries: &[Entry]) -> Option<Vec<AzExpr>> {
     let mut out = Vec::new();
     for inbound in [true, false] {
-        let mut dir: Vec<&Entry> = entries.iter().filter(|e| e.inbound == inbound).collect();
-        dir.sort_by_key(|e| e.number);
-        let n = dir.len() as i64;
-        let step = if FIRST + (n - 1).max(0) * 10 <= LAST {
-            10
-        } else {
-            1
-        };
-        if FIRST + (n - 1).max(0) * step > LAST {
-            return None;
-        }
-        let way = if inbound { "in" } else { "out" };
-        for (k, e) in dir.iter().enumerate() {
-            let name = format!(
-                "{}-{way}-{}",
-                if e.allow { "allow" } else { "deny" },
-                e.number
-            );
-            out.push(rule(
-                &name,
-                FIRST + k as i64 * step,
-                inbound,
-                e.allow,
-                e.proto,
-                e.prefix.clone(),
-                e.ports.clone(),
-            ));
-        }
-        if inbound && dir.iter().any(|e| e.allow) {
-            out.push(rule(
-                "allow-azure-load-balancer-in",
-                4095,
-                true,
-                true,
-                "*",
-                AzExpr::str("AzureLoadBalancer"),
-                AzExpr::str("*"),
-            ));
-        }
+        let dir: Vec<Entry> = entries
+            .iter()
+            .filter(|e| e.inbound == inbound)
+            .cloned()
+            .collect();
+        out.extend(rules_of(&dir, inbound)?);
+    }
+    Some(out)
+}
+
+/// The NSG rules of the entries of one direction (priorities from 100 in steps of 10,
+/// or of 1 when they would not fit), or `None` when they do not fit.
+fn rules_of(entries: &[Entry], inbound: bool) -> Option<Vec<AzExpr>> {
+    let mut out = Vec::new();
+    let mut dir: Vec<&Entry> = entries.iter().filter(|e| e.inbound == inbound).collect();
+    dir.sort_by_key(|e| e.number);
+    let n = dir.len() as i64;
+    let step = if FIRST + (n - 1).max(0) * 10 <= LAST {
+        10
+    } else {
+        1
+    };
+    if FIRST + (n - 1).max(0) * step > LAST {
+        return None;
+    }
+    let way = if inbound { "in" } else { "out" };
+    for (k, e) in dir.iter().enumerate() {
+        let name = format!(
+            "{}-{way}-{}",
+            if e.allow { "allow" } else { "deny" },
+            e.number
+        );
         out.push(rule(
-            &format!("deny-all-{way}"),
-            4096,
+            &name,
+            FIRST + k as i64 * step,
             inbound,
-            false,
+            e.allow,
+            e.proto,
+            e.prefix.clone(),
+            e.ports.clone(),
+        ));
+    }
+    if inbound && dir.iter().any(|e| e.allow) {
+        out.push(rule(
+            "allow-azure-load-balancer-in",
+            4095,
+            true,
+            true,
             "*",
-            AzExpr::str("*"),
+            AzExpr::str("AzureLoadBalancer"),
             AzExpr::str("*"),
         ));
     }
+    out.push(rule(
+        &format!("deny-all-{way}"),
+        4096,
+        inbound,
+        false,
+        "*",
+        AzExpr::str("*"),
+        AzExpr::str("*"),
+    ));
     Some(out)
 }
 
@@ -482,7 +508,7 @@ pub fn finish(cx: &mut Ctx) {
             v.sort_by_key(|e| e.number);
             v
         };
-        if allows_all(&inbound) && allows_all(&outbound) {
+        if reading.looped.is_empty() && allows_all(&inbound) && allows_all(&outbound) {
             remove_nsg(cx, i);
             cx.decide_later(
                 i,
@@ -499,7 +525,12 @@ pub fn finish(cx: &mut Ctx) {
             }
             continue;
         }
-        let Some(rules) = rules(&reading.entries) else {
+        let rules = if reading.looped.is_empty() {
+            rules(&reading.entries).map(AzExpr::Array)
+        } else {
+            Some(looped::rules(cx, &reading.entries, &reading.looped))
+        };
+        let Some(rules) = rules else {
             remove_nsg(cx, i);
             cx.decide_later(
                 i,
@@ -559,7 +590,7 @@ pub fn finish(cx: &mut Ctx) {
             }
             continue;
         }
-        cx.set_path(&sym, &["properties", "securityRules"], AzExpr::Array(rules));
+        cx.set_path(&sym, &["properties", "securityRules"], rules);
         let mut notes = Vec::new();
         if !taken.is_empty() {
             notes.push(format!(
@@ -591,13 +622,27 @@ pub fn finish(cx: &mut Ctx) {
             "nacl-subnets",
             &format!("{acl}: the network ACL's NSG protects its subnets"),
             &format!(
-                "The ACL filtered {} with {} rules.",
+                "The ACL filtered {} with {} rule{}{}.",
                 subnets
                     .iter()
                     .map(|(s, _)| format!("`{s}`"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                reading.entries.len()
+                reading.entries.len(),
+                if reading.entries.len() == 1 { "" } else { "s" },
+                if reading.looped.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " and the rules repeated by {}",
+                        reading
+                            .looped
+                            .iter()
+                            .map(|l| format!("`{}`", l.from))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
             ),
             &format!("The NSG is associated with {}.", on.join(", ")),
             &if notes.is_empty() {
@@ -607,6 +652,7 @@ pub fn finish(cx: &mut Ctx) {
             },
             None,
         );
+        looped::decide(cx, &reading, &acl);
     }
 }
 

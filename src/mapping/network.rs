@@ -903,6 +903,31 @@ fn orphan_rules(cx: &mut Ctx) {
             }
             continue;
         }
+        // A repeated rule naming its group through an expression that may pick one of
+        // the template's groups (`local.this_sg_id`): its rules are in those groups' NSGs.
+        let picks = super::nsg_loops::picked_groups(cx, i);
+        if !picks.is_empty() {
+            let mut names = Vec::new();
+            for j in picks {
+                let sym = cx.prepared[j].sym.clone();
+                names.push(format!("`{}`", cx.t.report_name(&cx.t.resources[j].id)));
+                if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == r.id) {
+                    rep.azure
+                        .push((crate::azure::types::NETWORK_SECURITY_GROUP.ty.into(), sym));
+                }
+            }
+            let name = cx.t.report_name(&r.id);
+            cx.decide_later(
+                i,
+                "nsg-rule-chosen-group",
+                &format!("{name}: rules for the group an expression picks"),
+                &format!("`{name}` names its security group through an expression that picks one of this module's groups ({}) or a group created elsewhere.", names.join(", ")),
+                "The rules are generated in the NSG of each of this module's groups it may pick (only one of them exists at a time).",
+                "When the expression picks a group created elsewhere (an existing group's id), no rule is generated for it: add the rules to the NSG that replaces that group.",
+                Some("partial"),
+            );
+            continue;
+        }
         cx.decide_later(
             i,
             "nsg-rule-external-group",

@@ -154,6 +154,7 @@ pub const HIGH_RISK_RULES: &[&str] = &[
     "dynamodb-indexes",
     "nsg-unattached",
     "nsg-rule-external-group",
+    "nsg-rule-chosen-group",
     "nsg-external-peer",
     "nsg-sg-reference",
     "external-parent",

@@ -1986,6 +1986,8 @@ fn collection_call(f: &str, args: &[AzExpr], a: Vec<TfExpr>) -> TfExpr {
                 grouping: false,
             }
         }
+        // `range(0, n)` (Bicep's start and count) is Terraform's `range(n)`.
+        _ if args.first() == Some(&AzExpr::Int(0)) => c("range", vec![arg(&a, 1)]),
         _ => c(
             "range",
             vec![

@@ -748,6 +748,27 @@ fn is_into(tables: &LiftTables, ty: &str, into: &str) -> bool {
     ty == into || cfn(ty).is_some_and(|c| cfn(into) == Some(c))
 }
 
+/// Does `e` name a resource of the module of the fold's parent type anywhere?
+fn mentions_into(e: &Expr, fold: &super::table::Fold, out: &Out) -> bool {
+    let mut found = false;
+    e.walk(&mut |x| {
+        let id = match &x.kind {
+            ExprKind::Ref(id) => id,
+            ExprKind::GetAtt { resource, .. } => resource,
+            _ => return,
+        };
+        if out
+            .info
+            .tf_names
+            .get(id)
+            .is_some_and(|(t, _)| is_into(out.tables, t, &fold.into))
+        {
+            found = true;
+        }
+    });
+    found
+}
+
 /// The logical id a `by` argument references (`aws_s3_bucket.b.id` → `B`).
 fn referenced_id(e: &Expr) -> Option<String> {
     match &e.kind {
@@ -976,7 +997,30 @@ fn lift_aws(
                     return None;
                 }
             }
-            let r = looped_standalone(&d, fold, by.as_ref(), out.t, &id);
+            // The standalone type must be known: a copy whose `select` value (a rule's
+            // `type`) differs per element cannot stay on its own.
+            let typed = match &fold.standalone {
+                Some(Append::BySelect(m)) => select.as_ref().is_some_and(|s| m.contains_key(s)),
+                Some(Append::One(_)) => true,
+                None => false,
+            };
+            // `security_group_id = local.this_sg_id`, a local that picks one of the
+            // module's own groups: the copies name that local's expression (every group
+            // it may pick).
+            if by.as_ref().and_then(referenced_id).is_none()
+                && let Some(ExprKind::Local(n)) = by.as_ref().map(|b| &b.kind)
+                && let Some(v) = out.t.locals.iter().find(|l| &l.name == n)
+                && mentions_into(&v.value, fold, out)
+            {
+                by = Some(v.value.clone());
+            }
+            let names_parent = by.as_ref().and_then(referenced_id).is_some()
+                || by.as_ref().is_some_and(|b| mentions_into(b, fold, out));
+            let r = if typed && names_parent {
+                looped_standalone(&d, fold, out.t, &id)
+            } else {
+                None
+            };
             if r.is_none() {
                 looped_split(&d, &id, fold, by.as_ref(), props, out);
                 return None;
@@ -1058,22 +1102,24 @@ fn lift_props(conv: &mut Conv, d: &Decl, entry: &LiftEntry) -> (Props, Vec<(Stri
 
 /// How a repeated split resource kept on its own repeats, when its fold allows it
 /// (`repeat`) and it names its parent: `for_each` over a map (`each.key`
-/// names the copy), or `count = c ? 1 : 0` (a condition).
+/// names the copy), `count = c ? 1 : 0` (a condition), or another `count` (a range).
 fn looped_standalone(
     d: &Decl,
     fold: &super::table::Fold,
-    by: Option<&Expr>,
     t: &mut Template,
     id: &str,
 ) -> Option<Repeat> {
     let allows = |k: super::table::RepeatKind| fold.repeat.contains(&k);
-    // Only a copy that names its parent.
-    by.and_then(referenced_id)?;
     if let Some(c) = &d.count {
-        if !allows(super::table::RepeatKind::When) {
+        if allows(super::table::RepeatKind::When)
+            && let Some(w) = count_condition(c, t, id)
+        {
+            return Some(Repeat::When(w));
+        }
+        if !allows(super::table::RepeatKind::Count) {
             return None;
         }
-        return count_condition(c, t, id).map(Repeat::When);
+        return for_each_model(Some(c), None, &None).map(Repeat::Each);
     }
     if !allows(super::table::RepeatKind::Each) {
         return None;

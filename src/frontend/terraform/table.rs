@@ -80,7 +80,8 @@ pub struct Fold {
     pub standalone_by: Option<String>,
     /// How a repeated copy may stay on its own as its `standalone` type, keeping how it
     /// repeats for the mapping to expand (e.g. into the NSG's rules): `when` (`count =
-    /// c ? 1 : 0`, a condition), `each` (`for_each` over a map).
+    /// c ? 1 : 0`, a condition), `each` (`for_each` over a map), `count` (a numeric
+    /// `count`: the copies are indexed by `count.index`).
     #[serde(default)]
     pub repeat: Vec<RepeatKind>,
 }
@@ -91,6 +92,7 @@ pub struct Fold {
 pub enum RepeatKind {
     When,
     Each,
+    Count,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
