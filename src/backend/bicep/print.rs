@@ -214,6 +214,11 @@ fn print_param(o: &mut Out, p: &AzParam) {
         }
     }
     match &p.default {
+        // A null default (a Terraform `default = null`) is a nullable parameter: Bicep
+        // rejects `null` as the default of a `string`.
+        Some(AzExpr::Null) if !p.ty.ends_with('?') => {
+            o.line(0, &format!("param {} {}?", p.name, p.ty))
+        }
         Some(d) => o.line(0, &format!("param {} {} = {}", p.name, p.ty, expr(d, 0))),
         None => o.line(0, &format!("param {} {}", p.name, p.ty)),
     }
