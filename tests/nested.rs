@@ -154,7 +154,8 @@ fn terraform_module_calls_match_their_children() {
                 let k = k.trim();
                 if k == "source" {
                     source = v.trim_matches('"').to_string();
-                } else {
+                } else if !["depends_on", "count", "for_each", "providers"].contains(&k) {
+                    // Meta-arguments are Terraform's, not the child's inputs.
                     passed.push(k.to_string());
                 }
             }
