@@ -22,6 +22,7 @@ mod eventbridge;
 mod events;
 mod exprs;
 mod file_systems;
+mod flow_logs;
 pub mod flows;
 mod gateways;
 mod governance;
