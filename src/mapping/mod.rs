@@ -27,6 +27,7 @@ pub mod flows;
 mod gateways;
 mod governance;
 mod graphql;
+mod instance_connect;
 mod kubernetes;
 
 mod nacl;

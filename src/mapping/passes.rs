@@ -53,6 +53,11 @@ pub const PASSES: &[Pass] = &[
         does: "VPC flow logs → virtual network flow logs of the region's existing Network Watcher (in its own resource group), written to the storage account of the template's bucket or one of their own, with traffic analytics into the workspace of their CloudWatch Logs group (flow_logs.rs)",
     },
     Pass {
+        name: "instance-connect",
+        roles: &["endpoint"],
+        does: "EC2 Instance Connect endpoints → Azure Bastion Developer hosts on the virtual network of their subnet (instance_connect.rs)",
+    },
+    Pass {
         name: "security-groups",
         roles: &["group", "ingress", "egress", "vm"],
         does: "security groups, their standalone rules and members → NSGs, application security groups and the access check (network.rs, flows.rs)",
