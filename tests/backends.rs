@@ -53,7 +53,11 @@ fn load(sources: &mut SourceMap, dir: &Path, name: &str) -> Vec<Case> {
 fn code(c: &Converted) -> Vec<(String, String)> {
     c.files
         .iter()
-        .filter(|(p, _)| !p.ends_with(".asl.json"))
+        // Side files: ASL definitions, and the Bicep modules that deploy children of
+        // existing parents at another scope (`modules/*.bicep`).
+        .filter(|(p, _)| {
+            !p.ends_with(".asl.json") && !(p.ends_with(".bicep") && p.contains("modules/"))
+        })
         .map(|(p, t)| (p.rsplit('/').next().unwrap_or(p).to_string(), t.clone()))
         .collect()
 }
