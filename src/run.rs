@@ -497,6 +497,16 @@ pub fn convert_parsed(
             (Target::Bicep, _) => {
                 let text = crate::backend::bicep::print_module(&mapped.module);
                 files.push((output.to_string(), text.clone()));
+                // Modules deploying children of existing parents at another scope.
+                let dir = output.rsplit_once('/').map_or("", |(d, _)| d);
+                for (name, module) in crate::backend::bicep::module_files(&mapped.module) {
+                    let path = if dir.is_empty() {
+                        name
+                    } else {
+                        format!("{dir}/{name}")
+                    };
+                    files.push((path, module));
+                }
                 bicep = Some(text);
             }
             (Target::Terraform, tf) => {

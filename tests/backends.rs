@@ -53,8 +53,12 @@ fn load(sources: &mut SourceMap, dir: &Path, name: &str) -> Vec<Case> {
 fn code(c: &Converted) -> Vec<(String, String)> {
     c.files
         .iter()
-        .filter(|(p, _)| !p.ends_with(".asl.json"))
-        // Data written beside the output (S3 object contents, table items): no code.
+        // Side files: ASL definitions, the Bicep modules that deploy children of existing
+        // parents at another scope (`modules/*.bicep`), and data written beside the output
+        // (S3 object contents, table items).
+        .filter(|(p, _)| {
+            !p.ends_with(".asl.json") && !(p.ends_with(".bicep") && p.contains("modules/"))
+        })
         .filter(|(p, _)| !p.split('/').any(|s| s == "blobs" || s == "items"))
         .map(|(p, t)| (p.rsplit('/').next().unwrap_or(p).to_string(), t.clone()))
         .collect()

@@ -48,6 +48,8 @@ pub fn map_template(
     super::network::finish(&mut cx);
     super::nacl::finish(&mut cx);
     super::dhcp::finish(&mut cx);
+    super::flow_logs::finish(&mut cx);
+    super::instance_connect::finish(&mut cx);
     super::scale_sets::finish(&mut cx);
     super::containers::finish(&mut cx);
     super::balancer_parts::finish(&mut cx);

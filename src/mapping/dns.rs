@@ -386,7 +386,7 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
     let Some(zone) = zone_of(cx, p) else {
         return fail(cx, "It names no hosted zone", "");
     };
-    let ty = p
+    let mut ty = p
         .get("Type")
         .and_then(|t| t.literal_text())
         .unwrap_or_default()
@@ -449,6 +449,48 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
             );
         }
         let target = referenced.filter(|l| super::gateways::is_gateway(cx, *l));
+        if props.is_empty()
+            && target.is_none()
+            && let Some((host, decision)) = alias_host(cx, p, referenced)
+        {
+            if rel_text == "@" {
+                return fail(
+                    cx,
+                    "It is an alias at the zone apex to an API Gateway or S3 website endpoint, which become host names on Azure; a CNAME cannot sit at the apex: put Front Door in front (an alias record set to its endpoint) or alias a public IP",
+                    &what,
+                );
+            }
+            if ty != "A" {
+                return fail(
+                    cx,
+                    "It is an AAAA alias to an API Gateway or S3 website endpoint; the A alias of the same name becomes a CNAME to the Azure host name, which answers AAAA queries too",
+                    &what,
+                );
+            }
+            ty = "CNAME".into();
+            props.push((
+                if private { "ttl" } else { "TTL" }.to_string(),
+                AzExpr::Int(300),
+            ));
+            props.push((
+                if private {
+                    "cnameRecord"
+                } else {
+                    "CNAMERecord"
+                }
+                .to_string(),
+                AzExpr::obj(vec![("cname", host)]),
+            ));
+            cx.decide_later(
+                i,
+                "dns-alias-host-name",
+                &format!("{}: the alias record becomes a CNAME", r.id),
+                "Route 53 alias records resolve to an AWS resource's addresses; the API Gateway or S3 website endpoint it named becomes an Azure host name.",
+                &decision,
+                "A CNAME cannot be at the zone apex and takes no other record of the same name. The target must accept the host name: add it as a custom domain (API Management `hostnameConfigurations` with a Key Vault certificate; a storage account's custom domain serves HTTP only, use Front Door for HTTPS).",
+                None,
+            );
+        }
         if props.is_empty() {
             let Some(l) = target.filter(|_| !private && matches!(ty.as_str(), "A" | "AAAA")) else {
                 return fail(
@@ -550,6 +592,81 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
         ..Default::default()
     });
     Some((rtype, sym))
+}
+
+/// The Azure host name an alias record's target becomes, with the decision's text: the
+/// gateway of the template's API Management instance for an API Gateway API or custom
+/// domain, the static website endpoint of the storage account that replaces an S3
+/// website bucket named like the record.
+fn alias_host(cx: &Ctx, p: &Expr, referenced: Option<usize>) -> Option<(AzExpr, String)> {
+    let apim: Vec<&AzResource> = cx
+        .module
+        .resources
+        .iter()
+        .filter(|r| r.ty == "Microsoft.ApiManagement/service" && !r.existing)
+        .collect();
+    if let Some(j) = referenced
+        && (cx.t.resources[j].ty.starts_with("AWS::ApiGateway")
+            || cx.t.resources[j].ty == "AWS::Serverless::Api")
+        && let [svc] = apim.as_slice()
+    {
+        return Some((
+            AzExpr::Interp(vec![
+                crate::azure::Interp::Expr(AzExpr::path(&svc.symbol, "name")),
+                crate::azure::Interp::Lit(".azure-api.net".into()),
+            ]),
+            format!(
+                "A CNAME record set to the gateway host name of the API Management instance `{}` (`<instance>.azure-api.net`) that serves the API.",
+                svc.symbol
+            ),
+        ));
+    }
+    // An S3 website endpoint: the alias names the region's website domain, the record
+    // the bucket (a website bucket must be named like the host it serves).
+    let dns = p.get("AliasTarget")?.get("DNSName")?;
+    let website = match referenced {
+        Some(j) => cx.t.resources[j].ty == "AWS::S3::Bucket",
+        None => dns
+            .literal_text()
+            .is_some_and(|t| t.trim_start_matches("dualstack.").starts_with("s3-website")),
+    };
+    if !website {
+        return None;
+    }
+    let bucket = referenced.or_else(|| {
+        let name = p.get("Name")?.literal_text()?;
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        cx.t.resources.iter().position(|b| {
+            b.ty == "AWS::S3::Bucket"
+                && b.properties
+                    .get("BucketName")
+                    .and_then(|n| n.literal_text())
+                    .is_some_and(|n| n.to_ascii_lowercase() == name)
+        })
+    })?;
+    cx.t.resources[bucket]
+        .properties
+        .get("WebsiteConfiguration")?;
+    let spec = cx.prepared[bucket].entry.as_ref()?.resources.first()?;
+    let sym = cx.resolve_symbol(bucket, &spec.symbol);
+    cx.module
+        .resources
+        .iter()
+        .any(|r| r.symbol == sym && r.ty == "Microsoft.Storage/storageAccounts")
+        .then(|| {
+            // `https://<account>.z<n>.web.core.windows.net/` → its host.
+            let web = AzExpr::path(&sym, "properties.primaryEndpoints.web");
+            let host = AzExpr::Index(
+                Box::new(AzExpr::call("split", vec![web, AzExpr::str("/")])),
+                Box::new(AzExpr::Int(2)),
+            );
+            (
+                host,
+                format!(
+                    "A CNAME record set to the static website host of the storage account `{sym}` that replaces the bucket (the host of `primaryEndpoints.web`)."
+                ),
+            )
+        })
 }
 
 /// After mapping: the record sets of the template, and the links of private zones to

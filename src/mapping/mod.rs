@@ -24,10 +24,12 @@ mod eventbridge;
 mod events;
 mod exprs;
 mod file_systems;
+mod flow_logs;
 pub mod flows;
 mod gateways;
 mod governance;
 mod graphql;
+mod instance_connect;
 mod kubernetes;
 
 mod nacl;

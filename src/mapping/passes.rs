@@ -48,6 +48,16 @@ pub const PASSES: &[Pass] = &[
         does: "Step Functions state machines → their ASL definitions written beside the output (`statemachines/<name>.asl.json`) for the Logic Apps rewrite, or a decision naming the definition's file (stepfunctions.rs)",
     },
     Pass {
+        name: "flow-logs",
+        roles: &["flow-log"],
+        does: "VPC flow logs → virtual network flow logs of the region's existing Network Watcher (in its own resource group), written to the storage account of the template's bucket or one of their own, with traffic analytics into the workspace of their CloudWatch Logs group (flow_logs.rs)",
+    },
+    Pass {
+        name: "instance-connect",
+        roles: &["endpoint"],
+        does: "EC2 Instance Connect endpoints → Azure Bastion Developer hosts on the virtual network of their subnet (instance_connect.rs)",
+    },
+    Pass {
         name: "security-groups",
         roles: &["group", "ingress", "egress", "vm"],
         does: "security groups, their standalone rules and members → NSGs, application security groups and the access check (network.rs, flows.rs)",

@@ -5,7 +5,7 @@ mod lower;
 mod print;
 
 pub use lower::{LowerCx, Lowered, lower};
-pub use print::{print_expr, print_module};
+pub use print::{module_files, print_expr, print_module};
 
 use crate::azure::Vocabulary;
 

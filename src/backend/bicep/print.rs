@@ -77,7 +77,10 @@ fn print_module_body(m: &AzModule) -> String {
         o.buf.push('\n');
     }
     for r in &m.resources {
-        print_resource(&mut o, r);
+        match scoped_parent(m, r) {
+            Some(parent) => print_scoped_child(&mut o, r, parent),
+            None => print_resource(&mut o, r),
+        }
         o.buf.push('\n');
     }
     for c in m.calls.iter().filter(|c| c.local) {
@@ -234,6 +237,10 @@ fn print_resource(o: &mut Out, r: &AzResource) {
             members.push((AzKey::Name("parent".into()), AzExpr::ident(p)));
         }
         members.push((AzKey::Name("name".into()), r.name.clone()));
+        // In another resource group (`resourceGroup(x)`): a region's Network Watcher.
+        if let Some((_, scope)) = r.body.iter().find(|(k, _)| k == "scope") {
+            members.push((AzKey::Name("scope".into()), scope.clone()));
+        }
         o.line(
             0,
             &format!(
@@ -295,6 +302,179 @@ fn print_resource(o: &mut Out, r: &AzResource) {
         0,
         &format!("{head} {prefix}{sep}{}{suffix}", expr(&body, 0)),
     );
+}
+
+/// The `existing` parent of `r` that lives at another scope (its `scope` member), when
+/// `r` is a new resource: Bicep deploys such a child through a module at that scope.
+fn scoped_parent<'a>(m: &'a AzModule, r: &AzResource) -> Option<&'a AzResource> {
+    if r.existing {
+        return None;
+    }
+    let p = m
+        .resources
+        .iter()
+        .find(|x| Some(&x.symbol) == r.parent.as_ref())?;
+    (p.existing && p.body.iter().any(|(k, _)| k == "scope")).then_some(p)
+}
+
+/// The module file that deploys a child of type `ty` under an existing parent of the
+/// module's scope: `modules/<parent>-<child>.bicep`.
+fn scoped_module_path(ty: &str) -> String {
+    let segs: Vec<&str> = ty.split('/').skip(1).collect();
+    let kebab: Vec<String> = segs.iter().map(|s| crate::names::kebab(s)).collect();
+    format!("modules/{}.bicep", kebab.join("-"))
+}
+
+/// A child of an existing parent at another scope, as a call of its module
+/// ([`module_files`]): the parent's name, the child's name, location, tags and body
+/// members are its parameters.
+fn print_scoped_child(o: &mut Out, r: &AzResource, parent: &AzResource) {
+    for c in &r.comments {
+        o.line(0, &comment(c));
+    }
+    let scope = parent
+        .body
+        .iter()
+        .find(|(k, _)| k == "scope")
+        .map(|(_, v)| v.clone())
+        .unwrap_or(AzExpr::Null);
+    let deployment = if r.for_each.is_some() {
+        AzExpr::Interp(vec![
+            Interp::Lit(format!("{}-", r.symbol)),
+            Interp::Expr(r.name.clone()),
+        ])
+    } else {
+        AzExpr::str(r.symbol.clone())
+    };
+    let mut params = vec![
+        (
+            AzKey::Name("parentName".into()),
+            AzExpr::path(&parent.symbol, "name"),
+        ),
+        (AzKey::Name("name".into()), r.name.clone()),
+    ];
+    if let Some(l) = &r.location {
+        params.push((AzKey::Name("location".into()), l.clone()));
+    }
+    if let Some(t) = &r.tags {
+        params.push((AzKey::Name("tags".into()), t.clone()));
+    }
+    for (k, v) in r.body.iter().filter(|(k, _)| k != "scope") {
+        params.push((AzKey::Name(k.clone()), v.clone()));
+    }
+    let mut members = vec![
+        (AzKey::Name("name".into()), deployment),
+        (AzKey::Name("scope".into()), scope),
+        (AzKey::Name("params".into()), AzExpr::Object(params)),
+    ];
+    if !r.depends_on.is_empty() {
+        members.push((
+            AzKey::Name("dependsOn".into()),
+            AzExpr::Array(r.depends_on.iter().map(AzExpr::ident).collect()),
+        ));
+    }
+    let body = AzExpr::Object(members);
+    let (prefix, suffix) = match (&r.for_each, &r.condition) {
+        (Some((var, coll)), Some(c)) => (
+            format!("[for {var} in {}: if ({})", expr(coll, 0), expr(c, 0)),
+            "]",
+        ),
+        (Some((var, coll)), None) => (format!("[for {var} in {}:", expr(coll, 0)), "]"),
+        (None, Some(c)) => (format!("if ({})", expr(c, 0)), ""),
+        (None, None) => (String::new(), ""),
+    };
+    let sep = if prefix.is_empty() { "" } else { " " };
+    let path = string_lit(&scoped_module_path(&r.ty));
+    o.line(
+        0,
+        &format!(
+            "module {} {path} = {prefix}{sep}{}{suffix}",
+            r.symbol,
+            expr(&body, 0)
+        ),
+    );
+}
+
+/// The module files the printed module calls for children of existing parents at another
+/// scope ([`print_scoped_child`]), by path relative to it: one per child type.
+pub fn module_files(m: &AzModule) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in &m.resources {
+        let Some(parent) = scoped_parent(m, r) else {
+            continue;
+        };
+        let path = scoped_module_path(&r.ty);
+        if out.iter().any(|(p, _)| *p == path) {
+            continue;
+        }
+        let mut o = Out { buf: String::new() };
+        o.line(
+            0,
+            &comment(&format!(
+                "Deploys a {} under an existing {} of this module's resource group.",
+                r.ty, parent.ty
+            )),
+        );
+        o.buf.push('\n');
+        o.line(0, "@description('Name of the existing parent resource.')");
+        o.line(0, "param parentName string");
+        o.buf.push('\n');
+        o.line(0, "param name string");
+        if r.location.is_some() {
+            o.buf.push('\n');
+            o.line(0, "param location string");
+        }
+        if r.tags.is_some() {
+            o.buf.push('\n');
+            o.line(0, "param tags object = {}");
+        }
+        let body: Vec<&String> = r
+            .body
+            .iter()
+            .filter(|(k, _)| k != "scope")
+            .map(|(k, _)| k)
+            .collect();
+        for (k, v) in r.body.iter().filter(|(k, _)| k != "scope") {
+            let ty = match v {
+                AzExpr::Object(_) => "object",
+                AzExpr::Array(_) => "array",
+                AzExpr::Bool(_) => "bool",
+                AzExpr::Int(_) => "int",
+                _ => "string",
+            };
+            o.buf.push('\n');
+            o.line(0, &format!("param {k} {ty}"));
+        }
+        o.buf.push('\n');
+        o.line(
+            0,
+            &format!(
+                "resource owner '{}@{}' existing = {{",
+                parent.ty, parent.api
+            ),
+        );
+        o.line(1, "name: parentName");
+        o.line(0, "}");
+        o.buf.push('\n');
+        o.line(0, &format!("resource child '{}@{}' = {{", r.ty, r.api));
+        o.line(1, "parent: owner");
+        o.line(1, "name: name");
+        if r.location.is_some() {
+            o.line(1, "location: location");
+        }
+        if r.tags.is_some() {
+            o.line(1, "tags: tags");
+        }
+        for k in body {
+            o.line(1, &format!("{k}: {k}"));
+        }
+        o.line(0, "}");
+        o.buf.push('\n');
+        o.line(0, "output id string = child.id");
+        o.line(0, "output name string = child.name");
+        out.push((path, o.buf));
+    }
+    out
 }
 
 fn is_ident(s: &str) -> bool {

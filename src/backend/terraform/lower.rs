@@ -2503,7 +2503,13 @@ impl Lower<'_> {
             let mut b = Block::new("data", &[ty, &name]);
             let n = self.expr(&r.name);
             b.attr("name", n);
-            let rg = self.rg("name");
+            // Read in another resource group (`scope: resourceGroup(x)`): that group.
+            let rg = match r.body.iter().find(|(k, _)| k == "scope") {
+                Some((_, AzExpr::Call(f, args))) if f == "resourceGroup" && args.len() == 1 => {
+                    self.expr(&args[0])
+                }
+                _ => self.rg("name"),
+            };
             b.attr("resource_group_name", rg);
             return b;
         }
