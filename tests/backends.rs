@@ -56,9 +56,8 @@ fn code(c: &Converted) -> Vec<(String, String)> {
         // Side files: ASL definitions, the Bicep modules that deploy children of existing
         // parents at another scope (`modules/*.bicep`), and data written beside the output
         // (S3 object contents, table items).
-        .filter(|(p, _)| {
-            !p.ends_with(".asl.json") && !(p.ends_with(".bicep") && p.contains("modules/"))
-        })
+        .filter(|(p, _)| !p.ends_with(".asl.json"))
+        .filter(|(p, _)| !(p.ends_with(".bicep") && p.contains("modules/")))
         .filter(|(p, _)| !p.split('/').any(|s| s == "blobs" || s == "items"))
         .map(|(p, t)| (p.rsplit('/').next().unwrap_or(p).to_string(), t.clone()))
         .collect()
