@@ -311,39 +311,13 @@ fn record_name(cx: &mut Ctx, zone: &Zone, p: &Expr) -> Option<(AzExpr, String)> 
                 zsym.map(|(z, _)| {
                     (
                         relative_given(name, AzExpr::path(&z, "name")),
-                        name_text.clone().unwrap_or_else(|| shown(n)),
+                        name_text.clone().unwrap_or_else(|| n.shown_text()),
                     )
                 })
             }
             None => None,
         },
         _ => None,
-    }
-}
-
-/// A record name that is not a literal, as text for a message: `${Env}.example.com`
-/// → `<Env>.example.com`.
-fn shown(e: &Expr) -> String {
-    use crate::model::expr::SubPart;
-    match &e.kind {
-        ExprKind::Str(s) | ExprKind::Number(s) => s.clone(),
-        ExprKind::Ref(n) => format!("<{n}>"),
-        ExprKind::GetAtt {
-            resource,
-            attribute,
-        } => format!("<{resource}.{attribute}>"),
-        ExprKind::Sub(parts) => parts
-            .iter()
-            .map(|p| match p {
-                SubPart::Lit(l) => l.clone(),
-                SubPart::Expr(x) => shown(x),
-            })
-            .collect(),
-        ExprKind::Join { sep, items } => match (sep.literal_text(), items.as_list()) {
-            (Some(sep), Some(items)) => items.iter().map(shown).collect::<Vec<_>>().join(&sep),
-            _ => "<computed name>".into(),
-        },
-        _ => "<computed name>".into(),
     }
 }
 

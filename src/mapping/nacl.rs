@@ -116,19 +116,11 @@ fn read(cx: &mut Ctx, i: usize) -> Reading {
     }
     for (e, from) in list {
         let mut widened = None;
-        let inbound = match e
-            .get("Egress")
-            .map(|x| (x.literal_bool(), x.literal_text()))
-        {
-            None => true,
-            Some((Some(b), _)) => !b,
-            Some((None, Some(t))) if t == "true" || t == "false" => t == "false",
-            _ => {
-                r.blocking.push(format!(
-                    "`{from}`: its direction is known only at deployment"
-                ));
-                continue;
-            }
+        let Some(inbound) = inbound(&e) else {
+            r.blocking.push(format!(
+                "`{from}`: its direction is known only at deployment"
+            ));
+            continue;
         };
         let allow = match e
             .get("RuleAction")
@@ -653,6 +645,20 @@ pub fn finish(cx: &mut Ctx) {
             None,
         );
         looped::decide(cx, &reading, &acl);
+    }
+}
+
+/// Whether an entry (its properties) is inbound: `Egress` absent or false; `None` when
+/// the direction is known only at deployment.
+fn inbound(p: &Expr) -> Option<bool> {
+    match p
+        .get("Egress")
+        .map(|x| (x.literal_bool(), x.literal_text()))
+    {
+        None => Some(true),
+        Some((Some(b), _)) => Some(!b),
+        Some((None, Some(t))) if t == "true" || t == "false" => Some(t == "false"),
+        _ => None,
     }
 }
 

@@ -124,6 +124,35 @@ pub struct ForExpr {
 }
 
 impl Expr {
+    /// The value as text for a message or a command line, with what is known only at
+    /// deployment in angle brackets: `${Env}.example.com` → `<Env>.example.com`.
+    pub fn shown_text(&self) -> String {
+        match &self.kind {
+            ExprKind::Str(s) | ExprKind::Number(s) => s.clone(),
+            ExprKind::Ref(n) => format!("<{n}>"),
+            ExprKind::GetAtt {
+                resource,
+                attribute,
+            } => format!("<{resource}.{attribute}>"),
+            ExprKind::Sub(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    SubPart::Lit(l) => l.clone(),
+                    SubPart::Expr(x) => x.shown_text(),
+                })
+                .collect(),
+            ExprKind::Join { sep, items } => match (sep.literal_text(), items.as_list()) {
+                (Some(sep), Some(items)) => items
+                    .iter()
+                    .map(Expr::shown_text)
+                    .collect::<Vec<_>>()
+                    .join(&sep),
+                _ => "<computed>".into(),
+            },
+            _ => "<computed>".into(),
+        }
+    }
+
     pub fn new(kind: ExprKind, span: Span) -> Self {
         Expr { kind, span }
     }

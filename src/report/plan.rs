@@ -91,7 +91,7 @@ fn placeholder(tail: &str, r: &Resource, azure_name: AzureName) -> Option<(Strin
         "text:" => r
             .properties
             .path(arg)
-            .map(cfn_text)
+            .map(crate::model::expr::Expr::shown_text)
             .unwrap_or_else(fallback),
         _ => arg
             .split(',')
@@ -99,27 +99,6 @@ fn placeholder(tail: &str, r: &Resource, azure_name: AzureName) -> Option<(Strin
             .unwrap_or_else(fallback),
     };
     Some((value, 1 + kind.len() + end + 1))
-}
-
-/// A CloudFormation string value as text for a command line: `${Stage}-logs` → `<Stage>-logs`.
-fn cfn_text(e: &crate::model::expr::Expr) -> String {
-    use crate::model::expr::{ExprKind, SubPart};
-    match &e.kind {
-        ExprKind::Str(s) | ExprKind::Number(s) => s.clone(),
-        ExprKind::Ref(n) => format!("<{n}>"),
-        ExprKind::GetAtt {
-            resource,
-            attribute,
-        } => format!("<{resource}.{attribute}>"),
-        ExprKind::Sub(parts) => parts
-            .iter()
-            .map(|p| match p {
-                SubPart::Lit(l) => l.clone(),
-                SubPart::Expr(x) => cfn_text(x),
-            })
-            .collect(),
-        _ => "<computed>".into(),
-    }
 }
 
 /// What must happen before a resource is deleted, for the decommission list: its

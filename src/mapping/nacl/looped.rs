@@ -63,18 +63,10 @@ pub(super) fn read(cx: &mut Ctx, j: usize) -> Result<Looped, String> {
     let r = cx.t.resources[j].clone();
     let from = cx.t.report_name(&r.id);
     let p = &r.properties;
-    let inbound = match p
-        .get("Egress")
-        .map(|x| (x.literal_bool(), x.literal_text()))
-    {
-        None => true,
-        Some((Some(b), _)) => !b,
-        Some((None, Some(t))) if t == "true" || t == "false" => t == "false",
-        _ => {
-            return Err(format!(
-                "`{from}`: its direction is known only at deployment"
-            ));
-        }
+    let Some(inbound) = super::inbound(p) else {
+        return Err(format!(
+            "`{from}`: its direction is known only at deployment"
+        ));
     };
     let allow = match not_null(p.get("RuleAction")) {
         None => return Err(format!("`{from}`: it names no action")),
