@@ -85,15 +85,6 @@ impl AzurermSchema {
         }
     }
 
-    /// Whether the data carries `ty` (a resource, or a data source with `data`).
-    pub fn knows(&self, ty: &str, data: bool) -> bool {
-        if data {
-            self.data_sources.contains_key(ty)
-        } else {
-            self.resources.contains_key(ty)
-        }
-    }
-
     /// Every way a top-level `resource` or `data` block of an `azurerm_*` type departs
     /// from the provider's schema; nothing for other blocks.
     pub fn check(&self, b: &Block) -> Vec<Finding> {
