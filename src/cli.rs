@@ -40,6 +40,29 @@ pub enum Command {
         /// Overwrite files in OUT that aws2azure did not write.
         #[arg(long)]
         force: bool,
+        /// Also write a short Markdown summary of the run to FILE (outside OUT), for a
+        /// pull-request comment or `$GITHUB_STEP_SUMMARY`.
+        #[arg(long = "summary", value_name = "FILE")]
+        summary: Option<PathBuf>,
+    },
+    /// Regenerate in memory and compare with OUT (nothing is written there): exit 0 when
+    /// OUT is current, 3 with a unified diff on stdout when it is stale.
+    Check {
+        /// Templates, Terraform modules or folders, as given to `convert`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The output folder to compare with.
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        /// Output language, as given to `convert`.
+        #[arg(long = "to", value_enum)]
+        to: Option<Target>,
+        /// Folder of mapping tables, as given to `convert`.
+        #[arg(long = "mappings")]
+        mappings: Option<PathBuf>,
+        /// Also write a short Markdown summary (what would change) to FILE (outside OUT).
+        #[arg(long = "summary", value_name = "FILE")]
+        summary: Option<PathBuf>,
     },
     /// Explore the mapping tables: every AWS type with its Azure types, status and rule file.
     Mappings {

@@ -13,14 +13,22 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let (paths, out, to, mappings, force) = match args.command {
+    let (paths, out, to, mappings, force, summary, check) = match args.command {
         cli::Command::Convert {
             paths,
             out,
             to,
             mappings,
             force,
-        } => (paths, out, to, mappings, force),
+            summary,
+        } => (paths, out, to, mappings, force, summary, false),
+        cli::Command::Check {
+            paths,
+            out,
+            to,
+            mappings,
+            summary,
+        } => (paths, out, to, mappings, false, summary, true),
         cli::Command::Mappings { action, mappings } => {
             let printed = match action {
                 cli::MappingsAction::List { format } => aws2azure::commands::mappings::list(
@@ -56,11 +64,43 @@ fn main() {
             cli::Target::Terraform => aws2azure::run::Target::Terraform,
         }),
     };
-    let outcome = aws2azure::run::run(&opts);
+    if let Some(file) = &summary
+        && aws2azure::commands::review::inside(file, &opts.out)
+    {
+        eprintln!(
+            "error: the summary file {} is inside OUT ({}); write it elsewhere (OUT holds only what aws2azure writes)",
+            file.display(),
+            opts.out.display()
+        );
+        std::process::exit(2);
+    }
+    let reviewed = if check {
+        aws2azure::commands::review::check(&opts, summary.as_deref())
+    } else if let Some(file) = &summary {
+        aws2azure::commands::review::convert_with_summary(&opts, file)
+    } else {
+        aws2azure::commands::review::Reviewed {
+            outcome: aws2azure::run::run(&opts),
+            stdout: String::new(),
+            stderr: Vec::new(),
+        }
+    };
+    {
+        use std::io::Write;
+        let mut so = std::io::stdout().lock();
+        let _ = so.write_all(reviewed.stdout.as_bytes());
+        let _ = so.flush();
+    }
+    let outcome = &reviewed.outcome;
     for d in &outcome.rendered(color) {
         eprintln!("{d}");
     }
-    eprintln!("{}", outcome.summary_line());
+    if !check {
+        eprintln!("{}", outcome.summary_line());
+    }
+    for l in &reviewed.stderr {
+        eprintln!("{l}");
+    }
     std::process::exit(outcome.exit_code);
 }
 

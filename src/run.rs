@@ -1139,7 +1139,11 @@ fn usage(
 
 /// Runs a whole conversion and writes OUT (unless it holds foreign files).
 pub fn run(opts: &Options) -> Outcome {
-    let mut outcome = plan(opts);
+    write_planned(opts, plan(opts))
+}
+
+/// Writes the files of a planned run ([`plan`]) to OUT, as [`run`] does.
+pub fn write_planned(opts: &Options, mut outcome: Outcome) -> Outcome {
     if outcome.exit_code == 2 || outcome.report.is_none() {
         return outcome;
     }

@@ -824,3 +824,125 @@ fn coverage_measures_without_writing() {
     let (code, _, err) = run(&["coverage", dir.join("nothing-here").to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// Every file under `dir` with its bytes.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files(dir)
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(dir.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn check_compares_with_out_and_never_writes_there() {
+    let dir = tmp("check");
+    let out = dir.join("out");
+    let (a, b) = (fixture("web-app"), fixture("tf-vpc-routes"));
+    let (code, err) = convert(&[&a, &b], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let (a, b, o) = (
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    let check = || run(&["check", a, b, "-o", o]);
+
+    // Just converted: current, nothing on stdout.
+    let before = contents(&out);
+    let (code, diff, err) = check();
+    assert_eq!(code, 0, "{err}");
+    assert!(diff.is_empty(), "{diff}");
+    assert!(err.contains("is current (8 files)"), "{err}");
+    assert_eq!(contents(&out), before, "check wrote into OUT");
+
+    // A hand edit and a deleted file: stale, exit 3, a unified diff of both.
+    let bicep = out.join("template/main.bicep");
+    let text = std::fs::read_to_string(&bicep).unwrap();
+    std::fs::write(
+        &bicep,
+        text.replacen("param location string", "param region string", 1),
+    )
+    .unwrap();
+    std::fs::remove_file(out.join("outputs.tf")).unwrap();
+    let before = contents(&out);
+    let (code, diff, err) = check();
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("1 file(s) changed, 1 missing, 0 no longer generated"),
+        "{err}"
+    );
+    assert!(
+        diff.contains("--- a/template/main.bicep\n+++ b/template/main.bicep\n"),
+        "{diff}"
+    );
+    assert!(diff.contains("\n-param region string"), "{diff}");
+    assert!(diff.contains("\n+param location string"), "{diff}");
+    assert!(diff.contains("--- /dev/null\n+++ b/outputs.tf\n"), "{diff}");
+    assert!(
+        !diff.contains("a/main.tf"),
+        "an unchanged file is in the diff: {diff}"
+    );
+    assert_eq!(contents(&out), before, "check wrote into OUT");
+
+    // One input fewer: the other's files are no longer generated.
+    let (code, diff, err) = run(&["check", a, "-o", o]);
+    assert_eq!(code, 3, "{err}");
+    assert!(diff.contains("--- a/main.tf\n+++ /dev/null\n"), "{diff}");
+
+    // Converting again makes it current; a usage error keeps its own exit code.
+    let (code, err) = convert(&[Path::new(a), Path::new(b)], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(check().0, 0);
+    let (code, _, _) = run(&["check", dir.join("none").to_str().unwrap(), "-o", o]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn the_summary_is_short_and_compares_with_the_committed_report() {
+    let dir = tmp("summary");
+    let out = dir.join("out");
+    let summary = dir.join("summary.md");
+    let (a, b) = (fixture("web-app"), fixture("tf-vpc-routes"));
+    let s = summary.to_str().unwrap();
+    // First run: nothing to compare with.
+    let (code, err) = convert(&[&a], &out, &["--summary", s]);
+    assert_eq!(code, 0, "{err}");
+    let first = std::fs::read_to_string(&summary).unwrap();
+    assert!(first.lines().count() <= 60, "{first}");
+    assert!(
+        first.contains("no earlier report in OUT to compare with"),
+        "{first}"
+    );
+    // A second input: its decisions are added, its files too; `check --summary` says
+    // the same before anything is written.
+    let (code, _, err) = run(&[
+        "check",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--summary",
+        s,
+    ]);
+    assert_eq!(code, 3, "{err}");
+    let checked = std::fs::read_to_string(&summary).unwrap();
+    let (code, err) = convert(&[&a, &b], &out, &["--summary", s]);
+    assert_eq!(code, 0, "{err}");
+    let second = std::fs::read_to_string(&summary).unwrap();
+    assert!(second.lines().count() <= 60, "{second}");
+    assert_eq!(
+        checked.replace("that would change in OUT", "written to OUT"),
+        second
+    );
+    insta::assert_snapshot!("summary_second_input", second);
+    // A summary inside OUT would be a foreign file there: refused before anything runs.
+    let inside = out.join("summary.md");
+    let before = contents(&out);
+    let (code, err) = convert(&[&a], &out, &["--summary", inside.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is inside OUT"), "{err}");
+    assert_eq!(contents(&out), before);
+}

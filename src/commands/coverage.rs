@@ -12,22 +12,22 @@ use crate::report::Report;
 
 /// Counts by status of one input language.
 #[derive(Default)]
-struct Counts {
+pub(crate) struct Counts {
     by_status: BTreeMap<String, usize>,
     manual: BTreeMap<String, (usize, String)>,
 }
 
 impl Counts {
-    fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.by_status.values().sum()
     }
-    fn get(&self, s: &str) -> usize {
+    pub(crate) fn get(&self, s: &str) -> usize {
         self.by_status.get(s).copied().unwrap_or(0)
     }
     fn covered(&self) -> usize {
         self.total() - self.get("manual")
     }
-    fn percent(&self) -> String {
+    pub(crate) fn percent(&self) -> String {
         match self.total() {
             0 => "—".into(),
             t => format!("{:.1} %", 100.0 * self.covered() as f64 / t as f64),
@@ -37,7 +37,7 @@ impl Counts {
 
 /// CloudFormation (and SAM) resources, Terraform `aws_*` resources: implicit resources
 /// (those SAM or the converter adds) are not counted.
-fn count(report: &Report) -> (Counts, Counts) {
+pub(crate) fn count(report: &Report) -> (Counts, Counts) {
     let (mut cfn, mut tf) = (Counts::default(), Counts::default());
     for s in &report.stacks {
         let c = if s.format.starts_with("terraform") {

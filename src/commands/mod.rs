@@ -5,6 +5,7 @@
 
 pub mod coverage;
 pub mod mappings;
+pub mod review;
 
 /// What a command prints on stdout and its exit code (diagnostics go to stderr).
 pub struct Printed {
