@@ -465,7 +465,7 @@ fn filters(cx: &mut Ctx, i: usize, pattern: &Expr, text: &str) -> (Vec<AzExpr>, 
             let target = cx.t.resolve(n);
             cx.t.resources.iter().any(|r| r.id == target)
         })
-        .map(|(n, _, _)| format!("`{}`", cx.t.report_name(&cx.t.resolve(n))))
+        .map(|(n, _, _)| format!("`{}`", cx.t.report_name(cx.t.resolve(n))))
         .collect();
     named.sort();
     named.dedup();
@@ -961,8 +961,9 @@ fn arm_rule(
         return None;
     };
     if m.iter().any(|(k, _, v)| {
-        !matches!(k.as_str(), "source" | "detail-type" | "detail")
-            && !(matches!(k.as_str(), "account" | "region") && own(v))
+        let kept = matches!(k.as_str(), "source" | "detail-type" | "detail");
+        let own_scope = matches!(k.as_str(), "account" | "region") && own(v);
+        !(kept || own_scope)
     }) {
         return None;
     }
@@ -2329,9 +2330,7 @@ fn workflow_decision(cx: &mut Ctx, i: usize, workflows: &[usize]) {
         &format!(
             "The Logic App that replaces each state machine gets a Request trigger `{REQUEST_TRIGGER}` (one per workflow, shared by the rules that target it); the event subscription delivers to its callback URL as a WebHook endpoint (CloudEvents 1.0, TLS 1.2), read at deployment with `listCallbackUrl()` on the trigger (Terraform: the `callback_url` of `azurerm_logic_app_trigger_http_request`). Each delivery starts a run whose trigger body is the CloudEvent."
         ),
-        &format!(
-            "Event Grid validates a WebHook endpoint when the subscription is created: with CloudEvents 1.0 it sends an HTTP OPTIONS request carrying `WebHook-Request-Origin`, and the endpoint must answer with the header `WebHook-Allowed-Origin` (that origin, or `*`), or the subscription is not created. The workflow's definition is empty until the state machine is rewritten: in the rewrite, answer that request first (a Condition on `@triggerOutputs()?['headers']?['WebHook-Request-Origin']` with a Response action returning 200 and the header), then handle the POSTed events (the EventBridge `detail` is the CloudEvent's `data`, `source` and `detail-type` its `source` and `type`). Deploy the subscriptions after that definition (or in a second step). The callback URL carries the trigger's SAS signature: regenerating the workflow's access keys invalidates it, so redeploy the subscriptions then. The rule's `RoleArn` is not needed: the signature authorizes the call."
-        ),
+        "Event Grid validates a WebHook endpoint when the subscription is created: with CloudEvents 1.0 it sends an HTTP OPTIONS request carrying `WebHook-Request-Origin`, and the endpoint must answer with the header `WebHook-Allowed-Origin` (that origin, or `*`), or the subscription is not created. The workflow's definition is empty until the state machine is rewritten: in the rewrite, answer that request first (a Condition on `@triggerOutputs()?['headers']?['WebHook-Request-Origin']` with a Response action returning 200 and the header), then handle the POSTed events (the EventBridge `detail` is the CloudEvent's `data`, `source` and `detail-type` its `source` and `type`). Deploy the subscriptions after that definition (or in a second step). The callback URL carries the trigger's SAS signature: regenerating the workflow's access keys invalidates it, so redeploy the subscriptions then. The rule's `RoleArn` is not needed: the signature authorizes the call.",
         Some("partial"),
     );
 }
