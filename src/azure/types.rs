@@ -93,6 +93,12 @@ pub const LOGIC_WORKFLOW: ArmType = ArmType {
     ty: "Microsoft.Logic/workflows",
     api: "2019-05-01",
 };
+/// A workflow's trigger: only read (`existing`, for its callback URL) in ARM; the
+/// Terraform back end writes the triggers it splits out of a workflow's definition.
+pub const LOGIC_TRIGGER: ArmType = ArmType {
+    ty: "Microsoft.Logic/workflows/triggers",
+    api: "2019-05-01",
+};
 pub const WEB_SITE: ArmType = ArmType {
     ty: "Microsoft.Web/sites",
     api: "2025-03-01",

@@ -4,14 +4,19 @@
 //! `data`), its pattern translated to advanced filters; a rule on the default bus
 //! matching custom events gets one custom topic per template standing for the default
 //! bus; `aws.s3` object events on a bucket of the template become a subscription on
-//! the storage account's system topic; other AWS service sources stay manual with
-//! their Azure counterpart named. Scheduled rules that invoke a function of the
-//! template become timer-trigger settings on its function app, as SAM schedules do.
+//! the storage account's system topic; EC2 instance state changes and CloudFormation
+//! stack status changes a subscription on the resource group's system topic for the
+//! Resource Manager events of the same operations; other AWS service sources stay
+//! manual with their Azure counterpart named. A state machine target of the template
+//! is delivered to as a WebHook on the callback URL of a Request trigger of its
+//! workflow. Scheduled rules that invoke a function of the template become
+//! timer-trigger settings on its function app, as SAM schedules do.
 
 use super::context::Ctx;
 use super::events::{append_settings, ncrontab};
 use crate::azure::types::{
-    EVENT_GRID_TOPIC, EVENT_SUBSCRIPTION, SYSTEM_TOPIC, SYSTEM_TOPIC_SUBSCRIPTION, WEB_SITE,
+    EVENT_GRID_TOPIC, EVENT_SUBSCRIPTION, LOGIC_TRIGGER, SYSTEM_TOPIC, SYSTEM_TOPIC_SUBSCRIPTION,
+    WEB_SITE,
 };
 use crate::azure::{AzExpr, AzResource, Interp};
 use crate::model::expr::{Expr, ExprKind};
@@ -98,7 +103,10 @@ fn rule(cx: &mut Ctx, i: usize) {
             azure: Vec::new(),
         }
     } else {
-        match p.get("EventPattern").and_then(|e| pattern_expr(e, r.span)) {
+        match p
+            .get("EventPattern")
+            .and_then(|e| pattern_expr(cx, e, r.span))
+        {
             Some(pattern) => pattern_rule(cx, i, &pattern, &targets),
             None => {
                 cx.decide_later(
@@ -147,15 +155,26 @@ fn function_name(cx: &Ctx, j: usize) -> String {
         .unwrap_or_else(|| r.id.clone())
 }
 
-/// The event pattern as an expression: a literal object, or JSON text parsed.
-fn pattern_expr(e: &Expr, span: crate::source::Span) -> Option<Expr> {
-    match &e.kind {
-        ExprKind::Object(_) => Some(e.clone()),
-        ExprKind::Str(s) => serde_json::from_str::<serde_json::Value>(s)
-            .ok()
-            .map(|v| json_expr(&v, span)),
-        _ => None,
+/// The event pattern as an expression: a literal object (its values may hold
+/// references), JSON text parsed, or either through a Terraform local, `jsonencode` or
+/// `Fn::ToJsonString`.
+fn pattern_expr(cx: &Ctx, e: &Expr, span: crate::source::Span) -> Option<Expr> {
+    let mut e = e;
+    for _ in 0..8 {
+        match &e.kind {
+            ExprKind::Object(_) => return Some(e.clone()),
+            ExprKind::Str(s) => {
+                return serde_json::from_str::<serde_json::Value>(s)
+                    .ok()
+                    .map(|v| json_expr(&v, span));
+            }
+            ExprKind::Local(name) => e = &cx.t.locals.iter().find(|l| l.name == *name)?.value,
+            ExprKind::ToJsonString(x) => e = x,
+            ExprKind::Call(f, args) if f == "jsonencode" && args.len() == 1 => e = &args[0],
+            _ => return None,
+        }
     }
+    None
 }
 
 fn json_expr(v: &serde_json::Value, span: crate::source::Span) -> Expr {
@@ -229,6 +248,11 @@ fn pattern_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr]) -> Out
         if aws.len() == srcs.len()
             && srcs.iter().all(|s| s == "aws.s3")
             && let Some(out) = s3_rule(cx, i, pattern, targets, &text)
+        {
+            return out;
+        }
+        if aws.len() == srcs.len()
+            && let Some(out) = arm_rule(cx, i, pattern, targets, &text)
         {
             return out;
         }
@@ -432,6 +456,34 @@ fn filters(cx: &mut Ctx, i: usize, pattern: &Expr, text: &str) -> (Vec<AzExpr>, 
         }
     }
     let list = f.limited();
+    // Values read from resources of the template: their Azure counterparts' values.
+    let mut refs = Vec::new();
+    crate::model::graph::references(pattern, &mut refs);
+    let mut named: Vec<String> = refs
+        .iter()
+        .filter(|(n, _, _)| {
+            let target = cx.t.resolve(n);
+            cx.t.resources.iter().any(|r| r.id == target)
+        })
+        .map(|(n, _, _)| format!("`{}`", cx.t.report_name(cx.t.resolve(n))))
+        .collect();
+    named.sort();
+    named.dedup();
+    if !named.is_empty() {
+        let id = cx.t.resources[i].id.clone();
+        cx.decide_later(
+            i,
+            "eventbridge-pattern-reference",
+            &format!("{id}: the event pattern compares with values of resources"),
+            &format!(
+                "The rule's event pattern (`{text}`) compares event fields with the names or ARNs of {}.",
+                named.join(", ")
+            ),
+            "The advanced filters compare with the same attribute of the Azure resources they became (a topic's or queue's Azure name, a resource id), so the literal parts of the pattern are kept and the references follow the conversion.",
+            "Events whose fields still carry the AWS names or ARNs no longer match: have the publishers send the Azure names (or write the AWS values into the filters by hand while both run).",
+            Some("partial"),
+        );
+    }
     if !f.lost.is_empty() {
         let id = cx.t.resources[i].id.clone();
         cx.decide_later(
@@ -447,7 +499,7 @@ fn filters(cx: &mut Ctx, i: usize, pattern: &Expr, text: &str) -> (Vec<AzExpr>, 
             Some("partial"),
         );
     }
-    (list, !f.lost.is_empty())
+    (list, !f.lost.is_empty() || !named.is_empty())
 }
 
 /// `[Ref AWS::AccountId]` / `[Ref AWS::Region]`: the deployment's own account or region.
@@ -892,17 +944,251 @@ fn s3_rule(
     Some(out)
 }
 
+/// EC2 instance state changes and CloudFormation stack status changes, the AWS
+/// service events with a Resource Manager counterpart: a subscription on the Event Grid
+/// system topic of the resource group, for the Resource Manager events of the
+/// operations that make the same change (a VM's start, power-off, deallocation or
+/// deletion; a deployment's completion). `None` when the pattern asks for anything
+/// else (other detail types or fields, an instance outside the template).
+fn arm_rule(
+    cx: &mut Ctx,
+    i: usize,
+    pattern: &Expr,
+    targets: &[Expr],
+    text: &str,
+) -> Option<Outcome> {
+    let ExprKind::Object(m) = &pattern.kind else {
+        return None;
+    };
+    if m.iter().any(|(k, _, v)| {
+        let kept = matches!(k.as_str(), "source" | "detail-type" | "detail");
+        let own_scope = matches!(k.as_str(), "account" | "region") && own(v);
+        !(kept || own_scope)
+    }) {
+        return None;
+    }
+    let [source] = sources(pattern).try_into().ok()?;
+    let kinds: Vec<String> = pattern
+        .get("detail-type")?
+        .as_list()?
+        .iter()
+        .map(|d| d.literal_text())
+        .collect::<Option<_>>()?;
+    let detail: Vec<(String, Expr)> = match pattern.get("detail").map(|d| &d.kind) {
+        None => Vec::new(),
+        Some(ExprKind::Object(d)) => d.iter().map(|(k, _, v)| (k.clone(), v.clone())).collect(),
+        Some(_) => return None,
+    };
+    let mut types: Vec<&str> = Vec::new();
+    let mut ops: Vec<&str> = Vec::new();
+    let mut subjects: Vec<AzExpr> = Vec::new();
+    let mut left: Vec<String> = Vec::new();
+    let what = match source.as_str() {
+        "aws.ec2" if kinds == ["EC2 Instance State-change Notification"] => {
+            let mut states: Vec<String> = [
+                "pending",
+                "running",
+                "stopping",
+                "stopped",
+                "shutting-down",
+                "terminated",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            for (k, v) in &detail {
+                match k.as_str() {
+                    "state" => {
+                        states = v
+                            .as_list()?
+                            .iter()
+                            .map(|x| x.literal_text())
+                            .collect::<Option<_>>()?
+                    }
+                    "instance-id" => {
+                        for x in v.as_list()? {
+                            let j = cx.referenced_resource(x)?;
+                            let sym = cx.prepared[j].sym.clone();
+                            let vm = cx.module.resources.iter().any(|r| {
+                                r.symbol == sym
+                                    && !r.existing
+                                    && r.ty == "Microsoft.Compute/virtualMachines"
+                            });
+                            if !vm || cx.t.resources[j].for_each.is_some() {
+                                return None;
+                            }
+                            subjects.push(AzExpr::path(&sym, "id"));
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            for st in &states {
+                let (ty, op): (&str, &[&str]) = match st.as_str() {
+                    "running" => (
+                        "Microsoft.Resources.ResourceActionSuccess",
+                        &["Microsoft.Compute/virtualMachines/start/action"],
+                    ),
+                    "stopping" | "stopped" => (
+                        "Microsoft.Resources.ResourceActionSuccess",
+                        &[
+                            "Microsoft.Compute/virtualMachines/powerOff/action",
+                            "Microsoft.Compute/virtualMachines/deallocate/action",
+                        ],
+                    ),
+                    "shutting-down" | "terminated" => (
+                        "Microsoft.Resources.ResourceDeleteSuccess",
+                        &["Microsoft.Compute/virtualMachines/delete"],
+                    ),
+                    other => {
+                        left.push(format!(
+                            "the state `{other}` (no Resource Manager event marks it)"
+                        ));
+                        continue;
+                    }
+                };
+                if !types.contains(&ty) {
+                    types.push(ty);
+                }
+                for o in op {
+                    if !ops.contains(o) {
+                        ops.push(o);
+                    }
+                }
+            }
+            if states.iter().any(|s| s == "running") {
+                left.push("a new VM's first start (a `Microsoft.Compute/virtualMachines/write`, which also marks every update, so it is not included)".into());
+            }
+            "EC2 instance state changes become the Resource Manager events of the virtual machines' start, power-off, deallocation and deletion"
+        }
+        "aws.cloudformation"
+            if kinds == ["CloudFormation Stack Status Change"] && detail.is_empty() =>
+        {
+            types = vec![
+                "Microsoft.Resources.ResourceWriteSuccess",
+                "Microsoft.Resources.ResourceWriteFailure",
+                "Microsoft.Resources.ResourceWriteCancel",
+            ];
+            ops = vec!["Microsoft.Resources/deployments/write"];
+            left.push("the in-progress and rollback statuses (Resource Manager events mark only a deployment's success, failure or cancellation)".into());
+            left.push("stacks deployed to other resource groups or subscriptions (the system topic sees this resource group only)".into());
+            "CloudFormation stack status changes become the Resource Manager events of deployments to the resource group (each converted template is deployed as one)"
+        }
+        _ => return None,
+    };
+    if types.is_empty() {
+        return None;
+    }
+    if targets
+        .iter()
+        .all(|t| matches!(destination(cx, t), Dest::Not(_)))
+    {
+        return Some(subscriptions(
+            cx,
+            i,
+            targets,
+            "",
+            SYSTEM_TOPIC_SUBSCRIPTION,
+            Vec::new(),
+            None,
+        ));
+    }
+    let key = "systemTopic#resourceGroup".to_string();
+    let topic = match cx.shared.get(&key) {
+        Some(s) => s.clone(),
+        None => {
+            let sym = cx.syms.alloc("resourceGroupEvents");
+            cx.shared.insert(key, sym.clone());
+            cx.module.resources.push(AzResource {
+                symbol: sym.clone(),
+                ty: SYSTEM_TOPIC.ty.into(),
+                api: SYSTEM_TOPIC.api.into(),
+                name: AzExpr::str("evgst-resource-group"),
+                // Resource group and subscription system topics are global.
+                location: Some(AzExpr::str("global")),
+                body: vec![(
+                    "properties".into(),
+                    AzExpr::obj(vec![
+                        ("source", AzExpr::path("resourceGroup()", "id")),
+                        ("topicType", AzExpr::str("Microsoft.Resources.ResourceGroups")),
+                    ]),
+                )],
+                comments: vec![
+                    "Event Grid system topic of the resource group: its Resource Manager events stand for the AWS service events the template's rules matched.".into(),
+                ],
+                source: cx.t.resources[i].id.clone(),
+                ..Default::default()
+            });
+            sym
+        }
+    };
+    let mut filters = vec![filter(
+        "StringIn",
+        "data.operationName",
+        vec![(
+            "values",
+            AzExpr::Array(ops.iter().map(|o| AzExpr::str(*o)).collect()),
+        )],
+    )];
+    if !subjects.is_empty() {
+        filters.push(filter(
+            "StringIn",
+            "subject",
+            vec![("values", AzExpr::Array(subjects))],
+        ));
+    }
+    let subjects_named = filters.len() > 1;
+    let id = cx.t.resources[i].id.clone();
+    cx.decide_later(
+        i,
+        "eventbridge-arm-events",
+        &format!("{id}: AWS service events become Resource Manager events"),
+        &format!("The rule matches events AWS publishes to the default bus: `{text}`."),
+        &format!(
+            "{what}: a subscription on the resource group's Event Grid system topic (topic type Microsoft.Resources.ResourceGroups) for {}, filtered on `data.operationName` ({}){}.",
+            types.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
+            ops.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", "),
+            if subjects_named { " and on the subject (the VM's resource id)" } else { "" }
+        ),
+        &format!(
+            "The subscription delivers only events the rule matched{}. Changes made inside the guest OS (a shutdown from the VM) are no Resource Manager operation and raise no event (Resource Health or activity log alerts see them). The event's `data` is the Resource Manager operation (`resourceUri`, `operationName`, `status`, the caller's claims), not the AWS `detail`: adapt the handler.",
+            if left.is_empty() {
+                String::new()
+            } else {
+                format!(", but not all of them; not delivered: {}", left.join("; "))
+            }
+        ),
+        Some("partial"),
+    );
+    let mut out = subscriptions(
+        cx,
+        i,
+        targets,
+        &topic,
+        SYSTEM_TOPIC_SUBSCRIPTION,
+        filters,
+        Some(types.iter().map(|t| AzExpr::str(*t)).collect()),
+    );
+    if out.status == "translated" {
+        out.status = "partial";
+    }
+    out.azure.insert(0, (SYSTEM_TOPIC.ty.into(), topic));
+    Some(out)
+}
+
 /// The role assignment that lets `topic` (a topic this module declares) send to target
 /// `j` with its system-assigned identity: the data sender role the access table gives
 /// for the target's type (`<type>:write`). Turns the topic's identity on; one
 /// assignment per topic and target. `None` when the topic is `existing` or the table
 /// has no role.
 fn sender_grant(cx: &mut Ctx, i: usize, topic: &str, j: usize) -> Option<String> {
+    // Global system topics (of a resource group) take no managed identity: they deliver
+    // with the plain destination form.
     let declared = cx
         .module
         .resources
         .iter()
-        .any(|x| x.symbol == topic && !x.existing);
+        .any(|x| x.symbol == topic && !x.existing && x.location != Some(AzExpr::str("global")));
     let role = cx.tables.lookup_str(
         "access-roles",
         &format!("{}:write", cx.t.resources[j].ty),
@@ -950,6 +1236,9 @@ pub(super) enum Dest {
     /// An API destination of the template (its index): a WebHook endpoint.
     WebHook(usize),
     Function(AzExpr, String, usize),
+    /// A state machine of the template, now a Logic App workflow (its index): a WebHook
+    /// endpoint on the callback URL of the workflow's Request trigger.
+    Workflow(usize),
     Not(String),
 }
 
@@ -961,6 +1250,15 @@ pub(super) fn destination(cx: &Ctx, t: &Expr) -> Dest {
     if let Some(j) = cx.referenced_resource(arn) {
         if cx.plays(j, PASS, "api-destination") && cx.t.resources[j].for_each.is_none() {
             return Dest::WebHook(j);
+        }
+        if super::scheduler::machine_workflow(cx, j).is_some() {
+            return match monthly(cx, j) {
+                false => Dest::Workflow(j),
+                true => Dest::Not(format!(
+                    "{} became a Logic App whose monthly Recurrence trigger keeps it an `azapi_resource` in Terraform, where its Request trigger's callback URL cannot be read; give the workflow a Request trigger and deliver to its callback URL (WebHook endpoint) by hand",
+                    cx.t.report_name(&cx.t.resources[j].id)
+                )),
+            };
         }
         let sym = cx.prepared[j].sym.clone();
         let ty = cx
@@ -1087,13 +1385,30 @@ fn subscriptions(
     let mut inputs = Vec::new();
     let mut dead_letters = Vec::new();
     let mut webhooks: Vec<(usize, String, AzExpr)> = Vec::new();
+    let mut workflows: Vec<usize> = Vec::new();
     let many = targets.len() > 1;
     for (n, t) in targets.iter().enumerate() {
         let tid = t
             .get("Id")
             .and_then(|x| x.literal_text())
             .unwrap_or_else(|| format!("target{}", n + 1));
+        let mut direct = None;
         let (endpoint, id, j) = match destination(cx, t) {
+            Dest::Workflow(w) => {
+                let url = workflow_callback(cx, i, w);
+                direct = Some(AzExpr::obj(vec![
+                    ("endpointType", AzExpr::str("WebHook")),
+                    (
+                        "properties",
+                        AzExpr::obj(vec![
+                            ("endpointUrl", url),
+                            ("minimumTlsVersionAllowed", AzExpr::str("1.2")),
+                        ]),
+                    ),
+                ]));
+                workflows.push(w);
+                ("Workflow", AzExpr::Null, Some(w))
+            }
             Dest::WebHook(d) => {
                 let dest = webhook(cx, i, d, t, &tid);
                 let sym = if many {
@@ -1124,6 +1439,7 @@ fn subscriptions(
             dead_letters.push(format!("`{tid}`"));
         }
         let dest = match (endpoint, &id) {
+            _ if direct.is_some() => direct.take().unwrap_or_default(),
             ("WebHook", AzExpr::Str(sym)) => webhooks
                 .iter()
                 .find(|(_, s, _)| s == sym)
@@ -1137,7 +1453,9 @@ fn subscriptions(
         // Service Bus and Event Hubs destinations: delivered with the topic's
         // system-assigned identity, which gets the data sender role on the target.
         let grant = match j {
-            Some(j) if endpoint != "AzureFunction" => sender_grant(cx, i, topic, j),
+            Some(j) if endpoint != "AzureFunction" && endpoint != "Workflow" => {
+                sender_grant(cx, i, topic, j)
+            }
             _ => None,
         };
         let mut props = match &grant {
@@ -1214,7 +1532,14 @@ fn subscriptions(
                 cx.t.report_name(&r.id)
             )],
             source: r.id.clone(),
-            depends_on: grant.iter().cloned().collect(),
+            depends_on: grant
+                .iter()
+                .cloned()
+                .chain(
+                    j.filter(|_| endpoint == "Workflow")
+                        .map(|w| cx.prepared[w].sym.clone()),
+                )
+                .collect(),
             ..Default::default()
         });
         if endpoint == "WebHook"
@@ -1237,12 +1562,15 @@ fn subscriptions(
     }
     let mut status = if azure.is_empty() {
         "manual"
-    } else if webhooks.is_empty() {
+    } else if webhooks.is_empty() && workflows.is_empty() {
         "translated"
     } else {
-        // The API must answer the validation handshake (see the WebHook decision).
+        // The API or workflow must answer the validation handshake (see the decisions).
         "partial"
     };
+    if !workflows.is_empty() {
+        workflow_decision(cx, i, &workflows);
+    }
     if !functions.is_empty() {
         cx.decide_later(
             i,
@@ -1344,7 +1672,7 @@ fn schedule(cx: &mut Ctx, i: usize, expr: &Expr, targets: &[Expr], disabled: boo
                 azure.push((WEB_SITE.ty.to_string(), site));
                 notes.push(format!("`{name}`"));
             }
-            Dest::Endpoint(..) | Dest::WebHook(_) | Dest::Not(_) => {
+            Dest::Endpoint(..) | Dest::WebHook(_) | Dest::Workflow(_) | Dest::Not(_) => {
                 // A state machine of the template: a Recurrence trigger of its workflow.
                 match super::scheduler::workflow_trigger(cx, i, t, &text, &r.id) {
                     Some(wf) => {
@@ -1910,6 +2238,101 @@ fn destinations(cx: &mut Ctx) {
             }
         }
     }
+}
+
+/// The name of the Request trigger a workflow gets for the event subscriptions that
+/// deliver to it.
+const REQUEST_TRIGGER: &str = "Event_Grid_events";
+
+/// Whether the workflow of state machine `j` has a monthly Recurrence trigger (which
+/// azurerm's recurrence trigger cannot hold, so the workflow stays `azapi` in Terraform).
+fn monthly(cx: &Ctx, j: usize) -> bool {
+    let sym = &cx.prepared[j].sym;
+    cx.module
+        .resources
+        .iter()
+        .find(|x| x.symbol == *sym && !x.existing)
+        .and_then(|x| x.body.iter().find(|(k, _)| k == "properties"))
+        .and_then(|(_, p)| p.get("definition"))
+        .and_then(|d| d.get("triggers"))
+        .is_some_and(|t| match t {
+            AzExpr::Object(m) => m.iter().any(|(_, tr)| {
+                tr.get("recurrence")
+                    .and_then(|r| r.get("schedule"))
+                    .and_then(|s| s.get("monthDays"))
+                    .is_some()
+            }),
+            _ => false,
+        })
+}
+
+/// The callback URL of the Request trigger of the workflow state machine `j` became
+/// (the trigger added once per workflow, read through an `existing` trigger resource):
+/// `<trigger>.listCallbackUrl().value`.
+fn workflow_callback(cx: &mut Ctx, i: usize, j: usize) -> AzExpr {
+    let wf = cx.prepared[j].sym.clone();
+    let key = format!("{PASS}#request#{wf}");
+    let trigger = match cx.shared.get(&key) {
+        Some(s) => s.clone(),
+        None => {
+            cx.set_path(
+                &wf,
+                &["properties", "definition", "triggers", REQUEST_TRIGGER],
+                AzExpr::obj(vec![
+                    ("type", AzExpr::str("Request")),
+                    ("kind", AzExpr::str("Http")),
+                    (
+                        "inputs",
+                        AzExpr::obj(vec![("schema", AzExpr::Object(Vec::new()))]),
+                    ),
+                ]),
+            );
+            let sym = cx.syms.alloc(&format!("{wf}Events"));
+            cx.shared.insert(key, sym.clone());
+            cx.module.resources.push(AzResource {
+                symbol: sym.clone(),
+                ty: LOGIC_TRIGGER.ty.into(),
+                api: LOGIC_TRIGGER.api.into(),
+                parent: Some(wf.clone()),
+                name: AzExpr::str(REQUEST_TRIGGER),
+                existing: true,
+                comments: vec![format!(
+                    "The Request trigger of the workflow {} became, whose callback URL the event subscriptions deliver to.",
+                    cx.t.report_name(&cx.t.resources[j].id)
+                )],
+                source: cx.t.resources[i].id.clone(),
+                ..Default::default()
+            });
+            sym
+        }
+    };
+    AzExpr::Member(
+        Box::new(AzExpr::call(&format!("{trigger}.listCallbackUrl"), vec![])),
+        "value".into(),
+    )
+}
+
+/// The decision on rule `i`'s state machine targets, now WebHooks to their workflows.
+fn workflow_decision(cx: &mut Ctx, i: usize, workflows: &[usize]) {
+    let id = cx.t.resources[i].id.clone();
+    let names: Vec<String> = workflows
+        .iter()
+        .map(|w| cx.t.report_name(&cx.t.resources[*w].id))
+        .collect();
+    cx.decide_later(
+        i,
+        "eventbridge-workflow-target",
+        &format!("{id}: state machine targets become WebHooks to their Logic Apps"),
+        &format!(
+            "The rule starts the state machine(s) {} with the matched event as the execution's input.",
+            names.join(", ")
+        ),
+        &format!(
+            "The Logic App that replaces each state machine gets a Request trigger `{REQUEST_TRIGGER}` (one per workflow, shared by the rules that target it); the event subscription delivers to its callback URL as a WebHook endpoint (CloudEvents 1.0, TLS 1.2), read at deployment with `listCallbackUrl()` on the trigger (Terraform: the `callback_url` of `azurerm_logic_app_trigger_http_request`). Each delivery starts a run whose trigger body is the CloudEvent."
+        ),
+        "Event Grid validates a WebHook endpoint when the subscription is created: with CloudEvents 1.0 it sends an HTTP OPTIONS request carrying `WebHook-Request-Origin`, and the endpoint must answer with the header `WebHook-Allowed-Origin` (that origin, or `*`), or the subscription is not created. The workflow's definition is empty until the state machine is rewritten: in the rewrite, answer that request first (a Condition on `@triggerOutputs()?['headers']?['WebHook-Request-Origin']` with a Response action returning 200 and the header), then handle the POSTed events (the EventBridge `detail` is the CloudEvent's `data`, `source` and `detail-type` its `source` and `type`). Deploy the subscriptions after that definition (or in a second step). The callback URL carries the trigger's SAS signature: regenerating the workflow's access keys invalidates it, so redeploy the subscriptions then. The rule's `RoleArn` is not needed: the signature authorizes the call.",
+        Some("partial"),
+    );
 }
 
 /// Sets the app setting `setting` of function app `site` to the NCRONTAB `cron` its timer

@@ -322,7 +322,7 @@ pub(super) fn rule_workflow(
 }
 
 /// The workflow state machine `j` became, when it is one this module declares.
-fn machine_workflow(cx: &Ctx, j: usize) -> Option<String> {
+pub(super) fn machine_workflow(cx: &Ctx, j: usize) -> Option<String> {
     let sym = &cx.prepared[j].sym;
     (cx.plays(j, "step-functions", "machine")
         && cx.t.resources[j].for_each.is_none()

@@ -194,6 +194,12 @@ fn cond_holds(c: &Cond, base: &AzExpr) -> bool {
             return false;
         }
     }
+    if let Some(any) = &c.one_of {
+        let text = v.and_then(literal_text);
+        if !any.iter().any(|x| text.is_some() && text == yaml_text(x)) {
+            return false;
+        }
+    }
     if let Some(eq) = &c.equals {
         return v.and_then(literal_text) == yaml_text(eq);
     }
@@ -451,6 +457,20 @@ impl<'a> Lower<'a> {
     /// variable → its Terraform reference.
     fn reference(&mut self, e: &AzExpr) -> Option<TfExpr> {
         let bx = Box::new;
+        // `x.listCallbackUrl().value`: a resource function's result the table maps to an
+        // attribute (a Request trigger's `callback_url`).
+        if let AzExpr::Member(b, m) = e
+            && let AzExpr::Call(f, args) = b.as_ref()
+            && args.is_empty()
+            && let Some((sym, func)) = f.split_once('.')
+            && let Some(Form::Azurerm { variant, .. }) = self.forms.get(sym).cloned()
+            && let Some(r) = self.resource(sym)
+            && self.tables.types[&r.ty][variant]
+                .attributes
+                .contains_key(&format!("{func}().{m}"))
+        {
+            return Some(self.resource_ref(sym, &format!("{func}().{m}"), None));
+        }
         let (root, path, ix) = Self::chain(e)?;
         if let Some(t) = self.builtin(&root, &path) {
             return Some(t);

@@ -20,6 +20,9 @@ pub struct Cond {
     /// is a literal (`'/apis/${api.name}'` starts with `/apis/`).
     #[serde(default)]
     pub starts_with: Option<String>,
+    /// The value's literal text is one of these.
+    #[serde(default)]
+    pub one_of: Option<Vec<serde_yaml::Value>>,
 }
 
 /// One rule: an argument or a nested block.
