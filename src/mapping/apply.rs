@@ -622,7 +622,7 @@ impl Ctx<'_> {
             self.decide(
                 "untranslated-properties",
                 Some((&r.id, r.span)),
-                &format!("Properties of {} not translated", r.id),
+                &format!("Properties of {} not translated", self.t.report_name(&r.id)),
                 &format!("The mapping for {} does not cover every property this template sets.", r.ty),
                 &format!("Not carried over: {}.", names.join(", ")),
                 "Set the equivalent Azure settings by hand, or extend the mapping table with `--mappings`.",
