@@ -260,7 +260,24 @@ impl Ctx<'_> {
             function_endpoint: super::apis_v2::fronted_api(self, i).is_some(),
             attached: self.plays(i, "grants", "policy")
                 && !super::access::policy_roles(self, i).is_empty(),
+            has_members: self.has_members(i),
         }
+    }
+
+    /// Does a resource of the template with an entry of its own name resource `i` in the
+    /// property the `member-attributes` table gives for `i`'s type?
+    fn has_members(&self, i: usize) -> bool {
+        let r = &self.t.resources[i];
+        let Some(prop) = self.tables.lookup_str("member-attributes", &r.ty, "member") else {
+            return false;
+        };
+        self.t.resources.iter().enumerate().any(|(k, m)| {
+            k != i
+                && self.tables.types.contains_key(&m.ty)
+                && m.properties
+                    .get(&prop)
+                    .is_some_and(|v| self.referenced_resource(v) == Some(i))
+        })
     }
 
     /// Chooses each resource's entry (variant applied) and allocates its symbols.

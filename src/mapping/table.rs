@@ -37,6 +37,10 @@ pub struct When {
     /// (its `Roles`, or a role's `ManagedPolicyArns`); false for one attached only to
     /// roles of other stacks, users or groups.
     pub attached: Option<bool>,
+    /// True for a resource with no Azure resource of its own that members of the
+    /// template carry (lookup table `member-attributes`: an Aurora cluster and the DB
+    /// instances that name it in `DBClusterIdentifier`, when their type has an entry).
+    pub has_members: Option<bool>,
     /// The template resource that `prop` references has an `Engine` matching one
     /// of these (`postgres*`): read replicas inherit their source's engine.
     #[serde(default)]
@@ -473,6 +477,7 @@ pub struct Facts {
     pub http_invoked: bool,
     pub function_endpoint: bool,
     pub attached: bool,
+    pub has_members: bool,
 }
 
 /// Evaluates a `when` against literal property values (`function_endpoint` is false
@@ -503,6 +508,11 @@ pub fn holds_with(w: &When, t: &Template, r: &Resource, facts: Facts) -> bool {
     }
     if let Some(a) = w.attached
         && a != facts.attached
+    {
+        return false;
+    }
+    if let Some(m) = w.has_members
+        && m != facts.has_members
     {
         return false;
     }
