@@ -499,8 +499,8 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
             Some((&r.id, r.span)),
             &format!("{}: the alarm watches a metric filter's metric", r.id),
             &format!("The alarm watches the custom metric that the metric filter {filter} publishes from log events."),
-            &format!("It becomes the threshold, window and actions of the log search alert (scheduled query rule) that replaces {filter} (see its decision); no metric alert is created."),
-            "Until that alert rule is written, nothing alerts on these log events.",
+            &format!("No metric alert is created: the metric exists only through {filter}, which stays manual (see its decision, which names what to use instead); the alert written by hand takes this alarm's threshold, period and actions."),
+            "Until that alert is written, nothing alerts on these log events.",
         );
         cx.folded = true;
         cx.folded_status = Some("manual".into());

@@ -907,8 +907,9 @@ pub fn query_alert(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> O
     let s = query_settings(cx, a).ok()?;
     let r = &cx.t.resources[i];
     let (rid, span) = (r.id.clone(), r.span);
+    let rname = cx.t.report_name(&rid);
     // The records: a function's traces, or the log group's table (a parameter).
-    let (scope, head, table_note) = match target {
+    let (scope, head, mut shown, table_note) = match target {
         Target::Function(f) => {
             let logs = cx.resolve_symbol(f, "functionLogs");
             let app = cx.reference_expr(f, "{sym}.name");
@@ -920,6 +921,7 @@ pub fn query_alert(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> O
                     Interp::Expr(app),
                     Interp::Lit("\"".into()),
                 ],
+                format!("AppTraces\n| where AppRoleName == \"<name of {fname}'s function app>\""),
                 format!(
                     "the function {fname}'s log lines are Application Insights traces (`AppTraces`, text in `Message`, the function app's name in `AppRoleName`) in the functions' workspace"
                 ),
@@ -930,13 +932,14 @@ pub fn query_alert(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> O
             let gname = cx.t.report_name(&cx.t.resources[g].id);
             let key = format!("{rid} table");
             let sym = cx.param_for(&key, "string", |p| {
-                let why = format!("The Log Analytics table the records of {gname} land in (read by the log search alert of {rid}; a custom text-log table keeps each line in `RawData`).");
+                let why = format!("The Log Analytics table the records of {gname} land in (read by the log search alert of {rname}; a custom text-log table keeps each line in `RawData`).");
                 p.required_reason = Some(why.clone());
                 p.description = Some(why);
             });
             (
                 AzExpr::path(&ws, "id"),
                 vec![Interp::Expr(AzExpr::ident(sym))],
+                format!("<table named by the parameter for {rname}>"),
                 format!(
                     "the log group {gname} becomes a workspace whose table is a parameter: the query reads the record text in `RawData`, the column of custom text-log tables (Azure Monitor Agent); change it if the logs land in another table"
                 ),
@@ -949,21 +952,18 @@ pub fn query_alert(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> O
     };
     let mut query = head;
     let json = condition.as_deref().is_some_and(|c| c.contains("record")) || measure.is_some();
+    let mut lines = Vec::new();
     if json {
-        query.push(Interp::Lit(format!(
-            "\n| extend record = parse_json({column})"
-        )));
+        lines.push(format!("\n| extend record = parse_json({column})"));
     }
     if let Some(c) = &condition {
-        query.push(Interp::Lit(format!("\n| where {c}")));
+        lines.push(format!("\n| where {c}"));
     }
     let (aggregation, measure_col) = match &measure {
         None => ("Count", None),
         Some(f) => {
             let path = record_path(f).ok()?;
-            query.push(Interp::Lit(format!(
-                "\n| extend metricValue = todouble({path})"
-            )));
+            lines.push(format!("\n| extend metricValue = todouble({path})"));
             let agg = match s.statistic.as_str() {
                 "Sum" => "Total",
                 "Average" => "Average",
@@ -974,6 +974,10 @@ pub fn query_alert(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> O
             (agg, Some("metricValue"))
         }
     };
+    for l in lines {
+        shown.push_str(&l);
+        query.push(Interp::Lit(l));
+    }
     let query_text = crate::azure::interp(query);
     let (window_secs, window) = QUERY_WINDOWS
         .iter()
@@ -988,10 +992,6 @@ pub fn query_alert(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> O
     let p = cx.t.resources[a].properties.clone();
     let threshold = super::compute::alarm_threshold(cx, &p)?;
     let groups = action_groups(cx, &alarms);
-    let shown = match &query_text {
-        AzExpr::Str(q) => q.clone(),
-        _ => "(see the alert rule)".into(),
-    };
     let aname = cx.t.report_name(&cx.t.resources[a].id);
     let value_note = match &measure {
         None => "counts the matching records".to_string(),
