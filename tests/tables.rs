@@ -266,3 +266,44 @@ fn cfn_types(text: &str) -> BTreeSet<&str> {
         .filter(|l| !l.is_empty())
         .collect()
 }
+
+/// Every activity log operation of `cloudtrail-events` is the `write` or `delete`
+/// operation of an ARM resource type Azure has, and every entry says what it becomes.
+#[test]
+fn cloudtrail_events_name_real_operations() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("data/arm-schema.json")).unwrap())
+            .unwrap();
+    let types: BTreeSet<String> = schema["versions"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.to_ascii_lowercase())
+        .collect();
+    let table: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root.join("mappings/tables/cloudtrail-events.yaml")).unwrap(),
+    )
+    .unwrap();
+    let entries = table["entries"].as_mapping().unwrap();
+    assert!(!entries.is_empty());
+    for (key, entry) in entries {
+        let ops = entry.get("operations").and_then(|o| o.as_sequence());
+        assert!(
+            ops.is_some() != entry.get("instead").is_some(),
+            "{key:?}: give either operations or instead"
+        );
+        for op in ops.into_iter().flatten() {
+            let op = op.as_str().unwrap();
+            let (ty, verb) = op.rsplit_once('/').unwrap();
+            assert!(
+                matches!(verb, "write" | "delete"),
+                "{op}: not a write or delete"
+            );
+            assert!(
+                types.contains(&ty.to_ascii_lowercase()),
+                "{op}: {ty} is not an ARM type"
+            );
+        }
+    }
+}

@@ -470,13 +470,37 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
     }
     if let Some(f) = super::governance::metric_filter_of(cx, p) {
         let filter = t.report_name(&t.resources[f].id);
+        if super::log_alerts::alert_made(cx, f) {
+            cx.decide(
+                "alarm-metric-filter",
+                Some((&r.id, r.span)),
+                &format!("{}: the alarm is part of the metric filter's alert", r.id),
+                &format!("The alarm watches the custom metric that the metric filter {filter} publishes from log events."),
+                &format!("The alert that replaces {filter} (see its decision) notifies the action groups of this alarm's topics; a log search alert also takes its threshold, period and evaluation periods. No metric alert is created."),
+                "The alarm's `TreatMissingData` and `OKActions` do not carry over.",
+            );
+            let (_, unresolved) = alarm_actions(cx, p);
+            if !unresolved.is_empty() {
+                cx.decide(
+                    "alarm-actions",
+                    Some((&r.id, r.span)),
+                    &format!("{}: alarm actions without an action group", r.id),
+                    "Some alarm actions notify SNS topics without e-mail subscriptions, Auto Scaling or EC2 actions.",
+                    "They are not translated; add action group receivers (webhook, function, Logic App) for them.",
+                    "The alert fires without notifying those targets.",
+                );
+            }
+            cx.folded = true;
+            cx.folded_status = Some("partial".into());
+            return None;
+        }
         cx.decide(
             "alarm-metric-filter",
             Some((&r.id, r.span)),
             &format!("{}: the alarm watches a metric filter's metric", r.id),
             &format!("The alarm watches the custom metric that the metric filter {filter} publishes from log events."),
-            &format!("It becomes the threshold, window and actions of the log search alert (scheduled query rule) that replaces {filter} (see its decision); no metric alert is created."),
-            "Until that alert rule is written, nothing alerts on these log events.",
+            &format!("No metric alert is created: the metric exists only through {filter}, which stays manual (see its decision, which names what to use instead); the alert written by hand takes this alarm's threshold, period and actions."),
+            "Until that alert is written, nothing alerts on these log events.",
         );
         cx.folded = true;
         cx.folded_status = Some("manual".into());
@@ -717,7 +741,7 @@ fn alarm_window(p: &Expr) -> AlarmWindow {
 }
 
 /// The alert's threshold: a number when literal, else the translated expression.
-fn alarm_threshold(cx: &mut Ctx, p: &Expr) -> Option<AzExpr> {
+pub(super) fn alarm_threshold(cx: &mut Ctx, p: &Expr) -> Option<AzExpr> {
     Some(match p.get("Threshold") {
         Some(t) => match t.literal_text().and_then(|x| x.parse::<f64>().ok()) {
             Some(v) if v.fract() == 0.0 => AzExpr::Int(v as i64),
@@ -730,7 +754,7 @@ fn alarm_threshold(cx: &mut Ctx, p: &Expr) -> Option<AzExpr> {
 
 /// The alert's actions (the action group of each topic's e-mail subscription) and
 /// the alarm actions left without one.
-fn alarm_actions(cx: &mut Ctx, p: &Expr) -> (Vec<AzExpr>, Vec<String>) {
+pub(super) fn alarm_actions(cx: &mut Ctx, p: &Expr) -> (Vec<AzExpr>, Vec<String>) {
     let mut actions = Vec::new();
     let mut unresolved = Vec::new();
     for a in p

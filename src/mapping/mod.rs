@@ -24,6 +24,7 @@ mod eventbridge;
 mod events;
 mod exprs;
 mod file_systems;
+mod filter_pattern;
 mod flow_logs;
 pub mod flows;
 mod gateways;
@@ -31,6 +32,7 @@ mod governance;
 mod graphql;
 mod instance_connect;
 mod kubernetes;
+mod log_alerts;
 
 mod nacl;
 pub mod nested;

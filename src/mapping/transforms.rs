@@ -86,6 +86,8 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("template_ref", false),
     ("config_rule_properties", true),
     ("kql_placeholder", false),
+    ("metric_filter_activity_alert", true),
+    ("metric_filter_query_alert", true),
     ("role_permissions", true),
     ("policy_name", true),
     ("app_config_key", false),
@@ -251,6 +253,8 @@ pub fn apply(
         "template_ref" => super::governance::template_ref(cx, src?, args),
         "config_rule_properties" => super::governance::config_rule_properties(cx, i, consumed),
         "kql_placeholder" => Some(super::governance::kql_placeholder(cx, src?)),
+        "metric_filter_activity_alert" => super::log_alerts::activity_alert(cx, i, consumed),
+        "metric_filter_query_alert" => super::log_alerts::query_alert(cx, i, consumed),
         "graphql_subscription_required" => {
             Some(super::graphql::subscription_required(cx, i, consumed))
         }

@@ -1090,6 +1090,7 @@ impl<'a> Lower<'a> {
             Some("json") => Ok(TfExpr::call("jsonencode", vec![self.expr(v)])),
             Some("ids") => self.ids(v, path),
             Some("pluck") => self.pluck(rule, v, path),
+            Some("field_equals") => self.field_equals(rule, v, path),
             Some("resource_id_name") => self.resource_id_name(v, path),
             Some("dependency_ids") => self.dependency_ids(rule, v, path),
             Some("ref_id") => self.ref_id(rule, v, path),
@@ -1161,6 +1162,45 @@ impl<'a> Lower<'a> {
             }
             _ => Ok(self.expr(v)),
         }
+    }
+
+    /// `[{field, equals}, …]` → the `equals` of the leaf whose `field` is the rule's `key`
+    /// (an activity log alert's condition). Every leaf must be `{field, equals}` with a
+    /// literal field that is `key` or one the rule's `ignore` leaves to another rule; an
+    /// `anyOf` or any other member fails, as does a missing `key`.
+    fn field_equals(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        let Some(key) = rule.key.as_deref() else {
+            return Err(format!("`{path}`: field_equals needs a key"));
+        };
+        let AzExpr::Array(items) = v else {
+            return Err(format!("`{path}` is not a literal list"));
+        };
+        let mut found = None;
+        for it in items {
+            let AzExpr::Object(m) = it else {
+                return Err(format!("`{path}` holds an entry that is not a condition"));
+            };
+            if it.get("anyOf").is_some() {
+                return Err(format!(
+                    "`{path}` holds an `anyOf` condition (one of several values), which azurerm's criteria cannot hold"
+                ));
+            }
+            let (Some(AzExpr::Str(field)), Some(value), 2) =
+                (it.get("field"), it.get("equals"), m.len())
+            else {
+                return Err(format!(
+                    "`{path}` holds a condition other than {{field, equals}}"
+                ));
+            };
+            if field.eq_ignore_ascii_case(key) {
+                found = Some(self.expr(value));
+            } else if !rule.ignore.iter().any(|i| i.eq_ignore_ascii_case(field)) {
+                return Err(format!(
+                    "`{path}` tests `{field}`, which azurerm's criteria do not take here"
+                ));
+            }
+        }
+        found.ok_or_else(|| format!("`{path}` has no `{key}` condition"))
     }
 
     /// `[{<key>: x}, …]` → `[x, …]`: the `key` member of each entry. An entry must be a
