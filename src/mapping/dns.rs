@@ -59,7 +59,8 @@ fn zone_of(cx: &Ctx, p: &Expr) -> Option<Zone> {
     }
     let given = p.get("HostedZoneName").or_else(|| p.get("HostedZoneId"))?;
     let Some(name) = given.literal_text() else {
-        return Some(Zone::Given(given.clone(), zone_label(given)));
+        let given = without_final_dot(given).unwrap_or_else(|| given.clone());
+        return Some(Zone::Given(given.clone(), zone_label(&given)));
     };
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     let here = (0..cx.t.resources.len()).find(|z| {
@@ -69,6 +70,27 @@ fn zone_of(cx: &Ctx, p: &Expr) -> Option<Zone> {
         Some(z) => Zone::Here(z),
         None => Zone::Elsewhere(name),
     })
+}
+
+/// A zone name written as a name and the root's dot (`!Join ['', [!Ref Domain, .]]`,
+/// `!Sub '${Domain}.'`): the name alone, as Azure writes zone names.
+fn without_final_dot(e: &Expr) -> Option<Expr> {
+    match &e.kind {
+        ExprKind::Join { sep, items } if sep.literal_text().as_deref() == Some("") => {
+            match items.as_list()? {
+                [x, dot] if dot.literal_text().as_deref() == Some(".") => Some(x.clone()),
+                _ => None,
+            }
+        }
+        ExprKind::Sub(parts) => match parts.as_slice() {
+            [
+                crate::model::expr::SubPart::Expr(x),
+                crate::model::expr::SubPart::Lit(dot),
+            ] if dot == "." => Some(x.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// A label for a zone named by expression `e`: the parameter, resource or data source
@@ -137,6 +159,21 @@ fn records(cx: &mut Ctx, ty: &str, values: &[Expr], private: bool) -> Option<(St
             "CNAME" => AzExpr::obj(vec![("cname", cx.tr(v))]),
             "NS" if !private => AzExpr::obj(vec![("nsdname", cx.tr(v))]),
             "PTR" => AzExpr::obj(vec![("ptrdname", cx.tr(v))]),
+            // A value known only at deployment (a parameter): Route 53's own
+            // `<preference> <exchange>` text, split there.
+            "MX" if lit(v).is_none() => {
+                let x = cx.tr(v);
+                let part = |n: i64| {
+                    AzExpr::Index(
+                        Box::new(AzExpr::call("split", vec![x.clone(), AzExpr::str(" ")])),
+                        Box::new(AzExpr::Int(n)),
+                    )
+                };
+                AzExpr::obj(vec![
+                    ("preference", AzExpr::call("int", vec![part(0)])),
+                    ("exchange", part(1)),
+                ])
+            }
             "MX" => {
                 let w = words(v)?;
                 let [p, x] = w.as_slice() else { return None };
@@ -294,11 +331,10 @@ fn record_name(cx: &mut Ctx, zone: &Zone, p: &Expr) -> Option<(AzExpr, String)> 
     };
     match (zone, name_text.as_deref(), zname.as_deref()) {
         (_, Some(n), Some(z)) => relative(n, z).map(|r| (AzExpr::Str(r.clone()), r)),
-        // A zone named at deployment: a relative literal name as it is, an absolute
+        // A zone named at deployment (or whose name is built from variables): a
+        // relative literal name as it is; in a zone named at deployment, an absolute
         // one without the zone's suffix at deployment.
-        (Zone::Given(..), Some(n), None)
-            if !n.ends_with('.') && !n.contains('.') && !n.is_empty() =>
-        {
+        (_, Some(n), None) if !n.ends_with('.') && !n.contains('.') && !n.is_empty() => {
             Some((AzExpr::Str(n.to_ascii_lowercase()), n.to_ascii_lowercase()))
         }
         (Zone::Given(..), _, None) => match p.get("Name") {
@@ -357,6 +393,20 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
         );
         None
     };
+    if !group && let Some(cert) = validated_certificate(cx, i, p) {
+        not_needed(
+            cx,
+            i,
+            "dns-acm-validation",
+            &format!("{}: the ACM validation record is not needed", r.id),
+            &format!(
+                "The record proves to ACM that the zone's owner asked for the certificate {cert} (DNS validation): its name and value are ACM's validation token."
+            ),
+            "No record set. On Azure the issuer of the certificate validates the domain its own way: a Key Vault certificate from an integrated CA (DigiCert or GlobalSign) is validated by that CA in your CA account before Key Vault can issue it (see the certificate's decision); an App Service managed certificate is validated through the custom domain's `asuid` TXT record, and a Front Door managed certificate through the custom domain's `_dnsauth` TXT record, each made with its custom domain.",
+            "Add the TXT record the Azure issuer asks for once the certificate or custom domain is requested (its value is known only then); the ACM record goes with the Route 53 zone when the ACM certificate is retired.",
+        );
+        return None;
+    }
     let Some(zone) = zone_of(cx, p) else {
         return fail(cx, "It names no hosted zone", "");
     };
@@ -434,6 +484,23 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
                     &what,
                 );
             }
+            if ty == "AAAA" && !group && has_a_alias_twin(cx, i, p) {
+                not_needed(
+                    cx,
+                    i,
+                    "dns-alias-aaaa",
+                    &format!(
+                        "{}: the AAAA alias is answered by the A alias's CNAME",
+                        r.id
+                    ),
+                    "The AAAA alias gave the IPv6 addresses of an API Gateway or S3 website endpoint; the A alias of the same name gave its IPv4 addresses.",
+                    &format!(
+                        "No record set: the A alias of `{rel_text}` becomes a CNAME to the Azure host name, and a CNAME answers AAAA queries too (with the host's IPv6 addresses where it has any)."
+                    ),
+                    "A CNAME takes no other record of the same name, so the name cannot keep an AAAA record of its own.",
+                );
+                return None;
+            }
             if ty != "A" {
                 return fail(
                     cx,
@@ -497,10 +564,26 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
             .and_then(|v| v.as_list())
             .map(|v| v.to_vec())
             .unwrap_or_default();
-        if values.is_empty() {
+        let listed = match p.get("ResourceRecords") {
+            // Name servers known at deployment (a delegated zone's `NameServers`).
+            Some(all) if values.is_empty() && ty == "NS" && !private && all.as_list().is_none() => {
+                let coll = cx.tr(all);
+                let var = cx.syms.alloc("nameServer");
+                Some((
+                    "NSRecords".to_string(),
+                    AzExpr::For(
+                        var.clone(),
+                        Box::new(coll),
+                        Box::new(AzExpr::obj(vec![("nsdname", AzExpr::ident(&var))])),
+                    ),
+                ))
+            }
+            _ => None,
+        };
+        if values.is_empty() && listed.is_none() {
             return fail(cx, "It has no literal record values", &what);
         }
-        let Some((key, recs)) = records(cx, &ty, &values, private) else {
+        let Some((key, recs)) = listed.or_else(|| records(cx, &ty, &values, private)) else {
             return fail(
                 cx,
                 &format!(
@@ -566,6 +649,76 @@ fn record(cx: &mut Ctx, i: usize, p: &Expr, group: bool) -> Option<(String, Stri
         ..Default::default()
     });
     Some((rtype, sym))
+}
+
+/// Records a decision that record set `i` needs no Azure record, and marks it so.
+fn not_needed(
+    cx: &mut Ctx,
+    i: usize,
+    rule: &str,
+    title: &str,
+    context: &str,
+    decision: &str,
+    consequences: &str,
+) {
+    cx.decide_later(i, rule, title, context, decision, consequences, None);
+    let id = cx.t.resources[i].id.clone();
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == id) {
+        rep.status = "not-needed".into();
+    }
+}
+
+/// The ACM certificate of the template whose DNS validation record `p` (of resource
+/// `i`, possibly repeated over the certificate's validation options) is, as the
+/// decisions name it.
+fn validated_certificate(cx: &Ctx, i: usize, p: &Expr) -> Option<String> {
+    let each = cx.t.resources[i].for_each.as_ref().map(|f| &f.collection);
+    // A reference to the certificate's validation options (`DomainValidationOptions`,
+    // Terraform's `domain_validation_options`).
+    let reads = |e: &Expr, id: &str| {
+        let mut found = false;
+        e.walk(&mut |x| {
+            if let ExprKind::GetAtt {
+                resource,
+                attribute,
+            } = &x.kind
+            {
+                found |= resource == id
+                    && attribute
+                        .to_ascii_lowercase()
+                        .replace('_', "")
+                        .starts_with("domainvalidationoptions");
+            }
+        });
+        found
+    };
+    let c = (0..cx.t.resources.len()).find(|c| {
+        let id = &cx.t.resources[*c].id;
+        cx.plays(*c, "load-balancers", "certificate")
+            && (["Name", "ResourceRecords"]
+                .iter()
+                .any(|k| p.get(k).is_some_and(|x| reads(x, id)))
+                || each.is_some_and(|e| reads(e, id)))
+    })?;
+    Some(format!("`{}`", cx.t.report_name(&cx.t.resources[c].id)))
+}
+
+/// Whether another record set of the template is an A alias of the same name in the
+/// same zone as record set `p` (of resource `i`).
+fn has_a_alias_twin(cx: &Ctx, i: usize, p: &Expr) -> bool {
+    let text = |q: &Expr, k: &str| q.get(k).map(|x| x.shown_text());
+    (0..cx.t.resources.len()).any(|j| {
+        let q = &cx.t.resources[j].properties;
+        j != i
+            && cx.plays(j, PASS, "record")
+            && q.get("AliasTarget").is_some()
+            && q.get("Type")
+                .and_then(|t| t.literal_text())
+                .is_some_and(|t| t.eq_ignore_ascii_case("A"))
+            && ["Name", "HostedZoneId", "HostedZoneName"]
+                .iter()
+                .all(|k| text(q, k) == text(p, k))
+    })
 }
 
 /// The Azure host name an alias record's target becomes, with the decision's text: the

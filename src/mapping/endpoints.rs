@@ -21,35 +21,35 @@ const PASS: &str = "endpoints";
 const TABLE: &str = "vpc-endpoint-services";
 
 /// The AWS service of a `ServiceName` (`com.amazonaws.${AWS::Region}.s3` → `s3`), when
-/// the name is literal but for the region.
+/// the name is literal but for the region (the pseudo parameter, a parameter or a
+/// variable: whatever fills the region's place).
 fn service_of(e: &Expr) -> Option<String> {
+    // Stands for a value known at deployment.
+    const GIVEN: char = '\u{1}';
     let text = match &e.kind {
         ExprKind::Str(s) => s.clone(),
         ExprKind::Sub(parts) => parts
             .iter()
             .map(|p| match p {
-                SubPart::Lit(l) => Some(l.clone()),
-                SubPart::Expr(x) => matches!(&x.kind, ExprKind::Ref(r) if r == "AWS::Region")
-                    .then(|| "region".to_string()),
+                SubPart::Lit(l) => l.clone(),
+                SubPart::Expr(_) => GIVEN.to_string(),
             })
-            .collect::<Option<String>>()?,
+            .collect::<String>(),
         ExprKind::Join { sep, items } => {
             let sep = sep.literal_text()?;
             items
                 .as_list()?
                 .iter()
-                .map(|x| match &x.kind {
-                    ExprKind::Ref(r) if r == "AWS::Region" => Some("region".to_string()),
-                    _ => x.literal_text(),
-                })
-                .collect::<Option<Vec<_>>>()?
+                .map(|x| x.literal_text().unwrap_or_else(|| GIVEN.to_string()))
+                .collect::<Vec<_>>()
                 .join(&sep)
         }
         _ => return None,
     };
     let rest = text.strip_prefix("com.amazonaws.")?;
-    let (_, service) = rest.split_once('.')?;
-    Some(service.to_string())
+    let (region, service) = rest.split_once('.')?;
+    (!region.is_empty() && !service.is_empty() && !service.contains(GIVEN))
+        .then(|| service.to_string())
 }
 
 /// The Azure symbols of the subnets associated with the route tables `tables` names.

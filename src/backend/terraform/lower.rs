@@ -1211,6 +1211,15 @@ impl<'a> Lower<'a> {
         let Some(key) = rule.key.as_deref() else {
             return Err(format!("`{path}`: pluck needs a key"));
         };
+        // `[for x in xs: {<key>: x}]`: the list `xs` itself.
+        if let AzExpr::For(var, coll, body) = v
+            && let AzExpr::Object(m) = body.as_ref()
+            && let [(AzKey::Name(n), AzExpr::Ident(x))] = m.as_slice()
+            && n == key
+            && x == var
+        {
+            return Ok(self.expr(coll));
+        }
         let AzExpr::Array(items) = v else {
             return Err(format!("`{path}` is not a literal list"));
         };
@@ -3254,6 +3263,13 @@ mod tests {
             l.value(&rule, &AzExpr::Array(vec![]), "p"),
             Ok(TfExpr::Array(vec![]))
         );
+        // A `for` that only wraps each element: the list it walks.
+        let walked = AzExpr::For(
+            "x".into(),
+            Box::new(AzExpr::Ident("hosts".into())),
+            Box::new(AzExpr::obj(vec![("fqdn", AzExpr::Ident("x".into()))])),
+        );
+        assert!(l.value(&rule, &walked, "p").is_ok());
         // A member no rule reads, two members in one entry, an expression: azapi.
         for bad in [
             AzExpr::Array(vec![AzExpr::obj(vec![("other", AzExpr::str("x"))])]),
