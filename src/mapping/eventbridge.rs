@@ -860,20 +860,8 @@ fn s3_rule(
             }
         }
     }
-    if targets
-        .iter()
-        .all(|t| matches!(destination(cx, t), Dest::Not(_)))
-    {
-        // No target Event Grid delivers to: no system topic, the targets' decision.
-        return Some(subscriptions(
-            cx,
-            i,
-            targets,
-            "",
-            SYSTEM_TOPIC_SUBSCRIPTION,
-            Vec::new(),
-            None,
-        ));
+    if let Some(o) = no_system_topic_target(cx, i, targets) {
+        return Some(o);
     }
     let key = format!("systemTopic#{account}");
     let topic = match cx.shared.get(&key) {
@@ -1079,19 +1067,8 @@ fn arm_rule(
     if types.is_empty() {
         return None;
     }
-    if targets
-        .iter()
-        .all(|t| matches!(destination(cx, t), Dest::Not(_)))
-    {
-        return Some(subscriptions(
-            cx,
-            i,
-            targets,
-            "",
-            SYSTEM_TOPIC_SUBSCRIPTION,
-            Vec::new(),
-            None,
-        ));
+    if let Some(o) = no_system_topic_target(cx, i, targets) {
+        return Some(o);
     }
     let key = "systemTopic#resourceGroup".to_string();
     let topic = match cx.shared.get(&key) {
@@ -1369,6 +1346,25 @@ fn hint(ty: &str) -> &'static str {
 }
 
 /// One event subscription per target; decisions for targets with no destination.
+/// When no target is one Event Grid delivers to: no system topic, only the targets'
+/// decision (what [`subscriptions`] records for undeliverable targets).
+fn no_system_topic_target(cx: &mut Ctx, i: usize, targets: &[Expr]) -> Option<Outcome> {
+    targets
+        .iter()
+        .all(|t| matches!(destination(cx, t), Dest::Not(_)))
+        .then(|| {
+            subscriptions(
+                cx,
+                i,
+                targets,
+                "",
+                SYSTEM_TOPIC_SUBSCRIPTION,
+                Vec::new(),
+                None,
+            )
+        })
+}
+
 fn subscriptions(
     cx: &mut Ctx,
     i: usize,
