@@ -181,7 +181,7 @@ const REVIEW_SHOWN: usize = 12;
 
 /// The short Markdown summary of a run (at most about 60 lines). `previous`: the decisions
 /// of the report OUT held before; `changes`: how the run's files differ from OUT;
-/// `verb`: what happened to OUT (`written`, or `would change` for `check`).
+/// `check`: the files are what would change (nothing was written).
 pub fn summary(
     report: &Report,
     previous: Option<&BTreeMap<String, serde_json::Value>>,
@@ -323,25 +323,19 @@ pub fn summary(
 }
 
 /// The error diagnostics of a run, one line each (`file:line:col: code: message`).
-fn error_lines(report: Option<&Report>) -> Vec<String> {
+fn error_lines(report: &Report) -> Vec<String> {
     report
-        .map(|r| {
-            r.diagnostics
-                .iter()
-                .filter(|d| d.severity == "error")
-                .map(|d| {
-                    if d.file.is_empty() {
-                        format!("{}: {}", d.code, d.message)
-                    } else {
-                        format!(
-                            "{}:{}:{}: {}: {}",
-                            d.file, d.line, d.column, d.code, d.message
-                        )
-                    }
-                })
-                .collect()
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == "error")
+        .map(|d| match d.file.is_empty() {
+            true => format!("{}: {}", d.code, d.message),
+            false => format!(
+                "{}:{}:{}: {}: {}",
+                d.file, d.line, d.column, d.code, d.message
+            ),
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// Is `file` inside `out` (as written, made absolute against the working folder)?
@@ -409,7 +403,7 @@ pub fn convert_with_summary(opts: &crate::run::Options, file: &Path) -> Reviewed
             report,
             previous.as_ref(),
             &changes,
-            &error_lines(Some(report)),
+            &error_lines(report),
             false,
         );
         write_summary(file, &text, &mut outcome.exit_code, &mut stderr);
@@ -465,7 +459,7 @@ pub fn check(opts: &crate::run::Options, summary_file: Option<&Path>) -> Reviewe
             report,
             previous.as_ref(),
             &changes,
-            &error_lines(Some(report)),
+            &error_lines(report),
             true,
         );
         write_summary(file, &text, &mut outcome.exit_code, &mut stderr);

@@ -264,16 +264,30 @@ impl Ctx<'_> {
         }
     }
 
-    /// Does a resource of the template with an entry of its own name resource `i` in the
-    /// property the `member-attributes` table gives for `i`'s type?
+    /// Does a resource of the template that becomes an Azure resource (its entry, or the
+    /// variant its properties choose, emits one) name resource `i` in the property the
+    /// `member-attributes` table gives for `i`'s type? (An Aurora instance of an engine
+    /// with no flexible server carries nothing.)
     fn has_members(&self, i: usize) -> bool {
         let r = &self.t.resources[i];
         let Some(prop) = self.tables.lookup_str("member-attributes", &r.ty, "member") else {
             return false;
         };
+        let emits = |m: &crate::model::template::Resource| {
+            self.tables.types.get(&m.ty).is_some_and(|e| {
+                match e
+                    .variants
+                    .iter()
+                    .find(|v| super::table::holds(&v.when, self.t, m, false))
+                {
+                    Some(v) => !v.resources.as_ref().unwrap_or(&e.resources).is_empty(),
+                    None => !e.resources.is_empty(),
+                }
+            })
+        };
         self.t.resources.iter().enumerate().any(|(k, m)| {
             k != i
-                && self.tables.types.contains_key(&m.ty)
+                && emits(m)
                 && m.properties
                     .get(&prop)
                     .is_some_and(|v| self.referenced_resource(v) == Some(i))

@@ -481,14 +481,7 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
             );
             let (_, unresolved) = alarm_actions(cx, p);
             if !unresolved.is_empty() {
-                cx.decide(
-                    "alarm-actions",
-                    Some((&r.id, r.span)),
-                    &format!("{}: alarm actions without an action group", r.id),
-                    "Some alarm actions notify SNS topics without e-mail subscriptions, Auto Scaling or EC2 actions.",
-                    "They are not translated; add action group receivers (webhook, function, Logic App) for them.",
-                    "The alert fires without notifying those targets.",
-                );
+                decide_unresolved_actions(cx, r);
             }
             cx.folded = true;
             cx.folded_status = Some("partial".into());
@@ -817,16 +810,21 @@ fn decide_alarm(
         "A short spike can trip the averaged window where consecutive periods would not: tune after the baseline.",
     );
     if unresolved {
-        cx.decide(
-            "alarm-actions",
-            Some((&r.id, r.span)),
-            &format!("{}: alarm actions without an action group", r.id),
-            "Some alarm actions notify SNS topics without e-mail subscriptions, Auto Scaling or EC2 actions.",
-            "They are not translated; add action group receivers (webhook, function, Logic App) for them.",
-            "The alert fires without notifying those targets.",
-        );
+        decide_unresolved_actions(cx, r);
         cx.floor_status("partial");
     }
+}
+
+/// The decision for alarm actions that no action group carries.
+fn decide_unresolved_actions(cx: &mut Ctx, r: &crate::model::template::Resource) {
+    cx.decide(
+        "alarm-actions",
+        Some((&r.id, r.span)),
+        &format!("{}: alarm actions without an action group", r.id),
+        "Some alarm actions notify SNS topics without e-mail subscriptions, Auto Scaling or EC2 actions.",
+        "They are not translated; add action group receivers (webhook, function, Logic App) for them.",
+        "The alert fires without notifying those targets.",
+    );
 }
 
 /// The size of the root volume (`/dev/xvda`, `/dev/sda1`) in `BlockDeviceMappings`.

@@ -102,6 +102,12 @@ fn zone_label(e: &Expr) -> String {
             label = match &x.kind {
                 ExprKind::Ref(n) => Some(n.clone()),
                 ExprKind::GetAtt { resource, .. } => Some(resource.clone()),
+                // A Terraform data source (`data.aws_route53_zone.main.zone_id`): its name,
+                // so that two zones read from two data sources stay two zones.
+                ExprKind::Opaque(t) => t
+                    .strip_prefix("data.")
+                    .and_then(|r| r.split('.').nth(1))
+                    .map(str::to_string),
                 _ => None,
             };
         }

@@ -271,12 +271,8 @@ fn pattern_rule(cx: &mut Ctx, i: usize, pattern: &Expr, targets: &[Expr]) -> Out
             azure: Vec::new(),
         };
     }
-    // No target Event Grid can deliver to: no topic either, only the decision.
-    if targets
-        .iter()
-        .all(|t| matches!(destination(cx, t), Dest::Not(_)))
-    {
-        return subscriptions(cx, i, targets, "", EVENT_SUBSCRIPTION, Vec::new(), None);
+    if let Some(o) = no_deliverable_target(cx, i, targets, EVENT_SUBSCRIPTION) {
+        return o;
     }
     let topic = match bus_res {
         Some(j) => cx.prepared[j].sym.clone(),
@@ -860,7 +856,7 @@ fn s3_rule(
             }
         }
     }
-    if let Some(o) = no_system_topic_target(cx, i, targets) {
+    if let Some(o) = no_deliverable_target(cx, i, targets, SYSTEM_TOPIC_SUBSCRIPTION) {
         return Some(o);
     }
     let key = format!("systemTopic#{account}");
@@ -1067,7 +1063,7 @@ fn arm_rule(
     if types.is_empty() {
         return None;
     }
-    if let Some(o) = no_system_topic_target(cx, i, targets) {
+    if let Some(o) = no_deliverable_target(cx, i, targets, SYSTEM_TOPIC_SUBSCRIPTION) {
         return Some(o);
     }
     let key = "systemTopic#resourceGroup".to_string();
@@ -1114,7 +1110,7 @@ fn arm_rule(
             vec![("values", AzExpr::Array(subjects))],
         ));
     }
-    let subjects_named = filters.len() > 1;
+    let subjects_named = filters.len() > 1; // the subject filter follows the operation filter
     let id = cx.t.resources[i].id.clone();
     cx.decide_later(
         i,
@@ -1128,11 +1124,16 @@ fn arm_rule(
             if subjects_named { " and on the subject (the VM's resource id)" } else { "" }
         ),
         &format!(
-            "The subscription delivers only events the rule matched{}. Changes made inside the guest OS (a shutdown from the VM) are no Resource Manager operation and raise no event (Resource Health or activity log alerts see them). The event's `data` is the Resource Manager operation (`resourceUri`, `operationName`, `status`, the caller's claims), not the AWS `detail`: adapt the handler.",
+            "The subscription delivers only events the rule matched{}.{} The event's `data` is the Resource Manager operation (`resourceUri`, `operationName`, `status`, the caller's claims), not the AWS `detail`: adapt the handler.",
             if left.is_empty() {
                 String::new()
             } else {
                 format!(", but not all of them; not delivered: {}", left.join("; "))
+            },
+            if source == "aws.ec2" {
+                " Changes made inside the guest OS (a shutdown from the VM) are no Resource Manager operation and raise no event (Resource Health or activity log alerts see them)."
+            } else {
+                ""
             }
         ),
         Some("partial"),
@@ -1345,26 +1346,22 @@ fn hint(ty: &str) -> &'static str {
     }
 }
 
-/// One event subscription per target; decisions for targets with no destination.
-/// When no target is one Event Grid delivers to: no system topic, only the targets'
-/// decision (what [`subscriptions`] records for undeliverable targets).
-fn no_system_topic_target(cx: &mut Ctx, i: usize, targets: &[Expr]) -> Option<Outcome> {
+/// When no target is one Event Grid delivers to: no topic, only the decision that
+/// [`subscriptions`] records for undeliverable targets (`ty`: the subscription type the
+/// rule would have had).
+fn no_deliverable_target(
+    cx: &mut Ctx,
+    i: usize,
+    targets: &[Expr],
+    ty: crate::azure::types::ArmType,
+) -> Option<Outcome> {
     targets
         .iter()
         .all(|t| matches!(destination(cx, t), Dest::Not(_)))
-        .then(|| {
-            subscriptions(
-                cx,
-                i,
-                targets,
-                "",
-                SYSTEM_TOPIC_SUBSCRIPTION,
-                Vec::new(),
-                None,
-            )
-        })
+        .then(|| subscriptions(cx, i, targets, "", ty, Vec::new(), None))
 }
 
+/// One event subscription per target; decisions for targets with no destination.
 fn subscriptions(
     cx: &mut Ctx,
     i: usize,
@@ -2240,26 +2237,27 @@ fn destinations(cx: &mut Ctx) {
 /// deliver to it.
 const REQUEST_TRIGGER: &str = "Event_Grid_events";
 
-/// Whether the workflow of state machine `j` has a monthly Recurrence trigger (which
-/// azurerm's recurrence trigger cannot hold, so the workflow stays `azapi` in Terraform).
+/// Does a schedule of the template start state machine `j` monthly (an EventBridge rule's
+/// or a Scheduler schedule's `cron` with days of the month)? Its workflow then gets a
+/// monthly Recurrence trigger, which keeps it an `azapi_resource` in Terraform. Read from
+/// the sources, not from the module, so that the answer does not depend on which rule is
+/// mapped first.
 fn monthly(cx: &Ctx, j: usize) -> bool {
-    let sym = &cx.prepared[j].sym;
-    cx.module
-        .resources
-        .iter()
-        .find(|x| x.symbol == *sym && !x.existing)
-        .and_then(|x| x.body.iter().find(|(k, _)| k == "properties"))
-        .and_then(|(_, p)| p.get("definition"))
-        .and_then(|d| d.get("triggers"))
-        .is_some_and(|t| match t {
-            AzExpr::Object(m) => m.iter().any(|(_, tr)| {
-                tr.get("recurrence")
-                    .and_then(|r| r.get("schedule"))
-                    .and_then(|s| s.get("monthDays"))
-                    .is_some()
-            }),
-            _ => false,
-        })
+    cx.t.resources.iter().any(|r| {
+        let targets: Vec<&Expr> = match r.properties.get("Targets").and_then(|t| t.as_list()) {
+            Some(list) => list.iter().filter_map(|t| t.get("Arn")).collect(),
+            None => r.properties.path("Target.Arn").into_iter().collect(),
+        };
+        targets.iter().any(|a| cx.referenced_resource(a) == Some(j))
+            && r.properties
+                .get("ScheduleExpression")
+                .and_then(|e| cx.literal_text(e))
+                .and_then(|text| super::scheduler::recurrence(&text))
+                .is_some_and(|rec| {
+                    rec.iter()
+                        .any(|(k, v)| *k == "frequency" && *v == AzExpr::str("Month"))
+                })
+    })
 }
 
 /// The callback URL of the Request trigger of the workflow state machine `j` became

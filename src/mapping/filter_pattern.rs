@@ -120,6 +120,9 @@ fn terms(t: &str) -> Result<Pattern, String> {
                 .find('"')
                 .map(|e| start + e)
                 .ok_or("a quoted term is not closed")?;
+            if t[start..end].ends_with('\\') {
+                return Err("a quoted term holds an escaped quote".into());
+            }
             i = end + 1;
             (t[start..end].to_string(), true)
         } else {
@@ -285,7 +288,18 @@ impl Parser<'_> {
                 return Err("a quoted value is not closed".into());
             }
             self.i = j + 1;
-            let v = String::from_utf8_lossy(&self.s[start..j]).replace("\\\"", "\"");
+            // `\"` and `\\` stand for the character after the backslash.
+            let mut v = String::new();
+            let mut escaped = false;
+            for c in String::from_utf8_lossy(&self.s[start..j]).chars() {
+                match (escaped, c) {
+                    (false, '\\') => escaped = true,
+                    _ => {
+                        v.push(c);
+                        escaped = false;
+                    }
+                }
+            }
             return Ok((v, true));
         }
         let start = self.i;
@@ -383,6 +397,16 @@ mod tests {
                 exists: false
             })
         );
+    }
+
+    #[test]
+    fn quoted_values_lose_their_escapes() {
+        let p = parse(r#"{ $.path = "C:\\tmp\\\"x\"" }"#).unwrap();
+        let Pattern::Json(Cond::Leaf(Leaf::Cmp { value, .. })) = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(value, r#"C:\tmp\"x""#);
+        assert!(parse(r#"ERROR "say \"hi\"""#).is_err());
     }
 
     #[test]

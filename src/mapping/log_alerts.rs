@@ -121,12 +121,16 @@ pub(super) fn plan(cx: &Ctx, f: usize) -> Plan {
         Ok(p) => p,
         Err(e) => return manual(format!("the pattern is not translated: {e}")),
     };
+    // CloudTrail's fields guess a trail only where the log group is not a function's:
+    // an application's JSON logs may name a field `eventName` or `errorCode` too.
+    let target = target(cx, f);
     if let Pattern::Json(c) = &pattern
-        && (on_trail_log(cx, f) || trail_fields(c))
+        && (on_trail_log(cx, f)
+            || (trail_fields(c) && !matches!(target, Some(Target::Function(_)))))
     {
         return trail_plan(cx, c);
     }
-    let Some(target) = target(cx, f) else {
+    let Some(target) = target else {
         return manual("the log group is not one of this template's (a function's or a log group resource), so the workspace its records land in is unknown".into());
     };
     let column = match target {
@@ -142,7 +146,12 @@ pub(super) fn plan(cx: &Ctx, f: usize) -> Plan {
     };
     let measure = match metric_value(r) {
         MetricValue::Count => None,
-        MetricValue::Field(f) if matches!(pattern, Pattern::Json(_)) => Some(f),
+        MetricValue::Field(f) if matches!(pattern, Pattern::Json(_)) => {
+            if let Err(e) = record_path(&f) {
+                return manual(format!("the metric value is not translated: {e}"));
+            }
+            Some(f)
+        }
         MetricValue::Field(f) => {
             return manual(format!(
                 "the metric value `$.{f}` reads a JSON field of a term pattern"
@@ -154,6 +163,13 @@ pub(super) fn plan(cx: &Ctx, f: usize) -> Plan {
             ));
         }
     };
+    // Everything `query_alert` needs is checked here, so that `alert_made` and the alert
+    // agree.
+    if let Target::Workspace(g) = target
+        && alarm_workspace(cx, g).is_none()
+    {
+        return manual("the log group's workspace is not generated".into());
+    }
     Plan::Query {
         target,
         condition,
@@ -1038,11 +1054,16 @@ pub fn query_alert(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> O
         ("scopes", AzExpr::Array(vec![scope])),
         ("evaluationFrequency", AzExpr::str(frequency)),
         ("windowSize", AzExpr::str(window)),
-        (
-            "criteria",
-            AzExpr::obj(vec![("allOf", AzExpr::Array(vec![AzExpr::obj(criterion)]))]),
-        ),
     ]);
+    // A custom table named by a parameter may not exist (or hold no records) when the rule
+    // is created: Azure would reject the query then.
+    if matches!(target, Target::Workspace(_)) {
+        props.push(("skipQueryValidation", AzExpr::Bool(true)));
+    }
+    props.extend([(
+        "criteria",
+        AzExpr::obj(vec![("allOf", AzExpr::Array(vec![AzExpr::obj(criterion)]))]),
+    )]);
     if !groups.is_empty() {
         props.push((
             "actions",

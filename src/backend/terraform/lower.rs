@@ -3269,7 +3269,8 @@ mod tests {
             Box::new(AzExpr::Ident("hosts".into())),
             Box::new(AzExpr::obj(vec![("fqdn", AzExpr::Ident("x".into()))])),
         );
-        assert!(l.value(&rule, &walked, "p").is_ok());
+        let hosts = l.expr(&AzExpr::Ident("hosts".into()));
+        assert_eq!(l.value(&rule, &walked, "p"), Ok(hosts));
         // A member no rule reads, two members in one entry, an expression: azapi.
         for bad in [
             AzExpr::Array(vec![AzExpr::obj(vec![("other", AzExpr::str("x"))])]),
