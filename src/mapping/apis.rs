@@ -17,7 +17,7 @@ use serde_yaml::Value;
 
 use super::context::Ctx;
 use crate::azure::{AzExpr, Interp, interp};
-use crate::model::expr::{Expr, ExprKind};
+use crate::model::expr::{Expr, ExprKind, SubPart};
 
 const PASS: &str = "rest-apis";
 
@@ -27,6 +27,12 @@ fn method_path(cx: &Ctx, i: usize) -> Option<String> {
     let mut parts = Vec::new();
     let mut cur = cx.t.resources[i].properties.get("ResourceId")?.clone();
     for _ in 0..64 {
+        // `!Sub "${RestApi.RootResourceId}"` is the value it wraps.
+        if let ExprKind::Sub(sub) = &cur.kind
+            && let [SubPart::Expr(inner)] = &sub[..]
+        {
+            cur = inner.clone();
+        }
         match &cur.kind {
             // The root resource of the API.
             ExprKind::GetAtt { attribute, .. } if attribute == "RootResourceId" => {

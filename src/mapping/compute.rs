@@ -257,21 +257,37 @@ pub(super) fn os_profile(cx: &mut Ctx, i: usize, props: &Expr, scale_set: bool) 
             "Administrator user of the VMs (EC2 images ship a fixed user; Azure needs one).".into(),
         );
     });
-    let key = cx.param_for("admin-ssh-public-key", "string", |p| {
-        p.description = Some(
-            "SSH public key of the administrator (EC2 key pairs cannot be read outside AWS)."
-                .into(),
-        );
-        p.required_reason = Some("EC2 key pairs cannot be exported".into());
-    });
-    cx.template_decision(
-        "key-pair",
-        "EC2 key pairs become an SSH public key parameter",
-        "Instances name an EC2 key pair; its public key stays in AWS.",
-        &format!("VMs use `{user}` with the public key `{key}`; password login is disabled."),
-        "Supply the public key of the same key pair to keep the same private key.",
-        r.span,
-    );
+    // A key pair of the template that imports its public key is an SSH public key
+    // resource the VM reads; any other key pair becomes a parameter.
+    let imported = props
+        .get("KeyName")
+        .and_then(|k| cx.referenced_resource(k))
+        .filter(|&j| {
+            t.resources[j].ty == "AWS::EC2::KeyPair"
+                && t.resources[j].properties.get("PublicKeyMaterial").is_some()
+                && cx.prepared[j].entry.is_some()
+        });
+    let key_data = match imported {
+        Some(j) => cx.reference_expr(j, "@.properties.publicKey"),
+        None => {
+            let key = cx.param_for("admin-ssh-public-key", "string", |p| {
+                p.description = Some(
+                    "SSH public key of the administrator (EC2 key pairs cannot be read outside AWS)."
+                        .into(),
+                );
+                p.required_reason = Some("EC2 key pairs cannot be exported".into());
+            });
+            cx.template_decision(
+                "key-pair",
+                "EC2 key pairs become an SSH public key parameter",
+                "Instances name an EC2 key pair; its public key stays in AWS.",
+                &format!("VMs use `{user}` with the public key `{key}`; password login is disabled."),
+                "Supply the public key of the same key pair to keep the same private key.",
+                r.span,
+            );
+            AzExpr::ident(&key)
+        }
+    };
     // Linux host names take 15 characters; a scale set appends 6 of its own to the prefix.
     let (field, len) = if scale_set {
         ("computerNamePrefix", 9)
@@ -320,7 +336,7 @@ pub(super) fn os_profile(cx: &mut Ctx, i: usize, props: &Expr, scale_set: bool) 
                 Interp::Lit("/.ssh/authorized_keys".into()),
             ]),
         ),
-        ("keyData", AzExpr::ident(&key)),
+        ("keyData", key_data),
     ])]);
     profile.push((
         "linuxConfiguration",

@@ -56,6 +56,19 @@ fn dns_servers(cx: &mut Ctx, o: usize) -> (Option<AzExpr>, bool) {
     (Some(AzExpr::Array(out)), amazon)
 }
 
+/// The template resource whose addresses the DNS servers of options `o` are (a
+/// directory's domain controllers, an instance's private address), if any.
+fn servers_source(cx: &Ctx, o: usize) -> Option<usize> {
+    let list = cx.t.resources[o].properties.get("DomainNameServers")?;
+    let mut found = None;
+    list.walk(&mut |x| {
+        if found.is_none() {
+            found = cx.referenced_resource(x);
+        }
+    });
+    found
+}
+
 /// The options AWS's DHCP gives that a virtual network does not, each with what
 /// replaces it.
 fn other_options(cx: &Ctx, o: usize) -> Vec<(String, &'static str)> {
@@ -124,8 +137,22 @@ pub fn finish(cx: &mut Ctx) {
             continue;
         };
         let opts = cx.t.report_name(&cx.t.resources[o].id.clone());
+        let later = servers_source(cx, o);
+        if let Some(source) = later {
+            let shown = cx.t.report_name(&cx.t.resources[source].id.clone());
+            cx.decide_later(
+                k,
+                "dhcp-dns-servers-later",
+                &format!("{name}: the DNS servers of `{opts}` are set after {shown} is deployed"),
+                &format!("The option set's DNS servers are addresses of {shown}, a resource of this template that is deployed into the network."),
+                &format!("The virtual network `{vnet}` is declared without them: naming them there would make the network depend on {shown}, which depends on the network (a cycle ARM rejects)."),
+                &format!("Once {shown} is deployed, set the network's DNS servers to its addresses (`az network vnet update --dns-servers …`, or a second deployment that adds `dhcpOptions.dnsServers`); until then the network uses Azure's resolver."),
+                Some("partial"),
+            );
+        }
         let (servers, amazon) = dns_servers(cx, o);
         let decision = match &servers {
+            Some(_) if later.is_some() => String::new(),
             Some(list) => {
                 let mut conds: Vec<&str> = Vec::new();
                 conds.extend(r.condition.as_ref().map(|(c, _)| c.as_str()));
@@ -148,7 +175,8 @@ pub fn finish(cx: &mut Ctx) {
                 )
             }
         };
-        cx.decide_later(
+        if !decision.is_empty() {
+            cx.decide_later(
             k,
             "dhcp-dns-servers",
             &format!("{name}: `{opts}` gives the virtual network its DNS servers"),
@@ -157,6 +185,7 @@ pub fn finish(cx: &mut Ctx) {
             "VMs pick up a changed server list when they renew their lease or restart; the DNS servers must be reachable from the virtual network (peering, VPN or servers inside it).",
             None,
         );
+        }
         if seen_options.contains(&o) {
             continue;
         }
@@ -184,10 +213,10 @@ pub fn finish(cx: &mut Ctx) {
                     "The option set named DNS servers only.",
                     "Its DNS servers are the virtual network's (see the association's decision).",
                     "None beyond the association's decision.",
-                    Some("translated"),
+                    Some(if later.is_some() { "partial" } else { "translated" }),
                 );
                 if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == cx.t.resources[o].id) {
-                    rep.status = "translated".into();
+                    rep.status = if later.is_some() { "partial" } else { "translated" }.into();
                 }
             }
             continue;
