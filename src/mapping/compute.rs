@@ -566,15 +566,26 @@ pub fn alarm_properties(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>)
     if let Some(d) = p.get("AlarmDescription") {
         props.push(("description", cx.tr(d)));
     }
-    let criterion = AzExpr::obj(vec![
+    let mut criterion = vec![
         ("name", AzExpr::str("condition1")),
         ("criterionType", AzExpr::str("StaticThresholdCriterion")),
         ("metricNamespace", AzExpr::Str(azure_type)),
-        ("metricName", AzExpr::Str(metric.azure_metric)),
+        ("metricName", AzExpr::Str(metric.azure_metric.clone())),
         ("operator", AzExpr::str(operator)),
         ("threshold", threshold),
         ("timeAggregation", AzExpr::str(aggregation)),
-    ]);
+    ];
+    if let Some((name, value)) = &metric.dimension {
+        criterion.push((
+            "dimensions",
+            AzExpr::Array(vec![AzExpr::obj(vec![
+                ("name", AzExpr::Str(name.clone())),
+                ("operator", AzExpr::str("Include")),
+                ("values", AzExpr::Array(vec![AzExpr::Str(value.clone())])),
+            ])]),
+        ));
+    }
+    let criterion = AzExpr::obj(criterion);
     props.extend([
         ("severity", AzExpr::Int(2)),
         ("enabled", AzExpr::Bool(true)),
@@ -603,6 +614,8 @@ struct AlarmMetric {
     /// The ARM types that emit the metric under this name (`azure_type`, then `also`).
     azure_types: Vec<String>,
     azure_metric: String,
+    /// The dimension and value the Azure metric is filtered on to count the same thing.
+    dimension: Option<(String, String)>,
 }
 
 /// The Azure metric of an alarm's namespace and metric name; `None` when it has none,
@@ -619,6 +632,17 @@ fn unmapped_metric(cx: &Ctx, p: &Expr) -> String {
         return "its namespace or metric name is known only at deployment".into();
     };
     let key = format!("{ns}:{metric}");
+    let statistics = cx.tables.lookup_list("cloudwatch-metrics", &key, "statistics");
+    if let Some(dim) = cx.tables.lookup_str("cloudwatch-metrics", &key, "dimension") {
+        let used = p
+            .get("Statistic")
+            .and_then(|x| x.literal_text())
+            .unwrap_or_else(|| "an extended statistic".into());
+        return format!(
+            "the metric `{key}` has an Azure counterpart split on `{dim}` that counts the same thing only with the statistic {} (the alarm uses {used})",
+            statistics.join(" or ")
+        );
+    }
     match cx.tables.lookup_str("cloudwatch-metrics", &key, "note") {
         Some(note) => format!(
             "the metric `{key}` has an Azure counterpart that is not the same measure: {note}"
@@ -655,7 +679,7 @@ fn alarm_metric(cx: &Ctx, p: &Expr) -> Option<AlarmMetric> {
     ];
     azure_types.extend(cx.tables.lookup_list("cloudwatch-metrics", &key, "also"));
     let azure_metric = cx.tables.lookup_str("cloudwatch-metrics", &key, "metric")?;
-    // A note means the Azure metric differs in unit or needs a filter: not automatic.
+    // A note means the Azure metric is another measure (unit or meaning): not automatic.
     if cx
         .tables
         .lookup_str("cloudwatch-metrics", &key, "note")
@@ -663,11 +687,22 @@ fn alarm_metric(cx: &Ctx, p: &Expr) -> Option<AlarmMetric> {
     {
         return None;
     }
+    // A metric split on a dimension counts the same thing only for some statistics.
+    let statistics = cx.tables.lookup_list("cloudwatch-metrics", &key, "statistics");
+    let statistic = p.get("Statistic").and_then(|x| x.literal_text());
+    if !statistics.is_empty() && !statistic.is_some_and(|s| statistics.contains(&s)) {
+        return None;
+    }
+    let dimension = cx
+        .tables
+        .lookup_str("cloudwatch-metrics", &key, "dimension")
+        .zip(cx.tables.lookup_str("cloudwatch-metrics", &key, "dimension_value"));
     Some(AlarmMetric {
         ns,
         metric,
         azure_types,
         azure_metric,
+        dimension,
     })
 }
 
@@ -809,8 +844,13 @@ fn decide_alarm(
         ns,
         metric,
         azure_metric,
+        dimension,
         ..
     } = m;
+    let split = dimension
+        .as_ref()
+        .map(|(n, v)| format!(" split on `{n}` = `{v}`"))
+        .unwrap_or_default();
     let (window, frequency, evaluations, period) = (w.window, w.frequency, w.evaluations, w.period);
     let window_note = if w.window_secs == 0 {
         String::new()
@@ -822,7 +862,7 @@ fn decide_alarm(
         Some((&r.id, r.span)),
         &format!("{}: {ns} {metric} → metric alert on {azure_metric}", r.id),
         "A CloudWatch alarm fires after N consecutive periods breach; an Azure metric alert evaluates one aggregated window at a fixed frequency and has a severity.",
-        &format!("A metric alert on `{azure_metric}` ({aggregation} {operator} the threshold){window_note}, evaluated every {frequency}, severity 2; e-mail actions go to the action group of the topic's e-mail subscription."),
+        &format!("A metric alert on `{azure_metric}`{split} ({aggregation} {operator} the threshold){window_note}, evaluated every {frequency}, severity 2; e-mail actions go to the action group of the topic's e-mail subscription."),
         "A short spike can trip the averaged window where consecutive periods would not: tune after the baseline.",
     );
     if unresolved {

@@ -134,8 +134,13 @@ pub fn kpis(
             .find(|ty| generated(ty))
             .unwrap_or(&first);
         let name = tables.lookup_str("cloudwatch-metrics", &key, "metric")?;
+        let split = tables
+            .lookup_str("cloudwatch-metrics", &key, "dimension")
+            .zip(tables.lookup_str("cloudwatch-metrics", &key, "dimension_value"))
+            .map(|(d, v)| format!("split on {d} = {v}"));
         let note = tables
             .lookup_str("cloudwatch-metrics", &key, "note")
+            .or(split)
             .map(|n| format!(" ({n})"))
             .unwrap_or_default();
         Some(format!("{ty} `{name}`{note}"))
