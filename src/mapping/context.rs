@@ -557,6 +557,11 @@ impl<'a> Ctx<'a> {
         let (id, member) = (r.id.clone(), self.t.resources[k].id.clone());
         let span = r.span;
         if owner.is_some() {
+            // What the owner's attribute does not give (the table's `note`).
+            let note = self
+                .tables
+                .lookup_str("member-attributes", &r.ty, "note")
+                .unwrap_or_else(|| "Review the readers of the attribute.".into());
             let member = self.t.report_name(&member);
             let name = self.t.report_name(&id);
             self.decide(
@@ -565,7 +570,7 @@ impl<'a> Ctx<'a> {
                 &format!("{id}: its attributes are those of {member}"),
                 &format!("{name} ({}) has no Azure resource of its own; it names {member} in `{prop}`, whose Azure resource serves it.", r.ty),
                 &format!("Its `{attribute}` is the same attribute of the resource {member} became."),
-                "A stage name that was part of the URL is not: the Azure resource serves one stage.",
+                &note,
             );
             return Some((k, spec));
         }
@@ -821,6 +826,32 @@ pub fn fill_text(s: &str, r: &crate::model::template::Resource) -> String {
             .path(path)
             .and_then(|v| v.literal_text())
             .unwrap_or_else(|| "a computed value".into());
+        out.replace_range(start..start + len + 1, &v);
+    }
+    // `{keys:Path}`: the names of an object property's members (a parameter group's
+    // `Parameters`), each in backticks.
+    while let Some(start) = out.find("{keys:") {
+        let Some(len) = out[start..].find('}') else {
+            break;
+        };
+        let path = &out[start + 6..start + len];
+        let keys: Vec<String> = match r.properties.path(path).map(|v| &v.kind) {
+            Some(crate::model::expr::ExprKind::Object(m)) => {
+                m.iter().map(|(k, _, _)| format!("`{k}`")).collect()
+            }
+            // Terraform's `parameter { name value }` blocks, lifted as a list.
+            Some(crate::model::expr::ExprKind::List(l)) => l
+                .iter()
+                .filter_map(|x| x.get("Name")?.literal_text())
+                .map(|k| format!("`{k}`"))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let v = if keys.is_empty() {
+            "none".to_string()
+        } else {
+            keys.join(", ")
+        };
         out.replace_range(start..start + len + 1, &v);
     }
     out

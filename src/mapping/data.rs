@@ -327,3 +327,80 @@ pub fn flex_sku(cx: &mut Ctx, i: usize, class: &str, field: &str) -> Option<AzEx
         sku
     }))
 }
+
+/// The resources of the template that name resource `i` in their property `by` (a
+/// cluster's DB instances, which name it in `DBClusterIdentifier`), in template order.
+fn members_of(cx: &Ctx, i: usize, by: &str) -> Vec<usize> {
+    (0..cx.t.resources.len())
+        .filter(|&k| {
+            k != i
+                && cx.t.resources[k]
+                    .properties
+                    .get(by)
+                    .is_some_and(|v| cx.referenced_resource(v) == Some(i))
+        })
+        .collect()
+}
+
+/// A cluster's value read from its first member's property `prop` through the lookup
+/// table `table` (a DocumentDB cluster's compute tier from its first instance's class),
+/// with a decision quoting the member's value; the table's `default` when there is no
+/// member.
+pub fn member_lookup(cx: &mut Ctx, i: usize, args: &serde_yaml::Value) -> Option<AzExpr> {
+    let get = |k: &str| args.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let (by, prop, table) = (get("member")?, get("prop")?, get("table")?);
+    let t = cx.t;
+    let id = &t.resources[i].id;
+    let name = t.report_name(id);
+    let first = members_of(cx, i, &by)
+        .into_iter()
+        .find_map(|k| Some((k, t.resources[k].properties.get(&prop)?)));
+    let Some((k, src)) = first else {
+        let v = args.get("default").and_then(|v| v.as_str())?.to_string();
+        cx.decide(
+            &format!("{table}-no-member"),
+            Some((id, t.resources[i].span)),
+            &format!("{name}: no member gives its size"),
+            &format!("No resource of this template names {name} in `{by}` with a `{prop}`: the members that sized it are elsewhere, or there are none."),
+            &format!("`{v}` is used."),
+            "Size the Azure resource from the workload's measured CPU and memory.",
+        );
+        cx.floor_status("partial");
+        return Some(AzExpr::Str(v));
+    };
+    let member = &t.report_name(&t.resources[k].id);
+    let quoted = match (&src.kind, src.literal_text()) {
+        (_, Some(c)) => format!("`{c}`"),
+        (ExprKind::Ref(p), None) if t.parameter(p).is_some() => format!("the parameter `{p}`"),
+        _ => "a computed value".into(),
+    };
+    let out = super::transforms::lookup(cx, i, src, args);
+    cx.decide(
+        &format!("{table}-member"),
+        Some((id, t.resources[i].span)),
+        &format!("{name}: sized from {member} ({quoted})"),
+        &format!("{member} names {name} in `{by}`; its `{prop}` is {quoted}. The members have no Azure resource of their own: the cluster's size stands for them."),
+        &format!("The value comes from {quoted} through `mappings/tables/{table}.yaml`, by memory first (the working set), then vCores."),
+        "Other members of other sizes are not reflected; resize the Azure resource after measuring.",
+    );
+    out
+}
+
+/// A value chosen by how many resources of the template name resource `i` in
+/// property `member`: `none`, `one` or `many` (a DocumentDB cluster with replicas
+/// gets high availability).
+pub fn member_count(cx: &mut Ctx, i: usize, args: &serde_yaml::Value) -> Option<AzExpr> {
+    let by = args.get("member")?.as_str()?;
+    let n = members_of(cx, i, by).len();
+    let key = match n {
+        0 => "none",
+        1 => "one",
+        _ => "many",
+    };
+    let v = args.get(key).or_else(|| args.get("one"))?;
+    Some(match v {
+        serde_yaml::Value::Bool(b) => AzExpr::Bool(*b),
+        serde_yaml::Value::Number(x) => AzExpr::Int(x.as_i64()?),
+        other => AzExpr::Str(other.as_str()?.to_string()),
+    })
+}

@@ -1,8 +1,13 @@
 //! Private networking of flexible servers: an RDS instance in a DB subnet
 //! group becomes a server in a subnet delegated to it, resolved through a
 //! private DNS zone linked to the network, behind the NSG of its security group.
+//! A server whose Azure type joins a network through a private endpoint instead (no
+//! `zone` but a `privatelink` group in `private-dns-zones`: a DocumentDB cluster's
+//! MongoDB vCore cluster, a Neptune cluster's Gremlin account) gets one in the first
+//! subnet of its group, registered in the group's `privatelink` zone.
 
 use super::context::Ctx;
+use super::private_links;
 use crate::azure::{AzExpr, AzResource};
 use crate::model::template::Resource;
 use crate::names::kebab;
@@ -13,6 +18,9 @@ pub fn wire(cx: &mut Ctx) -> Vec<usize> {
     let t = cx.t;
     for (i, r) in t.resources.iter().enumerate() {
         if !cx.plays(i, "private-networking", "server") || r.condition.is_some() {
+            continue;
+        }
+        if endpoint_server(cx, i) {
             continue;
         }
         let Some(w) = private_server(cx, i) else {
@@ -47,6 +55,129 @@ pub fn wire(cx: &mut Ctx) -> Vec<usize> {
         );
     }
     attached
+}
+
+/// The first subnet of this template in the DB subnet group resource `i` names in
+/// `DBSubnetGroupName`, with its virtual network: (group, subnet, network).
+fn group_subnet(cx: &Ctx, i: usize) -> Option<(usize, Option<(String, String)>)> {
+    let t = cx.t;
+    let group = t.resources[i]
+        .properties
+        .get("DBSubnetGroupName")
+        .and_then(|g| cx.referenced_resource(g))?;
+    let subnets = t.resources[group]
+        .properties
+        .get("SubnetIds")
+        .and_then(|s| s.as_list())
+        .unwrap_or(&[]);
+    let subnet = subnets
+        .iter()
+        .find_map(|s| cx.referenced_resource(s))
+        .filter(|j| cx.plays(*j, "private-networking", "subnet"))
+        .and_then(|j| {
+            let subnet = cx.prepared[j].sym.clone();
+            let vnet = cx
+                .module
+                .resources
+                .iter()
+                .find(|x| x.symbol == subnet)
+                .and_then(|x| x.parent.clone())?;
+            Some((subnet, vnet))
+        });
+    Some((group, subnet))
+}
+
+/// A server of a type reached through a private endpoint: the endpoint in the first
+/// subnet of its group (the group id is the role's `group`, or the type's only one),
+/// or a decision when that subnet is not in the template. False when the server's
+/// type joins networks some other way (a delegated subnet) or has no Azure resource.
+fn endpoint_server(cx: &mut Ctx, i: usize) -> bool {
+    let t = cx.t;
+    let r = &t.resources[i];
+    let server = cx.prepared[i].sym.clone();
+    let Some(ty) = cx
+        .module
+        .resources
+        .iter()
+        .find(|x| x.symbol == server)
+        .map(|x| x.ty.clone())
+    else {
+        return false;
+    };
+    if cx
+        .tables
+        .lookup_str("private-dns-zones", &ty, "zone")
+        .is_some()
+    {
+        return false;
+    }
+    let group = cx
+        .tables
+        .pass(&r.ty, "private-networking")
+        .and_then(|v| v.get("server"))
+        .and_then(|v| v.get("group"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let Some((group, zone)) = private_links::group_zone(cx, &ty, group.as_deref()) else {
+        return false;
+    };
+    let Some((sg, subnet)) = group_subnet(cx, i) else {
+        return true;
+    };
+    let (rid, gid) = (&r.id, &t.resources[sg].id);
+    let Some((subnet, vnet)) = subnet else {
+        cx.decide_later(
+            i,
+            "private-endpoint-subnet-elsewhere",
+            &format!("{rid}: no private endpoint (the subnets of {gid} are not in this template)"),
+            &format!("{rid} runs in the subnets of {gid}, which this template does not declare (parameters or imports)."),
+            &format!("The Azure resource keeps public network access disabled and gets no private endpoint here: add one (group `{group}`) in the virtual network that replaces those subnets, with a private DNS zone group for `{zone}` linked to that network."),
+            "Until the endpoint exists, nothing can reach the database.",
+            None,
+        );
+        return true;
+    };
+    let pe = cx.syms.alloc(&format!("{server}PrivateEndpoint"));
+    let (z, zone_group) = private_links::private_endpoint(
+        cx,
+        private_links::Endpoint {
+            sym: pe.clone(),
+            name: AzExpr::str(format!("pe-{}", kebab(rid))),
+            subnet: AzExpr::path(&subnet, "id"),
+            target: AzExpr::path(&server, "id"),
+            group: group.clone(),
+            zone: zone.clone(),
+            zone_comment: format!(
+                "Private DNS zone in which the private endpoints of group `{group}` register their addresses."
+            ),
+            condition: None,
+            comment: format!(
+                "Was {gid}: {rid} is reached through this endpoint in the group's first subnet."
+            ),
+            source: rid.clone(),
+        },
+    );
+    let link = private_links::link(cx, &z, &vnet, rid);
+    if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == *rid) {
+        for (ty, sym) in [
+            (private_links::PRIVATE_ENDPOINT, &pe),
+            (private_links::ZONE_GROUP, &zone_group),
+            (crate::azure::types::PRIVATE_DNS_ZONE.ty, &z),
+            (crate::azure::types::PRIVATE_DNS_ZONE_LINK.ty, &link),
+        ] {
+            rep.azure.push((ty.to_string(), sym.clone()));
+        }
+    }
+    cx.decide_later(
+        i,
+        "private-endpoint-in-subnet-group",
+        &format!("{rid}: reached through a private endpoint in the subnet group's first subnet"),
+        &format!("{rid} runs in the subnets of {gid} and is reached inside the VPC."),
+        &format!("A private endpoint `{pe}` (group `{group}`) in `{subnet}` connects to `{server}`, registered in the `{zone}` zone linked to `{vnet}`; public network access stays disabled."),
+        "Clients resolve the database's own host name to the endpoint's private address inside the network; the group's other subnets only keep the address plan.",
+        None,
+    );
+    true
 }
 
 /// A flexible server made from an RDS instance, and the network it moves into.

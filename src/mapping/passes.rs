@@ -131,7 +131,7 @@ pub const PASSES: &[Pass] = &[
     Pass {
         name: "private-networking",
         roles: &["server", "subnet"],
-        does: "servers in DB subnet groups → delegated subnets and private DNS zones (database.rs)",
+        does: "servers in DB subnet groups → delegated subnets and private DNS zones; servers reached through a private endpoint (DocumentDB, Neptune) → a private endpoint in the group's first subnet (database.rs)",
     },
     Pass {
         name: "file-systems",

@@ -97,6 +97,8 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("graphql_resolver", true),
     ("graphql_resolver_policy", true),
     ("graphql_key_properties", true),
+    ("member_lookup", true),
+    ("member_count", true),
 ];
 
 /// The names tables may use, for validation and help text.
@@ -182,6 +184,8 @@ pub fn apply(
         "root_disk_gb" => super::compute::root_disk_gb(cx, src?),
         "alarm_properties" => super::compute::alarm_properties(cx, i, consumed),
         "cosmos_indexing" => super::data::cosmos_indexing(cx, i),
+        "member_lookup" => super::data::member_lookup(cx, i, args),
+        "member_count" => super::data::member_count(cx, i, args),
         "flex_sku" => {
             let field = arg_str(args, "field").unwrap_or_else(|| "flexible_sku".into());
             match src?.literal_text() {
