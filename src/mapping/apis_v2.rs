@@ -1009,10 +1009,13 @@ fn function_routes(cx: &Ctx, a: usize, f: usize) -> Vec<String> {
 
 /// The CORS configuration of HTTP API `a`: (origins, credentials); `None` without one.
 fn api_cors(cx: &mut Ctx, a: usize) -> Option<(Vec<AzExpr>, bool)> {
-    let c = cx.t.resources[a]
-        .properties
-        .get("CorsConfiguration")?
-        .clone();
+    cors_of(cx, a, "CorsConfiguration")
+}
+
+/// The allowed origins and credentials flag of resource `a`'s CORS property `prop`
+/// (`AllowOrigins`, `AllowCredentials`: an HTTP API's or a function URL's).
+fn cors_of(cx: &mut Ctx, a: usize, prop: &str) -> Option<(Vec<AzExpr>, bool)> {
+    let c = cx.t.resources[a].properties.get(prop)?.clone();
     // SAM: `CorsConfiguration: true` allows every origin.
     if c.literal_bool() == Some(true) {
         return Some((vec![AzExpr::str("*")], false));
@@ -1039,7 +1042,7 @@ fn api_cors(cx: &mut Ctx, a: usize) -> Option<(Vec<AzExpr>, bool)> {
 }
 
 /// `siteConfig.cors` of function `i`'s app: the CORS configuration of the HTTP APIs its
-/// own endpoint serves (none: `None`), with the decision per API.
+/// own endpoint serves and of its function URLs (none: `None`), with the decision per API.
 pub fn function_cors(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
     let apis: Vec<usize> = cx
         .function_apis
@@ -1047,19 +1050,30 @@ pub fn function_cors(cx: &mut Ctx, i: usize) -> Option<AzExpr> {
         .filter(|(_, f)| **f == i)
         .map(|(a, _)| *a)
         .collect();
-    let mut origins: Vec<AzExpr> = Vec::new();
-    let mut credentials = false;
+    let urls: Vec<(usize, String)> = cx
+        .function_parts
+        .iter()
+        .filter(|(_, f)| **f == i)
+        .filter_map(|(u, _)| Some((*u, super::events::part_prop(cx, *u, "cors")?)))
+        .collect();
+    let mut found = Vec::new();
     for &a in &apis {
         let cors = api_cors(cx, a);
         endpoint_decision(cx, a, i, cors.as_ref());
-        if let Some((o, c)) = cors {
-            for x in o {
-                if !origins.contains(&x) {
-                    origins.push(x);
-                }
+        found.push(cors);
+    }
+    for (u, prop) in &urls {
+        found.push(cors_of(cx, *u, prop));
+    }
+    let mut origins: Vec<AzExpr> = Vec::new();
+    let mut credentials = false;
+    for (o, c) in found.into_iter().flatten() {
+        for x in o {
+            if !origins.contains(&x) {
+                origins.push(x);
             }
-            credentials |= c;
         }
+        credentials |= c;
     }
     if origins.is_empty() {
         return None;

@@ -139,6 +139,7 @@ fn new_ctx<'a>(
         folded: false,
         folded_status: None,
         function_apis: BTreeMap::new(),
+        function_parts: BTreeMap::new(),
         given_once: Default::default(),
         group_prefixes: Vec::new(),
         attached_groups: Vec::new(),
@@ -297,6 +298,7 @@ impl Ctx<'_> {
     /// Chooses each resource's entry (variant applied) and allocates its symbols.
     pub(super) fn prepare(&mut self) {
         self.function_apis = super::apis_v2::function_endpoints(self);
+        self.function_parts = super::events::function_parts(self);
         for i in 0..self.t.resources.len() {
             let r = &self.t.resources[i];
             let facts = self.facts(i);
@@ -321,7 +323,7 @@ impl Ctx<'_> {
             let mut symbols = BTreeMap::new();
             // `@Function`: the function app that serves an HTTP API (set below, once
             // every resource has its symbol).
-            if self.function_apis.contains_key(&i) {
+            if self.function_apis.contains_key(&i) || self.function_parts.contains_key(&i) {
                 symbols.insert("{sym}Function".to_string(), String::new());
             }
             let sym_wanted = if r.for_each.is_some() {
@@ -365,7 +367,8 @@ impl Ctx<'_> {
                 sym,
             });
         }
-        for (api, f) in self.function_apis.clone() {
+        let served = self.function_apis.clone().into_iter();
+        for (api, f) in served.chain(self.function_parts.clone()) {
             let sym = self.prepared[f].sym.clone();
             self.prepared[api]
                 .symbols

@@ -8,8 +8,15 @@ use crate::model::expr::{Expr, ExprKind};
 use crate::model::template::Resource;
 use crate::names::kebab;
 
-/// Environment variables → `appSettings`, after the host storage settings.
-pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+/// Environment variables → `appSettings`, after the host storage settings. An app on
+/// a Dedicated plan (`dedicated`) also names the Functions runtime and its language
+/// worker, which Flex Consumption reads from `functionAppConfig.runtime`.
+pub fn app_settings(
+    cx: &mut Ctx,
+    i: usize,
+    consumed: &mut BTreeSet<String>,
+    dedicated: bool,
+) -> AzExpr {
     consumed.insert("Environment".into());
     let t = cx.t;
     let r = &t.resources[i];
@@ -18,16 +25,20 @@ pub fn app_settings(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> 
         .get("functionStorage")
         .cloned()
         .unwrap_or_else(|| "functionStorage".into());
-    let mut out = vec![
-        setting(
-            "AzureWebJobsStorage__accountName",
-            AzExpr::path(&storage, "name"),
-        ),
-        setting(
-            "AzureWebJobsStorage__credential",
-            AzExpr::str("managedidentity"),
-        ),
-    ];
+    let mut out = Vec::new();
+    if dedicated {
+        let (name, _, _) = runtime_of(cx, r);
+        out.push(setting("FUNCTIONS_EXTENSION_VERSION", AzExpr::str("~4")));
+        out.push(setting("FUNCTIONS_WORKER_RUNTIME", AzExpr::Str(name)));
+    }
+    out.push(setting(
+        "AzureWebJobsStorage__accountName",
+        AzExpr::path(&storage, "name"),
+    ));
+    out.push(setting(
+        "AzureWebJobsStorage__credential",
+        AzExpr::str("managedidentity"),
+    ));
     // With a user-assigned identity (the former execution role), SDKs and
     // triggers must be told which identity to use.
     let role = r
@@ -109,15 +120,10 @@ pub fn function_identity(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>
     }
 }
 
-/// Lambda runtime → Flex Consumption runtime `{ name, version }`.
-pub fn runtime(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
-    consumed.insert("Runtime".into());
-    consumed.insert("Handler".into());
-    consumed.insert("PackageType".into());
-    let t = cx.t;
-    let r = &t.resources[i];
+/// The Functions runtime `(name, version, exact)` of a Lambda function's `Runtime`
+/// (`lambda-runtimes`; a custom handler when the table has no entry).
+fn runtime_of(cx: &Ctx, r: &Resource) -> (String, String, bool) {
     let rt = r.properties.get("Runtime").and_then(|x| x.literal_text());
-    let image = r.properties.get("PackageType").and_then(|x| x.as_str()) == Some("Image");
     let found = rt.as_ref().and_then(|k| {
         Some((
             cx.tables.lookup_str("lambda-runtimes", k, "name")?,
@@ -127,7 +133,41 @@ pub fn runtime(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExp
                 .is_none_or(|e| e == "true"),
         ))
     });
-    let (name, version, exact) = found.unwrap_or_else(|| ("custom".into(), "1.0".into(), false));
+    found.unwrap_or_else(|| ("custom".into(), "1.0".into(), false))
+}
+
+/// Lambda runtime → Flex Consumption runtime `{ name, version }`.
+pub fn runtime(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    let (name, version) = checked_runtime(cx, i, consumed, "Flex Consumption");
+    AzExpr::obj(vec![
+        ("name", AzExpr::Str(name)),
+        ("version", AzExpr::Str(version)),
+    ])
+}
+
+/// Lambda runtime → `siteConfig.linuxFxVersion` of an app on a Dedicated plan
+/// (`PYTHON|3.12`); a custom handler has no language stack (`None`).
+pub fn linux_fx_version(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> Option<AzExpr> {
+    let (name, version) = checked_runtime(cx, i, consumed, "A Dedicated plan");
+    (name != "custom").then(|| AzExpr::Str(format!("{}|{version}", name.to_ascii_uppercase())))
+}
+
+/// The runtime of function `i`, with a decision when the language version changes
+/// or the function is a container image (`plan` names the hosting in the text).
+fn checked_runtime(
+    cx: &mut Ctx,
+    i: usize,
+    consumed: &mut BTreeSet<String>,
+    plan: &str,
+) -> (String, String) {
+    consumed.insert("Runtime".into());
+    consumed.insert("Handler".into());
+    consumed.insert("PackageType".into());
+    let t = cx.t;
+    let r = &t.resources[i];
+    let rt = r.properties.get("Runtime").and_then(|x| x.literal_text());
+    let image = r.properties.get("PackageType").and_then(|x| x.as_str()) == Some("Image");
+    let (name, version, exact) = runtime_of(cx, r);
     if !exact || image {
         let what = if image {
             "a container image".to_string()
@@ -141,16 +181,13 @@ pub fn runtime(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExp
             "function-runtime",
             Some((&r.id, r.span)),
             &format!("{}: {what} → {name} {version}", r.id),
-            &format!("The function uses {what}; Flex Consumption supports a fixed set of language versions."),
+            &format!("The function uses {what}; {plan} supports a fixed set of language versions."),
             &format!("The app runs `{name}` {version}."),
             "Test the code on this version; `custom` means a custom handler (an executable that speaks HTTP to the host).",
         );
         cx.floor_status("partial");
     }
-    AzExpr::obj(vec![
-        ("name", AzExpr::Str(name)),
-        ("version", AzExpr::Str(version)),
-    ])
+    (name, version)
 }
 
 /// `MemorySize` (MB) → a Flex Consumption instance size (512, 2048 or 4096 MB).

@@ -88,6 +88,10 @@ pub struct Ctx<'a> {
     /// HTTP APIs whose every route goes to one function of the template → that
     /// function: its function app's HTTP trigger serves them (apis_v2.rs).
     pub function_apis: BTreeMap<usize, usize>,
+    /// Function URLs, versions, aliases and invoke configs (`events: part`) → the
+    /// function of the template they configure (events.rs): `@Function` in their
+    /// entries is its function app.
+    pub function_parts: BTreeMap<usize, usize>,
     /// References `template_ref` gave with `once` (a grant on a storage account that
     /// several Capture event hubs share): each is given once.
     pub given_once: BTreeSet<String>,
@@ -821,10 +825,16 @@ pub fn fill_text(s: &str, r: &crate::model::template::Resource) -> String {
             break;
         };
         let path = &out[start + 6..start + len];
+        // A list of literals reads as `a, b`.
+        let listed = |v: &Expr| {
+            let items: Option<Vec<String>> =
+                v.as_list()?.iter().map(|x| x.literal_text()).collect();
+            items.filter(|l| !l.is_empty()).map(|l| l.join(", "))
+        };
         let v = r
             .properties
             .path(path)
-            .and_then(|v| v.literal_text())
+            .and_then(|v| v.literal_text().or_else(|| listed(v)))
             .unwrap_or_else(|| "a computed value".into());
         out.replace_range(start..start + len + 1, &v);
     }

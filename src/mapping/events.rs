@@ -324,6 +324,46 @@ pub(super) fn append_settings(cx: &mut Ctx, site: &str, extra: Vec<AzExpr>) {
     props.set("siteConfig", site_config);
 }
 
+/// The property of resource `i` an `events: {part: {...}}` role names under `key`
+/// (`function`: the function it configures; `cors`: its CORS configuration).
+pub(super) fn part_prop(cx: &Ctx, i: usize, key: &str) -> Option<String> {
+    let data = cx
+        .tables
+        .pass(&cx.t.resources[i].ty, "events")?
+        .get("part")?;
+    Some(data.get(key)?.as_str()?.to_string())
+}
+
+/// Function URLs, versions, aliases and invoke configs (`events: {part: {function:
+/// Prop}}`) → the function of the template they configure, through the versions and
+/// aliases they name (a URL on an alias of a version). A function repeated with
+/// `count`/`for_each` has no single app to name, so its parts are left out.
+pub fn function_parts(cx: &Ctx) -> std::collections::BTreeMap<usize, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..cx.t.resources.len() {
+        if cx.t.resources[i].for_each.is_some() {
+            continue;
+        }
+        let mut j = i;
+        for _ in 0..4 {
+            let Some(k) = part_prop(cx, j, "function")
+                .and_then(|p| cx.t.resources[j].properties.path(&p).cloned())
+                .and_then(|v| cx.referenced_resource(&v))
+            else {
+                break;
+            };
+            if cx.plays(k, "events", "function") {
+                if cx.t.resources[k].for_each.is_none() {
+                    out.insert(i, k);
+                }
+                break;
+            }
+            j = k;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::ncrontab;

@@ -27,8 +27,8 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "events",
-        roles: &["function", "source-mapping", "source"],
-        does: "event sources of functions → trigger settings, Service Bus subscriptions and reader roles (events.rs)",
+        roles: &["function", "source-mapping", "source", "part"],
+        does: "event sources of functions → trigger settings, Service Bus subscriptions and reader roles; function URLs, versions, aliases and invoke configs (`part: {function: Prop, cors: Prop}`) → `@Function`, the app of the function they configure, and its CORS settings (events.rs)",
     },
     Pass {
         name: "eventbridge",

@@ -75,6 +75,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("apim_route_policy", true),
     ("apim_api_policy", true),
     ("function_cors", true),
+    ("linux_fx_version", true),
     ("web_pubsub_hub", true),
     ("apim_schema", true),
     ("aks_identity", true),
@@ -170,7 +171,11 @@ pub fn apply(
         "flex_storage_gb" => Some(flex_storage(cx, i, src?)),
         "partition_key" => Some(partition_key(cx, i)),
         "nsg_rules" => Some(super::network::nsg_rules(cx, i, consumed)),
-        "app_settings" => Some(super::compute::app_settings(cx, i, consumed)),
+        "app_settings" => {
+            let dedicated = arg_str(args, "plan").as_deref() == Some("dedicated");
+            Some(super::compute::app_settings(cx, i, consumed, dedicated))
+        }
+        "linux_fx_version" => super::compute::linux_fx_version(cx, i, consumed),
         "function_identity" => Some(super::compute::function_identity(cx, i, consumed)),
         "runtime" => Some(super::compute::runtime(cx, i, consumed)),
         "lambda_memory" => Some(super::compute::memory(cx, i, consumed)),
