@@ -747,6 +747,175 @@ fn resource_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
     }
 }
 
+/// An OpenSearch Serverless data access policy (`grants: data-access-policy`): a JSON
+/// list of rule sets, each granting its `Principal`s the `Permission`s of its `Rules` on
+/// the collections and indexes their `Resource` patterns name (`collection/<name>`,
+/// `index/<name>/*`, a trailing `*` matching a prefix). Each permission's access comes
+/// from `iam-actions` (`read` or `write` on the types of its service prefix, plus
+/// `manage` for its `manage` verbs and `*`) on the template's resources of those types
+/// whose `Name` matches; principals that are not roles of the template are listed in a
+/// decision.
+fn data_access_policy_grants(cx: &mut Ctx, i: usize, out: &mut Vec<Grant>) {
+    let r = &cx.t.resources[i];
+    let id = r.id.clone();
+    let text = r.properties.get("Policy").map(Expr::shown_text);
+    let rule_sets = match text
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+    {
+        Some(serde_json::Value::Array(a)) => a,
+        Some(v @ serde_json::Value::Object(_)) => vec![v],
+        _ => {
+            cx.decide_later(
+                i,
+                "aoss-data-access-computed",
+                &format!("{id}: the data access policy is computed"),
+                "The policy's JSON is built by an expression, so its principals and rules cannot be read.",
+                "No role assignment is made: on the search service each collection became, assign Search Index Data Reader, Search Index Data Contributor or Search Service Contributor by hand to the identities that replace the policy's principals.",
+                "Until then those identities are refused.",
+                Some("manual"),
+            );
+            return;
+        }
+    };
+    let strs = |v: Option<&serde_json::Value>| -> Vec<String> {
+        match v {
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect(),
+            Some(serde_json::Value::String(s)) => vec![s.clone()],
+            _ => Vec::new(),
+        }
+    };
+    let mut outside = Vec::new();
+    let mut missing = Vec::new();
+    let before = out.len();
+    for set in &rule_sets {
+        let mut principals = Vec::new();
+        for p in strs(set.get("Principal")) {
+            // `${Role.Arn}` or `${Role}` of a Sub is shown as `<Role.Arn>` / `<Role>`.
+            let named = p
+                .strip_prefix('<')
+                .and_then(|x| x.strip_suffix('>'))
+                .map(|x| x.split('.').next().unwrap_or(x).to_string())
+                .and_then(|n| {
+                    let n = cx.t.resolve(&n).to_string();
+                    cx.t.resources.iter().position(|x| x.id == n)
+                })
+                .filter(|&k| cx.plays(k, "grants", "role"));
+            match named {
+                Some(k) => principals.push(k),
+                None => outside.push(p),
+            }
+        }
+        let rules = match set.get("Rules") {
+            Some(serde_json::Value::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        };
+        for rule in &rules {
+            // ML models (`model/…`) have no counterpart on AI Search (see the decision).
+            if !matches!(
+                rule.get("ResourceType").and_then(|t| t.as_str()),
+                Some("collection" | "index")
+            ) {
+                continue;
+            }
+            let perms = strs(rule.get("Permission"));
+            let mut targets = Vec::new();
+            for pattern in strs(rule.get("Resource")) {
+                let name = pattern.split('/').nth(1).unwrap_or("");
+                let found = targets.len();
+                for (j, t) in cx.t.resources.iter().enumerate() {
+                    let Some(tn) = t.properties.get("Name").map(Expr::shown_text) else {
+                        continue;
+                    };
+                    let hit = match name.strip_suffix('*') {
+                        Some(prefix) => tn.starts_with(prefix),
+                        None => tn == name,
+                    };
+                    if hit && access_on(cx, &perms, j).is_some() && !targets.contains(&j) {
+                        targets.push(j);
+                    }
+                }
+                if targets.len() == found && !missing.contains(&pattern) {
+                    missing.push(pattern);
+                }
+            }
+            for &j in &targets {
+                let Some(access) = access_on(cx, &perms, j) else {
+                    continue;
+                };
+                let manages = perms.iter().any(|a| {
+                    a.split_once(':').is_some_and(|(svc, verb)| {
+                        verb == "*"
+                            || cx
+                                .tables
+                                .lookup_list("iam-actions", svc, "manage")
+                                .iter()
+                                .any(|m| m == verb)
+                    })
+                });
+                for &k in &principals {
+                    out.push(Grant {
+                        principal: k,
+                        target: j,
+                        access: access.into(),
+                        origin: i,
+                    });
+                    if manages {
+                        out.push(Grant {
+                            principal: k,
+                            target: j,
+                            access: "manage".into(),
+                            origin: i,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let granted = out.len() > before;
+    if !missing.is_empty() {
+        cx.decide_later(
+            i,
+            "aoss-data-access-collections",
+            &format!("{id}: collections that are not in this template"),
+            "The data access policy names collections or indexes by name; only the collections of this template become search services here.",
+            &format!(
+                "No role assignment is made for {}: grant the policy's principals their Search roles on the search service that replaces each of those collections, by hand or in its own converted template.",
+                missing
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "Until then those principals are refused on those collections.",
+            Some(if granted { "partial" } else { "manual" }),
+        );
+    }
+    if !outside.is_empty() {
+        outside.sort();
+        outside.dedup();
+        cx.decide_later(
+            i,
+            "aoss-data-access-principals",
+            &format!("{id}: principals that are not roles of this template"),
+            "The data access policy grants principals that are not IAM roles of this template: parameters, users, accounts or SAML identities.",
+            &format!(
+                "No role assignment is made for {}: assign Search Index Data Reader (reads), Search Index Data Contributor (writes) or Search Service Contributor (index management) on the search service by hand, to the Entra ID identity that replaces each.",
+                outside
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "Until then those callers are refused.",
+            Some(if granted { "partial" } else { "manual" }),
+        );
+    }
+}
+
 /// The template resource a statement's `aws:SourceArn` condition names (under any
 /// operator: `ArnEquals`, `ArnLike`, `StringEquals`).
 fn source_resource(cx: &Ctx, st: &Expr) -> Option<usize> {
@@ -853,6 +1022,9 @@ fn grants(cx: &mut Ctx) -> Vec<Grant> {
         }
         if cx.plays(i, "grants", "resource-policy") {
             resource_policy_grants(cx, i, &mut out);
+        }
+        if cx.plays(i, "grants", "data-access-policy") {
+            data_access_policy_grants(cx, i, &mut out);
         }
     }
     fold_write_grants(cx, &mut out);
@@ -972,7 +1144,7 @@ fn fold_write_grants(cx: &Ctx, out: &mut Vec<Grant>) {
         .map(|g| (g.principal, g.target))
         .collect();
     out.retain(|g| {
-        g.access == "write"
+        g.access != "read"
             || cx.plays(g.target, "grants", "separate-send-receive")
             || !writes.contains(&(g.principal, g.target))
     });
@@ -1046,10 +1218,10 @@ fn emit_grant(cx: &mut Ctx, g: Grant, cosmos_settings: &mut Vec<usize>) {
     let Some(principal_id) = principal_id(cx, &cx.t.resources[p].ty, &principal) else {
         return;
     };
-    let role_kind = if g.access == "write" {
-        "Writer"
-    } else {
-        "Reader"
+    let role_kind = match g.access.as_str() {
+        "write" => "Writer",
+        "manage" => "Manager",
+        _ => "Reader",
     };
     let sym = cx.syms.alloc(&format!(
         "{principal}{}{role_kind}",

@@ -644,6 +644,18 @@ impl<'a> Ctx<'a> {
     /// A reference spec of resource `i`: `{sym}.id`, `{sym}Plan.name`, or an
     /// interpolation `'https://${{sym}.name}.example'`.
     pub fn reference_expr(&mut self, i: usize, spec: &str) -> AzExpr {
+        // `{prop:Prop}`: the property translated (a parameter stays a reference), else
+        // the logical id.
+        if let Some(path) = spec
+            .strip_prefix("{prop:")
+            .and_then(|p| p.strip_suffix('}'))
+        {
+            let r = &self.t.resources[i];
+            return match r.properties.path(path).cloned() {
+                Some(v) => self.tr(&v),
+                None => AzExpr::str(r.id.clone()),
+            };
+        }
         // `{name:Prop}`: the literal property, else the logical id, in lower case (a
         // repository's name in an image URI); `{text:Prop}` keeps the case.
         let owned;
@@ -820,6 +832,24 @@ pub(super) fn index_symbol_by(e: AzExpr, sym: &str, idx: &AzExpr) -> AzExpr {
 /// `{id}` and `{prop:Path}` in decision text from a table.
 pub fn fill_text(s: &str, r: &crate::model::template::Resource) -> String {
     let mut out = s.replace("{id}", &r.id);
+    // `{text:Path}`: the property as shown text (`${X}` → `<X>`), on one line.
+    while let Some(start) = out.find("{text:") {
+        let Some(len) = out[start..].find('}') else {
+            break;
+        };
+        let path = &out[start + 6..start + len];
+        let v = r
+            .properties
+            .path(path)
+            .map(|v| {
+                v.shown_text()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_else(|| "nothing".into());
+        out.replace_range(start..start + len + 1, &v);
+    }
     while let Some(start) = out.find("{prop:") {
         let Some(len) = out[start..].find('}') else {
             break;

@@ -22,6 +22,7 @@ pub const PASSES: &[Pass] = &[
             "app-settings",
             "separate-send-receive",
             "resource-policy",
+            "data-access-policy",
         ],
         does: "IAM statements, SAM policy templates and connectors → role assignments on the translated resources (access.rs)",
     },

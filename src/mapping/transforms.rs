@@ -92,6 +92,8 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("role_permissions", true),
     ("policy_name", true),
     ("app_config_key", false),
+    ("appconfig_version_key", true),
+    ("aoss_public_access", true),
     ("graphql_subscription_required", true),
     ("graphql_api_policy", true),
     ("graphql_schema", true),
@@ -156,6 +158,8 @@ pub fn apply(
                 AzExpr::call("replace", vec![v, AzExpr::str("/"), AzExpr::str("~2F")])
             }
         }),
+        "appconfig_version_key" => Some(appconfig_version_key(cx, i, consumed)),
+        "aoss_public_access" => Some(aoss_public_access(cx, i)),
         "lookup" => lookup(cx, i, src?, args),
         "clamp" => Some(clamp(cx, i, src?, args)),
         "major_version" => Some(match src?.literal_text() {
@@ -728,4 +732,154 @@ fn id_list(cx: &mut Ctx, src: &Expr) -> AzExpr {
             })
             .collect(),
     )
+}
+
+/// The ARM name of the key-value an AppConfig hosted configuration version becomes:
+/// `<application>/<profile>` (`/` escaped as `~2F`), with the label `$<environment>`
+/// when the template's deployments of this version (the resources whose
+/// `ConfigurationVersion` names it) all name one environment of the template. Names are
+/// the application's and profile's `Name` (a parameter stays an expression), or the
+/// translated id when they are not in the template.
+fn appconfig_version_key(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>) -> AzExpr {
+    let name_of = |cx: &mut Ctx, prop: &str| -> Interp {
+        let Some(e) = cx.t.resources[i].properties.get(prop).cloned() else {
+            return Interp::Lit(cx.t.resources[i].id.clone());
+        };
+        let named = cx
+            .referenced_resource(&e)
+            .and_then(|j| cx.t.resources[j].properties.get("Name").cloned());
+        let v = named.unwrap_or(e);
+        match v.literal_text() {
+            Some(t) => Interp::Lit(t.replace('/', "~2F")),
+            None => {
+                let x = cx.tr(&v);
+                Interp::Expr(AzExpr::call(
+                    "replace",
+                    vec![x, AzExpr::str("/"), AzExpr::str("~2F")],
+                ))
+            }
+        }
+    };
+    consumed.insert("ApplicationId".into());
+    consumed.insert("ConfigurationProfileId".into());
+    let app = name_of(cx, "ApplicationId");
+    let profile = name_of(cx, "ConfigurationProfileId");
+    let mut parts = vec![app, Interp::Lit("~2F".into()), profile];
+    let version = cx.t.resources[i].id.clone();
+    let mut environments: Vec<usize> = Vec::new();
+    for d in &cx.t.resources {
+        let deploys_this = d.properties.get("ConfigurationVersion").is_some_and(|v| {
+            cx.referenced_resource(v)
+                .is_some_and(|j| cx.t.resources[j].id == version)
+        });
+        if let Some(env) = deploys_this
+            .then(|| d.properties.get("EnvironmentId"))
+            .flatten()
+            .and_then(|e| cx.referenced_resource(e))
+            && !environments.contains(&env)
+        {
+            environments.push(env);
+        }
+    }
+    if let [env] = environments[..] {
+        let label = match cx.t.resources[env].properties.get("Name").cloned() {
+            Some(n) => match n.literal_text() {
+                Some(t) => Interp::Lit(t),
+                None => Interp::Expr(cx.tr(&n)),
+            },
+            None => Interp::Lit(cx.t.resources[env].id.clone()),
+        };
+        parts.push(Interp::Lit("$".into()));
+        parts.push(label);
+    } else if environments.len() > 1 {
+        let names: Vec<String> = environments
+            .iter()
+            .map(|&e| format!("`{}`", cx.t.resources[e].id))
+            .collect();
+        let span = cx.t.resources[i].span;
+        cx.template_decision(
+            "appconfig-several-environments",
+            &format!("{version}: one key-value without a label for several environments"),
+            "AppConfig deploys one configuration version to each environment a deployment names; App Configuration gives each environment's value a label of its own.",
+            &format!(
+                "The version is deployed to {}: one key-value with no label holds its content.",
+                names.join(", ")
+            ),
+            "Add a labelled copy of the key-value per environment (or a snapshot per environment) if their values are to diverge.",
+            span,
+        );
+    }
+    crate::azure::interp(parts)
+}
+
+/// The `publicNetworkAccess` of the search service an OpenSearch Serverless collection
+/// becomes, from the network policies of the template (resources whose `Type` is
+/// `network` and whose `Policy` is JSON rule sets): `Disabled` when the rule sets that
+/// name the collection (`collection/<name>`, a trailing `*` matching a prefix) allow it
+/// only from VPC endpoints or AWS services, else `Enabled`.
+fn aoss_public_access(cx: &mut Ctx, i: usize) -> AzExpr {
+    let name = cx.t.resources[i]
+        .properties
+        .get("Name")
+        .map(Expr::shown_text);
+    let (mut public, mut private) = (false, false);
+    for r in &cx.t.resources {
+        if r.properties
+            .get("Type")
+            .and_then(|t| t.literal_text())
+            .as_deref()
+            != Some("network")
+        {
+            continue;
+        }
+        let Some(policy) = r
+            .properties
+            .get("Policy")
+            .map(Expr::shown_text)
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        else {
+            continue;
+        };
+        let sets = match policy {
+            serde_json::Value::Array(a) => a,
+            v => vec![v],
+        };
+        for set in &sets {
+            let names_it = set
+                .get("Rules")
+                .and_then(|r| r.as_array())
+                .into_iter()
+                .flatten()
+                .filter(|rule| {
+                    rule.get("ResourceType").and_then(|t| t.as_str()) == Some("collection")
+                })
+                .flat_map(|rule| {
+                    rule.get("Resource")
+                        .and_then(|r| r.as_array())
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .filter_map(|p| p.as_str().map(String::from))
+                .any(|p| {
+                    let pattern = p.strip_prefix("collection/").unwrap_or(&p);
+                    name.as_deref()
+                        .is_some_and(|n| match pattern.strip_suffix('*') {
+                            Some(prefix) => n.starts_with(prefix),
+                            None => n == pattern,
+                        })
+                });
+            if !names_it {
+                continue;
+            }
+            match set.get("AllowFromPublic").and_then(|a| a.as_bool()) {
+                Some(true) => public = true,
+                _ => private = true,
+            }
+        }
+    }
+    AzExpr::str(if private && !public {
+        "Disabled"
+    } else {
+        "Enabled"
+    })
 }

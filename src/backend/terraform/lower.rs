@@ -733,6 +733,12 @@ impl<'a> Lower<'a> {
                 }
                 other => other,
             };
+            // A key-value with no label sets none.
+            if matches!(value, Some(TfExpr::Null))
+                && rule.transform.as_deref() == Some("app_config_label")
+            {
+                continue;
+            }
             let value = match (value, &rule.default) {
                 (Some(v), _) => v,
                 (None, Some(d)) => yaml_to_tf(d),
@@ -1095,6 +1101,7 @@ impl<'a> Lower<'a> {
             Some("dependency_ids") => self.dependency_ids(rule, v, path),
             Some("ref_id") => self.ref_id(rule, v, path),
             Some("app_config_key") => Ok(self.app_config_key(v)),
+            Some("app_config_label") => Ok(self.app_config_label(v)),
             Some("keys") => match v {
                 AzExpr::Object(m) => Ok(TfExpr::Array(
                     m.iter()
@@ -1114,6 +1121,11 @@ impl<'a> Lower<'a> {
     /// key: a literal decoded, the `replace` call that encoded an expression removed, any
     /// other expression decoded by Terraform.
     fn app_config_key(&mut self, v: &AzExpr) -> TfExpr {
+        let (key, _) = split_label(v);
+        let v = &key;
+        if let AzExpr::Interp(parts) = v {
+            return self.app_config_pieces(parts);
+        }
         if let AzExpr::Str(t) = v {
             return TfExpr::Str(t.replace("~2F", "/").replace("~7E", "~"));
         }
@@ -1128,6 +1140,33 @@ impl<'a> Lower<'a> {
         let e = self.expr(v);
         let e = TfExpr::call("replace", vec![e, TfExpr::s("~2F"), TfExpr::s("/")]);
         TfExpr::call("replace", vec![e, TfExpr::s("~7E"), TfExpr::s("~")])
+    }
+
+    /// The label of an App Configuration key-value's ARM name (`key$label`), or null.
+    fn app_config_label(&mut self, v: &AzExpr) -> TfExpr {
+        match split_label(v) {
+            (_, Some(label)) => self.expr(&label),
+            (_, None) => TfExpr::Null,
+        }
+    }
+
+    /// An interpolated App Configuration key (the ARM name's key part) → the key: `~2F`
+    /// and `~7E` decoded in literal parts, the `replace` calls that escaped `/` removed.
+    fn app_config_pieces(&mut self, parts: &[Interp]) -> TfExpr {
+        let mut out = Vec::new();
+        for p in parts {
+            match p {
+                Interp::Lit(l) => out.push(Interp::Lit(l.replace("~2F", "/").replace("~7E", "~"))),
+                Interp::Expr(AzExpr::Call(f, a))
+                    if f == "replace"
+                        && matches!(&a[..], [_, AzExpr::Str(from), AzExpr::Str(to)] if from == "/" && to == "~2F") =>
+                {
+                    out.push(Interp::Expr(a[0].clone()))
+                }
+                Interp::Expr(e) => out.push(Interp::Expr(e.clone())),
+            }
+        }
+        self.expr(&crate::azure::interp(out))
     }
 
     /// `[{name, value}, …]` → an object of the names and values.
@@ -3020,6 +3059,34 @@ pub fn variable_names(m: &AzModule) -> BTreeMap<String, String> {
         out.insert(p.name.clone(), n);
     }
     out
+}
+
+/// An App Configuration key-value's ARM name split at its label separator (`key$label`,
+/// the first `$` of a literal part): the key and the label, if any.
+fn split_label(v: &AzExpr) -> (AzExpr, Option<AzExpr>) {
+    match v {
+        AzExpr::Str(t) => match t.split_once('$') {
+            Some((k, l)) => (AzExpr::str(k), Some(AzExpr::str(l))),
+            None => (v.clone(), None),
+        },
+        AzExpr::Interp(parts) => {
+            let mut key = Vec::new();
+            let mut label: Option<Vec<Interp>> = None;
+            for p in parts {
+                match (&mut label, p) {
+                    (Some(l), p) => l.push(p.clone()),
+                    (None, Interp::Lit(t)) if t.contains('$') => {
+                        let (k, l) = t.split_once('$').unwrap_or((t, ""));
+                        key.push(Interp::Lit(k.to_string()));
+                        label = Some(vec![Interp::Lit(l.to_string())]);
+                    }
+                    (None, p) => key.push(p.clone()),
+                }
+            }
+            (crate::azure::interp(key), label.map(crate::azure::interp))
+        }
+        _ => (v.clone(), None),
+    }
 }
 
 #[cfg(test)]
