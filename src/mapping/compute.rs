@@ -318,7 +318,9 @@ pub(super) fn os_profile(cx: &mut Ctx, i: usize, props: &Expr, scale_set: bool) 
                 "key-pair",
                 "EC2 key pairs become an SSH public key parameter",
                 "Instances name an EC2 key pair; its public key stays in AWS.",
-                &format!("VMs use `{user}` with the public key `{key}`; password login is disabled."),
+                &format!(
+                    "VMs use `{user}` with the public key `{key}`; password login is disabled."
+                ),
                 "Supply the public key of the same key pair to keep the same private key.",
                 r.span,
             );
@@ -669,8 +671,13 @@ fn unmapped_metric(cx: &Ctx, p: &Expr) -> String {
         return "its namespace or metric name is known only at deployment".into();
     };
     let key = format!("{ns}:{metric}");
-    let statistics = cx.tables.lookup_list("cloudwatch-metrics", &key, "statistics");
-    if let Some(dim) = cx.tables.lookup_str("cloudwatch-metrics", &key, "dimension") {
+    let statistics = cx
+        .tables
+        .lookup_list("cloudwatch-metrics", &key, "statistics");
+    if let Some(dim) = cx
+        .tables
+        .lookup_str("cloudwatch-metrics", &key, "dimension")
+    {
         let used = p
             .get("Statistic")
             .and_then(|x| x.literal_text())
@@ -725,7 +732,9 @@ fn alarm_metric(cx: &Ctx, p: &Expr) -> Option<AlarmMetric> {
         return None;
     }
     // A metric split on a dimension counts the same thing only for some statistics.
-    let statistics = cx.tables.lookup_list("cloudwatch-metrics", &key, "statistics");
+    let statistics = cx
+        .tables
+        .lookup_list("cloudwatch-metrics", &key, "statistics");
     let statistic = p.get("Statistic").and_then(|x| x.literal_text());
     if !statistics.is_empty() && !statistic.is_some_and(|s| statistics.contains(&s)) {
         return None;
@@ -733,7 +742,10 @@ fn alarm_metric(cx: &Ctx, p: &Expr) -> Option<AlarmMetric> {
     let dimension = cx
         .tables
         .lookup_str("cloudwatch-metrics", &key, "dimension")
-        .zip(cx.tables.lookup_str("cloudwatch-metrics", &key, "dimension_value"));
+        .zip(
+            cx.tables
+                .lookup_str("cloudwatch-metrics", &key, "dimension_value"),
+        );
     Some(AlarmMetric {
         ns,
         metric,

@@ -213,10 +213,19 @@ pub fn finish(cx: &mut Ctx) {
                     "The option set named DNS servers only.",
                     "Its DNS servers are the virtual network's (see the association's decision).",
                     "None beyond the association's decision.",
-                    Some(if later.is_some() { "partial" } else { "translated" }),
+                    Some(if later.is_some() {
+                        "partial"
+                    } else {
+                        "translated"
+                    }),
                 );
                 if let Some(rep) = cx.reports.iter_mut().find(|x| x.id == cx.t.resources[o].id) {
-                    rep.status = if later.is_some() { "partial" } else { "translated" }.into();
+                    rep.status = if later.is_some() {
+                        "partial"
+                    } else {
+                        "translated"
+                    }
+                    .into();
                 }
             }
             continue;
