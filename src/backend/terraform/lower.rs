@@ -1045,6 +1045,9 @@ impl<'a> Lower<'a> {
     }
 
     fn value(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        if rule.transform.as_deref() == Some("app_setting") {
+            return self.app_setting(rule, v, path);
+        }
         if let Some(map) = &rule.map {
             let text = literal_text(v).ok_or_else(|| format!("`{path}` is an expression"))?;
             return map
@@ -1069,7 +1072,7 @@ impl<'a> Lower<'a> {
                     .map(|s| TfExpr::Str(s.to_string()))
                     .ok_or_else(|| format!("`{path}` = {text} cannot be split"))
             }
-            Some("name_value_map") => self.name_value_map(v, path),
+            Some("name_value_map") => self.name_value_map(rule, v, path),
             Some("bool_string") => match literal_text(v).as_deref() {
                 Some("true") => Ok(TfExpr::Bool(true)),
                 Some("false") => Ok(TfExpr::Bool(false)),
@@ -1169,8 +1172,9 @@ impl<'a> Lower<'a> {
         self.expr(&crate::azure::interp(out))
     }
 
-    /// `[{name, value}, …]` → an object of the names and values.
-    fn name_value_map(&mut self, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+    /// `[{name, value}, …]` → an object of the names and values, without the names the
+    /// rule's `ignore` leaves to arguments of their own (`app_setting`).
+    fn name_value_map(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
         match v {
             AzExpr::Array(items) => {
                 let mut out = Vec::new();
@@ -1179,11 +1183,41 @@ impl<'a> Lower<'a> {
                     else {
                         return Err(format!("`{path}` holds an entry without a literal name"));
                     };
+                    if rule.ignore.contains(n) {
+                        continue;
+                    }
                     out.push((n.clone(), self.expr(val)));
                 }
                 Ok(TfExpr::Object(out))
             }
             _ => Err(format!("`{path}` is not a literal list")),
+        }
+    }
+
+    /// The value of the setting named `key` in `[{name, value}, …]` (an app setting azurerm
+    /// takes as an argument of its own: `functions_extension_version`), through the rule's
+    /// `map` when it has one; a missing setting, or a value the map does not hold, fails.
+    fn app_setting(&mut self, rule: &Rule, v: &AzExpr, path: &str) -> Result<TfExpr, String> {
+        let Some(key) = rule.key.as_deref() else {
+            return Err(format!("`{path}`: app_setting needs a key"));
+        };
+        let AzExpr::Array(items) = v else {
+            return Err(format!("`{path}` is not a literal list"));
+        };
+        let value = items
+            .iter()
+            .find(|it| matches!(it.get("name"), Some(AzExpr::Str(n)) if n == key))
+            .and_then(|it| it.get("value"))
+            .ok_or_else(|| format!("`{path}` has no `{key}` setting"))?;
+        match &rule.map {
+            Some(map) => {
+                let text = literal_text(value)
+                    .ok_or_else(|| format!("`{path}`: `{key}` is an expression"))?;
+                map.get(&text)
+                    .map(yaml_to_tf)
+                    .ok_or_else(|| format!("`{path}`: `{key}` = {text} has no azurerm value"))
+            }
+            None => Ok(self.expr(value)),
         }
     }
 
