@@ -195,8 +195,6 @@ struct PrivateServer {
 /// The flexible server of RDS instance `i` and the first subnet of its subnet group
 /// (of this template); `None` when it is not a flexible server or has no such subnet.
 fn private_server(cx: &Ctx, i: usize) -> Option<PrivateServer> {
-    let t = cx.t;
-    let r = &t.resources[i];
     let server = cx.prepared[i].sym.clone();
     let server_ty = cx
         .module
@@ -209,26 +207,9 @@ fn private_server(cx: &Ctx, i: usize) -> Option<PrivateServer> {
         .tables
         .lookup_str("private-dns-zones", &server_ty, "zone")?;
     // The subnet group's first subnet of this template becomes the delegated subnet.
-    let group = r
-        .properties
-        .get("DBSubnetGroupName")
-        .and_then(|g| cx.referenced_resource(g))?;
-    let subnets = t.resources[group]
-        .properties
-        .get("SubnetIds")
-        .and_then(|s| s.as_list())
-        .unwrap_or(&[]);
-    let subnet_idx = subnets
-        .iter()
-        .find_map(|s| cx.referenced_resource(s))
-        .filter(|j| cx.plays(*j, "private-networking", "subnet"))?;
-    let subnet = cx.prepared[subnet_idx].sym.clone();
-    let vnet = cx
-        .module
-        .resources
-        .iter()
-        .find(|x| x.symbol == subnet)
-        .and_then(|x| x.parent.clone())?;
+    let (group, Some((subnet, vnet))) = group_subnet(cx, i)? else {
+        return None;
+    };
     Some(PrivateServer {
         server,
         server_ty,
