@@ -262,6 +262,7 @@ impl Ctx<'_> {
             attached: self.plays(i, "grants", "policy")
                 && !super::access::policy_roles(self, i).is_empty(),
             has_members: self.has_members(i),
+            function_part: self.function_parts.contains_key(&i),
         }
     }
 

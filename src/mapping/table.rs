@@ -41,6 +41,11 @@ pub struct When {
     /// template carry (lookup table `member-attributes`: an Aurora cluster and the DB
     /// instances that name it in `DBClusterIdentifier`, when their type has an entry).
     pub has_members: Option<bool>,
+    /// True for a function URL, version, alias or invoke config (`events: {part: …}`)
+    /// whose function, through the versions and aliases it names, is one function app of
+    /// the template (`@Function` is that app); false when it is outside the template or
+    /// repeated.
+    pub function_part: Option<bool>,
     /// The template resource that `prop` references has an `Engine` matching one
     /// of these (`postgres*`): read replicas inherit their source's engine.
     #[serde(default)]
@@ -478,6 +483,7 @@ pub struct Facts {
     pub function_endpoint: bool,
     pub attached: bool,
     pub has_members: bool,
+    pub function_part: bool,
 }
 
 /// Evaluates a `when` against literal property values (`function_endpoint` is false
@@ -513,6 +519,11 @@ pub fn holds_with(w: &When, t: &Template, r: &Resource, facts: Facts) -> bool {
     }
     if let Some(m) = w.has_members
         && m != facts.has_members
+    {
+        return false;
+    }
+    if let Some(p) = w.function_part
+        && p != facts.function_part
     {
         return false;
     }
