@@ -287,13 +287,9 @@ impl Ctx<'_> {
                 }
             })
         };
-        self.t.resources.iter().enumerate().any(|(k, m)| {
-            k != i
-                && emits(m)
-                && m.properties
-                    .get(&prop)
-                    .is_some_and(|v| self.referenced_resource(v) == Some(i))
-        })
+        super::data::members_of(self, i, &prop)
+            .into_iter()
+            .any(|k| emits(&self.t.resources[k]))
     }
 
     /// Chooses each resource's entry (variant applied) and allocates its symbols.

@@ -330,7 +330,7 @@ pub fn flex_sku(cx: &mut Ctx, i: usize, class: &str, field: &str) -> Option<AzEx
 
 /// The resources of the template that name resource `i` in their property `by` (a
 /// cluster's DB instances, which name it in `DBClusterIdentifier`), in template order.
-fn members_of(cx: &Ctx, i: usize, by: &str) -> Vec<usize> {
+pub(super) fn members_of(cx: &Ctx, i: usize, by: &str) -> Vec<usize> {
     (0..cx.t.resources.len())
         .filter(|&k| {
             k != i

@@ -151,13 +151,7 @@ pub fn apply(
         }),
         // An App Configuration key-value's ARM name: the key with `/` (which resource
         // names cannot hold; SSM parameter names allow no `~`) escaped as `~2F`.
-        "app_config_key" => Some(match src?.literal_text() {
-            Some(t) => AzExpr::Str(t.replace('/', "~2F")),
-            None => {
-                let v = cx.tr(src?);
-                AzExpr::call("replace", vec![v, AzExpr::str("/"), AzExpr::str("~2F")])
-            }
-        }),
+        "app_config_key" => Some(app_config_escaped(cx, src?)),
         "appconfig_version_key" => Some(appconfig_version_key(cx, i, consumed)),
         "aoss_public_access" => Some(aoss_public_access(cx, i)),
         "lookup" => lookup(cx, i, src?, args),
@@ -734,6 +728,19 @@ fn id_list(cx: &mut Ctx, src: &Expr) -> AzExpr {
     )
 }
 
+/// A key as part of an App Configuration key-value's ARM name: `/` (which resource names
+/// cannot hold; SSM parameter names allow no `~`) escaped as `~2F`, in a literal or by a
+/// `replace` call on an expression.
+fn app_config_escaped(cx: &mut Ctx, v: &Expr) -> AzExpr {
+    match v.literal_text() {
+        Some(t) => AzExpr::Str(t.replace('/', "~2F")),
+        None => {
+            let x = cx.tr(v);
+            AzExpr::call("replace", vec![x, AzExpr::str("/"), AzExpr::str("~2F")])
+        }
+    }
+}
+
 /// The ARM name of the key-value an AppConfig hosted configuration version becomes:
 /// `<application>/<profile>` (`/` escaped as `~2F`), with the label `$<environment>`
 /// when the template's deployments of this version (the resources whose
@@ -748,16 +755,9 @@ fn appconfig_version_key(cx: &mut Ctx, i: usize, consumed: &mut BTreeSet<String>
         let named = cx
             .referenced_resource(&e)
             .and_then(|j| cx.t.resources[j].properties.get("Name").cloned());
-        let v = named.unwrap_or(e);
-        match v.literal_text() {
-            Some(t) => Interp::Lit(t.replace('/', "~2F")),
-            None => {
-                let x = cx.tr(&v);
-                Interp::Expr(AzExpr::call(
-                    "replace",
-                    vec![x, AzExpr::str("/"), AzExpr::str("~2F")],
-                ))
-            }
+        match app_config_escaped(cx, &named.unwrap_or(e)) {
+            AzExpr::Str(t) => Interp::Lit(t),
+            x => Interp::Expr(x),
         }
     };
     consumed.insert("ApplicationId".into());
@@ -824,11 +824,12 @@ fn aoss_public_access(cx: &mut Ctx, i: usize) -> AzExpr {
         .map(Expr::shown_text);
     let (mut public, mut private) = (false, false);
     for r in &cx.t.resources {
-        if r.properties
-            .get("Type")
-            .and_then(|t| t.literal_text())
-            .as_deref()
-            != Some("network")
+        if r.ty != "AWS::OpenSearchServerless::SecurityPolicy"
+            || r.properties
+                .get("Type")
+                .and_then(|t| t.literal_text())
+                .as_deref()
+                != Some("network")
         {
             continue;
         }
