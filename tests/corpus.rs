@@ -360,6 +360,41 @@ fn manifest(root: &std::path::Path) -> Vec<Row> {
         .collect()
 }
 
+/// NSGs attached to nothing although their security group had members in the run: only
+/// where no member's subnet can be read. Each with its reason.
+const UNATTACHED_WITH_MEMBERS: &[(&str, &str)] = &[
+    (
+        "RDS/RDS_MySQL_With_Read_Replica.",
+        "the database names no subnet group: it runs in the default VPC",
+    ),
+    (
+        "ADConnector/templates/ADCONNECTOR.",
+        "the function's subnet ids are literal strings (`PrivateSubnet1ID`), not references",
+    ),
+    (
+        "terraform-aws-ecs/modules/cluster/",
+        "the capacity provider's subnets are set inside a `dynamic` block",
+    ),
+    (
+        "terraform-aws-ecs/modules/express-service/",
+        "the service's subnets are set inside a `dynamic` block",
+    ),
+];
+
+/// The `nsg-unattached` decisions (id, context) whose group had members, outside
+/// [`UNATTACHED_WITH_MEMBERS`].
+fn unattached_with_members<'a>(
+    decisions: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+) -> Vec<String> {
+    decisions
+        .filter(|(rule, _, context)| {
+            *rule == "nsg-unattached" && !context.contains("protected nothing")
+        })
+        .filter(|(_, id, _)| !UNATTACHED_WITH_MEMBERS.iter().any(|(p, _)| id.contains(p)))
+        .map(|(_, id, _)| id.to_string())
+        .collect()
+}
+
 /// Security groups that became an NSG (each one checked by the access check).
 fn nsg_count(s: &aws2azure::report::StackOut) -> usize {
     s.resources
@@ -388,6 +423,7 @@ fn corpus_cloudformation() {
     let mut manual: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut panics = Vec::new();
     let (mut nsgs, mut widened) = (0, Vec::new());
+    let mut unattached = Vec::new();
     for row in &rows {
         let text =
             String::from_utf8_lossy(&std::fs::read(root.join(&row.path)).unwrap()).into_owned();
@@ -402,6 +438,11 @@ fn corpus_cloudformation() {
         let errors = c.diagnostics.iter().filter(|d| d.is_error()).count();
         // The access check ran on every NSG; none may allow what its group denied.
         nsgs += nsg_count(&c.stack);
+        unattached.extend(unattached_with_members(
+            c.decisions
+                .iter()
+                .map(|d| (d.rule.as_str(), d.id.as_str(), d.context.as_str())),
+        ));
         widened.extend(
             c.diagnostics
                 .iter()
@@ -468,6 +509,10 @@ fn corpus_cloudformation() {
     assert!(panics.is_empty(), "panicked on: {panics:?}");
     assert!(widened.is_empty(), "NSG findings: {widened:#?}");
     assert!(
+        unattached.is_empty(),
+        "NSGs attached to nothing while their group had members: {unattached:#?}"
+    );
+    assert!(
         rate >= 0.98,
         "only {:.1}% of samples converted; failures: {failed_samples:#?}",
         rate * 100.0
@@ -499,6 +544,7 @@ fn corpus_terraform() {
     let mut manual: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let (mut nsgs, mut widened) = (0, Vec::new());
     let (mut typed, mut mistyped) = (0, Vec::new());
+    let mut unattached = Vec::new();
     for repo in &repos {
         for to in [None, Some(aws2azure::run::Target::Bicep)] {
             let outcome = std::panic::catch_unwind(|| common::convert_to(&[repo.as_path()], to))
@@ -513,6 +559,25 @@ fn corpus_terraform() {
                     .filter(|d| d.code.id.starts_with("nsg::"))
                     .map(|d| format!("{}: {}", repo.display(), d.message)),
             );
+            if to.is_none() {
+                // Ids name files relative to the repository: prefix its name.
+                let name = repo.file_name().unwrap_or_default().to_string_lossy();
+                let ids: Vec<(String, String, String)> = report
+                    .decisions
+                    .iter()
+                    .map(|d| {
+                        let id = match d.id.split_once(':') {
+                            Some((rule, rest)) => format!("{rule}:{name}/{rest}"),
+                            None => d.id.clone(),
+                        };
+                        (d.rule.clone(), id, d.context.clone())
+                    })
+                    .collect();
+                unattached.extend(unattached_with_members(
+                    ids.iter()
+                        .map(|(r, i, c)| (r.as_str(), i.as_str(), c.as_str())),
+                ));
+            }
             for s in report.stacks.iter().filter(|s| s.format == "terraform") {
                 if to.is_some() {
                     continue;
@@ -578,6 +643,10 @@ fn corpus_terraform() {
         widened.len()
     );
     assert!(widened.is_empty(), "NSG findings: {widened:#?}");
+    assert!(
+        unattached.is_empty(),
+        "NSGs attached to nothing while their group had members: {unattached:#?}"
+    );
     eprintln!(
         "corpus: variable types over {typed} Terraform folders: {} findings",
         mistyped.len()

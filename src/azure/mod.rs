@@ -101,6 +101,12 @@ pub struct AzResource {
     pub source: String,
     /// A reference to a resource declared elsewhere (`existing`): only parent and name are printed.
     pub existing: bool,
+    /// The id of an existing resource, declared elsewhere, that this one changes in
+    /// place: only the body's members are set and the rest is kept (an NSG put on a
+    /// subnet another deployment owns). Bicep reads the current properties and puts
+    /// them back with the change; Terraform writes the association azurerm has for it,
+    /// or `azapi_update_resource`. `name` and `parent` are unused.
+    pub updates: Option<AzExpr>,
     /// The source keeps it on deletion: `lifecycle { prevent_destroy = true }` in
     /// Terraform; a decision in Bicep (see [`AzModule::guards`]).
     pub prevent_destroy: bool,
@@ -215,6 +221,7 @@ impl AzModule {
             r.body.iter_mut().for_each(|(_, v)| f(v));
             r.condition.iter_mut().for_each(&mut *f);
             r.for_each.iter_mut().for_each(|(_, c)| f(c));
+            r.updates.iter_mut().for_each(&mut *f);
         }
         self.outputs.iter_mut().for_each(|o| f(&mut o.value));
         for c in &mut self.calls {

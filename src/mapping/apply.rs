@@ -145,6 +145,7 @@ fn new_ctx<'a>(
         attached_groups: Vec::new(),
         carved: Vec::new(),
         port_twins: Vec::new(),
+        merged_groups: Vec::new(),
         side_files: BTreeMap::new(),
         variants: BTreeMap::new(),
         ignored_by_type: BTreeMap::new(),

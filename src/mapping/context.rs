@@ -107,6 +107,10 @@ pub struct Ctx<'a> {
     /// group (a Container Apps ingress on 80/443 for a container port): (NSG symbol,
     /// rule name, the port range it stands for), read so by the access check.
     pub port_twins: Vec<(String, String, String)>,
+    /// Security groups whose rules went into another group's NSG because their members
+    /// share its subnets: (group index, the group whose NSG holds them). The access
+    /// check reads that NSG against what either group admitted.
+    pub merged_groups: Vec<(usize, usize)>,
     /// Files written beside the output (see `StackResult::side_files`).
     pub side_files: BTreeMap<String, String>,
 }

@@ -108,9 +108,15 @@ pub fn finish(cx: &mut Ctx) {
         }
         served.insert((fs, key), r.id.clone());
         let pe = cx.prepared[k].sym.clone();
+        // A looped mount target (one per subnet of a list): the one endpoint goes in the
+        // list's first subnet.
         let subnet_id = match &subnet {
             Some((s, _)) => AzExpr::path(s, "id"),
-            None => cx.tr(&subnet_expr),
+            None => match super::nsg_members::loop_free(cx, k, &subnet_expr, false) {
+                Some((list, true)) => AzExpr::Index(Box::new(list), Box::new(AzExpr::Int(0))),
+                Some((one, false)) => one,
+                None => cx.tr(&subnet_expr),
+            },
         };
         let mut conds: Vec<&str> = Vec::new();
         conds.extend(r.condition.as_ref().map(|(c, _)| c.as_str()));

@@ -817,8 +817,21 @@ pub fn check(cx: &mut Ctx) {
             .map(|r| untwin(&cx.port_twins, &nsg.symbol, r))
             .collect();
         let mut found = Vec::new();
+        // Groups whose rules went into this NSG (members sharing its subnets): it may
+        // admit what any of them admitted.
+        let sharing: Vec<usize> = std::iter::once(i)
+            .chain(
+                cx.merged_groups
+                    .iter()
+                    .filter(|(_, into)| *into == i)
+                    .map(|(g, _)| *g),
+            )
+            .collect();
         for inbound in [true, false] {
-            let aws = aws_rules(cx, i, inbound);
+            let aws: Vec<Rule> = sharing
+                .iter()
+                .flat_map(|g| aws_rules(cx, *g, inbound))
+                .collect();
             let azure = azure_rules(&rules, inbound, &asgs, &cx.group_prefixes);
             found.extend(widenings(
                 &aws,

@@ -1276,9 +1276,21 @@ pub fn finish(cx: &mut Ctx) {
             cx.module.resources.iter().any(|x| {
                 x.source == cx.t.resources[l].id && x.ty == crate::azure::types::SUBNET.ty
             });
-        let Some(g) = first_group(cx, l).filter(|_| emitted && has_subnet) else {
+        let Some(g) = first_group(cx, l).filter(|_| emitted) else {
             continue;
         };
+        // A gateway subnet known only by id (its network is another template's): the
+        // NSG goes on it as a change to that subnet.
+        if !has_subnet {
+            let id = gateway_subnet(cx, l).id;
+            let shown = format!("`{}`", crate::backend::bicep::print_expr(&id));
+            super::nsg_members::on_existing(cx, g, id, false);
+            let what = format!(
+                "the Application Gateway that replaces {}",
+                cx.t.report_name(&cx.t.resources[l].id)
+            );
+            super::nsg_members::existing_subnet_decision(cx, g, &what, &[shown]);
+        }
         let nsg = cx.prepared[g].sym.clone();
         if !cx.attached_groups.contains(&g) {
             cx.attached_groups.push(g);

@@ -121,7 +121,10 @@ pub(super) fn collect_used(m: &AzModule, used: &mut Vec<String>) {
         for (_, v) in &r.body {
             v.idents(used);
         }
-        for e in [&r.location, &r.tags, &r.condition].into_iter().flatten() {
+        for e in [&r.location, &r.tags, &r.condition, &r.updates]
+            .into_iter()
+            .flatten()
+        {
             e.idents(used);
         }
         if let Some((_, c)) = &r.for_each {

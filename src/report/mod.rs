@@ -153,6 +153,8 @@ pub const HIGH_RISK_RULES: &[&str] = &[
     "step-functions-logic-apps",
     "dynamodb-indexes",
     "nsg-unattached",
+    "nsg-existing-subnet",
+    "nsg-shared-subnet",
     "nsg-rule-external-group",
     "nsg-rule-chosen-group",
     "nsg-external-peer",

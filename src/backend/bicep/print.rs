@@ -77,9 +77,10 @@ fn print_module_body(m: &AzModule) -> String {
         o.buf.push('\n');
     }
     for r in &m.resources {
-        match scoped_parent(m, r) {
-            Some(parent) => print_scoped_child(&mut o, r, parent),
-            None => print_resource(&mut o, r),
+        match (&r.updates, scoped_parent(m, r)) {
+            (Some(id), _) => print_update(&mut o, r, id),
+            (None, Some(parent)) => print_scoped_child(&mut o, r, parent),
+            (None, None) => print_resource(&mut o, r),
         }
         o.buf.push('\n');
     }
@@ -395,10 +396,164 @@ fn print_scoped_child(o: &mut Out, r: &AzResource, parent: &AzResource) {
     );
 }
 
+/// The module file that puts an existing child resource back with changed properties
+/// ([`print_update`]): `modules/<parent>-<child>-update.bicep`.
+fn update_module_path(ty: &str) -> String {
+    scoped_module_path(ty).replace(".bicep", "-update.bicep")
+}
+
+/// Segment `k` of a resource id (`split(id, '/')[k]`).
+fn id_segment(id: &AzExpr, k: i64) -> AzExpr {
+    AzExpr::Index(
+        Box::new(AzExpr::call("split", vec![id.clone(), AzExpr::str("/")])),
+        Box::new(AzExpr::Int(k)),
+    )
+}
+
+/// A change to an existing child resource known by its id (`r.updates`): the current
+/// resource is read (`existing`, in the id's resource group), and a module at that scope
+/// puts it back with its current properties and this resource's members merged in
+/// (`union`), so nothing else of it is reset. ARM cannot read and put one resource in one
+/// template, hence the module.
+fn print_update(o: &mut Out, r: &AzResource, id: &AzExpr) {
+    for c in &r.comments {
+        o.line(0, &comment(c));
+    }
+    let current = format!("{}Current", r.symbol);
+    let scope = AzExpr::call("resourceGroup", vec![id_segment(id, 2), id_segment(id, 4)]);
+    // `…/providers/Ns/parent/{8}/child/{10}`.
+    let name = AzExpr::Interp(vec![
+        Interp::Expr(id_segment(id, 8)),
+        Interp::Lit("/".into()),
+        Interp::Expr(id_segment(id, 10)),
+    ]);
+    let (index, read) = match &r.for_each {
+        Some(_) => (
+            Some("i"),
+            AzExpr::Index(
+                Box::new(AzExpr::ident(&current)),
+                Box::new(AzExpr::ident("i")),
+            ),
+        ),
+        None => (None, AzExpr::ident(&current)),
+    };
+    let looped = |head: String, body: AzExpr, with_index: bool| -> String {
+        let text = expr(&body, 0);
+        match (&r.for_each, &r.condition) {
+            (Some((var, coll)), c) => {
+                let var = match (with_index, index) {
+                    (true, Some(i)) => format!("({var}, {i})"),
+                    _ => var.clone(),
+                };
+                let cond = c
+                    .as_ref()
+                    .map(|c| format!(" if ({})", expr(c, 0)))
+                    .unwrap_or_default();
+                format!("{head} [for {var} in {}:{cond} {text}]", expr(coll, 0))
+            }
+            (None, Some(c)) => format!("{head} if ({}) {text}", expr(c, 0)),
+            (None, None) => format!("{head} {text}"),
+        }
+    };
+    let existing = AzExpr::Object(vec![
+        (AzKey::Name("scope".into()), scope.clone()),
+        (AzKey::Name("name".into()), name),
+    ]);
+    o.line(
+        0,
+        &looped(
+            format!("resource {current} '{}@{}' existing =", r.ty, r.api),
+            existing,
+            false,
+        ),
+    );
+    o.buf.push('\n');
+    let mut params = vec![
+        (AzKey::Name("parentName".into()), id_segment(id, 8)),
+        (AzKey::Name("name".into()), id_segment(id, 10)),
+    ];
+    for (k, v) in r.body.iter().filter(|(k, _)| k == "properties") {
+        let merged = AzExpr::call("union", vec![read.clone().member("properties"), v.clone()]);
+        params.push((AzKey::Name(k.clone()), merged));
+    }
+    let deployment = match index {
+        Some(i) => AzExpr::Interp(vec![
+            Interp::Lit(format!("{}-", r.symbol)),
+            Interp::Expr(AzExpr::ident(i)),
+        ]),
+        None => AzExpr::str(r.symbol.clone()),
+    };
+    let mut members = vec![
+        (AzKey::Name("name".into()), deployment),
+        (AzKey::Name("scope".into()), scope),
+        (AzKey::Name("params".into()), AzExpr::Object(params)),
+    ];
+    if !r.depends_on.is_empty() {
+        members.push((
+            AzKey::Name("dependsOn".into()),
+            AzExpr::Array(r.depends_on.iter().map(AzExpr::ident).collect()),
+        ));
+    }
+    let path = string_lit(&update_module_path(&r.ty));
+    o.line(
+        0,
+        &looped(
+            format!("module {} {path} =", r.symbol),
+            AzExpr::Object(members),
+            true,
+        ),
+    );
+}
+
+/// The module file of [`print_update`] for type `ty`: it puts the child back under its
+/// existing parent with the properties it is given.
+fn update_module(ty: &str, api: &str) -> String {
+    let parent = ty.rsplit_once('/').map(|(p, _)| p).unwrap_or(ty);
+    let mut o = Out { buf: String::new() };
+    o.line(
+        0,
+        &comment(&format!(
+            "Puts an existing {ty} back with the properties it is given (its current ones with a change merged in), in this module's resource group."
+        )),
+    );
+    o.buf.push('\n');
+    o.line(0, "@description('Name of the existing parent resource.')");
+    o.line(0, "param parentName string");
+    o.buf.push('\n');
+    o.line(0, "@description('Name of the existing resource.')");
+    o.line(0, "param name string");
+    o.buf.push('\n');
+    o.line(
+        0,
+        "@description('All of its properties: the current ones with the change merged in.')",
+    );
+    o.line(0, "param properties object");
+    o.buf.push('\n');
+    o.line(0, &format!("resource owner '{parent}@{api}' existing = {{"));
+    o.line(1, "name: parentName");
+    o.line(0, "}");
+    o.buf.push('\n');
+    o.line(0, &format!("resource target '{ty}@{api}' = {{"));
+    o.line(1, "parent: owner");
+    o.line(1, "name: name");
+    o.line(1, "properties: properties");
+    o.line(0, "}");
+    o.buf.push('\n');
+    o.line(0, "output id string = target.id");
+    o.buf
+}
+
 /// The module files the printed module calls for children of existing parents at another
-/// scope ([`print_scoped_child`]), by path relative to it: one per child type.
+/// scope ([`print_scoped_child`]) and for changes to existing resources
+/// ([`print_update`]), by path relative to it: one per child type.
 pub fn module_files(m: &AzModule) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
+    for r in m.resources.iter().filter(|r| r.updates.is_some()) {
+        let path = update_module_path(&r.ty);
+        if !out.iter().any(|(p, _)| *p == path) {
+            out.push((path, update_module(&r.ty, &r.api)));
+        }
+    }
     for r in &m.resources {
         let Some(parent) = scoped_parent(m, r) else {
             continue;

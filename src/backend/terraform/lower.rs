@@ -33,6 +33,12 @@ enum Form {
         block: String,
         variant: usize,
     },
+    /// A change to an existing resource (`AzResource::updates`): the azurerm association
+    /// resource that makes it (its index in the variant), or `azapi_update_resource`.
+    Update {
+        ty: String,
+        association: Option<(usize, usize)>,
+    },
 }
 
 struct Lower<'a> {
@@ -233,6 +239,7 @@ impl<'a> Lower<'a> {
             Form::Azurerm { ty, data: true, .. } => format!("data.{ty}.{name}"),
             Form::Azapi { data: false } => format!("azapi_resource.{name}"),
             Form::Azapi { data: true } => format!("data.azapi_resource.{name}"),
+            Form::Update { ty, .. } => format!("{ty}.{name}"),
             Form::Merged { .. } => return None,
         })
     }
@@ -295,6 +302,7 @@ impl<'a> Lower<'a> {
                     TfExpr::r(azapi_output(&base, path))
                 }
             },
+            Some(Form::Update { .. }) => TfExpr::r(format!("{base}.id")),
             Some(Form::Merged { parent, .. }) => {
                 // A block of its parent: the parent's id stands for it.
                 self.missing
@@ -1956,6 +1964,7 @@ fn split_children(m: &AzModule, tables: &AzurermTables) -> Option<AzModule> {
                     comments: Vec::new(),
                     source: r.source.clone(),
                     existing: false,
+                    updates: None,
                     prevent_destroy: false,
                     rule: r.rule.clone(),
                 };
@@ -2445,8 +2454,93 @@ pub fn emit(
 }
 
 impl Lower<'_> {
+    /// The form of a change to an existing resource: the one association of its type
+    /// whose value path holds every member the change sets, or `azapi_update_resource`.
+    fn update_form(&self, r: &AzResource) -> Form {
+        let body = AzExpr::Object(
+            r.body
+                .iter()
+                .filter(|(k, _)| k != "scope")
+                .map(|(k, v)| (AzKey::Name(k.clone()), v.clone()))
+                .collect(),
+        );
+        let mut lv = Vec::new();
+        leaves(&body, "", &mut lv);
+        let found = self.variant(r).and_then(|(i, v)| {
+            v.associations
+                .iter()
+                .position(|a| {
+                    !a.each
+                        && !a.from.contains("[]")
+                        && !lv.is_empty()
+                        && lv
+                            .iter()
+                            .all(|l| covered(l, &BTreeSet::from([a.from.clone()])))
+                })
+                .map(|k| (i, k, v.associations[k].resource.clone()))
+        });
+        match found {
+            Some((i, k, ty)) => Form::Update {
+                ty,
+                association: Some((i, k)),
+            },
+            None => Form::Update {
+                ty: "azapi_update_resource".into(),
+                association: None,
+            },
+        }
+    }
+
+    /// A change to an existing resource: its association resource (`subnet_id` = the
+    /// existing resource's id), or `azapi_update_resource` with the changed members.
+    fn update_block(
+        &mut self,
+        r: &AzResource,
+        ty: &str,
+        association: Option<(usize, usize)>,
+    ) -> Block {
+        let name = self.tf_name(&r.symbol);
+        let mut b = Block::new("resource", &[ty, &name]);
+        let meta = self.meta(r);
+        b.items.extend(meta);
+        let id = r
+            .updates
+            .as_ref()
+            .map(|e| self.expr(e))
+            .unwrap_or(TfExpr::Null);
+        match association {
+            Some((i, k)) => {
+                let a = self.tables.types[&r.ty][i].associations[k].clone();
+                b.attr(&a.self_arg, id);
+                let v = get(&view(r), &a.from).cloned().unwrap_or(AzExpr::Null);
+                let v = self.expr(&v);
+                b.attr(&a.value, v);
+            }
+            None => {
+                self.azapi_used = true;
+                b.attr("type", TfExpr::s(format!("{}@{}", r.ty, r.api)));
+                b.attr("resource_id", id);
+                let mut body = Vec::new();
+                for (k, v) in r.body.iter().filter(|(k, _)| k != "scope") {
+                    let e = self.expr(v);
+                    body.push((k.clone(), e));
+                }
+                b.attr("body", TfExpr::Object(body));
+            }
+        }
+        if let Some(d) = self.depends(r) {
+            b.items.push(d);
+        }
+        b
+    }
+
     fn decide_forms(&mut self) {
         for r in &self.m.resources {
+            if r.updates.is_some() {
+                let form = self.update_form(r);
+                self.forms.insert(r.symbol.clone(), form);
+                continue;
+            }
             if self.forced.contains_key(&r.symbol) {
                 self.forms
                     .insert(r.symbol.clone(), Form::Azapi { data: r.existing });
@@ -2623,6 +2717,7 @@ impl Lower<'_> {
                     self.azapi_used = true;
                     Some(self.azapi_block(r))
                 }
+                Form::Update { ty, association } => Some(self.update_block(r, &ty, association)),
             };
             self.loop_vars.clear();
             self.current_loop = None;
@@ -3170,6 +3265,66 @@ mod tests {
             needs_subscription: false,
             azapi_used: false,
             findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_change_to_an_existing_subnet_is_its_association_or_an_update() {
+        let mut sources = crate::source::SourceMap::default();
+        let (tables, _) = crate::run::Tables::load(&mut sources, None);
+        let change = |props: AzExpr| AzResource {
+            symbol: "webSubnets".into(),
+            ty: "Microsoft.Network/virtualNetworks/subnets".into(),
+            api: "2025-09-01".into(),
+            body: vec![("properties".into(), props)],
+            for_each: Some(("subnetId".into(), AzExpr::ident("subnetIds"))),
+            updates: Some(AzExpr::ident("subnetId")),
+            ..AzResource::default()
+        };
+        let nsg = AzExpr::obj(vec![(
+            "networkSecurityGroup",
+            AzExpr::obj(vec![("id", AzExpr::path("web", "id"))]),
+        )]);
+        let endpoints = AzExpr::obj(vec![(
+            "serviceEndpoints",
+            AzExpr::Array(vec![AzExpr::obj(vec![(
+                "service",
+                AzExpr::str("Microsoft.Storage"),
+            )])]),
+        )]);
+        let m = AzModule {
+            resources: vec![change(nsg), change(endpoints)],
+            ..AzModule::default()
+        };
+        let mut l = lower(&m, &tables.azurerm);
+        match l.update_form(&m.resources[0]) {
+            Form::Update { ty, association } => {
+                assert_eq!(ty, "azurerm_subnet_network_security_group_association");
+                let (i, k) = association.expect("an association");
+                let b = l.update_block(&m.resources[0], &ty, Some((i, k)));
+                let text = super::super::hcl::print_file(&[], &[b]);
+                assert!(text.contains("for_each"), "{text}");
+                assert!(
+                    text.contains("subnet_id                 = each.value"),
+                    "{text}"
+                );
+            }
+            _ => panic!("not an update"),
+        }
+        // No association sets service endpoints: the ARM change itself.
+        match l.update_form(&m.resources[1]) {
+            Form::Update { ty, association } => {
+                assert_eq!(ty, "azapi_update_resource");
+                assert!(association.is_none());
+                let b = l.update_block(&m.resources[1], &ty, None);
+                let text = super::super::hcl::print_file(&[], &[b]);
+                assert!(text.contains("resource_id = each.value"), "{text}");
+                assert!(
+                    text.contains("Microsoft.Network/virtualNetworks/subnets@2025-09-01"),
+                    "{text}"
+                );
+            }
+            _ => panic!("not an update"),
         }
     }
 
