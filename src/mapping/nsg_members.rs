@@ -165,7 +165,7 @@ pub(super) fn loop_free(cx: &mut Ctx, k: usize, s: &Expr, list: bool) -> Option<
     let mentions = |e: &AzExpr| {
         let mut used = Vec::new();
         e.idents(&mut used);
-        used.iter().any(|u| *u == var)
+        used.contains(&var)
     };
     if !mentions(&id) {
         return Some((id, list));
