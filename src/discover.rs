@@ -91,10 +91,11 @@ fn walk_dir(
         } else if !meta.file_type().is_symlink() && !meta.is_file() {
             // A pipe, socket or device: reading it could block forever.
             continue;
-        } else if path
-            .extension()
-            .and_then(|x| x.to_str())
-            .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+        } else if name == "samconfig.toml"
+            || path
+                .extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
         {
             out.push(Found {
                 path,

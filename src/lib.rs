@@ -44,6 +44,7 @@
 pub mod azure;
 pub mod backend;
 pub mod commands;
+pub mod cross_stack;
 pub mod diag;
 pub mod discover;
 pub mod frontend;
@@ -55,6 +56,7 @@ pub mod model;
 pub mod names;
 pub mod nesting;
 pub mod output;
+pub mod param_files;
 pub mod report;
 pub mod run;
 pub mod schema;

@@ -940,8 +940,58 @@ fn parameter_outs(m: &crate::azure::AzModule, source: &str, terraform: bool) -> 
                 .required_reason
                 .clone()
                 .unwrap_or_else(|| "no default".into()),
+            from: p.fed_by.as_ref().map(|(stack, output)| report::FromOut {
+                stack: stack.clone(),
+                output: output.clone(),
+            }),
         })
         .collect()
+}
+
+/// The stacks in an order that deploys each after the stacks whose outputs its
+/// parameters take (stable: the run's order otherwise); empty when no stack takes
+/// another's output. A cycle keeps the run's order for the stacks in it.
+fn deployment_order(stacks: &[StackOut]) -> Vec<report::OrderOut> {
+    let after: Vec<Vec<String>> = stacks
+        .iter()
+        .map(|s| {
+            let mut v: Vec<String> = s
+                .parameters
+                .iter()
+                .filter_map(|p| p.from.as_ref().map(|f| f.stack.clone()))
+                .filter(|f| *f != s.source)
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        })
+        .collect();
+    if after.iter().all(Vec::is_empty) {
+        return Vec::new();
+    }
+    let mut done: Vec<bool> = vec![false; stacks.len()];
+    let mut out = Vec::new();
+    while out.len() < stacks.len() {
+        let ready = |i: usize, done: &[bool]| {
+            !done[i]
+                && after[i].iter().all(|a| {
+                    stacks
+                        .iter()
+                        .enumerate()
+                        .all(|(k, s)| s.source != *a || done[k])
+                })
+        };
+        let pick = (0..stacks.len())
+            .find(|&i| ready(i, &done))
+            .or_else(|| (0..stacks.len()).find(|&i| !done[i]));
+        let Some(i) = pick else { break };
+        done[i] = true;
+        out.push(report::OrderOut {
+            stack: stacks[i].source.clone(),
+            after: after[i].clone(),
+        });
+    }
+    out
 }
 
 /// Parameters, Mappings, Conditions and Outputs with their lines and what they became.
@@ -1110,6 +1160,7 @@ pub fn build_report(
         .iter()
         .flat_map(|st| st.parameters.iter().cloned())
         .collect();
+    let deployment_order = deployment_order(&stacks);
     Report {
         version: 1,
         summary: s,
@@ -1117,6 +1168,7 @@ pub fn build_report(
         decisions,
         diagnostics: diagnostics.iter().map(|d| diag_out(d, sources)).collect(),
         parameters,
+        deployment_order,
     }
 }
 
@@ -1426,6 +1478,9 @@ struct Inputs {
     skipped: usize,
     /// Each template's PATH argument (nested stacks resolve within it).
     roots: std::collections::BTreeMap<FileId, PathBuf>,
+    /// CloudFormation parameter files and `samconfig.toml` files: (file, path relative
+    /// to the run, PATH argument).
+    param_files: Vec<(FileId, String, PathBuf)>,
 }
 
 impl Inputs {
@@ -1451,6 +1506,14 @@ impl Inputs {
                 return;
             }
         };
+        if lower == "samconfig.toml" || lower.ends_with("/samconfig.toml") {
+            if rejected.is_none() {
+                self.param_files.push((id, f.rel, f.root.clone()));
+            } else {
+                self.skipped += 1;
+            }
+            return;
+        }
         if is_tf || is_tfvars {
             let dir = f.rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
             let key = (f.root.clone(), dir);
@@ -1469,13 +1532,24 @@ impl Inputs {
             return;
         }
         // A rejected file is recognised from what could be shown of it.
-        let (is_template, parse_error) = match cfn::parse_node(sources, id) {
-            Ok((node, _)) => (looks_like_template(&node), None),
+        let (is_template, is_params, parse_error) = match cfn::parse_node(sources, id) {
+            Ok((node, _)) => {
+                let template = looks_like_template(&node);
+                let params = !template
+                    && rejected.is_none()
+                    && crate::param_files::cfn_values(&node, &|_| 0).is_some();
+                (template, params, None)
+            }
             Err(d) => (
                 discover::mentions_cloudformation(&sources.get(id).text),
+                false,
                 Some(*d),
             ),
         };
+        if is_params {
+            self.param_files.push((id, f.rel, f.root.clone()));
+            return;
+        }
         if is_template || f.explicit {
             // The parse error is kept, so a broken template is not parsed twice.
             if let Some(d) = rejected.or(parse_error) {
@@ -1569,6 +1643,34 @@ fn convert_templates(
     let mut links = crate::nesting::links(&parsed, &run_templates);
     let rel_refs: Vec<&str> = rels.iter().map(String::as_str).collect();
     let order = crate::nesting::order(&mut links, &rel_refs);
+    // Cross-stack references: producers convert before their consumers where no cycle
+    // forbids it, so a consumer names the producer's converted outputs.
+    let files: Vec<String> = inputs
+        .templates
+        .iter()
+        .map(|(id, _)| sources.get(*id).path.clone())
+        .collect();
+    let matches = {
+        let tmpls: Vec<Option<&crate::model::Template>> =
+            parsed.iter().map(|p| p.template.as_ref()).collect();
+        crate::cross_stack::resolve(&tmpls, &files)
+    };
+    let order = producers_first(order, &crate::cross_stack::producers(&matches), &links);
+    // Each template's CloudFormation parameter types, for its parameter files.
+    let types: Vec<Vec<(String, String)>> = parsed
+        .iter()
+        .map(|p| {
+            p.template
+                .as_ref()
+                .map(|t| {
+                    t.parameters
+                        .iter()
+                        .map(|x| (x.name.clone(), x.ty.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
     let mut interfaces: Vec<Option<crate::model::nested::ChildInterface>> =
         vec![None; parsed.len()];
     let mut results: Vec<Option<Converted>> = (0..parsed.len()).map(|_| None).collect();
@@ -1590,6 +1692,14 @@ fn convert_templates(
                 let ns = nested_stack(link, &interfaces, &inputs.templates, &dirs, i, sources);
                 t.nested.insert(logical.clone(), ns);
             }
+            t.imports = crate::cross_stack::sources(
+                &matches[i],
+                &files,
+                &dirs,
+                &dirs[i],
+                &interfaces,
+                cfn_target == Target::Terraform,
+            );
         }
         let source = sources.get(id).path.clone();
         let c = convert_parsed(
@@ -1604,9 +1714,211 @@ fn convert_templates(
         interfaces[i] = c.interface.clone();
         results[i] = Some(c);
     }
+    let param_files = std::mem::take(&mut inputs.param_files);
+    let files_of_run = ParamFileRun {
+        rels: &rels,
+        dirs: &dirs,
+        types: &types,
+        terraform: cfn_target == Target::Terraform,
+    };
+    for (id, rel, _) in &param_files {
+        parameter_file(*id, rel, &files_of_run, sources, &mut results, out);
+    }
     for c in results.into_iter().flatten() {
         out.push(c);
     }
+}
+
+/// What parameter files need to know of the run's templates.
+struct ParamFileRun<'a> {
+    rels: &'a [String],
+    dirs: &'a [String],
+    types: &'a [Vec<(String, String)>],
+    terraform: bool,
+}
+
+/// A CloudFormation parameter file or `samconfig.toml` (file `id` at `rel`) → an Azure
+/// parameter file beside each template it gives values for, with a decision there.
+fn parameter_file(
+    id: FileId,
+    rel: &str,
+    run: &ParamFileRun,
+    sources: &SourceMap,
+    results: &mut [Option<Converted>],
+    out: &mut Collected,
+) {
+    use crate::param_files as pf;
+    let file = sources.get(id);
+    let whole = crate::source::Span::new(id, 0, file.text.len().min(1));
+    let sets: Vec<pf::ValueSet> = if rel.ends_with("samconfig.toml") {
+        match pf::samconfig_values(&file.text) {
+            Ok(s) => s,
+            Err(e) => {
+                out.diagnostics.push(
+                    Diagnostic::new(
+                        codes::PARAMS_INVALID,
+                        whole,
+                        format!(
+                            "`{rel}` is not valid TOML: {}",
+                            e.lines().next().unwrap_or("")
+                        ),
+                        "here",
+                    )
+                    .help("fix the file (SAM reads it too), or move it out of PATH"),
+                );
+                return;
+            }
+        }
+    } else {
+        let Ok((node, _)) = cfn::parse_node(sources, id) else {
+            return;
+        };
+        let line = |n: &crate::frontend::node::Node| sources.locate(n.span).1;
+        let Some(values) = pf::cfn_values(&node, &line) else {
+            return;
+        };
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+        vec![pf::ValueSet {
+            name: crate::names::kebab(stem),
+            template: None,
+            values,
+        }]
+    };
+    let rels: Vec<&str> = run.rels.iter().map(String::as_str).collect();
+    for set in sets {
+        let target = pf::template_for(rel, set.template.as_deref(), &rels);
+        let Some(i) = target else {
+            out.diagnostics.push(
+                Diagnostic::new(
+                    codes::PARAMS_NO_TEMPLATE,
+                    whole,
+                    format!("`{rel}` ({}) belongs to no template of the run", set.name),
+                    "parameter file",
+                )
+                .help("put it beside its template, name it after the template (`<template>-<env>.json`), or give samconfig's `template_file`"),
+            );
+            continue;
+        };
+        let Some(c) = results[i].as_mut() else {
+            continue;
+        };
+        let Some(iface) = c.interface.clone() else {
+            continue;
+        };
+        let written = pf::render(&set.values, &iface, &run.types[i], run.terraform);
+        let name = crate::names::kebab(&set.name);
+        let path = if run.terraform {
+            format!("{}/{name}.tfvars", run.dirs[i])
+        } else {
+            format!("{}/{name}.bicepparam", run.dirs[i])
+        };
+        let path = path.trim_start_matches('/').to_string();
+        let shown = path.rsplit('/').next().unwrap_or(&path).to_string();
+        c.files.push((path, written.text.clone()));
+        let mut left = Vec::new();
+        if !written.aws_ids.is_empty() {
+            left.push(format!(
+                "AWS ids left out (give the Azure value at deployment): {}",
+                written
+                    .aws_ids
+                    .iter()
+                    .map(|(k, n)| format!("`{k}` → `{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if !written.dropped.is_empty() {
+            left.push(format!(
+                "parameters with no use in Azure: {}",
+                written.dropped.join(", ")
+            ));
+        }
+        if !written.secrets.is_empty() {
+            left.push(format!(
+                "secrets not written (pass them from Key Vault): {}",
+                written.secrets.join(", ")
+            ));
+        }
+        if !written.unknown.is_empty() {
+            left.push(format!(
+                "keys the template does not declare: {}",
+                written.unknown.join(", ")
+            ));
+        }
+        let param_path = sources.get(id).path.clone();
+        let line = set.values.first().map(|v| v.line).unwrap_or(1);
+        c.decisions.push(crate::azure::Decision {
+            id: format!("param-file:{}#{}:{}", c.stack.source, rel, set.name),
+            rule: "param-file".into(),
+            title: format!("`{rel}` ({}) becomes `{shown}`", set.name),
+            context: format!(
+                "`{rel}` gives {} value{} for `{}` at deployment.",
+                set.values.len(),
+                if set.values.len() == 1 { "" } else { "s" },
+                c.stack.source
+            ),
+            decision: format!(
+                "`{shown}` beside the converted template sets {} {}{}.",
+                written.set,
+                match (run.terraform, written.set == 1) {
+                    (true, true) => "Terraform variable",
+                    (true, false) => "Terraform variables",
+                    (false, true) => "Bicep parameter",
+                    (false, false) => "Bicep parameters",
+                },
+                if left.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", left.join("; "))
+                }
+            ),
+            consequences: if run.terraform {
+                format!("Deploy with `terraform apply -var-file={shown}`. Secrets are never written to the file: pass them from Key Vault.")
+            } else {
+                format!("Deploy with `az deployment group create --parameters {shown}`. Secrets are never written to the file: pass them from Key Vault.")
+            },
+            resources: vec![crate::azure::Affected {
+                id: rel.to_string(),
+                file: param_path,
+                line,
+            }],
+        });
+    }
+}
+
+/// `order` (children before their parents) with each template after the templates it
+/// imports from, where no cycle of imports forbids it.
+fn producers_first(
+    order: Vec<usize>,
+    producers: &[std::collections::BTreeSet<usize>],
+    links: &[Vec<(String, crate::nesting::Link)>],
+) -> Vec<usize> {
+    let n = order.len();
+    let children = |i: usize| {
+        links[i].iter().filter_map(|(_, l)| match l {
+            crate::nesting::Link::Child { index, .. } => Some(*index),
+            crate::nesting::Link::Unresolved { .. } => None,
+        })
+    };
+    let mut done = vec![false; producers.len()];
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let ready = |i: usize, with_producers: bool| {
+            !done[i]
+                && children(i).all(|c| done[c])
+                && (!with_producers || producers[i].iter().all(|p| done[*p] || *p == i))
+        };
+        let pick = order
+            .iter()
+            .copied()
+            .find(|&i| ready(i, true))
+            .or_else(|| order.iter().copied().find(|&i| ready(i, false)));
+        let Some(i) = pick else { break };
+        done[i] = true;
+        out.push(i);
+    }
+    out
 }
 
 /// What a nested stack of template `parent` resolved to, with the child's interface

@@ -25,6 +25,7 @@ fn is_code(path: &str) -> bool {
     path.ends_with(".bicep")
         || path.ends_with(".tf")
         || path.ends_with(".tfvars")
+        || path.ends_with(".bicepparam")
         // State machine definitions kept beside the output for the rewrite.
         || path.ends_with(".asl.json")
 }

@@ -34,6 +34,9 @@ pub struct AzParam {
     /// It stands in for a value with no translation: its type is what its uses need
     /// (see `mapping::stand_ins`), not one the source declared.
     pub stand_in: bool,
+    /// Fed by an output of another template of the run (a cross-stack import): that
+    /// template's file and output name, for the report's deployment order.
+    pub fed_by: Option<(String, String)>,
 }
 
 impl AzParam {
@@ -54,6 +57,7 @@ impl AzParam {
             tf_type: None,
             seq: 0,
             stand_in: false,
+            fed_by: None,
         }
     }
 }

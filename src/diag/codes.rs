@@ -22,6 +22,8 @@ codes! {
     IO_READ = "io::read", Error, "an input file could not be read";
     IO_WRITE = "io::write", Error, "an output file could not be written";
     INPUT_ENCODING = "input::encoding", Error, "an input file is not valid UTF-8";
+    PARAMS_INVALID = "params::invalid", Error, "a samconfig.toml is not valid TOML";
+    PARAMS_NO_TEMPLATE = "params::no-template", Warning, "a parameter file belongs to no template of the run";
     INPUT_TOO_LARGE = "input::too-large", Error, "an input file is larger than aws2azure reads";
     INPUT_ALIAS_LIMIT = "input::alias-limit", Error, "YAML aliases expand past the node budget or the nesting depth";
     OUT_FOREIGN = "out::foreign-file", Error, "the output folder holds a file aws2azure did not write";

@@ -428,6 +428,57 @@ impl Ctx<'_> {
     fn import_value(&mut self, x: &Expr, span: Span) -> AzExpr {
         let label = import_label(x);
         let name = format!("import-{label}");
+        match self.t.imports.get(&label).cloned() {
+            Some(crate::model::nested::ImportSource::Output {
+                file,
+                folder,
+                output,
+                name: shown,
+                export,
+            }) => {
+                let p = self.param_for(&name, "string", |p| {
+                    p.description = Some(format!("Output `{shown}` of `{folder}` (from `{file}`, which exports `{export}`): deploy that first and pass its output (was Fn::ImportValue)."));
+                    p.required_reason = Some(format!("output `{shown}` of `{file}` (deploy it first)"));
+                    p.fed_by = Some((file.clone(), shown.clone()));
+                });
+                let own = self.file().to_string();
+                let aff = self.affected(&p, span);
+                self.record(crate::azure::Decision {
+                    id: format!("import-wired:{own}#{label}"),
+                    rule: "import-wired".into(),
+                    title: format!("`{label}` comes from `{file}`"),
+                    context: format!("The template imports the export `{label}` (Fn::ImportValue); `{file}`, converted in the same run, exports it as its output `{output}`."),
+                    decision: format!("The value is the parameter `{p}`, to be given the output `{shown}` of the deployment of `{file}` (folder `{folder}`). The report lists that template before this one in the deployment order."),
+                    consequences: "Deploy the producer first and pass its output (a pipeline step, or a parameter file): Azure keeps no export registry and does not stop the producer from being changed or deleted while this template uses the value.".into(),
+                    resources: vec![aff],
+                });
+                return AzExpr::ident(p);
+            }
+            Some(crate::model::nested::ImportSource::Several { files }) => {
+                let list = files
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let p = self.param_for(&name, "string", |p| {
+                    p.description = Some(format!("Value of the CloudFormation export `{label}` (was Fn::ImportValue): an output of one of {list}, whichever this deployment uses."));
+                    p.required_reason = Some(format!("was Fn::ImportValue {label}; exported by {list}"));
+                });
+                let own = self.file().to_string();
+                let aff = self.affected(&p, span);
+                self.record(crate::azure::Decision {
+                    id: format!("import-ambiguous:{own}#{label}"),
+                    rule: "import-ambiguous".into(),
+                    title: format!("`{label}` is exported by several templates of the run"),
+                    context: format!("The template imports the export `{label}`; {list} all export a name that matches it (the name is built from a stack name given at deployment)."),
+                    decision: format!("The value stays the parameter `{p}`: give it the output of the template this deployment is paired with."),
+                    consequences: "Deploy the chosen producer first and pass its output.".into(),
+                    resources: vec![aff],
+                });
+                return AzExpr::ident(p);
+            }
+            None => {}
+        }
         let p = self.param_for(&name, "string", |p| {
             p.description = Some(format!("Value of the CloudFormation export `{label}` (was Fn::ImportValue). Pass the producing deployment's output."));
             p.required_reason = Some(format!("was Fn::ImportValue {label}"));
@@ -527,7 +578,7 @@ fn split_dynamic(parts: &[SubPart]) -> Option<Dynamic> {
 
 /// The label of an `Fn::ImportValue` of export name `x`: its text, with `${Var}`
 /// written as the variable's name (`AWS::` dropped).
-pub(super) fn import_label(x: &Expr) -> String {
+pub fn import_label(x: &Expr) -> String {
     match &x.kind {
         ExprKind::Str(s) => s.clone(),
         ExprKind::Sub(parts) => parts

@@ -13,6 +13,7 @@ mod context;
 mod data;
 mod data_plane;
 pub use data_plane::BLOB as BLOB_TYPE;
+pub use exprs::import_label;
 mod database;
 mod dhcp;
 mod dns;

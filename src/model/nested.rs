@@ -3,6 +3,24 @@
 //! [`Template::nested`](super::Template::nested) before mapping: the mapping then calls
 //! the converted child as a module, by the child's converted interface.
 
+/// Where an `Fn::ImportValue` of a template comes from, when another template of the
+/// run exports the name (see `crate::cross_stack`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImportSource {
+    /// One template exports it: its file as the report names it, its output folder
+    /// relative to the importer's, the output's CloudFormation name and its name in the
+    /// output language, and the export name as a label.
+    Output {
+        file: String,
+        folder: String,
+        output: String,
+        name: String,
+        export: String,
+    },
+    /// Several templates of the run export a name that matches.
+    Several { files: Vec<String> },
+}
+
 /// What a nested stack's template location resolved to.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NestedStack {

@@ -42,6 +42,9 @@ pub struct Template {
     /// Nested stacks by logical id, resolved by the run against its other templates
     /// (empty when a template is converted alone).
     pub nested: std::collections::BTreeMap<String, super::nested::NestedStack>,
+    /// `Fn::ImportValue`s another template of the run exports, by import label (see
+    /// `crate::cross_stack`; empty when a template is converted alone).
+    pub imports: std::collections::BTreeMap<String, super::nested::ImportSource>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +81,7 @@ impl Template {
             locals: Vec::new(),
             tf: None,
             nested: Default::default(),
+            imports: Default::default(),
         }
     }
 

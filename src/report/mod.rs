@@ -57,6 +57,24 @@ pub struct ParamOut {
     pub ty: String,
     pub secure: bool,
     pub reason: String,
+    /// Fed by an output of another template of the run (a cross-stack import).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<FromOut>,
+}
+
+/// The template output a parameter is given (a cross-stack import wired in the run).
+#[derive(Serialize, Debug, Clone)]
+pub struct FromOut {
+    pub stack: String,
+    pub output: String,
+}
+
+/// A template that must be deployed after others of the run, because it is given
+/// their outputs.
+#[derive(Serialize, Debug, Clone)]
+pub struct OrderOut {
+    pub stack: String,
+    pub after: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -195,6 +213,9 @@ pub struct Report {
     pub decisions: Vec<DecisionOut>,
     pub diagnostics: Vec<DiagOut>,
     pub parameters: Vec<ParamOut>,
+    /// When templates of the run feed each other (cross-stack imports): every template
+    /// in an order that deploys producers first, with the templates it waits for.
+    pub deployment_order: Vec<OrderOut>,
 }
 
 impl Report {
