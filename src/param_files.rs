@@ -117,9 +117,14 @@ fn split_overrides(s: &str) -> Vec<String> {
 }
 
 /// The value sets of a `samconfig.toml`: one per environment whose `deploy` (or
-/// `global`) parameters give `parameter_overrides`. Err: the file is not valid TOML.
-pub fn samconfig_values(text: &str) -> Result<Vec<ValueSet>, String> {
-    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+/// `global`) parameters give `parameter_overrides`. Err: the file is not valid TOML (the
+/// message and the byte range at fault).
+pub fn samconfig_values(
+    text: &str,
+) -> Result<Vec<ValueSet>, (String, Option<std::ops::Range<usize>>)> {
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| (e.message().to_string(), e.span()))?;
     // The line of `key` in environment `env`'s tables (after its first header).
     let line_of = |env: &str, key: &str| {
         let header = format!("[{env}.");

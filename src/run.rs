@@ -1753,15 +1753,16 @@ fn parameter_file(
     let sets: Vec<pf::ValueSet> = if rel.ends_with("samconfig.toml") {
         match pf::samconfig_values(&file.text) {
             Ok(s) => s,
-            Err(e) => {
+            Err((msg, at)) => {
+                let span = match at {
+                    Some(r) => crate::source::Span::new(id, r.start, r.end.max(r.start + 1)),
+                    None => whole,
+                };
                 out.diagnostics.push(
                     Diagnostic::new(
                         codes::PARAMS_INVALID,
-                        whole,
-                        format!(
-                            "`{rel}` is not valid TOML: {}",
-                            e.lines().next().unwrap_or("")
-                        ),
+                        span,
+                        format!("`{rel}` is not valid TOML: {}", msg.trim()),
                         "here",
                     )
                     .help("fix the file (SAM reads it too), or move it out of PATH"),
