@@ -40,6 +40,10 @@ pub enum Command {
         /// Overwrite files in OUT that aws2azure did not write.
         #[arg(long)]
         force: bool,
+        /// The project file of answers (default: `aws2azure.toml` at the root of the first
+        /// PATH folder, when there is one).
+        #[arg(long = "config", value_name = "FILE")]
+        config: Option<PathBuf>,
         /// Also write a short Markdown summary of the run to FILE (outside OUT), for a
         /// pull-request comment or `$GITHUB_STEP_SUMMARY`.
         #[arg(long = "summary", value_name = "FILE")]
@@ -60,9 +64,18 @@ pub enum Command {
         /// Folder of mapping tables, as given to `convert`.
         #[arg(long = "mappings")]
         mappings: Option<PathBuf>,
+        /// The project file, as given to `convert`.
+        #[arg(long = "config", value_name = "FILE")]
+        config: Option<PathBuf>,
         /// Also write a short Markdown summary (what would change) to FILE (outside OUT).
         #[arg(long = "summary", value_name = "FILE")]
         summary: Option<PathBuf>,
+    },
+    /// Write a commented starter `aws2azure.toml` at the root of PATH, listing the regions,
+    /// instance types and images the inputs name and the parameters a deployment needs.
+    Init {
+        /// The repository folder (the file is written there; an existing one is kept).
+        path: PathBuf,
     },
     /// Explore the mapping tables: every AWS type with its Azure types, status and rule file.
     Mappings {

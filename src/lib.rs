@@ -44,6 +44,7 @@
 pub mod azure;
 pub mod backend;
 pub mod commands;
+pub mod config;
 pub mod cross_stack;
 pub mod diag;
 pub mod discover;

@@ -13,22 +13,25 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let (paths, out, to, mappings, force, summary, check) = match args.command {
+    let (paths, out, to, mappings, force, summary, check, config) = match args.command {
         cli::Command::Convert {
             paths,
             out,
             to,
             mappings,
             force,
+            config,
             summary,
-        } => (paths, out, to, mappings, force, summary, false),
+        } => (paths, out, to, mappings, force, summary, false, config),
         cli::Command::Check {
             paths,
             out,
             to,
             mappings,
+            config,
             summary,
-        } => (paths, out, to, mappings, false, summary, true),
+        } => (paths, out, to, mappings, false, summary, true, config),
+        cli::Command::Init { path } => print_and_exit(aws2azure::commands::init::init(&path)),
         cli::Command::Mappings { action, mappings } => {
             let printed = match action {
                 cli::MappingsAction::List { format } => aws2azure::commands::mappings::list(
@@ -58,6 +61,7 @@ fn main() {
         paths,
         out,
         mappings,
+        config,
         force,
         to: to.map(|t| match t {
             cli::Target::Bicep => aws2azure::run::Target::Bicep,

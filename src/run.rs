@@ -17,6 +17,8 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
     pub out: PathBuf,
     pub mappings: Option<PathBuf>,
+    /// `--config FILE`; `None`: `aws2azure.toml` at the root of the first PATH folder.
+    pub config: Option<PathBuf>,
     pub force: bool,
     /// `None`: like for like (CloudFormation → Bicep, Terraform → Terraform).
     pub to: Option<Target>,
@@ -453,6 +455,12 @@ pub fn convert_parsed(
     let g = graph::build(&t, &tables.mapping.lookups, &mut diagnostics);
     let mut mapped = mapping::map_template(&t, &tables.mapping, sources, target.vocabulary());
     diagnostics.append(&mut mapped.diagnostics);
+    // The project file's tags, on every resource that takes them.
+    crate::config::tag(
+        &mut mapped.module,
+        &tables.mapping.answers.tags,
+        (target == Target::Terraform).then_some(&tables.azurerm),
+    );
     // The back end lowers what the model keeps Terraform-shaped, and adds its own
     // decisions to the report.
     let file = sources.get(t.file).path.clone();
@@ -1355,10 +1363,42 @@ fn foreign_diagnostic(out: &std::path::Path, foreign: &[String]) -> Diagnostic {
     .help("choose an empty output folder, or pass --force to overwrite")
 }
 
+/// The project file: `--config FILE`, else `aws2azure.toml` at the root of the first
+/// PATH that is a folder (`None` when there is none).
+fn read_config(
+    opts: &Options,
+    sources: &mut SourceMap,
+) -> Result<Option<crate::config::Config>, Box<Diagnostic>> {
+    let path = match &opts.config {
+        Some(p) => p.clone(),
+        None => {
+            let Some(dir) = opts.paths.iter().find(|p| p.is_dir()) else {
+                return Ok(None);
+            };
+            let p = dir.join(crate::config::FILE_NAME);
+            if !p.is_file() {
+                return Ok(None);
+            }
+            p
+        }
+    };
+    let shown = path.to_string_lossy().replace('\\', "/");
+    match crate::input::read(sources, &path, &shown) {
+        Ok(Input::Text(id)) => crate::config::parse(sources, id).map(Some),
+        Ok(Input::Rejected(_, d)) => Err(d),
+        Err(d) => Err(d),
+    }
+}
+
 /// Everything except writing: the files a run would write, in memory.
 pub fn plan(opts: &Options) -> Outcome {
     let mut sources = SourceMap::default();
-    let (tables, table_diags) = Tables::load(&mut sources, opts.mappings.as_deref());
+    let (mut tables, mut table_diags) = Tables::load(&mut sources, opts.mappings.as_deref());
+    match read_config(opts, &mut sources) {
+        Ok(Some(cfg)) => crate::config::apply(&cfg, &mut tables),
+        Ok(None) => {}
+        Err(d) => table_diags.push(*d),
+    }
     if table_diags.iter().any(|d| d.is_error()) {
         return Outcome {
             exit_code: 2,

@@ -113,6 +113,11 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Every file, in the order they were added.
+    pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
     /// Masks the characters of a span with `*` (a secret's value), keeping byte offsets,
     /// line breaks and the quotes around it, so code frames never show it.
     pub fn redact(&mut self, span: Span) {

@@ -236,6 +236,22 @@ impl Lookups {
         self.tables.get(table)?.get(key)
     }
 
+    /// Sets (replaces) one entry of a lookup table.
+    pub fn set(&mut self, table: &str, key: &str, entry: BTreeMap<String, Value>) {
+        self.tables
+            .entry(table.to_string())
+            .or_default()
+            .insert(key.to_string(), entry);
+    }
+
+    /// The keys of a lookup table.
+    pub fn keys(&self, table: &str) -> Vec<String> {
+        self.tables
+            .get(table)
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn lookup_str(&self, table: &str, key: &str, field: &str) -> Option<String> {
         match self.lookup(table, key)?.get(field)? {
             Value::String(s) => Some(s.clone()),

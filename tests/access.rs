@@ -20,6 +20,7 @@ fn convert(dir: &Path, to: Option<Target>, mappings: Option<PathBuf>) -> Outcome
         paths: vec![dir.to_path_buf()],
         out: dir.join("out-unused"),
         mappings,
+        config: None,
         force: false,
         to,
     })

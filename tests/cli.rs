@@ -946,3 +946,66 @@ fn the_summary_is_short_and_compares_with_the_committed_report() {
     assert!(err.contains("is inside OUT"), "{err}");
     assert_eq!(contents(&out), before);
 }
+
+#[test]
+fn a_project_file_with_an_unknown_key_is_a_located_error_and_nothing_is_written() {
+    let repo = tmp("config-typo");
+    std::fs::copy(
+        fixture("project-config").join("template.yaml"),
+        repo.join("template.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("aws2azure.toml"),
+        "[azure]\nregion = \"swedencentral\"\n\n[instance_type]\n\"m5.large\" = \"Standard_D2as_v5\"\n",
+    )
+    .unwrap();
+    let out = tmp("config-typo-out").join("o");
+    let (code, err) = convert(&[&repo], &out, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("config::invalid") && err.contains("aws2azure.toml:4:2"),
+        "{err}"
+    );
+    assert!(err.contains("instance_type"), "{err}");
+    assert!(!out.exists(), "nothing is written");
+    // `--config FILE` names another file; the typo in PATH's file is then not read.
+    let good = tmp("config-good").join("answers.toml");
+    std::fs::write(&good, "[azure]\nregion = \"swedencentral\"\n").unwrap();
+    let (code, err) = convert(&[&repo], &out, &["--config", good.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let bicep = std::fs::read_to_string(out.join("template/main.bicep")).unwrap();
+    assert!(bicep.contains("param location string = 'swedencentral'"));
+}
+
+#[test]
+fn init_writes_a_starter_project_file_once() {
+    let repo = tmp("init");
+    std::fs::copy(
+        fixture("project-config").join("template.yaml"),
+        repo.join("template.yaml"),
+    )
+    .unwrap();
+    let o = bin().arg("init").arg(&repo).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{:?}", o);
+    let text = std::fs::read_to_string(repo.join("aws2azure.toml")).unwrap();
+    assert!(
+        text.contains("# \"m5.large\" = \"Standard_D2s_v5\""),
+        "{text}"
+    );
+    assert!(text.contains("# \"ami-0123456789abcdef0\""), "{text}");
+    assert!(
+        text.contains("[azure]") && text.contains("[images]"),
+        "{text}"
+    );
+    // The starter parses (every answer is commented out).
+    let (code, err) = convert(&[&repo], &tmp("init-out").join("o"), &[]);
+    assert_eq!(code, 0, "{err}");
+    // A second init keeps the user's file.
+    let o = bin().arg("init").arg(&repo).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(repo.join("aws2azure.toml")).unwrap(),
+        text
+    );
+}

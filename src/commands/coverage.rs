@@ -84,6 +84,7 @@ pub fn coverage(
         // Nothing is written: no folder under PATH is left out as the output.
         out: PathBuf::from("\u{0}aws2azure-coverage"),
         mappings,
+        config: None,
         force: false,
         to: None,
     };

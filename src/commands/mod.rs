@@ -4,6 +4,7 @@
 //! tests snapshot it.
 
 pub mod coverage;
+pub mod init;
 pub mod mappings;
 pub mod review;
 

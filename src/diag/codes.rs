@@ -22,6 +22,7 @@ codes! {
     IO_READ = "io::read", Error, "an input file could not be read";
     IO_WRITE = "io::write", Error, "an output file could not be written";
     INPUT_ENCODING = "input::encoding", Error, "an input file is not valid UTF-8";
+    CONFIG_INVALID = "config::invalid", Error, "aws2azure.toml is not valid, or has a key aws2azure does not read";
     PARAMS_INVALID = "params::invalid", Error, "a samconfig.toml is not valid TOML";
     PARAMS_NO_TEMPLATE = "params::no-template", Warning, "a parameter file belongs to no template of the run";
     INPUT_TOO_LARGE = "input::too-large", Error, "an input file is larger than aws2azure reads";

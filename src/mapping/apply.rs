@@ -27,7 +27,10 @@ pub fn map_template(
     let seq = cx.next_seq();
     cx.module.params.push(AzParam {
         seq,
-        default: Some(AzExpr::path("resourceGroup()", "location")),
+        default: Some(match &tables.answers.location {
+            Some(l) => AzExpr::str(l.clone()),
+            None => AzExpr::path("resourceGroup()", "location"),
+        }),
         description: Some(
             "Azure region of every regional resource (was the stack's region, AWS::Region).".into(),
         ),

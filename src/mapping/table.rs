@@ -196,6 +196,8 @@ pub struct MapTables {
     pub type_origin: BTreeMap<String, (FileId, bool)>,
     pub services: BTreeMap<String, ServiceHint>,
     pub lookups: Lookups,
+    /// The answers of `aws2azure.toml` the mapping reads (region, tags).
+    pub answers: crate::config::Answers,
 }
 
 impl MapTables {

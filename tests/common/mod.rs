@@ -22,6 +22,7 @@ pub fn convert_to(paths: &[&Path], to: Option<Target>) -> Outcome {
         paths: paths.iter().map(|p| p.to_path_buf()).collect(),
         out: std::env::temp_dir().join("aws2azure-test-unused"),
         mappings: None,
+        config: None,
         force: false,
         to,
     })
