@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use super::Printed;
 use crate::report::diagram::{self, Drawing, Graph};
 
+/// Mermaid's default `maxEdges`: a renderer refuses a larger flowchart.
+const MERMAID_MAX_EDGES: usize = 500;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GraphFormat {
     Mermaid,
@@ -77,9 +80,16 @@ pub fn graph(
             diagram::mermaid(&drawings, "LR")
         }
     };
+    let mut stderr = errors;
+    let edges: usize = stacks.iter().map(|(_, g)| g.edges.len()).sum();
+    if format == GraphFormat::Mermaid && edges > MERMAID_MAX_EDGES {
+        stderr.push(format!(
+            "note: {edges} edges: Mermaid renderers draw at most {MERMAID_MAX_EDGES} by default (maxEdges); use --format dot for a graph this large"
+        ));
+    }
     Printed {
         stdout,
-        stderr: errors,
+        stderr,
         exit_code: outcome.exit_code,
     }
 }

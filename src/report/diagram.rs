@@ -150,7 +150,15 @@ pub fn azure_graph(m: &AzModule) -> Graph {
         }
         // Properties first: the first subnet they name is where the resource goes.
         let mut props = Vec::new();
-        r.body.iter().for_each(|(_, v)| v.idents(&mut props));
+        for (k, v) in &r.body {
+            if nodes[i].kind == Kind::Network && k == "properties" {
+                inline_subnets(m, r, v, &index, &mut props, &mut |sn, ids| {
+                    add(sn, ids, &mut edges)
+                });
+            } else {
+                v.idents(&mut props);
+            }
+        }
         if let Some(u) = &r.updates {
             u.idents(&mut props);
         }
@@ -215,6 +223,55 @@ pub fn azure_graph(m: &AzModule) -> Graph {
     }
 }
 
+/// The names a network's `properties` mention, but those in a subnet written inline
+/// that a subnet node of the graph stands for (same parent, same name): `subnet` gets
+/// them (its NSG, route table, NAT gateway, delegation).
+fn inline_subnets(
+    m: &AzModule,
+    net: &crate::azure::AzResource,
+    props: &crate::azure::AzExpr,
+    index: &BTreeMap<&str, usize>,
+    out: &mut Vec<String>,
+    subnet: &mut dyn FnMut(usize, &[String]),
+) {
+    use crate::azure::{AzExpr, AzKey};
+    let AzExpr::Object(entries) = props else {
+        props.idents(out);
+        return;
+    };
+    for (k, v) in entries {
+        let (AzKey::Name(key), AzExpr::Array(elements)) = (k, v) else {
+            if let AzKey::Expr(e) = k {
+                e.idents(out);
+            }
+            v.idents(out);
+            continue;
+        };
+        if key != "subnets" {
+            v.idents(out);
+            continue;
+        }
+        for el in elements {
+            let owner = el.get("name").and_then(|n| {
+                m.resources
+                    .iter()
+                    .find(|s| {
+                        s.ty == SUBNET && s.parent.as_deref() == Some(&net.symbol) && &s.name == n
+                    })
+                    .and_then(|s| index.get(s.symbol.as_str()).copied())
+            });
+            match owner {
+                Some(sn) => {
+                    let mut ids = Vec::new();
+                    el.idents(&mut ids);
+                    subnet(sn, &ids);
+                }
+                None => el.idents(out),
+            }
+        }
+    }
+}
+
 /// Text for a Mermaid label between double quotes: no quote, no HTML, one line.
 pub fn mermaid_label(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -267,7 +324,8 @@ pub struct Drawing<'g> {
 }
 
 /// Which nodes a capped drawing keeps: networks, then subnets, then the resources in
-/// them, then the rest; the most connected first within each, then in order.
+/// them, then the rest; within each, top-level resources before child resources and
+/// role assignments, then the most connected, then in order.
 fn chosen(g: &Graph, max: usize) -> Vec<bool> {
     let n = g.nodes.len();
     if n <= max {
@@ -284,8 +342,19 @@ fn chosen(g: &Graph, max: usize) -> Vec<bool> {
         (_, Some(_)) => 2,
         _ => 3,
     };
+    // Services before their children (`…/blobServices/containers`) and before role
+    // assignments: the architecture first, the detail after.
+    let depth = |i: usize| {
+        let ty = &g.nodes[i].ty;
+        ty.matches('/').count()
+            + if ty.starts_with("Microsoft.Authorization/") {
+                2
+            } else {
+                0
+            }
+    };
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&i| (class(i), std::cmp::Reverse(degree[i]), i));
+    order.sort_by_key(|&i| (class(i), depth(i), std::cmp::Reverse(degree[i]), i));
     let mut keep = vec![false; n];
     for &i in order.iter().take(max) {
         keep[i] = true;
@@ -496,16 +565,16 @@ pub struct StackDiagrams {
     pub architecture: String,
     /// The note under the architecture diagram when it was cut.
     pub cut: Option<String>,
-    /// Empty when the stack has no resources to order.
+    /// Empty when the stack deploys in one wave.
     pub waves: String,
 }
 
-/// The report's diagrams: one architecture and one wave diagram per converted stack
-/// with Azure resources.
+/// The report's diagrams: per converted stack with more than one Azure resource, its
+/// architecture, and its deployment waves when there are several.
 pub fn report_diagrams(stacks: &[super::StackOut]) -> Vec<StackDiagrams> {
     stacks
         .iter()
-        .filter(|s| s.output.is_some() && !s.graphs.azure.nodes.is_empty())
+        .filter(|s| s.output.is_some() && s.graphs.azure.nodes.len() > 1)
         .map(|s| {
             let g = &s.graphs.azure;
             let architecture = mermaid(
@@ -521,7 +590,7 @@ pub fn report_diagrams(stacks: &[super::StackOut]) -> Vec<StackDiagrams> {
                 source: s.source.clone(),
                 architecture,
                 cut,
-                waves: if s.deployment.is_empty() {
+                waves: if s.deployment.len() < 2 {
                     String::new()
                 } else {
                     mermaid_waves(&s.deployment)
