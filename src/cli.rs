@@ -100,6 +100,33 @@ pub enum Command {
         #[arg(long = "top", default_value_t = 15)]
         top: usize,
     },
+    /// Print the resource graph of the inputs (nothing is written): the AWS one, or with
+    /// `--azure` the Azure one.
+    Graph {
+        /// Templates, Terraform modules or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long = "format", value_enum, default_value = "mermaid")]
+        format: GraphFormat,
+        /// The Azure resources the conversion generates (symbols and ARM types) instead
+        /// of the AWS resources.
+        #[arg(long)]
+        azure: bool,
+        /// Output language the Azure graph is generated for (as given to `convert`).
+        #[arg(long = "to", value_enum)]
+        to: Option<Target>,
+        /// Folder of mapping tables that add to or override the built-in ones.
+        #[arg(long = "mappings")]
+        mappings: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]

@@ -55,6 +55,26 @@ fn main() {
             format == cli::Format::Json,
             top,
         )),
+        cli::Command::Graph {
+            paths,
+            format,
+            azure,
+            to,
+            mappings,
+        } => {
+            use aws2azure::commands::graph::GraphFormat as F;
+            print_and_exit(aws2azure::commands::graph::graph(
+                paths,
+                mappings,
+                to.map(target),
+                azure,
+                match format {
+                    cli::GraphFormat::Mermaid => F::Mermaid,
+                    cli::GraphFormat::Dot => F::Dot,
+                    cli::GraphFormat::Json => F::Json,
+                },
+            ))
+        }
     };
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let opts = aws2azure::run::Options {
@@ -63,10 +83,7 @@ fn main() {
         mappings,
         config,
         force,
-        to: to.map(|t| match t {
-            cli::Target::Bicep => aws2azure::run::Target::Bicep,
-            cli::Target::Terraform => aws2azure::run::Target::Terraform,
-        }),
+        to: to.map(target),
     };
     if let Some(file) = &summary
         && aws2azure::commands::review::inside(file, &opts.out)
@@ -106,6 +123,13 @@ fn main() {
         eprintln!("{l}");
     }
     std::process::exit(outcome.exit_code);
+}
+
+fn target(t: cli::Target) -> aws2azure::run::Target {
+    match t {
+        cli::Target::Bicep => aws2azure::run::Target::Bicep,
+        cli::Target::Terraform => aws2azure::run::Target::Terraform,
+    }
 }
 
 fn print_and_exit(p: aws2azure::commands::Printed) -> ! {

@@ -775,6 +775,7 @@ fn empty_stack(source: &str, format: &str, errors: usize) -> StackOut {
         errors,
         template_items: Vec::new(),
         exposure: Vec::new(),
+        graphs: Default::default(),
     }
 }
 
@@ -838,6 +839,10 @@ fn stack_out(cx: &StackCx, g: &graph::ResourceGraph) -> StackOut {
             report::exposure(t, &mapped.module, sources, &owners, &cx.tables.report)
         } else {
             Vec::new()
+        },
+        graphs: report::diagram::StackGraphs {
+            aws: report::diagram::aws_graph(t, g),
+            azure: report::diagram::azure_graph(&mapped.module),
         },
     }
 }

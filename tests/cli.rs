@@ -1008,4 +1008,144 @@ fn init_writes_a_starter_project_file_once() {
         std::fs::read_to_string(repo.join("aws2azure.toml")).unwrap(),
         text
     );
+/// The ```mermaid blocks of a Markdown text.
+fn mermaid_blocks(md: &str) -> Vec<&str> {
+    md.split("```mermaid\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect()
+}
+
+#[test]
+fn graph_prints_mermaid_dot_and_json() {
+    let f = fixture("diagram-network");
+    let dir = f.to_str().unwrap();
+    let before = files(&f);
+    let (code, mermaid, err) = run(&["graph", dir]);
+    assert_eq!(code, 0, "{err}");
+    aws2azure::report::diagram::check_mermaid(&mermaid).unwrap();
+    insta::assert_snapshot!("graph_aws_mermaid", mermaid);
+    let (code, dot, err) = run(&["graph", dir, "--azure", "--format", "dot"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(dot.starts_with("digraph aws2azure {\n") && dot.ends_with("}\n"));
+    assert_eq!(dot.matches('{').count(), dot.matches('}').count());
+    insta::assert_snapshot!("graph_azure_dot", dot);
+    let (code, json, err) = run(&[
+        "graph",
+        dir,
+        "--azure",
+        "--format",
+        "json",
+        "--to",
+        "terraform",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ids: Vec<&str> = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    for e in v["edges"].as_array().unwrap() {
+        assert!(ids.contains(&e["from"].as_str().unwrap()), "{e}");
+        assert!(ids.contains(&e["to"].as_str().unwrap()), "{e}");
+    }
+    let nic = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "webServerNic")
+        .unwrap();
+    assert_eq!(nic["type"], "Microsoft.Network/networkInterfaces");
+    assert_eq!(nic["within"], "appSubnet");
+    insta::assert_snapshot!("graph_azure_json", json);
+    // The AWS graph as JSON names the template of each node.
+    let (code, json, _) = run(&["graph", dir, "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        v["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["from"] == "WebServer"
+                && e["to"] == "AppSubnet"
+                && e["stack"] == "template.yaml")
+    );
+    assert_eq!(files(&f), before, "graph wrote files");
+    // No input: a diagnostic on stderr, nothing on stdout.
+    let (code, out, err) = run(&["graph", f.join("nothing-here").to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("no such file or folder"), "{err}");
+}
+
+#[test]
+fn report_diagrams_are_capped_with_a_note() {
+    let dir = tmp("diagram-cap");
+    let mut t = String::from(
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Net:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n  SubnetA:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: !Ref Net\n      CidrBlock: 10.0.1.0/24\n",
+    );
+    for i in 0..70 {
+        t.push_str(&format!("  Queue{i}:\n    Type: AWS::SQS::Queue\n"));
+        if i > 0 {
+            t.push_str(&format!(
+                "    Properties:\n      RedrivePolicy:\n        deadLetterTargetArn: !GetAtt Queue{}.Arn\n        maxReceiveCount: 3\n",
+                i - 1
+            ));
+        }
+    }
+    std::fs::write(dir.join("template.yaml"), t).unwrap();
+    let out = dir.join("out");
+    let (code, err) = convert(&[&dir.join("template.yaml")], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let md = std::fs::read_to_string(out.join("MIGRATION.md")).unwrap();
+    let blocks = mermaid_blocks(&md);
+    assert_eq!(blocks.len(), 2, "architecture and waves");
+    for b in &blocks {
+        aws2azure::report::diagram::check_mermaid(b).unwrap();
+    }
+    let arch = blocks[0];
+    let nodes = arch
+        .lines()
+        .filter(|l| l.contains("[\"") && !l.trim_start().starts_with("subgraph"))
+        .count()
+        + arch.matches("subgraph ").count();
+    // 40 drawn (the network, its subnet, 38 resources), then the note.
+    assert_eq!(nodes, 40, "{arch}");
+    assert!(arch.matches(" --> ").count() <= 60, "{arch}");
+    assert!(arch.contains("subgraph vnet_net"), "{arch}");
+    let note = arch
+        .lines()
+        .find(|l| l.trim_start().starts_with("cut_1>"))
+        .expect("a note where cut");
+    assert!(note.contains("more resources"), "{note}");
+    assert!(
+        md.contains("more resources and "),
+        "the note under the diagram"
+    );
+    // The waves: a chain of 70 boxes is cut at 40 with its note too.
+    assert!(blocks[1].contains("more waves"), "{}", blocks[1]);
+}
+
+#[test]
+fn every_fixture_report_diagram_is_sane() {
+    let mut checked = 0;
+    for f in std::fs::read_dir(common::root().join("fixtures")).unwrap() {
+        let snap = f.unwrap().path().join("MIGRATION.md.snap");
+        let Ok(md) = std::fs::read_to_string(&snap) else {
+            continue;
+        };
+        for b in mermaid_blocks(&md) {
+            if let Err(e) = aws2azure::report::diagram::check_mermaid(b) {
+                panic!("{}: {e}", snap.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked} diagrams");
 }

@@ -1,9 +1,10 @@
 //! The commands besides `convert`: the mapping table made explorable (`mappings list`,
 //! `mappings show TYPE`) and a dry run that measures what a repository would get
-//! (`coverage PATH`). Each returns its text and exit code, so the CLI prints it and the
+//! (`coverage PATH`), and the resource graph of the inputs (`graph PATH`). Each returns its text and exit code, so the CLI prints it and the
 //! tests snapshot it.
 
 pub mod coverage;
+pub mod graph;
 pub mod init;
 pub mod mappings;
 pub mod review;

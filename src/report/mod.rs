@@ -1,6 +1,7 @@
 //! The migration report: a serialisable model rendered as JSON for machines
 //! and, through a minijinja template, as MIGRATION.md for people.
 
+pub mod diagram;
 mod exposure;
 mod plan;
 pub mod tables;
@@ -117,6 +118,9 @@ pub struct StackOut {
     pub template_items: Vec<String>,
     /// What the output makes reachable from the internet.
     pub exposure: Vec<Exposure>,
+    /// The AWS and Azure resource graphs, for the diagrams (not in the JSON report).
+    #[serde(skip)]
+    pub graphs: diagram::StackGraphs,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -275,10 +279,12 @@ impl Report {
             return format!("report template error: {e}\n");
         }
         let not_migrated = self.not_migrated();
+        let diagrams = diagram::report_diagrams(&self.stacks);
         match env.get_template("migration.md").and_then(|t| {
             t.render(minijinja::context! {
                 r => minijinja::Value::from(minijinja::value::Serde(self)),
                 not_migrated => minijinja::Value::from(minijinja::value::Serde(&not_migrated)),
+                diagrams => minijinja::Value::from(minijinja::value::Serde(&diagrams)),
             })
         }) {
             Ok(s) => {
