@@ -1008,6 +1008,8 @@ fn init_writes_a_starter_project_file_once() {
         std::fs::read_to_string(repo.join("aws2azure.toml")).unwrap(),
         text
     );
+}
+
 /// The ```mermaid blocks of a Markdown text.
 fn mermaid_blocks(md: &str) -> Vec<&str> {
     md.split("```mermaid\n")
