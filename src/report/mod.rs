@@ -3,6 +3,7 @@
 
 mod exposure;
 mod plan;
+pub mod records;
 pub mod tables;
 
 use serde::Serialize;
@@ -31,6 +32,8 @@ pub struct ResourceOut {
     pub implicit: bool,
     /// The rules of `decisions`, for the inventory table.
     pub rules: Vec<String>,
+    /// The record numbers of `decisions` (`decisions/NNNN-….md`).
+    pub records: Vec<u32>,
 }
 
 /// `manual` resources that share the Azure service to consider (report section 6).
@@ -112,6 +115,10 @@ pub struct DecisionOut {
     pub resources: Vec<String>,
     /// Listed first in the report: a person must act or behaviour changes notably.
     pub high_risk: bool,
+    /// The number of its record, stable across runs into the same OUT.
+    pub record: u32,
+    /// Its record, relative to OUT (`decisions/0007-slug.md`).
+    pub record_file: String,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -195,6 +202,16 @@ pub struct Report {
     pub decisions: Vec<DecisionOut>,
     pub diagnostics: Vec<DiagOut>,
     pub parameters: Vec<ParamOut>,
+    /// Records in OUT whose decision this run no longer makes (kept, marked superseded).
+    pub superseded_records: Vec<SupersededRecord>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct SupersededRecord {
+    pub record: u32,
+    /// The decision id on the record (empty when it has none).
+    pub id: String,
+    pub file: String,
 }
 
 impl Report {
@@ -250,14 +267,20 @@ impl Report {
             env.set_syntax(syntax);
         }
         env.add_filter("cell", |s: String| s.replace('|', "\\|").replace('\n', " "));
+        env.add_filter("num", records::number_text);
         if let Err(e) = env.add_template("migration.md", include_str!("migration.md.j2")) {
             return format!("report template error: {e}\n");
         }
         let not_migrated = self.not_migrated();
+        let groups = records::groups(self);
+        // Large runs fold each stack's inventory table.
+        let fold = self.stacks.len() > 1;
         match env.get_template("migration.md").and_then(|t| {
             t.render(minijinja::context! {
                 r => minijinja::Value::from(minijinja::value::Serde(self)),
                 not_migrated => minijinja::Value::from(minijinja::value::Serde(&not_migrated)),
+                groups => minijinja::Value::from(minijinja::value::Serde(&groups)),
+                fold => fold,
             })
         }) {
             Ok(s) => {
