@@ -269,3 +269,40 @@ fn decision_records_of_one_case() {
         .collect();
     insta::assert_snapshot!("sqs_fifo_decisions", text.join("\n"));
 }
+
+#[test]
+fn a_decision_made_twice_has_one_record() {
+    // Two templates use one Rain module: its resources' decisions come once per template,
+    // under the same id. One record each, and a rerun changes nothing.
+    let dir = tmp("shared-module");
+    let input = dir.join("in");
+    let out = dir.join("out");
+    std::fs::create_dir_all(input.join("modules")).unwrap();
+    let modules = common::root().join("fixtures/rain-module/modules");
+    for m in ["queue.yaml", "alerts.yaml"] {
+        std::fs::copy(modules.join(m), input.join("modules").join(m)).unwrap();
+    }
+    for name in ["orders", "billing"] {
+        std::fs::write(
+            input.join(format!("{name}.yaml")),
+            format!(
+                "{HEAD}  Work:\n    Type: !Rain::Module ./modules/queue.yaml\n    Properties:\n      QueueName: {name}\n"
+            ),
+        )
+        .unwrap();
+    }
+    convert(&input, &out);
+    let report = aws2azure::run::plan(&options(&input, &out)).report.unwrap();
+    let mut ids: Vec<&str> = report.decisions.iter().map(|d| d.id.as_str()).collect();
+    let all = ids.len();
+    ids.dedup();
+    assert!(ids.len() < all, "no decision made twice: {ids:#?}");
+    let recs = records(&out);
+    assert_eq!(recs.len(), ids.len(), "{recs:#?}");
+    assert!(recs.iter().all(|(_, _, s)| s == "accepted"), "{recs:#?}");
+    let before = tree(&out);
+    let checked = aws2azure::commands::review::check(&options(&input, &out), None);
+    assert_eq!(checked.outcome.exit_code, 0, "{}", checked.stdout);
+    convert(&input, &out);
+    assert_eq!(tree(&out), before);
+}

@@ -200,10 +200,24 @@ pub fn assign(report: &mut Report, existing: &Numbering) -> Vec<(String, String)
         }
     }
     let mut next = existing.highest;
-    let mut files = Vec::new();
+    let mut files: Vec<(String, String)> = Vec::new();
     let mut current: BTreeSet<&str> = BTreeSet::new();
-    // Decisions are sorted by id: new ones are numbered in that order.
+    // One record per decision id. Decisions are sorted by id, so new ones are numbered in
+    // that order; a decision made more than once (a Rain module's resources, converted
+    // with each template that uses it) shares the first one's record, which lists every
+    // affected resource.
+    let mut by_id: BTreeMap<String, (u32, String, DecisionOut)> = BTreeMap::new();
     for d in report.decisions.iter_mut() {
+        if let Some((number, path, first)) = by_id.get_mut(&d.id) {
+            for r in &d.resources {
+                if !first.resources.contains(r) {
+                    first.resources.push(r.clone());
+                }
+            }
+            d.record = *number;
+            d.record_file = path.clone();
+            continue;
+        }
         let (number, path) = match kept.get(d.id.as_str()) {
             Some(e) => (e.number, e.path.clone()),
             None => {
@@ -216,7 +230,12 @@ pub fn assign(report: &mut Report, existing: &Numbering) -> Vec<(String, String)
         };
         d.record = number;
         d.record_file = path.clone();
-        files.push((path, render(number, d)));
+        by_id.insert(d.id.clone(), (number, path, d.clone()));
+    }
+    let mut made: Vec<&(u32, String, DecisionOut)> = by_id.values().collect();
+    made.sort_by_key(|(n, _, _)| *n);
+    for (number, path, d) in made {
+        files.push((path.clone(), render(*number, d)));
     }
     for d in &report.decisions {
         current.insert(d.record_file.as_str());
@@ -328,7 +347,9 @@ fn common_title(titles: &[&str]) -> String {
 /// by the lowest record number.
 pub fn groups(report: &Report) -> Vec<DecisionGroup> {
     let mut by: BTreeMap<(&str, &str), Vec<&DecisionOut>> = BTreeMap::new();
-    for d in &report.decisions {
+    let mut seen: BTreeSet<u32> = BTreeSet::new();
+    // A decision made more than once has one record: listed once.
+    for d in report.decisions.iter().filter(|d| seen.insert(d.record)) {
         by.entry((d.rule.as_str(), d.decision.as_str()))
             .or_default()
             .push(d);
