@@ -888,6 +888,7 @@ fn resource_outs(
                 .iter()
                 .map(|d| d.split(':').next().unwrap_or(d).to_string())
                 .collect(),
+            records: Vec::new(),
         })
         .collect()
 }
@@ -1133,6 +1134,8 @@ pub fn build_report(
                 .iter()
                 .map(|a| format!("{} ({}:{})", a.id, a.file, a.line))
                 .collect(),
+            record: 0,
+            record_file: String::new(),
         })
         .collect();
     decisions.sort_by(|a, b| a.id.cmp(&b.id));
@@ -1182,6 +1185,7 @@ pub fn build_report(
         diagnostics: diagnostics.iter().map(|d| diag_out(d, sources)).collect(),
         parameters,
         deployment_order,
+        superseded_records: Vec::new(),
     }
 }
 
@@ -1468,7 +1472,15 @@ pub fn plan(opts: &Options) -> Outcome {
         mut diagnostics,
     } = out;
     unused_mappings(&tables, &used, &sources, &mut diagnostics);
-    finish(converted, files, diagnostics, sources, inputs.skipped)
+    let records = report::records::read(&opts.out);
+    finish(
+        converted,
+        files,
+        diagnostics,
+        sources,
+        inputs.skipped,
+        &records,
+    )
 }
 
 /// The outcome of a run: secrets redacted from the sources, the report built and
@@ -1479,6 +1491,7 @@ fn finish(
     diagnostics: Vec<Diagnostic>,
     mut sources: SourceMap,
     skipped: usize,
+    records: &report::records::Numbering,
 ) -> Outcome {
     // Code frames of diagnostics show the input: never a literal secret's value.
     for d in diagnostics
@@ -1489,7 +1502,9 @@ fn finish(
             sources.redact(*span);
         }
     }
-    let report = build_report(&converted, &diagnostics, &sources, skipped);
+    let mut report = build_report(&converted, &diagnostics, &sources, skipped);
+    // Decision records, numbered as OUT's existing records are (`check` reads the same).
+    files.extend(report::records::assign(&mut report, records));
     files.push(("MIGRATION.md".into(), report.to_markdown()));
     files.push(("migration-report.json".into(), report.to_json()));
     let exit_code = if diagnostics.iter().any(|d| d.is_error()) {

@@ -66,6 +66,9 @@ fn converts_and_writes_the_report() {
         vec![
             ".aws2azure-manifest",
             "MIGRATION.md",
+            "decisions/0001-aws-sqs-queue-properties-azure-handles-differently.md",
+            "decisions/0002-ordersqueue-redrive-policy-becomes-dead-lettering-with.md",
+            "decisions/0003-sqs-queues-become-service-bus-queues.md",
             "migration-report.json",
             "template/main.bicep"
         ]
@@ -855,7 +858,7 @@ fn check_compares_with_out_and_never_writes_there() {
     let (code, diff, err) = check();
     assert_eq!(code, 0, "{err}");
     assert!(diff.is_empty(), "{diff}");
-    assert!(err.contains("is current (8 files)"), "{err}");
+    assert!(err.contains("is current (73 files)"), "{err}");
     assert_eq!(contents(&out), before, "check wrote into OUT");
 
     // A hand edit and a deleted file: stale, exit 3, a unified diff of both.

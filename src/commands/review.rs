@@ -273,11 +273,32 @@ pub fn summary(
             parts.join(", ")
         ));
         o.push(String::new());
-        for c in changes.iter().take(FILES_SHOWN) {
+        // Decision records are counted on one line, not listed.
+        let record = |c: &&FileChange| {
+            c.path
+                .starts_with(&format!("{}/", crate::report::records::DIR))
+        };
+        let listed: Vec<&FileChange> = changes.iter().filter(|c| !record(c)).collect();
+        for c in listed.iter().take(FILES_SHOWN) {
             o.push(format!("- `{}` ({})", cell(&c.path), c.change.word()));
         }
-        if changes.len() > FILES_SHOWN {
-            o.push(format!("- … and {} more", changes.len() - FILES_SHOWN));
+        if listed.len() > FILES_SHOWN {
+            o.push(format!("- … and {} more", listed.len() - FILES_SHOWN));
+        }
+        let mut records: BTreeMap<&str, usize> = BTreeMap::new();
+        for c in changes.iter().filter(record) {
+            *records.entry(c.change.word()).or_default() += 1;
+        }
+        if !records.is_empty() {
+            let parts: Vec<String> = ["changed", "added", "removed"]
+                .iter()
+                .filter_map(|w| records.get(w).map(|n| format!("{n} {w}")))
+                .collect();
+            o.push(format!(
+                "- `{}/`: decision records, {}",
+                crate::report::records::DIR,
+                parts.join(", ")
+            ));
         }
     }
     o.push(String::new());
@@ -297,7 +318,12 @@ pub fn summary(
                 .first()
                 .map(|r| format!(" — {}", cell(r)))
                 .unwrap_or_default();
-            o.push(format!("- {} (`{}`){at}", cell(&d.title), d.rule));
+            o.push(format!(
+                "- {} {} (`{}`){at}",
+                crate::report::records::number_text(d.record),
+                cell(&d.title),
+                d.rule
+            ));
         }
         if review.len() > REVIEW_SHOWN {
             o.push(format!(

@@ -4,6 +4,7 @@
 pub mod diagram;
 mod exposure;
 mod plan;
+pub mod records;
 pub mod tables;
 
 use serde::Serialize;
@@ -32,6 +33,8 @@ pub struct ResourceOut {
     pub implicit: bool,
     /// The rules of `decisions`, for the inventory table.
     pub rules: Vec<String>,
+    /// The record numbers of `decisions` (`decisions/NNNN-….md`).
+    pub records: Vec<u32>,
 }
 
 /// `manual` resources that share the Azure service to consider (report section 6).
@@ -134,6 +137,10 @@ pub struct DecisionOut {
     pub resources: Vec<String>,
     /// Listed first in the report: a person must act or behaviour changes notably.
     pub high_risk: bool,
+    /// The number of its record, stable across runs into the same OUT.
+    pub record: u32,
+    /// Its record, relative to OUT (`decisions/0007-slug.md`).
+    pub record_file: String,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -220,6 +227,16 @@ pub struct Report {
     /// When templates of the run feed each other (cross-stack imports): every template
     /// in an order that deploys producers first, with the templates it waits for.
     pub deployment_order: Vec<OrderOut>,
+    /// Records in OUT whose decision this run no longer makes (kept, marked superseded).
+    pub superseded_records: Vec<SupersededRecord>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct SupersededRecord {
+    pub record: u32,
+    /// The decision id on the record (empty when it has none).
+    pub id: String,
+    pub file: String,
 }
 
 impl Report {
@@ -275,16 +292,22 @@ impl Report {
             env.set_syntax(syntax);
         }
         env.add_filter("cell", |s: String| s.replace('|', "\\|").replace('\n', " "));
+        env.add_filter("num", records::number_text);
         if let Err(e) = env.add_template("migration.md", include_str!("migration.md.j2")) {
             return format!("report template error: {e}\n");
         }
         let not_migrated = self.not_migrated();
         let diagrams = diagram::report_diagrams(&self.stacks);
+        let groups = records::groups(self);
+        // Large runs fold each stack's inventory table.
+        let fold = self.stacks.len() > 1;
         match env.get_template("migration.md").and_then(|t| {
             t.render(minijinja::context! {
                 r => minijinja::Value::from(minijinja::value::Serde(self)),
                 not_migrated => minijinja::Value::from(minijinja::value::Serde(&not_migrated)),
                 diagrams => minijinja::Value::from(minijinja::value::Serde(&diagrams)),
+                groups => minijinja::Value::from(minijinja::value::Serde(&groups)),
+                fold => fold,
             })
         }) {
             Ok(s) => {
