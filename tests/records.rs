@@ -20,6 +20,7 @@ fn options(input: &Path, out: &Path) -> Options {
         paths: vec![input.to_path_buf()],
         out: out.to_path_buf(),
         mappings: None,
+        config: None,
         force: false,
         to: None,
     }
