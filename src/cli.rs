@@ -48,6 +48,8 @@ pub enum Command {
         /// pull-request comment or `$GITHUB_STEP_SUMMARY`.
         #[arg(long = "summary", value_name = "FILE")]
         summary: Option<PathBuf>,
+        #[command(flatten)]
+        feedback: Feedback,
     },
     /// Regenerate in memory and compare with OUT (nothing is written there): exit 0 when
     /// OUT is current, 3 with a unified diff on stdout when it is stale.
@@ -70,6 +72,8 @@ pub enum Command {
         /// Also write a short Markdown summary (what would change) to FILE (outside OUT).
         #[arg(long = "summary", value_name = "FILE")]
         summary: Option<PathBuf>,
+        #[command(flatten)]
+        feedback: Feedback,
     },
     /// Write a commented starter `aws2azure.toml` at the root of PATH, listing the regions,
     /// instance types and images the inputs name and the parameters a deployment needs.
@@ -142,6 +146,26 @@ pub enum MappingsAction {
         /// `AWS::S3::Bucket` or `aws_s3_bucket`.
         r#type: String,
     },
+}
+
+/// How much `convert` and `check` print besides errors.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct Feedback {
+    /// Print errors only (no warnings, no summary line).
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print one line per template or module: what it became and its counts.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// The summary line as text (stderr) or as one JSON object on stdout, for scripts.
+    #[arg(long = "format", value_enum, default_value = "text")]
+    pub format: LineFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum LineFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

@@ -13,7 +13,7 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let (paths, out, to, mappings, force, summary, check, config) = match args.command {
+    let (paths, out, to, mappings, force, summary, check, config, feedback) = match args.command {
         cli::Command::Convert {
             paths,
             out,
@@ -22,7 +22,10 @@ fn main() {
             force,
             config,
             summary,
-        } => (paths, out, to, mappings, force, summary, false, config),
+            feedback,
+        } => (
+            paths, out, to, mappings, force, summary, false, config, feedback,
+        ),
         cli::Command::Check {
             paths,
             out,
@@ -30,7 +33,10 @@ fn main() {
             mappings,
             config,
             summary,
-        } => (paths, out, to, mappings, false, summary, true, config),
+            feedback,
+        } => (
+            paths, out, to, mappings, false, summary, true, config, feedback,
+        ),
         cli::Command::Init { path } => print_and_exit(aws2azure::commands::init::init(&path)),
         cli::Command::Mappings { action, mappings } => {
             let printed = match action {
@@ -113,10 +119,19 @@ fn main() {
         let _ = so.flush();
     }
     let outcome = &reviewed.outcome;
-    for d in &outcome.rendered(color) {
-        eprintln!("{d}");
+    for (d, text) in outcome.diagnostics.iter().zip(outcome.rendered(color)) {
+        if !feedback.quiet || d.is_error() {
+            eprintln!("{text}");
+        }
     }
-    if !check {
+    if feedback.verbose {
+        for line in outcome.stack_lines() {
+            eprintln!("{line}");
+        }
+    }
+    if feedback.format == cli::LineFormat::Json {
+        println!("{}", outcome.summary_json());
+    } else if !check && !feedback.quiet {
         eprintln!("{}", outcome.summary_line());
     }
     for l in &reviewed.stderr {

@@ -43,6 +43,48 @@ impl Outcome {
             .collect()
     }
 
+    /// One line per converted template or module: its source, its output and counts.
+    pub fn stack_lines(&self) -> Vec<String> {
+        let Some(r) = &self.report else {
+            return Vec::new();
+        };
+        r.stacks
+            .iter()
+            .map(|s| {
+                let count = |st: &str| s.resources.iter().filter(|x| x.status == st).count();
+                format!(
+                    "{} → {}: {} resources ({} translated, {} partial, {} not needed, {} manual){}",
+                    s.source,
+                    s.output.as_deref().unwrap_or("(nothing written)"),
+                    s.resources.len(),
+                    count("translated"),
+                    count("partial"),
+                    count("not-needed"),
+                    count("manual"),
+                    if s.errors > 0 {
+                        format!(", {} error(s)", s.errors)
+                    } else {
+                        String::new()
+                    }
+                )
+            })
+            .collect()
+    }
+
+    /// The run's summary as one JSON object (the report's summary and the exit code).
+    pub fn summary_json(&self) -> String {
+        let summary = self
+            .report
+            .as_ref()
+            .map(|r| serde_json::to_value(&r.summary).unwrap_or_default())
+            .unwrap_or_else(|| serde_json::json!({}));
+        let mut v = serde_json::json!({ "exit_code": self.exit_code });
+        if let (Some(o), serde_json::Value::Object(s)) = (v.as_object_mut(), summary) {
+            o.extend(s);
+        }
+        v.to_string()
+    }
+
     pub fn summary_line(&self) -> String {
         match &self.report {
             Some(r) => format!(

@@ -1154,3 +1154,41 @@ fn every_fixture_report_diagram_is_sane() {
     }
     assert!(checked > 100, "{checked} diagrams");
 }
+
+#[test]
+fn quiet_verbose_and_a_json_summary_line() {
+    let out = tmp("feedback");
+    let run = |extra: &[&str]| {
+        let o = bin()
+            .arg("convert")
+            .arg(fixture("cross-stack-exports"))
+            .arg("-o")
+            .arg(out.join("o"))
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(&["--format", "json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(v["exit_code"], 0);
+    assert_eq!(v["templates"], 2);
+    assert_eq!(v["resources"], 6);
+    assert!(!stderr.contains("aws2azure:"), "{stderr}");
+    let (_, stdout, stderr) = run(&["--quiet"]);
+    assert!(stdout.is_empty() && stderr.is_empty(), "{stderr}");
+    let (_, _, stderr) = run(&["--verbose"]);
+    assert!(
+        stderr.contains("app.yaml → app/main.bicep: 3 resources")
+            && stderr.contains("network.yaml → network/main.bicep: 3 resources")
+            && stderr.contains("aws2azure: 2 template(s) converted"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["--quiet", "--verbose"]);
+    assert_eq!(code, Some(2), "{stderr}");
+}
