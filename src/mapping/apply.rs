@@ -149,6 +149,7 @@ fn new_ctx<'a>(
         carved: Vec::new(),
         port_twins: Vec::new(),
         merged_groups: Vec::new(),
+        platform_rules: Vec::new(),
         side_files: BTreeMap::new(),
         variants: BTreeMap::new(),
         ignored_by_type: BTreeMap::new(),

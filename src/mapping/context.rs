@@ -111,6 +111,10 @@ pub struct Ctx<'a> {
     /// share its subnets: (group index, the group whose NSG holds them). The access
     /// check reads that NSG against what either group admitted.
     pub merged_groups: Vec<(usize, usize)>,
+    /// NSG rules for a platform's own traffic that no security group governed (a flexible
+    /// server's standby and replicas inside its delegated subnet): (NSG symbol, rule name).
+    /// The access check leaves them out.
+    pub platform_rules: Vec<(String, String)>,
     /// Files written beside the output (see `StackResult::side_files`).
     pub side_files: BTreeMap<String, String>,
 }

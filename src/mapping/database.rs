@@ -419,6 +419,10 @@ fn allow_within_subnet(cx: &mut Ctx, nsg: &str, subnet: &str) {
             .count(),
     );
     rules.insert(at, rule);
+    // RDS replication and Multi-AZ standby traffic is not governed by security groups:
+    // the access check does not read this rule as the group's.
+    cx.platform_rules
+        .push((nsg.to_string(), "allow-within-database-subnet".to_string()));
     let rules = match (all, part) {
         (AzExpr::Call(f, mut parts), Some(k)) => {
             parts[k] = AzExpr::Array(rules);

@@ -814,6 +814,11 @@ pub fn check(cx: &mut Ctx) {
         };
         let rules: Vec<AzExpr> = rules
             .into_iter()
+            .filter(|r| {
+                !cx.platform_rules.iter().any(|(s, name)| {
+                    *s == nsg.symbol && r.get("name") == Some(&AzExpr::str(name.clone()))
+                })
+            })
             .map(|r| untwin(&cx.port_twins, &nsg.symbol, r))
             .collect();
         let mut found = Vec::new();
