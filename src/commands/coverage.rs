@@ -89,12 +89,7 @@ pub fn coverage(
         to: None,
     };
     let outcome = crate::run::plan(&opts);
-    let errors: Vec<String> = outcome
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| crate::diag::render(d, &outcome.sources, false))
-        .collect();
+    let errors = super::errors(&outcome);
     let Some(report) = &outcome.report else {
         return Printed {
             stdout: String::new(),

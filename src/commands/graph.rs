@@ -37,12 +37,7 @@ pub fn graph(
         to,
     };
     let outcome = crate::run::plan(&opts);
-    let errors: Vec<String> = outcome
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| crate::diag::render(d, &outcome.sources, false))
-        .collect();
+    let errors = super::errors(&outcome);
     let Some(report) = &outcome.report else {
         return Printed {
             stdout: String::new(),

@@ -16,6 +16,16 @@ pub struct Printed {
     pub exit_code: i32,
 }
 
+/// A dry run's errors, rendered without colour (warnings are left out).
+pub(crate) fn errors(outcome: &crate::run::Outcome) -> Vec<String> {
+    outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| crate::diag::render(d, &outcome.sources, false))
+        .collect()
+}
+
 /// `text` as a table: columns padded to their widest cell, two spaces apart (the last
 /// column is not padded).
 pub(crate) fn table(rows: &[Vec<String>]) -> String {

@@ -289,20 +289,7 @@ fn print_resource(o: &mut Out, r: &AzResource) {
             .map(|(k, v)| (AzKey::Name(k), v))
             .collect(),
     );
-    let (prefix, suffix) = match (&r.for_each, &r.condition) {
-        (Some((var, coll)), Some(c)) => (
-            format!("[for {var} in {}: if ({})", expr(coll, 0), expr(c, 0)),
-            "]",
-        ),
-        (Some((var, coll)), None) => (format!("[for {var} in {}:", expr(coll, 0)), "]"),
-        (None, Some(c)) => (format!("if ({})", expr(c, 0)), ""),
-        (None, None) => (String::new(), ""),
-    };
-    let sep = if prefix.is_empty() { "" } else { " " };
-    o.line(
-        0,
-        &format!("{head} {prefix}{sep}{}{suffix}", expr(&body, 0)),
-    );
+    o.line(0, &declaration(&head, r, None, &body));
 }
 
 /// The `existing` parent of `r` that lives at another scope (its `scope` member), when
@@ -363,36 +350,11 @@ fn print_scoped_child(o: &mut Out, r: &AzResource, parent: &AzResource) {
     for (k, v) in r.body.iter().filter(|(k, _)| k != "scope") {
         params.push((AzKey::Name(k.clone()), v.clone()));
     }
-    let mut members = vec![
-        (AzKey::Name("name".into()), deployment),
-        (AzKey::Name("scope".into()), scope),
-        (AzKey::Name("params".into()), AzExpr::Object(params)),
-    ];
-    if !r.depends_on.is_empty() {
-        members.push((
-            AzKey::Name("dependsOn".into()),
-            AzExpr::Array(r.depends_on.iter().map(AzExpr::ident).collect()),
-        ));
-    }
-    let body = AzExpr::Object(members);
-    let (prefix, suffix) = match (&r.for_each, &r.condition) {
-        (Some((var, coll)), Some(c)) => (
-            format!("[for {var} in {}: if ({})", expr(coll, 0), expr(c, 0)),
-            "]",
-        ),
-        (Some((var, coll)), None) => (format!("[for {var} in {}:", expr(coll, 0)), "]"),
-        (None, Some(c)) => (format!("if ({})", expr(c, 0)), ""),
-        (None, None) => (String::new(), ""),
-    };
-    let sep = if prefix.is_empty() { "" } else { " " };
+    let body = module_body(deployment, scope, params, &r.depends_on);
     let path = string_lit(&scoped_module_path(&r.ty));
     o.line(
         0,
-        &format!(
-            "module {} {path} = {prefix}{sep}{}{suffix}",
-            r.symbol,
-            expr(&body, 0)
-        ),
+        &declaration(&format!("module {} {path} =", r.symbol), r, None, &body),
     );
 }
 
@@ -437,34 +399,17 @@ fn print_update(o: &mut Out, r: &AzResource, id: &AzExpr) {
         ),
         None => (None, AzExpr::ident(&current)),
     };
-    let looped = |head: String, body: AzExpr, with_index: bool| -> String {
-        let text = expr(&body, 0);
-        match (&r.for_each, &r.condition) {
-            (Some((var, coll)), c) => {
-                let var = match (with_index, index) {
-                    (true, Some(i)) => format!("({var}, {i})"),
-                    _ => var.clone(),
-                };
-                let cond = c
-                    .as_ref()
-                    .map(|c| format!(" if ({})", expr(c, 0)))
-                    .unwrap_or_default();
-                format!("{head} [for {var} in {}:{cond} {text}]", expr(coll, 0))
-            }
-            (None, Some(c)) => format!("{head} if ({}) {text}", expr(c, 0)),
-            (None, None) => format!("{head} {text}"),
-        }
-    };
     let existing = AzExpr::Object(vec![
         (AzKey::Name("scope".into()), scope.clone()),
         (AzKey::Name("name".into()), name),
     ]);
     o.line(
         0,
-        &looped(
-            format!("resource {current} '{}@{}' existing =", r.ty, r.api),
-            existing,
-            false,
+        &declaration(
+            &format!("resource {current} '{}@{}' existing =", r.ty, r.api),
+            r,
+            None,
+            &existing,
         ),
     );
     o.buf.push('\n');
@@ -483,26 +428,52 @@ fn print_update(o: &mut Out, r: &AzResource, id: &AzExpr) {
         ]),
         None => AzExpr::str(r.symbol.clone()),
     };
+    let path = string_lit(&update_module_path(&r.ty));
+    let body = module_body(deployment, scope, params, &r.depends_on);
+    o.line(
+        0,
+        &declaration(&format!("module {} {path} =", r.symbol), r, index, &body),
+    );
+}
+
+/// `head body`, repeated and guarded as `r` is: `head [for x in c: if (cond) body]`,
+/// `head if (cond) body`. With `index`, the loop also names the element's index.
+fn declaration(head: &str, r: &AzResource, index: Option<&str>, body: &AzExpr) -> String {
+    let text = expr(body, 0);
+    let cond = |c: &AzExpr| format!("if ({}) ", expr(c, 0));
+    match (&r.for_each, &r.condition) {
+        (Some((var, coll)), c) => {
+            let var = match index {
+                Some(i) => format!("({var}, {i})"),
+                None => var.clone(),
+            };
+            let c = c.as_ref().map(cond).unwrap_or_default();
+            format!("{head} [for {var} in {}: {c}{text}]", expr(coll, 0))
+        }
+        (None, Some(c)) => format!("{head} {}{text}", cond(c)),
+        (None, None) => format!("{head} {text}"),
+    }
+}
+
+/// The body of a module call: its deployment name, scope, parameters and dependencies.
+fn module_body(
+    deployment: AzExpr,
+    scope: AzExpr,
+    params: Vec<(AzKey, AzExpr)>,
+    depends_on: &[String],
+) -> AzExpr {
     let mut members = vec![
         (AzKey::Name("name".into()), deployment),
         (AzKey::Name("scope".into()), scope),
         (AzKey::Name("params".into()), AzExpr::Object(params)),
     ];
-    if !r.depends_on.is_empty() {
+    if !depends_on.is_empty() {
         members.push((
             AzKey::Name("dependsOn".into()),
-            AzExpr::Array(r.depends_on.iter().map(AzExpr::ident).collect()),
+            AzExpr::Array(depends_on.iter().map(AzExpr::ident).collect()),
         ));
     }
-    let path = string_lit(&update_module_path(&r.ty));
-    o.line(
-        0,
-        &looped(
-            format!("module {} {path} =", r.symbol),
-            AzExpr::Object(members),
-            true,
-        ),
-    );
+    AzExpr::Object(members)
 }
 
 /// The module file of [`print_update`] for type `ty`: it puts the child back under its
