@@ -65,7 +65,8 @@ fn walk_dir(
     for e in entries {
         let name = e.file_name().to_string_lossy().into_owned();
         let path = e.path();
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+        // The listing's own file type: no `stat` per entry (links are looked at below).
+        let Ok(kind) = e.file_type() else {
             continue;
         };
         let child_rel = if rel.is_empty() {
@@ -73,22 +74,24 @@ fn walk_dir(
         } else {
             format!("{rel}/{name}")
         };
-        if meta.file_type().is_symlink() {
+        if kind.is_symlink() {
             // Follow a link only when it stays inside the PATH argument, and never into a folder.
             match path.canonicalize() {
                 Ok(t) if t.starts_with(root_canon) && t.is_file() => {}
                 _ => continue,
             }
         }
-        if path.is_dir() && !meta.file_type().is_symlink() {
+        if kind.is_dir() {
             if SKIP_DIRS.contains(&name.as_str()) {
                 continue;
             }
-            if exclude.is_some_and(|x| path.canonicalize().is_ok_and(|c| c == x)) {
+            // No link is followed into a folder, so the folder's real path is the root's
+            // real path and its relative path.
+            if exclude.is_some_and(|x| root_canon.join(&child_rel) == x) {
                 continue;
             }
             walk_dir(&path, root_canon, &child_rel, exclude, out);
-        } else if !meta.file_type().is_symlink() && !meta.is_file() {
+        } else if !kind.is_symlink() && !kind.is_file() {
             // A pipe, socket or device: reading it could block forever.
             continue;
         } else if name == "samconfig.toml"

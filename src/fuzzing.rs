@@ -313,7 +313,7 @@ fn convert_cfn(text: &str, bicep: Option<BicepCheck>, report: bool) {
         converted.push(c);
     }
     if report {
-        check_report(&converted, &sources);
+        check_report(converted, &sources);
     }
 }
 
@@ -339,7 +339,7 @@ fn convert_tf(data: &[u8], bicep: Option<BicepCheck>) {
         check_files(&c.files, bicep);
         converted.push(c);
     }
-    check_report(&converted, &sources);
+    check_report(converted, &sources);
 }
 
 fn check_files(files: &[(String, String)], bicep: Option<BicepCheck>) {
@@ -357,7 +357,7 @@ fn check_files(files: &[(String, String)], bicep: Option<BicepCheck>) {
     }
 }
 
-fn check_report(converted: &[run::Converted], sources: &SourceMap) {
+fn check_report(converted: Vec<run::Converted>, sources: &SourceMap) {
     let diags: Vec<Diagnostic> = converted
         .iter()
         .flat_map(|c| c.diagnostics.iter().cloned())

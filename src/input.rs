@@ -29,6 +29,20 @@ pub enum Input {
 /// Reads `path` and registers it as `label`. `Err` is an I/O failure: a diagnostic
 /// with no location, since nothing could be read.
 pub fn read(sources: &mut SourceMap, path: &Path, label: &str) -> Result<Input, Box<Diagnostic>> {
+    Ok(register_read(sources, label, read_bytes(path)?))
+}
+
+/// A file's bytes as read, before they are registered (reading needs no `SourceMap`,
+/// so files are read in parallel and registered in order).
+#[derive(Debug)]
+pub enum Bytes {
+    Whole(Vec<u8>),
+    /// Over the size limit: its first bytes, and its size.
+    TooLarge(Vec<u8>, u64),
+}
+
+/// Reads `path`, at most [`MAX_INPUT_BYTES`] of it (only a prefix of a larger file).
+pub fn read_bytes(path: &Path) -> Result<Bytes, Box<Diagnostic>> {
     let io = |e: std::io::Error| {
         Box::new(Diagnostic::global(
             codes::IO_READ,
@@ -37,23 +51,36 @@ pub fn read(sources: &mut SourceMap, path: &Path, label: &str) -> Result<Input, 
     };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
-    let mut bytes = Vec::new();
+    let cap = if len > MAX_INPUT_BYTES {
+        PREFIX_BYTES
+    } else {
+        len as usize + 1
+    };
+    let mut bytes = Vec::with_capacity(cap);
     if len > MAX_INPUT_BYTES {
         (&mut file)
             .take(PREFIX_BYTES as u64)
             .read_to_end(&mut bytes)
             .map_err(io)?;
-        return Ok(too_large(sources, label, &bytes, len));
+        return Ok(Bytes::TooLarge(bytes, len));
     }
-    // The file may grow while it is read: never read past the limit.
+    // The file may have grown since its size was read.
     file.take(MAX_INPUT_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         let size = bytes.len() as u64;
-        return Ok(too_large(sources, label, &bytes, size));
+        return Ok(Bytes::TooLarge(bytes, size));
     }
-    Ok(register(sources, label, bytes))
+    Ok(Bytes::Whole(bytes))
+}
+
+/// Registers bytes read by [`read_bytes`] as `label`.
+pub fn register_read(sources: &mut SourceMap, label: &str, bytes: Bytes) -> Input {
+    match bytes {
+        Bytes::Whole(b) => register(sources, label, b),
+        Bytes::TooLarge(prefix, size) => too_large(sources, label, &prefix, size),
+    }
 }
 
 /// Registers `bytes` as `label`: the byte-order mark dropped, UTF-8 checked.

@@ -63,3 +63,4 @@ pub mod run;
 pub mod schema;
 pub mod source;
 pub mod tables;
+pub mod timing;

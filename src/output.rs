@@ -478,32 +478,55 @@ fn kind_conflicts(
     }
 }
 
-/// Writes every new or changed file into the staging folder; returns how many.
+/// Writes every new or changed file into the staging folder; returns how many. Files
+/// are compared and written in parallel; the staging folder is this run's own (created
+/// here, exclusively), and each file in it is created exclusively.
 fn stage(
     out: &Path,
     staging: &Path,
     s: &Scan,
     now: &BTreeMap<&str, &str>,
 ) -> Result<usize, Problem> {
+    use rayon::prelude::*;
     std::fs::create_dir(staging).map_err(|e| io(format!("create {STAGING}"), e))?;
-    let mut n = 0;
-    for (rel, text) in now {
-        if s.files.contains(*rel)
-            && std::fs::read(out.join(rel)).is_ok_and(|b| b == text.as_bytes())
-        {
-            continue;
-        }
-        let path = make_parents(staging, rel)?;
+    let entries: Vec<(&str, &str)> = now.iter().map(|(r, t)| (*r, *t)).collect();
+    let changed: Vec<(&str, &str)> = entries
+        .into_par_iter()
+        .filter(|(rel, text)| {
+            !(s.files.contains(*rel) && same_contents(&out.join(rel), text.as_bytes()))
+        })
+        .collect();
+    // Folders first, parents before children, one thread.
+    let mut dirs = BTreeSet::new();
+    for (rel, _) in &changed {
+        dirs.extend(ancestors(rel));
+    }
+    for d in &dirs {
+        std::fs::create_dir(staging.join(d)).map_err(|e| io(format!("create {STAGING}/{d}"), e))?;
+    }
+    changed.par_iter().try_for_each(|(rel, text)| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&path)
+            .open(staging.join(rel))
             .map_err(|e| io(format!("create {STAGING}/{rel}"), e))?;
         f.write_all(text.as_bytes())
-            .map_err(|e| io(format!("write {STAGING}/{rel}"), e))?;
-        n += 1;
+            .map_err(|e| io(format!("write {STAGING}/{rel}"), e))
+    })?;
+    Ok(changed.len())
+}
+
+/// Whether the file at `path` holds exactly `want` (its size is compared first).
+fn same_contents(path: &Path, want: &[u8]) -> bool {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    if f.metadata().map_or(true, |m| m.len() != want.len() as u64) {
+        return false;
     }
-    Ok(n)
+    let mut have = Vec::with_capacity(want.len());
+    use std::io::Read;
+    f.read_to_end(&mut have).is_ok() && have == want
 }
 
 /// Writes the new manifest as the journal (the commit point); returns its text. On
@@ -552,7 +575,29 @@ fn commit(
     journal: &str,
 ) -> Result<usize, Problem> {
     let staging = out.join(STAGING);
-    for rel in next {
+    // Folders OUT has: a staged folder OUT lacks goes into place whole, in one rename
+    // (every file under it is new, so every one is staged).
+    let mut present: BTreeSet<String> = s.dirs.clone();
+    let mut moved: BTreeSet<&str> = BTreeSet::new();
+    'files: for rel in next {
+        for a in ancestors(rel) {
+            if moved.contains(a) {
+                continue 'files;
+            }
+            if present.contains(a) {
+                continue;
+            }
+            let from = staging.join(a);
+            let to = out.join(a);
+            let staged_dir = std::fs::symlink_metadata(&from).is_ok_and(|m| m.is_dir());
+            if staged_dir && std::fs::symlink_metadata(&to).is_err() {
+                make_parents(out, a)?;
+                std::fs::rename(&from, &to).map_err(|e| io(format!("rename {a}"), e))?;
+                moved.insert(a);
+                continue 'files;
+            }
+            present.insert(a.to_string());
+        }
         let from = staging.join(rel);
         match std::fs::symlink_metadata(&from) {
             Ok(m) if m.is_file() => {

@@ -1,5 +1,6 @@
 //! One run of `aws2azure convert`: discover, convert each template, write OUT.
 
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 use crate::backend::terraform::table::AzurermTables;
@@ -202,8 +203,22 @@ pub fn convert_module(
     target: Target,
     called: &Called,
 ) -> Converted {
-    let mut parsed =
-        crate::frontend::terraform::parse_module(sources, tf, tfvars, dir, &tables.lift);
+    let parsed = crate::frontend::terraform::parse_module(sources, tf, tfvars, dir, &tables.lift);
+    convert_parsed_module(sources, parsed, dir, root, tables, output, target, called)
+}
+
+/// [`convert_module`] of a module already parsed.
+#[allow(clippy::too_many_arguments)]
+fn convert_parsed_module(
+    sources: &SourceMap,
+    mut parsed: cfn::ParseReturn,
+    dir: &str,
+    root: Option<&std::path::Path>,
+    tables: &Tables,
+    output: &str,
+    target: Target,
+    called: &Called,
+) -> Converted {
     // Calls of modules written elsewhere in OUT point at their new place, and know the
     // types of the variables they set.
     if let Some(info) = parsed.template.as_mut().and_then(|t| t.tf.as_mut()) {
@@ -214,7 +229,7 @@ pub fn convert_module(
             if let Some(new) = called.rewrites.get(local) {
                 call.source = new.clone();
             }
-            if let Some(types) = called.variable_types.get(local) {
+            if let Some(types) = called.types_of(local) {
                 call.input_types = types.clone();
             }
         }
@@ -251,12 +266,24 @@ pub fn convert_module(
 
 /// What a module's calls need to know of the local modules they call.
 #[derive(Default)]
-pub struct Called {
+pub struct Called<'a> {
     /// Module folder (relative to PATH) → new `source`, for modules written elsewhere in OUT.
     pub rewrites: std::collections::BTreeMap<String, String>,
-    /// Module folder → its variables' type constraints as written.
-    pub variable_types: std::collections::BTreeMap<String, VariableTypes>,
+    /// (PATH argument, module folder) → its variables' type constraints as written, and
+    /// the caller's PATH argument.
+    pub variable_types: Option<(&'a ModuleTypes, &'a std::path::Path)>,
 }
+
+impl Called<'_> {
+    /// The variable types of the module in folder `local` (relative to PATH).
+    fn types_of(&self, local: &str) -> Option<&VariableTypes> {
+        let (types, root) = self.variable_types?;
+        types.get(&(root.to_path_buf(), local.to_string()))
+    }
+}
+
+/// Each module's variable types, by (PATH argument, folder).
+type ModuleTypes = std::collections::BTreeMap<(PathBuf, String), VariableTypes>;
 
 /// A module's variables and their type constraints as written (`list(string)`).
 pub type VariableTypes = std::collections::BTreeMap<String, String>;
@@ -269,7 +296,9 @@ struct Placement {
     /// Modules read from outside PATH: calls to them get a new `source`.
     moved: std::collections::BTreeSet<(PathBuf, String)>,
     /// Each module's variable types.
-    variable_types: std::collections::BTreeMap<(PathBuf, String), VariableTypes>,
+    variable_types: ModuleTypes,
+    /// Each module, parsed (once: its conversion takes it from here).
+    parsed: std::collections::BTreeMap<(PathBuf, String), cfn::ParseReturn>,
 }
 
 impl Placement {
@@ -281,22 +310,16 @@ impl Placement {
     }
 
     /// What a caller written at `from` needs of the modules under `root`.
-    fn called(&self, root: &std::path::Path, from: &str) -> Called {
+    fn called<'a>(&'a self, root: &'a std::path::Path, from: &str) -> Called<'a> {
         let rewrites = self
-            .out
+            .moved
             .iter()
-            .filter(|(k, _)| k.0 == root && self.moved.contains(*k))
-            .map(|((_, d), o)| (d.clone(), relative_path(from, o)))
-            .collect();
-        let variable_types = self
-            .variable_types
-            .iter()
-            .filter(|(k, _)| k.0 == root)
-            .map(|((_, d), t)| (d.clone(), t.clone()))
+            .filter(|k| k.0 == root)
+            .filter_map(|k| Some((k.1.clone(), relative_path(from, self.out.get(k)?))))
             .collect();
         Called {
             rewrites,
-            variable_types,
+            variable_types: Some((&self.variable_types, root)),
         }
     }
 }
@@ -324,8 +347,10 @@ fn place_modules(
     sources: &mut SourceMap,
     tables: &Tables,
 ) -> Placement {
+    let (variable_types, parsed) = read_called_modules(modules, failed, sources, tables);
     let mut p = Placement {
-        variable_types: read_called_modules(modules, failed, sources, tables),
+        variable_types,
+        parsed,
         ..Placement::default()
     };
     let root_dir = root_dirs(modules);
@@ -350,58 +375,82 @@ fn place_modules(
     p
 }
 
-/// Adds to `modules` the local modules called from outside PATH (or not walked),
-/// read transitively; one whose files cannot be read is added to `failed`. Returns
-/// each module's variable types.
+/// Parses every module of `modules` once, and adds the local modules they call from
+/// outside PATH (or not walked), read and parsed in turn; one whose files cannot be
+/// read is added to `failed`. Returns each module's variable types and parse. Each
+/// round's modules are parsed in parallel; files are registered between rounds, in
+/// module order, so file ids do not depend on the threads.
 fn read_called_modules(
     modules: &mut ModuleMap,
     failed: &mut FailedModules,
     sources: &mut SourceMap,
     tables: &Tables,
-) -> std::collections::BTreeMap<(PathBuf, String), VariableTypes> {
-    let mut types = std::collections::BTreeMap::new();
-    // Local modules outside PATH (or not walked): read them, transitively.
-    let mut queue: Vec<(PathBuf, String)> = modules.keys().cloned().collect();
-    while let Some((root, dir)) = queue.pop() {
-        if failed.contains_key(&(root.clone(), dir.clone())) {
-            continue;
+) -> (
+    ModuleTypes,
+    std::collections::BTreeMap<(PathBuf, String), cfn::ParseReturn>,
+) {
+    let mut types = ModuleTypes::new();
+    let mut all = std::collections::BTreeMap::new();
+    // A module's files in path order: its conversion reads them so.
+    for (tf, _, _) in modules.values_mut() {
+        tf.sort_by(|a, b| sources.get(*a).path.cmp(&sources.get(*b).path));
+    }
+    let mut round: Vec<(PathBuf, String)> = modules
+        .keys()
+        .filter(|k| !failed.contains_key(*k))
+        .cloned()
+        .collect();
+    while !round.is_empty() {
+        let shared: &SourceMap = sources;
+        let parsed: Vec<((PathBuf, String), cfn::ParseReturn)> = round
+            .par_iter()
+            .map(|key| {
+                let (tf, tfvars, _) = &modules[key];
+                let p = crate::frontend::terraform::parse_module(
+                    shared,
+                    tf,
+                    tfvars,
+                    &key.1,
+                    &tables.lift,
+                );
+                (key.clone(), p)
+            })
+            .collect();
+        let mut next = std::collections::BTreeSet::new();
+        for (key, p) in parsed {
+            if let Some(t) = &p.template {
+                let vars = t
+                    .parameters
+                    .iter()
+                    .filter_map(|p| Some((p.name.clone(), p.tf_type.clone()?)));
+                types.insert(key.clone(), vars.collect());
+                for call in t.tf.iter().flat_map(|info| &info.modules) {
+                    if let Some(local) = &call.local_dir {
+                        next.insert((key.0.clone(), local.clone()));
+                    }
+                }
+            }
+            all.insert(key, p);
         }
-        let Some((tf, tfvars, _)) = modules.get(&(root.clone(), dir.clone())).cloned() else {
-            continue;
-        };
-        let parsed =
-            crate::frontend::terraform::parse_module(sources, &tf, &tfvars, &dir, &tables.lift);
-        let Some(t) = parsed.template else {
-            continue;
-        };
-        let vars = t
-            .parameters
-            .iter()
-            .filter_map(|p| Some((p.name.clone(), p.tf_type.clone()?)));
-        types.insert((root.clone(), dir.clone()), vars.collect());
-        let Some(info) = t.tf else {
-            continue;
-        };
-        for call in &info.modules {
-            let Some(local) = &call.local_dir else {
-                continue;
-            };
-            let key = (root.clone(), local.clone());
+        round = Vec::new();
+        for key in next {
             if modules.contains_key(&key) {
                 continue;
             }
-            let Some(ids) = read_module_files(&root, local, &key, failed, sources) else {
+            let Some(ids) = read_module_files(&key.0, &key.1, &key, failed, sources) else {
                 continue;
             };
             if ids.is_empty() {
                 failed.remove(&key);
                 continue;
             }
-            modules.insert(key.clone(), (ids, Vec::new(), root.clone()));
-            queue.push(key);
+            modules.insert(key.clone(), (ids, Vec::new(), key.0.clone()));
+            if !failed.contains_key(&key) {
+                round.push(key);
+            }
         }
     }
-    types
+    (types, all)
 }
 
 /// The `.tf` files of the module folder `local` (under `root`), registered in name
@@ -1144,44 +1193,46 @@ fn diag_out(d: &Diagnostic, sources: &SourceMap) -> DiagOut {
     }
 }
 
-/// Builds the run report from converted templates.
+/// Builds the run report from converted templates (taking their stacks and decisions).
 pub fn build_report(
-    converted: &[Converted],
+    converted: Vec<Converted>,
     diagnostics: &[Diagnostic],
     sources: &SourceMap,
     skipped: usize,
 ) -> Report {
     // A resource's own decision (`rule:file#resource`) that leaves it manual (a person
     // must build it) is high-risk whatever its rule; a type-wide decision is not.
-    let manual: std::collections::BTreeSet<&str> = converted
+    let manual: std::collections::BTreeSet<String> = converted
         .iter()
         .flat_map(|c| c.stack.resources.iter())
         .filter(|r| r.status == "manual")
-        .flat_map(|r| r.decisions.iter().map(String::as_str))
+        .flat_map(|r| r.decisions.iter().cloned())
         .collect();
-    let mut decisions: Vec<DecisionOut> = converted
-        .iter()
-        .flat_map(|c| c.decisions.iter())
-        .map(|d| DecisionOut {
-            id: d.id.clone(),
-            rule: d.rule.clone(),
-            title: d.title.clone(),
-            context: d.context.clone(),
-            decision: d.decision.clone(),
-            consequences: d.consequences.clone(),
-            high_risk: report::HIGH_RISK_RULES.contains(&d.rule.as_str())
-                || (manual.contains(d.id.as_str()) && d.id.contains('#')),
-            resources: d
-                .resources
-                .iter()
-                .map(|a| format!("{} ({}:{})", a.id, a.file, a.line))
-                .collect(),
-            record: 0,
-            record_file: String::new(),
-        })
-        .collect();
+    let mut decisions = Vec::new();
+    let mut stacks = Vec::with_capacity(converted.len());
+    for c in converted {
+        stacks.push(c.stack);
+        decisions.extend(c.decisions.into_iter().map(|d| {
+            DecisionOut {
+                high_risk: report::HIGH_RISK_RULES.contains(&d.rule.as_str())
+                    || (manual.contains(d.id.as_str()) && d.id.contains('#')),
+                resources: d
+                    .resources
+                    .iter()
+                    .map(|a| format!("{} ({}:{})", a.id, a.file, a.line))
+                    .collect(),
+                id: d.id,
+                rule: d.rule,
+                title: d.title,
+                context: d.context,
+                decision: d.decision,
+                consequences: d.consequences,
+                record: 0,
+                record_file: String::new(),
+            }
+        }));
+    }
     decisions.sort_by(|a, b| a.id.cmp(&b.id));
-    let stacks: Vec<StackOut> = converted.iter().map(|c| c.stack.clone()).collect();
     let mut s = Summary {
         templates: stacks.len(),
         terraform_modules: stacks.iter().filter(|s| s.format == "terraform").count(),
@@ -1258,7 +1309,9 @@ pub fn write_planned(opts: &Options, mut outcome: Outcome) -> Outcome {
     if outcome.exit_code == 2 || outcome.report.is_none() {
         return outcome;
     }
-    match crate::output::write(&opts.out, &outcome.files, opts.force) {
+    let written = crate::output::write(&opts.out, &outcome.files, opts.force);
+    crate::timing::mark("written");
+    match written {
         Ok(_) => {}
         Err(problems) => {
             let mut partly = false;
@@ -1445,6 +1498,7 @@ fn read_config(
 pub fn plan(opts: &Options) -> Outcome {
     let mut sources = SourceMap::default();
     let (mut tables, mut table_diags) = Tables::load(&mut sources, opts.mappings.as_deref());
+    crate::timing::mark("tables loaded");
     match read_config(opts, &mut sources) {
         Ok(Some(cfg)) => crate::config::apply(&cfg, &mut tables),
         Ok(None) => {}
@@ -1461,6 +1515,7 @@ pub fn plan(opts: &Options) -> Outcome {
     }
     let mut diagnostics = table_diags;
     let (found, missing) = discover::walk(&opts.paths, Some(&opts.out));
+    crate::timing::mark("files found");
     if !missing.is_empty() {
         return usage(
             codes::USAGE_PATH,
@@ -1470,9 +1525,8 @@ pub fn plan(opts: &Options) -> Outcome {
         );
     }
     let mut inputs = Inputs::default();
-    for f in found {
-        inputs.add(f, &mut sources, &mut diagnostics);
-    }
+    inputs.read(found, &mut sources, &mut diagnostics);
+    crate::timing::mark("files read and parsed");
     // `.tfvars` files alone in a folder are no module (and not read further).
     inputs.modules.retain(|_, (tf, _, _)| !tf.is_empty());
     let modules = &inputs.modules;
@@ -1499,14 +1553,24 @@ pub fn plan(opts: &Options) -> Outcome {
         ..Default::default()
     };
     convert_templates(&mut inputs, opts, &sources, &tables, &mut out);
+    crate::timing::mark("templates converted");
     let tf_target = opts.to.unwrap_or(Target::Terraform);
-    let placed = place_modules(
+    let mut placed = place_modules(
         &mut inputs.modules,
         &mut inputs.failed_modules,
         &mut sources,
         &tables,
     );
-    convert_modules(&mut inputs, &placed, tf_target, &sources, &tables, &mut out);
+    crate::timing::mark("modules parsed");
+    convert_modules(
+        &mut inputs,
+        &mut placed,
+        tf_target,
+        &sources,
+        &tables,
+        &mut out,
+    );
+    crate::timing::mark("modules converted");
     let Collected {
         converted,
         files,
@@ -1544,11 +1608,15 @@ fn finish(
             sources.redact(*span);
         }
     }
-    let mut report = build_report(&converted, &diagnostics, &sources, skipped);
+    let mut report = build_report(converted, &diagnostics, &sources, skipped);
+    crate::timing::mark("report built");
     // Decision records, numbered as OUT's existing records are (`check` reads the same).
     files.extend(report::records::assign(&mut report, records));
-    files.push(("MIGRATION.md".into(), report.to_markdown()));
-    files.push(("migration-report.json".into(), report.to_json()));
+    crate::timing::mark("records");
+    let (markdown, json) = rayon::join(|| report.to_markdown(), || report.to_json());
+    files.push(("MIGRATION.md".into(), markdown));
+    files.push(("migration-report.json".into(), json));
+    crate::timing::mark("MIGRATION.md and migration-report.json");
     let exit_code = if diagnostics.iter().any(|d| d.is_error()) {
         1
     } else {
@@ -1583,30 +1651,77 @@ struct Inputs {
     /// CloudFormation parameter files and `samconfig.toml` files: (file, path relative
     /// to the run, PATH argument).
     param_files: Vec<(FileId, String, PathBuf)>,
+    /// Each template's data tree, parsed once when it was recognised.
+    nodes: std::collections::BTreeMap<
+        FileId,
+        (crate::frontend::node::Node, crate::model::template::Format),
+    >,
+}
+
+/// A file that may be a CloudFormation template or parameter file, registered and
+/// waiting to be parsed.
+struct Candidate {
+    id: FileId,
+    found: discover::Found,
+    rejected: Option<Diagnostic>,
 }
 
 impl Inputs {
-    /// Reads one found file and files it as a template, a module's file, or skipped.
-    fn add(
+    /// Reads the found files in parallel, registers them in the order found (file ids do
+    /// not depend on the threads), then parses the files that may be CloudFormation in
+    /// parallel and files each as a template, a module's file, a parameter file or skipped.
+    fn read(
         &mut self,
-        f: discover::Found,
+        found: Vec<discover::Found>,
         sources: &mut SourceMap,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
+        let read: Vec<_> = found
+            .into_par_iter()
+            .map(|f| {
+                let lower = f.rel.to_ascii_lowercase();
+                // Only `terraform.tfvars` and `*.auto.tfvars` are read as a module's values.
+                let unread = lower.ends_with(".tfvars")
+                    && !(lower.ends_with("terraform.tfvars") || lower.ends_with(".auto.tfvars"));
+                let bytes = (!unread).then(|| crate::input::read_bytes(&f.path));
+                (f, bytes)
+            })
+            .collect();
+        let mut candidates = Vec::new();
+        for (f, bytes) in read {
+            let Some(bytes) = bytes else {
+                self.skipped += 1;
+                continue;
+            };
+            match bytes {
+                Ok(b) => candidates.extend(self.add(f, b, sources)),
+                Err(d) => diagnostics.push(*d),
+            }
+        }
+        let shared: &SourceMap = sources;
+        let parsed: Vec<_> = candidates
+            .par_iter()
+            .map(|c| cfn::parse_node(shared, c.id))
+            .collect();
+        for (c, p) in candidates.into_iter().zip(parsed) {
+            self.classify(c, p, sources);
+        }
+    }
+
+    /// Registers one file read and files it as a module's file or a `samconfig.toml`;
+    /// any other file is returned, to be parsed.
+    fn add(
+        &mut self,
+        f: discover::Found,
+        bytes: crate::input::Bytes,
+        sources: &mut SourceMap,
+    ) -> Option<Candidate> {
         let lower = f.rel.to_ascii_lowercase();
         let is_tf = lower.ends_with(".tf");
-        let is_tfvars = lower.ends_with("terraform.tfvars") || lower.ends_with(".auto.tfvars");
-        if lower.ends_with(".tfvars") && !is_tfvars {
-            self.skipped += 1;
-            return;
-        }
-        let (id, rejected) = match crate::input::read(sources, &f.path, &f.rel) {
-            Ok(Input::Text(id)) => (id, None),
-            Ok(Input::Rejected(id, d)) => (id, Some(*d)),
-            Err(d) => {
-                diagnostics.push(*d);
-                return;
-            }
+        let is_tfvars = lower.ends_with(".tfvars");
+        let (id, rejected) = match crate::input::register_read(sources, &f.rel, bytes) {
+            Input::Text(id) => (id, None),
+            Input::Rejected(id, d) => (id, Some(*d)),
         };
         if lower == "samconfig.toml" || lower.ends_with("/samconfig.toml") {
             if rejected.is_none() {
@@ -1614,7 +1729,7 @@ impl Inputs {
             } else {
                 self.skipped += 1;
             }
-            return;
+            return None;
         }
         if is_tf || is_tfvars {
             let dir = f.rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
@@ -1631,21 +1746,44 @@ impl Inputs {
             if let Some(d) = rejected {
                 self.failed_modules.entry(key).or_default().push(d);
             }
-            return;
+            return None;
         }
+        Some(Candidate {
+            id,
+            found: f,
+            rejected,
+        })
+    }
+
+    /// Files a parsed candidate as a template, a parameter file, or skipped.
+    fn classify(
+        &mut self,
+        c: Candidate,
+        parsed: Result<
+            (crate::frontend::node::Node, crate::model::template::Format),
+            Box<Diagnostic>,
+        >,
+        sources: &SourceMap,
+    ) {
+        let Candidate {
+            id,
+            found: f,
+            rejected,
+        } = c;
         // A rejected file is recognised from what could be shown of it.
-        let (is_template, is_params, parse_error) = match cfn::parse_node(sources, id) {
-            Ok((node, _)) => {
+        let (is_template, is_params, parse_error, node) = match parsed {
+            Ok((node, format)) => {
                 let template = looks_like_template(&node);
                 let params = !template
                     && rejected.is_none()
                     && crate::param_files::cfn_values(&node, &|_| 0).is_some();
-                (template, params, None)
+                (template, params, None, Some((node, format)))
             }
             Err(d) => (
                 discover::mentions_cloudformation(&sources.get(id).text),
                 false,
                 Some(*d),
+                None,
             ),
         };
         if is_params {
@@ -1654,8 +1792,15 @@ impl Inputs {
         }
         if is_template || f.explicit {
             // The parse error is kept, so a broken template is not parsed twice.
-            if let Some(d) = rejected.or(parse_error) {
-                self.failed.insert(id, d);
+            match rejected.or(parse_error) {
+                Some(d) => {
+                    self.failed.insert(id, d);
+                }
+                None => {
+                    if let Some(n) = node {
+                        self.nodes.insert(id, n);
+                    }
+                }
             }
             self.roots.insert(id, f.root.clone());
             self.template_paths
@@ -1701,8 +1846,8 @@ struct Collected {
 
 impl Collected {
     /// Adds one conversion: its files, used types and diagnostics.
-    fn push(&mut self, c: Converted) {
-        self.files.extend(c.files.iter().cloned());
+    fn push(&mut self, mut c: Converted) {
+        self.files.append(&mut c.files);
         self.used.extend(c.used_types.iter().cloned());
         self.diagnostics.extend(c.diagnostics.iter().cloned());
         self.converted.push(c);
@@ -1723,15 +1868,27 @@ fn convert_templates(
     let rels: Vec<String> = inputs.templates.iter().map(|(_, r)| r.clone()).collect();
     let dirs = discover::output_dirs(&rels);
     let cfn_target = opts.to.unwrap_or(Target::Bicep);
-    let mut parsed: Vec<cfn::ParseReturn> = inputs
+    // Each template read from the data tree discovery parsed, in parallel.
+    let trees: Vec<_> = inputs
         .templates
         .iter()
         .map(|(id, _)| match inputs.failed.remove(id) {
-            Some(d) => cfn::ParseReturn {
+            Some(d) => Err(d),
+            None => Ok(inputs.nodes.remove(id)),
+        })
+        .collect();
+    let rain = &inputs.rain;
+    let mut parsed: Vec<cfn::ParseReturn> = inputs
+        .templates
+        .par_iter()
+        .zip(trees)
+        .map(|((id, _), tree)| match tree {
+            Err(d) => cfn::ParseReturn {
                 template: None,
                 diagnostics: vec![d],
             },
-            None => cfn::parse_with(sources, *id, Some(&inputs.rain)),
+            Ok(Some(node)) => cfn::read_node(sources, *id, node, Some(rain)),
+            Ok(None) => cfn::parse_with(sources, *id, Some(rain)),
         })
         .collect();
     let run_templates: Vec<crate::nesting::RunTemplate> = inputs
@@ -1757,7 +1914,8 @@ fn convert_templates(
             parsed.iter().map(|p| p.template.as_ref()).collect();
         crate::cross_stack::resolve(&tmpls, &files)
     };
-    let order = producers_first(order, &crate::cross_stack::producers(&matches), &links);
+    let producers = crate::cross_stack::producers(&matches);
+    let order = producers_first(order, &producers, &links);
     // Each template's CloudFormation parameter types, for its parameter files.
     let types: Vec<Vec<(String, String)>> = parsed
         .iter()
@@ -1776,45 +1934,112 @@ fn convert_templates(
     let mut interfaces: Vec<Option<crate::model::nested::ChildInterface>> =
         vec![None; parsed.len()];
     let mut results: Vec<Option<Converted>> = (0..parsed.len()).map(|_| None).collect();
-    for i in order {
-        let (id, _) = inputs.templates[i];
-        let output = match cfn_target {
-            Target::Bicep => format!("{}/main.bicep", dirs[i]),
-            Target::Terraform => dirs[i].clone(),
-        };
-        let mut p = std::mem::replace(
-            &mut parsed[i],
-            cfn::ParseReturn {
-                template: None,
-                diagnostics: Vec::new(),
-            },
-        );
-        if let Some(t) = p.template.as_mut() {
-            for (logical, link) in &links[i] {
-                let ns = nested_stack(link, &interfaces, &inputs.templates, &dirs, i, sources);
-                t.nested.insert(logical.clone(), ns);
-            }
-            t.imports = crate::cross_stack::sources(
-                &matches[i],
-                &files,
-                &dirs,
-                &dirs[i],
-                &interfaces,
-                cfn_target == Target::Terraform,
-            );
+    // Templates convert in waves, in parallel within a wave: a template waits for the
+    // children and producers that come before it in `order` (it reads their converted
+    // interfaces); one that comes after it (a cycle) is read as not converted, as in a
+    // one-by-one conversion in `order`.
+    let deps: Vec<Vec<usize>> = (0..parsed.len())
+        .map(|i| {
+            let mut d: Vec<usize> = links[i]
+                .iter()
+                .filter_map(|(_, l)| match l {
+                    crate::nesting::Link::Child { index, .. } => Some(*index),
+                    crate::nesting::Link::Unresolved { .. } => None,
+                })
+                .chain(producers[i].iter().copied())
+                .filter(|d| *d != i)
+                .collect();
+            d.sort_unstable();
+            d.dedup();
+            d
+        })
+        .collect();
+    let mut position = vec![usize::MAX; parsed.len()];
+    for (k, i) in order.iter().enumerate() {
+        position[*i] = k;
+    }
+    let mut wave = vec![0usize; parsed.len()];
+    for &i in &order {
+        wave[i] = deps[i]
+            .iter()
+            .filter(|d| position[**d] < position[i])
+            .map(|d| wave[*d] + 1)
+            .max()
+            .unwrap_or(0);
+    }
+    let waves = order.iter().map(|i| wave[*i]).max().map_or(0, |w| w + 1);
+    for w in 0..waves {
+        let batch: Vec<usize> = order.iter().copied().filter(|i| wave[*i] == w).collect();
+        // Each template of the wave, ready to convert: its nested stacks and imports
+        // wired from the interfaces converted so far.
+        let ready: Vec<(usize, cfn::ParseReturn)> = batch
+            .iter()
+            .map(|&i| {
+                let later: Vec<usize> = deps[i]
+                    .iter()
+                    .copied()
+                    .filter(|d| position[*d] > position[i])
+                    .collect();
+                let masked;
+                let seen: &[Option<crate::model::nested::ChildInterface>] = if later.is_empty() {
+                    &interfaces
+                } else {
+                    let mut m = interfaces.clone();
+                    for d in later {
+                        m[d] = None;
+                    }
+                    masked = m;
+                    &masked
+                };
+                let mut p = std::mem::replace(
+                    &mut parsed[i],
+                    cfn::ParseReturn {
+                        template: None,
+                        diagnostics: Vec::new(),
+                    },
+                );
+                if let Some(t) = p.template.as_mut() {
+                    for (logical, link) in &links[i] {
+                        let ns = nested_stack(link, seen, &inputs.templates, &dirs, i, sources);
+                        t.nested.insert(logical.clone(), ns);
+                    }
+                    t.imports = crate::cross_stack::sources(
+                        &matches[i],
+                        &files,
+                        &dirs,
+                        &dirs[i],
+                        seen,
+                        cfn_target == Target::Terraform,
+                    );
+                }
+                (i, p)
+            })
+            .collect();
+        let converted: Vec<(usize, Converted)> = ready
+            .into_par_iter()
+            .map(|(i, p)| {
+                let (id, _) = inputs.templates[i];
+                let output = match cfn_target {
+                    Target::Bicep => format!("{}/main.bicep", dirs[i]),
+                    Target::Terraform => dirs[i].clone(),
+                };
+                let source = sources.get(id).path.clone();
+                let c = convert_parsed(
+                    sources,
+                    p,
+                    source,
+                    "cloudformation",
+                    tables,
+                    &output,
+                    cfn_target,
+                );
+                (i, c)
+            })
+            .collect();
+        for (i, c) in converted {
+            interfaces[i] = c.interface.clone();
+            results[i] = Some(c);
         }
-        let source = sources.get(id).path.clone();
-        let c = convert_parsed(
-            sources,
-            p,
-            source,
-            "cloudformation",
-            tables,
-            &output,
-            cfn_target,
-        );
-        interfaces[i] = c.interface.clone();
-        results[i] = Some(c);
     }
     let param_files = std::mem::take(&mut inputs.param_files);
     let files_of_run = ParamFileRun {
@@ -2061,58 +2286,60 @@ fn nested_stack(
     }
 }
 
-/// Converts every Terraform module at the place `placed` gives it.
+/// Converts every Terraform module at the place `placed` gives it, in parallel; the
+/// results keep module order.
 fn convert_modules(
     inputs: &mut Inputs,
-    placed: &Placement,
+    placed: &mut Placement,
     tf_target: Target,
     sources: &SourceMap,
     tables: &Tables,
     out: &mut Collected,
 ) {
-    for ((key_root, dir), (tf, tfvars, root)) in &inputs.modules {
-        let mut tf = tf.clone();
-        tf.sort_by(|a, b| sources.get(*a).path.cmp(&sources.get(*b).path));
-        let out_dir = placed.out_dir(key_root, dir);
-        let output = match tf_target {
-            Target::Bicep if out_dir.is_empty() => "main.bicep".to_string(),
-            Target::Bicep => format!("{out_dir}/main.bicep"),
-            Target::Terraform => out_dir.clone(),
-        };
-        let called = placed.called(key_root, &out_dir);
-        let c = match inputs
-            .failed_modules
-            .remove(&(key_root.clone(), dir.clone()))
-        {
-            // A file of the module could not be read: the module is not converted.
-            Some(errors) => convert_parsed(
-                sources,
-                cfn::ParseReturn {
+    // What each module converts from: the read errors of a module that could not be
+    // read, or its parse.
+    let parsed: Vec<cfn::ParseReturn> = inputs
+        .modules
+        .iter()
+        .map(|((key_root, dir), (tf, tfvars, _))| {
+            let key = (key_root.clone(), dir.clone());
+            match inputs.failed_modules.remove(&key) {
+                Some(errors) => cfn::ParseReturn {
                     template: None,
                     diagnostics: errors,
                 },
-                if dir.is_empty() {
-                    ".".into()
-                } else {
-                    dir.clone()
-                },
-                "terraform",
-                tables,
-                &output,
-                tf_target,
-            ),
-            None => convert_module(
+                None => placed.parsed.remove(&key).unwrap_or_else(|| {
+                    crate::frontend::terraform::parse_module(sources, tf, tfvars, dir, &tables.lift)
+                }),
+            }
+        })
+        .collect();
+    let placed: &Placement = placed;
+    let modules: Vec<_> = inputs.modules.iter().collect();
+    let converted: Vec<Converted> = modules
+        .into_par_iter()
+        .zip(parsed)
+        .map(|(((key_root, dir), (_, _, root)), parsed)| {
+            let out_dir = placed.out_dir(key_root, dir);
+            let output = match tf_target {
+                Target::Bicep if out_dir.is_empty() => "main.bicep".to_string(),
+                Target::Bicep => format!("{out_dir}/main.bicep"),
+                Target::Terraform => out_dir.clone(),
+            };
+            let called = placed.called(key_root, &out_dir);
+            convert_parsed_module(
                 sources,
-                &tf,
-                tfvars,
+                parsed,
                 dir,
                 Some(root),
                 tables,
                 &output,
                 tf_target,
                 &called,
-            ),
-        };
+            )
+        })
+        .collect();
+    for c in converted {
         out.push(c);
     }
 }

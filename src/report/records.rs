@@ -82,23 +82,27 @@ pub fn read(out: &Path) -> Numbering {
     let Some(manifest) = read_regular(out, crate::output::MANIFEST) else {
         return n;
     };
-    for rel in manifest.lines().map(str::trim) {
-        if rel.starts_with('#') || crate::output::bad_path(rel).is_some() {
-            continue;
-        }
-        let Some(number) = number_of(rel) else {
-            continue;
-        };
-        n.highest = n.highest.max(number);
-        if let Some(text) = read_regular(out, rel) {
-            n.records.push(Existing {
+    use rayon::prelude::*;
+    let listed: Vec<(&str, u32)> = manifest
+        .lines()
+        .map(str::trim)
+        .filter(|rel| !rel.starts_with('#') && crate::output::bad_path(rel).is_none())
+        .filter_map(|rel| Some((rel, number_of(rel)?)))
+        .collect();
+    n.highest = listed.iter().map(|(_, k)| *k).max().unwrap_or(0);
+    // Read in parallel; the order is restored by the sort below.
+    n.records = listed
+        .par_iter()
+        .filter_map(|(rel, number)| {
+            let text = read_regular(out, rel)?;
+            Some(Existing {
                 path: rel.to_string(),
-                number,
+                number: *number,
                 id: id_of(&text),
                 text,
-            });
-        }
-    }
+            })
+        })
+        .collect();
     n.records
         .sort_by(|a, b| a.number.cmp(&b.number).then_with(|| a.path.cmp(&b.path)));
     n
@@ -234,8 +238,12 @@ pub fn assign(report: &mut Report, existing: &Numbering) -> Vec<(String, String)
     }
     let mut made: Vec<&(u32, String, DecisionOut)> = by_id.values().collect();
     made.sort_by_key(|(n, _, _)| *n);
-    for (number, path, d) in made {
-        files.push((path.clone(), render(*number, d)));
+    {
+        use rayon::prelude::*;
+        files.par_extend(
+            made.into_par_iter()
+                .map(|(number, path, d)| (path.clone(), render(*number, d))),
+        );
     }
     for d in &report.decisions {
         current.insert(d.record_file.as_str());

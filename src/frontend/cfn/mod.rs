@@ -87,16 +87,23 @@ pub fn parse_with(
     file: FileId,
     rain: Option<&rain::RainFiles>,
 ) -> ParseReturn {
+    match parse_node(sources, file) {
+        Ok(node) => read_node(sources, file, node, rain),
+        Err(d) => ParseReturn {
+            template: None,
+            diagnostics: vec![*d],
+        },
+    }
+}
+
+/// [`parse_with`] of a file whose data tree [`parse_node`] gave already.
+pub fn read_node(
+    sources: &SourceMap,
+    file: FileId,
+    (mut root, format): (Node, Format),
+    rain: Option<&rain::RainFiles>,
+) -> ParseReturn {
     let mut diagnostics = Vec::new();
-    let (mut root, format) = match parse_node(sources, file) {
-        Ok(r) => r,
-        Err(d) => {
-            return ParseReturn {
-                template: None,
-                diagnostics: vec![*d],
-            };
-        }
-    };
     let unexpanded = match rain {
         Some(files) => rain::expand(&mut root, sources, files, &mut diagnostics),
         None => Vec::new(),
