@@ -160,6 +160,9 @@ pub struct Feedback {
     /// The summary line as text (stderr) or as one JSON object on stdout, for scripts.
     #[arg(long = "format", value_enum, default_value = "text")]
     pub format: LineFormat,
+    /// Threads to use (default: one per core). The output is the same for any number.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

@@ -58,6 +58,7 @@ pub mod names;
 pub mod nesting;
 pub mod output;
 pub mod param_files;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod schema;

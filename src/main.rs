@@ -89,6 +89,14 @@ fn main() {
         }
     };
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    if let Some(n) = feedback.jobs {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.into())
+            .build_global();
+    }
+    if std::io::stderr().is_terminal() && !feedback.quiet {
+        aws2azure::progress::enable();
+    }
     let opts = aws2azure::run::Options {
         paths,
         out,
@@ -124,6 +132,7 @@ fn main() {
         let _ = so.write_all(reviewed.stdout.as_bytes());
         let _ = so.flush();
     }
+    aws2azure::progress::finish();
     let outcome = &reviewed.outcome;
     aws2azure::timing::mark("run done");
     for (d, text) in outcome.diagnostics.iter().zip(outcome.rendered(color)) {

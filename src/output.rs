@@ -490,9 +490,11 @@ fn stage(
     use rayon::prelude::*;
     std::fs::create_dir(staging).map_err(|e| io(format!("create {STAGING}"), e))?;
     let entries: Vec<(&str, &str)> = now.iter().map(|(r, t)| (*r, *t)).collect();
+    crate::progress::phase("writing", entries.len());
     let changed: Vec<(&str, &str)> = entries
         .into_par_iter()
         .filter(|(rel, text)| {
+            crate::progress::step(rel);
             !(s.files.contains(*rel) && same_contents(&out.join(rel), text.as_bytes()))
         })
         .collect();
@@ -516,17 +518,31 @@ fn stage(
     Ok(changed.len())
 }
 
-/// Whether the file at `path` holds exactly `want` (its size is compared first).
+/// Whether the file at `path` holds exactly `want` (its size is compared first, then
+/// its contents a block at a time, so comparing holds no copy of the file).
 fn same_contents(path: &Path, want: &[u8]) -> bool {
+    use std::io::Read;
     let Ok(mut f) = std::fs::File::open(path) else {
         return false;
     };
     if f.metadata().map_or(true, |m| m.len() != want.len() as u64) {
         return false;
     }
-    let mut have = Vec::with_capacity(want.len());
-    use std::io::Read;
-    f.read_to_end(&mut have).is_ok() && have == want
+    let mut block = [0u8; 16 * 1024];
+    let mut at = 0;
+    loop {
+        match f.read(&mut block) {
+            Ok(0) => return at == want.len(),
+            Ok(n) => {
+                if want.get(at..at + n) != Some(&block[..n]) {
+                    return false;
+                }
+                at += n;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 /// Writes the new manifest as the journal (the commit point); returns its text. On

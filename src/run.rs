@@ -1552,6 +1552,7 @@ pub fn plan(opts: &Options) -> Outcome {
         diagnostics,
         ..Default::default()
     };
+    crate::progress::phase("converting", inputs.templates.len() + inputs.modules.len());
     convert_templates(&mut inputs, opts, &sources, &tables, &mut out);
     crate::timing::mark("templates converted");
     let tf_target = opts.to.unwrap_or(Target::Terraform);
@@ -1613,9 +1614,10 @@ fn finish(
     // Decision records, numbered as OUT's existing records are (`check` reads the same).
     files.extend(report::records::assign(&mut report, records));
     crate::timing::mark("records");
-    let (markdown, json) = rayon::join(|| report.to_markdown(), || report.to_json());
-    files.push(("MIGRATION.md".into(), markdown));
-    files.push(("migration-report.json".into(), json));
+    // One after the other: together they would hold both renderings' working memory.
+    files.push(("MIGRATION.md".into(), report.to_markdown()));
+    crate::timing::mark("MIGRATION.md");
+    files.push(("migration-report.json".into(), report.to_json()));
     crate::timing::mark("MIGRATION.md and migration-report.json");
     let exit_code = if diagnostics.iter().any(|d| d.is_error()) {
         1
@@ -1676,9 +1678,11 @@ impl Inputs {
         sources: &mut SourceMap,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
+        crate::progress::phase("reading", found.len());
         let read: Vec<_> = found
             .into_par_iter()
             .map(|f| {
+                crate::progress::step(&f.rel);
                 let lower = f.rel.to_ascii_lowercase();
                 // Only `terraform.tfvars` and `*.auto.tfvars` are read as a module's values.
                 let unread = lower.ends_with(".tfvars")
@@ -2024,6 +2028,7 @@ fn convert_templates(
                     Target::Terraform => dirs[i].clone(),
                 };
                 let source = sources.get(id).path.clone();
+                crate::progress::step(&source);
                 let c = convert_parsed(
                     sources,
                     p,
@@ -2327,6 +2332,7 @@ fn convert_modules(
                 Target::Terraform => out_dir.clone(),
             };
             let called = placed.called(key_root, &out_dir);
+            crate::progress::step(dir);
             convert_parsed_module(
                 sources,
                 parsed,

@@ -17,13 +17,24 @@ fn clock() -> &'static Clock {
     })
 }
 
-/// Prints the time since the first mark, and the phase that ends here.
+/// Prints the time since the first mark, the phase that ends here, and the process's
+/// resident and peak memory (Linux).
 pub fn mark(phase: &str) {
     let c = clock();
     if c.on {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let kb = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
         eprintln!(
-            "timing: {:8.1} ms  {phase}",
-            c.start.elapsed().as_secs_f64() * 1e3
+            "timing: {:8.1} ms  rss {:4} MB  peak {:4} MB  {phase}",
+            c.start.elapsed().as_secs_f64() * 1e3,
+            kb("VmRSS:") / 1024,
+            kb("VmHWM:") / 1024
         );
     }
 }

@@ -231,6 +231,36 @@ pub struct Report {
     pub superseded_records: Vec<SupersededRecord>,
 }
 
+/// What `MIGRATION.md` reads of a report: everything but the decisions, of which only
+/// the high-risk ones (the records and the index carry the rest). The template engine
+/// copies what it is given, and the decisions are most of a large run's report.
+#[derive(Serialize)]
+struct MarkdownView<'a> {
+    summary: &'a Summary,
+    stacks: &'a [StackOut],
+    decision_count: usize,
+    high_risk: Vec<&'a DecisionOut>,
+    diagnostics: &'a [DiagOut],
+    parameters: &'a [ParamOut],
+    deployment_order: &'a [OrderOut],
+    superseded_records: &'a [SupersededRecord],
+}
+
+impl<'a> MarkdownView<'a> {
+    fn of(r: &'a Report) -> Self {
+        MarkdownView {
+            summary: &r.summary,
+            stacks: &r.stacks,
+            decision_count: r.decisions.len(),
+            high_risk: r.decisions.iter().filter(|d| d.high_risk).collect(),
+            diagnostics: &r.diagnostics,
+            parameters: &r.parameters,
+            deployment_order: &r.deployment_order,
+            superseded_records: &r.superseded_records,
+        }
+    }
+}
+
 #[derive(Serialize, Debug, Clone)]
 pub struct SupersededRecord {
     pub record: u32,
@@ -241,9 +271,12 @@ pub struct SupersededRecord {
 
 impl Report {
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
-        s.push('\n');
-        s
+        let mut buf = Vec::with_capacity(1 << 20);
+        if serde_json::to_writer_pretty(&mut buf, self).is_err() {
+            return String::new();
+        }
+        buf.push(b'\n');
+        String::from_utf8(buf).unwrap_or_default()
     }
 
     /// The `manual` resources grouped by the Azure service their decision names (most
@@ -303,7 +336,7 @@ impl Report {
         let fold = self.stacks.len() > 1;
         match env.get_template("migration.md").and_then(|t| {
             t.render(minijinja::context! {
-                r => minijinja::Value::from(minijinja::value::Serde(self)),
+                r => minijinja::Value::from(minijinja::value::Serde(&MarkdownView::of(self))),
                 not_migrated => minijinja::Value::from(minijinja::value::Serde(&not_migrated)),
                 diagrams => minijinja::Value::from(minijinja::value::Serde(&diagrams)),
                 groups => minijinja::Value::from(minijinja::value::Serde(&groups)),

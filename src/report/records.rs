@@ -32,7 +32,9 @@ pub struct Existing {
     pub number: u32,
     /// The decision id on its `- Id:` line, when there is one.
     pub id: Option<String>,
-    pub text: String,
+    /// Its text, when held (records are read again only when superseded, so a run
+    /// over a large OUT does not hold every record).
+    pub text: Option<String>,
 }
 
 /// What OUT holds already: its records and the highest record number it lists.
@@ -40,6 +42,8 @@ pub struct Existing {
 pub struct Numbering {
     pub records: Vec<Existing>,
     pub highest: u32,
+    /// The OUT folder the records were read from.
+    pub out: std::path::PathBuf,
 }
 
 /// The number of a record file name under `decisions/` (`0007-slug.md` → 7).
@@ -78,7 +82,10 @@ fn id_of(text: &str) -> Option<String> {
 
 /// Reads the records OUT's manifest lists (only files aws2azure wrote count).
 pub fn read(out: &Path) -> Numbering {
-    let mut n = Numbering::default();
+    let mut n = Numbering {
+        out: out.to_path_buf(),
+        ..Numbering::default()
+    };
     let Some(manifest) = read_regular(out, crate::output::MANIFEST) else {
         return n;
     };
@@ -99,7 +106,7 @@ pub fn read(out: &Path) -> Numbering {
                 path: rel.to_string(),
                 number: *number,
                 id: id_of(&text),
-                text,
+                text: None,
             })
         })
         .collect();
@@ -254,9 +261,16 @@ pub fn assign(report: &mut Report, existing: &Numbering) -> Vec<(String, String)
         }
         // No longer made by this run (or a duplicate of a kept id): kept, superseded. A
         // record without an id line is kept as it is.
+        let Some(held) = e
+            .text
+            .clone()
+            .or_else(|| read_regular(&existing.out, &e.path))
+        else {
+            continue;
+        };
         let text = match e.id {
-            Some(_) => supersede(&e.text),
-            None => e.text.clone(),
+            Some(_) => supersede(&held),
+            None => held,
         };
         files.push((e.path.clone(), text));
         report.superseded_records.push(SupersededRecord {
