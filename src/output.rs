@@ -16,7 +16,7 @@
 //!   run out: it waits briefly, then refuses. A lock whose process has ended is
 //!   taken over.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -97,32 +97,292 @@ pub fn write_until(
     force: bool,
     crash: Option<Stage>,
 ) -> Result<Written, Vec<Problem>> {
-    let created = match std::fs::symlink_metadata(out) {
-        Ok(m) if m.file_type().is_symlink() => return Err(vec![Problem::Link(String::new())]),
-        Ok(m) if !m.is_dir() => return Err(vec![Problem::NotAFolder]),
-        Ok(_) => false,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(out)
-                .map_err(|e| vec![io(format!("create {}", out.display()), e)])?;
-            true
-        }
-        Err(e) => return Err(vec![io(format!("read {}", out.display()), e)]),
-    };
-    let lock = match Lock::acquire(out) {
-        Ok(l) => l,
-        Err(p) => {
-            if created {
-                let _ = std::fs::remove_dir(out);
+    use rayon::prelude::*;
+    let session = Session::begin(out, force)?;
+    crate::progress::phase("writing", files.len());
+    files.par_iter().for_each(|(rel, text)| {
+        crate::progress::step(rel);
+        session.put(rel, text);
+    });
+    session.finish(crash)
+}
+
+/// A write into OUT whose files arrive one at a time, from any thread, as a run makes
+/// them ([`Session::put`]); [`Session::finish`] then commits them as [`write`] does.
+/// Everything OUT's safety needs is checked first ([`Session::begin`]: links, special
+/// files, the manifest, foreign files, the lock) or as files arrive (plain paths, a file
+/// where a folder is, a changed file's contents); until `finish` commits, files go only
+/// to the staging folder, so a run that fails leaves OUT as it was.
+pub struct Session {
+    out: PathBuf,
+    /// OUT did not exist: a failed run removes it again.
+    created: bool,
+    lock: Option<Lock>,
+    scan: Scan,
+    previous: BTreeSet<String>,
+    recovered: bool,
+    staging: PathBuf,
+    state: std::sync::Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Every file of this run (written or unchanged).
+    now: BTreeSet<String>,
+    /// Folders made in the staging folder.
+    dirs: BTreeSet<String>,
+    /// Files staged (new or changed).
+    staged: usize,
+    problems: Vec<Problem>,
+}
+
+impl Session {
+    /// Takes OUT (created when missing) for this run: the lock, a scan, an interrupted
+    /// run recovered, and every check that does not depend on the files to write.
+    pub fn begin(out: &Path, force: bool) -> Result<Session, Vec<Problem>> {
+        let created = match std::fs::symlink_metadata(out) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(vec![Problem::Link(String::new())]);
             }
-            return Err(vec![p]);
+            Ok(m) if !m.is_dir() => return Err(vec![Problem::NotAFolder]),
+            Ok(_) => false,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(out)
+                    .map_err(|e| vec![io(format!("create {}", out.display()), e)])?;
+                true
+            }
+            Err(e) => return Err(vec![io(format!("read {}", out.display()), e)]),
+        };
+        let lock = match Lock::acquire(out) {
+            Ok(l) => l,
+            Err(p) => {
+                if created {
+                    let _ = std::fs::remove_dir(out);
+                }
+                return Err(vec![p]);
+            }
+        };
+        match prepare(out, force) {
+            Ok((scan, previous, recovered)) => Ok(Session {
+                out: out.to_path_buf(),
+                created,
+                lock: Some(lock),
+                scan,
+                previous,
+                recovered,
+                staging: out.join(STAGING),
+                state: Default::default(),
+            }),
+            Err(p) => {
+                drop(lock);
+                if created {
+                    let _ = std::fs::remove_dir(out);
+                }
+                Err(p)
+            }
         }
-    };
-    let result = write_locked(out, files, force, crash);
-    drop(lock);
-    if result.is_err() && created {
-        let _ = std::fs::remove_dir(out);
     }
-    result
+
+    /// Adds one file of the run: staged when new or changed, counted when unchanged. A
+    /// problem (a bad path, a folder in the way, an I/O error) is kept for `finish`.
+    pub fn put(&self, rel: &str, text: &str) {
+        let mut problems = Vec::new();
+        if let Some(why) = bad_path(rel) {
+            problems.push(Problem::Io {
+                what: format!("refusing to write `{rel}`: {why}"),
+                changed: false,
+            });
+        } else {
+            if self.scan.dirs.contains(rel) {
+                problems.push(Problem::Kind {
+                    rel: rel.to_string(),
+                    want_file: true,
+                });
+            }
+            for a in ancestors(rel) {
+                if self.scan.files.contains(a) {
+                    problems.push(Problem::Kind {
+                        rel: a.to_string(),
+                        want_file: false,
+                    });
+                }
+            }
+        }
+        if !problems.is_empty() {
+            self.state().problems.extend(problems);
+            return;
+        }
+        let again = !self.state().now.insert(rel.to_string());
+        if !again
+            && self.scan.files.contains(rel)
+            && same_contents(&self.out.join(rel), text.as_bytes())
+        {
+            return;
+        }
+        if let Err(p) = self.stage(rel, text, again) {
+            self.state().problems.push(p);
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes one file into the staging folder (its folders made first, once). A file
+    /// given twice keeps the last contents.
+    fn stage(&self, rel: &str, text: &str, again: bool) -> Result<(), Problem> {
+        {
+            let mut st = self.state();
+            if st.dirs.is_empty() && !st.dirs.contains("") {
+                std::fs::create_dir(&self.staging)
+                    .map_err(|e| io(format!("create {STAGING}"), e))?;
+                st.dirs.insert(String::new());
+            }
+            for a in ancestors(rel) {
+                if !st.dirs.contains(a) {
+                    std::fs::create_dir(self.staging.join(a))
+                        .map_err(|e| io(format!("create {STAGING}/{a}"), e))?;
+                    st.dirs.insert(a.to_string());
+                }
+            }
+            if !again {
+                st.staged += 1;
+            }
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(!again)
+            .create(again)
+            .truncate(again)
+            .open(self.staging.join(rel))
+            .map_err(|e| io(format!("create {STAGING}/{rel}"), e))?;
+        f.write_all(text.as_bytes())
+            .map_err(|e| io(format!("write {STAGING}/{rel}"), e))
+    }
+
+    /// Gives up: nothing in OUT changes (the staging folder goes, and OUT itself when
+    /// this run created it).
+    pub fn abandon(self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
+        drop(self.lock);
+        if self.created {
+            let _ = std::fs::remove_dir(&self.out);
+        }
+    }
+
+    /// Commits the files put: the journal, staged files into place, stale files of the
+    /// earlier run deleted, the manifest. With a problem, nothing in OUT changes.
+    pub fn finish(self, crash: Option<Stage>) -> Result<Written, Vec<Problem>> {
+        let result = self.commit_all(crash);
+        if result.is_err() && self.created {
+            let _ = std::fs::remove_dir_all(&self.staging);
+            drop(self.lock);
+            let _ = std::fs::remove_dir(&self.out);
+        }
+        result
+    }
+
+    fn commit_all(&self, crash: Option<Stage>) -> Result<Written, Vec<Problem>> {
+        let mut st = self.state();
+        let mut problems = std::mem::take(&mut st.problems);
+        // Files arrive from several threads: the problems in a fixed order (refused
+        // paths, then files and folders in the way, each by path).
+        problems.sort_by_key(|p| match p {
+            Problem::Io { what, .. } => (0, what.clone()),
+            Problem::Kind { rel, want_file } => (1 + usize::from(!*want_file), rel.clone()),
+            _ => (3, String::new()),
+        });
+        dedup_kinds(&mut problems);
+        for rel in &self.previous {
+            if self.scan.dirs.contains(rel) && !st.now.contains(rel) {
+                problems.push(Problem::Kind {
+                    rel: rel.clone(),
+                    want_file: true,
+                });
+            }
+        }
+        if !problems.is_empty() {
+            let _ = std::fs::remove_dir_all(&self.staging);
+            return Err(problems);
+        }
+        if st.dirs.is_empty() {
+            std::fs::create_dir(&self.staging)
+                .map_err(|e| vec![io(format!("create {STAGING}"), e)])?;
+        }
+        let written = Written {
+            written: st.staged,
+            unchanged: st.now.len() - st.staged,
+            deleted: 0,
+            recovered: self.recovered,
+        };
+        if crash == Some(Stage::Staged) {
+            return Ok(written);
+        }
+        let text = write_journal(&self.out, &self.staging, &st.now)?;
+        if crash == Some(Stage::Journaled) {
+            return Ok(written);
+        }
+        if crash == Some(Stage::HalfApplied) {
+            apply_half(&self.out, &self.staging, &st.now)?;
+            return Ok(written);
+        }
+        let deleted =
+            commit(&self.out, &self.scan, &self.previous, &st.now, &text).map_err(|p| match p {
+                Problem::Io { what, .. } => vec![Problem::Io {
+                    what,
+                    changed: true,
+                }],
+                p => vec![p],
+            })?;
+        Ok(Written { deleted, ..written })
+    }
+}
+
+/// Keeps the first of repeated "a file where a folder is needed" problems.
+fn dedup_kinds(problems: &mut Vec<Problem>) {
+    let mut seen = BTreeSet::new();
+    problems.retain(|p| match p {
+        Problem::Kind { rel, want_file } => seen.insert((rel.clone(), *want_file)),
+        _ => true,
+    });
+}
+
+/// The checks of [`Session::begin`] under the lock: no link or special file in OUT, an
+/// interrupted run recovered, OUT scanned again, the manifest read, and no foreign file
+/// (unless `force`). Returns the scan, the previous run's files and whether a run was
+/// recovered.
+fn prepare(out: &Path, force: bool) -> Result<(Scan, BTreeSet<String>, bool), Vec<Problem>> {
+    let mut s = Scan::default();
+    scan(out, "", &mut s).map_err(|p| vec![p])?;
+    let mut problems: Vec<Problem> = s.links.iter().cloned().map(Problem::Link).collect();
+    problems.extend(s.special.iter().cloned().map(Problem::Special));
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let recovered = recover(out, &s)?;
+    if recovered || s.dirs.contains(STAGING) {
+        s = Scan::default();
+        scan(out, "", &mut s).map_err(|p| vec![p])?;
+    }
+    let previous = match read_own(out, MANIFEST, &s).map_err(|p| vec![p])? {
+        Some(m) => entries(&m, MANIFEST, &mut problems),
+        None => BTreeSet::new(),
+    };
+    if !force {
+        let foreign: Vec<String> = s
+            .files
+            .iter()
+            .filter(|f| f.as_str() != MANIFEST && !previous.contains(*f))
+            .cloned()
+            .collect();
+        if !foreign.is_empty() {
+            problems.push(Problem::Foreign(foreign));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok((s, previous, recovered))
 }
 
 fn io(what: String, e: std::io::Error) -> Problem {
@@ -306,63 +566,6 @@ fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
     rel.match_indices('/').map(move |(i, _)| &rel[..i])
 }
 
-fn write_locked(
-    out: &Path,
-    files: &[(String, String)],
-    force: bool,
-    crash: Option<Stage>,
-) -> Result<Written, Vec<Problem>> {
-    let mut s = Scan::default();
-    scan(out, "", &mut s).map_err(|p| vec![p])?;
-    let mut problems: Vec<Problem> = s.links.iter().cloned().map(Problem::Link).collect();
-    problems.extend(s.special.iter().cloned().map(Problem::Special));
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let recovered = recover(out, &s)?;
-    if recovered || s.dirs.contains(STAGING) {
-        s = Scan::default();
-        scan(out, "", &mut s).map_err(|p| vec![p])?;
-    }
-    let Plan { previous, now } = check(out, &s, files, force)?;
-    // Stage every changed file.
-    let staging = out.join(STAGING);
-    let mut written = Written {
-        recovered,
-        ..Default::default()
-    };
-    match stage(out, &staging, &s, &now) {
-        Ok(n) => {
-            written.written = n;
-            written.unchanged = now.len() - n;
-        }
-        Err(p) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(vec![p]);
-        }
-    }
-    if crash == Some(Stage::Staged) {
-        return Ok(written);
-    }
-    let text = write_journal(out, &staging, &now)?;
-    if crash == Some(Stage::Journaled) {
-        return Ok(written);
-    }
-    let next: BTreeSet<String> = now.keys().map(|k| k.to_string()).collect();
-    if crash == Some(Stage::HalfApplied) {
-        apply_half(out, &staging, &next)?;
-        return Ok(written);
-    }
-    written.deleted = commit(out, &s, &previous, &next, &text).map_err(|p| match p {
-        Problem::Io { what, .. } => vec![Problem::Io {
-            what,
-            changed: true,
-        }],
-        p => vec![p],
-    })?;
-    Ok(written)
-}
-
 /// Completes an earlier run that reached its commit point (true when it did), or
 /// removes the staging folder of one that stopped before it; refuses bad manifest
 /// or journal entries.
@@ -388,134 +591,6 @@ fn recover(out: &Path, s: &Scan) -> Result<bool, Vec<Problem>> {
         return Err(problems);
     }
     Ok(recovered)
-}
-
-/// What a checked write is about to change.
-struct Plan<'f> {
-    /// The files of the previous run (from the manifest).
-    previous: BTreeSet<String>,
-    /// The files this run writes: relative path → contents.
-    now: BTreeMap<&'f str, &'f str>,
-}
-
-/// The files this run writes and the files of the previous run, once every check
-/// passed: plain paths, no file and folder swapped, no foreign file (unless `force`).
-fn check<'f>(
-    out: &Path,
-    s: &Scan,
-    files: &'f [(String, String)],
-    force: bool,
-) -> Result<Plan<'f>, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let previous = match read_own(out, MANIFEST, s).map_err(|p| vec![p])? {
-        Some(m) => entries(&m, MANIFEST, &mut problems),
-        None => BTreeSet::new(),
-    };
-    let mut now: BTreeMap<&str, &str> = BTreeMap::new();
-    for (rel, text) in files {
-        if let Some(why) = bad_path(rel) {
-            problems.push(Problem::Io {
-                what: format!("refusing to write `{rel}`: {why}"),
-                changed: false,
-            });
-        } else {
-            now.insert(rel.as_str(), text.as_str());
-        }
-    }
-    kind_conflicts(s, &now, &previous, &mut problems);
-    if !force {
-        let foreign: Vec<String> = s
-            .files
-            .iter()
-            .filter(|f| f.as_str() != MANIFEST && !previous.contains(*f))
-            .cloned()
-            .collect();
-        if !foreign.is_empty() {
-            problems.push(Problem::Foreign(foreign));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(Plan { previous, now })
-}
-
-/// Records a folder where a file is to be written (or an earlier file now is a folder),
-/// and a file where a folder is needed.
-fn kind_conflicts(
-    s: &Scan,
-    now: &BTreeMap<&str, &str>,
-    previous: &BTreeSet<String>,
-    problems: &mut Vec<Problem>,
-) {
-    for rel in now.keys() {
-        if s.dirs.contains(*rel) {
-            problems.push(Problem::Kind {
-                rel: rel.to_string(),
-                want_file: true,
-            });
-        }
-        for a in ancestors(rel) {
-            if s.files.contains(a)
-                && !problems
-                    .iter()
-                    .any(|p| matches!(p, Problem::Kind { rel, .. } if rel == a))
-            {
-                problems.push(Problem::Kind {
-                    rel: a.to_string(),
-                    want_file: false,
-                });
-            }
-        }
-    }
-    for rel in previous {
-        if s.dirs.contains(rel) && !now.contains_key(rel.as_str()) {
-            problems.push(Problem::Kind {
-                rel: rel.clone(),
-                want_file: true,
-            });
-        }
-    }
-}
-
-/// Writes every new or changed file into the staging folder; returns how many. Files
-/// are compared and written in parallel; the staging folder is this run's own (created
-/// here, exclusively), and each file in it is created exclusively.
-fn stage(
-    out: &Path,
-    staging: &Path,
-    s: &Scan,
-    now: &BTreeMap<&str, &str>,
-) -> Result<usize, Problem> {
-    use rayon::prelude::*;
-    std::fs::create_dir(staging).map_err(|e| io(format!("create {STAGING}"), e))?;
-    let entries: Vec<(&str, &str)> = now.iter().map(|(r, t)| (*r, *t)).collect();
-    crate::progress::phase("writing", entries.len());
-    let changed: Vec<(&str, &str)> = entries
-        .into_par_iter()
-        .filter(|(rel, text)| {
-            crate::progress::step(rel);
-            !(s.files.contains(*rel) && same_contents(&out.join(rel), text.as_bytes()))
-        })
-        .collect();
-    // Folders first, parents before children, one thread.
-    let mut dirs = BTreeSet::new();
-    for (rel, _) in &changed {
-        dirs.extend(ancestors(rel));
-    }
-    for d in &dirs {
-        std::fs::create_dir(staging.join(d)).map_err(|e| io(format!("create {STAGING}/{d}"), e))?;
-    }
-    changed.par_iter().try_for_each(|(rel, text)| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(staging.join(rel))
-            .map_err(|e| io(format!("create {STAGING}/{rel}"), e))?;
-        f.write_all(text.as_bytes())
-            .map_err(|e| io(format!("write {STAGING}/{rel}"), e))
-    })?;
-    Ok(changed.len())
 }
 
 /// Whether the file at `path` holds exactly `want` (its size is compared first, then
@@ -550,10 +625,10 @@ fn same_contents(path: &Path, want: &[u8]) -> bool {
 fn write_journal(
     out: &Path,
     staging: &Path,
-    now: &BTreeMap<&str, &str>,
+    now: &BTreeSet<String>,
 ) -> Result<String, Vec<Problem>> {
     let mut text = String::from(MANIFEST_HEADER);
-    for rel in now.keys() {
+    for rel in now {
         text.push_str(rel);
         text.push('\n');
     }

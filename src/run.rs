@@ -1301,16 +1301,39 @@ fn usage(
 
 /// Runs a whole conversion and writes OUT (unless it holds foreign files).
 pub fn run(opts: &Options) -> Outcome {
-    write_planned(opts, plan(opts))
+    match plan_into(opts, true) {
+        (outcome, Some(Ok(session))) => {
+            if outcome.exit_code == 2 || outcome.report.is_none() {
+                session.abandon();
+                return outcome;
+            }
+            let mut files = outcome.files;
+            stream(Some(&session), &mut files);
+            let written = session.finish(None);
+            crate::timing::mark("written");
+            record_written(opts, Outcome { files, ..outcome }, written)
+        }
+        // OUT could not be taken: the files were held, and writing them reports why.
+        (outcome, _) => write_planned(opts, outcome),
+    }
 }
 
 /// Writes the files of a planned run ([`plan`]) to OUT, as [`run`] does.
-pub fn write_planned(opts: &Options, mut outcome: Outcome) -> Outcome {
+pub fn write_planned(opts: &Options, outcome: Outcome) -> Outcome {
     if outcome.exit_code == 2 || outcome.report.is_none() {
         return outcome;
     }
     let written = crate::output::write(&opts.out, &outcome.files, opts.force);
     crate::timing::mark("written");
+    record_written(opts, outcome, written)
+}
+
+/// The outcome with what writing OUT went wrong, if it did.
+fn record_written(
+    opts: &Options,
+    mut outcome: Outcome,
+    written: Result<crate::output::Written, Vec<crate::output::Problem>>,
+) -> Outcome {
     match written {
         Ok(_) => {}
         Err(problems) => {
@@ -1494,8 +1517,55 @@ fn read_config(
     }
 }
 
+/// What a parse-only pass read: the baseline a run is measured against.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ParseOnly {
+    pub files: usize,
+    pub bytes: usize,
+    pub templates: usize,
+    pub modules: usize,
+}
+
+/// Discovery, reading and parsing only, as a run does them (the embedded tables loaded,
+/// every file read, CloudFormation data trees and Terraform modules parsed, in
+/// parallel); nothing converted or written. The benchmark compares a run with it.
+pub fn parse_only(paths: &[PathBuf]) -> ParseOnly {
+    let mut sources = SourceMap::default();
+    let (tables, _) = Tables::load(&mut sources, None);
+    // The tables' own files are registered too: not counted.
+    let first = sources.files().count();
+    let (found, _) = discover::walk(paths, None);
+    let mut inputs = Inputs::default();
+    let mut diagnostics = Vec::new();
+    inputs.read(found, &mut sources, &mut diagnostics);
+    inputs.modules.retain(|_, (tf, _, _)| !tf.is_empty());
+    let mut failed = std::mem::take(&mut inputs.failed_modules);
+    let (_, parsed) = read_called_modules(&mut inputs.modules, &mut failed, &mut sources, &tables);
+    ParseOnly {
+        files: sources.files().count() - first,
+        bytes: sources.files().skip(first).map(|f| f.text.len()).sum(),
+        templates: inputs.templates.len(),
+        modules: parsed.len(),
+    }
+}
+
 /// Everything except writing: the files a run would write, in memory.
 pub fn plan(opts: &Options) -> Outcome {
+    plan_into(opts, false).0
+}
+
+/// [`plan`]; with `stream`, OUT is taken for writing ([`crate::output::Session`]) once
+/// the inputs are known to be convertible, and each file goes to it as soon as it is
+/// made instead of being held (the outcome's `files` then holds none). The session
+/// (or why OUT could not be taken: the files are then held) is returned with the
+/// outcome, to be finished.
+fn plan_into(
+    opts: &Options,
+    stream: bool,
+) -> (
+    Outcome,
+    Option<Result<crate::output::Session, Vec<crate::output::Problem>>>,
+) {
     let mut sources = SourceMap::default();
     let (mut tables, mut table_diags) = Tables::load(&mut sources, opts.mappings.as_deref());
     crate::timing::mark("tables loaded");
@@ -1505,24 +1575,26 @@ pub fn plan(opts: &Options) -> Outcome {
         Err(d) => table_diags.push(*d),
     }
     if table_diags.iter().any(|d| d.is_error()) {
-        return Outcome {
+        let outcome = Outcome {
             exit_code: 2,
             diagnostics: table_diags,
             sources,
             report: None,
             files: Vec::new(),
         };
+        return (outcome, None);
     }
     let mut diagnostics = table_diags;
     let (found, missing) = discover::walk(&opts.paths, Some(&opts.out));
     crate::timing::mark("files found");
     if !missing.is_empty() {
-        return usage(
+        let outcome = usage(
             codes::USAGE_PATH,
             format!("no such file or folder: {}", missing.join(", ")),
             sources,
             diagnostics,
         );
+        return (outcome, None);
     }
     let mut inputs = Inputs::default();
     inputs.read(found, &mut sources, &mut diagnostics);
@@ -1532,12 +1604,13 @@ pub fn plan(opts: &Options) -> Outcome {
     let modules = &inputs.modules;
     inputs.failed_modules.retain(|k, _| modules.contains_key(k));
     if inputs.templates.is_empty() && inputs.modules.is_empty() {
-        return usage(
+        let outcome = usage(
             codes::USAGE_NO_TEMPLATE,
             "no CloudFormation template or Terraform module found under the given paths".into(),
             sources,
             diagnostics,
         );
+        return (outcome, None);
     }
     order_templates(&mut inputs.templates, &mut sources);
     // Rain modules are read now, while files can still be registered.
@@ -1548,8 +1621,10 @@ pub fn plan(opts: &Options) -> Outcome {
             inputs.rain.load(&mut sources, *id, path, root);
         }
     }
+    let session = stream.then(|| crate::output::Session::begin(&opts.out, opts.force));
     let mut out = Collected {
         diagnostics,
+        sink: session.as_ref().and_then(|s| s.as_ref().ok()),
         ..Default::default()
     };
     crate::progress::phase("converting", inputs.templates.len() + inputs.modules.len());
@@ -1577,17 +1652,20 @@ pub fn plan(opts: &Options) -> Outcome {
         files,
         used,
         mut diagnostics,
+        sink,
     } = out;
     unused_mappings(&tables, &used, &sources, &mut diagnostics);
     let records = report::records::read(&opts.out);
-    finish(
+    let outcome = finish(
         converted,
         files,
         diagnostics,
         sources,
         inputs.skipped,
         &records,
-    )
+        sink,
+    );
+    (outcome, session)
 }
 
 /// The outcome of a run: secrets redacted from the sources, the report built and
@@ -1599,6 +1677,7 @@ fn finish(
     mut sources: SourceMap,
     skipped: usize,
     records: &report::records::Numbering,
+    sink: Option<&crate::output::Session>,
 ) -> Outcome {
     // Code frames of diagnostics show the input: never a literal secret's value.
     for d in diagnostics
@@ -1614,11 +1693,13 @@ fn finish(
     // Decision records, numbered as OUT's existing records are (`check` reads the same).
     files.extend(report::records::assign(&mut report, records));
     crate::timing::mark("records");
-    // One after the other: together they would hold both renderings' working memory.
+    stream(sink, &mut files);
     files.push(("MIGRATION.md".into(), report.to_markdown()));
+    stream(sink, &mut files);
     crate::timing::mark("MIGRATION.md");
     files.push(("migration-report.json".into(), report.to_json()));
-    crate::timing::mark("MIGRATION.md and migration-report.json");
+    stream(sink, &mut files);
+    crate::timing::mark("migration-report.json");
     let exit_code = if diagnostics.iter().any(|d| d.is_error()) {
         1
     } else {
@@ -1841,16 +1922,29 @@ fn order_templates(templates: &mut [(FileId, String)], sources: &mut SourceMap) 
 /// What the conversions of a run produced: the conversions, the files to write, the
 /// ARM types used, and every diagnostic so far.
 #[derive(Default)]
-struct Collected {
+struct Collected<'s> {
     converted: Vec<Converted>,
     files: Vec<(String, String)>,
     used: std::collections::BTreeSet<String>,
     diagnostics: Vec<Diagnostic>,
+    /// Where files go as they are made (held in `files` without one).
+    sink: Option<&'s crate::output::Session>,
 }
 
-impl Collected {
+/// Hands `files` to the session, if any (and keeps none of them); without one they
+/// stay, in order.
+fn stream(sink: Option<&crate::output::Session>, files: &mut Vec<(String, String)>) {
+    if let Some(session) = sink {
+        std::mem::take(files)
+            .into_par_iter()
+            .for_each(|(rel, text)| session.put(&rel, &text));
+    }
+}
+
+impl Collected<'_> {
     /// Adds one conversion: its files, used types and diagnostics.
     fn push(&mut self, mut c: Converted) {
+        stream(self.sink, &mut c.files);
         self.files.append(&mut c.files);
         self.used.extend(c.used_types.iter().cloned());
         self.diagnostics.extend(c.diagnostics.iter().cloned());
@@ -1867,8 +1961,9 @@ fn convert_templates(
     opts: &Options,
     sources: &SourceMap,
     tables: &Tables,
-    out: &mut Collected,
+    out: &mut Collected<'_>,
 ) {
+    let sink = out.sink;
     let rels: Vec<String> = inputs.templates.iter().map(|(_, r)| r.clone()).collect();
     let dirs = discover::output_dirs(&rels);
     let cfn_target = opts.to.unwrap_or(Target::Bicep);
@@ -1877,7 +1972,7 @@ fn convert_templates(
         .templates
         .iter()
         .map(|(id, _)| match inputs.failed.remove(id) {
-            Some(d) => Err(d),
+            Some(d) => Err(Box::new(d)),
             None => Ok(inputs.nodes.remove(id)),
         })
         .collect();
@@ -1889,7 +1984,7 @@ fn convert_templates(
         .map(|((id, _), tree)| match tree {
             Err(d) => cfn::ParseReturn {
                 template: None,
-                diagnostics: vec![d],
+                diagnostics: vec![*d],
             },
             Ok(Some(node)) => cfn::read_node(sources, *id, node, Some(rain)),
             Ok(None) => cfn::parse_with(sources, *id, Some(rain)),
@@ -2029,7 +2124,7 @@ fn convert_templates(
                 };
                 let source = sources.get(id).path.clone();
                 crate::progress::step(&source);
-                let c = convert_parsed(
+                let mut c = convert_parsed(
                     sources,
                     p,
                     source,
@@ -2038,6 +2133,7 @@ fn convert_templates(
                     &output,
                     cfn_target,
                 );
+                stream(sink, &mut c.files);
                 (i, c)
             })
             .collect();
@@ -2077,7 +2173,7 @@ fn parameter_file(
     run: &ParamFileRun,
     sources: &SourceMap,
     results: &mut [Option<Converted>],
-    out: &mut Collected,
+    out: &mut Collected<'_>,
 ) {
     use crate::param_files as pf;
     let file = sources.get(id);
@@ -2299,7 +2395,7 @@ fn convert_modules(
     tf_target: Target,
     sources: &SourceMap,
     tables: &Tables,
-    out: &mut Collected,
+    out: &mut Collected<'_>,
 ) {
     // What each module converts from: the read errors of a module that could not be
     // read, or its parse.
@@ -2320,6 +2416,7 @@ fn convert_modules(
         })
         .collect();
     let placed: &Placement = placed;
+    let sink = out.sink;
     let modules: Vec<_> = inputs.modules.iter().collect();
     let converted: Vec<Converted> = modules
         .into_par_iter()
@@ -2333,7 +2430,7 @@ fn convert_modules(
             };
             let called = placed.called(key_root, &out_dir);
             crate::progress::step(dir);
-            convert_parsed_module(
+            let mut c = convert_parsed_module(
                 sources,
                 parsed,
                 dir,
@@ -2342,7 +2439,9 @@ fn convert_modules(
                 &output,
                 tf_target,
                 &called,
-            )
+            );
+            stream(sink, &mut c.files);
+            c
         })
         .collect();
     for c in converted {
