@@ -1446,7 +1446,7 @@ pub fn plan(opts: &Options) -> Outcome {
     let mut sources = SourceMap::default();
     let (mut tables, mut table_diags) = Tables::load(&mut sources, opts.mappings.as_deref());
     match read_config(opts, &mut sources) {
-        Ok(Some(cfg)) => crate::config::apply(&cfg, &mut tables),
+        Ok(Some(cfg)) => table_diags.extend(crate::config::apply(&cfg, &mut tables, &sources)),
         Ok(None) => {}
         Err(d) => table_diags.push(*d),
     }

@@ -51,6 +51,7 @@ mod stand_ins;
 mod stepfunctions;
 mod storage;
 pub mod table;
+mod adopt;
 mod terraform;
 mod tf_exprs;
 pub mod transforms;
