@@ -151,7 +151,7 @@ impl ArmId {
             || !segs[1].eq_ignore_ascii_case("subscriptions")
             || !segs[3].eq_ignore_ascii_case("resourceGroups")
             || !segs[5].eq_ignore_ascii_case("providers")
-            || segs.len() % 2 == 0
+            || segs.len().is_multiple_of(2)
         {
             return Err(bad());
         }
@@ -272,7 +272,9 @@ fn invalid(
 pub fn check_prefix(p: &str) -> Result<(), String> {
     let alnum = p.chars().filter(|c| c.is_ascii_alphanumeric()).count();
     if !p.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return Err(format!("the prefix `{p}` must start with a lowercase letter"));
+        return Err(format!(
+            "the prefix `{p}` must start with a lowercase letter"
+        ));
     }
     if let Some(c) = p
         .chars()
@@ -348,11 +350,7 @@ pub fn apply(
                 sources,
                 file,
                 pick.span(),
-                format!(
-                    "`{}` is not a target of {}",
-                    pick.get_ref(),
-                    ty.get_ref()
-                ),
+                format!("`{}` is not a target of {}", pick.get_ref(), ty.get_ref()),
                 &format!(
                     "{} offers {} (the first is the default)",
                     ty.get_ref(),
@@ -459,6 +457,37 @@ pub fn apply(
     diags
 }
 
+/// Warnings for `[existing]` entries that named no resource of the run (no template's
+/// decision quotes them, and no error points at them).
+pub fn unused_existing(
+    answers: &Answers,
+    converted: &[crate::run::Converted],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for e in &answers.existing {
+        let quoted = format!("entry `{}`", e.key);
+        let used = converted
+            .iter()
+            .flat_map(|c| c.decisions.iter())
+            .any(|d| d.rule == "existing-resource" && d.context.contains(&quoted))
+            || diagnostics.iter().any(|d| d.span == Some(e.span));
+        if !used {
+            diagnostics.push(
+                Diagnostic::new(
+                    codes::CONFIG_UNUSED,
+                    e.span,
+                    format!(
+                        "`{}` names no resource of this run; nothing reads the existing resource",
+                        e.key
+                    ),
+                    "names nothing",
+                )
+                .help(EXISTING_HELP),
+            );
+        }
+    }
+}
+
 /// `a`, `b` and `c`.
 fn list<T: std::fmt::Display>(items: &[T]) -> String {
     let items: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
@@ -532,6 +561,45 @@ pub fn tag(
     }
 }
 
+/// The targets an AWS type of the input offers, for the starter file.
+#[derive(Debug, Clone)]
+pub struct Choices {
+    pub ty: String,
+    /// The default first.
+    pub names: Vec<String>,
+    /// Each name with its one-line description.
+    pub about: Vec<(String, String)>,
+}
+
+/// The choices of the types `types` whose entries offer some.
+pub fn choices_of<'a>(
+    tables: &crate::mapping::table::MapTables,
+    types: impl IntoIterator<Item = &'a String>,
+) -> Vec<Choices> {
+    let mut out: Vec<Choices> = Vec::new();
+    for ty in types {
+        let Some(c) = tables.types.get(ty).and_then(|e| e.choices.as_ref()) else {
+            continue;
+        };
+        if out.iter().any(|x| &x.ty == ty) {
+            continue;
+        }
+        let mut about = vec![(c.default.clone(), c.about.clone())];
+        about.extend(
+            c.alternatives
+                .iter()
+                .map(|(n, a)| (n.clone(), a.about.clone())),
+        );
+        out.push(Choices {
+            ty: ty.clone(),
+            names: about.iter().map(|(n, _)| n.clone()).collect(),
+            about,
+        });
+    }
+    out.sort_by(|a, b| a.ty.cmp(&b.ty));
+    out
+}
+
 /// A commented starter `aws2azure.toml` for the inputs a dry run read: the regions,
 /// instance types and images they name, and the parameters a deployment must answer.
 pub fn starter(
@@ -539,6 +607,7 @@ pub fn starter(
     instance_types: &[(String, String)],
     images: &[String],
     parameters: &[(String, String, String)],
+    choices: &[Choices],
 ) -> String {
     let mut o = String::new();
     o.push_str(
@@ -551,7 +620,12 @@ pub fn starter(
     );
     o.push_str("# region = \"westeurope\"\n");
     o.push_str("# Tags added to every resource that takes tags.\n");
-    o.push_str("# tags = { owner = \"platform\", cost-center = \"1234\" }\n\n");
+    o.push_str("# tags = { owner = \"platform\", cost-center = \"1234\" }\n");
+    o.push_str(
+        "# Put in front of every name aws2azure makes up (lowercase letters, digits, hyphens;\n",
+    );
+    o.push_str("# at most 11 letters and digits). Names the source gives are kept.\n");
+    o.push_str("# prefix = \"contoso-prod\"\n\n");
     o.push_str("# AWS region -> Azure region, over the built-in region table.\n[regions]\n");
     for r in regions {
         o.push_str(&format!("# \"{r}\" = \"\"\n"));
@@ -569,6 +643,20 @@ pub fn starter(
         o.push_str(&format!(
             "# \"{i}\" = {{ publisher = \"\", offer = \"\", sku = \"\", version = \"latest\" }}\n"
         ));
+    }
+    o.push_str("\n# AWS resource -> the id of an Azure resource that exists already (a hub network): it is\n");
+    o.push_str(
+        "# read instead of created. Keys: a logical id or Terraform address, qualified by its\n",
+    );
+    o.push_str("# template file or module folder when several have it (\"network/vpc.yaml#HubVpc\").\n[existing]\n");
+    o.push_str("# \"HubVpc\" = \"/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>\"\n");
+    o.push_str("\n# Per AWS type, the Azure target when the mapping offers a choice (the first listed is\n# the default).\n[targets]\n");
+    for c in choices {
+        o.push_str(&format!("# {}: {}\n", c.ty, c.names.join(" | ")));
+        for (name, about) in &c.about {
+            o.push_str(&format!("#   {name}: {about}\n"));
+        }
+        o.push_str(&format!("# \"{}\" = \"{}\"\n", c.ty, c.names[0]));
     }
     if !parameters.is_empty() {
         o.push_str("\n# Parameters a deployment must be given (no default), by template. Answer them in a\n");
@@ -601,6 +689,41 @@ mod tests {
         assert_eq!(c.azure.region.as_deref(), Some("westeurope"));
         assert_eq!(c.instance_types["m5.large"], "Standard_D2as_v5");
         assert_eq!(c.images["ami-1"].version, "latest");
+    }
+
+    #[test]
+    fn reads_prefix_existing_and_targets() {
+        let c = parse_text(
+            "[azure]\nprefix = \"contoso-prod\"\n[existing]\n\"net/vpc.yaml#HubVpc\" = \"/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/snet-app\"\n[targets]\n\"AWS::SQS::Queue\" = \"storage-queue\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.azure.prefix.unwrap().into_inner(), "contoso-prod");
+        let (k, v) = c.existing.iter().next().unwrap();
+        assert_eq!(split_key(k.get_ref()), (Some("net/vpc.yaml"), "HubVpc"));
+        let id = ArmId::parse(v.get_ref()).unwrap();
+        assert_eq!(id.ty, "Microsoft.Network/virtualNetworks/subnets");
+        assert_eq!(id.names, ["vnet-hub", "snet-app"]);
+        assert_eq!(id.group, "rg-hub");
+        assert_eq!(c.targets.len(), 1);
+    }
+
+    #[test]
+    fn bad_prefixes_and_ids_are_refused() {
+        assert!(check_prefix("contoso-prod").is_ok());
+        assert!(check_prefix("Contoso").is_err());
+        assert!(check_prefix("contoso_prod").is_err());
+        assert!(check_prefix("contoso-").is_err());
+        assert!(check_prefix("contosoproduction").is_err());
+        assert!(
+            ArmId::parse(
+                "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"
+            )
+            .is_err()
+        );
+        assert!(ArmId::parse("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks").is_err());
+        let e = parse_text("[azure]\nprefix = \"a_b\"\n").unwrap_err();
+        assert_eq!(e.code.id, "config::invalid");
+        assert_eq!(e.span.unwrap().start, 17);
     }
 
     #[test]

@@ -1514,6 +1514,7 @@ pub fn plan(opts: &Options) -> Outcome {
         mut diagnostics,
     } = out;
     unused_mappings(&tables, &used, &sources, &mut diagnostics);
+    crate::config::unused_existing(&tables.mapping.answers, &converted, &mut diagnostics);
     let records = report::records::read(&opts.out);
     finish(
         converted,
@@ -1549,7 +1550,9 @@ fn finish(
     files.extend(report::records::assign(&mut report, records));
     files.push(("MIGRATION.md".into(), report.to_markdown()));
     files.push(("migration-report.json".into(), report.to_json()));
-    let exit_code = if diagnostics.iter().any(|d| d.is_error()) {
+    let exit_code = if diagnostics.iter().any(|d| d.code == codes::CONFIG_INVALID) {
+        2
+    } else if diagnostics.iter().any(|d| d.is_error()) {
         1
     } else {
         0

@@ -36,7 +36,10 @@ fn names(cx: &Ctx, e: &Existing, i: usize) -> bool {
     }
     let Some(path) = &e.path else { return true };
     let file = cx.file().replace('\\', "/");
-    let dir = cx.t.tf.as_ref().map(|tf| tf.dir.trim_matches('/').to_string());
+    let dir =
+        cx.t.tf
+            .as_ref()
+            .map(|tf| tf.dir.trim_matches('/').to_string());
     file == *path
         || file.ends_with(&format!("/{path}"))
         || dir.as_deref() == Some(path.as_str())
@@ -81,8 +84,7 @@ fn adopt_one(cx: &mut Ctx, e: &Existing, i: usize) {
         ));
         return;
     }
-    if cx.module.resources[pos].for_each.is_some() || cx.module.resources[pos].condition.is_some()
-    {
+    if cx.module.resources[pos].for_each.is_some() || cx.module.resources[pos].condition.is_some() {
         cx.diagnostics.push(invalid(
             e,
             format!(

@@ -69,6 +69,7 @@ pub fn map_template(
     super::access::emit(&mut cx, triggers);
     super::access::unattached_policies(&mut cx);
     super::adopt::adopt(&mut cx);
+    super::prefix::apply(&mut cx);
     super::network::inline_children(&mut cx);
     super::network::prune_depends_on(&mut cx);
     super::params::outputs(&mut cx);

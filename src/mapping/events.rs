@@ -156,10 +156,9 @@ fn service_bus_event(cx: &mut Ctx, i: usize, name: &str, ev: &Expr, kind: &str, 
 
 /// Is `sym` a Storage queue (SQS with the `storage-queue` target)?
 fn is_storage_queue(cx: &Ctx, sym: &str) -> bool {
-    cx.module
-        .resources
-        .iter()
-        .any(|r| r.symbol == sym && r.ty == "Microsoft.Storage/storageAccounts/queueServices/queues")
+    cx.module.resources.iter().any(|r| {
+        r.symbol == sym && r.ty == "Microsoft.Storage/storageAccounts/queueServices/queues"
+    })
 }
 
 /// An SQS event on a Storage queue: the queue trigger's service URI and queue name
