@@ -15,7 +15,9 @@ const SUBNET_LINKS: &[&str] = &["networkSecurityGroup", "routeTable", "natGatewa
 
 /// Reads every resource of the template that `[existing]` names instead of creating it.
 pub fn adopt(cx: &mut Ctx) {
-    let entries = cx.tables.answers.existing.clone();
+    let mut entries = cx.tables.answers.existing.clone();
+    // Parents first (a VPC before its subnets), so a child reads the parent's declaration.
+    entries.sort_by_key(|e| e.id.names.len());
     for e in &entries {
         let Some(i) = (0..cx.t.resources.len()).find(|&i| names(cx, e, i)) else {
             continue;
@@ -209,7 +211,7 @@ fn adopt_one(cx: &mut Ctx, e: &Existing, i: usize) {
             e.id.names.join("/")
         ),
         &format!(
-            "The {} is read in resource group `{}` of subscription `{}` (Bicep `existing`, a Terraform data source); every reference to {shown} reads it. This template does not create, change or delete it.{not_made}",
+            "The {} is read in resource group `{}` of subscription `{}` (Bicep `existing`, a Terraform data source); every reference to {shown} reads it. This template does not create or delete it (what it changes in it, if anything, is the decision `existing-resource-changed`).{not_made}",
             old.ty, e.id.group, e.id.subscription
         ),
         "The existing resource must be there before deployment, and the deploying identity needs read access to it (Reader on its resource group). Settings the source gave the AWS resource (address ranges, tags, options) are not applied: compare them with the existing resource. Terraform's azurerm data sources read in the provider's subscription: give the provider block for that subscription (an alias) when it differs.",

@@ -150,9 +150,10 @@ pub struct Choices {
     pub alternatives: BTreeMap<String, Choice>,
 }
 
-/// An alternative target: the fields it replaces in the entry. Variants, ignored
-/// properties and decisions are the alternative's own (the default's speak of another
-/// service); passes are kept unless it names its own.
+/// An alternative target: the fields it replaces in the entry. Variants and decisions
+/// are the alternative's own (the default's speak of another service; YAML aliases
+/// share the ones that still hold); its ignored properties are laid over the entry's;
+/// passes are kept unless it names its own.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
@@ -198,7 +199,7 @@ impl Entry {
         e.resources = a.resources.clone();
         e.ref_ = a.ref_.clone();
         e.attributes = a.attributes.clone();
-        e.ignored = a.ignored.clone();
+        e.ignored.extend(a.ignored.clone());
         e.decisions = a.decisions.clone();
         e.variants = a.variants.clone();
         if let Some(p) = &a.passes {
