@@ -387,6 +387,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn storage_queue_names_follow_the_rules() {
+        assert_eq!(storage_queue_name("Orders_Incoming"), "orders-incoming");
+        assert_eq!(storage_queue_name("jobs.fifo"), "jobs");
+        assert_eq!(storage_queue_name("a__b--"), "a-b");
+        assert_eq!(storage_queue_name("Q"), "q00");
+        assert_eq!(storage_queue_name(&"x".repeat(80)).len(), 63);
+    }
+
+    #[test]
     fn identifiers() {
         assert_eq!(lower_camel("MyBucket"), "myBucket");
         assert_eq!(lower_camel("VPCMain"), "vpcMain");
