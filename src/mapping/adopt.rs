@@ -142,6 +142,23 @@ fn adopt_one(cx: &mut Ctx, e: &Existing, i: usize) {
         rule: old.rule.clone(),
         ..Default::default()
     };
+    // A shared parent only it used (the Service Bus namespace of an existing queue) goes.
+    let mut up = old.parent.clone();
+    while let Some(p) = up.take() {
+        let Some(k) = cx
+            .module
+            .resources
+            .iter()
+            .position(|x| x.symbol == p && x.source.is_empty() && !x.existing)
+        else {
+            break;
+        };
+        if referenced(cx, &p) {
+            break;
+        }
+        up = cx.module.resources[k].parent.clone();
+        cx.module.resources.remove(k);
+    }
     // What the entry made for the AWS resource besides it is not created either.
     let mut dropped = Vec::new();
     cx.module.resources.retain(|x| {
@@ -239,6 +256,21 @@ fn adopt_one(cx: &mut Ctx, e: &Existing, i: usize) {
             None,
         );
     }
+}
+
+/// Does anything of the module (a resource, a variable, an output) name `sym`?
+fn referenced(cx: &mut Ctx, sym: &str) -> bool {
+    if cx
+        .module
+        .resources
+        .iter()
+        .any(|r| r.parent.as_deref() == Some(sym) || r.depends_on.iter().any(|d| d == sym))
+    {
+        return true;
+    }
+    let mut used = Vec::new();
+    cx.module.for_each_expr_mut(&mut |e| e.idents(&mut used));
+    used.iter().any(|u| u == sym)
 }
 
 /// Existing declarations of the parents of a child id (a subnet's network), reusing a
