@@ -130,13 +130,17 @@ fn generated(name: &AzExpr) -> bool {
 /// deterministic suffix takes a suffix of its own made from the whole name, so two names
 /// cut alike stay apart. `None`: not a name aws2azure made.
 pub fn prefixed(name: &AzExpr, prefix: &str, max: usize, alnum: bool) -> Option<AzExpr> {
-    let lead = if alnum {
-        prefix
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect()
+    let joined: String = prefix
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let hyphened = format!("{prefix}-");
+    // Hyphens only where the type allows them and the prefix with its hyphens leaves room
+    // for the unique suffix (a Key Vault: `contoso-prod-` and 13 characters exceed 24).
+    let lead = if alnum || hyphened.len() + UNIQUE > max {
+        joined
     } else {
-        format!("{prefix}-")
+        hyphened
     };
     let (text, suffixes) = match name {
         AzExpr::Str(s) => (s.clone(), 0),
@@ -217,6 +221,14 @@ mod tests {
             Interp::Lit("stfunc".into()),
             Interp::Expr(AzExpr::ident("nameSuffix")),
         ]);
+        let vault = AzExpr::Interp(vec![
+            Interp::Lit("kv-".into()),
+            Interp::Expr(AzExpr::ident("nameSuffix")),
+        ]);
+        let AzExpr::Interp(parts) = prefixed(&vault, "contoso-prod", 24, false).unwrap() else {
+            panic!()
+        };
+        assert_eq!(parts[0], Interp::Lit("contosoprod".into()));
         let AzExpr::Interp(parts) = prefixed(&storage, "contoso-prod", 24, true).unwrap() else {
             panic!()
         };
