@@ -286,6 +286,30 @@ pub fn storage_account_name(bucket: &str) -> String {
     s
 }
 
+/// A Storage queue name from an SQS queue name: lowercase letters, digits and single
+/// hyphens, 3–63 characters, starting and ending with a letter or digit (`.fifo` dropped).
+pub fn storage_queue_name(queue: &str) -> String {
+    let base = queue.strip_suffix(".fifo").unwrap_or(queue);
+    let mut s = String::new();
+    for c in base.chars() {
+        let c = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '-'
+        };
+        if !(c == '-' && (s.is_empty() || s.ends_with('-'))) {
+            s.push(c);
+        }
+    }
+    let mut s = s.trim_end_matches('-').to_string();
+    s.truncate(63);
+    let mut s = s.trim_end_matches('-').to_string();
+    while s.len() < 3 {
+        s.push('0');
+    }
+    s
+}
+
 /// A Key Vault object name: letters, digits and hyphens, 1–127 characters.
 pub fn key_vault_object_name(name: &str) -> String {
     let mut s: String = name
@@ -361,6 +385,15 @@ pub fn upper_camel(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_queue_names_follow_the_rules() {
+        assert_eq!(storage_queue_name("Orders_Incoming"), "orders-incoming");
+        assert_eq!(storage_queue_name("jobs.fifo"), "jobs");
+        assert_eq!(storage_queue_name("a__b--"), "a-b");
+        assert_eq!(storage_queue_name("Q"), "q00");
+        assert_eq!(storage_queue_name(&"x".repeat(80)).len(), 63);
+    }
 
     #[test]
     fn identifiers() {

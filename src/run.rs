@@ -1570,7 +1570,7 @@ fn plan_into(
     let (mut tables, mut table_diags) = Tables::load(&mut sources, opts.mappings.as_deref());
     crate::timing::mark("tables loaded");
     match read_config(opts, &mut sources) {
-        Ok(Some(cfg)) => crate::config::apply(&cfg, &mut tables),
+        Ok(Some(cfg)) => table_diags.extend(crate::config::apply(&cfg, &mut tables, &sources)),
         Ok(None) => {}
         Err(d) => table_diags.push(*d),
     }
@@ -1655,6 +1655,7 @@ fn plan_into(
         sink,
     } = out;
     unused_mappings(&tables, &used, &sources, &mut diagnostics);
+    crate::config::unused_existing(&tables.mapping.answers, &converted, &mut diagnostics);
     let records = report::records::read(&opts.out);
     let outcome = finish(
         converted,
@@ -1700,7 +1701,9 @@ fn finish(
     files.push(("migration-report.json".into(), report.to_json()));
     stream(sink, &mut files);
     crate::timing::mark("migration-report.json");
-    let exit_code = if diagnostics.iter().any(|d| d.is_error()) {
+    let exit_code = if diagnostics.iter().any(|d| d.code == codes::CONFIG_INVALID) {
+        2
+    } else if diagnostics.iter().any(|d| d.is_error()) {
         1
     } else {
         0

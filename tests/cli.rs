@@ -982,6 +982,73 @@ fn a_project_file_with_an_unknown_key_is_a_located_error_and_nothing_is_written(
 }
 
 #[test]
+fn project_file_prefix_existing_and_targets_errors_are_located() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "[azure]\nprefix = \"Contoso_Prod\"\n",
+            "aws2azure.toml:2:10",
+            "Contoso_Prod",
+        ),
+        (
+            "[targets]\n\"AWS::SQS::Queue\" = \"storage-queues\"\n",
+            "aws2azure.toml:2:21",
+            "storage-queues",
+        ),
+        (
+            "[targets]\n\"AWS::SQS::Queu\" = \"storage-queue\"\n",
+            "aws2azure.toml:2:1",
+            "AWS::SQS::Queu`",
+        ),
+        (
+            "[existing]\nOrdersQueue = \"vnet-hub\"\n",
+            "aws2azure.toml:2:15",
+            "vnet-hub",
+        ),
+        (
+            "[existing]\nOrdersQueue = \"/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet-hub\"\n",
+            "aws2azure.toml:2:1",
+            "becomes a",
+        ),
+    ];
+    for (i, (toml, place, text)) in cases.iter().enumerate() {
+        let repo = tmp(&format!("config-errors-{i}"));
+        std::fs::copy(
+            fixture("config-targets").join("template.yaml"),
+            repo.join("template.yaml"),
+        )
+        .unwrap();
+        std::fs::write(repo.join("aws2azure.toml"), toml).unwrap();
+        let out = tmp(&format!("config-errors-out-{i}")).join("o");
+        let (code, err) = convert(&[&repo], &out, &[]);
+        assert_eq!(code, 2, "{toml}: {err}");
+        assert!(
+            err.contains("config::invalid") && err.contains(place) && err.contains(text),
+            "{toml}: {err}"
+        );
+        assert!(!out.exists(), "nothing is written");
+    }
+    // An entry that names nothing of the run is a warning at its place.
+    let repo = tmp("config-unused");
+    std::fs::copy(
+        fixture("config-targets").join("template.yaml"),
+        repo.join("template.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("aws2azure.toml"),
+        "[existing]\nHubVpc = \"/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet-hub\"\n",
+    )
+    .unwrap();
+    let out = tmp("config-unused-out").join("o");
+    let (code, err) = convert(&[&repo], &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("config::unused") && err.contains("aws2azure.toml:2:1"),
+        "{err}"
+    );
+}
+
+#[test]
 fn init_writes_a_starter_project_file_once() {
     let repo = tmp("init");
     std::fs::copy(

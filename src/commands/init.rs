@@ -45,7 +45,19 @@ pub fn init(path: &Path) -> Printed {
                 .collect()
         })
         .unwrap_or_default();
-    let text = crate::config::starter(&regions, &types, &images, &params);
+    let tables = crate::run::Tables::load(&mut crate::source::SourceMap::default(), None).0;
+    let used: Vec<String> = outcome
+        .report
+        .as_ref()
+        .map(|r| {
+            r.stacks
+                .iter()
+                .flat_map(|s| s.resources.iter().map(|x| x.ty.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let choices = crate::config::choices_of(&tables.mapping, &used);
+    let text = crate::config::starter(&regions, &types, &images, &params, &choices);
     match std::fs::write(&file, text) {
         Ok(()) => Printed {
             stdout: format!(

@@ -62,4 +62,5 @@ codes! {
     TF_CYCLE = "tf::cycle", Error, "locals or resources depend on each other in a circle";
     SECRET_LITERAL = "secret::literal", Warning, "a secret is written as a literal in the input; it is not copied into the output";
     CFN_RAIN_MODULE = "cfn::rain-module", Warning, "a Rain module is not expanded (its resource stays manual), or part of an instance is not used";
+    CONFIG_UNUSED = "config::unused", Warning, "an [existing] entry of aws2azure.toml names no resource of the run";
 }

@@ -68,6 +68,8 @@ pub fn map_template(
     let triggers = super::events::wire(&mut cx);
     super::access::emit(&mut cx, triggers);
     super::access::unattached_policies(&mut cx);
+    super::adopt::adopt(&mut cx);
+    super::prefix::apply(&mut cx);
     super::network::inline_children(&mut cx);
     super::network::prune_depends_on(&mut cx);
     super::params::outputs(&mut cx);

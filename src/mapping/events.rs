@@ -116,10 +116,14 @@ fn service_bus_event(cx: &mut Ctx, i: usize, name: &str, ev: &Expr, kind: &str, 
     else {
         return;
     };
+    let entity = cx.prepared[j].sym.clone();
+    if kind == "SQS" && is_storage_queue(cx, &entity) {
+        storage_queue_event(cx, i, j, name, &entity, w);
+        return;
+    }
     let Some(ns) = cx.shared.get("serviceBus").cloned() else {
         return;
     };
-    let entity = cx.prepared[j].sym.clone();
     w.settings.push(setting(
         format!("{name}Connection__fullyQualifiedNamespace"),
         AzExpr::Interp(vec![
@@ -147,6 +151,33 @@ fn service_bus_event(cx: &mut Ctx, i: usize, name: &str, ev: &Expr, kind: &str, 
         } else {
             "topic subscription"
         }
+    ));
+}
+
+/// Is `sym` a Storage queue (SQS with the `storage-queue` target)?
+fn is_storage_queue(cx: &Ctx, sym: &str) -> bool {
+    cx.module.resources.iter().any(|r| {
+        r.symbol == sym && r.ty == "Microsoft.Storage/storageAccounts/queueServices/queues"
+    })
+}
+
+/// An SQS event on a Storage queue: the queue trigger's service URI and queue name
+/// settings, and a read grant.
+fn storage_queue_event(cx: &mut Ctx, i: usize, j: usize, name: &str, queue: &str, w: &mut Wiring) {
+    let Some(account) = cx.shared.get("queueStorage").cloned() else {
+        return;
+    };
+    w.settings.push(setting(
+        format!("{name}Connection__queueServiceUri"),
+        AzExpr::path(&account, "properties.primaryEndpoints.queue"),
+    ));
+    w.settings.push(setting(
+        format!("{name}_QUEUE"),
+        AzExpr::path(queue, "name"),
+    ));
+    w.grants.push((i, j));
+    w.notes.push(format!(
+        "`{name}` (SQS): Storage queue trigger, connection `{name}Connection` (`__queueServiceUri`)"
     ));
 }
 

@@ -35,6 +35,7 @@ mod instance_connect;
 mod kubernetes;
 mod log_alerts;
 
+mod adopt;
 mod nacl;
 pub mod nested;
 mod network;
@@ -42,6 +43,7 @@ mod nsg_loops;
 mod nsg_members;
 mod params;
 pub mod passes;
+mod prefix;
 mod private_links;
 mod prune;
 mod scale_sets;

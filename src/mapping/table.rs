@@ -134,9 +134,88 @@ pub struct Entry {
     /// see `mappings/README.md`, "Passes".
     #[serde(default)]
     pub passes: BTreeMap<String, Value>,
+    /// Other Azure targets the user may pick for this type in `aws2azure.toml`'s
+    /// `[targets]` (the entry itself is the default).
+    pub choices: Option<Choices>,
+}
+
+/// The targets a type offers: the entry's own (`default`) and its alternatives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choices {
+    /// The name of the entry's own mapping (`service-bus-queue`).
+    pub default: String,
+    /// What the default is, one line (for `init` and the error that lists choices).
+    pub about: String,
+    pub alternatives: BTreeMap<String, Choice>,
+}
+
+/// An alternative target: the fields it replaces in the entry. Variants and decisions
+/// are the alternative's own (the default's speak of another service; YAML aliases
+/// share the ones that still hold); its ignored properties are laid over the entry's;
+/// passes are kept unless it names its own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub about: String,
+    pub service: String,
+    pub status: Option<String>,
+    pub shared: Option<Vec<ResourceSpec>>,
+    pub resources: Vec<ResourceSpec>,
+    #[serde(rename = "ref")]
+    pub ref_: Option<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub ignored: BTreeMap<String, String>,
+    #[serde(default)]
+    pub decisions: Vec<DecisionSpec>,
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+    pub passes: Option<BTreeMap<String, Value>>,
+    /// Rows of lookup tables the choice replaces (`access-roles`: the data roles of the
+    /// other service), by table and key.
+    #[serde(default)]
+    pub lookups: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>>,
 }
 
 impl Entry {
+    /// This entry with the alternative `name` of its choices in place of its own
+    /// mapping (`None`: no such alternative; the default's name gives the entry).
+    pub fn choose(&self, name: &str) -> Option<Entry> {
+        let c = self.choices.as_ref()?;
+        if c.default == name {
+            return Some(self.clone());
+        }
+        let a = c.alternatives.get(name)?;
+        let mut e = self.clone();
+        e.service = a.service.clone();
+        if let Some(s) = &a.status {
+            e.status = s.clone();
+        }
+        if let Some(s) = &a.shared {
+            e.shared = s.clone();
+        }
+        e.resources = a.resources.clone();
+        e.ref_ = a.ref_.clone();
+        e.attributes = a.attributes.clone();
+        e.ignored.extend(a.ignored.clone());
+        e.decisions = a.decisions.clone();
+        e.variants = a.variants.clone();
+        if let Some(p) = &a.passes {
+            e.passes = p.clone();
+        }
+        Some(e)
+    }
+
+    /// The names of the choices, the default first.
+    pub fn choice_names(&self) -> Vec<String> {
+        self.choices
+            .iter()
+            .flat_map(|c| std::iter::once(c.default.clone()).chain(c.alternatives.keys().cloned()))
+            .collect()
+    }
+
     /// This entry with a variant's fields laid over it.
     pub fn with(&self, v: &Variant) -> Entry {
         let mut e = self.clone();
@@ -339,9 +418,16 @@ fn validate(ty: &str, e: &Entry, transforms: &[&str]) -> Option<(String, String,
             "write the key as `AWS::<service>::<resource>`".into(),
         ));
     }
+    let alternatives = e.choices.iter().flat_map(|c| c.alternatives.values());
     let statuses = std::iter::once(&e.status)
         .chain(e.variants.iter().filter_map(|v| v.status.as_ref()))
-        .chain(e.decisions.iter().filter_map(|d| d.status.as_ref()));
+        .chain(e.decisions.iter().filter_map(|d| d.status.as_ref()))
+        .chain(alternatives.clone().flat_map(|a| {
+            a.status
+                .iter()
+                .chain(a.variants.iter().filter_map(|v| v.status.as_ref()))
+                .chain(a.decisions.iter().filter_map(|d| d.status.as_ref()))
+        }));
     for s in statuses {
         if !STATUSES.contains(&s.as_str()) {
             return Some((
@@ -354,12 +440,12 @@ fn validate(ty: &str, e: &Entry, transforms: &[&str]) -> Option<(String, String,
     if let Some(bad) = super::passes::check(&e.passes) {
         return Some(bad);
     }
-    let specs = e
-        .resources
-        .iter()
-        .chain(e.shared.iter())
-        .chain(e.variants.iter().flat_map(|v| v.resources.iter().flatten()));
-    for r in specs {
+    for a in alternatives {
+        if let Some(bad) = a.passes.as_ref().and_then(super::passes::check) {
+            return Some(bad);
+        }
+    }
+    for r in specs(e) {
         if !r.ty.contains('/') {
             return Some((
                 r.ty.clone(),
@@ -378,13 +464,19 @@ fn validate(ty: &str, e: &Entry, transforms: &[&str]) -> Option<(String, String,
     None
 }
 
-/// Every ARM resource an entry can emit.
-fn specs(e: &Entry) -> impl Iterator<Item = &ResourceSpec> {
-    e.resources.iter().chain(e.shared.iter()).chain(
-        e.variants
-            .iter()
-            .flat_map(|v| v.resources.iter().chain(v.shared.iter()).flatten()),
-    )
+/// Every ARM resource an entry can emit, its choices' included.
+pub fn specs(e: &Entry) -> impl Iterator<Item = &ResourceSpec> {
+    fn variants(vs: &[Variant]) -> impl Iterator<Item = &ResourceSpec> {
+        vs.iter()
+            .flat_map(|v| v.resources.iter().chain(v.shared.iter()).flatten())
+    }
+    let mut out: Vec<&ResourceSpec> = e.resources.iter().chain(e.shared.iter()).collect();
+    out.extend(variants(&e.variants));
+    for a in e.choices.iter().flat_map(|c| c.alternatives.values()) {
+        out.extend(a.resources.iter().chain(a.shared.iter().flatten()));
+        out.extend(variants(&a.variants));
+    }
+    out.into_iter()
 }
 
 /// Where `field: value` is written in a table (the value), else the value's first place.

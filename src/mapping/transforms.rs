@@ -18,6 +18,7 @@ const TRANSFORMS: &[(&str, bool)] = &[
     ("iso_seconds", false),
     ("lock_duration", false),
     ("storage_name", true),
+    ("storage_queue_name", false),
     ("kv_name", false),
     ("lookup", false),
     ("clamp", false),
@@ -138,6 +139,17 @@ pub fn apply(
         "iso_seconds" => Some(iso_seconds(cx, src?, None)),
         "lock_duration" => Some(iso_seconds(cx, src?, Some(300))),
         "storage_name" => Some(storage_name(cx, i, src)),
+        "storage_queue_name" => Some(match src?.literal_text() {
+            Some(t) => AzExpr::Str(crate::names::storage_queue_name(&t)),
+            None => {
+                // Queue names are lowercase letters, digits and hyphens: SQS allows `_`
+                // and upper case, and FIFO queues end in `.fifo`.
+                let v = cx.tr(src?);
+                let v = AzExpr::call("replace", vec![v, AzExpr::str(".fifo"), AzExpr::str("")]);
+                let v = AzExpr::call("replace", vec![v, AzExpr::str("_"), AzExpr::str("-")]);
+                AzExpr::call("toLower", vec![v])
+            }
+        }),
         "kv_name" => Some(match src?.literal_text() {
             Some(t) => AzExpr::Str(key_vault_object_name(&t)),
             None => {

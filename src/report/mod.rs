@@ -189,6 +189,7 @@ pub const HIGH_RISK_RULES: &[&str] = &[
     "nsg-external-peer",
     "nsg-sg-reference",
     "external-parent",
+    "existing-resource-changed",
     "ami-image",
     "rds-flexible-server",
     "rds-sql-database",

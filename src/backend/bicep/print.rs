@@ -77,10 +77,11 @@ fn print_module_body(m: &AzModule) -> String {
         o.buf.push('\n');
     }
     for r in &m.resources {
-        match (&r.updates, scoped_parent(m, r)) {
-            (Some(id), _) => print_update(&mut o, r, id),
-            (None, Some(parent)) => print_scoped_child(&mut o, r, parent),
-            (None, None) => print_resource(&mut o, r),
+        match (&r.updates, scoped_parent(m, r), scoped_target(m, r)) {
+            (Some(id), _, _) => print_update(&mut o, r, id),
+            (None, Some(parent), _) => print_scoped_child(&mut o, r, parent),
+            (None, None, Some(target)) => print_scoped_extension(&mut o, r, &target),
+            (None, None, None) => print_resource(&mut o, r),
         }
         o.buf.push('\n');
     }
@@ -305,6 +306,96 @@ fn scoped_parent<'a>(m: &'a AzModule, r: &AzResource) -> Option<&'a AzResource> 
     (p.existing && p.body.iter().any(|(k, _)| k == "scope")).then_some(p)
 }
 
+/// An extension resource (a role assignment) whose `scope` is an existing resource read
+/// at another scope: the target, the scope it is read at and its full name.
+struct ScopedTarget<'a> {
+    target: &'a AzResource,
+    scope: AzExpr,
+    name: AzExpr,
+}
+
+/// The existing target of `r`'s `scope` member when that target is read at another
+/// scope (itself or through its parents): Bicep deploys `r` through a module there.
+fn scoped_target<'a>(m: &'a AzModule, r: &AzResource) -> Option<ScopedTarget<'a>> {
+    if r.existing || r.updates.is_some() || r.parent.is_some() {
+        return None;
+    }
+    let Some((_, AzExpr::Ident(t))) = r.body.iter().find(|(k, _)| k == "scope") else {
+        return None;
+    };
+    let target = m.resources.iter().find(|x| &x.symbol == t && x.existing)?;
+    let mut chain = vec![target];
+    while let Some(p) = chain.last().and_then(|x| x.parent.as_ref()) {
+        chain.push(m.resources.iter().find(|x| &x.symbol == p)?);
+    }
+    let root = chain.last()?;
+    let scope = root
+        .body
+        .iter()
+        .find(|(k, _)| k == "scope")
+        .map(|(_, v)| v.clone())?;
+    let mut parts = Vec::new();
+    for (n, x) in chain.iter().rev().enumerate() {
+        if n > 0 {
+            parts.push(Interp::Lit("/".into()));
+        }
+        match &x.name {
+            AzExpr::Str(s) => parts.push(Interp::Lit(s.clone())),
+            other => parts.push(Interp::Expr(other.clone())),
+        }
+    }
+    Some(ScopedTarget {
+        target,
+        scope,
+        name: crate::azure::interp(parts),
+    })
+}
+
+/// The module file of [`print_scoped_extension`]:
+/// `modules/<provider>-<target>-<extension>.bicep`.
+fn extension_module_path(target: &str, ty: &str) -> String {
+    let kebab = |t: &str| -> Vec<String> {
+        t.split('/')
+            .skip(1)
+            .map(crate::names::kebab)
+            .collect::<Vec<_>>()
+    };
+    // The provider too: Service Bus and Event Hubs both have `namespaces`.
+    let provider = target.split('/').next().unwrap_or_default();
+    let mut segs = vec![crate::names::kebab(
+        provider.strip_prefix("Microsoft.").unwrap_or(provider),
+    )];
+    segs.extend(kebab(target));
+    segs.extend(kebab(ty));
+    format!("modules/{}.bicep", segs.join("-"))
+}
+
+/// An extension resource on an existing resource of another scope, as a call of its
+/// module: the target's name, the resource's name and body members are its parameters.
+fn print_scoped_extension(o: &mut Out, r: &AzResource, t: &ScopedTarget) {
+    for c in &r.comments {
+        o.line(0, &comment(c));
+    }
+    let mut params = vec![
+        (AzKey::Name("targetName".into()), t.name.clone()),
+        (AzKey::Name("name".into()), r.name.clone()),
+    ];
+    for (k, v) in r.body.iter().filter(|(k, _)| k != "scope") {
+        params.push((AzKey::Name(k.clone()), v.clone()));
+    }
+    let body = module_body(
+        AzExpr::str(r.symbol.clone()),
+        t.scope.clone(),
+        params,
+        &r.depends_on,
+    );
+    let path = string_lit(&extension_module_path(&t.target.ty, &r.ty));
+    o.line(
+        0,
+        &declaration(&format!("module {} {path} =", r.symbol), r, None, &body),
+    );
+}
+
 /// The module file that deploys a child of type `ty` under an existing parent of the
 /// module's scope: `modules/<parent>-<child>.bicep`.
 fn scoped_module_path(ty: &str) -> String {
@@ -524,6 +615,69 @@ pub fn module_files(m: &AzModule) -> Vec<(String, String)> {
         if !out.iter().any(|(p, _)| *p == path) {
             out.push((path, update_module(&r.ty, &r.api)));
         }
+    }
+    for r in &m.resources {
+        let Some(t) = scoped_target(m, r) else {
+            continue;
+        };
+        let path = extension_module_path(&t.target.ty, &r.ty);
+        if out.iter().any(|(p, _)| *p == path) {
+            continue;
+        }
+        let mut o = Out { buf: String::new() };
+        o.line(
+            0,
+            &comment(&format!(
+                "Deploys a {} on an existing {} of this module's resource group.",
+                r.ty, t.target.ty
+            )),
+        );
+        o.buf.push('\n');
+        o.line(
+            0,
+            "@description('Name of the existing resource (`parent/child` for a child resource).')",
+        );
+        o.line(0, "param targetName string");
+        o.buf.push('\n');
+        o.line(0, "param name string");
+        let body: Vec<&String> = r
+            .body
+            .iter()
+            .filter(|(k, _)| k != "scope")
+            .map(|(k, _)| k)
+            .collect();
+        for (k, v) in r.body.iter().filter(|(k, _)| k != "scope") {
+            let ty = match v {
+                AzExpr::Object(_) => "object",
+                AzExpr::Array(_) => "array",
+                AzExpr::Bool(_) => "bool",
+                AzExpr::Int(_) => "int",
+                _ => "string",
+            };
+            o.buf.push('\n');
+            o.line(0, &format!("param {k} {ty}"));
+        }
+        o.buf.push('\n');
+        o.line(
+            0,
+            &format!(
+                "resource target '{}@{}' existing = {{",
+                t.target.ty, t.target.api
+            ),
+        );
+        o.line(1, "name: targetName");
+        o.line(0, "}");
+        o.buf.push('\n');
+        o.line(0, &format!("resource extension '{}@{}' = {{", r.ty, r.api));
+        o.line(1, "scope: target");
+        o.line(1, "name: name");
+        for k in body {
+            o.line(1, &format!("{k}: {k}"));
+        }
+        o.line(0, "}");
+        o.buf.push('\n');
+        o.line(0, "output id string = extension.id");
+        out.push((path, o.buf));
     }
     for r in &m.resources {
         let Some(parent) = scoped_parent(m, r) else {

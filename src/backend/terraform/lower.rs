@@ -1479,7 +1479,11 @@ impl<'a> Lower<'a> {
             items.push(Item::Attr(n.clone(), e));
         }
         if v.resource_group && v.into_parent.is_none() {
-            let rg = self.rg("name");
+            // A child of an existing parent read in another resource group goes there.
+            let rg = match self.scoped_parent_group(r) {
+                Some(g) => self.expr(&g),
+                None => self.rg("name"),
+            };
             items.push(Item::Attr("resource_group_name".into(), rg));
         }
         if let Some(l) = &r.location
@@ -1753,8 +1757,33 @@ impl<'a> Lower<'a> {
         (!list.is_empty()).then(|| Item::Attr("depends_on".into(), TfExpr::Array(list)))
     }
 
+    /// The resource group of the nearest existing ancestor of `r` read at another scope
+    /// (`scope: resourceGroup(…, rg)`), when there is one.
+    fn scoped_parent_group(&self, r: &AzResource) -> Option<AzExpr> {
+        let mut p = r.parent.clone();
+        while let Some(sym) = p {
+            let x = self.m.resources.iter().find(|x| x.symbol == sym)?;
+            if x.existing
+                && let Some((_, AzExpr::Call(f, args))) = x.body.iter().find(|(k, _)| k == "scope")
+                && f == "resourceGroup"
+                && !args.is_empty()
+            {
+                return args.last().cloned();
+            }
+            p = x.parent.clone();
+        }
+        None
+    }
+
     fn parent_id(&mut self, r: &AzResource) -> TfExpr {
         if let Some((_, scope)) = r.body.iter().find(|(k, _)| k == "scope") {
+            // A resource group of a given subscription (an existing resource's).
+            if let AzExpr::Call(f, args) = scope
+                && f == "resourceGroup"
+                && let [AzExpr::Str(sub), AzExpr::Str(rg)] = args.as_slice()
+            {
+                return TfExpr::s(format!("/subscriptions/{sub}/resourceGroups/{rg}"));
+            }
             return self.expr(scope);
         }
         match &r.parent {
@@ -2704,7 +2733,11 @@ impl Lower<'_> {
                     block,
                     variant,
                 } => {
-                    if let Some(items) = self.merged_resource(r, variant) {
+                    // A merged child with no settings (a queue service `default`) writes no
+                    // empty block.
+                    if let Some(items) = self.merged_resource(r, variant)
+                        && !items.is_empty()
+                    {
                         merged.entry(parent).or_default().push(Item::Block(Block {
                             ty: block,
                             labels: Vec::new(),
@@ -2742,8 +2775,12 @@ impl Lower<'_> {
             b.attr("name", n);
             // Read in another resource group (`scope: resourceGroup(x)`): that group.
             let rg = match r.body.iter().find(|(k, _)| k == "scope") {
-                Some((_, AzExpr::Call(f, args))) if f == "resourceGroup" && args.len() == 1 => {
-                    self.expr(&args[0])
+                // `resourceGroup(sub, rg)`: the provider's subscription is the one read
+                // (a decision says so).
+                Some((_, AzExpr::Call(f, args)))
+                    if f == "resourceGroup" && matches!(args.len(), 1 | 2) =>
+                {
+                    self.expr(&args[args.len() - 1])
                 }
                 _ => self.rg("name"),
             };
