@@ -1694,9 +1694,13 @@ fn finish(
     // Decision records, numbered as OUT's existing records are (`check` reads the same).
     files.extend(report::records::assign(&mut report, records));
     crate::timing::mark("records");
-    stream(sink, &mut files);
-    // Both renderings at once: the template engine holds one thread for a while.
-    let (markdown, json) = rayon::join(|| report.to_markdown(), || report.to_json());
+    // The records go to OUT while both reports render (the template engine holds one
+    // thread for a while).
+    let report_ref = &report;
+    let (_, (markdown, json)) = rayon::join(
+        || stream(sink, &mut files),
+        || rayon::join(|| report_ref.to_markdown(), || report_ref.to_json()),
+    );
     files.push(("MIGRATION.md".into(), markdown));
     files.push(("migration-report.json".into(), json));
     stream(sink, &mut files);

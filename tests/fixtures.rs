@@ -168,11 +168,58 @@ fn run_case(dir: &Path) -> BTreeSet<String> {
             snaps.insert("diagnostics".into());
             insta::assert_snapshot!("diagnostics", rendered.join("\n"));
         }
+        // Repositories (several inputs, a project file): the decision records and the
+        // pull-request summary of a first conversion too.
+        if is_repository(dir) && !error_case {
+            snaps.insert("decisions".into());
+            insta::assert_snapshot!("decisions", records(&outcome.files));
+            let changes =
+                aws2azure::commands::review::compare(&dir.join("no-such-out"), &outcome.files);
+            let errors = aws2azure::commands::review::error_lines(report);
+            let summary =
+                aws2azure::commands::review::summary(report, None, &changes, &errors, false);
+            snaps.insert("summary".into());
+            insta::assert_snapshot!("summary", summary);
+        }
     });
     if !error_case {
         run_other(dir, &name, terraform_input, &mut snaps);
     }
     snaps
+}
+
+/// A case with more than one input file (nested stacks, parameter files, modules, a
+/// project file).
+fn is_repository(dir: &Path) -> bool {
+    fn count(d: &Path) -> usize {
+        std::fs::read_dir(d)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    count(&p)
+                } else {
+                    usize::from(p.extension().is_none_or(|x| x != "snap"))
+                }
+            })
+            .sum()
+    }
+    count(dir) > 1
+}
+
+/// The decision records of a run (`decisions/NNNN-slug.md`), one after the other.
+fn records(files: &[(String, String)]) -> String {
+    let mut records: Vec<&(String, String)> = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("decisions/"))
+        .collect();
+    records.sort();
+    let mut text = String::new();
+    for (path, body) in records {
+        text.push_str(&format!("=== {path}\n{body}\n"));
+    }
+    text
 }
 
 /// `.snap` files in a case folder that no assertion of the case read: stale output

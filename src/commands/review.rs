@@ -349,7 +349,7 @@ pub fn summary(
 }
 
 /// The error diagnostics of a run, one line each (`file:line:col: code: message`).
-fn error_lines(report: &Report) -> Vec<String> {
+pub fn error_lines(report: &Report) -> Vec<String> {
     report
         .diagnostics
         .iter()
