@@ -605,6 +605,25 @@ fn update_module(ty: &str, api: &str) -> String {
     o.buf
 }
 
+/// Declares a module parameter for each body property of `r` (its `scope` aside), typed
+/// by the value's kind; returns the property names.
+fn body_params<'r>(o: &mut Out, r: &'r AzResource) -> Vec<&'r String> {
+    let mut keys = Vec::new();
+    for (k, v) in r.body.iter().filter(|(k, _)| k != "scope") {
+        let ty = match v {
+            AzExpr::Object(_) => "object",
+            AzExpr::Array(_) => "array",
+            AzExpr::Bool(_) => "bool",
+            AzExpr::Int(_) => "int",
+            _ => "string",
+        };
+        o.buf.push('\n');
+        o.line(0, &format!("param {k} {ty}"));
+        keys.push(k);
+    }
+    keys
+}
+
 /// The module files the printed module calls for children of existing parents at another
 /// scope ([`print_scoped_child`]) and for changes to existing resources
 /// ([`print_update`]), by path relative to it: one per child type.
@@ -640,23 +659,7 @@ pub fn module_files(m: &AzModule) -> Vec<(String, String)> {
         o.line(0, "param targetName string");
         o.buf.push('\n');
         o.line(0, "param name string");
-        let body: Vec<&String> = r
-            .body
-            .iter()
-            .filter(|(k, _)| k != "scope")
-            .map(|(k, _)| k)
-            .collect();
-        for (k, v) in r.body.iter().filter(|(k, _)| k != "scope") {
-            let ty = match v {
-                AzExpr::Object(_) => "object",
-                AzExpr::Array(_) => "array",
-                AzExpr::Bool(_) => "bool",
-                AzExpr::Int(_) => "int",
-                _ => "string",
-            };
-            o.buf.push('\n');
-            o.line(0, &format!("param {k} {ty}"));
-        }
+        let body = body_params(&mut o, r);
         o.buf.push('\n');
         o.line(
             0,
@@ -708,23 +711,7 @@ pub fn module_files(m: &AzModule) -> Vec<(String, String)> {
             o.buf.push('\n');
             o.line(0, "param tags object = {}");
         }
-        let body: Vec<&String> = r
-            .body
-            .iter()
-            .filter(|(k, _)| k != "scope")
-            .map(|(k, _)| k)
-            .collect();
-        for (k, v) in r.body.iter().filter(|(k, _)| k != "scope") {
-            let ty = match v {
-                AzExpr::Object(_) => "object",
-                AzExpr::Array(_) => "array",
-                AzExpr::Bool(_) => "bool",
-                AzExpr::Int(_) => "int",
-                _ => "string",
-            };
-            o.buf.push('\n');
-            o.line(0, &format!("param {k} {ty}"));
-        }
+        let body = body_params(&mut o, r);
         o.buf.push('\n');
         o.line(
             0,
