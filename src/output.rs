@@ -224,6 +224,15 @@ impl Session {
         }
     }
 
+    /// The staging folder, made once (`""` in `dirs` marks it made).
+    fn make_staging(&self, st: &mut State) -> Result<(), Problem> {
+        if !st.dirs.contains("") {
+            std::fs::create_dir(&self.staging).map_err(|e| io(format!("create {STAGING}"), e))?;
+            st.dirs.insert(String::new());
+        }
+        Ok(())
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -233,11 +242,7 @@ impl Session {
     fn stage(&self, rel: &str, text: &str, again: bool) -> Result<(), Problem> {
         {
             let mut st = self.state();
-            if st.dirs.is_empty() && !st.dirs.contains("") {
-                std::fs::create_dir(&self.staging)
-                    .map_err(|e| io(format!("create {STAGING}"), e))?;
-                st.dirs.insert(String::new());
-            }
+            self.make_staging(&mut st)?;
             for a in ancestors(rel) {
                 if !st.dirs.contains(a) {
                     std::fs::create_dir(self.staging.join(a))
@@ -305,10 +310,7 @@ impl Session {
             let _ = std::fs::remove_dir_all(&self.staging);
             return Err(problems);
         }
-        if st.dirs.is_empty() {
-            std::fs::create_dir(&self.staging)
-                .map_err(|e| vec![io(format!("create {STAGING}"), e)])?;
-        }
+        self.make_staging(&mut st).map_err(|p| vec![p])?;
         let written = Written {
             written: st.staged,
             unchanged: st.now.len() - st.staged,

@@ -79,24 +79,11 @@ pub fn coverage(
     json_out: bool,
     top_n: usize,
 ) -> Printed {
-    let opts = crate::run::Options {
-        paths,
-        // Nothing is written: no folder under PATH is left out as the output.
-        out: PathBuf::from("\u{0}aws2azure-coverage"),
-        mappings,
-        config: None,
-        force: false,
-        to: None,
+    let super::DryRun { report, .. } = match super::dry_run("coverage", paths, mappings, None) {
+        Ok(r) => r,
+        Err(printed) => return printed,
     };
-    let outcome = crate::run::plan(&opts);
-    let errors = super::errors(&outcome);
-    let Some(report) = &outcome.report else {
-        return Printed {
-            stdout: String::new(),
-            stderr: errors,
-            exit_code: outcome.exit_code.max(2),
-        };
-    };
+    let report = &report;
     let (cfn, tf) = count(report);
     let sm = &report.summary;
     if json_out {

@@ -27,24 +27,15 @@ pub fn graph(
     azure: bool,
     format: GraphFormat,
 ) -> Printed {
-    let opts = crate::run::Options {
-        paths,
-        // Nothing is written: no folder under PATH is left out as the output.
-        out: PathBuf::from("\u{0}aws2azure-graph"),
-        mappings,
-        config: None,
-        force: false,
-        to,
+    let super::DryRun {
+        report,
+        errors,
+        exit_code,
+    } = match super::dry_run("graph", paths, mappings, to) {
+        Ok(r) => r,
+        Err(printed) => return printed,
     };
-    let outcome = crate::run::plan(&opts);
-    let errors = super::errors(&outcome);
-    let Some(report) = &outcome.report else {
-        return Printed {
-            stdout: String::new(),
-            stderr: errors,
-            exit_code: outcome.exit_code.max(2),
-        };
-    };
+    let report = &report;
     let stacks: Vec<(&str, &Graph)> = report
         .stacks
         .iter()
@@ -86,6 +77,6 @@ pub fn graph(
     Printed {
         stdout,
         stderr,
-        exit_code: outcome.exit_code,
+        exit_code,
     }
 }

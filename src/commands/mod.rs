@@ -16,14 +16,50 @@ pub struct Printed {
     pub exit_code: i32,
 }
 
-/// A dry run's errors, rendered without colour (warnings are left out).
-pub(crate) fn errors(outcome: &crate::run::Outcome) -> Vec<String> {
-    outcome
+/// What a command that writes nothing reads of a run made in memory.
+pub(crate) struct DryRun {
+    pub report: crate::report::Report,
+    /// Its errors, rendered without colour (warnings are left out).
+    pub errors: Vec<String>,
+    pub exit_code: i32,
+}
+
+/// Converts `paths` in memory for the command `name`; `Err` is what to print when the
+/// run made no report (usage errors, invalid tables).
+pub(crate) fn dry_run(
+    name: &str,
+    paths: Vec<std::path::PathBuf>,
+    mappings: Option<std::path::PathBuf>,
+    to: Option<crate::run::Target>,
+) -> Result<DryRun, Printed> {
+    let opts = crate::run::Options {
+        paths,
+        // Nothing is written: no folder under PATH is left out as the output.
+        out: std::path::PathBuf::from(format!("\u{0}aws2azure-{name}")),
+        mappings,
+        config: None,
+        force: false,
+        to,
+    };
+    let outcome = crate::run::plan(&opts);
+    let errors = outcome
         .diagnostics
         .iter()
         .filter(|d| d.is_error())
         .map(|d| crate::diag::render(d, &outcome.sources, false))
-        .collect()
+        .collect();
+    match outcome.report {
+        Some(report) => Ok(DryRun {
+            report,
+            errors,
+            exit_code: outcome.exit_code,
+        }),
+        None => Err(Printed {
+            stdout: String::new(),
+            stderr: errors,
+            exit_code: outcome.exit_code.max(2),
+        }),
+    }
 }
 
 /// `text` as a table: columns padded to their widest cell, two spaces apart (the last

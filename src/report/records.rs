@@ -30,11 +30,9 @@ pub struct Existing {
     /// Relative to OUT (`decisions/0007-slug.md`).
     pub path: String,
     pub number: u32,
-    /// The decision id on its `- Id:` line, when there is one.
+    /// The decision id on its `- Id:` line, when there is one. (Its text is not held:
+    /// a record is read again only when it is superseded.)
     pub id: Option<String>,
-    /// Its text, when held (records are read again only when superseded, so a run
-    /// over a large OUT does not hold every record).
-    pub text: Option<String>,
 }
 
 /// What OUT holds already: its records and the highest record number it lists.
@@ -106,7 +104,6 @@ pub fn read(out: &Path) -> Numbering {
                 path: rel.to_string(),
                 number: *number,
                 id: id_of(&text),
-                text: None,
             })
         })
         .collect();
@@ -261,11 +258,7 @@ pub fn assign(report: &mut Report, existing: &Numbering) -> Vec<(String, String)
         }
         // No longer made by this run (or a duplicate of a kept id): kept, superseded. A
         // record without an id line is kept as it is.
-        let Some(held) = e
-            .text
-            .clone()
-            .or_else(|| read_regular(&existing.out, &e.path))
-        else {
+        let Some(held) = read_regular(&existing.out, &e.path) else {
             continue;
         };
         let text = match e.id {
